@@ -1,0 +1,14 @@
+#pragma once
+// Umbrella header: everything that needs no LibTorch (IR, ops, kernels, runtime, bundles,
+// weight formats and readers). Capture through LibTorch is in cactus/capture/torchscript.hpp
+// and cactus/transpile.hpp.
+#include "cactus/capture/safetensors.hpp"
+#include "cactus/capture/torch_pickle.hpp"
+#include "cactus/convert.hpp"
+#include "cactus/core/npy.hpp"
+#include "cactus/ir/ir_json.hpp"
+#include "cactus/lower/lower.hpp"
+#include "cactus/passes/bind_weights.hpp"
+#include "cactus/passes/canonicalize.hpp"
+#include "cactus/passes/dce.hpp"
+#include "cactus/runtime/bundle.hpp"

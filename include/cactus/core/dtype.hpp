@@ -1,0 +1,89 @@
+#pragma once
+// Element types the IR and runtime know. Compute happens in f32; f16 is a storage type for
+// weights (kernels widen it); i64/i32 carry ids and indices; b8 is a byte-per-element bool.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "cactus/core/error.hpp"
+
+namespace cactus {
+
+enum class dtype : std::uint8_t { f32, f16, i64, i32, i8, u8, b8 };
+
+constexpr std::size_t size_of(dtype t) {
+  switch (t) {
+    case dtype::f32: case dtype::i32: return 4;
+    case dtype::f16: return 2;
+    case dtype::i64: return 8;
+    default: return 1;
+  }
+}
+
+constexpr std::string_view name_of(dtype t) {
+  switch (t) {
+    case dtype::f32: return "f32";
+    case dtype::f16: return "f16";
+    case dtype::i64: return "i64";
+    case dtype::i32: return "i32";
+    case dtype::i8: return "i8";
+    case dtype::u8: return "u8";
+    case dtype::b8: return "bool";
+  }
+  return "?";
+}
+
+inline dtype dtype_from_name(std::string_view s) {
+  for (auto t : {dtype::f32, dtype::f16, dtype::i64, dtype::i32, dtype::i8, dtype::u8, dtype::b8})
+    if (name_of(t) == s) return t;
+  fail("unknown dtype '", s, "' (expected f32, f16, i64, i32, i8, u8 or bool)");
+}
+
+constexpr bool is_floating(dtype t) { return t == dtype::f32 || t == dtype::f16; }
+
+// IEEE half <-> float, bit exact, round-to-nearest-even. Scalar code for conversion at convert
+// time and in reference paths; the kernels use Highway's vector conversions.
+inline float f16_to_f32(std::uint16_t h) {
+  std::uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ffu, bits;
+  if (exp == 0) {
+    if (man == 0) {
+      bits = sign;
+    } else {
+      int e = -1;
+      do { ++e; man <<= 1; } while (!(man & 0x400u));
+      bits = sign | ((127 - 15 - e) << 23) | ((man & 0x3ffu) << 13);
+    }
+  } else if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (man << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+inline std::uint16_t f32_to_f16(float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  std::uint32_t sign = (x >> 16) & 0x8000u;
+  std::uint32_t exp = (x >> 23) & 0xff, man = x & 0x7fffffu;
+  if (exp == 0xff) return static_cast<std::uint16_t>(sign | 0x7c00u | (man ? 0x200u : 0));
+  int e = static_cast<int>(exp) - 127 + 15;
+  if (e >= 0x1f) return static_cast<std::uint16_t>(sign | 0x7c00u);
+  if (e <= 0) {
+    if (e < -10) return static_cast<std::uint16_t>(sign);
+    man |= 0x800000u;
+    std::uint32_t shift = static_cast<std::uint32_t>(14 - e);
+    std::uint32_t half = man >> shift, rem = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1))) ++half;
+    return static_cast<std::uint16_t>(sign | half);
+  }
+  std::uint32_t half = (static_cast<std::uint32_t>(e) << 10) | (man >> 13);
+  std::uint32_t rem = man & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (half & 1))) ++half;
+  return static_cast<std::uint16_t>(sign | half);
+}
+
+}  // namespace cactus

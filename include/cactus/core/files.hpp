@@ -1,0 +1,40 @@
+#pragma once
+// Whole-file reads, and writes that never leave a half-written file behind: data goes to a
+// temporary sibling, which is renamed over the target only once complete.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cactus/core/error.hpp"
+
+namespace cactus {
+
+inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  check(bool(f), p.string(), ": cannot open");
+  return std::vector<unsigned char>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+inline std::string read_file_text(const std::filesystem::path& p) {
+  auto b = read_file_bytes(p);
+  return std::string(b.begin(), b.end());
+}
+
+inline void write_file_atomic(const std::filesystem::path& p, const void* data, std::size_t n) {
+  auto tmp = p;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    check(bool(f), tmp.string(), ": cannot create");
+    f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+    check(bool(f), tmp.string(), ": write failed (disk full?)");
+  }
+  std::filesystem::rename(tmp, p);
+}
+
+inline void write_file_atomic(const std::filesystem::path& p, const std::string& s) {
+  write_file_atomic(p, s.data(), s.size());
+}
+
+}  // namespace cactus

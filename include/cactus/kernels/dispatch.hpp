@@ -1,0 +1,81 @@
+#pragma once
+// The one header that instantiates the kernels for every Highway target and exposes them as
+// plain functions choosing the best target at run time.
+//
+// Header-only decision: HWY_EXPORT defines a static function table, so every translation unit
+// that includes this header gets its own copy of the kernels for each target. Programs include
+// it from one or a few TUs (the executor); the cost is compile time, not correctness.
+#include <cstddef>
+#include <cstdint>
+
+#include "cactus/core/dtype.hpp"
+#include "cactus/core/parallel.hpp"
+#include "cactus/kernels/kinds.hpp"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "cactus/kernels/all-inl.hpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include "cactus/kernels/all-inl.hpp"
+
+#if HWY_ONCE
+namespace cactus::kernels {
+namespace detail {
+HWY_EXPORT(UnaryF32);
+HWY_EXPORT(BinaryF32);
+HWY_EXPORT(SoftmaxRows);
+HWY_EXPORT(LayerNormRows);
+HWY_EXPORT(GemmNTF32);
+HWY_EXPORT(GemmNTF16);
+}  // namespace detail
+
+// Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
+inline const char* active_target() {
+  const std::int64_t t = hwy::SupportedTargets() & HWY_TARGETS;
+  return hwy::TargetName(t & -t);
+}
+
+inline void unary(unary_kind k, const float* x, float* y, std::size_t n, float p0 = 0, float p1 = 0) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::UnaryF32);
+  global_pool().parallel_for(n, 1 << 15, [&](std::size_t b, std::size_t e) { fn(k, x + b, y + b, e - b, p0, p1); });
+}
+
+// y = a (op) b with a, b either full-length (stride 1) or a single broadcast scalar (stride 0).
+inline void binary(binary_kind k, const float* a, std::size_t sa, const float* b, std::size_t sb, float* y, std::size_t n) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::BinaryF32);
+  global_pool().parallel_for(n, 1 << 15, [&](std::size_t s, std::size_t e) {
+    fn(k, a + s * sa, sa, b + s * sb, sb, y + s, e - s);
+  });
+}
+
+inline void softmax_rows(const float* x, float* y, std::size_t rows, std::size_t cols, bool log) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::SoftmaxRows);
+  global_pool().parallel_for(rows, cols >= 4096 ? 1 : std::max<std::size_t>(1, 8192 / (cols + 1)),
+                             [&](std::size_t b, std::size_t e) { fn(x + b * cols, y + b * cols, e - b, cols, log); });
+}
+
+inline void layer_norm_rows(const float* x, float* y, std::size_t rows, std::size_t cols, const float* w,
+                            const float* b, float eps) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::LayerNormRows);
+  global_pool().parallel_for(rows, std::max<std::size_t>(1, 8192 / (cols + 1)), [&](std::size_t s, std::size_t e) {
+    fn(x + s * cols, y + s * cols, e - s, cols, w, b, eps);
+  });
+}
+
+// C[M, N] = A[M, K] . B[N, K]^T (+ bias[N]); B is f32 or f16 (`b_is_f16`). Threads split N.
+inline void gemm_nt(std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda, const void* B,
+                    bool b_is_f16, std::size_t ldb, float* C, std::size_t ldc, const float* bias) {
+  const std::size_t work = M * N * K;
+  const std::size_t min_cols = work < (1u << 16) ? N : std::max<std::size_t>(4, (std::size_t(1) << 16) / (M * K + 1));
+  auto f32 = HWY_DYNAMIC_DISPATCH(detail::GemmNTF32);
+  auto f16 = HWY_DYNAMIC_DISPATCH(detail::GemmNTF16);
+  global_pool().parallel_for((N + 3) / 4, (min_cols + 3) / 4, [&](std::size_t b, std::size_t e) {
+    const std::size_t n0 = b * 4, n1 = std::min(N, e * 4);
+    if (b_is_f16) f16(M, n0, n1, K, A, lda, static_cast<const std::uint16_t*>(B), ldb, C, ldc, bias);
+    else f32(M, n0, n1, K, A, lda, static_cast<const float*>(B), ldb, C, ldc, bias);
+  });
+}
+
+}  // namespace cactus::kernels
+#endif  // HWY_ONCE

@@ -1,0 +1,127 @@
+// Elementwise f32 kernels: unary activations and binary arithmetic over contiguous spans.
+// Re-included once per Highway target by dispatch.hpp (toggle guard below).
+#if defined(CACTUS_KERNELS_ELEMENTWISE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CACTUS_KERNELS_ELEMENTWISE_INL_H_
+#undef CACTUS_KERNELS_ELEMENTWISE_INL_H_
+#else
+#define CACTUS_KERNELS_ELEMENTWISE_INL_H_
+#endif
+
+#include <hwy/contrib/math/math-inl.h>
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace cactus::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// erf by Abramowitz-Stegun 7.1.26 refined (max abs error 1.5e-7), vectorized.
+template <class D, class V>
+HWY_INLINE V Erf(D d, V x) {
+  const V one = hn::Set(d, 1.0f);
+  const V ax = hn::Abs(x);
+  const V t = hn::Div(one, hn::MulAdd(hn::Set(d, 0.3275911f), ax, one));
+  V poly = hn::Set(d, 1.061405429f);
+  poly = hn::MulAdd(poly, t, hn::Set(d, -1.453152027f));
+  poly = hn::MulAdd(poly, t, hn::Set(d, 1.421413741f));
+  poly = hn::MulAdd(poly, t, hn::Set(d, -0.284496736f));
+  poly = hn::MulAdd(poly, t, hn::Set(d, 0.254829592f));
+  poly = hn::Mul(poly, t);
+  const V e = hn::Exp(d, hn::Neg(hn::Mul(ax, ax)));
+  const V y = hn::NegMulAdd(poly, e, one);
+  return hn::CopySign(y, x);
+}
+
+template <class D, class V>
+HWY_INLINE V Sigmoid(D d, V x) {
+  const V one = hn::Set(d, 1.0f);
+  return hn::Div(one, hn::Add(one, hn::Exp(d, hn::Neg(x))));
+}
+
+template <class D, class V>
+HWY_INLINE V ApplyUnary(D d, unary_kind k, V x, float p0, float p1) {
+  switch (k) {
+    case unary_kind::relu: return hn::Max(x, hn::Zero(d));
+    case unary_kind::gelu_erf:
+      return hn::Mul(hn::Mul(hn::Set(d, 0.5f), x),
+                     hn::Add(hn::Set(d, 1.0f), Erf(d, hn::Mul(x, hn::Set(d, 0.70710678118654752f)))));
+    case unary_kind::gelu_tanh: {
+      const V inner = hn::Mul(hn::Set(d, 0.7978845608028654f),
+                              hn::MulAdd(hn::Mul(hn::Set(d, 0.044715f), hn::Mul(x, x)), x, x));
+      return hn::Mul(hn::Mul(hn::Set(d, 0.5f), x), hn::Add(hn::Set(d, 1.0f), hn::Tanh(d, inner)));
+    }
+    case unary_kind::silu: return hn::Mul(x, Sigmoid(d, x));
+    case unary_kind::sigmoid: return Sigmoid(d, x);
+    case unary_kind::tanh: return hn::Tanh(d, x);
+    case unary_kind::exp: return hn::Exp(d, x);
+    case unary_kind::log: return hn::Log(d, x);
+    case unary_kind::sqrt: return hn::Sqrt(x);
+    case unary_kind::rsqrt: return hn::Div(hn::Set(d, 1.0f), hn::Sqrt(x));
+    case unary_kind::neg: return hn::Neg(x);
+    case unary_kind::abs: return hn::Abs(x);
+    case unary_kind::sin: return hn::Sin(d, x);
+    case unary_kind::cos: return hn::Cos(d, x);
+    case unary_kind::reciprocal: return hn::Div(hn::Set(d, 1.0f), x);
+    case unary_kind::erf: return Erf(d, x);
+    case unary_kind::clamp: return hn::Min(hn::Max(x, hn::Set(d, p0)), hn::Set(d, p1));
+    case unary_kind::leaky_relu:
+      return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Mul(x, hn::Set(d, p0)), x);
+    case unary_kind::square: return hn::Mul(x, x);
+  }
+  return x;
+}
+
+HWY_NOINLINE void UnaryF32(unary_kind k, const float* HWY_RESTRICT x, float* HWY_RESTRICT y,
+                           size_t n, float p0, float p1) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(ApplyUnary(d, k, hn::LoadU(d, x + i), p0, p1), d, y + i);
+  if (i < n) {
+    const auto m = hn::FirstN(d, n - i);
+    const auto v = ApplyUnary(d, k, hn::IfThenElseZero(m, hn::MaskedLoad(m, d, x + i)), p0, p1);
+    HWY_ALIGN float tmp[hn::MaxLanes(d)];
+    hn::Store(v, d, tmp);
+    for (size_t j = 0; i + j < n; ++j) y[i + j] = tmp[j];
+  }
+}
+
+template <class D, class V>
+HWY_INLINE V ApplyBinary(D d, binary_kind k, V a, V b) {
+  switch (k) {
+    case binary_kind::add: return hn::Add(a, b);
+    case binary_kind::sub: return hn::Sub(a, b);
+    case binary_kind::mul: return hn::Mul(a, b);
+    case binary_kind::div: return hn::Div(a, b);
+    case binary_kind::max: return hn::Max(a, b);
+    case binary_kind::min: return hn::Min(a, b);
+    case binary_kind::pow: return hn::Exp(d, hn::Mul(b, hn::Log(d, a)));  // callers route pow to scalar code unless a > 0
+  }
+  return a;
+}
+
+// y[i] = a[i*sa] (op) b[i*sb] for sa, sb in {0, 1}: covers same-shape and scalar-broadcast rows.
+HWY_NOINLINE void BinaryF32(binary_kind k, const float* HWY_RESTRICT a, size_t sa,
+                            const float* HWY_RESTRICT b, size_t sb, float* HWY_RESTRICT y, size_t n) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  size_t i = 0;
+  if (sa && sb) {
+    for (; i + N <= n; i += N) hn::StoreU(ApplyBinary(d, k, hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, y + i);
+  } else if (sa) {
+    const auto vb = hn::Set(d, b[0]);
+    for (; i + N <= n; i += N) hn::StoreU(ApplyBinary(d, k, hn::LoadU(d, a + i), vb), d, y + i);
+  } else if (sb) {
+    const auto va = hn::Set(d, a[0]);
+    for (; i + N <= n; i += N) hn::StoreU(ApplyBinary(d, k, va, hn::LoadU(d, b + i)), d, y + i);
+  }
+  for (; i < n; ++i) {
+    const float va = a[i * sa], vb = b[i * sb];
+    const hn::CappedTag<float, 1> d1;
+    y[i] = hn::GetLane(ApplyBinary(d1, k, hn::Set(d1, va), hn::Set(d1, vb)));
+  }
+}
+
+}  // namespace cactus::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // toggle guard

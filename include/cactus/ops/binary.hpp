@@ -1,0 +1,155 @@
+#pragma once
+// Binary arithmetic and comparisons with NumPy broadcasting. Two plan-time numbers give a
+// plan-time number (shape arithmetic); otherwise a tensor. add/sub take PyTorch's alpha.
+#include "cactus/ops/elementwise.hpp"
+
+namespace cactus::ops {
+
+namespace detail {
+
+enum class arith { add, sub, rsub, mul, div, floordiv, pow, max, min, eq, ne, lt, le, gt, ge, land, lor };
+
+inline bool is_compare(arith a) { return a >= arith::eq && a <= arith::lor; }
+
+inline double arith_scalar(arith op, double a, double b, double alpha) {
+  switch (op) {
+    case arith::add: return a + alpha * b;
+    case arith::sub: return a - alpha * b;
+    case arith::rsub: return b - alpha * a;
+    case arith::mul: return a * b;
+    case arith::div: return a / b;
+    case arith::floordiv: return std::floor(a / b);
+    case arith::pow: return std::pow(a, b);
+    case arith::max: return std::max(a, b);
+    case arith::min: return std::min(a, b);
+    case arith::eq: return a == b;
+    case arith::ne: return a != b;
+    case arith::lt: return a < b;
+    case arith::le: return a <= b;
+    case arith::gt: return a > b;
+    case arith::ge: return a >= b;
+    case arith::land: return (a != 0) && (b != 0);
+    case arith::lor: return (a != 0) || (b != 0);
+  }
+  return 0;
+}
+
+template <class Op>
+struct binary_body {
+  static double alpha(const context& c) {
+    if constexpr (Op::op == arith::add || Op::op == arith::sub || Op::op == arith::rsub)
+      return c.num_inputs() > 2 && !c.is_none(2) ? c.num_at(2) : 1.0;
+    return 1.0;
+  }
+  static void infer(context& c) {
+    const slot& a = c.in(0);
+    const slot& b = c.in(1);
+    if (!a.is_tensor() && !b.is_tensor()) {
+      c.require(a.m.is_number() && b.m.is_number(), "needs tensors or numbers");
+      double v = arith_scalar(Op::op, a.m.as_double(), b.m.as_double(), alpha(c));
+      bool ints = a.k != kind::float_ && b.k != kind::float_ && Op::op != arith::div;
+      if (is_compare(Op::op)) c.set_meta(0, meta::of_bool(v != 0));
+      else c.set_meta(0, ints ? meta::of_int(static_cast<std::int64_t>(v)) : meta::of_float(v));
+      return;
+    }
+    dtype t = is_compare(Op::op) ? dtype::b8 : promote(a, b);
+    if (Op::op == arith::div && t != dtype::f32) t = dtype::f32;
+    c.set_tensor(0, t, out_shape_of(c, 2));
+  }
+  static void run(context& c) {
+    slot& y = c.out(0);
+    operand a = make_operand(c.in(0), y.shape), b = make_operand(c.in(1), y.shape);
+    const double al = alpha(c);
+    auto fast = [&](kernels::binary_kind k) {
+      return y.type == dtype::f32 && (a.is_scalar || a.type == dtype::f32) && (b.is_scalar || b.type == dtype::f32) && al == 1.0 &&
+             (binary_f32(k, a, b, y.shape, y.ptr<float>()), true);
+    };
+    switch (Op::op) {
+      case arith::add: if (fast(kernels::binary_kind::add)) return; break;
+      case arith::sub: if (fast(kernels::binary_kind::sub)) return; break;
+      case arith::mul: if (fast(kernels::binary_kind::mul)) return; break;
+      case arith::div: if (fast(kernels::binary_kind::div)) return; break;
+      case arith::max: if (fast(kernels::binary_kind::max)) return; break;
+      case arith::min: if (fast(kernels::binary_kind::min)) return; break;
+      case arith::pow:
+        if (b.is_scalar && b.scalar == 2.0 && y.type == dtype::f32 && !a.is_scalar && a.type == dtype::f32) {
+          binary_f32(kernels::binary_kind::mul, a, a, y.shape, y.ptr<float>());
+          return;
+        }
+        break;
+      default: break;
+    }
+    map_scalar(y.shape, y.data, y.type, {a, b}, [&](const double* v) { return arith_scalar(Op::op, v[0], v[1], al); });
+  }
+};
+}  // namespace detail
+
+#define CACTUS_BINARY_OP(STRUCT, NAME, OP, ...)                                   \
+  struct STRUCT : detail::binary_body<STRUCT> {                                   \
+    static constexpr std::string_view name = NAME;                                \
+    static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});  \
+    static constexpr detail::arith op = detail::arith::OP;                        \
+  }
+
+CACTUS_BINARY_OP(add_op, "add", add, "aten::add", "aten::add_");
+CACTUS_BINARY_OP(sub_op, "sub", sub, "aten::sub", "aten::sub_");
+CACTUS_BINARY_OP(rsub_op, "rsub", rsub, "aten::rsub");
+CACTUS_BINARY_OP(mul_op, "mul", mul, "aten::mul", "aten::mul_");
+CACTUS_BINARY_OP(div_op, "div", div, "aten::div", "aten::div_", "aten::true_divide");
+CACTUS_BINARY_OP(floor_divide_op, "floor_divide", floordiv, "aten::floor_divide");
+CACTUS_BINARY_OP(pow_op, "pow", pow, "aten::pow");
+CACTUS_BINARY_OP(maximum_op, "maximum", max, "aten::maximum", "aten::max.other");
+CACTUS_BINARY_OP(minimum_op, "minimum", min, "aten::minimum", "aten::min.other");
+CACTUS_BINARY_OP(eq_op, "eq", eq, "aten::eq");
+CACTUS_BINARY_OP(ne_op, "ne", ne, "aten::ne");
+CACTUS_BINARY_OP(lt_op, "lt", lt, "aten::lt");
+CACTUS_BINARY_OP(le_op, "le", le, "aten::le");
+CACTUS_BINARY_OP(gt_op, "gt", gt, "aten::gt");
+CACTUS_BINARY_OP(ge_op, "ge", ge, "aten::ge");
+CACTUS_BINARY_OP(logical_and_op, "logical_and", land, "aten::logical_and", "aten::__and__", "aten::bitwise_and");
+CACTUS_BINARY_OP(logical_or_op, "logical_or", lor, "aten::logical_or", "aten::__or__", "aten::bitwise_or");
+#undef CACTUS_BINARY_OP
+
+struct logical_not_op {
+  static constexpr std::string_view name = "logical_not";
+  static constexpr std::array<std::string_view, 2> aten{"aten::logical_not", "aten::bitwise_not"};
+  static void infer(context& c) { c.set_tensor(0, dtype::b8, c.tensor_in(0).shape); }
+  static void run(context& c) {
+    slot& y = c.out(0);
+    map_scalar(y.shape, y.data, y.type, {make_operand(c.in(0), y.shape)}, [](const double* v) { return v[0] == 0 ? 1.0 : 0.0; });
+  }
+};
+
+// where(cond, a, b)
+struct where_op {
+  static constexpr std::string_view name = "where";
+  static constexpr std::array<std::string_view, 1> aten{"aten::where"};
+  static void infer(context& c) {
+    c.require(c.num_inputs() == 3, "where(condition) with one argument is data-dependent and not supported");
+    c.set_tensor(0, promote(c.in(1), c.in(2)), out_shape_of(c, 3));
+  }
+  static void run(context& c) {
+    slot& y = c.out(0);
+    map_scalar(y.shape, y.data, y.type, {make_operand(c.in(0), y.shape), make_operand(c.in(1), y.shape), make_operand(c.in(2), y.shape)},
+               [](const double* v) { return v[0] != 0 ? v[1] : v[2]; });
+  }
+};
+
+// masked_fill(x, mask, value)
+struct masked_fill_op {
+  static constexpr std::string_view name = "masked_fill";
+  static constexpr std::array<std::string_view, 2> aten{"aten::masked_fill", "aten::masked_fill_"};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    shape_t s = broadcast_shapes(x.shape, c.tensor_in(1).shape);
+    c.require(s == x.shape, "mask of shape ", to_string(c.in(1).shape), " does not broadcast to ", to_string(x.shape));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    slot& y = c.out(0);
+    map_scalar(y.shape, y.data, y.type, {make_operand(c.in(0), y.shape), make_operand(c.in(1), y.shape), make_operand(c.in(2), y.shape)},
+               [](const double* v) { return v[1] != 0 ? v[2] : v[0]; });
+  }
+};
+
+}  // namespace cactus::ops

@@ -1,0 +1,164 @@
+#pragma once
+// The contract between an op and the runtime. An op is a struct with
+//   static constexpr std::string_view name;                      canonical name
+//   static constexpr std::array<std::string_view, N> aten;        TorchScript spellings it takes
+//   static void infer(context&);   output kinds, dtypes, shapes (or meta values) from the inputs
+//   static void run(context&);     the computation (absent for meta-only and view ops)
+//   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
+//   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
+// infer runs at plan time, when input shapes are known; run runs every execution.
+#include <array>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "cactus/core/tensor.hpp"
+#include "cactus/ir/value.hpp"
+
+namespace cactus::ops {
+
+using ir::kind;
+using ir::meta;
+
+// A value at plan and run time: a tensor (dtype, shape, bytes) or a meta value.
+struct slot {
+  kind k = kind::tensor;
+  dtype type = dtype::f32;
+  shape_t shape;
+  meta m;
+  void* data = nullptr;
+  bool is_const = false;
+  std::shared_ptr<void> owner;  // keeps constant bytes alive (mmap or heap)
+
+  bool is_tensor() const { return k == kind::tensor; }
+  std::int64_t numel() const { return cactus::numel(shape); }
+  std::size_t bytes() const { return static_cast<std::size_t>(numel()) * size_of(type); }
+  template <class T> T* ptr() const { return static_cast<T*>(data); }
+  tensor view() const { return tensor::view(type, shape, data, owner); }
+};
+
+class context {
+ public:
+  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc)
+      : in_(in), out_(out), op_(op), loc_(loc) {}
+
+  std::size_t num_inputs() const { return in_.size(); }
+  std::size_t num_outputs() const { return out_.size(); }
+  const slot& in(std::size_t i) const {
+    if (i >= in_.size()) fail("expects at least ", i + 1, " inputs, got ", in_.size());
+    return *in_[i];
+  }
+  slot& out(std::size_t i) const {
+    if (i >= out_.size()) fail("expects at least ", i + 1, " outputs, got ", out_.size());
+    return *out_[i];
+  }
+  bool is_none(std::size_t i) const { return i >= in_.size() || in_[i]->k == kind::none; }
+
+  const slot& tensor_in(std::size_t i) const {
+    const slot& s = in(i);
+    if (!s.is_tensor()) fail("input ", i, " must be a tensor, got ", ir::kind_name(s.k));
+    return s;
+  }
+  const slot& f32_in(std::size_t i) const {
+    const slot& s = tensor_in(i);
+    if (s.type != dtype::f32) fail("input ", i, " must be f32, got ", name_of(s.type));
+    return s;
+  }
+  std::int64_t int_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::int_ || s.k == kind::bool_) return s.m.i;
+    if (s.k == kind::float_) return static_cast<std::int64_t>(s.m.f);
+    if (s.k == kind::ints && s.m.ints.size() == 1) return s.m.ints[0];
+    fail("input ", i, " must be an int known at plan time, got ", ir::kind_name(s.k));
+  }
+  double num_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::int_ || s.k == kind::bool_ || s.k == kind::float_) return s.m.as_double();
+    fail("input ", i, " must be a number known at plan time, got ", ir::kind_name(s.k));
+  }
+  bool bool_at(std::size_t i) const { return int_at(i) != 0; }
+  std::vector<std::int64_t> ints_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::ints) return s.m.ints;
+    if (s.k == kind::int_) return {s.m.i};
+    fail("input ", i, " must be an int list known at plan time, got ", ir::kind_name(s.k));
+  }
+  std::string string_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::string) return s.m.s;
+    fail("input ", i, " must be a string, got ", ir::kind_name(s.k));
+  }
+
+  void set_tensor(std::size_t i, dtype t, shape_t s) const {
+    slot& o = out(i);
+    o.k = kind::tensor;
+    o.type = t;
+    o.shape = std::move(s);
+  }
+  void set_meta(std::size_t i, meta m) const {
+    slot& o = out(i);
+    o.k = m.k;
+    o.m = std::move(m);
+  }
+
+  template <class... Args>
+  [[noreturn]] void fail(Args&&... args) const {
+    cactus::fail(std::forward<Args>(args)...);  // the planner adds the node, op and source line
+  }
+  template <class... Args>
+  void require(bool ok, Args&&... args) const {
+    if (!ok) fail(std::forward<Args>(args)...);
+  }
+
+ private:
+  std::span<slot* const> in_, out_;
+  std::string_view op_, loc_;
+};
+
+namespace detail {
+// PyTorch accepts `3` for `(3, 3)` in kernel/stride/padding arguments.
+inline std::vector<std::int64_t> expand_arg(std::vector<std::int64_t> v, std::size_t n) {
+  if (v.size() == 1 && n == 2) v.push_back(v[0]);
+  return v;
+}
+}  // namespace detail
+
+// Row-major strides of a shape.
+inline std::vector<std::int64_t> strides_of(const shape_t& s) {
+  std::vector<std::int64_t> st(s.size());
+  std::int64_t acc = 1;
+  for (std::size_t i = s.size(); i-- > 0;) { st[i] = acc; acc *= s[i]; }
+  return st;
+}
+
+// dst[idx] = src[sum(idx_d * src_strides_d)] for every index of `shape`, elements of `esize`
+// bytes. The generic mover behind permute, slice, expand, cat and broadcasting.
+inline void copy_strided(const void* src, const std::vector<std::int64_t>& src_strides, void* dst,
+                         const shape_t& shape, std::size_t esize) {
+  const std::int64_t n = numel(shape);
+  if (n == 0) return;
+  const std::size_t rank = shape.size();
+  auto* d = static_cast<unsigned char*>(dst);
+  auto* s = static_cast<const unsigned char*>(src);
+  if (rank == 0) { std::memcpy(d, s, esize); return; }
+  const std::int64_t inner = shape[rank - 1], istr = src_strides[rank - 1];
+  std::vector<std::int64_t> idx(rank, 0);
+  std::int64_t off = 0;
+  for (std::int64_t o = 0; o < n; o += inner) {
+    if (istr == 1) {
+      std::memcpy(d, s + off * static_cast<std::int64_t>(esize), static_cast<std::size_t>(inner) * esize);
+    } else {
+      for (std::int64_t j = 0; j < inner; ++j) std::memcpy(d + j * static_cast<std::int64_t>(esize), s + (off + j * istr) * static_cast<std::int64_t>(esize), esize);
+    }
+    d += inner * static_cast<std::int64_t>(esize);
+    for (std::size_t ax = rank - 1; ax-- > 0;) {
+      ++idx[ax];
+      off += src_strides[ax];
+      if (idx[ax] < shape[ax]) break;
+      off -= src_strides[ax] * shape[ax];
+      idx[ax] = 0;
+    }
+  }
+}
+
+}  // namespace cactus::ops

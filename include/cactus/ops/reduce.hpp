@@ -1,0 +1,168 @@
+#pragma once
+// Reductions over a set of dims (mean, sum, amax) and max/argmax along one dim. The input is
+// viewed as [outer, reduced, inner] (reduced dims moved together if needed) so that the inner
+// rows accumulate with SIMD adds.
+#include <limits>
+#include <optional>
+
+#include "cactus/kernels/dispatch.hpp"
+#include "cactus/ops/op.hpp"
+
+namespace cactus::ops {
+
+namespace detail {
+enum class reduce_kind { sum, mean, max };
+
+inline std::vector<std::size_t> reduce_dims(const context& c, std::size_t arg, std::size_t rank) {
+  std::vector<std::size_t> dims;
+  if (c.is_none(arg) || (c.in(arg).k == kind::ints && c.in(arg).m.ints.empty())) {
+    for (std::size_t i = 0; i < rank; ++i) dims.push_back(i);
+  } else {
+    for (auto d : c.ints_at(arg)) dims.push_back(static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(rank))));
+  }
+  std::sort(dims.begin(), dims.end());
+  dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
+  return dims;
+}
+
+inline shape_t reduced_shape(const shape_t& s, const std::vector<std::size_t>& dims, bool keep) {
+  shape_t out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    bool red = std::find(dims.begin(), dims.end(), i) != dims.end();
+    if (!red) out.push_back(s[i]);
+    else if (keep) out.push_back(1);
+  }
+  return out;
+}
+
+// y[outer, inner] = reduce over r of x[outer, r, inner], with the reduced dims made adjacent.
+inline void reduce_f32(const slot& x, const std::vector<std::size_t>& dims, reduce_kind k, float* y) {
+  const std::size_t rank = x.shape.size();
+  shape_t perm_shape;
+  std::vector<std::int64_t> perm_strides;
+  auto st = strides_of(x.shape);
+  // Layout: kept dims before the first reduced dim, reduced dims, kept dims after.
+  std::size_t first = dims.empty() ? rank : dims.front();
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < first; ++i) order.push_back(i);
+  for (auto d : dims) order.push_back(d);
+  for (std::size_t i = first; i < rank; ++i)
+    if (std::find(dims.begin(), dims.end(), i) == dims.end()) order.push_back(i);
+  std::int64_t outer = 1, red = 1, inner = 1;
+  for (std::size_t i = 0; i < first; ++i) outer *= x.shape[i];
+  for (auto d : dims) red *= x.shape[d];
+  inner = x.numel() / std::max<std::int64_t>(1, outer * red);
+  const float* src = x.ptr<float>();
+  std::vector<float> moved;
+  bool identity = true;
+  for (std::size_t i = 0; i < order.size(); ++i) identity &= order[i] == i;
+  if (!identity) {
+    for (auto o : order) { perm_shape.push_back(x.shape[o]); perm_strides.push_back(st[o]); }
+    moved.resize(static_cast<std::size_t>(x.numel()));
+    copy_strided(src, perm_strides, moved.data(), perm_shape, 4);
+    src = moved.data();
+  }
+  for (std::int64_t o = 0; o < outer; ++o) {
+    float* yr = y + o * inner;
+    const float* xr = src + o * red * inner;
+    if (red == 0) {
+      std::fill(yr, yr + inner, k == reduce_kind::max ? -std::numeric_limits<float>::infinity() : 0.0f);
+      continue;
+    }
+    std::memcpy(yr, xr, static_cast<std::size_t>(inner) * 4);
+    for (std::int64_t r = 1; r < red; ++r)
+      kernels::binary(k == reduce_kind::max ? kernels::binary_kind::max : kernels::binary_kind::add, yr, 1, xr + r * inner, 1, yr,
+                      static_cast<std::size_t>(inner));
+    if (k == reduce_kind::mean) {
+      const float inv = 1.0f / static_cast<float>(red);
+      kernels::binary(kernels::binary_kind::mul, yr, 1, &inv, 0, yr, static_cast<std::size_t>(inner));
+    }
+  }
+}
+
+template <reduce_kind K>
+struct reduce_body {
+  // sum/mean(x, dims, keepdim, dtype); amax(x, dims, keepdim)
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    auto dims = reduce_dims(c, 1, x.shape.size());
+    bool keep = c.num_inputs() > 2 && !c.is_none(2) && c.bool_at(2);
+    c.set_tensor(0, dtype::f32, reduced_shape(x.shape, dims, keep));
+  }
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    reduce_f32(x, reduce_dims(c, 1, x.shape.size()), K, c.out(0).ptr<float>());
+  }
+};
+}  // namespace detail
+
+struct mean_op : detail::reduce_body<detail::reduce_kind::mean> {
+  static constexpr std::string_view name = "mean";
+  static constexpr std::array<std::string_view, 1> aten{"aten::mean"};
+};
+struct sum_op : detail::reduce_body<detail::reduce_kind::sum> {
+  static constexpr std::string_view name = "sum";
+  static constexpr std::array<std::string_view, 1> aten{"aten::sum"};
+};
+struct amax_op : detail::reduce_body<detail::reduce_kind::max> {
+  static constexpr std::string_view name = "amax";
+  static constexpr std::array<std::string_view, 1> aten{"aten::amax"};
+};
+
+// max(x) -> scalar tensor; max(x, dim, keepdim) -> (values, indices); argmax(x, dim?, keepdim)
+struct max_op {
+  static constexpr std::string_view name = "max";
+  static constexpr std::array<std::string_view, 1> aten{"aten::max"};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    if (c.num_inputs() == 1) { c.set_tensor(0, dtype::f32, {}); return; }
+    c.require(!c.in(1).is_tensor(), "elementwise max of two tensors is spelled maximum");
+    auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
+    auto s = detail::reduced_shape(x.shape, {d}, c.num_inputs() > 2 && c.bool_at(2));
+    c.set_tensor(0, dtype::f32, s);
+    if (c.num_outputs() > 1) c.set_tensor(1, dtype::i64, s);
+  }
+  static void run(context& c) {
+    arg_reduce(c, c.num_inputs() == 1 ? std::nullopt : std::optional(c.int_at(1)), c.out(0).ptr<float>(),
+               c.num_outputs() > 1 ? c.out(1).ptr<std::int64_t>() : nullptr);
+  }
+
+  // dim = nullopt reduces over every element.
+  static void arg_reduce(const context& c, std::optional<std::int64_t> dim, float* vals, std::int64_t* idx) {
+    const slot& x = c.f32_in(0);
+    std::int64_t outer = 1, red = x.numel(), inner = 1;
+    if (dim) {
+      auto d = static_cast<std::size_t>(wrap_dim(*dim, static_cast<std::int64_t>(x.shape.size())));
+      red = x.shape.empty() ? 1 : x.shape[d];
+      for (std::size_t i = 0; i < d; ++i) outer *= x.shape[i];
+      inner = x.numel() / std::max<std::int64_t>(1, outer * red);
+    }
+    c.require(red > 0, "max of an empty dimension");
+    const float* p = x.ptr<float>();
+    for (std::int64_t o = 0; o < outer; ++o)
+      for (std::int64_t i = 0; i < inner; ++i) {
+        float best = p[o * red * inner + i];
+        std::int64_t bi = 0;
+        for (std::int64_t r = 1; r < red; ++r) {
+          float v = p[(o * red + r) * inner + i];
+          if (v > best || std::isnan(v)) { best = v; bi = r; if (std::isnan(v)) break; }
+        }
+        if (vals) vals[o * inner + i] = best;
+        if (idx) idx[o * inner + i] = bi;
+      }
+  }
+};
+
+struct argmax_op {
+  static constexpr std::string_view name = "argmax";
+  static constexpr std::array<std::string_view, 1> aten{"aten::argmax"};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    if (c.is_none(1)) { c.set_tensor(0, dtype::i64, {}); return; }
+    auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
+    c.set_tensor(0, dtype::i64, detail::reduced_shape(x.shape, {d}, c.num_inputs() > 2 && c.bool_at(2)));
+  }
+  static void run(context& c) { max_op::arg_reduce(c, c.is_none(1) ? std::nullopt : std::optional(c.int_at(1)), nullptr, c.out(0).ptr<std::int64_t>()); }
+};
+
+}  // namespace cactus::ops

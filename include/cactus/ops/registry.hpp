@@ -1,0 +1,114 @@
+#pragma once
+// The op registry: one Hana type list. The name table, the aten-spelling table, the count
+// check and the dispatch table are all derived from it, so adding an op is one header plus
+// one entry here (no enum, no switch to keep in sync).
+#include <boost/hana.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cactus/ops/binary.hpp"
+#include "cactus/ops/conv.hpp"
+#include "cactus/ops/creation.hpp"
+#include "cactus/ops/embedding.hpp"
+#include "cactus/ops/linear.hpp"
+#include "cactus/ops/lstm.hpp"
+#include "cactus/ops/meta_ops.hpp"
+#include "cactus/ops/pool.hpp"
+#include "cactus/ops/reduce.hpp"
+#include "cactus/ops/shape_ops.hpp"
+#include "cactus/ops/softmax.hpp"
+#include "cactus/ops/unary.hpp"
+
+namespace cactus::ops {
+
+namespace hana = boost::hana;
+
+inline constexpr auto all_ops = hana::tuple_t<
+    // plan-time
+    size_op, dim_op, numel_op, list_op, list_unpack_op, list_len_op, list_get_op, to_int_op, to_float_op, floordiv_op,
+    // elementwise
+    relu_op, gelu_op, silu_op, sigmoid_op, tanh_op, exp_op, log_op, sqrt_op, rsqrt_op, neg_op, abs_op, sin_op, cos_op,
+    reciprocal_op, erf_op, clamp_op, leaky_relu_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
+    maximum_op, minimum_op, eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_not_op,
+    where_op, masked_fill_op,
+    // linear algebra and normalization
+    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
+    // reductions and pooling
+    mean_op, sum_op, amax_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
+    adaptive_avg_pool_op,
+    // data movement and creation
+    reshape_op, flatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
+    stack_op, expand_op, split_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, arange_op,
+    triu_op, tril_op, cast_op>;
+
+// Compile-time checks of the op concept, with messages that say what is missing.
+namespace detail {
+template <class Op>
+constexpr bool check_op() {
+  static_assert(requires { { Op::name } -> std::convertible_to<std::string_view>; }, "an op needs `static constexpr std::string_view name`");
+  static_assert(requires { Op::aten.size(); }, "an op needs `static constexpr std::array<std::string_view, N> aten` (may be empty)");
+  static_assert(requires(context& c) { Op::infer(c); }, "an op needs `static void infer(context&)`");
+  return true;
+}
+}  // namespace detail
+static_assert(hana::all_of(all_ops, [](auto t) { return hana::bool_c<detail::check_op<typename decltype(t)::type>()>; }),
+              "every registered op satisfies the op concept");
+
+inline constexpr std::size_t op_count = hana::length(all_ops);
+
+struct op_info {
+  std::string_view name;
+  void (*infer)(context&);
+  void (*run)(context&);  // null for plan-time-only and view ops
+  bool view;
+  bool f16_weights;
+};
+
+inline const std::vector<op_info>& op_table() {
+  static const std::vector<op_info> table = [] {
+    std::vector<op_info> t;
+    hana::for_each(all_ops, [&](auto type) {
+      using Op = typename decltype(type)::type;
+      op_info info{Op::name, &Op::infer, nullptr, false, false};
+      if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
+      if constexpr (requires { Op::view; }) info.view = Op::view;
+      if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
+      t.push_back(info);
+    });
+    return t;
+  }();
+  return table;
+}
+
+// Index of a canonical op name, or nullopt.
+inline std::optional<std::size_t> find_op(std::string_view name) {
+  static const auto index = [] {
+    std::unordered_map<std::string_view, std::size_t> m;
+    const auto& t = op_table();
+    for (std::size_t i = 0; i < t.size(); ++i) m.emplace(t[i].name, i);
+    return m;
+  }();
+  auto it = index.find(name);
+  if (it == index.end()) return std::nullopt;
+  return it->second;
+}
+
+// Canonical name for a TorchScript spelling (e.g. "aten::view" -> "reshape"), or nullopt.
+inline std::optional<std::string_view> canonical_name(std::string_view aten_name) {
+  static const auto map = [] {
+    std::unordered_map<std::string_view, std::string_view> m;
+    hana::for_each(all_ops, [&](auto type) {
+      using Op = typename decltype(type)::type;
+      for (auto a : Op::aten) m.emplace(a, Op::name);
+    });
+    return m;
+  }();
+  auto it = map.find(aten_name);
+  if (it == map.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace cactus::ops

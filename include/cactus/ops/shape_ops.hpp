@@ -1,0 +1,351 @@
+#pragma once
+// Ops that move data without arithmetic: views (reshape, flatten, squeeze, unsqueeze, identity)
+// share their input's bytes; permute, slice, select, cat, stack, expand and chunk copy through
+// copy_strided.
+#include <limits>
+
+#include "cactus/ops/op.hpp"
+
+namespace cactus::ops {
+
+namespace detail {
+inline shape_t resolve_shape(const context& c, std::vector<std::int64_t> s, std::int64_t n) {
+  std::int64_t known = 1, infer_at = -1;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == -1) {
+      c.require(infer_at < 0, "only one dimension can be -1 in ", to_string(s));
+      infer_at = static_cast<std::int64_t>(i);
+    } else {
+      c.require(s[i] >= 0, "invalid size ", s[i], " in ", to_string(s));
+      known *= s[i];
+    }
+  }
+  if (infer_at >= 0) {
+    c.require(known != 0 && n % known == 0, "cannot view ", n, " elements as ", to_string(s));
+    s[static_cast<std::size_t>(infer_at)] = n / known;
+  }
+  c.require(numel(s) == n, "cannot view ", n, " elements as ", to_string(s));
+  return s;
+}
+}  // namespace detail
+
+// reshape(x, shape) / view / _unsafe_view / reshape_as(x, other)
+struct reshape_op {
+  static constexpr std::string_view name = "reshape";
+  static constexpr std::array<std::string_view, 5> aten{"aten::reshape", "aten::view", "aten::_unsafe_view", "aten::reshape_as", "aten::view_as"};
+  static constexpr bool view = true;
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    if (c.in(1).is_tensor()) { c.set_tensor(0, x.type, c.in(1).shape); return; }
+    c.set_tensor(0, x.type, detail::resolve_shape(c, c.ints_at(1), x.numel()));
+  }
+};
+
+// flatten(x, start_dim, end_dim)
+struct flatten_op {
+  static constexpr std::string_view name = "flatten";
+  static constexpr std::array<std::string_view, 1> aten{"aten::flatten"};
+  static constexpr bool view = true;
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto r = static_cast<std::int64_t>(x.shape.size());
+    if (r == 0) { c.set_tensor(0, x.type, {1}); return; }
+    auto s = wrap_dim(c.int_at(1), r), e = wrap_dim(c.int_at(2), r);
+    shape_t out(x.shape.begin(), x.shape.begin() + s);
+    std::int64_t m = 1;
+    for (auto i = s; i <= e; ++i) m *= x.shape[static_cast<std::size_t>(i)];
+    out.push_back(m);
+    out.insert(out.end(), x.shape.begin() + e + 1, x.shape.end());
+    c.set_tensor(0, x.type, out);
+  }
+};
+
+struct squeeze_op {
+  static constexpr std::string_view name = "squeeze";
+  static constexpr std::array<std::string_view, 1> aten{"aten::squeeze"};
+  static constexpr bool view = true;
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    shape_t out;
+    if (c.num_inputs() < 2 || c.is_none(1)) {
+      for (auto d : x.shape) if (d != 1) out.push_back(d);
+    } else {
+      auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
+      out = x.shape;
+      if (!out.empty() && out[d] == 1) out.erase(out.begin() + static_cast<std::ptrdiff_t>(d));
+    }
+    c.set_tensor(0, x.type, out);
+  }
+};
+
+struct unsqueeze_op {
+  static constexpr std::string_view name = "unsqueeze";
+  static constexpr std::array<std::string_view, 1> aten{"aten::unsqueeze"};
+  static constexpr bool view = true;
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    auto d = wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size()) + 1);
+    shape_t out = x.shape;
+    out.insert(out.begin() + d, 1);
+    c.set_tensor(0, x.type, out);
+  }
+};
+
+// Passes its input through (what contiguous/clone/dropout/detach become if not removed).
+struct identity_op {
+  static constexpr std::string_view name = "identity";
+  static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr bool view = true;
+  static void infer(context& c) { c.set_tensor(0, c.tensor_in(0).type, c.in(0).shape); }
+};
+
+struct permute_op {
+  static constexpr std::string_view name = "permute";
+  static constexpr std::array<std::string_view, 1> aten{"aten::permute"};
+  static std::vector<std::size_t> perm(const context& c) {
+    const slot& x = c.tensor_in(0);
+    auto p = c.ints_at(1);
+    c.require(p.size() == x.shape.size(), "permutation ", to_string(p), " does not match rank ", x.shape.size());
+    std::vector<std::size_t> r;
+    std::vector<bool> seen(p.size(), false);
+    for (auto d : p) {
+      auto w = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(p.size())));
+      c.require(!seen[w], "permutation ", to_string(p), " repeats a dim");
+      seen[w] = true;
+      r.push_back(w);
+    }
+    return r;
+  }
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    shape_t out;
+    for (auto d : perm(c)) out.push_back(x.shape[d]);
+    c.set_tensor(0, x.type, out);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    auto st = strides_of(x.shape);
+    std::vector<std::int64_t> ps;
+    for (auto d : perm(c)) ps.push_back(st[d]);
+    copy_strided(x.data, ps, c.out(0).data, c.out(0).shape, size_of(x.type));
+  }
+};
+
+// slice(x, dim, start?, end?, step) with Python clamping.
+struct slice_op {
+  static constexpr std::string_view name = "slice";
+  static constexpr std::array<std::string_view, 1> aten{"aten::slice"};
+  static void bounds(const context& c, std::size_t& d, std::int64_t& start, std::int64_t& len, std::int64_t& step) {
+    const slot& x = c.tensor_in(0);
+    d = static_cast<std::size_t>(wrap_dim(c.num_inputs() > 1 ? c.int_at(1) : 0, static_cast<std::int64_t>(x.shape.size())));
+    const std::int64_t n = x.shape[d];
+    start = c.num_inputs() > 2 && !c.is_none(2) ? c.int_at(2) : 0;
+    std::int64_t end = c.num_inputs() > 3 && !c.is_none(3) ? c.int_at(3) : n;
+    step = c.num_inputs() > 4 ? c.int_at(4) : 1;
+    c.require(step > 0, "slice step must be positive");
+    if (start < 0) start += n;
+    if (end < 0) end += n;
+    start = std::clamp<std::int64_t>(start, 0, n);
+    end = std::clamp<std::int64_t>(end, start, n);
+    len = (end - start + step - 1) / step;
+  }
+  static void infer(context& c) {
+    std::size_t d;
+    std::int64_t s, len, step;
+    bounds(c, d, s, len, step);
+    shape_t out = c.in(0).shape;
+    out[d] = len;
+    c.set_tensor(0, c.in(0).type, out);
+  }
+  static void run(context& c) {
+    std::size_t d;
+    std::int64_t s, len, step;
+    bounds(c, d, s, len, step);
+    const slot& x = c.in(0);
+    auto st = strides_of(x.shape);
+    const auto* base = static_cast<const unsigned char*>(x.data) + s * st[d] * static_cast<std::int64_t>(size_of(x.type));
+    st[d] *= step;
+    copy_strided(base, st, c.out(0).data, c.out(0).shape, size_of(x.type));
+  }
+};
+
+// narrow(x, dim, start, length)
+struct narrow_op {
+  static constexpr std::string_view name = "narrow";
+  static constexpr std::array<std::string_view, 1> aten{"aten::narrow"};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
+    auto s = c.int_at(2), l = c.int_at(3);
+    if (s < 0) s += x.shape[d];
+    c.require(s >= 0 && l >= 0 && s + l <= x.shape[d], "narrow(", s, ", ", l, ") is out of range for size ", x.shape[d]);
+    shape_t out = x.shape;
+    out[d] = l;
+    c.set_tensor(0, x.type, out);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
+    auto s = c.int_at(2);
+    if (s < 0) s += x.shape[d];
+    auto st = strides_of(x.shape);
+    copy_strided(static_cast<const unsigned char*>(x.data) + s * st[d] * static_cast<std::int64_t>(size_of(x.type)), st, c.out(0).data,
+                 c.out(0).shape, size_of(x.type));
+  }
+};
+
+// select(x, dim, index) drops the dim.
+struct select_op {
+  static constexpr std::string_view name = "select";
+  static constexpr std::array<std::string_view, 1> aten{"aten::select"};
+  static void where(const context& c, std::size_t& d, std::int64_t& i) {
+    const slot& x = c.tensor_in(0);
+    d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
+    i = c.int_at(2);
+    c.require(i >= -x.shape[d] && i < x.shape[d], "index ", i, " is out of range for dim ", d, " of size ", x.shape[d]);
+    if (i < 0) i += x.shape[d];
+  }
+  static void infer(context& c) {
+    std::size_t d;
+    std::int64_t i;
+    where(c, d, i);
+    shape_t out = c.in(0).shape;
+    out.erase(out.begin() + static_cast<std::ptrdiff_t>(d));
+    c.set_tensor(0, c.in(0).type, out);
+  }
+  static void run(context& c) {
+    std::size_t d;
+    std::int64_t i;
+    where(c, d, i);
+    const slot& x = c.in(0);
+    auto st = strides_of(x.shape);
+    const auto* base = static_cast<const unsigned char*>(x.data) + i * st[d] * static_cast<std::int64_t>(size_of(x.type));
+    st.erase(st.begin() + static_cast<std::ptrdiff_t>(d));
+    copy_strided(base, st, c.out(0).data, c.out(0).shape, size_of(x.type));
+  }
+};
+
+namespace detail {
+// cat/stack inputs: tensors..., dim
+inline void join(context& c, bool stack, bool run) {
+  const std::size_t n = c.num_inputs() - 1;
+  c.require(n >= 1, "needs at least one tensor");
+  const slot& first = c.tensor_in(0);
+  const auto rank = static_cast<std::int64_t>(first.shape.size()) + (stack ? 1 : 0);
+  const auto d = static_cast<std::size_t>(wrap_dim(c.int_at(n), rank));
+  shape_t out = first.shape;
+  if (stack) out.insert(out.begin() + static_cast<std::ptrdiff_t>(d), 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const slot& t = c.tensor_in(i);
+    if (!stack && t.shape.size() == 1 && t.shape[0] == 0) continue;  // legacy empty tensors
+    shape_t s = t.shape;
+    if (stack) s.insert(s.begin() + static_cast<std::ptrdiff_t>(d), 1);
+    c.require(s.size() == out.size(), "tensor ", i, " has shape ", to_string(t.shape), ", expected rank ", out.size() - (stack ? 1 : 0));
+    for (std::size_t k = 0; k < s.size(); ++k)
+      c.require(k == d || s[k] == out[k], "tensor ", i, " has shape ", to_string(t.shape), ", which does not match ", to_string(first.shape));
+    if (i > 0 || stack) out[d] += s[d];
+    c.require(t.type == first.type, "tensor ", i, " is ", name_of(t.type), ", tensor 0 is ", name_of(first.type));
+  }
+  if (!run) { c.set_tensor(0, first.type, out); return; }
+  // out viewed as [outer, out[d]*inner]; input i fills columns [at*inner, (at+s[d])*inner).
+  const slot& y = c.out(0);
+  const std::size_t es = size_of(first.type);
+  std::int64_t outer = 1, inner = 1;
+  for (std::size_t k = 0; k < d; ++k) outer *= out[k];
+  for (std::size_t k = d + 1; k < out.size(); ++k) inner *= out[k];
+  const std::int64_t out_row = out[d] * inner;
+  std::int64_t at = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const slot& t = c.in(i);
+    if (!stack && t.shape.size() == 1 && t.shape[0] == 0) continue;
+    const std::int64_t len = stack ? 1 : t.shape[d];
+    const std::int64_t row = len * inner;
+    for (std::int64_t o = 0; o < outer; ++o)
+      std::memcpy(static_cast<unsigned char*>(y.data) + (o * out_row + at * inner) * static_cast<std::int64_t>(es),
+                  static_cast<const unsigned char*>(t.data) + o * row * static_cast<std::int64_t>(es), static_cast<std::size_t>(row) * es);
+    at += len;
+  }
+}
+}  // namespace detail
+
+struct cat_op {
+  static constexpr std::string_view name = "cat";
+  static constexpr std::array<std::string_view, 2> aten{"aten::cat", "aten::concat"};
+  static void infer(context& c) { detail::join(c, false, false); }
+  static void run(context& c) { detail::join(c, false, true); }
+};
+struct stack_op {
+  static constexpr std::string_view name = "stack";
+  static constexpr std::array<std::string_view, 1> aten{"aten::stack"};
+  static void infer(context& c) { detail::join(c, true, false); }
+  static void run(context& c) { detail::join(c, true, true); }
+};
+
+// expand(x, sizes, implicit) / expand_as(x, other)
+struct expand_op {
+  static constexpr std::string_view name = "expand";
+  static constexpr std::array<std::string_view, 2> aten{"aten::expand", "aten::expand_as"};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    shape_t want = c.in(1).is_tensor() ? c.in(1).shape : c.ints_at(1);
+    c.require(want.size() >= x.shape.size(), "cannot expand ", to_string(x.shape), " to ", to_string(want));
+    const std::size_t off = want.size() - x.shape.size();
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      if (i >= off && want[i] == -1) want[i] = x.shape[i - off];
+      c.require(i < off || x.shape[i - off] == 1 || x.shape[i - off] == want[i], "cannot expand ", to_string(x.shape), " to ", to_string(want));
+    }
+    c.set_tensor(0, x.type, want);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    copy_strided(x.data, broadcast_strides(x.shape, c.out(0).shape), c.out(0).data, c.out(0).shape, size_of(x.type));
+  }
+};
+
+// chunk(x, chunks, dim) / split(x, split_size, dim) / unbind(x, dim): one output per piece.
+struct split_op {
+  static constexpr std::string_view name = "split";
+  static constexpr std::array<std::string_view, 0> aten{};  // import maps chunk/split/unbind + ListUnpack here
+  // inputs: x, dim, then one size per output; unbind pieces have size 0 meaning "drop dim"
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
+    auto sizes = pieces(c, x.shape[d]);
+    for (std::size_t i = 0; i < c.num_outputs(); ++i) {
+      shape_t s = x.shape;
+      if (sizes[i] < 0) s.erase(s.begin() + static_cast<std::ptrdiff_t>(d));
+      else s[d] = sizes[i];
+      c.set_tensor(i, x.type, s);
+    }
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
+    auto sizes = pieces(c, x.shape[d]);
+    auto st = strides_of(x.shape);
+    std::int64_t at = 0;
+    for (std::size_t i = 0; i < c.num_outputs(); ++i) {
+      const auto* base = static_cast<const unsigned char*>(x.data) + at * st[d] * static_cast<std::int64_t>(size_of(x.type));
+      auto s2 = st;
+      if (sizes[i] < 0) s2.erase(s2.begin() + static_cast<std::ptrdiff_t>(d));
+      copy_strided(base, s2, c.out(i).data, c.out(i).shape, size_of(x.type));
+      at += sizes[i] < 0 ? 1 : sizes[i];
+    }
+  }
+  // mode (input 2): 0 = chunk(count), 1 = split(size), 2 = unbind
+  static std::vector<std::int64_t> pieces(const context& c, std::int64_t n) {
+    const auto mode = c.int_at(2), arg = c.int_at(3);
+    const std::size_t k = c.num_outputs();
+    std::vector<std::int64_t> r;
+    if (mode == 2) {
+      c.require(static_cast<std::int64_t>(k) == n, "unbind into ", k, " outputs, but the dim has size ", n);
+      return std::vector<std::int64_t>(k, -1);
+    }
+    const std::int64_t size = mode == 0 ? (n + arg - 1) / arg : arg;
+    for (std::int64_t at = 0; at < n; at += size) r.push_back(std::min(size, n - at));
+    c.require(r.size() == k, "splits a dim of size ", n, " into ", r.size(), " pieces, but the graph expects ", k);
+    return r;
+  }
+};
+
+}  // namespace cactus::ops

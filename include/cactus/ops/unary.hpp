@@ -1,0 +1,136 @@
+#pragma once
+// Unary elementwise ops. Each is one line naming its kernel and TorchScript spellings; the
+// shared body handles f32 tensors by SIMD and plan-time numbers (e.g. neg of a size) exactly.
+#include "cactus/ops/elementwise.hpp"
+
+namespace cactus::ops {
+
+namespace detail {
+inline double unary_scalar(kernels::unary_kind k, double x, double p0, double p1) {
+  using K = kernels::unary_kind;
+  switch (k) {
+    case K::relu: return x > 0 ? x : 0;
+    case K::gelu_erf: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    case K::gelu_tanh: return 0.5 * x * (1 + std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+    case K::silu: return x / (1 + std::exp(-x));
+    case K::sigmoid: return 1 / (1 + std::exp(-x));
+    case K::tanh: return std::tanh(x);
+    case K::exp: return std::exp(x);
+    case K::log: return std::log(x);
+    case K::sqrt: return std::sqrt(x);
+    case K::rsqrt: return 1 / std::sqrt(x);
+    case K::neg: return -x;
+    case K::abs: return std::fabs(x);
+    case K::sin: return std::sin(x);
+    case K::cos: return std::cos(x);
+    case K::reciprocal: return 1 / x;
+    case K::erf: return std::erf(x);
+    case K::clamp: return std::min(std::max(x, p0), p1);
+    case K::leaky_relu: return x < 0 ? x * p0 : x;
+    case K::square: return x * x;
+  }
+  return x;
+}
+
+// Reads the op's parameters: (kind, p0, p1) from the inputs after x.
+template <class Op>
+void unary_params(const context& c, kernels::unary_kind& k, double& p0, double& p1) {
+  k = Op::kernel;
+  p0 = 0;
+  p1 = 0;
+  if constexpr (requires { Op::params(c, k, p0, p1); }) Op::params(c, k, p0, p1);
+}
+
+template <class Op>
+struct unary_body {
+  static void infer(context& c) {
+    const slot& x = c.in(0);
+    kernels::unary_kind k;
+    double p0, p1;
+    unary_params<Op>(c, k, p0, p1);
+    if (!x.is_tensor()) {
+      c.require(x.is_tensor() || x.m.is_number(), "needs a tensor or number");
+      double v = unary_scalar(k, x.m.as_double(), p0, p1);
+      c.set_meta(0, x.k == kind::int_ && (k == kernels::unary_kind::neg || k == kernels::unary_kind::abs) ? meta::of_int(static_cast<std::int64_t>(v)) : meta::of_float(v));
+      return;
+    }
+    c.set_tensor(0, is_floating(x.type) || !Op::keeps_int ? dtype::f32 : x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    slot& y = c.out(0);
+    kernels::unary_kind k;
+    double p0, p1;
+    unary_params<Op>(c, k, p0, p1);
+    if (x.type == dtype::f32 && y.type == dtype::f32) {
+      kernels::unary(k, x.ptr<float>(), y.ptr<float>(), static_cast<std::size_t>(x.numel()), static_cast<float>(p0), static_cast<float>(p1));
+      return;
+    }
+    operand a = make_operand(x, y.shape);
+    map_scalar(y.shape, y.data, y.type, {a}, [&](const double* v) { return unary_scalar(k, v[0], p0, p1); });
+  }
+};
+}  // namespace detail
+
+#define CACTUS_UNARY_OP(STRUCT, NAME, KERNEL, KEEPS_INT, ...)                                      \
+  struct STRUCT : detail::unary_body<STRUCT> {                                                     \
+    static constexpr std::string_view name = NAME;                                                 \
+    static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});                   \
+    static constexpr kernels::unary_kind kernel = kernels::unary_kind::KERNEL;                     \
+    static constexpr bool keeps_int = KEEPS_INT;                                                   \
+  }
+
+CACTUS_UNARY_OP(relu_op, "relu", relu, true, "aten::relu", "aten::relu_");
+CACTUS_UNARY_OP(silu_op, "silu", silu, false, "aten::silu", "aten::silu_");
+CACTUS_UNARY_OP(sigmoid_op, "sigmoid", sigmoid, false, "aten::sigmoid", "aten::sigmoid_");
+CACTUS_UNARY_OP(tanh_op, "tanh", tanh, false, "aten::tanh", "aten::tanh_");
+CACTUS_UNARY_OP(exp_op, "exp", exp, false, "aten::exp");
+CACTUS_UNARY_OP(log_op, "log", log, false, "aten::log");
+CACTUS_UNARY_OP(sqrt_op, "sqrt", sqrt, false, "aten::sqrt");
+CACTUS_UNARY_OP(rsqrt_op, "rsqrt", rsqrt, false, "aten::rsqrt");
+CACTUS_UNARY_OP(neg_op, "neg", neg, true, "aten::neg");
+CACTUS_UNARY_OP(abs_op, "abs", abs, true, "aten::abs");
+CACTUS_UNARY_OP(sin_op, "sin", sin, false, "aten::sin");
+CACTUS_UNARY_OP(cos_op, "cos", cos, false, "aten::cos");
+CACTUS_UNARY_OP(reciprocal_op, "reciprocal", reciprocal, false, "aten::reciprocal");
+CACTUS_UNARY_OP(erf_op, "erf", erf, false, "aten::erf");
+#undef CACTUS_UNARY_OP
+
+// gelu(x, approximate='none'|'tanh')
+struct gelu_op : detail::unary_body<gelu_op> {
+  static constexpr std::string_view name = "gelu";
+  static constexpr std::array<std::string_view, 1> aten{"aten::gelu"};
+  static constexpr kernels::unary_kind kernel = kernels::unary_kind::gelu_erf;
+  static constexpr bool keeps_int = false;
+  static void params(const context& c, kernels::unary_kind& k, double&, double&) {
+    if (c.is_none(1)) return;
+    std::string a = c.string_at(1);
+    if (a == "tanh") k = kernels::unary_kind::gelu_tanh;
+    else if (a != "none") c.fail("unknown gelu approximation '", a, "'");
+  }
+};
+
+// clamp(x, min, max), hardtanh(x, min, max), relu6(x)
+struct clamp_op : detail::unary_body<clamp_op> {
+  static constexpr std::string_view name = "clamp";
+  static constexpr std::array<std::string_view, 5> aten{"aten::clamp", "aten::clamp_", "aten::hardtanh", "aten::hardtanh_", "aten::relu6"};
+  static constexpr kernels::unary_kind kernel = kernels::unary_kind::clamp;
+  static constexpr bool keeps_int = true;
+  static void params(const context& c, kernels::unary_kind&, double& lo, double& hi) {
+    if (c.num_inputs() == 1) { lo = 0; hi = 6; return; }  // relu6
+    lo = c.is_none(1) ? -INFINITY : c.num_at(1);
+    hi = c.is_none(2) ? INFINITY : c.num_at(2);
+  }
+};
+
+struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
+  static constexpr std::string_view name = "leaky_relu";
+  static constexpr std::array<std::string_view, 2> aten{"aten::leaky_relu", "aten::leaky_relu_"};
+  static constexpr kernels::unary_kind kernel = kernels::unary_kind::leaky_relu;
+  static constexpr bool keeps_int = false;
+  static void params(const context& c, kernels::unary_kind&, double& slope, double&) {
+    slope = c.is_none(1) ? 0.01 : c.num_at(1);
+  }
+};
+
+}  // namespace cactus::ops

@@ -1,0 +1,204 @@
+#pragma once
+// Stage 4: canonical IR. Rewrites TorchScript spellings into the registry's canonical ops:
+// no-ops (dropout, detach, contiguous, clone, identity casts) are removed; t/transpose become
+// permute; addmm/matmul against a transposed constant become linear; conv1d/conv2d/
+// _convolution become conv; to/type_as become cast; then every remaining aten name is renamed
+// through the registry. An op with no canonical form is an error naming it and its source line.
+#include <set>
+
+#include "cactus/ir/graph.hpp"
+#include "cactus/ops/registry.hpp"
+
+namespace cactus::passes {
+
+namespace detail {
+inline const ir::meta* const_meta(const ir::graph& g, int v) {
+  const auto& val = g.values[static_cast<std::size_t>(v)];
+  return val.constant ? &*val.constant : nullptr;
+}
+inline int const_int(ir::graph& g, std::int64_t v) { return g.add_constant(ir::meta::of_int(v)); }
+inline int const_ints(ir::graph& g, std::vector<std::int64_t> v) { return g.add_constant(ir::meta::of_ints(std::move(v))); }
+
+inline std::string where(const ir::node& n) { return n.op + (n.loc.empty() ? "" : " at " + n.loc); }
+
+// The permutation a transpose-like node applies, for a tensor of rank r.
+inline std::vector<std::int64_t> swap_perm(std::int64_t r, std::int64_t a, std::int64_t b) {
+  std::vector<std::int64_t> p(static_cast<std::size_t>(r));
+  for (std::int64_t i = 0; i < r; ++i) p[static_cast<std::size_t>(i)] = i;
+  a = wrap_dim(a, r);
+  b = wrap_dim(b, r);
+  std::swap(p[static_cast<std::size_t>(a)], p[static_cast<std::size_t>(b)]);
+  return p;
+}
+
+// If v = permute(W, [1, 0]) of a 2-D constant W, returns W.
+inline int transposed_constant(const ir::graph& g, int v) {
+  const auto& val = g.values[static_cast<std::size_t>(v)];
+  if (val.producer < 0) return -1;
+  const auto& n = g.nodes[static_cast<std::size_t>(val.producer)];
+  if (n.op != "permute") return -1;
+  const auto& w = g.values[static_cast<std::size_t>(n.inputs[0])];
+  const auto* p = const_meta(g, n.inputs[1]);
+  if (!w.is_constant() || !w.is_tensor() || w.shape.size() != 2 || !p || p->ints != std::vector<std::int64_t>{1, 0}) return -1;
+  return n.inputs[0];
+}
+}  // namespace detail
+
+struct canonicalize_report {
+  std::size_t removed_noops = 0, rewritten = 0;
+};
+
+inline canonicalize_report canonicalize(ir::graph& g) {
+  using detail::const_int;
+  canonicalize_report rep;
+  static const std::set<std::string> noops = {"aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout",
+                                              "aten::detach", "aten::contiguous", "aten::clone", "aten::alias", "aten::lift_fresh",
+                                              "aten::feature_alpha_dropout", "aten::lift_fresh_copy"};
+  // nodes are rewritten in place; helper nodes go to `pending` and are spliced before the node
+  std::vector<ir::node> out;
+  auto emit_before = [&](ir::node n) { out.push_back(std::move(n)); };
+  auto new_node = [&](const std::string& op, std::vector<int> ins, const ir::value& like, const std::string& loc) {
+    ir::value v = like;
+    v.producer = -1;
+    v.name.clear();
+    int id = g.add_value(std::move(v));
+    emit_before(ir::node{op, std::move(ins), {id}, loc});
+    return id;
+  };
+  std::vector<ir::node> nodes = std::move(g.nodes);
+  g.nodes.clear();
+  for (auto& n : nodes) {
+    const std::string op = n.op;
+    auto val = [&](int i) -> const ir::value& { return g.values[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(i)])]; };
+    auto rank_of = [&](int i) { return static_cast<std::int64_t>(val(i).shape.size()); };
+    if (noops.count(op)) {
+      g.replace_uses(n.outputs[0], n.inputs[0]);
+      for (auto& o : out) for (int& i : o.inputs) if (i == n.outputs[0]) i = n.inputs[0];
+      ++rep.removed_noops;
+      continue;
+    }
+    if (op == "aten::t" || op == "aten::transpose" || op == "aten::numpy_T") {
+      const std::int64_t r = rank_of(0);
+      std::vector<std::int64_t> perm;
+      if (op == "aten::transpose") perm = detail::swap_perm(r, detail::const_meta(g, n.inputs[1])->i, detail::const_meta(g, n.inputs[2])->i);
+      else for (std::int64_t i = r; i-- > 0;) perm.push_back(i);
+      n = ir::node{"permute", {n.inputs[0], detail::const_ints(g, perm)}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::addmm" || op == "aten::matmul" || op == "aten::mm") {
+      const bool addmm = op == "aten::addmm";
+      const int x = n.inputs[addmm ? 1 : 0], m = n.inputs[addmm ? 2 : 1];
+      int w = g.values[static_cast<std::size_t>(m)].producer >= 0 ? -1 : -1;
+      // the permute may already be in `out` (rewritten earlier in this pass)
+      for (auto& o : out)
+        if (o.outputs[0] == m && o.op == "permute") {
+          const auto& wv = g.values[static_cast<std::size_t>(o.inputs[0])];
+          const auto* p = detail::const_meta(g, o.inputs[1]);
+          if (wv.is_constant() && wv.is_tensor() && wv.shape.size() == 2 && p && p->ints == std::vector<std::int64_t>{1, 0}) w = o.inputs[0];
+        }
+      bool unit = !addmm || (detail::const_meta(g, n.inputs[3]) && detail::const_meta(g, n.inputs[3])->as_double() == 1.0 &&
+                             detail::const_meta(g, n.inputs[4]) && detail::const_meta(g, n.inputs[4])->as_double() == 1.0);
+      if (w >= 0 && unit) {
+        const int bias = addmm ? n.inputs[0] : g.add_constant(ir::meta::none());
+        if (addmm && g.values[static_cast<std::size_t>(bias)].shape.size() != 1) {
+          n.op = "matmul";  // bias of another shape: keep the general form below
+        } else {
+          n = ir::node{"linear", {x, w, bias}, n.outputs, n.loc};
+          ++rep.rewritten;
+        }
+      }
+      if (n.op == "aten::addmm" || n.op == "matmul") {
+        check(unit, detail::where(n), ": addmm with beta/alpha other than 1 is not supported");
+        const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
+        int mm = new_node("matmul", {x, m}, like, n.loc);
+        n = ir::node{"add", {mm, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
+        ++rep.rewritten;
+      } else if (n.op == "aten::matmul" || n.op == "aten::mm") {
+        n.op = "matmul";
+      }
+    } else if (op == "aten::baddbmm") {
+      const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
+      check(detail::const_meta(g, n.inputs[3]) && detail::const_meta(g, n.inputs[3])->as_double() == 1.0, detail::where(n), ": baddbmm beta != 1 is not supported");
+      int mm = new_node("matmul", {n.inputs[1], n.inputs[2]}, like, n.loc);
+      int scaled = new_node("mul", {mm, n.inputs[4]}, like, n.loc);
+      n = ir::node{"add", {scaled, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::_convolution") {
+      const auto* tr = detail::const_meta(g, n.inputs[6]);
+      check(tr && tr->i == 0, detail::where(n), ": transposed convolution is not supported");
+      n = ir::node{"conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::conv1d" || op == "aten::conv2d") {
+      n.op = "conv";
+      ++rep.rewritten;
+    } else if (op == "aten::to" || op == "aten::type_as" || op == "aten::_to_copy") {
+      // find the dtype argument: a tensor (type_as / to(other)), or the first int after x
+      int target = -1;
+      if (val(1).is_tensor()) target = n.inputs[1];
+      for (std::size_t i = 1; target < 0 && i < n.inputs.size(); ++i) {
+        const auto* m = detail::const_meta(g, n.inputs[i]);
+        if (m && m->k == ir::kind::int_) target = n.inputs[i];
+        if (m && m->k == ir::kind::none && op == "aten::_to_copy" && i == 1) break;
+      }
+      const ir::value& x = val(0);
+      const ir::value& y = g.values[static_cast<std::size_t>(n.outputs[0])];
+      if (target < 0 || (x.type == y.type && !x.shape.empty() == !y.shape.empty())) {
+        g.replace_uses(n.outputs[0], n.inputs[0]);
+        for (auto& o : out) for (int& i : o.inputs) if (i == n.outputs[0]) i = n.inputs[0];
+        ++rep.removed_noops;
+        continue;
+      }
+      n = ir::node{"cast", {n.inputs[0], target}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::float" || op == "aten::long" || op == "aten::bool" || op == "aten::int") {
+      const std::int64_t code = op == "aten::float" ? 6 : op == "aten::long" ? 4 : op == "aten::bool" ? 11 : 3;
+      n = ir::node{"cast", {n.inputs[0], const_int(g, code)}, n.outputs, n.loc};
+    } else if (op.rfind("aten::", 0) == 0 || op.rfind("prim::", 0) == 0) {
+      auto c = ops::canonical_name(op);
+      if (!c) fail("unsupported op ", op, n.loc.empty() ? "" : " at " + n.loc, ": cactus has no kernel for it");
+      n.op = std::string(*c);
+    }
+    out.push_back(std::move(n));
+  }
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return rep;
+}
+
+// Ops that read f16 weights directly; elsewhere an f16 constant gets a cast to f32 in front
+// (folded once at load by the planner).
+inline std::size_t insert_precision_casts(ir::graph& g) {
+  std::size_t inserted = 0;
+  std::map<int, int> casted;
+  std::vector<ir::node> out;
+  for (auto& n : g.nodes) {
+    auto id = ops::find_op(n.op);
+    const bool f16_ok = id && ops::op_table()[*id].f16_weights;
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+      const int v = n.inputs[k];
+      const auto& val = g.values[static_cast<std::size_t>(v)];
+      if (!val.is_tensor() || val.type != dtype::f16 || !val.is_constant()) continue;
+      if (f16_ok && val.shape.size() >= 2) continue;
+      if (n.op == "cast") continue;
+      auto it = casted.find(v);
+      if (it == casted.end()) {
+        ir::value c = val;
+        c.weight.clear();
+        c.data.reset();
+        c.constant.reset();
+        c.name.clear();
+        c.type = dtype::f32;
+        int cid = g.add_value(std::move(c));
+        out.push_back(ir::node{"cast", {v, g.add_constant(ir::meta::of_int(6))}, {cid}, n.loc});
+        it = casted.emplace(v, cid).first;
+        ++inserted;
+      }
+      n.inputs[k] = it->second;
+    }
+    out.push_back(std::move(n));
+  }
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return inserted;
+}
+
+}  // namespace cactus::passes

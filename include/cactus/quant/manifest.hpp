@@ -1,0 +1,54 @@
+#pragma once
+// weights_manifest.json: what `cactus convert` wrote, one entry per tensor, looked up by name.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cactus/core/files.hpp"
+#include "cactus/core/shape.hpp"
+
+namespace cactus::quant {
+
+struct manifest_entry {
+  std::string source_name, output_name, file, precision, kind;
+  shape_t shape;
+  std::uint64_t bytes = 0;
+};
+
+struct weights_manifest {
+  std::string source;
+  std::vector<manifest_entry> weights;
+
+  const manifest_entry* find(const std::string& source_name) const {
+    for (auto& w : weights)
+      if (w.source_name == source_name) return &w;
+    return nullptr;
+  }
+
+  nlohmann::json to_json() const {
+    nlohmann::json ws = nlohmann::json::array();
+    for (auto& w : weights)
+      ws.push_back({{"source_name", w.source_name}, {"output_name", w.output_name}, {"file", w.file}, {"shape", w.shape},
+                    {"precision", w.precision}, {"kind", w.kind}, {"bytes", w.bytes}});
+    return {{"format", "cactus-weights"}, {"version", 1}, {"source", source}, {"weights", ws}};
+  }
+
+  static weights_manifest load(const std::filesystem::path& dir) {
+    auto p = dir / "weights_manifest.json";
+    check(std::filesystem::exists(p), p.string(), ": not found; is ", dir.string(), " a directory written by `cactus convert`?");
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_file_text(p));
+    } catch (const nlohmann::json::exception& e) {
+      fail(p.string(), ": invalid JSON (", e.what(), ")");
+    }
+    weights_manifest m;
+    m.source = j.value("source", "");
+    for (auto& w : j.at("weights"))
+      m.weights.push_back({w.at("source_name"), w.at("output_name"), w.at("file"), w.at("precision"), w.value("kind", ""),
+                           w.at("shape").get<shape_t>(), w.value("bytes", std::uint64_t{0})});
+    return m;
+  }
+};
+
+}  // namespace cactus::quant

@@ -1,0 +1,274 @@
+// The cactus CLI: parses arguments and calls the library. Build with CACTUS_WITH_TORCH=1 for
+// convert-from-TorchScript and transpile; without it, `run` works on its own.
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "cactus/cactus.hpp"
+#if CACTUS_WITH_TORCH
+#include "cactus/transpile.hpp"
+#endif
+
+namespace fs = std::filesystem;
+using namespace cactus;
+
+static const char* kUsage = R"(cactus: PyTorch models to small, fast runtime bundles.
+
+usage:
+  cactus convert SRC OUT [--bits 32|16]
+      SRC: torch.save(state_dict) file (.pt/.pth/.bin), .safetensors file, or TorchScript archive.
+      Writes OUT/<tensor>.weights and OUT/weights_manifest.json. --bits 1..4 and 8 (CQ/int8) are
+      not available in this build and fail with a message.
+  cactus transpile MODEL.ts [--weights-dir DIR] [--artifact-dir DIR]
+                   [--example-input FILE.npy]... [--input-shape 2x16:i64]...
+                   [--skip-reference-compare] [--quiet]
+      Captures the TorchScript model, binds weights from DIR/weights_manifest.json by name,
+      canonicalizes, lowers and writes the bundle (default: into --weights-dir). Then runs the
+      bundle on the example inputs and compares with LibTorch (writes result.json).
+  cactus run BUNDLE [--input FILE.npy | --input NAME=FILE.npy]... [--input-ids 1,2,3]
+                    [--output-dir DIR] [--result-json FILE] [--max-new-tokens N]
+      Runs a bundle. --input-ids feeds an int64 [1, N] tensor; with --max-new-tokens the first
+      output is read as next-token logits and tokens are appended greedily (the whole sequence
+      is re-run each step: no KV cache in this build).
+  cactus --help | --version
+)";
+
+struct args {
+  std::vector<std::string> pos;
+  std::multimap<std::string, std::string> opt;
+  bool has(const std::string& k) const { return opt.count(k) > 0; }
+  std::string get(const std::string& k, const std::string& d = "") const {
+    auto it = opt.find(k);
+    return it == opt.end() ? d : it->second;
+  }
+  std::vector<std::string> all(const std::string& k) const {
+    std::vector<std::string> r;
+    for (auto [a, b] = opt.equal_range(k); a != b; ++a) r.push_back(a->second);
+    return r;
+  }
+};
+
+static args parse(int argc, char** argv, int from, const std::vector<std::string>& flags, const std::vector<std::string>& valued) {
+  args a;
+  for (int i = from; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s.rfind("--", 0) == 0) {
+      std::string key = s, val;
+      if (auto eq = s.find('='); eq != std::string::npos) { key = s.substr(0, eq); val = s.substr(eq + 1); }
+      if (std::find(flags.begin(), flags.end(), key) != flags.end()) { a.opt.emplace(key, "1"); continue; }
+      check(std::find(valued.begin(), valued.end(), key) != valued.end(), "unknown option ", key, " (see cactus --help)");
+      if (val.empty()) {
+        check(i + 1 < argc, "option ", key, " needs a value");
+        val = argv[++i];
+      }
+      a.opt.emplace(key, val);
+    } else {
+      a.pos.push_back(s);
+    }
+  }
+  return a;
+}
+
+static bool is_tty() { return isatty(2); }
+
+static std::vector<std::pair<std::string, tensor>> read_source(const std::string& src) {
+  check(fs::exists(src), src, ": no such file or directory");
+  check(!fs::is_directory(src), src, ": is a directory; HF-style checkpoint directories are not supported in this build");
+  auto f = mapped_file::open(src);
+  if (src.size() > 12 && src.substr(src.size() - 12) == ".safetensors") return capture::read_safetensors(src);
+  if (capture::looks_like_zip(*f)) {
+    capture::zip_archive zip(f);
+    if (zip.has_suffix("constants.pkl")) {
+#if CACTUS_WITH_TORCH
+      auto m = capture::load_torchscript(src);
+      std::vector<std::pair<std::string, tensor>> out;
+      for (const auto& p : m.named_parameters()) out.emplace_back(p.name, capture::from_torch(p.value, src));
+      for (const auto& p : m.named_buffers()) out.emplace_back(p.name, capture::from_torch(p.value, src));
+      return out;
+#else
+      fail(src, ": TorchScript archives need the LibTorch-enabled cactus build");
+#endif
+    }
+    return capture::read_torch_state_dict(src);
+  }
+  if (f->size() >= 8) {
+    std::uint64_t h = 0;
+    std::memcpy(&h, f->data(), 8);
+    if (h > 1 && h < f->size() && f->data()[8] == '{') return capture::read_safetensors(src);
+  }
+  fail(src, ": not a state_dict (torch.save zip), TorchScript archive or .safetensors file");
+}
+
+static tensor parse_shape_spec(const std::string& spec) {
+  // 2x16:i64 (values: zeros for ints, seeded normal for floats)
+  auto colon = spec.find(':');
+  std::string dims = spec.substr(0, colon), ty = colon == std::string::npos ? "f32" : spec.substr(colon + 1);
+  shape_t s;
+  std::stringstream ss(dims);
+  for (std::string d; std::getline(ss, d, 'x');) {
+    check(!d.empty() && d.find_first_not_of("0123456789") == std::string::npos, "bad --input-shape '", spec, "' (expected e.g. 2x16:i64)");
+    s.push_back(std::stoll(d));
+  }
+  tensor t = tensor::zeros(dtype_from_name(ty), s);
+  if (t.type == dtype::f32) {
+    std::uint32_t st = 12345;
+    for (std::int64_t i = 0; i < t.numel(); ++i) { st = st * 1664525u + 1013904223u; t.ptr<float>()[i] = static_cast<float>((st >> 8) % 2000) / 1000.0f - 1.0f; }
+  } else if (t.type == dtype::i64) {
+    for (std::int64_t i = 0; i < t.numel(); ++i) t.ptr<std::int64_t>()[i] = (i * 7 + 1) % 97;
+  }
+  return t;
+}
+
+static void preview(const std::string& label, const tensor& t) {
+  std::cout << label << ": " << name_of(t.type) << " " << to_string(t.shape) << " [";
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(t.numel(), 8); ++i) std::cout << (i ? ", " : "") << t.element_as_double(i);
+  std::cout << (t.numel() > 8 ? ", ...]" : "]") << "\n";
+}
+
+static int cmd_convert(int argc, char** argv) {
+  auto a = parse(argc, argv, 2, {}, {"--bits"});
+  check(a.pos.size() == 2, "usage: cactus convert SRC OUT [--bits 32|16]");
+  int bits = std::stoi(a.get("--bits", "32"));
+  auto tensors = read_source(a.pos[0]);
+  auto m = convert_tensors(tensors, a.pos[1], bits, a.pos[0], is_tty());
+  std::uint64_t bytes = 0;
+  for (auto& w : m.weights) bytes += w.bytes;
+  std::cout << "converted " << m.weights.size() << " tensors (" << bytes << " bytes) to " << a.pos[1] << "\n";
+  return 0;
+}
+
+#if CACTUS_WITH_TORCH
+static int cmd_transpile(int argc, char** argv) {
+  auto a = parse(argc, argv, 2, {"--skip-reference-compare", "--quiet"}, {"--weights-dir", "--artifact-dir", "--example-input", "--input-shape"});
+  check(a.pos.size() == 1, "usage: cactus transpile MODEL.ts --weights-dir DIR [--example-input x.npy | --input-shape 1x16:i64]");
+  transpile_options o;
+  o.model = a.pos[0];
+  check(fs::exists(o.model), o.model.string(), ": no such file");
+  {
+    auto f = mapped_file::open(o.model.string());
+    if (capture::looks_like_zip(*f) && !capture::zip_archive(f).has_suffix("constants.pkl"))
+      fail(o.model.string(), ": this is a state_dict (weights only); transpile needs the model's graph: save it with "
+           "torch.jit.trace(model, example).save('model.ts') and pass that file");
+  }
+  o.weights_dir = a.get("--weights-dir");
+  o.artifact_dir = a.get("--artifact-dir", o.weights_dir.empty() ? (fs::path("weights") / o.model.stem()).string() : o.weights_dir.string());
+  for (auto& p : a.all("--example-input")) o.example_inputs.push_back(npy_load(p));
+  for (auto& s : a.all("--input-shape")) o.example_inputs.push_back(parse_shape_spec(s));
+  check(!o.example_inputs.empty(), "transpile needs representative inputs: --example-input FILE.npy or --input-shape 1x16:i64");
+  o.compare = !a.has("--skip-reference-compare");
+  o.verbose = !a.has("--quiet");
+  auto r = transpile(o);
+  std::cout << "bundle: " << o.artifact_dir.string() << " (" << r.optimized.nodes.size() << " nodes)\n";
+  if (o.compare) {
+    for (std::size_t i = 0; i < r.outputs.size(); ++i) preview("output " + std::to_string(i), r.outputs[i]);
+    std::cout << "max |cactus - pytorch| = " << r.max_abs_error << " (max |pytorch| = " << r.max_abs_reference << ")\n";
+  }
+  return 0;
+}
+#endif
+
+static int cmd_run(int argc, char** argv) {
+  auto a = parse(argc, argv, 2, {}, {"--input", "--input-ids", "--output-dir", "--result-json", "--max-new-tokens"});
+  check(a.pos.size() == 1, "usage: cactus run BUNDLE [--input x.npy]... [--input-ids 1,2,3]");
+  auto b = runtime::load_bundle(a.pos[0]);
+  auto& ex = *b.exec;
+  const auto& g = ex.graph();
+  std::vector<tensor> inputs(g.inputs.size());
+  std::size_t next = 0;
+  for (auto& spec : a.all("--input")) {
+    auto eq = spec.find('=');
+    std::size_t slot = next;
+    std::string path = spec;
+    if (eq != std::string::npos) {
+      std::string nm = spec.substr(0, eq);
+      path = spec.substr(eq + 1);
+      slot = g.inputs.size();
+      for (std::size_t i = 0; i < g.inputs.size(); ++i)
+        if (g.values[static_cast<std::size_t>(g.inputs[i])].name == nm) slot = i;
+      check(slot < g.inputs.size(), "the bundle has no input named '", nm, "'");
+    } else {
+      ++next;
+    }
+    check(slot < inputs.size(), "too many --input files: the bundle takes ", inputs.size());
+    inputs[slot] = npy_load(path);
+  }
+  if (a.has("--input-ids")) {
+    std::vector<std::int64_t> ids;
+    std::stringstream ss(a.get("--input-ids"));
+    for (std::string s; std::getline(ss, s, ',');) {
+      check(!s.empty() && s.find_first_not_of("0123456789") == std::string::npos, "--input-ids: '", s, "' is not a token id");
+      ids.push_back(std::stoll(s));
+    }
+    tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(ids.size())});
+    std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
+    inputs[next++] = t;
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    check(inputs[i].data != nullptr, "input ", i, " ('", g.values[static_cast<std::size_t>(g.inputs[i])].name, "') was not given; the bundle takes ",
+          inputs.size(), " inputs");
+  for (std::size_t i = 0; i < inputs.size(); ++i) ex.set_input(i, inputs[i]);
+  auto t0 = std::chrono::steady_clock::now();
+  auto outs = ex.execute();
+  const int new_tokens = std::stoi(a.get("--max-new-tokens", "0"));
+  std::vector<std::int64_t> generated;
+  if (new_tokens > 0) {
+    check(inputs[0].type == dtype::i64 && inputs[0].shape.size() == 2 && inputs[0].shape[0] == 1, "--max-new-tokens needs --input-ids");
+    std::vector<std::int64_t> seq(inputs[0].ptr<std::int64_t>(), inputs[0].ptr<std::int64_t>() + inputs[0].numel());
+    for (int step = 0; step < new_tokens; ++step) {
+      const tensor& logits = outs[0];
+      const std::int64_t V = logits.shape.back();
+      const float* last = logits.ptr<float>() + logits.numel() - V;
+      std::int64_t best = std::max_element(last, last + V) - last;
+      generated.push_back(best);
+      seq.push_back(best);
+      if (step + 1 == new_tokens) break;
+      tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(seq.size())});
+      std::copy(seq.begin(), seq.end(), t.ptr<std::int64_t>());
+      ex.set_input(0, t);
+      outs = ex.execute();
+    }
+  }
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json res = {{"bundle", a.pos[0]}, {"milliseconds", ms}, {"outputs", nlohmann::json::array()}};
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    preview("output " + std::to_string(i), outs[i]);
+    res["outputs"].push_back({{"index", i}, {"dtype", name_of(outs[i].type)}, {"shape", outs[i].shape}});
+    if (a.has("--output-dir")) {
+      fs::create_directories(a.get("--output-dir"));
+      npy_save(fs::path(a.get("--output-dir")) / ("output_" + std::to_string(i) + ".npy"), outs[i]);
+    }
+  }
+  if (!generated.empty()) {
+    std::cout << "generated ids:";
+    for (auto id : generated) std::cout << " " << id;
+    std::cout << "\n";
+    res["generated_ids"] = generated;
+  }
+  if (a.has("--result-json")) write_file_atomic(a.get("--result-json"), res.dump(1));
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+      std::cout << kUsage;
+      return argc < 2 ? 2 : 0;
+    }
+    std::string cmd = argv[1];
+    if (cmd == "--version") { std::cout << "cactus 0.1.0 (kernels: " << kernels::active_target() << ")\n"; return 0; }
+    if (cmd == "convert") return cmd_convert(argc, argv);
+    if (cmd == "run") return cmd_run(argc, argv);
+    if (cmd == "transpile") {
+#if CACTUS_WITH_TORCH
+      return cmd_transpile(argc, argv);
+#else
+      fail("transpile needs the LibTorch-enabled cactus build (this is the runtime-only CLI)");
+#endif
+    }
+    fail("unknown command '", cmd, "' (see cactus --help)");
+  } catch (const std::exception& e) {
+    std::cerr << "cactus: error: " << e.what() << "\n";
+    return 1;
+  }
+}
