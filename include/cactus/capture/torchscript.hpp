@@ -101,7 +101,14 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
     for (auto* o : n->outputs())
       if (o->type()->kind() == c10::TypeKind::TensorType && n->kind() != c10::prim::Constant) probed.push_back(o);
   const std::size_t n_real_outputs = probe->outputs().size();
-  for (auto* v : probed) probe->registerOutput(v);
+  {  // functions must return one value: return (real outputs..., probed...) as a tuple
+    std::vector<torch::jit::Value*> all(probe->outputs().begin(), probe->outputs().end());
+    all.insert(all.end(), probed.begin(), probed.end());
+    auto* tup = probe->createTuple(all);
+    probe->appendNode(tup);
+    while (!probe->outputs().empty()) probe->eraseOutput(0);
+    probe->registerOutput(tup->output());
+  }
   torch::jit::Stack stack;
   stack.emplace_back(frozen._ivalue());
   for (auto& t : example_inputs) stack.emplace_back(to_torch(t));
@@ -109,6 +116,8 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
     torch::NoGradGuard ng;
     torch::jit::GraphFunction fn("cactus_probe", probe, nullptr);
     fn.run(stack);
+    auto elems = stack.back().toTupleRef().elements().vec();
+    stack.assign(elems.begin(), elems.end());
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();
     fail(file, ": PyTorch failed on the example inputs: ", msg.substr(0, msg.find('\n')));
@@ -169,13 +178,25 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
       auto* o = n->output();
       auto iv = torch::jit::toIValue(o);
       check(iv.has_value(), where, ": constant without a value");
-      if (iv->isTensor()) {
+      if (iv->isTensor() && iv->toTensor().dim() == 0 && !names.count(iv->toTensor().data_ptr())) {
+        // 0-d literals (traced Python numbers, e.g. head counts) are plan-time numbers
+        at::Tensor t = iv->toTensor();
+        ids[o] = t.is_floating_point() ? g.add_constant(ir::meta::of_float(t.item<double>()))
+                                       : g.add_constant(ir::meta::of_int(t.item<std::int64_t>()));
+      } else if (iv->isTensor()) {
         at::Tensor t = iv->toTensor();
         auto nm = names.find(t.data_ptr());
         int id = g.add_tensor_constant(from_torch(t, where), nm != names.end() ? nm->second : std::string{});
         ids[o] = id;
-      } else if (iv->isTensorList() || iv->isTuple()) {
-        fail(where, ": constant lists of tensors are not supported");
+      } else if (iv->isTensorList()) {  // e.g. an LSTM's frozen weight list
+        std::vector<int> el;
+        for (const at::Tensor& t : iv->toTensorVector()) {
+          auto nm = names.find(t.data_ptr());
+          el.push_back(g.add_tensor_constant(from_torch(t, where), nm != names.end() ? nm->second : std::string{}));
+        }
+        lists[o] = el;
+      } else if (iv->isTuple()) {
+        fail(where, ": constant tuples are not supported");
       } else {
         ids[o] = g.add_constant(detail::meta_of(*iv, where));
       }

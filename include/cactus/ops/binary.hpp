@@ -41,19 +41,33 @@ struct binary_body {
       return c.num_inputs() > 2 && !c.is_none(2) ? c.num_at(2) : 1.0;
     return 1.0;
   }
+  // div(a, b, rounding_mode='trunc'|'floor')
+  static std::string rounding(const context& c) {
+    if constexpr (Op::op == arith::div) return c.num_inputs() > 2 && c.in(2).k == kind::string ? c.string_at(2) : std::string{};
+    return {};
+  }
+  static double apply(const context& c, double a, double b, double al) {
+    double v = arith_scalar(Op::op, a, b, al);
+    if constexpr (Op::op == arith::div) {
+      const std::string r = rounding(c);
+      if (r == "trunc") v = std::trunc(v);
+      else if (r == "floor") v = std::floor(v);
+    }
+    return v;
+  }
   static void infer(context& c) {
     const slot& a = c.in(0);
     const slot& b = c.in(1);
     if (!a.is_tensor() && !b.is_tensor()) {
       c.require(a.m.is_number() && b.m.is_number(), "needs tensors or numbers");
-      double v = arith_scalar(Op::op, a.m.as_double(), b.m.as_double(), alpha(c));
-      bool ints = a.k != kind::float_ && b.k != kind::float_ && Op::op != arith::div;
+      double v = apply(c, a.m.as_double(), b.m.as_double(), alpha(c));
+      bool ints = a.k != kind::float_ && b.k != kind::float_ && (Op::op != arith::div || !rounding(c).empty());
       if (is_compare(Op::op)) c.set_meta(0, meta::of_bool(v != 0));
       else c.set_meta(0, ints ? meta::of_int(static_cast<std::int64_t>(v)) : meta::of_float(v));
       return;
     }
     dtype t = is_compare(Op::op) ? dtype::b8 : promote(a, b);
-    if (Op::op == arith::div && t != dtype::f32) t = dtype::f32;
+    if (Op::op == arith::div && t != dtype::f32 && rounding(c).empty()) t = dtype::f32;
     c.set_tensor(0, t, out_shape_of(c, 2));
   }
   static void run(context& c) {
@@ -68,7 +82,7 @@ struct binary_body {
       case arith::add: if (fast(kernels::binary_kind::add)) return; break;
       case arith::sub: if (fast(kernels::binary_kind::sub)) return; break;
       case arith::mul: if (fast(kernels::binary_kind::mul)) return; break;
-      case arith::div: if (fast(kernels::binary_kind::div)) return; break;
+      case arith::div: if (rounding(c).empty() && fast(kernels::binary_kind::div)) return; break;
       case arith::max: if (fast(kernels::binary_kind::max)) return; break;
       case arith::min: if (fast(kernels::binary_kind::min)) return; break;
       case arith::pow:
@@ -79,7 +93,7 @@ struct binary_body {
         break;
       default: break;
     }
-    map_scalar(y.shape, y.data, y.type, {a, b}, [&](const double* v) { return arith_scalar(Op::op, v[0], v[1], al); });
+    map_scalar(y.shape, y.data, y.type, {a, b}, [&](const double* v) { return apply(c, v[0], v[1], al); });
   }
 };
 }  // namespace detail

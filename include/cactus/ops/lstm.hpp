@@ -10,7 +10,7 @@ namespace cactus::ops {
 
 struct lstm_op {
   static constexpr std::string_view name = "lstm";
-  static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr std::array<std::string_view, 1> aten{"aten::lstm"};
   static constexpr bool f16_weights = true;
 
   struct cfg {

@@ -67,13 +67,21 @@ inline canonicalize_report canonicalize(ir::graph& g) {
   };
   std::vector<ir::node> nodes = std::move(g.nodes);
   g.nodes.clear();
+  // Removing a node: every later use of its output reads `to` instead.
+  auto alias = [&](int from, int to) {
+    for (auto* list : {&nodes, &out})
+      for (auto& o : *list)
+        for (int& i : o.inputs)
+          if (i == from) i = to;
+    for (int& o : g.outputs)
+      if (o == from) o = to;
+  };
   for (auto& n : nodes) {
     const std::string op = n.op;
     auto val = [&](int i) -> const ir::value& { return g.values[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(i)])]; };
     auto rank_of = [&](int i) { return static_cast<std::int64_t>(val(i).shape.size()); };
     if (noops.count(op)) {
-      g.replace_uses(n.outputs[0], n.inputs[0]);
-      for (auto& o : out) for (int& i : o.inputs) if (i == n.outputs[0]) i = n.inputs[0];
+      alias(n.outputs[0], n.inputs[0]);
       ++rep.removed_noops;
       continue;
     }
@@ -142,8 +150,7 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       const ir::value& x = val(0);
       const ir::value& y = g.values[static_cast<std::size_t>(n.outputs[0])];
       if (target < 0 || (x.type == y.type && !x.shape.empty() == !y.shape.empty())) {
-        g.replace_uses(n.outputs[0], n.inputs[0]);
-        for (auto& o : out) for (int& i : o.inputs) if (i == n.outputs[0]) i = n.inputs[0];
+        alias(n.outputs[0], n.inputs[0]);
         ++rep.removed_noops;
         continue;
       }

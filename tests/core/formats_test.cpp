@@ -1,0 +1,85 @@
+// Our file formats reject damaged input with a clear error: .npy, weight files, graph.cactus.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "cactus/cactus.hpp"
+
+using namespace cactus;
+namespace fs = std::filesystem;
+
+static fs::path tmpdir() {
+  auto d = fs::temp_directory_path() / ("cactus_formats_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+TEST_CASE("npy round trip and rejection of bad files") {
+  tensor t = tensor::empty(dtype::f32, {2, 3});
+  for (int i = 0; i < 6; ++i) t.ptr<float>()[i] = float(i) * 0.5f;
+  auto p = tmpdir() / "a.npy";
+  npy_save(p, t);
+  tensor r = npy_load(p);
+  REQUIRE(r.shape == shape_t{2, 3});
+  REQUIRE(r.ptr<float>()[5] == 2.5f);
+  auto bytes = npy_serialize(t);
+  REQUIRE_THROWS_WITH(npy_parse(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size() - 4, "x.npy"), Catch::Contains("truncated"));
+  REQUIRE_THROWS_WITH(npy_parse(reinterpret_cast<const unsigned char*>("hello world"), 11, "x.npy"), Catch::Contains("not a .npy"));
+  REQUIRE_THROWS_WITH(npy_load(tmpdir() / "missing.npy"), Catch::Contains("no such file"));
+}
+
+TEST_CASE("weight files: mmap round trip, truncation and flipped bytes are rejected") {
+  tensor t = tensor::empty(dtype::f32, {4, 5});
+  for (int i = 0; i < 20; ++i) t.ptr<float>()[i] = float(i);
+  auto p = tmpdir() / "w.weights";
+  quant::write_weight_file(p, t);
+  tensor m = quant::map_weight_file(p);
+  REQUIRE(m.shape == shape_t{4, 5});
+  REQUIRE(m.ptr<float>()[19] == 19.0f);
+  REQUIRE(reinterpret_cast<std::uintptr_t>(m.data) % 32 == 0);
+  auto bytes = quant::encode_weight_file(t);
+  for (std::size_t cut : {std::size_t{0}, std::size_t{50}, std::size_t{96}, bytes.size() - 1}) {
+    write_file_atomic(p, bytes.data(), cut);
+    REQUIRE_THROWS_WITH(quant::map_weight_file(p), Catch::Contains("w.weights"));
+  }
+  for (std::size_t at : {0, 5, 13, 20, 49, 60}) {
+    auto bad = bytes;
+    bad[at] ^= 0x5a;
+    write_file_atomic(p, bad.data(), bad.size());
+    REQUIRE_THROWS_WITH(quant::map_weight_file(p), Catch::Contains("w.weights"));
+  }
+}
+
+TEST_CASE("graph.cactus: round trip, and truncation / corruption are errors") {
+  ir::graph g;
+  ir::value x;
+  x.name = "x";
+  x.shape = {2, 3};
+  g.inputs.push_back(g.add_value(x));
+  int n = g.add_node("relu", {g.inputs[0]}, {ir::kind::tensor});
+  g.values[static_cast<std::size_t>(g.nodes[static_cast<std::size_t>(n)].outputs[0])].shape = {2, 3};
+  g.outputs.push_back(g.nodes[0].outputs[0]);
+  auto bytes = runtime::encode_graph(g, {});
+  auto back = runtime::decode_graph(bytes.data(), bytes.size(), "g", {});
+  REQUIRE(back.nodes.size() == 1);
+  REQUIRE(back.nodes[0].op == "relu");
+  runtime::executor ex(back);
+  tensor in = tensor::empty(dtype::f32, {2, 3});
+  for (int i = 0; i < 6; ++i) in.ptr<float>()[i] = float(i) - 3;
+  ex.set_input(0, in);
+  auto out = ex.execute();
+  REQUIRE(out[0].ptr<float>()[0] == 0.0f);
+  REQUIRE(out[0].ptr<float>()[5] == 2.0f);
+  REQUIRE_THROWS_WITH(runtime::decode_graph(bytes.data(), bytes.size() - 3, "g", {}), Catch::Contains("truncated"));
+  auto bad = bytes;
+  bad[bytes.size() - 10] ^= 1;
+  REQUIRE_THROWS_WITH(runtime::decode_graph(bad.data(), bad.size(), "g", {}), Catch::Contains("corrupt"));
+  // wrong input dtype / rank
+  REQUIRE_THROWS_WITH(ex.set_input(0, tensor::empty(dtype::i64, {2, 3})), Catch::Contains("must be f32"));
+  REQUIRE_THROWS_WITH(ex.set_input(0, tensor::empty(dtype::f32, {6})), Catch::Contains("rank"));
+}
+
+TEST_CASE("memory plan reuses bytes of dead values") {
+  auto p = runtime::plan_memory({{1000, 0, 1}, {1000, 2, 3}, {500, 1, 2}});
+  REQUIRE(p.arena_bytes < 2500);
+  REQUIRE(p.offsets[0] == p.offsets[1]);
+}

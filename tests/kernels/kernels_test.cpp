@@ -1,0 +1,112 @@
+// Every kernel on every Highway target compiled in and supported by this CPU, against a scalar
+// oracle, on sizes that exercise vector tails.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+
+#include "cactus/kernels/dispatch.hpp"
+#include "cactus/ops/unary.hpp"
+
+using namespace cactus;
+using kernels::unary_kind;
+
+namespace {
+std::vector<float> randn(std::size_t n, unsigned seed) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> d;
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(g);
+  return v;
+}
+
+template <class F>
+void for_each_target(F&& f) {
+  for (std::int64_t t : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(t);
+    INFO("target " << hwy::TargetName(t));
+    f();
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
+}  // namespace
+
+TEST_CASE("unary kernels match the scalar oracle on every target") {
+  for_each_target([] {
+    for (std::size_t n : {1u, 7u, 16u, 33u, 1000u}) {
+      auto x = randn(n, 1);
+      for (auto k : {unary_kind::relu, unary_kind::gelu_erf, unary_kind::gelu_tanh, unary_kind::silu, unary_kind::sigmoid, unary_kind::tanh,
+                     unary_kind::exp, unary_kind::erf, unary_kind::neg, unary_kind::abs, unary_kind::sin, unary_kind::cos,
+                     unary_kind::clamp, unary_kind::leaky_relu}) {
+        std::vector<float> y(n);
+        kernels::unary(k, x.data(), y.data(), n, -0.5f, 0.5f);
+        for (std::size_t i = 0; i < n; ++i) {
+          double ref = ops::detail::unary_scalar(k, x[i], -0.5, 0.5);
+          INFO("kind " << int(k) << " n " << n << " i " << i << " x " << x[i]);
+          REQUIRE(std::fabs(y[i] - ref) <= 2e-6 + 2e-6 * std::fabs(ref));
+        }
+      }
+    }
+  });
+}
+
+TEST_CASE("gemm_nt (f32 and f16 B) matches a double-precision oracle on every target") {
+  for_each_target([] {
+    for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 1, 1}, {1, 13, 37}, {3, 5, 64}, {4, 4, 8}, {7, 66, 129}, {17, 9, 300}}) {
+      auto A = randn(M * K, 2), B = randn(N * K, 3), bias = randn(N, 4);
+      std::vector<std::uint16_t> Bh(N * K);
+      for (std::size_t i = 0; i < Bh.size(); ++i) Bh[i] = f32_to_f16(B[i]);
+      for (bool half : {false, true}) {
+        std::vector<float> C(M * N);
+        kernels::gemm_nt(M, N, K, A.data(), K, half ? static_cast<const void*>(Bh.data()) : B.data(), half, K, C.data(), N, bias.data());
+        for (std::size_t m = 0; m < M; ++m)
+          for (std::size_t n = 0; n < N; ++n) {
+            double ref = bias[n];
+            for (std::size_t k = 0; k < K; ++k) ref += double(A[m * K + k]) * (half ? f16_to_f32(Bh[n * K + k]) : B[n * K + k]);
+            INFO("M " << M << " N " << N << " K " << K << " half " << half);
+            REQUIRE(std::fabs(C[m * N + n] - ref) <= 1e-4 * (1 + std::sqrt(double(K))));
+          }
+      }
+    }
+  });
+}
+
+TEST_CASE("softmax, log_softmax and layer_norm rows match the oracle on every target") {
+  for_each_target([] {
+    for (std::size_t cols : {1u, 5u, 16u, 31u, 200u}) {
+      const std::size_t rows = 3;
+      auto x = randn(rows * cols, 5), w = randn(cols, 6), b = randn(cols, 7);
+      std::vector<float> y(x.size()), l(x.size()), ln(x.size());
+      kernels::softmax_rows(x.data(), y.data(), rows, cols, false);
+      kernels::softmax_rows(x.data(), l.data(), rows, cols, true);
+      kernels::layer_norm_rows(x.data(), ln.data(), rows, cols, w.data(), b.data(), 1e-5f);
+      for (std::size_t r = 0; r < rows; ++r) {
+        double mx = -1e30, sum = 0, mean = 0, var = 0;
+        for (std::size_t c = 0; c < cols; ++c) mx = std::max<double>(mx, x[r * cols + c]);
+        for (std::size_t c = 0; c < cols; ++c) sum += std::exp(x[r * cols + c] - mx);
+        for (std::size_t c = 0; c < cols; ++c) mean += x[r * cols + c] / double(cols);
+        for (std::size_t c = 0; c < cols; ++c) var += (x[r * cols + c] - mean) * (x[r * cols + c] - mean) / double(cols);
+        for (std::size_t c = 0; c < cols; ++c) {
+          const double xi = x[r * cols + c];
+          REQUIRE(std::fabs(y[r * cols + c] - std::exp(xi - mx) / sum) <= 1e-6);
+          REQUIRE(std::fabs(l[r * cols + c] - (xi - mx - std::log(sum))) <= 1e-5);
+          REQUIRE(std::fabs(ln[r * cols + c] - ((xi - mean) / std::sqrt(var + 1e-5) * w[c] + b[c])) <= 1e-4);
+        }
+      }
+    }
+  });
+}
+
+TEST_CASE("binary kernels with scalar broadcast on every target") {
+  for_each_target([] {
+    for (std::size_t n : {1u, 9u, 64u, 101u}) {
+      auto a = randn(n, 8), b = randn(n, 9);
+      std::vector<float> y(n);
+      kernels::binary(kernels::binary_kind::mul, a.data(), 1, b.data(), 1, y.data(), n);
+      for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(a[i] * b[i]).margin(1e-7));
+      kernels::binary(kernels::binary_kind::sub, a.data(), 1, b.data(), 0, y.data(), n);
+      for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(a[i] - b[0]).margin(1e-7));
+      kernels::binary(kernels::binary_kind::div, a.data(), 0, b.data(), 1, y.data(), n);
+      for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(a[0] / b[i]).epsilon(1e-6));
+    }
+  });
+}

@@ -1,0 +1,63 @@
+"""Zoo test for one model: build it (seeded), save state_dict + TorchScript, run `cactus
+convert` / `transpile` / `run`, and compare every output with PyTorch on every input set.
+
+usage: /usr/bin/python3 run_zoo.py CACTUS_BINARY MODEL_NAME WORKDIR [--bits 32|16]
+Exit status 0 only if every comparison is within tolerance:
+  fp32 weights: max|diff| <= 1e-4 * max|ref|;  fp16 weights: <= 1e-2 * max|ref|.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from models import zoo  # noqa: E402
+
+
+def main():
+    cactus, name, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    bits = sys.argv[sys.argv.index("--bits") + 1] if "--bits" in sys.argv else "32"
+    tol = 1e-4 if bits == "32" else 1e-2
+    os.makedirs(work, exist_ok=True)
+    torch.manual_seed(0)
+    cls, inputs = zoo()[name]
+    model = cls().eval()
+    with torch.no_grad():  # non-trivial batch-norm statistics
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 1.5)
+    sd, ts, out = os.path.join(work, "model.pt"), os.path.join(work, "model.ts"), os.path.join(work, "bundle")
+    torch.save(model.state_dict(), sd)
+    torch.jit.trace(model, inputs[0], check_trace=False).save(ts)
+    for i, args in enumerate(inputs):
+        for j, a in enumerate(args):
+            np.save(os.path.join(work, f"in{i}_{j}.npy"), a.numpy())
+    run = lambda *a: subprocess.run([cactus, *a], check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    run("convert", sd, out, "--bits", bits)
+    ex = [x for j in range(len(inputs[0])) for x in ("--example-input", os.path.join(work, f"in0_{j}.npy"))]
+    print(run("transpile", ts, "--weights-dir", out, *ex, "--quiet").strip().splitlines()[-1])
+    worst = 0.0
+    for i, args in enumerate(inputs):
+        od = os.path.join(work, f"out{i}")
+        run("run", out, *[x for j in range(len(args)) for x in ("--input", os.path.join(work, f"in{i}_{j}.npy"))], "--output-dir", od)
+        with torch.no_grad():
+            ref = model(*args)
+        refs = ref if isinstance(ref, (tuple, list)) else (ref,)
+        for k, r in enumerate(refs):
+            got = np.load(os.path.join(od, f"output_{k}.npy"))
+            r = r.numpy()
+            assert got.shape == r.shape, f"{name} input {i} output {k}: shape {got.shape} vs {r.shape}"
+            err = float(np.abs(got - r).max()) / max(float(np.abs(r).max()), 1e-6)
+            worst = max(worst, err)
+            status = "ok" if err <= tol else "FAIL"
+            print(f"{name} bits={bits} input {i} {tuple(args[0].shape)} output {k}: rel max err {err:.2e} (tol {tol:g}) {status}")
+            if err > tol:
+                sys.exit(1)
+    print(f"{name}: worst relative error {worst:.2e}")
+
+
+if __name__ == "__main__":
+    main()
