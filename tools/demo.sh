@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The README's demo: build the seed's TextClassifier and a small causal LM in PyTorch, then
+# convert, transpile and run them with cactus, printing outputs next to PyTorch's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh build
+CACTUS=$PWD/build/cactus
+W=$(mktemp -d /tmp/cactus-demo.XXXXXX)
+/usr/bin/python3 examples/demo_models.py "$W"
+echo; echo "== TextClassifier (vocab 32000, embed 256, 4 classes)"
+$CACTUS convert "$W/classifier.pt" "$W/classifier-cactus" --bits 32
+$CACTUS transpile "$W/classifier.ts" --weights-dir "$W/classifier-cactus" --example-input "$W/classifier_ids.npy" --quiet
+$CACTUS run "$W/classifier-cactus" --input "$W/classifier_ids.npy" --output-dir "$W/classifier-out"
+/usr/bin/python3 examples/demo_models.py "$W" --compare classifier
+echo; echo "== Small causal LM (GPT-style, 2 layers, vocab 512): greedy generation of 8 tokens"
+$CACTUS convert "$W/lm.pt" "$W/lm-cactus" --bits 16
+$CACTUS transpile "$W/lm.ts" --weights-dir "$W/lm-cactus" --example-input "$W/lm_ids.npy" --quiet
+$CACTUS run "$W/lm-cactus" --input-ids "$(cat "$W/lm_ids.txt")" --max-new-tokens 8 --result-json "$W/lm-result.json"
+/usr/bin/python3 examples/demo_models.py "$W" --compare lm
