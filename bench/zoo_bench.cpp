@@ -1,0 +1,66 @@
+// Side-by-side latency of each zoo model: cactus vs LibTorch (frozen TorchScript, and
+// optimize_for_mobile = the XNNPACK PyTorch Mobile path), same process, same inputs, same
+// thread count. Model directories are those the zoo tests write (model.ts, bundle/, in0_*.npy).
+// usage: zoo_bench ZOO_DIR [threads]
+#include <torch/csrc/jit/passes/freeze_module.h>
+#include <torch/csrc/jit/passes/xnnpack_rewrite.h>
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "cactus/cactus.hpp"
+#include "cactus/capture/torch_tensor.hpp"
+
+namespace fs = std::filesystem;
+
+template <class F>
+static double time_ms(F&& f) {
+  for (int i = 0; i < 3; ++i) f();
+  int iters = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  double el = 0;
+  do {
+    f();
+    ++iters;
+    el = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  } while (el < 400 || iters < 5);
+  return el / iters;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) { std::fprintf(stderr, "usage: zoo_bench ZOO_DIR [threads]\n"); return 2; }
+  const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+  setenv("CACTUS_NUM_THREADS", std::to_string(threads).c_str(), 1);
+  at::set_num_threads(threads);
+  torch::NoGradGuard ng;
+  std::printf("threads=%d  cactus kernels: %s\n", threads, cactus::kernels::active_target());
+  std::printf("%-22s %12s %14s %14s %10s\n", "model", "cactus ms", "torch jit ms", "torch mobile", "ratio*");
+  std::vector<fs::path> dirs;
+  for (auto& e : fs::directory_iterator(argv[1]))
+    if (e.path().filename().string().ends_with("_fp32") && fs::exists(e.path() / "model.ts")) dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  for (auto& d : dirs) {
+    std::vector<cactus::tensor> ins;
+    for (int j = 0; fs::exists(d / ("in0_" + std::to_string(j) + ".npy")); ++j) ins.push_back(cactus::npy_load(d / ("in0_" + std::to_string(j) + ".npy")));
+    auto b = cactus::runtime::load_bundle(d / "bundle");
+    for (std::size_t i = 0; i < ins.size(); ++i) b.exec->set_input(i, ins[i]);
+    double ours = time_ms([&] { b.exec->execute(); });
+    auto m = torch::jit::load((d / "model.ts").string());
+    m.eval();
+    auto frozen = torch::jit::freeze_module(m);
+    std::vector<c10::IValue> tin;
+    for (auto& t : ins) tin.emplace_back(cactus::capture::to_torch(t));
+    double jit = time_ms([&] { frozen.forward(tin); });
+    double mobile = -1;
+    try {
+      auto mob = torch::jit::optimizeForMobile(m);
+      mobile = time_ms([&] { mob.forward(tin); });
+    } catch (const std::exception&) {
+    }
+    const double best = mobile > 0 ? std::min(jit, mobile) : jit;
+    std::printf("%-22s %12.4f %14.4f %14.4f %9.2fx\n", d.filename().string().c_str(), ours, jit, mobile, best / ours);
+  }
+  std::printf("* ratio = faster LibTorch variant time / cactus time (> 1: cactus is faster)\n");
+}
