@@ -31,17 +31,6 @@ inline std::vector<std::int64_t> swap_perm(std::int64_t r, std::int64_t a, std::
   return p;
 }
 
-// If v = permute(W, [1, 0]) of a 2-D constant W, returns W.
-inline int transposed_constant(const ir::graph& g, int v) {
-  const auto& val = g.values[static_cast<std::size_t>(v)];
-  if (val.producer < 0) return -1;
-  const auto& n = g.nodes[static_cast<std::size_t>(val.producer)];
-  if (n.op != "permute") return -1;
-  const auto& w = g.values[static_cast<std::size_t>(n.inputs[0])];
-  const auto* p = const_meta(g, n.inputs[1]);
-  if (!w.is_constant() || !w.is_tensor() || w.shape.size() != 2 || !p || p->ints != std::vector<std::int64_t>{1, 0}) return -1;
-  return n.inputs[0];
-}
 }  // namespace detail
 
 struct canonicalize_report {
@@ -95,7 +84,7 @@ inline canonicalize_report canonicalize(ir::graph& g) {
     } else if (op == "aten::addmm" || op == "aten::matmul" || op == "aten::mm") {
       const bool addmm = op == "aten::addmm";
       const int x = n.inputs[addmm ? 1 : 0], m = n.inputs[addmm ? 2 : 1];
-      int w = g.values[static_cast<std::size_t>(m)].producer >= 0 ? -1 : -1;
+      int w = -1;  // W when m = permute(W, [1, 0]) of a 2-D constant
       // the permute may already be in `out` (rewritten earlier in this pass)
       for (auto& o : out)
         if (o.outputs[0] == m && o.op == "permute") {
