@@ -231,13 +231,11 @@ static int cmd_run(int argc, char** argv) {
   }
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json res = {{"bundle", a.pos[0]}, {"milliseconds", ms}, {"outputs", nlohmann::json::array()}};
+  if (a.has("--output-dir")) fs::create_directories(a.get("--output-dir"));
   for (std::size_t i = 0; i < outs.size(); ++i) {
     preview("output " + std::to_string(i), outs[i]);
     res["outputs"].push_back({{"index", i}, {"dtype", name_of(outs[i].type)}, {"shape", outs[i].shape}});
-    if (a.has("--output-dir")) {
-      fs::create_directories(a.get("--output-dir"));
-      npy_save(fs::path(a.get("--output-dir")) / ("output_" + std::to_string(i) + ".npy"), outs[i]);
-    }
+    if (a.has("--output-dir")) npy_save(fs::path(a.get("--output-dir")) / ("output_" + std::to_string(i) + ".npy"), outs[i]);
   }
   if (!generated.empty()) {
     std::cout << "generated ids:";

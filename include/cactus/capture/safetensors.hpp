@@ -36,12 +36,7 @@ inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::s
     if (dt == "BF16" || dt == "F64") {
       const std::size_t es = dt == "BF16" ? 2 : 8;
       check(nbytes == static_cast<std::size_t>(tt.numel()) * es, path, ": tensor '", name, "' has ", nbytes, " bytes for shape ", to_string(shape));
-      for (std::int64_t k = 0; k < tt.numel(); ++k) {
-        float v;
-        if (es == 2) { std::uint32_t b = std::uint32_t(src[2 * k]) | std::uint32_t(src[2 * k + 1]) << 8; b <<= 16; std::memcpy(&v, &b, 4); }
-        else { double d; std::memcpy(&d, src + 8 * k, 8); v = static_cast<float>(d); }
-        tt.ptr<float>()[k] = v;
-      }
+      for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = es == 2 ? bf16_to_f32(src + 2 * k) : f64_to_f32(src + 8 * k);
     } else {
       check(dt == "F32" || dt == "F16" || dt == "I64" || dt == "I32" || dt == "I8" || dt == "U8" || dt == "BOOL", path, ": tensor '", name,
             "' has unsupported dtype ", dt);

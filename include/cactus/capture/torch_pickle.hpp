@@ -215,19 +215,8 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
     } else {
       std::vector<unsigned char> raw(static_cast<std::size_t>(numel(shape)) * src_es);
       ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, raw.data(), shape, src_es);
-      for (std::int64_t k = 0; k < numel(shape); ++k) {
-        float v;
-        if (bf16) {
-          std::uint32_t b = std::uint32_t(raw[static_cast<std::size_t>(2 * k)]) | std::uint32_t(raw[static_cast<std::size_t>(2 * k + 1)]) << 8;
-          b <<= 16;
-          std::memcpy(&v, &b, 4);
-        } else {
-          double dv;
-          std::memcpy(&dv, raw.data() + 8 * k, 8);
-          v = static_cast<float>(dv);
-        }
-        out.ptr<float>()[k] = v;
-      }
+      for (std::int64_t k = 0; k < numel(shape); ++k)
+        out.ptr<float>()[k] = bf16 ? bf16_to_f32(raw.data() + 2 * k) : f64_to_f32(raw.data() + 8 * k);
     }
     return out;
   };

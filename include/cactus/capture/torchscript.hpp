@@ -95,11 +95,16 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
         " example inputs were given (--example-input / --input-shape)");
 
   // Run an instrumented copy that also returns every intermediate tensor.
+  // graph->copy() keeps node order, so walking both graphs together pairs each probed value
+  // of the copy with its original.
   auto probe = graph->copy();
-  std::vector<torch::jit::Value*> probed;
-  for (auto* n : probe->nodes())
-    for (auto* o : n->outputs())
-      if (o->type()->kind() == c10::TypeKind::TensorType && n->kind() != c10::prim::Constant) probed.push_back(o);
+  std::vector<torch::jit::Value*> probed, orig;
+  for (auto pn = probe->nodes().begin(), on = graph->nodes().begin(); pn != probe->nodes().end(); ++pn, ++on)
+    for (std::size_t k = 0; k < pn->outputs().size(); ++k)
+      if (pn->outputs()[k]->type()->kind() == c10::TypeKind::TensorType && pn->kind() != c10::prim::Constant) {
+        probed.push_back(pn->outputs()[k]);
+        orig.push_back(on->outputs()[k]);
+      }
   const std::size_t n_real_outputs = probe->outputs().size();
   {  // functions must return one value: return (real outputs..., probed...) as a tuple
     std::vector<torch::jit::Value*> all(probe->outputs().begin(), probe->outputs().end());
@@ -124,15 +129,9 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
   }
   // stack holds the real outputs then the probed tensors, in order
   std::map<const torch::jit::Value*, at::Tensor> seen;  // keyed by the ORIGINAL graph's values
-  {
-    std::vector<torch::jit::Value*> orig;
-    for (auto* n : graph->nodes())
-      for (auto* o : n->outputs())
-        if (o->type()->kind() == c10::TypeKind::TensorType && n->kind() != c10::prim::Constant) orig.push_back(o);
-    for (std::size_t i = 0; i < orig.size(); ++i) {
-      const auto& iv = stack[n_real_outputs + i];
-      if (iv.isTensor()) seen[orig[i]] = iv.toTensor();
-    }
+  for (std::size_t i = 0; i < orig.size(); ++i) {
+    const auto& iv = stack[n_real_outputs + i];
+    if (iv.isTensor()) seen[orig[i]] = iv.toTensor();
   }
   captured_model out;
   for (std::size_t i = 0; i < n_real_outputs; ++i) {

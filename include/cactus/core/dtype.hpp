@@ -86,4 +86,17 @@ inline std::uint16_t f32_to_f16(float f) {
   return static_cast<std::uint16_t>(sign | half);
 }
 
+// Storage formats we read but do not compute in (checkpoints): widened to f32 on load.
+inline float bf16_to_f32(const unsigned char* p) {
+  std::uint32_t b = (std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8) << 16;
+  float v;
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+inline float f64_to_f32(const unsigned char* p) {
+  double d;
+  std::memcpy(&d, p, 8);
+  return static_cast<float>(d);
+}
+
 }  // namespace cactus
