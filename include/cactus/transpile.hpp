@@ -29,7 +29,6 @@ inline transpile_result transpile(const transpile_options& o) {
   log("[1/6] adapt: generic TorchScript module");
   auto cap = capture::capture_torchscript(o.model, o.example_inputs);
   log("[2/6] capture: ", cap.graph.nodes.size(), " TorchScript nodes");
-  r.raw = cap.graph;
   ir::graph g = cap.graph;
   std::unique_ptr<quant::weights_manifest> manifest;
   if (!o.weights_dir.empty()) {
@@ -38,11 +37,11 @@ inline transpile_result transpile(const transpile_options& o) {
     r.bound = b.bound;
     r.unbound = b.unbound;
   }
+  r.raw = g;  // raw_ir.json: the imported graph with its weights bound, before any rewrite
   log("[3/6] import: ", r.bound, " constants bound to converted weights, ", r.unbound, " kept inline");
-  auto c = passes::canonicalize(g);
-  auto casts = passes::insert_precision_casts(g);
-  auto dead = passes::dead_code_elimination(g);
-  log("[4/6] canonicalize: ", c.rewritten, " rewrites, ", c.removed_noops, " no-ops removed, ", casts, " precision casts, ", dead, " dead nodes");
+  auto p = passes::optimize(g);
+  log("[4/6] canonicalize: ", p.canonical.rewritten, " rewrites, ", p.canonical.removed_noops, " no-ops removed, ", p.casts,
+      " precision casts, ", p.dead, " dead nodes");
   log("[5/6] fuse: no fusion rules enabled in this build");
   r.optimized = g;
   lower::bundle_info info;

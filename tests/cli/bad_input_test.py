@@ -14,6 +14,7 @@ cactus, work = sys.argv[1], sys.argv[2]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 failures = []
+n_cases = 1  # the no-partial-bundle check below
 
 
 def expect_error(label, args, *needles):
@@ -21,6 +22,8 @@ def expect_error(label, args, *needles):
     lines = p.stderr.strip().splitlines()
     err = lines[-1] if lines else ""
     # progress lines may come first; the error is exactly one line, the last one
+    global n_cases
+    n_cases += 1
     ok = (p.returncode == 1 and err.startswith("cactus: error:") and sum(l.startswith("cactus: error:") for l in lines) == 1
           and all(n in err for n in needles))
     print(f"{'ok  ' if ok else 'FAIL'} {label}: exit {p.returncode}: {err}")
@@ -84,6 +87,11 @@ for label, fname, mutate, needle in [
     open(path, "wb").write(mutate(data))
     expect_error(label, ["run", dmg, "--input", os.path.join(work, "x.npy")], needle)
 
+# Re-lowering from saved IR: a missing file, and a file that is not IR.
+expect_error("lower: missing IR", ["lower", os.path.join(work, "nope_ir.json"), "--artifact-dir", os.path.join(work, "rl")], "nope_ir.json", "no such file")
+expect_error("lower: not IR JSON", ["lower", junk, "--artifact-dir", os.path.join(work, "rl")], "junk.bin", "invalid JSON")
+expect_error("lower: onto its own bundle", ["lower", os.path.join(bundle, "optimized_ir.json"), "--artifact-dir", bundle], "other than the source bundle")
+
 # Unsupported op: named with its source line, and no partial bundle is left behind.
 uts = os.path.join(work, "unsupported.ts")
 torch.jit.trace(Unsupported(), torch.randn(2, 8)).save(uts)
@@ -94,5 +102,5 @@ print(("ok  " if not leftover else "FAIL") + f" no partial bundle after a failed
 if leftover:
     failures.append("partial bundle")
 
-print(f"{16 - len(failures)} passed, {len(failures)} failed")
+print(f"{n_cases - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -1,9 +1,11 @@
 """Zoo test for one model: build it (seeded), save state_dict + TorchScript, run `cactus
 convert` / `transpile` / `run`, and compare every output with PyTorch on every input set.
 
-usage: /usr/bin/python3 run_zoo.py CACTUS_BINARY MODEL_NAME WORKDIR [--bits 32|16]
+usage: /usr/bin/python3 run_zoo.py CACTUS_BINARY MODEL_NAME WORKDIR [--bits 32|16] [--runtime-cli CACTUS_RUN]
 Exit status 0 only if every comparison is within tolerance:
   fp32 weights: max|diff| <= 1e-4 * max|ref|;  fp16 weights: <= 1e-2 * max|ref|.
+With --runtime-cli, the bundle is also re-lowered from its optimized_ir.json and raw_ir.json by
+the LibTorch-free CLI, and both re-lowered bundles must give bit-identical outputs.
 """
 import os
 import subprocess
@@ -57,6 +59,21 @@ def main():
             if err > tol:
                 sys.exit(1)
     print(f"{name}: worst relative error {worst:.2e}")
+    if "--runtime-cli" in sys.argv:
+        rt = sys.argv[sys.argv.index("--runtime-cli") + 1]
+        rt_run = lambda *a: subprocess.run([rt, *a], check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+        feed = [x for j in range(len(inputs[0])) for x in ("--input", os.path.join(work, f"in0_{j}.npy"))]
+        for src in ("optimized_ir.json", "raw_ir.json"):
+            again = os.path.join(work, "relowered_" + src.split("_")[0])
+            print(rt_run("lower", os.path.join(out, src), "--artifact-dir", again).strip())
+            od = os.path.join(work, "out_" + src.split("_")[0])
+            rt_run("run", again, *feed, "--output-dir", od)
+            k = 0
+            while os.path.exists(os.path.join(work, "out0", f"output_{k}.npy")):
+                a, b = np.load(os.path.join(work, "out0", f"output_{k}.npy")), np.load(os.path.join(od, f"output_{k}.npy"))
+                assert a.shape == b.shape and np.array_equal(a, b), f"{name}: re-lowered from {src}: output {k} differs"
+                k += 1
+            print(f"{name}: re-lowered from {src} without LibTorch: {k} outputs bit-identical")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ usage:
       Captures the TorchScript model, binds weights from DIR/weights_manifest.json by name,
       canonicalizes, lowers and writes the bundle (default: into --weights-dir). Then runs the
       bundle on the example inputs and compares with LibTorch (writes result.json).
+  cactus lower BUNDLE/optimized_ir.json --artifact-dir OUT
+      Re-lowers saved IR (optimized_ir.json or raw_ir.json) into a new bundle without LibTorch:
+      runs the IR passes again and binds the source bundle's weights by name.
   cactus run BUNDLE [--input FILE.npy | --input NAME=FILE.npy]... [--input-ids 1,2,3]
                     [--output-dir DIR] [--result-json FILE] [--max-new-tokens N]
       Runs a bundle. --input-ids feeds an int64 [1, N] tensor; with --max-new-tokens the first
@@ -168,6 +171,18 @@ static int cmd_transpile(int argc, char** argv) {
 }
 #endif
 
+static int cmd_lower(int argc, char** argv) {
+  auto a = parse(argc, argv, 2, {}, {"--artifact-dir"});
+  check(a.pos.size() == 1 && a.has("--artifact-dir"), "usage: cactus lower BUNDLE/optimized_ir.json --artifact-dir OUT");
+  fs::path ir = a.pos[0];
+  if (fs::is_directory(ir)) ir /= "optimized_ir.json";
+  check(fs::exists(ir), ir.string(), ": no such file");
+  auto r = lower::relower(ir, a.get("--artifact-dir"));
+  std::cout << "re-lowered " << ir.string() << " (" << r.nodes_in << " nodes) -> " << a.get("--artifact-dir") << " (" << r.graph.nodes.size()
+            << " nodes)\n";
+  return 0;
+}
+
 static int cmd_run(int argc, char** argv) {
   auto a = parse(argc, argv, 2, {}, {"--input", "--input-ids", "--output-dir", "--result-json", "--max-new-tokens"});
   check(a.pos.size() == 1, "usage: cactus run BUNDLE [--input x.npy]... [--input-ids 1,2,3]");
@@ -257,6 +272,7 @@ int main(int argc, char** argv) {
     if (cmd == "--version") { std::cout << "cactus 0.1.0 (kernels: " << kernels::active_target() << ")\n"; return 0; }
     if (cmd == "convert") return cmd_convert(argc, argv);
     if (cmd == "run") return cmd_run(argc, argv);
+    if (cmd == "lower") return cmd_lower(argc, argv);
     if (cmd == "transpile") {
 #if CACTUS_WITH_TORCH
       return cmd_transpile(argc, argv);

@@ -79,8 +79,9 @@ inline torch::jit::Module load_torchscript(const std::filesystem::path& path) {
   }
 }
 
-inline captured_model capture_torchscript(const std::filesystem::path& path, const std::vector<tensor>& example_inputs) {
-  torch::jit::Module m = load_torchscript(path);
+// Captures a module already in memory (torch::jit::script / trace from C++, or a loaded
+// archive); `label` names it in error messages.
+inline captured_model capture_module(torch::jit::Module m, const std::vector<tensor>& example_inputs, const std::string& label = "model") {
   m.eval();
   std::map<const void*, std::string> names;
   for (const auto& p : m.named_parameters()) names.emplace(p.value.data_ptr(), p.name);
@@ -89,7 +90,7 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
   auto graph = frozen.get_method("forward").graph();
   torch::jit::Inline(*graph);
 
-  const std::string file = path.filename().string();
+  const std::string& file = label;
   const std::size_t n_inputs = graph->inputs().size() - 1;  // input 0 is `self`
   check(example_inputs.size() == n_inputs, file, ": forward() takes ", n_inputs, " tensor inputs, ", example_inputs.size(),
         " example inputs were given (--example-input / --input-shape)");
@@ -294,6 +295,10 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
   }
   g.reindex_producers();
   return out;
+}
+
+inline captured_model capture_torchscript(const std::filesystem::path& path, const std::vector<tensor>& example_inputs) {
+  return capture_module(load_torchscript(path), example_inputs, path.filename().string());
 }
 
 }  // namespace cactus::capture

@@ -2,7 +2,9 @@
 // raw_ir.json / optimized_ir.json: the IR as JSON. Both are reload targets: a graph read back
 // re-lowers without LibTorch. Tensor constants are either bound weights (by manifest name),
 // small inline base64 blobs, or files next to the JSON, chosen by the caller's encoder.
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "cactus/core/base64.hpp"
@@ -12,14 +14,33 @@ namespace cactus::ir {
 
 using json = nlohmann::json;
 
+// JSON has no inf/nan: non-finite doubles are written as the strings "inf", "-inf", "nan".
+inline json double_to_json(double d) {
+  if (std::isfinite(d)) return d;
+  return std::isnan(d) ? "nan" : d > 0 ? "inf" : "-inf";
+}
+
+inline double double_from_json(const json& j) {
+  if (j.is_number()) return j.get<double>();
+  check(j.is_string(), "IR JSON: expected a number, got ", j.dump());
+  const auto s = j.get<std::string>();
+  if (s == "inf") return std::numeric_limits<double>::infinity();
+  if (s == "-inf") return -std::numeric_limits<double>::infinity();
+  check(s == "nan", "IR JSON: expected a number, got '", s, "'");
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
 inline json meta_to_json(const meta& m) {
   json j;
   j["kind"] = kind_name(m.k);
   switch (m.k) {
     case kind::int_: case kind::bool_: j["value"] = m.i; break;
-    case kind::float_: j["value"] = m.f; break;
+    case kind::float_: j["value"] = double_to_json(m.f); break;
     case kind::ints: j["value"] = m.ints; break;
-    case kind::floats: j["value"] = m.floats; break;
+    case kind::floats:
+      j["value"] = json::array();
+      for (double d : m.floats) j["value"].push_back(double_to_json(d));
+      break;
     case kind::string: j["value"] = m.s; break;
     default: break;
   }
@@ -37,9 +58,11 @@ inline meta meta_from_json(const json& j) {
   m.k = kind_from_name(j.at("kind").get<std::string>());
   switch (m.k) {
     case kind::int_: case kind::bool_: m.i = j.at("value").get<std::int64_t>(); break;
-    case kind::float_: m.f = j.at("value").get<double>(); break;
+    case kind::float_: m.f = double_from_json(j.at("value")); break;
     case kind::ints: m.ints = j.at("value").get<std::vector<std::int64_t>>(); break;
-    case kind::floats: m.floats = j.at("value").get<std::vector<double>>(); break;
+    case kind::floats:
+      for (auto& d : j.at("value")) m.floats.push_back(double_from_json(d));
+      break;
     case kind::string: m.s = j.at("value").get<std::string>(); break;
     default: break;
   }

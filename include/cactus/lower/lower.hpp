@@ -5,7 +5,9 @@
 // staging directory first and moved into place only when everything succeeded.
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
+#include <tuple>
 #include <unistd.h>
 
 #include "cactus/ir/ir_json.hpp"
@@ -36,27 +38,30 @@ inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, cons
   fs::remove_all(stage);
   fs::create_directories(stage / "components");
   try {
-    // external constants
+    // external constants, one file per tensor storage (raw and optimized IR share them)
     std::vector<std::string> external_files;
-    auto external = [&](int id, const tensor& t) -> std::string {
+    std::map<std::tuple<const void*, dtype, shape_t>, std::string> file_of;
+    auto external_as = [&](const std::string& stem, const tensor& t) -> std::string {
       if (t.bytes() <= inline_limit) return "";
+      const auto key = std::make_tuple(static_cast<const void*>(t.data), t.type, t.shape);
+      if (auto it = file_of.find(key); it != file_of.end()) return it->second;
       fs::create_directories(stage / "bound_constants");
-      std::string rel = "bound_constants/c" + std::to_string(id) + ".weights";
+      std::string rel = "bound_constants/" + stem + ".weights";
       quant::write_weight_file(stage / rel, t);
       external_files.push_back(rel);
-      return rel;
+      return file_of[key] = rel;
     };
+    auto external = [&](int id, const tensor& t) { return external_as("c" + std::to_string(id), t); };
     auto graph_bytes = runtime::encode_graph(optimized, external);
     write_file_atomic(stage / "graph.cactus", graph_bytes.data(), graph_bytes.size());
-    auto ir_enc = [&](int id, const tensor& t) -> nlohmann::json {
-      if (t.bytes() <= inline_limit) return ir::inline_tensor_json(t);
-      return {{"file", "bound_constants/c" + std::to_string(id) + ".weights"}};
+    auto json_enc = [&](const char* prefix) {
+      return [&, prefix](int id, const tensor& t) -> nlohmann::json {
+        std::string rel = external_as(prefix + std::to_string(id), t);
+        return rel.empty() ? ir::inline_tensor_json(t) : nlohmann::json{{"file", rel}};
+      };
     };
-    // raw IR constants that are not in the optimized graph are inlined into the raw JSON only when small
-    auto raw_enc = [&](int, const tensor& t) -> nlohmann::json {
-      if (t.bytes() <= inline_limit) return ir::inline_tensor_json(t);
-      return {{"omitted_bytes", t.bytes()}};
-    };
+    auto ir_enc = json_enc("c");
+    auto raw_enc = json_enc("raw_c");
     write_file_atomic(stage / "raw_ir.json", ir::to_json(raw, raw_enc).dump(1));
     write_file_atomic(stage / "optimized_ir.json", ir::to_json(optimized, ir_enc).dump(1));
     // bindings: weight name -> file relative to the bundle

@@ -1,0 +1,69 @@
+#pragma once
+// Re-lowering from saved IR, with no LibTorch: read raw_ir.json or optimized_ir.json from a
+// bundle, run the IR passes again (they are idempotent on optimized IR) and write a new bundle.
+// Weights bound by name are found through the bundle's graph_bindings.json; constants the JSON
+// keeps in files are read from beside it.
+#include "cactus/lower/lower.hpp"
+#include "cactus/passes/pipeline.hpp"
+#include "cactus/runtime/bundle.hpp"
+
+namespace cactus::lower {
+
+// Reads an IR JSON document; {"file": rel} constants are mapped from the JSON's directory.
+inline ir::graph load_ir_json(const fs::path& ir_json) {
+  auto j = runtime::read_json(ir_json);
+  const fs::path dir = ir_json.parent_path();
+  try {
+    return ir::from_json(j, [&](const nlohmann::json& d) -> tensor {
+      check(d.contains("file"), ir_json.string(), ": a constant of ", d.value("omitted_bytes", std::uint64_t{0}),
+            " bytes was not saved with this IR; re-transpile with a newer cactus");
+      return quant::map_weight_file(dir / d.at("file").get<std::string>());
+    });
+  } catch (const nlohmann::json::exception& e) {
+    fail(ir_json.string(), ": malformed IR document (", e.what(), ")");
+  }
+}
+
+// The weights a bundle binds, as a manifest whose files are relative to the bundle directory.
+inline quant::weights_manifest manifest_from_bindings(const fs::path& bundle_dir) {
+  quant::weights_manifest m;
+  auto b = runtime::read_json(bundle_dir / "graph_bindings.json");
+  for (auto& e : b.at("bindings"))
+    m.weights.push_back({e.value("source_name", e.at("name").get<std::string>()), e.at("name").get<std::string>(),
+                         e.at("file").get<std::string>(), e.at("precision").get<std::string>(), "", e.at("shape").get<shape_t>(), 0});
+  return m;
+}
+
+struct relower_report {
+  ir::graph graph;
+  std::size_t nodes_in = 0;
+};
+
+inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) {
+  const fs::path bundle_dir = ir_json.parent_path();
+  check(fs::absolute(out_dir).lexically_normal() != fs::absolute(bundle_dir).lexically_normal(),
+        out_dir.string(), ": re-lowering writes a new bundle; give an --artifact-dir other than the source bundle");
+  relower_report r;
+  ir::graph g = load_ir_json(ir_json);
+  r.nodes_in = g.nodes.size();
+  const ir::graph raw = g;
+  quant::weights_manifest m = manifest_from_bindings(bundle_dir);
+  passes::optimize(g);
+  bundle_info info;
+  auto comp_path = bundle_dir / "components" / "manifest.json";
+  if (fs::exists(comp_path)) {
+    auto c = runtime::read_json(comp_path);
+    info.model_id = c.value("model_id", info.model_id);
+    info.task = c.value("task", info.task);
+    info.family = c.value("family", info.family);
+    if (c.contains("components") && !c["components"].empty()) {
+      for (auto& i : c["components"][0].value("inputs", nlohmann::json::array())) info.input_names.push_back(i.value("name", ""));
+      for (auto& o : c["components"][0].value("outputs", nlohmann::json::array())) info.output_names.push_back(o.value("name", ""));
+    }
+  }
+  save_bundle(out_dir, raw, g, bundle_dir, &m, info);
+  r.graph = std::move(g);
+  return r;
+}
+
+}  // namespace cactus::lower

@@ -1,0 +1,21 @@
+#pragma once
+// The in-memory path of the API: an imported IR graph (constants inline, or weights resolved
+// by the caller) is optimized and lowered straight into an executor, with no bundle on disk.
+//   auto model = cactus::lower::transpile_ir(captured.graph);
+//   model->set_input(0, x);
+//   auto outputs = model->execute();
+#include <memory>
+
+#include "cactus/lower/lower.hpp"
+#include "cactus/passes/pipeline.hpp"
+#include "cactus/runtime/executor.hpp"
+
+namespace cactus::lower {
+
+inline std::unique_ptr<runtime::executor> transpile_ir(ir::graph g, const runtime::weight_resolver& weights = {}) {
+  passes::optimize(g);
+  verify_lowerable(g);
+  return std::make_unique<runtime::executor>(std::move(g), weights);
+}
+
+}  // namespace cactus::lower
