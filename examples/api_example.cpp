@@ -4,7 +4,7 @@
 //
 //   build/examples/api_example        prints the output shape and the max difference vs LibTorch
 #include <cactus/cactus.hpp>
-#include <cactus/capture/torchscript.hpp>
+#include <cactus/transpile.hpp>
 #include <iostream>
 
 int main() {

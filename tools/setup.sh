@@ -1,15 +1,33 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian 12 packages only) and configures + builds cactus.
-# usage: tools/setup.sh [BUILD_DIR]
+# usage: tools/setup.sh [--test] [BUILD_DIR]
+#   --test  also installs what the whole test suite needs: meson, the aarch64 cross compiler,
+#           qemu-user and Highway for arm64 (Debian multiarch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+WITH_TEST=0
+if [ "${1:-}" = "--test" ]; then WITH_TEST=1; shift; fi
 BUILD=${1:-build}
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+ARCH=$(dpkg --print-architecture)
 PKGS="g++ cmake ninja-build libtorch-dev python3-torch python3-numpy libhwy-dev libboost-dev catch2 nlohmann-json3-dev libopenblas0-pthread"
+if [ $WITH_TEST = 1 ]; then
+  PKGS="$PKGS meson g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64"
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "enabling the arm64 architecture (Debian multiarch) for libhwy-dev:arm64"
+    $SUDO dpkg --add-architecture arm64
+  fi
+fi
+installed() {  # a package is installed for the named arch, or for the native arch / all
+  local p=$1
+  case "$p" in *:*) ;; *) p="$p:$ARCH" ;; esac
+  dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||
+    dpkg-query -W -f='${db:Status-Status}' "${p%%:*}:all" 2>/dev/null | grep -qx installed
+}
 missing=""
-for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+for p in $PKGS; do installed "$p" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
   echo "installing:$missing"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
 fi

@@ -1,7 +1,56 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite (CTest).
+# The whole test suite, from a clean checkout: installs what is missing, then builds and tests
+#   1. the host build (CMake): unit tests, zoo vs PyTorch, bad input, examples, header checks
+#   2. single_include/: regenerated and diffed against the checked-in copy, then the CLI, unit
+#      tests and examples built and run against it
+#   3. aarch64 (cross-compiled, qemu-user): unit tests on NEON, SVE-128 and SVE-256, and the
+#      host's zoo bundles run there
+#   4. meson: the same CLI and tests through meson.build
+#   5. cmake --install, and an out-of-tree project using find_package(cactus)
+# Each step prints its wall time. usage: tools/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh build
-cd build
-ctest --output-on-failure -j"$(nproc)"
+ROOT=$PWD
+JOBS=$(nproc)
+T0=$(date +%s)
+step() { echo; echo "=== [$(($(date +%s) - T0)) s] $*"; }
+done_step() { echo "=== $1 passed ($(($(date +%s) - $2)) s)"; }
+
+step "1/5 host build and tests"; t=$(date +%s)
+tools/setup.sh --test build
+(cd build && ctest --output-on-failure -j"$JOBS")
+done_step "host build and tests" $t
+
+step "2/5 single_include"; t=$(date +%s)
+python3 tools/amalgamate.py --check
+cmake -S . -B build-single -G Ninja -DCMAKE_BUILD_TYPE=Release -DCACTUS_USE_SINGLE_INCLUDE=ON >/dev/null
+cmake --build build-single -j"$JOBS" --target cactus-run cactus-cli test_kernels test_formats api_example
+(cd build-single && ctest --output-on-failure -j"$JOBS" -R '^(test_|example_api|headers_self_contained|zoo_gpt_fp32|zoo_cnn_fp32)')
+done_step "single_include" $t
+
+step "3/5 aarch64 under qemu"; t=$(date +%s)
+cmake -S . -B build-aarch64 -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+      -DCACTUS_WITH_TORCH=OFF -DCACTUS_BUILD_EXAMPLES=OFF -DCACTUS_HOST_ZOO_DIR="$ROOT/build/tests/zoo" >/dev/null
+cmake --build build-aarch64 -j"$JOBS"
+(cd build-aarch64 && ctest --output-on-failure -j"$JOBS")
+for cpu in max,sve=off max,sve128=on max,sve256=on; do
+  echo "qemu -cpu $cpu: $(QEMU_CPU=$cpu qemu-aarch64 build-aarch64/tests/test_kernels | grep 'kernel targets')"
+done
+done_step "aarch64" $t
+
+step "4/5 meson"; t=$(date +%s)
+[ -d build-meson ] || meson setup build-meson --buildtype=release >/dev/null
+meson compile -C build-meson -j "$JOBS"
+meson test -C build-meson --num-processes "$JOBS" --print-errorlogs
+done_step "meson" $t
+
+step "5/5 install + find_package"; t=$(date +%s)
+rm -rf build-install
+cmake --install build --prefix build-install/prefix >/dev/null
+cmake -S examples/find_package -B build-install/app -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/build-install/prefix" >/dev/null
+cmake --build build-install/app
+Z=build/tests/zoo/text_classifier_fp32
+build-install/app/run_bundle $Z/bundle $Z/in0_0.npy --expect $Z/ref0_0.npy
+done_step "install + find_package" $t
+
+echo; echo "all test steps passed in $(($(date +%s) - T0)) s"

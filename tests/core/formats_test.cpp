@@ -83,3 +83,29 @@ TEST_CASE("memory plan reuses bytes of dead values") {
   REQUIRE(p.arena_bytes < 2500);
   REQUIRE(p.offsets[0] == p.offsets[1]);
 }
+
+// The on-disk layouts are little-endian and aligned by construction, whatever the host: these
+// bytes are what an x86 and an aarch64 build must both write and read.
+TEST_CASE("weight file and graph.cactus bytes are explicit little-endian with a 32-byte aligned data section") {
+  tensor t = tensor::empty(dtype::f32, {1, 2});
+  t.ptr<float>()[0] = 1.0f;
+  t.ptr<float>()[1] = -2.0f;
+  auto w = quant::encode_weight_file(t);
+  REQUIRE(w.size() == 96 + 8);
+  const std::vector<unsigned char> head = {'C', 'A', 'C', 'T', 1, 0, 0, 0, 32, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0};
+  REQUIRE(std::vector<unsigned char>(w.begin(), w.begin() + 32) == head);
+  REQUIRE(w[48] == 2);  // precision fp32, u32 LE
+  REQUIRE(w[52] == 8);  // data_bytes, u64 LE
+  const std::vector<unsigned char> data = {0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0};
+  REQUIRE(std::vector<unsigned char>(w.begin() + 96, w.end()) == data);
+  STATIC_REQUIRE(96 % 32 == 0);
+
+  ir::graph g;
+  ir::value x;
+  x.shape = {3};
+  g.inputs.push_back(g.add_value(x));
+  g.outputs.push_back(g.inputs[0]);
+  auto gb = runtime::encode_graph(g, {});
+  REQUIRE(std::string(gb.begin(), gb.begin() + 8) == "CACTUSGR");
+  REQUIRE(std::vector<unsigned char>(gb.begin() + 8, gb.begin() + 12) == std::vector<unsigned char>{1, 0, 0, 0});
+}

@@ -2,10 +2,10 @@
 // oracle, on sizes that exercise vector tails.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <iostream>
 #include <random>
 
-#include "cactus/kernels/dispatch.hpp"
-#include "cactus/ops/unary.hpp"
+#include <cactus/cactus.hpp>
 
 using namespace cactus;
 using kernels::unary_kind;
@@ -109,4 +109,12 @@ TEST_CASE("binary kernels with scalar broadcast on every target") {
       for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(a[0] / b[i]).epsilon(1e-6));
     }
   });
+}
+
+// Which targets the tests above covered on this machine (printed, so CI logs show it).
+TEST_CASE("report the Highway targets under test") {
+  std::string names;
+  for (std::int64_t t : hwy::SupportedAndGeneratedTargets()) names += std::string(names.empty() ? "" : ", ") + hwy::TargetName(t);
+  std::cout << "kernel targets checked: " << names << " (dispatcher picks " << kernels::active_target() << ")\n";
+  REQUIRE(!names.empty());
 }

@@ -51,6 +51,7 @@ def main():
         for k, r in enumerate(refs):
             got = np.load(os.path.join(od, f"output_{k}.npy"))
             r = r.numpy()
+            np.save(os.path.join(work, f"ref{i}_{k}.npy"), r)  # for the aarch64 run of this bundle
             assert got.shape == r.shape, f"{name} input {i} output {k}: shape {got.shape} vs {r.shape}"
             err = float(np.abs(got - r).max()) / max(float(np.abs(r).max()), 1e-6)
             worst = max(worst, err)

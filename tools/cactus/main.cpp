@@ -103,6 +103,25 @@ static std::vector<std::pair<std::string, tensor>> read_source(const std::string
   fail(src, ": not a state_dict (torch.save zip), TorchScript archive or .safetensors file");
 }
 
+static void preview(const std::string& label, const tensor& t) {
+  std::cout << label << ": " << name_of(t.type) << " " << to_string(t.shape) << " [";
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(t.numel(), 8); ++i) std::cout << (i ? ", " : "") << t.element_as_double(i);
+  std::cout << (t.numel() > 8 ? ", ...]" : "]") << "\n";
+}
+
+static int cmd_convert(int argc, char** argv) {
+  auto a = parse(argc, argv, 2, {}, {"--bits"});
+  check(a.pos.size() == 2, "usage: cactus convert SRC OUT [--bits 32|16]");
+  int bits = std::stoi(a.get("--bits", "32"));
+  auto tensors = read_source(a.pos[0]);
+  auto m = convert_tensors(tensors, a.pos[1], bits, a.pos[0], is_tty());
+  std::uint64_t bytes = 0;
+  for (auto& w : m.weights) bytes += w.bytes;
+  std::cout << "converted " << m.weights.size() << " tensors (" << bytes << " bytes) to " << a.pos[1] << "\n";
+  return 0;
+}
+
+#if CACTUS_WITH_TORCH
 static tensor parse_shape_spec(const std::string& spec) {
   // 2x16:i64 (values: zeros for ints, seeded normal for floats)
   auto colon = spec.find(':');
@@ -123,25 +142,6 @@ static tensor parse_shape_spec(const std::string& spec) {
   return t;
 }
 
-static void preview(const std::string& label, const tensor& t) {
-  std::cout << label << ": " << name_of(t.type) << " " << to_string(t.shape) << " [";
-  for (std::int64_t i = 0; i < std::min<std::int64_t>(t.numel(), 8); ++i) std::cout << (i ? ", " : "") << t.element_as_double(i);
-  std::cout << (t.numel() > 8 ? ", ...]" : "]") << "\n";
-}
-
-static int cmd_convert(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {}, {"--bits"});
-  check(a.pos.size() == 2, "usage: cactus convert SRC OUT [--bits 32|16]");
-  int bits = std::stoi(a.get("--bits", "32"));
-  auto tensors = read_source(a.pos[0]);
-  auto m = convert_tensors(tensors, a.pos[1], bits, a.pos[0], is_tty());
-  std::uint64_t bytes = 0;
-  for (auto& w : m.weights) bytes += w.bytes;
-  std::cout << "converted " << m.weights.size() << " tensors (" << bytes << " bytes) to " << a.pos[1] << "\n";
-  return 0;
-}
-
-#if CACTUS_WITH_TORCH
 static int cmd_transpile(int argc, char** argv) {
   auto a = parse(argc, argv, 2, {"--skip-reference-compare", "--quiet"}, {"--weights-dir", "--artifact-dir", "--example-input", "--input-shape"});
   check(a.pos.size() == 1, "usage: cactus transpile MODEL.ts --weights-dir DIR [--example-input x.npy | --input-shape 1x16:i64]");

@@ -3,6 +3,8 @@
 // pickle machine that understands the opcodes torch emits (protocols 2-4), plain dicts and
 // collections.OrderedDict (which LibTorch's own pickle_load rejects), and tensors rebuilt by
 // torch._utils._rebuild_tensor_v2 from the archive's data/<key> storages.
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <variant>
 

@@ -19,7 +19,10 @@ inline std::int64_t numel(const shape_t& s) {
 
 inline std::string to_string(const shape_t& s) {
   std::string r = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) r += (i ? "x" : "") + std::to_string(s[i]);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i) r += 'x';
+    r += std::to_string(s[i]);
+  }
   return r + "]";
 }
 

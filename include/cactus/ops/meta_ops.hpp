@@ -2,6 +2,7 @@
 // Plan-time ops: they read shapes and combine sizes, producing meta values, so the shape
 // arithmetic that tracing records (x.size(1), NumToTensor, ListConstruct...) is re-evaluated
 // for each new input shape instead of being baked in.
+#include <cmath>
 #include "cactus/ops/op.hpp"
 
 namespace cactus::ops {

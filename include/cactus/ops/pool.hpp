@@ -1,6 +1,7 @@
 #pragma once
 // max_pool / avg_pool (1-D, 2-D; stride, padding, dilation, ceil_mode) and adaptive average
 // pooling, on NCHW / NCL tensors.
+#include <cmath>
 #include <limits>
 
 #include "cactus/ops/op.hpp"

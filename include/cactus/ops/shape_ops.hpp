@@ -2,6 +2,7 @@
 // Ops that move data without arithmetic: views (reshape, flatten, squeeze, unsqueeze, identity)
 // share their input's bytes; permute, slice, select, cat, stack, expand and chunk copy through
 // copy_strided.
+#include <algorithm>
 #include <limits>
 
 #include "cactus/ops/op.hpp"

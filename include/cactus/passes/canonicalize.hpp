@@ -4,6 +4,7 @@
 // permute; addmm/matmul against a transposed constant become linear; conv1d/conv2d/
 // _convolution become conv; to/type_as become cast; then every remaining aten name is renamed
 // through the registry. An op with no canonical form is an error naming it and its source line.
+#include <map>
 #include <set>
 
 #include "cactus/ir/graph.hpp"

@@ -5,6 +5,7 @@
 // external file), nodes (op, inputs, outputs, source line), graph inputs and outputs.
 // Weights are not embedded: they are bound by name at load (graph_bindings.json).
 #include <filesystem>
+#include <functional>
 
 #include "cactus/core/byte_io.hpp"
 #include "cactus/ir/graph.hpp"

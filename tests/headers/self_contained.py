@@ -1,0 +1,57 @@
+"""Every public header compiles on its own, and twice in a row (include guards), with -Wall -Wextra
+-Werror. Kernel -inl.hpp files are excluded: they are re-included per Highway target through
+dispatch.hpp and are not meant to stand alone. Headers that need LibTorch are checked only when
+its include flags are given.
+
+usage: python3 self_contained.py CXX INCLUDE_DIR [--torch FLAG...]
+"""
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+
+cxx, inc = sys.argv[1], sys.argv[2]
+torch_flags = sys.argv[sys.argv.index("--torch") + 1:] if "--torch" in sys.argv else None
+LOCAL = re.compile(r'^\s*#\s*include\s+"(cactus/[^"]+)"', re.M)
+
+
+def text(rel):
+    with open(os.path.join(inc, rel), encoding="utf-8") as f:
+        return f.read()
+
+
+def needs_torch(rel, seen=None):
+    seen = set() if seen is None else seen
+    if rel in seen:
+        return False
+    seen.add(rel)
+    t = text(rel)
+    return "#include <torch/" in t or any(needs_torch(d, seen) for d in LOCAL.findall(t))
+
+
+headers = sorted(os.path.relpath(os.path.join(d, f), inc) for d, _, fs in os.walk(os.path.join(inc, "cactus"))
+                 for f in fs if f.endswith(".hpp") and not f.endswith("-inl.hpp"))
+
+
+def check(rel):
+    flags = ["-std=c++20", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-I", inc, "-x", "c++", "-"]
+    if needs_torch(rel):
+        if torch_flags is None:
+            return rel, None, "skipped (needs LibTorch)"
+        flags = torch_flags + flags
+    src = f'#include "{rel}"\n#include "{rel}"\nint main() {{ return 0; }}\n'
+    p = subprocess.run([cxx, *flags], input=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return rel, p.returncode == 0, p.stdout.strip()
+
+
+with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    results = list(pool.map(check, headers))
+failed = [r for r in results if r[1] is False]
+for rel, ok, out in results:
+    print(f"{'ok  ' if ok else 'skip' if ok is None else 'FAIL'} {rel}" + ("" if ok else f": {out.splitlines()[0] if out else ''}"))
+for rel, ok, out in failed:
+    print(f"\n== {rel}\n{out[:3000]}")
+checked = sum(r[1] is not None for r in results)
+print(f"{checked - len(failed)} of {checked} headers compile on their own" + (f"; {len(results) - checked} skipped" if checked < len(results) else ""))
+sys.exit(1 if failed else 0)
