@@ -1722,9 +1722,17 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
 // ---- cactus/core/parallel.hpp
 // A small persistent thread pool. parallel_for splits [0, n) into contiguous chunks, one per
 // worker, and runs them with the calling thread taking part; below `min_per_thread` work items
-// per thread it runs inline, because waking threads costs more than tiny ops.
+// per thread it runs inline, because even a fast hand-off costs more than tiny ops.
+//
+// Hand-off: a job is published as one atomic word, generation << 16 | chunk count. Workers spin
+// on it for a short while after their last job (consecutive ops of one inference arrive
+// microseconds apart), then sleep on a condition variable; sleepers are notified only if there
+// are any. A worker takes part only if its index is below the chunk count read from that same
+// word, and only those workers count in `pending`, which the caller spins on: so the job
+// pointer and size are never rewritten while a participant may still read them.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <functional>
@@ -1734,6 +1742,16 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
 
 namespace cactus {
 
+namespace detail {
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+}  // namespace detail
+
 class thread_pool {
  public:
   explicit thread_pool(unsigned n) : size_(std::max(1u, n)) {
@@ -1742,69 +1760,82 @@ class thread_pool {
   ~thread_pool() {
     {
       std::lock_guard<std::mutex> lk(m_);
-      stop_ = true;
-      ++generation_;
+      stop_.store(true);
+      state_.fetch_add(std::uint64_t{1} << 16);
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
   }
+  thread_pool(const thread_pool&) = delete;
+  thread_pool& operator=(const thread_pool&) = delete;
   unsigned size() const { return size_; }
 
   // fn(begin, end) over chunks of [0, n).
   void parallel_for(std::size_t n, std::size_t min_per_thread, const std::function<void(std::size_t, std::size_t)>& fn) {
-    std::size_t threads = std::min<std::size_t>(size_, min_per_thread ? n / min_per_thread : n);
-    if (threads <= 1 || busy_.exchange(true)) {  // nested or small: run inline
-      if (threads <= 1) { fn(0, n); return; }
+    const std::size_t threads = std::min<std::size_t>(size_, min_per_thread ? n / min_per_thread : n);
+    if (threads <= 1 || busy_.exchange(true)) {  // small, or nested inside another parallel_for: inline
       fn(0, n);
       return;
     }
+    job_ = &fn;
+    n_ = n;
+    chunks_ = threads;
+    pending_.store(static_cast<int>(threads) - 1);
     {
-      std::lock_guard<std::mutex> lk(m_);
-      job_ = &fn;
-      n_ = n;
-      chunks_ = threads;
-      pending_ = static_cast<int>(threads) - 1;
-      ++generation_;
+      std::lock_guard<std::mutex> lk(m_);  // so a worker about to sleep cannot miss the change
+      const std::uint64_t gen = (state_.load() >> 16) + 1;
+      state_.store(gen << 16 | threads, std::memory_order_release);
     }
-    cv_.notify_all();
+    if (sleeping_.load() > 0) cv_.notify_all();
     run_chunk(0);
-    std::unique_lock<std::mutex> lk(m_);
-    done_cv_.wait(lk, [this] { return pending_ == 0; });
+    while (pending_.load(std::memory_order_acquire) != 0) detail::cpu_relax();
     job_ = nullptr;
-    busy_ = false;
+    busy_.store(false);
   }
 
  private:
   void run_chunk(std::size_t c) {
-    std::size_t per = (n_ + chunks_ - 1) / chunks_;
-    std::size_t b = c * per, e = std::min(n_, b + per);
+    const std::size_t per = (n_ + chunks_ - 1) / chunks_;  // participants read these after an acquire of state_
+    const std::size_t b = c * per, e = std::min(n_, b + per);
     if (b < e) (*job_)(b, e);
   }
+
   void loop(unsigned idx) {
     std::uint64_t seen = 0;
     for (;;) {
-      std::unique_lock<std::mutex> lk(m_);
-      cv_.wait(lk, [&] { return generation_ != seen; });
-      seen = generation_;
-      if (stop_) return;
-      if (!job_ || idx >= chunks_) continue;
-      lk.unlock();
-      run_chunk(idx);
-      lk.lock();
-      if (--pending_ == 0) done_cv_.notify_one();
+      // spin ~50 us for the next job, then sleep
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      std::uint64_t w = state_.load(std::memory_order_acquire);
+      for (int spins = 0; (w >> 16) == seen; ++spins) {
+        detail::cpu_relax();
+        if ((spins & 255) == 255 && std::chrono::steady_clock::now() > until) break;
+        w = state_.load(std::memory_order_acquire);
+      }
+      if ((w >> 16) == seen) {
+        std::unique_lock<std::mutex> lk(m_);
+        sleeping_.fetch_add(1);
+        cv_.wait(lk, [&] { return (state_.load() >> 16) != seen; });
+        sleeping_.fetch_sub(1);
+        w = state_.load(std::memory_order_acquire);
+      }
+      seen = w >> 16;
+      if (stop_.load()) return;
+      if (idx < (w & 0xffff)) {
+        run_chunk(idx);
+        pending_.fetch_sub(1, std::memory_order_release);
+      }
     }
   }
 
   unsigned size_;
   std::vector<std::thread> workers_;
   std::mutex m_;
-  std::condition_variable cv_, done_cv_;
-  std::uint64_t generation_ = 0;
-  bool stop_ = false;
-  std::atomic<bool> busy_{false};
+  std::condition_variable cv_;
+  std::atomic<std::uint64_t> state_{0};  // generation << 16 | chunks
+  std::atomic<int> pending_{0}, sleeping_{0};
+  std::atomic<bool> stop_{false}, busy_{false};
   const std::function<void(std::size_t, std::size_t)>* job_ = nullptr;
   std::size_t n_ = 0, chunks_ = 0;
-  int pending_ = 0;
 };
 
 // Threads used by kernels: CACTUS_NUM_THREADS, else the hardware concurrency.
@@ -1853,6 +1884,10 @@ HWY_EXPORT(SoftmaxRows);
 HWY_EXPORT(LayerNormRows);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
+HWY_EXPORT(GemmNNF32);
+HWY_EXPORT(GemmNNIndirectF32);
+HWY_EXPORT(DepthwisePlaneF32);
+HWY_EXPORT(DepthwiseScratch);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -1900,6 +1935,48 @@ inline void gemm_nt(std::size_t M, std::size_t N, std::size_t K, const float* A,
     if (b_is_f16) f16(M, n0, n1, K, A, lda, static_cast<const std::uint16_t*>(B), ldb, C, ldc, bias);
     else f32(M, n0, n1, K, A, lda, static_cast<const float*>(B), ldb, C, ldc, bias);
   });
+}
+
+// C[M, N] = A[M, K] . B[K, N] (+ bias[M]), all f32, B row-major. Threads split N.
+inline void gemm_nn(std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda, const float* B, std::size_t ldb,
+                    float* C, std::size_t ldc, const float* bias) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::GemmNNF32);
+  const std::size_t panel = 64;  // columns per task: a multiple of every target's two-vector tile
+  const std::size_t min_panels = M * N * K < (1u << 17) ? (N + panel - 1) / panel : 1;
+  global_pool().parallel_for((N + panel - 1) / panel, min_panels, [&](std::size_t b, std::size_t e) {
+    fn(M, b * panel, std::min(N, e * panel), K, A, lda, B, ldb, C, ldc, bias);
+  });
+}
+
+// Columns [n0, n1) of gemm_nn on the calling thread (callers that pack B per panel parallelize
+// over panels themselves).
+inline void gemm_nn_columns(std::size_t M, std::size_t n0, std::size_t n1, std::size_t K, const float* A, std::size_t lda, const float* B,
+                            std::size_t ldb, float* C, std::size_t ldc, const float* bias) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmNNF32)(M, n0, n1, K, A, lda, B, ldb, C, ldc, bias);
+}
+
+// gemm_nn with row k of B at rows[k] (an indirection table), columns [0, N), on the calling
+// thread.
+inline void gemm_nn_indirect(std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda, const float* const* rows, float* C,
+                             std::size_t ldc, const float* bias) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmNNIndirectF32)(M, 0, N, K, A, lda, rows, C, ldc, bias);
+}
+
+// One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread.
+struct depthwise_geometry {
+  std::int64_t H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW;
+};
+// Floats of scratch one depthwise_plane call needs (per thread).
+inline std::size_t depthwise_scratch(const depthwise_geometry& g) {
+  std::int64_t hp = 0, wp = 0;
+  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &hp, &wp);
+  return static_cast<std::size_t>(hp * wp);
+}
+inline void depthwise_plane(const float* x, const float* w, float bias, float* y, const depthwise_geometry& g, float* scratch) {
+  std::int64_t hp = 0, wp = 0;
+  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &hp, &wp);
+  HWY_DYNAMIC_DISPATCH(detail::DepthwisePlaneF32)(x, g.H, g.W, w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, bias, y, g.OH, g.OW,
+                                                  scratch, hp, wp);
 }
 
 }  // namespace cactus::kernels
@@ -2229,8 +2306,26 @@ struct masked_fill_op {
 }  // namespace cactus::ops
 // ---- cactus/ops/conv.hpp
 // conv(x, w, b?, stride, padding, dilation, groups): 1-D and 2-D convolution, the canonical
-// form of aten::conv1d/conv2d/_convolution. Dense groups run as im2col + the NT GEMM kernel
-// (output lands in NCHW directly); depthwise convs run a direct loop.
+// form of aten::conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
+// itself (1x1) or on its im2col, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
+// ---- cactus/core/scratch.hpp
+// Per-thread scratch buffers that persist across calls: kernels' temporary space (padded
+// inputs, im2col panels, output tiles) without a malloc, and for large buffers an mmap and
+// page faults, on every run. Slot tells apart buffers one thread needs at the same time.
+// Contents are unspecified on return.
+#include <cstddef>
+#include <vector>
+
+namespace cactus {
+
+template <class T, int Slot = 0>
+T* scratch(std::size_t n) {
+  thread_local std::vector<T> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+}  // namespace cactus
 
 namespace cactus::ops {
 
@@ -2284,10 +2379,126 @@ inline conv_geom conv_geometry(const context& c) {
 }
 }  // namespace detail
 
+namespace detail {
+// im2col of output pixels [p0, p1) in [K, p1 - p0] layout: row (c, i, j) holds, for each of those
+// pixels p = (oh, ow), the input x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (zero outside).
+// Rows are contiguous over pixels, so the GEMM streams them as its B operand.
+inline void im2col_panel(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t p0, std::int64_t p1, float* col) {
+  const std::int64_t K = Cg * g.kh * g.kw, pn = p1 - p0;
+  for (std::int64_t r = 0; r < K; ++r) {
+    const std::int64_t ch = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
+    const float* xc = xg + ch * g.H * g.W;
+    float* out = col + r * pn;
+    // output columns whose tap lands inside the row: 0 <= ow*sw - pw + j*dw < W
+    const std::int64_t off = j * g.dw - g.pw;
+    std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+    const std::int64_t hi = g.W - off <= 0 ? 0 : std::min<std::int64_t>(g.OW, (g.W - off + g.sw - 1) / g.sw);
+    lo = std::min(lo, hi);
+    for (std::int64_t p = p0; p < p1;) {
+      const std::int64_t oh = p / g.OW, a = p % g.OW, b = std::min<std::int64_t>(g.OW, a + (p1 - p));
+      float* o = out + (p - p0) - a;  // o[ow] for ow in [a, b)
+      const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
+      if (ih < 0 || ih >= g.H) {
+        std::fill(o + a, o + b, 0.0f);
+      } else {
+        const float* xr = xc + ih * g.W + off;
+        const std::int64_t l = std::clamp(lo, a, b), h = std::clamp(hi, a, b);
+        std::fill(o + a, o + l, 0.0f);
+        if (g.sw == 1) std::copy(xr + l, xr + h, o + l);
+        else for (std::int64_t ow = l; ow < h; ++ow) o[ow] = xr[ow * g.sw];
+        std::fill(o + h, o + b, 0.0f);
+      }
+      p += b - a;
+    }
+  }
+}
+
+// Stride-1 dense convolution of one (batch, group) with no packing: the input is copied once
+// into a zero-padded plane per channel, outputs are computed on the padded width (the extra
+// columns are discarded), and row (c, i, j) of the implicit im2col matrix is a pointer into the
+// padded input, so the GEMM reads the input in place through an indirection table.
+inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
+  const std::int64_t Wp = g.W + 2 * g.pw, Hp = g.H + 2 * g.ph, plane = Hp * Wp, K = Cg * g.kh * g.kw;
+  // slack: reads of the last rows run up to (kw-1)*dw, plus the column round-up below, past the plane
+  const std::size_t xp_size = static_cast<std::size_t>(Cg * plane + Wp + 64);
+  float* xp = scratch<float, 0>(xp_size);
+  std::fill(xp, xp + xp_size, 0.0f);
+  const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
+  global_pool().parallel_for(static_cast<std::size_t>(Cg), work < (1u << 17) ? static_cast<std::size_t>(Cg) : 1, [&](std::size_t b, std::size_t e) {
+    for (std::int64_t c = static_cast<std::int64_t>(b); c < static_cast<std::int64_t>(e); ++c)
+      for (std::int64_t h = 0; h < g.H; ++h)
+        std::copy(xg + (c * g.H + h) * g.W, xg + (c * g.H + h + 1) * g.W, xp + c * plane + (h + g.ph) * Wp + g.pw);
+  });
+  // Output rows are split among threads; each computes its rows on the padded width into a
+  // buffer of its own and keeps the first OW columns of each.
+  // ~256 columns per task, and a task count that is a multiple of the thread count (the pool
+  // splits statically, so 5 tasks on 2 threads would run at the speed of 3)
+  const std::int64_t threads = work < (1u << 17) ? 1 : global_pool().size();
+  const std::int64_t target = threads * std::max<std::int64_t>(1, (g.OH * Wp + 128 * threads) / (256 * threads));
+  const std::int64_t rows_per_task = (g.OH + target - 1) / target;
+  const std::size_t tasks = static_cast<std::size_t>((g.OH + rows_per_task - 1) / rows_per_task);
+  global_pool().parallel_for(tasks, work < (1u << 17) ? tasks : 1, [&](std::size_t b, std::size_t e) {
+    const float** rows = scratch<const float*, 0>(static_cast<std::size_t>(K));
+    float* ye = scratch<float, 1>(static_cast<std::size_t>(Og * (rows_per_task * Wp + 32)));
+    for (std::size_t t = b; t < e; ++t) {
+      const std::int64_t oh0 = static_cast<std::int64_t>(t) * rows_per_task, oh1 = std::min(g.OH, oh0 + rows_per_task);
+      // columns rounded up to whole vector tiles (the extra ones read slack and are dropped)
+      const std::int64_t n = ((oh1 - oh0) * Wp + 31) / 32 * 32;
+      for (std::int64_t r = 0; r < K; ++r) {
+        const std::int64_t c = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
+        rows[r] = xp + c * plane + (oh0 + i * g.dh) * Wp + j * g.dw;
+      }
+      kernels::gemm_nn_indirect(static_cast<std::size_t>(Og), static_cast<std::size_t>(n), static_cast<std::size_t>(K), w,
+                                static_cast<std::size_t>(K), rows, ye, static_cast<std::size_t>(n), bias);
+      for (std::int64_t o = 0; o < Og; ++o)
+        for (std::int64_t oh = oh0; oh < oh1; ++oh)
+          std::copy(ye + o * n + (oh - oh0) * Wp, ye + o * n + (oh - oh0) * Wp + g.OW, yg + (o * g.OH + oh) * g.OW);
+    }
+  });
+}
+
+// Strided dense convolution of one (batch, group): output pixels are split into panels; each task packs
+// its panel's im2col into a buffer that stays in cache and runs the GEMM on it, so packing is
+// parallel and never crosses cores.
+inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
+  const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  const std::int64_t panel = std::clamp<std::int64_t>((16384 / std::max<std::int64_t>(K, 1)) / 32 * 32, 32, 256);
+  const std::size_t panels = static_cast<std::size_t>((P + panel - 1) / panel);
+  const std::size_t min_panels = Og * P * K < (1 << 17) ? panels : 1;
+  global_pool().parallel_for(panels, min_panels, [&](std::size_t b, std::size_t e) {
+    float* col = scratch<float, 2>(static_cast<std::size_t>(K * panel));
+    for (std::size_t t = b; t < e; ++t) {
+      const std::int64_t p0 = static_cast<std::int64_t>(t) * panel, p1 = std::min(P, p0 + panel);
+      im2col_panel(g, xg, Cg, p0, p1, col);
+      kernels::gemm_nn_columns(static_cast<std::size_t>(Og), 0, static_cast<std::size_t>(p1 - p0), static_cast<std::size_t>(K), w,
+                               static_cast<std::size_t>(K), col, static_cast<std::size_t>(p1 - p0), yg + p0, static_cast<std::size_t>(P), bias);
+    }
+  });
+}
+
+// Depthwise (one input and one output channel per group): one kernel call per plane, planes
+// in parallel.
+inline void depthwise(const conv_geom& g, const float* x, const float* w, const float* bias, float* y) {
+  const kernels::depthwise_geometry kg{g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW};
+  const std::size_t work = static_cast<std::size_t>(g.OH * g.OW * g.kh * g.kw);
+  const std::size_t scratch_floats = kernels::depthwise_scratch(kg);
+  global_pool().parallel_for(static_cast<std::size_t>(g.N * g.C), std::max<std::size_t>(1, 16384 / (work + 1)), [&](std::size_t b, std::size_t e) {
+    float* pad = scratch<float, 3>(scratch_floats);
+    for (std::size_t nc = b; nc < e; ++nc) {
+      const std::int64_t ch = static_cast<std::int64_t>(nc) % g.C;
+      kernels::depthwise_plane(x + static_cast<std::int64_t>(nc) * g.H * g.W, w + ch * g.kh * g.kw, bias ? bias[ch] : 0.0f,
+                               y + static_cast<std::int64_t>(nc) * g.OH * g.OW, kg, pad);
+    }
+  });
+}
+}  // namespace detail
+
 struct conv_op {
   static constexpr std::string_view name = "conv";
   static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps conv1d/conv2d/_convolution here
-  static constexpr bool f16_weights = true;
+  // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
+  // their weights small, so f32 weights in memory buy speed at little cost.
+  static constexpr bool f16_weights = false;
   static void infer(context& c) {
     auto g = detail::conv_geometry(c);
     if (g.one_d) c.set_tensor(0, dtype::f32, {g.N, g.O, g.OW});
@@ -2295,67 +2506,27 @@ struct conv_op {
   }
   static void run(context& c) {
     auto g = detail::conv_geometry(c);
-    const slot& xs = c.f32_in(0);
-    const slot& ws = c.in(1);
+    const float* x = c.f32_in(0).ptr<float>();
+    const float* w = c.f32_in(1).ptr<float>();
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
-    const float* x = xs.ptr<float>();
     float* y = c.out(0).ptr<float>();
-    std::vector<float> wf;
-    const float* w = ws.ptr<float>();
-    if (ws.type == dtype::f16) {
-      tensor t = ws.view().to_f32();
-      wf.assign(t.ptr<float>(), t.ptr<float>() + t.numel());
-      w = wf.data();
-    }
     const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-    if (Cg == 1 && Og == 1) {  // depthwise
-      for (std::int64_t n = 0; n < g.N; ++n)
-        for (std::int64_t ch = 0; ch < g.C; ++ch) {
-          const float* xc = x + (n * g.C + ch) * g.H * g.W;
-          const float* wc = w + ch * g.kh * g.kw;
-          float* yc = y + (n * g.O + ch) * P;
-          for (std::int64_t oh = 0; oh < g.OH; ++oh)
-            for (std::int64_t ow = 0; ow < g.OW; ++ow) {
-              float acc = bias ? bias[ch] : 0.0f;
-              for (std::int64_t i = 0; i < g.kh; ++i) {
-                const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
-                if (ih < 0 || ih >= g.H) continue;
-                for (std::int64_t j = 0; j < g.kw; ++j) {
-                  const std::int64_t iw = ow * g.sw - g.pw + j * g.dw;
-                  if (iw >= 0 && iw < g.W) acc += xc[ih * g.W + iw] * wc[i * g.kw + j];
-                }
-              }
-              yc[oh * g.OW + ow] = acc;
-            }
-        }
-      return;
-    }
-    std::vector<float> col(static_cast<std::size_t>(P * K));
+    if (Cg == 1 && Og == 1) return detail::depthwise(g, x, w, bias, y);
+    // 1x1, stride 1, no padding: the input already is the [C, P] operand
+    const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
     for (std::int64_t n = 0; n < g.N; ++n)
       for (std::int64_t grp = 0; grp < g.G; ++grp) {
-        // col[p, (c, i, j)] = x[n, grp*Cg + c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]
-        for (std::int64_t oh = 0; oh < g.OH; ++oh)
-          for (std::int64_t ow = 0; ow < g.OW; ++ow) {
-            float* row = col.data() + (oh * g.OW + ow) * K;
-            for (std::int64_t ch = 0; ch < Cg; ++ch) {
-              const float* xc = x + (n * g.C + grp * Cg + ch) * g.H * g.W;
-              for (std::int64_t i = 0; i < g.kh; ++i) {
-                const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
-                for (std::int64_t j = 0; j < g.kw; ++j) {
-                  const std::int64_t iw = ow * g.sw - g.pw + j * g.dw;
-                  *row++ = (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) ? xc[ih * g.W + iw] : 0.0f;
-                }
-              }
-            }
-          }
+        const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
+        const float* wg = w + grp * Og * K;
+        const float* bg = bias ? bias + grp * Og : nullptr;
         float* yg = y + (n * g.O + grp * Og) * P;
-        kernels::gemm_nt(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), w + grp * Og * K,
-                         static_cast<std::size_t>(K), col.data(), false, static_cast<std::size_t>(K), yg, static_cast<std::size_t>(P), nullptr);
-        if (bias)
-          for (std::int64_t o = 0; o < Og; ++o) {
-            const float b = bias[grp * Og + o];
-            kernels::binary(kernels::binary_kind::add, yg + o * P, 1, &b, 0, yg + o * P, static_cast<std::size_t>(P));
-          }
+        if (direct)
+          kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K),
+                           xg, static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
+        else if (g.sh == 1 && g.sw == 1)
+          detail::conv_stride1(g, xg, Cg, Og, wg, bg, yg);
+        else
+          detail::conv_dense(g, xg, Cg, Og, wg, bg, yg);
       }
   }
 };
@@ -2970,13 +3141,17 @@ struct pool_body {
       count_include_pad = c.bool_at(5);
       if (c.num_inputs() > 6 && !c.is_none(6)) divisor = c.int_at(6);
     }
+    if constexpr (Max) {
+      max_rows(g, x, y);
+      return;
+    }
     for (std::int64_t pl = 0; pl < g.planes; ++pl) {
       const float* xp = x + pl * g.H * g.W;
       float* yp = y + pl * g.OH * g.OW;
       for (std::int64_t oh = 0; oh < g.OH; ++oh)
         for (std::int64_t ow = 0; ow < g.OW; ++ow) {
           const std::int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
-          float acc = Max ? -std::numeric_limits<float>::infinity() : 0.0f;
+          float acc = 0.0f;
           std::int64_t cnt = 0;
           for (std::int64_t i = 0; i < g.kh; ++i) {
             const std::int64_t ih = h0 + i * g.dh;
@@ -2984,19 +3159,43 @@ struct pool_body {
             for (std::int64_t j = 0; j < g.kw; ++j) {
               const std::int64_t iw = w0 + j * g.dw;
               if (iw < 0 || iw >= g.W) continue;
-              const float v = xp[ih * g.W + iw];
-              if (Max) acc = (v > acc || std::isnan(v)) ? v : acc;
-              else acc += v;
+              acc += xp[ih * g.W + iw];
               ++cnt;
             }
           }
-          if constexpr (!Max) {
-            std::int64_t he = std::min(h0 + g.kh, g.H + g.ph), we = std::min(w0 + g.kw, g.W + g.pw);
-            std::int64_t padded = (he - h0) * (we - w0);
-            acc /= static_cast<float>(divisor ? divisor : count_include_pad ? padded : cnt);
-          }
+          std::int64_t he = std::min(h0 + g.kh, g.H + g.ph), we = std::min(w0 + g.kw, g.W + g.pw);
+          std::int64_t padded = (he - h0) * (we - w0);
+          acc /= static_cast<float>(divisor ? divisor : count_include_pad ? padded : cnt);
           yp[oh * g.OW + ow] = acc;
         }
+    }
+  }
+
+  // Max pooling row by row: for each kernel tap, one pass over the output columns where the tap
+  // lands inside the input (no per-element bounds checks, so the compiler vectorizes it). NaN
+  // propagates as in PyTorch: a NaN input wins, and stays.
+  static void max_rows(const pool_geom& g, const float* x, float* y) {
+    for (std::int64_t pl = 0; pl < g.planes; ++pl) {
+      const float* xp = x + pl * g.H * g.W;
+      for (std::int64_t oh = 0; oh < g.OH; ++oh) {
+        float* yr = y + (pl * g.OH + oh) * g.OW;
+        std::fill(yr, yr + g.OW, -std::numeric_limits<float>::infinity());
+        for (std::int64_t i = 0; i < g.kh; ++i) {
+          const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.H) continue;
+          for (std::int64_t j = 0; j < g.kw; ++j) {
+            const std::int64_t off = j * g.dw - g.pw;
+            const std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+            const std::int64_t hi = g.W - off <= 0 ? 0 : std::min<std::int64_t>(g.OW, (g.W - off + g.sw - 1) / g.sw);
+            const float* xr = xp + ih * g.W + off;
+            const std::int64_t sw = g.sw;
+            for (std::int64_t ow = lo; ow < hi; ++ow) {
+              const float v = xr[ow * sw], a = yr[ow];
+              yr[ow] = (v > a || v != v) ? v : a;
+            }
+          }
+        }
+      }
     }
   }
 };
@@ -4413,7 +4612,9 @@ inline pipeline_report optimize(ir::graph& g) {
 // f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
 // the remaining nodes' kernels in order.
+#include <chrono>
 #include <functional>
+#include <map>
 #include <numeric>
 
 // ---- cactus/runtime/memory_plan.hpp
@@ -4528,7 +4729,17 @@ class executor {
     if (!planned_ || shapes != planned_shapes_) plan(shapes);
     for (std::size_t i = 0; i < g_.inputs.size(); ++i) slots_[static_cast<std::size_t>(g_.inputs[i])].data = inputs_[i].data;
     for (auto [v, r] : views_) slots_[static_cast<std::size_t>(v)].data = slots_[static_cast<std::size_t>(r)].data;
-    for (std::size_t n : run_order_) run_node(n);
+    if (profile_) {
+      for (std::size_t n : run_order_) {
+        const auto t0 = std::chrono::steady_clock::now();
+        run_planned(n);
+        auto& e = profile_stats_[g_.nodes[n].op];
+        e.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        e.second += 1;
+      }
+    } else {
+      for (std::size_t n : run_order_) run_planned(n);
+    }
     std::vector<tensor> out;
     for (int o : g_.outputs) {
       const slot& s = slots_[static_cast<std::size_t>(o)];
@@ -4564,6 +4775,16 @@ class executor {
     for (int i : nd.inputs) in.push_back(&slots_[static_cast<std::size_t>(i)]);
     for (int o : nd.outputs) out.push_back(&slots_[static_cast<std::size_t>(o)]);
     return ops::context(in, out, nd.op, nd.loc);
+  }
+
+  // Runs a node of the run order with the slot pointers the plan prepared (no allocation).
+  void run_planned(std::size_t n) {
+    ops::context c(node_in_[n], node_out_[n], g_.nodes[n].op, g_.nodes[n].loc);
+    try {
+      ops_[n]->run(c);
+    } catch (const error& e) {
+      fail(where(n), ": ", e.what());
+    }
   }
 
   void run_node(std::size_t n) {
@@ -4648,6 +4869,12 @@ class executor {
     views_.clear();
     for (std::size_t v = 0; v < g_.values.size(); ++v)
       if (alias[v] >= 0) views_.emplace_back(static_cast<int>(v), alias[v]);
+    node_in_.assign(nn, {});
+    node_out_.assign(nn, {});
+    for (std::size_t n : run_order_) {
+      for (int i : g_.nodes[n].inputs) node_in_[n].push_back(&slots_[static_cast<std::size_t>(i)]);
+      for (int o : g_.nodes[n].outputs) node_out_[n].push_back(&slots_[static_cast<std::size_t>(o)]);
+    }
     planned_ = true;
     planned_shapes_ = shapes;
   }
@@ -4661,6 +4888,11 @@ class executor {
   // (exposed for tests) values that plan-time folding computed
   const std::vector<std::size_t>& folded_nodes() const { return folded_; }
 
+  // Per-op wall time: when enabled, execute() adds each node's time to its op's total.
+  void set_profiling(bool on) { profile_ = on; }
+  // op name -> (total milliseconds, calls)
+  const std::map<std::string, std::pair<double, std::size_t>>& profile() const { return profile_stats_; }
+
  private:
   ir::graph g_;
   std::vector<const ops::op_info*> ops_;
@@ -4669,8 +4901,10 @@ class executor {
   std::vector<std::size_t> run_order_, folded_;
   std::vector<std::pair<int, int>> views_;
   std::vector<shape_t> planned_shapes_;
+  std::vector<std::vector<slot*>> node_in_, node_out_;
   tensor arena_;
-  bool planned_ = false;
+  bool planned_ = false, profile_ = false;
+  std::map<std::string, std::pair<double, std::size_t>> profile_stats_;
 };
 
 }  // namespace cactus::runtime

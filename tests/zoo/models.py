@@ -145,6 +145,28 @@ class GPTBlock(nn.Module):
         return self.head(self.lnf(x))
 
 
+class ConvPools(nn.Module):
+    """Convolution and pooling geometry beyond the common nets: padded/ceil-mode/dilated max
+    pooling, avg pooling without padded cells, strided + dilated depthwise conv, grouped and
+    dilated conv, strided 1x1 conv, conv1d with padding."""
+
+    def __init__(self):
+        super().__init__()
+        self.c0 = nn.Conv2d(3, 8, 3, padding=1)
+        self.dw = nn.Conv2d(8, 8, 3, stride=2, padding=2, dilation=2, groups=8)
+        self.grp = nn.Conv2d(8, 12, (3, 2), padding=(1, 0), dilation=(2, 1), groups=2)
+        self.pw = nn.Conv2d(12, 6, 1, stride=2)
+        self.c1d = nn.Conv1d(6, 4, 5, padding=2, stride=2)
+
+    def forward(self, x):
+        x = F.max_pool2d(self.c0(x), 3, 2, 1)
+        x = F.max_pool2d(torch.relu(self.dw(x)), 2, ceil_mode=True) + 0.1
+        x = F.avg_pool2d(self.grp(x), 3, 1, 1, count_include_pad=False)
+        x = F.max_pool2d(x, 3, 1, 1, dilation=2) if x.shape[-1] > 4 else x
+        x = self.pw(x)
+        return self.c1d(x.flatten(2))
+
+
 def zoo():
     g = torch.Generator().manual_seed(1)
     ids = lambda b, t, v: torch.randint(0, v, (b, t), generator=g)
@@ -155,6 +177,7 @@ def zoo():
         "cnn": (CNN, [(rn(2, 3, 32, 32),), (rn(1, 3, 32, 32),)]),
         "resnet": (ResNet, [(rn(2, 3, 32, 32),), (rn(1, 3, 32, 32),)]),
         "mobilenet": (MobileNet, [(rn(2, 3, 32, 32),), (rn(1, 3, 48, 48),)]),
+        "conv_pools": (ConvPools, [(rn(2, 3, 37, 29),), (rn(1, 3, 40, 40),)]),
         "lstm": (LSTMClassifier, [(ids(2, 12, 1000),), (ids(1, 5, 1000),)]),
         "transformer_encoder": (Encoder, [(rn(2, 10, 64),), (rn(1, 6, 64),)]),
         "gpt": (GPTBlock, [(ids(1, 16, 512),), (ids(2, 9, 512),), (ids(1, 40, 512),)]),

@@ -30,8 +30,8 @@ usage:
       Re-lowers saved IR (optimized_ir.json or raw_ir.json) into a new bundle without LibTorch:
       runs the IR passes again and binds the source bundle's weights by name.
   cactus run BUNDLE [--input FILE.npy | --input NAME=FILE.npy]... [--input-ids 1,2,3]
-                    [--output-dir DIR] [--result-json FILE] [--max-new-tokens N]
-      Runs a bundle. --input-ids feeds an int64 [1, N] tensor; with --max-new-tokens the first
+                    [--output-dir DIR] [--result-json FILE] [--max-new-tokens N] [--profile N]
+      Runs a bundle. --profile N runs it N more times and prints wall time per op. --input-ids feeds an int64 [1, N] tensor; with --max-new-tokens the first
       output is read as next-token logits and tokens are appended greedily (the whole sequence
       is re-run each step: no KV cache in this build).
   cactus --help | --version
@@ -184,7 +184,7 @@ static int cmd_lower(int argc, char** argv) {
 }
 
 static int cmd_run(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {}, {"--input", "--input-ids", "--output-dir", "--result-json", "--max-new-tokens"});
+  auto a = parse(argc, argv, 2, {}, {"--input", "--input-ids", "--output-dir", "--result-json", "--max-new-tokens", "--profile"});
   check(a.pos.size() == 1, "usage: cactus run BUNDLE [--input x.npy]... [--input-ids 1,2,3]");
   auto b = runtime::load_bundle(a.pos[0]);
   auto& ex = *b.exec;
@@ -257,6 +257,29 @@ static int cmd_run(int argc, char** argv) {
     for (auto id : generated) std::cout << " " << id;
     std::cout << "\n";
     res["generated_ids"] = generated;
+  }
+  if (a.has("--profile")) {
+    const std::string spec = a.get("--profile");
+    check(!spec.empty() && spec.find_first_not_of("0123456789") == std::string::npos && std::stoi(spec) > 0,
+          "--profile takes a number of runs, got '", spec, "'");
+    const int runs = std::stoi(spec);
+    for (std::size_t i = 0; i < inputs.size(); ++i) ex.set_input(i, inputs[i]);
+    ex.execute();  // warm-up
+    ex.set_profiling(true);
+    auto p0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < runs; ++r) ex.execute();
+    const double per_run = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p0).count() / runs;
+    std::vector<std::pair<std::string, std::pair<double, std::size_t>>> rows(ex.profile().begin(), ex.profile().end());
+    std::sort(rows.begin(), rows.end(), [](auto& x, auto& y) { return x.second.first > y.second.first; });
+    double total = 0;
+    for (auto& r : rows) total += r.second.first;
+    std::printf("profile: %d runs, %.4f ms per run (%.4f ms in ops), threads %u, kernels %s\n", runs, per_run, total / runs,
+                global_pool().size(), kernels::active_target());
+    std::printf("  %-16s %8s %12s %7s\n", "op", "calls", "ms/run", "share");
+    for (auto& r : rows)
+      std::printf("  %-16s %8zu %12.4f %6.1f%%\n", r.first.c_str(), r.second.second / static_cast<std::size_t>(runs), r.second.first / runs,
+                  100.0 * r.second.first / std::max(total, 1e-12));
+    res["profile"] = {{"runs", runs}, {"ms_per_run", per_run}};
   }
   if (a.has("--result-json")) write_file_atomic(a.get("--result-json"), res.dump(1));
   return 0;

@@ -28,6 +28,10 @@ HWY_EXPORT(SoftmaxRows);
 HWY_EXPORT(LayerNormRows);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
+HWY_EXPORT(GemmNNF32);
+HWY_EXPORT(GemmNNIndirectF32);
+HWY_EXPORT(DepthwisePlaneF32);
+HWY_EXPORT(DepthwiseScratch);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -75,6 +79,48 @@ inline void gemm_nt(std::size_t M, std::size_t N, std::size_t K, const float* A,
     if (b_is_f16) f16(M, n0, n1, K, A, lda, static_cast<const std::uint16_t*>(B), ldb, C, ldc, bias);
     else f32(M, n0, n1, K, A, lda, static_cast<const float*>(B), ldb, C, ldc, bias);
   });
+}
+
+// C[M, N] = A[M, K] . B[K, N] (+ bias[M]), all f32, B row-major. Threads split N.
+inline void gemm_nn(std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda, const float* B, std::size_t ldb,
+                    float* C, std::size_t ldc, const float* bias) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::GemmNNF32);
+  const std::size_t panel = 64;  // columns per task: a multiple of every target's two-vector tile
+  const std::size_t min_panels = M * N * K < (1u << 17) ? (N + panel - 1) / panel : 1;
+  global_pool().parallel_for((N + panel - 1) / panel, min_panels, [&](std::size_t b, std::size_t e) {
+    fn(M, b * panel, std::min(N, e * panel), K, A, lda, B, ldb, C, ldc, bias);
+  });
+}
+
+// Columns [n0, n1) of gemm_nn on the calling thread (callers that pack B per panel parallelize
+// over panels themselves).
+inline void gemm_nn_columns(std::size_t M, std::size_t n0, std::size_t n1, std::size_t K, const float* A, std::size_t lda, const float* B,
+                            std::size_t ldb, float* C, std::size_t ldc, const float* bias) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmNNF32)(M, n0, n1, K, A, lda, B, ldb, C, ldc, bias);
+}
+
+// gemm_nn with row k of B at rows[k] (an indirection table), columns [0, N), on the calling
+// thread.
+inline void gemm_nn_indirect(std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda, const float* const* rows, float* C,
+                             std::size_t ldc, const float* bias) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmNNIndirectF32)(M, 0, N, K, A, lda, rows, C, ldc, bias);
+}
+
+// One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread.
+struct depthwise_geometry {
+  std::int64_t H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW;
+};
+// Floats of scratch one depthwise_plane call needs (per thread).
+inline std::size_t depthwise_scratch(const depthwise_geometry& g) {
+  std::int64_t hp = 0, wp = 0;
+  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &hp, &wp);
+  return static_cast<std::size_t>(hp * wp);
+}
+inline void depthwise_plane(const float* x, const float* w, float bias, float* y, const depthwise_geometry& g, float* scratch) {
+  std::int64_t hp = 0, wp = 0;
+  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &hp, &wp);
+  HWY_DYNAMIC_DISPATCH(detail::DepthwisePlaneF32)(x, g.H, g.W, w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, bias, y, g.OH, g.OW,
+                                                  scratch, hp, wp);
 }
 
 }  // namespace cactus::kernels

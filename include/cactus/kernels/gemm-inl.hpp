@@ -1,4 +1,5 @@
-// C[m, n] = sum_k A[m, k] * B[n, k] (+ bias[n]): the "NT" product that linear layers need with
+// Matrix products, f32 accumulation.
+// NT: C[m, n] = sum_k A[m, k] * B[n, k] (+ bias[n]): the product that linear layers need with
 // PyTorch's [out, in] weight layout, f32 or f16 B, f32 accumulation. Register tiles of up to
 // 4 rows of A by 4 rows of B, each a dot product along K; remainder tiles are instantiations of
 // the same template. Named accumulators (no arrays) because SVE vectors are sizeless.
@@ -9,6 +10,7 @@
 #define CACTUS_KERNELS_GEMM_INL_H_
 #endif
 
+#include <algorithm>
 #include <cstdint>
 #include <hwy/highway.h>
 
@@ -122,6 +124,155 @@ HWY_NOINLINE void GemmNTF32(size_t M, size_t n0, size_t n1, size_t K, const floa
 HWY_NOINLINE void GemmNTF16(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
                             const std::uint16_t* B, size_t ldb, float* C, size_t ldc, const float* bias) {
   GemmNTImpl(M, n0, n1, K, A, lda, B, ldb, C, ldc, bias);
+}
+
+
+// ---- NN: C[m, n] = sum_k A[m, k] * B_k[n] (+ bias[m]), where B_k is row k of B: either a
+// row-major [K, N] matrix (B + k*ldb) or an indirection table of K row pointers. Convolutions
+// use the table form: with a zero-padded input, row (c, i, j) of the implicit im2col matrix is
+// just a pointer into the input, so nothing is packed.
+// Outer-product register tile: MR rows of A (broadcast one element at a time) times two
+// vectors of B_k, accumulated over all of K; no horizontal reductions.
+struct StridedRows {
+  const float* base;
+  size_t ld;
+  HWY_INLINE const float* operator()(size_t k) const { return base + k * ld; }
+};
+struct TableRows {
+  const float* const* rows;
+  HWY_INLINE const float* operator()(size_t k) const { return rows[k]; }
+};
+
+template <size_t MR, class Rows>
+HWY_INLINE void TileNN2(size_t K, const float* HWY_RESTRICT A, size_t lda, const Rows& rows, size_t n,
+                        float* HWY_RESTRICT C, size_t ldc, const float* HWY_RESTRICT bias) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  auto c0a = hn::Zero(d), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
+  auto c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+  for (size_t k = 0; k < K; ++k) {
+    const float* HWY_RESTRICT b = rows(k) + n;
+    const auto b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + N);
+    const float* HWY_RESTRICT a = A + k;
+    { const auto v = hn::Set(d, a[0]); c0a = hn::MulAdd(v, b0, c0a); c0b = hn::MulAdd(v, b1, c0b); }
+    if constexpr (MR > 1) { const auto v = hn::Set(d, a[lda]); c1a = hn::MulAdd(v, b0, c1a); c1b = hn::MulAdd(v, b1, c1b); }
+    if constexpr (MR > 2) { const auto v = hn::Set(d, a[2 * lda]); c2a = hn::MulAdd(v, b0, c2a); c2b = hn::MulAdd(v, b1, c2b); }
+    if constexpr (MR > 3) { const auto v = hn::Set(d, a[3 * lda]); c3a = hn::MulAdd(v, b0, c3a); c3b = hn::MulAdd(v, b1, c3b); }
+    if constexpr (MR > 4) { const auto v = hn::Set(d, a[4 * lda]); c4a = hn::MulAdd(v, b0, c4a); c4b = hn::MulAdd(v, b1, c4b); }
+    if constexpr (MR > 5) { const auto v = hn::Set(d, a[5 * lda]); c5a = hn::MulAdd(v, b0, c5a); c5b = hn::MulAdd(v, b1, c5b); }
+  }
+  float* HWY_RESTRICT c = C + n;
+  auto store = [&](size_t r, decltype(c0a) x, decltype(c0a) y) {
+    const auto bv = hn::Set(d, bias ? bias[r] : 0.0f);
+    hn::StoreU(hn::Add(x, bv), d, c + r * ldc);
+    hn::StoreU(hn::Add(y, bv), d, c + r * ldc + N);
+  };
+  store(0, c0a, c0b);
+  if constexpr (MR > 1) store(1, c1a, c1b);
+  if constexpr (MR > 2) store(2, c2a, c2b);
+  if constexpr (MR > 3) store(3, c3a, c3b);
+  if constexpr (MR > 4) store(4, c4a, c4b);
+  if constexpr (MR > 5) store(5, c5a, c5b);
+}
+
+template <class Rows>
+HWY_INLINE void GemmNNImpl(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda, const Rows& rows,
+                           float* C, size_t ldc, const float* bias) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  size_t n = n0;
+  for (; n + 2 * N <= n1; n += 2 * N) {
+    size_t m = 0;
+    for (; m + 6 <= M; m += 6) TileNN2<6>(K, A + m * lda, lda, rows, n, C + m * ldc, ldc, bias ? bias + m : nullptr);
+    const float* a = A + m * lda;
+    float* c = C + m * ldc;
+    const float* bb = bias ? bias + m : nullptr;
+    switch (M - m) {
+      case 5: TileNN2<5>(K, a, lda, rows, n, c, ldc, bb); break;
+      case 4: TileNN2<4>(K, a, lda, rows, n, c, ldc, bb); break;
+      case 3: TileNN2<3>(K, a, lda, rows, n, c, ldc, bb); break;
+      case 2: TileNN2<2>(K, a, lda, rows, n, c, ldc, bb); break;
+      case 1: TileNN2<1>(K, a, lda, rows, n, c, ldc, bb); break;
+      default: break;
+    }
+  }
+  for (; n + N <= n1; n += N)  // one vector of columns
+    for (size_t m = 0; m < M; ++m) {
+      auto acc = hn::Set(d, bias ? bias[m] : 0.0f);
+      for (size_t k = 0; k < K; ++k) acc = hn::MulAdd(hn::Set(d, A[m * lda + k]), hn::LoadU(d, rows(k) + n), acc);
+      hn::StoreU(acc, d, C + m * ldc + n);
+    }
+  for (; n < n1; ++n)
+    for (size_t m = 0; m < M; ++m) {
+      float acc = bias ? bias[m] : 0.0f;
+      for (size_t k = 0; k < K; ++k) acc += A[m * lda + k] * rows(k)[n];
+      C[m * ldc + n] = acc;
+    }
+}
+
+HWY_NOINLINE void GemmNNF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+                            const float* B, size_t ldb, float* C, size_t ldc, const float* bias) {
+  GemmNNImpl(M, n0, n1, K, A, lda, StridedRows{B, ldb}, C, ldc, bias);
+}
+HWY_NOINLINE void GemmNNIndirectF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+                                    const float* const* rows, float* C, size_t ldc, const float* bias) {
+  GemmNNImpl(M, n0, n1, K, A, lda, TableRows{rows}, C, ldc, bias);
+}
+
+// ---- Depthwise convolution of one plane: y[oh, ow] = bias + sum_{i,j} w[i, j] *
+// x[oh*sh - ph + i*dh, ow*sw - pw + j*dw] (zero outside). The plane is first copied into a
+// zero-padded scratch plane (rows of `wp` floats, wide enough for whole-vector reads past the
+// last column), so every tap is a plain load (stride 1) or an index gather (stride > 1) with
+// no bounds checks, accumulated for one vector of output columns in registers.
+HWY_NOINLINE void DepthwisePlaneF32(const float* HWY_RESTRICT x, int64_t H, int64_t W, const float* HWY_RESTRICT w,
+                                    int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                                    int64_t dw, float bias, float* HWY_RESTRICT y, int64_t OH, int64_t OW,
+                                    float* HWY_RESTRICT pad, int64_t hp, int64_t wp) {
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  for (int64_t r = 0; r < hp; ++r) {
+    float* HWY_RESTRICT row = pad + r * wp;
+    const int64_t ih = r - ph;
+    if (ih < 0 || ih >= H) {
+      for (int64_t c = 0; c < wp; ++c) row[c] = 0.0f;
+      continue;
+    }
+    for (int64_t c = 0; c < pw; ++c) row[c] = 0.0f;
+    for (int64_t c = 0; c < W; ++c) row[pw + c] = x[ih * W + c];
+    for (int64_t c = pw + W; c < wp; ++c) row[c] = 0.0f;
+  }
+  const auto idx = hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(sw)));
+  HWY_ALIGN float buf[hn::MaxLanes(d)];
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    for (int64_t ow0 = 0; ow0 < OW; ow0 += N) {
+      auto acc = hn::Set(d, bias);
+      for (int64_t i = 0; i < kh; ++i) {
+        const float* HWY_RESTRICT row = pad + (oh * sh + i * dh) * wp + ow0 * sw;
+        for (int64_t j = 0; j < kw; ++j) {
+          const auto v = sw == 1 ? hn::LoadU(d, row + j * dw) : hn::GatherIndex(d, row + j * dw, idx);
+          acc = hn::MulAdd(hn::Set(d, w[i * kw + j]), v, acc);
+        }
+      }
+      float* HWY_RESTRICT yr = y + oh * OW + ow0;
+      if (ow0 + N <= OW) {
+        hn::StoreU(acc, d, yr);
+      } else {
+        hn::Store(acc, d, buf);
+        for (int64_t l = 0; l < OW - ow0; ++l) yr[l] = buf[l];
+      }
+    }
+  }
+}
+
+// Scratch floats DepthwisePlaneF32 needs: rows and row width of the padded plane.
+HWY_NOINLINE void DepthwiseScratch(int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                                   int64_t pw, int64_t dh, int64_t dw, int64_t OH, int64_t OW, int64_t* hp, int64_t* wp) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t cols = ((OW + N - 1) / N) * N;  // output columns the vectors cover
+  *hp = std::max(H + 2 * ph, (OH - 1) * sh + (kh - 1) * dh + 1);
+  *wp = std::max(W + 2 * pw, (cols - 1) * sw + (kw - 1) * dw + 1);
 }
 
 }  // namespace cactus::kernels::HWY_NAMESPACE

@@ -1,7 +1,8 @@
 #pragma once
 // conv(x, w, b?, stride, padding, dilation, groups): 1-D and 2-D convolution, the canonical
-// form of aten::conv1d/conv2d/_convolution. Dense groups run as im2col + the NT GEMM kernel
-// (output lands in NCHW directly); depthwise convs run a direct loop.
+// form of aten::conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
+// itself (1x1) or on its im2col, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
+#include "cactus/core/scratch.hpp"
 #include "cactus/kernels/dispatch.hpp"
 #include "cactus/ops/op.hpp"
 
@@ -57,10 +58,126 @@ inline conv_geom conv_geometry(const context& c) {
 }
 }  // namespace detail
 
+namespace detail {
+// im2col of output pixels [p0, p1) in [K, p1 - p0] layout: row (c, i, j) holds, for each of those
+// pixels p = (oh, ow), the input x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (zero outside).
+// Rows are contiguous over pixels, so the GEMM streams them as its B operand.
+inline void im2col_panel(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t p0, std::int64_t p1, float* col) {
+  const std::int64_t K = Cg * g.kh * g.kw, pn = p1 - p0;
+  for (std::int64_t r = 0; r < K; ++r) {
+    const std::int64_t ch = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
+    const float* xc = xg + ch * g.H * g.W;
+    float* out = col + r * pn;
+    // output columns whose tap lands inside the row: 0 <= ow*sw - pw + j*dw < W
+    const std::int64_t off = j * g.dw - g.pw;
+    std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+    const std::int64_t hi = g.W - off <= 0 ? 0 : std::min<std::int64_t>(g.OW, (g.W - off + g.sw - 1) / g.sw);
+    lo = std::min(lo, hi);
+    for (std::int64_t p = p0; p < p1;) {
+      const std::int64_t oh = p / g.OW, a = p % g.OW, b = std::min<std::int64_t>(g.OW, a + (p1 - p));
+      float* o = out + (p - p0) - a;  // o[ow] for ow in [a, b)
+      const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
+      if (ih < 0 || ih >= g.H) {
+        std::fill(o + a, o + b, 0.0f);
+      } else {
+        const float* xr = xc + ih * g.W + off;
+        const std::int64_t l = std::clamp(lo, a, b), h = std::clamp(hi, a, b);
+        std::fill(o + a, o + l, 0.0f);
+        if (g.sw == 1) std::copy(xr + l, xr + h, o + l);
+        else for (std::int64_t ow = l; ow < h; ++ow) o[ow] = xr[ow * g.sw];
+        std::fill(o + h, o + b, 0.0f);
+      }
+      p += b - a;
+    }
+  }
+}
+
+// Stride-1 dense convolution of one (batch, group) with no packing: the input is copied once
+// into a zero-padded plane per channel, outputs are computed on the padded width (the extra
+// columns are discarded), and row (c, i, j) of the implicit im2col matrix is a pointer into the
+// padded input, so the GEMM reads the input in place through an indirection table.
+inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
+  const std::int64_t Wp = g.W + 2 * g.pw, Hp = g.H + 2 * g.ph, plane = Hp * Wp, K = Cg * g.kh * g.kw;
+  // slack: reads of the last rows run up to (kw-1)*dw, plus the column round-up below, past the plane
+  const std::size_t xp_size = static_cast<std::size_t>(Cg * plane + Wp + 64);
+  float* xp = scratch<float, 0>(xp_size);
+  std::fill(xp, xp + xp_size, 0.0f);
+  const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
+  global_pool().parallel_for(static_cast<std::size_t>(Cg), work < (1u << 17) ? static_cast<std::size_t>(Cg) : 1, [&](std::size_t b, std::size_t e) {
+    for (std::int64_t c = static_cast<std::int64_t>(b); c < static_cast<std::int64_t>(e); ++c)
+      for (std::int64_t h = 0; h < g.H; ++h)
+        std::copy(xg + (c * g.H + h) * g.W, xg + (c * g.H + h + 1) * g.W, xp + c * plane + (h + g.ph) * Wp + g.pw);
+  });
+  // Output rows are split among threads; each computes its rows on the padded width into a
+  // buffer of its own and keeps the first OW columns of each.
+  // ~256 columns per task, and a task count that is a multiple of the thread count (the pool
+  // splits statically, so 5 tasks on 2 threads would run at the speed of 3)
+  const std::int64_t threads = work < (1u << 17) ? 1 : global_pool().size();
+  const std::int64_t target = threads * std::max<std::int64_t>(1, (g.OH * Wp + 128 * threads) / (256 * threads));
+  const std::int64_t rows_per_task = (g.OH + target - 1) / target;
+  const std::size_t tasks = static_cast<std::size_t>((g.OH + rows_per_task - 1) / rows_per_task);
+  global_pool().parallel_for(tasks, work < (1u << 17) ? tasks : 1, [&](std::size_t b, std::size_t e) {
+    const float** rows = scratch<const float*, 0>(static_cast<std::size_t>(K));
+    float* ye = scratch<float, 1>(static_cast<std::size_t>(Og * (rows_per_task * Wp + 32)));
+    for (std::size_t t = b; t < e; ++t) {
+      const std::int64_t oh0 = static_cast<std::int64_t>(t) * rows_per_task, oh1 = std::min(g.OH, oh0 + rows_per_task);
+      // columns rounded up to whole vector tiles (the extra ones read slack and are dropped)
+      const std::int64_t n = ((oh1 - oh0) * Wp + 31) / 32 * 32;
+      for (std::int64_t r = 0; r < K; ++r) {
+        const std::int64_t c = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
+        rows[r] = xp + c * plane + (oh0 + i * g.dh) * Wp + j * g.dw;
+      }
+      kernels::gemm_nn_indirect(static_cast<std::size_t>(Og), static_cast<std::size_t>(n), static_cast<std::size_t>(K), w,
+                                static_cast<std::size_t>(K), rows, ye, static_cast<std::size_t>(n), bias);
+      for (std::int64_t o = 0; o < Og; ++o)
+        for (std::int64_t oh = oh0; oh < oh1; ++oh)
+          std::copy(ye + o * n + (oh - oh0) * Wp, ye + o * n + (oh - oh0) * Wp + g.OW, yg + (o * g.OH + oh) * g.OW);
+    }
+  });
+}
+
+// Strided dense convolution of one (batch, group): output pixels are split into panels; each task packs
+// its panel's im2col into a buffer that stays in cache and runs the GEMM on it, so packing is
+// parallel and never crosses cores.
+inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
+  const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  const std::int64_t panel = std::clamp<std::int64_t>((16384 / std::max<std::int64_t>(K, 1)) / 32 * 32, 32, 256);
+  const std::size_t panels = static_cast<std::size_t>((P + panel - 1) / panel);
+  const std::size_t min_panels = Og * P * K < (1 << 17) ? panels : 1;
+  global_pool().parallel_for(panels, min_panels, [&](std::size_t b, std::size_t e) {
+    float* col = scratch<float, 2>(static_cast<std::size_t>(K * panel));
+    for (std::size_t t = b; t < e; ++t) {
+      const std::int64_t p0 = static_cast<std::int64_t>(t) * panel, p1 = std::min(P, p0 + panel);
+      im2col_panel(g, xg, Cg, p0, p1, col);
+      kernels::gemm_nn_columns(static_cast<std::size_t>(Og), 0, static_cast<std::size_t>(p1 - p0), static_cast<std::size_t>(K), w,
+                               static_cast<std::size_t>(K), col, static_cast<std::size_t>(p1 - p0), yg + p0, static_cast<std::size_t>(P), bias);
+    }
+  });
+}
+
+// Depthwise (one input and one output channel per group): one kernel call per plane, planes
+// in parallel.
+inline void depthwise(const conv_geom& g, const float* x, const float* w, const float* bias, float* y) {
+  const kernels::depthwise_geometry kg{g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW};
+  const std::size_t work = static_cast<std::size_t>(g.OH * g.OW * g.kh * g.kw);
+  const std::size_t scratch_floats = kernels::depthwise_scratch(kg);
+  global_pool().parallel_for(static_cast<std::size_t>(g.N * g.C), std::max<std::size_t>(1, 16384 / (work + 1)), [&](std::size_t b, std::size_t e) {
+    float* pad = scratch<float, 3>(scratch_floats);
+    for (std::size_t nc = b; nc < e; ++nc) {
+      const std::int64_t ch = static_cast<std::int64_t>(nc) % g.C;
+      kernels::depthwise_plane(x + static_cast<std::int64_t>(nc) * g.H * g.W, w + ch * g.kh * g.kw, bias ? bias[ch] : 0.0f,
+                               y + static_cast<std::int64_t>(nc) * g.OH * g.OW, kg, pad);
+    }
+  });
+}
+}  // namespace detail
+
 struct conv_op {
   static constexpr std::string_view name = "conv";
   static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps conv1d/conv2d/_convolution here
-  static constexpr bool f16_weights = true;
+  // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
+  // their weights small, so f32 weights in memory buy speed at little cost.
+  static constexpr bool f16_weights = false;
   static void infer(context& c) {
     auto g = detail::conv_geometry(c);
     if (g.one_d) c.set_tensor(0, dtype::f32, {g.N, g.O, g.OW});
@@ -68,67 +185,27 @@ struct conv_op {
   }
   static void run(context& c) {
     auto g = detail::conv_geometry(c);
-    const slot& xs = c.f32_in(0);
-    const slot& ws = c.in(1);
+    const float* x = c.f32_in(0).ptr<float>();
+    const float* w = c.f32_in(1).ptr<float>();
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
-    const float* x = xs.ptr<float>();
     float* y = c.out(0).ptr<float>();
-    std::vector<float> wf;
-    const float* w = ws.ptr<float>();
-    if (ws.type == dtype::f16) {
-      tensor t = ws.view().to_f32();
-      wf.assign(t.ptr<float>(), t.ptr<float>() + t.numel());
-      w = wf.data();
-    }
     const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-    if (Cg == 1 && Og == 1) {  // depthwise
-      for (std::int64_t n = 0; n < g.N; ++n)
-        for (std::int64_t ch = 0; ch < g.C; ++ch) {
-          const float* xc = x + (n * g.C + ch) * g.H * g.W;
-          const float* wc = w + ch * g.kh * g.kw;
-          float* yc = y + (n * g.O + ch) * P;
-          for (std::int64_t oh = 0; oh < g.OH; ++oh)
-            for (std::int64_t ow = 0; ow < g.OW; ++ow) {
-              float acc = bias ? bias[ch] : 0.0f;
-              for (std::int64_t i = 0; i < g.kh; ++i) {
-                const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
-                if (ih < 0 || ih >= g.H) continue;
-                for (std::int64_t j = 0; j < g.kw; ++j) {
-                  const std::int64_t iw = ow * g.sw - g.pw + j * g.dw;
-                  if (iw >= 0 && iw < g.W) acc += xc[ih * g.W + iw] * wc[i * g.kw + j];
-                }
-              }
-              yc[oh * g.OW + ow] = acc;
-            }
-        }
-      return;
-    }
-    std::vector<float> col(static_cast<std::size_t>(P * K));
+    if (Cg == 1 && Og == 1) return detail::depthwise(g, x, w, bias, y);
+    // 1x1, stride 1, no padding: the input already is the [C, P] operand
+    const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
     for (std::int64_t n = 0; n < g.N; ++n)
       for (std::int64_t grp = 0; grp < g.G; ++grp) {
-        // col[p, (c, i, j)] = x[n, grp*Cg + c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]
-        for (std::int64_t oh = 0; oh < g.OH; ++oh)
-          for (std::int64_t ow = 0; ow < g.OW; ++ow) {
-            float* row = col.data() + (oh * g.OW + ow) * K;
-            for (std::int64_t ch = 0; ch < Cg; ++ch) {
-              const float* xc = x + (n * g.C + grp * Cg + ch) * g.H * g.W;
-              for (std::int64_t i = 0; i < g.kh; ++i) {
-                const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
-                for (std::int64_t j = 0; j < g.kw; ++j) {
-                  const std::int64_t iw = ow * g.sw - g.pw + j * g.dw;
-                  *row++ = (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) ? xc[ih * g.W + iw] : 0.0f;
-                }
-              }
-            }
-          }
+        const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
+        const float* wg = w + grp * Og * K;
+        const float* bg = bias ? bias + grp * Og : nullptr;
         float* yg = y + (n * g.O + grp * Og) * P;
-        kernels::gemm_nt(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), w + grp * Og * K,
-                         static_cast<std::size_t>(K), col.data(), false, static_cast<std::size_t>(K), yg, static_cast<std::size_t>(P), nullptr);
-        if (bias)
-          for (std::int64_t o = 0; o < Og; ++o) {
-            const float b = bias[grp * Og + o];
-            kernels::binary(kernels::binary_kind::add, yg + o * P, 1, &b, 0, yg + o * P, static_cast<std::size_t>(P));
-          }
+        if (direct)
+          kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K),
+                           xg, static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
+        else if (g.sh == 1 && g.sw == 1)
+          detail::conv_stride1(g, xg, Cg, Og, wg, bg, yg);
+        else
+          detail::conv_dense(g, xg, Cg, Og, wg, bg, yg);
       }
   }
 };

@@ -71,13 +71,17 @@ struct pool_body {
       count_include_pad = c.bool_at(5);
       if (c.num_inputs() > 6 && !c.is_none(6)) divisor = c.int_at(6);
     }
+    if constexpr (Max) {
+      max_rows(g, x, y);
+      return;
+    }
     for (std::int64_t pl = 0; pl < g.planes; ++pl) {
       const float* xp = x + pl * g.H * g.W;
       float* yp = y + pl * g.OH * g.OW;
       for (std::int64_t oh = 0; oh < g.OH; ++oh)
         for (std::int64_t ow = 0; ow < g.OW; ++ow) {
           const std::int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
-          float acc = Max ? -std::numeric_limits<float>::infinity() : 0.0f;
+          float acc = 0.0f;
           std::int64_t cnt = 0;
           for (std::int64_t i = 0; i < g.kh; ++i) {
             const std::int64_t ih = h0 + i * g.dh;
@@ -85,19 +89,43 @@ struct pool_body {
             for (std::int64_t j = 0; j < g.kw; ++j) {
               const std::int64_t iw = w0 + j * g.dw;
               if (iw < 0 || iw >= g.W) continue;
-              const float v = xp[ih * g.W + iw];
-              if (Max) acc = (v > acc || std::isnan(v)) ? v : acc;
-              else acc += v;
+              acc += xp[ih * g.W + iw];
               ++cnt;
             }
           }
-          if constexpr (!Max) {
-            std::int64_t he = std::min(h0 + g.kh, g.H + g.ph), we = std::min(w0 + g.kw, g.W + g.pw);
-            std::int64_t padded = (he - h0) * (we - w0);
-            acc /= static_cast<float>(divisor ? divisor : count_include_pad ? padded : cnt);
-          }
+          std::int64_t he = std::min(h0 + g.kh, g.H + g.ph), we = std::min(w0 + g.kw, g.W + g.pw);
+          std::int64_t padded = (he - h0) * (we - w0);
+          acc /= static_cast<float>(divisor ? divisor : count_include_pad ? padded : cnt);
           yp[oh * g.OW + ow] = acc;
         }
+    }
+  }
+
+  // Max pooling row by row: for each kernel tap, one pass over the output columns where the tap
+  // lands inside the input (no per-element bounds checks, so the compiler vectorizes it). NaN
+  // propagates as in PyTorch: a NaN input wins, and stays.
+  static void max_rows(const pool_geom& g, const float* x, float* y) {
+    for (std::int64_t pl = 0; pl < g.planes; ++pl) {
+      const float* xp = x + pl * g.H * g.W;
+      for (std::int64_t oh = 0; oh < g.OH; ++oh) {
+        float* yr = y + (pl * g.OH + oh) * g.OW;
+        std::fill(yr, yr + g.OW, -std::numeric_limits<float>::infinity());
+        for (std::int64_t i = 0; i < g.kh; ++i) {
+          const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.H) continue;
+          for (std::int64_t j = 0; j < g.kw; ++j) {
+            const std::int64_t off = j * g.dw - g.pw;
+            const std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+            const std::int64_t hi = g.W - off <= 0 ? 0 : std::min<std::int64_t>(g.OW, (g.W - off + g.sw - 1) / g.sw);
+            const float* xr = xp + ih * g.W + off;
+            const std::int64_t sw = g.sw;
+            for (std::int64_t ow = lo; ow < hi; ++ow) {
+              const float v = xr[ow * sw], a = yr[ow];
+              yr[ow] = (v > a || v != v) ? v : a;
+            }
+          }
+        }
+      }
     }
   }
 };

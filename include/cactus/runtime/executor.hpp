@@ -4,7 +4,9 @@
 // f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
 // the remaining nodes' kernels in order.
+#include <chrono>
 #include <functional>
+#include <map>
 #include <numeric>
 
 #include "cactus/ir/graph.hpp"
@@ -76,7 +78,17 @@ class executor {
     if (!planned_ || shapes != planned_shapes_) plan(shapes);
     for (std::size_t i = 0; i < g_.inputs.size(); ++i) slots_[static_cast<std::size_t>(g_.inputs[i])].data = inputs_[i].data;
     for (auto [v, r] : views_) slots_[static_cast<std::size_t>(v)].data = slots_[static_cast<std::size_t>(r)].data;
-    for (std::size_t n : run_order_) run_node(n);
+    if (profile_) {
+      for (std::size_t n : run_order_) {
+        const auto t0 = std::chrono::steady_clock::now();
+        run_planned(n);
+        auto& e = profile_stats_[g_.nodes[n].op];
+        e.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        e.second += 1;
+      }
+    } else {
+      for (std::size_t n : run_order_) run_planned(n);
+    }
     std::vector<tensor> out;
     for (int o : g_.outputs) {
       const slot& s = slots_[static_cast<std::size_t>(o)];
@@ -112,6 +124,16 @@ class executor {
     for (int i : nd.inputs) in.push_back(&slots_[static_cast<std::size_t>(i)]);
     for (int o : nd.outputs) out.push_back(&slots_[static_cast<std::size_t>(o)]);
     return ops::context(in, out, nd.op, nd.loc);
+  }
+
+  // Runs a node of the run order with the slot pointers the plan prepared (no allocation).
+  void run_planned(std::size_t n) {
+    ops::context c(node_in_[n], node_out_[n], g_.nodes[n].op, g_.nodes[n].loc);
+    try {
+      ops_[n]->run(c);
+    } catch (const error& e) {
+      fail(where(n), ": ", e.what());
+    }
   }
 
   void run_node(std::size_t n) {
@@ -196,6 +218,12 @@ class executor {
     views_.clear();
     for (std::size_t v = 0; v < g_.values.size(); ++v)
       if (alias[v] >= 0) views_.emplace_back(static_cast<int>(v), alias[v]);
+    node_in_.assign(nn, {});
+    node_out_.assign(nn, {});
+    for (std::size_t n : run_order_) {
+      for (int i : g_.nodes[n].inputs) node_in_[n].push_back(&slots_[static_cast<std::size_t>(i)]);
+      for (int o : g_.nodes[n].outputs) node_out_[n].push_back(&slots_[static_cast<std::size_t>(o)]);
+    }
     planned_ = true;
     planned_shapes_ = shapes;
   }
@@ -209,6 +237,11 @@ class executor {
   // (exposed for tests) values that plan-time folding computed
   const std::vector<std::size_t>& folded_nodes() const { return folded_; }
 
+  // Per-op wall time: when enabled, execute() adds each node's time to its op's total.
+  void set_profiling(bool on) { profile_ = on; }
+  // op name -> (total milliseconds, calls)
+  const std::map<std::string, std::pair<double, std::size_t>>& profile() const { return profile_stats_; }
+
  private:
   ir::graph g_;
   std::vector<const ops::op_info*> ops_;
@@ -217,8 +250,10 @@ class executor {
   std::vector<std::size_t> run_order_, folded_;
   std::vector<std::pair<int, int>> views_;
   std::vector<shape_t> planned_shapes_;
+  std::vector<std::vector<slot*>> node_in_, node_out_;
   tensor arena_;
-  bool planned_ = false;
+  bool planned_ = false, profile_ = false;
+  std::map<std::string, std::pair<double, std::size_t>> profile_stats_;
 };
 
 }  // namespace cactus::runtime
