@@ -578,6 +578,7 @@ inline bool looks_like_zip(const mapped_file& f) {
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
 // infer runs at plan time, when input shapes are known; run runs every execution.
+#include <algorithm>
 #include <array>
 #include <span>
 #include <string_view>
@@ -757,6 +758,17 @@ namespace detail {
 inline std::vector<std::int64_t> expand_arg(std::vector<std::int64_t> v, std::size_t n) {
   if (v.size() == 1 && n == 2) v.push_back(v[0]);
   return v;
+}
+
+// Sliding windows (conv, pooling): the output columns [lo, hi) of `out_len` whose input index
+// o*stride + off falls inside [0, in_len). `off` is the tap's offset, j*dilation - padding.
+struct column_range {
+  std::int64_t lo, hi;
+};
+inline column_range tap_columns(std::int64_t off, std::int64_t stride, std::int64_t in_len, std::int64_t out_len) {
+  const std::int64_t hi = in_len - off <= 0 ? 0 : std::min<std::int64_t>(out_len, (in_len - off + stride - 1) / stride);
+  const std::int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  return {std::min(lo, hi), hi};
 }
 }  // namespace detail
 
@@ -1838,6 +1850,9 @@ class thread_pool {
   std::size_t n_ = 0, chunks_ = 0;
 };
 
+// Multiply-adds below which a kernel runs on one thread: a hand-off costs about as much.
+inline constexpr std::size_t serial_work = std::size_t{1} << 17;
+
 // Threads used by kernels: CACTUS_NUM_THREADS, else the hardware concurrency.
 inline unsigned default_thread_count() {
   if (const char* s = std::getenv("CACTUS_NUM_THREADS")) {
@@ -1942,7 +1957,7 @@ inline void gemm_nn(std::size_t M, std::size_t N, std::size_t K, const float* A,
                     float* C, std::size_t ldc, const float* bias) {
   auto fn = HWY_DYNAMIC_DISPATCH(detail::GemmNNF32);
   const std::size_t panel = 64;  // columns per task: a multiple of every target's two-vector tile
-  const std::size_t min_panels = M * N * K < (1u << 17) ? (N + panel - 1) / panel : 1;
+  const std::size_t min_panels = M * N * K < serial_work ? (N + panel - 1) / panel : 1;
   global_pool().parallel_for((N + panel - 1) / panel, min_panels, [&](std::size_t b, std::size_t e) {
     fn(M, b * panel, std::min(N, e * panel), K, A, lda, B, ldb, C, ldc, bias);
   });
@@ -1962,21 +1977,20 @@ inline void gemm_nn_indirect(std::size_t M, std::size_t N, std::size_t K, const 
   HWY_DYNAMIC_DISPATCH(detail::GemmNNIndirectF32)(M, 0, N, K, A, lda, rows, C, ldc, bias);
 }
 
-// One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread.
+// One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread. Make the
+// geometry once per convolution with make_depthwise_geometry: it sizes the padded scratch plane
+// (hp rows of wp floats) for the dispatched target's vector width.
 struct depthwise_geometry {
-  std::int64_t H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW;
+  std::int64_t H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, hp = 0, wp = 0;
+  std::size_t scratch_floats() const { return static_cast<std::size_t>(hp * wp); }
 };
-// Floats of scratch one depthwise_plane call needs (per thread).
-inline std::size_t depthwise_scratch(const depthwise_geometry& g) {
-  std::int64_t hp = 0, wp = 0;
-  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &hp, &wp);
-  return static_cast<std::size_t>(hp * wp);
+inline depthwise_geometry make_depthwise_geometry(depthwise_geometry g) {
+  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &g.hp, &g.wp);
+  return g;
 }
 inline void depthwise_plane(const float* x, const float* w, float bias, float* y, const depthwise_geometry& g, float* scratch) {
-  std::int64_t hp = 0, wp = 0;
-  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &hp, &wp);
   HWY_DYNAMIC_DISPATCH(detail::DepthwisePlaneF32)(x, g.H, g.W, w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, bias, y, g.OH, g.OW,
-                                                  scratch, hp, wp);
+                                                  scratch, g.hp, g.wp);
 }
 
 }  // namespace cactus::kernels
@@ -2389,11 +2403,8 @@ inline void im2col_panel(const conv_geom& g, const float* xg, std::int64_t Cg, s
     const std::int64_t ch = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
     const float* xc = xg + ch * g.H * g.W;
     float* out = col + r * pn;
-    // output columns whose tap lands inside the row: 0 <= ow*sw - pw + j*dw < W
     const std::int64_t off = j * g.dw - g.pw;
-    std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-    const std::int64_t hi = g.W - off <= 0 ? 0 : std::min<std::int64_t>(g.OW, (g.W - off + g.sw - 1) / g.sw);
-    lo = std::min(lo, hi);
+    const auto [lo, hi] = tap_columns(off, g.sw, g.W, g.OW);
     for (std::int64_t p = p0; p < p1;) {
       const std::int64_t oh = p / g.OW, a = p % g.OW, b = std::min<std::int64_t>(g.OW, a + (p1 - p));
       float* o = out + (p - p0) - a;  // o[ow] for ow in [a, b)
@@ -2424,7 +2435,7 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
   float* xp = scratch<float, 0>(xp_size);
   std::fill(xp, xp + xp_size, 0.0f);
   const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
-  global_pool().parallel_for(static_cast<std::size_t>(Cg), work < (1u << 17) ? static_cast<std::size_t>(Cg) : 1, [&](std::size_t b, std::size_t e) {
+  global_pool().parallel_for(static_cast<std::size_t>(Cg), work < serial_work ? static_cast<std::size_t>(Cg) : 1, [&](std::size_t b, std::size_t e) {
     for (std::int64_t c = static_cast<std::int64_t>(b); c < static_cast<std::int64_t>(e); ++c)
       for (std::int64_t h = 0; h < g.H; ++h)
         std::copy(xg + (c * g.H + h) * g.W, xg + (c * g.H + h + 1) * g.W, xp + c * plane + (h + g.ph) * Wp + g.pw);
@@ -2433,11 +2444,11 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
   // buffer of its own and keeps the first OW columns of each.
   // ~256 columns per task, and a task count that is a multiple of the thread count (the pool
   // splits statically, so 5 tasks on 2 threads would run at the speed of 3)
-  const std::int64_t threads = work < (1u << 17) ? 1 : global_pool().size();
+  const std::int64_t threads = work < serial_work ? 1 : global_pool().size();
   const std::int64_t target = threads * std::max<std::int64_t>(1, (g.OH * Wp + 128 * threads) / (256 * threads));
   const std::int64_t rows_per_task = (g.OH + target - 1) / target;
   const std::size_t tasks = static_cast<std::size_t>((g.OH + rows_per_task - 1) / rows_per_task);
-  global_pool().parallel_for(tasks, work < (1u << 17) ? tasks : 1, [&](std::size_t b, std::size_t e) {
+  global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
     const float** rows = scratch<const float*, 0>(static_cast<std::size_t>(K));
     float* ye = scratch<float, 1>(static_cast<std::size_t>(Og * (rows_per_task * Wp + 32)));
     for (std::size_t t = b; t < e; ++t) {
@@ -2464,7 +2475,7 @@ inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std
   const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
   const std::int64_t panel = std::clamp<std::int64_t>((16384 / std::max<std::int64_t>(K, 1)) / 32 * 32, 32, 256);
   const std::size_t panels = static_cast<std::size_t>((P + panel - 1) / panel);
-  const std::size_t min_panels = Og * P * K < (1 << 17) ? panels : 1;
+  const std::size_t min_panels = static_cast<std::size_t>(Og * P * K) < serial_work ? panels : 1;
   global_pool().parallel_for(panels, min_panels, [&](std::size_t b, std::size_t e) {
     float* col = scratch<float, 2>(static_cast<std::size_t>(K * panel));
     for (std::size_t t = b; t < e; ++t) {
@@ -2479,11 +2490,10 @@ inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std
 // Depthwise (one input and one output channel per group): one kernel call per plane, planes
 // in parallel.
 inline void depthwise(const conv_geom& g, const float* x, const float* w, const float* bias, float* y) {
-  const kernels::depthwise_geometry kg{g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW};
+  const auto kg = kernels::make_depthwise_geometry({g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW});
   const std::size_t work = static_cast<std::size_t>(g.OH * g.OW * g.kh * g.kw);
-  const std::size_t scratch_floats = kernels::depthwise_scratch(kg);
   global_pool().parallel_for(static_cast<std::size_t>(g.N * g.C), std::max<std::size_t>(1, 16384 / (work + 1)), [&](std::size_t b, std::size_t e) {
-    float* pad = scratch<float, 3>(scratch_floats);
+    float* pad = scratch<float, 3>(kg.scratch_floats());
     for (std::size_t nc = b; nc < e; ++nc) {
       const std::int64_t ch = static_cast<std::int64_t>(nc) % g.C;
       kernels::depthwise_plane(x + static_cast<std::int64_t>(nc) * g.H * g.W, w + ch * g.kh * g.kw, bias ? bias[ch] : 0.0f,
@@ -3185,8 +3195,7 @@ struct pool_body {
           if (ih < 0 || ih >= g.H) continue;
           for (std::int64_t j = 0; j < g.kw; ++j) {
             const std::int64_t off = j * g.dw - g.pw;
-            const std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-            const std::int64_t hi = g.W - off <= 0 ? 0 : std::min<std::int64_t>(g.OW, (g.W - off + g.sw - 1) / g.sw);
+            const auto [lo, hi] = tap_columns(off, g.sw, g.W, g.OW);
             const float* xr = xp + ih * g.W + off;
             const std::int64_t sw = g.sw;
             for (std::int64_t ow = lo; ow < hi; ++ow) {
@@ -4780,16 +4789,17 @@ class executor {
   // Runs a node of the run order with the slot pointers the plan prepared (no allocation).
   void run_planned(std::size_t n) {
     ops::context c(node_in_[n], node_out_[n], g_.nodes[n].op, g_.nodes[n].loc);
-    try {
-      ops_[n]->run(c);
-    } catch (const error& e) {
-      fail(where(n), ": ", e.what());
-    }
+    run_op(n, c);
   }
 
+  // Runs a node outside the plan (plan-time folding), gathering its slots first.
   void run_node(std::size_t n) {
     std::vector<slot*> in, out;
     auto c = ctx(n, in, out);
+    run_op(n, c);
+  }
+
+  void run_op(std::size_t n, ops::context& c) {
     try {
       ops_[n]->run(c);
     } catch (const error& e) {

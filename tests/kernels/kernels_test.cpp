@@ -101,8 +101,9 @@ TEST_CASE("depthwise plane (padding, stride, dilation, column tails) matches the
       kernels::depthwise_geometry g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], 0, 0};
       g.OH = (g.H + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh + 1;
       g.OW = (g.W + 2 * g.pw - g.dw * (g.kw - 1) - 1) / g.sw + 1;
+      g = kernels::make_depthwise_geometry(g);
       auto x = randn(static_cast<std::size_t>(g.H * g.W), 13), w = randn(static_cast<std::size_t>(g.kh * g.kw), 14);
-      std::vector<float> y(static_cast<std::size_t>(g.OH * g.OW), -9.0f), scratch(kernels::depthwise_scratch(g));
+      std::vector<float> y(static_cast<std::size_t>(g.OH * g.OW), -9.0f), scratch(g.scratch_floats());
       kernels::depthwise_plane(x.data(), w.data(), 0.25f, y.data(), g, scratch.data());
       for (std::int64_t oh = 0; oh < g.OH; ++oh)
         for (std::int64_t ow = 0; ow < g.OW; ++ow) {

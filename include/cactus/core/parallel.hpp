@@ -117,6 +117,9 @@ class thread_pool {
   std::size_t n_ = 0, chunks_ = 0;
 };
 
+// Multiply-adds below which a kernel runs on one thread: a hand-off costs about as much.
+inline constexpr std::size_t serial_work = std::size_t{1} << 17;
+
 // Threads used by kernels: CACTUS_NUM_THREADS, else the hardware concurrency.
 inline unsigned default_thread_count() {
   if (const char* s = std::getenv("CACTUS_NUM_THREADS")) {

@@ -86,7 +86,7 @@ inline void gemm_nn(std::size_t M, std::size_t N, std::size_t K, const float* A,
                     float* C, std::size_t ldc, const float* bias) {
   auto fn = HWY_DYNAMIC_DISPATCH(detail::GemmNNF32);
   const std::size_t panel = 64;  // columns per task: a multiple of every target's two-vector tile
-  const std::size_t min_panels = M * N * K < (1u << 17) ? (N + panel - 1) / panel : 1;
+  const std::size_t min_panels = M * N * K < serial_work ? (N + panel - 1) / panel : 1;
   global_pool().parallel_for((N + panel - 1) / panel, min_panels, [&](std::size_t b, std::size_t e) {
     fn(M, b * panel, std::min(N, e * panel), K, A, lda, B, ldb, C, ldc, bias);
   });
@@ -106,21 +106,20 @@ inline void gemm_nn_indirect(std::size_t M, std::size_t N, std::size_t K, const 
   HWY_DYNAMIC_DISPATCH(detail::GemmNNIndirectF32)(M, 0, N, K, A, lda, rows, C, ldc, bias);
 }
 
-// One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread.
+// One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread. Make the
+// geometry once per convolution with make_depthwise_geometry: it sizes the padded scratch plane
+// (hp rows of wp floats) for the dispatched target's vector width.
 struct depthwise_geometry {
-  std::int64_t H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW;
+  std::int64_t H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, hp = 0, wp = 0;
+  std::size_t scratch_floats() const { return static_cast<std::size_t>(hp * wp); }
 };
-// Floats of scratch one depthwise_plane call needs (per thread).
-inline std::size_t depthwise_scratch(const depthwise_geometry& g) {
-  std::int64_t hp = 0, wp = 0;
-  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &hp, &wp);
-  return static_cast<std::size_t>(hp * wp);
+inline depthwise_geometry make_depthwise_geometry(depthwise_geometry g) {
+  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &g.hp, &g.wp);
+  return g;
 }
 inline void depthwise_plane(const float* x, const float* w, float bias, float* y, const depthwise_geometry& g, float* scratch) {
-  std::int64_t hp = 0, wp = 0;
-  HWY_DYNAMIC_DISPATCH(detail::DepthwiseScratch)(g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, &hp, &wp);
   HWY_DYNAMIC_DISPATCH(detail::DepthwisePlaneF32)(x, g.H, g.W, w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, bias, y, g.OH, g.OW,
-                                                  scratch, hp, wp);
+                                                  scratch, g.hp, g.wp);
 }
 
 }  // namespace cactus::kernels

@@ -68,11 +68,8 @@ inline void im2col_panel(const conv_geom& g, const float* xg, std::int64_t Cg, s
     const std::int64_t ch = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
     const float* xc = xg + ch * g.H * g.W;
     float* out = col + r * pn;
-    // output columns whose tap lands inside the row: 0 <= ow*sw - pw + j*dw < W
     const std::int64_t off = j * g.dw - g.pw;
-    std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-    const std::int64_t hi = g.W - off <= 0 ? 0 : std::min<std::int64_t>(g.OW, (g.W - off + g.sw - 1) / g.sw);
-    lo = std::min(lo, hi);
+    const auto [lo, hi] = tap_columns(off, g.sw, g.W, g.OW);
     for (std::int64_t p = p0; p < p1;) {
       const std::int64_t oh = p / g.OW, a = p % g.OW, b = std::min<std::int64_t>(g.OW, a + (p1 - p));
       float* o = out + (p - p0) - a;  // o[ow] for ow in [a, b)
@@ -103,7 +100,7 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
   float* xp = scratch<float, 0>(xp_size);
   std::fill(xp, xp + xp_size, 0.0f);
   const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
-  global_pool().parallel_for(static_cast<std::size_t>(Cg), work < (1u << 17) ? static_cast<std::size_t>(Cg) : 1, [&](std::size_t b, std::size_t e) {
+  global_pool().parallel_for(static_cast<std::size_t>(Cg), work < serial_work ? static_cast<std::size_t>(Cg) : 1, [&](std::size_t b, std::size_t e) {
     for (std::int64_t c = static_cast<std::int64_t>(b); c < static_cast<std::int64_t>(e); ++c)
       for (std::int64_t h = 0; h < g.H; ++h)
         std::copy(xg + (c * g.H + h) * g.W, xg + (c * g.H + h + 1) * g.W, xp + c * plane + (h + g.ph) * Wp + g.pw);
@@ -112,11 +109,11 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
   // buffer of its own and keeps the first OW columns of each.
   // ~256 columns per task, and a task count that is a multiple of the thread count (the pool
   // splits statically, so 5 tasks on 2 threads would run at the speed of 3)
-  const std::int64_t threads = work < (1u << 17) ? 1 : global_pool().size();
+  const std::int64_t threads = work < serial_work ? 1 : global_pool().size();
   const std::int64_t target = threads * std::max<std::int64_t>(1, (g.OH * Wp + 128 * threads) / (256 * threads));
   const std::int64_t rows_per_task = (g.OH + target - 1) / target;
   const std::size_t tasks = static_cast<std::size_t>((g.OH + rows_per_task - 1) / rows_per_task);
-  global_pool().parallel_for(tasks, work < (1u << 17) ? tasks : 1, [&](std::size_t b, std::size_t e) {
+  global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
     const float** rows = scratch<const float*, 0>(static_cast<std::size_t>(K));
     float* ye = scratch<float, 1>(static_cast<std::size_t>(Og * (rows_per_task * Wp + 32)));
     for (std::size_t t = b; t < e; ++t) {
@@ -143,7 +140,7 @@ inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std
   const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
   const std::int64_t panel = std::clamp<std::int64_t>((16384 / std::max<std::int64_t>(K, 1)) / 32 * 32, 32, 256);
   const std::size_t panels = static_cast<std::size_t>((P + panel - 1) / panel);
-  const std::size_t min_panels = Og * P * K < (1 << 17) ? panels : 1;
+  const std::size_t min_panels = static_cast<std::size_t>(Og * P * K) < serial_work ? panels : 1;
   global_pool().parallel_for(panels, min_panels, [&](std::size_t b, std::size_t e) {
     float* col = scratch<float, 2>(static_cast<std::size_t>(K * panel));
     for (std::size_t t = b; t < e; ++t) {
@@ -158,11 +155,10 @@ inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std
 // Depthwise (one input and one output channel per group): one kernel call per plane, planes
 // in parallel.
 inline void depthwise(const conv_geom& g, const float* x, const float* w, const float* bias, float* y) {
-  const kernels::depthwise_geometry kg{g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW};
+  const auto kg = kernels::make_depthwise_geometry({g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW});
   const std::size_t work = static_cast<std::size_t>(g.OH * g.OW * g.kh * g.kw);
-  const std::size_t scratch_floats = kernels::depthwise_scratch(kg);
   global_pool().parallel_for(static_cast<std::size_t>(g.N * g.C), std::max<std::size_t>(1, 16384 / (work + 1)), [&](std::size_t b, std::size_t e) {
-    float* pad = scratch<float, 3>(scratch_floats);
+    float* pad = scratch<float, 3>(kg.scratch_floats());
     for (std::size_t nc = b; nc < e; ++nc) {
       const std::int64_t ch = static_cast<std::int64_t>(nc) % g.C;
       kernels::depthwise_plane(x + static_cast<std::int64_t>(nc) * g.H * g.W, w + ch * g.kh * g.kw, bias ? bias[ch] : 0.0f,

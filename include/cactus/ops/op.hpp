@@ -7,6 +7,7 @@
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
 // infer runs at plan time, when input shapes are known; run runs every execution.
+#include <algorithm>
 #include <array>
 #include <span>
 #include <string_view>
@@ -120,6 +121,17 @@ namespace detail {
 inline std::vector<std::int64_t> expand_arg(std::vector<std::int64_t> v, std::size_t n) {
   if (v.size() == 1 && n == 2) v.push_back(v[0]);
   return v;
+}
+
+// Sliding windows (conv, pooling): the output columns [lo, hi) of `out_len` whose input index
+// o*stride + off falls inside [0, in_len). `off` is the tap's offset, j*dilation - padding.
+struct column_range {
+  std::int64_t lo, hi;
+};
+inline column_range tap_columns(std::int64_t off, std::int64_t stride, std::int64_t in_len, std::int64_t out_len) {
+  const std::int64_t hi = in_len - off <= 0 ? 0 : std::min<std::int64_t>(out_len, (in_len - off + stride - 1) / stride);
+  const std::int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  return {std::min(lo, hi), hi};
 }
 }  // namespace detail
 

@@ -115,8 +115,7 @@ struct pool_body {
           if (ih < 0 || ih >= g.H) continue;
           for (std::int64_t j = 0; j < g.kw; ++j) {
             const std::int64_t off = j * g.dw - g.pw;
-            const std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-            const std::int64_t hi = g.W - off <= 0 ? 0 : std::min<std::int64_t>(g.OW, (g.W - off + g.sw - 1) / g.sw);
+            const auto [lo, hi] = tap_columns(off, g.sw, g.W, g.OW);
             const float* xr = xp + ih * g.W + off;
             const std::int64_t sw = g.sw;
             for (std::int64_t ow = lo; ow < hi; ++ow) {

@@ -129,16 +129,17 @@ class executor {
   // Runs a node of the run order with the slot pointers the plan prepared (no allocation).
   void run_planned(std::size_t n) {
     ops::context c(node_in_[n], node_out_[n], g_.nodes[n].op, g_.nodes[n].loc);
-    try {
-      ops_[n]->run(c);
-    } catch (const error& e) {
-      fail(where(n), ": ", e.what());
-    }
+    run_op(n, c);
   }
 
+  // Runs a node outside the plan (plan-time folding), gathering its slots first.
   void run_node(std::size_t n) {
     std::vector<slot*> in, out;
     auto c = ctx(n, in, out);
+    run_op(n, c);
+  }
+
+  void run_op(std::size_t n, ops::context& c) {
     try {
       ops_[n]->run(c);
     } catch (const error& e) {
