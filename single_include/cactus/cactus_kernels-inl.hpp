@@ -261,8 +261,8 @@ HWY_NOINLINE void GemmNTF16(size_t M, size_t n0, size_t n1, size_t K, const floa
 // row-major [K, N] matrix (B + k*ldb) or an indirection table of K row pointers. Convolutions
 // use the table form: with a zero-padded input, row (c, i, j) of the implicit im2col matrix is
 // just a pointer into the input, so nothing is packed.
-// Outer-product register tile: MR rows of A (broadcast one element at a time) times two
-// vectors of B_k, accumulated over all of K; no horizontal reductions.
+// Outer-product register tile: MR <= 6 rows of A (broadcast one element at a time) times one
+// or two vectors of B_k, accumulated over all of K; no horizontal reductions.
 struct StridedRows {
   const float* base;
   size_t ld;
@@ -273,29 +273,38 @@ struct TableRows {
   HWY_INLINE const float* operator()(size_t k) const { return rows[k]; }
 };
 
-template <size_t MR, class Rows>
-HWY_INLINE void TileNN2(size_t K, const float* HWY_RESTRICT A, size_t lda, const Rows& rows, size_t n,
-                        float* HWY_RESTRICT C, size_t ldc, const float* HWY_RESTRICT bias) {
+template <size_t MR, size_t NV, class Rows>
+HWY_INLINE void TileNN(size_t K, const float* HWY_RESTRICT A, size_t lda, const Rows& rows, size_t n,
+                       float* HWY_RESTRICT C, size_t ldc, const float* HWY_RESTRICT bias) {
+  static_assert(NV == 1 || NV == 2, "a tile is one or two vectors wide");
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   auto c0a = hn::Zero(d), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
   auto c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
   for (size_t k = 0; k < K; ++k) {
     const float* HWY_RESTRICT b = rows(k) + n;
-    const auto b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + N);
+    const auto b0 = hn::LoadU(d, b);
+    const auto b1 = NV > 1 ? hn::LoadU(d, b + N) : b0;
     const float* HWY_RESTRICT a = A + k;
-    { const auto v = hn::Set(d, a[0]); c0a = hn::MulAdd(v, b0, c0a); c0b = hn::MulAdd(v, b1, c0b); }
-    if constexpr (MR > 1) { const auto v = hn::Set(d, a[lda]); c1a = hn::MulAdd(v, b0, c1a); c1b = hn::MulAdd(v, b1, c1b); }
-    if constexpr (MR > 2) { const auto v = hn::Set(d, a[2 * lda]); c2a = hn::MulAdd(v, b0, c2a); c2b = hn::MulAdd(v, b1, c2b); }
-    if constexpr (MR > 3) { const auto v = hn::Set(d, a[3 * lda]); c3a = hn::MulAdd(v, b0, c3a); c3b = hn::MulAdd(v, b1, c3b); }
-    if constexpr (MR > 4) { const auto v = hn::Set(d, a[4 * lda]); c4a = hn::MulAdd(v, b0, c4a); c4b = hn::MulAdd(v, b1, c4b); }
-    if constexpr (MR > 5) { const auto v = hn::Set(d, a[5 * lda]); c5a = hn::MulAdd(v, b0, c5a); c5b = hn::MulAdd(v, b1, c5b); }
+#define CACTUS_NN_ROW(r, ca, cb)                                    \
+  if constexpr (MR > r) {                                           \
+    const auto v = hn::Set(d, a[r * lda]);                          \
+    ca = hn::MulAdd(v, b0, ca);                                     \
+    if constexpr (NV > 1) cb = hn::MulAdd(v, b1, cb);               \
+  }
+    CACTUS_NN_ROW(0, c0a, c0b)
+    CACTUS_NN_ROW(1, c1a, c1b)
+    CACTUS_NN_ROW(2, c2a, c2b)
+    CACTUS_NN_ROW(3, c3a, c3b)
+    CACTUS_NN_ROW(4, c4a, c4b)
+    CACTUS_NN_ROW(5, c5a, c5b)
+#undef CACTUS_NN_ROW
   }
   float* HWY_RESTRICT c = C + n;
   auto store = [&](size_t r, decltype(c0a) x, decltype(c0a) y) {
     const auto bv = hn::Set(d, bias ? bias[r] : 0.0f);
     hn::StoreU(hn::Add(x, bv), d, c + r * ldc);
-    hn::StoreU(hn::Add(y, bv), d, c + r * ldc + N);
+    if constexpr (NV > 1) hn::StoreU(hn::Add(y, bv), d, c + r * ldc + N);
   };
   store(0, c0a, c0b);
   if constexpr (MR > 1) store(1, c1a, c1b);
@@ -305,34 +314,34 @@ HWY_INLINE void TileNN2(size_t K, const float* HWY_RESTRICT A, size_t lda, const
   if constexpr (MR > 5) store(5, c5a, c5b);
 }
 
+// All rows of A against NV vectors of columns starting at n: 6-row tiles, then the rest.
+template <size_t NV, class Rows>
+HWY_INLINE void ColumnsNN(size_t M, size_t K, const float* A, size_t lda, const Rows& rows, size_t n, float* C, size_t ldc,
+                          const float* bias) {
+  size_t m = 0;
+  for (; m + 6 <= M; m += 6) TileNN<6, NV>(K, A + m * lda, lda, rows, n, C + m * ldc, ldc, bias ? bias + m : nullptr);
+  const float* a = A + m * lda;
+  float* c = C + m * ldc;
+  const float* bb = bias ? bias + m : nullptr;
+  switch (M - m) {
+    case 5: TileNN<5, NV>(K, a, lda, rows, n, c, ldc, bb); break;
+    case 4: TileNN<4, NV>(K, a, lda, rows, n, c, ldc, bb); break;
+    case 3: TileNN<3, NV>(K, a, lda, rows, n, c, ldc, bb); break;
+    case 2: TileNN<2, NV>(K, a, lda, rows, n, c, ldc, bb); break;
+    case 1: TileNN<1, NV>(K, a, lda, rows, n, c, ldc, bb); break;
+    default: break;
+  }
+}
+
 template <class Rows>
 HWY_INLINE void GemmNNImpl(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda, const Rows& rows,
                            float* C, size_t ldc, const float* bias) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   size_t n = n0;
-  for (; n + 2 * N <= n1; n += 2 * N) {
-    size_t m = 0;
-    for (; m + 6 <= M; m += 6) TileNN2<6>(K, A + m * lda, lda, rows, n, C + m * ldc, ldc, bias ? bias + m : nullptr);
-    const float* a = A + m * lda;
-    float* c = C + m * ldc;
-    const float* bb = bias ? bias + m : nullptr;
-    switch (M - m) {
-      case 5: TileNN2<5>(K, a, lda, rows, n, c, ldc, bb); break;
-      case 4: TileNN2<4>(K, a, lda, rows, n, c, ldc, bb); break;
-      case 3: TileNN2<3>(K, a, lda, rows, n, c, ldc, bb); break;
-      case 2: TileNN2<2>(K, a, lda, rows, n, c, ldc, bb); break;
-      case 1: TileNN2<1>(K, a, lda, rows, n, c, ldc, bb); break;
-      default: break;
-    }
-  }
-  for (; n + N <= n1; n += N)  // one vector of columns
-    for (size_t m = 0; m < M; ++m) {
-      auto acc = hn::Set(d, bias ? bias[m] : 0.0f);
-      for (size_t k = 0; k < K; ++k) acc = hn::MulAdd(hn::Set(d, A[m * lda + k]), hn::LoadU(d, rows(k) + n), acc);
-      hn::StoreU(acc, d, C + m * ldc + n);
-    }
-  for (; n < n1; ++n)
+  for (; n + 2 * N <= n1; n += 2 * N) ColumnsNN<2>(M, K, A, lda, rows, n, C, ldc, bias);
+  for (; n + N <= n1; n += N) ColumnsNN<1>(M, K, A, lda, rows, n, C, ldc, bias);
+  for (; n < n1; ++n)  // fewer columns than a vector
     for (size_t m = 0; m < M; ++m) {
       float acc = bias ? bias[m] : 0.0f;
       for (size_t k = 0; k < K; ++k) acc += A[m * lda + k] * rows(k)[n];

@@ -89,41 +89,49 @@ inline void im2col_panel(const conv_geom& g, const float* xg, std::int64_t Cg, s
   }
 }
 
-// Stride-1 dense convolution of one (batch, group) with no packing: the input is copied once
-// into a zero-padded plane per channel, outputs are computed on the padded width (the extra
-// columns are discarded), and row (c, i, j) of the implicit im2col matrix is a pointer into the
-// padded input, so the GEMM reads the input in place through an indirection table.
+// Stride-1 dense convolution of one (batch, group) without im2col: outputs are computed on the
+// padded width (the extra columns are dropped), and row (c, i, j) of the implicit im2col matrix
+// is then a pointer into a zero-padded copy of the input, so the GEMM reads the input in place
+// through an indirection table. Output rows are split among threads; each task pads only the
+// input rows it reads into a buffer of its own, so no cache line is written by two cores.
 inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
-  const std::int64_t Wp = g.W + 2 * g.pw, Hp = g.H + 2 * g.ph, plane = Hp * Wp, K = Cg * g.kh * g.kw;
-  // slack: reads of the last rows run up to (kw-1)*dw, plus the column round-up below, past the plane
-  const std::size_t xp_size = static_cast<std::size_t>(Cg * plane + Wp + 64);
-  float* xp = scratch<float, 0>(xp_size);
-  std::fill(xp, xp + xp_size, 0.0f);
+  const std::int64_t Wp = g.W + 2 * g.pw, K = Cg * g.kh * g.kw;
   const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
-  global_pool().parallel_for(static_cast<std::size_t>(Cg), work < serial_work ? static_cast<std::size_t>(Cg) : 1, [&](std::size_t b, std::size_t e) {
-    for (std::int64_t c = static_cast<std::int64_t>(b); c < static_cast<std::int64_t>(e); ++c)
-      for (std::int64_t h = 0; h < g.H; ++h)
-        std::copy(xg + (c * g.H + h) * g.W, xg + (c * g.H + h + 1) * g.W, xp + c * plane + (h + g.ph) * Wp + g.pw);
-  });
-  // Output rows are split among threads; each computes its rows on the padded width into a
-  // buffer of its own and keeps the first OW columns of each.
   // ~256 columns per task, and a task count that is a multiple of the thread count (the pool
   // splits statically, so 5 tasks on 2 threads would run at the speed of 3)
   const std::int64_t threads = work < serial_work ? 1 : global_pool().size();
   const std::int64_t target = threads * std::max<std::int64_t>(1, (g.OH * Wp + 128 * threads) / (256 * threads));
   const std::int64_t rows_per_task = (g.OH + target - 1) / target;
   const std::size_t tasks = static_cast<std::size_t>((g.OH + rows_per_task - 1) / rows_per_task);
+  const std::int64_t max_rows_in = (rows_per_task - 1) + (g.kh - 1) * g.dh + 1;
   global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
     const float** rows = scratch<const float*, 0>(static_cast<std::size_t>(K));
-    float* ye = scratch<float, 1>(static_cast<std::size_t>(Og * (rows_per_task * Wp + 32)));
+    float* ye = scratch<float, 1>(static_cast<std::size_t>(Og * (rows_per_task * Wp + 16)));
+    // slack past the last plane: taps reach (kw-1)*dw and the column round-up 15 floats further
+    float* xp = scratch<float, 0>(static_cast<std::size_t>(Cg * max_rows_in * Wp + Wp + 32));
     for (std::size_t t = b; t < e; ++t) {
       const std::int64_t oh0 = static_cast<std::int64_t>(t) * rows_per_task, oh1 = std::min(g.OH, oh0 + rows_per_task);
-      // columns rounded up to whole vector tiles (the extra ones read slack and are dropped)
-      const std::int64_t n = ((oh1 - oh0) * Wp + 31) / 32 * 32;
+      const std::int64_t rows_in = (oh1 - oh0 - 1) + (g.kh - 1) * g.dh + 1, plane = rows_in * Wp;
+      for (std::int64_t c = 0; c < Cg; ++c)
+        for (std::int64_t r = 0; r < rows_in; ++r) {
+          float* row = xp + c * plane + r * Wp;
+          const std::int64_t ih = oh0 + r - g.ph;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(row, row + Wp, 0.0f);
+            continue;
+          }
+          std::fill(row, row + g.pw, 0.0f);
+          std::copy(xg + (c * g.H + ih) * g.W, xg + (c * g.H + ih + 1) * g.W, row + g.pw);
+          std::fill(row + g.pw + g.W, row + Wp, 0.0f);
+        }
+      std::fill(xp + Cg * plane, xp + Cg * plane + Wp + 32, 0.0f);
       for (std::int64_t r = 0; r < K; ++r) {
         const std::int64_t c = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
-        rows[r] = xp + c * plane + (oh0 + i * g.dh) * Wp + j * g.dw;
+        rows[r] = xp + c * plane + i * g.dh * Wp + j * g.dw;
       }
+      // columns rounded up to whole vectors of up to 16 lanes (the extra ones read slack and are
+      // dropped), so the kernel's scalar column tail never runs on those targets
+      const std::int64_t n = ((oh1 - oh0) * Wp + 15) / 16 * 16;
       kernels::gemm_nn_indirect(static_cast<std::size_t>(Og), static_cast<std::size_t>(n), static_cast<std::size_t>(K), w,
                                 static_cast<std::size_t>(K), rows, ye, static_cast<std::size_t>(n), bias);
       for (std::int64_t o = 0; o < Og; ++o)
