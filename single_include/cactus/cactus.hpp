@@ -1852,6 +1852,8 @@ class thread_pool {
 
 // Multiply-adds below which a kernel runs on one thread: a hand-off costs about as much.
 inline constexpr std::size_t serial_work = std::size_t{1} << 17;
+// Elements per thread below which elementwise passes stay on one thread.
+inline constexpr std::size_t elementwise_grain = std::size_t{1} << 13;
 
 // Threads used by kernels: CACTUS_NUM_THREADS, else the hardware concurrency.
 inline unsigned default_thread_count() {
@@ -1913,13 +1915,13 @@ inline const char* active_target() {
 
 inline void unary(unary_kind k, const float* x, float* y, std::size_t n, float p0 = 0, float p1 = 0) {
   auto fn = HWY_DYNAMIC_DISPATCH(detail::UnaryF32);
-  global_pool().parallel_for(n, 1 << 15, [&](std::size_t b, std::size_t e) { fn(k, x + b, y + b, e - b, p0, p1); });
+  global_pool().parallel_for(n, elementwise_grain, [&](std::size_t b, std::size_t e) { fn(k, x + b, y + b, e - b, p0, p1); });
 }
 
 // y = a (op) b with a, b either full-length (stride 1) or a single broadcast scalar (stride 0).
 inline void binary(binary_kind k, const float* a, std::size_t sa, const float* b, std::size_t sb, float* y, std::size_t n) {
   auto fn = HWY_DYNAMIC_DISPATCH(detail::BinaryF32);
-  global_pool().parallel_for(n, 1 << 15, [&](std::size_t s, std::size_t e) {
+  global_pool().parallel_for(n, elementwise_grain, [&](std::size_t s, std::size_t e) {
     fn(k, a + s * sa, sa, b + s * sb, sb, y + s, e - s);
   });
 }
@@ -2424,6 +2426,20 @@ inline void im2col_panel(const conv_geom& g, const float* xg, std::int64_t Cg, s
   }
 }
 
+// Splits `units` of work into tasks of at most about `want` units (rounded up to a multiple of
+// `align`), with a task count that is a multiple of the threads that will run them: the pool
+// splits statically, so 3 equal tasks on 2 threads run at the speed of 2.
+struct task_split {
+  std::int64_t per_task, tasks;
+};
+inline task_split balanced_split(std::int64_t units, std::int64_t want, std::int64_t align, std::size_t work) {
+  const std::int64_t threads = work < serial_work ? 1 : global_pool().size();
+  const std::int64_t target = threads * std::max<std::int64_t>(1, (units + want * threads - 1) / (want * threads));
+  std::int64_t per = (units + target - 1) / target;
+  per = (per + align - 1) / align * align;
+  return {per, (units + per - 1) / per};
+}
+
 // Stride-1 dense convolution of one (batch, group) without im2col: outputs are computed on the
 // padded width (the extra columns are dropped), and row (c, i, j) of the implicit im2col matrix
 // is then a pointer into a zero-padded copy of the input, so the GEMM reads the input in place
@@ -2432,12 +2448,10 @@ inline void im2col_panel(const conv_geom& g, const float* xg, std::int64_t Cg, s
 inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
   const std::int64_t Wp = g.W + 2 * g.pw, K = Cg * g.kh * g.kw;
   const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
-  // ~256 columns per task, and a task count that is a multiple of the thread count (the pool
-  // splits statically, so 5 tasks on 2 threads would run at the speed of 3)
-  const std::int64_t threads = work < serial_work ? 1 : global_pool().size();
-  const std::int64_t target = threads * std::max<std::int64_t>(1, (g.OH * Wp + 128 * threads) / (256 * threads));
-  const std::int64_t rows_per_task = (g.OH + target - 1) / target;
-  const std::size_t tasks = static_cast<std::size_t>((g.OH + rows_per_task - 1) / rows_per_task);
+  // about 256 output columns (on the padded width) per task
+  const auto split = balanced_split(g.OH, std::max<std::int64_t>(1, 256 / Wp), 1, work);
+  const std::int64_t rows_per_task = split.per_task;
+  const std::size_t tasks = static_cast<std::size_t>(split.tasks);
   const std::int64_t max_rows_in = (rows_per_task - 1) + (g.kh - 1) * g.dh + 1;
   global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
     const float** rows = scratch<const float*, 0>(static_cast<std::size_t>(K));
@@ -2481,9 +2495,12 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
 // parallel and never crosses cores.
 inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
   const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  const std::int64_t panel = std::clamp<std::int64_t>((16384 / std::max<std::int64_t>(K, 1)) / 32 * 32, 32, 256);
-  const std::size_t panels = static_cast<std::size_t>((P + panel - 1) / panel);
-  const std::size_t min_panels = static_cast<std::size_t>(Og * P * K) < serial_work ? panels : 1;
+  // panels of about 16K floats of im2col (cache-resident), whole vectors of up to 16 lanes wide
+  const std::size_t work = static_cast<std::size_t>(Og * P * K);
+  const auto split = balanced_split(P, std::clamp<std::int64_t>(16384 / std::max<std::int64_t>(K, 1), 16, 256), 16, work);
+  const std::int64_t panel = split.per_task;
+  const std::size_t panels = static_cast<std::size_t>(split.tasks);
+  const std::size_t min_panels = work < serial_work ? panels : 1;
   global_pool().parallel_for(panels, min_panels, [&](std::size_t b, std::size_t e) {
     float* col = scratch<float, 2>(static_cast<std::size_t>(K * panel));
     for (std::size_t t = b; t < e; ++t) {
@@ -2569,14 +2586,19 @@ struct batch_norm_op {
     const float* var = c.f32_in(4).ptr<float>();
     const double eps = c.num_at(7);
     float* y = c.out(0).ptr<float>();
-    for (std::int64_t n = 0; n < x.shape[0]; ++n)
-      for (std::int64_t ch = 0; ch < C; ++ch) {
+    const float* xp = x.ptr<float>();
+    const std::size_t planes = static_cast<std::size_t>(x.shape[0] * C);
+    global_pool().parallel_for(planes, std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(std::max<std::int64_t>(inner, 1))),
+                               [&](std::size_t p0, std::size_t p1) {
+      for (std::size_t p = p0; p < p1; ++p) {
+        const std::int64_t ch = static_cast<std::int64_t>(p) % C;
         const float scale = static_cast<float>((w ? w[ch] : 1.0) / std::sqrt(static_cast<double>(var[ch]) + eps));
         const float shift = (b ? b[ch] : 0.0f) - mean[ch] * scale;
-        const float* xr = x.ptr<float>() + (n * C + ch) * inner;
-        float* yr = y + (n * C + ch) * inner;
+        const float* xr = xp + static_cast<std::int64_t>(p) * inner;
+        float* yr = y + static_cast<std::int64_t>(p) * inner;
         for (std::int64_t i = 0; i < inner; ++i) yr[i] = xr[i] * scale + shift;
       }
+    });
   }
 };
 

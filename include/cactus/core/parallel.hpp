@@ -119,6 +119,8 @@ class thread_pool {
 
 // Multiply-adds below which a kernel runs on one thread: a hand-off costs about as much.
 inline constexpr std::size_t serial_work = std::size_t{1} << 17;
+// Elements per thread below which elementwise passes stay on one thread.
+inline constexpr std::size_t elementwise_grain = std::size_t{1} << 13;
 
 // Threads used by kernels: CACTUS_NUM_THREADS, else the hardware concurrency.
 inline unsigned default_thread_count() {

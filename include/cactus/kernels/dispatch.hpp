@@ -42,13 +42,13 @@ inline const char* active_target() {
 
 inline void unary(unary_kind k, const float* x, float* y, std::size_t n, float p0 = 0, float p1 = 0) {
   auto fn = HWY_DYNAMIC_DISPATCH(detail::UnaryF32);
-  global_pool().parallel_for(n, 1 << 15, [&](std::size_t b, std::size_t e) { fn(k, x + b, y + b, e - b, p0, p1); });
+  global_pool().parallel_for(n, elementwise_grain, [&](std::size_t b, std::size_t e) { fn(k, x + b, y + b, e - b, p0, p1); });
 }
 
 // y = a (op) b with a, b either full-length (stride 1) or a single broadcast scalar (stride 0).
 inline void binary(binary_kind k, const float* a, std::size_t sa, const float* b, std::size_t sb, float* y, std::size_t n) {
   auto fn = HWY_DYNAMIC_DISPATCH(detail::BinaryF32);
-  global_pool().parallel_for(n, 1 << 15, [&](std::size_t s, std::size_t e) {
+  global_pool().parallel_for(n, elementwise_grain, [&](std::size_t s, std::size_t e) {
     fn(k, a + s * sa, sa, b + s * sb, sb, y + s, e - s);
   });
 }
