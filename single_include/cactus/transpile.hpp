@@ -390,8 +390,8 @@ inline transpile_result transpile(const transpile_options& o) {
   r.raw = g;  // raw_ir.json: the imported graph with its weights bound, before any rewrite
   log("[3/6] import: ", r.bound, " constants bound to converted weights, ", r.unbound, " kept inline");
   auto p = passes::optimize(g);
-  log("[4/6] canonicalize: ", p.canonical.rewritten, " rewrites, ", p.canonical.removed_noops, " no-ops removed, ", p.casts,
-      " precision casts, ", p.dead, " dead nodes");
+  log("[4/6] canonicalize: ", p.canonical.rewritten, " rewrites, ", p.canonical.removed_noops, " no-ops removed, ", p.folded,
+      " nodes folded to constants, ", p.casts, " precision casts, ", p.dead, " dead nodes");
   log("[5/6] fuse: no fusion rules enabled in this build");
   r.optimized = g;
   lower::bundle_info info;

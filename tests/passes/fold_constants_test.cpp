@@ -1,0 +1,72 @@
+// Constant folding: nodes whose inputs are all known at transpile time become constants with
+// the values the runtime would compute; nodes touching graph inputs or bound weights stay, and
+// so do results above the size limit.
+#include <catch2/catch.hpp>
+
+#include <cactus/cactus.hpp>
+
+using namespace cactus;
+
+namespace {
+int tensor_value(ir::graph& g, shape_t s) {
+  ir::value v;
+  v.shape = std::move(s);
+  return g.add_value(std::move(v));
+}
+}  // namespace
+
+TEST_CASE("fold_constants folds constant subgraphs and keeps the rest") {
+  ir::graph g;
+  const int x = tensor_value(g, {2, 3});
+  g.inputs.push_back(x);
+  tensor c = tensor::empty(dtype::f32, {2, 3});
+  for (int i = 0; i < 6; ++i) c.ptr<float>()[i] = 0.5f * static_cast<float>(i) - 1.0f;
+  const int cv = g.add_tensor_constant(c, "c");
+  const int two = g.add_constant(ir::meta::of_float(2.0));
+  // ones([2, 3]) * 2 + c  -> constant;  x + that -> stays
+  const int ones = g.add_node("ones", {g.add_constant(ir::meta::of_ints({2, 3})), g.add_constant(ir::meta{})}, {ir::kind::tensor});
+  const int ones_v = g.nodes[static_cast<std::size_t>(ones)].outputs[0];
+  const int scaled = g.nodes[static_cast<std::size_t>(g.add_node("mul", {ones_v, two}, {ir::kind::tensor}))].outputs[0];
+  const int k = g.nodes[static_cast<std::size_t>(g.add_node("add", {scaled, cv}, {ir::kind::tensor}))].outputs[0];
+  const int width = g.nodes[static_cast<std::size_t>(g.add_node("size", {cv, g.add_constant(ir::meta::of_int(1))}, {ir::kind::int_}))].outputs[0];
+  const int y = g.nodes[static_cast<std::size_t>(g.add_node("add", {x, k}, {ir::kind::tensor}))].outputs[0];
+  // a weight bound by name has no bytes at transpile time: relu(w) must stay
+  ir::value w;
+  w.shape = {2, 3};
+  w.weight = "w";
+  const int wv = g.add_value(w);
+  const int rw = g.nodes[static_cast<std::size_t>(g.add_node("relu", {wv}, {ir::kind::tensor}))].outputs[0];
+  // too large to inline: ones([1024, 1024]) stays (4 MiB > the 1 MiB default)
+  const int big = g.nodes[static_cast<std::size_t>(g.add_node("ones", {g.add_constant(ir::meta::of_ints({1024, 1024})), g.add_constant(ir::meta{})},
+                                                              {ir::kind::tensor}))].outputs[0];
+  g.outputs = {y, width, rw, big};
+
+  REQUIRE(passes::fold_constants(g) == 4);  // ones, mul, add(scaled, c), size
+  REQUIRE(g.nodes.size() == 3);             // add(x, k), relu(w), ones(big)
+  REQUIRE(g.nodes[0].op == "add");
+  REQUIRE(g.nodes[1].op == "relu");
+  REQUIRE(g.nodes[2].op == "ones");
+  const ir::value& kv = g.values[static_cast<std::size_t>(k)];
+  REQUIRE(kv.data != nullptr);
+  REQUIRE(kv.shape == shape_t{2, 3});
+  for (int i = 0; i < 6; ++i) REQUIRE(kv.data->ptr<float>()[i] == 2.0f + c.ptr<float>()[i]);
+  REQUIRE(g.values[static_cast<std::size_t>(width)].constant->i == 3);
+  REQUIRE(g.values[static_cast<std::size_t>(width)].producer == -1);
+
+  // the folded graph computes what the unfolded one does
+  passes::dead_code_elimination(g);
+  runtime::executor ex(g, [](const std::string&) {
+    tensor t = tensor::empty(dtype::f32, {2, 3});
+    for (int i = 0; i < 6; ++i) t.ptr<float>()[i] = static_cast<float>(i) - 2.5f;
+    return t;
+  });
+  tensor in = tensor::empty(dtype::f32, {2, 3});
+  for (int i = 0; i < 6; ++i) in.ptr<float>()[i] = static_cast<float>(i);
+  ex.set_input(0, in);
+  auto out = ex.execute();
+  for (int i = 0; i < 6; ++i) REQUIRE(out[0].ptr<float>()[i] == static_cast<float>(i) + 2.0f + c.ptr<float>()[i]);
+  REQUIRE(out[1].ptr<std::int64_t>()[0] == 3);
+  REQUIRE(out[2].ptr<float>()[0] == 0.0f);
+  REQUIRE(out[2].ptr<float>()[5] == 2.5f);
+  REQUIRE(out[3].shape == shape_t{1024, 1024});
+}
