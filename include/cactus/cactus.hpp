@@ -2,6 +2,7 @@
 // Umbrella header: everything that needs no LibTorch (IR, ops, kernels, runtime, bundles,
 // weight formats and readers). Capture through LibTorch is in cactus/capture/torchscript.hpp
 // and cactus/transpile.hpp.
+#include "cactus/capture/hf_checkpoint.hpp"
 #include "cactus/capture/safetensors.hpp"
 #include "cactus/capture/torch_pickle.hpp"
 #include "cactus/convert.hpp"
@@ -12,4 +13,5 @@
 #include "cactus/lower/transpile_ir.hpp"
 #include "cactus/passes/bind_weights.hpp"
 #include "cactus/passes/pipeline.hpp"
+#include "cactus/quant/quantize.hpp"
 #include "cactus/runtime/bundle.hpp"

@@ -1,14 +1,62 @@
 #pragma once
-// `cactus convert`: one weight file per tensor plus weights_manifest.json. --bits 32 keeps
-// f32; --bits 16 stores tensors of rank >= 2 (matrices, convolution kernels, embeddings) as
-// f16 and keeps vectors (biases, norms) f32. Quantized widths arrive with the CQ formats.
+// `cactus convert`: one weight file per tensor plus weights_manifest.json.
+//
+// Precision policy (first rule that applies):
+//   1. integer and bool tensors are stored as they are;
+//   2. --bits 32: f32; --bits 16: f16 for tensors of rank >= 2, f32 for vectors;
+//   3. --bits 1..4 and 8:
+//      - tensors named by --keep, vectors (biases, norms) and small tensors (< 256 elements)
+//        become f16;
+//      - embedding tables (names matching the embedding patterns) become q8;
+//      - every other matrix or convolution kernel becomes CQ<bits> (q8 for --bits 8).
+// Patterns are comma-separated; one without wildcards names a tensor or a module prefix
+// ("lm_head" matches "lm_head.weight"), one with * or ? is matched against the whole name.
+// Files are written into a staging directory inside OUT and moved into place when all
+// succeeded, so a failed conversion never leaves a half-written weight set.
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fnmatch.h>
+#include <set>
 #include <iostream>
+#include <sstream>
+#include <unistd.h>
 
+#include "cactus/capture/safetensors.hpp"
 #include "cactus/quant/manifest.hpp"
+#include "cactus/quant/quantize.hpp"
 #include "cactus/quant/weight_file.hpp"
 
 namespace cactus {
+
+struct convert_options {
+  int bits = 32;
+  std::vector<std::string> keep;  // tensors kept at f16 when quantizing
+  std::vector<std::string> embeddings = {"*embed*", "*wte*", "*wpe*", "*tok_embeddings*", "*word_embeddings*", "*position_embeddings*"};
+  std::int64_t small_numel = 256;
+  bool progress = false;  // a live progress line on stderr
+  std::string source;     // recorded in the manifest
+  std::vector<std::filesystem::path> side_files;  // copied into OUT (config, tokenizer)
+};
+
+inline std::vector<std::string> split_patterns(const std::string& s) {
+  std::vector<std::string> r;
+  std::stringstream ss(s);
+  for (std::string p; std::getline(ss, p, ',');)
+    if (!p.empty()) r.push_back(p);
+  return r;
+}
+
+inline bool name_matches(const std::string& name, const std::string& pattern) {
+  if (pattern.find_first_of("*?[") != std::string::npos) return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+  return name == pattern || name.rfind(pattern + ".", 0) == 0;
+}
+
+inline bool name_matches_any(const std::string& name, const std::vector<std::string>& patterns) {
+  for (auto& p : patterns)
+    if (name_matches(name, p)) return true;
+  return false;
+}
 
 inline std::string weight_file_name(const std::string& name) {
   std::string s;
@@ -16,31 +64,116 @@ inline std::string weight_file_name(const std::string& name) {
   return s + ".weights";
 }
 
+// The dtype a tensor is stored as, and the manifest's "kind" for it.
+inline std::pair<dtype, const char*> choose_precision(const std::string& name, dtype type, const shape_t& shape, const convert_options& o) {
+  const bool matrix = shape.size() >= 2;
+  const char* kind = shape.size() >= 3 ? "conv" : matrix ? "matrix" : "vector";
+  if (!is_floating(type)) return {type, kind};
+  if (o.bits == 32) return {dtype::f32, kind};
+  if (o.bits == 16) return {matrix ? dtype::f16 : dtype::f32, kind};
+  if (!matrix || numel(shape) < o.small_numel || name_matches_any(name, o.keep)) return {dtype::f16, kind};
+  if (name_matches_any(name, o.embeddings)) return {dtype::q8, "embedding"};
+  if (o.bits == 8) return {dtype::q8, kind};
+  static constexpr dtype cq[] = {dtype::cq1, dtype::cq2, dtype::cq3, dtype::cq4};
+  return {cq[o.bits - 1], kind};
+}
+
+inline tensor to_precision(const tensor& t, dtype want, const std::string& name) {
+  if (t.type == want) return t;
+  const tensor f = t.type == dtype::f32 ? t : t.to_f32();
+  if (want == dtype::f32) return f;
+  if (want == dtype::f16) {
+    tensor h = tensor::empty(dtype::f16, t.shape);
+    for (std::int64_t i = 0; i < t.numel(); ++i) h.ptr<std::uint16_t>()[i] = f32_to_f16(f.ptr<float>()[i]);
+    return h;
+  }
+  return quant::pack(f, want, name);
+}
+
+// "1.2 GB", "340 MB", "12 KB"
+inline std::string human_bytes(double b) {
+  char buf[32];
+  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
+  else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.0f KB", b / 1e3);
+  return buf;
+}
+
+inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
+                                                  const convert_options& o) {
+  namespace fs = std::filesystem;
+  check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
+  check(!tensors.empty(), o.source, ": no tensors to convert");
+  fs::create_directories(out);
+  const fs::path stage = out / (".cactus-convert-staging-" + std::to_string(::getpid()));
+  fs::remove_all(stage);
+  fs::create_directories(stage);
+  quant::weights_manifest m;
+  m.source = o.source;
+  std::uint64_t total = 0, done_bytes = 0;
+  for (auto& t : tensors) total += t.bytes;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last = t0 - std::chrono::seconds(1);
+  try {
+    std::set<std::string> files;
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+      const auto& src = tensors[i];
+      const tensor t = src.load();
+      const auto [want, kind] = choose_precision(src.name, t.type, t.shape, o);
+      check(t.shape.size() <= 4, src.name, ": rank ", t.shape.size(), " tensors cannot be stored (at most 4 dims)");
+      const tensor st = to_precision(t, want, src.name);
+      std::string file = weight_file_name(src.name);
+      check(files.insert(file).second, "two tensors map to the same file name ", file, " (", src.name, ")");
+      quant::write_weight_file(stage / file, st);
+      quant::manifest_entry e{src.name, src.name, file, quant::precision_name(quant::precision_of(st.type)), kind, t.shape, st.bytes()};
+      if (is_packed(st.type)) {
+        const packed_layout l = packed_layout_of(st.type, st.shape);
+        e.bits = l.bits;
+        e.group_size = packed_group;
+        e.padded_k = l.kp;
+      } else {
+        e.bits = static_cast<int>(size_of(st.type) * 8);
+      }
+      m.weights.push_back(std::move(e));
+      done_bytes += src.bytes;
+      const auto now = std::chrono::steady_clock::now();
+      if (o.progress && (now - last > std::chrono::milliseconds(100) || i + 1 == tensors.size())) {
+        last = now;
+        const double secs = std::chrono::duration<double>(now - t0).count();
+        const double eta = done_bytes ? secs * double(total - done_bytes) / double(done_bytes) : 0;
+        std::fprintf(stderr, "\r  [%zu/%zu tensors] %s / %s  %.0f s elapsed, ETA %.0f s   ", i + 1, tensors.size(), human_bytes(double(done_bytes)).c_str(),
+                     human_bytes(double(total)).c_str(), secs, eta);
+        std::fflush(stderr);
+      }
+    }
+    if (o.progress) std::fprintf(stderr, "\n");
+    write_file_atomic(stage / "weights_manifest.json", m.to_json().dump(1));
+    for (auto& f : o.side_files) fs::copy_file(f, stage / f.filename(), fs::copy_options::overwrite_existing);
+    for (auto& entry : fs::directory_iterator(stage)) fs::rename(entry.path(), out / entry.path().filename());
+    fs::remove_all(stage);
+  } catch (...) {
+    if (o.progress) std::fprintf(stderr, "\n");
+    std::error_code ec;
+    fs::remove_all(stage, ec);
+    throw;
+  }
+  return m;
+}
+
+// Eagerly loaded tensors (a torch.save state_dict, a TorchScript module's parameters).
+inline std::vector<capture::lazy_tensor> as_lazy(const std::vector<std::pair<std::string, tensor>>& tensors) {
+  std::vector<capture::lazy_tensor> r;
+  for (auto& [name, t] : tensors) r.push_back({name, t.shape, t.bytes(), [t] { return t; }});
+  return r;
+}
+
 inline quant::weights_manifest convert_tensors(const std::vector<std::pair<std::string, tensor>>& tensors, const std::filesystem::path& out,
                                                int bits, const std::string& source, bool progress = false) {
-  check(bits == 32 || bits == 16 || (bits >= 1 && bits <= 4) || bits == 8, "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", bits);
-  if (bits <= 8)
-    fail("--bits ", bits, " needs the CQ/int8 weight formats, which this build does not have yet; use --bits 16 or 32");
-  namespace fs = std::filesystem;
-  fs::create_directories(out);
-  quant::weights_manifest m;
-  m.source = source;
-  std::size_t done = 0;
-  for (auto& [name, t] : tensors) {
-    tensor st = t;
-    if (bits == 16 && t.type == dtype::f32 && t.shape.size() >= 2) {
-      st = tensor::empty(dtype::f16, t.shape);
-      for (std::int64_t i = 0; i < t.numel(); ++i) st.ptr<std::uint16_t>()[i] = f32_to_f16(t.ptr<float>()[i]);
-    }
-    const std::string file = weight_file_name(name);
-    quant::write_weight_file(out / file, st);
-    m.weights.push_back({name, name, file, quant::precision_name(quant::precision_of(st.type)),
-                         t.shape.size() >= 2 ? "matrix" : "vector", t.shape, st.bytes()});
-    if (progress) std::cerr << "\r  " << ++done << "/" << tensors.size() << " tensors" << std::flush;
-  }
-  if (progress) std::cerr << "\n";
-  write_file_atomic(out / "weights_manifest.json", m.to_json().dump(1));
-  return m;
+  convert_options o;
+  o.bits = bits;
+  o.source = source;
+  o.progress = progress;
+  return convert_checkpoint(as_lazy(tensors), out, o);
 }
 
 }  // namespace cactus

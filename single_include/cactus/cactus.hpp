@@ -4,8 +4,21 @@
 // Umbrella header: everything that needs no LibTorch (IR, ops, kernels, runtime, bundles,
 // weight formats and readers). Capture through LibTorch is in cactus/capture/torchscript.hpp
 // and cactus/transpile.hpp.
+// ---- cactus/capture/hf_checkpoint.hpp
+// A Hugging Face style checkpoint directory: config.json and either model.safetensors or shards
+// listed by model.safetensors.index.json ({"weight_map": {tensor: shard file}}). Tensors are
+// listed lazily, shard by shard. The side files a runtime bundle needs (config, tokenizer,
+// generation settings) are named so `cactus convert` can copy them.
+#include <filesystem>
+#include <map>
+#include <set>
+
 // ---- cactus/capture/safetensors.hpp
 // .safetensors: u64 header length, JSON header {name: {dtype, shape, data_offsets}}, data.
+// list_safetensors maps the file and returns one lazy entry per tensor (nothing is decoded until
+// load() runs), so converting a large checkpoint holds one tensor in memory at a time.
+// F32/F16/I64/I32/I8/U8/BOOL load as themselves, BF16 and F64 are widened or narrowed to F32.
+#include <functional>
 #include <nlohmann/json.hpp>
 
 // ---- cactus/core/byte_io.hpp
@@ -212,6 +225,8 @@ class mapped_file {
 // ---- cactus/core/dtype.hpp
 // Element types the IR and runtime know. Compute happens in f32; f16 is a storage type for
 // weights (kernels widen it); i64/i32 carry ids and indices; b8 is a byte-per-element bool.
+// q8 and cq1..cq4 are packed weight formats (groups along the last dims, scales per group):
+// they have no per-element size; core/packed.hpp gives their byte layout.
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -220,7 +235,21 @@ class mapped_file {
 
 namespace cactus {
 
-enum class dtype : std::uint8_t { f32, f16, i64, i32, i8, u8, b8 };
+enum class dtype : std::uint8_t { f32, f16, i64, i32, i8, u8, b8, q8, cq1, cq2, cq3, cq4 };
+
+constexpr bool is_packed(dtype t) { return t >= dtype::q8; }
+
+// Bits per weight code of a packed format (0 for plain dtypes).
+constexpr int packed_bits(dtype t) {
+  switch (t) {
+    case dtype::q8: return 8;
+    case dtype::cq1: return 1;
+    case dtype::cq2: return 2;
+    case dtype::cq3: return 3;
+    case dtype::cq4: return 4;
+    default: return 0;
+  }
+}
 
 constexpr std::size_t size_of(dtype t) {
   switch (t) {
@@ -240,14 +269,20 @@ constexpr std::string_view name_of(dtype t) {
     case dtype::i8: return "i8";
     case dtype::u8: return "u8";
     case dtype::b8: return "bool";
+    case dtype::q8: return "q8";
+    case dtype::cq1: return "cq1";
+    case dtype::cq2: return "cq2";
+    case dtype::cq3: return "cq3";
+    case dtype::cq4: return "cq4";
   }
   return "?";
 }
 
 inline dtype dtype_from_name(std::string_view s) {
-  for (auto t : {dtype::f32, dtype::f16, dtype::i64, dtype::i32, dtype::i8, dtype::u8, dtype::b8})
+  for (auto t : {dtype::f32, dtype::f16, dtype::i64, dtype::i32, dtype::i8, dtype::u8, dtype::b8, dtype::q8, dtype::cq1, dtype::cq2,
+                 dtype::cq3, dtype::cq4})
     if (name_of(t) == s) return t;
-  fail("unknown dtype '", s, "' (expected f32, f16, i64, i32, i8, u8 or bool)");
+  fail("unknown dtype '", s, "' (expected f32, f16, i64, i32, i8, u8, bool, q8 or cq1..cq4)");
 }
 
 constexpr bool is_floating(dtype t) { return t == dtype::f32 || t == dtype::f16; }
@@ -310,6 +345,28 @@ inline float f64_to_f32(const unsigned char* p) {
 }
 
 }  // namespace cactus
+// ---- cactus/core/packed.hpp
+// Byte layout of the packed weight formats (dtype q8, cq1..cq4). A tensor of shape [R, ...] is
+// R rows of K = numel / R weights (a conv kernel [O, C, kh, kw] is O rows of C*kh*kw), padded
+// with zeros to Kp = K rounded up to 128 and cut into groups of 128 along K.
+//
+//   codes:  R * Kp/128 groups, each group_code_bytes(bits) bytes, row-major; then zero padding
+//           to a multiple of 64 bytes so the scales start aligned
+//   scales: R * Kp/128 IEEE halves: for q8 the group's step (absmax / 127), for CQ the group's
+//           L2 norm
+//
+// Inside a group of 128 codes c[0..127] (CQ codes index a codebook, q8 codes are int8 values):
+//   q8   byte j = c[j]
+//   cq4  byte j (0..63): low nibble c[j], high nibble c[j + 64]
+//   cq2  byte j (0..31): bits 2i..2i+1 hold c[j + 32 i], i = 0..3
+//   cq1  byte j (0..15): bit i holds c[j + 16 i], i = 0..7
+//   cq3  the low two bits of every code in cq2 layout (32 bytes), then the high bit in cq1
+//        layout (16 bytes)
+// Splitting codes across bit planes this way lets a SIMD decoder produce consecutive codes from
+// consecutive bytes with shifts and masks only.
+#include <cstddef>
+#include <cstdint>
+
 // ---- cactus/core/shape.hpp
 // Shapes are plain vectors of extents; helpers for element counts, printing, dim wrapping and
 // NumPy broadcasting.
@@ -373,6 +430,50 @@ inline std::vector<std::int64_t> broadcast_strides(const shape_t& s, const shape
 
 namespace cactus {
 
+inline constexpr std::int64_t packed_group = 128;
+
+constexpr std::size_t group_code_bytes(int bits) { return static_cast<std::size_t>(packed_group) * static_cast<std::size_t>(bits) / 8; }
+
+struct packed_layout {
+  int bits = 0;
+  std::int64_t rows = 0, k = 0, kp = 0, groups = 0;  // groups per row
+  std::size_t code_bytes = 0;                          // per group
+  std::size_t scales_offset = 0, scales_bytes = 0, total = 0;
+
+  const unsigned char* codes(const void* base, std::int64_t row) const {
+    return static_cast<const unsigned char*>(base) + static_cast<std::size_t>(row * groups) * code_bytes;
+  }
+  const std::uint16_t* scales(const void* base, std::int64_t row) const {
+    return reinterpret_cast<const std::uint16_t*>(static_cast<const unsigned char*>(base) + scales_offset) + row * groups;
+  }
+};
+
+inline packed_layout packed_layout_of(dtype t, const shape_t& s) {
+  check(is_packed(t), "packed_layout_of: ", name_of(t), " is not a packed format");
+  packed_layout l;
+  l.bits = packed_bits(t);
+  const std::int64_t n = numel(s);
+  l.rows = s.size() >= 2 ? s[0] : 1;
+  l.k = l.rows ? n / l.rows : 0;
+  l.kp = (l.k + packed_group - 1) / packed_group * packed_group;
+  l.groups = l.kp / packed_group;
+  l.code_bytes = group_code_bytes(l.bits);
+  const std::size_t codes = static_cast<std::size_t>(l.rows * l.groups) * l.code_bytes;
+  l.scales_offset = (codes + 63) / 64 * 64;
+  l.scales_bytes = static_cast<std::size_t>(l.rows * l.groups) * 2;
+  l.total = l.scales_offset + l.scales_bytes;
+  return l;
+}
+
+// Bytes a tensor of this dtype and shape occupies (packed formats included).
+inline std::size_t storage_bytes(dtype t, const shape_t& s) {
+  return is_packed(t) ? packed_layout_of(t, s).total : static_cast<std::size_t>(numel(s)) * size_of(t);
+}
+
+}  // namespace cactus
+
+namespace cactus {
+
 struct tensor {
   dtype type = dtype::f32;
   shape_t shape;
@@ -383,7 +484,7 @@ struct tensor {
     tensor r;
     r.type = t;
     r.shape = std::move(s);
-    std::size_t bytes = static_cast<std::size_t>(cactus::numel(r.shape)) * size_of(t);
+    std::size_t bytes = storage_bytes(t, r.shape);
     // 64-byte alignment suits every SIMD width we dispatch to.
     void* p = ::operator new(bytes ? bytes : 1, std::align_val_t{64});
     r.owner = std::shared_ptr<void>(p, [](void* q) { ::operator delete(q, std::align_val_t{64}); });
@@ -405,7 +506,7 @@ struct tensor {
   }
 
   std::int64_t numel() const { return cactus::numel(shape); }
-  std::size_t bytes() const { return static_cast<std::size_t>(numel()) * size_of(type); }
+  std::size_t bytes() const { return storage_bytes(type, shape); }
   std::int64_t rank() const { return static_cast<std::int64_t>(shape.size()); }
   template <class T> T* ptr() const { return static_cast<T*>(data); }
   tensor clone() const {
@@ -422,6 +523,7 @@ struct tensor {
     return r;
   }
   double element_as_double(std::int64_t i) const {
+    check(!is_packed(type), "element_as_double: a ", name_of(type), " tensor has no per-element storage (dequantize it first)");
     switch (type) {
       case dtype::f32: return ptr<float>()[i];
       case dtype::f16: return f16_to_f32(ptr<std::uint16_t>()[i]);
@@ -429,6 +531,7 @@ struct tensor {
       case dtype::i32: return ptr<std::int32_t>()[i];
       case dtype::i8: return ptr<std::int8_t>()[i];
       case dtype::u8: case dtype::b8: return ptr<std::uint8_t>()[i];
+      default: break;
     }
     return 0;
   }
@@ -438,44 +541,175 @@ struct tensor {
 
 namespace cactus::capture {
 
-inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::string& path) {
-  auto f = mapped_file::open(path);
+// A tensor of a checkpoint, read on demand.
+struct lazy_tensor {
+  std::string name;
+  shape_t shape;
+  std::uint64_t bytes = 0;  // in the checkpoint
+  std::function<tensor()> load;
+};
+
+inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
+  check(std::filesystem::exists(path), path, ": no such file");
+  std::shared_ptr<mapped_file> f = mapped_file::open(path);
   byte_reader r(f->data(), f->size(), path);
   check(f->size() >= 8, path, ": not a safetensors file (too small)");
   const auto hlen = r.le<std::uint64_t>();
   check(hlen <= f->size() - 8, path, ": not a safetensors file (header length ", hlen, " exceeds the file)");
   nlohmann::json h;
   try {
-    h = nlohmann::json::parse(r.take(hlen), r.take(0));
+    const unsigned char* begin = r.take(hlen);  // two statements: argument order is unspecified
+    h = nlohmann::json::parse(begin, begin + hlen);
   } catch (const nlohmann::json::exception&) {
     fail(path, ": not a safetensors file (header is not JSON)");
   }
+  check(h.is_object(), path, ": not a safetensors file (header is not a JSON object)");
   const std::size_t base = 8 + hlen;
-  std::vector<std::pair<std::string, tensor>> out;
+  std::vector<lazy_tensor> out;
   for (auto& [name, e] : h.items()) {
     if (name == "__metadata__") continue;
-    const std::string dt = e.at("dtype");
-    shape_t shape = e.at("shape").get<shape_t>();
-    auto off = e.at("data_offsets").get<std::vector<std::uint64_t>>();
-    check(off.size() == 2 && off[0] <= off[1] && base + off[1] <= f->size(), path, ": tensor '", name, "' lies outside the file (truncated?)");
-    const unsigned char* src = f->data() + base + off[0];
-    const std::size_t nbytes = off[1] - off[0];
-    dtype t = dt == "F32" ? dtype::f32 : dt == "F16" ? dtype::f16 : dt == "I64" ? dtype::i64 : dt == "I32" ? dtype::i32
-              : dt == "I8" ? dtype::i8 : dt == "U8" ? dtype::u8 : dt == "BOOL" ? dtype::b8 : dtype::f32;
-    tensor tt = tensor::empty(t, shape);
-    if (dt == "BF16" || dt == "F64") {
-      const std::size_t es = dt == "BF16" ? 2 : 8;
-      check(nbytes == static_cast<std::size_t>(tt.numel()) * es, path, ": tensor '", name, "' has ", nbytes, " bytes for shape ", to_string(shape));
-      for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = es == 2 ? bf16_to_f32(src + 2 * k) : f64_to_f32(src + 8 * k);
-    } else {
-      check(dt == "F32" || dt == "F16" || dt == "I64" || dt == "I32" || dt == "I8" || dt == "U8" || dt == "BOOL", path, ": tensor '", name,
-            "' has unsupported dtype ", dt);
-      check(nbytes == tt.bytes(), path, ": tensor '", name, "' has ", nbytes, " bytes for shape ", to_string(shape));
-      std::memcpy(tt.data, src, nbytes);
+    std::string dt;
+    shape_t shape;
+    std::vector<std::uint64_t> off;
+    try {
+      dt = e.at("dtype").get<std::string>();
+      shape = e.at("shape").get<shape_t>();
+      off = e.at("data_offsets").get<std::vector<std::uint64_t>>();
+    } catch (const nlohmann::json::exception&) {
+      fail(path, ": tensor '", name, "' has a malformed header entry");
     }
-    out.emplace_back(name, std::move(tt));
+    check(off.size() == 2 && off[0] <= off[1] && base + off[1] <= f->size(), path, ": tensor '", name, "' lies outside the file (truncated?)");
+    static const std::pair<const char*, std::pair<dtype, std::size_t>> kinds[] = {
+        {"F32", {dtype::f32, 4}}, {"F16", {dtype::f16, 2}}, {"BF16", {dtype::f32, 2}}, {"F64", {dtype::f32, 8}}, {"I64", {dtype::i64, 8}},
+        {"I32", {dtype::i32, 4}}, {"I8", {dtype::i8, 1}},   {"U8", {dtype::u8, 1}},    {"BOOL", {dtype::b8, 1}}};
+    const std::pair<dtype, std::size_t>* kind = nullptr;
+    for (auto& k : kinds)
+      if (dt == k.first) kind = &k.second;
+    check(kind != nullptr, path, ": tensor '", name, "' has unsupported dtype ", dt);
+    const std::size_t nbytes = off[1] - off[0];
+    check(nbytes == static_cast<std::size_t>(numel(shape)) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
+          " shape ", to_string(shape));
+    const dtype t = kind->first;
+    const std::size_t src_off = base + off[0];
+    out.push_back({name, shape, nbytes, [f, t, shape, src_off, nbytes, dt]() {
+                     tensor tt = tensor::empty(t, shape);
+                     const unsigned char* src = f->data() + src_off;
+                     if (dt == "BF16")
+                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = bf16_to_f32(src + 2 * k);
+                     else if (dt == "F64")
+                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = f64_to_f32(src + 8 * k);
+                     else
+                       std::memcpy(tt.data, src, nbytes);
+                     return tt;
+                   }});
   }
   return out;
+}
+
+inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::string& path) {
+  std::vector<std::pair<std::string, tensor>> out;
+  for (auto& e : list_safetensors(path)) out.emplace_back(e.name, e.load());
+  return out;
+}
+
+}  // namespace cactus::capture
+// ---- cactus/core/files.hpp
+// Whole-file reads, and writes that never leave a half-written file behind: data goes to a
+// temporary sibling, which is renamed over the target only once complete.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+
+namespace cactus {
+
+inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  check(bool(f), p.string(), ": cannot open");
+  return std::vector<unsigned char>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+inline std::string read_file_text(const std::filesystem::path& p) {
+  auto b = read_file_bytes(p);
+  return std::string(b.begin(), b.end());
+}
+
+inline void write_file_atomic(const std::filesystem::path& p, const void* data, std::size_t n) {
+  auto tmp = p;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    check(bool(f), tmp.string(), ": cannot create");
+    f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+    check(bool(f), tmp.string(), ": write failed (disk full?)");
+  }
+  std::filesystem::rename(tmp, p);
+}
+
+inline void write_file_atomic(const std::filesystem::path& p, const std::string& s) {
+  write_file_atomic(p, s.data(), s.size());
+}
+
+}  // namespace cactus
+
+namespace cactus::capture {
+
+struct hf_checkpoint {
+  std::filesystem::path dir;
+  nlohmann::json config;
+  std::vector<lazy_tensor> tensors;
+  std::vector<std::filesystem::path> side_files;  // config, tokenizer and generation files present
+};
+
+inline bool is_hf_checkpoint(const std::filesystem::path& dir) {
+  return std::filesystem::is_directory(dir) && std::filesystem::exists(dir / "config.json");
+}
+
+inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  check(fs::is_directory(dir), dir.string(), ": not a directory");
+  hf_checkpoint c;
+  c.dir = dir;
+  const fs::path cfg = dir / "config.json";
+  check(fs::exists(cfg), dir.string(), ": no config.json, so this is not a Hugging Face checkpoint directory");
+  try {
+    c.config = nlohmann::json::parse(read_file_text(cfg));
+  } catch (const nlohmann::json::exception& e) {
+    fail(cfg.string(), ": invalid JSON (", e.what(), ")");
+  }
+  const fs::path single = dir / "model.safetensors", index = dir / "model.safetensors.index.json";
+  if (fs::exists(index)) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_file_text(index));
+    } catch (const nlohmann::json::exception& e) {
+      fail(index.string(), ": invalid JSON (", e.what(), ")");
+    }
+    check(j.contains("weight_map") && j["weight_map"].is_object(), index.string(), ": no \"weight_map\" object");
+    std::map<std::string, std::set<std::string>> by_shard;
+    for (auto& [name, file] : j["weight_map"].items()) {
+      check(file.is_string(), index.string(), ": weight_map entry '", name, "' is not a file name");
+      by_shard[file.get<std::string>()].insert(name);
+    }
+    for (auto& [file, names] : by_shard) {
+      const fs::path shard = dir / file;
+      check(fs::exists(shard), index.string(), " lists shard ", file, ", which is missing from ", dir.string());
+      std::set<std::string> found;
+      for (auto& t : list_safetensors(shard.string())) {
+        found.insert(t.name);
+        c.tensors.push_back(std::move(t));
+      }
+      for (auto& n : names) check(found.count(n), index.string(), ": tensor '", n, "' is mapped to ", file, " but that shard does not contain it");
+    }
+  } else {
+    check(fs::exists(single), dir.string(), ": neither model.safetensors nor model.safetensors.index.json (only safetensors checkpoints are read)");
+    c.tensors = list_safetensors(single.string());
+  }
+  for (const char* f : {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                        "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json", "chat_template.jinja", "preprocessor_config.json"})
+    if (fs::exists(dir / f)) c.side_files.push_back(dir / f);
+  return c;
 }
 
 }  // namespace cactus::capture
@@ -577,6 +811,7 @@ inline bool looks_like_zip(const mapped_file& f) {
 //   static void run(context&);     the computation (absent for meta-only and view ops)
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
+//   static constexpr bool packed_weights; optional: accepts q8 / CQ constant weights directly
 // infer runs at plan time, when input shapes are known; run runs every execution.
 #include <algorithm>
 #include <array>
@@ -670,7 +905,7 @@ struct slot {
 
   bool is_tensor() const { return k == kind::tensor; }
   std::int64_t numel() const { return cactus::numel(shape); }
-  std::size_t bytes() const { return static_cast<std::size_t>(numel()) * size_of(type); }
+  std::size_t bytes() const { return storage_bytes(type, shape); }
   template <class T> T* ptr() const { return static_cast<T*>(data); }
   tensor view() const { return tensor::view(type, shape, data, owner); }
 };
@@ -1035,11 +1270,28 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
 
 }  // namespace cactus::capture
 // ---- cactus/convert.hpp
-// `cactus convert`: one weight file per tensor plus weights_manifest.json. --bits 32 keeps
-// f32; --bits 16 stores tensors of rank >= 2 (matrices, convolution kernels, embeddings) as
-// f16 and keeps vectors (biases, norms) f32. Quantized widths arrive with the CQ formats.
+// `cactus convert`: one weight file per tensor plus weights_manifest.json.
+//
+// Precision policy (first rule that applies):
+//   1. integer and bool tensors are stored as they are;
+//   2. --bits 32: f32; --bits 16: f16 for tensors of rank >= 2, f32 for vectors;
+//   3. --bits 1..4 and 8:
+//      - tensors named by --keep, vectors (biases, norms) and small tensors (< 256 elements)
+//        become f16;
+//      - embedding tables (names matching the embedding patterns) become q8;
+//      - every other matrix or convolution kernel becomes CQ<bits> (q8 for --bits 8).
+// Patterns are comma-separated; one without wildcards names a tensor or a module prefix
+// ("lm_head" matches "lm_head.weight"), one with * or ? is matched against the whole name.
+// Files are written into a staging directory inside OUT and moved into place when all
+// succeeded, so a failed conversion never leaves a half-written weight set.
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fnmatch.h>
+#include <set>
 #include <iostream>
+#include <sstream>
+#include <unistd.h>
 
 // ---- cactus/quant/manifest.hpp
 // weights_manifest.json: what `cactus convert` wrote, one entry per tensor, looked up by name.
@@ -1047,45 +1299,6 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
 #include <map>
 #include <nlohmann/json.hpp>
 
-// ---- cactus/core/files.hpp
-// Whole-file reads, and writes that never leave a half-written file behind: data goes to a
-// temporary sibling, which is renamed over the target only once complete.
-#include <filesystem>
-#include <fstream>
-#include <string>
-#include <vector>
-
-
-namespace cactus {
-
-inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  check(bool(f), p.string(), ": cannot open");
-  return std::vector<unsigned char>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-inline std::string read_file_text(const std::filesystem::path& p) {
-  auto b = read_file_bytes(p);
-  return std::string(b.begin(), b.end());
-}
-
-inline void write_file_atomic(const std::filesystem::path& p, const void* data, std::size_t n) {
-  auto tmp = p;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    check(bool(f), tmp.string(), ": cannot create");
-    f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
-    check(bool(f), tmp.string(), ": write failed (disk full?)");
-  }
-  std::filesystem::rename(tmp, p);
-}
-
-inline void write_file_atomic(const std::filesystem::path& p, const std::string& s) {
-  write_file_atomic(p, s.data(), s.size());
-}
-
-}  // namespace cactus
 
 namespace cactus::quant {
 
@@ -1093,6 +1306,9 @@ struct manifest_entry {
   std::string source_name, output_name, file, precision, kind;
   shape_t shape;
   std::uint64_t bytes = 0;
+  int bits = 32;                 // bits per stored weight code (32/16 for floats)
+  std::int64_t group_size = 0;   // packed formats: weights per scale (128)
+  std::int64_t padded_k = 0;     // packed formats: row length after zero padding to the group
 };
 
 struct weights_manifest {
@@ -1108,9 +1324,16 @@ struct weights_manifest {
   nlohmann::json to_json() const {
     nlohmann::json ws = nlohmann::json::array();
     for (auto& w : weights)
-      ws.push_back({{"source_name", w.source_name}, {"output_name", w.output_name}, {"file", w.file}, {"shape", w.shape},
-                    {"precision", w.precision}, {"kind", w.kind}, {"bytes", w.bytes}});
-    return {{"format", "cactus-weights"}, {"version", 1}, {"source", source}, {"weights", ws}};
+    {
+      nlohmann::json e = {{"source_name", w.source_name}, {"output_name", w.output_name}, {"file", w.file}, {"shape", w.shape},
+                          {"precision", w.precision}, {"bits", w.bits}, {"kind", w.kind}, {"bytes", w.bytes}};
+      if (w.group_size) {
+        e["group_size"] = w.group_size;
+        e["padded_k"] = w.padded_k;
+      }
+      ws.push_back(std::move(e));
+    }
+    return {{"format", "cactus-weights"}, {"version", 2}, {"source", source}, {"weights", ws}};
   }
 
   static weights_manifest load(const std::filesystem::path& dir) {
@@ -1124,28 +1347,438 @@ struct weights_manifest {
     }
     weights_manifest m;
     m.source = j.value("source", "");
-    for (auto& w : j.at("weights"))
-      m.weights.push_back({w.at("source_name"), w.at("output_name"), w.at("file"), w.at("precision"), w.value("kind", ""),
-                           w.at("shape").get<shape_t>(), w.value("bytes", std::uint64_t{0})});
+    try {
+      for (auto& w : j.at("weights"))
+        m.weights.push_back({w.at("source_name"), w.at("output_name"), w.at("file"), w.at("precision"), w.value("kind", ""),
+                             w.at("shape").get<shape_t>(), w.value("bytes", std::uint64_t{0}), w.value("bits", 32),
+                             w.value("group_size", std::int64_t{0}), w.value("padded_k", std::int64_t{0})});
+    } catch (const nlohmann::json::exception& e) {
+      fail(p.string(), ": malformed entry (", e.what(), ")");
+    }
     return m;
   }
 };
 
 }  // namespace cactus::quant
+// ---- cactus/quant/quantize.hpp
+// Packing f32 weights into q8 and CQ (core/packed.hpp has the byte layout, quant/codebook.hpp
+// the codebooks), and the scalar reference that unpacks them. unpack() computes exactly what
+// the kernels compute per weight, so tests compare kernels against it.
+//
+// q8: each group of 128 stores step = absmax / 127 (as f16) and round(w / step).
+// CQ: the codes are the nearest codebook levels of the rotated unit vector R (w / n), n the
+//     group's L2 norm; the group stores s = n * a (as f16), a the least-squares gain of those
+//     levels (about 1). A weight decodes as R^T (s * step * levels[code]).
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <string>
+
+// ---- cactus/core/parallel.hpp
+// A small persistent thread pool. parallel_for splits [0, n) into contiguous chunks, one per
+// worker, and runs them with the calling thread taking part; below `min_per_thread` work items
+// per thread it runs inline, because even a fast hand-off costs more than tiny ops.
+//
+// Hand-off: a job is published as one atomic word, generation << 16 | chunk count. Workers spin
+// on it for a short while after their last job (consecutive ops of one inference arrive
+// microseconds apart), then sleep on a condition variable; sleepers are notified only if there
+// are any. A worker takes part only if its index is below the chunk count read from that same
+// word, and only those workers count in `pending`, which the caller spins on: so the job
+// pointer and size are never rewritten while a participant may still read them.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace cactus {
+
+namespace detail {
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+}  // namespace detail
+
+class thread_pool {
+ public:
+  explicit thread_pool(unsigned n) : size_(std::max(1u, n)) {
+    for (unsigned i = 1; i < size_; ++i) workers_.emplace_back([this, i] { loop(i); });
+  }
+  ~thread_pool() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      stop_.store(true);
+      state_.fetch_add(std::uint64_t{1} << 16);
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  thread_pool(const thread_pool&) = delete;
+  thread_pool& operator=(const thread_pool&) = delete;
+  unsigned size() const { return size_; }
+
+  // fn(begin, end) over chunks of [0, n).
+  void parallel_for(std::size_t n, std::size_t min_per_thread, const std::function<void(std::size_t, std::size_t)>& fn) {
+    const std::size_t threads = std::min<std::size_t>(size_, min_per_thread ? n / min_per_thread : n);
+    if (threads <= 1 || busy_.exchange(true)) {  // small, or nested inside another parallel_for: inline
+      fn(0, n);
+      return;
+    }
+    job_ = &fn;
+    n_ = n;
+    chunks_ = threads;
+    pending_.store(static_cast<int>(threads) - 1);
+    {
+      std::lock_guard<std::mutex> lk(m_);  // so a worker about to sleep cannot miss the change
+      const std::uint64_t gen = (state_.load() >> 16) + 1;
+      state_.store(gen << 16 | threads, std::memory_order_release);
+    }
+    if (sleeping_.load() > 0) cv_.notify_all();
+    run_chunk(0);
+    while (pending_.load(std::memory_order_acquire) != 0) detail::cpu_relax();
+    job_ = nullptr;
+    busy_.store(false);
+  }
+
+ private:
+  void run_chunk(std::size_t c) {
+    const std::size_t per = (n_ + chunks_ - 1) / chunks_;  // participants read these after an acquire of state_
+    const std::size_t b = c * per, e = std::min(n_, b + per);
+    if (b < e) (*job_)(b, e);
+  }
+
+  void loop(unsigned idx) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      // spin ~50 us for the next job, then sleep
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      std::uint64_t w = state_.load(std::memory_order_acquire);
+      for (int spins = 0; (w >> 16) == seen; ++spins) {
+        detail::cpu_relax();
+        if ((spins & 255) == 255 && std::chrono::steady_clock::now() > until) break;
+        w = state_.load(std::memory_order_acquire);
+      }
+      if ((w >> 16) == seen) {
+        std::unique_lock<std::mutex> lk(m_);
+        sleeping_.fetch_add(1);
+        cv_.wait(lk, [&] { return (state_.load() >> 16) != seen; });
+        sleeping_.fetch_sub(1);
+        w = state_.load(std::memory_order_acquire);
+      }
+      seen = w >> 16;
+      if (stop_.load()) return;
+      if (idx < (w & 0xffff)) {
+        run_chunk(idx);
+        pending_.fetch_sub(1, std::memory_order_release);
+      }
+    }
+  }
+
+  unsigned size_;
+  std::vector<std::thread> workers_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<std::uint64_t> state_{0};  // generation << 16 | chunks
+  std::atomic<int> pending_{0}, sleeping_{0};
+  std::atomic<bool> stop_{false}, busy_{false};
+  const std::function<void(std::size_t, std::size_t)>* job_ = nullptr;
+  std::size_t n_ = 0, chunks_ = 0;
+};
+
+// Multiply-adds below which a kernel runs on one thread: a hand-off costs about as much.
+inline constexpr std::size_t serial_work = std::size_t{1} << 17;
+// Elements per thread below which elementwise passes stay on one thread.
+inline constexpr std::size_t elementwise_grain = std::size_t{1} << 13;
+
+// Threads used by kernels: CACTUS_NUM_THREADS, else the hardware concurrency.
+inline unsigned default_thread_count() {
+  if (const char* s = std::getenv("CACTUS_NUM_THREADS")) {
+    int v = std::atoi(s);
+    if (v > 0) return static_cast<unsigned>(v);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+inline thread_pool& global_pool() {
+  static thread_pool pool(default_thread_count());
+  return pool;
+}
+
+}  // namespace cactus
+// ---- cactus/quant/codebook.hpp
+// CQ's fixed ingredients: the Lloyd-Max codebooks and the randomized Hadamard rotation.
+//
+// A group of 128 weights is divided by its L2 norm, so it becomes a unit vector u; rotated by
+// R = H diag(s) / sqrt(128) (H the Sylvester Hadamard matrix, s seeded random signs) its
+// coordinates are distributed like a coordinate of a uniformly random unit vector in R^128,
+// density ~ (1 - x^2)^(125/2), whatever the weights looked like. The codebook for b bits is the
+// Lloyd-Max quantizer of that density (tools/lloyd_max.py derives it), stored as int8 levels
+// times one scale so the kernels can multiply integers: level_i = codebook_i8[i] * step.
+// Expected relative MSE of a group, from the same script: 0.3609, 0.1160, 0.03398, 0.009324
+// for 1, 2, 3, 4 bits (the int8 rounding of the levels costs under 0.1% of that).
+//
+// These tables are part of the file format: weight files record the seed and the levels and
+// the loader checks them, so a bundle never decodes with a codebook it was not written with.
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+
+namespace cactus::quant {
+
+inline constexpr std::uint32_t rotation_seed = 0x43414354u;  // "CACT"
+
+struct codebook {
+  std::array<std::int8_t, 16> levels{};  // 2^bits used
+  float step = 0;                        // value of one int8 unit, in unit-vector coordinates
+  double expected_mse = 0;               // Lloyd-Max distortion x 128 (relative MSE of a group)
+};
+
+inline const codebook& cq_codebook(int bits) {
+  static const codebook books[4] = {
+      {{-127, 127}, 0.0005564028192978833f, 0.3609},
+      {{-127, -38, 38, 127}, 0.0010476080845837393f, 0.1160},
+      {{-127, -80, -45, -15, 15, 45, 80, 127}, 0.0014835374525635123f, 0.03398},
+      {{-127, -97, -76, -59, -44, -31, -18, -6, 6, 18, 31, 44, 59, 76, 97, 127}, 0.001870928076289102f, 0.009324},
+  };
+  check(bits >= 1 && bits <= 4, "CQ codebooks exist for 1 to 4 bits, not ", bits);
+  return books[bits - 1];
+}
+
+// The 128 signs of the rotation, +1 or -1, from splitmix64(seed).
+inline const std::array<float, 128>& rotation_signs() {
+  static const std::array<float, 128> s = [] {
+    std::array<float, 128> r{};
+    std::uint64_t x = rotation_seed;
+    for (std::size_t i = 0; i < r.size(); i += 64) {
+      x += 0x9e3779b97f4a7c15ull;
+      std::uint64_t z = x;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      z ^= z >> 31;
+      for (std::size_t b = 0; b < 64; ++b) r[i + b] = (z >> b) & 1 ? -1.0f : 1.0f;
+    }
+    return r;
+  }();
+  return s;
+}
+
+// In-place fast Walsh-Hadamard transform of 128 values, scaled by 1/sqrt(128) (orthonormal,
+// its own inverse).
+inline void hadamard128(float* v) {
+  for (int h = 1; h < 128; h *= 2)
+    for (int i = 0; i < 128; i += 2 * h)
+      for (int j = i; j < i + h; ++j) {
+        const float a = v[j], b = v[j + h];
+        v[j] = a + b;
+        v[j + h] = a - b;
+      }
+  const float s = 1.0f / std::sqrt(128.0f);
+  for (int i = 0; i < 128; ++i) v[i] *= s;
+}
+
+// y = R x and its inverse x = R^T y for one group.
+inline void rotate_group(float* v) {
+  const auto& s = rotation_signs();
+  for (int i = 0; i < 128; ++i) v[i] *= s[static_cast<std::size_t>(i)];
+  hadamard128(v);
+}
+inline void unrotate_group(float* v) {
+  const auto& s = rotation_signs();
+  hadamard128(v);
+  for (int i = 0; i < 128; ++i) v[i] *= s[static_cast<std::size_t>(i)];
+}
+
+}  // namespace cactus::quant
+
+namespace cactus::quant {
+
+// Writes the 128 codes of a group into its packed bytes (layout in core/packed.hpp).
+inline void pack_group_codes(int bits, const std::uint8_t* code, unsigned char* out) {
+  std::fill(out, out + group_code_bytes(bits), 0);
+  switch (bits) {
+    case 8: std::copy(code, code + 128, out); break;
+    case 4: for (int j = 0; j < 64; ++j) out[j] = static_cast<unsigned char>(code[j] | code[j + 64] << 4); break;
+    case 2:
+      for (int j = 0; j < 32; ++j)
+        for (int i = 0; i < 4; ++i) out[j] |= static_cast<unsigned char>((code[j + 32 * i] & 3) << (2 * i));
+      break;
+    case 1:
+      for (int j = 0; j < 16; ++j)
+        for (int i = 0; i < 8; ++i) out[j] |= static_cast<unsigned char>((code[j + 16 * i] & 1) << i);
+      break;
+    case 3:
+      for (int j = 0; j < 32; ++j)
+        for (int i = 0; i < 4; ++i) out[j] |= static_cast<unsigned char>((code[j + 32 * i] & 3) << (2 * i));
+      for (int j = 0; j < 16; ++j)
+        for (int i = 0; i < 8; ++i) out[32 + j] |= static_cast<unsigned char>(((code[j + 16 * i] >> 2) & 1) << i);
+      break;
+    default: fail("pack_group_codes: ", bits, " bits is not a packed format");
+  }
+}
+
+inline void unpack_group_codes(int bits, const unsigned char* in, std::uint8_t* code) {
+  for (int c = 0; c < 128; ++c) {
+    switch (bits) {
+      case 8: code[c] = in[c]; break;
+      case 4: code[c] = c < 64 ? in[c] & 15 : in[c - 64] >> 4; break;
+      case 2: code[c] = (in[c % 32] >> (2 * (c / 32))) & 3; break;
+      case 1: code[c] = (in[c % 16] >> (c / 16)) & 1; break;
+      case 3: code[c] = static_cast<std::uint8_t>(((in[c % 32] >> (2 * (c / 32))) & 3) | (((in[32 + c % 16] >> (c / 16)) & 1) << 2)); break;
+      default: fail("unpack_group_codes: ", bits, " bits is not a packed format");
+    }
+  }
+}
+
+// The int8 value of each code: the code itself for q8, the codebook level for CQ.
+inline void group_values(dtype fmt, const unsigned char* in, std::int8_t* v) {
+  std::uint8_t code[128];
+  unpack_group_codes(packed_bits(fmt), in, code);
+  if (fmt == dtype::q8) {
+    std::memcpy(v, code, 128);
+  } else {
+    const auto& cb = cq_codebook(packed_bits(fmt));
+    for (int c = 0; c < 128; ++c) v[c] = cb.levels[code[c]];
+  }
+}
+
+// Multiplier of a group's int8 values: step for q8, norm * codebook step for CQ.
+inline float group_factor(dtype fmt, std::uint16_t stored) {
+  const float s = f16_to_f32(stored);
+  return fmt == dtype::q8 ? s : s * cq_codebook(packed_bits(fmt)).step;
+}
+
+// Packs an f32 tensor of rank >= 1 (rows along dim 0, see core/packed.hpp). `what` names the
+// tensor in errors.
+inline tensor pack(const tensor& w, dtype fmt, const std::string& what = "tensor") {
+  check(w.type == dtype::f32, what, ": pack expects f32 weights, got ", name_of(w.type));
+  check(is_packed(fmt), what, ": ", name_of(fmt), " is not a packed format");
+  const packed_layout l = packed_layout_of(fmt, w.shape);
+  tensor out = tensor::zeros(fmt, w.shape);
+  const float* src = w.ptr<float>();
+  const int bits = l.bits;
+  std::string err;
+  std::mutex err_mu;
+  global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
+    float g[128];
+    std::uint8_t code[128];
+    for (std::size_t r = r0; r < r1; ++r) {
+      auto* codes = const_cast<unsigned char*>(l.codes(out.data, static_cast<std::int64_t>(r)));
+      auto* scales = const_cast<std::uint16_t*>(l.scales(out.data, static_cast<std::int64_t>(r)));
+      for (std::int64_t gi = 0; gi < l.groups; ++gi) {
+        const std::int64_t k0 = gi * packed_group, kn = std::min<std::int64_t>(packed_group, l.k - k0);
+        std::fill(g, g + 128, 0.0f);
+        std::copy(src + static_cast<std::int64_t>(r) * l.k + k0, src + static_cast<std::int64_t>(r) * l.k + k0 + kn, g);
+        double sumsq = 0, amax = 0;
+        for (float v : g) { sumsq += double(v) * v; amax = std::max(amax, double(std::fabs(v))); }
+        if (!std::isfinite(sumsq)) {
+          std::lock_guard<std::mutex> lk(err_mu);
+          err = what + ": row " + std::to_string(r) + " has a non-finite value";
+          return;
+        }
+        if (fmt == dtype::q8) {
+          if (amax / 127.0 > 65504.0) {
+            std::lock_guard<std::mutex> lk(err_mu);
+            err = what + ": row " + std::to_string(r) + " has magnitude " + std::to_string(amax) + ", beyond the f16 range of int8 steps; keep it at higher precision (--keep)";
+            return;
+          }
+          const std::uint16_t sh = f32_to_f16(static_cast<float>(amax / 127.0));
+          const float step = f16_to_f32(sh);
+          scales[gi] = sh;
+          for (int c = 0; c < 128; ++c)
+            code[c] = static_cast<std::uint8_t>(static_cast<std::int8_t>(step > 0 ? std::clamp(std::nearbyint(g[c] / step), -127.0f, 127.0f) : 0.0f));
+        } else {
+          const double norm = std::sqrt(sumsq);
+          if (norm > 65504.0) {
+            std::lock_guard<std::mutex> lk(err_mu);
+            err = what + ": row " + std::to_string(r) + " group " + std::to_string(gi) + " has L2 norm " + std::to_string(norm) +
+                  ", beyond the f16 range CQ stores norms in; keep this tensor at higher precision (--keep)";
+            return;
+          }
+          const auto& cb = cq_codebook(bits);
+          const int levels = 1 << bits;
+          if (norm > 0) {
+            for (float& v : g) v = static_cast<float>(v / norm);
+            rotate_group(g);
+          }
+          double yq = 0, qq = 0;
+          for (int c = 0; c < 128; ++c) {
+            const float t = g[c] / cb.step;  // in int8 units
+            int best = 0;
+            for (int i = 1; i < levels; ++i)
+              if (std::fabs(t - cb.levels[static_cast<std::size_t>(i)]) < std::fabs(t - cb.levels[static_cast<std::size_t>(best)])) best = i;
+            code[c] = static_cast<std::uint8_t>(best);
+            const double q = cb.levels[static_cast<std::size_t>(best)] * double(cb.step);
+            yq += g[c] * q;
+            qq += q * q;
+          }
+          // least-squares gain of the chosen levels (close to 1): a free ~2% lower error
+          scales[gi] = f32_to_f16(static_cast<float>(norm > 0 && qq > 0 ? norm * yq / qq : 0.0));
+        }
+        pack_group_codes(bits, code, codes + static_cast<std::size_t>(gi) * l.code_bytes);
+      }
+    }
+  });
+  check(err.empty(), err);
+  return out;
+}
+
+// Rows [r0, r1) of a packed tensor as f32, K values per row, into y.
+inline void unpack_rows(const tensor& p, std::int64_t r0, std::int64_t r1, float* y) {
+  const packed_layout l = packed_layout_of(p.type, p.shape);
+  std::int8_t v[128];
+  float g[128];
+  for (std::int64_t r = r0; r < r1; ++r) {
+    const unsigned char* codes = l.codes(p.data, r);
+    const std::uint16_t* scales = l.scales(p.data, r);
+    for (std::int64_t gi = 0; gi < l.groups; ++gi) {
+      group_values(p.type, codes + static_cast<std::size_t>(gi) * l.code_bytes, v);
+      const float f = group_factor(p.type, scales[gi]);
+      for (int c = 0; c < 128; ++c) g[c] = f * v[c];
+      if (p.type != dtype::q8) unrotate_group(g);
+      const std::int64_t k0 = gi * packed_group, kn = std::min<std::int64_t>(packed_group, l.k - k0);
+      std::copy(g, g + kn, y + (r - r0) * l.k + k0);
+    }
+  }
+}
+
+inline tensor unpack(const tensor& p) {
+  tensor out = tensor::empty(dtype::f32, p.shape);
+  const packed_layout l = packed_layout_of(p.type, p.shape);
+  global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
+    unpack_rows(p, static_cast<std::int64_t>(r0), static_cast<std::int64_t>(r1), out.ptr<float>() + static_cast<std::int64_t>(r0) * l.k);
+  });
+  return out;
+}
+
+}  // namespace cactus::quant
 // ---- cactus/quant/weight_file.hpp
-// One tensor per file, little-endian, used in place by mmap:
-//   0  magic "CACT"        4  u32 version        8  u32 alignment (32)   12 u32 ndim
-//   16 u64 dims[4]         48 u32 precision      52 u64 data_bytes       60 u64 scales_bytes
-//   68 u32 group_size      72 u32 num_groups     76 u64 original_N       = 84 bytes
-//   84 u64 FNV-1a of bytes 0..83, 92 u32 zero;   96 data (32-byte aligned)
-// The header checksum catches flipped header bytes; sizes are checked against the file size
-// before any tensor views the data.
+// One tensor per file, little-endian, used in place by mmap. Header (128 bytes):
+//   0  magic "CACT"         4  u32 version (2)       8  u32 alignment (64)    12 u32 ndim
+//   16 u64 dims[4]          48 u32 precision         52 u64 data_bytes        60 u64 scales_bytes
+//   68 u32 group_size       72 u32 num_groups        76 u64 original_N (K before padding)
+//   84 u32 rotation seed    88 i8 codebook[16]      104 f32 codebook step    108 u32 padded K
+//   112 u64 FNV-1a of bytes 0..111                  120 8 zero bytes
+//   128 data section (codes for packed formats, padded to 64), then the scales section.
+// Packed formats (q8, cq1..cq4) keep the layout of core/packed.hpp, so the mapped bytes are
+// the tensor: nothing is copied or converted at load. The header checksum catches flipped
+// header bytes; every size is checked against the file size before a tensor views the data,
+// and CQ files must carry the seed and codebook this runtime decodes with.
 #include <filesystem>
 
 
 namespace cactus::quant {
 
-enum class precision : std::uint32_t { int8 = 0, fp16 = 1, fp32 = 2, cq1 = 3, cq2 = 4, cq3 = 5, cq4 = 6, i64 = 7, i32 = 8, u8 = 9, b8 = 10 };
+enum class precision : std::uint32_t { int8 = 0, fp16 = 1, fp32 = 2, cq1 = 3, cq2 = 4, cq3 = 5, cq4 = 6, i64 = 7, i32 = 8, u8 = 9, b8 = 10, i8 = 11 };
+inline constexpr std::uint32_t last_precision_code = 11;
 
 inline const char* precision_name(precision p) {
   switch (p) {
@@ -1160,6 +1793,7 @@ inline const char* precision_name(precision p) {
     case precision::i32: return "i32";
     case precision::u8: return "u8";
     case precision::b8: return "bool";
+    case precision::i8: return "i8";
   }
   return "?";
 }
@@ -1170,44 +1804,76 @@ inline precision precision_of(dtype t) {
     case dtype::f16: return precision::fp16;
     case dtype::i64: return precision::i64;
     case dtype::i32: return precision::i32;
-    case dtype::i8: return precision::int8;
+    case dtype::i8: return precision::i8;
     case dtype::u8: return precision::u8;
     case dtype::b8: return precision::b8;
+    case dtype::q8: return precision::int8;
+    case dtype::cq1: return precision::cq1;
+    case dtype::cq2: return precision::cq2;
+    case dtype::cq3: return precision::cq3;
+    case dtype::cq4: return precision::cq4;
   }
   return precision::fp32;
 }
 
-inline dtype dtype_of(precision p, const std::string& file) {
+inline dtype dtype_of(precision p) {
   switch (p) {
     case precision::fp32: return dtype::f32;
     case precision::fp16: return dtype::f16;
     case precision::i64: return dtype::i64;
     case precision::i32: return dtype::i32;
+    case precision::i8: return dtype::i8;
     case precision::u8: return dtype::u8;
     case precision::b8: return dtype::b8;
-    default: fail(file, ": precision ", precision_name(p), " needs the quantized kernels, which this build does not have yet");
+    case precision::int8: return dtype::q8;
+    case precision::cq1: return dtype::cq1;
+    case precision::cq2: return dtype::cq2;
+    case precision::cq3: return dtype::cq3;
+    case precision::cq4: return dtype::cq4;
   }
+  return dtype::f32;
 }
 
-inline constexpr std::uint32_t weight_file_version = 1;
-inline constexpr std::size_t weight_header_bytes = 84, weight_data_offset = 96;
+// Manifest spelling ("fp16", "cq4", ...) to dtype.
+inline dtype dtype_of_precision_name(const std::string& s) {
+  for (std::uint32_t c = 0; c <= last_precision_code; ++c)
+    if (s == precision_name(static_cast<precision>(c))) return dtype_of(static_cast<precision>(c));
+  fail("unknown weight precision '", s, "'");
+}
+
+inline constexpr std::uint32_t weight_file_version = 2;
+inline constexpr std::size_t weight_checked_bytes = 112, weight_data_offset = 128;
 
 inline std::vector<unsigned char> encode_weight_file(const tensor& t) {
   check(t.shape.size() <= 4, "cannot store a tensor of rank ", t.shape.size(), " (at most 4 dims)");
+  const bool packed = is_packed(t.type);
+  const packed_layout l = packed ? packed_layout_of(t.type, t.shape) : packed_layout{};
   byte_writer w;
   w.bytes("CACT", 4);
   w.le<std::uint32_t>(weight_file_version);
-  w.le<std::uint32_t>(32);
+  w.le<std::uint32_t>(64);
   w.le<std::uint32_t>(static_cast<std::uint32_t>(t.shape.size()));
   for (std::size_t i = 0; i < 4; ++i) w.le<std::uint64_t>(i < t.shape.size() ? static_cast<std::uint64_t>(t.shape[i]) : 0);
   w.le<std::uint32_t>(static_cast<std::uint32_t>(precision_of(t.type)));
-  w.le<std::uint64_t>(t.bytes());
-  w.le<std::uint64_t>(0);
-  w.le<std::uint32_t>(0);
-  w.le<std::uint32_t>(0);
-  w.le<std::uint64_t>(t.shape.empty() ? 1 : static_cast<std::uint64_t>(t.shape.back()));
-  w.le<std::uint64_t>(fnv1a64(w.buffer().data(), weight_header_bytes));
-  w.align(32);
+  w.le<std::uint64_t>(packed ? l.scales_offset : t.bytes());
+  w.le<std::uint64_t>(packed ? l.scales_bytes : 0);
+  w.le<std::uint32_t>(packed ? static_cast<std::uint32_t>(packed_group) : 0);
+  w.le<std::uint32_t>(packed ? static_cast<std::uint32_t>(l.rows * l.groups) : 0);
+  w.le<std::uint64_t>(packed ? static_cast<std::uint64_t>(l.k) : t.shape.empty() ? 1 : static_cast<std::uint64_t>(t.shape.back()));
+  const bool cq = packed && t.type != dtype::q8;
+  w.le<std::uint32_t>(cq ? rotation_seed : 0);
+  std::int8_t book[16] = {};
+  float step = 0;
+  if (cq) {
+    const auto& cb = cq_codebook(l.bits);
+    std::copy(cb.levels.begin(), cb.levels.begin() + (1 << l.bits), book);
+    step = cb.step;
+  }
+  w.bytes(book, 16);
+  w.le<float>(step);
+  w.le<std::uint32_t>(packed ? static_cast<std::uint32_t>(l.kp) : 0);
+  w.le<std::uint64_t>(fnv1a64(w.buffer().data(), weight_checked_bytes));
+  w.align(static_cast<std::size_t>(weight_data_offset));
   // Data is stored little-endian; on a big-endian host we would swap here.
   check(host_is_little_endian(), "writing weights on a big-endian host is not supported");
   w.bytes(t.data, t.bytes());
@@ -1220,9 +1886,9 @@ inline void write_weight_file(const std::filesystem::path& p, const tensor& t) {
 }
 
 struct weight_header {
-  precision prec;
+  dtype type;
   shape_t shape;
-  std::uint64_t data_bytes;
+  std::uint64_t data_bytes, scales_bytes;
 };
 
 inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, const std::string& file) {
@@ -1230,23 +1896,48 @@ inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, 
   check(n >= weight_data_offset, file, ": truncated weight file (", n, " bytes, the header alone is ", weight_data_offset, ")");
   check(std::memcmp(r.take(4), "CACT", 4) == 0, file, ": not a cactus weight file (bad magic)");
   auto version = r.le<std::uint32_t>();
-  check(version == weight_file_version, file, ": weight file version ", version, " is not supported (expected ", weight_file_version, ")");
-  check(r.le<std::uint32_t>() == 32, file, ": unexpected alignment field");
+  check(version == weight_file_version, file, ": weight file version ", version, " is not supported (expected ", weight_file_version,
+        "; convert the checkpoint again)");
+  check(r.le<std::uint32_t>() == 64, file, ": unexpected alignment field");
   auto ndim = r.le<std::uint32_t>();
   check(ndim <= 4, file, ": corrupt header (ndim ", ndim, ")");
   weight_header h;
   std::uint64_t dims[4];
   for (auto& d : dims) d = r.le<std::uint64_t>();
-  for (std::uint32_t i = 0; i < ndim; ++i) h.shape.push_back(static_cast<std::int64_t>(dims[i]));
+  for (std::uint32_t i = 0; i < ndim; ++i) {
+    check(dims[i] < (1ull << 40), file, ": corrupt header (dim ", i, " = ", dims[i], ")");
+    h.shape.push_back(static_cast<std::int64_t>(dims[i]));
+  }
   auto pr = r.le<std::uint32_t>();
-  check(pr <= static_cast<std::uint32_t>(precision::b8), file, ": corrupt header (precision code ", pr, ")");
-  h.prec = static_cast<precision>(pr);
+  check(pr <= last_precision_code, file, ": corrupt header (precision code ", pr, ")");
+  h.type = dtype_of(static_cast<precision>(pr));
   h.data_bytes = r.le<std::uint64_t>();
-  r.seek(weight_header_bytes);
-  auto sum = r.le<std::uint64_t>();
-  check(sum == fnv1a64(p, weight_header_bytes), file, ": corrupt header (checksum mismatch)");
-  check(weight_data_offset + h.data_bytes <= n, file, ": truncated (header promises ", h.data_bytes, " data bytes, file has ",
-        n - weight_data_offset, ")");
+  h.scales_bytes = r.le<std::uint64_t>();
+  const auto group = r.le<std::uint32_t>(), groups = r.le<std::uint32_t>();
+  const auto k = r.le<std::uint64_t>();
+  const auto seed = r.le<std::uint32_t>();
+  std::int8_t book[16];
+  std::memcpy(book, r.take(16), 16);
+  const float step = r.le<float>();
+  const auto kp = r.le<std::uint32_t>();
+  const auto sum = r.le<std::uint64_t>();
+  check(sum == fnv1a64(p, weight_checked_bytes), file, ": corrupt header (checksum mismatch)");
+  if (is_packed(h.type)) {
+    const packed_layout l = packed_layout_of(h.type, h.shape);
+    check(group == packed_group && groups == static_cast<std::uint64_t>(l.rows * l.groups) && k == static_cast<std::uint64_t>(l.k) &&
+              kp == static_cast<std::uint64_t>(l.kp) && h.data_bytes == l.scales_offset && h.scales_bytes == l.scales_bytes,
+          file, ": corrupt header (", name_of(h.type), " sections do not match shape ", to_string(h.shape), ")");
+    if (h.type != dtype::q8) {
+      const auto& cb = cq_codebook(l.bits);
+      check(seed == rotation_seed && std::memcmp(book, cb.levels.data(), static_cast<std::size_t>(1) << l.bits) == 0 && step == cb.step, file,
+            ": written with a different CQ rotation seed or codebook than this runtime decodes with");
+    }
+  } else {
+    check(h.scales_bytes == 0 && h.data_bytes == storage_bytes(h.type, h.shape), file, ": corrupt header (", h.data_bytes,
+          " data bytes for ", name_of(h.type), " shape ", to_string(h.shape), ")");
+  }
+  check(weight_data_offset + h.data_bytes + h.scales_bytes <= n, file, ": truncated (header promises ", h.data_bytes + h.scales_bytes,
+        " bytes of data, the file has ", n - weight_data_offset, ")");
   return h;
 }
 
@@ -1255,16 +1946,42 @@ inline tensor map_weight_file(const std::filesystem::path& p) {
   check(std::filesystem::exists(p), p.string(), ": weight file not found");
   auto m = mapped_file::open(p.string());
   auto h = parse_weight_header(m->data(), m->size(), p.string());
-  dtype t = dtype_of(h.prec, p.string());
-  check(h.data_bytes == static_cast<std::uint64_t>(numel(h.shape)) * size_of(t), p.string(), ": corrupt header (", h.data_bytes,
-        " data bytes for shape ", to_string(h.shape), ")");
   void* data = const_cast<unsigned char*>(m->data() + weight_data_offset);
-  return tensor::view(t, h.shape, data, m);
+  return tensor::view(h.type, h.shape, data, m);
 }
 
 }  // namespace cactus::quant
 
 namespace cactus {
+
+struct convert_options {
+  int bits = 32;
+  std::vector<std::string> keep;  // tensors kept at f16 when quantizing
+  std::vector<std::string> embeddings = {"*embed*", "*wte*", "*wpe*", "*tok_embeddings*", "*word_embeddings*", "*position_embeddings*"};
+  std::int64_t small_numel = 256;
+  bool progress = false;  // a live progress line on stderr
+  std::string source;     // recorded in the manifest
+  std::vector<std::filesystem::path> side_files;  // copied into OUT (config, tokenizer)
+};
+
+inline std::vector<std::string> split_patterns(const std::string& s) {
+  std::vector<std::string> r;
+  std::stringstream ss(s);
+  for (std::string p; std::getline(ss, p, ',');)
+    if (!p.empty()) r.push_back(p);
+  return r;
+}
+
+inline bool name_matches(const std::string& name, const std::string& pattern) {
+  if (pattern.find_first_of("*?[") != std::string::npos) return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+  return name == pattern || name.rfind(pattern + ".", 0) == 0;
+}
+
+inline bool name_matches_any(const std::string& name, const std::vector<std::string>& patterns) {
+  for (auto& p : patterns)
+    if (name_matches(name, p)) return true;
+  return false;
+}
 
 inline std::string weight_file_name(const std::string& name) {
   std::string s;
@@ -1272,31 +1989,116 @@ inline std::string weight_file_name(const std::string& name) {
   return s + ".weights";
 }
 
+// The dtype a tensor is stored as, and the manifest's "kind" for it.
+inline std::pair<dtype, const char*> choose_precision(const std::string& name, dtype type, const shape_t& shape, const convert_options& o) {
+  const bool matrix = shape.size() >= 2;
+  const char* kind = shape.size() >= 3 ? "conv" : matrix ? "matrix" : "vector";
+  if (!is_floating(type)) return {type, kind};
+  if (o.bits == 32) return {dtype::f32, kind};
+  if (o.bits == 16) return {matrix ? dtype::f16 : dtype::f32, kind};
+  if (!matrix || numel(shape) < o.small_numel || name_matches_any(name, o.keep)) return {dtype::f16, kind};
+  if (name_matches_any(name, o.embeddings)) return {dtype::q8, "embedding"};
+  if (o.bits == 8) return {dtype::q8, kind};
+  static constexpr dtype cq[] = {dtype::cq1, dtype::cq2, dtype::cq3, dtype::cq4};
+  return {cq[o.bits - 1], kind};
+}
+
+inline tensor to_precision(const tensor& t, dtype want, const std::string& name) {
+  if (t.type == want) return t;
+  const tensor f = t.type == dtype::f32 ? t : t.to_f32();
+  if (want == dtype::f32) return f;
+  if (want == dtype::f16) {
+    tensor h = tensor::empty(dtype::f16, t.shape);
+    for (std::int64_t i = 0; i < t.numel(); ++i) h.ptr<std::uint16_t>()[i] = f32_to_f16(f.ptr<float>()[i]);
+    return h;
+  }
+  return quant::pack(f, want, name);
+}
+
+// "1.2 GB", "340 MB", "12 KB"
+inline std::string human_bytes(double b) {
+  char buf[32];
+  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
+  else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.0f KB", b / 1e3);
+  return buf;
+}
+
+inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
+                                                  const convert_options& o) {
+  namespace fs = std::filesystem;
+  check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
+  check(!tensors.empty(), o.source, ": no tensors to convert");
+  fs::create_directories(out);
+  const fs::path stage = out / (".cactus-convert-staging-" + std::to_string(::getpid()));
+  fs::remove_all(stage);
+  fs::create_directories(stage);
+  quant::weights_manifest m;
+  m.source = o.source;
+  std::uint64_t total = 0, done_bytes = 0;
+  for (auto& t : tensors) total += t.bytes;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last = t0 - std::chrono::seconds(1);
+  try {
+    std::set<std::string> files;
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+      const auto& src = tensors[i];
+      const tensor t = src.load();
+      const auto [want, kind] = choose_precision(src.name, t.type, t.shape, o);
+      check(t.shape.size() <= 4, src.name, ": rank ", t.shape.size(), " tensors cannot be stored (at most 4 dims)");
+      const tensor st = to_precision(t, want, src.name);
+      std::string file = weight_file_name(src.name);
+      check(files.insert(file).second, "two tensors map to the same file name ", file, " (", src.name, ")");
+      quant::write_weight_file(stage / file, st);
+      quant::manifest_entry e{src.name, src.name, file, quant::precision_name(quant::precision_of(st.type)), kind, t.shape, st.bytes()};
+      if (is_packed(st.type)) {
+        const packed_layout l = packed_layout_of(st.type, st.shape);
+        e.bits = l.bits;
+        e.group_size = packed_group;
+        e.padded_k = l.kp;
+      } else {
+        e.bits = static_cast<int>(size_of(st.type) * 8);
+      }
+      m.weights.push_back(std::move(e));
+      done_bytes += src.bytes;
+      const auto now = std::chrono::steady_clock::now();
+      if (o.progress && (now - last > std::chrono::milliseconds(100) || i + 1 == tensors.size())) {
+        last = now;
+        const double secs = std::chrono::duration<double>(now - t0).count();
+        const double eta = done_bytes ? secs * double(total - done_bytes) / double(done_bytes) : 0;
+        std::fprintf(stderr, "\r  [%zu/%zu tensors] %s / %s  %.0f s elapsed, ETA %.0f s   ", i + 1, tensors.size(), human_bytes(double(done_bytes)).c_str(),
+                     human_bytes(double(total)).c_str(), secs, eta);
+        std::fflush(stderr);
+      }
+    }
+    if (o.progress) std::fprintf(stderr, "\n");
+    write_file_atomic(stage / "weights_manifest.json", m.to_json().dump(1));
+    for (auto& f : o.side_files) fs::copy_file(f, stage / f.filename(), fs::copy_options::overwrite_existing);
+    for (auto& entry : fs::directory_iterator(stage)) fs::rename(entry.path(), out / entry.path().filename());
+    fs::remove_all(stage);
+  } catch (...) {
+    if (o.progress) std::fprintf(stderr, "\n");
+    std::error_code ec;
+    fs::remove_all(stage, ec);
+    throw;
+  }
+  return m;
+}
+
+// Eagerly loaded tensors (a torch.save state_dict, a TorchScript module's parameters).
+inline std::vector<capture::lazy_tensor> as_lazy(const std::vector<std::pair<std::string, tensor>>& tensors) {
+  std::vector<capture::lazy_tensor> r;
+  for (auto& [name, t] : tensors) r.push_back({name, t.shape, t.bytes(), [t] { return t; }});
+  return r;
+}
+
 inline quant::weights_manifest convert_tensors(const std::vector<std::pair<std::string, tensor>>& tensors, const std::filesystem::path& out,
                                                int bits, const std::string& source, bool progress = false) {
-  check(bits == 32 || bits == 16 || (bits >= 1 && bits <= 4) || bits == 8, "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", bits);
-  if (bits <= 8)
-    fail("--bits ", bits, " needs the CQ/int8 weight formats, which this build does not have yet; use --bits 16 or 32");
-  namespace fs = std::filesystem;
-  fs::create_directories(out);
-  quant::weights_manifest m;
-  m.source = source;
-  std::size_t done = 0;
-  for (auto& [name, t] : tensors) {
-    tensor st = t;
-    if (bits == 16 && t.type == dtype::f32 && t.shape.size() >= 2) {
-      st = tensor::empty(dtype::f16, t.shape);
-      for (std::int64_t i = 0; i < t.numel(); ++i) st.ptr<std::uint16_t>()[i] = f32_to_f16(t.ptr<float>()[i]);
-    }
-    const std::string file = weight_file_name(name);
-    quant::write_weight_file(out / file, st);
-    m.weights.push_back({name, name, file, quant::precision_name(quant::precision_of(st.type)),
-                         t.shape.size() >= 2 ? "matrix" : "vector", t.shape, st.bytes()});
-    if (progress) std::cerr << "\r  " << ++done << "/" << tensors.size() << " tensors" << std::flush;
-  }
-  if (progress) std::cerr << "\n";
-  write_file_atomic(out / "weights_manifest.json", m.to_json().dump(1));
-  return m;
+  convert_options o;
+  o.bits = bits;
+  o.source = source;
+  o.progress = progress;
+  return convert_checkpoint(as_lazy(tensors), out, o);
 }
 
 }  // namespace cactus
@@ -1320,8 +2122,8 @@ inline std::string npy_descr(dtype t) {
     case dtype::i8: return "|i1";
     case dtype::u8: return "|u1";
     case dtype::b8: return "|b1";
+    default: fail("a ", name_of(t), " tensor (packed weights) cannot be saved as .npy; dequantize it first");
   }
-  return "";
 }
 inline std::string npy_dict_value(const std::string& h, const std::string& key, const std::string& file) {
   auto k = h.find("'" + key + "'");
@@ -1731,142 +2533,21 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
 #include <cstddef>
 #include <cstdint>
 
-// ---- cactus/core/parallel.hpp
-// A small persistent thread pool. parallel_for splits [0, n) into contiguous chunks, one per
-// worker, and runs them with the calling thread taking part; below `min_per_thread` work items
-// per thread it runs inline, because even a fast hand-off costs more than tiny ops.
-//
-// Hand-off: a job is published as one atomic word, generation << 16 | chunk count. Workers spin
-// on it for a short while after their last job (consecutive ops of one inference arrive
-// microseconds apart), then sleep on a condition variable; sleepers are notified only if there
-// are any. A worker takes part only if its index is below the chunk count read from that same
-// word, and only those workers count in `pending`, which the caller spins on: so the job
-// pointer and size are never rewritten while a participant may still read them.
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdlib>
-#include <functional>
-#include <mutex>
-#include <thread>
+// ---- cactus/core/scratch.hpp
+// Per-thread scratch buffers that persist across calls: kernels' temporary space (padded
+// inputs, im2col panels, output tiles) without a malloc, and for large buffers an mmap and
+// page faults, on every run. Slot tells apart buffers one thread needs at the same time.
+// Contents are unspecified on return.
+#include <cstddef>
 #include <vector>
 
 namespace cactus {
 
-namespace detail {
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-}  // namespace detail
-
-class thread_pool {
- public:
-  explicit thread_pool(unsigned n) : size_(std::max(1u, n)) {
-    for (unsigned i = 1; i < size_; ++i) workers_.emplace_back([this, i] { loop(i); });
-  }
-  ~thread_pool() {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      stop_.store(true);
-      state_.fetch_add(std::uint64_t{1} << 16);
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-  thread_pool(const thread_pool&) = delete;
-  thread_pool& operator=(const thread_pool&) = delete;
-  unsigned size() const { return size_; }
-
-  // fn(begin, end) over chunks of [0, n).
-  void parallel_for(std::size_t n, std::size_t min_per_thread, const std::function<void(std::size_t, std::size_t)>& fn) {
-    const std::size_t threads = std::min<std::size_t>(size_, min_per_thread ? n / min_per_thread : n);
-    if (threads <= 1 || busy_.exchange(true)) {  // small, or nested inside another parallel_for: inline
-      fn(0, n);
-      return;
-    }
-    job_ = &fn;
-    n_ = n;
-    chunks_ = threads;
-    pending_.store(static_cast<int>(threads) - 1);
-    {
-      std::lock_guard<std::mutex> lk(m_);  // so a worker about to sleep cannot miss the change
-      const std::uint64_t gen = (state_.load() >> 16) + 1;
-      state_.store(gen << 16 | threads, std::memory_order_release);
-    }
-    if (sleeping_.load() > 0) cv_.notify_all();
-    run_chunk(0);
-    while (pending_.load(std::memory_order_acquire) != 0) detail::cpu_relax();
-    job_ = nullptr;
-    busy_.store(false);
-  }
-
- private:
-  void run_chunk(std::size_t c) {
-    const std::size_t per = (n_ + chunks_ - 1) / chunks_;  // participants read these after an acquire of state_
-    const std::size_t b = c * per, e = std::min(n_, b + per);
-    if (b < e) (*job_)(b, e);
-  }
-
-  void loop(unsigned idx) {
-    std::uint64_t seen = 0;
-    for (;;) {
-      // spin ~50 us for the next job, then sleep
-      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-      std::uint64_t w = state_.load(std::memory_order_acquire);
-      for (int spins = 0; (w >> 16) == seen; ++spins) {
-        detail::cpu_relax();
-        if ((spins & 255) == 255 && std::chrono::steady_clock::now() > until) break;
-        w = state_.load(std::memory_order_acquire);
-      }
-      if ((w >> 16) == seen) {
-        std::unique_lock<std::mutex> lk(m_);
-        sleeping_.fetch_add(1);
-        cv_.wait(lk, [&] { return (state_.load() >> 16) != seen; });
-        sleeping_.fetch_sub(1);
-        w = state_.load(std::memory_order_acquire);
-      }
-      seen = w >> 16;
-      if (stop_.load()) return;
-      if (idx < (w & 0xffff)) {
-        run_chunk(idx);
-        pending_.fetch_sub(1, std::memory_order_release);
-      }
-    }
-  }
-
-  unsigned size_;
-  std::vector<std::thread> workers_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::atomic<std::uint64_t> state_{0};  // generation << 16 | chunks
-  std::atomic<int> pending_{0}, sleeping_{0};
-  std::atomic<bool> stop_{false}, busy_{false};
-  const std::function<void(std::size_t, std::size_t)>* job_ = nullptr;
-  std::size_t n_ = 0, chunks_ = 0;
-};
-
-// Multiply-adds below which a kernel runs on one thread: a hand-off costs about as much.
-inline constexpr std::size_t serial_work = std::size_t{1} << 17;
-// Elements per thread below which elementwise passes stay on one thread.
-inline constexpr std::size_t elementwise_grain = std::size_t{1} << 13;
-
-// Threads used by kernels: CACTUS_NUM_THREADS, else the hardware concurrency.
-inline unsigned default_thread_count() {
-  if (const char* s = std::getenv("CACTUS_NUM_THREADS")) {
-    int v = std::atoi(s);
-    if (v > 0) return static_cast<unsigned>(v);
-  }
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
-inline thread_pool& global_pool() {
-  static thread_pool pool(default_thread_count());
-  return pool;
+template <class T, int Slot = 0>
+T* scratch(std::size_t n) {
+  thread_local std::vector<T> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
 }
 
 }  // namespace cactus
@@ -1905,6 +2586,9 @@ HWY_EXPORT(GemmNNF32);
 HWY_EXPORT(GemmNNIndirectF32);
 HWY_EXPORT(DepthwisePlaneF32);
 HWY_EXPORT(DepthwiseScratch);
+HWY_EXPORT(QuantizeActivationRows);
+HWY_EXPORT(QuantActivationBlock);
+HWY_EXPORT(QuantMatmulRows);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -1995,6 +2679,46 @@ inline void depthwise_plane(const float* x, const float* w, float bias, float* y
                                                   scratch, g.hp, g.wp);
 }
 
+// Activations for quant_matmul: x[M, K] -> int16 xq[M, Kp] and per-group steps[M, Kp / 128],
+// each group rotated first when `rotate` (CQ weights). Within each block of
+// quant_activation_block() values the even positions are stored first, then the odd ones (the
+// layout the dispatched target's dot product reads). Exposed for tests and benches.
+inline std::size_t quant_activation_block() { return HWY_DYNAMIC_DISPATCH(detail::QuantActivationBlock)(); }
+
+inline void quantize_activations(const float* x, std::size_t M, std::size_t K, bool rotate, std::int16_t* xq, float* steps) {
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group;
+  const float* signs = rotate ? quant::rotation_signs().data() : nullptr;
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::QuantizeActivationRows);
+  global_pool().parallel_for(M, std::max<std::size_t>(1, 16384 / (K + 1)), [&](std::size_t b, std::size_t e) {
+    fn(x + b * K, e - b, K, Kp, signs, xq + b * Kp, steps + b * (Kp / packed_group));
+  });
+}
+
+// Weight rows [n0, n1) against activations already quantized by quantize_activations, on the
+// calling thread.
+inline void quant_matmul_rows(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::int16_t* xq,
+                              const float* steps, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
+  const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
+  const bool cq = fmt != dtype::q8;
+  const auto* levels = cq ? quant::cq_codebook(l.bits).levels.data() : nullptr;
+  const float step = cq ? quant::cq_codebook(l.bits).step : 1.0f;
+  HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, levels, step, M, n0, n1, xq, steps,
+                                                C, ldc, bias, scratch<std::int8_t, 8>(static_cast<std::size_t>(l.kp)),
+                                                scratch<float, 9>(static_cast<std::size_t>(l.groups)));
+}
+
+// C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.
+// Threads split the weight rows.
+inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
+                         const float* bias) {
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group;
+  std::int16_t* xq = scratch<std::int16_t, 7>(M * Kp);
+  float* steps = scratch<float, 7>(M * (Kp / packed_group));
+  quantize_activations(x, M, K, fmt != dtype::q8, xq, steps);
+  const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
+  global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows(fmt, w, N, K, M, xq, steps, b, e, C, ldc, bias); });
+}
+
 }  // namespace cactus::kernels
 #endif  // HWY_ONCE
 
@@ -2046,6 +2770,7 @@ inline void store_as(void* dst, dtype t, std::int64_t i, double v) {
     case dtype::i8: static_cast<std::int8_t*>(dst)[i] = static_cast<std::int8_t>(v); break;
     case dtype::u8: static_cast<std::uint8_t*>(dst)[i] = static_cast<std::uint8_t>(v); break;
     case dtype::b8: static_cast<std::uint8_t*>(dst)[i] = v != 0; break;
+    default: fail("cannot store elements into a ", name_of(t), " tensor (packed weights are written by quant::pack)");
   }
 }
 
@@ -2324,24 +3049,6 @@ struct masked_fill_op {
 // conv(x, w, b?, stride, padding, dilation, groups): 1-D and 2-D convolution, the canonical
 // form of aten::conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
 // itself (1x1) or on its im2col, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
-// ---- cactus/core/scratch.hpp
-// Per-thread scratch buffers that persist across calls: kernels' temporary space (padded
-// inputs, im2col panels, output tiles) without a malloc, and for large buffers an mmap and
-// page faults, on every run. Slot tells apart buffers one thread needs at the same time.
-// Contents are unspecified on return.
-#include <cstddef>
-#include <vector>
-
-namespace cactus {
-
-template <class T, int Slot = 0>
-T* scratch(std::size_t n) {
-  thread_local std::vector<T> buf;
-  if (buf.size() < n) buf.resize(n);
-  return buf.data();
-}
-
-}  // namespace cactus
 
 namespace cactus::ops {
 
@@ -2753,12 +3460,22 @@ struct cast_op {
     const slot& x = c.tensor_in(0);
     dtype t = c.in(1).is_tensor() ? c.in(1).type : detail::dtype_from_code(c, c.int_at(1));
     if (t == dtype::f16 && !x.is_const) t = dtype::f32;  // activations stay f32: f16 is a storage format here
+    c.require(!is_packed(x.type) || t == dtype::f32 || t == dtype::f16, "a ", name_of(x.type), " weight casts only to a float type");
+    if (is_packed(x.type)) t = dtype::f32;  // dequantized
     c.set_tensor(0, t, x.shape);
   }
   static void run(context& c) {
     const slot& x = c.in(0);
     const slot& y = c.out(0);
     if (x.type == y.type) { std::memcpy(y.data, x.data, x.bytes()); return; }
+    if (is_packed(x.type)) {
+      const tensor p = x.view();
+      const packed_layout l = packed_layout_of(p.type, p.shape);
+      global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
+        quant::unpack_rows(p, static_cast<std::int64_t>(r0), static_cast<std::int64_t>(r1), y.ptr<float>() + static_cast<std::int64_t>(r0) * l.k);
+      });
+      return;
+    }
     map_scalar(y.shape, y.data, y.type, {make_operand(x, y.shape)}, [](const double* v) { return v[0]; });
   }
 };
@@ -2766,7 +3483,8 @@ struct cast_op {
 }  // namespace cactus::ops
 // ---- cactus/ops/embedding.hpp
 // embedding(weight[V, D], ids) -> [*ids.shape, D]; ids are range-checked (a bad id is an
-// error naming the id, never an out-of-bounds read). f16 tables are widened row by row.
+// error naming the id, never an out-of-bounds read). f16 and packed (q8 / CQ) tables are decoded
+// row by row.
 
 namespace cactus::ops {
 
@@ -2774,6 +3492,7 @@ struct embedding_op {
   static constexpr std::string_view name = "embedding";
   static constexpr std::array<std::string_view, 1> aten{"aten::embedding"};
   static constexpr bool f16_weights = true;
+  static constexpr bool packed_weights = true;
   static void infer(context& c) {
     const slot& w = c.tensor_in(0);
     const slot& ids = c.tensor_in(1);
@@ -2791,7 +3510,9 @@ struct embedding_op {
     for (std::int64_t i = 0; i < n; ++i) {
       const std::int64_t id = ids.type == dtype::i64 ? ids.ptr<std::int64_t>()[i] : ids.ptr<std::int32_t>()[i];
       c.require(id >= 0 && id < V, "token id ", id, " at position ", i, " is out of range for a vocabulary of ", V);
-      if (w.type == dtype::f16) {
+      if (is_packed(w.type)) {
+        quant::unpack_rows(w.view(), id, id + 1, y + i * D);
+      } else if (w.type == dtype::f16) {
         const auto* row = w.ptr<std::uint16_t>() + id * D;
         for (std::int64_t j = 0; j < D; ++j) y[i * D + j] = f16_to_f32(row[j]);
       } else {
@@ -2803,7 +3524,8 @@ struct embedding_op {
 
 }  // namespace cactus::ops
 // ---- cactus/ops/linear.hpp
-// linear(x[..., K], W[N, K], b[N]?) -> [..., N]; W f32 or f16 (widened in the kernel).
+// linear(x[..., K], W[N, K], b[N]?) -> [..., N]; W f32 or f16 (widened in the kernel), or packed
+// q8 / CQ (integer kernels, kernels/quant_matmul-inl.hpp).
 
 namespace cactus::ops {
 
@@ -2811,6 +3533,7 @@ struct linear_op {
   static constexpr std::string_view name = "linear";
   static constexpr std::array<std::string_view, 1> aten{"aten::linear"};
   static constexpr bool f16_weights = true;
+  static constexpr bool packed_weights = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     const slot& w = c.tensor_in(1);
@@ -2828,6 +3551,7 @@ struct linear_op {
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
     const auto M = static_cast<std::size_t>(x.numel()) / K;
+    if (is_packed(w.type)) return kernels::quant_matmul(w.type, w.data, N, K, M, x.ptr<float>(), c.out(0).ptr<float>(), N, bias);
     kernels::gemm_nt(M, N, K, x.ptr<float>(), K, w.data, w.type == dtype::f16, K, c.out(0).ptr<float>(), N, bias);
   }
 };
@@ -4059,6 +4783,7 @@ struct op_info {
   void (*run)(context&);  // null for plan-time-only and view ops
   bool view;
   bool f16_weights;
+  bool packed_weights;
 };
 
 inline const std::vector<op_info>& op_table() {
@@ -4066,10 +4791,11 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, false};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
+      if constexpr (requires { Op::packed_weights; }) info.packed_weights = Op::packed_weights;
       t.push_back(info);
     });
     return t;
@@ -4221,7 +4947,7 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
     ir::value v;
     auto k = r.le<std::uint8_t>();
     auto t = r.le<std::uint8_t>();
-    check(k <= static_cast<std::uint8_t>(ir::kind::string) && t <= static_cast<std::uint8_t>(dtype::b8), what, ": corrupt value ", i);
+    check(k <= static_cast<std::uint8_t>(ir::kind::string) && t <= static_cast<std::uint8_t>(dtype::cq4), what, ": corrupt value ", i);
     v.k = static_cast<ir::kind>(k);
     v.type = static_cast<dtype>(t);
     for (auto c = count("shape"); c--;) v.shape.push_back(r.le<std::int64_t>());
@@ -4537,8 +5263,8 @@ inline canonicalize_report canonicalize(ir::graph& g) {
   return rep;
 }
 
-// Ops that read f16 weights directly; elsewhere an f16 constant gets a cast to f32 in front
-// (folded once at load by the planner).
+// Ops that read f16 or packed (q8 / CQ) weights directly; elsewhere such a constant gets a cast
+// to f32 in front (folded once at load by the planner: the weight is then held dequantized).
 inline std::size_t insert_precision_casts(ir::graph& g) {
   std::size_t inserted = 0;
   std::map<int, int> casted;
@@ -4546,11 +5272,13 @@ inline std::size_t insert_precision_casts(ir::graph& g) {
   for (auto& n : g.nodes) {
     auto id = ops::find_op(n.op);
     const bool f16_ok = id && ops::op_table()[*id].f16_weights;
+    const bool packed_ok = id && ops::op_table()[*id].packed_weights;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       const int v = n.inputs[k];
       const auto& val = g.values[static_cast<std::size_t>(v)];
-      if (!val.is_tensor() || val.type != dtype::f16 || !val.is_constant()) continue;
-      if (f16_ok && val.shape.size() >= 2) continue;
+      if (!val.is_tensor() || !val.is_constant() || (val.type != dtype::f16 && !is_packed(val.type))) continue;
+      if (val.type == dtype::f16 && f16_ok && val.shape.size() >= 2) continue;
+      if (is_packed(val.type) && packed_ok && k == (n.op == "embedding" ? 0u : 1u)) continue;
       if (n.op == "cast") continue;
       auto it = casted.find(v);
       if (it == casted.end()) {
@@ -5189,7 +5917,7 @@ inline bind_report bind_weights(ir::graph& g, const quant::weights_manifest& m) 
     if (!e) { ++r.unbound; continue; }
     check(e->shape == v.shape, "weight '", v.name, "': the model uses shape ", to_string(v.shape), " but the converted file ", e->file,
           " has ", to_string(e->shape), "; was it converted from another checkpoint?");
-    v.type = e->precision == "fp16" ? dtype::f16 : v.data->type;
+    v.type = quant::dtype_of_precision_name(e->precision);
     v.weight = e->output_name;
     v.data.reset();
     ++r.bound;

@@ -37,8 +37,8 @@ inline at::ScalarType to_torch(dtype t) {
     case dtype::i8: return at::kChar;
     case dtype::u8: return at::kByte;
     case dtype::b8: return at::kBool;
+    default: fail("a ", name_of(t), " tensor (packed weights) has no LibTorch dtype; dequantize it first");
   }
-  return at::kFloat;
 }
 
 inline dtype from_torch(at::ScalarType t, const std::string& what) {

@@ -15,7 +15,7 @@ import numpy as np
 
 zoo_dir, emulator, cactus_run = sys.argv[1], sys.argv[2], sys.argv[3]
 cpus = sys.argv[4:] or [""]
-models = sorted(d for d in glob.glob(os.path.join(zoo_dir, "*_fp*")) if os.path.isdir(os.path.join(d, "bundle")))
+models = sorted(d for pat in ("*_fp*", "*_q[0-9]") for d in glob.glob(os.path.join(zoo_dir, pat)) if os.path.isdir(os.path.join(d, "bundle")))
 if not models:
     sys.exit(f"no zoo bundles under {zoo_dir}: run the host test suite first")
 failures, checked = [], 0
@@ -23,7 +23,10 @@ for cpu in cpus:
     env = dict(os.environ, **({"QEMU_CPU": cpu} if cpu else {}))
     for d in models:
         name = os.path.basename(d)
-        tol = 1e-4 if name.endswith("_fp32") else 1e-2
+        # quantized bundles (_q8, _q4, ...) are held to the host's cactus output only: their
+        # distance from PyTorch is quantization error, checked on the host by cosine
+        quantized = "_q" in name
+        tol = 1e-4 if name.endswith("_fp32") else 1e-3 if quantized else 1e-2
         inputs = sorted(glob.glob(os.path.join(d, "in0_*.npy")))
         with tempfile.TemporaryDirectory() as od:
             p = subprocess.run([emulator, cactus_run, "run", os.path.join(d, "bundle"), *[x for f in inputs for x in ("--input", f)],
@@ -39,7 +42,7 @@ for cpu in cpus:
                 scale = max(float(np.abs(ref).max()), 1e-6)
                 e_ref = float(np.abs(got - ref).max()) / scale
                 e_host = float(np.abs(got - host).max()) / scale
-                ok = got.shape == ref.shape and e_ref <= tol and e_host <= tol
+                ok = got.shape == ref.shape and (quantized or e_ref <= tol) and e_host <= tol
                 print(f"{'ok  ' if ok else 'FAIL'} {cpu or 'default'} {name} output {k}: vs PyTorch {e_ref:.1e}, vs host cactus {e_host:.1e} (tol {tol:g})")
                 if not ok:
                     failures.append(f"{cpu} {name} output {k}")

@@ -37,11 +37,11 @@ TEST_CASE("weight files: mmap round trip, truncation and flipped bytes are rejec
   REQUIRE(m.ptr<float>()[19] == 19.0f);
   REQUIRE(reinterpret_cast<std::uintptr_t>(m.data) % 32 == 0);
   auto bytes = quant::encode_weight_file(t);
-  for (std::size_t cut : {std::size_t{0}, std::size_t{50}, std::size_t{96}, bytes.size() - 1}) {
+  for (std::size_t cut : {std::size_t{0}, std::size_t{50}, std::size_t{128}, bytes.size() - 1}) {
     write_file_atomic(p, bytes.data(), cut);
     REQUIRE_THROWS_WITH(quant::map_weight_file(p), Catch::Contains("w.weights"));
   }
-  for (std::size_t at : {0, 5, 13, 20, 49, 60}) {
+  for (std::size_t at : {0, 5, 13, 20, 49, 60, 90, 111}) {
     auto bad = bytes;
     bad[at] ^= 0x5a;
     write_file_atomic(p, bad.data(), bad.size());
@@ -86,19 +86,19 @@ TEST_CASE("memory plan reuses bytes of dead values") {
 
 // The on-disk layouts are little-endian and aligned by construction, whatever the host: these
 // bytes are what an x86 and an aarch64 build must both write and read.
-TEST_CASE("weight file and graph.cactus bytes are explicit little-endian with a 32-byte aligned data section") {
+TEST_CASE("weight file and graph.cactus bytes are explicit little-endian with a 64-byte aligned data section") {
   tensor t = tensor::empty(dtype::f32, {1, 2});
   t.ptr<float>()[0] = 1.0f;
   t.ptr<float>()[1] = -2.0f;
   auto w = quant::encode_weight_file(t);
-  REQUIRE(w.size() == 96 + 8);
-  const std::vector<unsigned char> head = {'C', 'A', 'C', 'T', 1, 0, 0, 0, 32, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0};
+  REQUIRE(w.size() == 128 + 8);
+  const std::vector<unsigned char> head = {'C', 'A', 'C', 'T', 2, 0, 0, 0, 64, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0};
   REQUIRE(std::vector<unsigned char>(w.begin(), w.begin() + 32) == head);
   REQUIRE(w[48] == 2);  // precision fp32, u32 LE
   REQUIRE(w[52] == 8);  // data_bytes, u64 LE
   const std::vector<unsigned char> data = {0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0};
-  REQUIRE(std::vector<unsigned char>(w.begin() + 96, w.end()) == data);
-  STATIC_REQUIRE(96 % 32 == 0);
+  REQUIRE(std::vector<unsigned char>(w.begin() + 128, w.end()) == data);
+  STATIC_REQUIRE(quant::weight_data_offset % 64 == 0);
 
   ir::graph g;
   ir::value x;

@@ -16,10 +16,17 @@ using namespace cactus;
 static const char* kUsage = R"(cactus: PyTorch models to small, fast runtime bundles.
 
 usage:
-  cactus convert SRC OUT [--bits 32|16]
-      SRC: torch.save(state_dict) file (.pt/.pth/.bin), .safetensors file, or TorchScript archive.
-      Writes OUT/<tensor>.weights and OUT/weights_manifest.json. --bits 1..4 and 8 (CQ/int8) are
-      not available in this build and fail with a message.
+  cactus convert SRC OUT [--bits 32|16|8|4|3|2|1] [--keep PATTERNS] [--embeddings PATTERNS]
+      SRC: torch.save(state_dict) file (.pt/.pth/.bin), .safetensors file, TorchScript archive, or
+      a Hugging Face directory (config.json + model.safetensors or model-0000x-of-0000y shards
+      with model.safetensors.index.json; f32/f16/bf16). Writes OUT/<tensor>.weights and
+      OUT/weights_manifest.json; config and tokenizer files of a directory are copied to OUT.
+      --bits 4|3|2|1: matrices and conv kernels in CQ (groups of 128, Hadamard-rotated,
+      Lloyd-Max codebook); --bits 8: int8 per group of 128. Embedding tables become int8,
+      vectors and tensors under 256 elements f16. --keep 'lm_head,*.norm*' keeps matching
+      tensors at f16. --embeddings sets the embedding name patterns
+      (default '*embed*,*wte*,*wpe*,*tok_embeddings*,*word_embeddings*,*position_embeddings*').
+      Default --bits 32. Shows progress on a terminal.
   cactus transpile MODEL.ts [--weights-dir DIR] [--artifact-dir DIR]
                    [--example-input FILE.npy]... [--input-shape 2x16:i64]...
                    [--skip-reference-compare] [--quiet]
@@ -75,11 +82,15 @@ static args parse(int argc, char** argv, int from, const std::vector<std::string
 
 static bool is_tty() { return isatty(2); }
 
-static std::vector<std::pair<std::string, tensor>> read_source(const std::string& src) {
+static std::vector<capture::lazy_tensor> read_source(const std::string& src, convert_options& o) {
   check(fs::exists(src), src, ": no such file or directory");
-  check(!fs::is_directory(src), src, ": is a directory; HF-style checkpoint directories are not supported in this build");
+  if (fs::is_directory(src)) {
+    auto c = capture::open_hf_checkpoint(src);
+    o.side_files = c.side_files;
+    return std::move(c.tensors);
+  }
   auto f = mapped_file::open(src);
-  if (src.size() > 12 && src.substr(src.size() - 12) == ".safetensors") return capture::read_safetensors(src);
+  if (src.size() > 12 && src.substr(src.size() - 12) == ".safetensors") return capture::list_safetensors(src);
   if (capture::looks_like_zip(*f)) {
     capture::zip_archive zip(f);
     if (zip.has_suffix("constants.pkl")) {
@@ -88,19 +99,19 @@ static std::vector<std::pair<std::string, tensor>> read_source(const std::string
       std::vector<std::pair<std::string, tensor>> out;
       for (const auto& p : m.named_parameters()) out.emplace_back(p.name, capture::from_torch(p.value, src));
       for (const auto& p : m.named_buffers()) out.emplace_back(p.name, capture::from_torch(p.value, src));
-      return out;
+      return as_lazy(out);
 #else
       fail(src, ": TorchScript archives need the LibTorch-enabled cactus build");
 #endif
     }
-    return capture::read_torch_state_dict(src);
+    return as_lazy(capture::read_torch_state_dict(src));
   }
   if (f->size() >= 8) {
     std::uint64_t h = 0;
     std::memcpy(&h, f->data(), 8);
-    if (h > 1 && h < f->size() && f->data()[8] == '{') return capture::read_safetensors(src);
+    if (h > 1 && h < f->size() && f->data()[8] == '{') return capture::list_safetensors(src);
   }
-  fail(src, ": not a state_dict (torch.save zip), TorchScript archive or .safetensors file");
+  fail(src, ": not a state_dict (torch.save zip), TorchScript archive, .safetensors file or Hugging Face directory");
 }
 
 static void preview(const std::string& label, const tensor& t) {
@@ -110,14 +121,29 @@ static void preview(const std::string& label, const tensor& t) {
 }
 
 static int cmd_convert(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {}, {"--bits"});
-  check(a.pos.size() == 2, "usage: cactus convert SRC OUT [--bits 32|16]");
-  int bits = std::stoi(a.get("--bits", "32"));
-  auto tensors = read_source(a.pos[0]);
-  auto m = convert_tensors(tensors, a.pos[1], bits, a.pos[0], is_tty());
-  std::uint64_t bytes = 0;
-  for (auto& w : m.weights) bytes += w.bytes;
-  std::cout << "converted " << m.weights.size() << " tensors (" << bytes << " bytes) to " << a.pos[1] << "\n";
+  auto a = parse(argc, argv, 2, {}, {"--bits", "--keep", "--embeddings"});
+  check(a.pos.size() == 2, "usage: cactus convert SRC OUT [--bits 32|16|8|4|3|2|1] [--keep PATTERNS]");
+  convert_options o;
+  const std::string bits = a.get("--bits", "32");
+  check(!bits.empty() && bits.size() <= 2 && bits.find_first_not_of("0123456789") == std::string::npos, "--bits takes 1, 2, 3, 4, 8, 16 or 32, got '",
+        bits, "'");
+  o.bits = std::stoi(bits);
+  check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
+  o.keep = split_patterns(a.get("--keep"));
+  if (a.has("--embeddings")) o.embeddings = split_patterns(a.get("--embeddings"));
+  o.source = a.pos[0];
+  o.progress = is_tty();
+  auto tensors = read_source(a.pos[0], o);
+  auto m = convert_checkpoint(tensors, a.pos[1], o);
+  std::uint64_t bytes = 0, in_bytes = 0;
+  std::map<std::string, std::size_t> count;
+  for (auto& w : m.weights) { bytes += w.bytes; ++count[w.precision]; }
+  for (auto& t : tensors) in_bytes += t.bytes;
+  std::cout << "converted " << m.weights.size() << " tensors (" << human_bytes(double(in_bytes)) << " -> " << human_bytes(double(bytes)) << ";";
+  for (auto& [p, n] : count) std::cout << " " << n << " " << p;
+  std::cout << ") to " << a.pos[1];
+  if (!o.side_files.empty()) std::cout << ", with " << o.side_files.size() << " config/tokenizer files";
+  std::cout << "\n";
   return 0;
 }
 

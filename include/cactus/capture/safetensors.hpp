@@ -1,5 +1,9 @@
 #pragma once
 // .safetensors: u64 header length, JSON header {name: {dtype, shape, data_offsets}}, data.
+// list_safetensors maps the file and returns one lazy entry per tensor (nothing is decoded until
+// load() runs), so converting a large checkpoint holds one tensor in memory at a time.
+// F32/F16/I64/I32/I8/U8/BOOL load as themselves, BF16 and F64 are widened or narrowed to F32.
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "cactus/core/byte_io.hpp"
@@ -8,43 +12,74 @@
 
 namespace cactus::capture {
 
-inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::string& path) {
-  auto f = mapped_file::open(path);
+// A tensor of a checkpoint, read on demand.
+struct lazy_tensor {
+  std::string name;
+  shape_t shape;
+  std::uint64_t bytes = 0;  // in the checkpoint
+  std::function<tensor()> load;
+};
+
+inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
+  check(std::filesystem::exists(path), path, ": no such file");
+  std::shared_ptr<mapped_file> f = mapped_file::open(path);
   byte_reader r(f->data(), f->size(), path);
   check(f->size() >= 8, path, ": not a safetensors file (too small)");
   const auto hlen = r.le<std::uint64_t>();
   check(hlen <= f->size() - 8, path, ": not a safetensors file (header length ", hlen, " exceeds the file)");
   nlohmann::json h;
   try {
-    h = nlohmann::json::parse(r.take(hlen), r.take(0));
+    const unsigned char* begin = r.take(hlen);  // two statements: argument order is unspecified
+    h = nlohmann::json::parse(begin, begin + hlen);
   } catch (const nlohmann::json::exception&) {
     fail(path, ": not a safetensors file (header is not JSON)");
   }
+  check(h.is_object(), path, ": not a safetensors file (header is not a JSON object)");
   const std::size_t base = 8 + hlen;
-  std::vector<std::pair<std::string, tensor>> out;
+  std::vector<lazy_tensor> out;
   for (auto& [name, e] : h.items()) {
     if (name == "__metadata__") continue;
-    const std::string dt = e.at("dtype");
-    shape_t shape = e.at("shape").get<shape_t>();
-    auto off = e.at("data_offsets").get<std::vector<std::uint64_t>>();
-    check(off.size() == 2 && off[0] <= off[1] && base + off[1] <= f->size(), path, ": tensor '", name, "' lies outside the file (truncated?)");
-    const unsigned char* src = f->data() + base + off[0];
-    const std::size_t nbytes = off[1] - off[0];
-    dtype t = dt == "F32" ? dtype::f32 : dt == "F16" ? dtype::f16 : dt == "I64" ? dtype::i64 : dt == "I32" ? dtype::i32
-              : dt == "I8" ? dtype::i8 : dt == "U8" ? dtype::u8 : dt == "BOOL" ? dtype::b8 : dtype::f32;
-    tensor tt = tensor::empty(t, shape);
-    if (dt == "BF16" || dt == "F64") {
-      const std::size_t es = dt == "BF16" ? 2 : 8;
-      check(nbytes == static_cast<std::size_t>(tt.numel()) * es, path, ": tensor '", name, "' has ", nbytes, " bytes for shape ", to_string(shape));
-      for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = es == 2 ? bf16_to_f32(src + 2 * k) : f64_to_f32(src + 8 * k);
-    } else {
-      check(dt == "F32" || dt == "F16" || dt == "I64" || dt == "I32" || dt == "I8" || dt == "U8" || dt == "BOOL", path, ": tensor '", name,
-            "' has unsupported dtype ", dt);
-      check(nbytes == tt.bytes(), path, ": tensor '", name, "' has ", nbytes, " bytes for shape ", to_string(shape));
-      std::memcpy(tt.data, src, nbytes);
+    std::string dt;
+    shape_t shape;
+    std::vector<std::uint64_t> off;
+    try {
+      dt = e.at("dtype").get<std::string>();
+      shape = e.at("shape").get<shape_t>();
+      off = e.at("data_offsets").get<std::vector<std::uint64_t>>();
+    } catch (const nlohmann::json::exception&) {
+      fail(path, ": tensor '", name, "' has a malformed header entry");
     }
-    out.emplace_back(name, std::move(tt));
+    check(off.size() == 2 && off[0] <= off[1] && base + off[1] <= f->size(), path, ": tensor '", name, "' lies outside the file (truncated?)");
+    static const std::pair<const char*, std::pair<dtype, std::size_t>> kinds[] = {
+        {"F32", {dtype::f32, 4}}, {"F16", {dtype::f16, 2}}, {"BF16", {dtype::f32, 2}}, {"F64", {dtype::f32, 8}}, {"I64", {dtype::i64, 8}},
+        {"I32", {dtype::i32, 4}}, {"I8", {dtype::i8, 1}},   {"U8", {dtype::u8, 1}},    {"BOOL", {dtype::b8, 1}}};
+    const std::pair<dtype, std::size_t>* kind = nullptr;
+    for (auto& k : kinds)
+      if (dt == k.first) kind = &k.second;
+    check(kind != nullptr, path, ": tensor '", name, "' has unsupported dtype ", dt);
+    const std::size_t nbytes = off[1] - off[0];
+    check(nbytes == static_cast<std::size_t>(numel(shape)) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
+          " shape ", to_string(shape));
+    const dtype t = kind->first;
+    const std::size_t src_off = base + off[0];
+    out.push_back({name, shape, nbytes, [f, t, shape, src_off, nbytes, dt]() {
+                     tensor tt = tensor::empty(t, shape);
+                     const unsigned char* src = f->data() + src_off;
+                     if (dt == "BF16")
+                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = bf16_to_f32(src + 2 * k);
+                     else if (dt == "F64")
+                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = f64_to_f32(src + 8 * k);
+                     else
+                       std::memcpy(tt.data, src, nbytes);
+                     return tt;
+                   }});
   }
+  return out;
+}
+
+inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::string& path) {
+  std::vector<std::pair<std::string, tensor>> out;
+  for (auto& e : list_safetensors(path)) out.emplace_back(e.name, e.load());
   return out;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // Element types the IR and runtime know. Compute happens in f32; f16 is a storage type for
 // weights (kernels widen it); i64/i32 carry ids and indices; b8 is a byte-per-element bool.
+// q8 and cq1..cq4 are packed weight formats (groups along the last dims, scales per group):
+// they have no per-element size; core/packed.hpp gives their byte layout.
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -10,7 +12,21 @@
 
 namespace cactus {
 
-enum class dtype : std::uint8_t { f32, f16, i64, i32, i8, u8, b8 };
+enum class dtype : std::uint8_t { f32, f16, i64, i32, i8, u8, b8, q8, cq1, cq2, cq3, cq4 };
+
+constexpr bool is_packed(dtype t) { return t >= dtype::q8; }
+
+// Bits per weight code of a packed format (0 for plain dtypes).
+constexpr int packed_bits(dtype t) {
+  switch (t) {
+    case dtype::q8: return 8;
+    case dtype::cq1: return 1;
+    case dtype::cq2: return 2;
+    case dtype::cq3: return 3;
+    case dtype::cq4: return 4;
+    default: return 0;
+  }
+}
 
 constexpr std::size_t size_of(dtype t) {
   switch (t) {
@@ -30,14 +46,20 @@ constexpr std::string_view name_of(dtype t) {
     case dtype::i8: return "i8";
     case dtype::u8: return "u8";
     case dtype::b8: return "bool";
+    case dtype::q8: return "q8";
+    case dtype::cq1: return "cq1";
+    case dtype::cq2: return "cq2";
+    case dtype::cq3: return "cq3";
+    case dtype::cq4: return "cq4";
   }
   return "?";
 }
 
 inline dtype dtype_from_name(std::string_view s) {
-  for (auto t : {dtype::f32, dtype::f16, dtype::i64, dtype::i32, dtype::i8, dtype::u8, dtype::b8})
+  for (auto t : {dtype::f32, dtype::f16, dtype::i64, dtype::i32, dtype::i8, dtype::u8, dtype::b8, dtype::q8, dtype::cq1, dtype::cq2,
+                 dtype::cq3, dtype::cq4})
     if (name_of(t) == s) return t;
-  fail("unknown dtype '", s, "' (expected f32, f16, i64, i32, i8, u8 or bool)");
+  fail("unknown dtype '", s, "' (expected f32, f16, i64, i32, i8, u8, bool, q8 or cq1..cq4)");
 }
 
 constexpr bool is_floating(dtype t) { return t == dtype::f32 || t == dtype::f16; }

@@ -21,8 +21,8 @@ inline std::string npy_descr(dtype t) {
     case dtype::i8: return "|i1";
     case dtype::u8: return "|u1";
     case dtype::b8: return "|b1";
+    default: fail("a ", name_of(t), " tensor (packed weights) cannot be saved as .npy; dequantize it first");
   }
-  return "";
 }
 inline std::string npy_dict_value(const std::string& h, const std::string& key, const std::string& file) {
   auto k = h.find("'" + key + "'");

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "cactus/core/dtype.hpp"
+#include "cactus/core/packed.hpp"
 #include "cactus/core/shape.hpp"
 
 namespace cactus {
@@ -22,7 +23,7 @@ struct tensor {
     tensor r;
     r.type = t;
     r.shape = std::move(s);
-    std::size_t bytes = static_cast<std::size_t>(cactus::numel(r.shape)) * size_of(t);
+    std::size_t bytes = storage_bytes(t, r.shape);
     // 64-byte alignment suits every SIMD width we dispatch to.
     void* p = ::operator new(bytes ? bytes : 1, std::align_val_t{64});
     r.owner = std::shared_ptr<void>(p, [](void* q) { ::operator delete(q, std::align_val_t{64}); });
@@ -44,7 +45,7 @@ struct tensor {
   }
 
   std::int64_t numel() const { return cactus::numel(shape); }
-  std::size_t bytes() const { return static_cast<std::size_t>(numel()) * size_of(type); }
+  std::size_t bytes() const { return storage_bytes(type, shape); }
   std::int64_t rank() const { return static_cast<std::int64_t>(shape.size()); }
   template <class T> T* ptr() const { return static_cast<T*>(data); }
   tensor clone() const {
@@ -61,6 +62,7 @@ struct tensor {
     return r;
   }
   double element_as_double(std::int64_t i) const {
+    check(!is_packed(type), "element_as_double: a ", name_of(type), " tensor has no per-element storage (dequantize it first)");
     switch (type) {
       case dtype::f32: return ptr<float>()[i];
       case dtype::f16: return f16_to_f32(ptr<std::uint16_t>()[i]);
@@ -68,6 +70,7 @@ struct tensor {
       case dtype::i32: return ptr<std::int32_t>()[i];
       case dtype::i8: return ptr<std::int8_t>()[i];
       case dtype::u8: case dtype::b8: return ptr<std::uint8_t>()[i];
+      default: break;
     }
     return 0;
   }

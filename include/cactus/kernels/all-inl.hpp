@@ -2,4 +2,5 @@
 // foreach_target re-includes them all once per compiled target.
 #include "cactus/kernels/elementwise-inl.hpp"
 #include "cactus/kernels/gemm-inl.hpp"
+#include "cactus/kernels/quant_matmul-inl.hpp"
 #include "cactus/kernels/rows-inl.hpp"

@@ -9,8 +9,11 @@
 #include <cstdint>
 
 #include "cactus/core/dtype.hpp"
+#include "cactus/core/packed.hpp"
 #include "cactus/core/parallel.hpp"
+#include "cactus/core/scratch.hpp"
 #include "cactus/kernels/kinds.hpp"
+#include "cactus/quant/codebook.hpp"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cactus/kernels/all-inl.hpp"
@@ -32,6 +35,9 @@ HWY_EXPORT(GemmNNF32);
 HWY_EXPORT(GemmNNIndirectF32);
 HWY_EXPORT(DepthwisePlaneF32);
 HWY_EXPORT(DepthwiseScratch);
+HWY_EXPORT(QuantizeActivationRows);
+HWY_EXPORT(QuantActivationBlock);
+HWY_EXPORT(QuantMatmulRows);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -120,6 +126,46 @@ inline depthwise_geometry make_depthwise_geometry(depthwise_geometry g) {
 inline void depthwise_plane(const float* x, const float* w, float bias, float* y, const depthwise_geometry& g, float* scratch) {
   HWY_DYNAMIC_DISPATCH(detail::DepthwisePlaneF32)(x, g.H, g.W, w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, bias, y, g.OH, g.OW,
                                                   scratch, g.hp, g.wp);
+}
+
+// Activations for quant_matmul: x[M, K] -> int16 xq[M, Kp] and per-group steps[M, Kp / 128],
+// each group rotated first when `rotate` (CQ weights). Within each block of
+// quant_activation_block() values the even positions are stored first, then the odd ones (the
+// layout the dispatched target's dot product reads). Exposed for tests and benches.
+inline std::size_t quant_activation_block() { return HWY_DYNAMIC_DISPATCH(detail::QuantActivationBlock)(); }
+
+inline void quantize_activations(const float* x, std::size_t M, std::size_t K, bool rotate, std::int16_t* xq, float* steps) {
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group;
+  const float* signs = rotate ? quant::rotation_signs().data() : nullptr;
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::QuantizeActivationRows);
+  global_pool().parallel_for(M, std::max<std::size_t>(1, 16384 / (K + 1)), [&](std::size_t b, std::size_t e) {
+    fn(x + b * K, e - b, K, Kp, signs, xq + b * Kp, steps + b * (Kp / packed_group));
+  });
+}
+
+// Weight rows [n0, n1) against activations already quantized by quantize_activations, on the
+// calling thread.
+inline void quant_matmul_rows(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::int16_t* xq,
+                              const float* steps, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
+  const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
+  const bool cq = fmt != dtype::q8;
+  const auto* levels = cq ? quant::cq_codebook(l.bits).levels.data() : nullptr;
+  const float step = cq ? quant::cq_codebook(l.bits).step : 1.0f;
+  HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, levels, step, M, n0, n1, xq, steps,
+                                                C, ldc, bias, scratch<std::int8_t, 8>(static_cast<std::size_t>(l.kp)),
+                                                scratch<float, 9>(static_cast<std::size_t>(l.groups)));
+}
+
+// C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.
+// Threads split the weight rows.
+inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
+                         const float* bias) {
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group;
+  std::int16_t* xq = scratch<std::int16_t, 7>(M * Kp);
+  float* steps = scratch<float, 7>(M * (Kp / packed_group));
+  quantize_activations(x, M, K, fmt != dtype::q8, xq, steps);
+  const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
+  global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows(fmt, w, N, K, M, xq, steps, b, e, C, ldc, bias); });
 }
 
 }  // namespace cactus::kernels

@@ -1,7 +1,9 @@
 #pragma once
 // Ops that make tensors from sizes (ones, zeros, full, arange, *_like), triangular masks
 // (triu, tril) and dtype casts. TorchScript passes dtypes as c10::ScalarType codes.
+#include "cactus/core/parallel.hpp"
 #include "cactus/ops/elementwise.hpp"
+#include "cactus/quant/quantize.hpp"
 
 namespace cactus::ops {
 
@@ -149,12 +151,22 @@ struct cast_op {
     const slot& x = c.tensor_in(0);
     dtype t = c.in(1).is_tensor() ? c.in(1).type : detail::dtype_from_code(c, c.int_at(1));
     if (t == dtype::f16 && !x.is_const) t = dtype::f32;  // activations stay f32: f16 is a storage format here
+    c.require(!is_packed(x.type) || t == dtype::f32 || t == dtype::f16, "a ", name_of(x.type), " weight casts only to a float type");
+    if (is_packed(x.type)) t = dtype::f32;  // dequantized
     c.set_tensor(0, t, x.shape);
   }
   static void run(context& c) {
     const slot& x = c.in(0);
     const slot& y = c.out(0);
     if (x.type == y.type) { std::memcpy(y.data, x.data, x.bytes()); return; }
+    if (is_packed(x.type)) {
+      const tensor p = x.view();
+      const packed_layout l = packed_layout_of(p.type, p.shape);
+      global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
+        quant::unpack_rows(p, static_cast<std::int64_t>(r0), static_cast<std::int64_t>(r1), y.ptr<float>() + static_cast<std::int64_t>(r0) * l.k);
+      });
+      return;
+    }
     map_scalar(y.shape, y.data, y.type, {make_operand(x, y.shape)}, [](const double* v) { return v[0]; });
   }
 };

@@ -55,6 +55,7 @@ inline void store_as(void* dst, dtype t, std::int64_t i, double v) {
     case dtype::i8: static_cast<std::int8_t*>(dst)[i] = static_cast<std::int8_t>(v); break;
     case dtype::u8: static_cast<std::uint8_t*>(dst)[i] = static_cast<std::uint8_t>(v); break;
     case dtype::b8: static_cast<std::uint8_t*>(dst)[i] = v != 0; break;
+    default: fail("cannot store elements into a ", name_of(t), " tensor (packed weights are written by quant::pack)");
   }
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // embedding(weight[V, D], ids) -> [*ids.shape, D]; ids are range-checked (a bad id is an
-// error naming the id, never an out-of-bounds read). f16 tables are widened row by row.
+// error naming the id, never an out-of-bounds read). f16 and packed (q8 / CQ) tables are decoded
+// row by row.
 #include "cactus/ops/op.hpp"
+#include "cactus/quant/quantize.hpp"
 
 namespace cactus::ops {
 
@@ -9,6 +11,7 @@ struct embedding_op {
   static constexpr std::string_view name = "embedding";
   static constexpr std::array<std::string_view, 1> aten{"aten::embedding"};
   static constexpr bool f16_weights = true;
+  static constexpr bool packed_weights = true;
   static void infer(context& c) {
     const slot& w = c.tensor_in(0);
     const slot& ids = c.tensor_in(1);
@@ -26,7 +29,9 @@ struct embedding_op {
     for (std::int64_t i = 0; i < n; ++i) {
       const std::int64_t id = ids.type == dtype::i64 ? ids.ptr<std::int64_t>()[i] : ids.ptr<std::int32_t>()[i];
       c.require(id >= 0 && id < V, "token id ", id, " at position ", i, " is out of range for a vocabulary of ", V);
-      if (w.type == dtype::f16) {
+      if (is_packed(w.type)) {
+        quant::unpack_rows(w.view(), id, id + 1, y + i * D);
+      } else if (w.type == dtype::f16) {
         const auto* row = w.ptr<std::uint16_t>() + id * D;
         for (std::int64_t j = 0; j < D; ++j) y[i * D + j] = f16_to_f32(row[j]);
       } else {

@@ -1,5 +1,6 @@
 #pragma once
-// linear(x[..., K], W[N, K], b[N]?) -> [..., N]; W f32 or f16 (widened in the kernel).
+// linear(x[..., K], W[N, K], b[N]?) -> [..., N]; W f32 or f16 (widened in the kernel), or packed
+// q8 / CQ (integer kernels, kernels/quant_matmul-inl.hpp).
 #include "cactus/kernels/dispatch.hpp"
 #include "cactus/ops/op.hpp"
 
@@ -9,6 +10,7 @@ struct linear_op {
   static constexpr std::string_view name = "linear";
   static constexpr std::array<std::string_view, 1> aten{"aten::linear"};
   static constexpr bool f16_weights = true;
+  static constexpr bool packed_weights = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     const slot& w = c.tensor_in(1);
@@ -26,6 +28,7 @@ struct linear_op {
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
     const auto M = static_cast<std::size_t>(x.numel()) / K;
+    if (is_packed(w.type)) return kernels::quant_matmul(w.type, w.data, N, K, M, x.ptr<float>(), c.out(0).ptr<float>(), N, bias);
     kernels::gemm_nt(M, N, K, x.ptr<float>(), K, w.data, w.type == dtype::f16, K, c.out(0).ptr<float>(), N, bias);
   }
 };

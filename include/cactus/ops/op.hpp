@@ -6,6 +6,7 @@
 //   static void run(context&);     the computation (absent for meta-only and view ops)
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
+//   static constexpr bool packed_weights; optional: accepts q8 / CQ constant weights directly
 // infer runs at plan time, when input shapes are known; run runs every execution.
 #include <algorithm>
 #include <array>
@@ -33,7 +34,7 @@ struct slot {
 
   bool is_tensor() const { return k == kind::tensor; }
   std::int64_t numel() const { return cactus::numel(shape); }
-  std::size_t bytes() const { return static_cast<std::size_t>(numel()) * size_of(type); }
+  std::size_t bytes() const { return storage_bytes(type, shape); }
   template <class T> T* ptr() const { return static_cast<T*>(data); }
   tensor view() const { return tensor::view(type, shape, data, owner); }
 };

@@ -65,6 +65,7 @@ struct op_info {
   void (*run)(context&);  // null for plan-time-only and view ops
   bool view;
   bool f16_weights;
+  bool packed_weights;
 };
 
 inline const std::vector<op_info>& op_table() {
@@ -72,10 +73,11 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, false};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
+      if constexpr (requires { Op::packed_weights; }) info.packed_weights = Op::packed_weights;
       t.push_back(info);
     });
     return t;

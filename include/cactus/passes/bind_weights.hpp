@@ -4,6 +4,7 @@
 // agree; constants the manifest does not list stay in the graph as data.
 #include "cactus/ir/graph.hpp"
 #include "cactus/quant/manifest.hpp"
+#include "cactus/quant/weight_file.hpp"
 
 namespace cactus::passes {
 
@@ -19,7 +20,7 @@ inline bind_report bind_weights(ir::graph& g, const quant::weights_manifest& m) 
     if (!e) { ++r.unbound; continue; }
     check(e->shape == v.shape, "weight '", v.name, "': the model uses shape ", to_string(v.shape), " but the converted file ", e->file,
           " has ", to_string(e->shape), "; was it converted from another checkpoint?");
-    v.type = e->precision == "fp16" ? dtype::f16 : v.data->type;
+    v.type = quant::dtype_of_precision_name(e->precision);
     v.weight = e->output_name;
     v.data.reset();
     ++r.bound;

@@ -161,8 +161,8 @@ inline canonicalize_report canonicalize(ir::graph& g) {
   return rep;
 }
 
-// Ops that read f16 weights directly; elsewhere an f16 constant gets a cast to f32 in front
-// (folded once at load by the planner).
+// Ops that read f16 or packed (q8 / CQ) weights directly; elsewhere such a constant gets a cast
+// to f32 in front (folded once at load by the planner: the weight is then held dequantized).
 inline std::size_t insert_precision_casts(ir::graph& g) {
   std::size_t inserted = 0;
   std::map<int, int> casted;
@@ -170,11 +170,13 @@ inline std::size_t insert_precision_casts(ir::graph& g) {
   for (auto& n : g.nodes) {
     auto id = ops::find_op(n.op);
     const bool f16_ok = id && ops::op_table()[*id].f16_weights;
+    const bool packed_ok = id && ops::op_table()[*id].packed_weights;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       const int v = n.inputs[k];
       const auto& val = g.values[static_cast<std::size_t>(v)];
-      if (!val.is_tensor() || val.type != dtype::f16 || !val.is_constant()) continue;
-      if (f16_ok && val.shape.size() >= 2) continue;
+      if (!val.is_tensor() || !val.is_constant() || (val.type != dtype::f16 && !is_packed(val.type))) continue;
+      if (val.type == dtype::f16 && f16_ok && val.shape.size() >= 2) continue;
+      if (is_packed(val.type) && packed_ok && k == (n.op == "embedding" ? 0u : 1u)) continue;
       if (n.op == "cast") continue;
       auto it = casted.find(v);
       if (it == casted.end()) {

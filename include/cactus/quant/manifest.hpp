@@ -13,6 +13,9 @@ struct manifest_entry {
   std::string source_name, output_name, file, precision, kind;
   shape_t shape;
   std::uint64_t bytes = 0;
+  int bits = 32;                 // bits per stored weight code (32/16 for floats)
+  std::int64_t group_size = 0;   // packed formats: weights per scale (128)
+  std::int64_t padded_k = 0;     // packed formats: row length after zero padding to the group
 };
 
 struct weights_manifest {
@@ -28,9 +31,16 @@ struct weights_manifest {
   nlohmann::json to_json() const {
     nlohmann::json ws = nlohmann::json::array();
     for (auto& w : weights)
-      ws.push_back({{"source_name", w.source_name}, {"output_name", w.output_name}, {"file", w.file}, {"shape", w.shape},
-                    {"precision", w.precision}, {"kind", w.kind}, {"bytes", w.bytes}});
-    return {{"format", "cactus-weights"}, {"version", 1}, {"source", source}, {"weights", ws}};
+    {
+      nlohmann::json e = {{"source_name", w.source_name}, {"output_name", w.output_name}, {"file", w.file}, {"shape", w.shape},
+                          {"precision", w.precision}, {"bits", w.bits}, {"kind", w.kind}, {"bytes", w.bytes}};
+      if (w.group_size) {
+        e["group_size"] = w.group_size;
+        e["padded_k"] = w.padded_k;
+      }
+      ws.push_back(std::move(e));
+    }
+    return {{"format", "cactus-weights"}, {"version", 2}, {"source", source}, {"weights", ws}};
   }
 
   static weights_manifest load(const std::filesystem::path& dir) {
@@ -44,9 +54,14 @@ struct weights_manifest {
     }
     weights_manifest m;
     m.source = j.value("source", "");
-    for (auto& w : j.at("weights"))
-      m.weights.push_back({w.at("source_name"), w.at("output_name"), w.at("file"), w.at("precision"), w.value("kind", ""),
-                           w.at("shape").get<shape_t>(), w.value("bytes", std::uint64_t{0})});
+    try {
+      for (auto& w : j.at("weights"))
+        m.weights.push_back({w.at("source_name"), w.at("output_name"), w.at("file"), w.at("precision"), w.value("kind", ""),
+                             w.at("shape").get<shape_t>(), w.value("bytes", std::uint64_t{0}), w.value("bits", 32),
+                             w.value("group_size", std::int64_t{0}), w.value("padded_k", std::int64_t{0})});
+    } catch (const nlohmann::json::exception& e) {
+      fail(p.string(), ": malformed entry (", e.what(), ")");
+    }
     return m;
   }
 };

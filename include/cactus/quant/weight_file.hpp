@@ -1,21 +1,27 @@
 #pragma once
-// One tensor per file, little-endian, used in place by mmap:
-//   0  magic "CACT"        4  u32 version        8  u32 alignment (32)   12 u32 ndim
-//   16 u64 dims[4]         48 u32 precision      52 u64 data_bytes       60 u64 scales_bytes
-//   68 u32 group_size      72 u32 num_groups     76 u64 original_N       = 84 bytes
-//   84 u64 FNV-1a of bytes 0..83, 92 u32 zero;   96 data (32-byte aligned)
-// The header checksum catches flipped header bytes; sizes are checked against the file size
-// before any tensor views the data.
+// One tensor per file, little-endian, used in place by mmap. Header (128 bytes):
+//   0  magic "CACT"         4  u32 version (2)       8  u32 alignment (64)    12 u32 ndim
+//   16 u64 dims[4]          48 u32 precision         52 u64 data_bytes        60 u64 scales_bytes
+//   68 u32 group_size       72 u32 num_groups        76 u64 original_N (K before padding)
+//   84 u32 rotation seed    88 i8 codebook[16]      104 f32 codebook step    108 u32 padded K
+//   112 u64 FNV-1a of bytes 0..111                  120 8 zero bytes
+//   128 data section (codes for packed formats, padded to 64), then the scales section.
+// Packed formats (q8, cq1..cq4) keep the layout of core/packed.hpp, so the mapped bytes are
+// the tensor: nothing is copied or converted at load. The header checksum catches flipped
+// header bytes; every size is checked against the file size before a tensor views the data,
+// and CQ files must carry the seed and codebook this runtime decodes with.
 #include <filesystem>
 
 #include "cactus/core/byte_io.hpp"
 #include "cactus/core/files.hpp"
 #include "cactus/core/mapped_file.hpp"
 #include "cactus/core/tensor.hpp"
+#include "cactus/quant/codebook.hpp"
 
 namespace cactus::quant {
 
-enum class precision : std::uint32_t { int8 = 0, fp16 = 1, fp32 = 2, cq1 = 3, cq2 = 4, cq3 = 5, cq4 = 6, i64 = 7, i32 = 8, u8 = 9, b8 = 10 };
+enum class precision : std::uint32_t { int8 = 0, fp16 = 1, fp32 = 2, cq1 = 3, cq2 = 4, cq3 = 5, cq4 = 6, i64 = 7, i32 = 8, u8 = 9, b8 = 10, i8 = 11 };
+inline constexpr std::uint32_t last_precision_code = 11;
 
 inline const char* precision_name(precision p) {
   switch (p) {
@@ -30,6 +36,7 @@ inline const char* precision_name(precision p) {
     case precision::i32: return "i32";
     case precision::u8: return "u8";
     case precision::b8: return "bool";
+    case precision::i8: return "i8";
   }
   return "?";
 }
@@ -40,44 +47,76 @@ inline precision precision_of(dtype t) {
     case dtype::f16: return precision::fp16;
     case dtype::i64: return precision::i64;
     case dtype::i32: return precision::i32;
-    case dtype::i8: return precision::int8;
+    case dtype::i8: return precision::i8;
     case dtype::u8: return precision::u8;
     case dtype::b8: return precision::b8;
+    case dtype::q8: return precision::int8;
+    case dtype::cq1: return precision::cq1;
+    case dtype::cq2: return precision::cq2;
+    case dtype::cq3: return precision::cq3;
+    case dtype::cq4: return precision::cq4;
   }
   return precision::fp32;
 }
 
-inline dtype dtype_of(precision p, const std::string& file) {
+inline dtype dtype_of(precision p) {
   switch (p) {
     case precision::fp32: return dtype::f32;
     case precision::fp16: return dtype::f16;
     case precision::i64: return dtype::i64;
     case precision::i32: return dtype::i32;
+    case precision::i8: return dtype::i8;
     case precision::u8: return dtype::u8;
     case precision::b8: return dtype::b8;
-    default: fail(file, ": precision ", precision_name(p), " needs the quantized kernels, which this build does not have yet");
+    case precision::int8: return dtype::q8;
+    case precision::cq1: return dtype::cq1;
+    case precision::cq2: return dtype::cq2;
+    case precision::cq3: return dtype::cq3;
+    case precision::cq4: return dtype::cq4;
   }
+  return dtype::f32;
 }
 
-inline constexpr std::uint32_t weight_file_version = 1;
-inline constexpr std::size_t weight_header_bytes = 84, weight_data_offset = 96;
+// Manifest spelling ("fp16", "cq4", ...) to dtype.
+inline dtype dtype_of_precision_name(const std::string& s) {
+  for (std::uint32_t c = 0; c <= last_precision_code; ++c)
+    if (s == precision_name(static_cast<precision>(c))) return dtype_of(static_cast<precision>(c));
+  fail("unknown weight precision '", s, "'");
+}
+
+inline constexpr std::uint32_t weight_file_version = 2;
+inline constexpr std::size_t weight_checked_bytes = 112, weight_data_offset = 128;
 
 inline std::vector<unsigned char> encode_weight_file(const tensor& t) {
   check(t.shape.size() <= 4, "cannot store a tensor of rank ", t.shape.size(), " (at most 4 dims)");
+  const bool packed = is_packed(t.type);
+  const packed_layout l = packed ? packed_layout_of(t.type, t.shape) : packed_layout{};
   byte_writer w;
   w.bytes("CACT", 4);
   w.le<std::uint32_t>(weight_file_version);
-  w.le<std::uint32_t>(32);
+  w.le<std::uint32_t>(64);
   w.le<std::uint32_t>(static_cast<std::uint32_t>(t.shape.size()));
   for (std::size_t i = 0; i < 4; ++i) w.le<std::uint64_t>(i < t.shape.size() ? static_cast<std::uint64_t>(t.shape[i]) : 0);
   w.le<std::uint32_t>(static_cast<std::uint32_t>(precision_of(t.type)));
-  w.le<std::uint64_t>(t.bytes());
-  w.le<std::uint64_t>(0);
-  w.le<std::uint32_t>(0);
-  w.le<std::uint32_t>(0);
-  w.le<std::uint64_t>(t.shape.empty() ? 1 : static_cast<std::uint64_t>(t.shape.back()));
-  w.le<std::uint64_t>(fnv1a64(w.buffer().data(), weight_header_bytes));
-  w.align(32);
+  w.le<std::uint64_t>(packed ? l.scales_offset : t.bytes());
+  w.le<std::uint64_t>(packed ? l.scales_bytes : 0);
+  w.le<std::uint32_t>(packed ? static_cast<std::uint32_t>(packed_group) : 0);
+  w.le<std::uint32_t>(packed ? static_cast<std::uint32_t>(l.rows * l.groups) : 0);
+  w.le<std::uint64_t>(packed ? static_cast<std::uint64_t>(l.k) : t.shape.empty() ? 1 : static_cast<std::uint64_t>(t.shape.back()));
+  const bool cq = packed && t.type != dtype::q8;
+  w.le<std::uint32_t>(cq ? rotation_seed : 0);
+  std::int8_t book[16] = {};
+  float step = 0;
+  if (cq) {
+    const auto& cb = cq_codebook(l.bits);
+    std::copy(cb.levels.begin(), cb.levels.begin() + (1 << l.bits), book);
+    step = cb.step;
+  }
+  w.bytes(book, 16);
+  w.le<float>(step);
+  w.le<std::uint32_t>(packed ? static_cast<std::uint32_t>(l.kp) : 0);
+  w.le<std::uint64_t>(fnv1a64(w.buffer().data(), weight_checked_bytes));
+  w.align(static_cast<std::size_t>(weight_data_offset));
   // Data is stored little-endian; on a big-endian host we would swap here.
   check(host_is_little_endian(), "writing weights on a big-endian host is not supported");
   w.bytes(t.data, t.bytes());
@@ -90,9 +129,9 @@ inline void write_weight_file(const std::filesystem::path& p, const tensor& t) {
 }
 
 struct weight_header {
-  precision prec;
+  dtype type;
   shape_t shape;
-  std::uint64_t data_bytes;
+  std::uint64_t data_bytes, scales_bytes;
 };
 
 inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, const std::string& file) {
@@ -100,23 +139,48 @@ inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, 
   check(n >= weight_data_offset, file, ": truncated weight file (", n, " bytes, the header alone is ", weight_data_offset, ")");
   check(std::memcmp(r.take(4), "CACT", 4) == 0, file, ": not a cactus weight file (bad magic)");
   auto version = r.le<std::uint32_t>();
-  check(version == weight_file_version, file, ": weight file version ", version, " is not supported (expected ", weight_file_version, ")");
-  check(r.le<std::uint32_t>() == 32, file, ": unexpected alignment field");
+  check(version == weight_file_version, file, ": weight file version ", version, " is not supported (expected ", weight_file_version,
+        "; convert the checkpoint again)");
+  check(r.le<std::uint32_t>() == 64, file, ": unexpected alignment field");
   auto ndim = r.le<std::uint32_t>();
   check(ndim <= 4, file, ": corrupt header (ndim ", ndim, ")");
   weight_header h;
   std::uint64_t dims[4];
   for (auto& d : dims) d = r.le<std::uint64_t>();
-  for (std::uint32_t i = 0; i < ndim; ++i) h.shape.push_back(static_cast<std::int64_t>(dims[i]));
+  for (std::uint32_t i = 0; i < ndim; ++i) {
+    check(dims[i] < (1ull << 40), file, ": corrupt header (dim ", i, " = ", dims[i], ")");
+    h.shape.push_back(static_cast<std::int64_t>(dims[i]));
+  }
   auto pr = r.le<std::uint32_t>();
-  check(pr <= static_cast<std::uint32_t>(precision::b8), file, ": corrupt header (precision code ", pr, ")");
-  h.prec = static_cast<precision>(pr);
+  check(pr <= last_precision_code, file, ": corrupt header (precision code ", pr, ")");
+  h.type = dtype_of(static_cast<precision>(pr));
   h.data_bytes = r.le<std::uint64_t>();
-  r.seek(weight_header_bytes);
-  auto sum = r.le<std::uint64_t>();
-  check(sum == fnv1a64(p, weight_header_bytes), file, ": corrupt header (checksum mismatch)");
-  check(weight_data_offset + h.data_bytes <= n, file, ": truncated (header promises ", h.data_bytes, " data bytes, file has ",
-        n - weight_data_offset, ")");
+  h.scales_bytes = r.le<std::uint64_t>();
+  const auto group = r.le<std::uint32_t>(), groups = r.le<std::uint32_t>();
+  const auto k = r.le<std::uint64_t>();
+  const auto seed = r.le<std::uint32_t>();
+  std::int8_t book[16];
+  std::memcpy(book, r.take(16), 16);
+  const float step = r.le<float>();
+  const auto kp = r.le<std::uint32_t>();
+  const auto sum = r.le<std::uint64_t>();
+  check(sum == fnv1a64(p, weight_checked_bytes), file, ": corrupt header (checksum mismatch)");
+  if (is_packed(h.type)) {
+    const packed_layout l = packed_layout_of(h.type, h.shape);
+    check(group == packed_group && groups == static_cast<std::uint64_t>(l.rows * l.groups) && k == static_cast<std::uint64_t>(l.k) &&
+              kp == static_cast<std::uint64_t>(l.kp) && h.data_bytes == l.scales_offset && h.scales_bytes == l.scales_bytes,
+          file, ": corrupt header (", name_of(h.type), " sections do not match shape ", to_string(h.shape), ")");
+    if (h.type != dtype::q8) {
+      const auto& cb = cq_codebook(l.bits);
+      check(seed == rotation_seed && std::memcmp(book, cb.levels.data(), static_cast<std::size_t>(1) << l.bits) == 0 && step == cb.step, file,
+            ": written with a different CQ rotation seed or codebook than this runtime decodes with");
+    }
+  } else {
+    check(h.scales_bytes == 0 && h.data_bytes == storage_bytes(h.type, h.shape), file, ": corrupt header (", h.data_bytes,
+          " data bytes for ", name_of(h.type), " shape ", to_string(h.shape), ")");
+  }
+  check(weight_data_offset + h.data_bytes + h.scales_bytes <= n, file, ": truncated (header promises ", h.data_bytes + h.scales_bytes,
+        " bytes of data, the file has ", n - weight_data_offset, ")");
   return h;
 }
 
@@ -125,11 +189,8 @@ inline tensor map_weight_file(const std::filesystem::path& p) {
   check(std::filesystem::exists(p), p.string(), ": weight file not found");
   auto m = mapped_file::open(p.string());
   auto h = parse_weight_header(m->data(), m->size(), p.string());
-  dtype t = dtype_of(h.prec, p.string());
-  check(h.data_bytes == static_cast<std::uint64_t>(numel(h.shape)) * size_of(t), p.string(), ": corrupt header (", h.data_bytes,
-        " data bytes for shape ", to_string(h.shape), ")");
   void* data = const_cast<unsigned char*>(m->data() + weight_data_offset);
-  return tensor::view(t, h.shape, data, m);
+  return tensor::view(h.type, h.shape, data, m);
 }
 
 }  // namespace cactus::quant

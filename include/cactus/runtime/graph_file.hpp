@@ -115,7 +115,7 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
     ir::value v;
     auto k = r.le<std::uint8_t>();
     auto t = r.le<std::uint8_t>();
-    check(k <= static_cast<std::uint8_t>(ir::kind::string) && t <= static_cast<std::uint8_t>(dtype::b8), what, ": corrupt value ", i);
+    check(k <= static_cast<std::uint8_t>(ir::kind::string) && t <= static_cast<std::uint8_t>(dtype::cq4), what, ": corrupt value ", i);
     v.k = static_cast<ir::kind>(k);
     v.type = static_cast<dtype>(t);
     for (auto c = count("shape"); c--;) v.shape.push_back(r.le<std::int64_t>());

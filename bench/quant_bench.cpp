@@ -1,0 +1,119 @@
+// Quantized matmul throughput, side by side with LibTorch's f32 linear in the same process and
+// the same thread count. For every layer size and format it prints the time per call, the
+// weight bytes streamed per second, that rate as a share of the machine's read bandwidth
+// (measured here first, STREAM-style), and LibTorch-f32-time / cactus-time.
+//
+// Decode reads every weight once per token, so weights must come from DRAM, not cache: each
+// measurement cycles through enough copies of the matrix to exceed `--working-set` bytes
+// (default 2 GiB, above this VM's reported 480 MiB L3).
+//
+// usage: quant_bench [threads] [--quick] [--working-set MiB]
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "cactus/kernels/dispatch.hpp"
+#include "cactus/quant/quantize.hpp"
+
+using namespace cactus;
+using clk = std::chrono::steady_clock;
+
+template <class F>
+static double time_ms(F&& f, double min_ms = 300) {
+  for (int i = 0; i < 2; ++i) f();
+  int iters = 0;
+  const auto t0 = clk::now();
+  double el = 0;
+  do {
+    f();
+    ++iters;
+    el = std::chrono::duration<double, std::milli>(clk::now() - t0).count();
+  } while (el < min_ms || iters < 5);
+  return el / iters;
+}
+
+// Read bandwidth: sum a buffer far larger than the caches, split over `threads`.
+static double read_bandwidth_gbs(std::size_t bytes) {
+  const std::size_t n = bytes / 8;
+  std::vector<std::uint64_t> buf(n);
+  for (std::size_t i = 0; i < n; ++i) buf[i] = i;
+  volatile std::uint64_t sink = 0;
+  auto sum = [&] {
+    std::vector<std::uint64_t> part(global_pool().size() + 1, 0);
+    global_pool().parallel_for(n / 1024, 1, [&](std::size_t b, std::size_t e) {
+      std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (std::size_t i = b * 1024; i < e * 1024; i += 4) {
+        s0 += buf[i];
+        s1 += buf[i + 1];
+        s2 += buf[i + 2];
+        s3 += buf[i + 3];
+      }
+      sink = sink + s0 + s1 + s2 + s3;
+    });
+  };
+  const double ms = time_ms(sum, 500);
+  return double(n * 8) / (ms * 1e6);
+}
+
+int main(int argc, char** argv) {
+  int threads = 1;
+  bool quick = false;
+  std::size_t working_set = std::size_t{2048} << 20;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--quick") quick = true;
+    else if (a == "--working-set" && i + 1 < argc) working_set = std::stoull(argv[++i]) << 20;
+    else threads = std::atoi(argv[i]);
+  }
+  setenv("CACTUS_NUM_THREADS", std::to_string(threads).c_str(), 1);
+  at::set_num_threads(threads);
+  torch::NoGradGuard ng;
+  const double bw = read_bandwidth_gbs(working_set);
+  std::printf("threads=%d  kernels=%s  measured read bandwidth %.2f GB/s (%zu MiB buffer)\n", threads, kernels::active_target(), bw,
+              working_set >> 20);
+  std::printf("%-10s %-5s %-6s %10s %9s %8s %11s %8s\n", "N x K", "batch", "format", "ms", "weight", "% of", "torch f32", "ratio");
+  std::printf("%-10s %-5s %-6s %10s %9s %8s %11s %8s\n", "", "", "", "", "GB/s", "read BW", "ms", "torch/us");
+  std::vector<std::pair<int, int>> sizes = {{1024, 1024}, {1024, 3072}, {3072, 1024}, {4096, 4096}};
+  if (quick) sizes = {{1024, 1024}, {4096, 4096}};
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd;
+  for (auto [N, K] : sizes) {
+    tensor w = tensor::empty(dtype::f32, {N, K});
+    for (std::int64_t i = 0; i < w.numel(); ++i) w.ptr<float>()[i] = nd(rng) * 0.02f;
+    for (int M : {1, 64}) {
+      std::vector<float> x(static_cast<std::size_t>(M) * K), y(static_cast<std::size_t>(M) * N);
+      for (auto& v : x) v = nd(rng);
+      // LibTorch f32 linear over enough weight copies to leave the caches
+      const std::size_t f32_bytes = static_cast<std::size_t>(N) * K * 4;
+      const std::size_t tcopies = std::max<std::size_t>(1, std::min<std::size_t>(64, working_set / f32_bytes));
+      std::vector<torch::Tensor> tw;
+      for (std::size_t c = 0; c < tcopies; ++c) tw.push_back(torch::from_blob(w.data, {N, K}, torch::kFloat32).clone());
+      torch::Tensor tx = torch::from_blob(x.data(), {M, K}, torch::kFloat32).clone();
+      std::size_t tc = 0;
+      const double torch_ms = time_ms([&] { torch::linear(tx, tw[tc++ % tcopies]); });
+      tw.clear();
+      for (dtype fmt : {dtype::q8, dtype::cq4, dtype::cq3, dtype::cq2, dtype::cq1}) {
+        const tensor p = quant::pack(w, fmt);
+        const std::size_t bytes = p.bytes();
+        const std::size_t copies = std::max<std::size_t>(1, std::min<std::size_t>(4096, working_set / bytes));
+        std::vector<tensor> ws;
+        for (std::size_t c = 0; c < copies; ++c) ws.push_back(p.clone());
+        std::size_t ci = 0;
+        const double ms = time_ms([&] {
+          kernels::quant_matmul(fmt, ws[ci++ % copies].data, static_cast<std::size_t>(N), static_cast<std::size_t>(K), static_cast<std::size_t>(M),
+                                x.data(), y.data(), static_cast<std::size_t>(N), nullptr);
+        });
+        const double gbs = double(bytes) / (ms * 1e6);
+        std::printf("%4dx%-5d %5d %-6s %10.4f %9.2f %7.1f%% %11.4f %7.2fx\n", N, K, M, std::string(name_of(fmt)).c_str(), ms, gbs,
+                    100.0 * gbs / bw, torch_ms, torch_ms / ms);
+        std::fflush(stdout);
+      }
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,303 @@
+// Matrix products with packed weights (q8, cq1..cq4; byte layout in core/packed.hpp):
+//   C[m, n] = sum_k x[m, k] W[n, k] (+ bias[n])
+// in integers. Each activation row is cut into groups of 128 (rotated like the weights for CQ)
+// and quantized to int16 with one f32 step per group; each weight row is decoded to its int8
+// values (codebook levels for CQ, the codes for q8) and multiplied with the int16 activations
+// by widening multiply-add into int32 (pmaddwd on x86, smlal on NEON, SVE's widening MLA).
+// Per group the int32 sum is scaled by (weight factor x activation step) into an f32
+// accumulator. int16 activations keep the activation rounding error near 2^-16 of the group's
+// absmax, and 128 products of |int8| <= 127 by |int16| <= 32767 cannot overflow int32.
+#if defined(CACTUS_KERNELS_QUANT_MATMUL_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CACTUS_KERNELS_QUANT_MATMUL_INL_H_
+#undef CACTUS_KERNELS_QUANT_MATMUL_INL_H_
+#else
+#define CACTUS_KERNELS_QUANT_MATMUL_INL_H_
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <hwy/cache_control.h>
+#include <hwy/highway.h>
+
+#include "cactus/core/dtype.hpp"
+#include "cactus/core/packed.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace cactus::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// ---- activations ------------------------------------------------------------------------------
+
+// The dot products read B int8 weights as one vector and split it into the even and the odd
+// lanes as int16 (two shifts; no shuffle, which x86 can issue on one port only). The
+// activations are therefore stored permuted to match: in each block of B, the even positions
+// first, then the odd ones. B is this target's vector of int8 capped at 64 (1 on HWY_SCALAR,
+// where nothing is permuted).
+HWY_INLINE size_t ActivationBlock() {
+#if HWY_TARGET == HWY_SCALAR
+  return 1;
+#else
+  return hn::Lanes(hn::CappedTag<int8_t, 64>());
+#endif
+}
+
+// One row x[0, K) -> xq[0, Kp) int16 and step[Kp / 128]; with `signs`, each group is first
+// rotated by diag(signs) then the orthonormal Walsh-Hadamard transform (as the CQ weights were).
+HWY_INLINE void QuantizeActivationRow(const float* HWY_RESTRICT x, size_t K, size_t Kp, const float* HWY_RESTRICT signs,
+                                      int16_t* HWY_RESTRICT xq, float* HWY_RESTRICT step) {
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<int32_t, decltype(df)> di;
+  const hn::Rebind<int16_t, decltype(df)> d16;
+  const size_t L = hn::Lanes(df);
+  HWY_ALIGN float g[128];
+  for (size_t k0 = 0; k0 < Kp; k0 += 128) {
+    const size_t kn = k0 < K ? std::min<size_t>(128, K - k0) : 0;
+    std::copy(x + k0, x + k0 + kn, g);
+    std::fill(g + kn, g + 128, 0.0f);
+    if (signs) {
+      for (size_t i = 0; i < 128; ++i) g[i] *= signs[i];
+      // butterflies wider than a vector run on whole vectors, the narrow ones lane by lane
+      size_t h = 1;
+      for (; h < 128 && h < L; h *= 2)
+        for (size_t i = 0; i < 128; i += 2 * h)
+          for (size_t j = i; j < i + h; ++j) {
+            const float a = g[j], b = g[j + h];
+            g[j] = a + b;
+            g[j + h] = a - b;
+          }
+      for (; h < 128; h *= 2)
+        for (size_t i = 0; i < 128; i += 2 * h)
+          for (size_t j = i; j < i + h; j += L) {
+            const auto a = hn::Load(df, g + j), b = hn::Load(df, g + j + h);
+            hn::Store(hn::Add(a, b), df, g + j);
+            hn::Store(hn::Sub(a, b), df, g + j + h);
+          }
+      const auto s = hn::Set(df, 1.0f / std::sqrt(128.0f));
+      for (size_t i = 0; i < 128; i += L) hn::Store(hn::Mul(hn::Load(df, g + i), s), df, g + i);
+    }
+    auto vmax = hn::Zero(df);
+    for (size_t i = 0; i < 128; i += L) vmax = hn::Max(vmax, hn::Abs(hn::Load(df, g + i)));
+    const float amax = hn::GetLane(hn::MaxOfLanes(df, vmax));
+    const float st = amax / 32767.0f;
+    step[k0 / 128] = st;
+    const auto inv = hn::Set(df, st > 0 ? 1.0f / st : 0.0f);
+    const size_t B = ActivationBlock();
+    if (B > 1) {
+      HWY_ALIGN int16_t q[128];
+      for (size_t i = 0; i < 128; i += L) hn::StoreU(hn::DemoteTo(d16, hn::NearestInt(hn::Mul(hn::Load(df, g + i), inv))), d16, q + i);
+      for (size_t b0 = 0; b0 < 128; b0 += B)
+        for (size_t i = 0; i < B / 2; ++i) {
+          xq[k0 + b0 + i] = q[b0 + 2 * i];
+          xq[k0 + b0 + B / 2 + i] = q[b0 + 2 * i + 1];
+        }
+    } else {
+      for (size_t i = 0; i < 128; i += L)
+        hn::StoreU(hn::DemoteTo(d16, hn::NearestInt(hn::Mul(hn::Load(df, g + i), inv))), d16, xq + k0 + i);
+    }
+    (void)di;
+  }
+}
+
+// ---- weight decoding ---------------------------------------------------------------------------
+
+// The int8 values of `groups` consecutive groups (codes at `in`, group_code_bytes(bits) each)
+// into out[groups * 128]. `levels` is the CQ codebook (unused for 8 bits, which are values).
+template <int Bits>
+HWY_INLINE void DecodeGroups(const unsigned char* HWY_RESTRICT in, size_t groups, const int8_t* HWY_RESTRICT levels,
+                             int8_t* HWY_RESTRICT out) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t gi = 0; gi < groups; ++gi, in += group_code_bytes(Bits), out += 128)
+    for (int c = 0; c < 128; ++c) {
+      int code = 0;
+      if constexpr (Bits == 4) code = c < 64 ? in[c] & 15 : in[c - 64] >> 4;
+      if constexpr (Bits == 2) code = (in[c % 32] >> (2 * (c / 32))) & 3;
+      if constexpr (Bits == 1) code = (in[c % 16] >> (c / 16)) & 1;
+      if constexpr (Bits == 3) code = ((in[c % 32] >> (2 * (c / 32))) & 3) | (((in[32 + c % 16] >> (c / 16)) & 1) << 2);
+      out[c] = levels[code];
+    }
+#else
+  uint8_t* o = reinterpret_cast<uint8_t*>(out);
+  if constexpr (Bits == 4) {
+    const hn::CappedTag<uint8_t, 64> d;
+    const size_t L = hn::Lanes(d);
+    const auto table = hn::LoadDup128(d, reinterpret_cast<const uint8_t*>(levels));
+    const auto mask = hn::Set(d, 15);
+    for (size_t gi = 0; gi < groups; ++gi, in += 64, o += 128)
+      for (size_t j = 0; j < 64; j += L) {
+        const auto v = hn::LoadU(d, in + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::And(v, mask)), d, o + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::ShiftRight<4>(v)), d, o + 64 + j);
+      }
+  } else if constexpr (Bits == 2) {
+    const hn::CappedTag<uint8_t, 32> d;
+    const size_t L = hn::Lanes(d);
+    const auto table = hn::LoadDup128(d, reinterpret_cast<const uint8_t*>(levels));
+    const auto mask = hn::Set(d, 3);
+    for (size_t gi = 0; gi < groups; ++gi, in += 32, o += 128)
+      for (size_t j = 0; j < 32; j += L) {
+        const auto v = hn::LoadU(d, in + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::And(v, mask)), d, o + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::And(hn::ShiftRight<2>(v), mask)), d, o + 32 + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::And(hn::ShiftRight<4>(v), mask)), d, o + 64 + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::ShiftRight<6>(v)), d, o + 96 + j);
+      }
+  } else if constexpr (Bits == 1) {
+    const hn::CappedTag<uint8_t, 16> d;
+    const size_t L = hn::Lanes(d);
+    const auto hi = hn::Set(d, static_cast<uint8_t>(levels[1])), lo = hn::Set(d, static_cast<uint8_t>(levels[0]));
+    for (size_t gi = 0; gi < groups; ++gi, in += 16, o += 128)
+      for (size_t j = 0; j < 16; j += L) {
+        const auto v = hn::LoadU(d, in + j);
+        for (int b = 0; b < 8; ++b)
+          hn::StoreU(hn::IfThenElse(hn::TestBit(v, hn::Set(d, static_cast<uint8_t>(1u << b))), hi, lo), d, o + 16 * b + j);
+      }
+  } else if constexpr (Bits == 3) {
+    const hn::CappedTag<uint8_t, 32> d;
+    const hn::CappedTag<uint8_t, 16> d1;
+    const size_t L = hn::Lanes(d), L1 = hn::Lanes(d1);
+    const auto table = hn::LoadDup128(d, reinterpret_cast<const uint8_t*>(levels));
+    const auto mask = hn::Set(d, 3);
+    HWY_ALIGN uint8_t high[128];  // 4 where the code's third bit is set
+    for (size_t gi = 0; gi < groups; ++gi, in += 48, o += 128) {
+      for (size_t j = 0; j < 16; j += L1) {
+        const auto v = hn::LoadU(d1, in + 32 + j);
+        for (int b = 0; b < 8; ++b)
+          hn::StoreU(hn::IfThenElseZero(hn::TestBit(v, hn::Set(d1, static_cast<uint8_t>(1u << b))), hn::Set(d1, 4)), d1, high + 16 * b + j);
+      }
+      for (size_t j = 0; j < 32; j += L) {
+        const auto v = hn::LoadU(d, in + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::Or(hn::And(v, mask), hn::LoadU(d, high + j))), d, o + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::Or(hn::And(hn::ShiftRight<2>(v), mask), hn::LoadU(d, high + 32 + j))), d, o + 32 + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::Or(hn::And(hn::ShiftRight<4>(v), mask), hn::LoadU(d, high + 64 + j))), d, o + 64 + j);
+        hn::StoreU(hn::TableLookupBytes(table, hn::Or(hn::ShiftRight<6>(v), hn::LoadU(d, high + 96 + j))), d, o + 96 + j);
+      }
+    }
+  }
+#endif
+}
+
+HWY_NOINLINE void DecodeRowGroups(int bits, const unsigned char* in, size_t groups, const int8_t* levels, int8_t* out) {
+  switch (bits) {
+    case 1: DecodeGroups<1>(in, groups, levels, out); break;
+    case 2: DecodeGroups<2>(in, groups, levels, out); break;
+    case 3: DecodeGroups<3>(in, groups, levels, out); break;
+    case 4: DecodeGroups<4>(in, groups, levels, out); break;
+    default: std::copy(in, in + groups * 128, reinterpret_cast<unsigned char*>(out)); break;
+  }
+}
+
+// ---- dot products ------------------------------------------------------------------------------
+
+// MR activation rows (xq + r * ldx, steps + r * lds) against one decoded weight row w[Kp] with
+// per-group factors f[groups]; writes C[r * ldc] (+ bias).
+template <size_t MR>
+HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT f, size_t groups, const int16_t* HWY_RESTRICT xq,
+                        size_t ldx, const float* HWY_RESTRICT steps, size_t lds, float* HWY_RESTRICT C, size_t ldc, float bias) {
+#if HWY_TARGET == HWY_SCALAR
+  const hn::ScalableTag<int16_t> d16;
+  const hn::Rebind<int8_t, decltype(d16)> d8;
+  const hn::RepartitionToWide<decltype(d16)> d32;
+#else
+  const hn::CappedTag<int8_t, 64> d8;
+  const hn::Repartition<int16_t, decltype(d8)> d16;
+  const hn::Repartition<int32_t, decltype(d8)> d32;
+#endif
+  const hn::Rebind<float, decltype(d32)> df;
+  const size_t B = ActivationBlock(), H = B / 2;
+  auto f0 = hn::Zero(df), f1 = f0, f2 = f0, f3 = f0;
+  for (size_t g = 0; g < groups; ++g) {
+    auto a0 = hn::Zero(d32), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+    const size_t k0 = g * 128;
+#if HWY_TARGET == HWY_SCALAR
+    for (size_t j = 0; j < 128; ++j) {
+      const auto wv = hn::PromoteTo(d16, hn::LoadU(d8, w + k0 + j));
+      a0 = hn::ReorderWidenMulAccumulate(d32, wv, hn::LoadU(d16, xq + k0 + j), a0, b0);
+      if constexpr (MR > 1) a1 = hn::ReorderWidenMulAccumulate(d32, wv, hn::LoadU(d16, xq + ldx + k0 + j), a1, b1);
+      if constexpr (MR > 2) a2 = hn::ReorderWidenMulAccumulate(d32, wv, hn::LoadU(d16, xq + 2 * ldx + k0 + j), a2, b2);
+      if constexpr (MR > 3) a3 = hn::ReorderWidenMulAccumulate(d32, wv, hn::LoadU(d16, xq + 3 * ldx + k0 + j), a3, b3);
+    }
+    (void)H;
+#else
+    for (size_t j = 0; j < 128; j += B) {
+      const auto v = hn::BitCast(d16, hn::LoadU(d8, w + k0 + j));
+      const auto we = hn::ShiftRight<8>(hn::ShiftLeft<8>(v)), wo = hn::ShiftRight<8>(v);
+      const int16_t* x = xq + k0 + j;
+      a0 = hn::ReorderWidenMulAccumulate(d32, we, hn::LoadU(d16, x), a0, b0);
+      a0 = hn::ReorderWidenMulAccumulate(d32, wo, hn::LoadU(d16, x + H), a0, b0);
+      if constexpr (MR > 1) {
+        a1 = hn::ReorderWidenMulAccumulate(d32, we, hn::LoadU(d16, x + ldx), a1, b1);
+        a1 = hn::ReorderWidenMulAccumulate(d32, wo, hn::LoadU(d16, x + ldx + H), a1, b1);
+      }
+      if constexpr (MR > 2) {
+        a2 = hn::ReorderWidenMulAccumulate(d32, we, hn::LoadU(d16, x + 2 * ldx), a2, b2);
+        a2 = hn::ReorderWidenMulAccumulate(d32, wo, hn::LoadU(d16, x + 2 * ldx + H), a2, b2);
+      }
+      if constexpr (MR > 3) {
+        a3 = hn::ReorderWidenMulAccumulate(d32, we, hn::LoadU(d16, x + 3 * ldx), a3, b3);
+        a3 = hn::ReorderWidenMulAccumulate(d32, wo, hn::LoadU(d16, x + 3 * ldx + H), a3, b3);
+      }
+    }
+#endif
+    f0 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a0, b0)), hn::Set(df, f[g] * steps[g]), f0);
+    if constexpr (MR > 1) f1 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a1, b1)), hn::Set(df, f[g] * steps[lds + g]), f1);
+    if constexpr (MR > 2) f2 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a2, b2)), hn::Set(df, f[g] * steps[2 * lds + g]), f2);
+    if constexpr (MR > 3) f3 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a3, b3)), hn::Set(df, f[g] * steps[3 * lds + g]), f3);
+  }
+  C[0] = hn::GetLane(hn::SumOfLanes(df, f0)) + bias;
+  if constexpr (MR > 1) C[ldc] = hn::GetLane(hn::SumOfLanes(df, f1)) + bias;
+  if constexpr (MR > 2) C[2 * ldc] = hn::GetLane(hn::SumOfLanes(df, f2)) + bias;
+  if constexpr (MR > 3) C[3 * ldc] = hn::GetLane(hn::SumOfLanes(df, f3)) + bias;
+}
+
+// Weight rows [n0, n1) of a packed matrix against M quantized activation rows. `base` is the
+// packed tensor, `level_step` the codebook step (1 for q8), `wbuf` scratch of Kp bytes.
+HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
+                                  size_t M, size_t n0, size_t n1, const int16_t* xq, const float* steps, float* C, size_t ldc,
+                                  const float* bias, int8_t* wbuf, float* factors) {
+  const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits);
+  const auto* codes = static_cast<const unsigned char*>(base);
+  const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
+  const size_t row_bytes = groups * code_bytes;
+  for (size_t n = n0; n < n1; ++n) {
+    const unsigned char* row = codes + n * row_bytes;
+    // Decoding and the dot products alternate per row; without this the memory system would
+    // idle during the dot products. Ask for the next row now.
+    if (n + 1 < n1)
+      for (size_t b = 0; b < row_bytes; b += 64) hwy::Prefetch(row + row_bytes + b);
+    const int8_t* w = reinterpret_cast<const int8_t*>(row);
+    if (bits != 8) {
+      DecodeRowGroups(bits, row, groups, levels, wbuf);
+      w = wbuf;
+    }
+    {
+      const hn::ScalableTag<float> df;
+      const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+      const size_t L = hn::Lanes(df);
+      const auto* sc = reinterpret_cast<const hwy::float16_t*>(scales + n * groups);
+      size_t g = 0;
+      for (; g + L <= groups; g += L) hn::StoreU(hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, sc + g)), hn::Set(df, level_step)), df, factors + g);
+      for (; g < groups; ++g) factors[g] = f16_to_f32(scales[n * groups + g]) * level_step;
+    }
+    const float b = bias ? bias[n] : 0.0f;
+    size_t m = 0;
+    for (; m + 4 <= M; m += 4) DotRows<4>(w, factors, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, b);
+    switch (M - m) {
+      case 3: DotRows<3>(w, factors, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, b); break;
+      case 2: DotRows<2>(w, factors, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, b); break;
+      case 1: DotRows<1>(w, factors, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, b); break;
+      default: break;
+    }
+  }
+}
+
+HWY_NOINLINE size_t QuantActivationBlock() { return ActivationBlock(); }
+
+HWY_NOINLINE void QuantizeActivationRows(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int16_t* xq, float* steps) {
+  for (size_t r = 0; r < rows; ++r) QuantizeActivationRow(x + r * K, K, Kp, signs, xq + r * Kp, steps + r * (Kp / 128));
+}
+
+}  // namespace cactus::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard

@@ -1,0 +1,103 @@
+// quant_matmul (q8, cq1..cq4) on every Highway target compiled in and supported by this CPU:
+// bit-level against a scalar integer oracle that uses the same quantized activations, and
+// end to end against x . unpack(W)^T in double precision.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+
+#include "cactus/kernels/dispatch.hpp"
+#include "cactus/quant/quantize.hpp"
+
+using namespace cactus;
+
+namespace {
+std::vector<float> randn(std::size_t n, unsigned seed) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> d;
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(g);
+  return v;
+}
+
+template <class F>
+void for_each_target(F&& f) {
+  for (std::int64_t t : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(t);
+    INFO("target " << hwy::TargetName(t));
+    f();
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
+
+const dtype formats[] = {dtype::q8, dtype::cq4, dtype::cq3, dtype::cq2, dtype::cq1};
+}  // namespace
+
+TEST_CASE("activation quantization: int16 per group of 128, rotated for CQ") {
+  for_each_target([] {
+    for (std::size_t K : {1u, 100u, 128u, 300u}) {
+      const std::size_t Kp = (K + 127) / 128 * 128, G = Kp / 128;
+      auto x = randn(2 * K, 5);
+      for (bool rotate : {false, true}) {
+        std::vector<std::int16_t> xq(2 * Kp);
+        std::vector<float> steps(2 * G);
+        kernels::quantize_activations(x.data(), 2, K, rotate, xq.data(), steps.data());
+        for (std::size_t r = 0; r < 2; ++r)
+          for (std::size_t g = 0; g < G; ++g) {
+            float ref[128] = {};
+            for (std::size_t j = 0; j < 128 && g * 128 + j < K; ++j) ref[j] = x[r * K + g * 128 + j];
+            if (rotate) quant::rotate_group(ref);
+            float amax = 0;
+            for (float v : ref) amax = std::max(amax, std::fabs(v));
+            INFO("K " << K << " rotate " << rotate << " row " << r << " group " << g);
+            REQUIRE(steps[r * G + g] == Approx(amax / 32767.0f).epsilon(1e-6));
+            const std::size_t B = kernels::quant_activation_block();
+            for (std::size_t j = 0; j < 128; ++j) {
+              const std::size_t at = B < 2 ? j : j / B * B + (j % 2) * (B / 2) + (j % B) / 2;  // evens first per block
+              REQUIRE(std::fabs(xq[r * Kp + g * 128 + at] * steps[r * G + g] - ref[j]) <= steps[r * G + g] * 0.5001f + 1e-6f * amax);
+            }
+          }
+      }
+    }
+  });
+}
+
+TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target, every format") {
+  for_each_target([] {
+    for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 1, 128}, {1, 7, 300}, {2, 5, 256}, {3, 9, 129}, {5, 33, 640}, {9, 4, 1}}) {
+      auto wf = randn(N * K, 11), x = randn(M * K, 12), bias = randn(N, 13);
+      tensor w = tensor::empty(dtype::f32, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
+      std::copy(wf.begin(), wf.end(), w.ptr<float>());
+      for (dtype fmt : formats) {
+        tensor p = quant::pack(w, fmt);
+        const packed_layout l = packed_layout_of(fmt, p.shape);
+        const std::size_t Kp = static_cast<std::size_t>(l.kp), G = static_cast<std::size_t>(l.groups);
+        std::vector<std::int16_t> xq(M * Kp);
+        std::vector<float> steps(M * G);
+        kernels::quantize_activations(x.data(), M, K, fmt != dtype::q8, xq.data(), steps.data());
+        std::vector<float> C(M * N);
+        kernels::quant_matmul(fmt, p.data, N, K, M, x.data(), C.data(), N, bias.data());
+        tensor deq = quant::unpack(p);
+        std::int8_t vals[128];
+        for (std::size_t m = 0; m < M; ++m)
+          for (std::size_t n = 0; n < N; ++n) {
+            double oracle = bias[n], exact = bias[n], mag = std::fabs(bias[n]);
+            for (std::size_t g = 0; g < G; ++g) {
+              quant::group_values(fmt, l.codes(p.data, static_cast<std::int64_t>(n)) + g * l.code_bytes, vals);
+              std::int64_t isum = 0;
+              const std::size_t B = kernels::quant_activation_block();
+              for (std::size_t j = 0; j < 128; ++j)
+                isum += std::int64_t(vals[j]) * xq[m * Kp + g * 128 + (B < 2 ? j : j / B * B + (j % 2) * (B / 2) + (j % B) / 2)];
+              const double f = quant::group_factor(fmt, l.scales(p.data, static_cast<std::int64_t>(n))[g]) * double(steps[m * G + g]);
+              oracle += f * double(isum);
+              mag += std::fabs(f * double(isum));
+            }
+            for (std::size_t k = 0; k < K; ++k) exact += double(x[m * K + k]) * deq.ptr<float>()[n * K + k];
+            INFO(name_of(fmt) << " M " << M << " N " << N << " K " << K << " m " << m << " n " << n);
+            REQUIRE(std::fabs(C[m * N + n] - oracle) <= 1e-5 * (mag + 1));
+            // activation rounding: at most half an int16 step per element
+            REQUIRE(std::fabs(C[m * N + n] - exact) <= 1e-3 * (mag + 1));
+          }
+      }
+    }
+  });
+}
