@@ -2703,8 +2703,8 @@ inline void quant_matmul_rows(dtype fmt, const void* w, std::size_t N, std::size
   const auto* levels = cq ? quant::cq_codebook(l.bits).levels.data() : nullptr;
   const float step = cq ? quant::cq_codebook(l.bits).step : 1.0f;
   HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, levels, step, M, n0, n1, xq, steps,
-                                                C, ldc, bias, scratch<std::int8_t, 8>(static_cast<std::size_t>(l.kp)),
-                                                scratch<float, 9>(static_cast<std::size_t>(l.groups)));
+                                                C, ldc, bias, scratch<std::int8_t, 8>(8 * static_cast<std::size_t>(l.kp)),
+                                                scratch<float, 9>(8 * static_cast<std::size_t>(l.groups)));
 }
 
 // C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.

@@ -669,8 +669,14 @@ HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT 
   if constexpr (MR > 3) C[3 * ldc] = hn::GetLane(hn::SumOfLanes(df, f3)) + bias;
 }
 
+// Weight rows are taken kRowBlock at a time: decoded once into wbuf, then every tile of up to 4
+// activation rows runs against all of them while that tile is still in L1. (One weight row at a
+// time would stream all M activation rows from L2 once per weight row.)
+inline constexpr size_t kRowBlock = 8;
+
 // Weight rows [n0, n1) of a packed matrix against M quantized activation rows. `base` is the
-// packed tensor, `level_step` the codebook step (1 for q8), `wbuf` scratch of Kp bytes.
+// packed tensor, `level_step` the codebook step (1 for q8), `wbuf` scratch of kRowBlock * Kp
+// bytes, `factors` of kRowBlock * groups floats.
 HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
                                   size_t M, size_t n0, size_t n1, const int16_t* xq, const float* steps, float* C, size_t ldc,
                                   const float* bias, int8_t* wbuf, float* factors) {
@@ -678,34 +684,45 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
   const auto* codes = static_cast<const unsigned char*>(base);
   const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
   const size_t row_bytes = groups * code_bytes;
-  for (size_t n = n0; n < n1; ++n) {
-    const unsigned char* row = codes + n * row_bytes;
-    // Decoding and the dot products alternate per row; without this the memory system would
-    // idle during the dot products. Ask for the next row now.
-    if (n + 1 < n1)
-      for (size_t b = 0; b < row_bytes; b += 64) hwy::Prefetch(row + row_bytes + b);
-    const int8_t* w = reinterpret_cast<const int8_t*>(row);
-    if (bits != 8) {
-      DecodeRowGroups(bits, row, groups, levels, wbuf);
-      w = wbuf;
-    }
-    {
+  const size_t block = M > 4 ? kRowBlock : 1;
+  const int8_t* w[kRowBlock];
+  for (size_t nb = n0; nb < n1; nb += block) {
+    const size_t rows = std::min(block, n1 - nb);
+    for (size_t i = 0; i < rows; ++i) {
+      const size_t n = nb + i;
+      const unsigned char* row = codes + n * row_bytes;
+      // Decoding and the dot products alternate; without this the memory system would idle
+      // during the dot products. Ask for the next row now.
+      if (n + 1 < n1)
+        for (size_t b = 0; b < row_bytes; b += 64) hwy::Prefetch(row + row_bytes + b);
+      w[i] = reinterpret_cast<const int8_t*>(row);
+      if (bits != 8) {
+        DecodeRowGroups(bits, row, groups, levels, wbuf + i * Kp);
+        w[i] = wbuf + i * Kp;
+      }
       const hn::ScalableTag<float> df;
       const hn::Rebind<hwy::float16_t, decltype(df)> dh;
       const size_t L = hn::Lanes(df);
       const auto* sc = reinterpret_cast<const hwy::float16_t*>(scales + n * groups);
+      float* f = factors + i * groups;
       size_t g = 0;
-      for (; g + L <= groups; g += L) hn::StoreU(hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, sc + g)), hn::Set(df, level_step)), df, factors + g);
-      for (; g < groups; ++g) factors[g] = f16_to_f32(scales[n * groups + g]) * level_step;
+      for (; g + L <= groups; g += L) hn::StoreU(hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, sc + g)), hn::Set(df, level_step)), df, f + g);
+      for (; g < groups; ++g) f[g] = f16_to_f32(scales[n * groups + g]) * level_step;
     }
-    const float b = bias ? bias[n] : 0.0f;
     size_t m = 0;
-    for (; m + 4 <= M; m += 4) DotRows<4>(w, factors, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, b);
-    switch (M - m) {
-      case 3: DotRows<3>(w, factors, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, b); break;
-      case 2: DotRows<2>(w, factors, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, b); break;
-      case 1: DotRows<1>(w, factors, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, b); break;
-      default: break;
+    for (; m + 4 <= M; m += 4)
+      for (size_t i = 0; i < rows; ++i)
+        DotRows<4>(w[i], factors + i * groups, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + nb + i, ldc,
+                   bias ? bias[nb + i] : 0.0f);
+    for (size_t i = 0; i < rows && m < M; ++i) {
+      const float* f = factors + i * groups;
+      float* c = C + m * ldc + nb + i;
+      const float b = bias ? bias[nb + i] : 0.0f;
+      switch (M - m) {
+        case 3: DotRows<3>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
+        case 2: DotRows<2>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
+        default: DotRows<1>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
+      }
     }
   }
 }
