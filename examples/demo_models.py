@@ -23,12 +23,14 @@ if "--compare" not in sys.argv:
     torch.jit.trace(lm, prompt).save(f"{w}/lm.ts")
     np.save(f"{w}/lm_ids.npy", prompt.numpy())
     open(f"{w}/lm_ids.txt", "w").write(",".join(map(str, prompt[0].tolist())))
-elif sys.argv[-1] == "classifier":
+elif sys.argv[-1].startswith("classifier"):
     ref = clf(ids).detach().numpy()
-    got = np.load(f"{w}/classifier-out/output_0.npy")
+    out = "classifier-cq4-out" if sys.argv[-1] == "classifier-cq4" else "classifier-out"
+    got = np.load(f"{w}/{out}/output_0.npy")
     print("pytorch logits:", np.array2string(ref, precision=5))
     print("cactus  logits:", np.array2string(got, precision=5))
-    print(f"max |difference| = {np.abs(ref - got).max():.3g}")
+    cos = float((ref * got).sum() / (np.linalg.norm(ref) * np.linalg.norm(got)))
+    print(f"max |difference| = {np.abs(ref - got).max():.3g}, cosine {cos:.5f}, same argmax: {bool((ref.argmax(-1) == got.argmax(-1)).all())}")
 else:
     seq = prompt
     with torch.no_grad():

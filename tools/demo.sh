@@ -12,6 +12,12 @@ $CACTUS convert "$W/classifier.pt" "$W/classifier-cactus" --bits 32
 $CACTUS transpile "$W/classifier.ts" --weights-dir "$W/classifier-cactus" --example-input "$W/classifier_ids.npy" --quiet
 $CACTUS run "$W/classifier-cactus" --input "$W/classifier_ids.npy" --output-dir "$W/classifier-out"
 /usr/bin/python3 examples/demo_models.py "$W" --compare classifier
+echo; echo "== The same TextClassifier with CQ4 weights, as in the seed (cactus convert --bits 4)"
+$CACTUS convert "$W/classifier.pt" "$W/classifier-cq4" --bits 4
+$CACTUS transpile "$W/classifier.ts" --weights-dir "$W/classifier-cq4" --example-input "$W/classifier_ids.npy" --quiet --skip-reference-compare
+$CACTUS run "$W/classifier-cq4" --input "$W/classifier_ids.npy" --output-dir "$W/classifier-cq4-out"
+/usr/bin/python3 examples/demo_models.py "$W" --compare classifier-cq4
+echo "weight files: fp32 $(cat "$W"/classifier-cactus/*.weights | wc -c) bytes, CQ4 $(cat "$W"/classifier-cq4/*.weights | wc -c) bytes"
 echo; echo "== Small causal LM (GPT-style, 2 layers, vocab 512): greedy generation of 8 tokens"
 $CACTUS convert "$W/lm.pt" "$W/lm-cactus" --bits 16
 $CACTUS transpile "$W/lm.ts" --weights-dir "$W/lm-cactus" --example-input "$W/lm_ids.npy" --quiet

@@ -30,7 +30,7 @@
 namespace cactus {
 
 struct convert_options {
-  int bits = 32;
+  int bits = 4;  // the CLI's default too, as in the Python tool
   std::vector<std::string> keep;  // tensors kept at f16 when quantizing
   std::vector<std::string> embeddings = {"*embed*", "*wte*", "*wpe*", "*tok_embeddings*", "*word_embeddings*", "*position_embeddings*"};
   std::int64_t small_numel = 256;

@@ -520,6 +520,16 @@ HWY_INLINE void QuantizeActivationRow(const float* HWY_RESTRICT x, size_t K, siz
 
 // ---- weight decoding ---------------------------------------------------------------------------
 
+// 1 << (p / 16) for p in [0, 128): which bit of its byte holds code p in a one-bit plane.
+HWY_INLINE const uint8_t* BitOfBlock() {
+  alignas(64) static constexpr uint8_t bits[128] = {
+      1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
+      4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+      16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+      64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128};
+  return bits;
+}
+
 // The int8 values of `groups` consecutive groups (codes at `in`, group_code_bytes(bits) each)
 // into out[groups * 128]. `levels` is the CQ codebook (unused for 8 bits, which are values).
 template <int Bits>
@@ -562,34 +572,33 @@ HWY_INLINE void DecodeGroups(const unsigned char* HWY_RESTRICT in, size_t groups
         hn::StoreU(hn::TableLookupBytes(table, hn::ShiftRight<6>(v)), d, o + 96 + j);
       }
   } else if constexpr (Bits == 1) {
-    const hn::CappedTag<uint8_t, 16> d;
+    // code p is bit p / 16 of byte p % 16: every 16-byte block of a vector holding the 16 code
+    // bytes (LoadDup128) is tested against its own bit
+    const hn::CappedTag<uint8_t, 64> d;
     const size_t L = hn::Lanes(d);
     const auto hi = hn::Set(d, static_cast<uint8_t>(levels[1])), lo = hn::Set(d, static_cast<uint8_t>(levels[0]));
-    for (size_t gi = 0; gi < groups; ++gi, in += 16, o += 128)
-      for (size_t j = 0; j < 16; j += L) {
-        const auto v = hn::LoadU(d, in + j);
-        for (int b = 0; b < 8; ++b)
-          hn::StoreU(hn::IfThenElse(hn::TestBit(v, hn::Set(d, static_cast<uint8_t>(1u << b))), hi, lo), d, o + 16 * b + j);
-      }
+    for (size_t gi = 0; gi < groups; ++gi, in += 16, o += 128) {
+      const auto dup = hn::LoadDup128(d, in);
+      for (size_t p = 0; p < 128; p += L) hn::StoreU(hn::IfThenElse(hn::TestBit(dup, hn::LoadU(d, BitOfBlock() + p)), hi, lo), d, o + p);
+    }
   } else if constexpr (Bits == 3) {
+    // low two bits as in cq2, the third bit as in cq1 (turned into +4 on the index)
     const hn::CappedTag<uint8_t, 32> d;
-    const hn::CappedTag<uint8_t, 16> d1;
-    const size_t L = hn::Lanes(d), L1 = hn::Lanes(d1);
+    const size_t L = hn::Lanes(d);
     const auto table = hn::LoadDup128(d, reinterpret_cast<const uint8_t*>(levels));
-    const auto mask = hn::Set(d, 3);
-    HWY_ALIGN uint8_t high[128];  // 4 where the code's third bit is set
+    const auto mask = hn::Set(d, 3), four = hn::Set(d, 4);
     for (size_t gi = 0; gi < groups; ++gi, in += 48, o += 128) {
-      for (size_t j = 0; j < 16; j += L1) {
-        const auto v = hn::LoadU(d1, in + 32 + j);
-        for (int b = 0; b < 8; ++b)
-          hn::StoreU(hn::IfThenElseZero(hn::TestBit(v, hn::Set(d1, static_cast<uint8_t>(1u << b))), hn::Set(d1, 4)), d1, high + 16 * b + j);
-      }
+      const auto dup = hn::LoadDup128(d, in + 32);
+      auto emit = [&](auto low2, size_t p) {
+        const auto high = hn::IfThenElseZero(hn::TestBit(dup, hn::LoadU(d, BitOfBlock() + p)), four);
+        hn::StoreU(hn::TableLookupBytes(table, hn::Or(hn::And(low2, mask), high)), d, o + p);
+      };
       for (size_t j = 0; j < 32; j += L) {
         const auto v = hn::LoadU(d, in + j);
-        hn::StoreU(hn::TableLookupBytes(table, hn::Or(hn::And(v, mask), hn::LoadU(d, high + j))), d, o + j);
-        hn::StoreU(hn::TableLookupBytes(table, hn::Or(hn::And(hn::ShiftRight<2>(v), mask), hn::LoadU(d, high + 32 + j))), d, o + 32 + j);
-        hn::StoreU(hn::TableLookupBytes(table, hn::Or(hn::And(hn::ShiftRight<4>(v), mask), hn::LoadU(d, high + 64 + j))), d, o + 64 + j);
-        hn::StoreU(hn::TableLookupBytes(table, hn::Or(hn::ShiftRight<6>(v), hn::LoadU(d, high + 96 + j))), d, o + 96 + j);
+        emit(v, j);
+        emit(hn::ShiftRight<2>(v), 32 + j);
+        emit(hn::ShiftRight<4>(v), 64 + j);
+        emit(hn::ShiftRight<6>(v), 96 + j);
       }
     }
   }
@@ -685,6 +694,7 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
   const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
   const size_t row_bytes = groups * code_bytes;
   const size_t block = M > 4 ? kRowBlock : 1;
+  const size_t ahead = std::max<size_t>(1, 4096 / row_bytes);
   const int8_t* w[kRowBlock];
   for (size_t nb = n0; nb < n1; nb += block) {
     const size_t rows = std::min(block, n1 - nb);
@@ -692,9 +702,10 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
       const size_t n = nb + i;
       const unsigned char* row = codes + n * row_bytes;
       // Decoding and the dot products alternate; without this the memory system would idle
-      // during the dot products. Ask for the next row now.
-      if (n + 1 < n1)
-        for (size_t b = 0; b < row_bytes; b += 64) hwy::Prefetch(row + row_bytes + b);
+      // during the dot products. Ask now for the row 4 KiB ahead (the next row of a 1024-wide
+      // CQ4 matrix is only 512 bytes away, too close to hide DRAM latency).
+      if (n + ahead < n1)
+        for (size_t b = 0; b < row_bytes; b += 64) hwy::Prefetch(row + ahead * row_bytes + b);
       w[i] = reinterpret_cast<const int8_t*>(row);
       if (bits != 8) {
         DecodeRowGroups(bits, row, groups, levels, wbuf + i * Kp);

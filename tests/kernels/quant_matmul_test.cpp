@@ -5,8 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "cactus/kernels/dispatch.hpp"
-#include "cactus/quant/quantize.hpp"
+#include <cactus/cactus.hpp>  // the public header, so the tests also run against single_include/
 
 using namespace cactus;
 

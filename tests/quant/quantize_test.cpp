@@ -8,8 +8,7 @@
 #include <random>
 #include <unistd.h>
 
-#include "cactus/quant/quantize.hpp"
-#include "cactus/quant/weight_file.hpp"
+#include <cactus/cactus.hpp>  // the public header, so the tests also run against single_include/
 
 using namespace cactus;
 

@@ -26,7 +26,7 @@ usage:
       vectors and tensors under 256 elements f16. --keep 'lm_head,*.norm*' keeps matching
       tensors at f16. --embeddings sets the embedding name patterns
       (default '*embed*,*wte*,*wpe*,*tok_embeddings*,*word_embeddings*,*position_embeddings*').
-      Default --bits 32. Shows progress on a terminal.
+      Default --bits 4 (CQ4), as in the Python tool. Shows progress on a terminal.
   cactus transpile MODEL.ts [--weights-dir DIR] [--artifact-dir DIR]
                    [--example-input FILE.npy]... [--input-shape 2x16:i64]...
                    [--skip-reference-compare] [--quiet]
@@ -124,7 +124,7 @@ static int cmd_convert(int argc, char** argv) {
   auto a = parse(argc, argv, 2, {}, {"--bits", "--keep", "--embeddings"});
   check(a.pos.size() == 2, "usage: cactus convert SRC OUT [--bits 32|16|8|4|3|2|1] [--keep PATTERNS]");
   convert_options o;
-  const std::string bits = a.get("--bits", "32");
+  const std::string bits = a.get("--bits", "4");
   check(!bits.empty() && bits.size() <= 2 && bits.find_first_not_of("0123456789") == std::string::npos, "--bits takes 1, 2, 3, 4, 8, 16 or 32, got '",
         bits, "'");
   o.bits = std::stoi(bits);
