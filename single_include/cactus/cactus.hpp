@@ -1520,10 +1520,12 @@ inline thread_pool& global_pool() {
 // R = H diag(s) / sqrt(128) (H the Sylvester Hadamard matrix, s seeded random signs) its
 // coordinates are distributed like a coordinate of a uniformly random unit vector in R^128,
 // density ~ (1 - x^2)^(125/2), whatever the weights looked like. The codebook for b bits is the
-// Lloyd-Max quantizer of that density (tools/lloyd_max.py derives it), stored as int8 levels
-// times one scale so the kernels can multiply integers: level_i = codebook_i8[i] * step.
-// Expected relative MSE of a group, from the same script: 0.3609, 0.1160, 0.03398, 0.009324
-// for 1, 2, 3, 4 bits (the int8 rounding of the levels costs under 0.1% of that).
+// Lloyd-Max quantizer of that density (tools/lloyd_max.py derives it), stored as odd int8
+// levels times one scale so the kernels can multiply integers: level_i = codebook_i8[i] * step.
+// Odd, so that (level + 127) / 2 is an integer in [0, 127], the unsigned operand x86's
+// pmaddubsw takes. Expected relative MSE of a group, from the same script: 0.3609, 0.1160,
+// 0.03400, 0.00940 for 1, 2, 3, 4 bits (Lloyd-Max's float levels: 0.3609, 0.1160, 0.03397,
+// 0.00931; the odd int8 levels cost 1% at 4 bits, less below).
 //
 // These tables are part of the file format: weight files record the seed and the levels and
 // the loader checks them, so a bundle never decodes with a codebook it was not written with.
@@ -1540,15 +1542,22 @@ struct codebook {
   std::array<std::int8_t, 16> levels{};  // 2^bits used
   float step = 0;                        // value of one int8 unit, in unit-vector coordinates
   double expected_mse = 0;               // Lloyd-Max distortion x 128 (relative MSE of a group)
+  std::array<std::int8_t, 16> levels_u7{};  // (level + 127) / 2, the x86 kernels' unsigned operand
 };
 
 inline const codebook& cq_codebook(int bits) {
-  static const codebook books[4] = {
+  static codebook books[4] = {
       {{-127, 127}, 0.0005564028192978833f, 0.3609},
-      {{-127, -38, 38, 127}, 0.0010476080845837393f, 0.1160},
-      {{-127, -80, -45, -15, 15, 45, 80, 127}, 0.0014835374525635123f, 0.03398},
-      {{-127, -97, -76, -59, -44, -31, -18, -6, 6, 18, 31, 44, 59, 76, 97, 127}, 0.001870928076289102f, 0.009324},
+      {{-127, -39, 39, 127}, 0.0010476080845837393f, 0.11605},
+      {{-127, -79, -45, -15, 15, 45, 79, 127}, 0.0014835374525635123f, 0.03400},
+      {{-127, -97, -75, -59, -45, -31, -19, -7, 7, 19, 31, 45, 59, 75, 97, 127}, 0.001870928076289102f, 0.00940},
   };
+  static const bool offsets = [] {
+    for (auto& b : books)
+      for (std::size_t i = 0; i < 16; ++i) b.levels_u7[i] = static_cast<std::int8_t>((b.levels[i] + 127) / 2);
+    return true;
+  }();
+  (void)offsets;
   check(bits >= 1 && bits <= 4, "CQ codebooks exist for 1 to 4 bits, not ", bits);
   return books[bits - 1];
 }
@@ -2589,6 +2598,9 @@ HWY_EXPORT(DepthwiseScratch);
 HWY_EXPORT(QuantizeActivationRows);
 HWY_EXPORT(QuantActivationBlock);
 HWY_EXPORT(QuantMatmulRows);
+HWY_EXPORT(Int8DotPath);
+HWY_EXPORT(QuantizeActivationRows8);
+HWY_EXPORT(QuantMatmulRows8);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -2707,15 +2719,47 @@ inline void quant_matmul_rows(dtype fmt, const void* w, std::size_t N, std::size
                                                 scratch<float, 9>(8 * static_cast<std::size_t>(l.groups)));
 }
 
+// The int8-activation path for CQ weights (x86: pmaddubsw; see QuantMatmulRows8): whether the
+// dispatched target uses it, and its two halves, exposed for tests and benches.
+inline bool quant_int8_dot() { return HWY_DYNAMIC_DISPATCH(detail::Int8DotPath)(); }
+
+inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K, bool rotate, std::int8_t* xq, float* steps,
+                                    std::int32_t* sums) {
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group;
+  const float* signs = rotate ? quant::rotation_signs().data() : nullptr;
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::QuantizeActivationRows8);
+  global_pool().parallel_for(M, std::max<std::size_t>(1, 16384 / (K + 1)), [&](std::size_t b, std::size_t e) {
+    fn(x + b * K, e - b, K, Kp, signs, xq + b * Kp, steps + b * (Kp / packed_group), sums + b * (Kp / packed_group));
+  });
+}
+
+inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::int8_t* xq, const float* steps,
+                                 const std::int32_t* sums, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
+  const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
+  check(fmt != dtype::q8, "quant_matmul_rows_i8 takes CQ weights");
+  const auto& cb = quant::cq_codebook(l.bits);
+  HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows8)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, cb.levels_u7.data(), cb.step, M, n0,
+                                                 n1, xq, steps, sums, C, ldc, bias, scratch<std::int8_t, 8>(8 * static_cast<std::size_t>(l.kp)),
+                                                 scratch<float, 9>(8 * static_cast<std::size_t>(l.groups)));
+}
+
 // C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.
 // Threads split the weight rows.
 inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
                          const float* bias) {
-  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group;
-  std::int16_t* xq = scratch<std::int16_t, 7>(M * Kp);
-  float* steps = scratch<float, 7>(M * (Kp / packed_group));
-  quantize_activations(x, M, K, fmt != dtype::q8, xq, steps);
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
+  if (fmt != dtype::q8 && quant_int8_dot()) {
+    std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
+    float* steps = scratch<float, 7>(M * G);
+    std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
+    quantize_activations_i8(x, M, K, true, xq, steps, sums);
+    global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, b, e, C, ldc, bias); });
+    return;
+  }
+  std::int16_t* xq = scratch<std::int16_t, 7>(M * Kp);
+  float* steps = scratch<float, 7>(M * G);
+  quantize_activations(x, M, K, fmt != dtype::q8, xq, steps);
   global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows(fmt, w, N, K, M, xq, steps, b, e, C, ldc, bias); });
 }
 

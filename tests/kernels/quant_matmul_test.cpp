@@ -3,6 +3,7 @@
 // end to end against x . unpack(W)^T in double precision.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include <cactus/cactus.hpp>  // the public header, so the tests also run against single_include/
@@ -60,6 +61,26 @@ TEST_CASE("activation quantization: int16 per group of 128, rotated for CQ") {
   });
 }
 
+namespace {
+// Integer oracle of one output: the weights' int8 values times the quantized activations, per
+// group scaled by (weight factor x activation step); int8 activations carry their offset term.
+double oracle_dot(dtype fmt, const tensor& p, std::size_t n, std::size_t G, const std::function<double(std::size_t, std::size_t)>& xq,
+                  const std::function<double(std::size_t)>& step, double* mag) {
+  const packed_layout l = packed_layout_of(fmt, p.shape);
+  std::int8_t vals[128];
+  double sum = 0;
+  for (std::size_t g = 0; g < G; ++g) {
+    quant::group_values(fmt, l.codes(p.data, static_cast<std::int64_t>(n)) + g * l.code_bytes, vals);
+    double isum = 0;
+    for (std::size_t j = 0; j < 128; ++j) isum += double(vals[j]) * xq(g, j);
+    const double f = quant::group_factor(fmt, l.scales(p.data, static_cast<std::int64_t>(n))[g]) * step(g);
+    sum += f * isum;
+    *mag += std::fabs(f * isum);
+  }
+  return sum;
+}
+}  // namespace
+
 TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target, every format") {
   for_each_target([] {
     for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 1, 128}, {1, 7, 300}, {2, 5, 256}, {3, 9, 129}, {5, 33, 640}, {9, 4, 1}}) {
@@ -70,31 +91,75 @@ TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target,
         tensor p = quant::pack(w, fmt);
         const packed_layout l = packed_layout_of(fmt, p.shape);
         const std::size_t Kp = static_cast<std::size_t>(l.kp), G = static_cast<std::size_t>(l.groups);
+        const bool int8_acts = fmt != dtype::q8 && kernels::quant_int8_dot();
+        // the activations the dispatched path quantizes
         std::vector<std::int16_t> xq(M * Kp);
+        std::vector<std::int8_t> xq8(M * Kp);
         std::vector<float> steps(M * G);
-        kernels::quantize_activations(x.data(), M, K, fmt != dtype::q8, xq.data(), steps.data());
+        std::vector<std::int32_t> sums(M * G);
+        if (int8_acts) kernels::quantize_activations_i8(x.data(), M, K, true, xq8.data(), steps.data(), sums.data());
+        else kernels::quantize_activations(x.data(), M, K, fmt != dtype::q8, xq.data(), steps.data());
+        const std::size_t B = kernels::quant_activation_block();
+        auto at = [&](std::size_t j) { return B < 2 ? j : j / B * B + (j % 2) * (B / 2) + (j % B) / 2; };
         std::vector<float> C(M * N);
         kernels::quant_matmul(fmt, p.data, N, K, M, x.data(), C.data(), N, bias.data());
         tensor deq = quant::unpack(p);
-        std::int8_t vals[128];
         for (std::size_t m = 0; m < M; ++m)
           for (std::size_t n = 0; n < N; ++n) {
-            double oracle = bias[n], exact = bias[n], mag = std::fabs(bias[n]);
-            for (std::size_t g = 0; g < G; ++g) {
-              quant::group_values(fmt, l.codes(p.data, static_cast<std::int64_t>(n)) + g * l.code_bytes, vals);
-              std::int64_t isum = 0;
-              const std::size_t B = kernels::quant_activation_block();
-              for (std::size_t j = 0; j < 128; ++j)
-                isum += std::int64_t(vals[j]) * xq[m * Kp + g * 128 + (B < 2 ? j : j / B * B + (j % 2) * (B / 2) + (j % B) / 2)];
-              const double f = quant::group_factor(fmt, l.scales(p.data, static_cast<std::int64_t>(n))[g]) * double(steps[m * G + g]);
-              oracle += f * double(isum);
-              mag += std::fabs(f * double(isum));
+            double mag = std::fabs(bias[n]);
+            const double oracle = bias[n] + oracle_dot(
+                fmt, p, n, G,
+                [&](std::size_t g, std::size_t j) { return int8_acts ? double(xq8[m * Kp + g * 128 + j]) : double(xq[m * Kp + g * 128 + at(j)]); },
+                [&](std::size_t g) { return double(steps[m * G + g]); }, &mag);
+            double exact = bias[n], rounding = 0;
+            for (std::size_t k = 0; k < K; ++k) {
+              exact += double(x[m * K + k]) * deq.ptr<float>()[n * K + k];
+              rounding += std::fabs(deq.ptr<float>()[n * K + k]);
             }
-            for (std::size_t k = 0; k < K; ++k) exact += double(x[m * K + k]) * deq.ptr<float>()[n * K + k];
+            INFO(name_of(fmt) << (int8_acts ? " (int8 activations)" : " (int16 activations)") << " M " << M << " N " << N << " K " << K << " m " << m
+                              << " n " << n);
+            REQUIRE(std::fabs(C[m * N + n] - oracle) <= 1e-5 * (mag + 1));
+            // activation rounding: at most half a step per element (CQ rotates the activations, so
+            // bound with the largest step and the weights' L1 norm times sqrt(128))
+            float max_step = 0;
+            for (std::size_t g = 0; g < G; ++g) max_step = std::max(max_step, steps[m * G + g]);
+            REQUIRE(std::fabs(C[m * N + n] - exact) <= 0.5 * max_step * rounding * (fmt == dtype::q8 ? 1.0 : std::sqrt(128.0)) + 1e-4 * (mag + 1));
+          }
+      }
+    }
+  });
+}
+
+TEST_CASE("the int8-activation CQ path matches its integer oracle on every target") {
+  for_each_target([] {
+    for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 3, 128}, {4, 5, 300}, {6, 17, 256}, {11, 9, 1}}) {
+      auto wf = randn(N * K, 21), x = randn(M * K, 22), bias = randn(N, 23);
+      tensor w = tensor::empty(dtype::f32, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
+      std::copy(wf.begin(), wf.end(), w.ptr<float>());
+      for (dtype fmt : {dtype::cq4, dtype::cq3, dtype::cq2, dtype::cq1}) {
+        tensor p = quant::pack(w, fmt);
+        const packed_layout l = packed_layout_of(fmt, p.shape);
+        const std::size_t Kp = static_cast<std::size_t>(l.kp), G = static_cast<std::size_t>(l.groups);
+        std::vector<std::int8_t> xq(M * Kp);
+        std::vector<float> steps(M * G);
+        std::vector<std::int32_t> sums(M * G);
+        kernels::quantize_activations_i8(x.data(), M, K, true, xq.data(), steps.data(), sums.data());
+        for (std::size_t m = 0; m < M; ++m)
+          for (std::size_t g = 0; g < G; ++g) {
+            std::int32_t s = 0;
+            for (std::size_t j = 0; j < 128; ++j) s += xq[m * Kp + g * 128 + j];
+            REQUIRE(s == sums[m * G + g]);
+          }
+        std::vector<float> C(M * N);
+        kernels::quant_matmul_rows_i8(fmt, p.data, N, K, M, xq.data(), steps.data(), sums.data(), 0, N, C.data(), N, bias.data());
+        for (std::size_t m = 0; m < M; ++m)
+          for (std::size_t n = 0; n < N; ++n) {
+            double mag = std::fabs(bias[n]);
+            const double oracle = bias[n] + oracle_dot(
+                fmt, p, n, G, [&](std::size_t g, std::size_t j) { return double(xq[m * Kp + g * 128 + j]); },
+                [&](std::size_t g) { return double(steps[m * G + g]); }, &mag);
             INFO(name_of(fmt) << " M " << M << " N " << N << " K " << K << " m " << m << " n " << n);
             REQUIRE(std::fabs(C[m * N + n] - oracle) <= 1e-5 * (mag + 1));
-            // activation rounding: at most half an int16 step per element
-            REQUIRE(std::fabs(C[m * N + n] - exact) <= 1e-3 * (mag + 1));
           }
       }
     }

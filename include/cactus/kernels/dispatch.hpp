@@ -38,6 +38,9 @@ HWY_EXPORT(DepthwiseScratch);
 HWY_EXPORT(QuantizeActivationRows);
 HWY_EXPORT(QuantActivationBlock);
 HWY_EXPORT(QuantMatmulRows);
+HWY_EXPORT(Int8DotPath);
+HWY_EXPORT(QuantizeActivationRows8);
+HWY_EXPORT(QuantMatmulRows8);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -156,15 +159,47 @@ inline void quant_matmul_rows(dtype fmt, const void* w, std::size_t N, std::size
                                                 scratch<float, 9>(8 * static_cast<std::size_t>(l.groups)));
 }
 
+// The int8-activation path for CQ weights (x86: pmaddubsw; see QuantMatmulRows8): whether the
+// dispatched target uses it, and its two halves, exposed for tests and benches.
+inline bool quant_int8_dot() { return HWY_DYNAMIC_DISPATCH(detail::Int8DotPath)(); }
+
+inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K, bool rotate, std::int8_t* xq, float* steps,
+                                    std::int32_t* sums) {
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group;
+  const float* signs = rotate ? quant::rotation_signs().data() : nullptr;
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::QuantizeActivationRows8);
+  global_pool().parallel_for(M, std::max<std::size_t>(1, 16384 / (K + 1)), [&](std::size_t b, std::size_t e) {
+    fn(x + b * K, e - b, K, Kp, signs, xq + b * Kp, steps + b * (Kp / packed_group), sums + b * (Kp / packed_group));
+  });
+}
+
+inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::int8_t* xq, const float* steps,
+                                 const std::int32_t* sums, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
+  const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
+  check(fmt != dtype::q8, "quant_matmul_rows_i8 takes CQ weights");
+  const auto& cb = quant::cq_codebook(l.bits);
+  HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows8)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, cb.levels_u7.data(), cb.step, M, n0,
+                                                 n1, xq, steps, sums, C, ldc, bias, scratch<std::int8_t, 8>(8 * static_cast<std::size_t>(l.kp)),
+                                                 scratch<float, 9>(8 * static_cast<std::size_t>(l.groups)));
+}
+
 // C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.
 // Threads split the weight rows.
 inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
                          const float* bias) {
-  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group;
-  std::int16_t* xq = scratch<std::int16_t, 7>(M * Kp);
-  float* steps = scratch<float, 7>(M * (Kp / packed_group));
-  quantize_activations(x, M, K, fmt != dtype::q8, xq, steps);
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
+  if (fmt != dtype::q8 && quant_int8_dot()) {
+    std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
+    float* steps = scratch<float, 7>(M * G);
+    std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
+    quantize_activations_i8(x, M, K, true, xq, steps, sums);
+    global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, b, e, C, ldc, bias); });
+    return;
+  }
+  std::int16_t* xq = scratch<std::int16_t, 7>(M * Kp);
+  float* steps = scratch<float, 7>(M * G);
+  quantize_activations(x, M, K, fmt != dtype::q8, xq, steps);
   global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows(fmt, w, N, K, M, xq, steps, b, e, C, ldc, bias); });
 }
 

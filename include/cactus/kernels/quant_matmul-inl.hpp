@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
@@ -44,41 +45,49 @@ HWY_INLINE size_t ActivationBlock() {
 
 // One row x[0, K) -> xq[0, Kp) int16 and step[Kp / 128]; with `signs`, each group is first
 // rotated by diag(signs) then the orthonormal Walsh-Hadamard transform (as the CQ weights were).
+// Group k0 of row x (zero-padded past K) into g[128], rotated when `signs`; returns its absmax.
+HWY_INLINE float PrepareActivationGroup(const float* HWY_RESTRICT x, size_t K, size_t k0, const float* HWY_RESTRICT signs,
+                                        float* HWY_RESTRICT g) {
+  const hn::ScalableTag<float> df;
+  const size_t L = hn::Lanes(df);
+  const size_t kn = k0 < K ? std::min<size_t>(128, K - k0) : 0;
+  std::copy(x + k0, x + k0 + kn, g);
+  std::fill(g + kn, g + 128, 0.0f);
+  if (signs) {
+    for (size_t i = 0; i < 128; ++i) g[i] *= signs[i];
+    // butterflies wider than a vector run on whole vectors, the narrow ones lane by lane
+    size_t h = 1;
+    for (; h < 128 && h < L; h *= 2)
+      for (size_t i = 0; i < 128; i += 2 * h)
+        for (size_t j = i; j < i + h; ++j) {
+          const float a = g[j], b = g[j + h];
+          g[j] = a + b;
+          g[j + h] = a - b;
+        }
+    for (; h < 128; h *= 2)
+      for (size_t i = 0; i < 128; i += 2 * h)
+        for (size_t j = i; j < i + h; j += L) {
+          const auto a = hn::Load(df, g + j), b = hn::Load(df, g + j + h);
+          hn::Store(hn::Add(a, b), df, g + j);
+          hn::Store(hn::Sub(a, b), df, g + j + h);
+        }
+    const auto s = hn::Set(df, 1.0f / std::sqrt(128.0f));
+    for (size_t i = 0; i < 128; i += L) hn::Store(hn::Mul(hn::Load(df, g + i), s), df, g + i);
+  }
+  auto vmax = hn::Zero(df);
+  for (size_t i = 0; i < 128; i += L) vmax = hn::Max(vmax, hn::Abs(hn::Load(df, g + i)));
+  return hn::GetLane(hn::MaxOfLanes(df, vmax));
+}
+
+// One row x[0, K) -> xq[0, Kp) int16 and step[Kp / 128] (layout: see ActivationBlock).
 HWY_INLINE void QuantizeActivationRow(const float* HWY_RESTRICT x, size_t K, size_t Kp, const float* HWY_RESTRICT signs,
                                       int16_t* HWY_RESTRICT xq, float* HWY_RESTRICT step) {
   const hn::ScalableTag<float> df;
-  const hn::Rebind<int32_t, decltype(df)> di;
   const hn::Rebind<int16_t, decltype(df)> d16;
   const size_t L = hn::Lanes(df);
   HWY_ALIGN float g[128];
   for (size_t k0 = 0; k0 < Kp; k0 += 128) {
-    const size_t kn = k0 < K ? std::min<size_t>(128, K - k0) : 0;
-    std::copy(x + k0, x + k0 + kn, g);
-    std::fill(g + kn, g + 128, 0.0f);
-    if (signs) {
-      for (size_t i = 0; i < 128; ++i) g[i] *= signs[i];
-      // butterflies wider than a vector run on whole vectors, the narrow ones lane by lane
-      size_t h = 1;
-      for (; h < 128 && h < L; h *= 2)
-        for (size_t i = 0; i < 128; i += 2 * h)
-          for (size_t j = i; j < i + h; ++j) {
-            const float a = g[j], b = g[j + h];
-            g[j] = a + b;
-            g[j + h] = a - b;
-          }
-      for (; h < 128; h *= 2)
-        for (size_t i = 0; i < 128; i += 2 * h)
-          for (size_t j = i; j < i + h; j += L) {
-            const auto a = hn::Load(df, g + j), b = hn::Load(df, g + j + h);
-            hn::Store(hn::Add(a, b), df, g + j);
-            hn::Store(hn::Sub(a, b), df, g + j + h);
-          }
-      const auto s = hn::Set(df, 1.0f / std::sqrt(128.0f));
-      for (size_t i = 0; i < 128; i += L) hn::Store(hn::Mul(hn::Load(df, g + i), s), df, g + i);
-    }
-    auto vmax = hn::Zero(df);
-    for (size_t i = 0; i < 128; i += L) vmax = hn::Max(vmax, hn::Abs(hn::Load(df, g + i)));
-    const float amax = hn::GetLane(hn::MaxOfLanes(df, vmax));
+    const float amax = PrepareActivationGroup(x, K, k0, signs, g);
     const float st = amax / 32767.0f;
     step[k0 / 128] = st;
     const auto inv = hn::Set(df, st > 0 ? 1.0f / st : 0.0f);
@@ -95,8 +104,34 @@ HWY_INLINE void QuantizeActivationRow(const float* HWY_RESTRICT x, size_t K, siz
       for (size_t i = 0; i < 128; i += L)
         hn::StoreU(hn::DemoteTo(d16, hn::NearestInt(hn::Mul(hn::Load(df, g + i), inv))), d16, xq + k0 + i);
     }
-    (void)di;
   }
+}
+
+// The int8 variant (see Int8DotPath): xq int8 in natural order, step = absmax / 127 and the
+// group's sum of int8 values (for the weight offset) per group.
+HWY_NOINLINE void QuantizeActivationRows8(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int8_t* xq, float* steps,
+                                          int32_t* sums) {
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<int32_t, decltype(df)> di;
+  const size_t L = hn::Lanes(df);
+  HWY_ALIGN float g[128];
+  HWY_ALIGN int32_t q[128];
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t k0 = 0; k0 < Kp; k0 += 128) {
+      const float amax = PrepareActivationGroup(x + r * K, K, k0, signs, g);
+      const float st = amax / 127.0f;
+      const size_t gi = r * (Kp / 128) + k0 / 128;
+      steps[gi] = st;
+      const auto inv = hn::Set(df, st > 0 ? 1.0f / st : 0.0f);
+      for (size_t i = 0; i < 128; i += L) hn::Store(hn::NearestInt(hn::Mul(hn::Load(df, g + i), inv)), di, q + i);
+      int32_t sum = 0;
+      int8_t* out = xq + r * Kp + k0;
+      for (size_t i = 0; i < 128; ++i) {
+        out[i] = static_cast<int8_t>(std::clamp(q[i], -127, 127));
+        sum += out[i];
+      }
+      sums[gi] = sum;
+    }
 }
 
 // ---- weight decoding ---------------------------------------------------------------------------
@@ -186,6 +221,16 @@ HWY_INLINE void DecodeGroups(const unsigned char* HWY_RESTRICT in, size_t groups
 #endif
 }
 
+// Width of the stores DecodeGroups<Bits> makes.
+template <int Bits>
+HWY_INLINE size_t DecodeStoreLanes() {
+#if HWY_TARGET == HWY_SCALAR
+  return 1;
+#else
+  return hn::Lanes(hn::CappedTag<uint8_t, Bits == 2 || Bits == 3 ? 32 : 64>());
+#endif
+}
+
 HWY_NOINLINE void DecodeRowGroups(int bits, const unsigned char* in, size_t groups, const int8_t* levels, int8_t* out) {
   switch (bits) {
     case 1: DecodeGroups<1>(in, groups, levels, out); break;
@@ -196,12 +241,33 @@ HWY_NOINLINE void DecodeRowGroups(int bits, const unsigned char* in, size_t grou
   }
 }
 
+// out[g] = f16 scale[g] * mul for one weight row, in vectors (a scalar f16 conversion per group
+// would cost as much as the group's products); the tail goes through a zero-padded copy.
+HWY_INLINE void GroupFactors(const uint16_t* HWY_RESTRICT scale, size_t groups, float mul, float* HWY_RESTRICT out) {
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+  const size_t L = hn::Lanes(df);
+  const auto m = hn::Set(df, mul);
+  size_t g = 0;
+  for (; g + L <= groups; g += L)
+    hn::StoreU(hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(scale + g))), m), df, out + g);
+  if (g < groups) {
+    HWY_ALIGN uint16_t tail[HWY_MAX_BYTES / 4 + 1] = {};
+    HWY_ALIGN float res[HWY_MAX_BYTES / 4 + 1];
+    std::copy(scale + g, scale + groups, tail);
+    hn::Store(hn::Mul(hn::PromoteTo(df, hn::Load(dh, reinterpret_cast<const hwy::float16_t*>(tail))), m), df, res);
+    std::copy(res, res + (groups - g), out + g);
+  }
+}
+
 // ---- dot products ------------------------------------------------------------------------------
 
 // MR activation rows (xq + r * ldx, steps + r * lds) against one decoded weight row w[Kp] with
 // per-group factors f[groups]; writes C[r * ldc] (+ bias).
-template <size_t MR>
-HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT f, size_t groups, const int16_t* HWY_RESTRICT xq,
+// `group(g)` returns the 128 decoded weights of group g: a slice of a decoded row, or a group
+// decoded on the spot (so that code loads stay spread over the computation).
+template <size_t MR, class GroupFn>
+HWY_INLINE void DotRows(GroupFn&& group, const float* HWY_RESTRICT f, size_t groups, const int16_t* HWY_RESTRICT xq,
                         size_t ldx, const float* HWY_RESTRICT steps, size_t lds, float* HWY_RESTRICT C, size_t ldc, float bias) {
 #if HWY_TARGET == HWY_SCALAR
   const hn::ScalableTag<int16_t> d16;
@@ -218,6 +284,7 @@ HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT 
   for (size_t g = 0; g < groups; ++g) {
     auto a0 = hn::Zero(d32), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     const size_t k0 = g * 128;
+    const int8_t* HWY_RESTRICT w = group(g) - k0;
 #if HWY_TARGET == HWY_SCALAR
     for (size_t j = 0; j < 128; ++j) {
       const auto wv = hn::PromoteTo(d16, hn::LoadU(d8, w + k0 + j));
@@ -259,9 +326,8 @@ HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT 
   if constexpr (MR > 3) C[3 * ldc] = hn::GetLane(hn::SumOfLanes(df, f3)) + bias;
 }
 
-// Weight rows are taken kRowBlock at a time: decoded once into wbuf, then every tile of up to 4
-// activation rows runs against all of them while that tile is still in L1. (One weight row at a
-// time would stream all M activation rows from L2 once per weight row.)
+// Batches above 4 take weight rows kRowBlock at a time (one weight row at a time would stream
+// all M activation rows from L2 once per weight row).
 inline constexpr size_t kRowBlock = 8;
 
 // Weight rows [n0, n1) of a packed matrix against M quantized activation rows. `base` is the
@@ -274,46 +340,214 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
   const auto* codes = static_cast<const unsigned char*>(base);
   const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
   const size_t row_bytes = groups * code_bytes;
-  const size_t block = M > 4 ? kRowBlock : 1;
-  const size_t ahead = std::max<size_t>(1, 4096 / row_bytes);
+  const size_t ahead = std::max<size_t>(1, 2048 / row_bytes);
+  auto load_factors = [&](size_t n, float* f) { GroupFactors(scales + n * groups, groups, level_step, f); };
+  // Ask for the row ~2 KiB ahead: decoding alone would not keep enough reads in flight.
+  auto prefetch_ahead = [&](size_t n) {
+    if (n + ahead < n1)
+      for (size_t b = 0; b < row_bytes; b += 64) hwy::Prefetch(codes + (n + ahead) * row_bytes + b);
+  };
+  auto dot = [&](auto mr, auto&& group, size_t m, size_t n, const float* f) {
+    DotRows<decltype(mr)::value>(group, f, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, bias ? bias[n] : 0.0f);
+  };
+  using one = std::integral_constant<size_t, 1>;
+  using two = std::integral_constant<size_t, 2>;
+  using three = std::integral_constant<size_t, 3>;
+  using four = std::integral_constant<size_t, 4>;
+  if (M <= 4) {
+    // decode each group right before its products (one activation tile: nothing to reuse)
+    auto rows_with = [&](auto bits_c) {
+      constexpr int B = decltype(bits_c)::value;
+      // A group decoded just before its products is read back while its stores are in flight:
+      // only stores as wide as the loads forward, otherwise the row is decoded first.
+      const bool per_group = B == 8 || DecodeStoreLanes<B>() == ActivationBlock();
+      for (size_t n = n0; n < n1; ++n) {
+        prefetch_ahead(n);
+        const unsigned char* row = codes + n * row_bytes;
+        load_factors(n, factors);
+        if constexpr (B != 8)
+          if (!per_group) DecodeGroups<B>(row, groups, levels, wbuf);
+        auto group = [&](size_t g) -> const int8_t* {
+          if constexpr (B == 8) {
+            return reinterpret_cast<const int8_t*>(row) + g * 128;
+          } else {
+            if (!per_group) return wbuf + g * 128;
+            DecodeGroups<B>(row + g * code_bytes, 1, levels, wbuf);
+            return wbuf;
+          }
+        };
+        switch (M) {
+          case 4: dot(four(), group, 0, n, factors); break;
+          case 3: dot(three(), group, 0, n, factors); break;
+          case 2: dot(two(), group, 0, n, factors); break;
+          default: dot(one(), group, 0, n, factors); break;
+        }
+      }
+    };
+    switch (bits) {
+      case 1: rows_with(std::integral_constant<int, 1>()); break;
+      case 2: rows_with(std::integral_constant<int, 2>()); break;
+      case 3: rows_with(std::integral_constant<int, 3>()); break;
+      case 4: rows_with(std::integral_constant<int, 4>()); break;
+      default: rows_with(std::integral_constant<int, 8>()); break;
+    }
+    return;
+  }
+  // Larger batches: weight rows are decoded kRowBlock at a time and every tile of 4 activation
+  // rows runs against all of them while that tile is still in L1.
   const int8_t* w[kRowBlock];
-  for (size_t nb = n0; nb < n1; nb += block) {
-    const size_t rows = std::min(block, n1 - nb);
+  for (size_t nb = n0; nb < n1; nb += kRowBlock) {
+    const size_t rows = std::min(kRowBlock, n1 - nb);
     for (size_t i = 0; i < rows; ++i) {
       const size_t n = nb + i;
+      prefetch_ahead(n);
       const unsigned char* row = codes + n * row_bytes;
-      // Decoding and the dot products alternate; without this the memory system would idle
-      // during the dot products. Ask now for the row 4 KiB ahead (the next row of a 1024-wide
-      // CQ4 matrix is only 512 bytes away, too close to hide DRAM latency).
-      if (n + ahead < n1)
-        for (size_t b = 0; b < row_bytes; b += 64) hwy::Prefetch(row + ahead * row_bytes + b);
       w[i] = reinterpret_cast<const int8_t*>(row);
       if (bits != 8) {
         DecodeRowGroups(bits, row, groups, levels, wbuf + i * Kp);
         w[i] = wbuf + i * Kp;
       }
-      const hn::ScalableTag<float> df;
-      const hn::Rebind<hwy::float16_t, decltype(df)> dh;
-      const size_t L = hn::Lanes(df);
-      const auto* sc = reinterpret_cast<const hwy::float16_t*>(scales + n * groups);
-      float* f = factors + i * groups;
-      size_t g = 0;
-      for (; g + L <= groups; g += L) hn::StoreU(hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, sc + g)), hn::Set(df, level_step)), df, f + g);
-      for (; g < groups; ++g) f[g] = f16_to_f32(scales[n * groups + g]) * level_step;
+      load_factors(n, factors + i * groups);
+    }
+    size_t m = 0;
+    for (; m + 4 <= M; m += 4)
+      for (size_t i = 0; i < rows; ++i) dot(four(), [&](size_t g) { return w[i] + g * 128; }, m, nb + i, factors + i * groups);
+    for (size_t i = 0; i < rows && m < M; ++i) {
+      auto group = [&](size_t g) { return w[i] + g * 128; };
+      switch (M - m) {
+        case 3: dot(three(), group, m, nb + i, factors + i * groups); break;
+        case 2: dot(two(), group, m, nb + i, factors + i * groups); break;
+        default: dot(one(), group, m, nb + i, factors + i * groups); break;
+      }
+    }
+  }
+}
+
+// ---- x86: int8 activations x unsigned 7-bit CQ weights ---------------------------------------
+//
+// On x86 the int16 path's widening multiply-add is the bottleneck of CQ matrix-vector products
+// (the codes are 4 bits or fewer: decoding and multiplying cost more than reading them). There
+// pmaddubsw multiplies unsigned by signed bytes and adds pairs into int16, so CQ weights are
+// decoded to u = (level + 127) / 2 in [0, 127] (the levels are odd: quant/codebook.hpp) and the
+// activations quantized to int8: 2 u x <= 2 * 127 * 127 cannot saturate, pmaddwd with ones
+// widens to int32, and sum(level x) = 2 sum(u x) - 127 sum(x) per group. Highway 1.0.3 has no
+// op for this, hence the raw intrinsics; other targets keep the int16 path (the portable code
+// below is the oracle-checked equivalent, used by tests everywhere).
+#ifdef CACTUS_QUANT_INT8_DOT
+#undef CACTUS_QUANT_INT8_DOT
+#endif
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+#define CACTUS_QUANT_INT8_DOT 1
+#else
+#define CACTUS_QUANT_INT8_DOT 0
+#endif
+
+HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT; }
+
+#if CACTUS_QUANT_INT8_DOT
+// sum over pairs of u8 w times i8 x, as int32 lanes (4 products each)
+template <class V>
+HWY_INLINE auto MulAddPairsU8I8(V w, V x) {
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  return hn::Vec512<int32_t>{_mm512_madd_epi16(_mm512_maddubs_epi16(w.raw, x.raw), _mm512_set1_epi16(1))};
+#elif HWY_TARGET == HWY_AVX2
+  return hn::Vec256<int32_t>{_mm256_madd_epi16(_mm256_maddubs_epi16(w.raw, x.raw), _mm256_set1_epi16(1))};
+#else
+  return hn::Vec128<int32_t>{_mm_madd_epi16(_mm_maddubs_epi16(w.raw, x.raw), _mm_set1_epi16(1))};
+#endif
+}
+#endif
+
+// MR int8 activation rows against one weight row decoded to u[Kp] (u = (level + 127) / 2).
+template <size_t MR>
+HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
+                         size_t ldx, const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, size_t lds, float* HWY_RESTRICT C,
+                         size_t ldc, float bias) {
+  float corr[4] = {0, 0, 0, 0};
+#if CACTUS_QUANT_INT8_DOT
+  const hn::ScalableTag<uint8_t> d8;
+  const hn::Repartition<int32_t, decltype(d8)> d32;
+  const hn::Rebind<float, decltype(d32)> df;
+  const size_t L = hn::Lanes(d8);
+  auto f0 = hn::Zero(df), f1 = f0, f2 = f0, f3 = f0;
+  for (size_t g = 0; g < groups; ++g) {
+    auto a0 = hn::Zero(d32), a1 = a0, a2 = a0, a3 = a0;
+    const size_t k0 = g * 128;
+    for (size_t j = 0; j < 128; j += L) {
+      const auto w = hn::LoadU(d8, u + k0 + j);
+      const uint8_t* x = reinterpret_cast<const uint8_t*>(xq) + k0 + j;
+      a0 = hn::Add(a0, MulAddPairsU8I8(w, hn::LoadU(d8, x)));
+      if constexpr (MR > 1) a1 = hn::Add(a1, MulAddPairsU8I8(w, hn::LoadU(d8, x + ldx)));
+      if constexpr (MR > 2) a2 = hn::Add(a2, MulAddPairsU8I8(w, hn::LoadU(d8, x + 2 * ldx)));
+      if constexpr (MR > 3) a3 = hn::Add(a3, MulAddPairsU8I8(w, hn::LoadU(d8, x + 3 * ldx)));
+    }
+    f0 = hn::MulAdd(hn::ConvertTo(df, a0), hn::Set(df, 2.0f * f[g] * steps[g]), f0);
+    corr[0] += f[g] * steps[g] * static_cast<float>(sums[g]);
+    if constexpr (MR > 1) {
+      f1 = hn::MulAdd(hn::ConvertTo(df, a1), hn::Set(df, 2.0f * f[g] * steps[lds + g]), f1);
+      corr[1] += f[g] * steps[lds + g] * static_cast<float>(sums[lds + g]);
+    }
+    if constexpr (MR > 2) {
+      f2 = hn::MulAdd(hn::ConvertTo(df, a2), hn::Set(df, 2.0f * f[g] * steps[2 * lds + g]), f2);
+      corr[2] += f[g] * steps[2 * lds + g] * static_cast<float>(sums[2 * lds + g]);
+    }
+    if constexpr (MR > 3) {
+      f3 = hn::MulAdd(hn::ConvertTo(df, a3), hn::Set(df, 2.0f * f[g] * steps[3 * lds + g]), f3);
+      corr[3] += f[g] * steps[3 * lds + g] * static_cast<float>(sums[3 * lds + g]);
+    }
+  }
+  const float dot[4] = {hn::GetLane(hn::SumOfLanes(df, f0)), MR > 1 ? hn::GetLane(hn::SumOfLanes(df, f1)) : 0.0f,
+                        MR > 2 ? hn::GetLane(hn::SumOfLanes(df, f2)) : 0.0f, MR > 3 ? hn::GetLane(hn::SumOfLanes(df, f3)) : 0.0f};
+#else
+  float dot[4] = {0, 0, 0, 0};
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t g = 0; g < groups; ++g) {
+      int32_t isum = 0;
+      for (size_t j = 0; j < 128; ++j) isum += int32_t(u[g * 128 + j]) * xq[r * ldx + g * 128 + j];
+      dot[r] += 2.0f * f[g] * steps[r * lds + g] * static_cast<float>(isum);
+      corr[r] += f[g] * steps[r * lds + g] * static_cast<float>(sums[r * lds + g]);
+    }
+#endif
+  for (size_t r = 0; r < MR; ++r) C[r * ldc] = dot[r] - 127.0f * corr[r] + bias;
+}
+
+// Weight rows [n0, n1) of a CQ matrix (bits 1..4) against M int8 activation rows from
+// QuantizeActivationRows8. `levels_u` holds (level + 127) / 2 per code; `wbuf` is scratch of
+// kRowBlock * Kp bytes, `factors` of kRowBlock * groups floats.
+HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels_u, float level_step,
+                                   size_t M, size_t n0, size_t n1, const int8_t* xq, const float* steps, const int32_t* sums, float* C,
+                                   size_t ldc, const float* bias, int8_t* wbuf, float* factors) {
+  const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
+  const auto* codes = static_cast<const unsigned char*>(base);
+  const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
+  const size_t block = M > 4 ? kRowBlock : 1, ahead = std::max<size_t>(1, 2048 / row_bytes);
+  const uint8_t* w[kRowBlock];
+  for (size_t nb = n0; nb < n1; nb += block) {
+    const size_t rows = std::min(block, n1 - nb);
+    for (size_t i = 0; i < rows; ++i) {
+      const size_t n = nb + i;
+      if (n + ahead < n1)
+        for (size_t b = 0; b < row_bytes; b += 64) hwy::Prefetch(codes + (n + ahead) * row_bytes + b);
+      DecodeRowGroups(bits, codes + n * row_bytes, groups, levels_u, wbuf + i * Kp);
+      w[i] = reinterpret_cast<const uint8_t*>(wbuf + i * Kp);
+      GroupFactors(scales + n * groups, groups, level_step, factors + i * groups);
     }
     size_t m = 0;
     for (; m + 4 <= M; m += 4)
       for (size_t i = 0; i < rows; ++i)
-        DotRows<4>(w[i], factors + i * groups, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + nb + i, ldc,
-                   bias ? bias[nb + i] : 0.0f);
+        DotRows8<4>(w[i], factors + i * groups, groups, xq + m * Kp, Kp, steps + m * groups, sums + m * groups, groups, C + m * ldc + nb + i,
+                    ldc, bias ? bias[nb + i] : 0.0f);
     for (size_t i = 0; i < rows && m < M; ++i) {
       const float* f = factors + i * groups;
       float* c = C + m * ldc + nb + i;
       const float b = bias ? bias[nb + i] : 0.0f;
+      const int8_t* x = xq + m * Kp;
+      const float* st = steps + m * groups;
+      const int32_t* su = sums + m * groups;
       switch (M - m) {
-        case 3: DotRows<3>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
-        case 2: DotRows<2>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
-        default: DotRows<1>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
+        case 3: DotRows8<3>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b); break;
+        case 2: DotRows8<2>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b); break;
+        default: DotRows8<1>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b); break;
       }
     }
   }
