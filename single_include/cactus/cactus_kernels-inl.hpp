@@ -930,6 +930,61 @@ HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRIC
   for (size_t r = 0; r < MR; ++r) C[r * ldc] = dot[r] - 127.0f * corr[r] + bias;
 }
 
+// One int8 activation row against NR weight rows decoded to u (row r at u + r * Kp, factors at
+// f + r * groups), writing C[r] (+ bias[r]): the matrix-vector case, where sharing the
+// activation loads and the per-row bookkeeping across rows matters.
+template <size_t NR>
+HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
+                         const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias) {
+  float corr[4] = {0, 0, 0, 0}, dot[4] = {0, 0, 0, 0};
+#if CACTUS_QUANT_INT8_DOT
+  const hn::ScalableTag<uint8_t> d8;
+  const hn::Repartition<int32_t, decltype(d8)> d32;
+  const hn::Rebind<float, decltype(d32)> df;
+  const size_t L = hn::Lanes(d8);
+  auto f0 = hn::Zero(df), f1 = f0, f2 = f0, f3 = f0;
+  for (size_t g = 0; g < groups; ++g) {
+    auto a0 = hn::Zero(d32), a1 = a0, a2 = a0, a3 = a0;
+    const size_t k0 = g * 128;
+    for (size_t j = 0; j < 128; j += L) {
+      const auto x = hn::LoadU(d8, reinterpret_cast<const uint8_t*>(xq) + k0 + j);
+      a0 = hn::Add(a0, MulAddPairsU8I8(hn::LoadU(d8, u + k0 + j), x));
+      if constexpr (NR > 1) a1 = hn::Add(a1, MulAddPairsU8I8(hn::LoadU(d8, u + Kp + k0 + j), x));
+      if constexpr (NR > 2) a2 = hn::Add(a2, MulAddPairsU8I8(hn::LoadU(d8, u + 2 * Kp + k0 + j), x));
+      if constexpr (NR > 3) a3 = hn::Add(a3, MulAddPairsU8I8(hn::LoadU(d8, u + 3 * Kp + k0 + j), x));
+    }
+    const float s = steps[g], sx = s * static_cast<float>(sums[g]);
+    f0 = hn::MulAdd(hn::ConvertTo(df, a0), hn::Set(df, 2.0f * f[g] * s), f0);
+    corr[0] += f[g] * sx;
+    if constexpr (NR > 1) {
+      f1 = hn::MulAdd(hn::ConvertTo(df, a1), hn::Set(df, 2.0f * f[groups + g] * s), f1);
+      corr[1] += f[groups + g] * sx;
+    }
+    if constexpr (NR > 2) {
+      f2 = hn::MulAdd(hn::ConvertTo(df, a2), hn::Set(df, 2.0f * f[2 * groups + g] * s), f2);
+      corr[2] += f[2 * groups + g] * sx;
+    }
+    if constexpr (NR > 3) {
+      f3 = hn::MulAdd(hn::ConvertTo(df, a3), hn::Set(df, 2.0f * f[3 * groups + g] * s), f3);
+      corr[3] += f[3 * groups + g] * sx;
+    }
+  }
+  dot[0] = hn::GetLane(hn::SumOfLanes(df, f0));
+  if constexpr (NR > 1) dot[1] = hn::GetLane(hn::SumOfLanes(df, f1));
+  if constexpr (NR > 2) dot[2] = hn::GetLane(hn::SumOfLanes(df, f2));
+  if constexpr (NR > 3) dot[3] = hn::GetLane(hn::SumOfLanes(df, f3));
+#else
+  for (size_t r = 0; r < NR; ++r)
+    for (size_t g = 0; g < groups; ++g) {
+      int32_t isum = 0;
+      for (size_t j = 0; j < 128; ++j) isum += int32_t(u[r * Kp + g * 128 + j]) * xq[g * 128 + j];
+      dot[r] += 2.0f * f[r * groups + g] * steps[g] * static_cast<float>(isum);
+      corr[r] += f[r * groups + g] * steps[g] * static_cast<float>(sums[g]);
+    }
+#endif
+  for (size_t r = 0; r < NR; ++r) C[r] = dot[r] - 127.0f * corr[r] + (bias ? bias[r] : 0.0f);
+}
+
 // Weight rows [n0, n1) of a CQ matrix (bits 1..4) against M int8 activation rows from
 // QuantizeActivationRows8. `levels_u` holds (level + 127) / 2 per code; `wbuf` is scratch of
 // kRowBlock * Kp bytes, `factors` of kRowBlock * groups floats.
@@ -939,7 +994,7 @@ HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, si
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
   const auto* codes = static_cast<const unsigned char*>(base);
   const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
-  const size_t block = M > 4 ? kRowBlock : 1, ahead = std::max<size_t>(1, 2048 / row_bytes);
+  const size_t block = M > 1 ? (M > 4 ? kRowBlock : 1) : 4, ahead = std::max<size_t>(1, 2048 / row_bytes);
   const uint8_t* w[kRowBlock];
   for (size_t nb = n0; nb < n1; nb += block) {
     const size_t rows = std::min(block, n1 - nb);
@@ -950,6 +1005,17 @@ HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, si
       DecodeRowGroups(bits, codes + n * row_bytes, groups, levels_u, wbuf + i * Kp);
       w[i] = reinterpret_cast<const uint8_t*>(wbuf + i * Kp);
       GroupFactors(scales + n * groups, groups, level_step, factors + i * groups);
+    }
+    if (M == 1) {
+      const uint8_t* u = reinterpret_cast<const uint8_t*>(wbuf);
+      const float* b = bias ? bias + nb : nullptr;
+      switch (rows) {
+        case 4: DotCols8<4>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
+        case 3: DotCols8<3>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
+        case 2: DotCols8<2>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
+        default: DotCols8<1>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
+      }
+      continue;
     }
     size_t m = 0;
     for (; m + 4 <= M; m += 4)
