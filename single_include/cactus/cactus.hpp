@@ -2218,60 +2218,13 @@ inline void npy_save(const std::filesystem::path& path, const tensor& t) {
 }
 
 }  // namespace cactus
-// ---- cactus/ir/ir_json.hpp
-// raw_ir.json / optimized_ir.json: the IR as JSON. Both are reload targets: a graph read back
-// re-lowers without LibTorch. Tensor constants are either bound weights (by manifest name),
-// small inline base64 blobs, or files next to the JSON, chosen by the caller's encoder.
-#include <cmath>
-#include <functional>
-#include <limits>
-#include <nlohmann/json.hpp>
-
-// ---- cactus/core/base64.hpp
-// Base64 for small constant tensors embedded in IR JSON.
+// ---- cactus/ir/dot.hpp
+// Graphviz dot for an IR graph: one box per node (op, source location), edges labelled with
+// the tensor shape they carry; graph inputs and outputs as ellipses, weights as notes.
+// Meta constants (dims, flags) are left out to keep the picture readable.
+#include <sstream>
 #include <string>
-#include <vector>
 
-
-namespace cactus {
-
-inline std::string base64_encode(const unsigned char* p, std::size_t n) {
-  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((n + 2) / 3 * 4);
-  for (std::size_t i = 0; i < n; i += 3) {
-    unsigned v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-    out += tbl[(v >> 18) & 63];
-    out += tbl[(v >> 12) & 63];
-    out += i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-    out += i + 2 < n ? tbl[v & 63] : '=';
-  }
-  return out;
-}
-
-inline std::vector<unsigned char> base64_decode(const std::string& s) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  check(s.size() % 4 == 0, "base64 text has a length that is not a multiple of 4");
-  std::vector<unsigned char> out;
-  for (std::size_t i = 0; i < s.size(); i += 4) {
-    int a = val(s[i]), b = val(s[i + 1]), c = s[i + 2] == '=' ? 0 : val(s[i + 2]), d = s[i + 3] == '=' ? 0 : val(s[i + 3]);
-    check(a >= 0 && b >= 0 && c >= 0 && d >= 0, "invalid base64 character");
-    unsigned v = unsigned(a) << 18 | unsigned(b) << 12 | unsigned(c) << 6 | unsigned(d);
-    out.push_back(static_cast<unsigned char>(v >> 16));
-    if (s[i + 2] != '=') out.push_back(static_cast<unsigned char>(v >> 8));
-    if (s[i + 3] != '=') out.push_back(static_cast<unsigned char>(v));
-  }
-  return out;
-}
-
-}  // namespace cactus
 // ---- cactus/ir/graph.hpp
 // IRGraph: values, nodes in topological order, and the graph's inputs and outputs.
 #include <string>
@@ -2365,6 +2318,107 @@ struct graph {
 };
 
 }  // namespace cactus::ir
+
+namespace cactus::ir {
+
+inline std::string dot_escape(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '"' || c == '\\') r += '\\';
+    r += c;
+  }
+  return r;
+}
+
+inline std::string to_dot(const graph& g, const std::string& title = "cactus") {
+  std::ostringstream o;
+  o << "digraph \"" << dot_escape(title) << "\" {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
+  auto shape_of = [&](int v) { return to_string(g.values[static_cast<std::size_t>(v)].shape); };
+  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+    const int v = g.inputs[i];
+    o << "  v" << v << " [shape=ellipse, label=\"input " << dot_escape(g.values[static_cast<std::size_t>(v)].name) << "\\n" << shape_of(v) << "\"];\n";
+  }
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    const auto& nd = g.nodes[n];
+    o << "  n" << n << " [shape=box, style=rounded, label=\"" << dot_escape(nd.op) << "\"];\n";
+    for (int v : nd.inputs) {
+      const auto& val = g.values[static_cast<std::size_t>(v)];
+      if (!val.is_tensor()) continue;
+      if (val.producer >= 0) {
+        o << "  n" << val.producer << " -> n" << n << " [label=\"" << shape_of(v) << "\"];\n";
+      } else if (val.is_constant()) {
+        o << "  v" << v << " [shape=note, label=\"" << dot_escape(val.weight.empty() ? (val.name.empty() ? "constant" : val.name) : val.weight)
+          << "\\n" << name_of(val.type) << " " << shape_of(v) << "\"];\n  v" << v << " -> n" << n << ";\n";
+      } else {
+        o << "  v" << v << " -> n" << n << ";\n";
+      }
+    }
+  }
+  for (std::size_t i = 0; i < g.outputs.size(); ++i) {
+    const int v = g.outputs[i];
+    const auto& val = g.values[static_cast<std::size_t>(v)];
+    o << "  out" << i << " [shape=ellipse, label=\"output " << i << "\\n" << shape_of(v) << "\"];\n";
+    o << "  " << (val.producer >= 0 ? "n" + std::to_string(val.producer) : "v" + std::to_string(v)) << " -> out" << i << ";\n";
+  }
+  o << "}\n";
+  return o.str();
+}
+
+}  // namespace cactus::ir
+// ---- cactus/ir/ir_json.hpp
+// raw_ir.json / optimized_ir.json: the IR as JSON. Both are reload targets: a graph read back
+// re-lowers without LibTorch. Tensor constants are either bound weights (by manifest name),
+// small inline base64 blobs, or files next to the JSON, chosen by the caller's encoder.
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+// ---- cactus/core/base64.hpp
+// Base64 for small constant tensors embedded in IR JSON.
+#include <string>
+#include <vector>
+
+
+namespace cactus {
+
+inline std::string base64_encode(const unsigned char* p, std::size_t n) {
+  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((n + 2) / 3 * 4);
+  for (std::size_t i = 0; i < n; i += 3) {
+    unsigned v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+    out += tbl[(v >> 18) & 63];
+    out += tbl[(v >> 12) & 63];
+    out += i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+    out += i + 2 < n ? tbl[v & 63] : '=';
+  }
+  return out;
+}
+
+inline std::vector<unsigned char> base64_decode(const std::string& s) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  check(s.size() % 4 == 0, "base64 text has a length that is not a multiple of 4");
+  std::vector<unsigned char> out;
+  for (std::size_t i = 0; i < s.size(); i += 4) {
+    int a = val(s[i]), b = val(s[i + 1]), c = s[i + 2] == '=' ? 0 : val(s[i + 2]), d = s[i + 3] == '=' ? 0 : val(s[i + 3]);
+    check(a >= 0 && b >= 0 && c >= 0 && d >= 0, "invalid base64 character");
+    unsigned v = unsigned(a) << 18 | unsigned(b) << 12 | unsigned(c) << 6 | unsigned(d);
+    out.push_back(static_cast<unsigned char>(v >> 16));
+    if (s[i + 2] != '=') out.push_back(static_cast<unsigned char>(v >> 8));
+    if (s[i + 3] != '=') out.push_back(static_cast<unsigned char>(v));
+  }
+  return out;
+}
+
+}  // namespace cactus
 
 namespace cactus::ir {
 
@@ -2589,6 +2643,7 @@ HWY_EXPORT(UnaryF32);
 HWY_EXPORT(BinaryF32);
 HWY_EXPORT(SoftmaxRows);
 HWY_EXPORT(LayerNormRows);
+HWY_EXPORT(RmsNormRows);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
 HWY_EXPORT(GemmNNF32);
@@ -2633,6 +2688,13 @@ inline void layer_norm_rows(const float* x, float* y, std::size_t rows, std::siz
   auto fn = HWY_DYNAMIC_DISPATCH(detail::LayerNormRows);
   global_pool().parallel_for(rows, std::max<std::size_t>(1, 8192 / (cols + 1)), [&](std::size_t s, std::size_t e) {
     fn(x + s * cols, y + s * cols, e - s, cols, w, b, eps);
+  });
+}
+
+inline void rms_norm_rows(const float* x, float* y, std::size_t rows, std::size_t cols, const float* w, float eps, float offset) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::RmsNormRows);
+  global_pool().parallel_for(rows, std::max<std::size_t>(1, 8192 / (cols + 1)), [&](std::size_t s, std::size_t e) {
+    fn(x + s * cols, y + s * cols, e - s, cols, w, eps, offset);
   });
 }
 
@@ -4121,6 +4183,27 @@ inline void reduce_f32(const slot& x, const std::vector<std::size_t>& dims, redu
     copy_strided(src, perm_strides, moved.data(), perm_shape, 4);
     src = moved.data();
   }
+  if (inner == 1 && red > 0) {
+    // reducing the innermost dim: each output is one contiguous row (8 partial results, so the
+    // compiler can keep them in vector lanes; one kernel call per element would dominate)
+    global_pool().parallel_for(static_cast<std::size_t>(outer), std::max<std::size_t>(1, 16384 / static_cast<std::size_t>(red)),
+                               [&](std::size_t b, std::size_t e) {
+      for (std::size_t o = b; o < e; ++o) {
+        const float* xr = src + static_cast<std::int64_t>(o) * red;
+        float acc[8];
+        const bool is_max = k == reduce_kind::max;
+        for (float& a : acc) a = is_max ? -std::numeric_limits<float>::infinity() : 0.0f;
+        std::int64_t r = 0;
+        for (; r + 8 <= red; r += 8)
+          for (int j = 0; j < 8; ++j) acc[j] = is_max ? std::max(acc[j], xr[r + j]) : acc[j] + xr[r + j];
+        for (; r < red; ++r) acc[0] = is_max ? std::max(acc[0], xr[r]) : acc[0] + xr[r];
+        float v = acc[0];
+        for (int j = 1; j < 8; ++j) v = is_max ? std::max(v, acc[j]) : v + acc[j];
+        y[o] = k == reduce_kind::mean ? v / static_cast<float>(red) : v;
+      }
+    });
+    return;
+  }
   for (std::int64_t o = 0; o < outer; ++o) {
     float* yr = y + o * inner;
     const float* xr = src + o * red * inner;
@@ -4222,6 +4305,33 @@ struct argmax_op {
     c.set_tensor(0, dtype::i64, detail::reduced_shape(x.shape, {d}, c.num_inputs() > 2 && c.bool_at(2)));
   }
   static void run(context& c) { max_op::arg_reduce(c, c.is_none(1) ? std::nullopt : std::optional(c.int_at(1)), nullptr, c.out(0).ptr<std::int64_t>()); }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/rms_norm.hpp
+// rms_norm(x, weight, eps, offset) = x / sqrt(mean(x^2 over the last dim) + eps) * (weight + offset)
+// The fused form of the RMSNorm HF models write by hand (offset 1 is Gemma's (1 + weight));
+// produced by patterns/rules/rms_norm.hpp, never by TorchScript directly.
+
+namespace cactus::ops {
+
+struct rms_norm_op {
+  static constexpr std::string_view name = "rms_norm";
+  static constexpr std::array<std::string_view, 0> aten{};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(!x.shape.empty(), "input must have at least one dim");
+    c.require(c.tensor_in(1).numel() == x.shape.back(), "weight has ", c.in(1).numel(), " elements, the last dim is ", x.shape.back());
+    c.set_tensor(0, dtype::f32, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    const slot& w = c.f32_in(1);
+    const auto cols = static_cast<std::size_t>(x.shape.back());
+    if (x.numel() == 0) return;
+    kernels::rms_norm_rows(x.ptr<float>(), c.out(0).ptr<float>(), static_cast<std::size_t>(x.numel()) / cols, cols, w.ptr<float>(),
+                           static_cast<float>(c.num_at(2)), static_cast<float>(c.num_at(3)));
+  }
 };
 
 }  // namespace cactus::ops
@@ -4797,7 +4907,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     maximum_op, minimum_op, eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
-    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
+    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,
@@ -5145,7 +5255,11 @@ inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, cons
 // keeps in files are read from beside it.
 // ---- cactus/passes/pipeline.hpp
 // Stages 4 and 5 in order, as every entry point runs them (transpile, re-lowering, the
-// in-memory API): canonicalize, constant folding, precision casts, dead-code elimination.
+// in-memory API): canonicalize, constant folding, fusion, precision casts, dead-code
+// elimination.
+#include <functional>
+#include <string_view>
+
 // ---- cactus/passes/canonicalize.hpp
 // Stage 4: canonical IR. Rewrites TorchScript spellings into the registry's canonical ops:
 // no-ops (dropout, detach, contiguous, clone, identity casts) are removed; t/transpose become
@@ -5494,20 +5608,510 @@ inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::siz
 }
 
 }  // namespace cactus::passes
+// ---- cactus/passes/fuse.hpp
+// Stage 5: fusion. Applies the rules of patterns/rules.hpp to a fixed point (at most
+// `max_rounds` rounds), removing the nodes each rewrite left dead. Rules named in `disabled`
+// are skipped (the CLI's --no-fuse-<name>).
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+// ---- cactus/patterns/match.hpp
+// Matching patterns (patterns/dsl.hpp) against the IR, and rewriting what matched.
+//
+// match(pattern, value) walks the pattern type by overloads and the IR from the value to its
+// producers. Bindings live in a hana::map keyed by the pattern's vars (hana::type<var<"x">>)
+// holding value ids; alternatives and commutative orders try a copy and keep it on success.
+// A rule fires at a node whose output matches its pattern: that node is replaced in place by
+// the replacement node (same output value, so no use needs rewiring and order stays
+// topological); nodes the match made dead are removed by DCE afterwards.
+#include <array>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+// ---- cactus/patterns/dsl.hpp
+// The pattern language: IR computation shapes written as types. Every node is an empty tag
+// type (as in CTRE and Boost.YAP); the matcher (patterns/match.hpp) walks them by overloads.
+//
+//   node<"mul", A, B>     a value produced by op "mul" whose inputs match A and B (commutative
+//                         ops also try B, A; see commutative_ops)
+//   var<"x">              binds the value; the same var twice must be the same value
+//   any                   matches any input, binds nothing
+//   lit<2>, lit<1e-6>     a scalar constant equal to the value (int, float or bool)
+//   ints<-1>              an int-list constant equal to {-1}
+//   none                  the None constant
+//   alt<P, Q...>          the first alternative that matches
+//   where<P, C...>        P, and every constraint C holds for the value P matched:
+//                         dtype_is<f32>, rank_is<3>, constant, single_use
+//
+// A rule is rule<Pattern, Replacement>, where the replacement is make<"op", Args...> over the
+// pattern's vars and literals. Rules are checked when named: a replacement may only use vars
+// the pattern binds (a static_assert says which rule is malformed and why).
+#include <algorithm>
+#include <boost/hana.hpp>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+
+namespace cactus::patterns {
+
+namespace hana = boost::hana;
+
+// A string usable as a template argument: node<"mul", ...>, var<"x">.
+template <std::size_t N>
+struct fixed_string {
+  char s[N]{};
+  constexpr fixed_string(const char (&x)[N]) { std::copy_n(x, N, s); }
+  constexpr std::string_view view() const { return {s, N - 1}; }
+  template <std::size_t M>
+  constexpr bool operator==(const fixed_string<M>& o) const {
+    return view() == o.view();
+  }
+};
+
+// ---- pattern nodes ---------------------------------------------------------------------------
+template <fixed_string Op, class... Args>
+struct node {};
+template <fixed_string Name>
+struct var {};
+struct any {};
+template <auto V>
+struct lit {};
+template <long long... V>
+struct ints {};
+struct none {};
+template <class... Alts>
+struct alt {};
+template <class P, class... Constraints>
+struct where {};
+
+// ---- constraints -----------------------------------------------------------------------------
+template <dtype T>
+struct dtype_is {};
+template <int R>
+struct rank_is {};
+struct constant {};
+struct single_use {};
+
+// ---- replacements and rules ------------------------------------------------------------------
+template <fixed_string Op, class... Args>
+struct make {};
+
+// Ops whose first two inputs may be swapped (for add, only when alpha is 1: the matcher checks).
+inline constexpr std::string_view commutative_ops[] = {"mul", "add", "maximum", "minimum"};
+constexpr bool is_commutative(std::string_view op) {
+  for (auto c : commutative_ops)
+    if (c == op) return true;
+  return false;
+}
+
+// ---- compile-time algebra ----------------------------------------------------------------------
+template <class T>
+struct is_pattern : std::false_type {};
+template <fixed_string Op, class... A>
+struct is_pattern<node<Op, A...>> : std::bool_constant<(is_pattern<A>::value && ...)> {};
+template <fixed_string N>
+struct is_pattern<var<N>> : std::true_type {};
+template <>
+struct is_pattern<any> : std::true_type {};
+template <auto V>
+struct is_pattern<lit<V>> : std::true_type {};
+template <long long... V>
+struct is_pattern<ints<V...>> : std::true_type {};
+template <>
+struct is_pattern<none> : std::true_type {};
+template <class... A>
+struct is_pattern<alt<A...>> : std::bool_constant<sizeof...(A) >= 1 && (is_pattern<A>::value && ...)> {};
+template <class P, class... C>
+struct is_pattern<where<P, C...>> : is_pattern<P> {};
+
+// The vars a pattern (or replacement) mentions, as a hana::tuple of hana::type, without
+// repeats, in first-appearance order.
+namespace detail {
+template <class Acc, class T>
+constexpr auto add_unique(Acc acc, T t) {
+  if constexpr (decltype(hana::contains(acc, t))::value) return acc;
+  else return hana::append(acc, t);
+}
+template <class Acc, class... Ts>
+constexpr auto add_all(Acc acc, hana::tuple<Ts...> ts) {
+  return hana::fold_left(ts, acc, [](auto a, auto t) { return add_unique(a, t); });
+}
+}  // namespace detail
+
+// (class templates, not overloads: a function template would not see overloads declared after
+// it for hana::type arguments, whose associated namespaces do not include ours)
+template <class T>
+struct collect_vars {
+  static constexpr auto get() { return hana::make_tuple(); }
+};
+template <fixed_string N>
+struct collect_vars<var<N>> {
+  static constexpr auto get() { return hana::make_tuple(hana::type_c<var<N>>); }
+};
+namespace detail {
+template <class... A>
+constexpr auto vars_of_all() {
+  return hana::fold_left(hana::make_tuple(collect_vars<A>::get()...), hana::make_tuple(), [](auto acc, auto vs) { return add_all(acc, vs); });
+}
+}  // namespace detail
+template <fixed_string Op, class... A>
+struct collect_vars<node<Op, A...>> {
+  static constexpr auto get() { return detail::vars_of_all<A...>(); }
+};
+template <fixed_string Op, class... A>
+struct collect_vars<make<Op, A...>> {
+  static constexpr auto get() { return detail::vars_of_all<A...>(); }
+};
+template <class... A>
+struct collect_vars<alt<A...>> {
+  static constexpr auto get() { return detail::vars_of_all<A...>(); }
+};
+template <class P, class... C>
+struct collect_vars<where<P, C...>> {
+  static constexpr auto get() { return collect_vars<P>::get(); }
+};
+
+template <class T>
+constexpr auto vars_of(hana::basic_type<T>) {
+  return collect_vars<T>::get();
+}
+
+// Number of op nodes a pattern matches (its benefit when it fires); for alt, the smallest.
+template <class P>
+struct op_count : std::integral_constant<int, 0> {};
+template <fixed_string Op, class... A>
+struct op_count<node<Op, A...>> : std::integral_constant<int, 1 + (op_count<A>::value + ... + 0)> {};
+template <class P, class... C>
+struct op_count<where<P, C...>> : op_count<P> {};
+template <class A, class... B>
+struct op_count<alt<A, B...>> : std::integral_constant<int, std::min({op_count<A>::value, op_count<B>::value...})> {};
+
+template <class Pattern, class Replacement>
+struct rule {
+  static_assert(is_pattern<Pattern>::value,
+                "cactus::patterns::rule: the first argument must be a pattern built from node, var, any, lit, ints, none, alt and where");
+  static_assert(!std::is_same_v<Pattern, any> && op_count<Pattern>::value >= 1, "cactus::patterns::rule: a pattern must match at least one op node");
+  static_assert(hana::all_of(vars_of(hana::type_c<Replacement>), [](auto v) { return hana::contains(vars_of(hana::type_c<Pattern>), v); }),
+                "cactus::patterns::rule: the replacement uses a var the pattern does not bind");
+  using pattern = Pattern;
+  using replacement = Replacement;
+  static constexpr int benefit = op_count<Pattern>::value;
+};
+
+}  // namespace cactus::patterns
+
+namespace cactus::patterns {
+
+struct match_context {
+  const ir::graph& g;
+  const std::vector<int>& uses;  // per value: consuming node inputs + graph outputs
+};
+
+template <class Pattern>
+auto make_bindings() {
+  return hana::unpack(vars_of(hana::type_c<Pattern>), [](auto... v) { return hana::make_map(hana::make_pair(v, -1)...); });
+}
+
+// ---- scalar constants ---------------------------------------------------------------------------
+inline bool constant_scalar(const ir::graph& g, int v, double& out) {
+  const auto& val = g.values[static_cast<std::size_t>(v)];
+  if (val.constant) {
+    const auto& m = *val.constant;
+    if (m.k == ir::kind::int_ || m.k == ir::kind::bool_) { out = static_cast<double>(m.i); return true; }
+    if (m.k == ir::kind::float_) { out = m.f; return true; }
+    return false;
+  }
+  if (val.data && val.data->numel() == 1 && !is_packed(val.data->type)) {
+    out = val.data->element_as_double(0);
+    return true;
+  }
+  return false;
+}
+
+// ---- match --------------------------------------------------------------------------------------
+template <class B>
+bool match(hana::basic_type<any>, const match_context&, int, B&) {
+  return true;
+}
+
+template <fixed_string N, class B>
+bool match(hana::basic_type<var<N>>, const match_context&, int v, B& b) {
+  int& slot = b[hana::type_c<var<N>>];
+  if (slot == -1) {
+    slot = v;
+    return true;
+  }
+  return slot == v;
+}
+
+template <auto V, class B>
+bool match(hana::basic_type<lit<V>>, const match_context& c, int v, B&) {
+  double x = 0;
+  return constant_scalar(c.g, v, x) && x == static_cast<double>(V);
+}
+
+template <long long... V, class B>
+bool match(hana::basic_type<ints<V...>>, const match_context& c, int v, B&) {
+  const auto& val = c.g.values[static_cast<std::size_t>(v)];
+  if (!val.constant) return false;
+  const auto& m = *val.constant;
+  if (m.k == ir::kind::ints) return m.ints == std::vector<std::int64_t>{V...};
+  if (m.k == ir::kind::int_ && sizeof...(V) == 1) return m.i == (V, ...);
+  return false;
+}
+
+template <class B>
+bool match(hana::basic_type<none>, const match_context& c, int v, B&) {
+  const auto& val = c.g.values[static_cast<std::size_t>(v)];
+  return val.k == ir::kind::none;
+}
+
+template <class A, class... Rest, class B>
+bool match(hana::basic_type<alt<A, Rest...>>, const match_context& c, int v, B& b) {
+  B trial = b;
+  if (match(hana::type_c<A>, c, v, trial)) {
+    b = trial;
+    return true;
+  }
+  if constexpr (sizeof...(Rest) > 0) return match(hana::type_c<alt<Rest...>>, c, v, b);
+  else return false;
+}
+
+template <class Constraint>
+struct constraint_check;
+template <dtype T>
+struct constraint_check<dtype_is<T>> {
+  static bool ok(const match_context& c, int v) { return c.g.values[static_cast<std::size_t>(v)].type == T; }
+};
+template <int R>
+struct constraint_check<rank_is<R>> {
+  static bool ok(const match_context& c, int v) { return c.g.values[static_cast<std::size_t>(v)].shape.size() == static_cast<std::size_t>(R); }
+};
+template <>
+struct constraint_check<constant> {
+  static bool ok(const match_context& c, int v) { return c.g.values[static_cast<std::size_t>(v)].is_constant(); }
+};
+template <>
+struct constraint_check<single_use> {
+  static bool ok(const match_context& c, int v) { return c.uses[static_cast<std::size_t>(v)] == 1; }
+};
+
+template <class P, class... C, class B>
+bool match(hana::basic_type<where<P, C...>>, const match_context& c, int v, B& b) {
+  B trial = b;
+  if (!match(hana::type_c<P>, c, v, trial) || !(constraint_check<C>::ok(c, v) && ...)) return false;
+  b = trial;
+  return true;
+}
+
+namespace detail {
+template <class... A, std::size_t... I, class B>
+bool match_inputs(const match_context& c, const std::vector<int>& in, const std::array<std::size_t, sizeof...(A)>& order, B& b,
+                  std::index_sequence<I...>) {
+  return (match(hana::type_c<A>, c, in[order[I]], b) && ...);
+}
+}  // namespace detail
+
+template <fixed_string Op, class... A, class B>
+bool match(hana::basic_type<node<Op, A...>>, const match_context& c, int v, B& b) {
+  const auto& val = c.g.values[static_cast<std::size_t>(v)];
+  if (val.producer < 0) return false;
+  const auto& n = c.g.nodes[static_cast<std::size_t>(val.producer)];
+  if (n.op != Op.view() || n.inputs.size() != sizeof...(A) || n.outputs.size() != 1 || n.outputs[0] != v) return false;
+  std::array<std::size_t, sizeof...(A)> order{};
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  {
+    B trial = b;
+    if (detail::match_inputs<A...>(c, n.inputs, order, trial, std::index_sequence_for<A...>{})) {
+      b = trial;
+      return true;
+    }
+  }
+  if constexpr (sizeof...(A) >= 2) {
+    if (!is_commutative(Op.view())) return false;
+    double alpha = 1;
+    if (Op.view() == "add" && n.inputs.size() == 3 && !(constant_scalar(c.g, n.inputs[2], alpha) && alpha == 1)) return false;
+    std::swap(order[0], order[1]);
+    B trial = b;
+    if (detail::match_inputs<A...>(c, n.inputs, order, trial, std::index_sequence_for<A...>{})) {
+      b = trial;
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---- replacement --------------------------------------------------------------------------------
+template <fixed_string N, class B>
+int build_arg(hana::basic_type<var<N>>, ir::graph&, const B& b) {
+  return b[hana::type_c<var<N>>];
+}
+template <auto V, class B>
+int build_arg(hana::basic_type<lit<V>>, ir::graph& g, const B&) {
+  if constexpr (std::is_same_v<decltype(V), bool>) return g.add_constant(ir::meta::of_bool(V));
+  else if constexpr (std::is_integral_v<decltype(V)>) return g.add_constant(ir::meta::of_int(V));
+  else return g.add_constant(ir::meta::of_float(static_cast<double>(V)));
+}
+template <long long... V, class B>
+int build_arg(hana::basic_type<ints<V...>>, ir::graph& g, const B&) {
+  return g.add_constant(ir::meta::of_ints({V...}));
+}
+template <class B>
+int build_arg(hana::basic_type<none>, ir::graph& g, const B&) {
+  return g.add_constant(ir::meta::none());
+}
+
+// Replaces node `at` (whose output matched) by the replacement's op over the bound values.
+template <fixed_string Op, class... A, class B>
+void rewrite(hana::basic_type<make<Op, A...>>, ir::graph& g, std::size_t at, const B& b) {
+  std::vector<int> inputs{build_arg(hana::type_c<A>, g, b)...};
+  auto& n = g.nodes[at];
+  n.op = std::string(Op.view());
+  n.inputs = std::move(inputs);
+}
+
+inline std::vector<int> count_uses(const ir::graph& g) {
+  std::vector<int> uses(g.values.size(), 0);
+  for (auto& n : g.nodes)
+    for (int v : n.inputs) ++uses[static_cast<std::size_t>(v)];
+  for (int v : g.outputs) ++uses[static_cast<std::size_t>(v)];
+  return uses;
+}
+
+// Tries `Rule` at every node once; returns how many times it fired.
+template <class Rule>
+int apply_rule(ir::graph& g) {
+  int fired = 0;
+  std::vector<int> uses = count_uses(g);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    if (g.nodes[i].outputs.size() != 1) continue;
+    const match_context c{g, uses};
+    auto b = make_bindings<typename Rule::pattern>();
+    if (!match(hana::type_c<typename Rule::pattern>, c, g.nodes[i].outputs[0], b)) continue;
+    rewrite(hana::type_c<typename Rule::replacement>, g, i, b);
+    ++fired;
+    uses = count_uses(g);
+  }
+  g.reindex_producers();
+  return fired;
+}
+
+}  // namespace cactus::patterns
+// ---- cactus/patterns/rules.hpp
+// Every fusion rule, in the order the fusion pass tries them. A rule is one file under rules/
+// (pattern and replacement side by side) and one entry here; its name gives the CLI its
+// --no-fuse-<name> flag.
+// ---- cactus/patterns/rules/rms_norm.hpp
+// rms_norm: the RMSNorm HF Llama / Qwen3 / Mistral write by hand,
+//     variance = x.pow(2).mean(-1, keepdim=True)     (or x * x)
+//     x = x * torch.rsqrt(variance + eps)
+//     return weight * x                                (either operand order)
+// and Gemma's `x * (1 + weight)`, whose (1 + weight) torch.jit.freeze folds into one constant,
+// so the same rule catches it. The casts to float32 and back are no-ops on f32 graphs and are
+// gone before fusion. Not fused: a mean over another dim or without keepdim, a positive
+// spelling of the last dim, a non-constant weight or eps.
+
+namespace cactus::patterns::rules {
+
+namespace rms {
+using x = var<"x">;
+using w = var<"w">;
+using eps = var<"eps">;
+using mean_of_squares = node<"mean", alt<node<"pow", x, lit<2>>, node<"mul", x, x>>, ints<-1>, lit<true>, none>;
+using normalized = node<"mul", x, node<"rsqrt", node<"add", mean_of_squares, where<eps, constant>, lit<1>>>>;
+}  // namespace rms
+
+struct rms_norm : rule<node<"mul", where<rms::w, constant>, rms::normalized>, make<"rms_norm", rms::x, rms::w, rms::eps, lit<0>>> {
+  static constexpr std::string_view name = "rms_norm";
+};
+
+}  // namespace cactus::patterns::rules
+
+namespace cactus::patterns {
+
+inline constexpr auto all_rules = hana::tuple_t<rules::rms_norm>;
+
+// "rms_norm" -> "rms-norm", as in --no-fuse-rms-norm
+inline std::string flag_name(std::string_view rule) {
+  std::string s(rule);
+  for (char& c : s)
+    if (c == '_') c = '-';
+  return s;
+}
+
+}  // namespace cactus::patterns
+
+namespace cactus::passes {
+
+namespace hana = boost::hana;
+
+struct fuse_options {
+  std::set<std::string> disabled;  // rule names, e.g. "rms_norm"
+  int max_rounds = 4;
+};
+
+// Names of all fusion rules.
+inline std::vector<std::string> fusion_names() {
+  std::vector<std::string> r;
+  hana::for_each(patterns::all_rules, [&](auto t) { r.emplace_back(decltype(t)::type::name); });
+  return r;
+}
+
+// Returns how often each rule fired.
+inline std::map<std::string, int> fuse(ir::graph& g, const fuse_options& o = {}) {
+  for (auto& d : o.disabled) {
+    const auto names = fusion_names();
+    check(std::find(names.begin(), names.end(), d) != names.end(), "unknown fusion '", d, "'");
+  }
+  std::map<std::string, int> fired;
+  for (int round = 0; round < o.max_rounds; ++round) {
+    int any = 0;
+    hana::for_each(patterns::all_rules, [&](auto t) {
+      using Rule = typename decltype(t)::type;
+      if (o.disabled.count(std::string(Rule::name))) return;
+      const int n = patterns::apply_rule<Rule>(g);
+      fired[std::string(Rule::name)] += n;
+      any += n;
+    });
+    if (!any) break;
+    dead_code_elimination(g);
+  }
+  return fired;
+}
+
+}  // namespace cactus::passes
 
 namespace cactus::passes {
 
 struct pipeline_report {
   canonicalize_report canonical;
   std::size_t folded = 0, casts = 0, dead = 0;
+  std::map<std::string, int> fused;  // rule name -> times fired
 };
 
-inline pipeline_report optimize(ir::graph& g) {
+// `after` (optional) sees the graph after each pass, by name (`cactus inspect` prints op counts).
+inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
+                                const std::function<void(std::string_view, const ir::graph&)>& after = {}) {
   pipeline_report r;
+  auto step = [&](std::string_view name) {
+    if (after) after(name, g);
+  };
   r.canonical = canonicalize(g);
+  step("canonicalize");
   r.folded = fold_constants(g);
+  step("fold_constants");
+  r.fused = fuse(g, fusion);
+  step("fuse");
   r.casts = insert_precision_casts(g);
+  step("precision_casts");
   r.dead = dead_code_elimination(g);
+  step("dce");
   return r;
 }
 

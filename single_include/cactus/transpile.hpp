@@ -363,6 +363,7 @@ struct transpile_options {
   std::vector<tensor> example_inputs;
   bool compare = true;
   bool verbose = true;
+  passes::fuse_options fusion;  // rules to skip (--no-fuse-<name>)
 };
 
 struct transpile_result {
@@ -389,10 +390,15 @@ inline transpile_result transpile(const transpile_options& o) {
   }
   r.raw = g;  // raw_ir.json: the imported graph with its weights bound, before any rewrite
   log("[3/6] import: ", r.bound, " constants bound to converted weights, ", r.unbound, " kept inline");
-  auto p = passes::optimize(g);
+  auto p = passes::optimize(g, o.fusion);
   log("[4/6] canonicalize: ", p.canonical.rewritten, " rewrites, ", p.canonical.removed_noops, " no-ops removed, ", p.folded,
       " nodes folded to constants, ", p.casts, " precision casts, ", p.dead, " dead nodes");
-  log("[5/6] fuse: no fusion rules enabled in this build");
+  {
+    std::string fused;
+    for (auto& [name, n] : p.fused) fused += " " + name + " x" + std::to_string(n);
+    for (auto& name : o.fusion.disabled) fused += " (" + name + " off)";
+    log("[5/6] fuse:", fused.empty() ? " nothing matched" : fused);
+  }
   r.optimized = g;
   lower::bundle_info info;
   info.model_id = o.model.stem().string();

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "cactus/cactus.hpp"
@@ -29,13 +30,19 @@ usage:
       Default --bits 4 (CQ4), as in the Python tool. Shows progress on a terminal.
   cactus transpile MODEL.ts [--weights-dir DIR] [--artifact-dir DIR]
                    [--example-input FILE.npy]... [--input-shape 2x16:i64]...
-                   [--skip-reference-compare] [--quiet]
+                   [--skip-reference-compare] [--quiet] [--no-fuse-rms-norm]
       Captures the TorchScript model, binds weights from DIR/weights_manifest.json by name,
       canonicalizes, lowers and writes the bundle (default: into --weights-dir). Then runs the
       bundle on the example inputs and compares with LibTorch (writes result.json).
+      Fusions (computation shapes rewritten into one op, see optimized_ir.json): rms_norm
+      (the hand-written RMSNorm of Llama/Qwen/Gemma); --no-fuse-<name> turns one off.
   cactus lower BUNDLE/optimized_ir.json --artifact-dir OUT
       Re-lowers saved IR (optimized_ir.json or raw_ir.json) into a new bundle without LibTorch:
       runs the IR passes again and binds the source bundle's weights by name.
+  cactus inspect BUNDLE [--dot FILE.dot] [--no-fuse-<name>]...
+      Re-runs the IR passes on BUNDLE/raw_ir.json and prints the op counts after each pass
+      (canonicalize, fold_constants, fuse, precision_casts, dce) and which fusions fired.
+      --dot writes the optimized graph for Graphviz, and FILE.svg too when `dot` is installed.
   cactus run BUNDLE [--input FILE.npy | --input NAME=FILE.npy]... [--input-ids 1,2,3]
                     [--output-dir DIR] [--result-json FILE] [--max-new-tokens N] [--profile N]
       Runs a bundle. --profile N runs it N more times and prints wall time per op. --input-ids feeds an int64 [1, N] tensor; with --max-new-tokens the first
@@ -169,7 +176,9 @@ static tensor parse_shape_spec(const std::string& spec) {
 }
 
 static int cmd_transpile(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {"--skip-reference-compare", "--quiet"}, {"--weights-dir", "--artifact-dir", "--example-input", "--input-shape"});
+  std::vector<std::string> flags = {"--skip-reference-compare", "--quiet"};
+  for (auto& f : passes::fusion_names()) flags.push_back("--no-fuse-" + patterns::flag_name(f));
+  auto a = parse(argc, argv, 2, flags, {"--weights-dir", "--artifact-dir", "--example-input", "--input-shape"});
   check(a.pos.size() == 1, "usage: cactus transpile MODEL.ts --weights-dir DIR [--example-input x.npy | --input-shape 1x16:i64]");
   transpile_options o;
   o.model = a.pos[0];
@@ -186,6 +195,8 @@ static int cmd_transpile(int argc, char** argv) {
   for (auto& s : a.all("--input-shape")) o.example_inputs.push_back(parse_shape_spec(s));
   check(!o.example_inputs.empty(), "transpile needs representative inputs: --example-input FILE.npy or --input-shape 1x16:i64");
   o.compare = !a.has("--skip-reference-compare");
+  for (auto& f : passes::fusion_names())
+    if (a.has("--no-fuse-" + patterns::flag_name(f))) o.fusion.disabled.insert(f);
   o.verbose = !a.has("--quiet");
   auto r = transpile(o);
   std::cout << "bundle: " << o.artifact_dir.string() << " (" << r.optimized.nodes.size() << " nodes)\n";
@@ -206,6 +217,67 @@ static int cmd_lower(int argc, char** argv) {
   auto r = lower::relower(ir, a.get("--artifact-dir"));
   std::cout << "re-lowered " << ir.string() << " (" << r.nodes_in << " nodes) -> " << a.get("--artifact-dir") << " (" << r.graph.nodes.size()
             << " nodes)\n";
+  return 0;
+}
+
+static std::map<std::string, int> op_counts(const ir::graph& g) {
+  std::map<std::string, int> c;
+  for (auto& n : g.nodes) ++c[n.op];
+  return c;
+}
+
+static int cmd_inspect(int argc, char** argv) {
+  std::vector<std::string> flags;
+  for (auto& f : passes::fusion_names()) flags.push_back("--no-fuse-" + patterns::flag_name(f));
+  auto a = parse(argc, argv, 2, flags, {"--dot"});
+  check(a.pos.size() == 1, "usage: cactus inspect BUNDLE [--dot FILE.dot]");
+  const fs::path dir = a.pos[0];
+  check(fs::is_directory(dir), dir.string(), ": not a bundle directory");
+  const fs::path raw = dir / "raw_ir.json";
+  check(fs::exists(raw), raw.string(), ": not found (bundles written by `cactus transpile` have it)");
+  ir::graph g = lower::load_ir_json(raw);
+  passes::fuse_options fo;
+  for (auto& f : passes::fusion_names())
+    if (a.has("--no-fuse-" + patterns::flag_name(f))) fo.disabled.insert(f);
+  std::vector<std::pair<std::string, std::map<std::string, int>>> stages{{"imported", op_counts(g)}};
+  auto report = passes::optimize(g, fo, [&](std::string_view name, const ir::graph& now) { stages.emplace_back(std::string(name), op_counts(now)); });
+  std::set<std::string> ops;
+  for (auto& [_, c] : stages)
+    for (auto& [op, n] : c) ops.insert(op);
+  std::printf("%-28s", "op");
+  for (auto& [name, _] : stages) std::printf(" %15s", name.c_str());
+  std::printf("\n");
+  for (auto& op : ops) {
+    std::printf("%-28s", op.c_str());
+    for (auto& [_, c] : stages) {
+      auto it = c.find(op);
+      std::printf(" %15s", it == c.end() ? "." : std::to_string(it->second).c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf("%-28s", "total");
+  for (auto& [_, c] : stages) {
+    int t = 0;
+    for (auto& [op, n] : c) t += n;
+    std::printf(" %15d", t);
+  }
+  std::printf("\nfusions:");
+  for (auto& [name, n] : report.fused) std::printf(" %s x%d", name.c_str(), n);
+  for (auto& name : fo.disabled) std::printf(" %s (off)", name.c_str());
+  std::printf("\n");
+  if (a.has("--dot")) {
+    const fs::path dot = a.get("--dot");
+    write_file_atomic(dot, ir::to_dot(g, dir.filename().string()));
+    std::printf("wrote %s", dot.string().c_str());
+    if (std::system("command -v dot >/dev/null 2>&1") == 0) {
+      fs::path svg = dot;
+      svg.replace_extension(".svg");
+      const std::string cmd = "dot -Tsvg '" + dot.string() + "' -o '" + svg.string() + "'";
+      check(std::system(cmd.c_str()) == 0, "dot failed to render ", dot.string());
+      std::printf(" and %s", svg.string().c_str());
+    }
+    std::printf("\n");
+  }
   return 0;
 }
 
@@ -322,6 +394,7 @@ int main(int argc, char** argv) {
     if (cmd == "convert") return cmd_convert(argc, argv);
     if (cmd == "run") return cmd_run(argc, argv);
     if (cmd == "lower") return cmd_lower(argc, argv);
+    if (cmd == "inspect") return cmd_inspect(argc, argv);
     if (cmd == "transpile") {
 #if CACTUS_WITH_TORCH
       return cmd_transpile(argc, argv);

@@ -29,6 +29,7 @@ HWY_EXPORT(UnaryF32);
 HWY_EXPORT(BinaryF32);
 HWY_EXPORT(SoftmaxRows);
 HWY_EXPORT(LayerNormRows);
+HWY_EXPORT(RmsNormRows);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
 HWY_EXPORT(GemmNNF32);
@@ -73,6 +74,13 @@ inline void layer_norm_rows(const float* x, float* y, std::size_t rows, std::siz
   auto fn = HWY_DYNAMIC_DISPATCH(detail::LayerNormRows);
   global_pool().parallel_for(rows, std::max<std::size_t>(1, 8192 / (cols + 1)), [&](std::size_t s, std::size_t e) {
     fn(x + s * cols, y + s * cols, e - s, cols, w, b, eps);
+  });
+}
+
+inline void rms_norm_rows(const float* x, float* y, std::size_t rows, std::size_t cols, const float* w, float eps, float offset) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::RmsNormRows);
+  global_pool().parallel_for(rows, std::max<std::size_t>(1, 8192 / (cols + 1)), [&](std::size_t s, std::size_t e) {
+    fn(x + s * cols, y + s * cols, e - s, cols, w, eps, offset);
   });
 }
 

@@ -62,6 +62,27 @@ inline void reduce_f32(const slot& x, const std::vector<std::size_t>& dims, redu
     copy_strided(src, perm_strides, moved.data(), perm_shape, 4);
     src = moved.data();
   }
+  if (inner == 1 && red > 0) {
+    // reducing the innermost dim: each output is one contiguous row (8 partial results, so the
+    // compiler can keep them in vector lanes; one kernel call per element would dominate)
+    global_pool().parallel_for(static_cast<std::size_t>(outer), std::max<std::size_t>(1, 16384 / static_cast<std::size_t>(red)),
+                               [&](std::size_t b, std::size_t e) {
+      for (std::size_t o = b; o < e; ++o) {
+        const float* xr = src + static_cast<std::int64_t>(o) * red;
+        float acc[8];
+        const bool is_max = k == reduce_kind::max;
+        for (float& a : acc) a = is_max ? -std::numeric_limits<float>::infinity() : 0.0f;
+        std::int64_t r = 0;
+        for (; r + 8 <= red; r += 8)
+          for (int j = 0; j < 8; ++j) acc[j] = is_max ? std::max(acc[j], xr[r + j]) : acc[j] + xr[r + j];
+        for (; r < red; ++r) acc[0] = is_max ? std::max(acc[0], xr[r]) : acc[0] + xr[r];
+        float v = acc[0];
+        for (int j = 1; j < 8; ++j) v = is_max ? std::max(v, acc[j]) : v + acc[j];
+        y[o] = k == reduce_kind::mean ? v / static_cast<float>(red) : v;
+      }
+    });
+    return;
+  }
   for (std::int64_t o = 0; o < outer; ++o) {
     float* yr = y + o * inner;
     const float* xr = src + o * red * inner;

@@ -18,6 +18,7 @@
 #include "cactus/ops/meta_ops.hpp"
 #include "cactus/ops/pool.hpp"
 #include "cactus/ops/reduce.hpp"
+#include "cactus/ops/rms_norm.hpp"
 #include "cactus/ops/shape_ops.hpp"
 #include "cactus/ops/softmax.hpp"
 #include "cactus/ops/unary.hpp"
@@ -35,7 +36,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     maximum_op, minimum_op, eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
-    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
+    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,

@@ -1,0 +1,7 @@
+// Must not compile: the replacement uses var "b", which the pattern never binds.
+// tests/patterns/must_not_compile.py checks that the compiler says so in words.
+#include <cactus/cactus.hpp>
+
+using namespace cactus::patterns;
+using bad = rule<node<"relu", var<"a">>, make<"gelu", var<"b">>>;
+bad instance;

@@ -1,0 +1,17 @@
+"""Compiles each case and requires failure with the readable static_assert message.
+
+usage: must_not_compile.py CXX INCLUDE_DIR SOURCE_DIR
+"""
+import os
+import subprocess
+import sys
+
+cxx, include, src = sys.argv[1], sys.argv[2], sys.argv[3]
+cases = [("malformed_rule.cpp", "the replacement uses a var the pattern does not bind")]
+failures = 0
+for f, message in cases:
+    p = subprocess.run([cxx, "-std=c++20", "-fsyntax-only", "-I", include, os.path.join(src, f)], capture_output=True, text=True)
+    ok = p.returncode != 0 and message in p.stderr
+    print(f"{'ok  ' if ok else 'FAIL'} {f}: {'rejected with' if p.returncode else 'COMPILED, expected'} \"{message}\"")
+    failures += not ok
+sys.exit(1 if failures else 0)
