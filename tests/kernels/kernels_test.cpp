@@ -7,28 +7,13 @@
 
 #include <cactus/cactus.hpp>
 
+#include "every_target.hpp"
+
 using namespace cactus;
 using kernels::unary_kind;
 
-namespace {
-std::vector<float> randn(std::size_t n, unsigned seed) {
-  std::mt19937 g(seed);
-  std::normal_distribution<float> d;
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(g);
-  return v;
-}
-
-template <class F>
-void for_each_target(F&& f) {
-  for (std::int64_t t : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(t);
-    INFO("target " << hwy::TargetName(t));
-    f();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
-}  // namespace
+using testing::for_each_target;
+using testing::randn;
 
 TEST_CASE("unary kernels match the scalar oracle on every target") {
   for_each_target([] {

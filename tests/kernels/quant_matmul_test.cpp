@@ -8,26 +8,14 @@
 
 #include <cactus/cactus.hpp>  // the public header, so the tests also run against single_include/
 
+#include "every_target.hpp"
+
 using namespace cactus;
 
-namespace {
-std::vector<float> randn(std::size_t n, unsigned seed) {
-  std::mt19937 g(seed);
-  std::normal_distribution<float> d;
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(g);
-  return v;
-}
+using testing::for_each_target;
+using testing::randn;
 
-template <class F>
-void for_each_target(F&& f) {
-  for (std::int64_t t : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(t);
-    INFO("target " << hwy::TargetName(t));
-    f();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
+namespace {
 
 const dtype formats[] = {dtype::q8, dtype::cq4, dtype::cq3, dtype::cq2, dtype::cq1};
 }  // namespace
