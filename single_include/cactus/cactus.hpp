@@ -2616,9 +2616,13 @@ T* scratch(std::size_t n) {
 }  // namespace cactus
 // ---- cactus/kernels/kinds.hpp
 // Enumerations shared by the kernels and the ops that call them (no Highway here).
+#include <cstddef>
 #include <cstdint>
 
 namespace cactus::kernels {
+
+// Weight rows the quantized matmul decodes per block (its scratch holds this many decoded rows).
+inline constexpr std::size_t quant_row_block = 8;
 
 enum class unary_kind : std::uint8_t {
   relu, gelu_erf, gelu_tanh, silu, sigmoid, tanh, exp, log, sqrt, rsqrt, neg, abs, sin, cos,
@@ -2777,8 +2781,8 @@ inline void quant_matmul_rows(dtype fmt, const void* w, std::size_t N, std::size
   const auto* levels = cq ? quant::cq_codebook(l.bits).levels.data() : nullptr;
   const float step = cq ? quant::cq_codebook(l.bits).step : 1.0f;
   HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, levels, step, M, n0, n1, xq, steps,
-                                                C, ldc, bias, scratch<std::int8_t, 8>(8 * static_cast<std::size_t>(l.kp)),
-                                                scratch<float, 9>(8 * static_cast<std::size_t>(l.groups)));
+                                                C, ldc, bias, scratch<std::int8_t, 8>(quant_row_block * static_cast<std::size_t>(l.kp)),
+                                                scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)));
 }
 
 // The int8-activation path for CQ weights (x86: pmaddubsw; see QuantMatmulRows8): whether the
@@ -2801,8 +2805,8 @@ inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::s
   check(fmt != dtype::q8, "quant_matmul_rows_i8 takes CQ weights");
   const auto& cb = quant::cq_codebook(l.bits);
   HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows8)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, cb.levels_u7.data(), cb.step, M, n0,
-                                                 n1, xq, steps, sums, C, ldc, bias, scratch<std::int8_t, 8>(8 * static_cast<std::size_t>(l.kp)),
-                                                 scratch<float, 9>(8 * static_cast<std::size_t>(l.groups)));
+                                                 n1, xq, steps, sums, C, ldc, bias, scratch<std::int8_t, 8>(quant_row_block * static_cast<std::size_t>(l.kp)),
+                                                 scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)));
 }
 
 // C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.

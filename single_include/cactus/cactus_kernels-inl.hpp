@@ -438,7 +438,6 @@ HWY_AFTER_NAMESPACE();
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <type_traits>
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
@@ -640,16 +639,6 @@ HWY_INLINE void DecodeGroups(const unsigned char* HWY_RESTRICT in, size_t groups
 #endif
 }
 
-// Width of the stores DecodeGroups<Bits> makes.
-template <int Bits>
-HWY_INLINE size_t DecodeStoreLanes() {
-#if HWY_TARGET == HWY_SCALAR
-  return 1;
-#else
-  return hn::Lanes(hn::CappedTag<uint8_t, Bits == 2 || Bits == 3 ? 32 : 64>());
-#endif
-}
-
 HWY_NOINLINE void DecodeRowGroups(int bits, const unsigned char* in, size_t groups, const int8_t* levels, int8_t* out) {
   switch (bits) {
     case 1: DecodeGroups<1>(in, groups, levels, out); break;
@@ -683,10 +672,8 @@ HWY_INLINE void GroupFactors(const uint16_t* HWY_RESTRICT scale, size_t groups, 
 
 // MR activation rows (xq + r * ldx, steps + r * lds) against one decoded weight row w[Kp] with
 // per-group factors f[groups]; writes C[r * ldc] (+ bias).
-// `group(g)` returns the 128 decoded weights of group g: a slice of a decoded row, or a group
-// decoded on the spot (so that code loads stay spread over the computation).
-template <size_t MR, class GroupFn>
-HWY_INLINE void DotRows(GroupFn&& group, const float* HWY_RESTRICT f, size_t groups, const int16_t* HWY_RESTRICT xq,
+template <size_t MR>
+HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT f, size_t groups, const int16_t* HWY_RESTRICT xq,
                         size_t ldx, const float* HWY_RESTRICT steps, size_t lds, float* HWY_RESTRICT C, size_t ldc, float bias) {
 #if HWY_TARGET == HWY_SCALAR
   const hn::ScalableTag<int16_t> d16;
@@ -703,7 +690,6 @@ HWY_INLINE void DotRows(GroupFn&& group, const float* HWY_RESTRICT f, size_t gro
   for (size_t g = 0; g < groups; ++g) {
     auto a0 = hn::Zero(d32), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     const size_t k0 = g * 128;
-    const int8_t* HWY_RESTRICT w = group(g) - k0;
 #if HWY_TARGET == HWY_SCALAR
     for (size_t j = 0; j < 128; ++j) {
       const auto wv = hn::PromoteTo(d16, hn::LoadU(d8, w + k0 + j));
@@ -747,7 +733,7 @@ HWY_INLINE void DotRows(GroupFn&& group, const float* HWY_RESTRICT f, size_t gro
 
 // Batches above 4 take weight rows kRowBlock at a time (one weight row at a time would stream
 // all M activation rows from L2 once per weight row).
-inline constexpr size_t kRowBlock = 8;
+inline constexpr size_t kRowBlock = quant_row_block;
 
 // Weight rows [n0, n1) of a packed matrix against M quantized activation rows. `base` is the
 // packed tensor, `level_step` the codebook step (1 for q8), `wbuf` scratch of kRowBlock * Kp
@@ -766,57 +752,10 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
     if (n + ahead < n1)
       for (size_t b = 0; b < row_bytes; b += 64) hwy::Prefetch(codes + (n + ahead) * row_bytes + b);
   };
-  auto dot = [&](auto mr, auto&& group, size_t m, size_t n, const float* f) {
-    DotRows<decltype(mr)::value>(group, f, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + n, ldc, bias ? bias[n] : 0.0f);
-  };
-  using one = std::integral_constant<size_t, 1>;
-  using two = std::integral_constant<size_t, 2>;
-  using three = std::integral_constant<size_t, 3>;
-  using four = std::integral_constant<size_t, 4>;
-  if (M <= 4) {
-    // decode each group right before its products (one activation tile: nothing to reuse)
-    auto rows_with = [&](auto bits_c) {
-      constexpr int B = decltype(bits_c)::value;
-      // A group decoded just before its products is read back while its stores are in flight:
-      // only stores as wide as the loads forward, otherwise the row is decoded first.
-      const bool per_group = B == 8 || DecodeStoreLanes<B>() == ActivationBlock();
-      for (size_t n = n0; n < n1; ++n) {
-        prefetch_ahead(n);
-        const unsigned char* row = codes + n * row_bytes;
-        load_factors(n, factors);
-        if constexpr (B != 8)
-          if (!per_group) DecodeGroups<B>(row, groups, levels, wbuf);
-        auto group = [&](size_t g) -> const int8_t* {
-          if constexpr (B == 8) {
-            return reinterpret_cast<const int8_t*>(row) + g * 128;
-          } else {
-            if (!per_group) return wbuf + g * 128;
-            DecodeGroups<B>(row + g * code_bytes, 1, levels, wbuf);
-            return wbuf;
-          }
-        };
-        switch (M) {
-          case 4: dot(four(), group, 0, n, factors); break;
-          case 3: dot(three(), group, 0, n, factors); break;
-          case 2: dot(two(), group, 0, n, factors); break;
-          default: dot(one(), group, 0, n, factors); break;
-        }
-      }
-    };
-    switch (bits) {
-      case 1: rows_with(std::integral_constant<int, 1>()); break;
-      case 2: rows_with(std::integral_constant<int, 2>()); break;
-      case 3: rows_with(std::integral_constant<int, 3>()); break;
-      case 4: rows_with(std::integral_constant<int, 4>()); break;
-      default: rows_with(std::integral_constant<int, 8>()); break;
-    }
-    return;
-  }
-  // Larger batches: weight rows are decoded kRowBlock at a time and every tile of 4 activation
-  // rows runs against all of them while that tile is still in L1.
+  const size_t block = M > 4 ? kRowBlock : 1;
   const int8_t* w[kRowBlock];
-  for (size_t nb = n0; nb < n1; nb += kRowBlock) {
-    const size_t rows = std::min(kRowBlock, n1 - nb);
+  for (size_t nb = n0; nb < n1; nb += block) {
+    const size_t rows = std::min(block, n1 - nb);
     for (size_t i = 0; i < rows; ++i) {
       const size_t n = nb + i;
       prefetch_ahead(n);
@@ -830,13 +769,17 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
     }
     size_t m = 0;
     for (; m + 4 <= M; m += 4)
-      for (size_t i = 0; i < rows; ++i) dot(four(), [&](size_t g) { return w[i] + g * 128; }, m, nb + i, factors + i * groups);
+      for (size_t i = 0; i < rows; ++i)
+        DotRows<4>(w[i], factors + i * groups, groups, xq + m * Kp, Kp, steps + m * groups, groups, C + m * ldc + nb + i, ldc,
+                   bias ? bias[nb + i] : 0.0f);
     for (size_t i = 0; i < rows && m < M; ++i) {
-      auto group = [&](size_t g) { return w[i] + g * 128; };
+      const float* f = factors + i * groups;
+      float* c = C + m * ldc + nb + i;
+      const float b = bias ? bias[nb + i] : 0.0f;
       switch (M - m) {
-        case 3: dot(three(), group, m, nb + i, factors + i * groups); break;
-        case 2: dot(two(), group, m, nb + i, factors + i * groups); break;
-        default: dot(one(), group, m, nb + i, factors + i * groups); break;
+        case 3: DotRows<3>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
+        case 2: DotRows<2>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
+        default: DotRows<1>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
       }
     }
   }

@@ -1,8 +1,12 @@
 #pragma once
 // Enumerations shared by the kernels and the ops that call them (no Highway here).
+#include <cstddef>
 #include <cstdint>
 
 namespace cactus::kernels {
+
+// Weight rows the quantized matmul decodes per block (its scratch holds this many decoded rows).
+inline constexpr std::size_t quant_row_block = 8;
 
 enum class unary_kind : std::uint8_t {
   relu, gelu_erf, gelu_tanh, silu, sigmoid, tanh, exp, log, sqrt, rsqrt, neg, abs, sin, cos,
