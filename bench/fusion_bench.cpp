@@ -1,15 +1,22 @@
 // Each fusion's kernel against the unfused op sequence it replaces, same executor, same inputs,
-// at LLM-like shapes. The graphs are the ones TorchScript produces (see tests/patterns), fused
-// by the fusion pass itself. Prints time per run and unfused / fused.
+// at LLM-like (and ResNet-like) shapes. The unfused graphs are written as C++ model graphs
+// (cactus/models/graph.hpp) in the spelling TorchScript produces for the HF code (see
+// tests/patterns/fusion_test.py) and fused by the fusion pass itself. Prints time per run and
+// unfused / fused.
 // usage: fusion_bench [threads]
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <random>
 #include <string>
 
 #include "cactus/cactus.hpp"
+#include "cactus/models/graph.hpp"
 
 using namespace cactus;
+using namespace cactus::models;
 
 template <class F>
 static double time_ms(F&& f) {
@@ -21,54 +28,177 @@ static double time_ms(F&& f) {
     f();
     ++iters;
     el = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  } while (el < 300 || iters < 10);
+  } while (el < 300 || iters < 5);
   return el / iters;
 }
 
-// weight * (x * rsqrt(mean(x^2, -1, keepdim) + eps)) as HF Llama writes it
-static ir::graph rms_norm_graph(std::int64_t rows, std::int64_t d) {
-  ir::graph g;
-  ir::value xv;
-  xv.name = "x";
-  xv.shape = {rows, d};
-  const int x = g.add_value(xv);
-  g.inputs.push_back(x);
-  auto op = [&](const char* name, std::vector<int> in, shape_t s) {
-    const int n = g.add_node(name, std::move(in), {ir::kind::tensor});
-    const int out = g.nodes[static_cast<std::size_t>(n)].outputs[0];
-    g.values[static_cast<std::size_t>(out)].shape = std::move(s);
-    return out;
-  };
-  tensor w = tensor::empty(dtype::f32, {d});
-  for (std::int64_t i = 0; i < d; ++i) w.ptr<float>()[i] = 0.5f + 0.001f * static_cast<float>(i);
-  const int sq = op("pow", {x, g.add_constant(ir::meta::of_int(2))}, {rows, d});
-  const int mean = op("mean", {sq, g.add_constant(ir::meta::of_ints({-1})), g.add_constant(ir::meta::of_bool(true)), g.add_constant(ir::meta::none())},
-                      {rows, 1});
-  const int add = op("add", {mean, g.add_constant(ir::meta::of_float(1e-6)), g.add_constant(ir::meta::of_int(1))}, {rows, 1});
-  const int norm = op("mul", {x, op("rsqrt", {add}, {rows, 1})}, {rows, d});
-  g.outputs.push_back(op("mul", {g.add_tensor_constant(w, "norm.weight"), norm}, {rows, d}));
-  g.reindex_producers();
-  return g;
+static tensor random_tensor(shape_t s, float scale, std::uint64_t seed, float offset = 0) {
+  tensor t = tensor::empty(dtype::f32, std::move(s));
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.ptr<float>()[i] = offset + scale * n(rng);
+  return t;
+}
+
+// ---- the unfused graphs ----------------------------------------------------------------------
+using x = input<"x">;
+
+// HF Llama RMSNorm
+using rms_norm_unfused =
+    model<op<"mul", weight<"norm.weight">, op<"mul", x, op<"rsqrt", op<"add", op<"mean", op<"pow", x, lit<2>>, ints<-1>, lit<true>, none>, lit<1e-6>, lit<1>>>>>>;
+
+// LayerNorm written by hand
+using centered = op<"sub", x, op<"mean", x, ints<-1>, lit<true>, none>, lit<1>>;
+using layer_norm_unfused =
+    model<op<"add",
+             op<"mul", weight<"ln.weight">,
+                op<"div", centered, op<"sqrt", op<"add", op<"mean", op<"pow", centered, lit<2>>, ints<-1>, lit<true>, none>, lit<1e-5>, lit<1>>>>>,
+             weight<"ln.bias">, lit<1>>>;
+
+// GPT-2's gelu_new
+using gelu_unfused = model<op<"mul", op<"mul", x, lit<0.5>>,
+                              op<"add", op<"tanh", op<"mul", op<"add", x, op<"mul", op<"pow", x, lit<3>>, lit<0.044715>>, lit<1>>, lit<0.7978845608028654>>>,
+                                 lit<1>, lit<1>>>>;
+
+// HF Llama apply_rotary_pos_emb on q [1, H, L, 128], cos/sin [1, 1, L, 128] (rotate_half)
+using q_in = input<"q">;
+using cos_in = input<"cos">;
+using sin_in = input<"sin">;
+using rotate_half = op<"cat", op<"neg", op<"slice", q_in, lit<-1>, lit<64>, lit<9223372036854775807LL>, lit<1>>>, op<"slice", q_in, lit<-1>, lit<0>, lit<64>, lit<1>>,
+                       lit<-1>>;
+using rope_unfused = model<inputs<q_in, cos_in, sin_in>, op<"add", op<"mul", q_in, cos_in>, op<"mul", rotate_half, sin_in>, lit<1>>>;
+
+// HF Llama eager attention with repeat_kv: q [1, 32, L, 128], k/v [1, 8, S, 128], additive mask
+// [1, 1, L, S]
+using k_in = input<"k">;
+using v_in = input<"v">;
+using mask_in = input<"mask">;
+template <class KV, long long S>
+using repeat_kv = op<"reshape", op<"expand", op<"unsqueeze", KV, lit<2>>, ints<1, 8, 4, S, 128>, lit<false>>, ints<1, 32, S, 128>>;
+template <long long S>
+using attention_unfused = model<
+    inputs<q_in, k_in, v_in, mask_in>,
+    op<"matmul",
+       op<"softmax", op<"add", op<"mul", op<"matmul", q_in, op<"permute", repeat_kv<k_in, S>, ints<0, 1, 3, 2>>>, lit<0.08838834764831845>>, mask_in, lit<1>>,
+          lit<-1>, none>,
+       repeat_kv<v_in, S>>>;
+
+// HF LlamaMLP
+using gated_mlp_unfused =
+    model<op<"linear",
+             op<"mul", op<"silu", op<"linear", x, weight<"gate.weight">, none>>, op<"linear", x, weight<"up.weight">, none>>,
+             weight<"down.weight">, none>>;
+
+// ResNet's conv -> BatchNorm2d -> ReLU
+using conv_module_unfused =
+    model<op<"relu", op<"batch_norm", op<"conv", x, weight<"conv.weight">, none, ints<1, 1>, ints<1, 1>, ints<1, 1>, lit<1>>, weight<"bn.weight">,
+                        weight<"bn.bias">, weight<"bn.running_mean">, weight<"bn.running_var">, lit<false>, lit<0.1>, lit<1e-5>, lit<true>>>>;
+
+// The LSTM cell written by hand from its gates [B, 4H] and state c [B, H]
+using gates_in = input<"gates">;
+using c_in = input<"c">;
+template <int I>
+using gate = piece<I, 4, op<"split", gates_in, lit<1>, lit<0>, lit<4>>>;
+using c_next = op<"add", op<"mul", op<"sigmoid", gate<1>>, c_in>, op<"mul", op<"sigmoid", gate<0>>, op<"tanh", gate<2>>>, lit<1>>;
+using lstm_cell_unfused = model<inputs<gates_in, c_in>, op<"mul", op<"sigmoid", gate<3>>, op<"tanh", c_next>>, c_next>;
+
+// ---- the bench -------------------------------------------------------------------------------
+struct weights_map {
+  std::map<std::string, tensor> t;
+  weight_source source() const {
+    return [this](const std::string& n) { return t.at(n); };
+  }
+};
+
+static void compare(const char* fusion, const std::string& shape, ir::graph unfused, const std::vector<tensor>& inputs, bool& ok) {
+  ir::graph fused = unfused;
+  const int fired = passes::fuse(fused)[fusion];
+  passes::dead_code_elimination(fused);
+  if (fired != 1) {
+    std::fprintf(stderr, "%s did not fuse at %s (fired %d times)\n", fusion, shape.c_str(), fired);
+    ok = false;
+    return;
+  }
+  // both forms through the precision casts the pipeline inserts, as a bundle would run them
+  passes::insert_precision_casts(unfused);
+  passes::insert_precision_casts(fused);
+  runtime::executor a(unfused), b(fused);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    a.set_input(i, inputs[i]);
+    b.set_input(i, inputs[i]);
+  }
+  // same results first
+  const tensor ra = a.execute()[0], rb = b.execute()[0];
+  double err = 0, mx = 0;
+  for (std::int64_t i = 0; i < ra.numel(); ++i) {
+    err = std::max(err, std::abs(static_cast<double>(ra.ptr<float>()[i]) - rb.ptr<float>()[i]));
+    mx = std::max(mx, std::abs(static_cast<double>(ra.ptr<float>()[i])));
+  }
+  const double ta = time_ms([&] { a.execute(); }), tb = time_ms([&] { b.execute(); });
+  std::printf("%-12s %-34s %11.4f %11.4f %7.2fx   (max rel diff %.1e)\n", fusion, shape.c_str(), ta, tb, ta / tb, err / std::max(mx, 1e-30));
 }
 
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
   setenv("CACTUS_NUM_THREADS", std::to_string(threads).c_str(), 1);
-  std::printf("threads=%d  kernels=%s\n%-10s %-12s %12s %12s %8s\n", threads, kernels::active_target(), "fusion", "shape", "unfused ms", "fused ms",
+  std::printf("threads=%d  kernels=%s\n%-12s %-34s %11s %11s %8s\n", threads, kernels::active_target(), "fusion", "shape", "unfused ms", "fused ms",
               "ratio");
-  for (auto [rows, d] : std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 4096}, {64, 4096}, {512, 1024}, {2048, 2048}}) {
-    ir::graph unfused = rms_norm_graph(rows, d), fused = unfused;
-    const int fired = passes::fuse(fused)["rms_norm"];
-    passes::dead_code_elimination(fused);
-    if (fired != 1) { std::fprintf(stderr, "rms_norm did not fuse\n"); return 1; }
-    tensor x = tensor::empty(dtype::f32, {rows, d});
-    for (std::int64_t i = 0; i < x.numel(); ++i) x.ptr<float>()[i] = static_cast<float>(i % 97) * 0.02f - 1.0f;
-    runtime::executor a(unfused), b(fused);
-    a.set_input(0, x);
-    b.set_input(0, x);
-    const double ta = time_ms([&] { a.execute(); }), tb = time_ms([&] { b.execute(); });
+  bool ok = true;
+  for (auto [rows, d] : std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 4096}, {64, 4096}, {512, 1024}}) {
+    weights_map w;
+    w.t["norm.weight"] = random_tensor({d}, 0.1f, 1, 1.0f);
+    w.t["ln.weight"] = random_tensor({d}, 0.1f, 2, 1.0f);
+    w.t["ln.bias"] = random_tensor({d}, 0.1f, 3);
+    const tensor xin = random_tensor({rows, d}, 1.0f, 4);
     const std::string shape = std::to_string(rows) + "x" + std::to_string(d);
-    std::printf("%-10s %-12s %12.4f %12.4f %7.2fx\n", "rms_norm", shape.c_str(), ta, tb, ta / tb);
+    compare("rms_norm", shape, rms_norm_unfused::build(w.source(), {{rows, d}}), {xin}, ok);
+    compare("layer_norm", shape, layer_norm_unfused::build(w.source(), {{rows, d}}), {xin}, ok);
+    compare("gelu", shape, gelu_unfused::build({}, {{rows, d}}), {xin}, ok);
   }
-  return 0;
+  for (std::int64_t L : {1, 128}) {
+    const tensor q = random_tensor({1, 32, L, 128}, 1.0f, 5), c = random_tensor({1, 1, L, 128}, 0.5f, 6), s = random_tensor({1, 1, L, 128}, 0.5f, 7);
+    compare("rope", "q 1x32x" + std::to_string(L) + "x128", rope_unfused::build({}, {q.shape, c.shape, s.shape}), {q, c, s}, ok);
+  }
+  auto attention = [&](auto tag, std::int64_t L) {
+    constexpr long long S = decltype(tag)::value;
+    const tensor q = random_tensor({1, 32, L, 128}, 1.0f, 8), k = random_tensor({1, 8, S, 128}, 1.0f, 9), v = random_tensor({1, 8, S, 128}, 1.0f, 10);
+    tensor mask = tensor::empty(dtype::f32, {1, 1, L, S});
+    for (std::int64_t i = 0; i < L; ++i)
+      for (std::int64_t j = 0; j < S; ++j) mask.ptr<float>()[i * S + j] = j <= i + (S - L) ? 0.0f : -1e9f;
+    compare("attention", "q 1x32x" + std::to_string(L) + "x128 kv 8x" + std::to_string(S) + " causal",
+            attention_unfused<S>::build({}, {q.shape, k.shape, v.shape, mask.shape}), {q, k, v, mask}, ok);
+  };
+  attention(std::integral_constant<long long, 512>{}, 1);
+  attention(std::integral_constant<long long, 512>{}, 512);
+  for (std::int64_t M : {1, 64}) {
+    for (const bool cq4 : {false, true}) {
+      weights_map w;
+      auto weight = [&](const char* name, shape_t s, std::uint64_t seed) {
+        tensor t = random_tensor(s, 0.02f, seed);
+        w.t[name] = cq4 ? quant::pack(t, dtype::cq4) : t;
+      };
+      weight("gate.weight", {2816, 1024}, 11);
+      weight("up.weight", {2816, 1024}, 12);
+      weight("down.weight", {1024, 2816}, 13);
+      const tensor xin = random_tensor({M, 1024}, 1.0f, 14);
+      compare("gated_mlp", std::string(cq4 ? "cq4 " : "f32 ") + std::to_string(M) + "x1024 -> 2816",
+              gated_mlp_unfused::build(w.source(), {{M, 1024}}), {xin}, ok);
+    }
+  }
+  for (auto [B, H] : std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 512}, {64, 1024}}) {
+    const tensor gt = random_tensor({B, 4 * H}, 1.0f, 21), ct = random_tensor({B, H}, 1.0f, 22);
+    compare("lstm_cell", "batch " + std::to_string(B) + " hidden " + std::to_string(H), lstm_cell_unfused::build({}, {gt.shape, ct.shape}), {gt, ct}, ok);
+  }
+  for (auto [C, HW] : std::vector<std::pair<std::int64_t, std::int64_t>>{{64, 56}, {256, 14}}) {
+    weights_map w;
+    w.t["conv.weight"] = random_tensor({C, C, 3, 3}, 0.05f, 15);
+    w.t["bn.weight"] = random_tensor({C}, 0.1f, 16, 1.0f);
+    w.t["bn.bias"] = random_tensor({C}, 0.1f, 17);
+    w.t["bn.running_mean"] = random_tensor({C}, 0.1f, 18);
+    w.t["bn.running_var"] = random_tensor({C}, 0.1f, 19, 1.0f);
+    const tensor xin = random_tensor({1, C, HW, HW}, 1.0f, 20);
+    compare("conv_module", "3x3 " + std::to_string(C) + "ch " + std::to_string(HW) + "x" + std::to_string(HW) + " +bn+relu",
+            conv_module_unfused::build(w.source(), {xin.shape}), {xin}, ok);
+  }
+  return ok ? 0 : 1;
 }

@@ -12,6 +12,7 @@
 #include "cactus/lower/lower.hpp"
 #include "cactus/lower/relower.hpp"
 #include "cactus/lower/transpile_ir.hpp"
+#include "cactus/models/graph.hpp"
 #include "cactus/passes/bind_weights.hpp"
 #include "cactus/passes/pipeline.hpp"
 #include "cactus/patterns/rules.hpp"

@@ -25,6 +25,21 @@ static_assert(rules::rms_norm::benefit == 6, "rms_norm replaces mul, mul, rsqrt,
 static_assert(vars_of(hana::type_c<rules::rms_norm::replacement>) == hana::tuple_t<rules::rms::x, rules::rms::w, rules::rms::eps>);
 static_assert(is_commutative("mul") && is_commutative("add") && !is_commutative("sub") && !is_commutative("div"));
 static_assert(fixed_string("abc") == fixed_string("abc") && !(fixed_string("abc") == fixed_string("abd")));
+// as<> binds the var it names after the ones inside; approx, str and constraints bind nothing
+static_assert(vars_of(hana::type_c<as<Y, node<"exp", X>>>) == hana::tuple_t<X, Y>);
+static_assert(vars_of(hana::type_c<node<"mul", X, approx<0.5>>>) == hana::tuple_t<X>);
+static_assert(is_pattern<node<"gelu", X, str<"tanh">>>::value && is_pattern<where<any, last_dim_of<X>, scalar>>::value);
+static_assert(op_count<as<Y, node<"exp", node<"neg", X>>>>::value == 2);
+// replacements may compute arguments from bound vars; those vars count as used
+static_assert(vars_of(hana::type_c<make<"layer_norm", X, last_dims<X, 1>, none>>) == hana::tuple_t<X>);
+// what each rule replaces (its benefit): the smallest spelling it takes
+static_assert(rules::layer_norm::benefit == 9, "div, sub, mean, sqrt, add, mean, pow, sub, mean: the bare normalization");
+static_assert(rules::gelu_tanh::benefit == 8 && rules::gelu_erf::benefit == 5);
+static_assert(rules::rope_rotate_half::benefit == 7 && rules::rope_interleaved::benefit == 8);
+static_assert(rules::attention_scaled::benefit == 5 && rules::attention_unscaled::benefit == 4, "matmul, permute, (mul), softmax, matmul");
+static_assert(rules::lstm_cell::benefit == 13, "pattern nodes, the chunk's split counted once per piece it feeds (4)");
+static_assert(vars_of(hana::type_c<rules::lstm_cell::replacement>) == hana::tuple_t<var<"c_new">, rules::lstm::gates, var<"c">>);
+static_assert(rules::gated_mlp_silu::benefit == 5 && rules::conv_bn_relu::benefit == 3 && rules::conv_relu::benefit == 2);
 
 // ---- IR graphs --------------------------------------------------------------------------------
 namespace {
@@ -148,6 +163,76 @@ TEST_CASE("rms_norm near misses do not fuse (and still compute the same)") {
   CHECK(fuse_and_compare(s) == 0);
 }
 
+TEST_CASE("matcher: approx, str, as, scalar, last_dim_of, and None for vars another alternative binds") {
+  builder b;
+  const int x = b.input({2, 8});
+  const int half = b.op("mul", {x, b.f(0.50000000001)}, {2, 8});
+  const int g = b.op("gelu", {half, b.g.add_constant(ir::meta::of_string("tanh"))}, {2, 8});
+  const int e = b.op("exp", {g}, {2, 8});
+  b.g.outputs.push_back(e);
+  b.g.reindex_producers();
+  const std::vector<int> uses = count_uses(b.g);
+  const match_context c{b.g, uses};
+  {
+    auto bind = make_bindings<node<"mul", X, approx<0.5>>>();
+    CHECK(match(hana::type_c<node<"mul", X, approx<0.5>>>, c, half, bind));
+    CHECK(bind[hana::type_c<X>] == x);
+    auto miss = make_bindings<node<"mul", X, approx<0.49>>>();
+    CHECK_FALSE(match(hana::type_c<node<"mul", X, approx<0.49>>>, c, half, miss));
+  }
+  {
+    using P = node<"exp", as<Y, node<"gelu", any, str<"tanh">>>>;
+    auto bind = make_bindings<P>();
+    CHECK(match(hana::type_c<P>, c, e, bind));
+    CHECK(bind[hana::type_c<Y>] == g);
+    using Q = node<"gelu", any, str<"none">>;
+    auto miss = make_bindings<Q>();
+    CHECK_FALSE(match(hana::type_c<Q>, c, g, miss));
+  }
+  {
+    const int last = b.i(1), first = b.i(0), minus = b.i(-1);
+    auto bind = make_bindings<X>();
+    bind[hana::type_c<X>] = x;
+    CHECK(constraint_check<last_dim_of<X>>::ok(c, last, bind));
+    CHECK(constraint_check<last_dim_of<X>>::ok(c, minus, bind));
+    CHECK_FALSE(constraint_check<last_dim_of<X>>::ok(c, first, bind));
+    CHECK(constraint_check<scalar>::ok(c, first, bind));
+    CHECK_FALSE(constraint_check<scalar>::ok(c, x, bind));
+  }
+  {
+    // layer_norm without weight and bias: its replacement gets None for both
+    ir::graph g2 = b.g;
+    auto bind = make_bindings<rules::ln::pattern>();
+    bind[hana::type_c<rules::ln::x>] = x;
+    bind[hana::type_c<rules::ln::eps>] = b.f(1e-5);
+    rewrite(hana::type_c<rules::layer_norm::replacement>, g2, 0, bind);
+    const auto& n = g2.nodes[0];
+    REQUIRE(n.op == "layer_norm");
+    CHECK(g2.values[static_cast<std::size_t>(n.inputs[1])].constant->ints == std::vector<std::int64_t>{8});
+    CHECK(g2.values[static_cast<std::size_t>(n.inputs[2])].k == ir::kind::none);
+    CHECK(g2.values[static_cast<std::size_t>(n.inputs[3])].k == ir::kind::none);
+  }
+}
+
+TEST_CASE("a rule fires once per match: the largest match first, dead remains skipped") {
+  // (x - u) / sqrt(var + eps) * w + b: the affine tail and the bare normalization both match
+  // layer_norm; only the outer one may fire
+  builder b;
+  const int x = b.input({2, 8});
+  auto mean = [&](int v) { return b.op("mean", {v, b.ints({-1}), b.yes(), b.none()}, {2, 1}); };
+  const int xc = b.op("sub", {x, mean(x), b.i(1)}, {2, 8});
+  const int var = mean(b.op("pow", {xc, b.i(2)}, {2, 8}));
+  const int norm = b.op("div", {xc, b.op("sqrt", {b.op("add", {var, b.f(1e-5), b.i(1)}, {2, 1})}, {2, 1})}, {2, 8});
+  const int y = b.op("add", {b.op("mul", {b.weight(8, 1.0f), norm}, {2, 8}), b.weight(8, 0.0f), b.i(1)}, {2, 8});
+  b.g.outputs.push_back(y);
+  b.g.reindex_producers();
+  ir::graph g = b.g;
+  CHECK(apply_rule<rules::layer_norm>(g) == 1);
+  passes::dead_code_elimination(g);
+  REQUIRE(g.nodes.size() == 1);
+  CHECK(g.nodes[0].op == "layer_norm");
+}
+
 TEST_CASE("disabled fusions stay unfused; unknown names are an error") {
   builder b;
   const int x = b.input({2, 8});
@@ -163,5 +248,5 @@ TEST_CASE("disabled fusions stay unfused; unknown names are an error") {
   CHECK(g.nodes.size() == b.g.nodes.size());
   off.disabled.insert("no_such_fusion");
   REQUIRE_THROWS_WITH(passes::fuse(g, off), Catch::Contains("no_such_fusion"));
-  REQUIRE(passes::fusion_names() == std::vector<std::string>{"rms_norm"});
+  REQUIRE(passes::fusion_names() == std::vector<std::string>{"layer_norm", "rms_norm", "gelu", "rope", "attention", "gated_mlp", "conv_module", "lstm_cell"});
 }

@@ -30,12 +30,17 @@ usage:
       Default --bits 4 (CQ4), as in the Python tool. Shows progress on a terminal.
   cactus transpile MODEL.ts [--weights-dir DIR] [--artifact-dir DIR]
                    [--example-input FILE.npy]... [--input-shape 2x16:i64]...
-                   [--skip-reference-compare] [--quiet] [--no-fuse-rms-norm]
+                   [--skip-reference-compare] [--quiet] [--no-fuse-<name>]...
       Captures the TorchScript model, binds weights from DIR/weights_manifest.json by name,
       canonicalizes, lowers and writes the bundle (default: into --weights-dir). Then runs the
       bundle on the example inputs and compares with LibTorch (writes result.json).
-      Fusions (computation shapes rewritten into one op, see optimized_ir.json): rms_norm
-      (the hand-written RMSNorm of Llama/Qwen/Gemma); --no-fuse-<name> turns one off.
+      Fusions (ATen computation shapes rewritten into one op, see optimized_ir.json), each
+      turned off by its flag: --no-fuse-layer-norm (LayerNorm written by hand),
+      --no-fuse-rms-norm (Llama/Qwen/Gemma RMSNorm), --no-fuse-gelu (tanh and erf GELU
+      written by hand), --no-fuse-rope (rotate_half and GPT-J interleaved rotary embedding),
+      --no-fuse-attention (matmul-scale-mask-softmax-matmul, repeat_kv; SDPA is one op
+      regardless), --no-fuse-gated-mlp (down(act(gate(x)) * up(x)), silu / gelu),
+      --no-fuse-conv-module (conv + batch norm + relu/silu/relu6), --no-fuse-lstm-cell.
   cactus lower BUNDLE/optimized_ir.json --artifact-dir OUT
       Re-lowers saved IR (optimized_ir.json or raw_ir.json) into a new bundle without LibTorch:
       runs the IR passes again and binds the source bundle's weights by name.

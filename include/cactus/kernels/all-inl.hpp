@@ -4,3 +4,5 @@
 #include "cactus/kernels/gemm-inl.hpp"
 #include "cactus/kernels/quant_matmul-inl.hpp"
 #include "cactus/kernels/rows-inl.hpp"
+// last: the fused kernels call the GEMM and element-wise ones
+#include "cactus/kernels/fused-inl.hpp"

@@ -5,6 +5,7 @@
 // Header-only decision: HWY_EXPORT defines a static function table, so every translation unit
 // that includes this header gets its own copy of the kernels for each target. Programs include
 // it from one or a few TUs (the executor); the cost is compile time, not correctness.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -30,6 +31,11 @@ HWY_EXPORT(BinaryF32);
 HWY_EXPORT(SoftmaxRows);
 HWY_EXPORT(LayerNormRows);
 HWY_EXPORT(RmsNormRows);
+HWY_EXPORT(RopeRow);
+HWY_EXPORT(GatedActF32);
+HWY_EXPORT(AffineActF32);
+HWY_EXPORT(AttentionRows);
+HWY_EXPORT(LstmCellF32);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
 HWY_EXPORT(GemmNNF32);
@@ -82,6 +88,60 @@ inline void rms_norm_rows(const float* x, float* y, std::size_t rows, std::size_
   global_pool().parallel_for(rows, std::max<std::size_t>(1, 8192 / (cols + 1)), [&](std::size_t s, std::size_t e) {
     fn(x + s * cols, y + s * cols, e - s, cols, w, eps, offset);
   });
+}
+
+// One row of rotary embedding (see RopeRow), on the calling thread.
+inline void rope_row(const float* x, const float* c, const float* s, float* y, std::size_t D, std::size_t h, bool interleaved) {
+  HWY_DYNAMIC_DISPATCH(detail::RopeRow)(x, c, s, y, D, h, interleaved);
+}
+
+// y = act(g) * u (act: silu, gelu_tanh or gelu_erf).
+inline void gated_act(unary_kind act, const float* g, const float* u, float* y, std::size_t n) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::GatedActF32);
+  global_pool().parallel_for(n, elementwise_grain, [&](std::size_t b, std::size_t e) { fn(act, g + b, u + b, y + b, e - b); });
+}
+
+// One LSTM cell step over H units on the calling thread (see LstmCellF32); b may be null.
+inline void lstm_cell(const float* a, const float* b, const float* c, float* h, float* c_new, std::size_t H) {
+  HWY_DYNAMIC_DISPATCH(detail::LstmCellF32)(a, b, c, h, c_new, H);
+}
+
+// gated_act on the calling thread.
+inline void gated_act_serial(unary_kind act, const float* g, const float* u, float* y, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(detail::GatedActF32)(act, g, u, y, n);
+}
+
+// Columns [n0, n1) of gemm_nt on the calling thread.
+inline void gemm_nt_columns(std::size_t M, std::size_t n0, std::size_t n1, std::size_t K, const float* A, std::size_t lda, const void* B,
+                            bool b_is_f16, std::size_t ldb, float* C, std::size_t ldc, const float* bias) {
+  if (b_is_f16) HWY_DYNAMIC_DISPATCH(detail::GemmNTF16)(M, n0, n1, K, A, lda, static_cast<const std::uint16_t*>(B), ldb, C, ldc, bias);
+  else HWY_DYNAMIC_DISPATCH(detail::GemmNTF32)(M, n0, n1, K, A, lda, static_cast<const float*>(B), ldb, C, ldc, bias);
+}
+
+// y = act(x * scale + shift) on the calling thread (the conv epilogue; has_act false: affine).
+inline void affine_act(const float* x, float* y, std::size_t n, float scale, float shift, bool has_act, unary_kind act, float p0 = 0, float p1 = 0) {
+  HWY_DYNAMIC_DISPATCH(detail::AffineActF32)(x, y, n, scale, shift, has_act, act, p0, p1);
+}
+
+// Attention query rows [r0, r1) of one head (see AttentionRows), on the calling thread. Give
+// kt (k transposed, [E, S] with row stride ldkt) for blocks of several rows, null for per-key
+// dot products.
+struct attention_head {
+  const float* q; std::size_t ldq;
+  const float* k; std::size_t ldk;
+  const float* v; std::size_t ldv;
+  float* out; std::size_t ldo;
+  std::size_t S, E, Ev;
+  float scale;
+  const float* mask = nullptr; std::size_t ldm = 0;
+  const std::uint8_t* keep = nullptr; std::size_t ldkeep = 0;
+  bool causal = false;
+  std::int64_t causal_offset = 0;
+  float fill = -INFINITY;  // score of keys a bool mask hides
+};
+inline void attention_rows(const attention_head& h, std::size_t r0, std::size_t r1, const float* kt, std::size_t ldkt, float* scores) {
+  HWY_DYNAMIC_DISPATCH(detail::AttentionRows)(h.q, h.ldq, h.k, h.ldk, h.v, h.ldv, h.out, h.ldo, r0, r1, h.S, h.E, h.Ev, h.scale, h.mask, h.ldm, h.keep,
+                                              h.ldkeep, h.fill, h.causal, h.causal_offset, kt, ldkt, scores);
 }
 
 // C[M, N] = A[M, K] . B[N, K]^T (+ bias[N]); B is f32 or f16 (`b_is_f16`). Threads split N.

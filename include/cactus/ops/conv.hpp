@@ -189,6 +189,28 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
     }
   });
 }
+// The whole convolution: y = conv(x, w) (+ bias), dispatching to the depthwise, 1x1, stride-1
+// and strided paths.
+inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y) {
+  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  if (Cg == 1 && Og == 1) return depthwise(g, x, w, bias, y);
+  // 1x1, stride 1, no padding: the input already is the [C, P] operand
+  const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  for (std::int64_t n = 0; n < g.N; ++n)
+    for (std::int64_t grp = 0; grp < g.G; ++grp) {
+      const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
+      const float* wg = w + grp * Og * K;
+      const float* bg = bias ? bias + grp * Og : nullptr;
+      float* yg = y + (n * g.O + grp * Og) * P;
+      if (direct)
+        kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K), xg,
+                         static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
+      else if (g.sh == 1 && g.sw == 1)
+        conv_stride1(g, xg, Cg, Og, wg, bg, yg);
+      else
+        conv_dense(g, xg, Cg, Og, wg, bg, yg);
+    }
+}
 }  // namespace detail
 
 struct conv_op {
@@ -203,29 +225,8 @@ struct conv_op {
     else c.set_tensor(0, dtype::f32, {g.N, g.O, g.OH, g.OW});
   }
   static void run(context& c) {
-    auto g = detail::conv_geometry(c);
-    const float* x = c.f32_in(0).ptr<float>();
-    const float* w = c.f32_in(1).ptr<float>();
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
-    float* y = c.out(0).ptr<float>();
-    const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-    if (Cg == 1 && Og == 1) return detail::depthwise(g, x, w, bias, y);
-    // 1x1, stride 1, no padding: the input already is the [C, P] operand
-    const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
-    for (std::int64_t n = 0; n < g.N; ++n)
-      for (std::int64_t grp = 0; grp < g.G; ++grp) {
-        const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
-        const float* wg = w + grp * Og * K;
-        const float* bg = bias ? bias + grp * Og : nullptr;
-        float* yg = y + (n * g.O + grp * Og) * P;
-        if (direct)
-          kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K),
-                           xg, static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
-        else if (g.sh == 1 && g.sw == 1)
-          detail::conv_stride1(g, xg, Cg, Og, wg, bg, yg);
-        else
-          detail::conv_dense(g, xg, Cg, Og, wg, bg, yg);
-      }
+    detail::conv_forward(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, c.out(0).ptr<float>());
   }
 };
 

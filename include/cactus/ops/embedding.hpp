@@ -11,7 +11,7 @@ struct embedding_op {
   static constexpr std::string_view name = "embedding";
   static constexpr std::array<std::string_view, 1> aten{"aten::embedding"};
   static constexpr bool f16_weights = true;
-  static constexpr bool packed_weights = true;
+  static constexpr std::uint32_t packed_inputs = 1u << 0;  // the table may be q8 / CQ
   static void infer(context& c) {
     const slot& w = c.tensor_in(0);
     const slot& ids = c.tensor_in(1);

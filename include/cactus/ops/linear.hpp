@@ -10,7 +10,7 @@ struct linear_op {
   static constexpr std::string_view name = "linear";
   static constexpr std::array<std::string_view, 1> aten{"aten::linear"};
   static constexpr bool f16_weights = true;
-  static constexpr bool packed_weights = true;
+  static constexpr std::uint32_t packed_inputs = 1u << 1;  // W may be q8 / CQ
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     const slot& w = c.tensor_in(1);

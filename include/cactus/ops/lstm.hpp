@@ -45,7 +45,6 @@ struct lstm_op {
     c.set_tensor(1, dtype::f32, {g.layers * g.dirs, g.B, g.H});
     c.set_tensor(2, dtype::f32, {g.layers * g.dirs, g.B, g.H});
   }
-  static float sigm(float v) { return 1.0f / (1.0f + std::exp(-v)); }
   static void run(context& c) {
     auto g = config(c);
     const std::size_t per = g.biases ? 4 : 2;
@@ -82,17 +81,10 @@ struct lstm_op {
                            static_cast<std::size_t>(H), whh.data, whh.type == dtype::f16, static_cast<std::size_t>(H), gates.data(),
                            static_cast<std::size_t>(4 * H), nullptr);
           for (std::int64_t b = 0; b < B; ++b) {
-            const float* gxr = gx.data() + (t * B + b) * 4 * H;
-            const float* gr = gates.data() + b * 4 * H;
-            for (std::int64_t j = 0; j < H; ++j) {
-              const float ig = sigm(gxr[j] + gr[j]), fg = sigm(gxr[H + j] + gr[H + j]);
-              const float gg = std::tanh(gxr[2 * H + j] + gr[2 * H + j]), og = sigm(gxr[3 * H + j] + gr[3 * H + j]);
-              float& cv = cc[static_cast<std::size_t>(b * H + j)];
-              cv = fg * cv + ig * gg;
-              const float hv = og * std::tanh(cv);
-              h[static_cast<std::size_t>(b * H + j)] = hv;
-              out[static_cast<std::size_t>((t * B + b) * g.dirs * H + dir * H + j)] = hv;
-            }
+            float* hb = h.data() + b * H;
+            float* cb = cc.data() + b * H;
+            kernels::lstm_cell(gx.data() + (t * B + b) * 4 * H, gates.data() + b * 4 * H, cb, hb, cb, static_cast<std::size_t>(H));
+            std::memcpy(out.data() + (t * B + b) * g.dirs * H + dir * H, hb, static_cast<std::size_t>(H) * 4);
           }
         }
         std::memcpy(hn + sidx * B * H, h.data(), h.size() * 4);

@@ -6,7 +6,7 @@
 //   static void run(context&);     the computation (absent for meta-only and view ops)
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
-//   static constexpr bool packed_weights; optional: accepts q8 / CQ constant weights directly
+//   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
 // infer runs at plan time, when input shapes are known; run runs every execution.
 #include <algorithm>
 #include <array>

@@ -9,16 +9,21 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cactus/ops/attention.hpp"
 #include "cactus/ops/binary.hpp"
 #include "cactus/ops/conv.hpp"
+#include "cactus/ops/conv_module.hpp"
 #include "cactus/ops/creation.hpp"
 #include "cactus/ops/embedding.hpp"
+#include "cactus/ops/gated_mlp.hpp"
 #include "cactus/ops/linear.hpp"
 #include "cactus/ops/lstm.hpp"
+#include "cactus/ops/lstm_cell.hpp"
 #include "cactus/ops/meta_ops.hpp"
 #include "cactus/ops/pool.hpp"
 #include "cactus/ops/reduce.hpp"
 #include "cactus/ops/rms_norm.hpp"
+#include "cactus/ops/rope.hpp"
 #include "cactus/ops/shape_ops.hpp"
 #include "cactus/ops/softmax.hpp"
 #include "cactus/ops/unary.hpp"
@@ -37,12 +42,14 @@ inline constexpr auto all_ops = hana::tuple_t<
     where_op, masked_fill_op,
     // linear algebra and normalization
     linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
+    // fused (produced by the rules of patterns/rules/, or mapped from a fused aten op)
+    rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,
     // data movement and creation
     reshape_op, flatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
-    stack_op, expand_op, split_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, arange_op,
+    stack_op, expand_op, repeat_interleave_op, split_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, arange_op,
     triu_op, tril_op, cast_op>;
 
 // Compile-time checks of the op concept, with messages that say what is missing.
@@ -66,7 +73,7 @@ struct op_info {
   void (*run)(context&);  // null for plan-time-only and view ops
   bool view;
   bool f16_weights;
-  bool packed_weights;
+  std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
 };
 
 inline const std::vector<op_info>& op_table() {
@@ -74,11 +81,11 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, false};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
-      if constexpr (requires { Op::packed_weights; }) info.packed_weights = Op::packed_weights;
+      if constexpr (requires { Op::packed_inputs; }) info.packed_inputs = Op::packed_inputs;
       t.push_back(info);
     });
     return t;

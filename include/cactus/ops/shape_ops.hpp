@@ -303,11 +303,42 @@ struct expand_op {
   }
 };
 
+// repeat_interleave(x, repeats, dim): each slice along dim repeated `repeats` times in place
+// (GPT-J's rotary sin/cos). An integer count and an explicit dim only; tensor repeats or a
+// flattening call (dim None) are errors.
+struct repeat_interleave_op {
+  static constexpr std::string_view name = "repeat_interleave";
+  static constexpr std::array<std::string_view, 1> aten{"aten::repeat_interleave"};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(!c.in(1).is_tensor(), "only an integer repeat count is supported, not a tensor of counts");
+    c.require(c.num_inputs() > 2 && !c.is_none(2), "repeat_interleave without dim (flattening) is not supported");
+    const std::int64_t r = c.int_at(1);
+    c.require(r >= 0, "repeats must be >= 0, got ", r);
+    shape_t s = x.shape;
+    s[static_cast<std::size_t>(wrap_dim(c.int_at(2), static_cast<std::int64_t>(s.size())))] *= r;
+    c.set_tensor(0, x.type, s);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const std::int64_t r = c.int_at(1);
+    const auto d = static_cast<std::size_t>(wrap_dim(c.int_at(2), static_cast<std::int64_t>(x.shape.size())));
+    std::int64_t outer = 1, inner = 1;
+    for (std::size_t i = 0; i < d; ++i) outer *= x.shape[i];
+    for (std::size_t i = d + 1; i < x.shape.size(); ++i) inner *= x.shape[i];
+    const std::size_t es = size_of(x.type), row = static_cast<std::size_t>(inner) * es;
+    const auto* src = static_cast<const std::byte*>(x.data);
+    auto* dst = static_cast<std::byte*>(c.out(0).data);
+    for (std::int64_t o = 0; o < outer * x.shape[d]; ++o)
+      for (std::int64_t k = 0; k < r; ++k, dst += row) std::memcpy(dst, src + static_cast<std::size_t>(o) * row, row);
+  }
+};
+
 // chunk(x, chunks, dim) / split(x, split_size, dim) / unbind(x, dim): one output per piece.
 struct split_op {
   static constexpr std::string_view name = "split";
   static constexpr std::array<std::string_view, 0> aten{};  // import maps chunk/split/unbind + ListUnpack here
-  // inputs: x, dim, then one size per output; unbind pieces have size 0 meaning "drop dim"
+  // inputs: x, dim, mode, arg (see pieces); unbind pieces drop the dim
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));

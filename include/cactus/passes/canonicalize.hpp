@@ -1,9 +1,10 @@
 #pragma once
 // Stage 4: canonical IR. Rewrites TorchScript spellings into the registry's canonical ops:
-// no-ops (dropout, detach, contiguous, clone, identity casts) are removed; t/transpose become
+// no-ops (dropout, detach, contiguous, clone, identity casts, whole-range slices) are removed; t/transpose become
 // permute; addmm/matmul against a transposed constant become linear; conv1d/conv2d/
 // _convolution become conv; to/type_as become cast; then every remaining aten name is renamed
 // through the registry. An op with no canonical form is an error naming it and its source line.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -75,6 +76,19 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       ++rep.removed_noops;
       continue;
     }
+    if (op == "aten::slice" && n.inputs.size() == 5) {
+      // x[:, :] slices everything: start 0 (or None), no end (None or INT64_MAX), step 1
+      auto is = [&](int i, auto pred) {
+        const auto* m = detail::const_meta(g, n.inputs[static_cast<std::size_t>(i)]);
+        return m && (m->k == ir::kind::none || (m->k == ir::kind::int_ && pred(m->i)));
+      };
+      if (is(2, [](std::int64_t v) { return v == 0; }) && is(3, [](std::int64_t v) { return v >= (std::int64_t{1} << 62); }) &&
+          is(4, [](std::int64_t v) { return v == 1; }) && detail::const_meta(g, n.inputs[4])->k != ir::kind::none) {
+        alias(n.outputs[0], n.inputs[0]);
+        ++rep.removed_noops;
+        continue;
+      }
+    }
     if (op == "aten::t" || op == "aten::transpose" || op == "aten::numpy_T") {
       const std::int64_t r = rank_of(0);
       std::vector<std::int64_t> perm;
@@ -125,6 +139,20 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       check(tr && tr->i == 0, detail::where(n), ": transposed convolution is not supported");
       n = ir::node{"conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
       ++rep.rewritten;
+    } else if (op == "aten::_scaled_dot_product_attention") {
+      // (q, k, v, mask, dropout_p, need_attn_weights, is_causal) -> (out, weights)
+      const auto* p = detail::const_meta(g, n.inputs[4]);
+      check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
+      if (n.outputs.size() > 1) {
+        const int w = n.outputs[1];
+        bool used = std::find(g.outputs.begin(), g.outputs.end(), w) != g.outputs.end();
+        for (auto* list : {&nodes, &out})
+          for (auto& o : *list) used = used || std::find(o.inputs.begin(), o.inputs.end(), w) != o.inputs.end();
+        check(!used, detail::where(n), ": the attention weights output of _scaled_dot_product_attention is not supported");
+      }
+      n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], g.add_constant(ir::meta::none()), n.inputs[6],
+                                 g.add_constant(ir::meta::of_bool(false))}, {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
     } else if (op == "aten::conv1d" || op == "aten::conv2d") {
       n.op = "conv";
       ++rep.rewritten;
@@ -170,13 +198,13 @@ inline std::size_t insert_precision_casts(ir::graph& g) {
   for (auto& n : g.nodes) {
     auto id = ops::find_op(n.op);
     const bool f16_ok = id && ops::op_table()[*id].f16_weights;
-    const bool packed_ok = id && ops::op_table()[*id].packed_weights;
+    const std::uint32_t packed_ok = id ? ops::op_table()[*id].packed_inputs : 0u;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       const int v = n.inputs[k];
       const auto& val = g.values[static_cast<std::size_t>(v)];
       if (!val.is_tensor() || !val.is_constant() || (val.type != dtype::f16 && !is_packed(val.type))) continue;
       if (val.type == dtype::f16 && f16_ok && val.shape.size() >= 2) continue;
-      if (is_packed(val.type) && packed_ok && k == (n.op == "embedding" ? 0u : 1u)) continue;
+      if (is_packed(val.type) && k < 32 && (packed_ok >> k & 1u)) continue;
       if (n.op == "cast") continue;
       auto it = casted.find(v);
       if (it == casted.end()) {

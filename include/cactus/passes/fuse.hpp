@@ -21,10 +21,13 @@ struct fuse_options {
   int max_rounds = 4;
 };
 
-// Names of all fusion rules.
+// Names of all fusions (rules sharing a name count once), in rule order.
 inline std::vector<std::string> fusion_names() {
   std::vector<std::string> r;
-  hana::for_each(patterns::all_rules, [&](auto t) { r.emplace_back(decltype(t)::type::name); });
+  hana::for_each(patterns::all_rules, [&](auto t) {
+    const std::string n(decltype(t)::type::name);
+    if (std::find(r.begin(), r.end(), n) == r.end()) r.push_back(n);
+  });
   return r;
 }
 

@@ -7,15 +7,29 @@
 //   var<"x">              binds the value; the same var twice must be the same value
 //   any                   matches any input, binds nothing
 //   lit<2>, lit<1e-6>     a scalar constant equal to the value (int, float or bool)
+//   approx<0.7978845608>  a float constant within a relative 1e-6 of the value (constants
+//                         written as math.sqrt(2 / math.pi) or as 0.79788456 both match)
 //   ints<-1>              an int-list constant equal to {-1}
 //   none                  the None constant
+//   str<"tanh">           a string constant equal to the text
 //   alt<P, Q...>          the first alternative that matches
+//   as<var<"s">, P>       P, and binds the value it matched to the var
+//   out<1, node<...>>     output 1 of a node with several outputs (chunk/split pieces)
 //   where<P, C...>        P, and every constraint C holds for the value P matched:
-//                         dtype_is<f32>, rank_is<3>, constant, single_use
+//                         dtype_is<f32>, rank_is<3>, constant, single_use, scalar (a number:
+//                         a plan-time value, e.g. from shape arithmetic, or a 0-d / 1-element tensor),
+//                         last_dim_of<var<"x">> (an int constant naming x's last dim: -1 or
+//                         rank - 1; x must be bound earlier in the pattern)
 //
 // A rule is rule<Pattern, Replacement>, where the replacement is make<"op", Args...> over the
-// pattern's vars and literals. Rules are checked when named: a replacement may only use vars
-// the pattern binds (a static_assert says which rule is malformed and why).
+// pattern's vars and literals (lit, ints, none, str), or make_multi<"op", outputs<var...>, ...>
+// for an op with several outputs; arguments may also be:
+//   last_dims<var<"x">, 1> an int list of x's last dims (e.g. layer_norm's normalized_shape)
+// A var that only some alternatives bind becomes None in the replacement when the match went
+// through another alternative (e.g. layer_norm without bias). Rules are checked when named: a
+// replacement may only use vars the pattern binds (a static_assert says which rule is
+// malformed and why). Several rules may share a name (one per activation, say): they are one
+// fusion for the CLI's --no-fuse-<name> and in reports.
 #include <algorithm>
 #include <boost/hana.hpp>
 #include <cstddef>
@@ -48,6 +62,10 @@ struct var {};
 struct any {};
 template <auto V>
 struct lit {};
+template <double V>
+struct approx {};
+template <fixed_string S>
+struct str {};
 template <long long... V>
 struct ints {};
 struct none {};
@@ -55,6 +73,10 @@ template <class... Alts>
 struct alt {};
 template <class P, class... Constraints>
 struct where {};
+template <class Var, class P>
+struct as {};
+template <int I, class P>
+struct out {};
 
 // ---- constraints -----------------------------------------------------------------------------
 template <dtype T>
@@ -63,10 +85,22 @@ template <int R>
 struct rank_is {};
 struct constant {};
 struct single_use {};
+struct scalar {};
+template <class Var>
+struct last_dim_of {};
 
 // ---- replacements and rules ------------------------------------------------------------------
 template <fixed_string Op, class... Args>
 struct make {};
+template <class Var, int N>
+struct last_dims {};
+// A replacement with more outputs: the node also produces the values bound to Outs (which the
+// match found produced elsewhere), after the matched one. It is placed where the earliest of
+// its outputs was produced, so every later use still follows it.
+template <class... Outs>
+struct outputs {};
+template <fixed_string Op, class Outs, class... Args>
+struct make_multi {};
 
 // Ops whose first two inputs may be swapped (for add, only when alpha is 1: the matcher checks).
 inline constexpr std::string_view commutative_ops[] = {"mul", "add", "maximum", "minimum"};
@@ -87,6 +121,10 @@ template <>
 struct is_pattern<any> : std::true_type {};
 template <auto V>
 struct is_pattern<lit<V>> : std::true_type {};
+template <double V>
+struct is_pattern<approx<V>> : std::true_type {};
+template <fixed_string S>
+struct is_pattern<str<S>> : std::true_type {};
 template <long long... V>
 struct is_pattern<ints<V...>> : std::true_type {};
 template <>
@@ -95,6 +133,10 @@ template <class... A>
 struct is_pattern<alt<A...>> : std::bool_constant<sizeof...(A) >= 1 && (is_pattern<A>::value && ...)> {};
 template <class P, class... C>
 struct is_pattern<where<P, C...>> : is_pattern<P> {};
+template <fixed_string N, class P>
+struct is_pattern<as<var<N>, P>> : is_pattern<P> {};
+template <int I, fixed_string Op, class... A>
+struct is_pattern<out<I, node<Op, A...>>> : is_pattern<node<Op, A...>> {};
 
 // The vars a pattern (or replacement) mentions, as a hana::tuple of hana::type, without
 // repeats, in first-appearance order.
@@ -134,6 +176,10 @@ template <fixed_string Op, class... A>
 struct collect_vars<make<Op, A...>> {
   static constexpr auto get() { return detail::vars_of_all<A...>(); }
 };
+template <fixed_string Op, class... O, class... A>
+struct collect_vars<make_multi<Op, outputs<O...>, A...>> {
+  static constexpr auto get() { return detail::vars_of_all<O..., A...>(); }
+};
 template <class... A>
 struct collect_vars<alt<A...>> {
   static constexpr auto get() { return detail::vars_of_all<A...>(); }
@@ -141,6 +187,18 @@ struct collect_vars<alt<A...>> {
 template <class P, class... C>
 struct collect_vars<where<P, C...>> {
   static constexpr auto get() { return collect_vars<P>::get(); }
+};
+template <int I, class P>
+struct collect_vars<out<I, P>> {
+  static constexpr auto get() { return collect_vars<P>::get(); }
+};
+template <class V, class P>
+struct collect_vars<as<V, P>> {
+  static constexpr auto get() { return detail::add_unique(collect_vars<P>::get(), hana::type_c<V>); }
+};
+template <class V, int N>
+struct collect_vars<last_dims<V, N>> {
+  static constexpr auto get() { return collect_vars<V>::get(); }
 };
 
 template <class T>
@@ -155,6 +213,10 @@ template <fixed_string Op, class... A>
 struct op_count<node<Op, A...>> : std::integral_constant<int, 1 + (op_count<A>::value + ... + 0)> {};
 template <class P, class... C>
 struct op_count<where<P, C...>> : op_count<P> {};
+template <class V, class P>
+struct op_count<as<V, P>> : op_count<P> {};
+template <int I, class P>
+struct op_count<out<I, P>> : op_count<P> {};
 template <class A, class... B>
 struct op_count<alt<A, B...>> : std::integral_constant<int, std::min({op_count<A>::value, op_count<B>::value...})> {};
 

@@ -1,12 +1,26 @@
 #pragma once
 // Every fusion rule, in the order the fusion pass tries them. A rule is one file under rules/
 // (pattern and replacement side by side) and one entry here; its name gives the CLI its
-// --no-fuse-<name> flag.
+// --no-fuse-<name> flag (rules sharing a name, e.g. one per activation, share the flag).
+// layer_norm comes before rms_norm (a centered x times rsqrt is also an RMS norm of x - mean);
+// gelu before gated_mlp, whose gelu variants read the fused gelu; each activation variant
+// of conv_module before the bare conv + batch norm.
+#include "cactus/patterns/rules/attention.hpp"
+#include "cactus/patterns/rules/conv_module.hpp"
+#include "cactus/patterns/rules/gated_mlp.hpp"
+#include "cactus/patterns/rules/gelu.hpp"
+#include "cactus/patterns/rules/layer_norm.hpp"
+#include "cactus/patterns/rules/lstm_cell.hpp"
 #include "cactus/patterns/rules/rms_norm.hpp"
+#include "cactus/patterns/rules/rope.hpp"
 
 namespace cactus::patterns {
 
-inline constexpr auto all_rules = hana::tuple_t<rules::rms_norm>;
+inline constexpr auto all_rules =
+    hana::tuple_t<rules::layer_norm, rules::rms_norm, rules::gelu_tanh, rules::gelu_erf, rules::rope_rotate_half, rules::rope_interleaved,
+                  rules::attention_scaled, rules::attention_divided, rules::attention_unscaled, rules::gated_mlp_silu, rules::gated_mlp_gelu_tanh,
+                  rules::gated_mlp_gelu, rules::conv_bn_relu, rules::conv_bn_silu, rules::conv_bn_relu6, rules::conv_bn, rules::conv_relu,
+                  rules::conv_silu, rules::conv_relu6, rules::lstm_cell>;
 
 // "rms_norm" -> "rms-norm", as in --no-fuse-rms-norm
 inline std::string flag_name(std::string_view rule) {

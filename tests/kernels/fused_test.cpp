@@ -1,0 +1,142 @@
+// The fused ops' kernels (kernels/fused-inl.hpp) against scalar double-precision oracles, on
+// every compiled Highway target this CPU (or qemu's) supports: rotary rows in both layouts and
+// any split, the gated activation product, the conv epilogue, and attention rows in both
+// paths (per-key dots; transposed keys and two GEMMs) with masks, causality and tails.
+#include <cmath>
+
+#include "every_target.hpp"
+
+using namespace cactus;
+using cactus::testing::for_each_target;
+using cactus::testing::randn;
+
+TEST_CASE("rope rows (rotate_half at any split, interleaved) match the oracle on every target") {
+  for_each_target([] {
+    for (std::size_t D : {2u, 8u, 30u, 64u, 128u, 130u}) {
+      const auto x = randn(D, 1), c = randn(D, 2), s = randn(D, 3);
+      std::vector<float> y(D);
+      for (std::size_t h : {D / 2, std::size_t{0}, D, D / 2 + 1}) {
+        if (h > D) continue;
+        kernels::rope_row(x.data(), c.data(), s.data(), y.data(), D, h, false);
+        for (std::size_t i = 0; i < D; ++i) {
+          const double rot = i < D - h ? -static_cast<double>(x[h + i]) : x[i - (D - h)];
+          REQUIRE(y[i] == Approx(x[i] * static_cast<double>(c[i]) + rot * s[i]).margin(1e-5));
+        }
+      }
+      kernels::rope_row(x.data(), c.data(), s.data(), y.data(), D, 0, true);
+      for (std::size_t i = 0; i < D; ++i) {
+        const double rot = i % 2 == 0 ? -static_cast<double>(x[i + 1]) : x[i - 1];
+        REQUIRE(y[i] == Approx(x[i] * static_cast<double>(c[i]) + rot * s[i]).margin(1e-5));
+      }
+    }
+  });
+}
+
+TEST_CASE("gated activation and conv epilogue match the oracle on every target") {
+  for_each_target([] {
+    const std::size_t n = 77;
+    const auto g = randn(n, 4), u = randn(n, 5);
+    std::vector<float> y(n);
+    for (auto k : {kernels::unary_kind::silu, kernels::unary_kind::gelu_tanh, kernels::unary_kind::gelu_erf}) {
+      kernels::gated_act_serial(k, g.data(), u.data(), y.data(), n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const double v = g[i];
+        const double a = k == kernels::unary_kind::silu        ? v / (1 + std::exp(-v))
+                         : k == kernels::unary_kind::gelu_erf ? 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)))
+                                                              : 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+        REQUIRE(y[i] == Approx(a * u[i]).margin(2e-6));
+      }
+    }
+    kernels::affine_act(g.data(), y.data(), n, 1.5f, -0.25f, false, kernels::unary_kind::relu);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(g[i] * 1.5 - 0.25).margin(1e-6));
+    kernels::affine_act(g.data(), y.data(), n, 1.5f, -0.25f, true, kernels::unary_kind::relu);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(std::max(g[i] * 1.5 - 0.25, 0.0)).margin(1e-6));
+    kernels::affine_act(g.data(), y.data(), n, 3.0f, 1.0f, true, kernels::unary_kind::clamp, 0.0f, 6.0f);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(std::clamp(g[i] * 3.0 + 1.0, 0.0, 6.0)).margin(1e-6));
+  });
+}
+
+TEST_CASE("lstm cell step matches the oracle on every target") {
+  for_each_target([] {
+    for (std::size_t H : {1u, 15u, 64u}) {
+      const auto a = randn(4 * H, 23), b = randn(4 * H, 24), c = randn(H, 25);
+      std::vector<float> h(H), cn(H);
+      for (const bool two : {false, true}) {
+        kernels::lstm_cell(a.data(), two ? b.data() : nullptr, c.data(), h.data(), cn.data(), H);
+        auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+        for (std::size_t j = 0; j < H; ++j) {
+          auto g = [&](std::size_t k) { return static_cast<double>(a[k * H + j]) + (two ? b[k * H + j] : 0.0); };
+          const double cr = sig(g(1)) * c[j] + sig(g(0)) * std::tanh(g(2));
+          REQUIRE(cn[j] == Approx(cr).margin(2e-6));
+          REQUIRE(h[j] == Approx(sig(g(3)) * std::tanh(cr)).margin(2e-6));
+        }
+      }
+    }
+  });
+}
+
+namespace {
+// softmax(scale * q k^T + mask) v for one head, in double; causal: j <= i + offset
+std::vector<double> attention_oracle(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& v, std::size_t L,
+                                     std::size_t S, std::size_t E, std::size_t Ev, float scale, const std::vector<float>* mask,
+                                     const std::vector<std::uint8_t>* keep, float fill, bool causal, std::int64_t offset) {
+  std::vector<double> out(L * Ev, 0.0);
+  for (std::size_t i = 0; i < L; ++i) {
+    std::vector<double> s(S);
+    double mx = -INFINITY;
+    std::size_t n = S;
+    if (causal) n = static_cast<std::size_t>(std::clamp<std::int64_t>(static_cast<std::int64_t>(i) + offset + 1, 0, static_cast<std::int64_t>(S)));
+    for (std::size_t j = 0; j < n; ++j) {
+      double acc = 0;
+      for (std::size_t e = 0; e < E; ++e) acc += static_cast<double>(q[i * E + e]) * k[j * E + e];
+      s[j] = acc * scale + (mask ? (*mask)[i * S + j] : 0.0);
+      if (keep && !(*keep)[i * S + j]) s[j] = fill;
+      mx = std::max(mx, s[j]);
+    }
+    if (n == 0) {  // no key to attend to: NaN, as PyTorch's softmax over nothing but -inf
+      for (std::size_t c = 0; c < Ev; ++c) out[i * Ev + c] = NAN;
+      continue;
+    }
+    double sum = 0;
+    for (std::size_t j = 0; j < n; ++j) sum += s[j] = std::exp(s[j] - mx);
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t c = 0; c < Ev; ++c) out[i * Ev + c] += s[j] / sum * v[j * Ev + c];
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("attention rows (dot and GEMM paths, masks, causal, tails) match the oracle on every target") {
+  for_each_target([] {
+    for (auto [L, S, E, Ev] : std::vector<std::array<std::size_t, 4>>{{1, 37, 16, 16}, {9, 9, 24, 40}, {13, 70, 64, 33}, {6, 4, 7, 5}}) {
+      const auto q = randn(L * E, 6), k = randn(S * E, 7), v = randn(S * Ev, 8), m = randn(L * S, 9);
+      std::vector<std::uint8_t> keep(L * S);
+      for (std::size_t i = 0; i < keep.size(); ++i) keep[i] = (i * 7 + 3) % 5 != 0 || i % S == 0;
+      std::vector<float> kt(E * S);
+      for (std::size_t j = 0; j < S; ++j)
+        for (std::size_t e = 0; e < E; ++e) kt[e * S + j] = k[j * E + e];
+      std::vector<float> scores(L * S), out(L * Ev);
+      for (int variant = 0; variant < 4; ++variant) {
+        const bool use_mask = variant == 1, use_keep = variant == 2, causal = variant == 3;
+        const std::int64_t offset = static_cast<std::int64_t>(S) - static_cast<std::int64_t>(L);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(E));
+        const auto ref = attention_oracle(q, k, v, L, S, E, Ev, scale, use_mask ? &m : nullptr, use_keep ? &keep : nullptr, -1e9f, causal, offset);
+        for (const bool gemm : {false, true}) {
+          kernels::attention_head h{q.data(), E, k.data(), E, v.data(), Ev, out.data(), Ev, S, E, Ev, scale};
+          if (use_mask) { h.mask = m.data(); h.ldm = S; }
+          if (use_keep) { h.keep = keep.data(); h.ldkeep = S; h.fill = -1e9f; }
+          h.causal = causal;
+          h.causal_offset = offset;
+          // rows in two blocks, as the op splits them
+          kernels::attention_rows(h, 0, L / 2, gemm ? kt.data() : nullptr, S, scores.data());
+          kernels::attention_rows(h, L / 2, L, gemm ? kt.data() : nullptr, S, scores.data());
+          INFO("L " << L << " S " << S << " E " << E << " Ev " << Ev << " variant " << variant << " gemm " << gemm);
+          for (std::size_t i = 0; i < L * Ev; ++i) {
+            if (std::isnan(ref[i])) REQUIRE(std::isnan(out[i]));
+            else REQUIRE(out[i] == Approx(ref[i]).margin(2e-5));
+          }
+        }
+      }
+    }
+  });
+}
