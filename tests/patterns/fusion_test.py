@@ -372,7 +372,7 @@ def main():
     if not only:
         # --help names every fusion's flag
         r = subprocess.run([cactus, "--help"], capture_output=True, text=True)
-        missing = sorted({"--no-fuse-" + c[4] for c in cases} - set(r.stdout.replace(",", " ").replace(")", " ").split()))
+        missing = sorted({"--no-fuse-" + c[4] for c in cases} - set(w.strip(".,()") for w in r.stdout.split()))
         failures += bool(missing)
         print(f"{'FAIL' if missing else 'ok  '} cactus --help lists every --no-fuse flag{': missing ' + ' '.join(missing) if missing else ''}")
         # cactus inspect: op counts per pass, the fusion report, and a dot file

@@ -150,7 +150,8 @@ struct cast_op {
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     dtype t = c.in(1).is_tensor() ? c.in(1).type : detail::dtype_from_code(c, c.int_at(1));
-    if (t == dtype::f16 && !x.is_const) t = dtype::f32;  // activations stay f32: f16 is a storage format here
+    // a cast of an activation to f16 rounds it, as in PyTorch; ops then read it widened again
+    // (passes/canonicalize.hpp: widen_half_activations), so compute stays f32
     c.require(!is_packed(x.type) || t == dtype::f32 || t == dtype::f16, "a ", name_of(x.type), " weight casts only to a float type");
     if (is_packed(x.type)) t = dtype::f32;  // dequantized
     c.set_tensor(0, t, x.shape);

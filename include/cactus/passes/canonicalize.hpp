@@ -189,6 +189,116 @@ inline canonicalize_report canonicalize(ir::graph& g) {
   return rep;
 }
 
+// Permute rewrites: a permute of a permute becomes one permute (p2 after p1 reads
+// x[p1[p2[i]]]), and an identity permute is dropped. Returns how many were rewritten.
+inline std::size_t simplify_permutes(ir::graph& g) {
+  std::size_t changed = 0;
+  std::map<int, int> alias;  // removed output -> what its uses read instead
+  auto perm_of = [&](const ir::node& n) -> const std::vector<std::int64_t>* {
+    if (n.op != "permute" || n.inputs.size() != 2) return nullptr;
+    const auto* m = detail::const_meta(g, n.inputs[1]);
+    return m && m->k == ir::kind::ints ? &m->ints : nullptr;
+  };
+  std::vector<ir::node> out;
+  for (ir::node n : g.nodes) {  // a copy: producers are looked up in g.nodes as they were
+    for (int& v : n.inputs) {
+      auto it = alias.find(v);
+      if (it != alias.end()) v = it->second;
+    }
+    if (const auto* p2 = perm_of(n)) {
+      std::vector<std::int64_t> p = *p2;
+      const int src = g.values[static_cast<std::size_t>(n.inputs[0])].producer;
+      if (src >= 0) {
+        const auto& inner = g.nodes[static_cast<std::size_t>(src)];
+        const auto* p1 = perm_of(inner);
+        if (p1 && p1->size() == p.size()) {
+          const auto r = static_cast<std::int64_t>(p.size());
+          std::vector<std::int64_t> q(p.size());
+          for (std::size_t i = 0; i < p.size(); ++i) q[i] = (*p1)[static_cast<std::size_t>(wrap_dim(p[i], r))];
+          n.inputs = {inner.inputs[0], g.add_constant(ir::meta::of_ints(q))};
+          p = q;
+          ++changed;
+        }
+      }
+      bool identity = true;
+      for (std::size_t i = 0; i < p.size(); ++i) identity = identity && wrap_dim(p[i], static_cast<std::int64_t>(p.size())) == static_cast<std::int64_t>(i);
+      if (identity && g.values[static_cast<std::size_t>(n.inputs[0])].shape.size() == p.size()) {
+        alias[n.outputs[0]] = n.inputs[0];
+        ++changed;
+        continue;
+      }
+    }
+    out.push_back(std::move(n));
+  }
+  for (int& o : g.outputs) {
+    auto it = alias.find(o);
+    if (it != alias.end()) o = it->second;
+  }
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return changed;
+}
+
+// Half-precision activations (a model exported with .half(), or .half() mid-graph) are
+// computed in f32: graph inputs and the outputs of casts to f16 (PyTorch's rounding points,
+// kept) are widened once where they are made, every other op's f16 result is an f32 result,
+// and a graph output traced as f16 is narrowed back at the end, so outputs keep PyTorch's
+// dtype. Returns the casts added.
+inline std::size_t widen_half_activations(ir::graph& g) {
+  auto half_activation = [&](int v) {
+    const auto& val = g.values[static_cast<std::size_t>(v)];
+    return val.is_tensor() && !val.is_constant() && val.type == dtype::f16;
+  };
+  std::set<int> half_outputs;
+  for (int o : g.outputs)
+    if (half_activation(o)) half_outputs.insert(o);
+  std::map<int, int> wide;  // f16 value -> its f32 twin
+  std::vector<ir::node> out;
+  auto widen = [&](int v, const std::string& loc) {
+    if (!half_activation(v) || wide.count(v)) return;
+    ir::value w = g.values[static_cast<std::size_t>(v)];
+    w.name.clear();
+    w.type = dtype::f32;
+    w.producer = -1;
+    const int id = g.add_value(std::move(w));
+    out.push_back(ir::node{"cast", {v, g.add_constant(ir::meta::of_int(6))}, {id}, loc});
+    wide.emplace(v, id);
+  };
+  for (int v : g.inputs) widen(v, "");
+  std::vector<ir::node> nodes = std::move(g.nodes);
+  for (auto& n : nodes) {
+    const bool cast = n.op == "cast";
+    if (!cast)
+      for (int& v : n.inputs) {
+        auto it = wide.find(v);
+        if (it != wide.end()) v = it->second;
+      }
+    std::vector<int> outs = n.outputs;
+    const std::string loc = n.loc;
+    out.push_back(std::move(n));
+    for (int v : outs) {
+      if (cast) widen(v, loc);
+      else if (half_activation(v)) g.values[static_cast<std::size_t>(v)].type = dtype::f32;  // computed in f32
+    }
+  }
+  std::size_t added = wide.size();
+  for (int& o : g.outputs) {
+    if (!half_outputs.count(o) || g.values[static_cast<std::size_t>(o)].type != dtype::f32) continue;
+    ir::value narrowed = g.values[static_cast<std::size_t>(o)];
+    narrowed.name.clear();
+    narrowed.producer = -1;
+    narrowed.type = dtype::f16;
+    const int id = g.add_value(std::move(narrowed));
+    out.push_back(ir::node{"cast", {o, g.add_constant(ir::meta::of_int(5))}, {id}, ""});
+    o = id;
+    ++added;
+  }
+  // (a twin nobody reads, e.g. of an input only a cast reads, goes with dead-code elimination)
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return added;
+}
+
 // Ops that read f16 or packed (q8 / CQ) weights directly; elsewhere such a constant gets a cast
 // to f32 in front (folded once at load by the planner: the weight is then held dequantized).
 inline std::size_t insert_precision_casts(ir::graph& g) {

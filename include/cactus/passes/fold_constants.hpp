@@ -63,9 +63,12 @@ inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::siz
           r.data = storage.back().data;
           r.owner = storage.back().owner;
         }
-        if (op.view) std::memcpy(results[0].data, in[0]->data, results[0].bytes());
+        const bool tensors = std::any_of(results.begin(), results.end(), [](const ops::slot& r) { return r.is_tensor(); });
+        if (!tensors) {
+          // plan-time values: infer computed them (e.g. arithmetic on sizes)
+        } else if (op.view) std::memcpy(results[0].data, in[0]->data, results[0].bytes());
         else if (op.run) op.run(c);
-        else ok = std::none_of(results.begin(), results.end(), [](const ops::slot& r) { return r.is_tensor(); });
+        else ok = false;
       }
     } catch (const error&) {
       ok = false;

@@ -1,7 +1,8 @@
 #pragma once
 // Stages 4 and 5 in order, as every entry point runs them (transpile, re-lowering, the
-// in-memory API): canonicalize, constant folding, fusion, precision casts, dead-code
-// elimination.
+// in-memory API): canonicalize (canonical ops, f16 activations computed in f32, permute
+// rewrites), constant folding (with the sizes the model fixes), fusion, precision casts,
+// dead-code elimination.
 #include <functional>
 #include <string_view>
 
@@ -9,12 +10,13 @@
 #include "cactus/passes/dce.hpp"
 #include "cactus/passes/fold_constants.hpp"
 #include "cactus/passes/fuse.hpp"
+#include "cactus/passes/static_dims.hpp"
 
 namespace cactus::passes {
 
 struct pipeline_report {
   canonicalize_report canonical;
-  std::size_t folded = 0, casts = 0, dead = 0;
+  std::size_t widened = 0, permutes = 0, static_dims = 0, folded = 0, casts = 0, dead = 0;
   std::map<std::string, int> fused;  // rule name -> times fired
 };
 
@@ -26,8 +28,17 @@ inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
     if (after) after(name, g);
   };
   r.canonical = canonicalize(g);
+  r.widened = widen_half_activations(g);
+  r.permutes = simplify_permutes(g);
   step("canonicalize");
-  r.folded = fold_constants(g);
+  // sizes fixed by the model become constants, the arithmetic on them folds, which may fix
+  // more sizes (a reshape to a list of them): to a fixed point, bounded
+  for (int round = 0; round < 4; ++round) {
+    const std::size_t s = fold_static_dims(g), f = fold_constants(g);
+    r.static_dims += s;
+    r.folded += f;
+    if (!s && !f) break;
+  }
   step("fold_constants");
   r.fused = fuse(g, fusion);
   step("fuse");
