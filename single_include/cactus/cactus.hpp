@@ -811,7 +811,7 @@ inline bool looks_like_zip(const mapped_file& f) {
 //   static void run(context&);     the computation (absent for meta-only and view ops)
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
-//   static constexpr bool packed_weights; optional: accepts q8 / CQ constant weights directly
+//   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
 // infer runs at plan time, when input shapes are known; run runs every execution.
 #include <algorithm>
 #include <array>
@@ -2577,14 +2577,19 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
 #include <unordered_map>
 #include <vector>
 
-// ---- cactus/ops/binary.hpp
-// Binary arithmetic and comparisons with NumPy broadcasting. Two plan-time numbers give a
-// plan-time number (shape arithmetic); otherwise a tensor. add/sub take PyTorch's alpha.
-// ---- cactus/ops/elementwise.hpp
-// Broadcasting machinery shared by the elementwise ops: operands are tensors or plan-time
-// numbers; f32 rows go to the SIMD kernels, everything else through a typed scalar loop.
+// ---- cactus/ops/attention.hpp
+// attention(q, k, v, mask?, scale?, causal, divide, fill?) =
+//     softmax(s(q . k^T) + mask, over keys) . v,   s(x) = x * scale, or x / scale when divide,
+//                                                  or x / sqrt(E) when scale is None
+// q [..., H, L, E], k [..., Hk, S, E], v [..., Hk, S, Ev] -> [..., H, L, Ev]. Hk may divide H
+// (grouped-query attention: query head h reads key/value head h / (H / Hk), HF's repeat_kv
+// order). mask: None, f32 (added to the scores) or bool (true = attend; other scores become
+// `fill`, -inf when None), broadcast to [..., H, L, S]. causal: key j is seen by query i when j <= i (PyTorch's is_causal).
+// The fused form of the eager attention HF models write (patterns/rules/attention.hpp) and of
+// aten::_scaled_dot_product_attention. Kernel: kernels::attention_rows, one task per head and
+// block of query rows; scores for at most 64 query rows at a time, never the [L, S] matrix;
+// for blocks, the keys transposed once per key/value head.
 #include <cmath>
-#include <functional>
 
 // ---- cactus/kernels/dispatch.hpp
 // The one header that instantiates the kernels for every Highway target and exposes them as
@@ -2593,6 +2598,7 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
 // Header-only decision: HWY_EXPORT defines a static function table, so every translation unit
 // that includes this header gets its own copy of the kernels for each target. Programs include
 // it from one or a few TUs (the executor); the cost is compile time, not correctness.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -2602,6 +2608,7 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
 // page faults, on every run. Slot tells apart buffers one thread needs at the same time.
 // Contents are unspecified on return.
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace cactus {
@@ -2611,6 +2618,16 @@ T* scratch(std::size_t n) {
   thread_local std::vector<T> buf;
   if (buf.size() < n) buf.resize(n);
   return buf.data();
+}
+
+// scratch<T, Slot> aligned to a cache line (64 bytes), for buffers kernels store whole vectors
+// into: a vector store that straddles two cache lines costs about twice one that does not.
+template <class T, int Slot = 0>
+T* aligned_scratch(std::size_t n) {
+  constexpr std::size_t pad = 64 / sizeof(T);
+  T* p = scratch<T, Slot>(n + pad);
+  const auto addr = reinterpret_cast<std::uintptr_t>(p);
+  return reinterpret_cast<T*>((addr + 63) & ~static_cast<std::uintptr_t>(63));
 }
 
 }  // namespace cactus
@@ -2648,6 +2665,11 @@ HWY_EXPORT(BinaryF32);
 HWY_EXPORT(SoftmaxRows);
 HWY_EXPORT(LayerNormRows);
 HWY_EXPORT(RmsNormRows);
+HWY_EXPORT(RopeRow);
+HWY_EXPORT(GatedActF32);
+HWY_EXPORT(AffineActF32);
+HWY_EXPORT(AttentionRows);
+HWY_EXPORT(LstmCellF32);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
 HWY_EXPORT(GemmNNF32);
@@ -2700,6 +2722,60 @@ inline void rms_norm_rows(const float* x, float* y, std::size_t rows, std::size_
   global_pool().parallel_for(rows, std::max<std::size_t>(1, 8192 / (cols + 1)), [&](std::size_t s, std::size_t e) {
     fn(x + s * cols, y + s * cols, e - s, cols, w, eps, offset);
   });
+}
+
+// One row of rotary embedding (see RopeRow), on the calling thread.
+inline void rope_row(const float* x, const float* c, const float* s, float* y, std::size_t D, std::size_t h, bool interleaved) {
+  HWY_DYNAMIC_DISPATCH(detail::RopeRow)(x, c, s, y, D, h, interleaved);
+}
+
+// y = act(g) * u (act: silu, gelu_tanh or gelu_erf).
+inline void gated_act(unary_kind act, const float* g, const float* u, float* y, std::size_t n) {
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::GatedActF32);
+  global_pool().parallel_for(n, elementwise_grain, [&](std::size_t b, std::size_t e) { fn(act, g + b, u + b, y + b, e - b); });
+}
+
+// One LSTM cell step over H units on the calling thread (see LstmCellF32); b may be null.
+inline void lstm_cell(const float* a, const float* b, const float* c, float* h, float* c_new, std::size_t H) {
+  HWY_DYNAMIC_DISPATCH(detail::LstmCellF32)(a, b, c, h, c_new, H);
+}
+
+// gated_act on the calling thread.
+inline void gated_act_serial(unary_kind act, const float* g, const float* u, float* y, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(detail::GatedActF32)(act, g, u, y, n);
+}
+
+// Columns [n0, n1) of gemm_nt on the calling thread.
+inline void gemm_nt_columns(std::size_t M, std::size_t n0, std::size_t n1, std::size_t K, const float* A, std::size_t lda, const void* B,
+                            bool b_is_f16, std::size_t ldb, float* C, std::size_t ldc, const float* bias) {
+  if (b_is_f16) HWY_DYNAMIC_DISPATCH(detail::GemmNTF16)(M, n0, n1, K, A, lda, static_cast<const std::uint16_t*>(B), ldb, C, ldc, bias);
+  else HWY_DYNAMIC_DISPATCH(detail::GemmNTF32)(M, n0, n1, K, A, lda, static_cast<const float*>(B), ldb, C, ldc, bias);
+}
+
+// y = act(x * scale + shift) on the calling thread (the conv epilogue; has_act false: affine).
+inline void affine_act(const float* x, float* y, std::size_t n, float scale, float shift, bool has_act, unary_kind act, float p0 = 0, float p1 = 0) {
+  HWY_DYNAMIC_DISPATCH(detail::AffineActF32)(x, y, n, scale, shift, has_act, act, p0, p1);
+}
+
+// Attention query rows [r0, r1) of one head (see AttentionRows), on the calling thread. Give
+// kt (k transposed, [E, S] with row stride ldkt) for blocks of several rows, null for per-key
+// dot products.
+struct attention_head {
+  const float* q; std::size_t ldq;
+  const float* k; std::size_t ldk;
+  const float* v; std::size_t ldv;
+  float* out; std::size_t ldo;
+  std::size_t S, E, Ev;
+  float scale;
+  const float* mask = nullptr; std::size_t ldm = 0;
+  const std::uint8_t* keep = nullptr; std::size_t ldkeep = 0;
+  bool causal = false;
+  std::int64_t causal_offset = 0;
+  float fill = -INFINITY;  // score of keys a bool mask hides
+};
+inline void attention_rows(const attention_head& h, std::size_t r0, std::size_t r1, const float* kt, std::size_t ldkt, float* scores) {
+  HWY_DYNAMIC_DISPATCH(detail::AttentionRows)(h.q, h.ldq, h.k, h.ldk, h.v, h.ldv, h.out, h.ldo, r0, r1, h.S, h.E, h.Ev, h.scale, h.mask, h.ldm, h.keep,
+                                              h.ldkeep, h.fill, h.causal, h.causal_offset, kt, ldkt, scores);
 }
 
 // C[M, N] = A[M, K] . B[N, K]^T (+ bias[N]); B is f32 or f16 (`b_is_f16`). Threads split N.
@@ -2831,6 +2907,152 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
 
 }  // namespace cactus::kernels
 #endif  // HWY_ONCE
+
+namespace cactus::ops {
+
+struct attention_op {
+  static constexpr std::string_view name = "attention";
+  static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps _scaled_dot_product_attention here
+
+  struct dims {
+    shape_t lead;  // q's leading dims (batch..., heads)
+    std::int64_t heads = 1, kv_heads = 1, L, S, E, Ev;
+  };
+  static dims shapes(const context& c) {
+    const slot& q = c.f32_in(0);
+    const slot& k = c.f32_in(1);
+    const slot& v = c.f32_in(2);
+    c.require(q.shape.size() >= 2 && k.shape.size() == q.shape.size() && v.shape.size() == q.shape.size(), "q ", to_string(q.shape), ", k ",
+              to_string(k.shape), " and v ", to_string(v.shape), " must have the same rank (at least 2)");
+    dims d;
+    const std::size_t r = q.shape.size();
+    d.lead.assign(q.shape.begin(), q.shape.end() - 2);
+    d.L = q.shape[r - 2];
+    d.E = q.shape[r - 1];
+    d.S = k.shape[r - 2];
+    d.Ev = v.shape[r - 1];
+    c.require(k.shape[r - 1] == d.E, "k ", to_string(k.shape), " must have the query's feature size ", d.E);
+    c.require(v.shape[r - 2] == d.S, "v ", to_string(v.shape), " must have one row per key (", d.S, ")");
+    const shape_t klead(k.shape.begin(), k.shape.end() - 2), vlead(v.shape.begin(), v.shape.end() - 2);
+    c.require(klead == vlead, "k ", to_string(k.shape), " and v ", to_string(v.shape), " have different leading dims");
+    if (!d.lead.empty()) {
+      d.heads = d.lead.back();
+      d.kv_heads = klead.back();
+    }
+    const bool same_outer = std::equal(d.lead.begin(), d.lead.end() - (d.lead.empty() ? 0 : 1), klead.begin());
+    c.require(same_outer && d.kv_heads > 0 && d.heads % d.kv_heads == 0, "k/v leading dims ", to_string(klead), " do not match q's ", to_string(d.lead),
+              " (grouped-query attention needs the query heads to be a multiple of the key/value heads)");
+    return d;
+  }
+  static void infer(context& c) {
+    const dims d = shapes(c);
+    if (!c.is_none(4) && c.in(4).is_tensor()) c.require(c.in(4).numel() == 1, "scale must be one number, got ", to_string(c.in(4).shape));
+    if (!c.is_none(3)) {
+      const slot& m = c.tensor_in(3);
+      shape_t full = d.lead;
+      full.push_back(d.L);
+      full.push_back(d.S);
+      c.require(!m.shape.empty() && m.shape.back() == d.S && broadcast_shapes(m.shape, full) == full, "mask ", to_string(m.shape),
+                " does not broadcast to the scores ", to_string(full));
+      c.require(m.type == dtype::f32 || m.type == dtype::b8, "mask must be f32 (added) or bool (true = attend), got ", name_of(m.type));
+    }
+    shape_t s = d.lead;
+    s.push_back(d.L);
+    s.push_back(d.Ev);
+    c.set_tensor(0, dtype::f32, s);
+  }
+  static void run(context& c) {
+    const dims d = shapes(c);
+    const slot& q = c.in(0);
+    const slot& k = c.in(1);
+    const slot& v = c.in(2);
+    float scale = 1.0f / std::sqrt(static_cast<float>(d.E));
+    if (!c.is_none(4)) {
+      const slot& sv = c.in(4);
+      const double s = sv.is_tensor() ? sv.view().element_as_double(0) : c.num_at(4);
+      scale = static_cast<float>(c.bool_at(6) ? 1.0 / s : s);
+    }
+    const bool causal = c.bool_at(5);
+    const float fill = c.is_none(7) ? -INFINITY : static_cast<float>(c.in(7).is_tensor() ? c.in(7).view().element_as_double(0) : c.num_at(7));
+    const std::int64_t nh = numel(d.lead);  // query heads in all batches
+    if (nh == 0 || d.L == 0) return;
+    // mask: strides over [lead..., L, S]
+    const slot* m = c.is_none(3) ? nullptr : &c.in(3);
+    std::vector<std::int64_t> ms;
+    if (m) {
+      shape_t full = d.lead;
+      full.push_back(d.L);
+      full.push_back(d.S);
+      ms = broadcast_strides(m->shape, full);
+    }
+    const std::int64_t group = d.heads / d.kv_heads;
+    // blocks of up to 64 query rows (their scores stay in cache), split further while there
+    // are fewer tasks than twice the threads; each block transposes its head's keys once
+    const std::int64_t threads = static_cast<std::int64_t>(global_pool().size());
+    std::int64_t block = std::min<std::int64_t>(d.L, 64);
+    while (block > 8 && nh * ((d.L + block - 1) / block) < 2 * threads) block = (block + 1) / 2;
+    const std::int64_t blocks = (d.L + block - 1) / block;
+    const std::size_t work = static_cast<std::size_t>(nh * d.L * d.S * (d.E + d.Ev));
+    float* out = c.out(0).ptr<float>();
+    // blocks of rows read the keys transposed, [E, S] per key/value head, made once here
+    const bool transpose = block >= 4;
+    const std::int64_t nkv = nh / group;
+    float* kt = transpose ? aligned_scratch<float, 13>(static_cast<std::size_t>(nkv * d.E * d.S)) : nullptr;
+    if (transpose)
+      global_pool().parallel_for(static_cast<std::size_t>(nkv), 1, [&](std::size_t b, std::size_t e) {
+        for (std::size_t h = b; h < e; ++h) {
+          const float* src = k.ptr<float>() + static_cast<std::int64_t>(h) * d.S * d.E;
+          float* dst = kt + static_cast<std::int64_t>(h) * d.E * d.S;
+          for (std::int64_t j0 = 0; j0 < d.S; j0 += 16)  // 16 x E tiles: both sides stay in cache
+            for (std::int64_t e0 = 0; e0 < d.E; ++e0)
+              for (std::int64_t j = j0; j < std::min(d.S, j0 + 16); ++j) dst[e0 * d.S + j] = src[j * d.E + e0];
+        }
+      });
+    global_pool().parallel_for(static_cast<std::size_t>(nh * blocks), work < serial_work ? static_cast<std::size_t>(nh * blocks) : 1,
+                               [&](std::size_t b, std::size_t e) {
+      float* scores = aligned_scratch<float, 14>(static_cast<std::size_t>(block * d.S));
+      for (std::size_t t = b; t < e; ++t) {
+        const std::int64_t h = static_cast<std::int64_t>(t) / blocks, r0 = static_cast<std::int64_t>(t) % blocks * block;
+        const std::int64_t r1 = std::min(d.L, r0 + block);
+        const std::int64_t kvh = h / d.heads * d.kv_heads + h % d.heads / group;  // batch * kv_heads + kv head
+        kernels::attention_head a{q.ptr<float>() + h * d.L * d.E, static_cast<std::size_t>(d.E), k.ptr<float>() + kvh * d.S * d.E,
+                                  static_cast<std::size_t>(d.E), v.ptr<float>() + kvh * d.S * d.Ev, static_cast<std::size_t>(d.Ev),
+                                  out + h * d.L * d.Ev, static_cast<std::size_t>(d.Ev), static_cast<std::size_t>(d.S), static_cast<std::size_t>(d.E),
+                                  static_cast<std::size_t>(d.Ev), scale};
+        if (m) {
+          std::int64_t off = 0, rem = h;
+          for (std::size_t i = d.lead.size(); i-- > 0;) {
+            off += rem % d.lead[i] * ms[i];
+            rem /= d.lead[i];
+          }
+          const std::size_t ld = static_cast<std::size_t>(ms[d.lead.size()]);
+          if (m->type == dtype::f32) {
+            a.mask = m->ptr<float>() + off;
+            a.ldm = ld;
+          } else {
+            a.keep = m->ptr<std::uint8_t>() + off;
+            a.ldkeep = ld;
+          }
+        }
+        a.causal = causal;
+        a.fill = fill;
+        kernels::attention_rows(a, static_cast<std::size_t>(r0), static_cast<std::size_t>(r1), transpose ? kt + kvh * d.E * d.S : nullptr,
+                                static_cast<std::size_t>(d.S), scores);
+      }
+    });
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/binary.hpp
+// Binary arithmetic and comparisons with NumPy broadcasting. Two plan-time numbers give a
+// plan-time number (shape arithmetic); otherwise a tensor. add/sub take PyTorch's alpha.
+// ---- cactus/ops/elementwise.hpp
+// Broadcasting machinery shared by the elementwise ops: operands are tensors or plan-time
+// numbers; f32 rows go to the SIMD kernels, everything else through a typed scalar loop.
+#include <cmath>
+#include <functional>
+
 
 namespace cactus::ops {
 
@@ -3257,12 +3479,27 @@ inline task_split balanced_split(std::int64_t units, std::int64_t want, std::int
   return {per, (units + per - 1) / per};
 }
 
+// What a fused conv applies to each output row as it is written (conv_module: a folded batch
+// norm and an activation): y = act(acc * scale[o] + shift[o]). Null: the plain conv (bias
+// inside the GEMM, rows copied as they are).
+struct conv_epilogue {
+  const float* scale;  // per output channel (of the whole conv)
+  const float* shift;
+  bool has_act;
+  kernels::unary_kind act;
+  float p0, p1;
+  void operator()(std::int64_t channel, const float* src, float* dst, std::int64_t n) const {
+    kernels::affine_act(src, dst, static_cast<std::size_t>(n), scale[channel], shift[channel], has_act, act, p0, p1);
+  }
+};
+
 // Stride-1 dense convolution of one (batch, group) without im2col: outputs are computed on the
 // padded width (the extra columns are dropped), and row (c, i, j) of the implicit im2col matrix
 // is then a pointer into a zero-padded copy of the input, so the GEMM reads the input in place
 // through an indirection table. Output rows are split among threads; each task pads only the
 // input rows it reads into a buffer of its own, so no cache line is written by two cores.
-inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
+inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg,
+                         const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
   const std::int64_t Wp = g.W + 2 * g.pw, K = Cg * g.kh * g.kw;
   const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
   // about 256 output columns (on the padded width) per task
@@ -3301,8 +3538,12 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
       kernels::gemm_nn_indirect(static_cast<std::size_t>(Og), static_cast<std::size_t>(n), static_cast<std::size_t>(K), w,
                                 static_cast<std::size_t>(K), rows, ye, static_cast<std::size_t>(n), bias);
       for (std::int64_t o = 0; o < Og; ++o)
-        for (std::int64_t oh = oh0; oh < oh1; ++oh)
-          std::copy(ye + o * n + (oh - oh0) * Wp, ye + o * n + (oh - oh0) * Wp + g.OW, yg + (o * g.OH + oh) * g.OW);
+        for (std::int64_t oh = oh0; oh < oh1; ++oh) {
+          const float* src = ye + o * n + (oh - oh0) * Wp;
+          float* dst = yg + (o * g.OH + oh) * g.OW;
+          if (ep) (*ep)(o_base + o, src, dst, g.OW);
+          else std::copy(src, src + g.OW, dst);
+        }
     }
   });
 }
@@ -3310,7 +3551,8 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
 // Strided dense convolution of one (batch, group): output pixels are split into panels; each task packs
 // its panel's im2col into a buffer that stays in cache and runs the GEMM on it, so packing is
 // parallel and never crosses cores.
-inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
+inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg,
+                       const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
   const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
   // panels of about 16K floats of im2col (cache-resident), whole vectors of up to 16 lanes wide
   const std::size_t work = static_cast<std::size_t>(Og * P * K);
@@ -3325,23 +3567,57 @@ inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std
       im2col_panel(g, xg, Cg, p0, p1, col);
       kernels::gemm_nn_columns(static_cast<std::size_t>(Og), 0, static_cast<std::size_t>(p1 - p0), static_cast<std::size_t>(K), w,
                                static_cast<std::size_t>(K), col, static_cast<std::size_t>(p1 - p0), yg + p0, static_cast<std::size_t>(P), bias);
+      if (ep)
+        for (std::int64_t o = 0; o < Og; ++o) (*ep)(o_base + o, yg + o * P + p0, yg + o * P + p0, p1 - p0);
     }
   });
 }
 
 // Depthwise (one input and one output channel per group): one kernel call per plane, planes
 // in parallel.
-inline void depthwise(const conv_geom& g, const float* x, const float* w, const float* bias, float* y) {
+inline void depthwise(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const auto kg = kernels::make_depthwise_geometry({g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW});
   const std::size_t work = static_cast<std::size_t>(g.OH * g.OW * g.kh * g.kw);
   global_pool().parallel_for(static_cast<std::size_t>(g.N * g.C), std::max<std::size_t>(1, 16384 / (work + 1)), [&](std::size_t b, std::size_t e) {
     float* pad = scratch<float, 3>(kg.scratch_floats());
     for (std::size_t nc = b; nc < e; ++nc) {
       const std::int64_t ch = static_cast<std::int64_t>(nc) % g.C;
-      kernels::depthwise_plane(x + static_cast<std::int64_t>(nc) * g.H * g.W, w + ch * g.kh * g.kw, bias ? bias[ch] : 0.0f,
-                               y + static_cast<std::int64_t>(nc) * g.OH * g.OW, kg, pad);
+      float* yp = y + static_cast<std::int64_t>(nc) * g.OH * g.OW;
+      kernels::depthwise_plane(x + static_cast<std::int64_t>(nc) * g.H * g.W, w + ch * g.kh * g.kw, bias ? bias[ch] : 0.0f, yp, kg, pad);
+      if (ep) (*ep)(ch, yp, yp, g.OH * g.OW);
     }
   });
+}
+// The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any, dispatching to the
+// depthwise, 1x1, stride-1 and strided paths. The epilogue runs on each output tile while it
+// is in cache, except on the 1x1 path (one GEMM over all pixels), which makes a pass after.
+inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
+  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  if (Cg == 1 && Og == 1) return depthwise(g, x, w, bias, y, ep);
+  // 1x1, stride 1, no padding: the input already is the [C, P] operand
+  const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  for (std::int64_t n = 0; n < g.N; ++n)
+    for (std::int64_t grp = 0; grp < g.G; ++grp) {
+      const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
+      const float* wg = w + grp * Og * K;
+      const float* bg = bias ? bias + grp * Og : nullptr;
+      float* yg = y + (n * g.O + grp * Og) * P;
+      if (direct) {
+        kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K), xg,
+                         static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
+        if (ep)
+          global_pool().parallel_for(static_cast<std::size_t>(Og), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(P + 1)),
+                                     [&](std::size_t b, std::size_t e) {
+                                       for (std::size_t o = b; o < e; ++o)
+                                         (*ep)(grp * Og + static_cast<std::int64_t>(o), yg + static_cast<std::int64_t>(o) * P,
+                                               yg + static_cast<std::int64_t>(o) * P, P);
+                                     });
+      } else if (g.sh == 1 && g.sw == 1) {
+        conv_stride1(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
+      } else {
+        conv_dense(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
+      }
+    }
 }
 }  // namespace detail
 
@@ -3357,29 +3633,8 @@ struct conv_op {
     else c.set_tensor(0, dtype::f32, {g.N, g.O, g.OH, g.OW});
   }
   static void run(context& c) {
-    auto g = detail::conv_geometry(c);
-    const float* x = c.f32_in(0).ptr<float>();
-    const float* w = c.f32_in(1).ptr<float>();
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
-    float* y = c.out(0).ptr<float>();
-    const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-    if (Cg == 1 && Og == 1) return detail::depthwise(g, x, w, bias, y);
-    // 1x1, stride 1, no padding: the input already is the [C, P] operand
-    const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
-    for (std::int64_t n = 0; n < g.N; ++n)
-      for (std::int64_t grp = 0; grp < g.G; ++grp) {
-        const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
-        const float* wg = w + grp * Og * K;
-        const float* bg = bias ? bias + grp * Og : nullptr;
-        float* yg = y + (n * g.O + grp * Og) * P;
-        if (direct)
-          kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K),
-                           xg, static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
-        else if (g.sh == 1 && g.sw == 1)
-          detail::conv_stride1(g, xg, Cg, Og, wg, bg, yg);
-        else
-          detail::conv_dense(g, xg, Cg, Og, wg, bg, yg);
-      }
+    detail::conv_forward(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, c.out(0).ptr<float>());
   }
 };
 
@@ -3416,6 +3671,61 @@ struct batch_norm_op {
         for (std::int64_t i = 0; i < inner; ++i) yr[i] = xr[i] * scale + shift;
       }
     });
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/conv_module.hpp
+// conv_module(x, w, b?, stride, padding, dilation, groups, bn_weight?, bn_bias?, bn_mean?, bn_var?,
+//             eps?, act) = act(batch_norm(conv(x, w, b, ...))), act 0 = none, 1 = relu, 2 = silu,
+// 3 = relu6. Without batch-norm inputs (None) it is act(conv(...)). Produced by
+// patterns/rules/conv_module.hpp.
+// The batch norm folds into one scale and shift per output channel,
+//     s = bn_weight / sqrt(bn_var + eps),  t = bn_bias + (b - bn_mean) * s,
+// applied with the activation to each output tile as the conv writes it (ops/conv.hpp,
+// conv_epilogue; kernels::affine_act): the conv weights themselves stay as converted
+// (mmapped, possibly f16 or quantized) instead of being rewritten into a folded copy.
+#include <cmath>
+
+
+namespace cactus::ops {
+
+struct conv_module_op {
+  static constexpr std::string_view name = "conv_module";
+  static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr bool f16_weights = false;
+  static bool has_bn(const context& c) { return !c.is_none(9) && !c.is_none(10); }
+  static void infer(context& c) {
+    conv_op::infer(c);
+    const std::int64_t O = c.tensor_in(1).shape[0];
+    if (has_bn(c))
+      for (std::size_t i = 7; i <= 10; ++i)
+        if (!c.is_none(i)) c.require(c.tensor_in(i).numel() == O, "batch norm input ", i, " has ", c.in(i).numel(), " elements for ", O, " channels");
+    c.require(c.int_at(12) >= 0 && c.int_at(12) <= 3, "unknown conv_module activation code ", c.int_at(12));
+  }
+  static void run(context& c) {
+    const auto g = detail::conv_geometry(c);
+    const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
+    const bool bn = has_bn(c);
+    const auto a = c.int_at(12);
+    float* y = c.out(0).ptr<float>();
+    if (!bn && a == 0) return detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y);
+    // per-channel scale and shift: the batch norm folded, with the conv bias
+    float* scale = scratch<float, 12>(static_cast<std::size_t>(2 * g.O));
+    float* shift = scale + g.O;
+    for (std::int64_t o = 0; o < g.O; ++o) {
+      double s = 1, t = bias ? bias[o] : 0.0;
+      if (bn) {
+        const double gamma = c.is_none(7) ? 1.0 : c.f32_in(7).ptr<float>()[o], beta = c.is_none(8) ? 0.0 : c.f32_in(8).ptr<float>()[o];
+        s = gamma / std::sqrt(static_cast<double>(c.f32_in(10).ptr<float>()[o]) + c.num_at(11));
+        t = beta + (t - c.f32_in(9).ptr<float>()[o]) * s;
+      }
+      scale[o] = static_cast<float>(s);
+      shift[o] = static_cast<float>(t);
+    }
+    const kernels::unary_kind act = a == 2 ? kernels::unary_kind::silu : a == 3 ? kernels::unary_kind::clamp : kernels::unary_kind::relu;
+    const detail::conv_epilogue ep{scale, shift, a != 0, act, 0.0f, 6.0f};
+    detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), nullptr, y, &ep);
   }
 };
 
@@ -3569,7 +3879,8 @@ struct cast_op {
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     dtype t = c.in(1).is_tensor() ? c.in(1).type : detail::dtype_from_code(c, c.int_at(1));
-    if (t == dtype::f16 && !x.is_const) t = dtype::f32;  // activations stay f32: f16 is a storage format here
+    // a cast of an activation to f16 rounds it, as in PyTorch; ops then read it widened again
+    // (passes/canonicalize.hpp: widen_half_activations), so compute stays f32
     c.require(!is_packed(x.type) || t == dtype::f32 || t == dtype::f16, "a ", name_of(x.type), " weight casts only to a float type");
     if (is_packed(x.type)) t = dtype::f32;  // dequantized
     c.set_tensor(0, t, x.shape);
@@ -3602,7 +3913,7 @@ struct embedding_op {
   static constexpr std::string_view name = "embedding";
   static constexpr std::array<std::string_view, 1> aten{"aten::embedding"};
   static constexpr bool f16_weights = true;
-  static constexpr bool packed_weights = true;
+  static constexpr std::uint32_t packed_inputs = 1u << 0;  // the table may be q8 / CQ
   static void infer(context& c) {
     const slot& w = c.tensor_in(0);
     const slot& ids = c.tensor_in(1);
@@ -3633,6 +3944,109 @@ struct embedding_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/gated_mlp.hpp
+// gated_mlp(x, w_gate, b_gate?, w_up, b_up?, w_down, b_down?, act) =
+//     linear(act(linear(x, w_gate, b_gate)) * linear(x, w_up, b_up), w_down, b_down)
+// with act 0 = silu (Llama, Qwen, Mistral), 1 = gelu tanh (Gemma), 2 = gelu erf. Produced by
+// patterns/rules/gated_mlp.hpp. The gate and up projections run as one parallel pass over
+// both weight matrices (quantized ones share a single quantization of x), and each task
+// applies act(gate) * up to its slice of hidden features while it is in cache.
+
+namespace cactus::ops {
+
+struct gated_mlp_op {
+  static constexpr std::string_view name = "gated_mlp";
+  static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr bool f16_weights = true;
+  static constexpr std::uint32_t packed_inputs = (1u << 1) | (1u << 3) | (1u << 5);
+
+  static kernels::unary_kind act(const context& c) {
+    const auto a = c.int_at(7);
+    c.require(a >= 0 && a <= 2, "unknown gated_mlp activation code ", a);
+    return a == 0 ? kernels::unary_kind::silu : a == 1 ? kernels::unary_kind::gelu_tanh : kernels::unary_kind::gelu_erf;
+  }
+  static void infer(context& c) {
+    const slot& x = c.f32_in(0);
+    const slot& wg = c.tensor_in(1);
+    const slot& wu = c.tensor_in(3);
+    const slot& wd = c.tensor_in(5);
+    c.require(wg.shape.size() == 2 && wu.shape == wg.shape, "gate ", to_string(wg.shape), " and up ", to_string(wu.shape), " must be the same 2-D shape");
+    c.require(wd.shape.size() == 2 && wd.shape[1] == wg.shape[0], "down ", to_string(wd.shape), " must take the ", wg.shape[0], " hidden features");
+    c.require(!x.shape.empty() && x.shape.back() == wg.shape[1], "input ", to_string(x.shape), " does not match gate ", to_string(wg.shape));
+    for (std::size_t b : {2u, 4u, 6u})
+      if (!c.is_none(b)) c.require(c.tensor_in(b).numel() == (b == 6 ? wd.shape[0] : wg.shape[0]), "bias ", b, " has the wrong size");
+    act(c);
+    shape_t s = x.shape;
+    s.back() = wd.shape[0];
+    c.set_tensor(0, dtype::f32, s);
+  }
+
+  // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels.
+  static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y) {
+    const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
+    if (is_packed(w.type)) return kernels::quant_matmul(w.type, w.data, N, K, M, x, y, N, bias);
+    kernels::gemm_nt(M, N, K, x, K, w.data, w.type == dtype::f16, K, y, N, bias);
+  }
+
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& wg = c.in(1);
+    const slot& wu = c.in(3);
+    const slot& wd = c.in(5);
+    auto bias = [&](std::size_t i) { return c.is_none(i) ? nullptr : c.f32_in(i).ptr<float>(); };
+    const auto F = static_cast<std::size_t>(wg.shape[0]), K = static_cast<std::size_t>(wg.shape[1]);
+    const std::size_t M = static_cast<std::size_t>(x.numel()) / K;
+    if (M == 0) return;
+    const kernels::unary_kind a = act(c);
+    float* g = aligned_scratch<float, 10>(M * F);
+    float* u = aligned_scratch<float, 11>(M * F);
+    const float* xp = x.ptr<float>();
+    const float *bg = bias(2), *bu = bias(4);
+    // hidden features [b, e): both projections, then act(gate) * up while the slice is in cache
+    auto finish = [&](std::size_t b, std::size_t e) {
+      for (std::size_t m = 0; m < M; ++m) kernels::gated_act_serial(a, g + m * F + b, u + m * F + b, g + m * F + b, e - b);
+    };
+    const bool quant = is_packed(wg.type) && wg.type == wu.type;
+    const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
+    const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
+    if (quant && wg.type != dtype::q8 && kernels::quant_int8_dot()) {
+      // one quantization of x for both projections
+      std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
+      float* steps = scratch<float, 7>(M * G);
+      std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
+      kernels::quantize_activations_i8(xp, M, K, true, xq, steps, sums);
+      global_pool().parallel_for(F, min_rows, [&](std::size_t b, std::size_t e) {
+        kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg);
+        kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu);
+        finish(b, e);
+      });
+    } else if (quant) {
+      std::int16_t* xq = scratch<std::int16_t, 7>(M * Kp);
+      float* steps = scratch<float, 7>(M * G);
+      kernels::quantize_activations(xp, M, K, wg.type != dtype::q8, xq, steps);
+      global_pool().parallel_for(F, min_rows, [&](std::size_t b, std::size_t e) {
+        kernels::quant_matmul_rows(wg.type, wg.data, F, K, M, xq, steps, b, e, g, F, bg);
+        kernels::quant_matmul_rows(wu.type, wu.data, F, K, M, xq, steps, b, e, u, F, bu);
+        finish(b, e);
+      });
+    } else if (!is_packed(wg.type) && !is_packed(wu.type)) {
+      // column blocks of 4 (the NT kernel's tile), both projections per task
+      global_pool().parallel_for((F + 3) / 4, (min_rows + 3) / 4, [&](std::size_t b, std::size_t e) {
+        const std::size_t n0 = b * 4, n1 = std::min(F, e * 4);
+        kernels::gemm_nt_columns(M, n0, n1, K, xp, K, wg.data, wg.type == dtype::f16, K, g, F, bg);
+        kernels::gemm_nt_columns(M, n0, n1, K, xp, K, wu.data, wu.type == dtype::f16, K, u, F, bu);
+        finish(n0, n1);
+      });
+    } else {  // mixed formats (e.g. --keep on one of them): one projection after the other
+      project(wg, bg, xp, M, g);
+      project(wu, bu, xp, M, u);
+      global_pool().parallel_for(F, 64, [&](std::size_t b, std::size_t e) { finish(b, e); });
+    }
+    project(wd, bias(6), g, M, c.out(0).ptr<float>());
+  }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/linear.hpp
 // linear(x[..., K], W[N, K], b[N]?) -> [..., N]; W f32 or f16 (widened in the kernel), or packed
 // q8 / CQ (integer kernels, kernels/quant_matmul-inl.hpp).
@@ -3643,7 +4057,7 @@ struct linear_op {
   static constexpr std::string_view name = "linear";
   static constexpr std::array<std::string_view, 1> aten{"aten::linear"};
   static constexpr bool f16_weights = true;
-  static constexpr bool packed_weights = true;
+  static constexpr std::uint32_t packed_inputs = 1u << 1;  // W may be q8 / CQ
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     const slot& w = c.tensor_in(1);
@@ -3766,7 +4180,6 @@ struct lstm_op {
     c.set_tensor(1, dtype::f32, {g.layers * g.dirs, g.B, g.H});
     c.set_tensor(2, dtype::f32, {g.layers * g.dirs, g.B, g.H});
   }
-  static float sigm(float v) { return 1.0f / (1.0f + std::exp(-v)); }
   static void run(context& c) {
     auto g = config(c);
     const std::size_t per = g.biases ? 4 : 2;
@@ -3803,17 +4216,10 @@ struct lstm_op {
                            static_cast<std::size_t>(H), whh.data, whh.type == dtype::f16, static_cast<std::size_t>(H), gates.data(),
                            static_cast<std::size_t>(4 * H), nullptr);
           for (std::int64_t b = 0; b < B; ++b) {
-            const float* gxr = gx.data() + (t * B + b) * 4 * H;
-            const float* gr = gates.data() + b * 4 * H;
-            for (std::int64_t j = 0; j < H; ++j) {
-              const float ig = sigm(gxr[j] + gr[j]), fg = sigm(gxr[H + j] + gr[H + j]);
-              const float gg = std::tanh(gxr[2 * H + j] + gr[2 * H + j]), og = sigm(gxr[3 * H + j] + gr[3 * H + j]);
-              float& cv = cc[static_cast<std::size_t>(b * H + j)];
-              cv = fg * cv + ig * gg;
-              const float hv = og * std::tanh(cv);
-              h[static_cast<std::size_t>(b * H + j)] = hv;
-              out[static_cast<std::size_t>((t * B + b) * g.dirs * H + dir * H + j)] = hv;
-            }
+            float* hb = h.data() + b * H;
+            float* cb = cc.data() + b * H;
+            kernels::lstm_cell(gx.data() + (t * B + b) * 4 * H, gates.data() + b * 4 * H, cb, hb, cb, static_cast<std::size_t>(H));
+            std::memcpy(out.data() + (t * B + b) * g.dirs * H + dir * H, hb, static_cast<std::size_t>(H) * 4);
           }
         }
         std::memcpy(hn + sidx * B * H, h.data(), h.size() * 4);
@@ -3826,6 +4232,46 @@ struct lstm_op {
     for (std::int64_t t = 0; t < T; ++t)
       for (std::int64_t b = 0; b < B; ++b)
         std::memcpy(y + (g.batch_first ? (b * T + t) : (t * B + b)) * F, out.data() + (t * B + b) * F, static_cast<std::size_t>(F) * 4);
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/lstm_cell.hpp
+// lstm_cell(gates[..., 4H], c[..., H]) -> (h[..., H], c_new[..., H]): one LSTM step from its
+// pre-activation gates (input, forget, cell, output, PyTorch's order):
+//   c_new = sigmoid(f) * c + sigmoid(i) * tanh(z),  h = sigmoid(o) * tanh(c_new)
+// Produced by patterns/rules/lstm_cell.hpp from the cell written by hand (the gate projections
+// stay linear ops); aten::lstm (ops/lstm.hpp) runs the same kernel, kernels::lstm_cell.
+
+namespace cactus::ops {
+
+struct lstm_cell_op {
+  static constexpr std::string_view name = "lstm_cell";
+  static constexpr std::array<std::string_view, 0> aten{};
+  static void infer(context& c) {
+    const slot& g = c.f32_in(0);
+    const slot& cs = c.f32_in(1);
+    c.require(!g.shape.empty() && g.shape.back() % 4 == 0, "gates ", to_string(g.shape), " must end in 4 * hidden");
+    shape_t s = g.shape;
+    s.back() /= 4;
+    c.require(cs.shape == s, "cell state ", to_string(cs.shape), " must be ", to_string(s), " for gates ", to_string(g.shape));
+    c.set_tensor(0, dtype::f32, s);
+    c.set_tensor(1, dtype::f32, s);
+  }
+  static void run(context& c) {
+    const slot& g = c.in(0);
+    const std::int64_t H = g.shape.back() / 4, rows = H ? c.in(1).numel() / H : 0;
+    const float* gp = g.ptr<float>();
+    const float* cp = c.in(1).ptr<float>();
+    float* h = c.out(0).ptr<float>();
+    float* cn = c.out(1).ptr<float>();
+    global_pool().parallel_for(static_cast<std::size_t>(rows), std::max<std::size_t>(1, 4096 / static_cast<std::size_t>(H + 1)),
+                               [&](std::size_t b, std::size_t e) {
+      for (std::size_t r = b; r < e; ++r) {
+        const std::int64_t i = static_cast<std::int64_t>(r);
+        kernels::lstm_cell(gp + i * 4 * H, nullptr, cp + i * H, h + i * H, cn + i * H, static_cast<std::size_t>(H));
+      }
+    });
   }
 };
 
@@ -4339,6 +4785,66 @@ struct rms_norm_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/rope.hpp
+// rope(x, cos, sin, h, interleaved) = x * cos + rot(x) * sin, rotating pairs along the last dim:
+//   interleaved 0: rot(x) = cat(-x[..., h:], x[..., :h])   (rotate_half, h = D / 2 for Llama/Qwen)
+//   interleaved 1: rot(x)[2i] = -x[2i+1], rot(x)[2i+1] = x[2i]   (GPT-J's rotate_every_two)
+// cos and sin broadcast to x with their last dim equal to x's. Produced by
+// patterns/rules/rope.hpp from the element-wise spelling; the kernel is kernels::rope_row.
+
+namespace cactus::ops {
+
+struct rope_op {
+  static constexpr std::string_view name = "rope";
+  static constexpr std::array<std::string_view, 0> aten{};
+  static void infer(context& c) {
+    const slot& x = c.f32_in(0);
+    c.require(!x.shape.empty(), "input must have at least one dim");
+    const std::int64_t D = x.shape.back();
+    for (std::size_t i : {1u, 2u}) {
+      const slot& t = c.f32_in(i);
+      c.require(!t.shape.empty() && t.shape.back() == D, i == 1 ? "cos" : "sin", " ", to_string(t.shape), " must end in ", D, " like the input ",
+                to_string(x.shape));
+      c.require(broadcast_shapes(t.shape, x.shape) == x.shape, i == 1 ? "cos" : "sin", " ", to_string(t.shape), " does not broadcast to ",
+                to_string(x.shape));
+    }
+    if (c.bool_at(4)) c.require(D % 2 == 0, "interleaved rotation needs an even last dim, got ", D);
+    else c.require(c.int_at(3) >= 0 && c.int_at(3) <= D, "rotation split ", c.int_at(3), " is outside the last dim ", D);
+    c.set_tensor(0, dtype::f32, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& cs = c.in(1);
+    const slot& sn = c.in(2);
+    const std::int64_t D = x.shape.back();
+    const bool inter = c.bool_at(4);
+    const auto h = static_cast<std::size_t>(inter ? 0 : c.int_at(3));
+    if (x.numel() == 0) return;
+    const shape_t lead(x.shape.begin(), x.shape.end() - 1);
+    const auto sc = broadcast_strides(cs.shape, x.shape), ss = broadcast_strides(sn.shape, x.shape);
+    const std::int64_t rows = x.numel() / D;
+    const float* xp = x.ptr<float>();
+    const float* cp = cs.ptr<float>();
+    const float* sp = sn.ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    global_pool().parallel_for(static_cast<std::size_t>(rows), std::max<std::size_t>(1, 4096 / static_cast<std::size_t>(D)),
+                               [&](std::size_t b, std::size_t e) {
+      for (std::size_t r = b; r < e; ++r) {
+        std::int64_t oc = 0, os = 0, rem = static_cast<std::int64_t>(r);
+        for (std::size_t d = lead.size(); d-- > 0;) {
+          const std::int64_t k = rem % lead[d];
+          rem /= lead[d];
+          oc += k * sc[d];
+          os += k * ss[d];
+        }
+        kernels::rope_row(xp + static_cast<std::int64_t>(r) * D, cp + oc, sp + os, y + static_cast<std::int64_t>(r) * D, static_cast<std::size_t>(D), h,
+                          inter);
+      }
+    });
+  }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/shape_ops.hpp
 // Ops that move data without arithmetic: views (reshape, flatten, squeeze, unsqueeze, identity)
 // share their input's bytes; permute, slice, select, cat, stack, expand and chunk copy through
@@ -4643,11 +5149,42 @@ struct expand_op {
   }
 };
 
+// repeat_interleave(x, repeats, dim): each slice along dim repeated `repeats` times in place
+// (GPT-J's rotary sin/cos). An integer count and an explicit dim only; tensor repeats or a
+// flattening call (dim None) are errors.
+struct repeat_interleave_op {
+  static constexpr std::string_view name = "repeat_interleave";
+  static constexpr std::array<std::string_view, 1> aten{"aten::repeat_interleave"};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(!c.in(1).is_tensor(), "only an integer repeat count is supported, not a tensor of counts");
+    c.require(c.num_inputs() > 2 && !c.is_none(2), "repeat_interleave without dim (flattening) is not supported");
+    const std::int64_t r = c.int_at(1);
+    c.require(r >= 0, "repeats must be >= 0, got ", r);
+    shape_t s = x.shape;
+    s[static_cast<std::size_t>(wrap_dim(c.int_at(2), static_cast<std::int64_t>(s.size())))] *= r;
+    c.set_tensor(0, x.type, s);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const std::int64_t r = c.int_at(1);
+    const auto d = static_cast<std::size_t>(wrap_dim(c.int_at(2), static_cast<std::int64_t>(x.shape.size())));
+    std::int64_t outer = 1, inner = 1;
+    for (std::size_t i = 0; i < d; ++i) outer *= x.shape[i];
+    for (std::size_t i = d + 1; i < x.shape.size(); ++i) inner *= x.shape[i];
+    const std::size_t es = size_of(x.type), row = static_cast<std::size_t>(inner) * es;
+    const auto* src = static_cast<const std::byte*>(x.data);
+    auto* dst = static_cast<std::byte*>(c.out(0).data);
+    for (std::int64_t o = 0; o < outer * x.shape[d]; ++o)
+      for (std::int64_t k = 0; k < r; ++k, dst += row) std::memcpy(dst, src + static_cast<std::size_t>(o) * row, row);
+  }
+};
+
 // chunk(x, chunks, dim) / split(x, split_size, dim) / unbind(x, dim): one output per piece.
 struct split_op {
   static constexpr std::string_view name = "split";
   static constexpr std::array<std::string_view, 0> aten{};  // import maps chunk/split/unbind + ListUnpack here
-  // inputs: x, dim, then one size per output; unbind pieces have size 0 meaning "drop dim"
+  // inputs: x, dim, mode, arg (see pieces); unbind pieces drop the dim
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
@@ -4912,12 +5449,14 @@ inline constexpr auto all_ops = hana::tuple_t<
     where_op, masked_fill_op,
     // linear algebra and normalization
     linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
+    // fused (produced by the rules of patterns/rules/, or mapped from a fused aten op)
+    rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,
     // data movement and creation
     reshape_op, flatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
-    stack_op, expand_op, split_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, arange_op,
+    stack_op, expand_op, repeat_interleave_op, split_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, arange_op,
     triu_op, tril_op, cast_op>;
 
 // Compile-time checks of the op concept, with messages that say what is missing.
@@ -4941,7 +5480,7 @@ struct op_info {
   void (*run)(context&);  // null for plan-time-only and view ops
   bool view;
   bool f16_weights;
-  bool packed_weights;
+  std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
 };
 
 inline const std::vector<op_info>& op_table() {
@@ -4949,11 +5488,11 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, false};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
-      if constexpr (requires { Op::packed_weights; }) info.packed_weights = Op::packed_weights;
+      if constexpr (requires { Op::packed_inputs; }) info.packed_inputs = Op::packed_inputs;
       t.push_back(info);
     });
     return t;
@@ -5259,17 +5798,19 @@ inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, cons
 // keeps in files are read from beside it.
 // ---- cactus/passes/pipeline.hpp
 // Stages 4 and 5 in order, as every entry point runs them (transpile, re-lowering, the
-// in-memory API): canonicalize, constant folding, fusion, precision casts, dead-code
-// elimination.
+// in-memory API): canonicalize (canonical ops, f16 activations computed in f32, permute
+// rewrites), constant folding (with the sizes the model fixes), fusion, precision casts,
+// dead-code elimination.
 #include <functional>
 #include <string_view>
 
 // ---- cactus/passes/canonicalize.hpp
 // Stage 4: canonical IR. Rewrites TorchScript spellings into the registry's canonical ops:
-// no-ops (dropout, detach, contiguous, clone, identity casts) are removed; t/transpose become
+// no-ops (dropout, detach, contiguous, clone, identity casts, whole-range slices) are removed; t/transpose become
 // permute; addmm/matmul against a transposed constant become linear; conv1d/conv2d/
 // _convolution become conv; to/type_as become cast; then every remaining aten name is renamed
 // through the registry. An op with no canonical form is an error naming it and its source line.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -5339,6 +5880,19 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       ++rep.removed_noops;
       continue;
     }
+    if (op == "aten::slice" && n.inputs.size() == 5) {
+      // x[:, :] slices everything: start 0 (or None), no end (None or INT64_MAX), step 1
+      auto is = [&](int i, auto pred) {
+        const auto* m = detail::const_meta(g, n.inputs[static_cast<std::size_t>(i)]);
+        return m && (m->k == ir::kind::none || (m->k == ir::kind::int_ && pred(m->i)));
+      };
+      if (is(2, [](std::int64_t v) { return v == 0; }) && is(3, [](std::int64_t v) { return v >= (std::int64_t{1} << 62); }) &&
+          is(4, [](std::int64_t v) { return v == 1; }) && detail::const_meta(g, n.inputs[4])->k != ir::kind::none) {
+        alias(n.outputs[0], n.inputs[0]);
+        ++rep.removed_noops;
+        continue;
+      }
+    }
     if (op == "aten::t" || op == "aten::transpose" || op == "aten::numpy_T") {
       const std::int64_t r = rank_of(0);
       std::vector<std::int64_t> perm;
@@ -5389,6 +5943,20 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       check(tr && tr->i == 0, detail::where(n), ": transposed convolution is not supported");
       n = ir::node{"conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
       ++rep.rewritten;
+    } else if (op == "aten::_scaled_dot_product_attention") {
+      // (q, k, v, mask, dropout_p, need_attn_weights, is_causal) -> (out, weights)
+      const auto* p = detail::const_meta(g, n.inputs[4]);
+      check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
+      if (n.outputs.size() > 1) {
+        const int w = n.outputs[1];
+        bool used = std::find(g.outputs.begin(), g.outputs.end(), w) != g.outputs.end();
+        for (auto* list : {&nodes, &out})
+          for (auto& o : *list) used = used || std::find(o.inputs.begin(), o.inputs.end(), w) != o.inputs.end();
+        check(!used, detail::where(n), ": the attention weights output of _scaled_dot_product_attention is not supported");
+      }
+      n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], g.add_constant(ir::meta::none()), n.inputs[6],
+                                 g.add_constant(ir::meta::of_bool(false))}, {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
     } else if (op == "aten::conv1d" || op == "aten::conv2d") {
       n.op = "conv";
       ++rep.rewritten;
@@ -5425,6 +5993,116 @@ inline canonicalize_report canonicalize(ir::graph& g) {
   return rep;
 }
 
+// Permute rewrites: a permute of a permute becomes one permute (p2 after p1 reads
+// x[p1[p2[i]]]), and an identity permute is dropped. Returns how many were rewritten.
+inline std::size_t simplify_permutes(ir::graph& g) {
+  std::size_t changed = 0;
+  std::map<int, int> alias;  // removed output -> what its uses read instead
+  auto perm_of = [&](const ir::node& n) -> const std::vector<std::int64_t>* {
+    if (n.op != "permute" || n.inputs.size() != 2) return nullptr;
+    const auto* m = detail::const_meta(g, n.inputs[1]);
+    return m && m->k == ir::kind::ints ? &m->ints : nullptr;
+  };
+  std::vector<ir::node> out;
+  for (ir::node n : g.nodes) {  // a copy: producers are looked up in g.nodes as they were
+    for (int& v : n.inputs) {
+      auto it = alias.find(v);
+      if (it != alias.end()) v = it->second;
+    }
+    if (const auto* p2 = perm_of(n)) {
+      std::vector<std::int64_t> p = *p2;
+      const int src = g.values[static_cast<std::size_t>(n.inputs[0])].producer;
+      if (src >= 0) {
+        const auto& inner = g.nodes[static_cast<std::size_t>(src)];
+        const auto* p1 = perm_of(inner);
+        if (p1 && p1->size() == p.size()) {
+          const auto r = static_cast<std::int64_t>(p.size());
+          std::vector<std::int64_t> q(p.size());
+          for (std::size_t i = 0; i < p.size(); ++i) q[i] = (*p1)[static_cast<std::size_t>(wrap_dim(p[i], r))];
+          n.inputs = {inner.inputs[0], g.add_constant(ir::meta::of_ints(q))};
+          p = q;
+          ++changed;
+        }
+      }
+      bool identity = true;
+      for (std::size_t i = 0; i < p.size(); ++i) identity = identity && wrap_dim(p[i], static_cast<std::int64_t>(p.size())) == static_cast<std::int64_t>(i);
+      if (identity && g.values[static_cast<std::size_t>(n.inputs[0])].shape.size() == p.size()) {
+        alias[n.outputs[0]] = n.inputs[0];
+        ++changed;
+        continue;
+      }
+    }
+    out.push_back(std::move(n));
+  }
+  for (int& o : g.outputs) {
+    auto it = alias.find(o);
+    if (it != alias.end()) o = it->second;
+  }
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return changed;
+}
+
+// Half-precision activations (a model exported with .half(), or .half() mid-graph) are
+// computed in f32: graph inputs and the outputs of casts to f16 (PyTorch's rounding points,
+// kept) are widened once where they are made, every other op's f16 result is an f32 result,
+// and a graph output traced as f16 is narrowed back at the end, so outputs keep PyTorch's
+// dtype. Returns the casts added.
+inline std::size_t widen_half_activations(ir::graph& g) {
+  auto half_activation = [&](int v) {
+    const auto& val = g.values[static_cast<std::size_t>(v)];
+    return val.is_tensor() && !val.is_constant() && val.type == dtype::f16;
+  };
+  std::set<int> half_outputs;
+  for (int o : g.outputs)
+    if (half_activation(o)) half_outputs.insert(o);
+  std::map<int, int> wide;  // f16 value -> its f32 twin
+  std::vector<ir::node> out;
+  auto widen = [&](int v, const std::string& loc) {
+    if (!half_activation(v) || wide.count(v)) return;
+    ir::value w = g.values[static_cast<std::size_t>(v)];
+    w.name.clear();
+    w.type = dtype::f32;
+    w.producer = -1;
+    const int id = g.add_value(std::move(w));
+    out.push_back(ir::node{"cast", {v, g.add_constant(ir::meta::of_int(6))}, {id}, loc});
+    wide.emplace(v, id);
+  };
+  for (int v : g.inputs) widen(v, "");
+  std::vector<ir::node> nodes = std::move(g.nodes);
+  for (auto& n : nodes) {
+    const bool cast = n.op == "cast";
+    if (!cast)
+      for (int& v : n.inputs) {
+        auto it = wide.find(v);
+        if (it != wide.end()) v = it->second;
+      }
+    std::vector<int> outs = n.outputs;
+    const std::string loc = n.loc;
+    out.push_back(std::move(n));
+    for (int v : outs) {
+      if (cast) widen(v, loc);
+      else if (half_activation(v)) g.values[static_cast<std::size_t>(v)].type = dtype::f32;  // computed in f32
+    }
+  }
+  std::size_t added = wide.size();
+  for (int& o : g.outputs) {
+    if (!half_outputs.count(o) || g.values[static_cast<std::size_t>(o)].type != dtype::f32) continue;
+    ir::value narrowed = g.values[static_cast<std::size_t>(o)];
+    narrowed.name.clear();
+    narrowed.producer = -1;
+    narrowed.type = dtype::f16;
+    const int id = g.add_value(std::move(narrowed));
+    out.push_back(ir::node{"cast", {o, g.add_constant(ir::meta::of_int(5))}, {id}, ""});
+    o = id;
+    ++added;
+  }
+  // (a twin nobody reads, e.g. of an input only a cast reads, goes with dead-code elimination)
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return added;
+}
+
 // Ops that read f16 or packed (q8 / CQ) weights directly; elsewhere such a constant gets a cast
 // to f32 in front (folded once at load by the planner: the weight is then held dequantized).
 inline std::size_t insert_precision_casts(ir::graph& g) {
@@ -5434,13 +6112,13 @@ inline std::size_t insert_precision_casts(ir::graph& g) {
   for (auto& n : g.nodes) {
     auto id = ops::find_op(n.op);
     const bool f16_ok = id && ops::op_table()[*id].f16_weights;
-    const bool packed_ok = id && ops::op_table()[*id].packed_weights;
+    const std::uint32_t packed_ok = id ? ops::op_table()[*id].packed_inputs : 0u;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       const int v = n.inputs[k];
       const auto& val = g.values[static_cast<std::size_t>(v)];
       if (!val.is_tensor() || !val.is_constant() || (val.type != dtype::f16 && !is_packed(val.type))) continue;
       if (val.type == dtype::f16 && f16_ok && val.shape.size() >= 2) continue;
-      if (is_packed(val.type) && packed_ok && k == (n.op == "embedding" ? 0u : 1u)) continue;
+      if (is_packed(val.type) && k < 32 && (packed_ok >> k & 1u)) continue;
       if (n.op == "cast") continue;
       auto it = casted.find(v);
       if (it == casted.end()) {
@@ -5574,9 +6252,12 @@ inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::siz
           r.data = storage.back().data;
           r.owner = storage.back().owner;
         }
-        if (op.view) std::memcpy(results[0].data, in[0]->data, results[0].bytes());
+        const bool tensors = std::any_of(results.begin(), results.end(), [](const ops::slot& r) { return r.is_tensor(); });
+        if (!tensors) {
+          // plan-time values: infer computed them (e.g. arithmetic on sizes)
+        } else if (op.view) std::memcpy(results[0].data, in[0]->data, results[0].bytes());
         else if (op.run) op.run(c);
-        else ok = std::none_of(results.begin(), results.end(), [](const ops::slot& r) { return r.is_tensor(); });
+        else ok = false;
       }
     } catch (const error&) {
       ok = false;
@@ -5631,7 +6312,9 @@ inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::siz
 // A rule fires at a node whose output matches its pattern: that node is replaced in place by
 // the replacement node (same output value, so no use needs rewiring and order stays
 // topological); nodes the match made dead are removed by DCE afterwards.
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 #include <string>
 #include <utility>
@@ -5646,15 +6329,29 @@ inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::siz
 //   var<"x">              binds the value; the same var twice must be the same value
 //   any                   matches any input, binds nothing
 //   lit<2>, lit<1e-6>     a scalar constant equal to the value (int, float or bool)
+//   approx<0.7978845608>  a float constant within a relative 1e-6 of the value (constants
+//                         written as math.sqrt(2 / math.pi) or as 0.79788456 both match)
 //   ints<-1>              an int-list constant equal to {-1}
 //   none                  the None constant
+//   str<"tanh">           a string constant equal to the text
 //   alt<P, Q...>          the first alternative that matches
+//   as<var<"s">, P>       P, and binds the value it matched to the var
+//   out<1, node<...>>     output 1 of a node with several outputs (chunk/split pieces)
 //   where<P, C...>        P, and every constraint C holds for the value P matched:
-//                         dtype_is<f32>, rank_is<3>, constant, single_use
+//                         dtype_is<f32>, rank_is<3>, constant, single_use, scalar (a number:
+//                         a plan-time value, e.g. from shape arithmetic, or a 0-d / 1-element tensor),
+//                         last_dim_of<var<"x">> (an int constant naming x's last dim: -1 or
+//                         rank - 1; x must be bound earlier in the pattern)
 //
 // A rule is rule<Pattern, Replacement>, where the replacement is make<"op", Args...> over the
-// pattern's vars and literals. Rules are checked when named: a replacement may only use vars
-// the pattern binds (a static_assert says which rule is malformed and why).
+// pattern's vars and literals (lit, ints, none, str), or make_multi<"op", outputs<var...>, ...>
+// for an op with several outputs; arguments may also be:
+//   last_dims<var<"x">, 1> an int list of x's last dims (e.g. layer_norm's normalized_shape)
+// A var that only some alternatives bind becomes None in the replacement when the match went
+// through another alternative (e.g. layer_norm without bias). Rules are checked when named: a
+// replacement may only use vars the pattern binds (a static_assert says which rule is
+// malformed and why). Several rules may share a name (one per activation, say): they are one
+// fusion for the CLI's --no-fuse-<name> and in reports.
 #include <algorithm>
 #include <boost/hana.hpp>
 #include <cstddef>
@@ -5686,6 +6383,10 @@ struct var {};
 struct any {};
 template <auto V>
 struct lit {};
+template <double V>
+struct approx {};
+template <fixed_string S>
+struct str {};
 template <long long... V>
 struct ints {};
 struct none {};
@@ -5693,6 +6394,10 @@ template <class... Alts>
 struct alt {};
 template <class P, class... Constraints>
 struct where {};
+template <class Var, class P>
+struct as {};
+template <int I, class P>
+struct out {};
 
 // ---- constraints -----------------------------------------------------------------------------
 template <dtype T>
@@ -5701,10 +6406,22 @@ template <int R>
 struct rank_is {};
 struct constant {};
 struct single_use {};
+struct scalar {};
+template <class Var>
+struct last_dim_of {};
 
 // ---- replacements and rules ------------------------------------------------------------------
 template <fixed_string Op, class... Args>
 struct make {};
+template <class Var, int N>
+struct last_dims {};
+// A replacement with more outputs: the node also produces the values bound to Outs (which the
+// match found produced elsewhere), after the matched one. It is placed where the earliest of
+// its outputs was produced, so every later use still follows it.
+template <class... Outs>
+struct outputs {};
+template <fixed_string Op, class Outs, class... Args>
+struct make_multi {};
 
 // Ops whose first two inputs may be swapped (for add, only when alpha is 1: the matcher checks).
 inline constexpr std::string_view commutative_ops[] = {"mul", "add", "maximum", "minimum"};
@@ -5725,6 +6442,10 @@ template <>
 struct is_pattern<any> : std::true_type {};
 template <auto V>
 struct is_pattern<lit<V>> : std::true_type {};
+template <double V>
+struct is_pattern<approx<V>> : std::true_type {};
+template <fixed_string S>
+struct is_pattern<str<S>> : std::true_type {};
 template <long long... V>
 struct is_pattern<ints<V...>> : std::true_type {};
 template <>
@@ -5733,6 +6454,10 @@ template <class... A>
 struct is_pattern<alt<A...>> : std::bool_constant<sizeof...(A) >= 1 && (is_pattern<A>::value && ...)> {};
 template <class P, class... C>
 struct is_pattern<where<P, C...>> : is_pattern<P> {};
+template <fixed_string N, class P>
+struct is_pattern<as<var<N>, P>> : is_pattern<P> {};
+template <int I, fixed_string Op, class... A>
+struct is_pattern<out<I, node<Op, A...>>> : is_pattern<node<Op, A...>> {};
 
 // The vars a pattern (or replacement) mentions, as a hana::tuple of hana::type, without
 // repeats, in first-appearance order.
@@ -5772,6 +6497,10 @@ template <fixed_string Op, class... A>
 struct collect_vars<make<Op, A...>> {
   static constexpr auto get() { return detail::vars_of_all<A...>(); }
 };
+template <fixed_string Op, class... O, class... A>
+struct collect_vars<make_multi<Op, outputs<O...>, A...>> {
+  static constexpr auto get() { return detail::vars_of_all<O..., A...>(); }
+};
 template <class... A>
 struct collect_vars<alt<A...>> {
   static constexpr auto get() { return detail::vars_of_all<A...>(); }
@@ -5779,6 +6508,18 @@ struct collect_vars<alt<A...>> {
 template <class P, class... C>
 struct collect_vars<where<P, C...>> {
   static constexpr auto get() { return collect_vars<P>::get(); }
+};
+template <int I, class P>
+struct collect_vars<out<I, P>> {
+  static constexpr auto get() { return collect_vars<P>::get(); }
+};
+template <class V, class P>
+struct collect_vars<as<V, P>> {
+  static constexpr auto get() { return detail::add_unique(collect_vars<P>::get(), hana::type_c<V>); }
+};
+template <class V, int N>
+struct collect_vars<last_dims<V, N>> {
+  static constexpr auto get() { return collect_vars<V>::get(); }
 };
 
 template <class T>
@@ -5793,6 +6534,10 @@ template <fixed_string Op, class... A>
 struct op_count<node<Op, A...>> : std::integral_constant<int, 1 + (op_count<A>::value + ... + 0)> {};
 template <class P, class... C>
 struct op_count<where<P, C...>> : op_count<P> {};
+template <class V, class P>
+struct op_count<as<V, P>> : op_count<P> {};
+template <int I, class P>
+struct op_count<out<I, P>> : op_count<P> {};
 template <class A, class... B>
 struct op_count<alt<A, B...>> : std::integral_constant<int, std::min({op_count<A>::value, op_count<B>::value...})> {};
 
@@ -5860,14 +6605,29 @@ bool match(hana::basic_type<lit<V>>, const match_context& c, int v, B&) {
   return constant_scalar(c.g, v, x) && x == static_cast<double>(V);
 }
 
+template <double V, class B>
+bool match(hana::basic_type<approx<V>>, const match_context& c, int v, B&) {
+  double x = 0;
+  return constant_scalar(c.g, v, x) && std::abs(x - V) <= 1e-6 * std::abs(V);
+}
+
 template <long long... V, class B>
 bool match(hana::basic_type<ints<V...>>, const match_context& c, int v, B&) {
   const auto& val = c.g.values[static_cast<std::size_t>(v)];
   if (!val.constant) return false;
   const auto& m = *val.constant;
   if (m.k == ir::kind::ints) return m.ints == std::vector<std::int64_t>{V...};
-  if (m.k == ir::kind::int_ && sizeof...(V) == 1) return m.i == (V, ...);
+  if constexpr (sizeof...(V) == 1) {
+    constexpr long long only[] = {V...};
+    if (m.k == ir::kind::int_) return m.i == only[0];
+  }
   return false;
+}
+
+template <fixed_string S, class B>
+bool match(hana::basic_type<str<S>>, const match_context& c, int v, B&) {
+  const auto& val = c.g.values[static_cast<std::size_t>(v)];
+  return val.constant && val.constant->k == ir::kind::string && val.constant->s == S.view();
 }
 
 template <class B>
@@ -5891,25 +6651,57 @@ template <class Constraint>
 struct constraint_check;
 template <dtype T>
 struct constraint_check<dtype_is<T>> {
-  static bool ok(const match_context& c, int v) { return c.g.values[static_cast<std::size_t>(v)].type == T; }
+  template <class B>
+  static bool ok(const match_context& c, int v, const B&) { return c.g.values[static_cast<std::size_t>(v)].type == T; }
 };
 template <int R>
 struct constraint_check<rank_is<R>> {
-  static bool ok(const match_context& c, int v) { return c.g.values[static_cast<std::size_t>(v)].shape.size() == static_cast<std::size_t>(R); }
+  template <class B>
+  static bool ok(const match_context& c, int v, const B&) { return c.g.values[static_cast<std::size_t>(v)].shape.size() == static_cast<std::size_t>(R); }
 };
 template <>
 struct constraint_check<constant> {
-  static bool ok(const match_context& c, int v) { return c.g.values[static_cast<std::size_t>(v)].is_constant(); }
+  template <class B>
+  static bool ok(const match_context& c, int v, const B&) { return c.g.values[static_cast<std::size_t>(v)].is_constant(); }
 };
 template <>
 struct constraint_check<single_use> {
-  static bool ok(const match_context& c, int v) { return c.uses[static_cast<std::size_t>(v)] == 1; }
+  template <class B>
+  static bool ok(const match_context& c, int v, const B&) { return c.uses[static_cast<std::size_t>(v)] == 1; }
+};
+template <>
+struct constraint_check<scalar> {
+  template <class B>
+  static bool ok(const match_context& c, int v, const B&) {
+    const auto& val = c.g.values[static_cast<std::size_t>(v)];
+    if (val.k == ir::kind::int_ || val.k == ir::kind::float_) return true;
+    return val.is_tensor() && val.shape.size() <= 1 && numel(val.shape) == 1;
+  }
+};
+template <fixed_string N>
+struct constraint_check<last_dim_of<var<N>>> {
+  template <class B>
+  static bool ok(const match_context& c, int v, const B& b) {
+    const int x = b[hana::type_c<var<N>>];
+    double d = 0;
+    if (x < 0 || !constant_scalar(c.g, v, d)) return false;
+    const auto rank = static_cast<double>(c.g.values[static_cast<std::size_t>(x)].shape.size());
+    return rank > 0 && (d == -1 || d == rank - 1);
+  }
 };
 
 template <class P, class... C, class B>
 bool match(hana::basic_type<where<P, C...>>, const match_context& c, int v, B& b) {
   B trial = b;
-  if (!match(hana::type_c<P>, c, v, trial) || !(constraint_check<C>::ok(c, v) && ...)) return false;
+  if (!match(hana::type_c<P>, c, v, trial) || !(constraint_check<C>::ok(c, v, trial) && ...)) return false;
+  b = trial;
+  return true;
+}
+
+template <fixed_string N, class P, class B>
+bool match(hana::basic_type<as<var<N>, P>>, const match_context& c, int v, B& b) {
+  B trial = b;
+  if (!match(hana::type_c<P>, c, v, trial) || !match(hana::type_c<var<N>>, c, v, trial)) return false;
   b = trial;
   return true;
 }
@@ -5922,12 +6714,11 @@ bool match_inputs(const match_context& c, const std::vector<int>& in, const std:
 }
 }  // namespace detail
 
+// Node n (producing value v) against node<Op, A...>: op name, input count, inputs in order (and
+// swapped for commutative ops).
 template <fixed_string Op, class... A, class B>
-bool match(hana::basic_type<node<Op, A...>>, const match_context& c, int v, B& b) {
-  const auto& val = c.g.values[static_cast<std::size_t>(v)];
-  if (val.producer < 0) return false;
-  const auto& n = c.g.nodes[static_cast<std::size_t>(val.producer)];
-  if (n.op != Op.view() || n.inputs.size() != sizeof...(A) || n.outputs.size() != 1 || n.outputs[0] != v) return false;
+bool match_node(hana::basic_type<node<Op, A...>>, const match_context& c, const ir::node& n, B& b) {
+  if (n.op != Op.view() || n.inputs.size() != sizeof...(A)) return false;
   std::array<std::size_t, sizeof...(A)> order{};
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   {
@@ -5951,10 +6742,38 @@ bool match(hana::basic_type<node<Op, A...>>, const match_context& c, int v, B& b
   return false;
 }
 
+template <fixed_string Op, class... A, class B>
+bool match(hana::basic_type<node<Op, A...>>, const match_context& c, int v, B& b) {
+  const auto& val = c.g.values[static_cast<std::size_t>(v)];
+  if (val.producer < 0) return false;
+  const auto& n = c.g.nodes[static_cast<std::size_t>(val.producer)];
+  if (n.outputs.size() != 1 || n.outputs[0] != v) return false;
+  return match_node(hana::type_c<node<Op, A...>>, c, n, b);
+}
+
+template <int I, fixed_string Op, class... A, class B>
+bool match(hana::basic_type<out<I, node<Op, A...>>>, const match_context& c, int v, B& b) {
+  const auto& val = c.g.values[static_cast<std::size_t>(v)];
+  if (val.producer < 0) return false;
+  const auto& n = c.g.nodes[static_cast<std::size_t>(val.producer)];
+  if (n.outputs.size() <= static_cast<std::size_t>(I) || n.outputs[static_cast<std::size_t>(I)] != v) return false;
+  return match_node(hana::type_c<node<Op, A...>>, c, n, b);
+}
+
 // ---- replacement --------------------------------------------------------------------------------
 template <fixed_string N, class B>
-int build_arg(hana::basic_type<var<N>>, ir::graph&, const B& b) {
-  return b[hana::type_c<var<N>>];
+int build_arg(hana::basic_type<var<N>>, ir::graph& g, const B& b) {
+  const int v = b[hana::type_c<var<N>>];
+  return v >= 0 ? v : g.add_constant(ir::meta::none());  // bound only by another alternative
+}
+template <fixed_string S, class B>
+int build_arg(hana::basic_type<str<S>>, ir::graph& g, const B&) {
+  return g.add_constant(ir::meta::of_string(std::string(S.view())));
+}
+template <fixed_string N, int D, class B>
+int build_arg(hana::basic_type<last_dims<var<N>, D>>, ir::graph& g, const B& b) {
+  const auto& s = g.values[static_cast<std::size_t>(b[hana::type_c<var<N>>])].shape;
+  return g.add_constant(ir::meta::of_ints(std::vector<std::int64_t>(s.end() - std::min<std::ptrdiff_t>(D, static_cast<std::ptrdiff_t>(s.size())), s.end())));
 }
 template <auto V, class B>
 int build_arg(hana::basic_type<lit<V>>, ir::graph& g, const B&) {
@@ -5972,13 +6791,51 @@ int build_arg(hana::basic_type<none>, ir::graph& g, const B&) {
 }
 
 // Replaces node `at` (whose output matched) by the replacement's op over the bound values.
+// Returns the index of the node that now holds the replacement (`at` here).
 template <fixed_string Op, class... A, class B>
-void rewrite(hana::basic_type<make<Op, A...>>, ir::graph& g, std::size_t at, const B& b) {
+std::size_t rewrite(hana::basic_type<make<Op, A...>>, ir::graph& g, std::size_t at, const B& b) {
   std::vector<int> inputs{build_arg(hana::type_c<A>, g, b)...};
   auto& n = g.nodes[at];
   n.op = std::string(Op.view());
   n.inputs = std::move(inputs);
+  return at;
 }
+
+// A replacement with several outputs: the matched value and the values bound to Outs. The
+// node goes where the earliest of them was produced (later uses of every output then follow
+// it); the other producers keep fresh, unused outputs and die. Declines (returns -1, graph
+// unchanged) when an input of the replacement is produced at or after that place.
+template <fixed_string Op, class... O, class... A, class B>
+std::ptrdiff_t rewrite_multi(hana::basic_type<make_multi<Op, outputs<O...>, A...>>, ir::graph& g, std::size_t at, const B& b) {
+  std::vector<int> outs{g.nodes[at].outputs[0], b[hana::type_c<O>]...};
+  std::size_t pos = at;
+  for (int o : outs) pos = std::min(pos, static_cast<std::size_t>(g.values[static_cast<std::size_t>(o)].producer));
+  std::vector<int> inputs{build_arg(hana::type_c<A>, g, b)...};
+  for (int i : inputs) {
+    const int p = g.values[static_cast<std::size_t>(i)].producer;
+    if (p >= 0 && static_cast<std::size_t>(p) >= pos) return -1;
+  }
+  for (int o : outs) {  // the old producers keep a fresh, unused value in its place
+    auto& old = g.nodes[static_cast<std::size_t>(g.values[static_cast<std::size_t>(o)].producer)];
+    for (int& x : old.outputs)
+      if (x == o) {
+        ir::value dead = g.values[static_cast<std::size_t>(o)];
+        dead.name.clear();
+        x = g.add_value(std::move(dead));
+      }
+  }
+  auto& n = g.nodes[pos];
+  n.op = std::string(Op.view());
+  n.inputs = std::move(inputs);
+  n.outputs = std::move(outs);
+  g.reindex_producers();
+  return static_cast<std::ptrdiff_t>(pos);
+}
+
+template <class T>
+struct is_multi : std::false_type {};
+template <fixed_string Op, class Outs, class... A>
+struct is_multi<make_multi<Op, Outs, A...>> : std::true_type {};
 
 inline std::vector<int> count_uses(const ir::graph& g) {
   std::vector<int> uses(g.values.size(), 0);
@@ -5988,19 +6845,35 @@ inline std::vector<int> count_uses(const ir::graph& g) {
   return uses;
 }
 
-// Tries `Rule` at every node once; returns how many times it fired.
+// Tries `Rule` at every live node once, last node first, so the largest match wins (a layer
+// norm's affine tail is seen before its bare normalization) and nodes a rewrite left dead are
+// not matched again; returns how many times it fired. A node is live when a graph output or a
+// live node (all of which come after it) uses one of its outputs.
 template <class Rule>
 int apply_rule(ir::graph& g) {
   int fired = 0;
   std::vector<int> uses = count_uses(g);
-  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
-    if (g.nodes[i].outputs.size() != 1) continue;
-    const match_context c{g, uses};
-    auto b = make_bindings<typename Rule::pattern>();
-    if (!match(hana::type_c<typename Rule::pattern>, c, g.nodes[i].outputs[0], b)) continue;
-    rewrite(hana::type_c<typename Rule::replacement>, g, i, b);
-    ++fired;
-    uses = count_uses(g);
+  std::vector<int> live_uses(g.values.size(), 0);
+  for (int v : g.outputs) ++live_uses[static_cast<std::size_t>(v)];
+  for (std::size_t i = g.nodes.size(); i-- > 0;) {
+    auto& n = g.nodes[i];
+    if (std::none_of(n.outputs.begin(), n.outputs.end(), [&](int v) { return live_uses[static_cast<std::size_t>(v)] > 0; })) continue;
+    if (n.outputs.size() == 1) {
+      const match_context c{g, uses};
+      auto b = make_bindings<typename Rule::pattern>();
+      if (match(hana::type_c<typename Rule::pattern>, c, n.outputs[0], b)) {
+        std::ptrdiff_t placed;
+        if constexpr (is_multi<typename Rule::replacement>::value) placed = rewrite_multi(hana::type_c<typename Rule::replacement>, g, i, b);
+        else placed = static_cast<std::ptrdiff_t>(rewrite(hana::type_c<typename Rule::replacement>, g, i, b));
+        if (placed >= 0) {
+          ++fired;
+          uses = count_uses(g);
+          live_uses.resize(g.values.size(), 0);
+          if (static_cast<std::size_t>(placed) != i) continue;  // this node is dead now; the replacement comes later in the walk
+        }
+      }
+    }
+    for (int v : g.nodes[i].inputs) ++live_uses[static_cast<std::size_t>(v)];
   }
   g.reindex_producers();
   return fired;
@@ -6010,7 +6883,229 @@ int apply_rule(ir::graph& g) {
 // ---- cactus/patterns/rules.hpp
 // Every fusion rule, in the order the fusion pass tries them. A rule is one file under rules/
 // (pattern and replacement side by side) and one entry here; its name gives the CLI its
-// --no-fuse-<name> flag.
+// --no-fuse-<name> flag (rules sharing a name, e.g. one per activation, share the flag).
+// layer_norm comes before rms_norm (a centered x times rsqrt is also an RMS norm of x - mean);
+// gelu before gated_mlp, whose gelu variants read the fused gelu; each activation variant
+// of conv_module before the bare conv + batch norm.
+// ---- cactus/patterns/rules/attention.hpp
+// attention: the eager scaled dot-product attention HF models write by hand (Llama, Qwen2/3,
+// Mistral, Gemma "eager"; GPT-2, BERT, ViT, Whisper):
+//     w = torch.matmul(q, k.transpose(2, 3)) * scaling        (or / math.sqrt(head_dim), or none)
+//     w = w + attention_mask                                   (optional; f32, added)
+//       or torch.where(causal_mask, w, mask_value)             (GPT-2: bool, true = attend,
+//                                                               masked scores = mask_value)
+//     w = softmax(w, dim=-1[, dtype=float32])                  (dropout and .to(dtype) are gone)
+//     out = torch.matmul(w, v)
+// with k and v optionally through repeat_kv (grouped-query attention):
+//     kv[:, :, None, :, :].expand(b, kvh, n_rep, s, d).reshape(b, kvh * n_rep, s, d)
+// which the fused op reads without materializing the repeated heads. 3-D (bmm-style) q, k, v
+// work too. aten::_scaled_dot_product_attention is mapped to the same op by canonicalize.
+// Not fused: softmax over another dim, k not transposed (q @ k), a mask added before the
+// scaling, a repeat along another dim.
+
+namespace cactus::patterns::rules {
+
+namespace attn {
+template <fixed_string N>
+using kv = alt<node<"reshape", node<"expand", node<"unsqueeze", where<var<N>, rank_is<4>>, lit<2>>, any, any>, any>, var<N>>;
+using scores = node<"matmul", var<"q">, node<"permute", kv<"k">, alt<ints<0, 1, 3, 2>, ints<0, 2, 1>>>>;
+template <class Scaled>
+using masked = alt<node<"add", Scaled, var<"mask">, lit<1>>, node<"where", where<var<"mask">, dtype_is<dtype::b8>>, Scaled, where<var<"fill">, scalar>>,
+                   Scaled>;
+template <class Scaled>
+using pattern = node<"matmul", node<"softmax", as<var<"s">, masked<Scaled>>, where<any, last_dim_of<var<"s">>>, any>, kv<"v">>;
+template <class Scale, int Divide>
+using fused = make<"attention", var<"q">, var<"k">, var<"v">, var<"mask">, Scale, lit<false>, lit<Divide>, var<"fill">>;
+}  // namespace attn
+
+struct attention_scaled : rule<attn::pattern<node<"mul", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 0>> {
+  static constexpr std::string_view name = "attention";
+};
+struct attention_divided : rule<attn::pattern<node<"div", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 1>> {
+  static constexpr std::string_view name = "attention";
+};
+struct attention_unscaled : rule<attn::pattern<attn::scores>, attn::fused<lit<1.0>, 0>> {
+  static constexpr std::string_view name = "attention";
+};
+
+}  // namespace cactus::patterns::rules
+// ---- cactus/patterns/rules/conv_module.hpp
+// conv_module: a convolution followed by inference batch norm and/or an activation, as
+// torchvision's Conv2dNormActivation, ResNet/MobileNet blocks and Whisper/Parakeet conv
+// front ends write it:
+//     act(bn(conv(x)))   act(conv(x))   bn(conv(x))
+// for conv1d and conv2d (any stride, padding, dilation, groups), act relu, silu or relu6
+// (hardtanh(0, 6) / clamp(0, 6)). The batch norm is folded into a per-channel scale and shift
+// (ops/conv_module.hpp). Not fused: training-mode batch norm, an activation before the batch
+// norm, a batch norm that does not read the conv directly, other activations.
+
+namespace cactus::patterns::rules {
+
+namespace cm {
+using conv = node<"conv", var<"x">, var<"w">, var<"b">, var<"stride">, var<"pad">, var<"dil">, var<"groups">>;
+using bn = node<"batch_norm", conv, var<"gamma">, var<"beta">, var<"mean">, var<"var">, lit<false>, any, var<"eps">, any>;
+template <int Act>
+using with_bn = make<"conv_module", var<"x">, var<"w">, var<"b">, var<"stride">, var<"pad">, var<"dil">, var<"groups">, var<"gamma">, var<"beta">,
+                     var<"mean">, var<"var">, var<"eps">, lit<Act>>;
+template <int Act>
+using without_bn = make<"conv_module", var<"x">, var<"w">, var<"b">, var<"stride">, var<"pad">, var<"dil">, var<"groups">, none, none, none, none,
+                        none, lit<Act>>;
+template <class X>
+using relu6 = node<"clamp", X, lit<0>, lit<6>>;
+}  // namespace cm
+
+// with an activation first, so that act(bn(conv)) is taken whole before bn(conv) alone
+struct conv_bn_relu : rule<node<"relu", cm::bn>, cm::with_bn<1>> {
+  static constexpr std::string_view name = "conv_module";
+};
+struct conv_bn_silu : rule<node<"silu", cm::bn>, cm::with_bn<2>> {
+  static constexpr std::string_view name = "conv_module";
+};
+struct conv_bn_relu6 : rule<cm::relu6<cm::bn>, cm::with_bn<3>> {
+  static constexpr std::string_view name = "conv_module";
+};
+struct conv_bn : rule<cm::bn, cm::with_bn<0>> {
+  static constexpr std::string_view name = "conv_module";
+};
+struct conv_relu : rule<node<"relu", cm::conv>, cm::without_bn<1>> {
+  static constexpr std::string_view name = "conv_module";
+};
+struct conv_silu : rule<node<"silu", cm::conv>, cm::without_bn<2>> {
+  static constexpr std::string_view name = "conv_module";
+};
+struct conv_relu6 : rule<cm::relu6<cm::conv>, cm::without_bn<3>> {
+  static constexpr std::string_view name = "conv_module";
+};
+
+}  // namespace cactus::patterns::rules
+// ---- cactus/patterns/rules/gated_mlp.hpp
+// gated_mlp: the gated feed-forward block of Llama / Qwen / Mistral (silu) and Gemma (gelu
+// tanh), as HF writes it:
+//     down_proj(act_fn(gate_proj(x)) * up_proj(x))
+// with nn.Linear projections (biases allowed), act silu, gelu(approximate='tanh') or exact
+// gelu (a hand-written gelu is first turned into gelu by the gelu rule). Either product order.
+// Not fused: gate and up reading different inputs, an activation on the up projection,
+// non-constant weights, another activation (relu: nothing gained over the unfused ops).
+
+namespace cactus::patterns::rules {
+
+namespace gmlp {
+using x = var<"x">;
+using gate = node<"linear", x, where<var<"wg">, constant>, var<"bg">>;
+using up = node<"linear", x, where<var<"wu">, constant>, var<"bu">>;
+template <class Act>
+using pattern = node<"linear", node<"mul", Act, up>, where<var<"wd">, constant>, var<"bd">>;
+template <int Act>
+using fused = make<"gated_mlp", x, var<"wg">, var<"bg">, var<"wu">, var<"bu">, var<"wd">, var<"bd">, lit<Act>>;
+}  // namespace gmlp
+
+struct gated_mlp_silu : rule<gmlp::pattern<node<"silu", gmlp::gate>>, gmlp::fused<0>> {
+  static constexpr std::string_view name = "gated_mlp";
+};
+struct gated_mlp_gelu_tanh : rule<gmlp::pattern<node<"gelu", gmlp::gate, str<"tanh">>>, gmlp::fused<1>> {
+  static constexpr std::string_view name = "gated_mlp";
+};
+struct gated_mlp_gelu : rule<gmlp::pattern<node<"gelu", gmlp::gate, alt<none, str<"none">>>>, gmlp::fused<2>> {
+  static constexpr std::string_view name = "gated_mlp";
+};
+
+}  // namespace cactus::patterns::rules
+// ---- cactus/patterns/rules/gelu.hpp
+// gelu: GELU written by hand, caught in both of its forms.
+//   tanh form (GPT-2's gelu_new, HF NewGELUActivation, BERT-era code):
+//     0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))      (pow(x, 3), x * x * x, 0.044715 * x * x * x)
+//   erf form (HF's gelu in older BERT/ViT code):
+//     x * 0.5 * (1 + erf(x / sqrt(2)))                               (or erf(x * 0.70710678))
+// The 0.5 may sit on x, on the bracket, or on the product of the two; constants match within a
+// relative 1e-6, so math.sqrt(2 / math.pi) and 0.7978845608 both do. Not fused: another
+// coefficient (e.g. 0.044 or 1.702 * x, the sigmoid approximation), a bracket on another value.
+
+namespace cactus::patterns::rules {
+
+namespace gelu_form {
+using x = var<"x">;
+// 0.5 * x * T in its three associations
+template <class T>
+using half_x_times = alt<node<"mul", node<"mul", x, lit<0.5>>, T>, node<"mul", x, node<"mul", T, lit<0.5>>>, node<"mul", node<"mul", x, T>, lit<0.5>>>;
+template <class T>
+using one_plus = node<"add", T, lit<1>, lit<1>>;
+using cube = alt<node<"pow", x, lit<3>>, node<"mul", node<"mul", x, x>, x>>;
+using c = approx<0.044715>;
+// 0.044715 * x^3, also as 0.044715 * x * x * x (left to right)
+using cubic = alt<node<"mul", cube, c>, node<"mul", node<"mul", node<"mul", x, c>, x>, x>>;
+using tanh_arg = node<"mul", node<"add", x, cubic, lit<1>>, approx<0.7978845608028654>>;
+using erf_arg = alt<node<"div", x, approx<1.4142135623730951>>, node<"mul", x, approx<0.7071067811865476>>>;
+}  // namespace gelu_form
+
+struct gelu_tanh : rule<gelu_form::half_x_times<gelu_form::one_plus<node<"tanh", gelu_form::tanh_arg>>>, make<"gelu", gelu_form::x, str<"tanh">>> {
+  static constexpr std::string_view name = "gelu";
+};
+struct gelu_erf : rule<gelu_form::half_x_times<gelu_form::one_plus<node<"erf", gelu_form::erf_arg>>>, make<"gelu", gelu_form::x, none>> {
+  static constexpr std::string_view name = "gelu";
+};
+
+}  // namespace cactus::patterns::rules
+// ---- cactus/patterns/rules/layer_norm.hpp
+// layer_norm: LayerNorm over the last dim written by hand (ConvNeXt's channels-last LayerNorm,
+// nanoGPT-era code, many re-implementations):
+//     u = x.mean(-1, keepdim=True)
+//     s = (x - u).pow(2).mean(-1, keepdim=True)           (or (x - u) * (x - u))
+//     x = (x - u) / torch.sqrt(s + eps)                    (or * torch.rsqrt(s + eps))
+//     return weight * x + bias                              (either order; bias or both optional)
+// Not fused: statistics over another dim (ConvNeXt's channels-first form), keepdim=False, a
+// non-constant weight, bias or eps.
+
+namespace cactus::patterns::rules {
+
+namespace ln {
+using x = var<"x">;
+using w = var<"w">;
+using b = var<"b">;
+using eps = var<"eps">;
+template <class T>
+using mean_last = node<"mean", T, ints<-1>, lit<true>, none>;
+using centered = node<"sub", x, mean_last<x>, lit<1>>;
+using variance = mean_last<alt<node<"pow", centered, lit<2>>, node<"mul", centered, centered>>>;
+using shifted = node<"add", variance, where<eps, constant>, lit<1>>;
+using normalized = alt<node<"div", centered, node<"sqrt", shifted>>, node<"mul", centered, node<"rsqrt", shifted>>>;
+using scaled = node<"mul", where<w, constant>, normalized>;
+using pattern = alt<node<"add", scaled, where<b, constant>, lit<1>>, scaled, normalized>;
+}  // namespace ln
+
+struct layer_norm : rule<ln::pattern, make<"layer_norm", ln::x, last_dims<ln::x, 1>, ln::w, ln::b, ln::eps>> {
+  static constexpr std::string_view name = "layer_norm";
+};
+
+}  // namespace cactus::patterns::rules
+// ---- cactus/patterns/rules/lstm_cell.hpp
+// lstm_cell: one LSTM step written by hand from its gates (the classic PyTorch LSTMCell
+// re-implementation, custom recurrent layers in speech models):
+//     gates = self.x2h(x) + self.h2h(h)
+//     i, f, g, o = gates.chunk(4, 1)
+//     c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+//     h = torch.sigmoid(o) * torch.tanh(c)
+// (products in either order). The gate projections stay linear ops; the fused op produces
+// both h and c. aten::lstm itself is one op already (ops/lstm.hpp) and runs the same kernel.
+// Not fused: gates in another order (e.g. tanh on the last chunk), a chunk along another dim,
+// c not returned from the same computation that feeds h.
+
+namespace cactus::patterns::rules {
+
+namespace lstm {
+using gates = var<"gates">;
+// chunk(4, dim=-1) (split mode 0, 4 pieces) or split(H, dim=-1) (mode 1) with 4 outputs
+template <int I>
+using gate = alt<out<I, node<"split", gates, where<any, last_dim_of<gates>>, lit<0>, lit<4>>>, out<I, node<"split", gates, where<any, last_dim_of<gates>>, lit<1>, any>>>;
+using c_new = as<var<"c_new">, node<"add", node<"mul", node<"sigmoid", gate<1>>, var<"c">>, node<"mul", node<"sigmoid", gate<0>>, node<"tanh", gate<2>>>,
+                                   lit<1>>>;
+using h_new = node<"mul", node<"sigmoid", gate<3>>, node<"tanh", c_new>>;
+}  // namespace lstm
+
+struct lstm_cell : rule<lstm::h_new, make_multi<"lstm_cell", outputs<var<"c_new">>, lstm::gates, var<"c">>> {
+  static constexpr std::string_view name = "lstm_cell";
+};
+
+}  // namespace cactus::patterns::rules
 // ---- cactus/patterns/rules/rms_norm.hpp
 // rms_norm: the RMSNorm HF Llama / Qwen3 / Mistral write by hand,
 //     variance = x.pow(2).mean(-1, keepdim=True)     (or x * x)
@@ -6036,10 +7131,52 @@ struct rms_norm : rule<node<"mul", where<rms::w, constant>, rms::normalized>, ma
 };
 
 }  // namespace cactus::patterns::rules
+// ---- cactus/patterns/rules/rope.hpp
+// rope: rotary position embedding applied element-wise, in its two common spellings.
+//   rotate_half (HF Llama / Qwen2 / Qwen3 / Mistral / Gemma):
+//     x1, x2 = x[..., : d // 2], x[..., d // 2 :]
+//     x * cos + torch.cat((-x2, x1), dim=-1) * sin
+//   interleaved (HF GPT-J / CodeGen's rotate_every_two):
+//     torch.stack((-x[..., 1::2], x[..., ::2]), dim=-1).flatten(-2)  in place of the cat
+// cos and sin are whatever the model multiplies by (computed from position ids at run time, or
+// constants); either product order and either side of the add. The split point is one value
+// used by both slices (any point works; d // 2 in practice). Not fused: slices along another
+// dim, cat(x1, -x2) (the rotation the other way), step 2 slices in the wrong order.
+
+namespace cactus::patterns::rules {
+
+namespace rope_form {
+using x = var<"x">;
+using cos = var<"cos">;
+using sin = var<"sin">;
+using h = var<"h">;
+using last = last_dim_of<x>;
+using rotate_half = node<"cat", node<"neg", node<"slice", x, where<any, last>, h, any, lit<1>>>, node<"slice", x, where<any, last>, lit<0>, h, lit<1>>,
+                         where<any, last>>;
+using rotate_every_two = node<"flatten", node<"stack", node<"neg", node<"slice", x, where<any, last>, lit<1>, any, lit<2>>>,
+                                              node<"slice", x, where<any, last>, lit<0>, any, lit<2>>, lit<-1>>,
+                              lit<-2>, lit<-1>>;
+// the rotation first: it binds x, so that x * cos then matches in either operand order
+template <class Rot>
+using apply = node<"add", node<"mul", Rot, sin>, node<"mul", x, cos>, lit<1>>;
+}  // namespace rope_form
+
+struct rope_rotate_half : rule<rope_form::apply<rope_form::rotate_half>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, rope_form::h, lit<0>>> {
+  static constexpr std::string_view name = "rope";
+};
+struct rope_interleaved : rule<rope_form::apply<rope_form::rotate_every_two>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, lit<0>, lit<1>>> {
+  static constexpr std::string_view name = "rope";
+};
+
+}  // namespace cactus::patterns::rules
 
 namespace cactus::patterns {
 
-inline constexpr auto all_rules = hana::tuple_t<rules::rms_norm>;
+inline constexpr auto all_rules =
+    hana::tuple_t<rules::layer_norm, rules::rms_norm, rules::gelu_tanh, rules::gelu_erf, rules::rope_rotate_half, rules::rope_interleaved,
+                  rules::attention_scaled, rules::attention_divided, rules::attention_unscaled, rules::gated_mlp_silu, rules::gated_mlp_gelu_tanh,
+                  rules::gated_mlp_gelu, rules::conv_bn_relu, rules::conv_bn_silu, rules::conv_bn_relu6, rules::conv_bn, rules::conv_relu,
+                  rules::conv_silu, rules::conv_relu6, rules::lstm_cell>;
 
 // "rms_norm" -> "rms-norm", as in --no-fuse-rms-norm
 inline std::string flag_name(std::string_view rule) {
@@ -6060,10 +7197,13 @@ struct fuse_options {
   int max_rounds = 4;
 };
 
-// Names of all fusion rules.
+// Names of all fusions (rules sharing a name count once), in rule order.
 inline std::vector<std::string> fusion_names() {
   std::vector<std::string> r;
-  hana::for_each(patterns::all_rules, [&](auto t) { r.emplace_back(decltype(t)::type::name); });
+  hana::for_each(patterns::all_rules, [&](auto t) {
+    const std::string n(decltype(t)::type::name);
+    if (std::find(r.begin(), r.end(), n) == r.end()) r.push_back(n);
+  });
   return r;
 }
 
@@ -6090,12 +7230,217 @@ inline std::map<std::string, int> fuse(ir::graph& g, const fuse_options& o = {})
 }
 
 }  // namespace cactus::passes
+// ---- cactus/passes/static_dims.hpp
+// Stage 4, shape arithmetic: which dims of each tensor are fixed by the model itself (weights,
+// constants, literal sizes) rather than by the inputs, and the size() / dim() / numel() calls
+// that read only such dims become constants (constant folding then folds the arithmetic on
+// them: head_dim // 2, head_dim ** -0.5, ones(head_dim), arange(0, head_dim, 2)...).
+//
+// The analysis is conservative: graph inputs have no fixed dims (batch, sequence and even
+// feature sizes may differ from the example), an op not listed below fixes none, and a dim is
+// fixed only when every input shape the runtime could see gives it the same size, e.g.
+//   linear     the last dim (the weight's rows)
+//   broadcast  a dim a fixed operand has with size != 1 (the others must match it or be 1)
+//   reshape    literal sizes; expand, unsqueeze, permute, select, squeeze, cat, stack, split,
+//   flatten, reductions, embedding and conv as their shapes dictate.
+// So the bundle still runs every input shape it ran before.
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <vector>
+
+
+namespace cactus::passes {
+
+namespace detail {
+using dim_flags = std::vector<bool>;  // per dim: fixed by the model
+
+inline const ir::meta* meta_of(const ir::graph& g, int v) {
+  const auto& val = g.values[static_cast<std::size_t>(v)];
+  return val.constant ? &*val.constant : nullptr;
+}
+}  // namespace detail
+
+inline std::size_t fold_static_dims(ir::graph& g) {
+  using detail::dim_flags;
+  std::vector<dim_flags> fixed(g.values.size());
+  auto rank = [&](int v) { return g.values[static_cast<std::size_t>(v)].shape.size(); };
+  auto flags = [&](int v) -> dim_flags {
+    const auto& val = g.values[static_cast<std::size_t>(v)];
+    if (!val.is_tensor()) return {};
+    if (val.is_constant()) return dim_flags(val.shape.size(), true);
+    const auto& f = fixed[static_cast<std::size_t>(v)];
+    return f.size() == val.shape.size() ? f : dim_flags(val.shape.size(), false);
+  };
+  auto const_int = [&](int v, std::int64_t& out) {
+    const auto* m = detail::meta_of(g, v);
+    if (!m || (m->k != ir::kind::int_ && m->k != ir::kind::bool_)) return false;
+    out = m->i;
+    return true;
+  };
+  std::set<int> input_set(g.inputs.begin(), g.inputs.end());
+  std::size_t folded = 0;
+  for (auto& n : g.nodes) {
+    const std::string& op = n.op;
+    if (n.inputs.empty() || n.outputs.empty()) continue;
+    const int x = n.inputs[0];
+    // ---- the reads of shapes --------------------------------------------------------------
+    if (op == "size" || op == "dim" || op == "numel") {
+      const auto f = flags(x);
+      const auto& s = g.values[static_cast<std::size_t>(x)].shape;
+      if (f.size() != s.size() || !g.values[static_cast<std::size_t>(x)].is_tensor()) continue;
+      std::optional<ir::meta> m;
+      std::int64_t d = 0;
+      if (op == "dim") m = ir::meta::of_int(static_cast<std::int64_t>(s.size()));
+      else if (op == "numel" && std::all_of(f.begin(), f.end(), [](bool b) { return b; })) m = ir::meta::of_int(numel(s));
+      else if (op == "size" && n.inputs.size() == 1 && std::all_of(f.begin(), f.end(), [](bool b) { return b; })) m = ir::meta::of_ints(s);
+      else if (op == "size" && n.inputs.size() == 2 && const_int(n.inputs[1], d) && !s.empty()) {
+        const auto i = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(s.size())));
+        if (f[i]) m = ir::meta::of_int(s[i]);
+      }
+      if (m) {
+        auto& out = g.values[static_cast<std::size_t>(n.outputs[0])];
+        out.constant = *m;
+        out.k = m->k;
+        out.producer = -1;
+        n.outputs.clear();  // removed below
+        ++folded;
+      }
+      continue;
+    }
+    // ---- propagation ------------------------------------------------------------------------
+    const int y = n.outputs[0];
+    const std::size_t ry = rank(y);
+    dim_flags fy(ry, false);
+    const auto fx = flags(x);
+    auto same = [&] {
+      if (fx.size() == ry) fy = fx;
+    };
+    if (op == "linear") {
+      same();
+      if (ry) fy[ry - 1] = true;
+    } else if (op == "relu" || op == "gelu" || op == "silu" || op == "sigmoid" || op == "tanh" || op == "exp" || op == "log" || op == "sqrt" ||
+               op == "rsqrt" || op == "neg" || op == "abs" || op == "sin" || op == "cos" || op == "reciprocal" || op == "erf" || op == "clamp" ||
+               op == "leaky_relu" || op == "softmax" || op == "log_softmax" || op == "layer_norm" || op == "cast" || op == "identity" ||
+               op == "batch_norm" || op == "triu" || op == "tril" || op == "contiguous") {
+      same();
+    } else if (op == "add" || op == "sub" || op == "rsub" || op == "mul" || op == "div" || op == "pow" || op == "maximum" || op == "minimum" ||
+               op == "eq" || op == "ne" || op == "lt" || op == "le" || op == "gt" || op == "ge" || op == "logical_and" || op == "logical_or" ||
+               op == "where" || op == "masked_fill" || op == "floor_divide") {
+      // a dim is fixed when some operand fixes it at the output's size (broadcast rules make
+      // every other operand match it or be 1)
+      const auto& sy = g.values[static_cast<std::size_t>(y)].shape;
+      for (int in : n.inputs) {
+        const auto& val = g.values[static_cast<std::size_t>(in)];
+        if (!val.is_tensor()) continue;
+        const auto f = flags(in);
+        const std::size_t off = ry - std::min(ry, val.shape.size());
+        for (std::size_t i = 0; i < val.shape.size() && i + off < ry; ++i)
+          if (f[i] && val.shape[i] != 1 && val.shape[i] == sy[i + off]) fy[i + off] = true;
+      }
+    } else if (op == "permute") {
+      const auto* p = detail::meta_of(g, n.inputs[1]);
+      if (p && p->k == ir::kind::ints && p->ints.size() == ry && fx.size() == ry)
+        for (std::size_t i = 0; i < ry; ++i) fy[i] = fx[static_cast<std::size_t>(wrap_dim(p->ints[i], static_cast<std::int64_t>(ry)))];
+    } else if (op == "reshape" || op == "expand") {
+      // literal sizes are fixed (also inside a list of plan-time values, e.g. (b, s, 8, 64));
+      // -1 in expand keeps the input's dim
+      std::vector<std::int64_t> sizes;  // -2: not known
+      if (n.inputs.size() > 1) {
+        if (const auto* m = detail::meta_of(g, n.inputs[1]); m && m->k == ir::kind::ints) sizes = m->ints;
+        const int lp = g.values[static_cast<std::size_t>(n.inputs[1])].producer;
+        if (sizes.empty() && lp >= 0 && g.nodes[static_cast<std::size_t>(lp)].op == "list")
+          for (int e : g.nodes[static_cast<std::size_t>(lp)].inputs) {
+            std::int64_t v = -2;
+            sizes.push_back(const_int(e, v) ? v : -2);
+          }
+      }
+      if (sizes.size() == ry) {
+        const std::size_t off = ry - std::min(ry, fx.size());
+        for (std::size_t i = 0; i < ry; ++i) fy[i] = sizes[i] >= 0 || (op == "expand" && sizes[i] == -1 && i >= off && fx[i - off]);
+      }
+    } else if (op == "unsqueeze" || op == "squeeze" || op == "select" || op == "flatten" || op == "mean" || op == "sum" || op == "amax") {
+      // map dims by size bookkeeping: dims the op keeps stay as they were; new or reduced
+      // dims of size 1 are fixed
+      const auto& sx = g.values[static_cast<std::size_t>(x)].shape;
+      const auto& sy = g.values[static_cast<std::size_t>(y)].shape;
+      if (op == "unsqueeze" && ry == sx.size() + 1 && fx.size() == sx.size()) {
+        std::int64_t d = 0;
+        if (const_int(n.inputs[1], d)) {
+          const auto at = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(ry)));
+          for (std::size_t i = 0, j = 0; i < ry; ++i) fy[i] = i == at ? true : fx[j++];
+        }
+      } else if (op == "select" && ry + 1 == sx.size() && fx.size() == sx.size()) {
+        std::int64_t d = 0;
+        if (const_int(n.inputs[1], d)) {
+          const auto at = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(sx.size())));
+          for (std::size_t i = 0, j = 0; j < sx.size(); ++j)
+            if (j != at) fy[i++] = fx[j];
+        }
+      } else if ((op == "mean" || op == "sum" || op == "amax") && fx.size() == sx.size()) {
+        const auto* dims = detail::meta_of(g, n.inputs[1]);
+        if (dims && (dims->k == ir::kind::ints || dims->k == ir::kind::int_)) {
+          std::vector<std::int64_t> ds = dims->k == ir::kind::ints ? dims->ints : std::vector<std::int64_t>{dims->i};
+          std::set<std::size_t> red;
+          for (auto d : ds) red.insert(static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(sx.size()))));
+          const bool keep = ry == sx.size();
+          for (std::size_t i = 0, j = 0; i < sx.size(); ++i) {
+            if (red.count(i)) {
+              if (keep) fy[j++] = true;
+            } else if (j < ry) {
+              fy[j++] = fx[i];
+            }
+          }
+        }
+      } else if (op == "flatten" && fx.size() == sx.size()) {
+        std::int64_t a = 0, b = 0;
+        if (const_int(n.inputs[1], a) && const_int(n.inputs[2], b) && !sx.empty()) {
+          const auto s0 = static_cast<std::size_t>(wrap_dim(a, static_cast<std::int64_t>(sx.size())));
+          const auto s1 = static_cast<std::size_t>(wrap_dim(b, static_cast<std::int64_t>(sx.size())));
+          for (std::size_t i = 0, j = 0; i < sx.size(); ++i) {
+            if (i < s0 || i > s1) fy[j++] = fx[i];
+            else if (i == s1) fy[j++] = std::all_of(fx.begin() + static_cast<std::ptrdiff_t>(s0), fx.begin() + static_cast<std::ptrdiff_t>(s1) + 1,
+                                                    [](bool f) { return f; });
+          }
+        }
+      }
+      (void)sy;
+    } else if (op == "embedding") {
+      const auto fi = flags(n.inputs[1]);
+      if (fi.size() + 1 == ry) {
+        for (std::size_t i = 0; i + 1 < ry; ++i) fy[i] = fi[i];
+        fy[ry - 1] = true;
+      }
+    } else if (op == "conv") {
+      same();
+      if (ry >= 2) {
+        fy[0] = fx.size() == ry && fx[0];
+        fy[1] = true;  // output channels: the weight's
+      }
+    } else if (op == "matmul") {
+      const auto fb = flags(n.inputs[1]);
+      if (fx.size() >= 2 && fb.size() >= 2 && ry >= 2) {
+        fy[ry - 2] = fx[fx.size() - 2];
+        fy[ry - 1] = fb[fb.size() - 1];
+      }
+    }
+    if (!fy.empty()) fixed[static_cast<std::size_t>(y)] = std::move(fy);
+  }
+  if (folded) {
+    std::erase_if(g.nodes, [](const ir::node& n) { return n.outputs.empty(); });
+    g.reindex_producers();
+    dead_code_elimination(g);
+  }
+  return folded;
+}
+
+}  // namespace cactus::passes
 
 namespace cactus::passes {
 
 struct pipeline_report {
   canonicalize_report canonical;
-  std::size_t folded = 0, casts = 0, dead = 0;
+  std::size_t widened = 0, permutes = 0, static_dims = 0, folded = 0, casts = 0, dead = 0;
   std::map<std::string, int> fused;  // rule name -> times fired
 };
 
@@ -6107,8 +7452,17 @@ inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
     if (after) after(name, g);
   };
   r.canonical = canonicalize(g);
+  r.widened = widen_half_activations(g);
+  r.permutes = simplify_permutes(g);
   step("canonicalize");
-  r.folded = fold_constants(g);
+  // sizes fixed by the model become constants, the arithmetic on them folds, which may fix
+  // more sizes (a reshape to a list of them): to a fixed point, bounded
+  for (int round = 0; round < 4; ++round) {
+    const std::size_t s = fold_static_dims(g), f = fold_constants(g);
+    r.static_dims += s;
+    r.folded += f;
+    if (!s && !f) break;
+  }
   step("fold_constants");
   r.fused = fuse(g, fusion);
   step("fuse");
@@ -6550,6 +7904,262 @@ inline std::unique_ptr<runtime::executor> transpile_ir(ir::graph g, const runtim
 }
 
 }  // namespace cactus::lower
+// ---- cactus/models/graph.hpp
+// Model graphs written in C++ as types, with the expression types of the pattern language
+// (patterns/dsl.hpp): a model is its outputs' expression trees, whose leaves are graph inputs,
+// named weights and literals.
+//
+//   using ids    = input<"input_ids", dtype::i64>;
+//   using hidden = op<"relu", op<"linear", op<"mean", op<"embedding", weight<"embedding.weight">, ids>, ints<1>, lit<false>, none>,
+//                                        weight<"fc1.weight">, weight<"fc1.bias">>>;
+//   using classifier = model<op<"linear", hidden, weight<"fc2.weight">, weight<"fc2.bias">>>;
+//   ir::graph g = classifier::build(models::weights_from_dir("classifier-cactus"), {{1, 8}});
+//
+// piece<I, N, op<...>> is output I of an op with N outputs (split, chunk).
+// op<"name", Args...> is node<"name", Args...> after a compile-time check that the op registry
+// has that op (a misspelt op is a compile error naming it). Inputs are numbered by first
+// appearance, depth first, left to right (or listed with inputs<...> to fix the order). The same
+// type twice is the same value: a subexpression named once by a using-declaration and used
+// twice is computed once. Weights are looked up by their state_dict name in a resolver, which
+// for converted weights maps the file weights_manifest.json lists (zero-copy, any precision).
+// The graph then goes through the same passes as a captured one (fusion included).
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <typeindex>
+#include <vector>
+
+// ---- cactus/passes/infer_shapes.hpp
+// Shape inference on the IR: given a dtype and shape for each graph input, runs every op's
+// infer (the planner's own) and records the dtype and shape of every tensor value, as a
+// capture from an example input would. Graphs built in C++ (models/graph.hpp) need it before
+// the passes whose rules look at ranks and dims; meta values are computed but not stored (the
+// planner recomputes them for each input shape).
+#include <vector>
+
+
+namespace cactus::passes {
+
+struct input_type {
+  dtype type = dtype::f32;
+  shape_t shape;
+};
+
+inline void infer_shapes(ir::graph& g, const std::vector<input_type>& inputs) {
+  check(inputs.size() == g.inputs.size(), "the graph has ", g.inputs.size(), " inputs, ", inputs.size(), " example shapes were given");
+  std::vector<ops::slot> slots(g.values.size());
+  for (std::size_t i = 0; i < g.values.size(); ++i) {
+    const ir::value& v = g.values[i];
+    ops::slot& s = slots[i];
+    s.k = v.k;
+    if (v.constant) {
+      s.m = *v.constant;
+      s.k = v.constant->k;
+      s.is_const = true;
+    }
+    if (v.is_tensor() && v.data) {
+      s.type = v.data->type;
+      s.shape = v.data->shape;
+      s.data = v.data->data;
+      s.is_const = true;
+    } else if (v.is_tensor() && !v.weight.empty()) {
+      s.type = v.type;
+      s.shape = v.shape;
+      s.is_const = true;
+    }
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    ops::slot& s = slots[static_cast<std::size_t>(g.inputs[i])];
+    s.k = ir::kind::tensor;
+    s.type = inputs[i].type;
+    s.shape = inputs[i].shape;
+  }
+  std::vector<ops::slot*> in, out;
+  for (const auto& n : g.nodes) {
+    auto id = ops::find_op(n.op);
+    check(id.has_value(), "unknown op '", n.op, "'", n.loc.empty() ? "" : " at " + n.loc);
+    in.clear();
+    out.clear();
+    for (int i : n.inputs) in.push_back(&slots[static_cast<std::size_t>(i)]);
+    for (int o : n.outputs) out.push_back(&slots[static_cast<std::size_t>(o)]);
+    ops::context c(in, out, n.op, n.loc);
+    try {
+      ops::op_table()[*id].infer(c);
+    } catch (const error& e) {
+      fail(n.op, n.loc.empty() ? "" : " at " + n.loc, ": ", e.what());
+    }
+  }
+  for (std::size_t i = 0; i < g.values.size(); ++i) {
+    ir::value& v = g.values[i];
+    const ops::slot& s = slots[i];
+    if (v.constant || v.data || !v.weight.empty()) continue;
+    v.k = s.k;
+    if (s.is_tensor()) {
+      v.type = s.type;
+      v.shape = s.shape;
+    }
+  }
+}
+
+}  // namespace cactus::passes
+
+namespace cactus::models {
+
+namespace hana = boost::hana;
+using patterns::fixed_string;
+using patterns::ints;
+using patterns::lit;
+using patterns::node;
+using patterns::none;
+using patterns::str;
+
+template <fixed_string Name, dtype T = dtype::f32>
+struct input {};
+template <fixed_string Name>
+struct weight {};
+template <class... Inputs>
+struct inputs {};
+// Output I of a node with N outputs (e.g. the pieces of op<"split", x, dim, lit<0>, lit<4>>);
+// the node is built once for all its pieces.
+template <int I, int N, class Node>
+struct piece {};
+
+// Whether the op registry has an op of this name (at compile time).
+template <fixed_string Name>
+constexpr bool registered_op() {
+  return hana::any_of(ops::all_ops, [](auto t) { return hana::bool_c<decltype(t)::type::name == Name.view()>; });
+}
+template <fixed_string Name, class... Args>
+struct checked_op {
+  static_assert(registered_op<Name>(), "cactus::models::op: no op of this name in the op registry (ops/registry.hpp)");
+  using type = node<Name, Args...>;
+};
+template <fixed_string Name, class... Args>
+using op = typename checked_op<Name, Args...>::type;
+
+// name -> tensor for weight<"name">
+using weight_source = std::function<tensor(const std::string& name)>;
+
+// Converted weights (`cactus convert`): the manifest in `dir` maps a state_dict name to its file,
+// mapped in place.
+inline weight_source weights_from_dir(const std::filesystem::path& dir) {
+  auto m = std::make_shared<quant::weights_manifest>(quant::weights_manifest::load(dir));
+  return [m, dir](const std::string& name) {
+    const auto* e = m->find(name);
+    check(e != nullptr, "weight '", name, "' is not in ", (dir / "weights_manifest.json").string());
+    return quant::map_weight_file(dir / e->file);
+  };
+}
+
+namespace detail {
+struct builder {
+  ir::graph g;
+  const weight_source& weights;
+  std::map<std::type_index, int> built;
+  std::map<std::string, int> input_ids;
+
+  template <class T>
+  int get() {
+    auto it = built.find(typeid(T));
+    if (it != built.end()) return it->second;
+    const int v = emit(hana::type_c<T>);
+    built.emplace(typeid(T), v);
+    return v;
+  }
+  template <fixed_string N, dtype T>
+  int emit(hana::basic_type<input<N, T>>) {
+    ir::value v;
+    v.name = std::string(N.view());
+    v.type = T;
+    const int id = g.add_value(std::move(v));
+    g.inputs.push_back(id);
+    check(input_ids.emplace(std::string(N.view()), id).second, "model input '", N.view(), "' is declared twice with different types");
+    return id;
+  }
+  template <fixed_string N>
+  int emit(hana::basic_type<weight<N>>) {
+    const std::string name(N.view());
+    check(static_cast<bool>(weights), "the model uses weight '", name, "' but no weight source was given");
+    return g.add_tensor_constant(weights(name), name);
+  }
+  template <auto V>
+  int emit(hana::basic_type<lit<V>>) {
+    if constexpr (std::is_same_v<decltype(V), bool>) return g.add_constant(ir::meta::of_bool(V));
+    else if constexpr (std::is_integral_v<decltype(V)>) return g.add_constant(ir::meta::of_int(V));
+    else return g.add_constant(ir::meta::of_float(static_cast<double>(V)));
+  }
+  template <long long... V>
+  int emit(hana::basic_type<ints<V...>>) {
+    return g.add_constant(ir::meta::of_ints({V...}));
+  }
+  int emit(hana::basic_type<none>) { return g.add_constant(ir::meta::none()); }
+  template <fixed_string S>
+  int emit(hana::basic_type<str<S>>) {
+    return g.add_constant(ir::meta::of_string(std::string(S.view())));
+  }
+  std::map<std::type_index, int> multi;  // node type -> node index
+  template <int I, int N, fixed_string Op, class... A>
+  int emit(hana::basic_type<piece<I, N, node<Op, A...>>>) {
+    static_assert(I >= 0 && I < N, "cactus::models::piece: output index out of range");
+    auto it = multi.find(typeid(node<Op, A...>));
+    if (it == multi.end()) {
+      std::vector<int> in;
+      (in.push_back(get<A>()), ...);
+      it = multi.emplace(typeid(node<Op, A...>), g.add_node(std::string(Op.view()), std::move(in), std::vector<ir::kind>(N, ir::kind::tensor))).first;
+    }
+    const auto& n = g.nodes[static_cast<std::size_t>(it->second)];
+    check(n.outputs.size() == static_cast<std::size_t>(N), "op ", Op.view(), " is used with ", N, " and with ", n.outputs.size(), " outputs");
+    return n.outputs[static_cast<std::size_t>(I)];
+  }
+  template <fixed_string Op, class... A>
+  int emit(hana::basic_type<node<Op, A...>>) {
+    std::vector<int> in;
+    (in.push_back(get<A>()), ...);  // left to right: a fold over the comma operator is sequenced
+    const int n = g.add_node(std::string(Op.view()), std::move(in), {ir::kind::tensor});
+    return g.nodes[static_cast<std::size_t>(n)].outputs[0];
+  }
+};
+
+template <class T>
+struct declared_inputs {
+  static void add(builder&) {}
+};
+template <class... I>
+struct declared_inputs<inputs<I...>> {
+  static void add(builder& b) { (b.get<I>(), ...); }
+};
+}  // namespace detail
+
+// A model: its outputs, in order; optionally inputs<...> first to fix the input order.
+// build(weights, example) gives the graph; the example input shapes (one per input; the dtype
+// is the input's) give every value its dtype and shape, as a capture records them from its
+// example inputs (the executor checks input ranks against them; other sizes re-plan).
+template <class... Outputs>
+struct model {
+  static ir::graph build(const weight_source& weights, const std::vector<shape_t>& example) {
+    detail::builder b{ir::graph{}, weights, {}, {}, {}};
+    (detail::declared_inputs<Outputs>::add(b), ...);
+    hana::for_each(hana::tuple_t<Outputs...>, [&](auto t) {
+      using T = typename decltype(t)::type;
+      if constexpr (!is_inputs<T>::value) b.g.outputs.push_back(b.get<T>());
+    });
+    b.g.reindex_producers();
+    check(example.size() == b.g.inputs.size(), "the model has ", b.g.inputs.size(), " inputs, ", example.size(), " example shapes were given");
+    std::vector<passes::input_type> types;
+    for (std::size_t i = 0; i < b.g.inputs.size(); ++i) types.push_back({b.g.values[static_cast<std::size_t>(b.g.inputs[i])].type, example[i]});
+    passes::infer_shapes(b.g, types);
+    return std::move(b.g);
+  }
+
+ private:
+  template <class T>
+  struct is_inputs : std::false_type {};
+  template <class... I>
+  struct is_inputs<inputs<I...>> : std::true_type {};
+};
+
+}  // namespace cactus::models
 // ---- cactus/passes/bind_weights.hpp
 // Stage 3 binding: tensor constants named after a state_dict entry are bound to the converted
 // weight file the manifest lists for that name. The match is by name only, and shapes must

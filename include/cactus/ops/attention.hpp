@@ -104,7 +104,7 @@ struct attention_op {
     // blocks of rows read the keys transposed, [E, S] per key/value head, made once here
     const bool transpose = block >= 4;
     const std::int64_t nkv = nh / group;
-    float* kt = transpose ? scratch<float, 13>(static_cast<std::size_t>(nkv * d.E * d.S)) : nullptr;
+    float* kt = transpose ? aligned_scratch<float, 13>(static_cast<std::size_t>(nkv * d.E * d.S)) : nullptr;
     if (transpose)
       global_pool().parallel_for(static_cast<std::size_t>(nkv), 1, [&](std::size_t b, std::size_t e) {
         for (std::size_t h = b; h < e; ++h) {
@@ -117,7 +117,7 @@ struct attention_op {
       });
     global_pool().parallel_for(static_cast<std::size_t>(nh * blocks), work < serial_work ? static_cast<std::size_t>(nh * blocks) : 1,
                                [&](std::size_t b, std::size_t e) {
-      float* scores = scratch<float, 14>(static_cast<std::size_t>(block * d.S));
+      float* scores = aligned_scratch<float, 14>(static_cast<std::size_t>(block * d.S));
       for (std::size_t t = b; t < e; ++t) {
         const std::int64_t h = static_cast<std::int64_t>(t) / blocks, r0 = static_cast<std::int64_t>(t) % blocks * block;
         const std::int64_t r1 = std::min(d.L, r0 + block);

@@ -103,12 +103,27 @@ inline task_split balanced_split(std::int64_t units, std::int64_t want, std::int
   return {per, (units + per - 1) / per};
 }
 
+// What a fused conv applies to each output row as it is written (conv_module: a folded batch
+// norm and an activation): y = act(acc * scale[o] + shift[o]). Null: the plain conv (bias
+// inside the GEMM, rows copied as they are).
+struct conv_epilogue {
+  const float* scale;  // per output channel (of the whole conv)
+  const float* shift;
+  bool has_act;
+  kernels::unary_kind act;
+  float p0, p1;
+  void operator()(std::int64_t channel, const float* src, float* dst, std::int64_t n) const {
+    kernels::affine_act(src, dst, static_cast<std::size_t>(n), scale[channel], shift[channel], has_act, act, p0, p1);
+  }
+};
+
 // Stride-1 dense convolution of one (batch, group) without im2col: outputs are computed on the
 // padded width (the extra columns are dropped), and row (c, i, j) of the implicit im2col matrix
 // is then a pointer into a zero-padded copy of the input, so the GEMM reads the input in place
 // through an indirection table. Output rows are split among threads; each task pads only the
 // input rows it reads into a buffer of its own, so no cache line is written by two cores.
-inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
+inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg,
+                         const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
   const std::int64_t Wp = g.W + 2 * g.pw, K = Cg * g.kh * g.kw;
   const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
   // about 256 output columns (on the padded width) per task
@@ -147,8 +162,12 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
       kernels::gemm_nn_indirect(static_cast<std::size_t>(Og), static_cast<std::size_t>(n), static_cast<std::size_t>(K), w,
                                 static_cast<std::size_t>(K), rows, ye, static_cast<std::size_t>(n), bias);
       for (std::int64_t o = 0; o < Og; ++o)
-        for (std::int64_t oh = oh0; oh < oh1; ++oh)
-          std::copy(ye + o * n + (oh - oh0) * Wp, ye + o * n + (oh - oh0) * Wp + g.OW, yg + (o * g.OH + oh) * g.OW);
+        for (std::int64_t oh = oh0; oh < oh1; ++oh) {
+          const float* src = ye + o * n + (oh - oh0) * Wp;
+          float* dst = yg + (o * g.OH + oh) * g.OW;
+          if (ep) (*ep)(o_base + o, src, dst, g.OW);
+          else std::copy(src, src + g.OW, dst);
+        }
     }
   });
 }
@@ -156,7 +175,8 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
 // Strided dense convolution of one (batch, group): output pixels are split into panels; each task packs
 // its panel's im2col into a buffer that stays in cache and runs the GEMM on it, so packing is
 // parallel and never crosses cores.
-inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg) {
+inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg,
+                       const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
   const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
   // panels of about 16K floats of im2col (cache-resident), whole vectors of up to 16 lanes wide
   const std::size_t work = static_cast<std::size_t>(Og * P * K);
@@ -171,29 +191,33 @@ inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std
       im2col_panel(g, xg, Cg, p0, p1, col);
       kernels::gemm_nn_columns(static_cast<std::size_t>(Og), 0, static_cast<std::size_t>(p1 - p0), static_cast<std::size_t>(K), w,
                                static_cast<std::size_t>(K), col, static_cast<std::size_t>(p1 - p0), yg + p0, static_cast<std::size_t>(P), bias);
+      if (ep)
+        for (std::int64_t o = 0; o < Og; ++o) (*ep)(o_base + o, yg + o * P + p0, yg + o * P + p0, p1 - p0);
     }
   });
 }
 
 // Depthwise (one input and one output channel per group): one kernel call per plane, planes
 // in parallel.
-inline void depthwise(const conv_geom& g, const float* x, const float* w, const float* bias, float* y) {
+inline void depthwise(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const auto kg = kernels::make_depthwise_geometry({g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW});
   const std::size_t work = static_cast<std::size_t>(g.OH * g.OW * g.kh * g.kw);
   global_pool().parallel_for(static_cast<std::size_t>(g.N * g.C), std::max<std::size_t>(1, 16384 / (work + 1)), [&](std::size_t b, std::size_t e) {
     float* pad = scratch<float, 3>(kg.scratch_floats());
     for (std::size_t nc = b; nc < e; ++nc) {
       const std::int64_t ch = static_cast<std::int64_t>(nc) % g.C;
-      kernels::depthwise_plane(x + static_cast<std::int64_t>(nc) * g.H * g.W, w + ch * g.kh * g.kw, bias ? bias[ch] : 0.0f,
-                               y + static_cast<std::int64_t>(nc) * g.OH * g.OW, kg, pad);
+      float* yp = y + static_cast<std::int64_t>(nc) * g.OH * g.OW;
+      kernels::depthwise_plane(x + static_cast<std::int64_t>(nc) * g.H * g.W, w + ch * g.kh * g.kw, bias ? bias[ch] : 0.0f, yp, kg, pad);
+      if (ep) (*ep)(ch, yp, yp, g.OH * g.OW);
     }
   });
 }
-// The whole convolution: y = conv(x, w) (+ bias), dispatching to the depthwise, 1x1, stride-1
-// and strided paths.
-inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y) {
+// The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any, dispatching to the
+// depthwise, 1x1, stride-1 and strided paths. The epilogue runs on each output tile while it
+// is in cache, except on the 1x1 path (one GEMM over all pixels), which makes a pass after.
+inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  if (Cg == 1 && Og == 1) return depthwise(g, x, w, bias, y);
+  if (Cg == 1 && Og == 1) return depthwise(g, x, w, bias, y, ep);
   // 1x1, stride 1, no padding: the input already is the [C, P] operand
   const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
   for (std::int64_t n = 0; n < g.N; ++n)
@@ -202,13 +226,21 @@ inline void conv_forward(const conv_geom& g, const float* x, const float* w, con
       const float* wg = w + grp * Og * K;
       const float* bg = bias ? bias + grp * Og : nullptr;
       float* yg = y + (n * g.O + grp * Og) * P;
-      if (direct)
+      if (direct) {
         kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K), xg,
                          static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
-      else if (g.sh == 1 && g.sw == 1)
-        conv_stride1(g, xg, Cg, Og, wg, bg, yg);
-      else
-        conv_dense(g, xg, Cg, Og, wg, bg, yg);
+        if (ep)
+          global_pool().parallel_for(static_cast<std::size_t>(Og), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(P + 1)),
+                                     [&](std::size_t b, std::size_t e) {
+                                       for (std::size_t o = b; o < e; ++o)
+                                         (*ep)(grp * Og + static_cast<std::int64_t>(o), yg + static_cast<std::int64_t>(o) * P,
+                                               yg + static_cast<std::int64_t>(o) * P, P);
+                                     });
+      } else if (g.sh == 1 && g.sw == 1) {
+        conv_stride1(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
+      } else {
+        conv_dense(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
+      }
     }
 }
 }  // namespace detail

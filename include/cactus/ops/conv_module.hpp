@@ -5,9 +5,9 @@
 // patterns/rules/conv_module.hpp.
 // The batch norm folds into one scale and shift per output channel,
 //     s = bn_weight / sqrt(bn_var + eps),  t = bn_bias + (b - bn_mean) * s,
-// applied with the activation in a single pass over each output plane (kernels::affine_act):
-// the conv weights themselves stay as converted (mmapped, possibly f16 or quantized) instead
-// of being rewritten into a folded copy.
+// applied with the activation to each output tile as the conv writes it (ops/conv.hpp,
+// conv_epilogue; kernels::affine_act): the conv weights themselves stay as converted
+// (mmapped, possibly f16 or quantized) instead of being rewritten into a folded copy.
 #include <cmath>
 
 #include "cactus/ops/conv.hpp"
@@ -31,30 +31,25 @@ struct conv_module_op {
     const auto g = detail::conv_geometry(c);
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
     const bool bn = has_bn(c);
-    float* y = c.out(0).ptr<float>();
-    detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bn ? nullptr : bias, y);
     const auto a = c.int_at(12);
-    if (!bn && a == 0) return;
-    const kernels::unary_kind act = a == 2 ? kernels::unary_kind::silu : a == 3 ? kernels::unary_kind::clamp : kernels::unary_kind::relu;
-    // per-channel scale and shift (identity without batch norm)
-    float* st = scratch<float, 12>(static_cast<std::size_t>(2 * g.O));
+    float* y = c.out(0).ptr<float>();
+    if (!bn && a == 0) return detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y);
+    // per-channel scale and shift: the batch norm folded, with the conv bias
+    float* scale = scratch<float, 12>(static_cast<std::size_t>(2 * g.O));
+    float* shift = scale + g.O;
     for (std::int64_t o = 0; o < g.O; ++o) {
-      double s = 1, t = 0;
+      double s = 1, t = bias ? bias[o] : 0.0;
       if (bn) {
         const double gamma = c.is_none(7) ? 1.0 : c.f32_in(7).ptr<float>()[o], beta = c.is_none(8) ? 0.0 : c.f32_in(8).ptr<float>()[o];
         s = gamma / std::sqrt(static_cast<double>(c.f32_in(10).ptr<float>()[o]) + c.num_at(11));
-        t = beta + ((bias ? bias[o] : 0.0) - c.f32_in(9).ptr<float>()[o]) * s;
+        t = beta + (t - c.f32_in(9).ptr<float>()[o]) * s;
       }
-      st[static_cast<std::size_t>(2 * o)] = static_cast<float>(s);
-      st[static_cast<std::size_t>(2 * o + 1)] = static_cast<float>(t);
+      scale[o] = static_cast<float>(s);
+      shift[o] = static_cast<float>(t);
     }
-    const std::size_t P = static_cast<std::size_t>(g.OH * g.OW), planes = static_cast<std::size_t>(g.N * g.O);
-    global_pool().parallel_for(planes, std::max<std::size_t>(1, elementwise_grain / std::max<std::size_t>(P, 1)), [&](std::size_t b, std::size_t e) {
-      for (std::size_t p = b; p < e; ++p) {
-        const std::size_t o = p % static_cast<std::size_t>(g.O);
-        kernels::affine_act(y + p * P, y + p * P, P, st[2 * o], st[2 * o + 1], a != 0, act, 0.0f, 6.0f);
-      }
-    });
+    const kernels::unary_kind act = a == 2 ? kernels::unary_kind::silu : a == 3 ? kernels::unary_kind::clamp : kernels::unary_kind::relu;
+    const detail::conv_epilogue ep{scale, shift, a != 0, act, 0.0f, 6.0f};
+    detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), nullptr, y, &ep);
   }
 };
 

@@ -54,8 +54,8 @@ struct gated_mlp_op {
     const std::size_t M = static_cast<std::size_t>(x.numel()) / K;
     if (M == 0) return;
     const kernels::unary_kind a = act(c);
-    float* g = scratch<float, 10>(M * F);
-    float* u = scratch<float, 11>(M * F);
+    float* g = aligned_scratch<float, 10>(M * F);
+    float* u = aligned_scratch<float, 11>(M * F);
     const float* xp = x.ptr<float>();
     const float *bg = bias(2), *bu = bias(4);
     // hidden features [b, e): both projections, then act(gate) * up while the slice is in cache
