@@ -13,7 +13,6 @@
 #include <string>
 
 #include "cactus/cactus.hpp"
-#include "cactus/models/graph.hpp"
 
 using namespace cactus;
 using namespace cactus::models;

@@ -7,7 +7,8 @@
 // measurement cycles through enough copies of the matrix to exceed `--working-set` bytes
 // (default 2 GiB, above this VM's reported 480 MiB L3).
 //
-// usage: quant_bench [threads] [--quick] [--working-set MiB]
+// usage: quant_bench [threads] [--quick] [--working-set MiB] [--no-vnni]
+// (--no-vnni: the AVX-512 target's pmaddubsw path even where the CPU has VNNI)
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") quick = true;
+    else if (a == "--no-vnni") kernels::allow_quant_vnni(false);
     else if (a == "--working-set" && i + 1 < argc) working_set = std::stoull(argv[++i]) << 20;
     else threads = std::atoi(argv[i]);
   }
@@ -85,8 +87,8 @@ int main(int argc, char** argv) {
   at::set_num_threads(threads);
   torch::NoGradGuard ng;
   const double bw = read_bandwidth_gbs(working_set);
-  std::printf("threads=%d  kernels=%s  measured read bandwidth %.2f GB/s (%zu MiB buffer)\n", threads, kernels::active_target(), bw,
-              working_set >> 20);
+  std::printf("threads=%d  kernels=%s%s  measured read bandwidth %.2f GB/s (%zu MiB buffer)\n", threads, kernels::active_target(),
+              kernels::quant_vnni() ? " (VNNI for CQ)" : "", bw, working_set >> 20);
   std::printf("%-10s %-5s %-6s %10s %9s %8s %11s %8s\n", "N x K", "batch", "format", "ms", "weight", "% of", "torch f32", "ratio");
   std::printf("%-10s %-5s %-6s %10s %9s %8s %11s %8s\n", "", "", "", "", "GB/s", "read BW", "ms", "torch/us");
   std::vector<std::pair<int, int>> sizes = {{1024, 1024}, {1024, 3072}, {3072, 1024}, {4096, 4096}};

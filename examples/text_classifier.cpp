@@ -16,7 +16,6 @@
 //   text_classifier WEIGHTS_DIR [IDS.npy [LOGITS.npy]]
 // Without IDS.npy it classifies a fixed batch of two token sequences.
 #include <cactus/cactus.hpp>
-#include <cactus/models/graph.hpp>
 #include <cstdio>
 #include <iostream>
 

@@ -2682,6 +2682,8 @@ HWY_EXPORT(QuantMatmulRows);
 HWY_EXPORT(Int8DotPath);
 HWY_EXPORT(QuantizeActivationRows8);
 HWY_EXPORT(QuantMatmulRows8);
+HWY_EXPORT(SetVnniAllowed);
+HWY_EXPORT(VnniActive);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -2864,6 +2866,11 @@ inline void quant_matmul_rows(dtype fmt, const void* w, std::size_t N, std::size
 // The int8-activation path for CQ weights (x86: pmaddubsw; see QuantMatmulRows8): whether the
 // dispatched target uses it, and its two halves, exposed for tests and benches.
 inline bool quant_int8_dot() { return HWY_DYNAMIC_DISPATCH(detail::Int8DotPath)(); }
+
+// Whether the dispatched target's int8 CQ products use AVX-512 VNNI (vpdpbusd), and
+// a switch to turn it off (tests and benches compare both; on by default where the CPU has it).
+inline bool quant_vnni() { return HWY_DYNAMIC_DISPATCH(detail::VnniActive)(); }
+inline void allow_quant_vnni(bool allowed) { HWY_DYNAMIC_DISPATCH(detail::SetVnniAllowed)(allowed); }
 
 inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K, bool rotate, std::int8_t* xq, float* steps,
                                     std::int32_t* sums) {

@@ -806,6 +806,26 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
 
 HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT; }
 
+#if HWY_TARGET == HWY_AVX3
+inline bool HasVnni() {
+  static const bool has = __builtin_cpu_supports("avx512vnni");
+  return has;
+}
+#endif
+// Tests run the AVX3 target with and without its VNNI variants (see DotRows8Vnni).
+inline bool& ForceNoVnni() {
+  static bool off = false;
+  return off;
+}
+HWY_NOINLINE void SetVnniAllowed(bool allowed) { ForceNoVnni() = !allowed; }
+HWY_NOINLINE bool VnniActive() {
+#if HWY_TARGET == HWY_AVX3
+  return HasVnni() && !ForceNoVnni();
+#else
+  return false;
+#endif
+}
+
 #if CACTUS_QUANT_INT8_DOT
 // sum over pairs of u8 w times i8 x, as int32 lanes (4 products each)
 template <class V>
@@ -820,11 +840,57 @@ HWY_INLINE auto MulAddPairsU8I8(V w, V x) {
 }
 #endif
 
+#if HWY_TARGET == HWY_AVX3
+// AVX-512 VNNI (Cascade Lake, Ice Lake and later): vpdpbusd multiplies unsigned by signed bytes
+// and accumulates groups of four into int32 in one instruction, where pmaddubsw + pmaddwd +
+// add take three. Highway 1.0.3 compiles its AVX3_DL target only on request and has no op for
+// it, so the AVX3 target carries VNNI variants of DotCols8 (matrix-vector) and DotRows8
+// (matrix-matrix) with their own target attribute, chosen at run time when the CPU has VNNI.
+template <size_t MR>
+__attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni"))) HWY_NOINLINE void DotRows8Vnni(
+    const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq, size_t ldx,
+    const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, size_t lds, float* HWY_RESTRICT C, size_t ldc, float bias) {
+  float corr[4] = {0, 0, 0, 0};
+  __m512 f0 = _mm512_setzero_ps(), f1 = f0, f2 = f0, f3 = f0;
+  for (size_t g = 0; g < groups; ++g) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    const size_t k0 = g * 128;
+    for (size_t j = 0; j < 128; j += 64) {
+      const __m512i w = _mm512_loadu_si512(u + k0 + j);
+      const int8_t* x = xq + k0 + j;
+      a0 = _mm512_dpbusd_epi32(a0, w, _mm512_loadu_si512(x));
+      if constexpr (MR > 1) a1 = _mm512_dpbusd_epi32(a1, w, _mm512_loadu_si512(x + ldx));
+      if constexpr (MR > 2) a2 = _mm512_dpbusd_epi32(a2, w, _mm512_loadu_si512(x + 2 * ldx));
+      if constexpr (MR > 3) a3 = _mm512_dpbusd_epi32(a3, w, _mm512_loadu_si512(x + 3 * ldx));
+    }
+    f0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a0), _mm512_set1_ps(2.0f * f[g] * steps[g]), f0);
+    corr[0] += f[g] * steps[g] * static_cast<float>(sums[g]);
+    if constexpr (MR > 1) {
+      f1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a1), _mm512_set1_ps(2.0f * f[g] * steps[lds + g]), f1);
+      corr[1] += f[g] * steps[lds + g] * static_cast<float>(sums[lds + g]);
+    }
+    if constexpr (MR > 2) {
+      f2 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a2), _mm512_set1_ps(2.0f * f[g] * steps[2 * lds + g]), f2);
+      corr[2] += f[g] * steps[2 * lds + g] * static_cast<float>(sums[2 * lds + g]);
+    }
+    if constexpr (MR > 3) {
+      f3 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a3), _mm512_set1_ps(2.0f * f[g] * steps[3 * lds + g]), f3);
+      corr[3] += f[g] * steps[3 * lds + g] * static_cast<float>(sums[3 * lds + g]);
+    }
+  }
+  const float dot[4] = {_mm512_reduce_add_ps(f0), _mm512_reduce_add_ps(f1), _mm512_reduce_add_ps(f2), _mm512_reduce_add_ps(f3)};
+  for (size_t r = 0; r < MR; ++r) C[r * ldc] = dot[r] - 127.0f * corr[r] + bias;
+}
+#endif
+
 // MR int8 activation rows against one weight row decoded to u[Kp] (u = (level + 127) / 2).
 template <size_t MR>
 HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
                          size_t ldx, const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, size_t lds, float* HWY_RESTRICT C,
                          size_t ldc, float bias) {
+#if HWY_TARGET == HWY_AVX3
+  if (HasVnni() && !ForceNoVnni()) return DotRows8Vnni<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
+#endif
   float corr[4] = {0, 0, 0, 0};
 #if CACTUS_QUANT_INT8_DOT
   const hn::ScalableTag<uint8_t> d8;
@@ -873,12 +939,54 @@ HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRIC
   for (size_t r = 0; r < MR; ++r) C[r * ldc] = dot[r] - 127.0f * corr[r] + bias;
 }
 
+#if HWY_TARGET == HWY_AVX3
+// DotCols8 (below) with vpdpbusd: see DotRows8Vnni.
+template <size_t NR>
+__attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni"))) HWY_NOINLINE void DotCols8Vnni(
+    const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
+    const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias) {
+  float corr[4] = {0, 0, 0, 0};
+  __m512 f0 = _mm512_setzero_ps(), f1 = f0, f2 = f0, f3 = f0;
+  for (size_t g = 0; g < groups; ++g) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    const size_t k0 = g * 128;
+    for (size_t j = 0; j < 128; j += 64) {
+      const __m512i x = _mm512_loadu_si512(xq + k0 + j);
+      a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(u + k0 + j), x);
+      if constexpr (NR > 1) a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(u + Kp + k0 + j), x);
+      if constexpr (NR > 2) a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(u + 2 * Kp + k0 + j), x);
+      if constexpr (NR > 3) a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(u + 3 * Kp + k0 + j), x);
+    }
+    const float s = steps[g], sx = s * static_cast<float>(sums[g]);
+    f0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a0), _mm512_set1_ps(2.0f * f[g] * s), f0);
+    corr[0] += f[g] * sx;
+    if constexpr (NR > 1) {
+      f1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a1), _mm512_set1_ps(2.0f * f[groups + g] * s), f1);
+      corr[1] += f[groups + g] * sx;
+    }
+    if constexpr (NR > 2) {
+      f2 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a2), _mm512_set1_ps(2.0f * f[2 * groups + g] * s), f2);
+      corr[2] += f[2 * groups + g] * sx;
+    }
+    if constexpr (NR > 3) {
+      f3 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a3), _mm512_set1_ps(2.0f * f[3 * groups + g] * s), f3);
+      corr[3] += f[3 * groups + g] * sx;
+    }
+  }
+  const float dot[4] = {_mm512_reduce_add_ps(f0), _mm512_reduce_add_ps(f1), _mm512_reduce_add_ps(f2), _mm512_reduce_add_ps(f3)};
+  for (size_t r = 0; r < NR; ++r) C[r] = dot[r] - 127.0f * corr[r] + (bias ? bias[r] : 0.0f);
+}
+#endif
+
 // One int8 activation row against NR weight rows decoded to u (row r at u + r * Kp, factors at
 // f + r * groups), writing C[r] (+ bias[r]): the matrix-vector case, where sharing the
 // activation loads and the per-row bookkeeping across rows matters.
 template <size_t NR>
 HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
                          const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias) {
+#if HWY_TARGET == HWY_AVX3
+  if (HasVnni() && !ForceNoVnni()) return DotCols8Vnni<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
+#endif
   float corr[4] = {0, 0, 0, 0}, dot[4] = {0, 0, 0, 0};
 #if CACTUS_QUANT_INT8_DOT
   const hn::ScalableTag<uint8_t> d8;

@@ -118,9 +118,12 @@ TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target,
   });
 }
 
-TEST_CASE("the int8-activation CQ path matches its integer oracle on every target") {
+TEST_CASE("the int8-activation CQ path matches its integer oracle on every target (with and without VNNI)") {
   for_each_target([] {
-    for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 3, 128}, {4, 5, 300}, {6, 17, 256}, {11, 9, 1}}) {
+   for (const bool vnni : {true, false}) {
+    kernels::allow_quant_vnni(vnni);
+    INFO("VNNI " << (kernels::quant_vnni() ? "on" : "off"));
+    for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 3, 128}, {1, 9, 384}, {4, 5, 300}, {6, 17, 256}, {11, 9, 1}}) {
       auto wf = randn(N * K, 21), x = randn(M * K, 22), bias = randn(N, 23);
       tensor w = tensor::empty(dtype::f32, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
       std::copy(wf.begin(), wf.end(), w.ptr<float>());
@@ -151,5 +154,7 @@ TEST_CASE("the int8-activation CQ path matches its integer oracle on every targe
           }
       }
     }
+   }
+   kernels::allow_quant_vnni(true);
   });
 }
