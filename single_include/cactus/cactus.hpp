@@ -6350,7 +6350,7 @@ inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::siz
 //                         last_dim_of<var<"x">> (an int constant naming x's last dim: -1 or
 //                         rank - 1; x must be bound earlier in the pattern)
 //
-// A rule is rule<Pattern, Replacement>, where the replacement is make<"op", Args...> over the
+// A rule is rule<"name", Pattern, Replacement>, where the replacement is make<"op", Args...> over the
 // pattern's vars and literals (lit, ints, none, str), or make_multi<"op", outputs<var...>, ...>
 // for an op with several outputs; arguments may also be:
 //   last_dims<var<"x">, 1> an int list of x's last dims (e.g. layer_norm's normalized_shape)
@@ -6548,13 +6548,14 @@ struct op_count<out<I, P>> : op_count<P> {};
 template <class A, class... B>
 struct op_count<alt<A, B...>> : std::integral_constant<int, std::min({op_count<A>::value, op_count<B>::value...})> {};
 
-template <class Pattern, class Replacement>
+template <fixed_string Name, class Pattern, class Replacement>
 struct rule {
   static_assert(is_pattern<Pattern>::value,
-                "cactus::patterns::rule: the first argument must be a pattern built from node, var, any, lit, ints, none, alt and where");
+                "cactus::patterns::rule: the pattern must be built from node, var, any, lit, approx, ints, none, str, alt, as, out and where");
   static_assert(!std::is_same_v<Pattern, any> && op_count<Pattern>::value >= 1, "cactus::patterns::rule: a pattern must match at least one op node");
   static_assert(hana::all_of(vars_of(hana::type_c<Replacement>), [](auto v) { return hana::contains(vars_of(hana::type_c<Pattern>), v); }),
                 "cactus::patterns::rule: the replacement uses a var the pattern does not bind");
+  static constexpr std::string_view name = Name.view();  // the fusion's name: --no-fuse-<name>
   using pattern = Pattern;
   using replacement = Replacement;
   static constexpr int benefit = op_count<Pattern>::value;
@@ -6925,15 +6926,9 @@ template <class Scale, int Divide>
 using fused = make<"attention", var<"q">, var<"k">, var<"v">, var<"mask">, Scale, lit<false>, lit<Divide>, var<"fill">>;
 }  // namespace attn
 
-struct attention_scaled : rule<attn::pattern<node<"mul", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 0>> {
-  static constexpr std::string_view name = "attention";
-};
-struct attention_divided : rule<attn::pattern<node<"div", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 1>> {
-  static constexpr std::string_view name = "attention";
-};
-struct attention_unscaled : rule<attn::pattern<attn::scores>, attn::fused<lit<1.0>, 0>> {
-  static constexpr std::string_view name = "attention";
-};
+using attention_scaled = rule<"attention", attn::pattern<node<"mul", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 0>>;
+using attention_divided = rule<"attention", attn::pattern<node<"div", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 1>>;
+using attention_unscaled = rule<"attention", attn::pattern<attn::scores>, attn::fused<lit<1.0>, 0>>;
 
 }  // namespace cactus::patterns::rules
 // ---- cactus/patterns/rules/conv_module.hpp
@@ -6962,27 +6957,13 @@ using relu6 = node<"clamp", X, lit<0>, lit<6>>;
 }  // namespace cm
 
 // with an activation first, so that act(bn(conv)) is taken whole before bn(conv) alone
-struct conv_bn_relu : rule<node<"relu", cm::bn>, cm::with_bn<1>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_bn_silu : rule<node<"silu", cm::bn>, cm::with_bn<2>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_bn_relu6 : rule<cm::relu6<cm::bn>, cm::with_bn<3>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_bn : rule<cm::bn, cm::with_bn<0>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_relu : rule<node<"relu", cm::conv>, cm::without_bn<1>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_silu : rule<node<"silu", cm::conv>, cm::without_bn<2>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_relu6 : rule<cm::relu6<cm::conv>, cm::without_bn<3>> {
-  static constexpr std::string_view name = "conv_module";
-};
+using conv_bn_relu = rule<"conv_module", node<"relu", cm::bn>, cm::with_bn<1>>;
+using conv_bn_silu = rule<"conv_module", node<"silu", cm::bn>, cm::with_bn<2>>;
+using conv_bn_relu6 = rule<"conv_module", cm::relu6<cm::bn>, cm::with_bn<3>>;
+using conv_bn = rule<"conv_module", cm::bn, cm::with_bn<0>>;
+using conv_relu = rule<"conv_module", node<"relu", cm::conv>, cm::without_bn<1>>;
+using conv_silu = rule<"conv_module", node<"silu", cm::conv>, cm::without_bn<2>>;
+using conv_relu6 = rule<"conv_module", cm::relu6<cm::conv>, cm::without_bn<3>>;
 
 }  // namespace cactus::patterns::rules
 // ---- cactus/patterns/rules/gated_mlp.hpp
@@ -7006,15 +6987,9 @@ template <int Act>
 using fused = make<"gated_mlp", x, var<"wg">, var<"bg">, var<"wu">, var<"bu">, var<"wd">, var<"bd">, lit<Act>>;
 }  // namespace gmlp
 
-struct gated_mlp_silu : rule<gmlp::pattern<node<"silu", gmlp::gate>>, gmlp::fused<0>> {
-  static constexpr std::string_view name = "gated_mlp";
-};
-struct gated_mlp_gelu_tanh : rule<gmlp::pattern<node<"gelu", gmlp::gate, str<"tanh">>>, gmlp::fused<1>> {
-  static constexpr std::string_view name = "gated_mlp";
-};
-struct gated_mlp_gelu : rule<gmlp::pattern<node<"gelu", gmlp::gate, alt<none, str<"none">>>>, gmlp::fused<2>> {
-  static constexpr std::string_view name = "gated_mlp";
-};
+using gated_mlp_silu = rule<"gated_mlp", gmlp::pattern<node<"silu", gmlp::gate>>, gmlp::fused<0>>;
+using gated_mlp_gelu_tanh = rule<"gated_mlp", gmlp::pattern<node<"gelu", gmlp::gate, str<"tanh">>>, gmlp::fused<1>>;
+using gated_mlp_gelu = rule<"gated_mlp", gmlp::pattern<node<"gelu", gmlp::gate, alt<none, str<"none">>>>, gmlp::fused<2>>;
 
 }  // namespace cactus::patterns::rules
 // ---- cactus/patterns/rules/gelu.hpp
@@ -7044,12 +7019,8 @@ using tanh_arg = node<"mul", node<"add", x, cubic, lit<1>>, approx<0.79788456080
 using erf_arg = alt<node<"div", x, approx<1.4142135623730951>>, node<"mul", x, approx<0.7071067811865476>>>;
 }  // namespace gelu_form
 
-struct gelu_tanh : rule<gelu_form::half_x_times<gelu_form::one_plus<node<"tanh", gelu_form::tanh_arg>>>, make<"gelu", gelu_form::x, str<"tanh">>> {
-  static constexpr std::string_view name = "gelu";
-};
-struct gelu_erf : rule<gelu_form::half_x_times<gelu_form::one_plus<node<"erf", gelu_form::erf_arg>>>, make<"gelu", gelu_form::x, none>> {
-  static constexpr std::string_view name = "gelu";
-};
+using gelu_tanh = rule<"gelu", gelu_form::half_x_times<gelu_form::one_plus<node<"tanh", gelu_form::tanh_arg>>>, make<"gelu", gelu_form::x, str<"tanh">>>;
+using gelu_erf = rule<"gelu", gelu_form::half_x_times<gelu_form::one_plus<node<"erf", gelu_form::erf_arg>>>, make<"gelu", gelu_form::x, none>>;
 
 }  // namespace cactus::patterns::rules
 // ---- cactus/patterns/rules/layer_norm.hpp
@@ -7079,9 +7050,7 @@ using scaled = node<"mul", where<w, constant>, normalized>;
 using pattern = alt<node<"add", scaled, where<b, constant>, lit<1>>, scaled, normalized>;
 }  // namespace ln
 
-struct layer_norm : rule<ln::pattern, make<"layer_norm", ln::x, last_dims<ln::x, 1>, ln::w, ln::b, ln::eps>> {
-  static constexpr std::string_view name = "layer_norm";
-};
+using layer_norm = rule<"layer_norm", ln::pattern, make<"layer_norm", ln::x, last_dims<ln::x, 1>, ln::w, ln::b, ln::eps>>;
 
 }  // namespace cactus::patterns::rules
 // ---- cactus/patterns/rules/lstm_cell.hpp
@@ -7108,9 +7077,7 @@ using c_new = as<var<"c_new">, node<"add", node<"mul", node<"sigmoid", gate<1>>,
 using h_new = node<"mul", node<"sigmoid", gate<3>>, node<"tanh", c_new>>;
 }  // namespace lstm
 
-struct lstm_cell : rule<lstm::h_new, make_multi<"lstm_cell", outputs<var<"c_new">>, lstm::gates, var<"c">>> {
-  static constexpr std::string_view name = "lstm_cell";
-};
+using lstm_cell = rule<"lstm_cell", lstm::h_new, make_multi<"lstm_cell", outputs<var<"c_new">>, lstm::gates, var<"c">>>;
 
 }  // namespace cactus::patterns::rules
 // ---- cactus/patterns/rules/rms_norm.hpp
@@ -7133,9 +7100,7 @@ using mean_of_squares = node<"mean", alt<node<"pow", x, lit<2>>, node<"mul", x, 
 using normalized = node<"mul", x, node<"rsqrt", node<"add", mean_of_squares, where<eps, constant>, lit<1>>>>;
 }  // namespace rms
 
-struct rms_norm : rule<node<"mul", where<rms::w, constant>, rms::normalized>, make<"rms_norm", rms::x, rms::w, rms::eps, lit<0>>> {
-  static constexpr std::string_view name = "rms_norm";
-};
+using rms_norm = rule<"rms_norm", node<"mul", where<rms::w, constant>, rms::normalized>, make<"rms_norm", rms::x, rms::w, rms::eps, lit<0>>>;
 
 }  // namespace cactus::patterns::rules
 // ---- cactus/patterns/rules/rope.hpp
@@ -7168,12 +7133,8 @@ template <class Rot>
 using apply = node<"add", node<"mul", Rot, sin>, node<"mul", x, cos>, lit<1>>;
 }  // namespace rope_form
 
-struct rope_rotate_half : rule<rope_form::apply<rope_form::rotate_half>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, rope_form::h, lit<0>>> {
-  static constexpr std::string_view name = "rope";
-};
-struct rope_interleaved : rule<rope_form::apply<rope_form::rotate_every_two>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, lit<0>, lit<1>>> {
-  static constexpr std::string_view name = "rope";
-};
+using rope_rotate_half = rule<"rope", rope_form::apply<rope_form::rotate_half>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, rope_form::h, lit<0>>>;
+using rope_interleaved = rule<"rope", rope_form::apply<rope_form::rotate_every_two>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, lit<0>, lit<1>>>;
 
 }  // namespace cactus::patterns::rules
 

@@ -3,5 +3,5 @@
 #include <cactus/cactus.hpp>
 
 using namespace cactus::patterns;
-using bad = rule<node<"relu", var<"a">>, make<"gelu", var<"b">>>;
+using bad = rule<"bad", node<"relu", var<"a">>, make<"gelu", var<"b">>>;
 bad instance;

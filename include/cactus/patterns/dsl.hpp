@@ -21,7 +21,7 @@
 //                         last_dim_of<var<"x">> (an int constant naming x's last dim: -1 or
 //                         rank - 1; x must be bound earlier in the pattern)
 //
-// A rule is rule<Pattern, Replacement>, where the replacement is make<"op", Args...> over the
+// A rule is rule<"name", Pattern, Replacement>, where the replacement is make<"op", Args...> over the
 // pattern's vars and literals (lit, ints, none, str), or make_multi<"op", outputs<var...>, ...>
 // for an op with several outputs; arguments may also be:
 //   last_dims<var<"x">, 1> an int list of x's last dims (e.g. layer_norm's normalized_shape)
@@ -220,13 +220,14 @@ struct op_count<out<I, P>> : op_count<P> {};
 template <class A, class... B>
 struct op_count<alt<A, B...>> : std::integral_constant<int, std::min({op_count<A>::value, op_count<B>::value...})> {};
 
-template <class Pattern, class Replacement>
+template <fixed_string Name, class Pattern, class Replacement>
 struct rule {
   static_assert(is_pattern<Pattern>::value,
-                "cactus::patterns::rule: the first argument must be a pattern built from node, var, any, lit, ints, none, alt and where");
+                "cactus::patterns::rule: the pattern must be built from node, var, any, lit, approx, ints, none, str, alt, as, out and where");
   static_assert(!std::is_same_v<Pattern, any> && op_count<Pattern>::value >= 1, "cactus::patterns::rule: a pattern must match at least one op node");
   static_assert(hana::all_of(vars_of(hana::type_c<Replacement>), [](auto v) { return hana::contains(vars_of(hana::type_c<Pattern>), v); }),
                 "cactus::patterns::rule: the replacement uses a var the pattern does not bind");
+  static constexpr std::string_view name = Name.view();  // the fusion's name: --no-fuse-<name>
   using pattern = Pattern;
   using replacement = Replacement;
   static constexpr int benefit = op_count<Pattern>::value;

@@ -30,14 +30,8 @@ template <class Scale, int Divide>
 using fused = make<"attention", var<"q">, var<"k">, var<"v">, var<"mask">, Scale, lit<false>, lit<Divide>, var<"fill">>;
 }  // namespace attn
 
-struct attention_scaled : rule<attn::pattern<node<"mul", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 0>> {
-  static constexpr std::string_view name = "attention";
-};
-struct attention_divided : rule<attn::pattern<node<"div", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 1>> {
-  static constexpr std::string_view name = "attention";
-};
-struct attention_unscaled : rule<attn::pattern<attn::scores>, attn::fused<lit<1.0>, 0>> {
-  static constexpr std::string_view name = "attention";
-};
+using attention_scaled = rule<"attention", attn::pattern<node<"mul", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 0>>;
+using attention_divided = rule<"attention", attn::pattern<node<"div", attn::scores, where<var<"scale">, scalar>>>, attn::fused<var<"scale">, 1>>;
+using attention_unscaled = rule<"attention", attn::pattern<attn::scores>, attn::fused<lit<1.0>, 0>>;
 
 }  // namespace cactus::patterns::rules

@@ -25,26 +25,12 @@ using relu6 = node<"clamp", X, lit<0>, lit<6>>;
 }  // namespace cm
 
 // with an activation first, so that act(bn(conv)) is taken whole before bn(conv) alone
-struct conv_bn_relu : rule<node<"relu", cm::bn>, cm::with_bn<1>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_bn_silu : rule<node<"silu", cm::bn>, cm::with_bn<2>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_bn_relu6 : rule<cm::relu6<cm::bn>, cm::with_bn<3>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_bn : rule<cm::bn, cm::with_bn<0>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_relu : rule<node<"relu", cm::conv>, cm::without_bn<1>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_silu : rule<node<"silu", cm::conv>, cm::without_bn<2>> {
-  static constexpr std::string_view name = "conv_module";
-};
-struct conv_relu6 : rule<cm::relu6<cm::conv>, cm::without_bn<3>> {
-  static constexpr std::string_view name = "conv_module";
-};
+using conv_bn_relu = rule<"conv_module", node<"relu", cm::bn>, cm::with_bn<1>>;
+using conv_bn_silu = rule<"conv_module", node<"silu", cm::bn>, cm::with_bn<2>>;
+using conv_bn_relu6 = rule<"conv_module", cm::relu6<cm::bn>, cm::with_bn<3>>;
+using conv_bn = rule<"conv_module", cm::bn, cm::with_bn<0>>;
+using conv_relu = rule<"conv_module", node<"relu", cm::conv>, cm::without_bn<1>>;
+using conv_silu = rule<"conv_module", node<"silu", cm::conv>, cm::without_bn<2>>;
+using conv_relu6 = rule<"conv_module", cm::relu6<cm::conv>, cm::without_bn<3>>;
 
 }  // namespace cactus::patterns::rules

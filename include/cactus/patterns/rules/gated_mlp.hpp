@@ -20,14 +20,8 @@ template <int Act>
 using fused = make<"gated_mlp", x, var<"wg">, var<"bg">, var<"wu">, var<"bu">, var<"wd">, var<"bd">, lit<Act>>;
 }  // namespace gmlp
 
-struct gated_mlp_silu : rule<gmlp::pattern<node<"silu", gmlp::gate>>, gmlp::fused<0>> {
-  static constexpr std::string_view name = "gated_mlp";
-};
-struct gated_mlp_gelu_tanh : rule<gmlp::pattern<node<"gelu", gmlp::gate, str<"tanh">>>, gmlp::fused<1>> {
-  static constexpr std::string_view name = "gated_mlp";
-};
-struct gated_mlp_gelu : rule<gmlp::pattern<node<"gelu", gmlp::gate, alt<none, str<"none">>>>, gmlp::fused<2>> {
-  static constexpr std::string_view name = "gated_mlp";
-};
+using gated_mlp_silu = rule<"gated_mlp", gmlp::pattern<node<"silu", gmlp::gate>>, gmlp::fused<0>>;
+using gated_mlp_gelu_tanh = rule<"gated_mlp", gmlp::pattern<node<"gelu", gmlp::gate, str<"tanh">>>, gmlp::fused<1>>;
+using gated_mlp_gelu = rule<"gated_mlp", gmlp::pattern<node<"gelu", gmlp::gate, alt<none, str<"none">>>>, gmlp::fused<2>>;
 
 }  // namespace cactus::patterns::rules

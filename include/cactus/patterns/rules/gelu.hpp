@@ -26,11 +26,7 @@ using tanh_arg = node<"mul", node<"add", x, cubic, lit<1>>, approx<0.79788456080
 using erf_arg = alt<node<"div", x, approx<1.4142135623730951>>, node<"mul", x, approx<0.7071067811865476>>>;
 }  // namespace gelu_form
 
-struct gelu_tanh : rule<gelu_form::half_x_times<gelu_form::one_plus<node<"tanh", gelu_form::tanh_arg>>>, make<"gelu", gelu_form::x, str<"tanh">>> {
-  static constexpr std::string_view name = "gelu";
-};
-struct gelu_erf : rule<gelu_form::half_x_times<gelu_form::one_plus<node<"erf", gelu_form::erf_arg>>>, make<"gelu", gelu_form::x, none>> {
-  static constexpr std::string_view name = "gelu";
-};
+using gelu_tanh = rule<"gelu", gelu_form::half_x_times<gelu_form::one_plus<node<"tanh", gelu_form::tanh_arg>>>, make<"gelu", gelu_form::x, str<"tanh">>>;
+using gelu_erf = rule<"gelu", gelu_form::half_x_times<gelu_form::one_plus<node<"erf", gelu_form::erf_arg>>>, make<"gelu", gelu_form::x, none>>;
 
 }  // namespace cactus::patterns::rules

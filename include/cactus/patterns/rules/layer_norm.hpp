@@ -26,8 +26,6 @@ using scaled = node<"mul", where<w, constant>, normalized>;
 using pattern = alt<node<"add", scaled, where<b, constant>, lit<1>>, scaled, normalized>;
 }  // namespace ln
 
-struct layer_norm : rule<ln::pattern, make<"layer_norm", ln::x, last_dims<ln::x, 1>, ln::w, ln::b, ln::eps>> {
-  static constexpr std::string_view name = "layer_norm";
-};
+using layer_norm = rule<"layer_norm", ln::pattern, make<"layer_norm", ln::x, last_dims<ln::x, 1>, ln::w, ln::b, ln::eps>>;
 
 }  // namespace cactus::patterns::rules

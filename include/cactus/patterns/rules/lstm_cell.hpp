@@ -23,8 +23,6 @@ using c_new = as<var<"c_new">, node<"add", node<"mul", node<"sigmoid", gate<1>>,
 using h_new = node<"mul", node<"sigmoid", gate<3>>, node<"tanh", c_new>>;
 }  // namespace lstm
 
-struct lstm_cell : rule<lstm::h_new, make_multi<"lstm_cell", outputs<var<"c_new">>, lstm::gates, var<"c">>> {
-  static constexpr std::string_view name = "lstm_cell";
-};
+using lstm_cell = rule<"lstm_cell", lstm::h_new, make_multi<"lstm_cell", outputs<var<"c_new">>, lstm::gates, var<"c">>>;
 
 }  // namespace cactus::patterns::rules

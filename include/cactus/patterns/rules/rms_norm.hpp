@@ -19,8 +19,6 @@ using mean_of_squares = node<"mean", alt<node<"pow", x, lit<2>>, node<"mul", x, 
 using normalized = node<"mul", x, node<"rsqrt", node<"add", mean_of_squares, where<eps, constant>, lit<1>>>>;
 }  // namespace rms
 
-struct rms_norm : rule<node<"mul", where<rms::w, constant>, rms::normalized>, make<"rms_norm", rms::x, rms::w, rms::eps, lit<0>>> {
-  static constexpr std::string_view name = "rms_norm";
-};
+using rms_norm = rule<"rms_norm", node<"mul", where<rms::w, constant>, rms::normalized>, make<"rms_norm", rms::x, rms::w, rms::eps, lit<0>>>;
 
 }  // namespace cactus::patterns::rules

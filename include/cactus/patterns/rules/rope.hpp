@@ -29,11 +29,7 @@ template <class Rot>
 using apply = node<"add", node<"mul", Rot, sin>, node<"mul", x, cos>, lit<1>>;
 }  // namespace rope_form
 
-struct rope_rotate_half : rule<rope_form::apply<rope_form::rotate_half>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, rope_form::h, lit<0>>> {
-  static constexpr std::string_view name = "rope";
-};
-struct rope_interleaved : rule<rope_form::apply<rope_form::rotate_every_two>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, lit<0>, lit<1>>> {
-  static constexpr std::string_view name = "rope";
-};
+using rope_rotate_half = rule<"rope", rope_form::apply<rope_form::rotate_half>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, rope_form::h, lit<0>>>;
+using rope_interleaved = rule<"rope", rope_form::apply<rope_form::rotate_every_two>, make<"rope", rope_form::x, rope_form::cos, rope_form::sin, lit<0>, lit<1>>>;
 
 }  // namespace cactus::patterns::rules
