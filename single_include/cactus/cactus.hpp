@@ -910,6 +910,30 @@ struct slot {
   tensor view() const { return tensor::view(type, shape, data, owner); }
 };
 
+// The slot an IR value starts as before planning: meta constants and in-memory tensor
+// constants with their data, a bound weight with its dtype and shape only (its bytes come at
+// load), anything else empty.
+inline slot slot_of(const ir::value& v) {
+  slot s;
+  s.k = v.k;
+  if (v.constant) {
+    s.m = *v.constant;
+    s.k = v.constant->k;
+    s.is_const = true;
+  }
+  if (v.is_tensor() && v.data) {
+    s.type = v.data->type;
+    s.shape = v.data->shape;
+    s.data = v.data->data;
+    s.owner = v.data->owner;
+    s.is_const = true;
+  } else if (v.is_tensor() && !v.weight.empty()) {
+    s.type = v.type;
+    s.shape = v.shape;
+  }
+  return s;
+}
+
 class context {
  public:
   context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc)
@@ -6212,20 +6236,8 @@ inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::siz
   std::vector<ops::slot> slots(g.values.size());
   std::vector<bool> known(g.values.size(), false);
   for (std::size_t i = 0; i < g.values.size(); ++i) {
-    const ir::value& v = g.values[i];
-    ops::slot& s = slots[i];
-    s.k = v.k;
-    if (v.constant) {
-      s.k = v.constant->k;
-      s.m = *v.constant;
-      s.is_const = known[i] = true;
-    } else if (v.is_tensor() && v.data) {
-      s.type = v.data->type;
-      s.shape = v.data->shape;
-      s.data = v.data->data;
-      s.owner = v.data->owner;
-      s.is_const = known[i] = true;
-    }
+    slots[i] = ops::slot_of(g.values[i]);
+    known[i] = slots[i].is_const;  // meta and in-memory tensor constants, not bound weights
   }
   std::size_t folded = 0;
   std::vector<ir::node> kept;
@@ -7918,24 +7930,8 @@ inline void infer_shapes(ir::graph& g, const std::vector<input_type>& inputs) {
   check(inputs.size() == g.inputs.size(), "the graph has ", g.inputs.size(), " inputs, ", inputs.size(), " example shapes were given");
   std::vector<ops::slot> slots(g.values.size());
   for (std::size_t i = 0; i < g.values.size(); ++i) {
-    const ir::value& v = g.values[i];
-    ops::slot& s = slots[i];
-    s.k = v.k;
-    if (v.constant) {
-      s.m = *v.constant;
-      s.k = v.constant->k;
-      s.is_const = true;
-    }
-    if (v.is_tensor() && v.data) {
-      s.type = v.data->type;
-      s.shape = v.data->shape;
-      s.data = v.data->data;
-      s.is_const = true;
-    } else if (v.is_tensor() && !v.weight.empty()) {
-      s.type = v.type;
-      s.shape = v.shape;
-      s.is_const = true;
-    }
+    slots[i] = ops::slot_of(g.values[i]);
+    if (!g.values[i].weight.empty()) slots[i].is_const = true;  // a constant for the ops' checks
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     ops::slot& s = slots[static_cast<std::size_t>(g.inputs[i])];
@@ -8051,20 +8047,10 @@ struct builder {
     check(static_cast<bool>(weights), "the model uses weight '", name, "' but no weight source was given");
     return g.add_tensor_constant(weights(name), name);
   }
-  template <auto V>
-  int emit(hana::basic_type<lit<V>>) {
-    if constexpr (std::is_same_v<decltype(V), bool>) return g.add_constant(ir::meta::of_bool(V));
-    else if constexpr (std::is_integral_v<decltype(V)>) return g.add_constant(ir::meta::of_int(V));
-    else return g.add_constant(ir::meta::of_float(static_cast<double>(V)));
-  }
-  template <long long... V>
-  int emit(hana::basic_type<ints<V...>>) {
-    return g.add_constant(ir::meta::of_ints({V...}));
-  }
-  int emit(hana::basic_type<none>) { return g.add_constant(ir::meta::none()); }
-  template <fixed_string S>
-  int emit(hana::basic_type<str<S>>) {
-    return g.add_constant(ir::meta::of_string(std::string(S.view())));
+  // literals (lit, ints, none, str): the constants a rule's replacement makes
+  template <class T>
+  int emit(hana::basic_type<T> t) {
+    return patterns::build_arg(t, g, hana::make_map());
   }
   std::map<std::type_index, int> multi;  // node type -> node index
   template <int I, int N, fixed_string Op, class... A>

@@ -27,7 +27,7 @@
 #include "cactus/ir/graph.hpp"
 #include "cactus/ops/registry.hpp"
 #include "cactus/passes/infer_shapes.hpp"
-#include "cactus/patterns/dsl.hpp"
+#include "cactus/patterns/match.hpp"
 #include "cactus/quant/manifest.hpp"
 #include "cactus/quant/weight_file.hpp"
 
@@ -110,20 +110,10 @@ struct builder {
     check(static_cast<bool>(weights), "the model uses weight '", name, "' but no weight source was given");
     return g.add_tensor_constant(weights(name), name);
   }
-  template <auto V>
-  int emit(hana::basic_type<lit<V>>) {
-    if constexpr (std::is_same_v<decltype(V), bool>) return g.add_constant(ir::meta::of_bool(V));
-    else if constexpr (std::is_integral_v<decltype(V)>) return g.add_constant(ir::meta::of_int(V));
-    else return g.add_constant(ir::meta::of_float(static_cast<double>(V)));
-  }
-  template <long long... V>
-  int emit(hana::basic_type<ints<V...>>) {
-    return g.add_constant(ir::meta::of_ints({V...}));
-  }
-  int emit(hana::basic_type<none>) { return g.add_constant(ir::meta::none()); }
-  template <fixed_string S>
-  int emit(hana::basic_type<str<S>>) {
-    return g.add_constant(ir::meta::of_string(std::string(S.view())));
+  // literals (lit, ints, none, str): the constants a rule's replacement makes
+  template <class T>
+  int emit(hana::basic_type<T> t) {
+    return patterns::build_arg(t, g, hana::make_map());
   }
   std::map<std::type_index, int> multi;  // node type -> node index
   template <int I, int N, fixed_string Op, class... A>

@@ -39,6 +39,30 @@ struct slot {
   tensor view() const { return tensor::view(type, shape, data, owner); }
 };
 
+// The slot an IR value starts as before planning: meta constants and in-memory tensor
+// constants with their data, a bound weight with its dtype and shape only (its bytes come at
+// load), anything else empty.
+inline slot slot_of(const ir::value& v) {
+  slot s;
+  s.k = v.k;
+  if (v.constant) {
+    s.m = *v.constant;
+    s.k = v.constant->k;
+    s.is_const = true;
+  }
+  if (v.is_tensor() && v.data) {
+    s.type = v.data->type;
+    s.shape = v.data->shape;
+    s.data = v.data->data;
+    s.owner = v.data->owner;
+    s.is_const = true;
+  } else if (v.is_tensor() && !v.weight.empty()) {
+    s.type = v.type;
+    s.shape = v.shape;
+  }
+  return s;
+}
+
 class context {
  public:
   context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc)

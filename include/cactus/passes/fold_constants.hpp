@@ -16,20 +16,8 @@ inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::siz
   std::vector<ops::slot> slots(g.values.size());
   std::vector<bool> known(g.values.size(), false);
   for (std::size_t i = 0; i < g.values.size(); ++i) {
-    const ir::value& v = g.values[i];
-    ops::slot& s = slots[i];
-    s.k = v.k;
-    if (v.constant) {
-      s.k = v.constant->k;
-      s.m = *v.constant;
-      s.is_const = known[i] = true;
-    } else if (v.is_tensor() && v.data) {
-      s.type = v.data->type;
-      s.shape = v.data->shape;
-      s.data = v.data->data;
-      s.owner = v.data->owner;
-      s.is_const = known[i] = true;
-    }
+    slots[i] = ops::slot_of(g.values[i]);
+    known[i] = slots[i].is_const;  // meta and in-memory tensor constants, not bound weights
   }
   std::size_t folded = 0;
   std::vector<ir::node> kept;

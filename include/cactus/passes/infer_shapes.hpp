@@ -20,24 +20,8 @@ inline void infer_shapes(ir::graph& g, const std::vector<input_type>& inputs) {
   check(inputs.size() == g.inputs.size(), "the graph has ", g.inputs.size(), " inputs, ", inputs.size(), " example shapes were given");
   std::vector<ops::slot> slots(g.values.size());
   for (std::size_t i = 0; i < g.values.size(); ++i) {
-    const ir::value& v = g.values[i];
-    ops::slot& s = slots[i];
-    s.k = v.k;
-    if (v.constant) {
-      s.m = *v.constant;
-      s.k = v.constant->k;
-      s.is_const = true;
-    }
-    if (v.is_tensor() && v.data) {
-      s.type = v.data->type;
-      s.shape = v.data->shape;
-      s.data = v.data->data;
-      s.is_const = true;
-    } else if (v.is_tensor() && !v.weight.empty()) {
-      s.type = v.type;
-      s.shape = v.shape;
-      s.is_const = true;
-    }
+    slots[i] = ops::slot_of(g.values[i]);
+    if (!g.values[i].weight.empty()) slots[i].is_const = true;  // a constant for the ops' checks
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     ops::slot& s = slots[static_cast<std::size_t>(g.inputs[i])];
