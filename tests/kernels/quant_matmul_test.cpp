@@ -123,7 +123,7 @@ TEST_CASE("the int8-activation CQ path matches its integer oracle on every targe
    for (const bool vnni : {true, false}) {
     kernels::allow_quant_vnni(vnni);
     INFO("VNNI " << (kernels::quant_vnni() ? "on" : "off"));
-    for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 3, 128}, {1, 9, 384}, {4, 5, 300}, {6, 17, 256}, {11, 9, 1}}) {
+    for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 3, 128}, {1, 9, 384}, {1, 11, 1100}, {4, 5, 300}, {6, 17, 256}, {11, 9, 1}}) {
       auto wf = randn(N * K, 21), x = randn(M * K, 22), bias = randn(N, 23);
       tensor w = tensor::empty(dtype::f32, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
       std::copy(wf.begin(), wf.end(), w.ptr<float>());
@@ -142,7 +142,10 @@ TEST_CASE("the int8-activation CQ path matches its integer oracle on every targe
             REQUIRE(s == sums[m * G + g]);
           }
         std::vector<float> C(M * N);
-        kernels::quant_matmul_rows_i8(fmt, p.data, N, K, M, xq.data(), steps.data(), sums.data(), 0, N, C.data(), N, bias.data());
+        // in two calls split at an odd row, as two threads would take it
+        const std::size_t half = N / 2 | 1;
+        kernels::quant_matmul_rows_i8(fmt, p.data, N, K, M, xq.data(), steps.data(), sums.data(), 0, half, C.data(), N, bias.data());
+        kernels::quant_matmul_rows_i8(fmt, p.data, N, K, M, xq.data(), steps.data(), sums.data(), half, N, C.data(), N, bias.data());
         for (std::size_t m = 0; m < M; ++m)
           for (std::size_t n = 0; n < N; ++n) {
             double mag = std::fabs(bias[n]);
