@@ -161,13 +161,15 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
       const std::int64_t n = ((oh1 - oh0) * Wp + 15) / 16 * 16;
       kernels::gemm_nn_indirect(static_cast<std::size_t>(Og), static_cast<std::size_t>(n), static_cast<std::size_t>(K), w,
                                 static_cast<std::size_t>(K), rows, ye, static_cast<std::size_t>(n), bias);
-      for (std::int64_t o = 0; o < Og; ++o)
+      // the rows of one channel are contiguous in y: copy them, then one epilogue call over all
+      // of them (per row, a 14-wide output made the calls cost more than the passes they save)
+      for (std::int64_t o = 0; o < Og; ++o) {
         for (std::int64_t oh = oh0; oh < oh1; ++oh) {
           const float* src = ye + o * n + (oh - oh0) * Wp;
-          float* dst = yg + (o * g.OH + oh) * g.OW;
-          if (ep) (*ep)(o_base + o, src, dst, g.OW);
-          else std::copy(src, src + g.OW, dst);
+          std::copy(src, src + g.OW, yg + (o * g.OH + oh) * g.OW);
         }
+        if (ep) (*ep)(o_base + o, yg + (o * g.OH + oh0) * g.OW, yg + (o * g.OH + oh0) * g.OW, (oh1 - oh0) * g.OW);
+      }
     }
   });
 }
