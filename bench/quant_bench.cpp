@@ -19,6 +19,7 @@
 #include <string>
 
 #include "cactus/kernels/dispatch.hpp"
+#include "cactus/ops/conv.hpp"
 #include "cactus/quant/quantize.hpp"
 
 using namespace cactus;
@@ -126,6 +127,34 @@ int main(int argc, char** argv) {
                     100.0 * gbs / bw, torch_ms, torch_ms / ms);
         std::fflush(stdout);
       }
+    }
+  }
+  // Convolutions with packed weights (ops::detail::conv_packed: im2col rows x the packed matrix)
+  // against the f32 convolution (weights dequantized, as before) and LibTorch's conv2d.
+  std::printf("\n%-34s %-6s %10s %10s %11s %8s %8s\n", "conv", "format", "ms", "f32 ms", "torch f32", "vs f32", "vs torch");
+  struct conv_case {
+    const char* name;
+    std::int64_t C, O, HW, k, s;
+  };
+  for (const conv_case cc : {conv_case{"3x3 64->64 56x56", 64, 64, 56, 3, 1}, conv_case{"3x3 256->256 14x14", 256, 256, 14, 3, 1},
+                             conv_case{"1x1 256->1024 14x14", 256, 1024, 14, 1, 1}, conv_case{"3x3 128->256 28x28 stride 2", 128, 256, 28, 3, 2}}) {
+    ops::detail::conv_geom g{};
+    g.N = 1, g.C = cc.C, g.H = g.W = cc.HW, g.O = cc.O, g.kh = g.kw = cc.k, g.sh = g.sw = cc.s, g.ph = g.pw = cc.k / 2, g.dh = g.dw = 1, g.G = 1;
+    g.OH = g.OW = (cc.HW + 2 * g.ph - (cc.k - 1) - 1) / cc.s + 1;
+    tensor w = tensor::empty(dtype::f32, {cc.O, cc.C, cc.k, cc.k});
+    for (std::int64_t i = 0; i < w.numel(); ++i) w.ptr<float>()[i] = nd(rng) * 0.05f;
+    std::vector<float> x(static_cast<std::size_t>(cc.C * cc.HW * cc.HW)), y(static_cast<std::size_t>(cc.O * g.OH * g.OW));
+    for (auto& v : x) v = nd(rng);
+    const torch::Tensor tx = torch::from_blob(x.data(), {1, cc.C, cc.HW, cc.HW}, torch::kFloat32).clone();
+    const torch::Tensor tw = torch::from_blob(w.data, {cc.O, cc.C, cc.k, cc.k}, torch::kFloat32).clone();
+    const double torch_ms = time_ms([&] { torch::conv2d(tx, tw, {}, cc.s, g.ph); });
+    const double f32_ms = time_ms([&] { ops::detail::conv_forward(g, x.data(), w.ptr<float>(), nullptr, y.data()); });
+    for (dtype fmt : {dtype::q8, dtype::cq4}) {
+      const tensor p = quant::pack(w, fmt);
+      const double ms = time_ms([&] { ops::detail::conv_packed(g, x.data(), fmt, p.data, nullptr, y.data()); });
+      std::printf("%-34s %-6s %10.4f %10.4f %11.4f %7.2fx %7.2fx\n", cc.name, std::string(name_of(fmt)).c_str(), ms, f32_ms, torch_ms, f32_ms / ms,
+                  torch_ms / ms);
+      std::fflush(stdout);
     }
   }
   return 0;

@@ -14,6 +14,7 @@ struct transpile_options {
   bool compare = true;
   bool verbose = true;
   passes::fuse_options fusion;  // rules to skip (--no-fuse-<name>)
+  passes::cast_options casts;   // --packed-conv
 };
 
 struct transpile_result {
@@ -40,7 +41,7 @@ inline transpile_result transpile(const transpile_options& o) {
   }
   r.raw = g;  // raw_ir.json: the imported graph with its weights bound, before any rewrite
   log("[3/6] import: ", r.bound, " constants bound to converted weights, ", r.unbound, " kept inline");
-  auto p = passes::optimize(g, o.fusion);
+  auto p = passes::optimize(g, o.fusion, {}, o.casts);
   log("[4/6] canonicalize: ", p.canonical.rewritten, " rewrites, ", p.canonical.removed_noops, " no-ops removed, ", p.folded,
       " nodes folded to constants, ", p.casts, " precision casts, ", p.dead, " dead nodes");
   {

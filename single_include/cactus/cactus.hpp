@@ -2917,9 +2917,12 @@ inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::s
 }
 
 // C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.
-// Threads split the weight rows.
+// Threads split the weight rows. With [n0, n1) only those rows (columns of C, entries of bias)
+// are computed: one group of a grouped convolution.
 inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
-                         const float* bias) {
+                         const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+  n1 = std::min(n1, N);
+  if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
   if (fmt != dtype::q8 && quant_int8_dot()) {
@@ -2927,13 +2930,17 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
     float* steps = scratch<float, 7>(M * G);
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
     quantize_activations_i8(x, M, K, true, xq, steps, sums);
-    global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, b, e, C, ldc, bias); });
+    global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
+      quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, n0 + b, n0 + e, C, ldc, bias);
+    });
     return;
   }
   std::int16_t* xq = scratch<std::int16_t, 7>(M * Kp);
   float* steps = scratch<float, 7>(M * G);
   quantize_activations(x, M, K, fmt != dtype::q8, xq, steps);
-  global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows(fmt, w, N, K, M, xq, steps, b, e, C, ldc, bias); });
+  global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
+    quant_matmul_rows(fmt, w, N, K, M, xq, steps, n0 + b, n0 + e, C, ldc, bias);
+  });
 }
 
 }  // namespace cactus::kernels
@@ -3621,6 +3628,53 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
     }
   });
 }
+// A convolution whose weight is packed (q8 / CQ, as `cactus convert --bits` writes conv kernels:
+// a row per output channel of Cg*kh*kw inputs in [c][i][j] order, grouped by 128 like a
+// linear's): per (batch, group), the packed matrix product of the im2col rows [OH*OW, K] with
+// the group's weight rows, then the [pixels, channels] result is transposed into NCHW with the
+// bias or epilogue. The weight stays as converted (mmapped, 4.1 bits per weight at CQ4) instead
+// of being held dequantized; the activations are rotated and quantized per group of 128 like a
+// linear's input.
+inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
+  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  float* rows = aligned_scratch<float, 15>(static_cast<std::size_t>(P * K));
+  float* t = aligned_scratch<float, 16>(static_cast<std::size_t>(P * g.O));
+  for (std::int64_t n = 0; n < g.N; ++n) {
+    for (std::int64_t grp = 0; grp < g.G; ++grp) {
+      const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
+      global_pool().parallel_for(static_cast<std::size_t>(P), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(K + 1)),
+                                 [&](std::size_t b, std::size_t e) {
+                                   for (auto p = static_cast<std::int64_t>(b); p < static_cast<std::int64_t>(e); ++p) {
+                                     const std::int64_t oh = p / g.OW, ow = p % g.OW;
+                                     float* r = rows + p * K;
+                                     for (std::int64_t c = 0; c < Cg; ++c)
+                                       for (std::int64_t i = 0; i < g.kh; ++i) {
+                                         const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
+                                         for (std::int64_t j = 0; j < g.kw; ++j) {
+                                           const std::int64_t iw = ow * g.sw - g.pw + j * g.dw;
+                                           *r++ = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? xg[(c * g.H + ih) * g.W + iw] : 0.0f;
+                                         }
+                                       }
+                                   }
+                                 });
+      kernels::quant_matmul(wt, w, static_cast<std::size_t>(g.O), static_cast<std::size_t>(K), static_cast<std::size_t>(P), rows, t,
+                            static_cast<std::size_t>(g.O), ep ? nullptr : bias, static_cast<std::size_t>(grp * Og),
+                            static_cast<std::size_t>((grp + 1) * Og));
+    }
+    // [P, O] -> [O, P], 16 channels per task
+    float* yn = y + n * g.O * P;
+    global_pool().parallel_for(static_cast<std::size_t>((g.O + 15) / 16), 1, [&](std::size_t b, std::size_t e) {
+      for (auto o0 = static_cast<std::int64_t>(b) * 16; o0 < std::min<std::int64_t>(g.O, static_cast<std::int64_t>(e) * 16); o0 += 16) {
+        const std::int64_t o1 = std::min(g.O, o0 + 16);
+        for (std::int64_t p = 0; p < P; ++p)
+          for (std::int64_t o = o0; o < o1; ++o) yn[o * P + p] = t[p * g.O + o];
+        if (ep)
+          for (std::int64_t o = o0; o < o1; ++o) (*ep)(o, yn + o * P, yn + o * P, P);
+      }
+    });
+  }
+}
+
 // The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any, dispatching to the
 // depthwise, 1x1, stride-1 and strided paths. The epilogue runs on each output tile while it
 // is in cache, except on the 1x1 path (one GEMM over all pixels), which makes a pass after.
@@ -3660,6 +3714,10 @@ struct conv_op {
   // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
   // their weights small, so f32 weights in memory buy speed at little cost.
   static constexpr bool f16_weights = false;
+  // packed (q8 / CQ) kernels can run through the packed matrix product (detail::conv_packed),
+  // on request (transpile --packed-conv): on x86 today the f32 paths are faster for most
+  // shapes (bench/RESULTS.md), so by default a packed kernel is dequantized at load
+  static constexpr std::uint32_t packed_on_request = 1u << 1;
   static void infer(context& c) {
     auto g = detail::conv_geometry(c);
     if (g.one_d) c.set_tensor(0, dtype::f32, {g.N, g.O, g.OW});
@@ -3667,6 +3725,8 @@ struct conv_op {
   }
   static void run(context& c) {
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
+    const slot& w = c.in(1);
+    if (is_packed(w.type)) return detail::conv_packed(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), w.type, w.data, bias, c.out(0).ptr<float>());
     detail::conv_forward(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, c.out(0).ptr<float>());
   }
 };
@@ -3727,6 +3787,7 @@ struct conv_module_op {
   static constexpr std::string_view name = "conv_module";
   static constexpr std::array<std::string_view, 0> aten{};
   static constexpr bool f16_weights = false;
+  static constexpr std::uint32_t packed_on_request = 1u << 1;  // as conv's
   static bool has_bn(const context& c) { return !c.is_none(9) && !c.is_none(10); }
   static void infer(context& c) {
     conv_op::infer(c);
@@ -3742,7 +3803,12 @@ struct conv_module_op {
     const bool bn = has_bn(c);
     const auto a = c.int_at(12);
     float* y = c.out(0).ptr<float>();
-    if (!bn && a == 0) return detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y);
+    const slot& w = c.in(1);
+    const bool packed = is_packed(w.type);
+    if (!bn && a == 0) {
+      if (packed) return detail::conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y);
+      return detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y);
+    }
     // per-channel scale and shift: the batch norm folded, with the conv bias
     float* scale = scratch<float, 12>(static_cast<std::size_t>(2 * g.O));
     float* shift = scale + g.O;
@@ -3758,6 +3824,7 @@ struct conv_module_op {
     }
     const kernels::unary_kind act = a == 2 ? kernels::unary_kind::silu : a == 3 ? kernels::unary_kind::clamp : kernels::unary_kind::relu;
     const detail::conv_epilogue ep{scale, shift, a != 0, act, 0.0f, 6.0f};
+    if (packed) return detail::conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, nullptr, y, &ep);
     detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), nullptr, y, &ep);
   }
 };
@@ -5514,6 +5581,7 @@ struct op_info {
   bool view;
   bool f16_weights;
   std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
+  std::uint32_t packed_on_request;  // bit k: ... when the user asks (passes::cast_options)
 };
 
 inline const std::vector<op_info>& op_table() {
@@ -5521,11 +5589,12 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, 0};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
       if constexpr (requires { Op::packed_inputs; }) info.packed_inputs = Op::packed_inputs;
+      if constexpr (requires { Op::packed_on_request; }) info.packed_on_request = Op::packed_on_request;
       t.push_back(info);
     });
     return t;
@@ -6136,16 +6205,22 @@ inline std::size_t widen_half_activations(ir::graph& g) {
   return added;
 }
 
+// What insert_precision_casts may leave packed beyond what every op takes.
+struct cast_options {
+  bool packed_on_request = false;  // inputs ops take packed only on request (conv kernels: --packed-conv)
+};
+
 // Ops that read f16 or packed (q8 / CQ) weights directly; elsewhere such a constant gets a cast
 // to f32 in front (folded once at load by the planner: the weight is then held dequantized).
-inline std::size_t insert_precision_casts(ir::graph& g) {
+inline std::size_t insert_precision_casts(ir::graph& g, const cast_options& o = {}) {
   std::size_t inserted = 0;
   std::map<int, int> casted;
   std::vector<ir::node> out;
   for (auto& n : g.nodes) {
     auto id = ops::find_op(n.op);
     const bool f16_ok = id && ops::op_table()[*id].f16_weights;
-    const std::uint32_t packed_ok = id ? ops::op_table()[*id].packed_inputs : 0u;
+    const std::uint32_t packed_ok =
+        id ? ops::op_table()[*id].packed_inputs | (o.packed_on_request ? ops::op_table()[*id].packed_on_request : 0u) : 0u;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       const int v = n.inputs[k];
       const auto& val = g.values[static_cast<std::size_t>(v)];
@@ -7428,7 +7503,7 @@ struct pipeline_report {
 
 // `after` (optional) sees the graph after each pass, by name (`cactus inspect` prints op counts).
 inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
-                                const std::function<void(std::string_view, const ir::graph&)>& after = {}) {
+                                const std::function<void(std::string_view, const ir::graph&)>& after = {}, const cast_options& casts = {}) {
   pipeline_report r;
   auto step = [&](std::string_view name) {
     if (after) after(name, g);
@@ -7448,7 +7523,7 @@ inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
   step("fold_constants");
   r.fused = fuse(g, fusion);
   step("fuse");
-  r.casts = insert_precision_casts(g);
+  r.casts = insert_precision_casts(g, casts);
   step("precision_casts");
   r.dead = dead_code_elimination(g);
   step("dce");

@@ -149,3 +149,60 @@ TEST_CASE("packed weight files map without a copy; truncated, flipped and foreig
   REQUIRE_THROWS_WITH(quant::map_weight_file(path), Catch::Contains("codebook"));
   std::filesystem::remove_all(tmpdir());
 }
+
+TEST_CASE("a convolution with packed weights matches the convolution of the unpacked weights") {
+  // x [N, C, H, W], w [O, C / G, kh, kw]: geometry, then ops::detail::conv_packed against a
+  // double-precision direct convolution with unpack(w) (what the weights stand for). The
+  // activations are quantized per group of 128 (int8 for CQ on x86, int16 elsewhere and for
+  // q8), so the tolerance is on the relative norm of the error.
+  struct shape {
+    std::int64_t N, C, H, W, O, kh, kw, s, p, d, G;
+  };
+  for (const shape sh : {shape{1, 16, 9, 11, 24, 3, 3, 1, 1, 1, 1}, shape{2, 5, 8, 8, 7, 3, 3, 2, 1, 1, 1}, shape{1, 12, 10, 7, 8, 3, 1, 1, 2, 2, 4},
+                         shape{1, 200, 4, 4, 3, 1, 1, 1, 0, 1, 1}, shape{1, 6, 1, 30, 10, 1, 5, 1, 2, 1, 2}}) {
+    ops::detail::conv_geom g{};
+    g.N = sh.N, g.C = sh.C, g.H = sh.H, g.W = sh.W, g.O = sh.O, g.kh = sh.kh, g.kw = sh.kw, g.sh = g.sw = sh.s, g.ph = g.pw = sh.p, g.dh = g.dw = sh.d;
+    g.G = sh.G;
+    if (sh.kh == 3 && sh.kw == 1) g.ph = 2, g.pw = 0;  // asymmetric kernel, padding on one axis
+    g.OH = (g.H + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh + 1;
+    g.OW = (g.W + 2 * g.pw - g.dw * (g.kw - 1) - 1) / g.sw + 1;
+    const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, P = g.OH * g.OW;
+    const tensor wf = gaussian(g.O, K, 31), x = gaussian(g.N * g.C, g.H * g.W, 32), bias = gaussian(1, g.O, 33);
+    for (dtype fmt : {dtype::q8, dtype::cq4, dtype::cq2}) {
+      tensor w4 = wf;
+      w4.shape = {g.O, Cg, g.kh, g.kw};
+      const tensor p = quant::pack(w4, fmt), u = quant::unpack(p);
+      for (const bool with_epilogue : {false, true}) {
+        std::vector<float> scale(g.O), shift(g.O);
+        for (std::int64_t o = 0; o < g.O; ++o) scale[o] = 0.5f + 0.1f * o, shift[o] = 0.2f * o - 1.0f;
+        const ops::detail::conv_epilogue ep{scale.data(), shift.data(), true, kernels::unary_kind::relu, 0.0f, 0.0f};
+        std::vector<float> y(g.N * g.O * P);
+        ops::detail::conv_packed(g, x.ptr<float>(), fmt, p.data, with_epilogue ? nullptr : bias.ptr<float>(), y.data(), with_epilogue ? &ep : nullptr);
+        double num = 0, den = 0;
+        for (std::int64_t n = 0; n < g.N; ++n)
+          for (std::int64_t o = 0; o < g.O; ++o)
+            for (std::int64_t oh = 0; oh < g.OH; ++oh)
+              for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+                const std::int64_t grp = o / Og;
+                double acc = 0;
+                for (std::int64_t c = 0; c < Cg; ++c)
+                  for (std::int64_t i = 0; i < g.kh; ++i)
+                    for (std::int64_t j = 0; j < g.kw; ++j) {
+                      const std::int64_t ih = oh * g.sh - g.ph + i * g.dh, iw = ow * g.sw - g.pw + j * g.dw;
+                      if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                      acc += double(u.ptr<float>()[(o * Cg + c) * g.kh * g.kw + i * g.kw + j]) *
+                             x.ptr<float>()[((n * g.C + grp * Cg + c) * g.H + ih) * g.W + iw];
+                    }
+                const double want = with_epilogue ? std::max(0.0, acc * scale[o] + shift[o]) : acc + bias.ptr<float>()[o];
+                const double d = y[((n * g.O + o) * g.OH + oh) * g.OW + ow] - want;
+                num += d * d;
+                den += want * want;
+              }
+        const bool int8_acts = fmt != dtype::q8 && kernels::quant_int8_dot();
+        INFO(name_of(fmt) << " N" << g.N << " C" << g.C << " " << g.H << "x" << g.W << " O" << g.O << " k" << g.kh << "x" << g.kw << " stride "
+                          << g.sh << " pad " << g.ph << "/" << g.pw << " dil " << g.dh << " groups " << g.G << (with_epilogue ? " +bn+relu" : ""));
+        CHECK(std::sqrt(num / den) < (int8_acts ? 1e-2 : 1e-4));
+      }
+    }
+  }
+}

@@ -2,6 +2,8 @@
 convert` / `transpile` / `run`, and compare every output with PyTorch on every input set.
 
 usage: /usr/bin/python3 run_zoo.py CACTUS_BINARY MODEL_NAME WORKDIR [--bits 32|16|8|4|3|2|1] [--runtime-cli CACTUS_RUN]
+                        [--packed-conv]
+(--packed-conv: transpile keeps the conv kernels packed, and the test checks that it did)
 Exit status 0 only if every comparison is within tolerance:
   fp32 weights: max|diff| <= 1e-4 * max|ref|;  fp16 weights: <= 1e-2 * max|ref|;
   quantized weights (--bits 8 and below): cosine similarity between cactus's outputs and
@@ -52,7 +54,18 @@ def main():
     run = lambda *a: subprocess.run([cactus, *a], check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
     run("convert", sd, out, "--bits", bits)
     ex = [x for j in range(len(inputs[0])) for x in ("--example-input", os.path.join(work, f"in0_{j}.npy"))]
-    print(run("transpile", ts, "--weights-dir", out, *ex, "--quiet").strip().splitlines()[-1])
+    packed = ["--packed-conv"] if "--packed-conv" in sys.argv else []
+    print(run("transpile", ts, "--weights-dir", out, *ex, "--quiet", *packed).strip().splitlines()[-1])
+    if packed:  # the conv kernels must have stayed packed: no cast in front of any conv
+        import json
+        ir = json.load(open(os.path.join(out, "optimized_ir.json")))
+        dtype = {v["id"]: v.get("dtype", "") for v in ir["values"]}
+        packed = lambda v: dtype[v] == "q8" or dtype[v].startswith("cq")
+        convs = [n for n in ir["nodes"] if n["op"] in ("conv", "conv_module")]
+        dequantized = [n["inputs"][0] for n in ir["nodes"] if n["op"] == "cast" and packed(n["inputs"][0])]
+        on_packed = sum(packed(n["inputs"][1]) for n in convs)
+        assert on_packed and not dequantized, f"--packed-conv: {on_packed} convs on packed weights, packed values cast to f32: {dequantized}"
+        print(f"{on_packed} of {len(convs)} convolutions on packed weights (the others' kernels are small, stored f16)")
     worst = 0.0
     pairs = []
     for i, args in enumerate(inputs):

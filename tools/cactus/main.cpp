@@ -30,10 +30,13 @@ usage:
       Default --bits 4 (CQ4), as in the Python tool. Shows progress on a terminal.
   cactus transpile MODEL.ts [--weights-dir DIR] [--artifact-dir DIR]
                    [--example-input FILE.npy]... [--input-shape 2x16:i64]...
-                   [--skip-reference-compare] [--quiet] [--no-fuse-<name>]...
+                   [--skip-reference-compare] [--quiet] [--packed-conv] [--no-fuse-<name>]...
       Captures the TorchScript model, binds weights from DIR/weights_manifest.json by name,
       canonicalizes, lowers and writes the bundle (default: into --weights-dir). Then runs the
       bundle on the example inputs and compares with LibTorch (writes result.json).
+      Quantized conv kernels are dequantized to f32 at load (faster on x86 today);
+      --packed-conv keeps them packed (mmapped, e.g. 4.1 bits per weight at CQ4) and runs
+      those convolutions as packed matrix products on im2col rows.
       Fusions (ATen computation shapes rewritten into one op, see optimized_ir.json), each
       turned off by its flag: --no-fuse-layer-norm (LayerNorm written by hand),
       --no-fuse-rms-norm (Llama/Qwen/Gemma RMSNorm), --no-fuse-gelu (tanh and erf GELU
@@ -181,7 +184,7 @@ static tensor parse_shape_spec(const std::string& spec) {
 }
 
 static int cmd_transpile(int argc, char** argv) {
-  std::vector<std::string> flags = {"--skip-reference-compare", "--quiet"};
+  std::vector<std::string> flags = {"--skip-reference-compare", "--quiet", "--packed-conv"};
   for (auto& f : passes::fusion_names()) flags.push_back("--no-fuse-" + patterns::flag_name(f));
   auto a = parse(argc, argv, 2, flags, {"--weights-dir", "--artifact-dir", "--example-input", "--input-shape"});
   check(a.pos.size() == 1, "usage: cactus transpile MODEL.ts --weights-dir DIR [--example-input x.npy | --input-shape 1x16:i64]");
@@ -203,6 +206,7 @@ static int cmd_transpile(int argc, char** argv) {
   for (auto& f : passes::fusion_names())
     if (a.has("--no-fuse-" + patterns::flag_name(f))) o.fusion.disabled.insert(f);
   o.verbose = !a.has("--quiet");
+  o.casts.packed_on_request = a.has("--packed-conv");
   auto r = transpile(o);
   std::cout << "bundle: " << o.artifact_dir.string() << " (" << r.optimized.nodes.size() << " nodes)\n";
   if (o.compare) {

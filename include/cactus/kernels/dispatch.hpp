@@ -259,9 +259,12 @@ inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::s
 }
 
 // C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.
-// Threads split the weight rows.
+// Threads split the weight rows. With [n0, n1) only those rows (columns of C, entries of bias)
+// are computed: one group of a grouped convolution.
 inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
-                         const float* bias) {
+                         const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+  n1 = std::min(n1, N);
+  if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
   if (fmt != dtype::q8 && quant_int8_dot()) {
@@ -269,13 +272,17 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
     float* steps = scratch<float, 7>(M * G);
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
     quantize_activations_i8(x, M, K, true, xq, steps, sums);
-    global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, b, e, C, ldc, bias); });
+    global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
+      quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, n0 + b, n0 + e, C, ldc, bias);
+    });
     return;
   }
   std::int16_t* xq = scratch<std::int16_t, 7>(M * Kp);
   float* steps = scratch<float, 7>(M * G);
   quantize_activations(x, M, K, fmt != dtype::q8, xq, steps);
-  global_pool().parallel_for(N, min_rows, [&](std::size_t b, std::size_t e) { quant_matmul_rows(fmt, w, N, K, M, xq, steps, b, e, C, ldc, bias); });
+  global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
+    quant_matmul_rows(fmt, w, N, K, M, xq, steps, n0 + b, n0 + e, C, ldc, bias);
+  });
 }
 
 }  // namespace cactus::kernels

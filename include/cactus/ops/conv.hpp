@@ -214,6 +214,53 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
     }
   });
 }
+// A convolution whose weight is packed (q8 / CQ, as `cactus convert --bits` writes conv kernels:
+// a row per output channel of Cg*kh*kw inputs in [c][i][j] order, grouped by 128 like a
+// linear's): per (batch, group), the packed matrix product of the im2col rows [OH*OW, K] with
+// the group's weight rows, then the [pixels, channels] result is transposed into NCHW with the
+// bias or epilogue. The weight stays as converted (mmapped, 4.1 bits per weight at CQ4) instead
+// of being held dequantized; the activations are rotated and quantized per group of 128 like a
+// linear's input.
+inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
+  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  float* rows = aligned_scratch<float, 15>(static_cast<std::size_t>(P * K));
+  float* t = aligned_scratch<float, 16>(static_cast<std::size_t>(P * g.O));
+  for (std::int64_t n = 0; n < g.N; ++n) {
+    for (std::int64_t grp = 0; grp < g.G; ++grp) {
+      const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
+      global_pool().parallel_for(static_cast<std::size_t>(P), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(K + 1)),
+                                 [&](std::size_t b, std::size_t e) {
+                                   for (auto p = static_cast<std::int64_t>(b); p < static_cast<std::int64_t>(e); ++p) {
+                                     const std::int64_t oh = p / g.OW, ow = p % g.OW;
+                                     float* r = rows + p * K;
+                                     for (std::int64_t c = 0; c < Cg; ++c)
+                                       for (std::int64_t i = 0; i < g.kh; ++i) {
+                                         const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
+                                         for (std::int64_t j = 0; j < g.kw; ++j) {
+                                           const std::int64_t iw = ow * g.sw - g.pw + j * g.dw;
+                                           *r++ = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? xg[(c * g.H + ih) * g.W + iw] : 0.0f;
+                                         }
+                                       }
+                                   }
+                                 });
+      kernels::quant_matmul(wt, w, static_cast<std::size_t>(g.O), static_cast<std::size_t>(K), static_cast<std::size_t>(P), rows, t,
+                            static_cast<std::size_t>(g.O), ep ? nullptr : bias, static_cast<std::size_t>(grp * Og),
+                            static_cast<std::size_t>((grp + 1) * Og));
+    }
+    // [P, O] -> [O, P], 16 channels per task
+    float* yn = y + n * g.O * P;
+    global_pool().parallel_for(static_cast<std::size_t>((g.O + 15) / 16), 1, [&](std::size_t b, std::size_t e) {
+      for (auto o0 = static_cast<std::int64_t>(b) * 16; o0 < std::min<std::int64_t>(g.O, static_cast<std::int64_t>(e) * 16); o0 += 16) {
+        const std::int64_t o1 = std::min(g.O, o0 + 16);
+        for (std::int64_t p = 0; p < P; ++p)
+          for (std::int64_t o = o0; o < o1; ++o) yn[o * P + p] = t[p * g.O + o];
+        if (ep)
+          for (std::int64_t o = o0; o < o1; ++o) (*ep)(o, yn + o * P, yn + o * P, P);
+      }
+    });
+  }
+}
+
 // The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any, dispatching to the
 // depthwise, 1x1, stride-1 and strided paths. The epilogue runs on each output tile while it
 // is in cache, except on the 1x1 path (one GEMM over all pixels), which makes a pass after.
@@ -253,6 +300,10 @@ struct conv_op {
   // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
   // their weights small, so f32 weights in memory buy speed at little cost.
   static constexpr bool f16_weights = false;
+  // packed (q8 / CQ) kernels can run through the packed matrix product (detail::conv_packed),
+  // on request (transpile --packed-conv): on x86 today the f32 paths are faster for most
+  // shapes (bench/RESULTS.md), so by default a packed kernel is dequantized at load
+  static constexpr std::uint32_t packed_on_request = 1u << 1;
   static void infer(context& c) {
     auto g = detail::conv_geometry(c);
     if (g.one_d) c.set_tensor(0, dtype::f32, {g.N, g.O, g.OW});
@@ -260,6 +311,8 @@ struct conv_op {
   }
   static void run(context& c) {
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
+    const slot& w = c.in(1);
+    if (is_packed(w.type)) return detail::conv_packed(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), w.type, w.data, bias, c.out(0).ptr<float>());
     detail::conv_forward(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, c.out(0).ptr<float>());
   }
 };

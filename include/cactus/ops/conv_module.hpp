@@ -18,6 +18,7 @@ struct conv_module_op {
   static constexpr std::string_view name = "conv_module";
   static constexpr std::array<std::string_view, 0> aten{};
   static constexpr bool f16_weights = false;
+  static constexpr std::uint32_t packed_on_request = 1u << 1;  // as conv's
   static bool has_bn(const context& c) { return !c.is_none(9) && !c.is_none(10); }
   static void infer(context& c) {
     conv_op::infer(c);
@@ -33,7 +34,12 @@ struct conv_module_op {
     const bool bn = has_bn(c);
     const auto a = c.int_at(12);
     float* y = c.out(0).ptr<float>();
-    if (!bn && a == 0) return detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y);
+    const slot& w = c.in(1);
+    const bool packed = is_packed(w.type);
+    if (!bn && a == 0) {
+      if (packed) return detail::conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y);
+      return detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y);
+    }
     // per-channel scale and shift: the batch norm folded, with the conv bias
     float* scale = scratch<float, 12>(static_cast<std::size_t>(2 * g.O));
     float* shift = scale + g.O;
@@ -49,6 +55,7 @@ struct conv_module_op {
     }
     const kernels::unary_kind act = a == 2 ? kernels::unary_kind::silu : a == 3 ? kernels::unary_kind::clamp : kernels::unary_kind::relu;
     const detail::conv_epilogue ep{scale, shift, a != 0, act, 0.0f, 6.0f};
+    if (packed) return detail::conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, nullptr, y, &ep);
     detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), nullptr, y, &ep);
   }
 };

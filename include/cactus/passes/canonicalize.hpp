@@ -299,16 +299,22 @@ inline std::size_t widen_half_activations(ir::graph& g) {
   return added;
 }
 
+// What insert_precision_casts may leave packed beyond what every op takes.
+struct cast_options {
+  bool packed_on_request = false;  // inputs ops take packed only on request (conv kernels: --packed-conv)
+};
+
 // Ops that read f16 or packed (q8 / CQ) weights directly; elsewhere such a constant gets a cast
 // to f32 in front (folded once at load by the planner: the weight is then held dequantized).
-inline std::size_t insert_precision_casts(ir::graph& g) {
+inline std::size_t insert_precision_casts(ir::graph& g, const cast_options& o = {}) {
   std::size_t inserted = 0;
   std::map<int, int> casted;
   std::vector<ir::node> out;
   for (auto& n : g.nodes) {
     auto id = ops::find_op(n.op);
     const bool f16_ok = id && ops::op_table()[*id].f16_weights;
-    const std::uint32_t packed_ok = id ? ops::op_table()[*id].packed_inputs : 0u;
+    const std::uint32_t packed_ok =
+        id ? ops::op_table()[*id].packed_inputs | (o.packed_on_request ? ops::op_table()[*id].packed_on_request : 0u) : 0u;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       const int v = n.inputs[k];
       const auto& val = g.values[static_cast<std::size_t>(v)];

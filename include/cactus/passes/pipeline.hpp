@@ -22,7 +22,7 @@ struct pipeline_report {
 
 // `after` (optional) sees the graph after each pass, by name (`cactus inspect` prints op counts).
 inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
-                                const std::function<void(std::string_view, const ir::graph&)>& after = {}) {
+                                const std::function<void(std::string_view, const ir::graph&)>& after = {}, const cast_options& casts = {}) {
   pipeline_report r;
   auto step = [&](std::string_view name) {
     if (after) after(name, g);
@@ -42,7 +42,7 @@ inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
   step("fold_constants");
   r.fused = fuse(g, fusion);
   step("fuse");
-  r.casts = insert_precision_casts(g);
+  r.casts = insert_precision_casts(g, casts);
   step("precision_casts");
   r.dead = dead_code_elimination(g);
   step("dce");
