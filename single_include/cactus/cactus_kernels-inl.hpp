@@ -143,6 +143,7 @@ HWY_AFTER_NAMESPACE();
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 #include <hwy/highway.h>
 
 
@@ -341,12 +342,17 @@ HWY_INLINE void GemmNNImpl(size_t M, size_t n0, size_t n1, size_t K, const float
   size_t n = n0;
   for (; n + 2 * N <= n1; n += 2 * N) ColumnsNN<2>(M, K, A, lda, rows, n, C, ldc, bias);
   for (; n + N <= n1; n += N) ColumnsNN<1>(M, K, A, lda, rows, n, C, ldc, bias);
-  for (; n < n1; ++n)  // fewer columns than a vector
-    for (size_t m = 0; m < M; ++m) {
-      float acc = bias ? bias[m] : 0.0f;
-      for (size_t k = 0; k < K; ++k) acc += A[m * lda + k] * rows(k)[n];
-      C[m * ldc + n] = acc;
-    }
+  if (n == n1) return;
+  // Fewer columns than a vector: through a zero-padded copy of those columns of B (one vector
+  // per k) and an M-row tile of C, so they run the vector tile too (a scalar loop over them
+  // took 30% of a 1x1 convolution on 14x14 pixels, 4 columns past 12 vectors).
+  const size_t rem = n1 - n;
+  thread_local std::vector<float> pb, pc;
+  pb.assign(K * N, 0.0f);
+  pc.resize(M * N);
+  for (size_t k = 0; k < K; ++k) std::copy(rows(k) + n, rows(k) + n + rem, pb.data() + k * N);
+  ColumnsNN<1>(M, K, A, lda, StridedRows{pb.data(), N}, 0, pc.data(), N, bias);
+  for (size_t m = 0; m < M; ++m) std::copy(pc.data() + m * N, pc.data() + m * N + rem, C + m * ldc + n);
 }
 
 HWY_NOINLINE void GemmNNF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
