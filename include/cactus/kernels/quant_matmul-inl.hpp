@@ -259,7 +259,8 @@ HWY_INLINE void GroupFactors(const uint16_t* HWY_RESTRICT scale, size_t groups, 
 // per-group factors f[groups]; writes C[r * ldc] (+ bias).
 template <size_t MR>
 HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT f, size_t groups, const int16_t* HWY_RESTRICT xq,
-                        size_t ldx, const float* HWY_RESTRICT steps, size_t lds, float* HWY_RESTRICT C, size_t ldc, float bias) {
+                        size_t ldx, const float* HWY_RESTRICT steps, size_t lds, float* HWY_RESTRICT C, size_t ldc, float bias,
+                        const int8_t* stream = nullptr) {
 #if HWY_TARGET == HWY_SCALAR
   const hn::ScalableTag<int16_t> d16;
   const hn::Rebind<int8_t, decltype(d16)> d8;
@@ -275,6 +276,7 @@ HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT 
   for (size_t g = 0; g < groups; ++g) {
     auto a0 = hn::Zero(d32), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     const size_t k0 = g * 128;
+    if (stream) PrefetchL2(stream + k0), PrefetchL2(stream + k0 + 64);
 #if HWY_TARGET == HWY_SCALAR
     for (size_t j = 0; j < 128; ++j) {
       const auto wv = hn::PromoteTo(d16, hn::LoadU(d8, w + k0 + j));
@@ -316,6 +318,9 @@ HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT 
   if constexpr (MR > 3) C[3 * ldc] = hn::GetLane(hn::SumOfLanes(df, f3)) + bias;
 }
 
+// How far ahead matrix-vector products ask for each weight row's lines (see Gemv4Vnni).
+inline constexpr size_t kStreamAhead = 16384;
+
 // Batches above 4 take weight rows kRowBlock at a time (one weight row at a time would stream
 // all M activation rows from L2 once per weight row).
 inline constexpr size_t kRowBlock = quant_row_block;
@@ -342,9 +347,16 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
   const int8_t* w[kRowBlock];
   for (size_t nb = n0; nb < n1; nb += block) {
     const size_t rows = std::min(block, n1 - nb);
+    // q8 matrix-vector: each row's hints go out spread through its products, for the row
+    // kStreamAhead bytes further (as Gemv4Vnni does); otherwise one burst per row
+    const int8_t* stream = nullptr;
+    if (M == 1 && bits == 8) {
+      const size_t n = nb + std::max<size_t>(1, kStreamAhead / row_bytes);
+      if (n < n1) stream = reinterpret_cast<const int8_t*>(codes + n * row_bytes);
+    }
     for (size_t i = 0; i < rows; ++i) {
       const size_t n = nb + i;
-      prefetch_ahead(n);
+      if (!(M == 1 && bits == 8)) prefetch_ahead(n);
       const unsigned char* row = codes + n * row_bytes;
       w[i] = reinterpret_cast<const int8_t*>(row);
       if (bits != 8) {
@@ -365,7 +377,7 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
       switch (M - m) {
         case 3: DotRows<3>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
         case 2: DotRows<2>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
-        default: DotRows<1>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b); break;
+        default: DotRows<1>(w[i], f, groups, xq + m * Kp, Kp, steps + m * groups, groups, c, ldc, b, stream); break;
       }
     }
   }
@@ -563,8 +575,6 @@ __attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni"))
   for (size_t r = 0; r < NR; ++r) C[r] = dot[r] - 127.0f * corr[r] + (bias ? bias[r] : 0.0f);
 }
 
-inline constexpr size_t kStreamAhead = 16384;
-
 // CQ4 matrix-vector products with vpdpbusd, decoding in registers: a code is the index of its
 // level, so one byte shuffle per 64 codes gives u, and the products read the codes straight
 // from the weights (a decoded copy in memory costs as many instructions as the products, and
@@ -604,6 +614,8 @@ __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512dq,avx512bw,avx512vn
     const int8_t* xq, const float* steps, const int32_t* sums, float* C, const float* bias) {
   const size_t row_bytes = groups * 64;
   const unsigned char* end = codes + n1 * row_bytes;
+  // the first kStreamAhead bytes, which no hint inside the products covers
+  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
   const __m512i table = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(levels_u)));
   for (size_t nb = n0; nb < n1; nb += 4) {
     const unsigned char* w = codes + nb * row_bytes;
