@@ -10,7 +10,7 @@
 // Stage 2: TorchScript capture with LibTorch. The archive is loaded, put in eval mode, frozen
 // (parameters become constants, attribute lookups and training branches disappear) and
 // inlined; the remaining aten:: graph is imported node by node into the IR. Constants are
-// named after the state_dict entry whose storage they share, so weights bind by name.
+// named after the state_dict entry they are (not a view of one), so weights bind by name.
 // Each value's dtype and shape on the example inputs comes from running an instrumented copy
 // of the same graph, so the raw IR records what PyTorch computed.
 #include <torch/csrc/jit/api/function_impl.h>
@@ -136,9 +136,23 @@ inline torch::jit::Module load_torchscript(const std::filesystem::path& path) {
 // archive); `label` names it in error messages.
 inline captured_model capture_module(torch::jit::Module m, const std::vector<tensor>& example_inputs, const std::string& label = "model") {
   m.eval();
-  std::map<const void*, std::string> names;
-  for (const auto& p : m.named_parameters()) names.emplace(p.value.data_ptr(), p.name);
-  for (const auto& p : m.named_buffers()) names.emplace(p.value.data_ptr(), p.name);
+  // state_dict names by storage; a frozen constant takes one only if it is that tensor (same
+  // sizes and strides), not a view freezing made of it (`bias[:, None]`, `weight.t()`), which
+  // stays an unnamed constant with its own data
+  struct named {
+    std::string name;
+    std::vector<std::int64_t> sizes, strides;
+  };
+  std::map<const void*, named> names;
+  auto remember = [&](const std::string& n, const at::Tensor& t) {
+    names.emplace(t.data_ptr(), named{n, t.sizes().vec(), t.strides().vec()});
+  };
+  for (const auto& p : m.named_parameters()) remember(p.name, p.value);
+  for (const auto& p : m.named_buffers()) remember(p.name, p.value);
+  auto name_of_tensor = [&](const at::Tensor& t) {
+    auto it = names.find(t.data_ptr());
+    return it != names.end() && it->second.sizes == t.sizes().vec() && it->second.strides == t.strides().vec() ? it->second.name : std::string{};
+  };
   torch::jit::Module frozen = torch::jit::freeze_module(m);
   auto graph = frozen.get_method("forward").graph();
   torch::jit::Inline(*graph);
@@ -231,22 +245,17 @@ inline captured_model capture_module(torch::jit::Module m, const std::vector<ten
       auto* o = n->output();
       auto iv = torch::jit::toIValue(o);
       check(iv.has_value(), where, ": constant without a value");
-      if (iv->isTensor() && iv->toTensor().dim() == 0 && !names.count(iv->toTensor().data_ptr())) {
+      if (iv->isTensor() && iv->toTensor().dim() == 0 && name_of_tensor(iv->toTensor()).empty()) {
         // 0-d literals (traced Python numbers, e.g. head counts) are plan-time numbers
         at::Tensor t = iv->toTensor();
         ids[o] = t.is_floating_point() ? g.add_constant(ir::meta::of_float(t.item<double>()))
                                        : g.add_constant(ir::meta::of_int(t.item<std::int64_t>()));
       } else if (iv->isTensor()) {
         at::Tensor t = iv->toTensor();
-        auto nm = names.find(t.data_ptr());
-        int id = g.add_tensor_constant(from_torch(t, where), nm != names.end() ? nm->second : std::string{});
-        ids[o] = id;
+        ids[o] = g.add_tensor_constant(from_torch(t, where), name_of_tensor(t));
       } else if (iv->isTensorList()) {  // e.g. an LSTM's frozen weight list
         std::vector<int> el;
-        for (const at::Tensor& t : iv->toTensorVector()) {
-          auto nm = names.find(t.data_ptr());
-          el.push_back(g.add_tensor_constant(from_torch(t, where), nm != names.end() ? nm->second : std::string{}));
-        }
+        for (const at::Tensor& t : iv->toTensorVector()) el.push_back(g.add_tensor_constant(from_torch(t, where), name_of_tensor(t)));
         lists[o] = el;
       } else if (iv->isTuple()) {
         fail(where, ": constant tuples are not supported");

@@ -71,6 +71,17 @@ class Half(torch.nn.Module):  # exported with .half(): f16 activations, f16 resu
         return (torch.relu(y - 0.5).half() * 3).sum(-1)
 
 
+class ParamViews(torch.nn.Module):  # freezing folds views of parameters into constants
+    def __init__(self):
+        super().__init__()
+        self.proj = torch.nn.Linear(8, 7)
+        self.bias = torch.nn.Parameter(torch.randn(7))
+
+    def forward(self, x):  # x [B, 7, T]: a per-channel bias through a view, a transposed weight
+        y = x + self.bias[:, None]
+        return y.transpose(1, 2) @ self.proj.weight + 1
+
+
 def run(cactus, d, name, model, xs, more=None):
     os.makedirs(d)
     torch.jit.trace(model, xs).save(f"{d}/m.ts")
@@ -137,6 +148,14 @@ def main():
     check(ops.count("permute") == 1, f"permute rewrites: one permute left of four ({ops})")
     for what, ok, err, dt in res:
         check(ok and err < 1e-6, f"permutes {what}: rel err vs PyTorch {err:.1e}")
+
+    # a frozen view of a parameter (bias[:, None], weight used as is) is not that parameter:
+    # only the tensor with the parameter's own shape binds to its converted file
+    ops, ir, res = run(cactus, f"{work}/param_views", "param_views", ParamViews().eval(), (torch.randn(2, 7, 5),))
+    bound = sorted(v["weight"] for v in ir["values"] if "weight" in v)
+    check(bound == ["proj.weight"], f"param views: only the parameter itself binds by name ({bound})")
+    for what, ok, err, dt in res:
+        check(ok and err < 1e-6, f"param views {what}: rel err vs PyTorch {err:.1e}")
 
     ops, ir, res = run(cactus, f"{work}/half", "half", Half(), (torch.randn(2, 16).half(),))
     types = {v["id"]: v.get("dtype") for v in ir["values"]}
