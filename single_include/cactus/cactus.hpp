@@ -5631,281 +5631,6 @@ inline std::optional<std::string_view> canonical_name(std::string_view aten_name
 }
 
 }  // namespace cactus::ops
-// ---- cactus/runtime/graph_file.hpp
-// graph.cactus: the lowered graph in a compact little-endian binary.
-//   "CACTUSGR" u32 version u32 reserved u64 payload_bytes u64 fnv1a(payload) | payload
-// payload: values (kind, dtype, shape, name, meta constant | weight name | inline bytes |
-// external file), nodes (op, inputs, outputs, source line), graph inputs and outputs.
-// Weights are not embedded: they are bound by name at load (graph_bindings.json).
-#include <filesystem>
-#include <functional>
-
-
-namespace cactus::runtime {
-
-inline constexpr std::uint32_t graph_file_version = 1;
-
-enum class tensor_source : std::uint8_t { none = 0, weight = 1, inline_bytes = 2, file = 3 };
-
-// External constants (too big to inline, not a converted weight) are stored by the caller in
-// files; `external(id, tensor)` returns the relative path it used, or "" to inline the bytes.
-using external_writer = std::function<std::string(int id, const tensor&)>;
-using external_reader = std::function<tensor(const std::string& rel)>;
-
-inline std::vector<unsigned char> encode_graph(const ir::graph& g, const external_writer& external) {
-  byte_writer w;
-  auto write_meta = [&](const ir::meta& m) {
-    w.le<std::uint8_t>(static_cast<std::uint8_t>(m.k));
-    w.le<std::int64_t>(m.i);
-    w.le<double>(m.f);
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(m.ints.size()));
-    for (auto v : m.ints) w.le<std::int64_t>(v);
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(m.floats.size()));
-    for (auto v : m.floats) w.le<double>(v);
-    w.str(m.s);
-  };
-  w.le<std::uint32_t>(static_cast<std::uint32_t>(g.values.size()));
-  for (std::size_t i = 0; i < g.values.size(); ++i) {
-    const ir::value& v = g.values[i];
-    w.le<std::uint8_t>(static_cast<std::uint8_t>(v.k));
-    w.le<std::uint8_t>(static_cast<std::uint8_t>(v.type));
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(v.shape.size()));
-    for (auto d : v.shape) w.le<std::int64_t>(d);
-    w.str(v.name);
-    w.le<std::uint8_t>(v.constant ? 1 : 0);
-    if (v.constant) write_meta(*v.constant);
-    if (!v.weight.empty()) {
-      w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::weight));
-      w.str(v.weight);
-    } else if (v.data) {
-      std::string rel = external ? external(static_cast<int>(i), *v.data) : "";
-      if (rel.empty()) {
-        w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::inline_bytes));
-        w.le<std::uint64_t>(v.data->bytes());
-        w.bytes(v.data->data, v.data->bytes());
-      } else {
-        w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::file));
-        w.str(rel);
-      }
-    } else {
-      w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::none));
-    }
-  }
-  w.le<std::uint32_t>(static_cast<std::uint32_t>(g.nodes.size()));
-  for (auto& n : g.nodes) {
-    w.str(n.op);
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(n.inputs.size()));
-    for (int x : n.inputs) w.le<std::int32_t>(x);
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(n.outputs.size()));
-    for (int x : n.outputs) w.le<std::int32_t>(x);
-    w.str(n.loc);
-  }
-  for (auto* list : {&g.inputs, &g.outputs}) {
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(list->size()));
-    for (int x : *list) w.le<std::int32_t>(x);
-  }
-  byte_writer file;
-  file.bytes("CACTUSGR", 8);
-  file.le<std::uint32_t>(graph_file_version);
-  file.le<std::uint32_t>(0);
-  file.le<std::uint64_t>(w.size());
-  file.le<std::uint64_t>(fnv1a64(w.buffer().data(), w.size()));
-  file.bytes(w.buffer().data(), w.size());
-  return std::move(file.buffer());
-}
-
-inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::string& what, const external_reader& external) {
-  byte_reader h(p, n, what);
-  check(n >= 32 && std::memcmp(h.take(8), "CACTUSGR", 8) == 0, what, ": not a cactus graph (bad magic)");
-  auto version = h.le<std::uint32_t>();
-  check(version == graph_file_version, what, ": graph version ", version, " is not supported (this build reads ", graph_file_version, ")");
-  h.le<std::uint32_t>();
-  auto size = h.le<std::uint64_t>();
-  auto sum = h.le<std::uint64_t>();
-  check(size <= h.remaining(), what, ": truncated (payload of ", size, " bytes, file has ", h.remaining(), ")");
-  check(fnv1a64(p + h.pos(), size) == sum, what, ": corrupt (checksum mismatch)");
-  byte_reader r(p + h.pos(), size, what);
-  ir::graph g;
-  auto count = [&](const char* of) {
-    auto c = r.le<std::uint32_t>();
-    check(c <= r.remaining(), what, ": corrupt ", of, " count ", c);
-    return c;
-  };
-  auto read_meta = [&] {
-    ir::meta m;
-    m.k = static_cast<ir::kind>(r.le<std::uint8_t>());
-    m.i = r.le<std::int64_t>();
-    m.f = r.le<double>();
-    for (auto c = count("list"); c--;) m.ints.push_back(r.le<std::int64_t>());
-    for (auto c = count("list"); c--;) m.floats.push_back(r.le<double>());
-    m.s = r.str();
-    return m;
-  };
-  const auto nv = count("value");
-  for (std::uint32_t i = 0; i < nv; ++i) {
-    ir::value v;
-    auto k = r.le<std::uint8_t>();
-    auto t = r.le<std::uint8_t>();
-    check(k <= static_cast<std::uint8_t>(ir::kind::string) && t <= static_cast<std::uint8_t>(dtype::cq4), what, ": corrupt value ", i);
-    v.k = static_cast<ir::kind>(k);
-    v.type = static_cast<dtype>(t);
-    for (auto c = count("shape"); c--;) v.shape.push_back(r.le<std::int64_t>());
-    v.name = r.str();
-    if (r.le<std::uint8_t>()) v.constant = read_meta();
-    switch (static_cast<tensor_source>(r.le<std::uint8_t>())) {
-      case tensor_source::none: break;
-      case tensor_source::weight: v.weight = r.str(); break;
-      case tensor_source::inline_bytes: {
-        auto b = r.le<std::uint64_t>();
-        tensor tt = tensor::empty(v.type, v.shape);
-        check(b == tt.bytes(), what, ": corrupt inline constant ", i);
-        std::memcpy(tt.data, r.take(b), b);
-        v.data = std::make_shared<tensor>(std::move(tt));
-        break;
-      }
-      case tensor_source::file: {
-        auto rel = r.str();
-        check(bool(external), what, ": value ", i, " needs external constant ", rel);
-        v.data = std::make_shared<tensor>(external(rel));
-        break;
-      }
-      default: fail(what, ": corrupt value ", i, " (unknown tensor source)");
-    }
-    g.values.push_back(std::move(v));
-  }
-  auto read_ids = [&] {
-    std::vector<int> ids;
-    for (auto c = count("id list"); c--;) {
-      auto x = r.le<std::int32_t>();
-      check(x >= 0 && static_cast<std::uint32_t>(x) < nv, what, ": corrupt value reference ", x);
-      ids.push_back(x);
-    }
-    return ids;
-  };
-  for (auto c = count("node"); c--;) {
-    ir::node nd;
-    nd.op = r.str();
-    nd.inputs = read_ids();
-    nd.outputs = read_ids();
-    nd.loc = r.str();
-    g.nodes.push_back(std::move(nd));
-  }
-  g.inputs = read_ids();
-  g.outputs = read_ids();
-  g.reindex_producers();
-  return g;
-}
-
-}  // namespace cactus::runtime
-
-namespace cactus::lower {
-
-namespace fs = std::filesystem;
-
-struct bundle_info {
-  std::string model_id = "model", task = "generic", family = "pytorch";
-  std::vector<std::string> input_names, output_names;
-};
-
-inline void verify_lowerable(const ir::graph& g) {
-  for (auto& n : g.nodes)
-    check(ops::find_op(n.op).has_value(), "cannot lower op '", n.op, "'", n.loc.empty() ? "" : " at " + n.loc, ": no runtime kernel for it");
-}
-
-inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, const ir::graph& optimized, const fs::path& weights_dir,
-                        const quant::weights_manifest* manifest, const bundle_info& info, std::size_t inline_limit = 64 << 10) {
-  verify_lowerable(optimized);
-  fs::create_directories(artifact_dir);
-  const fs::path stage = artifact_dir / (".cactus-staging-" + std::to_string(::getpid()));
-  fs::remove_all(stage);
-  fs::create_directories(stage / "components");
-  try {
-    // external constants, one file per tensor storage (raw and optimized IR share them)
-    std::vector<std::string> external_files;
-    std::map<std::tuple<const void*, dtype, shape_t>, std::string> file_of;
-    auto external_as = [&](const std::string& stem, const tensor& t) -> std::string {
-      if (t.bytes() <= inline_limit) return "";
-      const auto key = std::make_tuple(static_cast<const void*>(t.data), t.type, t.shape);
-      if (auto it = file_of.find(key); it != file_of.end()) return it->second;
-      fs::create_directories(stage / "bound_constants");
-      std::string rel = "bound_constants/" + stem + ".weights";
-      quant::write_weight_file(stage / rel, t);
-      external_files.push_back(rel);
-      return file_of[key] = rel;
-    };
-    auto external = [&](int id, const tensor& t) { return external_as("c" + std::to_string(id), t); };
-    auto graph_bytes = runtime::encode_graph(optimized, external);
-    write_file_atomic(stage / "graph.cactus", graph_bytes.data(), graph_bytes.size());
-    auto json_enc = [&](const char* prefix) {
-      return [&, prefix](int id, const tensor& t) -> nlohmann::json {
-        std::string rel = external_as(prefix + std::to_string(id), t);
-        return rel.empty() ? ir::inline_tensor_json(t) : nlohmann::json{{"file", rel}};
-      };
-    };
-    auto ir_enc = json_enc("c");
-    auto raw_enc = json_enc("raw_c");
-    write_file_atomic(stage / "raw_ir.json", ir::to_json(raw, raw_enc).dump(1));
-    write_file_atomic(stage / "optimized_ir.json", ir::to_json(optimized, ir_enc).dump(1));
-    // bindings: weight name -> file relative to the bundle
-    nlohmann::json binds = nlohmann::json::array();
-    std::set<std::string> done;
-    for (std::size_t i = 0; i < optimized.values.size(); ++i) {
-      const auto& v = optimized.values[i];
-      if (v.weight.empty() || !done.insert(v.weight).second) continue;
-      check(manifest != nullptr, "weight '", v.weight, "' is bound but no manifest was given");
-      const quant::manifest_entry* e = nullptr;
-      for (auto& w : manifest->weights)
-        if (w.output_name == v.weight) e = &w;
-      check(e != nullptr, "weight '", v.weight, "' is not in weights_manifest.json");
-      fs::path rel = fs::relative(fs::absolute(weights_dir) / e->file, fs::absolute(artifact_dir));
-      binds.push_back({{"value", i}, {"name", v.weight}, {"source_name", e->source_name}, {"file", rel.generic_string()},
-                       {"shape", e->shape}, {"precision", e->precision}});
-    }
-    write_file_atomic(stage / "graph_bindings.json", nlohmann::json{{"format", "cactus-bindings"}, {"version", 1}, {"bindings", binds}}.dump(1));
-    auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const char* prefix) {
-      nlohmann::json a = nlohmann::json::array();
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        const auto& v = optimized.values[static_cast<std::size_t>(ids[i])];
-        a.push_back({{"name", i < names.size() ? names[i] : std::string(prefix) + std::to_string(i)}, {"dtype", name_of(v.type)}, {"shape", v.shape}});
-      }
-      return a;
-    };
-    nlohmann::json comp = {{"format", "cactus-components"}, {"version", 1}, {"model_id", info.model_id}, {"task", info.task},
-                           {"family", info.family}, {"component_order", {"model"}},
-                           {"components", {{{"name", "model"}, {"directory", "."}, {"graph", "graph.cactus"}, {"bindings", "graph_bindings.json"},
-                                            {"inputs", io(optimized.inputs, info.input_names, "input_")},
-                                            {"outputs", io(optimized.outputs, info.output_names, "output_")}}}}};
-    write_file_atomic(stage / "components" / "manifest.json", comp.dump(1));
-    // move into place
-    for (const char* f : {"graph.cactus", "raw_ir.json", "optimized_ir.json", "graph_bindings.json"}) fs::rename(stage / f, artifact_dir / f);
-    fs::create_directories(artifact_dir / "components");
-    fs::rename(stage / "components" / "manifest.json", artifact_dir / "components" / "manifest.json");
-    if (!external_files.empty()) {
-      fs::remove_all(artifact_dir / "bound_constants");
-      fs::rename(stage / "bound_constants", artifact_dir / "bound_constants");
-    }
-    fs::remove_all(stage);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(stage, ec);
-    throw;
-  }
-}
-
-}  // namespace cactus::lower
-// ---- cactus/lower/relower.hpp
-// Re-lowering from saved IR, with no LibTorch: read raw_ir.json or optimized_ir.json from a
-// bundle, run the IR passes again (they are idempotent on optimized IR) and write a new bundle.
-// Weights bound by name are found through the bundle's graph_bindings.json; constants the JSON
-// keeps in files are read from beside it.
-// ---- cactus/passes/pipeline.hpp
-// Stages 4 and 5 in order, as every entry point runs them (transpile, re-lowering, the
-// in-memory API): canonicalize (canonical ops, f16 activations computed in f32, permute
-// rewrites), constant folding (with the sizes the model fixes), fusion, precision casts,
-// dead-code elimination.
-#include <functional>
-#include <string_view>
-
 // ---- cactus/passes/canonicalize.hpp
 // Stage 4: canonical IR. Rewrites TorchScript spellings into the registry's canonical ops:
 // no-ops (dropout, detach, contiguous, clone, identity casts, whole-range slices) are removed; t/transpose become
@@ -6251,6 +5976,16 @@ inline std::size_t insert_precision_casts(ir::graph& g, const cast_options& o = 
 }
 
 }  // namespace cactus::passes
+// ---- cactus/passes/fuse.hpp
+// Stage 5: fusion. Applies the rules of patterns/rules.hpp to a fixed point (at most
+// `max_rounds` rounds), removing the nodes each rewrite left dead. Rules named in `disabled`
+// are skipped (the CLI's --no-fuse-<name>).
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
 // ---- cactus/passes/dce.hpp
 // Dead-code elimination: drops nodes none of whose outputs reach a graph output, then values
 // nothing refers to (ids are compacted).
@@ -6297,108 +6032,6 @@ inline std::size_t dead_code_elimination(ir::graph& g) {
 }
 
 }  // namespace cactus::passes
-// ---- cactus/passes/fold_constants.hpp
-// Stage 4 constant folding: a node whose inputs are all known at transpile time (meta constants
-// and tensor constants held in memory; not converted weights, which are bound by name at load,
-// and not graph inputs) is run once now through its registered op, and its outputs become
-// constants. Shape arithmetic on constants, masks from constant sizes, casts of inline
-// constants and the like disappear from the optimized IR. Tensors larger than `max_bytes` are
-// left to be computed at run time (the planner still folds them once at load), so bundles do
-// not grow. A node whose op fails here is kept: the runtime reports it with real shapes.
-
-namespace cactus::passes {
-
-inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::size_t{1} << 20) {
-  const auto& table = ops::op_table();
-  std::vector<ops::slot> slots(g.values.size());
-  std::vector<bool> known(g.values.size(), false);
-  for (std::size_t i = 0; i < g.values.size(); ++i) {
-    slots[i] = ops::slot_of(g.values[i]);
-    known[i] = slots[i].is_const;  // meta and in-memory tensor constants, not bound weights
-  }
-  std::size_t folded = 0;
-  std::vector<ir::node> kept;
-  std::vector<ops::slot*> in, out;
-  for (auto& n : g.nodes) {
-    const auto id = ops::find_op(n.op);
-    const bool all_known = std::all_of(n.inputs.begin(), n.inputs.end(), [&](int v) { return known[static_cast<std::size_t>(v)]; });
-    if (!id || !all_known || n.outputs.empty()) {
-      kept.push_back(std::move(n));
-      continue;
-    }
-    const ops::op_info& op = table[*id];
-    in.clear();
-    out.clear();
-    for (int v : n.inputs) in.push_back(&slots[static_cast<std::size_t>(v)]);
-    std::vector<ops::slot> results(n.outputs.size());
-    for (std::size_t k = 0; k < n.outputs.size(); ++k) {
-      results[k].k = g.values[static_cast<std::size_t>(n.outputs[k])].k;
-      out.push_back(&results[k]);
-    }
-    bool ok = true;
-    try {
-      ops::context c(in, out, n.op, n.loc);
-      op.infer(c);
-      for (auto& r : results) ok = ok && (!r.is_tensor() || r.bytes() <= max_bytes);
-      if (ok) {
-        std::vector<tensor> storage;
-        for (auto& r : results) {
-          if (!r.is_tensor()) continue;
-          storage.push_back(tensor::empty(r.type, r.shape));
-          r.data = storage.back().data;
-          r.owner = storage.back().owner;
-        }
-        const bool tensors = std::any_of(results.begin(), results.end(), [](const ops::slot& r) { return r.is_tensor(); });
-        if (!tensors) {
-          // plan-time values: infer computed them (e.g. arithmetic on sizes)
-        } else if (op.view) std::memcpy(results[0].data, in[0]->data, results[0].bytes());
-        else if (op.run) op.run(c);
-        else ok = false;
-      }
-    } catch (const error&) {
-      ok = false;
-    }
-    if (!ok) {
-      kept.push_back(std::move(n));
-      continue;
-    }
-    for (std::size_t k = 0; k < n.outputs.size(); ++k) {
-      const std::size_t o = static_cast<std::size_t>(n.outputs[k]);
-      ops::slot& r = results[k];
-      ir::value& v = g.values[o];
-      v.producer = -1;
-      if (r.is_tensor()) {
-        v.k = ir::kind::tensor;
-        v.type = r.type;
-        v.shape = r.shape;
-        v.data = std::make_shared<tensor>(tensor::view(r.type, r.shape, r.data, r.owner));
-      } else {
-        v.k = r.k;
-        v.constant = r.m;
-        v.constant->k = r.k;
-      }
-      r.is_const = true;
-      slots[o] = r;
-      known[o] = true;
-    }
-    ++folded;
-  }
-  g.nodes = std::move(kept);
-  g.reindex_producers();
-  return folded;
-}
-
-}  // namespace cactus::passes
-// ---- cactus/passes/fuse.hpp
-// Stage 5: fusion. Applies the rules of patterns/rules.hpp to a fixed point (at most
-// `max_rounds` rounds), removing the nodes each rewrite left dead. Rules named in `disabled`
-// are skipped (the CLI's --no-fuse-<name>).
-#include <algorithm>
-#include <map>
-#include <set>
-#include <string>
-#include <vector>
-
 // ---- cactus/patterns/match.hpp
 // Matching patterns (patterns/dsl.hpp) against the IR, and rewriting what matched.
 //
@@ -7287,6 +6920,387 @@ inline std::map<std::string, int> fuse(ir::graph& g, const fuse_options& o = {})
 }
 
 }  // namespace cactus::passes
+// ---- cactus/runtime/graph_file.hpp
+// graph.cactus: the lowered graph in a compact little-endian binary.
+//   "CACTUSGR" u32 version u32 reserved u64 payload_bytes u64 fnv1a(payload) | payload
+// payload: values (kind, dtype, shape, name, meta constant | weight name | inline bytes |
+// external file), nodes (op, inputs, outputs, source line), graph inputs and outputs.
+// Weights are not embedded: they are bound by name at load (graph_bindings.json).
+#include <filesystem>
+#include <functional>
+
+
+namespace cactus::runtime {
+
+inline constexpr std::uint32_t graph_file_version = 1;
+
+enum class tensor_source : std::uint8_t { none = 0, weight = 1, inline_bytes = 2, file = 3 };
+
+// External constants (too big to inline, not a converted weight) are stored by the caller in
+// files; `external(id, tensor)` returns the relative path it used, or "" to inline the bytes.
+using external_writer = std::function<std::string(int id, const tensor&)>;
+using external_reader = std::function<tensor(const std::string& rel)>;
+
+inline std::vector<unsigned char> encode_graph(const ir::graph& g, const external_writer& external) {
+  byte_writer w;
+  auto write_meta = [&](const ir::meta& m) {
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(m.k));
+    w.le<std::int64_t>(m.i);
+    w.le<double>(m.f);
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(m.ints.size()));
+    for (auto v : m.ints) w.le<std::int64_t>(v);
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(m.floats.size()));
+    for (auto v : m.floats) w.le<double>(v);
+    w.str(m.s);
+  };
+  w.le<std::uint32_t>(static_cast<std::uint32_t>(g.values.size()));
+  for (std::size_t i = 0; i < g.values.size(); ++i) {
+    const ir::value& v = g.values[i];
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(v.k));
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(v.type));
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(v.shape.size()));
+    for (auto d : v.shape) w.le<std::int64_t>(d);
+    w.str(v.name);
+    w.le<std::uint8_t>(v.constant ? 1 : 0);
+    if (v.constant) write_meta(*v.constant);
+    if (!v.weight.empty()) {
+      w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::weight));
+      w.str(v.weight);
+    } else if (v.data) {
+      std::string rel = external ? external(static_cast<int>(i), *v.data) : "";
+      if (rel.empty()) {
+        w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::inline_bytes));
+        w.le<std::uint64_t>(v.data->bytes());
+        w.bytes(v.data->data, v.data->bytes());
+      } else {
+        w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::file));
+        w.str(rel);
+      }
+    } else {
+      w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::none));
+    }
+  }
+  w.le<std::uint32_t>(static_cast<std::uint32_t>(g.nodes.size()));
+  for (auto& n : g.nodes) {
+    w.str(n.op);
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(n.inputs.size()));
+    for (int x : n.inputs) w.le<std::int32_t>(x);
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(n.outputs.size()));
+    for (int x : n.outputs) w.le<std::int32_t>(x);
+    w.str(n.loc);
+  }
+  for (auto* list : {&g.inputs, &g.outputs}) {
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(list->size()));
+    for (int x : *list) w.le<std::int32_t>(x);
+  }
+  byte_writer file;
+  file.bytes("CACTUSGR", 8);
+  file.le<std::uint32_t>(graph_file_version);
+  file.le<std::uint32_t>(0);
+  file.le<std::uint64_t>(w.size());
+  file.le<std::uint64_t>(fnv1a64(w.buffer().data(), w.size()));
+  file.bytes(w.buffer().data(), w.size());
+  return std::move(file.buffer());
+}
+
+inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::string& what, const external_reader& external) {
+  byte_reader h(p, n, what);
+  check(n >= 32 && std::memcmp(h.take(8), "CACTUSGR", 8) == 0, what, ": not a cactus graph (bad magic)");
+  auto version = h.le<std::uint32_t>();
+  check(version == graph_file_version, what, ": graph version ", version, " is not supported (this build reads ", graph_file_version, ")");
+  h.le<std::uint32_t>();
+  auto size = h.le<std::uint64_t>();
+  auto sum = h.le<std::uint64_t>();
+  check(size <= h.remaining(), what, ": truncated (payload of ", size, " bytes, file has ", h.remaining(), ")");
+  check(fnv1a64(p + h.pos(), size) == sum, what, ": corrupt (checksum mismatch)");
+  byte_reader r(p + h.pos(), size, what);
+  ir::graph g;
+  auto count = [&](const char* of) {
+    auto c = r.le<std::uint32_t>();
+    check(c <= r.remaining(), what, ": corrupt ", of, " count ", c);
+    return c;
+  };
+  auto read_meta = [&] {
+    ir::meta m;
+    m.k = static_cast<ir::kind>(r.le<std::uint8_t>());
+    m.i = r.le<std::int64_t>();
+    m.f = r.le<double>();
+    for (auto c = count("list"); c--;) m.ints.push_back(r.le<std::int64_t>());
+    for (auto c = count("list"); c--;) m.floats.push_back(r.le<double>());
+    m.s = r.str();
+    return m;
+  };
+  const auto nv = count("value");
+  for (std::uint32_t i = 0; i < nv; ++i) {
+    ir::value v;
+    auto k = r.le<std::uint8_t>();
+    auto t = r.le<std::uint8_t>();
+    check(k <= static_cast<std::uint8_t>(ir::kind::string) && t <= static_cast<std::uint8_t>(dtype::cq4), what, ": corrupt value ", i);
+    v.k = static_cast<ir::kind>(k);
+    v.type = static_cast<dtype>(t);
+    for (auto c = count("shape"); c--;) v.shape.push_back(r.le<std::int64_t>());
+    v.name = r.str();
+    if (r.le<std::uint8_t>()) v.constant = read_meta();
+    switch (static_cast<tensor_source>(r.le<std::uint8_t>())) {
+      case tensor_source::none: break;
+      case tensor_source::weight: v.weight = r.str(); break;
+      case tensor_source::inline_bytes: {
+        auto b = r.le<std::uint64_t>();
+        tensor tt = tensor::empty(v.type, v.shape);
+        check(b == tt.bytes(), what, ": corrupt inline constant ", i);
+        std::memcpy(tt.data, r.take(b), b);
+        v.data = std::make_shared<tensor>(std::move(tt));
+        break;
+      }
+      case tensor_source::file: {
+        auto rel = r.str();
+        check(bool(external), what, ": value ", i, " needs external constant ", rel);
+        v.data = std::make_shared<tensor>(external(rel));
+        break;
+      }
+      default: fail(what, ": corrupt value ", i, " (unknown tensor source)");
+    }
+    g.values.push_back(std::move(v));
+  }
+  auto read_ids = [&] {
+    std::vector<int> ids;
+    for (auto c = count("id list"); c--;) {
+      auto x = r.le<std::int32_t>();
+      check(x >= 0 && static_cast<std::uint32_t>(x) < nv, what, ": corrupt value reference ", x);
+      ids.push_back(x);
+    }
+    return ids;
+  };
+  for (auto c = count("node"); c--;) {
+    ir::node nd;
+    nd.op = r.str();
+    nd.inputs = read_ids();
+    nd.outputs = read_ids();
+    nd.loc = r.str();
+    g.nodes.push_back(std::move(nd));
+  }
+  g.inputs = read_ids();
+  g.outputs = read_ids();
+  g.reindex_producers();
+  return g;
+}
+
+}  // namespace cactus::runtime
+
+namespace cactus::lower {
+
+namespace fs = std::filesystem;
+
+struct bundle_info {
+  std::string model_id = "model", task = "generic", family = "pytorch";
+  std::vector<std::string> input_names, output_names;
+  // how the IR passes ran (recorded in components/manifest.json, so `cactus lower` and
+  // `cactus inspect` run them the same way)
+  passes::fuse_options fusion;
+  passes::cast_options casts;
+};
+
+// The pass options a bundle recorded (defaults for bundles without them).
+inline void read_pass_options(const nlohmann::json& components, bundle_info& info) {
+  if (!components.contains("passes")) return;
+  const auto& p = components["passes"];
+  for (auto& f : p.value("disabled_fusions", nlohmann::json::array())) info.fusion.disabled.insert(f.get<std::string>());
+  info.casts.packed_on_request = p.value("packed_conv", false);
+}
+
+inline void verify_lowerable(const ir::graph& g) {
+  for (auto& n : g.nodes)
+    check(ops::find_op(n.op).has_value(), "cannot lower op '", n.op, "'", n.loc.empty() ? "" : " at " + n.loc, ": no runtime kernel for it");
+}
+
+inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, const ir::graph& optimized, const fs::path& weights_dir,
+                        const quant::weights_manifest* manifest, const bundle_info& info, std::size_t inline_limit = 64 << 10) {
+  verify_lowerable(optimized);
+  fs::create_directories(artifact_dir);
+  const fs::path stage = artifact_dir / (".cactus-staging-" + std::to_string(::getpid()));
+  fs::remove_all(stage);
+  fs::create_directories(stage / "components");
+  try {
+    // external constants, one file per tensor storage (raw and optimized IR share them)
+    std::vector<std::string> external_files;
+    std::map<std::tuple<const void*, dtype, shape_t>, std::string> file_of;
+    auto external_as = [&](const std::string& stem, const tensor& t) -> std::string {
+      if (t.bytes() <= inline_limit) return "";
+      const auto key = std::make_tuple(static_cast<const void*>(t.data), t.type, t.shape);
+      if (auto it = file_of.find(key); it != file_of.end()) return it->second;
+      fs::create_directories(stage / "bound_constants");
+      std::string rel = "bound_constants/" + stem + ".weights";
+      quant::write_weight_file(stage / rel, t);
+      external_files.push_back(rel);
+      return file_of[key] = rel;
+    };
+    auto external = [&](int id, const tensor& t) { return external_as("c" + std::to_string(id), t); };
+    auto graph_bytes = runtime::encode_graph(optimized, external);
+    write_file_atomic(stage / "graph.cactus", graph_bytes.data(), graph_bytes.size());
+    auto json_enc = [&](const char* prefix) {
+      return [&, prefix](int id, const tensor& t) -> nlohmann::json {
+        std::string rel = external_as(prefix + std::to_string(id), t);
+        return rel.empty() ? ir::inline_tensor_json(t) : nlohmann::json{{"file", rel}};
+      };
+    };
+    auto ir_enc = json_enc("c");
+    auto raw_enc = json_enc("raw_c");
+    write_file_atomic(stage / "raw_ir.json", ir::to_json(raw, raw_enc).dump(1));
+    write_file_atomic(stage / "optimized_ir.json", ir::to_json(optimized, ir_enc).dump(1));
+    // bindings: weight name -> file relative to the bundle
+    nlohmann::json binds = nlohmann::json::array();
+    std::set<std::string> done;
+    for (std::size_t i = 0; i < optimized.values.size(); ++i) {
+      const auto& v = optimized.values[i];
+      if (v.weight.empty() || !done.insert(v.weight).second) continue;
+      check(manifest != nullptr, "weight '", v.weight, "' is bound but no manifest was given");
+      const quant::manifest_entry* e = nullptr;
+      for (auto& w : manifest->weights)
+        if (w.output_name == v.weight) e = &w;
+      check(e != nullptr, "weight '", v.weight, "' is not in weights_manifest.json");
+      fs::path rel = fs::relative(fs::absolute(weights_dir) / e->file, fs::absolute(artifact_dir));
+      binds.push_back({{"value", i}, {"name", v.weight}, {"source_name", e->source_name}, {"file", rel.generic_string()},
+                       {"shape", e->shape}, {"precision", e->precision}});
+    }
+    write_file_atomic(stage / "graph_bindings.json", nlohmann::json{{"format", "cactus-bindings"}, {"version", 1}, {"bindings", binds}}.dump(1));
+    auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const char* prefix) {
+      nlohmann::json a = nlohmann::json::array();
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto& v = optimized.values[static_cast<std::size_t>(ids[i])];
+        a.push_back({{"name", i < names.size() ? names[i] : std::string(prefix) + std::to_string(i)}, {"dtype", name_of(v.type)}, {"shape", v.shape}});
+      }
+      return a;
+    };
+    nlohmann::json comp = {{"format", "cactus-components"}, {"version", 1}, {"model_id", info.model_id}, {"task", info.task},
+                           {"family", info.family}, {"component_order", {"model"}},
+                           {"components", {{{"name", "model"}, {"directory", "."}, {"graph", "graph.cactus"}, {"bindings", "graph_bindings.json"},
+                                            {"inputs", io(optimized.inputs, info.input_names, "input_")},
+                                            {"outputs", io(optimized.outputs, info.output_names, "output_")}}}},
+                           {"passes", {{"disabled_fusions", info.fusion.disabled}, {"packed_conv", info.casts.packed_on_request}}}};
+    write_file_atomic(stage / "components" / "manifest.json", comp.dump(1));
+    // move into place
+    for (const char* f : {"graph.cactus", "raw_ir.json", "optimized_ir.json", "graph_bindings.json"}) fs::rename(stage / f, artifact_dir / f);
+    fs::create_directories(artifact_dir / "components");
+    fs::rename(stage / "components" / "manifest.json", artifact_dir / "components" / "manifest.json");
+    if (!external_files.empty()) {
+      fs::remove_all(artifact_dir / "bound_constants");
+      fs::rename(stage / "bound_constants", artifact_dir / "bound_constants");
+    }
+    fs::remove_all(stage);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(stage, ec);
+    throw;
+  }
+}
+
+}  // namespace cactus::lower
+// ---- cactus/lower/relower.hpp
+// Re-lowering from saved IR, with no LibTorch: read raw_ir.json or optimized_ir.json from a
+// bundle, run the IR passes again with the options the bundle recorded (they are idempotent on
+// optimized IR) and write a new bundle.
+// Weights bound by name are found through the bundle's graph_bindings.json; constants the JSON
+// keeps in files are read from beside it.
+// ---- cactus/passes/pipeline.hpp
+// Stages 4 and 5 in order, as every entry point runs them (transpile, re-lowering, the
+// in-memory API): canonicalize (canonical ops, f16 activations computed in f32, permute
+// rewrites), constant folding (with the sizes the model fixes), fusion, precision casts,
+// dead-code elimination.
+#include <functional>
+#include <string_view>
+
+// ---- cactus/passes/fold_constants.hpp
+// Stage 4 constant folding: a node whose inputs are all known at transpile time (meta constants
+// and tensor constants held in memory; not converted weights, which are bound by name at load,
+// and not graph inputs) is run once now through its registered op, and its outputs become
+// constants. Shape arithmetic on constants, masks from constant sizes, casts of inline
+// constants and the like disappear from the optimized IR. Tensors larger than `max_bytes` are
+// left to be computed at run time (the planner still folds them once at load), so bundles do
+// not grow. A node whose op fails here is kept: the runtime reports it with real shapes.
+
+namespace cactus::passes {
+
+inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::size_t{1} << 20) {
+  const auto& table = ops::op_table();
+  std::vector<ops::slot> slots(g.values.size());
+  std::vector<bool> known(g.values.size(), false);
+  for (std::size_t i = 0; i < g.values.size(); ++i) {
+    slots[i] = ops::slot_of(g.values[i]);
+    known[i] = slots[i].is_const;  // meta and in-memory tensor constants, not bound weights
+  }
+  std::size_t folded = 0;
+  std::vector<ir::node> kept;
+  std::vector<ops::slot*> in, out;
+  for (auto& n : g.nodes) {
+    const auto id = ops::find_op(n.op);
+    const bool all_known = std::all_of(n.inputs.begin(), n.inputs.end(), [&](int v) { return known[static_cast<std::size_t>(v)]; });
+    if (!id || !all_known || n.outputs.empty()) {
+      kept.push_back(std::move(n));
+      continue;
+    }
+    const ops::op_info& op = table[*id];
+    in.clear();
+    out.clear();
+    for (int v : n.inputs) in.push_back(&slots[static_cast<std::size_t>(v)]);
+    std::vector<ops::slot> results(n.outputs.size());
+    for (std::size_t k = 0; k < n.outputs.size(); ++k) {
+      results[k].k = g.values[static_cast<std::size_t>(n.outputs[k])].k;
+      out.push_back(&results[k]);
+    }
+    bool ok = true;
+    try {
+      ops::context c(in, out, n.op, n.loc);
+      op.infer(c);
+      for (auto& r : results) ok = ok && (!r.is_tensor() || r.bytes() <= max_bytes);
+      if (ok) {
+        std::vector<tensor> storage;
+        for (auto& r : results) {
+          if (!r.is_tensor()) continue;
+          storage.push_back(tensor::empty(r.type, r.shape));
+          r.data = storage.back().data;
+          r.owner = storage.back().owner;
+        }
+        const bool tensors = std::any_of(results.begin(), results.end(), [](const ops::slot& r) { return r.is_tensor(); });
+        if (!tensors) {
+          // plan-time values: infer computed them (e.g. arithmetic on sizes)
+        } else if (op.view) std::memcpy(results[0].data, in[0]->data, results[0].bytes());
+        else if (op.run) op.run(c);
+        else ok = false;
+      }
+    } catch (const error&) {
+      ok = false;
+    }
+    if (!ok) {
+      kept.push_back(std::move(n));
+      continue;
+    }
+    for (std::size_t k = 0; k < n.outputs.size(); ++k) {
+      const std::size_t o = static_cast<std::size_t>(n.outputs[k]);
+      ops::slot& r = results[k];
+      ir::value& v = g.values[o];
+      v.producer = -1;
+      if (r.is_tensor()) {
+        v.k = ir::kind::tensor;
+        v.type = r.type;
+        v.shape = r.shape;
+        v.data = std::make_shared<tensor>(tensor::view(r.type, r.shape, r.data, r.owner));
+      } else {
+        v.k = r.k;
+        v.constant = r.m;
+        v.constant->k = r.k;
+      }
+      r.is_const = true;
+      slots[o] = r;
+      known[o] = true;
+    }
+    ++folded;
+  }
+  g.nodes = std::move(kept);
+  g.reindex_producers();
+  return folded;
+}
+
+}  // namespace cactus::passes
 // ---- cactus/passes/static_dims.hpp
 // Stage 4, shape arithmetic: which dims of each tensor are fixed by the model itself (weights,
 // constants, literal sizes) rather than by the inputs, and the size() / dim() / numel() calls
@@ -7924,11 +7938,11 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
   r.nodes_in = g.nodes.size();
   const ir::graph raw = g;
   quant::weights_manifest m = manifest_from_bindings(bundle_dir);
-  passes::optimize(g);
   bundle_info info;
   auto comp_path = bundle_dir / "components" / "manifest.json";
   if (fs::exists(comp_path)) {
     auto c = runtime::read_json(comp_path);
+    read_pass_options(c, info);
     info.model_id = c.value("model_id", info.model_id);
     info.task = c.value("task", info.task);
     info.family = c.value("family", info.family);
@@ -7937,6 +7951,7 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
       for (auto& o : c["components"][0].value("outputs", nlohmann::json::array())) info.output_names.push_back(o.value("name", ""));
     }
   }
+  passes::optimize(g, info.fusion, {}, info.casts);  // as the source bundle ran them
   save_bundle(out_dir, raw, g, bundle_dir, &m, info);
   r.graph = std::move(g);
   return r;

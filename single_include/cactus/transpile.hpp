@@ -412,6 +412,8 @@ inline transpile_result transpile(const transpile_options& o) {
   r.optimized = g;
   lower::bundle_info info;
   info.model_id = o.model.stem().string();
+  info.fusion = o.fusion;
+  info.casts = o.casts;
   for (int i : g.inputs) info.input_names.push_back(g.values[static_cast<std::size_t>(i)].name);
   lower::save_bundle(o.artifact_dir, r.raw, g, o.weights_dir, manifest.get(), info);
   log("[6/6] lower: ", g.nodes.size(), " runtime nodes -> ", o.artifact_dir.string());

@@ -385,6 +385,18 @@ def main():
         ok = r.returncode == 0 and "rms_norm (off)" in r.stdout
         failures += not ok
         print(f"{'ok  ' if ok else 'FAIL'} cactus inspect --no-fuse-rms-norm")
+        # a bundle transpiled with --no-fuse-rms-norm records it: `cactus lower` (from either IR)
+        # and `cactus inspect` run the passes the same way and do not fuse it
+        off = f"{work}/rms_llama/bundle_off"
+        lowered = []
+        for src in ("optimized_ir.json", "raw_ir.json"):
+            dst = f"{work}/rms_llama/relowered_{src.split('_')[0]}"
+            r = subprocess.run([cactus, "lower", f"{off}/{src}", "--artifact-dir", dst], capture_output=True, text=True)
+            lowered.append(r.returncode == 0 and "rms_norm" not in [n["op"] for n in json.load(open(f"{dst}/optimized_ir.json"))["nodes"]])
+        r = subprocess.run([cactus, "inspect", off], capture_output=True, text=True)
+        ok = all(lowered) and r.returncode == 0 and "rms_norm (off)" in r.stdout and "rms_norm x" not in r.stdout
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} a bundle's --no-fuse-rms-norm holds through cactus lower (optimized / raw IR: {lowered}) and inspect")
     sys.exit(1 if failures else 0)
 
 

@@ -46,9 +46,12 @@ usage:
       --no-fuse-conv-module (conv + batch norm + relu/silu/relu6), --no-fuse-lstm-cell.
   cactus lower BUNDLE/optimized_ir.json --artifact-dir OUT
       Re-lowers saved IR (optimized_ir.json or raw_ir.json) into a new bundle without LibTorch:
-      runs the IR passes again and binds the source bundle's weights by name.
+      runs the IR passes again, with the options the bundle was transpiled with (--no-fuse-*,
+      --packed-conv; recorded in components/manifest.json), and binds the source bundle's
+      weights by name.
   cactus inspect BUNDLE [--dot FILE.dot] [--no-fuse-<name>]...
-      Re-runs the IR passes on BUNDLE/raw_ir.json and prints the op counts after each pass
+      Re-runs the IR passes on BUNDLE/raw_ir.json (with the options the bundle was transpiled
+      with, plus the --no-fuse flags given here) and prints the op counts after each pass
       (canonicalize, fold_constants, fuse, precision_casts, dce) and which fusions fired.
       --dot writes the optimized graph for Graphviz, and FILE.svg too when `dot` is installed.
   cactus run BUNDLE [--input FILE.npy | --input NAME=FILE.npy]... [--input-ids 1,2,3]
@@ -245,11 +248,15 @@ static int cmd_inspect(int argc, char** argv) {
   const fs::path raw = dir / "raw_ir.json";
   check(fs::exists(raw), raw.string(), ": not found (bundles written by `cactus transpile` have it)");
   ir::graph g = lower::load_ir_json(raw);
-  passes::fuse_options fo;
+  // the options the bundle was transpiled with, plus the flags given here
+  lower::bundle_info recorded;
+  if (fs::exists(dir / "components" / "manifest.json")) lower::read_pass_options(runtime::read_json(dir / "components" / "manifest.json"), recorded);
+  passes::fuse_options fo = recorded.fusion;
   for (auto& f : passes::fusion_names())
     if (a.has("--no-fuse-" + patterns::flag_name(f))) fo.disabled.insert(f);
   std::vector<std::pair<std::string, std::map<std::string, int>>> stages{{"imported", op_counts(g)}};
-  auto report = passes::optimize(g, fo, [&](std::string_view name, const ir::graph& now) { stages.emplace_back(std::string(name), op_counts(now)); });
+  auto report = passes::optimize(
+      g, fo, [&](std::string_view name, const ir::graph& now) { stages.emplace_back(std::string(name), op_counts(now)); }, recorded.casts);
   std::set<std::string> ops;
   for (auto& [_, c] : stages)
     for (auto& [op, n] : c) ops.insert(op);

@@ -12,6 +12,8 @@
 
 #include "cactus/ir/ir_json.hpp"
 #include "cactus/ops/registry.hpp"
+#include "cactus/passes/canonicalize.hpp"
+#include "cactus/passes/fuse.hpp"
 #include "cactus/quant/manifest.hpp"
 #include "cactus/quant/weight_file.hpp"
 #include "cactus/runtime/graph_file.hpp"
@@ -23,7 +25,19 @@ namespace fs = std::filesystem;
 struct bundle_info {
   std::string model_id = "model", task = "generic", family = "pytorch";
   std::vector<std::string> input_names, output_names;
+  // how the IR passes ran (recorded in components/manifest.json, so `cactus lower` and
+  // `cactus inspect` run them the same way)
+  passes::fuse_options fusion;
+  passes::cast_options casts;
 };
+
+// The pass options a bundle recorded (defaults for bundles without them).
+inline void read_pass_options(const nlohmann::json& components, bundle_info& info) {
+  if (!components.contains("passes")) return;
+  const auto& p = components["passes"];
+  for (auto& f : p.value("disabled_fusions", nlohmann::json::array())) info.fusion.disabled.insert(f.get<std::string>());
+  info.casts.packed_on_request = p.value("packed_conv", false);
+}
 
 inline void verify_lowerable(const ir::graph& g) {
   for (auto& n : g.nodes)
@@ -92,7 +106,8 @@ inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, cons
                            {"family", info.family}, {"component_order", {"model"}},
                            {"components", {{{"name", "model"}, {"directory", "."}, {"graph", "graph.cactus"}, {"bindings", "graph_bindings.json"},
                                             {"inputs", io(optimized.inputs, info.input_names, "input_")},
-                                            {"outputs", io(optimized.outputs, info.output_names, "output_")}}}}};
+                                            {"outputs", io(optimized.outputs, info.output_names, "output_")}}}},
+                           {"passes", {{"disabled_fusions", info.fusion.disabled}, {"packed_conv", info.casts.packed_on_request}}}};
     write_file_atomic(stage / "components" / "manifest.json", comp.dump(1));
     // move into place
     for (const char* f : {"graph.cactus", "raw_ir.json", "optimized_ir.json", "graph_bindings.json"}) fs::rename(stage / f, artifact_dir / f);

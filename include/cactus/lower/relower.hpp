@@ -1,6 +1,7 @@
 #pragma once
 // Re-lowering from saved IR, with no LibTorch: read raw_ir.json or optimized_ir.json from a
-// bundle, run the IR passes again (they are idempotent on optimized IR) and write a new bundle.
+// bundle, run the IR passes again with the options the bundle recorded (they are idempotent on
+// optimized IR) and write a new bundle.
 // Weights bound by name are found through the bundle's graph_bindings.json; constants the JSON
 // keeps in files are read from beside it.
 #include "cactus/lower/lower.hpp"
@@ -48,11 +49,11 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
   r.nodes_in = g.nodes.size();
   const ir::graph raw = g;
   quant::weights_manifest m = manifest_from_bindings(bundle_dir);
-  passes::optimize(g);
   bundle_info info;
   auto comp_path = bundle_dir / "components" / "manifest.json";
   if (fs::exists(comp_path)) {
     auto c = runtime::read_json(comp_path);
+    read_pass_options(c, info);
     info.model_id = c.value("model_id", info.model_id);
     info.task = c.value("task", info.task);
     info.family = c.value("family", info.family);
@@ -61,6 +62,7 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
       for (auto& o : c["components"][0].value("outputs", nlohmann::json::array())) info.output_names.push_back(o.value("name", ""));
     }
   }
+  passes::optimize(g, info.fusion, {}, info.casts);  // as the source bundle ran them
   save_bundle(out_dir, raw, g, bundle_dir, &m, info);
   r.graph = std::move(g);
   return r;
