@@ -12,10 +12,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 #include <hwy/highway.h>
 
 #include "cactus/core/dtype.hpp"
+#include "cactus/core/scratch.hpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace cactus::kernels::HWY_NAMESPACE {
@@ -217,12 +217,12 @@ HWY_INLINE void GemmNNImpl(size_t M, size_t n0, size_t n1, size_t K, const float
   // per k) and an M-row tile of C, so they run the vector tile too (a scalar loop over them
   // took 30% of a 1x1 convolution on 14x14 pixels, 4 columns past 12 vectors).
   const size_t rem = n1 - n;
-  thread_local std::vector<float> pb, pc;
-  pb.assign(K * N, 0.0f);
-  pc.resize(M * N);
-  for (size_t k = 0; k < K; ++k) std::copy(rows(k) + n, rows(k) + n + rem, pb.data() + k * N);
-  ColumnsNN<1>(M, K, A, lda, StridedRows{pb.data(), N}, 0, pc.data(), N, bias);
-  for (size_t m = 0; m < M; ++m) std::copy(pc.data() + m * N, pc.data() + m * N + rem, C + m * ldc + n);
+  float* pb = scratch<float, 17>(K * N);
+  float* pc = scratch<float, 18>(M * N);
+  std::fill(pb, pb + K * N, 0.0f);
+  for (size_t k = 0; k < K; ++k) std::copy(rows(k) + n, rows(k) + n + rem, pb + k * N);
+  ColumnsNN<1>(M, K, A, lda, StridedRows{pb, N}, 0, pc, N, bias);
+  for (size_t m = 0; m < M; ++m) std::copy(pc + m * N, pc + m * N + rem, C + m * ldc + n);
 }
 
 HWY_NOINLINE void GemmNNF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
