@@ -3706,6 +3706,13 @@ inline void conv_forward(const conv_geom& g, const float* x, const float* w, con
       }
     }
 }
+// The whole convolution from an op's inputs (x at 0, the kernel at 1): on the packed kernel when
+// the planner left it packed (--packed-conv), else on f32.
+inline void conv_run(const conv_geom& g, const context& c, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
+  const slot& w = c.in(1);
+  if (is_packed(w.type)) return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep);
+  conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y, ep);
+}
 }  // namespace detail
 
 struct conv_op {
@@ -3724,10 +3731,7 @@ struct conv_op {
     else c.set_tensor(0, dtype::f32, {g.N, g.O, g.OH, g.OW});
   }
   static void run(context& c) {
-    const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
-    const slot& w = c.in(1);
-    if (is_packed(w.type)) return detail::conv_packed(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), w.type, w.data, bias, c.out(0).ptr<float>());
-    detail::conv_forward(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, c.out(0).ptr<float>());
+    detail::conv_run(detail::conv_geometry(c), c, c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>(), c.out(0).ptr<float>());
   }
 };
 
@@ -3803,12 +3807,7 @@ struct conv_module_op {
     const bool bn = has_bn(c);
     const auto a = c.int_at(12);
     float* y = c.out(0).ptr<float>();
-    const slot& w = c.in(1);
-    const bool packed = is_packed(w.type);
-    if (!bn && a == 0) {
-      if (packed) return detail::conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y);
-      return detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y);
-    }
+    if (!bn && a == 0) return detail::conv_run(g, c, bias, y);
     // per-channel scale and shift: the batch norm folded, with the conv bias
     float* scale = scratch<float, 12>(static_cast<std::size_t>(2 * g.O));
     float* shift = scale + g.O;
@@ -3824,8 +3823,7 @@ struct conv_module_op {
     }
     const kernels::unary_kind act = a == 2 ? kernels::unary_kind::silu : a == 3 ? kernels::unary_kind::clamp : kernels::unary_kind::relu;
     const detail::conv_epilogue ep{scale, shift, a != 0, act, 0.0f, 6.0f};
-    if (packed) return detail::conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, nullptr, y, &ep);
-    detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), nullptr, y, &ep);
+    detail::conv_run(g, c, nullptr, y, &ep);
   }
 };
 

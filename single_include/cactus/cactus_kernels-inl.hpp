@@ -772,14 +772,15 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
     const size_t rows = std::min(block, n1 - nb);
     // q8 matrix-vector: each row's hints go out spread through its products, for the row
     // kStreamAhead bytes further (as Gemv4Vnni does); otherwise one burst per row
+    const bool streamed = M == 1 && bits == 8;
     const int8_t* stream = nullptr;
-    if (M == 1 && bits == 8) {
+    if (streamed) {
       const size_t n = nb + std::max<size_t>(1, kStreamAhead / row_bytes);
       if (n < n1) stream = reinterpret_cast<const int8_t*>(codes + n * row_bytes);
     }
     for (size_t i = 0; i < rows; ++i) {
       const size_t n = nb + i;
-      if (!(M == 1 && bits == 8)) prefetch_ahead(n);
+      if (!streamed) prefetch_ahead(n);
       const unsigned char* row = codes + n * row_bytes;
       w[i] = reinterpret_cast<const int8_t*>(row);
       if (bits != 8) {

@@ -292,6 +292,13 @@ inline void conv_forward(const conv_geom& g, const float* x, const float* w, con
       }
     }
 }
+// The whole convolution from an op's inputs (x at 0, the kernel at 1): on the packed kernel when
+// the planner left it packed (--packed-conv), else on f32.
+inline void conv_run(const conv_geom& g, const context& c, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
+  const slot& w = c.in(1);
+  if (is_packed(w.type)) return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep);
+  conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y, ep);
+}
 }  // namespace detail
 
 struct conv_op {
@@ -310,10 +317,7 @@ struct conv_op {
     else c.set_tensor(0, dtype::f32, {g.N, g.O, g.OH, g.OW});
   }
   static void run(context& c) {
-    const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
-    const slot& w = c.in(1);
-    if (is_packed(w.type)) return detail::conv_packed(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), w.type, w.data, bias, c.out(0).ptr<float>());
-    detail::conv_forward(detail::conv_geometry(c), c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, c.out(0).ptr<float>());
+    detail::conv_run(detail::conv_geometry(c), c, c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>(), c.out(0).ptr<float>());
   }
 };
 

@@ -34,12 +34,7 @@ struct conv_module_op {
     const bool bn = has_bn(c);
     const auto a = c.int_at(12);
     float* y = c.out(0).ptr<float>();
-    const slot& w = c.in(1);
-    const bool packed = is_packed(w.type);
-    if (!bn && a == 0) {
-      if (packed) return detail::conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y);
-      return detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y);
-    }
+    if (!bn && a == 0) return detail::conv_run(g, c, bias, y);
     // per-channel scale and shift: the batch norm folded, with the conv bias
     float* scale = scratch<float, 12>(static_cast<std::size_t>(2 * g.O));
     float* shift = scale + g.O;
@@ -55,8 +50,7 @@ struct conv_module_op {
     }
     const kernels::unary_kind act = a == 2 ? kernels::unary_kind::silu : a == 3 ? kernels::unary_kind::clamp : kernels::unary_kind::relu;
     const detail::conv_epilogue ep{scale, shift, a != 0, act, 0.0f, 6.0f};
-    if (packed) return detail::conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, nullptr, y, &ep);
-    detail::conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), nullptr, y, &ep);
+    detail::conv_run(g, c, nullptr, y, &ep);
   }
 };
 
