@@ -2,7 +2,7 @@
 (weights converted by `cactus convert --bits N`, run by cactus; all input sets concatenated).
 Runs tests/zoo/run_zoo.py for each pair, so the numbers are the ones the zoo tests assert on.
 
-usage: /usr/bin/python3 bench/zoo_quant_cosine.py build/cactus [WORKDIR]
+usage: .venv/bin/python bench/zoo_quant_cosine.py build/cactus [WORKDIR]
 """
 import os
 import re

@@ -1,5 +1,6 @@
-"""Demo models for tools/demo.sh: writes state_dicts, TorchScript and inputs; with --compare,
-prints PyTorch's outputs next to cactus's."""
+"""Demo models for tools/demo.sh: writes state_dicts and inputs (the demo transpiles the
+classes themselves, tests/zoo/models.py:TextClassifier and :GPTBlock); with --compare, prints
+PyTorch's outputs next to cactus's."""
 import json
 import os
 import sys
@@ -17,10 +18,8 @@ ids = torch.randint(0, 32000, (2, 16), generator=torch.Generator().manual_seed(1
 prompt = torch.tensor([[1, 17, 42, 7, 99, 3]])
 if "--compare" not in sys.argv:
     torch.save(clf.state_dict(), f"{w}/classifier.pt")
-    torch.jit.trace(clf, ids).save(f"{w}/classifier.ts")
     np.save(f"{w}/classifier_ids.npy", ids.numpy())
     torch.save(lm.state_dict(), f"{w}/lm.pt")
-    torch.jit.trace(lm, prompt).save(f"{w}/lm.ts")
     np.save(f"{w}/lm_ids.npy", prompt.numpy())
     open(f"{w}/lm_ids.txt", "w").write(",".join(map(str, prompt[0].tolist())))
 elif sys.argv[-1].startswith("classifier"):

@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is missing (Debian 12 packages only) and configures + builds cactus.
+# Installs what is missing and configures + builds cactus:
+#   - Debian 12 packages (compiler, Highway, Boost, Catch2, nlohmann-json, OpenBLAS);
+#   - the project's Python, .venv/ (git-ignored), made from the first python3 on PATH with the
+#     pinned tools/requirements.txt (torch 2.13.0 CPU, numpy, safetensors, transformers...);
+#     reused while it matches the requirements file. The C++ CLI links the LibTorch that this
+#     torch wheel ships, so Python and C++ run the same torch.
 # usage: tools/setup.sh [--test] [BUILD_DIR]
 #   --test  also installs what the whole test suite needs: meson, the aarch64 cross compiler,
 #           qemu-user and Highway for arm64 (Debian multiarch)
@@ -10,7 +15,8 @@ if [ "${1:-}" = "--test" ]; then WITH_TEST=1; shift; fi
 BUILD=${1:-build}
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 ARCH=$(dpkg --print-architecture)
-PKGS="g++ cmake ninja-build libtorch-dev python3-torch python3-numpy libhwy-dev libboost-dev catch2 nlohmann-json3-dev libopenblas0-pthread"
+PKGS="g++ cmake ninja-build libhwy-dev libboost-dev catch2 nlohmann-json3-dev libopenblas0-pthread"
+python3 -m venv --help >/dev/null 2>&1 || PKGS="$PKGS python3-venv"
 if [ $WITH_TEST = 1 ]; then
   PKGS="$PKGS meson g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64"
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -31,5 +37,6 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
+tools/venv.sh
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"

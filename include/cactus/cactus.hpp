@@ -7,6 +7,7 @@
 #include "cactus/capture/torch_pickle.hpp"
 #include "cactus/convert.hpp"
 #include "cactus/core/npy.hpp"
+#include "cactus/frontends/torch_export/import.hpp"
 #include "cactus/ir/dot.hpp"
 #include "cactus/ir/ir_json.hpp"
 #include "cactus/lower/lower.hpp"

@@ -1,20 +1,26 @@
 #pragma once
-// The transpile pipeline (needs LibTorch for capture): capture -> bind -> canonicalize ->
-// casts -> DCE -> lower and save, then optionally run the bundle against LibTorch.
+// The transpile pipeline: capture -> bind -> canonicalize -> casts -> DCE -> lower and save,
+// then optionally run the bundle against the reference. Two front ends: a TorchScript archive
+// (captured and run as the reference by LibTorch), or a torch.export archive (.pt2, read
+// without LibTorch; the reference outputs, when there are any, come with the options).
 #include <chrono>
 
 #include "cactus/cactus.hpp"
 #include "cactus/capture/torchscript.hpp"
+#include "cactus/frontends/python_class.hpp"
 
 namespace cactus {
 
 struct transpile_options {
   std::filesystem::path model, weights_dir, artifact_dir;
   std::vector<tensor> example_inputs;
+  std::string init_args;  // path/model.py:Class: constructor arguments (JSON)
+  std::vector<tensor> reference_outputs;  // .pt2: PyTorch's outputs on example_inputs (the Python-class path writes them)
   bool compare = true;
   bool verbose = true;
   passes::fuse_options fusion;  // rules to skip (--no-fuse-<name>)
   passes::cast_options casts;   // --packed-conv
+  std::string model_id;         // the bundle's model_id (default: the model file's stem)
 };
 
 struct transpile_result {
@@ -22,19 +28,63 @@ struct transpile_result {
   std::vector<tensor> reference, outputs;
   double max_abs_error = 0, max_abs_reference = 0;
   std::size_t bound = 0, unbound = 0;
+  bool compared = false;  // the check run happened (a reference was there)
 };
 
 inline transpile_result transpile(const transpile_options& o) {
   namespace fs = std::filesystem;
   transpile_result r;
   auto log = [&](auto&&... a) { if (o.verbose) { ((std::cerr << a), ...); std::cerr << "\n"; } };
-  log("[1/6] adapt: generic TorchScript module");
-  auto cap = capture::capture_torchscript(o.model, o.example_inputs);
-  log("[2/6] capture: ", cap.graph.nodes.size(), " TorchScript nodes");
-  ir::graph g = cap.graph;
+  if (frontends::is_python_class_spec(o.model.string())) {
+    // export the class in the project's Python, then go on as for the .pt2 it wrote
+    std::string state_dict;
+    if (!o.weights_dir.empty()) {
+      state_dict = quant::weights_manifest::load(o.weights_dir).source;
+      check(fs::exists(state_dict), o.weights_dir.string(), "/weights_manifest.json: its source checkpoint ", state_dict,
+            " is gone; the Python-class path loads the state_dict that `cactus convert` read");
+    }
+    const fs::path stage = o.artifact_dir / (".cactus-export-" + std::to_string(::getpid()));
+    log("[0/6] export: ", o.model.string(), " with torch.export in ", frontends::python_environment::find().python);
+    struct cleanup { fs::path p; ~cleanup() { std::error_code ec; fs::remove_all(p, ec); } } clean{stage};
+    fs::create_directories(o.artifact_dir);
+    auto ex = frontends::export_python_class(o.model.string(), o.example_inputs, o.init_args, state_dict, stage);
+    transpile_options next = o;
+    next.model = ex.archive;
+    next.reference_outputs = ex.reference;
+    next.model_id = o.model.string().substr(o.model.string().rfind(':') + 1);
+    return transpile(next);
+  }
+  ir::graph g;
+  std::vector<tensor> reference;
+  fs::path weights_dir = o.weights_dir;
+  const bool exported = frontends::torch_export::is_export_archive(o.model);
+  if (exported) {
+    log("[1/6] adapt: generic torch.export program");
+    auto prog = frontends::torch_export::import_archive(o.model);
+    log("[2/6] capture: ", prog.graph.nodes.size(), " ATen nodes from ", o.model.filename().string(), " (ExportedProgram schema ", prog.schema_version, ")");
+    g = std::move(prog.graph);
+    check(o.example_inputs.empty() || o.example_inputs.size() == g.inputs.size(), o.model.string(), ": the program takes ", g.inputs.size(),
+          " inputs, ", o.example_inputs.size(), " example inputs were given");
+    reference = o.reference_outputs;
+    if (weights_dir.empty() && !prog.weight_names.empty()) {
+      // no converted weights given: the archive's own, converted losslessly into the bundle
+      convert_options co;
+      co.bits = 32;
+      co.source = o.model.string();
+      convert_checkpoint(frontends::torch_export::checkpoint_tensors(o.model), o.artifact_dir, co);
+      weights_dir = o.artifact_dir;
+      log("      weights: the archive's ", prog.weight_names.size(), " tensors converted (f32) into ", o.artifact_dir.string());
+    }
+  } else {
+    log("[1/6] adapt: generic TorchScript module");
+    auto cap = capture::capture_torchscript(o.model, o.example_inputs);
+    log("[2/6] capture: ", cap.graph.nodes.size(), " TorchScript nodes");
+    g = std::move(cap.graph);
+    for (auto& t : cap.reference_outputs) reference.push_back(capture::from_torch(t, "reference"));
+  }
   std::unique_ptr<quant::weights_manifest> manifest;
-  if (!o.weights_dir.empty()) {
-    manifest = std::make_unique<quant::weights_manifest>(quant::weights_manifest::load(o.weights_dir));
+  if (!weights_dir.empty()) {
+    manifest = std::make_unique<quant::weights_manifest>(quant::weights_manifest::load(weights_dir));
     auto b = passes::bind_weights(g, *manifest);
     r.bound = b.bound;
     r.unbound = b.unbound;
@@ -52,19 +102,22 @@ inline transpile_result transpile(const transpile_options& o) {
   }
   r.optimized = g;
   lower::bundle_info info;
-  info.model_id = o.model.stem().string();
+  info.model_id = o.model_id.empty() ? o.model.stem().string() : o.model_id;
   info.fusion = o.fusion;
   info.casts = o.casts;
   for (int i : g.inputs) info.input_names.push_back(g.values[static_cast<std::size_t>(i)].name);
-  lower::save_bundle(o.artifact_dir, r.raw, g, o.weights_dir, manifest.get(), info);
+  lower::save_bundle(o.artifact_dir, r.raw, g, weights_dir, manifest.get(), info);
   log("[6/6] lower: ", g.nodes.size(), " runtime nodes -> ", o.artifact_dir.string());
-  if (o.compare) {
+  if (o.compare && (o.example_inputs.empty() || reference.empty())) {
+    log("      no reference outputs for this archive: the check run is skipped (transpile a Python class, path/model.py:Class, to get one)");
+  } else if (o.compare) {
+    r.compared = true;
     auto b = runtime::load_bundle(o.artifact_dir);
     for (std::size_t i = 0; i < o.example_inputs.size(); ++i) b.exec->set_input(i, o.example_inputs[i]);
     r.outputs = b.exec->execute();
-    check(r.outputs.size() == cap.reference_outputs.size(), "bundle has ", r.outputs.size(), " outputs, PyTorch returned ", cap.reference_outputs.size());
+    check(r.outputs.size() == reference.size(), "bundle has ", r.outputs.size(), " outputs, PyTorch returned ", reference.size());
     for (std::size_t i = 0; i < r.outputs.size(); ++i) {
-      tensor ref = capture::from_torch(cap.reference_outputs[i], "reference");
+      tensor ref = reference[i];
       check(ref.shape == r.outputs[i].shape, "output ", i, ": shape ", to_string(r.outputs[i].shape), " vs PyTorch ", to_string(ref.shape));
       for (std::int64_t k = 0; k < ref.numel(); ++k) {
         r.max_abs_error = std::max(r.max_abs_error, std::fabs(r.outputs[i].element_as_double(k) - ref.element_as_double(k)));

@@ -729,6 +729,7 @@ inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
 // against the file size; compressed entries and zip64 are rejected with a clear message.
 #include <map>
 #include <string>
+#include <vector>
 
 
 namespace cactus::capture {
@@ -769,9 +770,9 @@ class zip_archive {
       l.seek(local + 26);
       const auto ln = l.le<std::uint16_t>(), le = l.le<std::uint16_t>();
       const std::size_t data = local + 30u + ln + le;
-      check(data + csize <= n, path, ": zip entry '", name, "' runs past the end of the file (truncated?)");
+      check(method != 0 || csize == usize, path, ": zip entry '", name, "' is stored but its sizes differ (", csize, " vs ", usize, " bytes)");
+      check(data <= n && csize <= n - data, path, ": zip entry '", name, "' runs past the end of the file (truncated?)");
       entries_[name] = {data, usize, method != 0};
-      (void)csize;
     }
   }
 
@@ -784,6 +785,12 @@ class zip_archive {
         return {f_->data() + e.offset, e.size};
       }
     return {nullptr, 0};
+  }
+  // Entry names, in order.
+  std::vector<std::string> names() const {
+    std::vector<std::string> r;
+    for (auto& [name, e] : entries_) r.push_back(name);
+    return r;
   }
   bool has_suffix(const std::string& s) const { return find_suffix(s).first != nullptr; }
   const std::string& path() const { return f_->path(); }
@@ -824,6 +831,7 @@ inline bool looks_like_zip(const mapped_file& f) {
 // and lists (sizes, dims, flags) are "meta" values that the planner evaluates from input
 // shapes, so shape arithmetic traced from PyTorch stays valid for other input shapes.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -872,6 +880,13 @@ struct meta {
   }
 };
 
+// The sizes a graph input's dim may take at run time (torch.export's range constraints; a
+// fixed dim has min == max). Inputs without ranges are checked by rank and dtype only.
+struct dim_range {
+  std::int64_t min = 0, max = std::numeric_limits<std::int64_t>::max();
+  bool operator==(const dim_range&) const = default;
+};
+
 struct value {
   std::string name;
   kind k = kind::tensor;
@@ -881,6 +896,7 @@ struct value {
   std::shared_ptr<tensor> data;        // tensor constant held in memory (small, or folded)
   std::string weight;                  // tensor constant bound by name to a converted weight file
   int producer = -1;                   // node index, -1 for inputs and constants
+  std::vector<dim_range> dims;         // graph inputs: the range of each dim (empty: unchecked)
 
   bool is_tensor() const { return k == kind::tensor; }
   bool is_constant() const { return constant.has_value() || data || !weight.empty(); }
@@ -2242,13 +2258,576 @@ inline void npy_save(const std::filesystem::path& path, const tensor& t) {
 }
 
 }  // namespace cactus
-// ---- cactus/ir/dot.hpp
-// Graphviz dot for an IR graph: one box per node (op, source location), edges labelled with
-// the tensor shape they carry; graph inputs and outputs as ellipses, weights as notes.
-// Meta constants (dims, flags) are left out to keep the picture readable.
-#include <sstream>
-#include <string>
+// ---- cactus/frontends/torch_export/import.hpp
+// Stage 2-3 for torch.export: a .pt2 archive's ExportedProgram imported into the raw IR, the
+// same IR the TorchScript front end emits (aten:: spellings, every argument in schema order), so
+// canonicalization, fusion and lowering are shared. No LibTorch, no Python.
+//   - parameters and buffers become tensor constants named by their state_dict names (so they
+//     bind to converted weight files by name), read from the archive's storage;
+//   - user inputs become graph inputs; a dim exported as dynamic (torch.export.Dim) keeps its
+//     range constraint, a static dim is fixed, and the runtime checks both at set_input;
+//   - SymInt values (sym_size, their arithmetic) become plan-time meta values, so views sized
+//     from them re-plan for every input size;
+//   - multi-result ops keep the results the runtime has (batch norm's and layer norm's
+//     statistics, max-pool indices are refused if the graph reads them).
+#include <set>
 
+// ---- cactus/frontends/torch_export/archive.hpp
+// A torch.export archive (.pt2, what torch.export.save writes), read without LibTorch or Python:
+//   <name>/archive_format                 "pt2"
+//   <name>/models/<model>.json            the serialized ExportedProgram (graph, signature,
+//                                         tensor metas, symbolic sizes, range constraints)
+//   <name>/data/weights/...               parameters and buffers as raw storage bytes, described
+//   <name>/data/constants/...             by model_weights_config.json / model_constants_config.json
+// Tensors are read from their storage bytes with the sizes, strides and offset of their meta,
+// each access checked against the entry; a pickled payload is refused (it would need an
+// unpickler that runs code). bf16 and f64 storage is widened/narrowed to f32.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+
+namespace cactus::frontends::torch_export {
+
+using json = nlohmann::json;
+
+// The serialized ExportedProgram's schema versions this reader understands (torch 2.13 writes 8.x).
+inline constexpr int supported_schema_major = 8;
+
+// torch.export's ScalarType enum (torch/_export/serde/schema.py) -> c10::ScalarType codes,
+// which the IR uses for dtype arguments as TorchScript does; -1 if it has none here.
+inline int c10_code_of(int export_code) {
+  if (export_code >= 1 && export_code <= 11) return export_code - 1;  // BYTE..COMPLEXDOUBLE
+  if (export_code == 12) return 11;                                   // BOOL
+  if (export_code == 13) return 15;                                   // BFLOAT16
+  return -1;
+}
+
+inline const char* export_dtype_name(int code) {
+  static const char* names[] = {"unknown", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
+                                "complex32", "complex64", "complex128", "bool", "bfloat16"};
+  return code >= 0 && code <= 13 ? names[code] : "an unsupported dtype";
+}
+
+// Our dtype for a serialized tensor's dtype (activations and weights).
+inline dtype dtype_of(int export_code, const std::string& where) {
+  switch (export_code) {
+    case 1: return dtype::u8;
+    case 2: return dtype::i8;
+    case 4: return dtype::i32;
+    case 5: return dtype::i64;
+    case 6: return dtype::f16;
+    case 7: case 8: case 13: return dtype::f32;  // f64 and bf16 are computed as f32
+    case 12: return dtype::b8;
+    default: fail(where, ": tensors of dtype ", export_dtype_name(export_code), " (code ", export_code, ") are not supported");
+  }
+}
+
+// One size or stride of a tensor meta: a number, or a symbol with its example value (hint).
+struct sym_dim {
+  std::int64_t value = 0;  // the number, or the hint
+  std::string symbol;      // "s23" for a plain symbol, the expression text otherwise
+  bool is_symbol() const { return !symbol.empty(); }
+};
+
+// "Symbol('s23', positive=True, integer=True)" or "s23" -> "s23"; other expressions stay as they are.
+inline std::string symbol_name(const std::string& expr) {
+  const std::string pre = "Symbol('";
+  if (expr.rfind(pre, 0) == 0) {
+    auto end = expr.find('\'', pre.size());
+    if (end != std::string::npos) return expr.substr(pre.size(), end - pre.size());
+  }
+  return expr;
+}
+
+inline sym_dim read_sym_int(const json& j, const std::string& where) {
+  if (j.contains("as_int")) return {j["as_int"].get<std::int64_t>(), {}};
+  if (j.contains("as_expr")) {
+    const json& e = j["as_expr"];
+    sym_dim d;
+    d.symbol = symbol_name(e.at("expr_str").get<std::string>());
+    if (e.contains("hint") && e["hint"].is_object() && e["hint"].contains("as_int")) d.value = e["hint"]["as_int"].get<std::int64_t>();
+    return d;
+  }
+  fail(where, ": unexpected size entry ", j.dump());
+}
+
+struct tensor_meta {
+  int export_dtype = 0;
+  std::vector<sym_dim> sizes, strides;
+  std::int64_t storage_offset = 0;
+};
+
+inline tensor_meta read_tensor_meta(const json& j, const std::string& where) {
+  tensor_meta m;
+  m.export_dtype = j.at("dtype").get<int>();
+  for (auto& s : j.at("sizes")) m.sizes.push_back(read_sym_int(s, where));
+  if (j.contains("strides"))
+    for (auto& s : j["strides"]) m.strides.push_back(read_sym_int(s, where));
+  if (j.contains("storage_offset")) m.storage_offset = read_sym_int(j["storage_offset"], where).value;
+  return m;
+}
+
+class archive {
+ public:
+  explicit archive(const std::filesystem::path& path) : path_(path.string()) {
+    check(std::filesystem::exists(path), path_, ": no such file");
+    auto f = mapped_file::open(path_);
+    check(capture::looks_like_zip(*f), path_, ": not a torch.export archive (not a zip file); write one with torch.export.save(ep, path)");
+    zip_ = std::make_unique<capture::zip_archive>(f);
+    auto fmt = text("archive_format");
+    check(!fmt.empty(), path_, ": not a torch.export archive (no archive_format entry)", zip_->has_suffix("constants.pkl") ? "; this is a TorchScript archive" : "");
+    check(fmt == "pt2", path_, ": archive_format is '", fmt, "', expected 'pt2'");
+    std::string model_entry;
+    for (auto& n : zip_->names()) {
+      auto pos = n.find("/models/");
+      if (pos != std::string::npos && n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0) {
+        check(model_entry.empty(), path_, ": holds several models (", model_entry, ", ", n, "); cactus reads one");
+        model_entry = n;
+      }
+    }
+    check(!model_entry.empty(), path_, ": no models/<name>.json in the archive (truncated or not written by torch.export.save?)");
+    program_ = parse(model_entry);
+    check(program_.is_object() && program_.contains("graph_module") && program_.contains("schema_version"), path_, ": ", model_entry,
+          " is not a serialized ExportedProgram");
+    const auto& v = program_["schema_version"];
+    major_ = v.value("major", -1);
+    minor_ = v.value("minor", -1);
+    check(major_ == supported_schema_major, path_, ": ExportedProgram schema version ", major_, ".", minor_, " is not supported (this build reads ",
+          supported_schema_major, ".x, written by torch 2.13)");
+    for (const char* cfg : {"data/weights/model_weights_config.json", "data/constants/model_constants_config.json"}) {
+      if (!zip_->has_suffix(cfg)) continue;
+      json c = parse_suffix(cfg);
+      if (c.contains("config"))
+        for (auto& [name, e] : c["config"].items()) {
+          std::string dir = std::string(cfg).substr(0, std::string(cfg).rfind('/') + 1);
+          stored_[name] = {dir + e.at("path_name").get<std::string>(), e.value("use_pickle", false), e.at("tensor_meta")};
+        }
+    }
+  }
+
+  const std::string& path() const { return path_; }
+  const json& program() const { return program_; }
+  std::string version() const { return std::to_string(major_) + "." + std::to_string(minor_); }
+
+  bool has_tensor(const std::string& name) const { return stored_.count(name) != 0; }
+  std::vector<std::string> tensor_names() const {
+    std::vector<std::string> r;
+    for (auto& [n, e] : stored_) r.push_back(n);
+    return r;
+  }
+
+  const json& meta_of(const std::string& name) const {
+    auto it = stored_.find(name);
+    check(it != stored_.end(), path_, ": the archive stores no tensor '", name, "'");
+    return it->second.meta;
+  }
+
+  // A stored parameter, buffer or constant by its state_dict (or constant) name.
+  tensor load_tensor(const std::string& name) const {
+    auto it = stored_.find(name);
+    check(it != stored_.end(), path_, ": the archive stores no tensor '", name, "'");
+    const stored& s = it->second;
+    const std::string where = path_ + ": tensor '" + name + "'";
+    check(!s.use_pickle, where, " is pickled; cactus reads raw tensor storage only (export it as a plain tensor)");
+    const tensor_meta m = read_tensor_meta(s.meta, where);
+    auto [data, bytes] = zip_->find_suffix(s.entry);
+    check(data != nullptr, where, ": its storage entry ", s.entry, " is missing from the archive");
+    const int ec = m.export_dtype;
+    const std::size_t esize = ec == 5 || ec == 8 ? 8 : ec == 4 || ec == 7 ? 4 : ec == 6 || ec == 13 || ec == 3 ? 2 : 1;
+    const dtype type = dtype_of(ec, where);
+    shape_t shape;
+    for (auto& d : m.sizes) {
+      check(!d.is_symbol() && d.value >= 0, where, ": size ", d.symbol.empty() ? std::to_string(d.value) : d.symbol, " is not a fixed non-negative number");
+      shape.push_back(d.value);
+    }
+    std::vector<std::int64_t> strides;
+    for (auto& d : m.strides) strides.push_back(d.value);
+    if (strides.empty()) {
+      strides.resize(shape.size());
+      std::int64_t acc = 1;
+      for (std::size_t i = shape.size(); i-- > 0;) { strides[i] = acc; acc *= shape[i]; }
+    }
+    check(strides.size() == shape.size(), where, ": ", strides.size(), " strides for ", shape.size(), " sizes");
+    // the farthest element, checked in 128-bit arithmetic against the entry
+    __int128 last = m.storage_offset, count = 1;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      check(strides[i] >= 0, where, ": negative stride ", strides[i], " in dim ", i);
+      count *= shape[i];
+      check(count < (__int128(1) << 48), where, ": ", to_string(shape), " has too many elements");
+      if (shape[i] > 0) last += __int128(shape[i] - 1) * strides[i];
+    }
+    tensor t = tensor::empty(type, shape);
+    if (count == 0) return t;
+    check(m.storage_offset >= 0 && (last + 1) * __int128(esize) <= __int128(bytes), where, ": its storage entry has ", bytes, " bytes, the meta ",
+          to_string(shape), " reaches byte ", static_cast<long long>((last + 1) * __int128(esize)));
+    // gather into a contiguous tensor of our dtype
+    std::vector<std::int64_t> idx(shape.size(), 0);
+    for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
+      std::int64_t off = m.storage_offset;
+      for (std::size_t d = 0; d < shape.size(); ++d) off += idx[d] * strides[d];
+      const unsigned char* src = data + off * static_cast<std::int64_t>(esize);
+      store(t, k, src, ec);
+      for (std::size_t d = shape.size(); d-- > 0;) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+    return t;
+  }
+
+ private:
+  struct stored {
+    std::string entry;
+    bool use_pickle = false;
+    json meta;
+  };
+
+  static void store(tensor& t, std::int64_t k, const unsigned char* src, int ec) {
+    switch (ec) {
+      case 7: std::memcpy(t.ptr<float>() + k, src, 4); break;
+      case 8: { double d; std::memcpy(&d, src, 8); t.ptr<float>()[k] = static_cast<float>(d); break; }
+      case 13: { std::uint16_t b; std::memcpy(&b, src, 2); std::uint32_t u = std::uint32_t(b) << 16; float f; std::memcpy(&f, &u, 4); t.ptr<float>()[k] = f; break; }
+      case 6: std::memcpy(t.ptr<std::uint16_t>() + k, src, 2); break;
+      case 5: std::memcpy(t.ptr<std::int64_t>() + k, src, 8); break;
+      case 4: std::memcpy(t.ptr<std::int32_t>() + k, src, 4); break;
+      default: std::memcpy(static_cast<unsigned char*>(t.data) + k, src, 1); break;
+    }
+  }
+
+  std::string text(const std::string& suffix) const {
+    auto [p, n] = zip_->find_suffix(suffix);
+    return p ? std::string(reinterpret_cast<const char*>(p), n) : std::string{};
+  }
+  json parse_suffix(const std::string& suffix) const {
+    auto [p, n] = zip_->find_suffix(suffix);
+    check(p != nullptr, path_, ": entry ", suffix, " is missing");
+    try {
+      return json::parse(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(p) + n);
+    } catch (const json::exception& e) {
+      fail(path_, ": ", suffix, " is not valid JSON (", e.what(), ")");
+    }
+  }
+  json parse(const std::string& entry) const {
+    for (auto& n : zip_->names())
+      if (n == entry) {
+        // entries are looked up by suffix; the full name is its own suffix
+        return parse_suffix(entry);
+      }
+    fail(path_, ": entry ", entry, " is missing");
+  }
+
+  std::string path_;
+  std::unique_ptr<capture::zip_archive> zip_;
+  json program_;
+  int major_ = -1, minor_ = -1;
+  std::map<std::string, stored> stored_;
+};
+
+}  // namespace cactus::frontends::torch_export
+// ---- cactus/frontends/torch_export/schema.hpp
+// The ATen operator schemas the torch.export front end needs. torch.export serializes a call
+// with only the arguments the caller gave (defaults are left out, keyword arguments are named),
+// so importing it into the IR, whose nodes carry every argument in schema order as TorchScript
+// does, needs each operator's argument list and defaults. They are written here in ATen's own
+// schema syntax (the declarations of ATen's public operator interface) and parsed once.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace cactus::frontends::torch_export {
+
+struct arg_schema {
+  std::string name;
+  std::string type;          // "Tensor", "int[]", "float", "ScalarType"... without '?' and aliasing
+  bool optional = false;     // "Tensor?"
+  bool kwarg_only = false;   // after '*'
+  bool has_default = false;
+  ir::meta default_value;    // when has_default
+  bool is_tensor() const { return type == "Tensor"; }
+  bool is_tensor_list() const { return type.rfind("Tensor[", 0) == 0 || type.rfind("Tensor?[", 0) == 0; }
+};
+
+struct op_schema {
+  std::string name;      // "conv2d" (the IR spelling is "aten::" + name)
+  std::string overload;  // "default", "Tensor", "dim_IntList"...
+  std::vector<arg_schema> args;
+  std::size_t returns = 1;  // number of results
+};
+
+namespace detail {
+inline std::string trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return std::string(s);
+}
+
+// Splits at top-level commas (not inside [] or ()).
+inline std::vector<std::string> split_top(std::string_view s) {
+  std::vector<std::string> out;
+  int depth = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '[' || s[i] == '(') ++depth;
+    else if (s[i] == ']' || s[i] == ')') --depth;
+    else if (s[i] == ',' && depth == 0) {
+      out.push_back(trim(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  if (start < s.size()) out.push_back(trim(s.substr(start)));
+  return out;
+}
+
+inline ir::meta parse_default(const std::string& type, const std::string& v) {
+  if (v == "None") return ir::meta::none();
+  if (v == "True" || v == "False") return ir::meta::of_bool(v == "True");
+  if (!v.empty() && (v.front() == '\'' || v.front() == '"')) return ir::meta::of_string(v.substr(1, v.size() - 2));
+  const bool list = type.find('[') != std::string::npos;
+  const bool floating = type.rfind("float", 0) == 0;
+  auto number = [&](const std::string& t) -> ir::meta {
+    if (floating || t.find_first_of(".e") != std::string::npos) return ir::meta::of_float(std::stod(t));
+    return ir::meta::of_int(std::stoll(t));
+  };
+  if (!v.empty() && v.front() == '[') {
+    std::vector<std::int64_t> ints;
+    std::vector<double> floats;
+    for (auto& e : split_top(std::string_view(v).substr(1, v.size() - 2))) {
+      if (floating) floats.push_back(std::stod(e));
+      else ints.push_back(std::stoll(e));
+    }
+    return floating ? ir::meta::of_floats(floats) : ir::meta::of_ints(ints);
+  }
+  if (!v.empty() && (std::isdigit(static_cast<unsigned char>(v.front())) || v.front() == '-')) {
+    ir::meta m = number(v);
+    if (list) {  // "int[2] stride=1": the scalar repeated to the list's length (1 when unsized)
+      const auto lb = type.find('['), rb = type.find(']');
+      const std::string n = type.substr(lb + 1, rb - lb - 1);
+      const std::size_t len = n.empty() ? 1 : std::stoul(n);
+      if (floating) return ir::meta::of_floats(std::vector<double>(len, m.as_double()));
+      return ir::meta::of_ints(std::vector<std::int64_t>(len, m.i));
+    }
+    return m;
+  }
+  return ir::meta::none();  // contiguous_format, Mean...: arguments the runtime ignores
+}
+
+inline op_schema parse_schema(std::string_view decl) {
+  op_schema s;
+  const auto lp = decl.find('('), arrow = decl.rfind("->");
+  const std::string full = trim(decl.substr(0, lp));
+  const auto dot = full.find('.');
+  s.name = full.substr(0, dot);
+  s.overload = dot == std::string::npos ? "default" : full.substr(dot + 1);
+  const auto rp = decl.rfind(')', arrow);
+  bool kw = false;
+  for (auto& a : split_top(decl.substr(lp + 1, rp - lp - 1))) {
+    if (a == "*") { kw = true; continue; }
+    arg_schema arg;
+    arg.kwarg_only = kw;
+    std::string t = a.substr(0, a.rfind(' '));
+    std::string rest = a.substr(a.rfind(' ') + 1);
+    if (auto eq = rest.find('='); eq != std::string::npos) {
+      arg.name = rest.substr(0, eq);
+      arg.has_default = true;
+      const std::string dv = rest.substr(eq + 1);
+      // strip aliasing "(a!)" from the type before reading the default against it
+      std::string clean;
+      for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] == '(') { while (i < t.size() && t[i] != ')') ++i; continue; }
+        clean += t[i];
+      }
+      t = clean;
+      arg.default_value = parse_default(t, dv);
+    } else {
+      arg.name = rest;
+      std::string clean;
+      for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] == '(') { while (i < t.size() && t[i] != ')') ++i; continue; }
+        clean += t[i];
+      }
+      t = clean;
+    }
+    if (!t.empty() && t.back() == '?') { arg.optional = true; t.pop_back(); }
+    arg.type = t;
+    s.args.push_back(std::move(arg));
+  }
+  const std::string ret = trim(decl.substr(arrow + 2));
+  s.returns = ret.front() == '(' ? split_top(std::string_view(ret).substr(1, ret.size() - 2)).size() : 1;
+  return s;
+}
+}  // namespace detail
+
+// Schemas of the operators the importer reads, in ATen's declaration syntax.
+inline constexpr std::string_view aten_schemas[] = {
+    // linear algebra, convolution, normalization
+    "linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
+    "addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+    "mm(Tensor self, Tensor mat2) -> Tensor",
+    "bmm(Tensor self, Tensor mat2) -> Tensor",
+    "matmul(Tensor self, Tensor other) -> Tensor",
+    "baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+    "conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, SymInt[1] padding=0, SymInt[1] dilation=1, SymInt groups=1) -> Tensor",
+    "conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] dilation=1, SymInt groups=1) -> Tensor",
+    "conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, str padding=\"valid\", SymInt[1] dilation=1, SymInt groups=1) -> Tensor",
+    "conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, str padding=\"valid\", SymInt[2] dilation=1, SymInt groups=1) -> Tensor",
+    "convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor",
+    "batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+    "_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+    "layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor",
+    "native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
+    "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
+    "lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor)",
+    "scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
+    "softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
+    "_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
+    "log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
+    "_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
+    // activations and elementwise
+    "relu(Tensor self) -> Tensor",
+    "relu_(Tensor(a!) self) -> Tensor(a!)",
+    "relu6(Tensor self) -> Tensor",
+    "gelu(Tensor self, *, str approximate='none') -> Tensor",
+    "silu(Tensor self) -> Tensor",
+    "silu_(Tensor(a!) self) -> Tensor(a!)",
+    "sigmoid(Tensor self) -> Tensor",
+    "tanh(Tensor self) -> Tensor",
+    "exp(Tensor self) -> Tensor",
+    "log(Tensor self) -> Tensor",
+    "sqrt(Tensor self) -> Tensor",
+    "rsqrt(Tensor self) -> Tensor",
+    "neg(Tensor self) -> Tensor",
+    "abs(Tensor self) -> Tensor",
+    "sin(Tensor self) -> Tensor",
+    "cos(Tensor self) -> Tensor",
+    "reciprocal(Tensor self) -> Tensor",
+    "erf(Tensor self) -> Tensor",
+    "clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",
+    "hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
+    "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)",
+    "leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
+    "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+    "add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
+    "add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+    "sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+    "sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+    "rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+    "rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+    "mul.Tensor(Tensor self, Tensor other) -> Tensor",
+    "mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)",
+    "mul.Scalar(Tensor self, Scalar other) -> Tensor",
+    "div.Tensor(Tensor self, Tensor other) -> Tensor",
+    "div.Scalar(Tensor self, Scalar other) -> Tensor",
+    "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor",
+    "pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor",
+    "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor",
+    "maximum(Tensor self, Tensor other) -> Tensor",
+    "minimum(Tensor self, Tensor other) -> Tensor",
+    "eq.Scalar(Tensor self, Scalar other) -> Tensor",
+    "eq.Tensor(Tensor self, Tensor other) -> Tensor",
+    "ne.Scalar(Tensor self, Scalar other) -> Tensor",
+    "ne.Tensor(Tensor self, Tensor other) -> Tensor",
+    "lt.Scalar(Tensor self, Scalar other) -> Tensor",
+    "lt.Tensor(Tensor self, Tensor other) -> Tensor",
+    "le.Scalar(Tensor self, Scalar other) -> Tensor",
+    "le.Tensor(Tensor self, Tensor other) -> Tensor",
+    "gt.Scalar(Tensor self, Scalar other) -> Tensor",
+    "gt.Tensor(Tensor self, Tensor other) -> Tensor",
+    "ge.Scalar(Tensor self, Scalar other) -> Tensor",
+    "ge.Tensor(Tensor self, Tensor other) -> Tensor",
+    "logical_and(Tensor self, Tensor other) -> Tensor",
+    "logical_or(Tensor self, Tensor other) -> Tensor",
+    "logical_not(Tensor self) -> Tensor",
+    "bitwise_not(Tensor self) -> Tensor",
+    "where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
+    "masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
+    "masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",
+    // reductions and pooling
+    "mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+    "sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+    "amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
+    "argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
+    "any(Tensor self) -> Tensor",
+    "any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
+    "any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
+    "all(Tensor self) -> Tensor",
+    "all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
+    "all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
+    "max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor",
+    "max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor",
+    "max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
+    "avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
+    "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
+    "adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor",
+    "adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
+    // shapes and data movement
+    "view(Tensor(a) self, SymInt[] size) -> Tensor(a)",
+    "_unsafe_view(Tensor self, SymInt[] size) -> Tensor",
+    "reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)",
+    "flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)",
+    "unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)",
+    "squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
+    "squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)",
+    "squeeze(Tensor(a) self) -> Tensor(a)",
+    "unsqueeze(Tensor(a) self, int dim) -> Tensor(a)",
+    "permute(Tensor(a) self, int[] dims) -> Tensor(a)",
+    "transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)",
+    "t(Tensor(a) self) -> Tensor(a)",
+    "slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",
+    "narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)",
+    "select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)",
+    "cat(Tensor[] tensors, int dim=0) -> Tensor",
+    "stack(Tensor[] tensors, int dim=0) -> Tensor",
+    "expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)",
+    "repeat_interleave.self_int(Tensor self, SymInt repeats, int? dim=None, *, SymInt? output_size=None) -> Tensor",
+    "chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]",
+    "split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]",
+    "split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]",
+    "unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]",
+    "contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)",
+    "clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
+    "dropout(Tensor input, float p, bool train) -> Tensor",
+    "detach(Tensor(a) self) -> Tensor(a)",
+    "alias(Tensor(a) self) -> Tensor(a)",
+    "lift_fresh_copy(Tensor self) -> Tensor",
+    "_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor",
+    "to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
+    "type_as(Tensor self, Tensor other) -> Tensor",
+    // creation
+    "ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+    "zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+    "full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+    "arange(Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "scalar_tensor(Scalar s, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "triu(Tensor self, int diagonal=0) -> Tensor",
+    "tril(Tensor self, int diagonal=0) -> Tensor",
+    "sym_size.int(Tensor self, int dim) -> SymInt",
+};
+
+// The schema of a serialized target ("torch.ops.aten.conv2d.default"), or null.
+inline const op_schema* find_schema(std::string_view target) {
+  static const std::map<std::string, op_schema, std::less<>> table = [] {
+    std::map<std::string, op_schema, std::less<>> t;
+    for (auto d : aten_schemas) {
+      op_schema s = detail::parse_schema(d);
+      std::string key = "torch.ops.aten." + s.name + "." + s.overload;
+      t.emplace(std::move(key), std::move(s));
+    }
+    return t;
+  }();
+  auto it = table.find(target);
+  return it == table.end() ? nullptr : &it->second;
+}
+
+}  // namespace cactus::frontends::torch_export
 // ---- cactus/ir/graph.hpp
 // IRGraph: values, nodes in topological order, and the graph's inputs and outputs.
 #include <string>
@@ -2342,6 +2921,370 @@ struct graph {
 };
 
 }  // namespace cactus::ir
+
+namespace cactus::frontends::torch_export {
+
+struct imported_program {
+  ir::graph graph;
+  std::vector<std::string> weight_names;  // parameters and buffers the graph reads, in signature order
+  std::string schema_version;
+};
+
+namespace detail {
+
+inline std::string source_of(const json& node) {
+  if (!node.contains("metadata") || !node["metadata"].is_object()) return {};
+  const auto& md = node["metadata"];
+  auto it = md.find("stack_trace");
+  if (it == md.end() || !it->is_string()) return {};
+  // the first frame is the exported module's own forward
+  const std::string st = it->get<std::string>();
+  const auto f = st.find("File \"");
+  if (f == std::string::npos) return {};
+  const auto fe = st.find('"', f + 6);
+  const auto l = st.find("line ", fe);
+  if (fe == std::string::npos || l == std::string::npos) return {};
+  std::size_t le = l + 5;
+  while (le < st.size() && std::isdigit(static_cast<unsigned char>(st[le]))) ++le;
+  return st.substr(f + 6, fe - f - 6) + ":" + st.substr(l + 5, le - l - 5);
+}
+
+inline double json_float(const json& v) {
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s == "Infinity") return std::numeric_limits<double>::infinity();
+    if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+    if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    fail("unexpected float '", s, "'");
+  }
+  return v.get<double>();
+}
+
+}  // namespace detail
+
+inline imported_program import_program(const archive& a) {
+  const json& prog = a.program();
+  const std::string& file = a.path();
+  imported_program out;
+  out.schema_version = a.version();
+  ir::graph& g = out.graph;
+  const json& gm = prog.at("graph_module");
+  const json& graph = gm.at("graph");
+  const json& tensor_values = graph.at("tensor_values");
+  const json& sig = gm.at("signature");
+
+  // range constraints of the symbols: {"s23": {"min_val": 1, "max_val": 4096}}
+  std::map<std::string, ir::dim_range> ranges;
+  if (prog.contains("range_constraints"))
+    for (auto& [sym, r] : prog["range_constraints"].items()) {
+      ir::dim_range d;
+      if (r.contains("min_val") && r["min_val"].is_number_integer()) d.min = r["min_val"].get<std::int64_t>();
+      if (r.contains("max_val") && r["max_val"].is_number_integer()) d.max = r["max_val"].get<std::int64_t>();
+      ranges[sym] = d;
+    }
+
+  std::map<std::string, int> ids;          // serialized name -> IR value
+  std::set<std::string> unusable;          // results the runtime does not produce
+  auto tensor_info = [&](int id, const std::string& name) {
+    auto it = tensor_values.find(name);
+    if (it == tensor_values.end()) return;
+    const tensor_meta m = read_tensor_meta(*it, file + ": value '" + name + "'");
+    auto& v = g.values[static_cast<std::size_t>(id)];
+    v.type = dtype_of(m.export_dtype, file + ": value '" + name + "'");
+    v.shape.clear();
+    for (auto& d : m.sizes) v.shape.push_back(d.value);
+  };
+
+  // inputs: parameters, buffers, constants, user inputs (the graph's inputs, in signature order)
+  for (auto& spec : sig.at("input_specs")) {
+    auto bind_stored = [&](const json& s, const char* key) {
+      const std::string arg = s.at("arg").at("name").get<std::string>();
+      const std::string name = s.at(key).get<std::string>();
+      check(a.has_tensor(name), file, ": the graph reads '", name, "', which the archive does not store (a weight is missing)");
+      ids[arg] = g.add_tensor_constant(a.load_tensor(name), name);
+      out.weight_names.push_back(name);
+    };
+    if (spec.contains("parameter")) bind_stored(spec["parameter"], "parameter_name");
+    else if (spec.contains("buffer")) bind_stored(spec["buffer"], "buffer_name");
+    else if (spec.contains("tensor_constant")) bind_stored(spec["tensor_constant"], "tensor_constant_name");
+    else if (spec.contains("user_input")) {
+      const json& arg = spec["user_input"].at("arg");
+      check(arg.contains("as_tensor"), file, ": a user input that is not a tensor (", arg.dump(), ") is not supported; pass tensors only");
+      const std::string name = arg["as_tensor"].at("name").get<std::string>();
+      ir::value v;
+      v.name = name;
+      const std::string where = file + ": input '" + name + "'";
+      auto it = tensor_values.find(name);
+      check(it != tensor_values.end(), where, ": no tensor meta");
+      const tensor_meta m = read_tensor_meta(*it, where);
+      v.type = dtype_of(m.export_dtype, where);
+      for (auto& d : m.sizes) {
+        v.shape.push_back(d.value);
+        if (!d.is_symbol()) {
+          v.dims.push_back({d.value, d.value});
+        } else {
+          auto r = ranges.find(d.symbol);
+          v.dims.push_back(r != ranges.end() ? r->second : ir::dim_range{});
+        }
+      }
+      const int id = g.add_value(std::move(v));
+      g.inputs.push_back(id);
+      ids[name] = id;
+    } else if (spec.contains("token")) {
+      fail(file, ": the program has effect tokens (side effects); cactus imports pure programs only");
+    } else {
+      fail(file, ": unsupported graph input kind ", spec.begin().key());
+    }
+  }
+
+  auto value_of = [&](const std::string& name, const std::string& where) -> int {
+    check(!unusable.count(name), where, ": reads '", name, "', a result cactus does not compute (statistics or indices of a fused op)");
+    auto it = ids.find(name);
+    check(it != ids.end(), where, ": reads '", name, "', which no earlier node produces");
+    return it->second;
+  };
+  // one serialized Argument -> IR value ids (a tensor list gives several; flattened in place as
+  // TorchScript's importer does for cat/stack/lstm)
+  auto arg_values = [&](const json& arg, const arg_schema* sch, const std::string& where) -> std::vector<int> {
+    if (arg.contains("as_none")) return {g.add_constant(ir::meta::none())};
+    if (arg.contains("as_tensor")) return {value_of(arg["as_tensor"].at("name").get<std::string>(), where)};
+    if (arg.contains("as_tensors")) {
+      std::vector<int> r;
+      for (auto& t : arg["as_tensors"]) r.push_back(value_of(t.at("name").get<std::string>(), where));
+      return r;
+    }
+    if (arg.contains("as_optional_tensor")) {
+      const json& o = arg["as_optional_tensor"];
+      if (o.contains("as_tensor")) return {value_of(o["as_tensor"].at("name").get<std::string>(), where)};
+      return {g.add_constant(ir::meta::none())};
+    }
+    if (arg.contains("as_int")) return {g.add_constant(ir::meta::of_int(arg["as_int"].get<std::int64_t>()))};
+    if (arg.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(arg["as_float"])))};
+    if (arg.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(arg["as_bool"].get<bool>()))};
+    if (arg.contains("as_string")) return {g.add_constant(ir::meta::of_string(arg["as_string"].get<std::string>()))};
+    if (arg.contains("as_ints")) return {g.add_constant(ir::meta::of_ints(arg["as_ints"].get<std::vector<std::int64_t>>()))};
+    if (arg.contains("as_floats")) {
+      std::vector<double> f;
+      for (auto& v : arg["as_floats"]) f.push_back(detail::json_float(v));
+      return {g.add_constant(ir::meta::of_floats(f))};
+    }
+    if (arg.contains("as_bools")) {
+      std::vector<std::int64_t> b;
+      for (auto& v : arg["as_bools"]) b.push_back(v.get<bool>());
+      return {g.add_constant(ir::meta::of_ints(b))};
+    }
+    if (arg.contains("as_scalar_type")) {
+      const int code = arg["as_scalar_type"].get<int>();
+      const int c10 = c10_code_of(code);
+      check(c10 >= 0, where, ": dtype ", export_dtype_name(code), " is not supported");
+      return {g.add_constant(ir::meta::of_int(c10))};
+    }
+    if (arg.contains("as_memory_format") || arg.contains("as_layout")) return {g.add_constant(ir::meta::none())};
+    if (arg.contains("as_device")) return {g.add_constant(ir::meta::of_string(arg["as_device"].value("type", "cpu")))};
+    auto sym = [&](const json& s) -> int {
+      if (s.contains("as_int")) return g.add_constant(ir::meta::of_int(s["as_int"].get<std::int64_t>()));
+      if (s.contains("as_name")) return value_of(s["as_name"].get<std::string>(), where);
+      fail(where, ": unexpected SymInt argument ", s.dump());
+    };
+    if (arg.contains("as_sym_int")) return {sym(arg["as_sym_int"])};
+    if (arg.contains("as_sym_float")) {
+      const json& s = arg["as_sym_float"];
+      if (s.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(s["as_float"])))};
+      return {value_of(s.at("as_name").get<std::string>(), where)};
+    }
+    if (arg.contains("as_sym_bool")) {
+      const json& s = arg["as_sym_bool"];
+      if (s.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(s["as_bool"].get<bool>()))};
+      return {value_of(s.at("as_name").get<std::string>(), where)};
+    }
+    if (arg.contains("as_sym_ints")) {
+      // all numbers: a constant list; with symbols: a list built at plan time
+      std::vector<std::int64_t> fixed;
+      bool all_fixed = true;
+      for (auto& s : arg["as_sym_ints"]) {
+        if (s.contains("as_int")) fixed.push_back(s["as_int"].get<std::int64_t>());
+        else all_fixed = false;
+      }
+      if (all_fixed) return {g.add_constant(ir::meta::of_ints(fixed))};
+      std::vector<int> el;
+      for (auto& s : arg["as_sym_ints"]) el.push_back(sym(s));
+      const int idx = g.add_node("prim::ListConstruct", el, {ir::kind::ints}, "");
+      return {g.nodes[static_cast<std::size_t>(idx)].outputs[0]};
+    }
+    fail(where, ": argument ", sch ? sch->name : std::string{}, " has a form cactus does not read: ", arg.dump().substr(0, 200));
+  };
+
+  static const std::map<std::string, std::string, std::less<>> sym_ops = {
+      {"_operator.mul", "aten::mul"}, {"_operator.add", "aten::add"}, {"_operator.sub", "aten::sub"},
+      {"_operator.floordiv", "aten::floordiv"}, {"_operator.truediv", "aten::div"}, {"_operator.neg", "aten::neg"}};
+
+  for (const json& n : graph.at("nodes")) {
+    const std::string target = n.at("target").get<std::string>();
+    const std::string loc = detail::source_of(n);
+    const std::string where = file + ": " + target + (loc.empty() ? "" : " at " + loc);
+    const json& outs = n.at("outputs");
+
+    // result names of the node, in order; kinds from their serialized form
+    std::vector<std::string> out_names;
+    std::vector<ir::kind> out_kinds;
+    for (auto& o : outs) {
+      if (o.contains("as_tensor")) { out_names.push_back(o["as_tensor"].at("name").get<std::string>()); out_kinds.push_back(ir::kind::tensor); }
+      else if (o.contains("as_tensors")) for (auto& t : o["as_tensors"]) { out_names.push_back(t.at("name").get<std::string>()); out_kinds.push_back(ir::kind::tensor); }
+      else if (o.contains("as_sym_int")) { out_names.push_back(o["as_sym_int"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::int_); }
+      else if (o.contains("as_sym_float")) { out_names.push_back(o["as_sym_float"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::float_); }
+      else if (o.contains("as_sym_bool")) { out_names.push_back(o["as_sym_bool"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::bool_); }
+      else if (o.contains("as_none")) { out_names.emplace_back(); out_kinds.push_back(ir::kind::none); }
+      else fail(where, ": result of a form cactus does not read: ", o.dump().substr(0, 200));
+    }
+    auto finish = [&](int node_idx, std::size_t produced) {
+      const auto& nd = g.nodes[static_cast<std::size_t>(node_idx)];
+      for (std::size_t i = 0; i < out_names.size(); ++i) {
+        if (out_names[i].empty()) continue;
+        if (i >= produced) { unusable.insert(out_names[i]); continue; }
+        ids[out_names[i]] = nd.outputs[i];
+        if (out_kinds[i] == ir::kind::tensor) tensor_info(nd.outputs[i], out_names[i]);
+      }
+    };
+
+    if (auto s = sym_ops.find(target); s != sym_ops.end()) {
+      std::vector<int> ins;
+      for (auto& in : n.at("inputs")) for (int v : arg_values(in.at("arg"), nullptr, where)) ins.push_back(v);
+      finish(g.add_node(s->second, ins, {out_kinds.at(0)}, loc), 1);
+      continue;
+    }
+    const op_schema* schema = find_schema(target);
+    if (!schema) {
+      if (target.rfind("torch.ops.higher_order.", 0) == 0)
+        fail(where, ": control flow and other higher-order ops are not supported (the graph must be a straight line of ATen ops)");
+      fail(where, ": op not supported by cactus's torch.export importer");
+    }
+    // every schema argument in order: given, defaulted, or None
+    std::map<std::string, const json*> given;
+    for (auto& in : n.at("inputs")) given[in.at("name").get<std::string>()] = &in.at("arg");
+    std::vector<std::vector<int>> args;
+    for (auto& sa : schema->args) {
+      auto it = given.find(sa.name);
+      if (it != given.end()) args.push_back(arg_values(*it->second, &sa, where));
+      else if (sa.has_default) args.push_back({g.add_constant(sa.default_value)});
+      else if (sa.optional) args.push_back({g.add_constant(ir::meta::none())});
+      else fail(where, ": argument '", sa.name, "' is missing");
+      given.erase(sa.name);
+    }
+    check(given.empty(), where, ": argument '", given.empty() ? std::string{} : given.begin()->first, "' is not in cactus's schema of this op");
+    auto flat = [&](std::initializer_list<std::size_t> which) {
+      std::vector<int> r;
+      for (std::size_t i : which) r.insert(r.end(), args.at(i).begin(), args.at(i).end());
+      return r;
+    };
+    auto all_args = [&] {
+      std::vector<int> r;
+      for (auto& a : args) r.insert(r.end(), a.begin(), a.end());
+      return r;
+    };
+    auto cint = [&](std::int64_t v) { return g.add_constant(ir::meta::of_int(v)); };
+    auto cbool = [&](bool v) { return g.add_constant(ir::meta::of_bool(v)); };
+    const std::string& op = schema->name;
+    const std::vector<ir::kind> one_tensor{ir::kind::tensor};
+
+    if (op == "sym_size") {
+      finish(g.add_node("aten::size", all_args(), {ir::kind::int_}, loc), 1);
+    } else if (op == "_native_batch_norm_legit_no_training") {
+      // (input, weight, bias, mean, var, momentum, eps) -> batch_norm(..., training=False, momentum, eps, cudnn)
+      std::vector<int> ins = flat({0, 1, 2, 3, 4});
+      ins.push_back(cbool(false));
+      ins.push_back(args[5][0]);
+      ins.push_back(args[6][0]);
+      ins.push_back(cbool(false));
+      finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
+    } else if (op == "native_layer_norm") {
+      std::vector<int> ins = flat({0, 1, 2, 3, 4});
+      ins.push_back(cbool(true));
+      finish(g.add_node("aten::layer_norm", ins, one_tensor, loc), 1);
+    } else if (op == "convolution") {
+      std::vector<int> ins = all_args();
+      for (int i = 0; i < 4; ++i) ins.push_back(cbool(false));  // benchmark, deterministic, cudnn_enabled, allow_tf32
+      finish(g.add_node("aten::_convolution", ins, one_tensor, loc), 1);
+    } else if (op == "max_pool2d_with_indices") {
+      finish(g.add_node("aten::max_pool2d", all_args(), one_tensor, loc), 1);
+    } else if (op == "chunk" || op == "split" || op == "split_with_sizes" || op == "unbind") {
+      // the IR's split(x, dim, mode, arg): mode 0 chunks, 1 sizes, 2 unbind
+      const std::size_t nout = out_names.size();
+      std::vector<ir::kind> kinds(nout, ir::kind::tensor);
+      std::vector<int> ins;
+      if (op == "unbind") ins = {args[0][0], args[1][0], cint(2), cint(0)};
+      else ins = {args[0][0], args[2][0], cint(op == "chunk" ? 0 : 1), args[1][0]};
+      finish(g.add_node("split", ins, kinds, loc), nout);
+    } else if (op == "scalar_tensor") {
+      // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d literals
+      ids[out_names.at(0)] = args[0][0];
+    } else if (op == "lstm") {
+      finish(g.add_node("aten::lstm", all_args(), {ir::kind::tensor, ir::kind::tensor, ir::kind::tensor}, loc), 3);
+    } else {
+      const bool inplace = op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_';
+      std::vector<ir::kind> kinds = out_kinds;
+      if (kinds.empty()) kinds = one_tensor;
+      const int idx = g.add_node("aten::" + op, all_args(), kinds, loc);
+      finish(idx, kinds.size());
+      if (inplace) {
+        // x.add_(y): later readers of x read the result
+        for (auto& in : n.at("inputs"))
+          if (in.at("name") == "self" && in.at("arg").contains("as_tensor"))
+            ids[in["arg"]["as_tensor"].at("name").get<std::string>()] = g.nodes[static_cast<std::size_t>(idx)].outputs[0];
+      }
+    }
+  }
+
+  for (auto& spec : sig.at("output_specs")) {
+    check(spec.contains("user_output"), file, ": the program mutates its inputs or buffers (", spec.begin().key(),
+          "); cactus imports programs that only return values");
+    const json& arg = spec["user_output"].at("arg");
+    check(arg.contains("as_tensor"), file, ": an output that is not a tensor (", arg.dump().substr(0, 100), ") is not supported");
+    g.outputs.push_back(value_of(arg["as_tensor"].at("name").get<std::string>(), file + ": graph output"));
+  }
+  g.reindex_producers();
+  return out;
+}
+
+// The archive's stored parameters, buffers and constants as a checkpoint (`cactus convert
+// model.pt2 OUT`, and transpile without --weights-dir): named as in the state_dict, read lazily.
+inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
+  auto a = std::make_shared<archive>(path);
+  std::vector<capture::lazy_tensor> r;
+  for (auto& name : a->tensor_names()) {
+    tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
+    shape_t shape;
+    for (auto& d : m.sizes) shape.push_back(d.value);
+    r.push_back({name, shape, static_cast<std::uint64_t>(numel(shape)) * size_of(dtype_of(m.export_dtype, name)),
+                 [a, name] { return a->load_tensor(name); }});
+  }
+  return r;
+}
+
+// A file torch.export.save wrote (a zip with an archive_format entry).
+inline bool is_export_archive(const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path)) return false;
+  auto f = mapped_file::open(path.string());
+  if (!capture::looks_like_zip(*f)) return false;
+  return capture::zip_archive(f).has_suffix("archive_format");
+}
+
+inline imported_program import_archive(const std::filesystem::path& path) {
+  archive a(path);
+  try {
+    return import_program(a);
+  } catch (const json::exception& e) {
+    fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
+  }
+}
+
+}  // namespace cactus::frontends::torch_export
+// ---- cactus/ir/dot.hpp
+// Graphviz dot for an IR graph: one box per node (op, source location), edges labelled with
+// the tensor shape they carry; graph inputs and outputs as ellipses, weights as notes.
+// Meta constants (dims, flags) are left out to keep the picture readable.
+#include <sstream>
+#include <string>
+
 
 namespace cactus::ir {
 
@@ -2528,6 +3471,11 @@ inline json to_json(const graph& g, const tensor_encoder& enc = [](int, const te
     if (v.is_tensor()) {
       j["dtype"] = std::string(name_of(v.type));
       j["shape"] = v.shape;
+      if (!v.dims.empty()) {
+        json d = json::array();
+        for (auto& r : v.dims) d.push_back({r.min, r.max});
+        j["dims"] = std::move(d);
+      }
     }
     if (v.constant) j["constant"] = meta_to_json(*v.constant);
     if (!v.weight.empty()) j["weight"] = v.weight;
@@ -2554,6 +3502,8 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
     if (v.is_tensor()) {
       v.type = dtype_from_name(jv.at("dtype").get<std::string>());
       v.shape = jv.at("shape").get<shape_t>();
+      if (jv.contains("dims"))
+        for (auto& r : jv["dims"]) v.dims.push_back({r.at(0).get<std::int64_t>(), r.at(1).get<std::int64_t>()});
     }
     if (jv.contains("constant")) v.constant = meta_from_json(jv["constant"]);
     if (jv.contains("weight")) v.weight = jv["weight"].get<std::string>();
@@ -2569,10 +3519,16 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
            jn.at("outputs").get<std::vector<int>>(), jn.value("loc", "")};
     for (int id : n.inputs)
       check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: node ", n.op, " uses unknown value ", id);
+    for (int id : n.outputs)
+      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: node ", n.op, " produces unknown value ", id);
     g.nodes.push_back(std::move(n));
   }
   g.inputs = j.at("inputs").get<std::vector<int>>();
   g.outputs = j.at("outputs").get<std::vector<int>>();
+  for (auto* list : {&g.inputs, &g.outputs})
+    for (int id : *list)
+      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: graph ", list == &g.inputs ? "input" : "output", " ", id,
+            " is not a value (", g.values.size(), " values)");
   g.reindex_producers();
   return g;
 }
@@ -4670,7 +5626,7 @@ struct adaptive_avg_pool_op {
 
 }  // namespace cactus::ops
 // ---- cactus/ops/reduce.hpp
-// Reductions over a set of dims (mean, sum, amax) and max/argmax along one dim. The input is
+// Reductions over a set of dims (mean, sum, amax, any, all) and max/argmax along one dim. The input is
 // viewed as [outer, reduced, inner] (reduced dims moved together if needed) so that the inner
 // rows accumulate with SIMD adds.
 #include <limits>
@@ -4797,6 +5753,40 @@ struct sum_op : detail::reduce_body<detail::reduce_kind::sum> {
 struct amax_op : detail::reduce_body<detail::reduce_kind::max> {
   static constexpr std::string_view name = "amax";
   static constexpr std::array<std::string_view, 1> aten{"aten::amax"};
+};
+
+// any / all(x, dims?, keepdim) -> bool: whether any / every element over the dims is nonzero
+template <bool Any>
+struct truth_reduce_body {
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    auto dims = detail::reduce_dims(c, 1, x.shape.size());
+    bool keep = c.num_inputs() > 2 && !c.is_none(2) && c.bool_at(2);
+    c.set_tensor(0, dtype::b8, detail::reduced_shape(x.shape, dims, keep));
+  }
+  static void run(context& c) {
+    const slot& x = c.tensor_in(0);
+    // any = max over the dims of (x != 0); all = not max of (x == 0)
+    tensor flags = tensor::empty(dtype::f32, x.shape);
+    const tensor xv = x.view();
+    for (std::int64_t i = 0; i < x.numel(); ++i) flags.ptr<float>()[i] = (xv.element_as_double(i) != 0) == Any ? 1.0f : 0.0f;
+    slot fs;
+    fs.type = dtype::f32;
+    fs.shape = x.shape;
+    fs.data = flags.data;
+    slot& y = c.out(0);
+    std::vector<float> r(static_cast<std::size_t>(y.numel()));
+    detail::reduce_f32(fs, detail::reduce_dims(c, 1, x.shape.size()), detail::reduce_kind::max, r.data());
+    for (std::size_t i = 0; i < r.size(); ++i) y.ptr<std::uint8_t>()[i] = (r[i] > 0) == Any ? 1 : 0;
+  }
+};
+struct any_op : truth_reduce_body<true> {
+  static constexpr std::string_view name = "any";
+  static constexpr std::array<std::string_view, 1> aten{"aten::any"};
+};
+struct all_op : truth_reduce_body<false> {
+  static constexpr std::string_view name = "all";
+  static constexpr std::array<std::string_view, 1> aten{"aten::all"};
 };
 
 // max(x) -> scalar tensor; max(x, dim, keepdim) -> (values, indices); argmax(x, dim?, keepdim)
@@ -4944,7 +5934,7 @@ struct rope_op {
 
 }  // namespace cactus::ops
 // ---- cactus/ops/shape_ops.hpp
-// Ops that move data without arithmetic: views (reshape, flatten, squeeze, unsqueeze, identity)
+// Ops that move data without arithmetic: views (reshape, flatten, unflatten, squeeze, unsqueeze, identity)
 // share their input's bytes; permute, slice, select, cat, stack, expand and chunk copy through
 // copy_strided.
 #include <algorithm>
@@ -5001,6 +5991,24 @@ struct flatten_op {
     for (auto i = s; i <= e; ++i) m *= x.shape[static_cast<std::size_t>(i)];
     out.push_back(m);
     out.insert(out.end(), x.shape.begin() + e + 1, x.shape.end());
+    c.set_tensor(0, x.type, out);
+  }
+};
+
+// unflatten(x, dim, sizes): dim `dim` split into `sizes` (one may be -1)
+struct unflatten_op {
+  static constexpr std::string_view name = "unflatten";
+  static constexpr std::array<std::string_view, 1> aten{"aten::unflatten"};
+  static constexpr bool view = true;
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto r = static_cast<std::int64_t>(x.shape.size());
+    c.require(r > 0, "unflatten of a 0-d tensor");
+    const auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), r));
+    shape_t out(x.shape.begin(), x.shape.begin() + static_cast<std::ptrdiff_t>(d));
+    const shape_t inner = detail::resolve_shape(c, c.ints_at(2), x.shape[d]);
+    out.insert(out.end(), inner.begin(), inner.end());
+    out.insert(out.end(), x.shape.begin() + static_cast<std::ptrdiff_t>(d) + 1, x.shape.end());
     c.set_tensor(0, x.type, out);
   }
 };
@@ -5308,10 +6316,18 @@ struct split_op {
       at += sizes[i] < 0 ? 1 : sizes[i];
     }
   }
-  // mode (input 2): 0 = chunk(count), 1 = split(size), 2 = unbind
+  // mode (input 2): 0 = chunk(count), 1 = split(size, or a list of sizes), 2 = unbind
   static std::vector<std::int64_t> pieces(const context& c, std::int64_t n) {
-    const auto mode = c.int_at(2), arg = c.int_at(3);
+    const auto mode = c.int_at(2);
     const std::size_t k = c.num_outputs();
+    if (mode == 1 && c.in(3).k == kind::ints && c.in(3).m.ints.size() != 1) {  // split_with_sizes
+      std::vector<std::int64_t> r = c.ints_at(3);
+      std::int64_t total = 0;
+      for (auto v : r) { c.require(v >= 0, "negative split size ", v); total += v; }
+      c.require(total == n && r.size() == k, "split sizes ", to_string(r), " do not split a dim of size ", n, " into ", k, " pieces");
+      return r;
+    }
+    const auto arg = c.int_at(3);
     std::vector<std::int64_t> r;
     if (mode == 2) {
       c.require(static_cast<std::int64_t>(k) == n, "unbind into ", k, " outputs, but the dim has size ", n);
@@ -5550,10 +6566,10 @@ inline constexpr auto all_ops = hana::tuple_t<
     // fused (produced by the rules of patterns/rules/, or mapped from a fused aten op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // reductions and pooling
-    mean_op, sum_op, amax_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
+    mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,
     // data movement and creation
-    reshape_op, flatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
+    reshape_op, flatten_op, unflatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
     stack_op, expand_op, repeat_interleave_op, split_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, arange_op,
     triu_op, tril_op, cast_op>;
 
@@ -5781,6 +6797,14 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       }
       n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], g.add_constant(ir::meta::none()), n.inputs[6],
                                  g.add_constant(ir::meta::of_bool(false))}, {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::scaled_dot_product_attention") {
+      // PyTorch 2's (q, k, v, mask, dropout_p, is_causal, scale, enable_gqa): GQA is read in place
+      const auto* p = detail::const_meta(g, n.inputs[4]);
+      check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
+      const int scale = n.inputs.size() > 6 ? n.inputs[6] : g.add_constant(ir::meta::none());
+      n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], scale, n.inputs[5], g.add_constant(ir::meta::of_bool(false))},
+                   {n.outputs[0]}, n.loc};
       ++rep.rewritten;
     } else if (op == "aten::conv1d" || op == "aten::conv2d") {
       n.op = "conv";
@@ -6930,7 +7954,8 @@ inline std::map<std::string, int> fuse(ir::graph& g, const fuse_options& o = {})
 
 namespace cactus::runtime {
 
-inline constexpr std::uint32_t graph_file_version = 1;
+// version 2 added the graph inputs' dim ranges after the outputs; version 1 files still load
+inline constexpr std::uint32_t graph_file_version = 2;
 
 enum class tensor_source : std::uint8_t { none = 0, weight = 1, inline_bytes = 2, file = 3 };
 
@@ -6991,6 +8016,11 @@ inline std::vector<unsigned char> encode_graph(const ir::graph& g, const externa
     w.le<std::uint32_t>(static_cast<std::uint32_t>(list->size()));
     for (int x : *list) w.le<std::int32_t>(x);
   }
+  for (int x : g.inputs) {
+    const auto& dims = g.values[static_cast<std::size_t>(x)].dims;
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(dims.size()));
+    for (auto& r : dims) { w.le<std::int64_t>(r.min); w.le<std::int64_t>(r.max); }
+  }
   byte_writer file;
   file.bytes("CACTUSGR", 8);
   file.le<std::uint32_t>(graph_file_version);
@@ -7005,7 +8035,7 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
   byte_reader h(p, n, what);
   check(n >= 32 && std::memcmp(h.take(8), "CACTUSGR", 8) == 0, what, ": not a cactus graph (bad magic)");
   auto version = h.le<std::uint32_t>();
-  check(version == graph_file_version, what, ": graph version ", version, " is not supported (this build reads ", graph_file_version, ")");
+  check(version == 1 || version == graph_file_version, what, ": graph version ", version, " is not supported (this build reads ", graph_file_version, ")");
   h.le<std::uint32_t>();
   auto size = h.le<std::uint64_t>();
   auto sum = h.le<std::uint64_t>();
@@ -7079,6 +8109,16 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
   }
   g.inputs = read_ids();
   g.outputs = read_ids();
+  if (version >= 2)
+    for (int x : g.inputs) {
+      auto& dims = g.values[static_cast<std::size_t>(x)].dims;
+      for (auto c = count("dim range"); c--;) {
+        ir::dim_range d;
+        d.min = r.le<std::int64_t>();
+        d.max = r.le<std::int64_t>();
+        dims.push_back(d);
+      }
+    }
   g.reindex_producers();
   return g;
 }
@@ -7661,6 +8701,18 @@ class executor {
     check(t.type == v.type, label, " must be ", name_of(v.type), ", got ", name_of(t.type));
     check(t.shape.size() == v.shape.size(), label, " must have rank ", v.shape.size(), " (like ", to_string(v.shape), "), got ",
           to_string(t.shape));
+    if (!v.dims.empty()) {
+      check(v.dims.size() == t.shape.size(), label, ": the graph records ", v.dims.size(), " dim ranges for a rank-", t.shape.size(), " input");
+      for (std::size_t d = 0; d < v.dims.size(); ++d) {
+        const auto& r = v.dims[d];
+        if (r.min == r.max)
+          check(t.shape[d] == r.min, label, " dim ", d, " is fixed at ", r.min, " in this graph (exported static), got ", t.shape[d], " in ", to_string(t.shape));
+        else
+          check(t.shape[d] >= r.min && t.shape[d] <= r.max, label, " dim ", d, " must be in [", r.min, ", ",
+                r.max == std::numeric_limits<std::int64_t>::max() ? std::string("inf") : std::to_string(r.max), "] (the range it was exported with), got ",
+                t.shape[d], " in ", to_string(t.shape));
+      }
+    }
     if (inputs_.size() < g_.inputs.size()) inputs_.resize(g_.inputs.size());
     inputs_[i] = std::move(t);
   }

@@ -1,6 +1,6 @@
 """Bad input gives one clear error line and a non-zero exit, never a crash or a partial bundle.
 
-usage: /usr/bin/python3 bad_input_test.py CACTUS_BINARY WORKDIR
+usage: .venv/bin/python bad_input_test.py CACTUS_BINARY WORKDIR
 """
 import os
 import shutil
@@ -72,6 +72,10 @@ expect_error("wrong input dtype", ["run", bundle, "--input", os.path.join(work, 
 expect_error("wrong input rank", ["run", bundle, "--input", os.path.join(work, "x_rank.npy")], "rank")
 expect_error("wrong input shape", ["run", bundle, "--input", os.path.join(work, "x_wrong.npy")], "linear", "does not match weight")
 expect_error("unknown option", ["run", bundle, "--frobnicate", "1"], "--frobnicate")
+expect_error("--input and --input-ids for a one-input bundle", ["run", bundle, "--input", os.path.join(work, "x.npy"), "--input-ids", "1,2"],
+             "--input-ids", "takes 1 input")
+expect_error("--max-new-tokens not a number", ["run", bundle, "--input", os.path.join(work, "x.npy"), "--max-new-tokens", "many"],
+             "--max-new-tokens", "'many'")
 
 # Damaged bundles: truncated weight file, flipped byte in a weight header, truncated and corrupted graph.
 for label, fname, mutate, needle in [
@@ -91,6 +95,17 @@ for label, fname, mutate, needle in [
 # Re-lowering from saved IR: a missing file, and a file that is not IR.
 expect_error("lower: missing IR", ["lower", os.path.join(work, "nope_ir.json"), "--artifact-dir", os.path.join(work, "rl")], "nope_ir.json", "no such file")
 expect_error("lower: not IR JSON", ["lower", junk, "--artifact-dir", os.path.join(work, "rl")], "junk.bin", "invalid JSON")
+for label, edit, needle in [
+    ("lower: a node output that is not a value", lambda j: j["nodes"][0].__setitem__("outputs", [10**6]), "produces unknown value"),
+    ("lower: a graph output that is not a value", lambda j: j.__setitem__("outputs", [10**6]), "graph output"),
+    ("lower: a graph input that is not a value", lambda j: j.__setitem__("inputs", [-3]), "graph input"),
+]:
+    import json as _json
+    ir = _json.load(open(os.path.join(bundle, "optimized_ir.json")))
+    edit(ir)
+    bad_ir = os.path.join(work, "bad_ids_ir.json")
+    open(bad_ir, "w").write(_json.dumps(ir))
+    expect_error(label, ["lower", bad_ir, "--artifact-dir", os.path.join(work, "rl_ids")], needle)
 expect_error("lower: onto its own bundle", ["lower", os.path.join(bundle, "optimized_ir.json"), "--artifact-dir", bundle], "other than the source bundle")
 
 # Unsupported op: named with its source line, and no partial bundle is left behind.
@@ -102,6 +117,113 @@ leftover = os.listdir(art) if os.path.exists(art) else []
 print(("ok  " if not leftover else "FAIL") + f" no partial bundle after a failed transpile: {leftover}")
 if leftover:
     failures.append("partial bundle")
+
+# torch.export archives (.pt2): damaged, of another schema, with an unknown op or a missing weight.
+import json
+import zipfile
+
+
+def rewrite_pt2(src, dst, edit):
+    """Copies a .pt2 with edit(name, bytes) -> bytes or None (drop the entry)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            data = edit(info.filename, zin.read(info.filename))
+            if data is not None:
+                zout.writestr(info.filename, data)
+
+
+pt2 = os.path.join(work, "small.pt2")
+torch.export.save(torch.export.export(m, (torch.randn(2, 8),)), pt2)
+good = open(pt2, "rb").read()
+cases_pt2 = os.path.join(work, "pt2")
+os.makedirs(cases_pt2, exist_ok=True)
+trunc = os.path.join(cases_pt2, "truncated.pt2")
+open(trunc, "wb").write(good[: len(good) // 2])
+expect_error("pt2: truncated archive", ["transpile", trunc, "--artifact-dir", os.path.join(work, "t1")], "truncated.pt2")
+
+
+def with_schema(name, data):
+    if name.endswith("models/model.json"):
+        d = json.loads(data)
+        d["schema_version"]["major"] = 99
+        return json.dumps(d).encode()
+    return data
+
+
+def drop_weight(name, data):
+    if name.endswith("model_weights_config.json"):
+        d = json.loads(data)
+        d["config"].pop("fc.weight")
+        return json.dumps(d).encode()
+    return data
+
+
+def pickled_weight(name, data):
+    if name.endswith("model_weights_config.json"):
+        d = json.loads(data)
+        d["config"]["fc.weight"]["use_pickle"] = True
+        return json.dumps(d).encode()
+    return data
+
+
+with zipfile.ZipFile(pt2) as z:
+    cfg = next(n for n in z.namelist() if n.endswith("model_weights_config.json"))
+    fc_weight_entry = "/" + json.loads(z.read(cfg))["config"]["fc.weight"]["path_name"]
+
+
+def short_storage(name, data):
+    return data[:7] if name.endswith(fc_weight_entry) else data
+
+
+def wrong_format(name, data):
+    return b"pt1" if name.endswith("archive_format") else data
+
+
+for label, edit, needles in [
+    ("pt2: wrong schema version", with_schema, ("schema version 99.", "not supported")),
+    ("pt2: missing weight", drop_weight, ("fc.weight", "does not store")),
+    ("pt2: pickled weight", pickled_weight, ("fc.weight", "pickled")),
+    ("pt2: weight storage too short", short_storage, ("fc.weight", "storage entry has 7 bytes")),
+    ("pt2: not archive_format pt2", wrong_format, ("archive_format is 'pt1'",)),
+]:
+    dst = os.path.join(cases_pt2, label.split(": ")[1].replace(" ", "_") + ".pt2")
+    rewrite_pt2(pt2, dst, edit)
+    expect_error(label, ["transpile", dst, "--artifact-dir", os.path.join(work, "t_" + os.path.basename(dst))], os.path.basename(dst), *needles)
+upt2 = os.path.join(cases_pt2, "unsupported.pt2")
+torch.export.save(torch.export.export(Unsupported(), (torch.randn(2, 8),)), upt2)
+expect_error("pt2: unsupported op, with its source line", ["transpile", upt2, "--artifact-dir", os.path.join(work, "t_u")],
+             "torch.ops.aten.cumsum.default", "bad_input_test.py:", "not supported")
+expect_error("pt2: wrong number of example inputs", ["transpile", pt2, "--artifact-dir", os.path.join(work, "t_n"), "--example-input",
+             os.path.join(work, "x.npy"), "--example-input", os.path.join(work, "x.npy")], "takes 1 inputs, 2 example inputs")
+
+# The Python-class path: a missing class, bad --init-args, data-dependent control flow (with
+# the user's source line), a state_dict that does not fit.
+src = os.path.join(work, "user_model.py")
+open(src, "w").write("""import torch
+
+
+class Small(torch.nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.fc = torch.nn.Linear(d, 4)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+
+class DataDependent(torch.nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x * 2
+        return x
+""")
+pc = lambda *a: ["transpile", *a, "--example-input", os.path.join(work, "x.npy"), "--artifact-dir", os.path.join(work, "pc")]
+expect_error("python class: no such class", pc(src + ":Nope"), "user_model.py", "no nn.Module class named 'Nope'")
+expect_error("python class: no such file", pc(os.path.join(work, "nope.py") + ":Small"), "nope.py", "no such file")
+expect_error("python class: --init-args not JSON", pc(src + ":Small", "--init-args", "{d: 8"), "--init-args", "not valid JSON")
+expect_error("python class: data-dependent control flow", pc(src + ":DataDependent"), "user_model.py:15", "torch.export failed")
+expect_error("python class: state_dict does not fit", pc(src + ":Small", "--init-args", '{"d": 6}', "--weights-dir", bundle),
+             "small.pt", "does not fit Small")
 
 print(f"{n_cases - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

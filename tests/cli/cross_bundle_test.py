@@ -3,7 +3,7 @@ is run by a cactus-run built for another architecture (aarch64 under qemu), on e
 and must match PyTorch's outputs (saved by the host run) within the zoo tolerances, and the host's
 own cactus outputs within the same bound.
 
-usage: /usr/bin/python3 cross_bundle_test.py HOST_ZOO_DIR EMULATOR CACTUS_RUN [QEMU_CPU...]
+usage: .venv/bin/python cross_bundle_test.py HOST_ZOO_DIR EMULATOR CACTUS_RUN [QEMU_CPU...]
 """
 import glob
 import os

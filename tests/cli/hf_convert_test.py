@@ -4,7 +4,7 @@ copied side files, and the weight files byte by byte: f16 values exactly, int8 e
 CQ4 matrices by decoding them here, independently of the C++ code, from the documented format
 (include/cactus/core/packed.hpp, quant/codebook.hpp, quant/weight_file.hpp).
 
-usage: /usr/bin/python3 hf_convert_test.py CACTUS_BINARY WORKDIR
+usage: .venv/bin/python hf_convert_test.py CACTUS_BINARY WORKDIR
 """
 import json
 import os

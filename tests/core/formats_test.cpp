@@ -107,5 +107,48 @@ TEST_CASE("weight file and graph.cactus bytes are explicit little-endian with a 
   g.outputs.push_back(g.inputs[0]);
   auto gb = runtime::encode_graph(g, {});
   REQUIRE(std::string(gb.begin(), gb.begin() + 8) == "CACTUSGR");
-  REQUIRE(std::vector<unsigned char>(gb.begin() + 8, gb.begin() + 12) == std::vector<unsigned char>{1, 0, 0, 0});
+  REQUIRE(std::vector<unsigned char>(gb.begin() + 8, gb.begin() + 12) == std::vector<unsigned char>{2, 0, 0, 0});
+}
+
+TEST_CASE("graph.cactus v2 keeps the inputs' dim ranges; a v1 file (no ranges) still loads") {
+  ir::graph g;
+  ir::value x;
+  x.shape = {2, 8};
+  x.dims = {{1, 64}, {8, 8}};
+  g.inputs.push_back(g.add_value(x));
+  g.outputs.push_back(g.inputs[0]);
+  auto gb = runtime::encode_graph(g, {});
+  ir::graph back = runtime::decode_graph(gb.data(), gb.size(), "v2", {});
+  REQUIRE(back.values[0].dims == x.dims);
+  // the same graph as version 1: payload without the trailing ranges section
+  g.values[0].dims.clear();
+  auto v1 = runtime::encode_graph(g, {});
+  const std::size_t ranges_section = 4;  // one input, zero ranges
+  std::vector<unsigned char> payload(v1.begin() + 32, v1.end() - ranges_section);
+  byte_writer f;
+  f.bytes("CACTUSGR", 8);
+  f.le<std::uint32_t>(1);
+  f.le<std::uint32_t>(0);
+  f.le<std::uint64_t>(payload.size());
+  f.le<std::uint64_t>(fnv1a64(payload.data(), payload.size()));
+  f.bytes(payload.data(), payload.size());
+  ir::graph old = runtime::decode_graph(f.buffer().data(), f.buffer().size(), "v1", {});
+  REQUIRE(old.values[0].shape == shape_t{2, 8});
+  REQUIRE(old.values[0].dims.empty());
+  REQUIRE(old.inputs == back.inputs);
+}
+
+TEST_CASE("an input outside its exported dim range is refused, naming the input, the dim and the range") {
+  ir::graph g;
+  ir::value x;
+  x.name = "ids";
+  x.type = dtype::f32;
+  x.shape = {2, 8};
+  x.dims = {{1, 4}, {8, 8}};
+  g.inputs.push_back(g.add_value(x));
+  g.outputs.push_back(g.inputs[0]);
+  runtime::executor ex(g);
+  ex.set_input(0, tensor::zeros(dtype::f32, {4, 8}));
+  REQUIRE_THROWS_WITH(ex.set_input(0, tensor::zeros(dtype::f32, {5, 8})), Catch::Contains("input 0 'ids' dim 0 must be in [1, 4]"));
+  REQUIRE_THROWS_WITH(ex.set_input(0, tensor::zeros(dtype::f32, {2, 9})), Catch::Contains("dim 1 is fixed at 8"));
 }

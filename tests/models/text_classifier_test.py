@@ -2,7 +2,7 @@
 PyTorch: the seed's module with seeded weights, its state_dict converted by `cactus convert` at
 several precisions, the same token ids through both.
 
-usage: /usr/bin/python3 text_classifier_test.py CACTUS_BINARY EXAMPLE_BINARY WORKDIR
+usage: .venv/bin/python text_classifier_test.py CACTUS_BINARY EXAMPLE_BINARY WORKDIR
 """
 import os
 import shutil

@@ -5,7 +5,7 @@
   - permute of permute is one permute, an identity permute is gone;
   - a half-precision model computes in f32 and returns f16, like PyTorch's outputs.
 
-usage: /usr/bin/python3 canonical_test.py CACTUS_BINARY WORKDIR
+usage: .venv/bin/python canonical_test.py CACTUS_BINARY WORKDIR
 """
 import json
 import os

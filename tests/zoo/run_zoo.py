@@ -1,9 +1,14 @@
 """Zoo test for one model: build it (seeded), save state_dict + TorchScript, run `cactus
 convert` / `transpile` / `run`, and compare every output with PyTorch on every input set.
 
-usage: /usr/bin/python3 run_zoo.py CACTUS_BINARY MODEL_NAME WORKDIR [--bits 32|16|8|4|3|2|1] [--runtime-cli CACTUS_RUN]
-                        [--packed-conv]
+usage: .venv/bin/python run_zoo.py CACTUS_BINARY MODEL_NAME WORKDIR [--bits 32|16|8|4|3|2|1] [--runtime-cli CACTUS_RUN]
+                        [--packed-conv] [--capture torchscript|export|export-core]
 (--packed-conv: transpile keeps the conv kernels packed, and the test checks that it did)
+--capture export: the model goes through torch.export instead of TorchScript: the dims that
+differ between the zoo's input sets are exported dynamic (torch.export.Dim from 1, or
+Dim.AUTO where the model fixes them), the .pt2 is transpiled by cactus's own reader, and every
+input set inside the exported ranges must match PyTorch while one outside gets the range
+error. export-core does the same after run_decompositions() (the core ATen opset).
 Exit status 0 only if every comparison is within tolerance:
   fp32 weights: max|diff| <= 1e-4 * max|ref|;  fp16 weights: <= 1e-2 * max|ref|;
   quantized weights (--bits 8 and below): cosine similarity between cactus's outputs and
@@ -32,6 +37,75 @@ def cosine(a, b):
     return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-30))
 
 
+def export_archive(model, inputs, path, core):
+    """torch.export the model with the dims that vary across the input sets dynamic; returns the
+    archive's path and the input sets that fall inside the exported ranges (first one for capture)."""
+    from torch.export import Dim
+    varying = [{k for k in range(a.dim()) if len({s[j].shape[k] for s in inputs}) > 1} for j, a in enumerate(inputs[0])]
+    # capture on a set whose dynamic dims are all >= 2 (torch.export specializes sizes 0 and 1)
+    ex = next((s for s in inputs if all(s[j].shape[k] >= 2 for j in range(len(s)) for k in varying[j])), inputs[0])
+    ep = None
+    for make in (lambda n: Dim(n, min=1, max=1024), lambda n: Dim.AUTO):
+        specs = tuple({k: make(f"d{j}_{k}") for k in varying[j]} or None for j in range(len(ex)))
+        try:
+            ep = torch.export.export(model, ex, dynamic_shapes=specs)
+            break
+        except Exception as e:  # the model fixes a dim: let torch.export decide
+            if "onstraint" not in str(e) and "specialized" not in str(e):
+                raise
+    if core:
+        ep = ep.run_decompositions()
+    torch.export.save(ep, path)
+    ranges = {str(k): (int(v.lower), v.upper) for k, v in ep.range_constraints.items()}
+    print(f"exported{' (core ATen)' if core else ''}: ranges {ranges}")
+    # and the capture set at twice its batch: inside every range whose batch is dynamic
+    double = tuple(torch.cat([a, a]) for a in ex)
+    return path, [ex] + [s for s in inputs if s is not ex] + [double]
+
+
+def exported_dims(bundle):
+    """Each graph input's dim ranges as the bundle records them ([[min, max], ...])."""
+    import json
+    ir = json.load(open(os.path.join(bundle, "raw_ir.json")))
+    return [ir["values"][i].get("dims", []) for i in ir["inputs"]]
+
+
+def inside(dims, args):
+    return all(lo <= a.shape[k] <= hi for d, a in zip(dims, args) for k, (lo, hi) in enumerate(d))
+
+
+def check_outside_range(run, bundle, work, inputs):
+    """A size outside the exported range, or a static dim changed, is refused with an error naming the input and the dim."""
+    dims = exported_dims(bundle)
+    x, d = inputs[0][0], dims[0]
+    shape = list(x.shape)
+    # the cheapest violation: below a min above 1, a static dim changed, or just past a small max
+    for k, (lo, hi) in enumerate(d):
+        if lo > 1:
+            shape[k] = lo - 1
+            break
+        if lo == hi:
+            shape[k] = hi + 1
+            break
+        if hi < 4096:
+            shape[k] = hi + 1
+            break
+    else:
+        print("no cheap out-of-range shape for this model's ranges", d)
+        return
+    p = os.path.join(work, "outside.npy")
+    np.save(p, torch.zeros(shape, dtype=x.dtype).numpy())
+    feed = ["--input", p] + [y for j in range(1, len(inputs[0])) for y in ("--input", os.path.join(work, f"in0_{j}.npy"))]
+    try:
+        run("run", bundle, *feed)
+    except subprocess.CalledProcessError as e:
+        msg = e.stdout.strip().splitlines()[-1]
+        assert f"dim {k}" in msg and ("must be in" in msg or "is fixed at" in msg), f"unexpected error for shape {shape}: {msg}"
+        print(f"input shape {shape} outside the exported ranges {d}: {msg}")
+        return
+    raise AssertionError(f"input shape {shape} outside the exported ranges {d} was accepted")
+
+
 def main():
     cactus, name, work = sys.argv[1], sys.argv[2], sys.argv[3]
     bits = sys.argv[sys.argv.index("--bits") + 1] if "--bits" in sys.argv else "32"
@@ -47,7 +121,11 @@ def main():
                 m.running_var.uniform_(0.5, 1.5)
     sd, ts, out = os.path.join(work, "model.pt"), os.path.join(work, "model.ts"), os.path.join(work, "bundle")
     torch.save(model.state_dict(), sd)
-    torch.jit.trace(model, inputs[0], check_trace=False).save(ts)
+    capture = sys.argv[sys.argv.index("--capture") + 1] if "--capture" in sys.argv else "torchscript"
+    if capture == "torchscript":
+        torch.jit.trace(model, inputs[0], check_trace=False).save(ts)
+    else:
+        ts, inputs = export_archive(model, inputs, os.path.join(work, "model.pt2"), capture == "export-core")
     for i, args in enumerate(inputs):
         for j, a in enumerate(args):
             np.save(os.path.join(work, f"in{i}_{j}.npy"), a.numpy())
@@ -56,6 +134,8 @@ def main():
     ex = [x for j in range(len(inputs[0])) for x in ("--example-input", os.path.join(work, f"in0_{j}.npy"))]
     packed = ["--packed-conv"] if "--packed-conv" in sys.argv else []
     print(run("transpile", ts, "--weights-dir", out, *ex, "--quiet", *packed).strip().splitlines()[-1])
+    if capture != "torchscript":
+        check_outside_range(run, out, work, inputs)
     if packed:  # the conv kernels must have stayed packed: no cast in front of any conv
         import json
         ir = json.load(open(os.path.join(out, "optimized_ir.json")))
@@ -68,8 +148,12 @@ def main():
         print(f"{on_packed} of {len(convs)} convolutions on packed weights (the others' kernels are small, stored f16)")
     worst = 0.0
     pairs = []
+    dims = exported_dims(out) if capture != "torchscript" else None
     for i, args in enumerate(inputs):
         od = os.path.join(work, f"out{i}")
+        if dims is not None and not inside(dims, args):
+            print(f"{name} input {i} {tuple(args[0].shape)}: outside the exported ranges {dims[0]}, skipped (see the range check)")
+            continue
         run("run", out, *[x for j in range(len(args)) for x in ("--input", os.path.join(work, f"in{i}_{j}.npy"))], "--output-dir", od)
         with torch.no_grad():
             ref = model(*args)

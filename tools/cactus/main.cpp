@@ -18,8 +18,8 @@ static const char* kUsage = R"(cactus: PyTorch models to small, fast runtime bun
 
 usage:
   cactus convert SRC OUT [--bits 32|16|8|4|3|2|1] [--keep PATTERNS] [--embeddings PATTERNS]
-      SRC: torch.save(state_dict) file (.pt/.pth/.bin), .safetensors file, TorchScript archive, or
-      a Hugging Face directory (config.json + model.safetensors or model-0000x-of-0000y shards
+      SRC: torch.save(state_dict) file (.pt/.pth/.bin), .safetensors file, TorchScript archive,
+      torch.export archive (.pt2: its parameters and buffers), or a Hugging Face directory (config.json + model.safetensors or model-0000x-of-0000y shards
       with model.safetensors.index.json; f32/f16/bf16). Writes OUT/<tensor>.weights and
       OUT/weights_manifest.json; config and tokenizer files of a directory are copied to OUT.
       --bits 4|3|2|1: matrices and conv kernels in CQ (groups of 128, Hadamard-rotated,
@@ -28,12 +28,23 @@ usage:
       tensors at f16. --embeddings sets the embedding name patterns
       (default '*embed*,*wte*,*wpe*,*tok_embeddings*,*word_embeddings*,*position_embeddings*').
       Default --bits 4 (CQ4), as in the Python tool. Shows progress on a terminal.
-  cactus transpile MODEL.ts [--weights-dir DIR] [--artifact-dir DIR]
+  cactus transpile MODEL [--weights-dir DIR] [--artifact-dir DIR] [--init-args JSON]
                    [--example-input FILE.npy]... [--input-shape 2x16:i64]...
                    [--skip-reference-compare] [--quiet] [--packed-conv] [--no-fuse-<name>]...
-      Captures the TorchScript model, binds weights from DIR/weights_manifest.json by name,
-      canonicalizes, lowers and writes the bundle (default: into --weights-dir). Then runs the
-      bundle on the example inputs and compares with LibTorch (writes result.json).
+      MODEL is one of:
+        path/model.py:Class  a PyTorch nn.Module class: the project's Python builds it
+                             (--init-args '{"vocab_size": 32000}'), loads the state_dict that
+                             `cactus convert` read into DIR, exports it with torch.export (batch
+                             and sequence dims dynamic where the example allows) and records
+                             PyTorch's outputs on the example inputs; then as for a .pt2.
+        model.pt2            a torch.export archive (torch.export.save), read without LibTorch;
+                             dims exported dynamic (torch.export.Dim) accept any size in their
+                             range. Without --weights-dir its own weights are converted (f32)
+                             into the bundle. --example-input is optional.
+        model.ts             a TorchScript archive, captured and run by LibTorch.
+      Binds weights from DIR/weights_manifest.json by name, canonicalizes, fuses, lowers and
+      writes the bundle (default: into --weights-dir). Then runs the bundle on the example
+      inputs and compares with PyTorch's outputs (writes result.json); a bare .pt2 has none.
       Quantized conv kernels are dequantized to f32 at load (faster on x86 today);
       --packed-conv keeps them packed (mmapped, e.g. 4.1 bits per weight at CQ4) and runs
       those convolutions as packed matrix products on im2col rows.
@@ -111,6 +122,7 @@ static std::vector<capture::lazy_tensor> read_source(const std::string& src, con
   if (src.size() > 12 && src.substr(src.size() - 12) == ".safetensors") return capture::list_safetensors(src);
   if (capture::looks_like_zip(*f)) {
     capture::zip_archive zip(f);
+    if (zip.has_suffix("archive_format")) return frontends::torch_export::checkpoint_tensors(src);
     if (zip.has_suffix("constants.pkl")) {
 #if CACTUS_WITH_TORCH
       auto m = capture::load_torchscript(src);
@@ -189,22 +201,32 @@ static tensor parse_shape_spec(const std::string& spec) {
 static int cmd_transpile(int argc, char** argv) {
   std::vector<std::string> flags = {"--skip-reference-compare", "--quiet", "--packed-conv"};
   for (auto& f : passes::fusion_names()) flags.push_back("--no-fuse-" + patterns::flag_name(f));
-  auto a = parse(argc, argv, 2, flags, {"--weights-dir", "--artifact-dir", "--example-input", "--input-shape"});
-  check(a.pos.size() == 1, "usage: cactus transpile MODEL.ts --weights-dir DIR [--example-input x.npy | --input-shape 1x16:i64]");
+  auto a = parse(argc, argv, 2, flags, {"--weights-dir", "--artifact-dir", "--example-input", "--input-shape", "--init-args"});
+  check(a.pos.size() == 1, "usage: cactus transpile MODEL.pt2|MODEL.ts|path/model.py:Class --weights-dir DIR [--example-input x.npy | --input-shape 1x16:i64]");
   transpile_options o;
   o.model = a.pos[0];
-  check(fs::exists(o.model), o.model.string(), ": no such file");
-  {
+  const bool python_class = frontends::is_python_class_spec(a.pos[0]);
+  if (python_class) {
+    const std::string file = a.pos[0].substr(0, a.pos[0].rfind(':'));
+    check(fs::exists(file), file, ": no such file");
+  } else {
+    check(fs::exists(o.model), o.model.string(), ": no such file");
+  }
+  o.init_args = a.get("--init-args");
+  check(o.init_args.empty() || python_class, "--init-args: only for a Python class (path/model.py:Class)");
+  if (!python_class) {
     auto f = mapped_file::open(o.model.string());
-    if (capture::looks_like_zip(*f) && !capture::zip_archive(f).has_suffix("constants.pkl"))
+    if (capture::looks_like_zip(*f) && !capture::zip_archive(f).has_suffix("constants.pkl") && !frontends::torch_export::is_export_archive(o.model))
       fail(o.model.string(), ": this is a state_dict (weights only); transpile needs the model's graph: save it with "
            "torch.jit.trace(model, example).save('model.ts') and pass that file");
   }
   o.weights_dir = a.get("--weights-dir");
-  o.artifact_dir = a.get("--artifact-dir", o.weights_dir.empty() ? (fs::path("weights") / o.model.stem()).string() : o.weights_dir.string());
+  const std::string stem = python_class ? a.pos[0].substr(a.pos[0].rfind(':') + 1) : o.model.stem().string();
+  o.artifact_dir = a.get("--artifact-dir", o.weights_dir.empty() ? (fs::path("weights") / stem).string() : o.weights_dir.string());
   for (auto& p : a.all("--example-input")) o.example_inputs.push_back(npy_load(p));
   for (auto& s : a.all("--input-shape")) o.example_inputs.push_back(parse_shape_spec(s));
-  check(!o.example_inputs.empty(), "transpile needs representative inputs: --example-input FILE.npy or --input-shape 1x16:i64");
+  check(!o.example_inputs.empty() || frontends::torch_export::is_export_archive(o.model),
+        "transpile needs representative inputs: --example-input FILE.npy or --input-shape 1x16:i64");
   o.compare = !a.has("--skip-reference-compare");
   for (auto& f : passes::fusion_names())
     if (a.has("--no-fuse-" + patterns::flag_name(f))) o.fusion.disabled.insert(f);
@@ -212,7 +234,7 @@ static int cmd_transpile(int argc, char** argv) {
   o.casts.packed_on_request = a.has("--packed-conv");
   auto r = transpile(o);
   std::cout << "bundle: " << o.artifact_dir.string() << " (" << r.optimized.nodes.size() << " nodes)\n";
-  if (o.compare) {
+  if (r.compared) {
     for (std::size_t i = 0; i < r.outputs.size(); ++i) preview("output " + std::to_string(i), r.outputs[i]);
     std::cout << "max |cactus - pytorch| = " << r.max_abs_error << " (max |pytorch| = " << r.max_abs_reference << ")\n";
   }
@@ -331,6 +353,8 @@ static int cmd_run(int argc, char** argv) {
     }
     tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(ids.size())});
     std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
+    check(next < inputs.size(), "--input-ids: the bundle takes ", inputs.size(), " input", inputs.size() == 1 ? "" : "s",
+          ", all given already by --input");
     inputs[next++] = t;
   }
   for (std::size_t i = 0; i < inputs.size(); ++i)
@@ -339,7 +363,10 @@ static int cmd_run(int argc, char** argv) {
   for (std::size_t i = 0; i < inputs.size(); ++i) ex.set_input(i, inputs[i]);
   auto t0 = std::chrono::steady_clock::now();
   auto outs = ex.execute();
-  const int new_tokens = std::stoi(a.get("--max-new-tokens", "0"));
+  const std::string nt = a.get("--max-new-tokens", "0");
+  check(!nt.empty() && nt.size() <= 6 && nt.find_first_not_of("0123456789") == std::string::npos, "--max-new-tokens: '", nt,
+        "' is not a token count (0 to 999999)");
+  const int new_tokens = std::stoi(nt);
   std::vector<std::int64_t> generated;
   if (new_tokens > 0) {
     check(inputs[0].type == dtype::i64 && inputs[0].shape.size() == 2 && inputs[0].shape[0] == 1, "--max-new-tokens needs --input-ids");

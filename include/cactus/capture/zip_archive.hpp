@@ -4,6 +4,7 @@
 // against the file size; compressed entries and zip64 are rejected with a clear message.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "cactus/core/byte_io.hpp"
 #include "cactus/core/mapped_file.hpp"
@@ -46,9 +47,9 @@ class zip_archive {
       l.seek(local + 26);
       const auto ln = l.le<std::uint16_t>(), le = l.le<std::uint16_t>();
       const std::size_t data = local + 30u + ln + le;
-      check(data + csize <= n, path, ": zip entry '", name, "' runs past the end of the file (truncated?)");
+      check(method != 0 || csize == usize, path, ": zip entry '", name, "' is stored but its sizes differ (", csize, " vs ", usize, " bytes)");
+      check(data <= n && csize <= n - data, path, ": zip entry '", name, "' runs past the end of the file (truncated?)");
       entries_[name] = {data, usize, method != 0};
-      (void)csize;
     }
   }
 
@@ -61,6 +62,12 @@ class zip_archive {
         return {f_->data() + e.offset, e.size};
       }
     return {nullptr, 0};
+  }
+  // Entry names, in order.
+  std::vector<std::string> names() const {
+    std::vector<std::string> r;
+    for (auto& [name, e] : entries_) r.push_back(name);
+    return r;
   }
   bool has_suffix(const std::string& s) const { return find_suffix(s).first != nullptr; }
   const std::string& path() const { return f_->path(); }

@@ -94,6 +94,11 @@ inline json to_json(const graph& g, const tensor_encoder& enc = [](int, const te
     if (v.is_tensor()) {
       j["dtype"] = std::string(name_of(v.type));
       j["shape"] = v.shape;
+      if (!v.dims.empty()) {
+        json d = json::array();
+        for (auto& r : v.dims) d.push_back({r.min, r.max});
+        j["dims"] = std::move(d);
+      }
     }
     if (v.constant) j["constant"] = meta_to_json(*v.constant);
     if (!v.weight.empty()) j["weight"] = v.weight;
@@ -120,6 +125,8 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
     if (v.is_tensor()) {
       v.type = dtype_from_name(jv.at("dtype").get<std::string>());
       v.shape = jv.at("shape").get<shape_t>();
+      if (jv.contains("dims"))
+        for (auto& r : jv["dims"]) v.dims.push_back({r.at(0).get<std::int64_t>(), r.at(1).get<std::int64_t>()});
     }
     if (jv.contains("constant")) v.constant = meta_from_json(jv["constant"]);
     if (jv.contains("weight")) v.weight = jv["weight"].get<std::string>();
@@ -135,10 +142,16 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
            jn.at("outputs").get<std::vector<int>>(), jn.value("loc", "")};
     for (int id : n.inputs)
       check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: node ", n.op, " uses unknown value ", id);
+    for (int id : n.outputs)
+      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: node ", n.op, " produces unknown value ", id);
     g.nodes.push_back(std::move(n));
   }
   g.inputs = j.at("inputs").get<std::vector<int>>();
   g.outputs = j.at("outputs").get<std::vector<int>>();
+  for (auto* list : {&g.inputs, &g.outputs})
+    for (int id : *list)
+      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: graph ", list == &g.inputs ? "input" : "output", " ", id,
+            " is not a value (", g.values.size(), " values)");
   g.reindex_producers();
   return g;
 }

@@ -3,6 +3,7 @@
 // and lists (sizes, dims, flags) are "meta" values that the planner evaluates from input
 // shapes, so shape arithmetic traced from PyTorch stays valid for other input shapes.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,13 @@ struct meta {
   }
 };
 
+// The sizes a graph input's dim may take at run time (torch.export's range constraints; a
+// fixed dim has min == max). Inputs without ranges are checked by rank and dtype only.
+struct dim_range {
+  std::int64_t min = 0, max = std::numeric_limits<std::int64_t>::max();
+  bool operator==(const dim_range&) const = default;
+};
+
 struct value {
   std::string name;
   kind k = kind::tensor;
@@ -61,6 +69,7 @@ struct value {
   std::shared_ptr<tensor> data;        // tensor constant held in memory (small, or folded)
   std::string weight;                  // tensor constant bound by name to a converted weight file
   int producer = -1;                   // node index, -1 for inputs and constants
+  std::vector<dim_range> dims;         // graph inputs: the range of each dim (empty: unchecked)
 
   bool is_tensor() const { return k == kind::tensor; }
   bool is_constant() const { return constant.has_value() || data || !weight.empty(); }

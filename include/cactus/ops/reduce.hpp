@@ -1,5 +1,5 @@
 #pragma once
-// Reductions over a set of dims (mean, sum, amax) and max/argmax along one dim. The input is
+// Reductions over a set of dims (mean, sum, amax, any, all) and max/argmax along one dim. The input is
 // viewed as [outer, reduced, inner] (reduced dims moved together if needed) so that the inner
 // rows accumulate with SIMD adds.
 #include <limits>
@@ -128,6 +128,40 @@ struct sum_op : detail::reduce_body<detail::reduce_kind::sum> {
 struct amax_op : detail::reduce_body<detail::reduce_kind::max> {
   static constexpr std::string_view name = "amax";
   static constexpr std::array<std::string_view, 1> aten{"aten::amax"};
+};
+
+// any / all(x, dims?, keepdim) -> bool: whether any / every element over the dims is nonzero
+template <bool Any>
+struct truth_reduce_body {
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    auto dims = detail::reduce_dims(c, 1, x.shape.size());
+    bool keep = c.num_inputs() > 2 && !c.is_none(2) && c.bool_at(2);
+    c.set_tensor(0, dtype::b8, detail::reduced_shape(x.shape, dims, keep));
+  }
+  static void run(context& c) {
+    const slot& x = c.tensor_in(0);
+    // any = max over the dims of (x != 0); all = not max of (x == 0)
+    tensor flags = tensor::empty(dtype::f32, x.shape);
+    const tensor xv = x.view();
+    for (std::int64_t i = 0; i < x.numel(); ++i) flags.ptr<float>()[i] = (xv.element_as_double(i) != 0) == Any ? 1.0f : 0.0f;
+    slot fs;
+    fs.type = dtype::f32;
+    fs.shape = x.shape;
+    fs.data = flags.data;
+    slot& y = c.out(0);
+    std::vector<float> r(static_cast<std::size_t>(y.numel()));
+    detail::reduce_f32(fs, detail::reduce_dims(c, 1, x.shape.size()), detail::reduce_kind::max, r.data());
+    for (std::size_t i = 0; i < r.size(); ++i) y.ptr<std::uint8_t>()[i] = (r[i] > 0) == Any ? 1 : 0;
+  }
+};
+struct any_op : truth_reduce_body<true> {
+  static constexpr std::string_view name = "any";
+  static constexpr std::array<std::string_view, 1> aten{"aten::any"};
+};
+struct all_op : truth_reduce_body<false> {
+  static constexpr std::string_view name = "all";
+  static constexpr std::array<std::string_view, 1> aten{"aten::all"};
 };
 
 // max(x) -> scalar tensor; max(x, dim, keepdim) -> (values, indices); argmax(x, dim?, keepdim)

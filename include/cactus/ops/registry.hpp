@@ -45,10 +45,10 @@ inline constexpr auto all_ops = hana::tuple_t<
     // fused (produced by the rules of patterns/rules/, or mapped from a fused aten op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // reductions and pooling
-    mean_op, sum_op, amax_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
+    mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,
     // data movement and creation
-    reshape_op, flatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
+    reshape_op, flatten_op, unflatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
     stack_op, expand_op, repeat_interleave_op, split_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, arange_op,
     triu_op, tril_op, cast_op>;
 

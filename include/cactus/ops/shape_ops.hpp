@@ -1,5 +1,5 @@
 #pragma once
-// Ops that move data without arithmetic: views (reshape, flatten, squeeze, unsqueeze, identity)
+// Ops that move data without arithmetic: views (reshape, flatten, unflatten, squeeze, unsqueeze, identity)
 // share their input's bytes; permute, slice, select, cat, stack, expand and chunk copy through
 // copy_strided.
 #include <algorithm>
@@ -57,6 +57,24 @@ struct flatten_op {
     for (auto i = s; i <= e; ++i) m *= x.shape[static_cast<std::size_t>(i)];
     out.push_back(m);
     out.insert(out.end(), x.shape.begin() + e + 1, x.shape.end());
+    c.set_tensor(0, x.type, out);
+  }
+};
+
+// unflatten(x, dim, sizes): dim `dim` split into `sizes` (one may be -1)
+struct unflatten_op {
+  static constexpr std::string_view name = "unflatten";
+  static constexpr std::array<std::string_view, 1> aten{"aten::unflatten"};
+  static constexpr bool view = true;
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto r = static_cast<std::int64_t>(x.shape.size());
+    c.require(r > 0, "unflatten of a 0-d tensor");
+    const auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), r));
+    shape_t out(x.shape.begin(), x.shape.begin() + static_cast<std::ptrdiff_t>(d));
+    const shape_t inner = detail::resolve_shape(c, c.ints_at(2), x.shape[d]);
+    out.insert(out.end(), inner.begin(), inner.end());
+    out.insert(out.end(), x.shape.begin() + static_cast<std::ptrdiff_t>(d) + 1, x.shape.end());
     c.set_tensor(0, x.type, out);
   }
 };
@@ -364,10 +382,18 @@ struct split_op {
       at += sizes[i] < 0 ? 1 : sizes[i];
     }
   }
-  // mode (input 2): 0 = chunk(count), 1 = split(size), 2 = unbind
+  // mode (input 2): 0 = chunk(count), 1 = split(size, or a list of sizes), 2 = unbind
   static std::vector<std::int64_t> pieces(const context& c, std::int64_t n) {
-    const auto mode = c.int_at(2), arg = c.int_at(3);
+    const auto mode = c.int_at(2);
     const std::size_t k = c.num_outputs();
+    if (mode == 1 && c.in(3).k == kind::ints && c.in(3).m.ints.size() != 1) {  // split_with_sizes
+      std::vector<std::int64_t> r = c.ints_at(3);
+      std::int64_t total = 0;
+      for (auto v : r) { c.require(v >= 0, "negative split size ", v); total += v; }
+      c.require(total == n && r.size() == k, "split sizes ", to_string(r), " do not split a dim of size ", n, " into ", k, " pieces");
+      return r;
+    }
+    const auto arg = c.int_at(3);
     std::vector<std::int64_t> r;
     if (mode == 2) {
       c.require(static_cast<std::int64_t>(k) == n, "unbind into ", k, " outputs, but the dim has size ", n);

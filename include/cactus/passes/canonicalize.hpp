@@ -153,6 +153,14 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], g.add_constant(ir::meta::none()), n.inputs[6],
                                  g.add_constant(ir::meta::of_bool(false))}, {n.outputs[0]}, n.loc};
       ++rep.rewritten;
+    } else if (op == "aten::scaled_dot_product_attention") {
+      // PyTorch 2's (q, k, v, mask, dropout_p, is_causal, scale, enable_gqa): GQA is read in place
+      const auto* p = detail::const_meta(g, n.inputs[4]);
+      check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
+      const int scale = n.inputs.size() > 6 ? n.inputs[6] : g.add_constant(ir::meta::none());
+      n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], scale, n.inputs[5], g.add_constant(ir::meta::of_bool(false))},
+                   {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
     } else if (op == "aten::conv1d" || op == "aten::conv2d") {
       n.op = "conv";
       ++rep.rewritten;

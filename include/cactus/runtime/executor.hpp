@@ -66,6 +66,18 @@ class executor {
     check(t.type == v.type, label, " must be ", name_of(v.type), ", got ", name_of(t.type));
     check(t.shape.size() == v.shape.size(), label, " must have rank ", v.shape.size(), " (like ", to_string(v.shape), "), got ",
           to_string(t.shape));
+    if (!v.dims.empty()) {
+      check(v.dims.size() == t.shape.size(), label, ": the graph records ", v.dims.size(), " dim ranges for a rank-", t.shape.size(), " input");
+      for (std::size_t d = 0; d < v.dims.size(); ++d) {
+        const auto& r = v.dims[d];
+        if (r.min == r.max)
+          check(t.shape[d] == r.min, label, " dim ", d, " is fixed at ", r.min, " in this graph (exported static), got ", t.shape[d], " in ", to_string(t.shape));
+        else
+          check(t.shape[d] >= r.min && t.shape[d] <= r.max, label, " dim ", d, " must be in [", r.min, ", ",
+                r.max == std::numeric_limits<std::int64_t>::max() ? std::string("inf") : std::to_string(r.max), "] (the range it was exported with), got ",
+                t.shape[d], " in ", to_string(t.shape));
+      }
+    }
     if (inputs_.size() < g_.inputs.size()) inputs_.resize(g_.inputs.size());
     inputs_[i] = std::move(t);
   }

@@ -12,7 +12,8 @@
 
 namespace cactus::runtime {
 
-inline constexpr std::uint32_t graph_file_version = 1;
+// version 2 added the graph inputs' dim ranges after the outputs; version 1 files still load
+inline constexpr std::uint32_t graph_file_version = 2;
 
 enum class tensor_source : std::uint8_t { none = 0, weight = 1, inline_bytes = 2, file = 3 };
 
@@ -73,6 +74,11 @@ inline std::vector<unsigned char> encode_graph(const ir::graph& g, const externa
     w.le<std::uint32_t>(static_cast<std::uint32_t>(list->size()));
     for (int x : *list) w.le<std::int32_t>(x);
   }
+  for (int x : g.inputs) {
+    const auto& dims = g.values[static_cast<std::size_t>(x)].dims;
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(dims.size()));
+    for (auto& r : dims) { w.le<std::int64_t>(r.min); w.le<std::int64_t>(r.max); }
+  }
   byte_writer file;
   file.bytes("CACTUSGR", 8);
   file.le<std::uint32_t>(graph_file_version);
@@ -87,7 +93,7 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
   byte_reader h(p, n, what);
   check(n >= 32 && std::memcmp(h.take(8), "CACTUSGR", 8) == 0, what, ": not a cactus graph (bad magic)");
   auto version = h.le<std::uint32_t>();
-  check(version == graph_file_version, what, ": graph version ", version, " is not supported (this build reads ", graph_file_version, ")");
+  check(version == 1 || version == graph_file_version, what, ": graph version ", version, " is not supported (this build reads ", graph_file_version, ")");
   h.le<std::uint32_t>();
   auto size = h.le<std::uint64_t>();
   auto sum = h.le<std::uint64_t>();
@@ -161,6 +167,16 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
   }
   g.inputs = read_ids();
   g.outputs = read_ids();
+  if (version >= 2)
+    for (int x : g.inputs) {
+      auto& dims = g.values[static_cast<std::size_t>(x)].dims;
+      for (auto c = count("dim range"); c--;) {
+        ir::dim_range d;
+        d.min = r.le<std::int64_t>();
+        d.max = r.le<std::int64_t>();
+        dims.push_back(d);
+      }
+    }
   g.reindex_producers();
   return g;
 }

@@ -1,0 +1,375 @@
+#pragma once
+// Stage 2-3 for torch.export: a .pt2 archive's ExportedProgram imported into the raw IR, the
+// same IR the TorchScript front end emits (aten:: spellings, every argument in schema order), so
+// canonicalization, fusion and lowering are shared. No LibTorch, no Python.
+//   - parameters and buffers become tensor constants named by their state_dict names (so they
+//     bind to converted weight files by name), read from the archive's storage;
+//   - user inputs become graph inputs; a dim exported as dynamic (torch.export.Dim) keeps its
+//     range constraint, a static dim is fixed, and the runtime checks both at set_input;
+//   - SymInt values (sym_size, their arithmetic) become plan-time meta values, so views sized
+//     from them re-plan for every input size;
+//   - multi-result ops keep the results the runtime has (batch norm's and layer norm's
+//     statistics, max-pool indices are refused if the graph reads them).
+#include <set>
+
+#include "cactus/capture/safetensors.hpp"
+#include "cactus/frontends/torch_export/archive.hpp"
+#include "cactus/frontends/torch_export/schema.hpp"
+#include "cactus/ir/graph.hpp"
+
+namespace cactus::frontends::torch_export {
+
+struct imported_program {
+  ir::graph graph;
+  std::vector<std::string> weight_names;  // parameters and buffers the graph reads, in signature order
+  std::string schema_version;
+};
+
+namespace detail {
+
+inline std::string source_of(const json& node) {
+  if (!node.contains("metadata") || !node["metadata"].is_object()) return {};
+  const auto& md = node["metadata"];
+  auto it = md.find("stack_trace");
+  if (it == md.end() || !it->is_string()) return {};
+  // the first frame is the exported module's own forward
+  const std::string st = it->get<std::string>();
+  const auto f = st.find("File \"");
+  if (f == std::string::npos) return {};
+  const auto fe = st.find('"', f + 6);
+  const auto l = st.find("line ", fe);
+  if (fe == std::string::npos || l == std::string::npos) return {};
+  std::size_t le = l + 5;
+  while (le < st.size() && std::isdigit(static_cast<unsigned char>(st[le]))) ++le;
+  return st.substr(f + 6, fe - f - 6) + ":" + st.substr(l + 5, le - l - 5);
+}
+
+inline double json_float(const json& v) {
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s == "Infinity") return std::numeric_limits<double>::infinity();
+    if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+    if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    fail("unexpected float '", s, "'");
+  }
+  return v.get<double>();
+}
+
+}  // namespace detail
+
+inline imported_program import_program(const archive& a) {
+  const json& prog = a.program();
+  const std::string& file = a.path();
+  imported_program out;
+  out.schema_version = a.version();
+  ir::graph& g = out.graph;
+  const json& gm = prog.at("graph_module");
+  const json& graph = gm.at("graph");
+  const json& tensor_values = graph.at("tensor_values");
+  const json& sig = gm.at("signature");
+
+  // range constraints of the symbols: {"s23": {"min_val": 1, "max_val": 4096}}
+  std::map<std::string, ir::dim_range> ranges;
+  if (prog.contains("range_constraints"))
+    for (auto& [sym, r] : prog["range_constraints"].items()) {
+      ir::dim_range d;
+      if (r.contains("min_val") && r["min_val"].is_number_integer()) d.min = r["min_val"].get<std::int64_t>();
+      if (r.contains("max_val") && r["max_val"].is_number_integer()) d.max = r["max_val"].get<std::int64_t>();
+      ranges[sym] = d;
+    }
+
+  std::map<std::string, int> ids;          // serialized name -> IR value
+  std::set<std::string> unusable;          // results the runtime does not produce
+  auto tensor_info = [&](int id, const std::string& name) {
+    auto it = tensor_values.find(name);
+    if (it == tensor_values.end()) return;
+    const tensor_meta m = read_tensor_meta(*it, file + ": value '" + name + "'");
+    auto& v = g.values[static_cast<std::size_t>(id)];
+    v.type = dtype_of(m.export_dtype, file + ": value '" + name + "'");
+    v.shape.clear();
+    for (auto& d : m.sizes) v.shape.push_back(d.value);
+  };
+
+  // inputs: parameters, buffers, constants, user inputs (the graph's inputs, in signature order)
+  for (auto& spec : sig.at("input_specs")) {
+    auto bind_stored = [&](const json& s, const char* key) {
+      const std::string arg = s.at("arg").at("name").get<std::string>();
+      const std::string name = s.at(key).get<std::string>();
+      check(a.has_tensor(name), file, ": the graph reads '", name, "', which the archive does not store (a weight is missing)");
+      ids[arg] = g.add_tensor_constant(a.load_tensor(name), name);
+      out.weight_names.push_back(name);
+    };
+    if (spec.contains("parameter")) bind_stored(spec["parameter"], "parameter_name");
+    else if (spec.contains("buffer")) bind_stored(spec["buffer"], "buffer_name");
+    else if (spec.contains("tensor_constant")) bind_stored(spec["tensor_constant"], "tensor_constant_name");
+    else if (spec.contains("user_input")) {
+      const json& arg = spec["user_input"].at("arg");
+      check(arg.contains("as_tensor"), file, ": a user input that is not a tensor (", arg.dump(), ") is not supported; pass tensors only");
+      const std::string name = arg["as_tensor"].at("name").get<std::string>();
+      ir::value v;
+      v.name = name;
+      const std::string where = file + ": input '" + name + "'";
+      auto it = tensor_values.find(name);
+      check(it != tensor_values.end(), where, ": no tensor meta");
+      const tensor_meta m = read_tensor_meta(*it, where);
+      v.type = dtype_of(m.export_dtype, where);
+      for (auto& d : m.sizes) {
+        v.shape.push_back(d.value);
+        if (!d.is_symbol()) {
+          v.dims.push_back({d.value, d.value});
+        } else {
+          auto r = ranges.find(d.symbol);
+          v.dims.push_back(r != ranges.end() ? r->second : ir::dim_range{});
+        }
+      }
+      const int id = g.add_value(std::move(v));
+      g.inputs.push_back(id);
+      ids[name] = id;
+    } else if (spec.contains("token")) {
+      fail(file, ": the program has effect tokens (side effects); cactus imports pure programs only");
+    } else {
+      fail(file, ": unsupported graph input kind ", spec.begin().key());
+    }
+  }
+
+  auto value_of = [&](const std::string& name, const std::string& where) -> int {
+    check(!unusable.count(name), where, ": reads '", name, "', a result cactus does not compute (statistics or indices of a fused op)");
+    auto it = ids.find(name);
+    check(it != ids.end(), where, ": reads '", name, "', which no earlier node produces");
+    return it->second;
+  };
+  // one serialized Argument -> IR value ids (a tensor list gives several; flattened in place as
+  // TorchScript's importer does for cat/stack/lstm)
+  auto arg_values = [&](const json& arg, const arg_schema* sch, const std::string& where) -> std::vector<int> {
+    if (arg.contains("as_none")) return {g.add_constant(ir::meta::none())};
+    if (arg.contains("as_tensor")) return {value_of(arg["as_tensor"].at("name").get<std::string>(), where)};
+    if (arg.contains("as_tensors")) {
+      std::vector<int> r;
+      for (auto& t : arg["as_tensors"]) r.push_back(value_of(t.at("name").get<std::string>(), where));
+      return r;
+    }
+    if (arg.contains("as_optional_tensor")) {
+      const json& o = arg["as_optional_tensor"];
+      if (o.contains("as_tensor")) return {value_of(o["as_tensor"].at("name").get<std::string>(), where)};
+      return {g.add_constant(ir::meta::none())};
+    }
+    if (arg.contains("as_int")) return {g.add_constant(ir::meta::of_int(arg["as_int"].get<std::int64_t>()))};
+    if (arg.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(arg["as_float"])))};
+    if (arg.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(arg["as_bool"].get<bool>()))};
+    if (arg.contains("as_string")) return {g.add_constant(ir::meta::of_string(arg["as_string"].get<std::string>()))};
+    if (arg.contains("as_ints")) return {g.add_constant(ir::meta::of_ints(arg["as_ints"].get<std::vector<std::int64_t>>()))};
+    if (arg.contains("as_floats")) {
+      std::vector<double> f;
+      for (auto& v : arg["as_floats"]) f.push_back(detail::json_float(v));
+      return {g.add_constant(ir::meta::of_floats(f))};
+    }
+    if (arg.contains("as_bools")) {
+      std::vector<std::int64_t> b;
+      for (auto& v : arg["as_bools"]) b.push_back(v.get<bool>());
+      return {g.add_constant(ir::meta::of_ints(b))};
+    }
+    if (arg.contains("as_scalar_type")) {
+      const int code = arg["as_scalar_type"].get<int>();
+      const int c10 = c10_code_of(code);
+      check(c10 >= 0, where, ": dtype ", export_dtype_name(code), " is not supported");
+      return {g.add_constant(ir::meta::of_int(c10))};
+    }
+    if (arg.contains("as_memory_format") || arg.contains("as_layout")) return {g.add_constant(ir::meta::none())};
+    if (arg.contains("as_device")) return {g.add_constant(ir::meta::of_string(arg["as_device"].value("type", "cpu")))};
+    auto sym = [&](const json& s) -> int {
+      if (s.contains("as_int")) return g.add_constant(ir::meta::of_int(s["as_int"].get<std::int64_t>()));
+      if (s.contains("as_name")) return value_of(s["as_name"].get<std::string>(), where);
+      fail(where, ": unexpected SymInt argument ", s.dump());
+    };
+    if (arg.contains("as_sym_int")) return {sym(arg["as_sym_int"])};
+    if (arg.contains("as_sym_float")) {
+      const json& s = arg["as_sym_float"];
+      if (s.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(s["as_float"])))};
+      return {value_of(s.at("as_name").get<std::string>(), where)};
+    }
+    if (arg.contains("as_sym_bool")) {
+      const json& s = arg["as_sym_bool"];
+      if (s.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(s["as_bool"].get<bool>()))};
+      return {value_of(s.at("as_name").get<std::string>(), where)};
+    }
+    if (arg.contains("as_sym_ints")) {
+      // all numbers: a constant list; with symbols: a list built at plan time
+      std::vector<std::int64_t> fixed;
+      bool all_fixed = true;
+      for (auto& s : arg["as_sym_ints"]) {
+        if (s.contains("as_int")) fixed.push_back(s["as_int"].get<std::int64_t>());
+        else all_fixed = false;
+      }
+      if (all_fixed) return {g.add_constant(ir::meta::of_ints(fixed))};
+      std::vector<int> el;
+      for (auto& s : arg["as_sym_ints"]) el.push_back(sym(s));
+      const int idx = g.add_node("prim::ListConstruct", el, {ir::kind::ints}, "");
+      return {g.nodes[static_cast<std::size_t>(idx)].outputs[0]};
+    }
+    fail(where, ": argument ", sch ? sch->name : std::string{}, " has a form cactus does not read: ", arg.dump().substr(0, 200));
+  };
+
+  static const std::map<std::string, std::string, std::less<>> sym_ops = {
+      {"_operator.mul", "aten::mul"}, {"_operator.add", "aten::add"}, {"_operator.sub", "aten::sub"},
+      {"_operator.floordiv", "aten::floordiv"}, {"_operator.truediv", "aten::div"}, {"_operator.neg", "aten::neg"}};
+
+  for (const json& n : graph.at("nodes")) {
+    const std::string target = n.at("target").get<std::string>();
+    const std::string loc = detail::source_of(n);
+    const std::string where = file + ": " + target + (loc.empty() ? "" : " at " + loc);
+    const json& outs = n.at("outputs");
+
+    // result names of the node, in order; kinds from their serialized form
+    std::vector<std::string> out_names;
+    std::vector<ir::kind> out_kinds;
+    for (auto& o : outs) {
+      if (o.contains("as_tensor")) { out_names.push_back(o["as_tensor"].at("name").get<std::string>()); out_kinds.push_back(ir::kind::tensor); }
+      else if (o.contains("as_tensors")) for (auto& t : o["as_tensors"]) { out_names.push_back(t.at("name").get<std::string>()); out_kinds.push_back(ir::kind::tensor); }
+      else if (o.contains("as_sym_int")) { out_names.push_back(o["as_sym_int"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::int_); }
+      else if (o.contains("as_sym_float")) { out_names.push_back(o["as_sym_float"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::float_); }
+      else if (o.contains("as_sym_bool")) { out_names.push_back(o["as_sym_bool"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::bool_); }
+      else if (o.contains("as_none")) { out_names.emplace_back(); out_kinds.push_back(ir::kind::none); }
+      else fail(where, ": result of a form cactus does not read: ", o.dump().substr(0, 200));
+    }
+    auto finish = [&](int node_idx, std::size_t produced) {
+      const auto& nd = g.nodes[static_cast<std::size_t>(node_idx)];
+      for (std::size_t i = 0; i < out_names.size(); ++i) {
+        if (out_names[i].empty()) continue;
+        if (i >= produced) { unusable.insert(out_names[i]); continue; }
+        ids[out_names[i]] = nd.outputs[i];
+        if (out_kinds[i] == ir::kind::tensor) tensor_info(nd.outputs[i], out_names[i]);
+      }
+    };
+
+    if (auto s = sym_ops.find(target); s != sym_ops.end()) {
+      std::vector<int> ins;
+      for (auto& in : n.at("inputs")) for (int v : arg_values(in.at("arg"), nullptr, where)) ins.push_back(v);
+      finish(g.add_node(s->second, ins, {out_kinds.at(0)}, loc), 1);
+      continue;
+    }
+    const op_schema* schema = find_schema(target);
+    if (!schema) {
+      if (target.rfind("torch.ops.higher_order.", 0) == 0)
+        fail(where, ": control flow and other higher-order ops are not supported (the graph must be a straight line of ATen ops)");
+      fail(where, ": op not supported by cactus's torch.export importer");
+    }
+    // every schema argument in order: given, defaulted, or None
+    std::map<std::string, const json*> given;
+    for (auto& in : n.at("inputs")) given[in.at("name").get<std::string>()] = &in.at("arg");
+    std::vector<std::vector<int>> args;
+    for (auto& sa : schema->args) {
+      auto it = given.find(sa.name);
+      if (it != given.end()) args.push_back(arg_values(*it->second, &sa, where));
+      else if (sa.has_default) args.push_back({g.add_constant(sa.default_value)});
+      else if (sa.optional) args.push_back({g.add_constant(ir::meta::none())});
+      else fail(where, ": argument '", sa.name, "' is missing");
+      given.erase(sa.name);
+    }
+    check(given.empty(), where, ": argument '", given.empty() ? std::string{} : given.begin()->first, "' is not in cactus's schema of this op");
+    auto flat = [&](std::initializer_list<std::size_t> which) {
+      std::vector<int> r;
+      for (std::size_t i : which) r.insert(r.end(), args.at(i).begin(), args.at(i).end());
+      return r;
+    };
+    auto all_args = [&] {
+      std::vector<int> r;
+      for (auto& a : args) r.insert(r.end(), a.begin(), a.end());
+      return r;
+    };
+    auto cint = [&](std::int64_t v) { return g.add_constant(ir::meta::of_int(v)); };
+    auto cbool = [&](bool v) { return g.add_constant(ir::meta::of_bool(v)); };
+    const std::string& op = schema->name;
+    const std::vector<ir::kind> one_tensor{ir::kind::tensor};
+
+    if (op == "sym_size") {
+      finish(g.add_node("aten::size", all_args(), {ir::kind::int_}, loc), 1);
+    } else if (op == "_native_batch_norm_legit_no_training") {
+      // (input, weight, bias, mean, var, momentum, eps) -> batch_norm(..., training=False, momentum, eps, cudnn)
+      std::vector<int> ins = flat({0, 1, 2, 3, 4});
+      ins.push_back(cbool(false));
+      ins.push_back(args[5][0]);
+      ins.push_back(args[6][0]);
+      ins.push_back(cbool(false));
+      finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
+    } else if (op == "native_layer_norm") {
+      std::vector<int> ins = flat({0, 1, 2, 3, 4});
+      ins.push_back(cbool(true));
+      finish(g.add_node("aten::layer_norm", ins, one_tensor, loc), 1);
+    } else if (op == "convolution") {
+      std::vector<int> ins = all_args();
+      for (int i = 0; i < 4; ++i) ins.push_back(cbool(false));  // benchmark, deterministic, cudnn_enabled, allow_tf32
+      finish(g.add_node("aten::_convolution", ins, one_tensor, loc), 1);
+    } else if (op == "max_pool2d_with_indices") {
+      finish(g.add_node("aten::max_pool2d", all_args(), one_tensor, loc), 1);
+    } else if (op == "chunk" || op == "split" || op == "split_with_sizes" || op == "unbind") {
+      // the IR's split(x, dim, mode, arg): mode 0 chunks, 1 sizes, 2 unbind
+      const std::size_t nout = out_names.size();
+      std::vector<ir::kind> kinds(nout, ir::kind::tensor);
+      std::vector<int> ins;
+      if (op == "unbind") ins = {args[0][0], args[1][0], cint(2), cint(0)};
+      else ins = {args[0][0], args[2][0], cint(op == "chunk" ? 0 : 1), args[1][0]};
+      finish(g.add_node("split", ins, kinds, loc), nout);
+    } else if (op == "scalar_tensor") {
+      // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d literals
+      ids[out_names.at(0)] = args[0][0];
+    } else if (op == "lstm") {
+      finish(g.add_node("aten::lstm", all_args(), {ir::kind::tensor, ir::kind::tensor, ir::kind::tensor}, loc), 3);
+    } else {
+      const bool inplace = op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_';
+      std::vector<ir::kind> kinds = out_kinds;
+      if (kinds.empty()) kinds = one_tensor;
+      const int idx = g.add_node("aten::" + op, all_args(), kinds, loc);
+      finish(idx, kinds.size());
+      if (inplace) {
+        // x.add_(y): later readers of x read the result
+        for (auto& in : n.at("inputs"))
+          if (in.at("name") == "self" && in.at("arg").contains("as_tensor"))
+            ids[in["arg"]["as_tensor"].at("name").get<std::string>()] = g.nodes[static_cast<std::size_t>(idx)].outputs[0];
+      }
+    }
+  }
+
+  for (auto& spec : sig.at("output_specs")) {
+    check(spec.contains("user_output"), file, ": the program mutates its inputs or buffers (", spec.begin().key(),
+          "); cactus imports programs that only return values");
+    const json& arg = spec["user_output"].at("arg");
+    check(arg.contains("as_tensor"), file, ": an output that is not a tensor (", arg.dump().substr(0, 100), ") is not supported");
+    g.outputs.push_back(value_of(arg["as_tensor"].at("name").get<std::string>(), file + ": graph output"));
+  }
+  g.reindex_producers();
+  return out;
+}
+
+// The archive's stored parameters, buffers and constants as a checkpoint (`cactus convert
+// model.pt2 OUT`, and transpile without --weights-dir): named as in the state_dict, read lazily.
+inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
+  auto a = std::make_shared<archive>(path);
+  std::vector<capture::lazy_tensor> r;
+  for (auto& name : a->tensor_names()) {
+    tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
+    shape_t shape;
+    for (auto& d : m.sizes) shape.push_back(d.value);
+    r.push_back({name, shape, static_cast<std::uint64_t>(numel(shape)) * size_of(dtype_of(m.export_dtype, name)),
+                 [a, name] { return a->load_tensor(name); }});
+  }
+  return r;
+}
+
+// A file torch.export.save wrote (a zip with an archive_format entry).
+inline bool is_export_archive(const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path)) return false;
+  auto f = mapped_file::open(path.string());
+  if (!capture::looks_like_zip(*f)) return false;
+  return capture::zip_archive(f).has_suffix("archive_format");
+}
+
+inline imported_program import_archive(const std::filesystem::path& path) {
+  archive a(path);
+  try {
+    return import_program(a);
+  } catch (const json::exception& e) {
+    fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
+  }
+}
+
+}  // namespace cactus::frontends::torch_export

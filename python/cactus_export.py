@@ -1,0 +1,182 @@
+"""Exports a PyTorch nn.Module class to a torch.export archive for `cactus transpile`.
+
+usage: cactus_export.py SPEC OUT_DIR --example-input X.npy [...] [--init-args JSON] [--state-dict FILE]
+  SPEC        path/model.py:ClassName
+  OUT_DIR     receives model.pt2 and reference_<i>.npy (PyTorch's outputs on the example inputs)
+  --init-args constructor arguments: a JSON object (keyword arguments) or array (positional)
+  --state-dict the checkpoint `cactus convert` read (a torch.save file, .safetensors, or a
+              directory of .safetensors files); loaded strictly
+
+Batch (dim 0) and sequence (dim 1 of rank-2 and rank-3 inputs) dims are exported as dynamic
+(torch.export.Dim, from 1) where the example allows; if the model fixes one of them, torch.export
+decides (Dim.AUTO) and the range it settles on is what the bundle accepts.
+
+On failure it prints one line to stderr, `FILE:LINE: what went wrong`, naming the user's source
+line where there is one, and exits 2.
+"""
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import traceback
+
+
+def fail(msg):
+    print(msg.replace("\n", " ").strip(), file=sys.stderr)
+    sys.exit(2)
+
+
+def user_line(exc, user_file):
+    """The deepest frame of the traceback in the user's file, as FILE:LINE."""
+    best = None
+    for fr in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(fr.filename) == user_file:
+            best = f"{fr.filename}:{fr.lineno}"
+    if best is None:  # torch.export reports the user's frame in its message
+        text = str(exc)
+        marker = f'File "{user_file}", line '
+        i = text.rfind(marker)
+        if i >= 0:
+            j = i + len(marker)
+            k = j
+            while k < len(text) and text[k].isdigit():
+                k += 1
+            best = f"{user_file}:{text[j:k]}"
+    return best
+
+
+def first_lines(exc, n=2):
+    lines = [l.strip() for l in str(exc).splitlines() if l.strip()]
+    return " ".join(lines[:n]) if lines else type(exc).__name__
+
+
+def load_state_dict(path):
+    import torch
+    if os.path.isdir(path):
+        from safetensors.torch import load_file
+        sd = {}
+        for f in sorted(os.listdir(path)):
+            if f.endswith(".safetensors"):
+                sd.update(load_file(os.path.join(path, f)))
+        return sd
+    if path.endswith(".safetensors"):
+        from safetensors.torch import load_file
+        return load_file(path)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:
+        obj = torch.jit.load(path, map_location="cpu").state_dict()  # a TorchScript archive
+    if isinstance(obj, torch.nn.Module):
+        obj = obj.state_dict()
+    return obj
+
+
+def main():
+    ap = argparse.ArgumentParser(description="export a PyTorch module class for cactus")
+    ap.add_argument("spec")
+    ap.add_argument("out")
+    ap.add_argument("--example-input", action="append", default=[])
+    ap.add_argument("--init-args", default="")
+    ap.add_argument("--state-dict", default="")
+    a = ap.parse_args()
+
+    if ":" not in a.spec:
+        fail(f"{a.spec}: expected path/model.py:ClassName")
+    path, cls_name = a.spec.rsplit(":", 1)
+    user_file = os.path.abspath(path)
+    if not os.path.isfile(user_file):
+        fail(f"{path}: no such file")
+    try:
+        import numpy as np
+        import torch
+    except ImportError as e:
+        fail(f"{sys.executable}: cannot import torch/numpy ({e}); run tools/setup.sh to make the project's .venv")
+
+    sys.path.insert(0, os.path.dirname(user_file))
+    try:
+        spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(user_file))[0], user_file)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    except Exception as e:
+        fail(f"{user_line(e, user_file) or path}: importing it failed: {first_lines(e)}")
+    cls = getattr(mod, cls_name, None)
+    if cls is None or not isinstance(cls, type) or not issubclass(cls, torch.nn.Module):
+        fail(f"{path}: no nn.Module class named '{cls_name}'")
+    try:
+        init = json.loads(a.init_args) if a.init_args else {}
+    except json.JSONDecodeError as e:
+        fail(f"--init-args: not valid JSON ({e})")
+    try:
+        model = cls(*init) if isinstance(init, list) else cls(**init)
+    except Exception as e:
+        fail(f"{user_line(e, user_file) or path}: {cls_name}({a.init_args}) failed: {first_lines(e)}")
+    if a.state_dict:
+        try:
+            sd = load_state_dict(a.state_dict)
+        except Exception as e:
+            fail(f"{a.state_dict}: cannot load the state_dict ({first_lines(e, 1)})")
+        try:
+            model.load_state_dict(sd, strict=True)
+        except RuntimeError as e:
+            fail(f"{a.state_dict}: does not fit {cls_name}: {first_lines(e, 3)}")
+    model.eval()
+    if not a.example_input:
+        fail("the Python-class path needs --example-input FILE.npy (one per forward() argument)")
+    args = []
+    for p in a.example_input:
+        try:
+            args.append(torch.from_numpy(np.load(p)))
+        except Exception as e:
+            fail(f"{p}: not a .npy file ({e})")
+    args = tuple(args)
+
+    with torch.no_grad():
+        try:
+            ref = model(*args)
+        except Exception as e:
+            fail(f"{user_line(e, user_file) or path}: forward() failed on the example inputs: {first_lines(e)}")
+
+    def specs(make):
+        out = []
+        batch, seq = make("batch"), make("seq")
+        for t in args:
+            d = {}
+            if t.dim() >= 1:
+                d[0] = batch
+            if t.dim() in (2, 3):
+                d[1] = seq
+            out.append(d or None)
+        return tuple(out)
+
+    from torch.export import Dim
+    attempts = [("Dim(min=1)", lambda n: Dim(n, min=1, max=1 << 20)), ("Dim.AUTO", lambda n: Dim.AUTO)]
+    ep, last = None, None
+    for label, make in attempts:
+        try:
+            ep = torch.export.export(model, args, dynamic_shapes=specs(make))
+            break
+        except Exception as e:  # constraint violations: let torch.export choose next
+            last = e
+            if "onstraint" not in str(e) and "specialized" not in str(e):
+                break
+    if ep is None:
+        fail(f"{user_line(last, user_file) or path}: torch.export failed: {first_lines(last, 3)}")
+    os.makedirs(a.out, exist_ok=True)
+    torch.export.save(ep, os.path.join(a.out, "model.pt2"))
+    refs = ref if isinstance(ref, (tuple, list)) else (ref,)
+    for i, r in enumerate(refs):
+        if not isinstance(r, torch.Tensor):
+            fail(f"{path}: forward() returns a {type(r).__name__} as output {i}; only tensors are supported")
+        np.save(os.path.join(a.out, f"reference_{i}.npy"), r.detach().numpy())
+    def bound(b):
+        try:
+            return int(b)
+        except (TypeError, ValueError, OverflowError):
+            return None
+    ranges = {str(k): [bound(v.lower), bound(v.upper)] for k, v in ep.range_constraints.items()}
+    print(json.dumps({"outputs": len(refs), "dynamic": ranges}))
+
+
+if __name__ == "__main__":
+    main()
