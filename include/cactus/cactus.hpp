@@ -19,3 +19,4 @@
 #include "cactus/patterns/rules.hpp"
 #include "cactus/quant/quantize.hpp"
 #include "cactus/runtime/bundle.hpp"
+#include "cactus/tokenizer/tokenizer.hpp"

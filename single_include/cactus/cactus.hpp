@@ -9284,3 +9284,1185 @@ inline bind_report bind_weights(ir::graph& g, const quant::weights_manifest& m) 
 }
 
 }  // namespace cactus::passes
+// ---- cactus/tokenizer/tokenizer.hpp
+// A tokenizer from a checkpoint's own tokenizer.json, giving the ids Hugging Face's tokenizers
+// gives: added tokens are split out first (leftmost-longest; those with normalized=false on
+// the raw text, the others after normalization; lstrip / rstrip / single_word honoured), each
+// remaining piece is normalized, pre-tokenized and run through the model (BPE, Unigram or
+// WordPiece); the post-processor adds the special tokens on request. Decoding maps ids to
+// tokens and runs the decoder chain. Input that is not valid UTF-8 is read as Python reads it
+// with errors='replace'. Runtime side: no LibTorch, no Python.
+#include <filesystem>
+#include <optional>
+#include <variant>
+
+// ---- cactus/tokenizer/bpe.hpp
+// The BPE model of tokenizer.json: a piece is split into characters (with the continuing-
+// subword prefix and end-of-word suffix), characters missing from the vocabulary become byte
+// tokens <0xXX> (byte_fallback) or the unknown token (fused when fuse_unk), and the ranked merges
+// are applied lowest rank first, leftmost first among equals, as HF tokenizers does.
+// ignore_merges: a piece that is itself in the vocabulary is one token (Llama 3).
+#include <unordered_map>
+
+// ---- cactus/tokenizer/unicode.hpp
+// Unicode for the tokenizer, from well-kept libraries: utf8proc (Debian's libutf8proc) for
+// normalization forms, categories and case mapping, PCRE2 (libpcre2-8) with UTF and Unicode
+// properties for the split patterns of tokenizer.json. Only the UTF-8 walking is ours.
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace cactus::tokenizer {
+
+using json = nlohmann::json;
+
+// Appends code point c as UTF-8.
+inline void append_utf8(std::string& s, char32_t c) {
+  utf8proc_uint8_t buf[4];
+  const auto n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(c), buf);
+  s.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+}
+
+// Code points of valid UTF-8 (the tokenizer makes its input valid first).
+inline std::vector<char32_t> code_points(std::string_view s) {
+  std::vector<char32_t> r;
+  r.reserve(s.size());
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t at = 0, n = static_cast<utf8proc_ssize_t>(s.size());
+  while (at < n) {
+    utf8proc_int32_t c = 0;
+    const auto k = utf8proc_iterate(p + at, n - at, &c);
+    if (k <= 0) { r.push_back(0xFFFD); ++at; continue; }
+    r.push_back(static_cast<char32_t>(c));
+    at += k;
+  }
+  return r;
+}
+
+// Byte length of each UTF-8 character of valid s, in order.
+inline std::vector<std::size_t> char_starts(std::string_view s) {
+  std::vector<std::size_t> r;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) r.push_back(i);
+  return r;
+}
+
+// Invalid UTF-8 becomes U+FFFD, one per maximal invalid subpart, as Python's
+// bytes.decode('utf-8', 'replace') does (what a Python caller of HF tokenizers would pass).
+inline std::string make_valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char b = p[i];
+    std::size_t len = 0;
+    char32_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (b < 0x80) { out.push_back(static_cast<char>(b)); ++i; continue; }
+    if (b >= 0xC2 && b <= 0xDF) len = 2;
+    else if (b >= 0xE0 && b <= 0xEF) { len = 3; if (b == 0xE0) lo = 0xA0; if (b == 0xED) hi = 0x9F; }
+    else if (b >= 0xF0 && b <= 0xF4) { len = 4; if (b == 0xF0) lo = 0x90; if (b == 0xF4) hi = 0x8F; }
+    if (len == 0) { out += "\xEF\xBF\xBD"; ++i; continue; }
+    std::size_t k = 1;
+    for (; k < len && i + k < n; ++k) {
+      const unsigned char c = p[i + k];
+      const char32_t l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+      if (c < l || c > h) break;
+    }
+    if (k == len) out.append(s.substr(i, len));
+    else out += "\xEF\xBF\xBD";
+    i += k;
+  }
+  return out;
+}
+
+inline utf8proc_category_t category(char32_t c) { return utf8proc_category(static_cast<utf8proc_int32_t>(c)); }
+
+// Unicode White_Space (Rust's char::is_whitespace, which HF tokenizers uses).
+inline bool is_whitespace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+inline bool is_punctuation(char32_t c) {
+  if (c < 0x80) return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) || (c >= 0x7B && c <= 0x7E);
+  const auto k = category(c);
+  return k >= UTF8PROC_CATEGORY_PC && k <= UTF8PROC_CATEGORY_PO;
+}
+// General category Mark (Mn, Mc, Me): what HF's StripAccents removes
+inline bool is_combining_mark(char32_t c) {
+  const auto k = category(c);
+  return k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_MC || k == UTF8PROC_CATEGORY_ME;
+}
+// Mn only: what BertNormalizer's strip_accents removes
+inline bool is_nonspacing_mark(char32_t c) { return category(c) == UTF8PROC_CATEGORY_MN; }
+// Rust's char::is_numeric: general category Nd, Nl or No
+inline bool is_numeric(char32_t c) {
+  const auto k = category(c);
+  return k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_NL || k == UTF8PROC_CATEGORY_NO;
+}
+inline bool is_control(char32_t c) {
+  if (c == '\t' || c == '\n' || c == '\r') return false;
+  const auto k = category(c);
+  return k == UTF8PROC_CATEGORY_CC || k == UTF8PROC_CATEGORY_CF || k == UTF8PROC_CATEGORY_CN || k == UTF8PROC_CATEGORY_CO;
+}
+
+// One of NFC, NFD, NFKC, NFKD.
+inline std::string normalize_form(std::string_view s, const std::string& form) {
+  int opts = UTF8PROC_STABLE;
+  if (form == "NFC") opts |= UTF8PROC_COMPOSE;
+  else if (form == "NFD") opts |= UTF8PROC_DECOMPOSE;
+  else if (form == "NFKC") opts |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+  else if (form == "NFKD") opts |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
+  else fail("unknown normalization form ", form);
+  utf8proc_uint8_t* out = nullptr;
+  const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()), static_cast<utf8proc_ssize_t>(s.size()), &out,
+                              static_cast<utf8proc_option_t>(opts));
+  check(n >= 0, "Unicode normalization failed: ", utf8proc_errmsg(n));
+  std::string r(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+  std::free(out);
+  return r;
+}
+
+// Lowercase as HF's Lowercase normalizer does it, character by character with Rust's
+// char::to_lowercase: simple mappings, and U+0130 -> "i\u0307" (no final-sigma context).
+inline std::string lowercase(std::string_view s) {
+  std::string r;
+  r.reserve(s.size());
+  for (char32_t c : code_points(s)) {
+    if (c == 0x130) { r += "i\xCC\x87"; continue; }
+    append_utf8(r, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+  }
+  return r;
+}
+
+// A compiled PCRE2 pattern (UTF, Unicode properties for \s \d \w), JIT-compiled where it can be.
+class regex {
+ public:
+  explicit regex(const std::string& pattern, const std::string& where) {
+    int err = 0;
+    PCRE2_SIZE off = 0;
+    code_ = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &err, &off, nullptr);
+    if (!code_) {
+      PCRE2_UCHAR msg[256];
+      pcre2_get_error_message(err, msg, sizeof msg);
+      fail(where, ": pattern '", pattern, "' does not compile at offset ", off, ": ", reinterpret_cast<const char*>(msg));
+    }
+    pcre2_jit_compile(code_, PCRE2_JIT_COMPLETE);
+    data_ = pcre2_match_data_create_from_pattern(code_, nullptr);
+  }
+  regex(const regex&) = delete;
+  regex& operator=(const regex&) = delete;
+  ~regex() {
+    pcre2_match_data_free(data_);
+    pcre2_code_free(code_);
+  }
+  // Non-empty matches [begin, end) of s, left to right, non-overlapping.
+  std::vector<std::pair<std::size_t, std::size_t>> find_all(std::string_view s) const {
+    std::vector<std::pair<std::size_t, std::size_t>> r;
+    std::size_t at = 0;
+    while (at <= s.size()) {
+      const int rc = pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), at, PCRE2_NO_UTF_CHECK, data_, nullptr);
+      if (rc == PCRE2_ERROR_NOMATCH) break;
+      check(rc >= 0, "regex match failed (PCRE2 error ", rc, ")");
+      const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data_);
+      const std::size_t b = ov[0], e = ov[1];
+      if (e > b) {
+        r.emplace_back(b, e);
+        at = e;
+      } else {  // an empty match: step over one character
+        at = b + 1;
+        while (at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) ++at;
+      }
+    }
+    return r;
+  }
+
+ private:
+  pcre2_code* code_ = nullptr;
+  pcre2_match_data* data_ = nullptr;
+};
+
+}  // namespace cactus::tokenizer
+
+namespace cactus::tokenizer {
+
+struct bpe_model {
+  std::unordered_map<std::string, int> vocab;
+  std::unordered_map<std::string, std::pair<int, int>> merges;  // "a b" -> (rank, merged id)
+  std::string continuing_prefix, end_suffix;
+  int unk = -1;
+  bool byte_fallback = false, fuse_unk = false, ignore_merges = false;
+
+  static bpe_model from_json(const json& m, const std::string& where) {
+    bpe_model b;
+    for (auto& [tok, id] : m.at("vocab").items()) b.vocab[tok] = id.get<int>();
+    if (m.contains("unk_token") && m["unk_token"].is_string()) {
+      auto it = b.vocab.find(m["unk_token"].get<std::string>());
+      check(it != b.vocab.end(), where, ": unk_token '", m["unk_token"].get<std::string>(), "' is not in the vocabulary");
+      b.unk = it->second;
+    }
+    auto str = [&](const char* k) { return m.contains(k) && m[k].is_string() ? m[k].get<std::string>() : std::string(); };
+    b.continuing_prefix = str("continuing_subword_prefix");
+    b.end_suffix = str("end_of_word_suffix");
+    b.byte_fallback = m.value("byte_fallback", false);
+    b.fuse_unk = m.value("fuse_unk", false);
+    b.ignore_merges = m.value("ignore_merges", false);
+    int rank = 0;
+    const std::size_t plen = b.continuing_prefix.size();
+    for (auto& e : m.at("merges")) {
+      std::string a, c;
+      if (e.is_string()) {
+        const std::string s = e.get<std::string>();
+        const auto sp = s.find(' ');
+        check(sp != std::string::npos, where, ": merge '", s, "' is not 'a b'");
+        a = s.substr(0, sp);
+        c = s.substr(sp + 1);
+      } else {
+        a = e.at(0).get<std::string>();
+        c = e.at(1).get<std::string>();
+      }
+      // the merged token drops the right part's continuing prefix
+      std::string merged = a + (plen && c.rfind(b.continuing_prefix, 0) == 0 ? c.substr(plen) : c);
+      auto it = b.vocab.find(merged);
+      check(it != b.vocab.end(), where, ": merge '", a, " ", c, "' makes '", merged, "', which is not in the vocabulary");
+      b.merges.emplace(a + ' ' + c, std::make_pair(rank++, it->second));
+    }
+    return b;
+  }
+
+  void tokenize(const std::string& piece, std::vector<int>& ids) const {
+    if (piece.empty()) return;
+    if (ignore_merges) {
+      auto it = vocab.find(piece);
+      if (it != vocab.end()) { ids.push_back(it->second); return; }
+    }
+    struct sym { std::string text; int id; };
+    std::vector<sym> w;
+    const auto starts = char_starts(piece);
+    bool last_unk = false;
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+      const std::size_t e = i + 1 < starts.size() ? starts[i + 1] : piece.size();
+      std::string c = piece.substr(starts[i], e - starts[i]);
+      if (i > 0) c = continuing_prefix + c;
+      if (i + 1 == starts.size()) c += end_suffix;
+      auto it = vocab.find(c);
+      if (it != vocab.end()) { w.push_back({c, it->second}); last_unk = false; continue; }
+      if (byte_fallback) {
+        std::vector<int> bytes;
+        for (std::size_t k = starts[i]; k < e; ++k) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "<0x%02X>", static_cast<unsigned char>(piece[k]));
+          auto bt = vocab.find(buf);
+          if (bt == vocab.end()) { bytes.clear(); break; }
+          bytes.push_back(bt->second);
+        }
+        if (!bytes.empty()) {
+          for (int b : bytes) w.push_back({std::string(), b});  // byte tokens never merge
+          last_unk = false;
+          continue;
+        }
+      }
+      check(unk >= 0, "BPE: '", c, "' is not in the vocabulary and the model has no unk_token");
+      if (fuse_unk && last_unk) continue;
+      w.push_back({std::string(), unk});
+      last_unk = true;
+    }
+    for (;;) {
+      int best = -1, best_rank = 0, best_id = 0;
+      for (std::size_t i = 0; i + 1 < w.size(); ++i) {
+        if (w[i].text.empty() || w[i + 1].text.empty()) continue;
+        auto it = merges.find(w[i].text + ' ' + w[i + 1].text);
+        if (it == merges.end()) continue;
+        if (best < 0 || it->second.first < best_rank) {
+          best = static_cast<int>(i);
+          best_rank = it->second.first;
+          best_id = it->second.second;
+        }
+      }
+      if (best < 0) break;
+      auto& l = w[static_cast<std::size_t>(best)];
+      const std::string& r = w[static_cast<std::size_t>(best) + 1].text;
+      const std::size_t plen = continuing_prefix.size();
+      l.text += plen && r.rfind(continuing_prefix, 0) == 0 ? r.substr(plen) : r;
+      l.id = best_id;
+      w.erase(w.begin() + best + 1);
+    }
+    for (auto& s : w) ids.push_back(s.id);
+  }
+};
+
+}  // namespace cactus::tokenizer
+// ---- cactus/tokenizer/decoders.hpp
+// tokenizer.json "decoder": ByteLevel, Metaspace, WordPiece, ByteFallback, Fuse, Strip, Replace,
+// BPEDecoder, Sequence. As in HF tokenizers each decoder maps the token strings to new strings
+// (decode_chain) and the text is their concatenation.
+// ---- cactus/tokenizer/pre_tokenizers.hpp
+// tokenizer.json "pre_tokenizer": ByteLevel (with its GPT-2 split pattern and the byte-to-
+// character table), Split (string or regex, each delimiter behaviour, invert), Metaspace,
+// Digits, Punctuation, Whitespace, WhitespaceSplit, BertPreTokenizer, Sequence.
+// A pre-tokenizer turns each piece into pieces; the model then tokenizes each piece alone.
+#include <array>
+
+// ---- cactus/tokenizer/normalizers.hpp
+// tokenizer.json "normalizer": NFC, NFD, NFKC, NFKD, Lowercase, Replace (string or regex),
+// Prepend, Strip, StripAccents, BertNormalizer, Precompiled (refused), Sequence.
+// A normalizer maps a piece of text to its normalized form (offsets are not kept: cactus needs
+// the ids and the decoded text, not alignments).
+#include <functional>
+#include <nlohmann/json.hpp>
+
+
+namespace cactus::tokenizer {
+
+using normalizer = std::function<std::string(const std::string&)>;
+
+// A "pattern" object: {"String": s} or {"Regex": r}; applies f to each match span.
+struct pattern {
+  std::string literal;
+  std::shared_ptr<regex> re;
+  static pattern from_json(const json& j, const std::string& where) {
+    pattern p;
+    if (j.contains("String")) p.literal = j["String"].get<std::string>();
+    else if (j.contains("Regex")) p.re = std::make_shared<regex>(j["Regex"].get<std::string>(), where);
+    else fail(where, ": pattern must be {\"String\": ...} or {\"Regex\": ...}, got ", j.dump());
+    return p;
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> find_all(std::string_view s) const {
+    if (re) return re->find_all(s);
+    std::vector<std::pair<std::size_t, std::size_t>> r;
+    if (literal.empty()) return r;
+    for (std::size_t at = s.find(literal); at != std::string_view::npos; at = s.find(literal, at + literal.size()))
+      r.emplace_back(at, at + literal.size());
+    return r;
+  }
+};
+
+inline std::string replace_all(const std::string& s, const pattern& p, const std::string& with) {
+  std::string out;
+  std::size_t at = 0;
+  for (auto [b, e] : p.find_all(s)) {
+    out.append(s, at, b - at);
+    out += with;
+    at = e;
+  }
+  out.append(s, at, std::string::npos);
+  return out;
+}
+
+inline std::string strip_whitespace(const std::string& s, bool left, bool right) {
+  const auto cps = code_points(s);
+  std::size_t b = 0, e = cps.size();
+  if (left) while (b < e && is_whitespace(cps[b])) ++b;
+  if (right) while (e > b && is_whitespace(cps[e - 1])) --e;
+  std::string r;
+  for (std::size_t i = b; i < e; ++i) append_utf8(r, cps[i]);
+  return r;
+}
+
+inline normalizer make_normalizer(const json& j, const std::string& where) {
+  if (j.is_null()) return {};
+  const std::string type = j.at("type").get<std::string>();
+  if (type == "NFC" || type == "NFD" || type == "NFKC" || type == "NFKD") return [type](const std::string& s) { return normalize_form(s, type); };
+  if (type == "Lowercase") return [](const std::string& s) { return lowercase(s); };
+  if (type == "Replace") {
+    auto p = pattern::from_json(j.at("pattern"), where);
+    auto with = j.at("content").get<std::string>();
+    return [p, with](const std::string& s) { return replace_all(s, p, with); };
+  }
+  if (type == "Prepend") {
+    auto pre = j.at("prepend").get<std::string>();
+    return [pre](const std::string& s) { return s.empty() ? s : pre + s; };
+  }
+  if (type == "Strip") {
+    const bool l = j.value("strip_left", true), r = j.value("strip_right", true);
+    return [l, r](const std::string& s) { return strip_whitespace(s, l, r); };
+  }
+  if (type == "StripAccents") {
+    return [](const std::string& s) {
+      std::string r;
+      for (char32_t c : code_points(s))
+        if (!is_combining_mark(c)) append_utf8(r, c);
+      return r;
+    };
+  }
+  if (type == "BertNormalizer") {
+    const bool clean = j.value("clean_text", true), chinese = j.value("handle_chinese_chars", true);
+    const bool lower = j.value("lowercase", true);
+    // strip_accents null follows lowercase
+    const bool accents = j.contains("strip_accents") && !j["strip_accents"].is_null() ? j["strip_accents"].get<bool>() : lower;
+    return [=](const std::string& s) {
+      std::string r;
+      for (char32_t c : code_points(s)) {
+        if (clean && (c == 0 || c == 0xFFFD || is_control(c))) continue;
+        if (clean && is_whitespace(c)) c = ' ';
+        const bool cjk = (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+                         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+                         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+        if (chinese && cjk) { r += ' '; append_utf8(r, c); r += ' '; }
+        else append_utf8(r, c);
+      }
+      if (accents) {
+        r = normalize_form(r, "NFD");
+        std::string t;
+        for (char32_t c : code_points(r))
+          if (!is_nonspacing_mark(c)) append_utf8(t, c);
+        r = std::move(t);
+      }
+      if (lower) r = lowercase(r);
+      return r;
+    };
+  }
+  if (type == "Sequence") {
+    std::vector<normalizer> seq;
+    for (auto& n : j.at("normalizers"))
+      if (auto f = make_normalizer(n, where)) seq.push_back(f);
+    return [seq](const std::string& s) {
+      std::string r = s;
+      for (auto& f : seq) r = f(r);
+      return r;
+    };
+  }
+  if (type == "Precompiled") fail(where, ": the Precompiled (SentencePiece charsmap) normalizer is not supported");
+  fail(where, ": normalizer type '", type, "' is not supported");
+}
+
+}  // namespace cactus::tokenizer
+
+namespace cactus::tokenizer {
+
+using pieces = std::vector<std::string>;
+using pre_tokenizer = std::function<void(pieces&)>;
+
+enum class split_behavior { removed, isolated, merged_with_previous, merged_with_next, contiguous };
+
+inline split_behavior behavior_from(const std::string& s, const std::string& where) {
+  if (s == "Removed") return split_behavior::removed;
+  if (s == "Isolated") return split_behavior::isolated;
+  if (s == "MergedWithPrevious") return split_behavior::merged_with_previous;
+  if (s == "MergedWithNext") return split_behavior::merged_with_next;
+  if (s == "Contiguous") return split_behavior::contiguous;
+  fail(where, ": unknown split behavior '", s, "'");
+}
+
+// Splits s at delimiter spans (sorted, non-overlapping), as HF's NormalizedString::split does.
+inline void split_spans(const std::string& s, const std::vector<std::pair<std::size_t, std::size_t>>& spans, split_behavior b, bool invert,
+                        pieces& out) {
+  std::vector<std::pair<std::pair<std::size_t, std::size_t>, bool>> all;  // every span with whether it is a delimiter
+  std::size_t at = 0;
+  for (auto [x, y] : spans) {
+    if (x > at) all.push_back({{at, x}, false});
+    all.push_back({{x, y}, true});
+    at = y;
+  }
+  if (at < s.size()) all.push_back({{at, s.size()}, false});
+  if (invert)
+    for (auto& a : all) a.second = !a.second;
+  std::vector<std::pair<std::size_t, std::size_t>> r;
+  bool prev = false;
+  switch (b) {
+    case split_behavior::removed:
+      for (auto& [o, m] : all) if (!m) r.push_back(o);
+      break;
+    case split_behavior::isolated:
+      for (auto& [o, m] : all) r.push_back(o);
+      break;
+    case split_behavior::merged_with_previous:
+      for (auto& [o, m] : all) {
+        if (m && !prev && !r.empty()) r.back().second = o.second;
+        else r.push_back(o);
+        prev = m;
+      }
+      break;
+    case split_behavior::merged_with_next:
+      for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        if (it->second && !prev && !r.empty()) r.back().first = it->first.first;
+        else r.push_back(it->first);
+        prev = it->second;
+      }
+      std::reverse(r.begin(), r.end());
+      break;
+    case split_behavior::contiguous:
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        if (i > 0 && all[i].second == prev && !r.empty()) r.back().second = all[i].first.second;
+        else r.push_back(all[i].first);
+        prev = all[i].second;
+      }
+      break;
+  }
+  for (auto [x, y] : r)
+    if (y > x) out.push_back(s.substr(x, y - x));
+}
+
+// Delimiter spans of the characters for which pred holds (one span per character).
+template <class Pred>
+std::vector<std::pair<std::size_t, std::size_t>> char_spans(const std::string& s, Pred pred) {
+  std::vector<std::pair<std::size_t, std::size_t>> r;
+  const auto starts = char_starts(s);
+  const auto cps = code_points(s);
+  for (std::size_t i = 0; i < starts.size(); ++i)
+    if (pred(cps[i])) r.emplace_back(starts[i], i + 1 < starts.size() ? starts[i + 1] : s.size());
+  return r;
+}
+
+inline pre_tokenizer split_each(std::function<std::vector<std::pair<std::size_t, std::size_t>>(const std::string&)> find, split_behavior b,
+                                bool invert) {
+  return [find, b, invert](pieces& ps) {
+    pieces out;
+    for (auto& p : ps) split_spans(p, find(p), b, invert, out);
+    ps = std::move(out);
+  };
+}
+
+// GPT-2's byte-to-character table: printable bytes map to themselves, the rest to U+0100 on.
+inline const std::array<char32_t, 256>& byte_to_char() {
+  static const std::array<char32_t, 256> t = [] {
+    std::array<char32_t, 256> m{};
+    char32_t next = 256;
+    for (int b = 0; b < 256; ++b) {
+      const bool keep = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      m[static_cast<std::size_t>(b)] = keep ? static_cast<char32_t>(b) : next++;
+    }
+    return m;
+  }();
+  return t;
+}
+
+inline std::string bytes_to_chars(std::string_view s) {
+  std::string r;
+  for (unsigned char b : s) append_utf8(r, byte_to_char()[b]);
+  return r;
+}
+
+inline const char* gpt2_pattern() { return R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)"; }
+
+inline pre_tokenizer make_pre_tokenizer(const json& j, const std::string& where) {
+  if (j.is_null()) return {};
+  const std::string type = j.at("type").get<std::string>();
+  if (type == "ByteLevel") {
+    const bool prefix = j.value("add_prefix_space", true), use_regex = j.value("use_regex", true);
+    auto re = std::make_shared<regex>(gpt2_pattern(), where);
+    return [prefix, use_regex, re](pieces& ps) {
+      pieces out;
+      for (auto& p : ps) {
+        std::string s = prefix && !p.empty() && p[0] != ' ' ? " " + p : p;
+        pieces parts;
+        if (use_regex) split_spans(s, re->find_all(s), split_behavior::isolated, false, parts);
+        else parts.push_back(s);
+        for (auto& x : parts) out.push_back(bytes_to_chars(x));
+      }
+      ps = std::move(out);
+    };
+  }
+  if (type == "Split") {
+    auto pat = std::make_shared<pattern>(pattern::from_json(j.at("pattern"), where));
+    return split_each([pat](const std::string& s) { return pat->find_all(s); }, behavior_from(j.at("behavior").get<std::string>(), where),
+                      j.value("invert", false));
+  }
+  if (type == "Metaspace") {
+    const std::string rep = j.value("replacement", std::string("\xE2\x96\x81"));
+    std::string scheme = j.value("prepend_scheme", std::string());
+    if (scheme.empty()) scheme = j.value("add_prefix_space", true) ? "always" : "never";
+    const bool split = j.value("split", true);
+    return [rep, scheme, split](pieces& ps) {
+      pieces out;
+      for (std::size_t i = 0; i < ps.size(); ++i) {
+        std::string s;
+        for (char c : ps[i]) { if (c == ' ') s += rep; else s += c; }
+        // "first": only the first piece of the input gets the prefix
+        const bool prepend = scheme == "always" || (scheme == "first" && i == 0);
+        if (prepend && s.rfind(rep, 0) != 0) s = rep + s;
+        if (!split) { out.push_back(s); continue; }
+        pattern p;
+        p.literal = rep;
+        split_spans(s, p.find_all(s), split_behavior::merged_with_next, false, out);
+      }
+      ps = std::move(out);
+    };
+  }
+  if (type == "Digits") {
+    const bool individual = j.value("individual_digits", false);
+    return split_each([](const std::string& s) { return char_spans(s, is_numeric); },
+                      individual ? split_behavior::isolated : split_behavior::contiguous, false);
+  }
+  if (type == "Punctuation") {
+    return split_each([](const std::string& s) { return char_spans(s, is_punctuation); },
+                      behavior_from(j.value("behavior", std::string("Isolated")), where), false);
+  }
+  if (type == "Whitespace") {
+    // \w+|[^\w\s]+ kept, the rest removed; \w as in Rust's regex (letters, marks, Nd, Nl, Pc, joiners)
+    auto re = std::make_shared<regex>(R"([\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}\x{200C}\x{200D}]+|[^\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}\x{200C}\x{200D}\s]+)", where);
+    return split_each([re](const std::string& s) { return re->find_all(s); }, split_behavior::removed, true);
+  }
+  if (type == "WhitespaceSplit") {
+    return split_each([](const std::string& s) { return char_spans(s, is_whitespace); }, split_behavior::removed, false);
+  }
+  if (type == "BertPreTokenizer") {
+    auto ws = split_each([](const std::string& s) { return char_spans(s, is_whitespace); }, split_behavior::removed, false);
+    auto punct = split_each([](const std::string& s) { return char_spans(s, is_punctuation); }, split_behavior::isolated, false);
+    return [ws, punct](pieces& ps) { ws(ps); punct(ps); };
+  }
+  if (type == "Sequence") {
+    std::vector<pre_tokenizer> seq;
+    for (auto& p : j.at("pretokenizers"))
+      if (auto f = make_pre_tokenizer(p, where)) seq.push_back(f);
+    return [seq](pieces& ps) { for (auto& f : seq) f(ps); };
+  }
+  fail(where, ": pre_tokenizer type '", type, "' is not supported");
+}
+
+}  // namespace cactus::tokenizer
+
+namespace cactus::tokenizer {
+
+using decoder = std::function<std::vector<std::string>(std::vector<std::string>)>;
+
+inline const std::unordered_map<char32_t, unsigned char>& char_to_byte() {
+  static const auto m = [] {
+    std::unordered_map<char32_t, unsigned char> r;
+    for (int b = 0; b < 256; ++b) r[byte_to_char()[static_cast<std::size_t>(b)]] = static_cast<unsigned char>(b);
+    return r;
+  }();
+  return m;
+}
+
+inline decoder make_decoder(const json& j, const std::string& where) {
+  if (j.is_null()) return {};
+  const std::string type = j.at("type").get<std::string>();
+  if (type == "ByteLevel") {
+    return [](std::vector<std::string> toks) {
+      std::string bytes;
+      for (auto& t : toks) {
+        std::string b;
+        bool all = true;
+        for (char32_t c : code_points(t)) {
+          auto it = char_to_byte().find(c);
+          if (it == char_to_byte().end()) { all = false; break; }
+          b.push_back(static_cast<char>(it->second));
+        }
+        bytes += all ? b : t;
+      }
+      return std::vector<std::string>{make_valid_utf8(bytes)};
+    };
+  }
+  if (type == "Metaspace") {
+    const std::string rep = j.value("replacement", std::string("\xE2\x96\x81"));
+    std::string scheme = j.value("prepend_scheme", std::string());
+    if (scheme.empty()) scheme = j.value("add_prefix_space", true) ? "always" : "never";
+    return [rep, scheme](std::vector<std::string> toks) {
+      for (std::size_t i = 0; i < toks.size(); ++i) {
+        std::string s;
+        const std::string& t = toks[i];
+        for (std::size_t k = 0; k < t.size();) {
+          if (t.compare(k, rep.size(), rep) == 0) { s += ' '; k += rep.size(); }
+          else s += t[k++];
+        }
+        if (i == 0 && scheme != "never" && !s.empty() && s[0] == ' ') s.erase(0, 1);
+        toks[i] = s;
+      }
+      return toks;
+    };
+  }
+  if (type == "WordPiece") {
+    const std::string prefix = j.value("prefix", std::string("##"));
+    const bool cleanup = j.value("cleanup", true);
+    return [prefix, cleanup](std::vector<std::string> toks) {
+      for (std::size_t i = 0; i < toks.size(); ++i) {
+        std::string& t = toks[i];
+        if (i > 0) {
+          if (t.rfind(prefix, 0) == 0) t = t.substr(prefix.size());
+          else t = " " + t;
+        }
+        if (cleanup) {
+          // HF's cleanup: no space before punctuation and English contractions
+          static const std::pair<const char*, const char*> subs[] = {{" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
+                                                                     {" n't", "n't"}, {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"},
+                                                                     {" 've", "'ve"}, {" 're", "'re"}};
+          for (auto [a, b] : subs) {
+            pattern p;
+            p.literal = a;
+            t = replace_all(t, p, b);
+          }
+        }
+      }
+      return toks;
+    };
+  }
+  if (type == "ByteFallback") {
+    return [](std::vector<std::string> toks) {
+      std::vector<std::string> out;
+      std::string pending;
+      std::size_t pending_n = 0;
+      auto flush = [&] {
+        if (!pending_n) return;
+        const std::string valid = make_valid_utf8(pending);
+        if (valid == pending) out.push_back(pending);
+        else for (std::size_t k = 0; k < pending_n; ++k) out.push_back("\xEF\xBF\xBD");
+        pending.clear();
+        pending_n = 0;
+      };
+      for (auto& t : toks) {
+        unsigned v = 0;
+        if (t.size() == 6 && t.rfind("<0x", 0) == 0 && t[5] == '>' && std::sscanf(t.c_str() + 3, "%2x", &v) == 1 && std::isxdigit(static_cast<unsigned char>(t[3])) &&
+            std::isxdigit(static_cast<unsigned char>(t[4]))) {
+          pending.push_back(static_cast<char>(v));
+          ++pending_n;
+          continue;
+        }
+        flush();
+        out.push_back(t);
+      }
+      flush();
+      return out;
+    };
+  }
+  if (type == "Fuse") {
+    return [](std::vector<std::string> toks) {
+      std::string s;
+      for (auto& t : toks) s += t;
+      return std::vector<std::string>{s};
+    };
+  }
+  if (type == "Strip") {
+    const std::string content = j.at("content").get<std::string>();
+    const std::size_t start = j.value("start", std::size_t{0}), stop = j.value("stop", std::size_t{0});
+    return [content, start, stop](std::vector<std::string> toks) {
+      for (auto& t : toks) {
+        auto cps = code_points(t);
+        std::size_t b = 0, e = cps.size();
+        const auto cc = code_points(content);
+        const char32_t c = cc.empty() ? 0 : cc[0];
+        for (std::size_t k = 0; k < start && b < e && cps[b] == c; ++k) ++b;
+        for (std::size_t k = 0; k < stop && e > b && cps[e - 1] == c; ++k) --e;
+        std::string r;
+        for (std::size_t i = b; i < e; ++i) append_utf8(r, cps[i]);
+        t = r;
+      }
+      return toks;
+    };
+  }
+  if (type == "Replace") {
+    auto p = pattern::from_json(j.at("pattern"), where);
+    auto with = j.at("content").get<std::string>();
+    return [p, with](std::vector<std::string> toks) {
+      for (auto& t : toks) t = replace_all(t, p, with);
+      return toks;
+    };
+  }
+  if (type == "BPEDecoder") {
+    const std::string suffix = j.value("suffix", std::string("</w>"));
+    return [suffix](std::vector<std::string> toks) {
+      for (std::size_t i = 0; i < toks.size(); ++i) {
+        pattern p;
+        p.literal = suffix;
+        toks[i] = replace_all(toks[i], p, i + 1 == toks.size() ? "" : " ");
+      }
+      return toks;
+    };
+  }
+  if (type == "Sequence") {
+    std::vector<decoder> seq;
+    for (auto& d : j.at("decoders"))
+      if (auto f = make_decoder(d, where)) seq.push_back(f);
+    return [seq](std::vector<std::string> toks) {
+      for (auto& f : seq) toks = f(std::move(toks));
+      return toks;
+    };
+  }
+  fail(where, ": decoder type '", type, "' is not supported");
+}
+
+}  // namespace cactus::tokenizer
+// ---- cactus/tokenizer/post_processors.hpp
+// tokenizer.json "post_processor": what encode(..., add_special_tokens=True) wraps around the
+// ids of one sequence. TemplateProcessing (its "single" template), BertProcessing,
+// RobertaProcessing, ByteLevel (nothing to add) and Sequence.
+#include <functional>
+#include <nlohmann/json.hpp>
+
+
+namespace cactus::tokenizer {
+
+using post_processor = std::function<std::vector<int>(const std::vector<int>&)>;
+
+inline post_processor make_post_processor(const nlohmann::json& j, const std::string& where) {
+  if (j.is_null()) return {};
+  const std::string type = j.at("type").get<std::string>();
+  if (type == "ByteLevel") return {};
+  if (type == "TemplateProcessing") {
+    std::vector<std::vector<int>> parts;  // an empty entry stands for the sequence
+    for (auto& item : j.at("single")) {
+      if (item.contains("Sequence")) { parts.emplace_back(); continue; }
+      const std::string id = item.at("SpecialToken").at("id").get<std::string>();
+      const auto& st = j.at("special_tokens");
+      check(st.contains(id), where, ": TemplateProcessing names special token '", id, "' without its ids");
+      parts.push_back(st[id].at("ids").get<std::vector<int>>());
+    }
+    return [parts](const std::vector<int>& ids) {
+      std::vector<int> r;
+      for (auto& p : parts) {
+        if (p.empty()) r.insert(r.end(), ids.begin(), ids.end());
+        else r.insert(r.end(), p.begin(), p.end());
+      }
+      return r;
+    };
+  }
+  if (type == "BertProcessing" || type == "RobertaProcessing") {
+    const int cls = j.at("cls").at(1).get<int>(), sep = j.at("sep").at(1).get<int>();
+    return [cls, sep](const std::vector<int>& ids) {
+      std::vector<int> r{cls};
+      r.insert(r.end(), ids.begin(), ids.end());
+      r.push_back(sep);
+      return r;
+    };
+  }
+  if (type == "Sequence") {
+    std::vector<post_processor> seq;
+    for (auto& p : j.at("processors"))
+      if (auto f = make_post_processor(p, where)) seq.push_back(f);
+    return [seq](const std::vector<int>& ids) {
+      std::vector<int> r = ids;
+      for (auto& f : seq) r = f(r);
+      return r;
+    };
+  }
+  fail(where, ": post_processor type '", type, "' is not supported");
+}
+
+}  // namespace cactus::tokenizer
+// ---- cactus/tokenizer/unigram.hpp
+// The Unigram model of tokenizer.json (SentencePiece's): the segmentation of a piece that
+// maximizes the sum of the pieces' log-probabilities (Viterbi over the characters); characters
+// no piece covers are the unknown token, scored min_score - 10 and fused with their neighbours,
+// or bytes <0xXX> with byte_fallback.
+#include <unordered_map>
+
+
+namespace cactus::tokenizer {
+
+struct unigram_model {
+  std::unordered_map<std::string, std::pair<int, double>> pieces;  // piece -> (id, score)
+  std::size_t max_len = 0;                                         // longest piece in bytes
+  int unk = -1;
+  double min_score = 0;
+  bool byte_fallback = false;
+
+  static unigram_model from_json(const json& m, const std::string& where) {
+    unigram_model u;
+    int id = 0;
+    u.min_score = 0;
+    for (auto& e : m.at("vocab")) {
+      const std::string p = e.at(0).get<std::string>();
+      const double s = e.at(1).get<double>();
+      u.pieces.emplace(p, std::make_pair(id++, s));
+      u.max_len = std::max(u.max_len, p.size());
+      u.min_score = std::min(u.min_score, s);
+    }
+    if (m.contains("unk_id") && m["unk_id"].is_number_integer()) u.unk = m["unk_id"].get<int>();
+    check(u.unk < id, where, ": unk_id ", u.unk, " is outside the vocabulary of ", id);
+    u.byte_fallback = m.value("byte_fallback", false);
+    return u;
+  }
+
+  void tokenize(const std::string& s, std::vector<int>& ids) const {
+    if (s.empty()) return;
+    const double unk_score = min_score - 10.0;
+    const auto starts = char_starts(s);
+    const std::size_t n = s.size();
+    struct node { double score = 0; std::size_t from = 0; int id = -1; bool set = false; };
+    std::vector<node> best(n + 1);
+    best[0].set = true;
+    std::vector<bool> is_start(n + 1, false);
+    for (auto st : starts) is_start[st] = true;
+    is_start[n] = true;
+    for (std::size_t ci = 0; ci < starts.size(); ++ci) {
+      const std::size_t b = starts[ci];
+      if (!best[b].set) continue;
+      bool single = false;  // a piece covers exactly this character
+      const std::size_t next = ci + 1 < starts.size() ? starts[ci + 1] : n;
+      for (std::size_t e = b + 1; e <= n && e - b <= max_len; ++e) {
+        if (!is_start[e]) continue;
+        auto it = pieces.find(s.substr(b, e - b));
+        if (it == pieces.end()) continue;
+        if (e == next) single = true;
+        const double sc = best[b].score + it->second.second;
+        if (!best[e].set || sc > best[e].score) best[e] = {sc, b, it->second.first, true};
+      }
+      if (!single) {
+        const double sc = best[b].score + unk_score;
+        if (!best[next].set || sc > best[next].score) best[next] = {sc, b, -1, true};
+      }
+    }
+    std::vector<std::pair<std::size_t, int>> path;  // (start, id; -1 unknown)
+    for (std::size_t e = n; e > 0;) {
+      path.emplace_back(best[e].from, best[e].id);
+      e = best[e].from;
+    }
+    std::reverse(path.begin(), path.end());
+    bool prev_unk = false;
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      auto [b, id] = path[i];
+      if (id >= 0) { ids.push_back(id); prev_unk = false; continue; }
+      const std::size_t e = i + 1 < path.size() ? path[i + 1].first : n;
+      if (byte_fallback) {
+        std::vector<int> bytes;
+        for (std::size_t k = b; k < e; ++k) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "<0x%02X>", static_cast<unsigned char>(s[k]));
+          auto it = pieces.find(buf);
+          if (it == pieces.end()) { bytes.clear(); break; }
+          bytes.push_back(it->second.first);
+        }
+        if (!bytes.empty()) { ids.insert(ids.end(), bytes.begin(), bytes.end()); prev_unk = false; continue; }
+      }
+      check(unk >= 0, "Unigram: '", s.substr(b, e - b), "' is not in the vocabulary and the model has no unk_id");
+      if (!prev_unk) ids.push_back(unk);
+      prev_unk = true;
+    }
+  }
+};
+
+}  // namespace cactus::tokenizer
+// ---- cactus/tokenizer/wordpiece.hpp
+// The WordPiece model of tokenizer.json (BERT's): greedy longest match from the start of the
+// piece, later parts with the continuing-subword prefix ("##"); a piece with any part missing,
+// or longer than max_input_chars_per_word characters, is the unknown token.
+#include <unordered_map>
+
+
+namespace cactus::tokenizer {
+
+struct wordpiece_model {
+  std::unordered_map<std::string, int> vocab;
+  std::string prefix = "##";
+  std::size_t max_chars = 100;
+  int unk = -1;
+
+  static wordpiece_model from_json(const json& m, const std::string& where) {
+    wordpiece_model w;
+    for (auto& [tok, id] : m.at("vocab").items()) w.vocab[tok] = id.get<int>();
+    if (m.contains("continuing_subword_prefix") && m["continuing_subword_prefix"].is_string()) w.prefix = m["continuing_subword_prefix"].get<std::string>();
+    w.max_chars = m.value("max_input_chars_per_word", std::size_t{100});
+    const std::string unk = m.value("unk_token", std::string("[UNK]"));
+    auto it = w.vocab.find(unk);
+    check(it != w.vocab.end(), where, ": unk_token '", unk, "' is not in the vocabulary");
+    w.unk = it->second;
+    return w;
+  }
+
+  void tokenize(const std::string& s, std::vector<int>& ids) const {
+    const auto starts = char_starts(s);
+    if (starts.size() > max_chars) { ids.push_back(unk); return; }
+    std::vector<int> out;
+    std::size_t ci = 0;
+    while (ci < starts.size()) {
+      int found = -1;
+      std::size_t end_ci = starts.size();
+      for (; end_ci > ci; --end_ci) {
+        const std::size_t e = end_ci < starts.size() ? starts[end_ci] : s.size();
+        std::string sub = (ci > 0 ? prefix : std::string()) + s.substr(starts[ci], e - starts[ci]);
+        auto it = vocab.find(sub);
+        if (it != vocab.end()) { found = it->second; break; }
+      }
+      if (found < 0) { ids.push_back(unk); return; }
+      out.push_back(found);
+      ci = end_ci;
+    }
+    ids.insert(ids.end(), out.begin(), out.end());
+  }
+};
+
+}  // namespace cactus::tokenizer
+
+namespace cactus::tokenizer {
+
+struct added_token {
+  std::string content;
+  int id = 0;
+  bool special = false, lstrip = false, rstrip = false, normalized = false, single_word = false;
+};
+
+class tokenizer {
+ public:
+  static tokenizer from_file(const std::filesystem::path& path) {
+    const std::string where = path.string();
+    check(std::filesystem::exists(path), where, ": no such file");
+    json j;
+    try {
+      j = json::parse(read_file_text(path));
+    } catch (const json::exception& e) {
+      fail(where, ": not valid JSON (", e.what(), ")");
+    }
+    try {
+      return from_json(j, where);
+    } catch (const json::exception& e) {
+      fail(where, ": malformed tokenizer.json (", e.what(), ")");
+    }
+  }
+  // DIR/tokenizer.json (a Hugging Face checkpoint or a cactus bundle) or the file itself.
+  static tokenizer open(const std::filesystem::path& p) {
+    if (std::filesystem::is_directory(p)) {
+      check(std::filesystem::exists(p / "tokenizer.json"), p.string(), ": no tokenizer.json in this directory");
+      return from_file(p / "tokenizer.json");
+    }
+    return from_file(p);
+  }
+
+  static tokenizer from_json(const json& j, const std::string& where) {
+    tokenizer t;
+    const json& m = j.at("model");
+    const std::string type = m.value("type", std::string(m.contains("merges") ? "BPE" : m.contains("vocab") && m["vocab"].is_array() ? "Unigram" : "WordPiece"));
+    if (type == "BPE") t.model_ = bpe_model::from_json(m, where);
+    else if (type == "Unigram") t.model_ = unigram_model::from_json(m, where);
+    else if (type == "WordPiece") t.model_ = wordpiece_model::from_json(m, where);
+    else fail(where, ": model type '", type, "' is not supported (BPE, Unigram, WordPiece are)");
+    // id -> token
+    std::visit([&](auto& mod) {
+      using M = std::decay_t<decltype(mod)>;
+      if constexpr (std::is_same_v<M, unigram_model>) {
+        t.tokens_.resize(mod.pieces.size());
+        for (auto& [p, v] : mod.pieces) t.tokens_[static_cast<std::size_t>(v.first)] = p;
+      } else {
+        for (auto& [p, id] : mod.vocab) {
+          check(id >= 0 && id < (1 << 24), where, ": token id ", id, " is out of range");
+          if (static_cast<std::size_t>(id) >= t.tokens_.size()) t.tokens_.resize(static_cast<std::size_t>(id) + 1);
+          t.tokens_[static_cast<std::size_t>(id)] = p;
+        }
+      }
+    }, t.model_);
+    for (auto& a : j.value("added_tokens", json::array())) {
+      added_token at{a.at("content").get<std::string>(), a.at("id").get<int>(), a.value("special", false), a.value("lstrip", false),
+                     a.value("rstrip", false), a.value("normalized", !a.value("special", false)), a.value("single_word", false)};
+      check(at.id >= 0 && at.id < (1 << 24), where, ": added token id ", at.id, " is out of range");
+      check(!at.content.empty(), where, ": added token ", at.id, " is empty");
+      if (static_cast<std::size_t>(at.id) >= t.tokens_.size()) t.tokens_.resize(static_cast<std::size_t>(at.id) + 1);
+      t.tokens_[static_cast<std::size_t>(at.id)] = at.content;
+      t.added_ids_[at.id] = t.added_.size();
+      t.added_.push_back(at);
+    }
+    t.normalizer_ = make_normalizer(j.value("normalizer", json()), where);
+    t.pre_tokenizer_ = make_pre_tokenizer(j.value("pre_tokenizer", json()), where);
+    t.post_processor_ = make_post_processor(j.value("post_processor", json()), where);
+    t.decoder_ = make_decoder(j.value("decoder", json()), where);
+    for (std::size_t i = 0; i < t.added_.size(); ++i)
+      t.by_first_byte_[static_cast<unsigned char>(t.added_[i].content[0])].push_back(i);
+    return t;
+  }
+
+  std::vector<int> encode(std::string_view text, bool add_special_tokens = false) const {
+    const std::string s = make_valid_utf8(text);
+    std::vector<int> ids;
+    // raw-text added tokens first, then the normalized ones inside each normalized gap
+    for (auto& [piece, id] : split_added(s, false)) {
+      if (id >= 0) { ids.push_back(id); continue; }
+      const std::string n = normalizer_ ? normalizer_(piece) : piece;
+      for (auto& [p2, id2] : split_added(n, true)) {
+        if (id2 >= 0) { ids.push_back(id2); continue; }
+        pieces ps{p2};
+        if (pre_tokenizer_) pre_tokenizer_(ps);
+        for (auto& p : ps) std::visit([&](auto& mod) { mod.tokenize(p, ids); }, model_);
+      }
+    }
+    if (add_special_tokens && post_processor_) ids = post_processor_(ids);
+    return ids;
+  }
+
+  std::string decode(const std::vector<int>& ids, bool skip_special_tokens = false) const {
+    std::vector<std::string> toks;
+    for (int id : ids) {
+      check(id >= 0 && static_cast<std::size_t>(id) < tokens_.size(), "token id ", id, " is out of range (vocabulary of ", tokens_.size(), ")");
+      auto a = added_ids_.find(id);
+      if (skip_special_tokens && a != added_ids_.end() && added_[a->second].special) continue;
+      toks.push_back(tokens_[static_cast<std::size_t>(id)]);
+    }
+    if (!decoder_) {
+      std::string r;
+      for (std::size_t i = 0; i < toks.size(); ++i) r += (i ? " " : "") + toks[i];
+      return r;
+    }
+    std::string r;
+    for (auto& t : decoder_(std::move(toks))) r += t;
+    return r;
+  }
+
+  std::size_t vocab_size() const { return tokens_.size(); }
+  const std::string& id_to_token(int id) const {
+    check(id >= 0 && static_cast<std::size_t>(id) < tokens_.size(), "token id ", id, " is out of range");
+    return tokens_[static_cast<std::size_t>(id)];
+  }
+  std::optional<int> token_to_id(const std::string& tok) const {
+    for (auto& a : added_) if (a.content == tok) return a.id;
+    std::optional<int> r;
+    std::visit([&](auto& mod) {
+      using M = std::decay_t<decltype(mod)>;
+      if constexpr (std::is_same_v<M, unigram_model>) {
+        if (auto it = mod.pieces.find(tok); it != mod.pieces.end()) r = it->second.first;
+      } else {
+        if (auto it = mod.vocab.find(tok); it != mod.vocab.end()) r = it->second;
+      }
+    }, model_);
+    return r;
+  }
+
+ private:
+  // Splits s into (text, -1) gaps and (token text, id) added-token matches, leftmost-longest,
+  // among the added tokens whose `normalized` flag is `normalized`.
+  std::vector<std::pair<std::string, int>> split_added(const std::string& s, bool normalized) const {
+    std::vector<std::pair<std::string, int>> out;
+    std::size_t gap = 0, i = 0;
+    auto is_word = [](char32_t c) { return c == '_' || category(c) <= UTF8PROC_CATEGORY_LO || (category(c) >= UTF8PROC_CATEGORY_ND && category(c) <= UTF8PROC_CATEGORY_NO); };
+    auto cp_at = [&](std::size_t at) { return code_points(std::string_view(s).substr(at, 4)).front(); };
+    auto cp_before = [&](std::size_t at) {
+      std::size_t b = at;
+      do --b; while (b > 0 && (static_cast<unsigned char>(s[b]) & 0xC0) == 0x80);
+      return cp_at(b);
+    };
+    while (i < s.size()) {
+      const auto& cands = by_first_byte_[static_cast<unsigned char>(s[i])];
+      const added_token* best = nullptr;
+      for (std::size_t k : cands) {
+        const auto& a = added_[k];
+        if (a.normalized != normalized || s.compare(i, a.content.size(), a.content) != 0) continue;
+        if (a.single_word) {
+          const std::size_t e = i + a.content.size();
+          if ((i > 0 && is_word(cp_before(i))) || (e < s.size() && is_word(cp_at(e)))) continue;
+        }
+        if (!best || a.content.size() > best->content.size()) best = &a;
+      }
+      if (!best) { ++i; continue; }
+      std::size_t b = i, e = i + best->content.size();
+      if (best->lstrip) while (b > gap && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+      if (best->rstrip) while (e < s.size() && std::isspace(static_cast<unsigned char>(s[e]))) ++e;
+      if (b > gap) out.emplace_back(s.substr(gap, b - gap), -1);
+      out.emplace_back(best->content, best->id);
+      gap = i = e;
+    }
+    if (gap < s.size()) out.emplace_back(s.substr(gap), -1);
+    return out;
+  }
+
+  std::variant<bpe_model, unigram_model, wordpiece_model> model_;
+  std::vector<std::string> tokens_;
+  std::vector<added_token> added_;
+  std::unordered_map<int, std::size_t> added_ids_;
+  std::array<std::vector<std::size_t>, 256> by_first_byte_{};
+  normalizer normalizer_;
+  pre_tokenizer pre_tokenizer_;
+  post_processor post_processor_;
+  decoder decoder_;
+};
+
+}  // namespace cactus::tokenizer

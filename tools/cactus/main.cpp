@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <fstream>
 #include <sstream>
 
 #include "cactus/cactus.hpp"
@@ -70,6 +71,12 @@ usage:
       Runs a bundle. --profile N runs it N more times and prints wall time per op. --input-ids feeds an int64 [1, N] tensor; with --max-new-tokens the first
       output is read as next-token logits and tokens are appended greedily (the whole sequence
       is re-run each step: no KV cache in this build).
+  cactus tokenize DIR (--text TEXT | --jsonl FILE | --decode 1,2,3) [--special]
+      Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or
+      a bundle; or the tokenizer.json itself), giving the ids HF tokenizers gives. --text prints
+      the ids as a JSON array; --jsonl reads one JSON value per line: a string is encoded (a
+      JSON array of ids out), an array of ids is decoded (a JSON string out); --decode prints
+      the text of the ids. --special adds the special tokens the post-processor adds (BOS...).
   cactus --help | --version
 )";
 
@@ -241,6 +248,47 @@ static int cmd_transpile(int argc, char** argv) {
   return 0;
 }
 #endif
+
+static int cmd_tokenize(int argc, char** argv) {
+  auto a = parse(argc, argv, 2, {"--special"}, {"--text", "--jsonl", "--decode"});
+  check(a.pos.size() == 1 && (a.has("--text") + a.has("--jsonl") + a.has("--decode")) == 1,
+        "usage: cactus tokenize DIR (--text TEXT | --jsonl FILE | --decode 1,2,3) [--special]");
+  auto tok = tokenizer::tokenizer::open(a.pos[0]);
+  const bool special = a.has("--special");
+  auto ids_json = [](const std::vector<int>& ids) { return nlohmann::json(ids).dump(); };
+  auto text_json = [](const std::string& t) { return nlohmann::json(t).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  auto parse_ids = [&](const std::string& list, const std::string& where) {
+    std::vector<int> ids;
+    std::stringstream ss(list);
+    for (std::string x; std::getline(ss, x, ',');) {
+      check(!x.empty() && x.size() <= 9 && x.find_first_not_of("0123456789") == std::string::npos, where, ": '", x, "' is not a token id");
+      ids.push_back(std::stoi(x));
+    }
+    return ids;
+  };
+  if (a.has("--text")) { std::cout << ids_json(tok.encode(a.get("--text"), special)) << "\n"; return 0; }
+  if (a.has("--decode")) { std::cout << tok.decode(parse_ids(a.get("--decode"), "--decode")) << "\n"; return 0; }
+  // --jsonl: a JSON string per line is encoded (one array of ids out), an array of ids is decoded
+  const std::string path = a.get("--jsonl");
+  std::ifstream in(path);
+  check(in.good(), path, ": cannot be read");
+  std::size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    const std::string where = path + ":" + std::to_string(line_no);
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception&) {
+      fail(where, ": not a JSON string or array of ids");
+    }
+    if (j.is_string()) std::cout << ids_json(tok.encode(j.get<std::string>(), special)) << "\n";
+    else if (j.is_array() && std::all_of(j.begin(), j.end(), [](const nlohmann::json& v) { return v.is_number_integer(); }))
+      std::cout << text_json(tok.decode(j.get<std::vector<int>>())) << "\n";
+    else fail(where, ": not a JSON string or array of ids");
+  }
+  return 0;
+}
 
 static int cmd_lower(int argc, char** argv) {
   auto a = parse(argc, argv, 2, {}, {"--artifact-dir"});
@@ -438,6 +486,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(argc, argv);
     if (cmd == "lower") return cmd_lower(argc, argv);
     if (cmd == "inspect") return cmd_inspect(argc, argv);
+    if (cmd == "tokenize") return cmd_tokenize(argc, argv);
     if (cmd == "transpile") {
 #if CACTUS_WITH_TORCH
       return cmd_transpile(argc, argv);
