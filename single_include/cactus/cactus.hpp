@@ -19,6 +19,7 @@
 // load() runs), so converting a large checkpoint holds one tensor in memory at a time.
 // F32/F16/I64/I32/I8/U8/BOOL load as themselves, BF16 and F64 are widened or narrowed to F32.
 #include <functional>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 // ---- cactus/core/byte_io.hpp
@@ -385,6 +386,16 @@ inline std::int64_t numel(const shape_t& s) {
   return n;
 }
 
+// The element count of a shape read from a file: every extent non-negative and the product
+// below 2^48 (no tensor on a device is larger), else an error naming `where`.
+inline std::int64_t checked_numel(const shape_t& s, const std::string& where);
+
+// Bytes a strided view of `shape` (element `esize` bytes, `offset` elements in) reaches in its
+// storage; strides must be non-negative. Checked in 128-bit arithmetic, so a reader can compare
+// the result with the bytes it has before it touches any of them.
+inline std::uint64_t checked_strided_bytes(const shape_t& shape, const shape_t& strides, std::int64_t offset, std::size_t esize,
+                                           const std::string& where);
+
 inline std::string to_string(const shape_t& s) {
   std::string r = "[";
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -392,6 +403,30 @@ inline std::string to_string(const shape_t& s) {
     r += std::to_string(s[i]);
   }
   return r + "]";
+}
+
+inline std::int64_t checked_numel(const shape_t& s, const std::string& where) {
+  __int128 n = 1;
+  for (auto d : s) {
+    check(d >= 0, where, ": negative size ", d, " in ", to_string(s));
+    n *= d;
+    check(n < (__int128(1) << 48), where, ": shape ", to_string(s), " has too many elements");
+  }
+  return static_cast<std::int64_t>(n);
+}
+
+inline std::uint64_t checked_strided_bytes(const shape_t& shape, const shape_t& strides, std::int64_t offset, std::size_t esize,
+                                           const std::string& where) {
+  check(strides.size() == shape.size(), where, ": ", strides.size(), " strides for the ", shape.size(), " dims of ", to_string(shape));
+  check(offset >= 0, where, ": negative storage offset ", offset);
+  if (checked_numel(shape, where) == 0) return 0;
+  __int128 last = offset;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    check(strides[i] >= 0, where, ": negative stride ", strides[i], " in dim ", i, " (only non-negative strides are read)");
+    last += __int128(shape[i] - 1) * strides[i];
+    check(last < (__int128(1) << 62), where, ": strides ", to_string(strides), " reach too far");
+  }
+  return static_cast<std::uint64_t>((last + 1) * __int128(esize));
 }
 
 // Wraps a possibly negative dim into [0, rank) (rank 0 accepts 0 and -1, like PyTorch).
@@ -578,7 +613,7 @@ inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
     } catch (const nlohmann::json::exception&) {
       fail(path, ": tensor '", name, "' has a malformed header entry");
     }
-    check(off.size() == 2 && off[0] <= off[1] && base + off[1] <= f->size(), path, ": tensor '", name, "' lies outside the file (truncated?)");
+    check(off.size() == 2 && off[0] <= off[1] && off[1] <= f->size() - base, path, ": tensor '", name, "' lies outside the file (truncated?)");
     static const std::pair<const char*, std::pair<dtype, std::size_t>> kinds[] = {
         {"F32", {dtype::f32, 4}}, {"F16", {dtype::f16, 2}}, {"BF16", {dtype::f32, 2}}, {"F64", {dtype::f32, 8}}, {"I64", {dtype::i64, 8}},
         {"I32", {dtype::i32, 4}}, {"I8", {dtype::i8, 1}},   {"U8", {dtype::u8, 1}},    {"BOOL", {dtype::b8, 1}}};
@@ -587,7 +622,7 @@ inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
       if (dt == k.first) kind = &k.second;
     check(kind != nullptr, path, ": tensor '", name, "' has unsupported dtype ", dt);
     const std::size_t nbytes = off[1] - off[0];
-    check(nbytes == static_cast<std::size_t>(numel(shape)) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
+    check(nbytes == static_cast<std::size_t>(checked_numel(shape, path + ": tensor '" + name + "'")) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
           " shape ", to_string(shape));
     const dtype t = kind->first;
     const std::size_t src_off = base + off[0];
@@ -603,6 +638,17 @@ inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
                      return tt;
                    }});
   }
+  // no two tensors may share bytes
+  std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> spans;
+  for (auto& [name, e] : h.items())
+    if (name != "__metadata__") {
+      auto o = e.at("data_offsets").get<std::vector<std::uint64_t>>();
+      if (o[1] > o[0]) spans.push_back({{o[0], o[1]}, name});
+    }
+  std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 1; i < spans.size(); ++i)
+    check(spans[i].first.first >= spans[i - 1].first.second, path, ": tensors '", spans[i - 1].second, "' and '", spans[i].second,
+          "' overlap in the file");
   return out;
 }
 
@@ -1282,10 +1328,9 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
     shape_t shape, strides;
     for (auto& d : args.items[2]->items) shape.push_back(d->i);
     for (auto& d : args.items[3]->items) strides.push_back(d->i);
-    std::int64_t extent = 0;
-    for (std::size_t k = 0; k < shape.size(); ++k) extent += (shape[k] - 1) * strides[k];
-    check(numel(shape) == 0 || static_cast<std::size_t>((offset + extent + 1)) * src_es <= n, path, ": storage data/", key,
-          " is too small for a tensor of shape ", to_string(shape), " (truncated file?)");
+    const std::uint64_t need = checked_strided_bytes(shape, strides, offset, src_es, path + ": storage data/" + key);
+    check(need <= n, path, ": storage data/", key, " has ", n, " bytes, a tensor of shape ", to_string(shape), " needs ", need,
+          " (truncated file?)");
     tensor out = tensor::empty(t, shape);
     if (!bf16 && !f64) {
       ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, out.data, shape, src_es);
@@ -1957,6 +2002,7 @@ inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, 
     check(dims[i] < (1ull << 40), file, ": corrupt header (dim ", i, " = ", dims[i], ")");
     h.shape.push_back(static_cast<std::int64_t>(dims[i]));
   }
+  checked_numel(h.shape, file + ": header");
   auto pr = r.le<std::uint32_t>();
   check(pr <= last_precision_code, file, ": corrupt header (precision code ", pr, ")");
   h.type = dtype_of(static_cast<precision>(pr));
@@ -2449,21 +2495,14 @@ class archive {
       for (std::size_t i = shape.size(); i-- > 0;) { strides[i] = acc; acc *= shape[i]; }
     }
     check(strides.size() == shape.size(), where, ": ", strides.size(), " strides for ", shape.size(), " sizes");
-    // the farthest element, checked in 128-bit arithmetic against the entry
-    __int128 last = m.storage_offset, count = 1;
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-      check(strides[i] >= 0, where, ": negative stride ", strides[i], " in dim ", i);
-      count *= shape[i];
-      check(count < (__int128(1) << 48), where, ": ", to_string(shape), " has too many elements");
-      if (shape[i] > 0) last += __int128(shape[i] - 1) * strides[i];
-    }
+    const std::uint64_t need = checked_strided_bytes(shape, strides, m.storage_offset, esize, where);
     tensor t = tensor::empty(type, shape);
-    if (count == 0) return t;
-    check(m.storage_offset >= 0 && (last + 1) * __int128(esize) <= __int128(bytes), where, ": its storage entry has ", bytes, " bytes, the meta ",
-          to_string(shape), " reaches byte ", static_cast<long long>((last + 1) * __int128(esize)));
+    if (t.numel() == 0) return t;
+    check(need <= bytes, where, ": its storage entry has ", bytes, " bytes, the meta ", to_string(shape), " reaches byte ", need);
+    const std::int64_t count = t.numel();
     // gather into a contiguous tensor of our dtype
     std::vector<std::int64_t> idx(shape.size(), 0);
-    for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
+    for (std::int64_t k = 0; k < count; ++k) {
       std::int64_t off = m.storage_offset;
       for (std::size_t d = 0; d < shape.size(); ++d) off += idx[d] * strides[d];
       const unsigned char* src = data + off * static_cast<std::int64_t>(esize);

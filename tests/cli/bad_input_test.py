@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 
+import json
+
 import numpy as np
 import torch
 
@@ -118,8 +120,36 @@ print(("ok  " if not leftover else "FAIL") + f" no partial bundle after a failed
 if leftover:
     failures.append("partial bundle")
 
+# Checkpoint readers: safetensors offsets that wrap past 2^64 or overlap, a zip directory that
+# overstates an entry's size, a shape whose element count overflows.
+import struct
+
+
+def safetensors_file(path, header, data):
+    h = json.dumps(header).encode()
+    open(path, "wb").write(struct.pack("<Q", len(h)) + h + data)
+
+
+st_cases = [
+    ("safetensors: offsets wrap past 2^64", {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 2**64 - 1]}}, ("'a'", "outside the file")),
+    ("safetensors: tensors overlap", {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                                      "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}, ("'a' and 'b'", "overlap")),
+    ("safetensors: element count overflows", {"a": {"dtype": "F32", "shape": [2**31, 2**31, 2**31], "data_offsets": [0, 8]}},
+     ("'a'", "too many elements")),
+    ("safetensors: negative size", {"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}, ("'a'", "negative size")),
+]
+for label, header, needles in st_cases:
+    p = os.path.join(work, label.split(": ")[1].replace(" ", "_") + ".safetensors")
+    safetensors_file(p, header, bytes(16))
+    expect_error(label, ["convert", p, os.path.join(work, "o_st")], os.path.basename(p), *needles)
+zbad = os.path.join(work, "overstated.pt")
+zdata = bytearray(open(sd, "rb").read())
+cd = zdata.rfind(b"PK\x01\x02")  # the last central directory entry: its uncompressed size field
+struct.pack_into("<I", zdata, cd + 24, struct.unpack_from("<I", zdata, cd + 24)[0] + 1000)
+open(zbad, "wb").write(bytes(zdata))
+expect_error("zip: directory overstates an entry's size", ["convert", zbad, os.path.join(work, "o_z")], "overstated.pt", "sizes differ")
+
 # torch.export archives (.pt2): damaged, of another schema, with an unknown op or a missing weight.
-import json
 import zipfile
 
 

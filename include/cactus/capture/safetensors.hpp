@@ -4,6 +4,7 @@
 // load() runs), so converting a large checkpoint holds one tensor in memory at a time.
 // F32/F16/I64/I32/I8/U8/BOOL load as themselves, BF16 and F64 are widened or narrowed to F32.
 #include <functional>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cactus/core/byte_io.hpp"
@@ -49,7 +50,7 @@ inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
     } catch (const nlohmann::json::exception&) {
       fail(path, ": tensor '", name, "' has a malformed header entry");
     }
-    check(off.size() == 2 && off[0] <= off[1] && base + off[1] <= f->size(), path, ": tensor '", name, "' lies outside the file (truncated?)");
+    check(off.size() == 2 && off[0] <= off[1] && off[1] <= f->size() - base, path, ": tensor '", name, "' lies outside the file (truncated?)");
     static const std::pair<const char*, std::pair<dtype, std::size_t>> kinds[] = {
         {"F32", {dtype::f32, 4}}, {"F16", {dtype::f16, 2}}, {"BF16", {dtype::f32, 2}}, {"F64", {dtype::f32, 8}}, {"I64", {dtype::i64, 8}},
         {"I32", {dtype::i32, 4}}, {"I8", {dtype::i8, 1}},   {"U8", {dtype::u8, 1}},    {"BOOL", {dtype::b8, 1}}};
@@ -58,7 +59,7 @@ inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
       if (dt == k.first) kind = &k.second;
     check(kind != nullptr, path, ": tensor '", name, "' has unsupported dtype ", dt);
     const std::size_t nbytes = off[1] - off[0];
-    check(nbytes == static_cast<std::size_t>(numel(shape)) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
+    check(nbytes == static_cast<std::size_t>(checked_numel(shape, path + ": tensor '" + name + "'")) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
           " shape ", to_string(shape));
     const dtype t = kind->first;
     const std::size_t src_off = base + off[0];
@@ -74,6 +75,17 @@ inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
                      return tt;
                    }});
   }
+  // no two tensors may share bytes
+  std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> spans;
+  for (auto& [name, e] : h.items())
+    if (name != "__metadata__") {
+      auto o = e.at("data_offsets").get<std::vector<std::uint64_t>>();
+      if (o[1] > o[0]) spans.push_back({{o[0], o[1]}, name});
+    }
+  std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 1; i < spans.size(); ++i)
+    check(spans[i].first.first >= spans[i - 1].first.second, path, ": tensors '", spans[i - 1].second, "' and '", spans[i].second,
+          "' overlap in the file");
   return out;
 }
 

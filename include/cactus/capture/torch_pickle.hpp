@@ -207,10 +207,9 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
     shape_t shape, strides;
     for (auto& d : args.items[2]->items) shape.push_back(d->i);
     for (auto& d : args.items[3]->items) strides.push_back(d->i);
-    std::int64_t extent = 0;
-    for (std::size_t k = 0; k < shape.size(); ++k) extent += (shape[k] - 1) * strides[k];
-    check(numel(shape) == 0 || static_cast<std::size_t>((offset + extent + 1)) * src_es <= n, path, ": storage data/", key,
-          " is too small for a tensor of shape ", to_string(shape), " (truncated file?)");
+    const std::uint64_t need = checked_strided_bytes(shape, strides, offset, src_es, path + ": storage data/" + key);
+    check(need <= n, path, ": storage data/", key, " has ", n, " bytes, a tensor of shape ", to_string(shape), " needs ", need,
+          " (truncated file?)");
     tensor out = tensor::empty(t, shape);
     if (!bf16 && !f64) {
       ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, out.data, shape, src_es);

@@ -17,6 +17,16 @@ inline std::int64_t numel(const shape_t& s) {
   return n;
 }
 
+// The element count of a shape read from a file: every extent non-negative and the product
+// below 2^48 (no tensor on a device is larger), else an error naming `where`.
+inline std::int64_t checked_numel(const shape_t& s, const std::string& where);
+
+// Bytes a strided view of `shape` (element `esize` bytes, `offset` elements in) reaches in its
+// storage; strides must be non-negative. Checked in 128-bit arithmetic, so a reader can compare
+// the result with the bytes it has before it touches any of them.
+inline std::uint64_t checked_strided_bytes(const shape_t& shape, const shape_t& strides, std::int64_t offset, std::size_t esize,
+                                           const std::string& where);
+
 inline std::string to_string(const shape_t& s) {
   std::string r = "[";
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -24,6 +34,30 @@ inline std::string to_string(const shape_t& s) {
     r += std::to_string(s[i]);
   }
   return r + "]";
+}
+
+inline std::int64_t checked_numel(const shape_t& s, const std::string& where) {
+  __int128 n = 1;
+  for (auto d : s) {
+    check(d >= 0, where, ": negative size ", d, " in ", to_string(s));
+    n *= d;
+    check(n < (__int128(1) << 48), where, ": shape ", to_string(s), " has too many elements");
+  }
+  return static_cast<std::int64_t>(n);
+}
+
+inline std::uint64_t checked_strided_bytes(const shape_t& shape, const shape_t& strides, std::int64_t offset, std::size_t esize,
+                                           const std::string& where) {
+  check(strides.size() == shape.size(), where, ": ", strides.size(), " strides for the ", shape.size(), " dims of ", to_string(shape));
+  check(offset >= 0, where, ": negative storage offset ", offset);
+  if (checked_numel(shape, where) == 0) return 0;
+  __int128 last = offset;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    check(strides[i] >= 0, where, ": negative stride ", strides[i], " in dim ", i, " (only non-negative strides are read)");
+    last += __int128(shape[i] - 1) * strides[i];
+    check(last < (__int128(1) << 62), where, ": strides ", to_string(strides), " reach too far");
+  }
+  return static_cast<std::uint64_t>((last + 1) * __int128(esize));
 }
 
 // Wraps a possibly negative dim into [0, rank) (rank 0 accepts 0 and -1, like PyTorch).

@@ -151,6 +151,7 @@ inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, 
     check(dims[i] < (1ull << 40), file, ": corrupt header (dim ", i, " = ", dims[i], ")");
     h.shape.push_back(static_cast<std::int64_t>(dims[i]));
   }
+  checked_numel(h.shape, file + ": header");
   auto pr = r.le<std::uint32_t>();
   check(pr <= last_precision_code, file, ": corrupt header (precision code ", pr, ")");
   h.type = dtype_of(static_cast<precision>(pr));

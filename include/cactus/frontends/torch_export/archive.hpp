@@ -177,21 +177,14 @@ class archive {
       for (std::size_t i = shape.size(); i-- > 0;) { strides[i] = acc; acc *= shape[i]; }
     }
     check(strides.size() == shape.size(), where, ": ", strides.size(), " strides for ", shape.size(), " sizes");
-    // the farthest element, checked in 128-bit arithmetic against the entry
-    __int128 last = m.storage_offset, count = 1;
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-      check(strides[i] >= 0, where, ": negative stride ", strides[i], " in dim ", i);
-      count *= shape[i];
-      check(count < (__int128(1) << 48), where, ": ", to_string(shape), " has too many elements");
-      if (shape[i] > 0) last += __int128(shape[i] - 1) * strides[i];
-    }
+    const std::uint64_t need = checked_strided_bytes(shape, strides, m.storage_offset, esize, where);
     tensor t = tensor::empty(type, shape);
-    if (count == 0) return t;
-    check(m.storage_offset >= 0 && (last + 1) * __int128(esize) <= __int128(bytes), where, ": its storage entry has ", bytes, " bytes, the meta ",
-          to_string(shape), " reaches byte ", static_cast<long long>((last + 1) * __int128(esize)));
+    if (t.numel() == 0) return t;
+    check(need <= bytes, where, ": its storage entry has ", bytes, " bytes, the meta ", to_string(shape), " reaches byte ", need);
+    const std::int64_t count = t.numel();
     // gather into a contiguous tensor of our dtype
     std::vector<std::int64_t> idx(shape.size(), 0);
-    for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
+    for (std::int64_t k = 0; k < count; ++k) {
       std::int64_t off = m.storage_offset;
       for (std::size_t d = 0; d < shape.size(); ++d) off += idx[d] * strides[d];
       const unsigned char* src = data + off * static_cast<std::int64_t>(esize);
