@@ -172,7 +172,7 @@ def main():
     def bound(b):
         try:
             return int(b)
-        except (TypeError, ValueError, OverflowError):
+        except Exception:  # sympy's oo / torch's int_oo: unbounded
             return None
     ranges = {str(k): [bound(v.lower), bound(v.upper)] for k, v in ep.range_constraints.items()}
     print(json.dumps({"outputs": len(refs), "dynamic": ranges}))

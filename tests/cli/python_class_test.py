@@ -63,5 +63,33 @@ for label, init, vocab in [("default constructor", None, 32000), ("--init-args",
         err = float(np.abs(got - ref).max() / np.abs(ref).max())
         check(f"{label}: ids {tuple(ids.shape)} vs PyTorch", got.shape == ref.shape and err <= 1e-5, f"rel err {err:.2e}")
 
+# A model torch.export cannot keep dynamic at batch 1 (example batch 1): Dim.AUTO decides, the
+# sequence stays dynamic, and the batch is fixed at 1; other lengths run, another batch is refused.
+from models import GPTBlock  # noqa: E402
+
+torch.manual_seed(0)
+lm = GPTBlock().eval()
+d = os.path.join(work, "gpt_auto")
+os.makedirs(d)
+torch.save(lm.state_dict(), os.path.join(d, "lm.pt"))
+g = torch.Generator().manual_seed(2)
+sets = [torch.randint(0, 512, s, generator=g) for s in [(1, 6), (1, 11)]]
+for i, ids in enumerate(sets):
+    np.save(os.path.join(d, f"ids{i}.npy"), ids.numpy())
+w = os.path.join(d, "w")
+run("convert", os.path.join(d, "lm.pt"), w, "--bits", "32")
+print(run("transpile", models_py + ":GPTBlock", "--weights-dir", w, "--example-input", os.path.join(d, "ids0.npy")).strip().splitlines()[-1])
+for i, ids in enumerate(sets):
+    od = os.path.join(d, f"out{i}")
+    run("run", w, "--input", os.path.join(d, f"ids{i}.npy"), "--output-dir", od)
+    got = np.load(os.path.join(od, "output_0.npy"))
+    with torch.no_grad():
+        ref = lm(ids).numpy()
+    err = float(np.abs(got - ref).max() / np.abs(ref).max())
+    check(f"GPTBlock (Dim.AUTO): ids {tuple(ids.shape)} vs PyTorch", got.shape == ref.shape and err <= 1e-4, f"rel err {err:.2e}")
+np.save(os.path.join(d, "batch2.npy"), np.zeros((2, 6), np.int64))
+p = subprocess.run([cactus, "run", w, "--input", os.path.join(d, "batch2.npy")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+check("GPTBlock (Dim.AUTO): a batch the export fixed is refused", p.returncode == 1 and "dim 0" in p.stdout, p.stdout.strip().splitlines()[-1])
+
 print(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)
