@@ -67,10 +67,13 @@ usage:
       (canonicalize, fold_constants, fuse, precision_casts, dce) and which fusions fired.
       --dot writes the optimized graph for Graphviz, and FILE.svg too when `dot` is installed.
   cactus run BUNDLE [--input FILE.npy | --input NAME=FILE.npy]... [--input-ids 1,2,3]
-                    [--output-dir DIR] [--result-json FILE] [--max-new-tokens N] [--profile N]
+                    [--raw-prompt TEXT] [--output-dir DIR] [--result-json FILE] [--max-new-tokens N] [--profile N]
       Runs a bundle. --profile N runs it N more times and prints wall time per op. --input-ids feeds an int64 [1, N] tensor; with --max-new-tokens the first
       output is read as next-token logits and tokens are appended greedily (the whole sequence
-      is re-run each step: no KV cache in this build).
+      is re-run each step: no KV cache in this build). --raw-prompt TEXT tokenizes TEXT with the
+      bundle's tokenizer.json (special tokens added as its post-processor says; no chat
+      template: --prompt with templates is not supported yet) and, with --max-new-tokens,
+      prints the generated text as it is generated.
   cactus tokenize DIR (--text TEXT | --jsonl FILE | --decode 1,2,3) [--special]
       Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or
       a bundle; or the tokenizer.json itself), giving the ids HF tokenizers gives. --text prints
@@ -368,7 +371,8 @@ static int cmd_inspect(int argc, char** argv) {
 }
 
 static int cmd_run(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {}, {"--input", "--input-ids", "--output-dir", "--result-json", "--max-new-tokens", "--profile"});
+  auto a = parse(argc, argv, 2, {}, {"--input", "--input-ids", "--raw-prompt", "--prompt", "--output-dir", "--result-json", "--max-new-tokens", "--profile"});
+  check(!a.has("--prompt"), "--prompt: chat templates are not supported yet; --raw-prompt TEXT tokenizes TEXT as it is (with the tokenizer's special tokens)");
   check(a.pos.size() == 1, "usage: cactus run BUNDLE [--input x.npy]... [--input-ids 1,2,3]");
   auto b = runtime::load_bundle(a.pos[0]);
   auto& ex = *b.exec;
@@ -391,6 +395,18 @@ static int cmd_run(int argc, char** argv) {
     }
     check(slot < inputs.size(), "too many --input files: the bundle takes ", inputs.size());
     inputs[slot] = npy_load(path);
+  }
+  std::optional<tokenizer::tokenizer> tok;
+  if (a.has("--raw-prompt")) {
+    check(!a.has("--input-ids"), "--raw-prompt and --input-ids: give one of them");
+    check(fs::exists(fs::path(a.pos[0]) / "tokenizer.json"), a.pos[0], ": no tokenizer.json in the bundle for --raw-prompt (cactus convert of a Hugging Face directory copies it)");
+    tok = tokenizer::tokenizer::open(a.pos[0]);
+    const auto ids = tok->encode(a.get("--raw-prompt"), true);
+    check(!ids.empty(), "--raw-prompt: the prompt has no tokens");
+    tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(ids.size())});
+    std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
+    check(next < inputs.size(), "--raw-prompt: the bundle takes ", inputs.size(), " input", inputs.size() == 1 ? "" : "s", ", all given already by --input");
+    inputs[next++] = t;
   }
   if (a.has("--input-ids")) {
     std::vector<std::int64_t> ids;
@@ -416,8 +432,9 @@ static int cmd_run(int argc, char** argv) {
         "' is not a token count (0 to 999999)");
   const int new_tokens = std::stoi(nt);
   std::vector<std::int64_t> generated;
+  std::size_t shown = 0;  // bytes of the generated text already printed (streamed with --raw-prompt)
   if (new_tokens > 0) {
-    check(inputs[0].type == dtype::i64 && inputs[0].shape.size() == 2 && inputs[0].shape[0] == 1, "--max-new-tokens needs --input-ids");
+    check(inputs[0].type == dtype::i64 && inputs[0].shape.size() == 2 && inputs[0].shape[0] == 1, "--max-new-tokens needs --input-ids or --raw-prompt");
     std::vector<std::int64_t> seq(inputs[0].ptr<std::int64_t>(), inputs[0].ptr<std::int64_t>() + inputs[0].numel());
     for (int step = 0; step < new_tokens; ++step) {
       const tensor& logits = outs[0];
@@ -426,12 +443,24 @@ static int cmd_run(int argc, char** argv) {
       std::int64_t best = std::max_element(last, last + V) - last;
       generated.push_back(best);
       seq.push_back(best);
+      if (tok) {  // print what the new token completes (a partial UTF-8 character waits)
+        const std::string text = tok->decode(std::vector<int>(generated.begin(), generated.end()));
+        const bool partial = text.size() >= 3 && text.compare(text.size() - 3, 3, "\xEF\xBF\xBD") == 0;
+        if (text.size() > shown && !partial) {
+          std::cout << text.substr(shown) << std::flush;
+          shown = text.size();
+        }
+      }
       if (step + 1 == new_tokens) break;
       tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(seq.size())});
       std::copy(seq.begin(), seq.end(), t.ptr<std::int64_t>());
       ex.set_input(0, t);
       outs = ex.execute();
     }
+  }
+  if (tok && !generated.empty()) {  // the rest of the streamed text, and the end of its line
+    const std::string text = tok->decode(std::vector<int>(generated.begin(), generated.end()));
+    std::cout << (text.size() > shown ? text.substr(shown) : std::string()) << "\n";
   }
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json res = {{"bundle", a.pos[0]}, {"milliseconds", ms}, {"outputs", nlohmann::json::array()}};
@@ -441,6 +470,7 @@ static int cmd_run(int argc, char** argv) {
     res["outputs"].push_back({{"index", i}, {"dtype", name_of(outs[i].type)}, {"shape", outs[i].shape}});
     if (a.has("--output-dir")) npy_save(fs::path(a.get("--output-dir")) / ("output_" + std::to_string(i) + ".npy"), outs[i]);
   }
+  if (tok && !generated.empty()) res["generated_text"] = tok->decode(std::vector<int>(generated.begin(), generated.end()));
   if (!generated.empty()) {
     std::cout << "generated ids:";
     for (auto id : generated) std::cout << " " << id;
