@@ -19,18 +19,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "tokenizer"))
 from corpus import corpus  # noqa: E402
 from models import GPTBlock  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check, finish  # noqa: E402
+
 cactus, work = sys.argv[1], sys.argv[2]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 run = lambda *a: subprocess.run([cactus, *a], check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
-failures, checks = [], []
-
-
-def check(label, ok, detail=""):
-    checks.append(label)
-    print(f"{'ok  ' if ok else 'FAIL'} {label} {detail}")
-    if not ok:
-        failures.append(label)
 
 
 # a byte-level BPE tokenizer whose vocabulary fits the model's 512 embeddings, BOS added by its template
@@ -65,5 +60,4 @@ check("--prompt (chat templates) is refused with an error saying so", p.returnco
 os.remove(os.path.join(w, "tokenizer.json"))
 p = subprocess.run([cactus, "run", w, "--raw-prompt", "hi"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 check("--raw-prompt without a tokenizer.json: error", p.returncode == 1 and "no tokenizer.json" in p.stdout, p.stdout.strip())
-print(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -17,20 +17,14 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "zoo"))
 from models import TextClassifier  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check, finish  # noqa: E402
+
 cactus, work = sys.argv[1], sys.argv[2]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 models_py = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "zoo", "models.py"))
 run = lambda *a: subprocess.run([cactus, *a], check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
-failures = []
-checks = []
-
-
-def check(label, ok, detail=""):
-    checks.append(label)
-    print(f"{'ok  ' if ok else 'FAIL'} {label} {detail}")
-    if not ok:
-        failures.append(label)
 
 
 for label, init, vocab in [("default constructor", None, 32000), ("--init-args", {"vocab_size": 500, "embed_dim": 64, "num_classes": 3}, 500)]:
@@ -91,5 +85,4 @@ np.save(os.path.join(d, "batch2.npy"), np.zeros((2, 6), np.int64))
 p = subprocess.run([cactus, "run", w, "--input", os.path.join(d, "batch2.npy")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 check("GPTBlock (Dim.AUTO): a batch the export fixed is refused", p.returncode == 1 and "dim 0" in p.stdout, p.stdout.strip().splitlines()[-1])
 
-print(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

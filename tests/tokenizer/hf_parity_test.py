@@ -20,17 +20,12 @@ sys.path.insert(0, HERE)
 from corpus import corpus  # noqa: E402
 from synthetic import synthetic  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check, finish  # noqa: E402
+
 cactus, work = sys.argv[1], sys.argv[2]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-failures, checks = [], []
-
-
-def check(label, ok, detail=""):
-    checks.append(label)
-    print(f"{'ok  ' if ok else 'FAIL'} {label} {detail}")
-    if not ok:
-        failures.append(label)
 
 
 def tokenize(d, *args, stdin_file=None):
@@ -109,5 +104,4 @@ open(os.path.join(bad_json, "tokenizer.json"), "w").write('{"model": {"type": "B
 rc, msg = error_of(bad_json, "--text", "a")
 check("a merge whose result is not in the vocabulary: error names the file", rc == 1 and "tokenizer.json" in msg and "'a b'" in msg, msg)
 
-print(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()
