@@ -3,7 +3,7 @@
 // aarch64 under qemu included, without Python).
 #include <catch2/catch.hpp>
 
-#include "cactus/tokenizer/tokenizer.hpp"
+#include "cactus/cactus.hpp"  // the tokenizer is part of the umbrella (and of single_include)
 
 using namespace cactus::tokenizer;
 
