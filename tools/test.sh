@@ -24,7 +24,7 @@ done_step "host build and tests" $t
 step "2/5 single_include"; t=$(date +%s)
 .venv/bin/python tools/amalgamate.py --check
 cmake -S . -B build-single -G Ninja -DCMAKE_BUILD_TYPE=Release -DCACTUS_USE_SINGLE_INCLUDE=ON >/dev/null
-cmake --build build-single -j"$JOBS" --target cactus-run cactus-cli test_kernels test_formats test_passes test_quant_kernels test_fused_kernels test_quant test_patterns test_models test_tokenizer api_example text_classifier
+cmake --build build-single -j"$JOBS" --target cactus-run cactus-cli test_kernels test_formats test_passes test_quant_kernels test_fused_kernels test_quant test_patterns test_models test_tokenizer test_jinja api_example text_classifier
 (cd build-single && ctest --output-on-failure -j"$JOBS" -R '^(test_|example_|headers_self_contained|zoo_gpt_fp32|zoo_cnn_fp32|zoo_gpt_q4|zoo_gpt_pt2_fp32|fusion_rules|python_class)')
 done_step "single_include" $t
 

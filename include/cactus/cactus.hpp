@@ -19,4 +19,5 @@
 #include "cactus/patterns/rules.hpp"
 #include "cactus/quant/quantize.hpp"
 #include "cactus/runtime/bundle.hpp"
+#include "cactus/tokenizer/chat_template.hpp"
 #include "cactus/tokenizer/tokenizer.hpp"

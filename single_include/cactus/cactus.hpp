@@ -9323,6 +9323,2451 @@ inline bind_report bind_weights(ir::graph& g, const quant::weights_manifest& m) 
 }
 
 }  // namespace cactus::passes
+// ---- cactus/tokenizer/chat_template.hpp
+// The checkpoint's chat template, rendered as transformers' apply_chat_template renders it:
+// the template from chat_template.jinja, else tokenizer_config.json's "chat_template" (a
+// string, or named templates where "tool_use" serves calls with tools and "default" the
+// rest); the variables are the special tokens of tokenizer_config.json, then the caller's
+// extra variables (enable_thinking, date_string, ...), then messages, tools, documents and
+// add_generation_prompt. Messages are prepared as transformers prepares them: keys whose value
+// is null are dropped, and a reasoning given as reasoning_content, thinking or reasoning is
+// visible under both "thinking" and "reasoning_content".
+#include <filesystem>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+// ---- cactus/jinja/template.hpp
+// A parsed Jinja template and its renderer. Scoping is Jinja2's: a for loop's body is a new
+// scope each iteration (a `set` inside it does not leak out; namespace() objects carry state
+// out), `if` adds no scope, macros see the scope they were defined in. The globals are those
+// transformers gives chat templates: range, dict, namespace, raise_exception, strftime_now.
+// Rendering is bounded (call depth, output size, loop iterations), so hostile templates end
+// with an error, not a hang or a crash.
+#include <ctime>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+// ---- cactus/jinja/builtins.hpp
+// What a template can call: Jinja2's filters and tests, the methods of str / dict / list that
+// chat templates use (the immutable sandbox's set: nothing that mutates), Python's operators
+// on values, and the attribute / subscript rules (a.b tries the attribute, then the item; a
+// missing key is Undefined, not an error). Each raises a cactus::error naming the template
+// line, as Jinja raises TemplateError.
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <map>
+
+#include <utf8proc.h>
+
+// ---- cactus/jinja/value.hpp
+// The values a Jinja template computes with, behaving as the Python objects Jinja2 hands its
+// templates behave: None, bool, int, float, str (UTF-8, indexed by code point), list, dict
+// (insertion ordered), namespace, callables, and Undefined (a missing name or key: empty when
+// printed, false when tested, an error when used). str(), repr() and json.dumps() follow
+// CPython's spelling byte for byte, since chat templates print them into prompts.
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace cactus::jinja {
+
+struct value;
+using array = std::vector<value>;
+
+// A dict: insertion ordered, string keys (what JSON and template literals produce).
+struct object {
+  std::vector<std::pair<std::string, value>> items;
+  const value* find(std::string_view k) const;
+  void set(const std::string& k, value v);
+};
+
+struct undefined {
+  std::string name;   // what was looked up, for the error when it is used
+  std::string owner;  // the type it was looked up on, if it was an attribute
+  undefined(std::string n = {}, std::string o = {}) : name(std::move(n)), owner(std::move(o)) {}
+};
+
+struct call_args;
+struct function {
+  std::string name;
+  std::function<value(call_args&)> fn;
+};
+
+// Jinja's namespace(): the one mutable object, so `set ns.x` reaches out of loop scopes.
+struct name_space {
+  object attrs;
+};
+
+struct value {
+  bool tuple = false;  // an array that Python would hold as a tuple: repr (1, 2)
+  using storage = std::variant<undefined, std::nullptr_t, bool, std::int64_t, double, std::string, std::shared_ptr<array>,
+                               std::shared_ptr<object>, std::shared_ptr<name_space>, std::shared_ptr<function>>;
+  storage v;
+
+  value() : v(undefined{}) {}
+  value(undefined u) : v(std::move(u)) {}
+  value(std::nullptr_t) : v(nullptr) {}
+  value(bool b) : v(b) {}
+  value(int i) : v(static_cast<std::int64_t>(i)) {}
+  value(std::int64_t i) : v(i) {}
+  value(std::size_t i) : v(static_cast<std::int64_t>(i)) {}
+  value(double d) : v(d) {}
+  value(std::string s) : v(std::move(s)) {}
+  value(const char* s) : v(std::string(s)) {}
+  value(array a) : v(std::make_shared<array>(std::move(a))) {}
+  value(object o) : v(std::make_shared<object>(std::move(o))) {}
+  value(std::shared_ptr<name_space> n) : v(std::move(n)) {}
+  value(std::shared_ptr<function> f) : v(std::move(f)) {}
+
+  bool is_undefined() const { return std::holds_alternative<undefined>(v); }
+  bool is_none() const { return std::holds_alternative<std::nullptr_t>(v); }
+  bool is_bool() const { return std::holds_alternative<bool>(v); }
+  bool is_int() const { return std::holds_alternative<std::int64_t>(v); }
+  bool is_float() const { return std::holds_alternative<double>(v); }
+  bool is_number() const { return is_int() || is_float() || is_bool(); }
+  bool is_string() const { return std::holds_alternative<std::string>(v); }
+  bool is_array() const { return std::holds_alternative<std::shared_ptr<array>>(v); }
+  bool is_object() const { return std::holds_alternative<std::shared_ptr<object>>(v); }
+  bool is_namespace() const { return std::holds_alternative<std::shared_ptr<name_space>>(v); }
+  bool is_function() const { return std::holds_alternative<std::shared_ptr<function>>(v); }
+
+  const std::string& str() const { return std::get<std::string>(v); }
+  const array& arr() const { return *std::get<std::shared_ptr<array>>(v); }
+  const object& obj() const { return *std::get<std::shared_ptr<object>>(v); }
+  name_space& ns() const { return *std::get<std::shared_ptr<name_space>>(v); }
+  const function& fn() const { return *std::get<std::shared_ptr<function>>(v); }
+  const std::string& undefined_name() const { return std::get<undefined>(v).name; }
+  // why it is undefined, as Jinja's UndefinedError says it
+  std::string undefined_reason() const {
+    const auto& u = std::get<undefined>(v);
+    return u.owner.empty() ? "'" + u.name + "' is undefined" : "'" + u.owner + " object' has no attribute '" + u.name + "'";
+  }
+  bool boolean() const { return std::get<bool>(v); }
+  std::int64_t integer() const { return is_bool() ? (boolean() ? 1 : 0) : std::get<std::int64_t>(v); }
+  double number() const { return is_float() ? std::get<double>(v) : static_cast<double>(integer()); }
+
+  // Python's type name, for error messages
+  const char* type_name() const {
+    static const char* names[] = {"undefined", "NoneType", "bool", "int", "float", "str", "list", "dict", "Namespace", "function"};
+    return names[v.index()];
+  }
+};
+
+inline const value* object::find(std::string_view k) const {
+  for (auto& [key, val] : items)
+    if (key == k) return &val;
+  return nullptr;
+}
+inline void object::set(const std::string& k, value val) {
+  for (auto& [key, old] : items)
+    if (key == k) { old = std::move(val); return; }
+  items.emplace_back(k, std::move(val));
+}
+
+// ---- UTF-8 code points (Python indexes str by code point) -------------------------------------
+namespace utf8 {
+inline std::u32string decode(std::string_view s) {
+  std::u32string r;
+  r.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    if (n == 1 || i + static_cast<std::size_t>(n) > s.size()) { r.push_back(c < 0x80 ? c : 0xFFFD); ++i; continue; }
+    char32_t cp = n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+    r.push_back(cp);
+    i += static_cast<std::size_t>(n);
+  }
+  return r;
+}
+inline void append(std::string& out, char32_t cp) {
+  if (cp < 0x80) out += static_cast<char>(cp);
+  else if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
+  else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18)); out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+inline std::string encode(std::u32string_view s) {
+  std::string r;
+  for (char32_t c : s) append(r, c);
+  return r;
+}
+inline bool is_ascii(std::string_view s) {
+  for (char c : s) if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+inline std::size_t length(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+// str.isspace() of CPython
+inline bool is_space(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+}  // namespace utf8
+
+// ---- Python's spellings ---------------------------------------------------------------------------
+// repr(float): the shortest digits that round-trip, fixed notation for 1e-4 <= |x| < 1e16.
+inline std::string float_repr(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
+  if (d == 0) return std::signbit(d) ? "-0.0" : "0.0";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string s(buf, res.ptr);
+  const auto e = s.find('e');
+  std::string mant = s.substr(0, e);
+  const int exp = std::stoi(s.substr(e + 1));
+  const bool neg = mant[0] == '-';
+  if (neg) mant.erase(0, 1);
+  std::string digits;
+  for (char c : mant) if (c != '.') digits += c;
+  std::string out = neg ? "-" : "";
+  if (exp >= -4 && exp < 16) {
+    if (exp < 0) out += "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+    else {
+      const auto ip = static_cast<std::size_t>(exp) + 1;
+      if (digits.size() <= ip) out += digits + std::string(ip - digits.size(), '0') + ".0";
+      else out += digits.substr(0, ip) + "." + digits.substr(ip);
+    }
+  } else {
+    out += digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    out += exp < 0 ? "e-" : "e+";
+    const std::string ex = std::to_string(exp < 0 ? -exp : exp);
+    out += (ex.size() < 2 ? "0" : "") + ex;
+  }
+  return out;
+}
+
+inline std::string repr(const value& v);
+
+inline std::string string_repr(const std::string& s) {
+  const bool sq = s.find('\'') != std::string::npos, dq = s.find('"') != std::string::npos;
+  const char q = sq && !dq ? '"' : '\'';
+  std::string r(1, q);
+  for (char32_t c : utf8::decode(s)) {
+    if (c == static_cast<char32_t>(q) || c == '\\') { r += '\\'; r += static_cast<char>(c); }
+    else if (c == '\n') r += "\\n";
+    else if (c == '\r') r += "\\r";
+    else if (c == '\t') r += "\\t";
+    else if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) {
+      char b[16];
+      std::snprintf(b, sizeof b, "\\x%02x", static_cast<unsigned>(c));
+      r += b;
+    } else utf8::append(r, c);
+  }
+  return r + q;
+}
+
+// str(x) as Jinja prints {{ x }}
+inline std::string to_string(const value& v) {
+  return std::visit([&](auto& x) -> std::string {
+    using T = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<T, undefined>) return "";
+    else if constexpr (std::is_same_v<T, std::nullptr_t>) return "None";
+    else if constexpr (std::is_same_v<T, bool>) return x ? "True" : "False";
+    else if constexpr (std::is_same_v<T, std::int64_t>) return std::to_string(x);
+    else if constexpr (std::is_same_v<T, double>) return float_repr(x);
+    else if constexpr (std::is_same_v<T, std::string>) return x;
+    else return repr(v);
+  }, v.v);
+}
+
+inline std::string repr(const value& v) {
+  if (v.is_string()) return string_repr(v.str());
+  if (v.is_array()) {
+    std::string r = v.tuple ? "(" : "[";
+    for (std::size_t i = 0; i < v.arr().size(); ++i) r += (i ? ", " : "") + repr(v.arr()[i]);
+    if (v.tuple) return r + (v.arr().size() == 1 ? ",)" : ")");
+    return r + "]";
+  }
+  if (v.is_object()) {
+    std::string r = "{";
+    bool first = true;
+    for (auto& [k, x] : v.obj().items) { r += (first ? "" : ", ") + string_repr(k) + ": " + repr(x); first = false; }
+    return r + "}";
+  }
+  if (v.is_namespace()) return "<Namespace>";
+  if (v.is_function()) return "<function " + v.fn().name + ">";
+  return to_string(v);
+}
+
+// json.dumps(x, ensure_ascii, indent, separators, sort_keys) of CPython
+struct json_style {
+  bool ensure_ascii = false;
+  int indent = -1;  // -1: None
+  std::string item_sep = ", ", key_sep = ": ";
+  bool sort_keys = false;
+};
+
+inline void json_string(std::string& out, const std::string& s, bool ensure_ascii) {
+  out += '"';
+  auto u = [&](unsigned c) { char b[16]; std::snprintf(b, sizeof b, "\\u%04x", c); out += b; };
+  for (char32_t c : utf8::decode(s)) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) u(c);
+        else if (ensure_ascii && c >= 0x80) {
+          if (c >= 0x10000) { const char32_t x = c - 0x10000; u(0xD800 + (x >> 10)); u(0xDC00 + (x & 0x3FF)); }
+          else u(c);
+        } else utf8::append(out, c);
+    }
+  }
+  out += '"';
+}
+
+inline void dump_json(std::string& out, const value& v, const json_style& st, int depth, int line) {
+  auto newline = [&](int d) { out += '\n'; out.append(static_cast<std::size_t>(st.indent * d), ' '); };
+  if (v.is_none()) out += "null";
+  else if (v.is_bool()) out += v.boolean() ? "true" : "false";
+  else if (v.is_int()) out += std::to_string(v.integer());
+  else if (v.is_float()) {
+    const double d = v.number();
+    out += std::isnan(d) ? "NaN" : std::isinf(d) ? (d < 0 ? "-Infinity" : "Infinity") : float_repr(d);
+  } else if (v.is_string()) json_string(out, v.str(), st.ensure_ascii);
+  else if (v.is_array()) {
+    if (v.arr().empty()) { out += "[]"; return; }
+    out += '[';
+    for (std::size_t i = 0; i < v.arr().size(); ++i) {
+      if (i) out += st.item_sep;
+      if (st.indent >= 0) newline(depth + 1);
+      dump_json(out, v.arr()[i], st, depth + 1, line);
+    }
+    if (st.indent >= 0) newline(depth);
+    out += ']';
+  } else if (v.is_object()) {
+    if (v.obj().items.empty()) { out += "{}"; return; }
+    std::vector<const std::pair<std::string, value>*> items;
+    for (auto& kv : v.obj().items) items.push_back(&kv);
+    if (st.sort_keys) std::stable_sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    out += '{';
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i) out += st.item_sep;
+      if (st.indent >= 0) newline(depth + 1);
+      json_string(out, items[i]->first, st.ensure_ascii);
+      out += st.key_sep;
+      dump_json(out, items[i]->second, st, depth + 1, line);
+    }
+    if (st.indent >= 0) newline(depth);
+    out += '}';
+  } else {
+    fail("template line ", line, ": tojson: Object of type ", v.type_name(), " is not JSON serializable");
+  }
+}
+
+// JSON data (the conversation, tools, extra variables) as template values, key order kept.
+inline value from_json(const nlohmann::ordered_json& j) {
+  switch (j.type()) {
+    case nlohmann::ordered_json::value_t::null: return value(nullptr);
+    case nlohmann::ordered_json::value_t::boolean: return value(j.get<bool>());
+    case nlohmann::ordered_json::value_t::number_integer: return value(j.get<std::int64_t>());
+    case nlohmann::ordered_json::value_t::number_unsigned: return value(static_cast<std::int64_t>(j.get<std::uint64_t>()));
+    case nlohmann::ordered_json::value_t::number_float: return value(j.get<double>());
+    case nlohmann::ordered_json::value_t::string: return value(j.get<std::string>());
+    case nlohmann::ordered_json::value_t::array: {
+      array a;
+      for (auto& x : j) a.push_back(from_json(x));
+      return value(std::move(a));
+    }
+    case nlohmann::ordered_json::value_t::object: {
+      object o;
+      for (auto it = j.begin(); it != j.end(); ++it) o.items.emplace_back(it.key(), from_json(it.value()));
+      return value(std::move(o));
+    }
+    default: return value();
+  }
+}
+
+}  // namespace cactus::jinja
+
+namespace cactus::jinja {
+
+struct call_args {
+  std::vector<value> pos;
+  std::vector<std::pair<std::string, value>> kw;
+  int line = 0;
+  std::string where;
+
+  template <class... A>
+  [[noreturn]] void error(A&&... a) const {
+    fail(where, ": template line ", line, ": ", std::forward<A>(a)...);
+  }
+  // the argument at position i or named `name`, or nullptr
+  const value* get(std::size_t i, std::string_view name) const {
+    for (auto& [k, v] : kw)
+      if (k == name) return &v;
+    return i < pos.size() ? &pos[i] : nullptr;
+  }
+  value get_or(std::size_t i, std::string_view name, value d) const {
+    const value* v = get(i, name);
+    return v ? *v : d;
+  }
+};
+
+// ---- truth, equality, order (Python's) ----------------------------------------------------------
+inline bool truthy(const value& v) {
+  return std::visit([](auto& x) -> bool {
+    using T = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<T, undefined> || std::is_same_v<T, std::nullptr_t>) return false;
+    else if constexpr (std::is_same_v<T, bool>) return x;
+    else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) return x != 0;
+    else if constexpr (std::is_same_v<T, std::string>) return !x.empty();
+    else if constexpr (std::is_same_v<T, std::shared_ptr<array>>) return !x->empty();
+    else if constexpr (std::is_same_v<T, std::shared_ptr<object>>) return !x->items.empty();
+    else return true;
+  }, v.v);
+}
+
+inline bool equal(const value& a, const value& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_float() || b.is_float()) return a.number() == b.number();
+    return a.integer() == b.integer();
+  }
+  if (a.v.index() != b.v.index()) return false;
+  if (a.is_undefined() || a.is_none()) return true;
+  if (a.is_string()) return a.str() == b.str();
+  if (a.is_array()) {
+    if (a.arr().size() != b.arr().size()) return false;
+    for (std::size_t i = 0; i < a.arr().size(); ++i) if (!equal(a.arr()[i], b.arr()[i])) return false;
+    return true;
+  }
+  if (a.is_object()) {
+    if (a.obj().items.size() != b.obj().items.size()) return false;
+    for (auto& [k, x] : a.obj().items) {
+      const value* y = b.obj().find(k);
+      if (!y || !equal(x, *y)) return false;
+    }
+    return true;
+  }
+  if (a.is_namespace()) return &a.ns() == &b.ns();
+  if (a.is_function()) return &a.fn() == &b.fn();
+  return false;
+}
+
+// <0, 0, >0; a TypeError as Python raises it for unorderable types
+inline int compare(const value& a, const value& b, const call_args& at) {
+  if (a.is_number() && b.is_number()) {
+    const double x = a.number(), y = b.number();
+    if (!a.is_float() && !b.is_float()) return a.integer() < b.integer() ? -1 : a.integer() > b.integer();
+    return x < y ? -1 : x > y;
+  }
+  if (a.is_string() && b.is_string()) return a.str() < b.str() ? -1 : a.str() > b.str();
+  if (a.is_array() && b.is_array()) {
+    for (std::size_t i = 0; i < std::min(a.arr().size(), b.arr().size()); ++i) {
+      if (equal(a.arr()[i], b.arr()[i])) continue;
+      return compare(a.arr()[i], b.arr()[i], at);
+    }
+    return a.arr().size() < b.arr().size() ? -1 : a.arr().size() > b.arr().size();
+  }
+  at.error("'<' not supported between instances of '", a.type_name(), "' and '", b.type_name(), "'");
+}
+
+// ---- strings --------------------------------------------------------------------------------------
+namespace str {
+inline std::string strip(const std::string& s, const value* chars, bool left, bool right) {
+  const std::u32string u = utf8::decode(s);
+  std::u32string set;
+  const bool ws = !chars || chars->is_none();
+  if (!ws) set = utf8::decode(chars->str());
+  auto drop = [&](char32_t c) { return ws ? utf8::is_space(c) : set.find(c) != std::u32string::npos; };
+  std::size_t b = 0, e = u.size();
+  if (left) while (b < e && drop(u[b])) ++b;
+  if (right) while (e > b && drop(u[e - 1])) --e;
+  return utf8::encode(std::u32string_view(u).substr(b, e - b));
+}
+inline array split(const std::string& s, const value* sep, std::int64_t maxsplit, const call_args& at) {
+  array r;
+  if (!sep || sep->is_none()) {  // runs of whitespace, no empty pieces
+    const std::u32string u = utf8::decode(s);
+    std::size_t i = 0;
+    while (true) {
+      while (i < u.size() && utf8::is_space(u[i])) ++i;
+      if (i >= u.size()) break;
+      if (maxsplit >= 0 && static_cast<std::int64_t>(r.size()) == maxsplit) {
+        std::size_t e = u.size();
+        while (e > i && utf8::is_space(u[e - 1])) --e;
+        r.emplace_back(utf8::encode(std::u32string_view(u).substr(i, e - i)));
+        break;
+      }
+      std::size_t j = i;
+      while (j < u.size() && !utf8::is_space(u[j])) ++j;
+      r.emplace_back(utf8::encode(std::u32string_view(u).substr(i, j - i)));
+      i = j;
+    }
+    return r;
+  }
+  if (!sep->is_string()) at.error("split: the separator must be a string, got ", sep->type_name());
+  const std::string& d = sep->str();
+  if (d.empty()) at.error("split: empty separator");
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t j = s.find(d, i);
+    if (j == std::string::npos || (maxsplit >= 0 && static_cast<std::int64_t>(r.size()) == maxsplit)) { r.emplace_back(s.substr(i)); break; }
+    r.emplace_back(s.substr(i, j - i));
+    i = j + d.size();
+  }
+  return r;
+}
+inline std::string map_case(const std::string& s, int mode) {  // 0 lower, 1 upper, 2 title, 3 capitalize
+  std::string r;
+  bool prev_cased = false;
+  std::size_t k = 0;
+  for (char32_t c : utf8::decode(s)) {
+    const auto cp = static_cast<utf8proc_int32_t>(c);
+    char32_t o = c;
+    // the one-to-many casings Python applies (SpecialCasing.txt) that chat text meets: ß, ﬀ-ﬆ
+    const bool title_here = (mode == 2 && !prev_cased) || (mode == 3 && k == 0);
+    if ((mode == 1 || title_here) && (c == 0xDF || (c >= 0xFB00 && c <= 0xFB06))) {
+      static const char* upper[] = {"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"};
+      static const char* title[] = {"Ff", "Fi", "Fl", "Ffi", "Ffl", "St", "St"};
+      r += c == 0xDF ? (mode == 1 ? "SS" : "Ss") : (mode == 1 ? upper : title)[c - 0xFB00];
+      prev_cased = true;
+      ++k;
+      continue;
+    }
+    if (mode == 0) o = static_cast<char32_t>(utf8proc_tolower(cp));
+    else if (mode == 1) o = static_cast<char32_t>(utf8proc_toupper(cp));
+    else if (mode == 2) o = static_cast<char32_t>(prev_cased ? utf8proc_tolower(cp) : utf8proc_totitle(cp));
+    else o = static_cast<char32_t>(k == 0 ? utf8proc_totitle(cp) : utf8proc_tolower(cp));
+    const auto cat = utf8proc_category(cp);
+    prev_cased = cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT;
+    utf8::append(r, o);
+    ++k;
+  }
+  return r;
+}
+inline std::string replace(const std::string& s, const std::string& a, const std::string& b, std::int64_t count) {
+  std::string r;
+  if (a.empty()) {  // Python inserts b between every code point
+    const std::u32string u = utf8::decode(s);
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i <= u.size(); ++i) {
+      if (count < 0 || n < count) { r += b; ++n; }
+      if (i < u.size()) utf8::append(r, u[i]);
+    }
+    return r;
+  }
+  std::size_t i = 0;
+  std::int64_t n = 0;
+  while (true) {
+    const std::size_t j = s.find(a, i);
+    if (j == std::string::npos || (count >= 0 && n >= count)) { r += s.substr(i); break; }
+    r += s.substr(i, j - i) + b;
+    i = j + a.size();
+    ++n;
+  }
+  return r;
+}
+}  // namespace str
+
+// ---- attributes, items, iteration ---------------------------------------------------------------
+inline value make_function(std::string name, std::function<value(call_args&)> fn) {
+  return value(std::make_shared<function>(function{std::move(name), std::move(fn)}));
+}
+
+inline std::int64_t as_int(const value& v, const call_args& at, const char* what) {
+  if (!v.is_int() && !v.is_bool()) at.error(what, " must be an integer, got ", v.type_name());
+  return v.integer();
+}
+
+// list(x): what a for loop walks over
+inline array iterate(const value& v, const call_args& at) {
+  if (v.is_undefined()) return {};
+  if (v.is_array()) return v.arr();
+  if (v.is_object()) {
+    array r;
+    for (auto& [k, x] : v.obj().items) r.emplace_back(k);
+    return r;
+  }
+  if (v.is_string()) {
+    array r;
+    for (char32_t c : utf8::decode(v.str())) { std::string s; utf8::append(s, c); r.emplace_back(std::move(s)); }
+    return r;
+  }
+  at.error("'", v.type_name(), "' object is not iterable");
+}
+
+inline std::size_t length(const value& v, const call_args& at) {
+  if (v.is_undefined()) return 0;
+  if (v.is_string()) return utf8::length(v.str());
+  if (v.is_array()) return v.arr().size();
+  if (v.is_object()) return v.obj().items.size();
+  at.error("object of type '", v.type_name(), "' has no len()");
+}
+
+inline value method(const value& self, const std::string& name);
+
+// obj[key] then getattr (subscript syntax), or getattr then obj[key] (dot syntax)
+inline value get_item(const value& o, const value& key, const call_args& at) {
+  if (o.is_undefined()) at.error(o.undefined_reason(), " (subscripted with ", repr(key), ")");
+  if (o.is_object() && key.is_string()) {
+    if (const value* v = o.obj().find(key.str())) return *v;
+    return method(o, key.str());
+  }
+  if (o.is_namespace() && key.is_string()) {
+    if (const value* v = o.ns().attrs.find(key.str())) return *v;
+    return value(undefined{key.str()});
+  }
+  if ((o.is_array() || o.is_string()) && (key.is_int() || key.is_bool())) {
+    const std::int64_t n = static_cast<std::int64_t>(length(o, at));
+    std::int64_t i = key.integer();
+    if (i < 0) i += n;
+    if (i < 0 || i >= n) return value(undefined{repr(key)});
+    if (o.is_array()) return o.arr()[static_cast<std::size_t>(i)];
+    if (utf8::is_ascii(o.str())) return value(o.str().substr(static_cast<std::size_t>(i), 1));
+    std::string s;
+    utf8::append(s, utf8::decode(o.str())[static_cast<std::size_t>(i)]);
+    return value(s);
+  }
+  if (key.is_string()) return method(o, key.str());
+  return value(undefined{repr(key)});
+}
+
+inline value get_attr(const value& o, const std::string& name, const call_args& at) {
+  if (o.is_undefined()) at.error(o.undefined_reason(), " (its attribute '", name, "' was read)");
+  if (o.is_namespace()) {
+    if (const value* v = o.ns().attrs.find(name)) return *v;
+    return value(undefined{name});
+  }
+  value m = method(o, name);
+  if (!m.is_undefined()) return m;
+  if (o.is_object()) {
+    if (const value* v = o.obj().find(name)) return *v;
+    return value(undefined{name, ""});
+  }
+  if (o.is_array() && !name.empty() && name.size() < 18 && std::all_of(name.begin(), name.end(), ::isdigit))
+    return get_item(o, value(static_cast<std::int64_t>(std::stoll(name))), at);
+  return value(undefined{name, o.type_name()});
+}
+
+inline value slice(const value& o, const value& a, const value& b, const value& c, const call_args& at) {
+  if (o.is_undefined()) at.error(o.undefined_reason(), " (sliced)");
+  if (!o.is_array() && !o.is_string()) at.error("'", o.type_name(), "' object is not subscriptable");
+  const std::int64_t n = static_cast<std::int64_t>(length(o, at));
+  const std::int64_t step = c.is_undefined() || c.is_none() ? 1 : as_int(c, at, "a slice step");
+  if (step == 0) at.error("slice step cannot be zero");
+  auto norm = [&](const value& v, std::int64_t dflt) {
+    if (v.is_undefined() || v.is_none()) return dflt;
+    std::int64_t i = as_int(v, at, "a slice index");
+    if (i < 0) i += n;
+    if (step > 0) return std::clamp<std::int64_t>(i, 0, n);
+    return std::clamp<std::int64_t>(i, -1, n - 1);
+  };
+  const std::int64_t lo = norm(a, step > 0 ? 0 : n - 1), hi = norm(b, step > 0 ? n : -1);
+  std::vector<std::int64_t> idx;
+  for (std::int64_t i = lo; step > 0 ? i < hi : i > hi; i += step) idx.push_back(i);
+  if (o.is_array()) {
+    array r;
+    for (auto i : idx) r.push_back(o.arr()[static_cast<std::size_t>(i)]);
+    return value(std::move(r));
+  }
+  const std::u32string u = utf8::decode(o.str());
+  std::u32string r;
+  for (auto i : idx) r.push_back(u[static_cast<std::size_t>(i)]);
+  return value(utf8::encode(r));
+}
+
+// the characters argument of strip() / trim: a string or None
+inline const value* chars_arg(const call_args& a, const std::string& fn) {
+  const value* c = a.get(0, "chars");
+  if (c && c->is_undefined()) a.error(fn, "(): ", c->undefined_reason());
+  if (c && !c->is_none() && !c->is_string()) a.error(fn, "() arg must be None or str, not ", c->type_name());
+  return c;
+}
+
+// ---- the methods of str and dict ------------------------------------------------------------------
+inline value method(const value& self, const std::string& name) {
+  auto bound = [&](auto fn) { return make_function(name, [self, fn](call_args& a) -> value { return fn(self, a); }); };
+  if (self.is_string()) {
+    static const char* names[] = {"startswith", "endswith", "split", "rsplit", "strip", "lstrip", "rstrip", "replace", "upper", "lower",
+                                  "title", "capitalize", "find", "rfind", "count", "join", "splitlines", "isdigit", "isalpha", "isspace",
+                                  "isalnum", "isupper", "islower", "removeprefix", "removesuffix"};
+    if (std::find(std::begin(names), std::end(names), name) == std::end(names)) return value(undefined{name});
+    return bound([name](const value& s, call_args& a) -> value {
+      const std::string& x = s.str();
+      auto arg_str = [&](std::size_t i, const char* n) -> const std::string& {
+        const value* v = a.get(i, n);
+        if (!v || !v->is_string()) a.error("str.", name, "() takes a string argument");
+        return v->str();
+      };
+      if (name == "startswith" || name == "endswith") {
+        const value* p = a.get(0, "prefix");
+        if (!p) a.error("str.", name, "() takes one argument");
+        auto test = [&](const std::string& q) {
+          return name == "startswith" ? x.compare(0, q.size(), q) == 0 : x.size() >= q.size() && x.compare(x.size() - q.size(), q.size(), q) == 0;
+        };
+        if (p->is_string()) return value(test(p->str()));
+        if (p->is_array()) { for (auto& q : p->arr()) if (q.is_string() && test(q.str())) return value(true); return value(false); }
+        a.error("str.", name, "() takes a string or a tuple of strings");
+      }
+      if (name == "split" || name == "rsplit") {
+        const value* sep = a.get(0, "sep");
+        const std::int64_t maxsplit = a.get(1, "maxsplit") ? as_int(*a.get(1, "maxsplit"), a, "maxsplit") : -1;
+        if (name == "rsplit" && maxsplit >= 0) {
+          // split from the right: reverse, split with the reversed separator, reverse back
+          if (!sep || sep->is_none()) a.error("str.rsplit(None, maxsplit) is not supported");
+          if (!sep->is_string() || sep->str().empty()) a.error("str.rsplit: the separator must be a non-empty string");
+          auto rev = [](const std::string& q) { auto u = utf8::decode(q); std::reverse(u.begin(), u.end()); return utf8::encode(u); };
+          const value rs(rev(sep->str()));
+          array parts = str::split(rev(x), &rs, maxsplit, a);
+          std::reverse(parts.begin(), parts.end());
+          for (auto& p : parts) p = value(rev(p.str()));
+          return value(std::move(parts));
+        }
+        return value(str::split(x, sep, maxsplit, a));
+      }
+      if (name == "strip" || name == "lstrip" || name == "rstrip") return value(str::strip(x, chars_arg(a, name), name != "rstrip", name != "lstrip"));
+      if (name == "replace") {
+        const std::int64_t count = a.get(2, "count") ? as_int(*a.get(2, "count"), a, "count") : -1;
+        return value(str::replace(x, arg_str(0, "old"), arg_str(1, "new"), count));
+      }
+      if (name == "upper") return value(str::map_case(x, 1));
+      if (name == "lower") return value(str::map_case(x, 0));
+      if (name == "title") return value(str::map_case(x, 2));
+      if (name == "capitalize") return value(str::map_case(x, 3));
+      if (name == "find" || name == "rfind") {
+        const std::string& q = arg_str(0, "sub");
+        const std::size_t p = name == "find" ? x.find(q) : x.rfind(q);
+        return value(p == std::string::npos ? std::int64_t{-1} : static_cast<std::int64_t>(utf8::length(std::string_view(x).substr(0, p))));
+      }
+      if (name == "count") {
+        const std::string& q = arg_str(0, "sub");
+        if (q.empty()) return value(static_cast<std::int64_t>(utf8::length(x) + 1));
+        std::int64_t n = 0;
+        for (std::size_t p = x.find(q); p != std::string::npos; p = x.find(q, p + q.size())) ++n;
+        return value(n);
+      }
+      if (name == "join") {
+        const value* it = a.get(0, "iterable");
+        if (!it) a.error("str.join() takes one argument");
+        std::string r;
+        bool first = true;
+        for (auto& p : iterate(*it, a)) {
+          if (!p.is_string()) a.error("str.join(): expected str instance, ", p.type_name(), " found");
+          r += (first ? "" : x) + p.str();
+          first = false;
+        }
+        return value(r);
+      }
+      if (name == "splitlines") {
+        array r;
+        std::size_t i = 0;
+        while (i < x.size()) {
+          std::size_t j = x.find_first_of("\n\r", i);
+          if (j == std::string::npos) { r.emplace_back(x.substr(i)); break; }
+          r.emplace_back(x.substr(i, j - i));
+          i = j + (x[j] == '\r' && j + 1 < x.size() && x[j + 1] == '\n' ? 2 : 1);
+        }
+        return value(std::move(r));
+      }
+      if (name == "removeprefix") { const std::string& q = arg_str(0, "prefix"); return value(x.compare(0, q.size(), q) == 0 ? x.substr(q.size()) : x); }
+      if (name == "removesuffix") {
+        const std::string& q = arg_str(0, "suffix");
+        return value(x.size() >= q.size() && x.compare(x.size() - q.size(), q.size(), q) == 0 ? x.substr(0, x.size() - q.size()) : x);
+      }
+      // the is*() predicates
+      const std::u32string u = utf8::decode(x);
+      if (u.empty()) return value(false);
+      bool cased = false, all = true;
+      for (char32_t c : u) {
+        const auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(c));
+        const bool letter = cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+        const bool digit = cat == UTF8PROC_CATEGORY_ND;
+        if (name == "isdigit") all = all && digit;
+        else if (name == "isalpha") all = all && letter;
+        else if (name == "isalnum") all = all && (letter || digit || cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_NO);
+        else if (name == "isspace") all = all && utf8::is_space(c);
+        else if (name == "isupper") { if (cat == UTF8PROC_CATEGORY_LL) all = false; cased = cased || cat == UTF8PROC_CATEGORY_LU; }
+        else if (name == "islower") { if (cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT) all = false; cased = cased || cat == UTF8PROC_CATEGORY_LL; }
+      }
+      if (name == "isupper" || name == "islower") return value(all && cased);
+      return value(all);
+    });
+  }
+  if (self.is_object()) {
+    if (name == "items") return bound([](const value& d, call_args&) -> value {
+      array r;
+      for (auto& [k, x] : d.obj().items) { value p(array{value(k), x}); p.tuple = true; r.push_back(std::move(p)); }
+      return value(std::move(r));
+    });
+    if (name == "keys") return bound([](const value& d, call_args&) -> value {
+      array r;
+      for (auto& [k, x] : d.obj().items) r.emplace_back(k);
+      return value(std::move(r));
+    });
+    if (name == "values") return bound([](const value& d, call_args&) -> value {
+      array r;
+      for (auto& [k, x] : d.obj().items) r.push_back(x);
+      return value(std::move(r));
+    });
+    if (name == "get") return bound([](const value& d, call_args& a) -> value {
+      const value* k = a.get(0, "key");
+      if (!k) a.error("dict.get() takes a key");
+      if (k->is_string()) if (const value* v = d.obj().find(k->str())) return *v;
+      return a.get_or(1, "default", value(nullptr));
+    });
+  }
+  return value(undefined{name});
+}
+
+// ---- operators ------------------------------------------------------------------------------------
+inline value arith(const std::string& op, const value& a, const value& b, const call_args& at) {
+  auto bad = [&]() -> value {
+    if (a.is_undefined() || b.is_undefined())
+      at.error(a.is_undefined() ? a.undefined_reason() : b.undefined_reason(), " (used with '", op, "')");
+    at.error("unsupported operand type(s) for ", op, ": '", a.type_name(), "' and '", b.type_name(), "'");
+  };
+  if (op == "~") return value(to_string(a) + to_string(b));
+  if (op == "+") {
+    if (a.is_string() && b.is_string()) return value(a.str() + b.str());
+    if (a.is_array() && b.is_array()) { array r = a.arr(); r.insert(r.end(), b.arr().begin(), b.arr().end()); return value(std::move(r)); }
+  }
+  if (op == "*" && ((a.is_string() || a.is_array()) && (b.is_int() || b.is_bool()))) {
+    const std::int64_t n = std::max<std::int64_t>(0, b.integer());
+    if (static_cast<double>(n) * static_cast<double>(length(a, at)) > 1e8) at.error("a repetition of more than 10^8 items");
+    if (a.is_string()) { std::string r; for (std::int64_t i = 0; i < n; ++i) r += a.str(); return value(r); }
+    array r;
+    for (std::int64_t i = 0; i < n; ++i) r.insert(r.end(), a.arr().begin(), a.arr().end());
+    return value(std::move(r));
+  }
+  if (!a.is_number() || !b.is_number()) return bad();
+  const bool fl = a.is_float() || b.is_float();
+  if (op == "/") {
+    if (b.number() == 0) at.error("division by zero");
+    return value(a.number() / b.number());
+  }
+  if (op == "**") {
+    if (!fl && b.integer() >= 0) {
+      std::int64_t r = 1;
+      for (std::int64_t i = 0; i < b.integer(); ++i) {
+        if (__builtin_mul_overflow(r, a.integer(), &r)) at.error("integer overflow in **");
+      }
+      return value(r);
+    }
+    return value(std::pow(a.number(), b.number()));
+  }
+  if (fl) {
+    const double x = a.number(), y = b.number();
+    if (op == "+") return value(x + y);
+    if (op == "-") return value(x - y);
+    if (op == "*") return value(x * y);
+    if (y == 0) at.error("float division by zero");
+    if (op == "//") return value(std::floor(x / y));
+    if (op == "%") { double m = std::fmod(x, y); if (m != 0 && ((m < 0) != (y < 0))) m += y; return value(m); }
+  } else {
+    const std::int64_t x = a.integer(), y = b.integer();
+    std::int64_t r = 0;
+    if (op == "+") { if (__builtin_add_overflow(x, y, &r)) at.error("integer overflow in +"); return value(r); }
+    if (op == "-") { if (__builtin_sub_overflow(x, y, &r)) at.error("integer overflow in -"); return value(r); }
+    if (op == "*") { if (__builtin_mul_overflow(x, y, &r)) at.error("integer overflow in *"); return value(r); }
+    if (y == 0) at.error("integer division or modulo by zero");
+    if (y == -1 && x == INT64_MIN) at.error("integer overflow in ", op);
+    std::int64_t q = x / y, m = x % y;
+    if (m != 0 && ((m < 0) != (y < 0))) { --q; m += y; }
+    if (op == "//") return value(q);
+    if (op == "%") return value(m);
+  }
+  return bad();
+}
+
+inline bool contains(const value& container, const value& x, const call_args& at) {
+  if (container.is_undefined()) return false;
+  if (container.is_string()) {
+    if (!x.is_string()) at.error("'in <string>' requires string as left operand, not ", x.type_name());
+    return container.str().find(x.str()) != std::string::npos;
+  }
+  if (container.is_array()) {
+    for (auto& y : container.arr()) if (equal(x, y)) return true;
+    return false;
+  }
+  if (container.is_object()) return x.is_string() && container.obj().find(x.str()) != nullptr;
+  at.error("argument of type '", container.type_name(), "' is not iterable");
+}
+
+// ---- tests ----------------------------------------------------------------------------------------
+inline bool apply_test(const std::string& name, const value& v, call_args& a) {
+  auto arg = [&]() -> const value& {
+    if (a.pos.empty()) a.error("the test '", name, "' takes an argument");
+    return a.pos[0];
+  };
+  if (name == "defined") return !v.is_undefined();
+  if (name == "undefined") return v.is_undefined();
+  if (name == "none") return v.is_none();
+  if (name == "string") return v.is_string();
+  if (name == "number") return v.is_number();
+  if (name == "integer") return v.is_int();
+  if (name == "float") return v.is_float();
+  if (name == "boolean") return v.is_bool();
+  if (name == "true") return v.is_bool() && v.boolean();
+  if (name == "false") return v.is_bool() && !v.boolean();
+  if (name == "mapping") return v.is_object();
+  if (name == "iterable") return v.is_string() || v.is_array() || v.is_object() || v.is_undefined();
+  if (name == "sequence") return v.is_string() || v.is_array() || v.is_object() || v.is_undefined();
+  if (name == "callable") return v.is_function();
+  if (name == "odd") return as_int(v, a, "the value tested") % 2 != 0;
+  if (name == "even") return as_int(v, a, "the value tested") % 2 == 0;
+  if (name == "divisibleby") { const auto d = as_int(arg(), a, "divisibleby's argument"); if (d == 0) a.error("divisibleby 0"); return as_int(v, a, "the value tested") % d == 0; }
+  if (name == "eq" || name == "equalto" || name == "==") return equal(v, arg());
+  if (name == "ne" || name == "!=") return !equal(v, arg());
+  if (name == "lt" || name == "lessthan" || name == "<") return compare(v, arg(), a) < 0;
+  if (name == "gt" || name == "greaterthan" || name == ">") return compare(v, arg(), a) > 0;
+  if (name == "le" || name == "<=") return compare(v, arg(), a) <= 0;
+  if (name == "ge" || name == ">=") return compare(v, arg(), a) >= 0;
+  if (name == "in") return contains(arg(), v, a);
+  if (name == "sameas") {
+    const value& o = arg();
+    if (v.v.index() != o.v.index()) return false;
+    if (v.is_array()) return &v.arr() == &o.arr();
+    if (v.is_object()) return &v.obj() == &o.obj();
+    return equal(v, o);
+  }
+  if (name == "lower") return v.is_string() && str::map_case(v.str(), 0) == v.str();
+  if (name == "upper") return v.is_string() && str::map_case(v.str(), 1) == v.str();
+  a.error("the test '", name, "' is not supported");
+}
+
+// ---- filters --------------------------------------------------------------------------------------
+inline value apply_filter(const std::string& name, const value& v, call_args& a);
+
+inline json_style tojson_style(call_args& a) {
+  json_style st;
+  if (const value* e = a.get(0, "ensure_ascii")) st.ensure_ascii = truthy(*e);
+  if (const value* i = a.get(1, "indent"); i && !i->is_none()) {
+    if (i->is_string()) a.error("tojson: an indent given as a string is not supported");
+    st.indent = static_cast<int>(std::clamp<std::int64_t>(as_int(*i, a, "tojson's indent"), 0, 64));
+    st.item_sep = ",";
+  }
+  if (const value* s = a.get(2, "separators"); s && !s->is_none()) {
+    if (!s->is_array() || s->arr().size() != 2 || !s->arr()[0].is_string() || !s->arr()[1].is_string())
+      a.error("tojson: separators must be a pair of strings");
+    st.item_sep = s->arr()[0].str();
+    st.key_sep = s->arr()[1].str();
+  }
+  if (const value* k = a.get(3, "sort_keys")) st.sort_keys = truthy(*k);
+  return st;
+}
+
+// the attribute path of selectattr / map / sort / join ("a.b", or an integer index)
+inline value attribute_of(const value& x, const value& path, const call_args& a) {
+  if (path.is_int()) return get_item(x, path, a);
+  if (!path.is_string()) a.error("attribute must be a string, got ", path.type_name());
+  value cur = x;
+  std::size_t i = 0;
+  const std::string& p = path.str();
+  while (true) {
+    const std::size_t j = p.find('.', i);
+    const std::string part = p.substr(i, j == std::string::npos ? std::string::npos : j - i);
+    if (cur.is_undefined()) return cur;
+    if (!part.empty() && part.size() < 18 && std::all_of(part.begin(), part.end(), ::isdigit)) cur = get_item(cur, value(static_cast<std::int64_t>(std::stoll(part))), a);
+    else cur = get_item(cur, value(part), a);
+    if (j == std::string::npos) return cur;
+    i = j + 1;
+  }
+}
+
+inline value apply_filter(const std::string& name, const value& v, call_args& a) {
+  auto need_string = [&](const value& x) -> std::string {
+    if (x.is_undefined()) return "";
+    return to_string(x);
+  };
+  if (name == "tojson") {
+    std::string out;
+    if (v.is_undefined()) a.error("tojson: ", v.undefined_reason());
+    dump_json(out, v, tojson_style(a), 0, a.line);
+    return value(out);
+  }
+  if (name == "trim") return value(str::strip(need_string(v), chars_arg(a, name), true, true));
+  if (name == "length" || name == "count") return value(length(v, a));
+  if (name == "string") return value(need_string(v));
+  if (name == "lower") return value(str::map_case(need_string(v), 0));
+  if (name == "upper") return value(str::map_case(need_string(v), 1));
+  if (name == "title") return value(str::map_case(need_string(v), 2));
+  if (name == "capitalize") return value(str::map_case(need_string(v), 3));
+  if (name == "safe" || name == "list") return name == "safe" ? v : value(iterate(v, a));
+  if (name == "default" || name == "d") {
+    const bool boolean = truthy(a.get_or(1, "boolean", value(false)));
+    if (v.is_undefined() || (boolean && !truthy(v))) return a.get_or(0, "default_value", value(std::string()));
+    return v;
+  }
+  if (name == "join") {
+    const value sep = a.get_or(0, "d", value(std::string()));
+    const value* attr = a.get(1, "attribute");
+    std::string r;
+    bool first = true;
+    for (auto& x : iterate(v, a)) {
+      r += (first ? "" : to_string(sep)) + to_string(attr ? attribute_of(x, *attr, a) : x);
+      first = false;
+    }
+    return value(r);
+  }
+  if (name == "first" || name == "last") {
+    array xs = iterate(v, a);
+    if (xs.empty()) return value(undefined{name});
+    return name == "first" ? xs.front() : xs.back();
+  }
+  if (name == "reverse") {
+    if (v.is_string()) { auto u = utf8::decode(v.str()); std::reverse(u.begin(), u.end()); return value(utf8::encode(u)); }
+    array xs = iterate(v, a);
+    std::reverse(xs.begin(), xs.end());
+    return value(std::move(xs));
+  }
+  if (name == "items") {
+    if (v.is_undefined()) return value(array{});
+    if (!v.is_object()) a.error("items: expected a mapping, got ", v.type_name());
+    return method(v, "items").fn().fn(a);
+  }
+  if (name == "dictsort") {
+    if (!v.is_object()) a.error("dictsort: expected a mapping, got ", v.type_name());
+    const bool case_sensitive = truthy(a.get_or(0, "case_sensitive", value(false)));
+    const std::string by = a.get_or(1, "by", value("key")).is_string() ? a.get_or(1, "by", value("key")).str() : "key";
+    const bool rev = truthy(a.get_or(2, "reverse", value(false)));
+    std::vector<std::pair<std::string, value>> items = v.obj().items;
+    auto keyf = [&](const std::pair<std::string, value>& p) { value k = by == "value" ? p.second : value(p.first); return k.is_string() && !case_sensitive ? value(str::map_case(k.str(), 0)) : k; };
+    std::stable_sort(items.begin(), items.end(), [&](auto& x, auto& y) { const int c = compare(keyf(x), keyf(y), a); return rev ? c > 0 : c < 0; });
+    array r;
+    for (auto& [k, x] : items) r.emplace_back(array{value(k), x});
+    return value(std::move(r));
+  }
+  if (name == "sort") {
+    const bool rev = truthy(a.get_or(0, "reverse", value(false)));
+    const bool case_sensitive = truthy(a.get_or(1, "case_sensitive", value(false)));
+    const value* attr = a.get(2, "attribute");
+    array xs = iterate(v, a);
+    auto keyf = [&](const value& x) { value k = attr ? attribute_of(x, *attr, a) : x; return k.is_string() && !case_sensitive ? value(str::map_case(k.str(), 0)) : k; };
+    std::stable_sort(xs.begin(), xs.end(), [&](const value& x, const value& y) { const int c = compare(keyf(x), keyf(y), a); return rev ? c > 0 : c < 0; });
+    return value(std::move(xs));
+  }
+  if (name == "unique") {
+    array r;
+    for (auto& x : iterate(v, a)) {
+      bool seen = false;
+      for (auto& y : r) seen = seen || equal(x.is_string() ? value(str::map_case(x.str(), 0)) : x, y.is_string() ? value(str::map_case(y.str(), 0)) : y);
+      if (!seen) r.push_back(x);
+    }
+    return value(std::move(r));
+  }
+  if (name == "selectattr" || name == "rejectattr" || name == "select" || name == "reject") {
+    const bool attr_form = name == "selectattr" || name == "rejectattr";
+    const bool keep = name == "selectattr" || name == "select";
+    std::size_t k = 0;
+    value attr;
+    if (attr_form) {
+      if (a.pos.empty()) a.error(name, " takes an attribute name");
+      attr = a.pos[k++];
+    }
+    std::string test;
+    if (k < a.pos.size()) {
+      if (!a.pos[k].is_string()) a.error(name, ": the test name must be a string");
+      test = a.pos[k++].str();
+    }
+    call_args targs;
+    targs.line = a.line;
+    targs.where = a.where;
+    targs.pos.assign(a.pos.begin() + static_cast<std::ptrdiff_t>(k), a.pos.end());
+    array r;
+    for (auto& x : iterate(v, a)) {
+      const value subject = attr_form ? attribute_of(x, attr, a) : x;
+      const bool pass = test.empty() ? truthy(subject) : apply_test(test, subject, targs);
+      if (pass == keep) r.push_back(x);
+    }
+    return value(std::move(r));
+  }
+  if (name == "map") {
+    array r;
+    if (const value* attr = a.get(99, "attribute")) {
+      const value* dflt = a.get(99, "default");
+      for (auto& x : iterate(v, a)) {
+        value y = attribute_of(x, *attr, a);
+        r.push_back(y.is_undefined() && dflt ? *dflt : y);
+      }
+      return value(std::move(r));
+    }
+    if (a.pos.empty() || !a.pos[0].is_string()) a.error("map takes a filter name or attribute=...");
+    call_args fargs;
+    fargs.line = a.line;
+    fargs.where = a.where;
+    fargs.pos.assign(a.pos.begin() + 1, a.pos.end());
+    for (auto& x : iterate(v, a)) r.push_back(apply_filter(a.pos[0].str(), x, fargs));
+    return value(std::move(r));
+  }
+  if (name == "replace") {
+    const value* o = a.get(0, "old");
+    const value* n = a.get(1, "new");
+    if (!o || !n) a.error("replace takes the old and the new string");
+    const std::int64_t count = a.get(2, "count") && !a.get(2, "count")->is_none() ? as_int(*a.get(2, "count"), a, "count") : -1;
+    return value(str::replace(need_string(v), to_string(*o), to_string(*n), count));
+  }
+  if (name == "int") {
+    if (v.is_int() || v.is_bool()) return value(v.integer());
+    if (v.is_float()) return value(static_cast<std::int64_t>(v.number()));
+    if (v.is_string()) { try { std::size_t e = 0; const auto r = std::stoll(str::strip(v.str(), nullptr, true, true), &e); return value(static_cast<std::int64_t>(r)); } catch (...) {} }
+    return a.get_or(0, "default", value(0));
+  }
+  if (name == "float") {
+    if (v.is_number()) return value(v.number());
+    if (v.is_string()) { try { return value(std::stod(v.str())); } catch (...) {} }
+    return a.get_or(0, "default", value(0.0));
+  }
+  if (name == "abs") {
+    if (v.is_int() || v.is_bool()) { if (v.integer() == INT64_MIN) a.error("integer overflow in abs"); return value(static_cast<std::int64_t>(std::llabs(v.integer()))); }
+    if (v.is_float()) return value(std::fabs(v.number()));
+    a.error("abs: bad operand type '", v.type_name(), "'");
+  }
+  if (name == "round") {
+    const std::int64_t prec = as_int(a.get_or(0, "precision", value(0)), a, "round's precision");
+    const std::string method = a.get_or(1, "method", value("common")).is_string() ? a.get_or(1, "method", value("common")).str() : "common";
+    if (!v.is_number()) a.error("round: expected a number, got ", v.type_name());
+    const double f = std::pow(10.0, static_cast<double>(prec)), x = v.number() * f;
+    // 'common' is Python's round(): halves go to the even neighbour
+    const double r = method == "ceil" ? std::ceil(x) : method == "floor" ? std::floor(x) : std::nearbyint(x);
+    return value(r / f);
+  }
+  if (name == "sum") {
+    value total = a.get_or(1, "start", value(0));
+    const value* attr = a.get(0, "attribute");
+    for (auto& x : iterate(v, a)) total = arith("+", total, attr ? attribute_of(x, *attr, a) : x, a);
+    return total;
+  }
+  if (name == "min" || name == "max") {
+    array xs = iterate(v, a);
+    if (xs.empty()) return value(undefined{name});
+    value best = xs[0];
+    for (auto& x : xs) {
+      const int c = compare(x, best, a);
+      if (name == "min" ? c < 0 : c > 0) best = x;
+    }
+    return best;
+  }
+  if (name == "indent") {
+    const value w = a.get_or(0, "width", value(4));
+    const std::string pad = w.is_string() ? w.str() : std::string(static_cast<std::size_t>(std::clamp<std::int64_t>(as_int(w, a, "indent's width"), 0, 1024)), ' ');
+    const bool first = truthy(a.get_or(1, "first", value(false))), blank = truthy(a.get_or(2, "blank", value(false)));
+    const std::string s = need_string(v);
+    std::string r;
+    std::size_t i = 0;
+    bool first_line = true;
+    while (true) {
+      const std::size_t j = s.find('\n', i);
+      const std::string ln = s.substr(i, j == std::string::npos ? std::string::npos : j - i);
+      const bool pad_it = first_line ? first : (blank || !str::strip(ln, nullptr, true, true).empty());
+      r += (pad_it ? pad : "") + ln;
+      if (j == std::string::npos) break;
+      r += '\n';
+      i = j + 1;
+      first_line = false;
+    }
+    return value(r);
+  }
+  if (name == "wordcount") return value(str::split(need_string(v), nullptr, -1, a).size());
+  if (name == "escape" || name == "e") {
+    std::string r;
+    for (char c : need_string(v)) {
+      switch (c) {
+        case '&': r += "&amp;"; break;
+        case '<': r += "&lt;"; break;
+        case '>': r += "&gt;"; break;
+        case '"': r += "&#34;"; break;
+        case '\'': r += "&#39;"; break;
+        default: r += c;
+      }
+    }
+    return value(r);
+  }
+  a.error("the filter '", name, "' is not supported");
+}
+
+}  // namespace cactus::jinja
+// ---- cactus/jinja/parser.hpp
+// Jinja2's grammar, as far as chat templates use it, parsed into an AST. Expressions follow
+// Jinja's precedence: `x if c else y` < or < and < not < comparisons and `in` < + - < ~ <
+// * / // % < ** < unary - + < postfix (. [] () | filters, `is` tests). Statements: if / elif /
+// else, for (with `if` filter, else, loop.*, tuple targets), set (names, tuples, ns.attr, and
+// set blocks), macro, break, continue, and transformers' generation tag. Anything else is an
+// error naming the template line, at parse time, before anything renders.
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+// ---- cactus/jinja/lexer.hpp
+// Jinja2's lexer with the settings transformers renders chat templates with: trim_blocks (the
+// newline after a block or comment tag goes), lstrip_blocks (spaces and tabs before a block or
+// comment tag on its line go), the `-` and `+` modifiers, newlines normalised to \n and one
+// trailing newline dropped (keep_trailing_newline=False). Every token carries its source line.
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace cactus::jinja {
+
+enum class tok { data, var_begin, var_end, block_begin, block_end, name, string, integer, floating, op, eof };
+
+struct token {
+  tok type;
+  std::string text;
+  int line;
+};
+
+namespace detail {
+inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+inline int count_lines(std::string_view s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+}  // namespace detail
+
+// `where` names the template (a file, or a file and a key) in errors.
+inline std::vector<token> lex(std::string_view raw, const std::string& where) {
+  // newlines as Jinja normalises them; one trailing newline removed
+  std::string src;
+  src.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\r') { src += '\n'; if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i; }
+    else src += raw[i];
+  }
+  if (!src.empty() && src.back() == '\n') src.pop_back();
+
+  std::vector<token> out;
+  int line = 1;
+  std::size_t pos = 0;
+  bool line_starting = true, strip_next = false, trim_next = false;
+  auto err = [&](int l, auto&&... msg) { fail(where, ": template line ", l, ": ", msg...); };
+
+  while (true) {
+    // the next tag start
+    std::size_t q = pos;
+    while (true) {
+      q = src.find('{', q);
+      if (q == std::string::npos || q + 1 >= src.size()) { q = std::string::npos; break; }
+      const char k = src[q + 1];
+      if (k == '{' || k == '%' || k == '#') break;
+      ++q;
+    }
+    std::string data = src.substr(pos, q == std::string::npos ? std::string::npos : q - pos);
+    const int data_line = line;
+    line += detail::count_lines(data);
+    // what the previous tag asked of the text after it
+    std::size_t skip = 0;
+    if (strip_next) while (skip < data.size() && detail::is_ws(data[skip])) ++skip;
+    else if (trim_next && !data.empty() && data[0] == '\n') skip = 1;
+    int lead_lines = detail::count_lines(std::string_view(data).substr(0, skip));
+    if (skip) { line_starting = data[skip - 1] == '\n'; data.erase(0, skip); }
+    strip_next = trim_next = false;
+    if (q == std::string::npos) {
+      if (!data.empty()) out.push_back({tok::data, std::move(data), data_line + lead_lines});
+      break;
+    }
+    const char kind = src[q + 1];
+    const char mod = q + 2 < src.size() && (src[q + 2] == '-' || src[q + 2] == '+') ? src[q + 2] : 0;
+    if (mod == '-') {
+      while (!data.empty() && detail::is_ws(data.back())) data.pop_back();
+    } else if (kind != '{' && mod != '+') {  // lstrip_blocks
+      const std::size_t l = data.rfind('\n') == std::string::npos ? 0 : data.rfind('\n') + 1;
+      if (l > 0 || line_starting) {
+        bool blank = true;
+        for (std::size_t i = l; i < data.size(); ++i) blank = blank && (data[i] == ' ' || data[i] == '\t');
+        if (blank) data.resize(l);
+      }
+    }
+    if (!data.empty()) out.push_back({tok::data, std::move(data), data_line + lead_lines});
+    const int tag_line = line;
+    std::size_t p = q + 2 + (mod ? 1 : 0);
+
+    if (kind == '#') {
+      const std::size_t e = src.find("#}", p);
+      if (e == std::string::npos) err(tag_line, "the comment is not closed ('#}' missing)");
+      const bool minus = e > p && src[e - 1] == '-';
+      const bool plus = e > p && src[e - 1] == '+';
+      line += detail::count_lines(std::string_view(src).substr(q, e + 2 - q));
+      pos = e + 2;
+      strip_next = minus;
+      trim_next = !minus && !plus;
+      line_starting = false;
+      continue;
+    }
+
+    const bool var = kind == '{';
+    out.push_back({var ? tok::var_begin : tok::block_begin, "", tag_line});
+    int depth = 0;
+    bool closed = false;
+    while (p < src.size()) {
+      const char c = src[p];
+      if (c == '\n') { ++line; ++p; continue; }
+      if (detail::is_ws(c)) { ++p; continue; }
+      // the end of the tag, with its modifier
+      auto ends_here = [&](std::size_t at) {
+        return var ? (depth == 0 && src.compare(at, 2, "}}") == 0) : src.compare(at, 2, "%}") == 0;
+      };
+      if ((c == '-' || c == '+') && p + 1 < src.size() && ends_here(p + 1)) {
+        out.push_back({var ? tok::var_end : tok::block_end, "", line});
+        strip_next = c == '-';
+        trim_next = !var && c != '-' && c != '+';
+        p += 3;
+        closed = true;
+        break;
+      }
+      if (ends_here(p)) {
+        out.push_back({var ? tok::var_end : tok::block_end, "", line});
+        trim_next = !var;
+        p += 2;
+        closed = true;
+        break;
+      }
+      if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+        std::size_t e = p;
+        while (e < src.size() && (std::isalnum(static_cast<unsigned char>(src[e])) || src[e] == '_')) ++e;
+        out.push_back({tok::name, src.substr(p, e - p), line});
+        p = e;
+        continue;
+      }
+      if (c == '0' && p + 2 < src.size() && std::strchr("xXoObB", src[p + 1]) && std::isxdigit(static_cast<unsigned char>(src[p + 2]))) {
+        // 0x1F, 0o17, 0b101
+        const int base = std::tolower(src[p + 1]) == 'x' ? 16 : std::tolower(src[p + 1]) == 'o' ? 8 : 2;
+        std::size_t e = p + 2;
+        unsigned long long v = 0;
+        for (; e < src.size() && (std::isxdigit(static_cast<unsigned char>(src[e])) || src[e] == '_'); ++e) {
+          if (src[e] == '_') continue;
+          const int d = std::isdigit(static_cast<unsigned char>(src[e])) ? src[e] - '0' : std::tolower(src[e]) - 'a' + 10;
+          if (d >= base) err(line, "a bad digit in a base-", base, " number");
+          if (v > (~0ull >> 5)) err(line, "the integer is out of range");
+          v = v * static_cast<unsigned>(base) + static_cast<unsigned>(d);
+        }
+        out.push_back({tok::integer, std::to_string(v), line});
+        p = e;
+        continue;
+      }
+      if (std::isdigit(static_cast<unsigned char>(c))) {
+        std::size_t e = p;
+        bool fl = false;
+        while (e < src.size() && (std::isdigit(static_cast<unsigned char>(src[e])) || src[e] == '_')) ++e;
+        if (e + 1 < src.size() && src[e] == '.' && std::isdigit(static_cast<unsigned char>(src[e + 1]))) {
+          fl = true;
+          ++e;
+          while (e < src.size() && std::isdigit(static_cast<unsigned char>(src[e]))) ++e;
+        }
+        if (e < src.size() && (src[e] == 'e' || src[e] == 'E')) {
+          std::size_t f = e + 1;
+          if (f < src.size() && (src[f] == '+' || src[f] == '-')) ++f;
+          if (f < src.size() && std::isdigit(static_cast<unsigned char>(src[f]))) {
+            fl = true;
+            e = f;
+            while (e < src.size() && std::isdigit(static_cast<unsigned char>(src[e]))) ++e;
+          }
+        }
+        std::string t;
+        for (std::size_t i = p; i < e; ++i) if (src[i] != '_') t += src[i];
+        out.push_back({fl ? tok::floating : tok::integer, t, line});
+        p = e;
+        continue;
+      }
+      if (c == '\'' || c == '"') {
+        // a Python string literal: the escapes Python knows
+        std::string s;
+        std::size_t e = p + 1;
+        const int start_line = line;
+        for (; e < src.size() && src[e] != c; ++e) {
+          if (src[e] == '\n') ++line;
+          if (src[e] != '\\' || e + 1 >= src.size()) { s += src[e]; continue; }
+          const char x = src[++e];
+          switch (x) {
+            case 'n': s += '\n'; break;
+            case 't': s += '\t'; break;
+            case 'r': s += '\r'; break;
+            case 'b': s += '\b'; break;
+            case 'f': s += '\f'; break;
+            case 'v': s += '\v'; break;
+            case 'a': s += '\a'; break;
+            case '0': s += '\0'; break;
+            case '\\': s += '\\'; break;
+            case '\'': s += '\''; break;
+            case '"': s += '"'; break;
+            case '\n': ++line; break;  // a line continuation
+            case 'x': case 'u': case 'U': {
+              const std::size_t n = x == 'x' ? 2 : x == 'u' ? 4 : 8;
+              if (e + n >= src.size()) err(line, "a truncated \\", x, " escape in a string");
+              char32_t cp = 0;
+              for (std::size_t k = 1; k <= n; ++k) {
+                const char h = src[e + k];
+                if (!std::isxdigit(static_cast<unsigned char>(h))) err(line, "a bad \\", x, " escape in a string");
+                cp = cp * 16 + static_cast<char32_t>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
+              }
+              if (cp > 0x10FFFF) err(line, "a \\U escape beyond U+10FFFF");
+              e += n;
+              if (cp < 0x80) s += static_cast<char>(cp);
+              else if (cp < 0x800) { s += static_cast<char>(0xC0 | (cp >> 6)); s += static_cast<char>(0x80 | (cp & 0x3F)); }
+              else if (cp < 0x10000) { s += static_cast<char>(0xE0 | (cp >> 12)); s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); s += static_cast<char>(0x80 | (cp & 0x3F)); }
+              else { s += static_cast<char>(0xF0 | (cp >> 18)); s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F)); s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); s += static_cast<char>(0x80 | (cp & 0x3F)); }
+              break;
+            }
+            default: s += '\\'; s += x;  // Python keeps unknown escapes
+          }
+        }
+        if (e >= src.size()) err(start_line, "the string is not closed");
+        out.push_back({tok::string, std::move(s), start_line});
+        p = e + 1;
+        continue;
+      }
+      // operators, longest first
+      static const char* ops[] = {"**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<", ">", "=", "(", ")", "[", "]", "{", "}", ",", ".", ":", "|", ";"};
+      bool matched = false;
+      for (const char* o : ops) {
+        const std::size_t n = std::char_traits<char>::length(o);
+        if (src.compare(p, n, o) == 0) {
+          if (o[0] == '(' || o[0] == '[' || o[0] == '{') ++depth;
+          if ((o[0] == ')' || o[0] == ']' || o[0] == '}') && depth > 0) --depth;
+          out.push_back({tok::op, o, line});
+          p += n;
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) err(line, "unexpected character '", std::string(1, c), "'");
+    }
+    if (!closed) err(tag_line, var ? "'{{' is not closed ('}}' missing)" : "'{%' is not closed ('%}' missing)");
+    pos = p;
+    line_starting = false;
+  }
+  out.push_back({tok::eof, "", line});
+  return out;
+}
+
+}  // namespace cactus::jinja
+
+namespace cactus::jinja {
+
+struct expr;
+using expr_ptr = std::shared_ptr<const expr>;
+
+struct expr {
+  enum class kind { literal, name, attr, item, slice, call, filter, test, unary, binary, compare, cond, list, dict, tuple };
+  kind k;
+  int line = 0;
+  value lit;                                         // literal
+  std::string name;                                  // name, attr, filter / test name, unary / binary operator
+  std::vector<expr_ptr> args;                        // operands; call / filter / test arguments after the subject
+  std::vector<std::pair<std::string, expr_ptr>> kwargs;
+  std::vector<std::string> ops;                      // compare: one operator per operand after the first
+  bool negated = false;                              // `is not`
+};
+
+struct stmt;
+using body = std::vector<std::shared_ptr<const stmt>>;
+
+struct stmt {
+  enum class kind { text, output, if_, for_, set, set_block, macro, break_, continue_, generation };
+  kind k;
+  int line = 0;
+  std::string text;                                   // text; macro name
+  expr_ptr e;                                         // output; for iterable; set value
+  expr_ptr cond;                                      // for: the `if` filter
+  std::vector<std::pair<expr_ptr, body>> branches;    // if / elif
+  body then, otherwise;                               // for body / else; else of if; set block, macro, generation
+  std::vector<std::string> targets;                   // for / set names (a namespace attribute is "ns.attr")
+  std::vector<std::pair<std::string, expr_ptr>> params;  // macro parameters and defaults
+};
+
+class parser {
+ public:
+  parser(std::vector<token> toks, std::string where) : t_(std::move(toks)), where_(std::move(where)) {}
+
+  body parse_template() {
+    std::string end;
+    body b = parse_body({}, end);
+    return b;
+  }
+
+ private:
+  std::vector<token> t_;
+  std::size_t i_ = 0;
+  std::string where_;
+  int depth_ = 0, block_depth_ = 0;
+  // nesting is bounded so that a hostile template cannot exhaust the stack
+  struct depth_guard {
+    int& d;
+    depth_guard(int& x, int line, const parser& p, const char* what) : d(x) {
+      if (++d > 200) p.err(line, what, " nest deeper than 200 levels");
+    }
+    ~depth_guard() { --d; }
+  };
+
+  template <class... A>
+  [[noreturn]] void err(int line, A&&... a) const {
+    fail(where_, ": template line ", line, ": ", std::forward<A>(a)...);
+  }
+  const token& peek(std::size_t k = 0) const { return t_[std::min(i_ + k, t_.size() - 1)]; }
+  const token& next() { const token& x = t_[i_]; if (i_ + 1 < t_.size()) ++i_; return x; }
+  bool at_op(const char* o) const { return peek().type == tok::op && peek().text == o; }
+  bool at_name(const char* n) const { return peek().type == tok::name && peek().text == n; }
+  void expect_op(const char* o) {
+    if (!at_op(o)) err(peek().line, "expected '", o, "', got ", describe(peek()));
+    next();
+  }
+  std::string expect_name() {
+    if (peek().type != tok::name) err(peek().line, "expected a name, got ", describe(peek()));
+    return next().text;
+  }
+  void expect_block_end() {
+    if (peek().type != tok::block_end) err(peek().line, "expected the end of the statement ('%}'), got ", describe(peek()));
+    next();
+  }
+  static std::string describe(const token& x) {
+    switch (x.type) {
+      case tok::eof: return "the end of the template";
+      case tok::block_end: return "'%}'";
+      case tok::var_end: return "'}}'";
+      case tok::string: return "a string";
+      case tok::integer: case tok::floating: return "the number " + x.text;
+      default: return "'" + x.text + "'";
+    }
+  }
+
+  // Statements up to one of `ends` (its keyword consumed, returned in `end`).
+  body parse_body(const std::vector<std::string>& ends, std::string& end) {
+    body b;
+    while (true) {
+      const token& x = peek();
+      if (x.type == tok::eof) {
+        if (!ends.empty()) err(x.line, "the template ends inside a block: expected '{% ", ends.back(), " %}'");
+        end.clear();
+        return b;
+      }
+      if (x.type == tok::data) {
+        auto s = std::make_shared<stmt>();
+        s->k = stmt::kind::text;
+        s->line = x.line;
+        s->text = x.text;
+        b.push_back(s);
+        next();
+        continue;
+      }
+      if (x.type == tok::var_begin) {
+        next();
+        auto s = std::make_shared<stmt>();
+        s->k = stmt::kind::output;
+        s->line = x.line;
+        s->e = parse_expression();
+        if (peek().type != tok::var_end) err(peek().line, "expected '}}', got ", describe(peek()));
+        next();
+        b.push_back(s);
+        continue;
+      }
+      // a block tag
+      next();
+      const token& kw = peek();
+      if (kw.type != tok::name) err(kw.line, "expected a statement name after '{%', got ", describe(kw));
+      for (auto& e : ends)
+        if (kw.text == e) { end = e; next(); return b; }
+      b.push_back(parse_statement());
+    }
+  }
+
+  std::shared_ptr<const stmt> parse_statement() {
+    const token kw = next();
+    depth_guard g(block_depth_, kw.line, *this, "blocks");
+    const int line = kw.line;
+    auto s = std::make_shared<stmt>();
+    s->line = line;
+    const std::string& w = kw.text;
+    if (w == "if") {
+      s->k = stmt::kind::if_;
+      expr_ptr c = parse_expression();
+      expect_block_end();
+      while (true) {
+        std::string end;
+        body b = parse_body({"elif", "else", "endif"}, end);
+        s->branches.emplace_back(c, std::move(b));
+        if (end == "elif") { c = parse_expression(); expect_block_end(); continue; }
+        if (end == "else") {
+          expect_block_end();
+          s->otherwise = parse_body({"endif"}, end);
+        }
+        expect_block_end();
+        break;
+      }
+      return s;
+    }
+    if (w == "for") {
+      s->k = stmt::kind::for_;
+      s->targets.push_back(expect_name());
+      while (at_op(",")) { next(); s->targets.push_back(expect_name()); }
+      if (!at_name("in")) err(peek().line, "expected 'in' in the for statement, got ", describe(peek()));
+      next();
+      s->e = parse_or_expression();  // `if` after it filters, it is not a conditional expression
+      if (at_name("if")) { next(); s->cond = parse_expression(); }
+      if (at_name("recursive")) err(peek().line, "recursive for loops are not supported");
+      expect_block_end();
+      std::string end;
+      s->then = parse_body({"else", "endfor"}, end);
+      if (end == "else") { expect_block_end(); s->otherwise = parse_body({"endfor"}, end); }
+      expect_block_end();
+      return s;
+    }
+    if (w == "set") {
+      std::string first = expect_name();
+      if (at_op(".")) { next(); first += "." + expect_name(); }
+      s->targets.push_back(first);
+      while (at_op(",")) { next(); s->targets.push_back(expect_name()); }
+      if (at_op("=")) {
+        next();
+        s->k = stmt::kind::set;
+        s->e = parse_tuple_or_expression();
+        expect_block_end();
+        return s;
+      }
+      if (s->targets.size() != 1) err(line, "a set block takes one name");
+      if (at_op("|")) err(peek().line, "filters on set blocks are not supported");
+      expect_block_end();
+      s->k = stmt::kind::set_block;
+      std::string end;
+      s->then = parse_body({"endset"}, end);
+      expect_block_end();
+      return s;
+    }
+    if (w == "macro") {
+      s->k = stmt::kind::macro;
+      s->text = expect_name();
+      expect_op("(");
+      while (!at_op(")")) {
+        std::string p = expect_name();
+        expr_ptr d;
+        if (at_op("=")) { next(); d = parse_expression(); }
+        s->params.emplace_back(p, d);
+        if (!at_op(")")) expect_op(",");
+      }
+      next();
+      expect_block_end();
+      std::string end;
+      s->then = parse_body({"endmacro"}, end);
+      if (peek().type == tok::name) next();  // {% endmacro name %}
+      expect_block_end();
+      return s;
+    }
+    if (w == "break" || w == "continue") {
+      s->k = w == "break" ? stmt::kind::break_ : stmt::kind::continue_;
+      expect_block_end();
+      return s;
+    }
+    if (w == "generation") {  // transformers' assistant-mask tag: renders its body
+      s->k = stmt::kind::generation;
+      expect_block_end();
+      std::string end;
+      s->then = parse_body({"endgeneration"}, end);
+      expect_block_end();
+      return s;
+    }
+    if (w == "elif" || w == "else" || w.rfind("end", 0) == 0) err(line, "'{% ", w, " %}' without a block it closes");
+    err(line, "the '{% ", w, " %}' statement is not supported");
+  }
+
+  // ---- expressions ----
+  std::shared_ptr<expr> make(expr::kind k, int line) {
+    auto e = std::make_shared<expr>();
+    e->k = k;
+    e->line = line;
+    return e;
+  }
+
+  expr_ptr parse_tuple_or_expression() {
+    const int line = peek().line;
+    expr_ptr first = parse_expression();
+    if (!at_op(",")) return first;
+    auto t = make(expr::kind::tuple, line);
+    t->args.push_back(first);
+    while (at_op(",")) {
+      next();
+      if (peek().type == tok::block_end) break;
+      t->args.push_back(parse_expression());
+    }
+    return t;
+  }
+
+ public:
+  expr_ptr parse_expression() {
+    depth_guard g(depth_, peek().line, *this, "expressions");
+    expr_ptr e = parse_or_expression();
+    if (at_name("if")) {
+      const int line = next().line;
+      auto c = make(expr::kind::cond, line);
+      c->args.push_back(parse_or_expression());  // condition
+      c->args.push_back(e);                      // then
+      if (at_name("else")) { next(); c->args.push_back(parse_expression()); }
+      return c;
+    }
+    return e;
+  }
+
+ private:
+  expr_ptr binary(const std::string& op, expr_ptr a, expr_ptr b, int line) {
+    auto e = make(expr::kind::binary, line);
+    e->name = op;
+    e->args = {std::move(a), std::move(b)};
+    return e;
+  }
+
+  expr_ptr parse_or_expression() {
+    expr_ptr e = parse_and();
+    while (at_name("or")) { const int l = next().line; e = binary("or", e, parse_and(), l); }
+    return e;
+  }
+  expr_ptr parse_and() {
+    expr_ptr e = parse_not();
+    while (at_name("and")) { const int l = next().line; e = binary("and", e, parse_not(), l); }
+    return e;
+  }
+  expr_ptr parse_not() {
+    depth_guard g(depth_, peek().line, *this, "expressions");
+    if (at_name("not")) {
+      const int l = next().line;
+      auto e = make(expr::kind::unary, l);
+      e->name = "not";
+      e->args.push_back(parse_not());
+      return e;
+    }
+    return parse_compare();
+  }
+  expr_ptr parse_compare() {
+    const int line = peek().line;
+    expr_ptr first = parse_math1();
+    std::shared_ptr<expr> c;
+    while (true) {
+      std::string op;
+      if (peek().type == tok::op && (peek().text == "==" || peek().text == "!=" || peek().text == "<" || peek().text == ">" ||
+                                     peek().text == "<=" || peek().text == ">=")) op = next().text;
+      else if (at_name("in")) { next(); op = "in"; }
+      else if (at_name("not") && peek(1).type == tok::name && peek(1).text == "in") { next(); next(); op = "not in"; }
+      else break;
+      if (!c) { c = make(expr::kind::compare, line); c->args.push_back(first); }
+      c->ops.push_back(op);
+      c->args.push_back(parse_math1());
+    }
+    return c ? expr_ptr(c) : first;
+  }
+  expr_ptr parse_math1() {
+    expr_ptr e = parse_concat();
+    while (at_op("+") || at_op("-")) { const token& o = next(); e = binary(o.text, e, parse_concat(), o.line); }
+    return e;
+  }
+  expr_ptr parse_concat() {
+    expr_ptr e = parse_math2();
+    while (at_op("~")) { const int l = next().line; e = binary("~", e, parse_math2(), l); }
+    return e;
+  }
+  expr_ptr parse_math2() {
+    expr_ptr e = parse_pow();
+    while (at_op("*") || at_op("/") || at_op("//") || at_op("%")) { const token& o = next(); e = binary(o.text, e, parse_pow(), o.line); }
+    return e;
+  }
+  expr_ptr parse_pow() {
+    expr_ptr e = parse_unary(true);
+    while (at_op("**")) { const int l = next().line; e = binary("**", e, parse_unary(true), l); }
+    return e;
+  }
+  expr_ptr parse_unary(bool with_filter) {
+    depth_guard g(depth_, peek().line, *this, "expressions");
+    expr_ptr e;
+    if (at_op("-") || at_op("+")) {
+      const token& o = next();
+      auto u = make(expr::kind::unary, o.line);
+      u->name = o.text;
+      u->args.push_back(parse_unary(false));
+      e = u;
+    } else {
+      e = parse_postfix(parse_primary());
+    }
+    return with_filter ? parse_filters(e) : e;
+  }
+
+  expr_ptr parse_primary() {
+    const token x = next();
+    switch (x.type) {
+      case tok::string: {
+        std::string s = x.text;
+        while (peek().type == tok::string) s += next().text;  // adjacent literals concatenate
+        auto e = make(expr::kind::literal, x.line);
+        e->lit = value(s);
+        return e;
+      }
+      case tok::integer: {
+        auto e = make(expr::kind::literal, x.line);
+        try { e->lit = value(static_cast<std::int64_t>(std::stoll(x.text))); } catch (...) { err(x.line, "the integer ", x.text, " is out of range"); }
+        return e;
+      }
+      case tok::floating: {
+        auto e = make(expr::kind::literal, x.line);
+        e->lit = value(std::strtod(x.text.c_str(), nullptr));  // as Python: 1e400 is inf, 1e-400 is 0.0
+        return e;
+      }
+      case tok::name: {
+        auto e = make(expr::kind::literal, x.line);
+        if (x.text == "true" || x.text == "True") e->lit = value(true);
+        else if (x.text == "false" || x.text == "False") e->lit = value(false);
+        else if (x.text == "none" || x.text == "None") e->lit = value(nullptr);
+        else { e->k = expr::kind::name; e->name = x.text; }
+        return e;
+      }
+      case tok::op:
+        if (x.text == "(") {
+          if (at_op(")")) { next(); return make(expr::kind::tuple, x.line); }
+          expr_ptr first = parse_expression();
+          if (at_op(")")) { next(); return first; }
+          auto t = make(expr::kind::tuple, x.line);
+          t->args.push_back(first);
+          while (at_op(",")) { next(); if (at_op(")")) break; t->args.push_back(parse_expression()); }
+          expect_op(")");
+          return t;
+        }
+        if (x.text == "[") {
+          auto l = make(expr::kind::list, x.line);
+          while (!at_op("]")) { l->args.push_back(parse_expression()); if (!at_op("]")) expect_op(","); }
+          next();
+          return l;
+        }
+        if (x.text == "{") {
+          auto d = make(expr::kind::dict, x.line);
+          while (!at_op("}")) {
+            d->args.push_back(parse_expression());
+            expect_op(":");
+            d->args.push_back(parse_expression());
+            if (!at_op("}")) expect_op(",");
+          }
+          next();
+          return d;
+        }
+        [[fallthrough]];
+      default: err(x.line, "unexpected ", describe(x), " in an expression");
+    }
+  }
+
+  void parse_call_args(expr& c) {
+    expect_op("(");
+    while (!at_op(")")) {
+      if (at_op("*") || at_op("**")) err(peek().line, "*args and **kwargs in calls are not supported");
+      if (peek().type == tok::name && peek(1).type == tok::op && peek(1).text == "=") {
+        std::string k = next().text;
+        next();
+        c.kwargs.emplace_back(k, parse_expression());
+      } else {
+        if (!c.kwargs.empty()) err(peek().line, "a positional argument after a keyword argument");
+        c.args.push_back(parse_expression());
+      }
+      if (!at_op(")")) expect_op(",");
+    }
+    next();
+  }
+
+  expr_ptr parse_postfix(expr_ptr e) {
+    while (true) {
+      if (at_op(".")) {
+        const int l = next().line;
+        auto a = make(expr::kind::attr, l);
+        if (peek().type == tok::integer) a->name = next().text;  // foo.0 is foo[0]
+        else a->name = expect_name();
+        a->args.push_back(e);
+        e = a;
+      } else if (at_op("[")) {
+        const int l = next().line;
+        // a slice [a:b:c] or a subscript
+        expr_ptr parts[3];
+        int colons = 0;
+        while (!at_op("]")) {
+          if (at_op(":")) { next(); if (++colons > 2) err(l, "a slice takes at most two ':'"); continue; }
+          if (parts[colons]) err(peek().line, "expected ']' or ':' in a subscript");
+          parts[colons] = parse_expression();
+        }
+        next();
+        if (colons == 0) {
+          if (!parts[0]) err(l, "an empty subscript []");
+          auto it = make(expr::kind::item, l);
+          it->args = {e, parts[0]};
+          e = it;
+        } else {
+          auto s = make(expr::kind::slice, l);
+          s->args = {e, parts[0], parts[1], parts[2]};
+          e = s;
+        }
+      } else if (at_op("(")) {
+        auto c = make(expr::kind::call, peek().line);
+        c->args.push_back(e);
+        parse_call_args(*c);
+        e = c;
+      } else {
+        return e;
+      }
+    }
+  }
+
+  expr_ptr parse_filters(expr_ptr e) {
+    while (true) {
+      if (at_op("|")) {
+        const int l = next().line;
+        auto f = make(expr::kind::filter, l);
+        f->name = expect_name();
+        f->args.push_back(e);
+        if (at_op("(")) parse_call_args(*f);
+        e = f;
+      } else if (at_name("is")) {
+        const int l = next().line;
+        auto t = make(expr::kind::test, l);
+        if (at_name("not")) { next(); t->negated = true; }
+        t->name = expect_name();
+        t->args.push_back(e);
+        if (at_op("(")) parse_call_args(*t);
+        else if (peek().type == tok::string || peek().type == tok::integer || peek().type == tok::floating ||
+                 (peek().type == tok::name && peek().text != "and" && peek().text != "or" && peek().text != "else" &&
+                  peek().text != "if" && peek().text != "not" && peek().text != "in" && peek().text != "is"))
+          t->args.push_back(parse_primary());  // `x is divisibleby 3`, `x is sameas none`
+        e = t;
+      } else if (at_op("(")) {
+        auto c = make(expr::kind::call, peek().line);
+        c->args.push_back(e);
+        parse_call_args(*c);
+        e = c;
+      } else {
+        return e;
+      }
+    }
+  }
+};
+
+inline body parse(std::string_view source, const std::string& where) {
+  parser p(lex(source, where), where);
+  return p.parse_template();
+}
+
+}  // namespace cactus::jinja
+
+namespace cactus::jinja {
+
+struct scope {
+  std::unordered_map<std::string, value> vars;
+  std::shared_ptr<scope> parent;
+
+  const value* find(const std::string& n) const {
+    for (const scope* s = this; s; s = s->parent.get()) {
+      auto it = s->vars.find(n);
+      if (it != s->vars.end()) return &it->second;
+    }
+    return nullptr;
+  }
+};
+using scope_ptr = std::shared_ptr<scope>;
+
+struct limits {
+  std::size_t max_output = 64u << 20;      // bytes rendered
+  std::size_t max_iterations = 10000000;   // loop bodies run, in all
+  int max_call_depth = 64;                 // nested macro calls
+};
+
+class compiled_template {
+ public:
+  // `where` names the template's source in errors ("tokenizer_config.json", "chat_template.jinja")
+  compiled_template(std::string_view source, std::string where) : where_(std::move(where)), body_(parse(source, where_)) {}
+
+  std::string render(const object& variables, limits lim = {}) const {
+    renderer r{*this, lim};
+    auto globals = std::make_shared<scope>();
+    r.install_globals(*globals);
+    for (auto& [k, v] : variables.items) globals->vars[k] = v;
+    auto top = std::make_shared<scope>();
+    top->parent = globals;
+    // namespaces can be made to hold themselves (`set ns.x = ns`): their attributes are dropped
+    // when the render ends, however it ends, so that no reference cycle outlives it
+    struct release {
+      renderer& r;
+      ~release() { for (auto& n : r.namespaces) n->attrs.items.clear(); }
+    } rel{r};
+    std::string out;
+    r.exec(body_, top, out);
+    return out;
+  }
+
+ private:
+  std::string where_;
+  body body_;
+
+  enum class flow { normal, brk, cont };
+
+  struct renderer {
+    const compiled_template& t;
+    limits lim;
+    std::size_t iterations = 0;
+    int depth = 0;
+    std::vector<std::shared_ptr<name_space>> namespaces;  // made by this render
+
+    call_args args_at(int line) const {
+      call_args a;
+      a.line = line;
+      a.where = t.where_;
+      return a;
+    }
+    template <class... A>
+    [[noreturn]] void err(int line, A&&... a) const {
+      fail(t.where_, ": template line ", line, ": ", std::forward<A>(a)...);
+    }
+
+    void install_globals(scope& g) {
+      const std::string where = t.where_;
+      g.vars["range"] = make_function("range", [](call_args& a) -> value {
+        std::int64_t start = 0, stop = 0, step = 1;
+        if (a.pos.size() == 1) stop = as_int(a.pos[0], a, "range's argument");
+        else if (a.pos.size() == 2 || a.pos.size() == 3) {
+          start = as_int(a.pos[0], a, "range's start");
+          stop = as_int(a.pos[1], a, "range's stop");
+          if (a.pos.size() == 3) step = as_int(a.pos[2], a, "range's step");
+        } else a.error("range takes 1 to 3 arguments");
+        if (step == 0) a.error("range() arg 3 must not be zero");
+        const double n = std::ceil((static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step));
+        if (n > 1e6) a.error("range() of more than 10^6 items");
+        array r;
+        for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) r.emplace_back(i);
+        return value(std::move(r));
+      });
+      g.vars["dict"] = make_function("dict", [](call_args& a) -> value {
+        object o;
+        if (!a.pos.empty()) {
+          if (a.pos.size() > 1) a.error("dict takes at most one positional argument");
+          if (a.pos[0].is_object()) o = a.pos[0].obj();
+          else for (auto& kv : iterate(a.pos[0], a)) {
+            if (!kv.is_array() || kv.arr().size() != 2 || !kv.arr()[0].is_string()) a.error("dict(): expected (key, value) pairs with string keys");
+            o.set(kv.arr()[0].str(), kv.arr()[1]);
+          }
+        }
+        for (auto& [k, v] : a.kw) o.set(k, v);
+        return value(std::move(o));
+      });
+      g.vars["namespace"] = make_function("namespace", [this](call_args& a) -> value {
+        auto n = std::make_shared<name_space>();
+        namespaces.push_back(n);
+        for (auto& p : a.pos) {
+          if (!p.is_object()) a.error("namespace() takes a dict or keyword arguments");
+          for (auto& [k, v] : p.obj().items) n->attrs.set(k, v);
+        }
+        for (auto& [k, v] : a.kw) {
+          if (!k.empty() && k[0] == '_') a.error("namespace attributes cannot start with '_' (", k, ")");
+          n->attrs.set(k, v);
+        }
+        return value(n);
+      });
+      g.vars["raise_exception"] = make_function("raise_exception", [where](call_args& a) -> value {
+        fail(where, ": template line ", a.line, ": the template raised an error: ", a.pos.empty() ? std::string() : to_string(a.pos[0]));
+      });
+      g.vars["strftime_now"] = make_function("strftime_now", [](call_args& a) -> value {
+        if (a.pos.empty() || !a.pos[0].is_string()) a.error("strftime_now takes a format string");
+        const std::time_t now = std::time(nullptr);
+        std::tm tm{};
+        localtime_r(&now, &tm);
+        char buf[512];
+        const std::size_t n = std::strftime(buf, sizeof buf, a.pos[0].str().c_str(), &tm);
+        return value(std::string(buf, n));
+      });
+    }
+
+    // ---- expressions ----
+    value eval(const expr& e, const scope_ptr& s) {
+      switch (e.k) {
+        case expr::kind::literal: return e.lit;
+        case expr::kind::name: {
+          const value* v = s->find(e.name);
+          return v ? *v : value(undefined{e.name});
+        }
+        case expr::kind::attr: return get_attr(eval(*e.args[0], s), e.name, args_at(e.line));
+        case expr::kind::item: return get_item(eval(*e.args[0], s), eval(*e.args[1], s), args_at(e.line));
+        case expr::kind::slice: {
+          value o = eval(*e.args[0], s);
+          auto part = [&](int i) { return e.args[static_cast<std::size_t>(i)] ? eval(*e.args[static_cast<std::size_t>(i)], s) : value(nullptr); };
+          return slice(o, part(1), part(2), part(3), args_at(e.line));
+        }
+        case expr::kind::list: {
+          array a;
+          for (auto& x : e.args) a.push_back(eval(*x, s));
+          return value(std::move(a));
+        }
+        case expr::kind::tuple: {
+          array a;
+          for (auto& x : e.args) a.push_back(eval(*x, s));
+          value t(std::move(a));
+          t.tuple = true;
+          return t;
+        }
+        case expr::kind::dict: {
+          object o;
+          for (std::size_t i = 0; i + 1 < e.args.size(); i += 2) {
+            value k = eval(*e.args[i], s);
+            if (!k.is_string()) err(e.line, "dict keys must be strings here, got ", k.type_name());
+            o.set(k.str(), eval(*e.args[i + 1], s));
+          }
+          return value(std::move(o));
+        }
+        case expr::kind::unary: {
+          value x = eval(*e.args[0], s);
+          if (e.name == "not") return value(!truthy(x));
+          if (!x.is_number()) err(e.line, "bad operand type for unary ", e.name, ": '", x.type_name(), "'");
+          if (e.name == "+") return x.is_bool() ? value(x.integer()) : x;
+          if (x.is_float()) return value(-x.number());
+          if (x.integer() == INT64_MIN) err(e.line, "integer overflow in unary -");
+          return value(-x.integer());
+        }
+        case expr::kind::binary: {
+          if (e.name == "and") { value a = eval(*e.args[0], s); return truthy(a) ? eval(*e.args[1], s) : a; }
+          if (e.name == "or") { value a = eval(*e.args[0], s); return truthy(a) ? a : eval(*e.args[1], s); }
+          value a = eval(*e.args[0], s), b = eval(*e.args[1], s);
+          return arith(e.name, a, b, args_at(e.line));
+        }
+        case expr::kind::compare: {
+          value left = eval(*e.args[0], s);
+          const call_args at = args_at(e.line);
+          for (std::size_t i = 0; i < e.ops.size(); ++i) {
+            value right = eval(*e.args[i + 1], s);
+            const std::string& op = e.ops[i];
+            bool r;
+            if (op == "==") r = equal(left, right);
+            else if (op == "!=") r = !equal(left, right);
+            else if (op == "in") r = contains(right, left, at);
+            else if (op == "not in") r = !contains(right, left, at);
+            else {
+              if (left.is_undefined() || right.is_undefined()) err(e.line, left.is_undefined() ? left.undefined_reason() : right.undefined_reason(), " (compared with ", op, ")");
+              const int c = compare(left, right, at);
+              r = op == "<" ? c < 0 : op == ">" ? c > 0 : op == "<=" ? c <= 0 : c >= 0;
+            }
+            if (!r) return value(false);
+            left = std::move(right);
+          }
+          return value(true);
+        }
+        case expr::kind::cond:
+          if (truthy(eval(*e.args[0], s))) return eval(*e.args[1], s);
+          return e.args.size() > 2 ? eval(*e.args[2], s) : value(undefined{"the else branch"});
+        case expr::kind::filter: {
+          value subject = eval(*e.args[0], s);
+          call_args a = collect(e, s, 1);
+          return apply_filter(e.name, subject, a);
+        }
+        case expr::kind::test: {
+          value subject = eval(*e.args[0], s);
+          call_args a = collect(e, s, 1);
+          const bool r = apply_test(e.name, subject, a);
+          return value(e.negated ? !r : r);
+        }
+        case expr::kind::call: {
+          value f = eval(*e.args[0], s);
+          call_args a = collect(e, s, 1);
+          if (f.is_undefined()) err(e.line, f.undefined_reason(), " (called as a function)");
+          if (!f.is_function()) err(e.line, "'", f.type_name(), "' object is not callable");
+          if (++depth > lim.max_call_depth) err(e.line, "calls nest deeper than ", lim.max_call_depth, " levels");
+          value r = f.fn().fn(a);
+          --depth;
+          return r;
+        }
+      }
+      err(e.line, "an unknown expression");
+    }
+
+    call_args collect(const expr& e, const scope_ptr& s, std::size_t from) {
+      call_args a = args_at(e.line);
+      for (std::size_t i = from; i < e.args.size(); ++i) a.pos.push_back(eval(*e.args[i], s));
+      for (auto& [k, x] : e.kwargs) a.kw.emplace_back(k, eval(*x, s));
+      return a;
+    }
+
+    // ---- statements ----
+    void emit(std::string& out, const std::string& s, int line) {
+      out += s;
+      if (out.size() > lim.max_output) err(line, "the output exceeds ", lim.max_output, " bytes");
+    }
+
+    void assign(const stmt& st, const std::string& target, value v, const scope_ptr& s) {
+      const auto dot = target.find('.');
+      if (dot == std::string::npos) { s->vars[target] = std::move(v); return; }
+      const std::string ns = target.substr(0, dot), attr = target.substr(dot + 1);
+      const value* n = s->find(ns);
+      if (!n || !n->is_namespace()) err(st.line, "'set ", target, "': '", ns, "' is not a namespace()");
+      if (!attr.empty() && attr[0] == '_') err(st.line, "namespace attributes cannot start with '_' (", attr, ")");
+      n->ns().attrs.set(attr, std::move(v));
+    }
+
+    flow exec(const body& b, const scope_ptr& s, std::string& out) {
+      for (auto& p : b) {
+        const stmt& st = *p;
+        switch (st.k) {
+          case stmt::kind::text: emit(out, st.text, st.line); break;
+          case stmt::kind::output: emit(out, to_string(eval(*st.e, s)), st.line); break;
+          case stmt::kind::if_: {
+            bool taken = false;
+            for (auto& [c, body] : st.branches) {
+              if (truthy(eval(*c, s))) {
+                taken = true;
+                if (flow f = exec(body, s, out); f != flow::normal) return f;
+                break;
+              }
+            }
+            if (!taken) if (flow f = exec(st.otherwise, s, out); f != flow::normal) return f;
+            break;
+          }
+          case stmt::kind::for_: run_for(st, s, out); break;
+          case stmt::kind::set: {
+            value v = eval(*st.e, s);
+            if (st.targets.size() == 1) { assign(st, st.targets[0], std::move(v), s); break; }
+            array xs = iterate(v, args_at(st.line));
+            if (xs.size() != st.targets.size()) err(st.line, "cannot unpack ", xs.size(), " values into ", st.targets.size(), " names");
+            for (std::size_t i = 0; i < xs.size(); ++i) assign(st, st.targets[i], xs[i], s);
+            break;
+          }
+          case stmt::kind::set_block: {
+            std::string captured;
+            exec(st.then, s, captured);
+            assign(st, st.targets[0], value(captured), s);
+            break;
+          }
+          case stmt::kind::macro: define_macro(st, s); break;
+          case stmt::kind::break_: return flow::brk;
+          case stmt::kind::continue_: return flow::cont;
+          case stmt::kind::generation:
+            if (flow f = exec(st.then, s, out); f != flow::normal) return f;
+            break;
+        }
+      }
+      return flow::normal;
+    }
+
+    void run_for(const stmt& st, const scope_ptr& s, std::string& out) {
+      const call_args at = args_at(st.line);
+      array items = iterate(eval(*st.e, s), at);
+      auto bind = [&](const scope_ptr& sc, const value& item) {
+        if (st.targets.size() == 1) { sc->vars[st.targets[0]] = item; return; }
+        array xs = iterate(item, at);
+        if (xs.size() != st.targets.size()) err(st.line, "cannot unpack ", xs.size(), " values into ", st.targets.size(), " loop variables");
+        for (std::size_t i = 0; i < xs.size(); ++i) sc->vars[st.targets[i]] = xs[i];
+      };
+      if (st.cond) {  // the `if` filter runs first; loop.* counts what it kept
+        array kept;
+        for (auto& item : items) {
+          auto sc = std::make_shared<scope>();
+          sc->parent = s;
+          bind(sc, item);
+          if (truthy(eval(*st.cond, sc))) kept.push_back(item);
+        }
+        items = std::move(kept);
+      }
+      if (items.empty()) { exec(st.otherwise, s, out); return; }
+      const std::size_t n = items.size();
+      for (std::size_t i = 0; i < n; ++i) {
+        if (++iterations > lim.max_iterations) err(st.line, "more than ", lim.max_iterations, " loop iterations");
+        auto sc = std::make_shared<scope>();
+        sc->parent = s;
+        object loop;
+        loop.items = {{"index", value(i + 1)}, {"index0", value(i)}, {"revindex", value(n - i)}, {"revindex0", value(n - i - 1)},
+                      {"first", value(i == 0)}, {"last", value(i + 1 == n)}, {"length", value(n)}, {"depth", value(1)}, {"depth0", value(0)},
+                      {"previtem", i > 0 ? items[i - 1] : value(undefined{"loop.previtem"})},
+                      {"nextitem", i + 1 < n ? items[i + 1] : value(undefined{"loop.nextitem"})}};
+        loop.items.emplace_back("cycle", make_function("cycle", [i](call_args& a) -> value {
+          if (a.pos.empty()) a.error("loop.cycle takes at least one value");
+          return a.pos[i % a.pos.size()];
+        }));
+        sc->vars["loop"] = value(std::move(loop));
+        bind(sc, items[i]);
+        if (exec(st.then, sc, out) == flow::brk) break;
+      }
+    }
+
+    void define_macro(const stmt& st, const scope_ptr& s) {
+      const stmt* m = &st;
+      std::weak_ptr<scope> defining = s;
+      renderer* self = this;
+      s->vars[st.text] = make_function(st.text, [m, defining, self](call_args& a) -> value {
+        auto sc = std::make_shared<scope>();
+        sc->parent = defining.lock();
+        if (a.pos.size() > m->params.size()) a.error("macro '", m->text, "' takes ", m->params.size(), " arguments, got ", a.pos.size());
+        for (std::size_t i = 0; i < m->params.size(); ++i) {
+          const auto& [pname, dflt] = m->params[i];
+          const value* v = nullptr;
+          for (auto& [k, x] : a.kw) if (k == pname) v = &x;
+          if (!v && i < a.pos.size()) v = &a.pos[i];
+          sc->vars[pname] = v ? *v : dflt ? self->eval(*dflt, sc) : value(undefined{pname});
+        }
+        for (auto& [k, x] : a.kw) {
+          bool known = false;
+          for (auto& [pname, d] : m->params) known = known || pname == k;
+          if (!known) a.error("macro '", m->text, "' has no parameter '", k, "'");
+        }
+        std::string out;
+        self->exec(m->then, sc, out);
+        return value(out);
+      });
+    }
+  };
+};
+
+
+
+}  // namespace cactus::jinja
+
+namespace cactus::tokenizer {
+
+struct chat_request {
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  nlohmann::ordered_json tools;       // null: none given
+  nlohmann::ordered_json documents;   // null: none given
+  bool add_generation_prompt = true;
+  nlohmann::ordered_json variables = nlohmann::ordered_json::object();  // extra template variables
+
+  // {"messages": [...], "tools": [...], "documents": [...], "add_generation_prompt": b, other: variables}
+  static chat_request from_json(const nlohmann::ordered_json& j, const std::string& where) {
+    check(j.is_object(), where, ": a conversation must be a JSON object with \"messages\"");
+    check(j.contains("messages") && j["messages"].is_array(), where, ": \"messages\" (a list of {\"role\", \"content\"}) is missing");
+    chat_request r;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "messages") r.messages = it.value();
+      else if (it.key() == "tools") r.tools = it.value();
+      else if (it.key() == "documents") r.documents = it.value();
+      else if (it.key() == "add_generation_prompt") {
+        check(it.value().is_boolean(), where, ": \"add_generation_prompt\" must be true or false");
+        r.add_generation_prompt = it.value().get<bool>();
+      } else r.variables[it.key()] = it.value();
+    }
+    return r;
+  }
+};
+
+class chat_template {
+ public:
+  // The template of a checkpoint or bundle directory; nullopt when it has none.
+  static std::optional<chat_template> open(const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    const fs::path config = dir / "tokenizer_config.json", jinja_file = dir / "chat_template.jinja";
+    nlohmann::ordered_json cfg = nlohmann::ordered_json::object();
+    if (fs::exists(config)) {
+      try {
+        cfg = nlohmann::ordered_json::parse(read_file_text(config));
+      } catch (const nlohmann::json::exception& e) {
+        fail(config.string(), ": not valid JSON (", e.what(), ")");
+      }
+      check(cfg.is_object(), config.string(), ": expected a JSON object");
+    }
+    chat_template t;
+    if (fs::exists(jinja_file)) {
+      t.add("default", read_file_text(jinja_file), jinja_file.string());
+    } else if (cfg.contains("chat_template") && !cfg["chat_template"].is_null()) {
+      const auto& ct = cfg["chat_template"];
+      const std::string where = config.string() + " (chat_template";
+      if (ct.is_string()) t.add("default", ct.get<std::string>(), where + ")");
+      else if (ct.is_array()) {
+        for (auto& e : ct) {
+          check(e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("template") && e["template"].is_string(),
+                config.string(), ": chat_template: each entry must be {\"name\": ..., \"template\": ...}");
+          t.add(e["name"].get<std::string>(), e["template"].get<std::string>(), where + " '" + e["name"].get<std::string>() + "')");
+        }
+      } else fail(config.string(), ": chat_template must be a string or a list of named templates");
+    } else {
+      return std::nullopt;
+    }
+    for (const char* k : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}) {
+      if (!cfg.contains(k)) continue;
+      const auto& v = cfg[k];
+      if (v.is_string()) t.special_.set(k, jinja::value(v.get<std::string>()));
+      else if (v.is_object() && v.contains("content") && v["content"].is_string()) t.special_.set(k, jinja::value(v["content"].get<std::string>()));
+    }
+    if (cfg.contains("extra_special_tokens") && cfg["extra_special_tokens"].is_object())
+      for (auto it = cfg["extra_special_tokens"].begin(); it != cfg["extra_special_tokens"].end(); ++it)
+        if (it.value().is_string()) t.special_.set(it.key(), jinja::value(it.value().get<std::string>()));
+    return t;
+  }
+
+  std::string render(const chat_request& r, const jinja::limits& lim = {}) const {
+    const compiled* c = pick(!r.tools.is_null());
+    jinja::object vars = special_;
+    for (auto it = r.variables.begin(); it != r.variables.end(); ++it) vars.set(it.key(), jinja::from_json(it.value()));
+    vars.set("messages", prepare(r.messages, c->where));
+    vars.set("tools", r.tools.is_null() ? jinja::value(nullptr) : jinja::from_json(r.tools));
+    vars.set("documents", r.documents.is_null() ? jinja::value(nullptr) : jinja::from_json(r.documents));
+    vars.set("add_generation_prompt", jinja::value(r.add_generation_prompt));
+    return c->t.render(vars, lim);
+  }
+
+  const std::string& source(bool with_tools = false) const { return pick(with_tools)->source; }
+  const jinja::object& special_tokens() const { return special_; }
+
+ private:
+  struct compiled {
+    std::string name, source, where;
+    jinja::compiled_template t;
+  };
+  std::vector<compiled> templates_;
+  jinja::object special_;
+
+  void add(std::string name, std::string source, std::string where) {
+    jinja::compiled_template t(source, where);
+    templates_.push_back({std::move(name), std::move(source), std::move(where), std::move(t)});
+  }
+
+  const compiled* pick(bool with_tools) const {
+    auto find = [&](const char* n) -> const compiled* {
+      for (auto& c : templates_) if (c.name == n) return &c;
+      return nullptr;
+    };
+    if (templates_.size() == 1) return &templates_[0];
+    if (with_tools) if (auto* c = find("tool_use")) return c;
+    if (auto* c = find("default")) return c;
+    check(!templates_.empty(), "no chat template");
+    fail(templates_[0].where, ": there are several chat templates and none is named 'default'");
+  }
+
+  static jinja::value prepare(const nlohmann::ordered_json& messages, const std::string& where) {
+    check(messages.is_array(), where, ": messages must be a list");
+    check(!messages.empty(), "the conversation is empty: give at least one message");
+    jinja::array out;
+    for (auto& m : messages) {
+      check(m.is_object(), "each message must be a JSON object, got ", m.dump());
+      jinja::object o;
+      for (auto it = m.begin(); it != m.end(); ++it)
+        if (!it.value().is_null()) o.items.emplace_back(it.key(), jinja::from_json(it.value()));
+      const jinja::value* reasoning = nullptr;
+      for (const char* k : {"reasoning_content", "thinking", "reasoning"})
+        if (!reasoning) reasoning = o.find(k);
+      if (reasoning) {
+        const jinja::value r = *reasoning;
+        jinja::object a;
+        a.set("thinking", r);
+        for (auto& [k, v] : o.items) a.set(k, v);
+        a.set("reasoning_content", r);
+        o = std::move(a);
+      }
+      out.emplace_back(std::move(o));
+    }
+    return jinja::value(std::move(out));
+  }
+};
+
+}  // namespace cactus::tokenizer
 // ---- cactus/tokenizer/tokenizer.hpp
 // A tokenizer from a checkpoint's own tokenizer.json, giving the ids Hugging Face's tokenizers
 // gives: added tokens are split out first (leftmost-longest; those with normalized=false on

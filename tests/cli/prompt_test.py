@@ -1,5 +1,7 @@
-"""`cactus run --raw-prompt`: a causal LM bundle with a tokenizer.json tokenizes the prompt as HF
-tokenizers does, generates greedily, and prints the same text PyTorch + HF give.
+"""`cactus run --raw-prompt` and `--prompt`: a causal LM bundle with a tokenizer.json tokenizes the
+prompt as HF tokenizers does (with --prompt, after applying the bundle's chat template as
+transformers' apply_chat_template does), generates greedily, and prints the same text PyTorch +
+HF give.
 
 usage: .venv/bin/python prompt_test.py CACTUS_BINARY WORKDIR
 """
@@ -56,7 +58,30 @@ check("generated ids equal PyTorch's greedy ids", r["generated_ids"] == ref_ids,
 check("generated text equals HF's decode of them", r["generated_text"] == tok.decode(ref_ids), repr(r["generated_text"]))
 check("the text is printed", tok.decode(ref_ids).strip() in out, repr(out[:200]))
 p = subprocess.run([cactus, "run", w, "--prompt", "hi"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-check("--prompt (chat templates) is refused with an error saying so", p.returncode == 1 and "chat templates are not supported yet" in p.stdout, p.stdout.strip())
+check("--prompt without a chat template: an error pointing at --raw-prompt", p.returncode == 1 and "no chat template" in p.stdout and "--raw-prompt" in p.stdout, p.stdout.strip())
+
+# --prompt with the bundle's chat template, against transformers' apply_chat_template
+from transformers import AutoTokenizer  # noqa: E402
+template = ("{{ bos_token }}{% for m in messages %}{{ m.role | upper }}: {{ m.content | trim }}\n{% endfor %}"
+            "{% if add_generation_prompt %}ASSISTANT{% if terse is defined and terse %} (terse){% endif %}:{% endif %}")
+with open(os.path.join(w, "tokenizer_config.json"), "w") as f:
+    json.dump({"bos_token": "<bos>", "chat_template": template, "tokenizer_class": "PreTrainedTokenizerFast"}, f)
+hf = AutoTokenizer.from_pretrained(w)
+msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "  Hi there 😀 "}]
+chat_ids = hf.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True, return_dict=True, terse=True)["input_ids"]
+out = run("run", w, "--system", "Be brief.", "--prompt", "  Hi there 😀 ", "--chat-var", "terse=true", "--max-new-tokens", "6", "--result-json", res)
+seq = torch.tensor([chat_ids])
+with torch.no_grad():
+    for _ in range(6):
+        seq = torch.cat([seq, lm(seq)[:, -1].argmax(-1, keepdim=True)], dim=1)
+ref_ids = seq[0, len(chat_ids):].tolist()
+r = json.load(open(res))
+check("--prompt: generated ids equal PyTorch's from apply_chat_template's ids", r["generated_ids"] == ref_ids, f"{r['generated_ids']} vs {ref_ids}")
+check("--prompt: the text is printed", tok.decode(ref_ids).strip() in out, repr(out[:200]))
+p = subprocess.run([cactus, "run", w, "--prompt", "hi", "--raw-prompt", "hi"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+check("--prompt with --raw-prompt: an error", p.returncode == 1 and "give one of them" in p.stdout, p.stdout.strip())
+p = subprocess.run([cactus, "run", w, "--chat-var", "a=1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+check("--chat-var without --prompt: an error", p.returncode == 1 and "go with --prompt" in p.stdout, p.stdout.strip())
 os.remove(os.path.join(w, "tokenizer.json"))
 p = subprocess.run([cactus, "run", w, "--raw-prompt", "hi"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 check("--raw-prompt without a tokenizer.json: error", p.returncode == 1 and "no tokenizer.json" in p.stdout, p.stdout.strip())

@@ -67,19 +67,26 @@ usage:
       (canonicalize, fold_constants, fuse, precision_casts, dce) and which fusions fired.
       --dot writes the optimized graph for Graphviz, and FILE.svg too when `dot` is installed.
   cactus run BUNDLE [--input FILE.npy | --input NAME=FILE.npy]... [--input-ids 1,2,3]
-                    [--raw-prompt TEXT] [--output-dir DIR] [--result-json FILE] [--max-new-tokens N] [--profile N]
+                    [--prompt TEXT [--system TEXT] [--chat-var KEY=JSON]... | --raw-prompt TEXT]
+                    [--output-dir DIR] [--result-json FILE] [--max-new-tokens N] [--profile N]
       Runs a bundle. --profile N runs it N more times and prints wall time per op. --input-ids feeds an int64 [1, N] tensor; with --max-new-tokens the first
       output is read as next-token logits and tokens are appended greedily (the whole sequence
-      is re-run each step: no KV cache in this build). --raw-prompt TEXT tokenizes TEXT with the
-      bundle's tokenizer.json (special tokens added as its post-processor says; no chat
-      template: --prompt with templates is not supported yet) and, with --max-new-tokens,
-      prints the generated text as it is generated.
-  cactus tokenize DIR (--text TEXT | --jsonl FILE | --decode 1,2,3) [--special]
+      is re-run each step: no KV cache in this build). --prompt TEXT makes TEXT the user's message
+      (after --system TEXT's system message), applies the bundle's chat template with the
+      generation prompt (--chat-var enable_thinking=false and the like set template variables;
+      the value is JSON, or a plain string) and tokenizes the result; --raw-prompt TEXT skips
+      the template and tokenizes TEXT with the special tokens its post-processor adds. With
+      --max-new-tokens, the generated text is printed as it is generated.
+  cactus tokenize DIR (--text TEXT | --jsonl FILE | --decode 1,2,3 | --chat FILE [--render]) [--special]
       Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or
       a bundle; or the tokenizer.json itself), giving the ids HF tokenizers gives. --text prints
       the ids as a JSON array; --jsonl reads one JSON value per line: a string is encoded (a
       JSON array of ids out), an array of ids is decoded (a JSON string out); --decode prints
       the text of the ids. --special adds the special tokens the post-processor adds (BOS...).
+      --chat reads one conversation per line, {"messages": [...], "tools": [...],
+      "add_generation_prompt": true, other keys: template variables such as enable_thinking},
+      applies DIR's chat template (chat_template.jinja or tokenizer_config.json) as transformers'
+      apply_chat_template does and prints the ids, or with --render the text as a JSON string.
   cactus --help | --version
 )";
 
@@ -252,10 +259,50 @@ static int cmd_transpile(int argc, char** argv) {
 }
 #endif
 
+// The chat template of DIR (a checkpoint or bundle), or an error saying where one is looked for.
+static tokenizer::chat_template open_chat_template(const std::string& dir) {
+  check(fs::is_directory(dir), dir, ": not a directory (chat templates are read from a checkpoint or bundle directory)");
+  auto t = tokenizer::chat_template::open(dir);
+  check(t.has_value(), dir, ": no chat template (neither chat_template.jinja nor a \"chat_template\" in tokenizer_config.json)");
+  return std::move(*t);
+}
+
+// cactus tokenize DIR --chat FILE: one conversation per line, rendered (and tokenized as
+// apply_chat_template tokenizes: the text as it is, no post-processor tokens)
+static int chat_lines(const std::string& dir, const std::string& path, bool render_only) {
+  const auto tmpl = open_chat_template(dir);
+  std::optional<tokenizer::tokenizer> tok;
+  if (!render_only) tok = tokenizer::tokenizer::open(dir);
+  std::ifstream in(path);
+  check(in.good(), path, ": cannot be read");
+  std::size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(line_no);
+    nlohmann::ordered_json j;
+    try {
+      j = nlohmann::ordered_json::parse(line);
+    } catch (const nlohmann::json::exception&) {
+      fail(where, ": not a JSON object");
+    }
+    std::string text;
+    try {
+      text = tmpl.render(tokenizer::chat_request::from_json(j, where));
+    } catch (const error& e) {
+      fail(where, ": ", e.what());
+    }
+    if (render_only) std::cout << nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    else std::cout << nlohmann::json(tok->encode(text, false)).dump() << "\n";
+  }
+  return 0;
+}
+
 static int cmd_tokenize(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {"--special"}, {"--text", "--jsonl", "--decode"});
-  check(a.pos.size() == 1 && (a.has("--text") + a.has("--jsonl") + a.has("--decode")) == 1,
-        "usage: cactus tokenize DIR (--text TEXT | --jsonl FILE | --decode 1,2,3) [--special]");
+  auto a = parse(argc, argv, 2, {"--special", "--render"}, {"--text", "--jsonl", "--decode", "--chat"});
+  check(a.pos.size() == 1 && (a.has("--text") + a.has("--jsonl") + a.has("--decode") + a.has("--chat")) == 1 && (!a.has("--render") || a.has("--chat")),
+        "usage: cactus tokenize DIR (--text TEXT | --jsonl FILE | --decode 1,2,3 | --chat FILE [--render]) [--special]");
+  if (a.has("--chat")) return chat_lines(a.pos[0], a.get("--chat"), a.has("--render"));
   auto tok = tokenizer::tokenizer::open(a.pos[0]);
   const bool special = a.has("--special");
   auto ids_json = [](const std::vector<int>& ids) { return nlohmann::json(ids).dump(); };
@@ -371,8 +418,9 @@ static int cmd_inspect(int argc, char** argv) {
 }
 
 static int cmd_run(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {}, {"--input", "--input-ids", "--raw-prompt", "--prompt", "--output-dir", "--result-json", "--max-new-tokens", "--profile"});
-  check(!a.has("--prompt"), "--prompt: chat templates are not supported yet; --raw-prompt TEXT tokenizes TEXT as it is (with the tokenizer's special tokens)");
+  auto a = parse(argc, argv, 2, {}, {"--input", "--input-ids", "--raw-prompt", "--prompt", "--system", "--chat-var", "--output-dir", "--result-json", "--max-new-tokens", "--profile"});
+  check(!(a.has("--prompt") && a.has("--raw-prompt")), "--prompt and --raw-prompt: give one of them (--raw-prompt skips the chat template)");
+  check(a.has("--prompt") || (!a.has("--system") && !a.has("--chat-var")), "--system and --chat-var go with --prompt");
   check(a.pos.size() == 1, "usage: cactus run BUNDLE [--input x.npy]... [--input-ids 1,2,3]");
   auto b = runtime::load_bundle(a.pos[0]);
   auto& ex = *b.exec;
@@ -397,15 +445,33 @@ static int cmd_run(int argc, char** argv) {
     inputs[slot] = npy_load(path);
   }
   std::optional<tokenizer::tokenizer> tok;
-  if (a.has("--raw-prompt")) {
-    check(!a.has("--input-ids"), "--raw-prompt and --input-ids: give one of them");
-    check(fs::exists(fs::path(a.pos[0]) / "tokenizer.json"), a.pos[0], ": no tokenizer.json in the bundle for --raw-prompt (cactus convert of a Hugging Face directory copies it)");
+  if (a.has("--raw-prompt") || a.has("--prompt")) {
+    const std::string flag = a.has("--prompt") ? "--prompt" : "--raw-prompt";
+    check(!a.has("--input-ids"), flag, " and --input-ids: give one of them");
+    check(fs::exists(fs::path(a.pos[0]) / "tokenizer.json"), a.pos[0], ": no tokenizer.json in the bundle for ", flag, " (cactus convert of a Hugging Face directory copies it)");
     tok = tokenizer::tokenizer::open(a.pos[0]);
-    const auto ids = tok->encode(a.get("--raw-prompt"), true);
-    check(!ids.empty(), "--raw-prompt: the prompt has no tokens");
+    std::vector<int> ids;
+    if (a.has("--prompt")) {
+      auto tmpl = tokenizer::chat_template::open(a.pos[0]);
+      check(tmpl.has_value(), a.pos[0], ": the bundle has no chat template (chat_template.jinja or tokenizer_config.json's chat_template) for --prompt; --raw-prompt TEXT tokenizes TEXT without one");
+      tokenizer::chat_request req;
+      if (a.has("--system")) req.messages.push_back({{"role", "system"}, {"content", a.get("--system")}});
+      req.messages.push_back({{"role", "user"}, {"content", a.get("--prompt")}});
+      for (auto& kv : a.all("--chat-var")) {
+        const auto eq = kv.find('=');
+        check(eq != std::string::npos && eq > 0, "--chat-var: '", kv, "' is not KEY=VALUE");
+        const std::string v = kv.substr(eq + 1);
+        auto parsed = nlohmann::ordered_json::parse(v, nullptr, false);
+        req.variables[kv.substr(0, eq)] = parsed.is_discarded() ? nlohmann::ordered_json(v) : parsed;
+      }
+      ids = tok->encode(tmpl->render(req), false);
+    } else {
+      ids = tok->encode(a.get("--raw-prompt"), true);
+    }
+    check(!ids.empty(), flag, ": the prompt has no tokens");
     tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(ids.size())});
     std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
-    check(next < inputs.size(), "--raw-prompt: the bundle takes ", inputs.size(), " input", inputs.size() == 1 ? "" : "s", ", all given already by --input");
+    check(next < inputs.size(), flag, ": the bundle takes ", inputs.size(), " input", inputs.size() == 1 ? "" : "s", ", all given already by --input");
     inputs[next++] = t;
   }
   if (a.has("--input-ids")) {
@@ -434,7 +500,7 @@ static int cmd_run(int argc, char** argv) {
   std::vector<std::int64_t> generated;
   std::size_t shown = 0;  // bytes of the generated text already printed (streamed with --raw-prompt)
   if (new_tokens > 0) {
-    check(inputs[0].type == dtype::i64 && inputs[0].shape.size() == 2 && inputs[0].shape[0] == 1, "--max-new-tokens needs --input-ids or --raw-prompt");
+    check(inputs[0].type == dtype::i64 && inputs[0].shape.size() == 2 && inputs[0].shape[0] == 1, "--max-new-tokens needs --input-ids, --prompt or --raw-prompt");
     std::vector<std::int64_t> seq(inputs[0].ptr<std::int64_t>(), inputs[0].ptr<std::int64_t>() + inputs[0].numel());
     for (int step = 0; step < new_tokens; ++step) {
       const tensor& logits = outs[0];
