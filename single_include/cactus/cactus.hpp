@@ -2226,10 +2226,19 @@ inline std::string npy_dict_value(const std::string& h, const std::string& key, 
   auto c = h.find(':', k);
   check(c != std::string::npos, file, ": malformed .npy header");
   auto s = h.find_first_not_of(' ', c + 1);
-  if (h[s] == '(') return h.substr(s, h.find(')', s) - s + 1);
-  if (h[s] == '\'') return h.substr(s + 1, h.find('\'', s + 1) - s - 1);
+  check(s != std::string::npos, file, ": malformed .npy header (no value for '", key, "')");
+  if (h[s] == '(') {
+    const auto e = h.find(')', s);
+    check(e != std::string::npos, file, ": malformed .npy header ('", key, "' is not closed)");
+    return h.substr(s, e - s + 1);
+  }
+  if (h[s] == '\'') {
+    const auto e = h.find('\'', s + 1);
+    check(e != std::string::npos, file, ": malformed .npy header ('", key, "' is not closed)");
+    return h.substr(s + 1, e - s - 1);
+  }
   auto e = h.find_first_of(",}", s);
-  return h.substr(s, e - s);
+  return h.substr(s, e == std::string::npos ? std::string::npos : e - s);
 }
 }  // namespace detail
 
@@ -2263,14 +2272,17 @@ inline tensor npy_parse(const unsigned char* p, std::size_t n, const std::string
     if (i >= sh.size() || sh[i] == ')') break;
     std::size_t e = i;
     while (e < sh.size() && std::isdigit(static_cast<unsigned char>(sh[e]))) ++e;
-    check(e > i, name, ": malformed .npy shape '", sh, "'");
+    check(e > i && e - i <= 18, name, ": malformed .npy shape '", sh, "'");
     shape.push_back(std::stoll(sh.substr(i, e - i)));
     i = e;
   }
-  tensor out = tensor::empty(t, shape);
-  std::size_t want = out.bytes();
+  // the data size is checked against the file before anything is allocated
+  const auto count = static_cast<std::uint64_t>(checked_numel(shape, name));
+  const std::uint64_t want = count * size_of(t);
+  check(count == 0 || want / count == size_of(t), name, ": the .npy shape ", to_string(shape), " is too large");
   check(r.remaining() >= want, name, ": truncated .npy (shape ", to_string(shape), " needs ", want,
         " data bytes, file has ", r.remaining(), ")");
+  tensor out = tensor::empty(t, shape);
   std::memcpy(out.data, r.take(want), want);
   return out;
 }
@@ -3287,16 +3299,20 @@ inline imported_program import_program(const archive& a) {
 // The archive's stored parameters, buffers and constants as a checkpoint (`cactus convert
 // model.pt2 OUT`, and transpile without --weights-dir): named as in the state_dict, read lazily.
 inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
-  auto a = std::make_shared<archive>(path);
-  std::vector<capture::lazy_tensor> r;
-  for (auto& name : a->tensor_names()) {
-    tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
-    shape_t shape;
-    for (auto& d : m.sizes) shape.push_back(d.value);
-    r.push_back({name, shape, static_cast<std::uint64_t>(numel(shape)) * size_of(dtype_of(m.export_dtype, name)),
-                 [a, name] { return a->load_tensor(name); }});
+  try {
+    auto a = std::make_shared<archive>(path);
+    std::vector<capture::lazy_tensor> r;
+    for (auto& name : a->tensor_names()) {
+      tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
+      shape_t shape;
+      for (auto& d : m.sizes) shape.push_back(d.value);
+      r.push_back({name, shape, static_cast<std::uint64_t>(checked_numel(shape, path.string() + ": tensor '" + name + "'")) * size_of(dtype_of(m.export_dtype, name)),
+                   [a, name] { return a->load_tensor(name); }});
+    }
+    return r;
+  } catch (const json::exception& e) {
+    fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
   }
-  return r;
 }
 
 // A file torch.export.save wrote (a zip with an archive_format entry).
@@ -3308,8 +3324,8 @@ inline bool is_export_archive(const std::filesystem::path& path) {
 }
 
 inline imported_program import_archive(const std::filesystem::path& path) {
-  archive a(path);
   try {
+    archive a(path);
     return import_program(a);
   } catch (const json::exception& e) {
     fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
@@ -8113,8 +8129,12 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
       case tensor_source::weight: v.weight = r.str(); break;
       case tensor_source::inline_bytes: {
         auto b = r.le<std::uint64_t>();
+        // sizes are checked against the file before anything is allocated
+        check(b <= r.remaining(), what, ": corrupt inline constant ", i, " (", b, " bytes, ", r.remaining(), " left in the file)");
+        checked_numel(v.shape, what + ": inline constant " + std::to_string(i));
+        check(b == storage_bytes(v.type, v.shape), what, ": corrupt inline constant ", i, " (", b, " bytes for shape and dtype needing ",
+              storage_bytes(v.type, v.shape), ")");
         tensor tt = tensor::empty(v.type, v.shape);
-        check(b == tt.bytes(), what, ": corrupt inline constant ", i);
         std::memcpy(tt.data, r.take(b), b);
         v.data = std::make_shared<tensor>(std::move(tt));
         break;
@@ -11294,7 +11314,7 @@ class compiled_template {
   compiled_template(std::string_view source, std::string where) : where_(std::move(where)), body_(parse(source, where_)) {}
 
   std::string render(const object& variables, limits lim = {}) const {
-    renderer r{*this, lim};
+    renderer r(*this, lim);
     auto globals = std::make_shared<scope>();
     r.install_globals(*globals);
     for (auto& [k, v] : variables.items) globals->vars[k] = v;
@@ -11323,6 +11343,8 @@ class compiled_template {
     std::size_t iterations = 0;
     int depth = 0;
     std::vector<std::shared_ptr<name_space>> namespaces;  // made by this render
+
+    renderer(const compiled_template& tt, limits l) : t(tt), lim(l) {}
 
     call_args args_at(int line) const {
       call_args a;
@@ -12659,7 +12681,8 @@ inline post_processor make_post_processor(const nlohmann::json& j, const std::st
 namespace cactus::tokenizer {
 
 struct unigram_model {
-  std::unordered_map<std::string, std::pair<int, double>> pieces;  // piece -> (id, score)
+  std::unordered_map<std::string, std::pair<int, double>> pieces;  // piece -> (id, score); a repeated piece is its last entry, as in HF
+  std::vector<std::string> by_id;                                   // id -> piece, every vocab entry
   std::size_t max_len = 0;                                         // longest piece in bytes
   int unk = -1;
   double min_score = 0;
@@ -12672,12 +12695,14 @@ struct unigram_model {
     for (auto& e : m.at("vocab")) {
       const std::string p = e.at(0).get<std::string>();
       const double s = e.at(1).get<double>();
-      u.pieces.emplace(p, std::make_pair(id++, s));
+      check(id < (1 << 24), where, ": the vocabulary has more than 2^24 pieces");
+      u.pieces.insert_or_assign(p, std::make_pair(id++, s));
+      u.by_id.push_back(p);
       u.max_len = std::max(u.max_len, p.size());
       u.min_score = std::min(u.min_score, s);
     }
     if (m.contains("unk_id") && m["unk_id"].is_number_integer()) u.unk = m["unk_id"].get<int>();
-    check(u.unk < id, where, ": unk_id ", u.unk, " is outside the vocabulary of ", id);
+    check(u.unk >= -1 && u.unk < id, where, ": unk_id ", u.unk, " is outside the vocabulary of ", id);
     u.byte_fallback = m.value("byte_fallback", false);
     return u;
   }
@@ -12838,8 +12863,7 @@ class tokenizer {
     std::visit([&](auto& mod) {
       using M = std::decay_t<decltype(mod)>;
       if constexpr (std::is_same_v<M, unigram_model>) {
-        t.tokens_.resize(mod.pieces.size());
-        for (auto& [p, v] : mod.pieces) t.tokens_[static_cast<std::size_t>(v.first)] = p;
+        t.tokens_ = mod.by_id;  // a piece listed twice has two ids, as in HF's vocab
       } else {
         for (auto& [p, id] : mod.vocab) {
           check(id >= 0 && id < (1 << 24), where, ": token id ", id, " is out of range");

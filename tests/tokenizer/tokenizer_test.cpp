@@ -78,3 +78,11 @@ TEST_CASE("tokenizer.json errors name the file and the part") {
                       Catch::Contains("Precompiled"));
   REQUIRE_THROWS_WITH(tokenizer::open("/nonexistent/dir"), Catch::Contains("no such file"));
 }
+
+TEST_CASE("a Unigram piece listed twice: the last entry encodes, both ids decode (as HF; found by fuzzing)") {
+  auto t = from(R"({"model": {"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0], ["a", -1.0], ["a", -2.0], ["b", -3.0]]}})");
+  REQUIRE(t.encode("ab") == std::vector<int>{2, 3});  // HF tokenizers 0.23: [2, 3]
+  REQUIRE(t.vocab_size() == 4);
+  REQUIRE(t.id_to_token(1) == "a");
+  REQUIRE(t.id_to_token(2) == "a");
+}

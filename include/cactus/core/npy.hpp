@@ -30,10 +30,19 @@ inline std::string npy_dict_value(const std::string& h, const std::string& key, 
   auto c = h.find(':', k);
   check(c != std::string::npos, file, ": malformed .npy header");
   auto s = h.find_first_not_of(' ', c + 1);
-  if (h[s] == '(') return h.substr(s, h.find(')', s) - s + 1);
-  if (h[s] == '\'') return h.substr(s + 1, h.find('\'', s + 1) - s - 1);
+  check(s != std::string::npos, file, ": malformed .npy header (no value for '", key, "')");
+  if (h[s] == '(') {
+    const auto e = h.find(')', s);
+    check(e != std::string::npos, file, ": malformed .npy header ('", key, "' is not closed)");
+    return h.substr(s, e - s + 1);
+  }
+  if (h[s] == '\'') {
+    const auto e = h.find('\'', s + 1);
+    check(e != std::string::npos, file, ": malformed .npy header ('", key, "' is not closed)");
+    return h.substr(s + 1, e - s - 1);
+  }
   auto e = h.find_first_of(",}", s);
-  return h.substr(s, e - s);
+  return h.substr(s, e == std::string::npos ? std::string::npos : e - s);
 }
 }  // namespace detail
 
@@ -67,14 +76,17 @@ inline tensor npy_parse(const unsigned char* p, std::size_t n, const std::string
     if (i >= sh.size() || sh[i] == ')') break;
     std::size_t e = i;
     while (e < sh.size() && std::isdigit(static_cast<unsigned char>(sh[e]))) ++e;
-    check(e > i, name, ": malformed .npy shape '", sh, "'");
+    check(e > i && e - i <= 18, name, ": malformed .npy shape '", sh, "'");
     shape.push_back(std::stoll(sh.substr(i, e - i)));
     i = e;
   }
-  tensor out = tensor::empty(t, shape);
-  std::size_t want = out.bytes();
+  // the data size is checked against the file before anything is allocated
+  const auto count = static_cast<std::uint64_t>(checked_numel(shape, name));
+  const std::uint64_t want = count * size_of(t);
+  check(count == 0 || want / count == size_of(t), name, ": the .npy shape ", to_string(shape), " is too large");
   check(r.remaining() >= want, name, ": truncated .npy (shape ", to_string(shape), " needs ", want,
         " data bytes, file has ", r.remaining(), ")");
+  tensor out = tensor::empty(t, shape);
   std::memcpy(out.data, r.take(want), want);
   return out;
 }

@@ -41,7 +41,7 @@ class compiled_template {
   compiled_template(std::string_view source, std::string where) : where_(std::move(where)), body_(parse(source, where_)) {}
 
   std::string render(const object& variables, limits lim = {}) const {
-    renderer r{*this, lim};
+    renderer r(*this, lim);
     auto globals = std::make_shared<scope>();
     r.install_globals(*globals);
     for (auto& [k, v] : variables.items) globals->vars[k] = v;
@@ -70,6 +70,8 @@ class compiled_template {
     std::size_t iterations = 0;
     int depth = 0;
     std::vector<std::shared_ptr<name_space>> namespaces;  // made by this render
+
+    renderer(const compiled_template& tt, limits l) : t(tt), lim(l) {}
 
     call_args args_at(int line) const {
       call_args a;

@@ -132,8 +132,12 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
       case tensor_source::weight: v.weight = r.str(); break;
       case tensor_source::inline_bytes: {
         auto b = r.le<std::uint64_t>();
+        // sizes are checked against the file before anything is allocated
+        check(b <= r.remaining(), what, ": corrupt inline constant ", i, " (", b, " bytes, ", r.remaining(), " left in the file)");
+        checked_numel(v.shape, what + ": inline constant " + std::to_string(i));
+        check(b == storage_bytes(v.type, v.shape), what, ": corrupt inline constant ", i, " (", b, " bytes for shape and dtype needing ",
+              storage_bytes(v.type, v.shape), ")");
         tensor tt = tensor::empty(v.type, v.shape);
-        check(b == tt.bytes(), what, ": corrupt inline constant ", i);
         std::memcpy(tt.data, r.take(b), b);
         v.data = std::make_shared<tensor>(std::move(tt));
         break;

@@ -63,8 +63,7 @@ class tokenizer {
     std::visit([&](auto& mod) {
       using M = std::decay_t<decltype(mod)>;
       if constexpr (std::is_same_v<M, unigram_model>) {
-        t.tokens_.resize(mod.pieces.size());
-        for (auto& [p, v] : mod.pieces) t.tokens_[static_cast<std::size_t>(v.first)] = p;
+        t.tokens_ = mod.by_id;  // a piece listed twice has two ids, as in HF's vocab
       } else {
         for (auto& [p, id] : mod.vocab) {
           check(id >= 0 && id < (1 << 24), where, ": token id ", id, " is out of range");

@@ -10,7 +10,8 @@
 namespace cactus::tokenizer {
 
 struct unigram_model {
-  std::unordered_map<std::string, std::pair<int, double>> pieces;  // piece -> (id, score)
+  std::unordered_map<std::string, std::pair<int, double>> pieces;  // piece -> (id, score); a repeated piece is its last entry, as in HF
+  std::vector<std::string> by_id;                                   // id -> piece, every vocab entry
   std::size_t max_len = 0;                                         // longest piece in bytes
   int unk = -1;
   double min_score = 0;
@@ -23,12 +24,14 @@ struct unigram_model {
     for (auto& e : m.at("vocab")) {
       const std::string p = e.at(0).get<std::string>();
       const double s = e.at(1).get<double>();
-      u.pieces.emplace(p, std::make_pair(id++, s));
+      check(id < (1 << 24), where, ": the vocabulary has more than 2^24 pieces");
+      u.pieces.insert_or_assign(p, std::make_pair(id++, s));
+      u.by_id.push_back(p);
       u.max_len = std::max(u.max_len, p.size());
       u.min_score = std::min(u.min_score, s);
     }
     if (m.contains("unk_id") && m["unk_id"].is_number_integer()) u.unk = m["unk_id"].get<int>();
-    check(u.unk < id, where, ": unk_id ", u.unk, " is outside the vocabulary of ", id);
+    check(u.unk >= -1 && u.unk < id, where, ": unk_id ", u.unk, " is outside the vocabulary of ", id);
     u.byte_fallback = m.value("byte_fallback", false);
     return u;
   }

@@ -343,16 +343,20 @@ inline imported_program import_program(const archive& a) {
 // The archive's stored parameters, buffers and constants as a checkpoint (`cactus convert
 // model.pt2 OUT`, and transpile without --weights-dir): named as in the state_dict, read lazily.
 inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
-  auto a = std::make_shared<archive>(path);
-  std::vector<capture::lazy_tensor> r;
-  for (auto& name : a->tensor_names()) {
-    tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
-    shape_t shape;
-    for (auto& d : m.sizes) shape.push_back(d.value);
-    r.push_back({name, shape, static_cast<std::uint64_t>(numel(shape)) * size_of(dtype_of(m.export_dtype, name)),
-                 [a, name] { return a->load_tensor(name); }});
+  try {
+    auto a = std::make_shared<archive>(path);
+    std::vector<capture::lazy_tensor> r;
+    for (auto& name : a->tensor_names()) {
+      tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
+      shape_t shape;
+      for (auto& d : m.sizes) shape.push_back(d.value);
+      r.push_back({name, shape, static_cast<std::uint64_t>(checked_numel(shape, path.string() + ": tensor '" + name + "'")) * size_of(dtype_of(m.export_dtype, name)),
+                   [a, name] { return a->load_tensor(name); }});
+    }
+    return r;
+  } catch (const json::exception& e) {
+    fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
   }
-  return r;
 }
 
 // A file torch.export.save wrote (a zip with an archive_format entry).
@@ -364,8 +368,8 @@ inline bool is_export_archive(const std::filesystem::path& path) {
 }
 
 inline imported_program import_archive(const std::filesystem::path& path) {
-  archive a(path);
   try {
+    archive a(path);
     return import_program(a);
   } catch (const json::exception& e) {
     fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
