@@ -40,6 +40,17 @@ torch.manual_seed(0)
 lm = GPTBlock().eval()
 torch.save(lm.state_dict(), os.path.join(work, "lm.pt"))
 w = os.path.join(work, "w")
+
+
+def greedy(prompt_ids, n):
+    """PyTorch's greedy continuation of prompt_ids: the reference for cactus run --max-new-tokens"""
+    seq = torch.tensor([prompt_ids])
+    with torch.no_grad():
+        for _ in range(n):
+            seq = torch.cat([seq, lm(seq)[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return seq[0, len(prompt_ids):].tolist()
+
+
 run("convert", os.path.join(work, "lm.pt"), w, "--bits", "32")
 tok.save(os.path.join(w, "tokenizer.json"))
 prompt = "Hello, world! Tokens, then text: 日本語 😀"
@@ -48,11 +59,7 @@ np.save(os.path.join(work, "ids.npy"), np.array([ids], np.int64))
 run("transpile", os.path.join(HERE, "..", "zoo", "models.py") + ":GPTBlock", "--weights-dir", w, "--example-input", os.path.join(work, "ids.npy"), "--quiet")
 res = os.path.join(work, "result.json")
 out = run("run", w, "--raw-prompt", prompt, "--max-new-tokens", "12", "--result-json", res)
-seq = torch.tensor([ids])
-with torch.no_grad():
-    for _ in range(12):
-        seq = torch.cat([seq, lm(seq)[:, -1].argmax(-1, keepdim=True)], dim=1)
-ref_ids = seq[0, len(ids):].tolist()
+ref_ids = greedy(ids, 12)
 r = json.load(open(res))
 check("generated ids equal PyTorch's greedy ids", r["generated_ids"] == ref_ids, f"{r['generated_ids']} vs {ref_ids}")
 check("generated text equals HF's decode of them", r["generated_text"] == tok.decode(ref_ids), repr(r["generated_text"]))
@@ -70,11 +77,7 @@ hf = AutoTokenizer.from_pretrained(w)
 msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "  Hi there 😀 "}]
 chat_ids = hf.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True, return_dict=True, terse=True)["input_ids"]
 out = run("run", w, "--system", "Be brief.", "--prompt", "  Hi there 😀 ", "--chat-var", "terse=true", "--max-new-tokens", "6", "--result-json", res)
-seq = torch.tensor([chat_ids])
-with torch.no_grad():
-    for _ in range(6):
-        seq = torch.cat([seq, lm(seq)[:, -1].argmax(-1, keepdim=True)], dim=1)
-ref_ids = seq[0, len(chat_ids):].tolist()
+ref_ids = greedy(chat_ids, 6)
 r = json.load(open(res))
 check("--prompt: generated ids equal PyTorch's from apply_chat_template's ids", r["generated_ids"] == ref_ids, f"{r['generated_ids']} vs {ref_ids}")
 check("--prompt: the text is printed", tok.decode(ref_ids).strip() in out, repr(out[:200]))

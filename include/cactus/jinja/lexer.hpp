@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cactus/core/error.hpp"
+#include "cactus/jinja/value.hpp"  // utf8::append
 
 namespace cactus::jinja {
 
@@ -206,10 +207,7 @@ inline std::vector<token> lex(std::string_view raw, const std::string& where) {
               }
               if (cp > 0x10FFFF) err(line, "a \\U escape beyond U+10FFFF");
               e += n;
-              if (cp < 0x80) s += static_cast<char>(cp);
-              else if (cp < 0x800) { s += static_cast<char>(0xC0 | (cp >> 6)); s += static_cast<char>(0x80 | (cp & 0x3F)); }
-              else if (cp < 0x10000) { s += static_cast<char>(0xE0 | (cp >> 12)); s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); s += static_cast<char>(0x80 | (cp & 0x3F)); }
-              else { s += static_cast<char>(0xF0 | (cp >> 18)); s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F)); s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); s += static_cast<char>(0x80 | (cp & 0x3F)); }
+              utf8::append(s, cp);
               break;
             }
             default: s += '\\'; s += x;  // Python keeps unknown escapes
