@@ -11,8 +11,10 @@
 //      - every other matrix or convolution kernel becomes CQ<bits> (q8 for --bits 8).
 // Patterns are comma-separated; one without wildcards names a tensor or a module prefix
 // ("lm_head" matches "lm_head.weight"), one with * or ? is matched against the whole name.
-// Files are written into a staging directory inside OUT and moved into place when all
-// succeeded, so a failed conversion never leaves a half-written weight set.
+// OUT is published as a unit (core/staged_directory.hpp): a failed or killed conversion leaves
+// OUT as it was, and a reader sees the old weight set or the new one, never a mix. A graph
+// already in OUT stays; its bindings record the fingerprints of the weights it was lowered
+// against, so running it on other weights fails by name until it is transpiled again.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -20,9 +22,9 @@
 #include <set>
 #include <iostream>
 #include <sstream>
-#include <unistd.h>
 
 #include "cactus/capture/safetensors.hpp"
+#include "cactus/core/staged_directory.hpp"
 #include "cactus/quant/manifest.hpp"
 #include "cactus/quant/quantize.hpp"
 #include "cactus/quant/weight_file.hpp"
@@ -99,64 +101,74 @@ inline std::string human_bytes(double b) {
   return buf;
 }
 
-inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
-                                                  const convert_options& o) {
+// The files convert writes into a bundle directory (what it replaces when converting again).
+inline bool convert_owns(const std::filesystem::path& rel, const convert_options& o) {
+  if (!rel.parent_path().empty()) return false;
+  if (rel == "weights_manifest.json" || rel.extension() == ".weights") return true;
+  for (auto& f : o.side_files)
+    if (rel == f.filename()) return true;
+  return false;
+}
+
+// Writes the weight files and weights_manifest.json into dir (a stage: nothing is published).
+inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& dir,
+                                            const convert_options& o) {
   namespace fs = std::filesystem;
   check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
   check(!tensors.empty(), o.source, ": no tensors to convert");
-  fs::create_directories(out);
-  const fs::path stage = out / (".cactus-convert-staging-" + std::to_string(::getpid()));
-  fs::remove_all(stage);
-  fs::create_directories(stage);
   quant::weights_manifest m;
   m.source = o.source;
   std::uint64_t total = 0, done_bytes = 0;
   for (auto& t : tensors) total += t.bytes;
   const auto t0 = std::chrono::steady_clock::now();
   auto last = t0 - std::chrono::seconds(1);
-  try {
-    std::set<std::string> files;
-    for (std::size_t i = 0; i < tensors.size(); ++i) {
-      const auto& src = tensors[i];
-      const tensor t = src.load();
-      const auto [want, kind] = choose_precision(src.name, t.type, t.shape, o);
-      check(t.shape.size() <= 4, src.name, ": rank ", t.shape.size(), " tensors cannot be stored (at most 4 dims)");
-      const tensor st = to_precision(t, want, src.name);
-      std::string file = weight_file_name(src.name);
-      check(files.insert(file).second, "two tensors map to the same file name ", file, " (", src.name, ")");
-      quant::write_weight_file(stage / file, st);
-      quant::manifest_entry e{src.name, src.name, file, quant::precision_name(quant::precision_of(st.type)), kind, t.shape, st.bytes()};
-      if (is_packed(st.type)) {
-        const packed_layout l = packed_layout_of(st.type, st.shape);
-        e.bits = l.bits;
-        e.group_size = packed_group;
-        e.padded_k = l.kp;
-      } else {
-        e.bits = static_cast<int>(size_of(st.type) * 8);
-      }
-      m.weights.push_back(std::move(e));
-      done_bytes += src.bytes;
-      const auto now = std::chrono::steady_clock::now();
-      if (o.progress && (now - last > std::chrono::milliseconds(100) || i + 1 == tensors.size())) {
-        last = now;
-        const double secs = std::chrono::duration<double>(now - t0).count();
-        const double eta = done_bytes ? secs * double(total - done_bytes) / double(done_bytes) : 0;
-        std::fprintf(stderr, "\r  [%zu/%zu tensors] %s / %s  %.0f s elapsed, ETA %.0f s   ", i + 1, tensors.size(), human_bytes(double(done_bytes)).c_str(),
-                     human_bytes(double(total)).c_str(), secs, eta);
-        std::fflush(stderr);
-      }
+  struct end_line { bool on; ~end_line() { if (on) std::fprintf(stderr, "\n"); } } newline{o.progress};
+  std::set<std::string> files;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const auto& src = tensors[i];
+    const tensor t = src.load();
+    const auto [want, kind] = choose_precision(src.name, t.type, t.shape, o);
+    check(t.shape.size() <= 4, src.name, ": rank ", t.shape.size(), " tensors cannot be stored (at most 4 dims)");
+    const tensor st = to_precision(t, want, src.name);
+    std::string file = weight_file_name(src.name);
+    check(files.insert(file).second, "two tensors map to the same file name ", file, " (", src.name, ")");
+    const std::uint64_t fp = quant::write_weight_file(dir / file, st);
+    quant::manifest_entry e{src.name, src.name, file, quant::precision_name(quant::precision_of(st.type)), kind, t.shape, st.bytes()};
+    e.fingerprint = quant::fingerprint_text(fp);
+    if (is_packed(st.type)) {
+      const packed_layout l = packed_layout_of(st.type, st.shape);
+      e.bits = l.bits;
+      e.group_size = packed_group;
+      e.padded_k = l.kp;
+    } else {
+      e.bits = static_cast<int>(size_of(st.type) * 8);
     }
-    if (o.progress) std::fprintf(stderr, "\n");
-    write_file_atomic(stage / "weights_manifest.json", m.to_json().dump(1));
-    for (auto& f : o.side_files) fs::copy_file(f, stage / f.filename(), fs::copy_options::overwrite_existing);
-    for (auto& entry : fs::directory_iterator(stage)) fs::rename(entry.path(), out / entry.path().filename());
-    fs::remove_all(stage);
-  } catch (...) {
-    if (o.progress) std::fprintf(stderr, "\n");
-    std::error_code ec;
-    fs::remove_all(stage, ec);
-    throw;
+    m.weights.push_back(std::move(e));
+    done_bytes += src.bytes;
+    const auto now = std::chrono::steady_clock::now();
+    if (o.progress && (now - last > std::chrono::milliseconds(100) || i + 1 == tensors.size())) {
+      last = now;
+      const double secs = std::chrono::duration<double>(now - t0).count();
+      const double eta = done_bytes ? secs * double(total - done_bytes) / double(done_bytes) : 0;
+      std::fprintf(stderr, "\r  [%zu/%zu tensors] %s / %s  %.0f s elapsed, ETA %.0f s   ", i + 1, tensors.size(), human_bytes(double(done_bytes)).c_str(),
+                   human_bytes(double(total)).c_str(), secs, eta);
+      std::fflush(stderr);
+    }
   }
+  write_file_atomic(dir / "weights_manifest.json", m.to_json().dump(1));
+  for (auto& f : o.side_files) {
+    check(fs::is_regular_file(f), f.string(), ": not found");
+    fs::copy_file(f, dir / f.filename(), fs::copy_options::overwrite_existing);
+  }
+  return m;
+}
+
+inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
+                                                  const convert_options& o) {
+  check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
+  staged_directory stage(out, [&](const std::filesystem::path& rel) { return convert_owns(rel, o); });
+  auto m = convert_into(tensors, stage.path(), o);
+  stage.publish();
   return m;
 }
 

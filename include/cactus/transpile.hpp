@@ -3,6 +3,8 @@
 // then optionally run the bundle against the reference. Two front ends: a TorchScript archive
 // (captured and run as the reference by LibTorch), or a torch.export archive (.pt2, read
 // without LibTorch; the reference outputs, when there are any, come with the options).
+// The bundle is written into a stage beside the artifact directory and checked there (the check
+// run) before it is published as a unit: a failed transpile leaves the directory as it was.
 #include <chrono>
 
 #include "cactus/cactus.hpp"
@@ -21,6 +23,7 @@ struct transpile_options {
   passes::fuse_options fusion;  // rules to skip (--no-fuse-<name>)
   passes::cast_options casts;   // --packed-conv
   std::string model_id;         // the bundle's model_id (default: the model file's stem)
+  bool external_weights = false;  // --external-weights: bind weights outside the bundle in place
 };
 
 struct transpile_result {
@@ -58,6 +61,7 @@ inline transpile_result transpile(const transpile_options& o) {
   std::vector<tensor> reference;
   fs::path weights_dir = o.weights_dir;
   const bool exported = frontends::torch_export::is_export_archive(o.model);
+  std::unique_ptr<staged_directory> stage;
   if (exported) {
     log("[1/6] adapt: generic torch.export program");
     auto prog = frontends::torch_export::import_archive(o.model);
@@ -71,8 +75,9 @@ inline transpile_result transpile(const transpile_options& o) {
       convert_options co;
       co.bits = 32;
       co.source = o.model.string();
-      convert_checkpoint(frontends::torch_export::checkpoint_tensors(o.model), o.artifact_dir, co);
-      weights_dir = o.artifact_dir;
+      stage = std::make_unique<staged_directory>(o.artifact_dir, [co](const fs::path& rel) { return lower::lower_owns(rel) || convert_owns(rel, co); });
+      convert_into(frontends::torch_export::checkpoint_tensors(o.model), stage->path(), co);
+      weights_dir = stage->path();
       log("      weights: the archive's ", prog.weight_names.size(), " tensors converted (f32) into ", o.artifact_dir.string());
     }
   } else {
@@ -105,14 +110,16 @@ inline transpile_result transpile(const transpile_options& o) {
   info.model_id = o.model_id.empty() ? o.model.stem().string() : o.model_id;
   info.fusion = o.fusion;
   info.casts = o.casts;
+  info.external_weights = o.external_weights;
   for (int i : g.inputs) info.input_names.push_back(g.values[static_cast<std::size_t>(i)].name);
-  lower::save_bundle(o.artifact_dir, r.raw, g, weights_dir, manifest.get(), info);
+  if (!stage) stage = std::make_unique<staged_directory>(o.artifact_dir, lower::lower_owns);
+  lower::save_bundle_into(stage->path(), stage->target(), r.raw, g, weights_dir, manifest.get(), info);
   log("[6/6] lower: ", g.nodes.size(), " runtime nodes -> ", o.artifact_dir.string());
   if (o.compare && (o.example_inputs.empty() || reference.empty())) {
     log("      no reference outputs for this archive: the check run is skipped (transpile a Python class, path/model.py:Class, to get one)");
   } else if (o.compare) {
     r.compared = true;
-    auto b = runtime::load_bundle(o.artifact_dir);
+    auto b = runtime::load_bundle(stage->path());
     for (std::size_t i = 0; i < o.example_inputs.size(); ++i) b.exec->set_input(i, o.example_inputs[i]);
     r.outputs = b.exec->execute();
     check(r.outputs.size() == reference.size(), "bundle has ", r.outputs.size(), " outputs, PyTorch returned ", reference.size());
@@ -127,8 +134,9 @@ inline transpile_result transpile(const transpile_options& o) {
     }
     nlohmann::json res = {{"max_abs_error", r.max_abs_error}, {"max_abs_reference", r.max_abs_reference},
                           {"relative_error", r.max_abs_reference > 0 ? r.max_abs_error / r.max_abs_reference : r.max_abs_error}};
-    write_file_atomic(o.artifact_dir / "result.json", res.dump(1));
+    write_file_atomic(stage->path() / "result.json", res.dump(1));
   }
+  stage->publish();
   return r;
 }
 

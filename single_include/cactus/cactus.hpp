@@ -148,11 +148,69 @@ inline std::uint64_t fnv1a64(const unsigned char* p, std::size_t n) {
   return h;
 }
 
+// A 64-bit fingerprint of a large byte range (weight data), 8 bytes a step: a multiply-xorshift
+// mix per word, so GB of weights hash at memory speed. Tells one convert's output from another's;
+// not a security measure either.
+inline std::uint64_t fingerprint64(const unsigned char* p, std::size_t n, std::uint64_t seed = 0) {
+  constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = seed ^ (n * k);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * k;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p + i, n - i);
+  h = (h ^ tail) * k;
+  h ^= h >> 32;
+  return h;
+}
+
 inline bool host_is_little_endian() {
   const std::uint16_t one = 1;
   unsigned char b;
   std::memcpy(&b, &one, 1);
   return b == 1;
+}
+
+}  // namespace cactus
+// ---- cactus/core/json_read.hpp
+// Integers read from JSON that others wrote. nlohmann's get<int> / get<std::int64_t> of a float
+// (or of an unsigned number past the signed range) is a C++ conversion that is undefined when
+// the value does not fit; these read only JSON integers, range-checked, and name the place.
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+
+namespace cactus {
+
+template <class T = std::int64_t, class Json>
+T json_integer(const Json& j, const std::string& where) {
+  check(j.is_number_integer(), where, ": expected an integer, got ", j.dump().substr(0, 40));
+  if (j.is_number_unsigned()) {
+    const auto u = j.template get<std::uint64_t>();
+    check(u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), where, ": ", u, " is out of range");
+    return static_cast<T>(u);
+  }
+  const auto v = j.template get<std::int64_t>();
+  check(v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+            (v < 0 || static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())),
+        where, ": ", v, " is out of range");
+  return static_cast<T>(v);
+}
+
+template <class T = std::int64_t, class Json>
+std::vector<T> json_integers(const Json& j, const std::string& where) {
+  check(j.is_array(), where, ": expected a list of integers, got ", j.dump().substr(0, 40));
+  std::vector<T> r;
+  r.reserve(j.size());
+  for (auto& x : j) r.push_back(json_integer<T>(x, where));
+  return r;
 }
 
 }  // namespace cactus
@@ -608,8 +666,8 @@ inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
     std::vector<std::uint64_t> off;
     try {
       dt = e.at("dtype").get<std::string>();
-      shape = e.at("shape").get<shape_t>();
-      off = e.at("data_offsets").get<std::vector<std::uint64_t>>();
+      shape = json_integers(e.at("shape"), path + ": tensor '" + name + "' shape");
+      off = json_integers<std::uint64_t>(e.at("data_offsets"), path + ": tensor '" + name + "' data_offsets");
     } catch (const nlohmann::json::exception&) {
       fail(path, ": tensor '", name, "' has a malformed header entry");
     }
@@ -1367,8 +1425,10 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
 //      - every other matrix or convolution kernel becomes CQ<bits> (q8 for --bits 8).
 // Patterns are comma-separated; one without wildcards names a tensor or a module prefix
 // ("lm_head" matches "lm_head.weight"), one with * or ? is matched against the whole name.
-// Files are written into a staging directory inside OUT and moved into place when all
-// succeeded, so a failed conversion never leaves a half-written weight set.
+// OUT is published as a unit (core/staged_directory.hpp): a failed or killed conversion leaves
+// OUT as it was, and a reader sees the old weight set or the new one, never a mix. A graph
+// already in OUT stays; its bindings record the fingerprints of the weights it was lowered
+// against, so running it on other weights fails by name until it is transpiled again.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -1376,8 +1436,154 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
 #include <set>
 #include <iostream>
 #include <sstream>
+
+// ---- cactus/core/staged_directory.hpp
+// Publishing a directory as a unit. A writer (convert, transpile, lower) never writes into the
+// target: it fills a staging directory beside it, `.NAME.cactus-staging-PID`, on the same
+// filesystem. The stage starts as hard links to every file of the current target that the
+// writer does not own (a transpile keeps the weights convert wrote, a convert keeps the graph),
+// so the writer only adds new files; it must never write through one of those links (every
+// cactus writer writes a temporary file and renames it, which makes a new inode).
+// publish() fsyncs the stage, then swaps it with the target in one renameat2(RENAME_EXCHANGE)
+// (or renames it into place when there is no target yet): a reader sees the old directory or
+// the new one, never a mix. The old directory, now at the stage's path, is removed afterwards.
+// A writer that fails or is killed leaves the target as it was. Stages of runs that are no
+// longer alive (killed before or after the swap) are removed by the next writer on the target.
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+
+namespace cactus {
+
+class staged_directory {
+ public:
+  // owns(relative path) says which of the target's entries the writer replaces; they are not
+  // linked into the stage. Directories the writer owns are left out whole.
+  using owns_fn = std::function<bool(const std::filesystem::path&)>;
+
+  staged_directory(const std::filesystem::path& target, owns_fn owns) : owns_(std::move(owns)) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    target_ = fs::weakly_canonical(fs::absolute(target), ec);
+    if (ec || target_.filename().empty()) target_ = fs::absolute(target).lexically_normal();
+    if (target_.filename().empty()) target_ = target_.parent_path();
+    check(!fs::exists(target_) || fs::is_directory(target_), target.string(), ": exists and is not a directory");
+    fs::create_directories(target_.parent_path());
+    remove_stale();
+    stage_ = target_.parent_path() / (prefix() + std::to_string(::getpid()));
+    fs::remove_all(stage_);
+    fs::create_directory(stage_);
+    try {
+      if (fs::is_directory(target_)) link_tree(target_, stage_, "");
+    } catch (...) {
+      fs::remove_all(stage_, ec);
+      throw;
+    }
+  }
+  staged_directory(const staged_directory&) = delete;
+  staged_directory& operator=(const staged_directory&) = delete;
+  ~staged_directory() {
+    std::error_code ec;
+    if (!stage_.empty()) std::filesystem::remove_all(stage_, ec);
+  }
+
+  // Where the writer writes.
+  const std::filesystem::path& path() const { return stage_; }
+  // Where the files will be once published.
+  const std::filesystem::path& target() const { return target_; }
+
+  void publish() {
+    namespace fs = std::filesystem;
+    check(!stage_.empty(), target_.string(), ": published twice");
+    sync_tree(stage_);
+    if (!fs::exists(target_)) {
+      if (::rename(stage_.c_str(), target_.c_str()) != 0) fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
+    } else if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) != 0) {
+      // filesystems without RENAME_EXCHANGE: two renames, with a moment where the target is absent
+      check(errno == EINVAL || errno == ENOSYS, target_.string(), ": cannot swap the new bundle into place (", std::strerror(errno), ")");
+      const fs::path old = target_.parent_path() / (prefix() + std::to_string(::getpid()) + ".old");
+      if (::rename(target_.c_str(), old.c_str()) != 0 || ::rename(stage_.c_str(), target_.c_str()) != 0)
+        fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
+      stage_ = old;
+    }
+    sync_path(target_.parent_path());
+    std::error_code ec;
+    fs::remove_all(stage_, ec);  // the previous target
+    stage_.clear();
+  }
+
+ private:
+  std::string prefix() const { return "." + target_.filename().string() + ".cactus-staging-"; }
+
+  // Stages beside the target, and the older layout's inside it, whose process is gone.
+  void remove_stale() const {
+    namespace fs = std::filesystem;
+    auto stale = [](const std::string& name, const std::string& pre) {
+      if (name.rfind(pre, 0) != 0) return false;
+      std::string rest = name.substr(pre.size());
+      if (auto dot = rest.find('.'); dot != std::string::npos) rest = rest.substr(0, dot);
+      if (rest.empty() || rest.find_first_not_of("0123456789") != std::string::npos) return false;
+      const long pid = std::stol(rest);
+      return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+    };
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(target_.parent_path(), ec))
+      if (stale(e.path().filename().string(), prefix())) fs::remove_all(e.path(), ec);
+    if (fs::is_directory(target_))
+      for (auto& e : fs::directory_iterator(target_, ec))
+        for (const char* pre : {".cactus-staging-", ".cactus-convert-staging-", ".cactus-export-"})
+          if (stale(e.path().filename().string(), pre)) fs::remove_all(e.path(), ec);
+  }
+
+  void link_tree(const std::filesystem::path& from, const std::filesystem::path& to, const std::filesystem::path& rel) const {
+    namespace fs = std::filesystem;
+    for (auto& e : fs::directory_iterator(from)) {
+      const fs::path r = rel / e.path().filename();
+      const std::string name = e.path().filename().string();
+      if (name.rfind(".cactus-", 0) == 0 || (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) || owns_(r)) continue;
+      const fs::path dst = to / e.path().filename();
+      if (e.is_symlink()) {
+        fs::copy_symlink(e.path(), dst);
+      } else if (e.is_directory()) {
+        fs::create_directory(dst);
+        link_tree(e.path(), dst, r);
+      } else {
+        std::error_code ec;
+        fs::create_hard_link(e.path(), dst, ec);
+        if (ec) fs::copy_file(e.path(), dst);  // a filesystem without hard links
+      }
+    }
+  }
+
+  static void sync_path(const std::filesystem::path& p) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    check(rc == 0 || err == EINVAL || err == EROFS, p.string(), ": fsync failed (", std::strerror(err), ")");
+  }
+  static void sync_tree(const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    for (auto& e : fs::recursive_directory_iterator(dir))
+      if (e.is_regular_file() || e.is_directory()) sync_path(e.path());
+    sync_path(dir);
+  }
+
+  std::filesystem::path target_, stage_;
+  owns_fn owns_;
+};
+
+}  // namespace cactus
 // ---- cactus/quant/manifest.hpp
 // weights_manifest.json: what `cactus convert` wrote, one entry per tensor, looked up by name.
 #include <filesystem>
@@ -1394,6 +1600,7 @@ struct manifest_entry {
   int bits = 32;                 // bits per stored weight code (32/16 for floats)
   std::int64_t group_size = 0;   // packed formats: weights per scale (128)
   std::int64_t padded_k = 0;     // packed formats: row length after zero padding to the group
+  std::string fingerprint = {};  // the weight file's content fingerprint (quant/weight_file.hpp)
 };
 
 struct weights_manifest {
@@ -1412,6 +1619,7 @@ struct weights_manifest {
     {
       nlohmann::json e = {{"source_name", w.source_name}, {"output_name", w.output_name}, {"file", w.file}, {"shape", w.shape},
                           {"precision", w.precision}, {"bits", w.bits}, {"kind", w.kind}, {"bytes", w.bytes}};
+      if (!w.fingerprint.empty()) e["fingerprint"] = w.fingerprint;
       if (w.group_size) {
         e["group_size"] = w.group_size;
         e["padded_k"] = w.padded_k;
@@ -1435,8 +1643,10 @@ struct weights_manifest {
     try {
       for (auto& w : j.at("weights"))
         m.weights.push_back({w.at("source_name"), w.at("output_name"), w.at("file"), w.at("precision"), w.value("kind", ""),
-                             w.at("shape").get<shape_t>(), w.value("bytes", std::uint64_t{0}), w.value("bits", 32),
-                             w.value("group_size", std::int64_t{0}), w.value("padded_k", std::int64_t{0})});
+                             json_integers(w.at("shape"), p.string() + ": shape"), json_integer<std::uint64_t>(w.value("bytes", nlohmann::json(0)), p.string() + ": bytes"),
+                             json_integer<int>(w.value("bits", nlohmann::json(32)), p.string() + ": bits"),
+                             json_integer(w.value("group_size", nlohmann::json(0)), p.string() + ": group_size"),
+                             json_integer(w.value("padded_k", nlohmann::json(0)), p.string() + ": padded_k"), w.value("fingerprint", "")});
     } catch (const nlohmann::json::exception& e) {
       fail(p.string(), ": malformed entry (", e.what(), ")");
     }
@@ -1860,12 +2070,17 @@ inline tensor unpack(const tensor& p) {
 //   16 u64 dims[4]          48 u32 precision         52 u64 data_bytes        60 u64 scales_bytes
 //   68 u32 group_size       72 u32 num_groups        76 u64 original_N (K before padding)
 //   84 u32 rotation seed    88 i8 codebook[16]      104 f32 codebook step    108 u32 padded K
-//   112 u64 FNV-1a of bytes 0..111                  120 8 zero bytes
+//   112 u64 FNV-1a of bytes 0..111                  120 u64 fingerprint of the data and scales
 //   128 data section (codes for packed formats, padded to 64), then the scales section.
+// The fingerprint (core/byte_io.hpp's fingerprint64 of everything after the header, seeded with
+// the header checksum) names the content: transpile records it for every weight it binds, and a
+// bundle whose weight file no longer has it is refused by name. 0 means "not recorded" (files
+// of earlier cactus builds).
 // Packed formats (q8, cq1..cq4) keep the layout of core/packed.hpp, so the mapped bytes are
 // the tensor: nothing is copied or converted at load. The header checksum catches flipped
 // header bytes; every size is checked against the file size before a tensor views the data,
 // and CQ files must carry the seed and codebook this runtime decodes with.
+#include <cstdio>
 #include <filesystem>
 
 
@@ -1966,23 +2181,37 @@ inline std::vector<unsigned char> encode_weight_file(const tensor& t) {
   w.bytes(book, 16);
   w.le<float>(step);
   w.le<std::uint32_t>(packed ? static_cast<std::uint32_t>(l.kp) : 0);
-  w.le<std::uint64_t>(fnv1a64(w.buffer().data(), weight_checked_bytes));
-  w.align(static_cast<std::size_t>(weight_data_offset));
+  const std::uint64_t header_sum = fnv1a64(w.buffer().data(), weight_checked_bytes);
+  w.le<std::uint64_t>(header_sum);
+  w.le<std::uint64_t>(0);  // the fingerprint, set below
   // Data is stored little-endian; on a big-endian host we would swap here.
   check(host_is_little_endian(), "writing weights on a big-endian host is not supported");
   w.bytes(t.data, t.bytes());
-  return std::move(w.buffer());
+  auto& b = w.buffer();
+  std::uint64_t fp = fingerprint64(b.data() + weight_data_offset, b.size() - weight_data_offset, header_sum);
+  if (fp == 0) fp = 1;
+  std::memcpy(b.data() + weight_checked_bytes + 8, &fp, 8);
+  return std::move(b);
 }
 
-inline void write_weight_file(const std::filesystem::path& p, const tensor& t) {
+inline std::uint64_t stored_fingerprint(const std::vector<unsigned char>& file) {
+  std::uint64_t fp;
+  std::memcpy(&fp, file.data() + weight_checked_bytes + 8, 8);
+  return fp;
+}
+
+// Writes the file (atomically) and returns its fingerprint.
+inline std::uint64_t write_weight_file(const std::filesystem::path& p, const tensor& t) {
   auto bytes = encode_weight_file(t);
   write_file_atomic(p, bytes.data(), bytes.size());
+  return stored_fingerprint(bytes);
 }
 
 struct weight_header {
   dtype type;
   shape_t shape;
   std::uint64_t data_bytes, scales_bytes;
+  std::uint64_t fingerprint = 0;  // 0: not recorded
 };
 
 inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, const std::string& file) {
@@ -2017,6 +2246,7 @@ inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, 
   const auto kp = r.le<std::uint32_t>();
   const auto sum = r.le<std::uint64_t>();
   check(sum == fnv1a64(p, weight_checked_bytes), file, ": corrupt header (checksum mismatch)");
+  h.fingerprint = r.le<std::uint64_t>();
   if (is_packed(h.type)) {
     const packed_layout l = packed_layout_of(h.type, h.shape);
     check(group == packed_group && groups == static_cast<std::uint64_t>(l.rows * l.groups) && k == static_cast<std::uint64_t>(l.k) &&
@@ -2036,11 +2266,28 @@ inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, 
   return h;
 }
 
-// Maps a weight file and returns a tensor viewing the mapping (no copy).
-inline tensor map_weight_file(const std::filesystem::path& p) {
+// A weight file's fingerprint as text ("" when the file records none), as manifests and
+// bindings store it.
+inline std::string fingerprint_text(std::uint64_t fp) {
+  if (fp == 0) return "";
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fp));
+  return buf;
+}
+
+inline std::string read_weight_fingerprint(const std::filesystem::path& p) {
+  check(std::filesystem::exists(p), p.string(), ": weight file not found");
+  auto m = mapped_file::open(p.string());
+  return fingerprint_text(parse_weight_header(m->data(), m->size(), p.string()).fingerprint);
+}
+
+// Maps a weight file and returns a tensor viewing the mapping (no copy); *fingerprint gets the
+// one its header records.
+inline tensor map_weight_file(const std::filesystem::path& p, std::uint64_t* fingerprint = nullptr) {
   check(std::filesystem::exists(p), p.string(), ": weight file not found");
   auto m = mapped_file::open(p.string());
   auto h = parse_weight_header(m->data(), m->size(), p.string());
+  if (fingerprint) *fingerprint = h.fingerprint;
   void* data = const_cast<unsigned char*>(m->data() + weight_data_offset);
   return tensor::view(h.type, h.shape, data, m);
 }
@@ -2119,64 +2366,74 @@ inline std::string human_bytes(double b) {
   return buf;
 }
 
-inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
-                                                  const convert_options& o) {
+// The files convert writes into a bundle directory (what it replaces when converting again).
+inline bool convert_owns(const std::filesystem::path& rel, const convert_options& o) {
+  if (!rel.parent_path().empty()) return false;
+  if (rel == "weights_manifest.json" || rel.extension() == ".weights") return true;
+  for (auto& f : o.side_files)
+    if (rel == f.filename()) return true;
+  return false;
+}
+
+// Writes the weight files and weights_manifest.json into dir (a stage: nothing is published).
+inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& dir,
+                                            const convert_options& o) {
   namespace fs = std::filesystem;
   check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
   check(!tensors.empty(), o.source, ": no tensors to convert");
-  fs::create_directories(out);
-  const fs::path stage = out / (".cactus-convert-staging-" + std::to_string(::getpid()));
-  fs::remove_all(stage);
-  fs::create_directories(stage);
   quant::weights_manifest m;
   m.source = o.source;
   std::uint64_t total = 0, done_bytes = 0;
   for (auto& t : tensors) total += t.bytes;
   const auto t0 = std::chrono::steady_clock::now();
   auto last = t0 - std::chrono::seconds(1);
-  try {
-    std::set<std::string> files;
-    for (std::size_t i = 0; i < tensors.size(); ++i) {
-      const auto& src = tensors[i];
-      const tensor t = src.load();
-      const auto [want, kind] = choose_precision(src.name, t.type, t.shape, o);
-      check(t.shape.size() <= 4, src.name, ": rank ", t.shape.size(), " tensors cannot be stored (at most 4 dims)");
-      const tensor st = to_precision(t, want, src.name);
-      std::string file = weight_file_name(src.name);
-      check(files.insert(file).second, "two tensors map to the same file name ", file, " (", src.name, ")");
-      quant::write_weight_file(stage / file, st);
-      quant::manifest_entry e{src.name, src.name, file, quant::precision_name(quant::precision_of(st.type)), kind, t.shape, st.bytes()};
-      if (is_packed(st.type)) {
-        const packed_layout l = packed_layout_of(st.type, st.shape);
-        e.bits = l.bits;
-        e.group_size = packed_group;
-        e.padded_k = l.kp;
-      } else {
-        e.bits = static_cast<int>(size_of(st.type) * 8);
-      }
-      m.weights.push_back(std::move(e));
-      done_bytes += src.bytes;
-      const auto now = std::chrono::steady_clock::now();
-      if (o.progress && (now - last > std::chrono::milliseconds(100) || i + 1 == tensors.size())) {
-        last = now;
-        const double secs = std::chrono::duration<double>(now - t0).count();
-        const double eta = done_bytes ? secs * double(total - done_bytes) / double(done_bytes) : 0;
-        std::fprintf(stderr, "\r  [%zu/%zu tensors] %s / %s  %.0f s elapsed, ETA %.0f s   ", i + 1, tensors.size(), human_bytes(double(done_bytes)).c_str(),
-                     human_bytes(double(total)).c_str(), secs, eta);
-        std::fflush(stderr);
-      }
+  struct end_line { bool on; ~end_line() { if (on) std::fprintf(stderr, "\n"); } } newline{o.progress};
+  std::set<std::string> files;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const auto& src = tensors[i];
+    const tensor t = src.load();
+    const auto [want, kind] = choose_precision(src.name, t.type, t.shape, o);
+    check(t.shape.size() <= 4, src.name, ": rank ", t.shape.size(), " tensors cannot be stored (at most 4 dims)");
+    const tensor st = to_precision(t, want, src.name);
+    std::string file = weight_file_name(src.name);
+    check(files.insert(file).second, "two tensors map to the same file name ", file, " (", src.name, ")");
+    const std::uint64_t fp = quant::write_weight_file(dir / file, st);
+    quant::manifest_entry e{src.name, src.name, file, quant::precision_name(quant::precision_of(st.type)), kind, t.shape, st.bytes()};
+    e.fingerprint = quant::fingerprint_text(fp);
+    if (is_packed(st.type)) {
+      const packed_layout l = packed_layout_of(st.type, st.shape);
+      e.bits = l.bits;
+      e.group_size = packed_group;
+      e.padded_k = l.kp;
+    } else {
+      e.bits = static_cast<int>(size_of(st.type) * 8);
     }
-    if (o.progress) std::fprintf(stderr, "\n");
-    write_file_atomic(stage / "weights_manifest.json", m.to_json().dump(1));
-    for (auto& f : o.side_files) fs::copy_file(f, stage / f.filename(), fs::copy_options::overwrite_existing);
-    for (auto& entry : fs::directory_iterator(stage)) fs::rename(entry.path(), out / entry.path().filename());
-    fs::remove_all(stage);
-  } catch (...) {
-    if (o.progress) std::fprintf(stderr, "\n");
-    std::error_code ec;
-    fs::remove_all(stage, ec);
-    throw;
+    m.weights.push_back(std::move(e));
+    done_bytes += src.bytes;
+    const auto now = std::chrono::steady_clock::now();
+    if (o.progress && (now - last > std::chrono::milliseconds(100) || i + 1 == tensors.size())) {
+      last = now;
+      const double secs = std::chrono::duration<double>(now - t0).count();
+      const double eta = done_bytes ? secs * double(total - done_bytes) / double(done_bytes) : 0;
+      std::fprintf(stderr, "\r  [%zu/%zu tensors] %s / %s  %.0f s elapsed, ETA %.0f s   ", i + 1, tensors.size(), human_bytes(double(done_bytes)).c_str(),
+                   human_bytes(double(total)).c_str(), secs, eta);
+      std::fflush(stderr);
+    }
   }
+  write_file_atomic(dir / "weights_manifest.json", m.to_json().dump(1));
+  for (auto& f : o.side_files) {
+    check(fs::is_regular_file(f), f.string(), ": not found");
+    fs::copy_file(f, dir / f.filename(), fs::copy_options::overwrite_existing);
+  }
+  return m;
+}
+
+inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
+                                                  const convert_options& o) {
+  check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
+  staged_directory stage(out, [&](const std::filesystem::path& rel) { return convert_owns(rel, o); });
+  auto m = convert_into(tensors, stage.path(), o);
+  stage.publish();
   return m;
 }
 
@@ -2399,12 +2656,12 @@ inline std::string symbol_name(const std::string& expr) {
 }
 
 inline sym_dim read_sym_int(const json& j, const std::string& where) {
-  if (j.contains("as_int")) return {j["as_int"].get<std::int64_t>(), {}};
+  if (j.contains("as_int")) return {json_integer(j["as_int"], where), {}};
   if (j.contains("as_expr")) {
     const json& e = j["as_expr"];
     sym_dim d;
     d.symbol = symbol_name(e.at("expr_str").get<std::string>());
-    if (e.contains("hint") && e["hint"].is_object() && e["hint"].contains("as_int")) d.value = e["hint"]["as_int"].get<std::int64_t>();
+    if (e.contains("hint") && e["hint"].is_object() && e["hint"].contains("as_int")) d.value = json_integer(e["hint"]["as_int"], where);
     return d;
   }
   fail(where, ": unexpected size entry ", j.dump());
@@ -2418,7 +2675,7 @@ struct tensor_meta {
 
 inline tensor_meta read_tensor_meta(const json& j, const std::string& where) {
   tensor_meta m;
-  m.export_dtype = j.at("dtype").get<int>();
+  m.export_dtype = json_integer<int>(j.at("dtype"), where + ": dtype");
   for (auto& s : j.at("sizes")) m.sizes.push_back(read_sym_int(s, where));
   if (j.contains("strides"))
     for (auto& s : j["strides"]) m.strides.push_back(read_sym_int(s, where));
@@ -3029,8 +3286,8 @@ inline imported_program import_program(const archive& a) {
   if (prog.contains("range_constraints"))
     for (auto& [sym, r] : prog["range_constraints"].items()) {
       ir::dim_range d;
-      if (r.contains("min_val") && r["min_val"].is_number_integer()) d.min = r["min_val"].get<std::int64_t>();
-      if (r.contains("max_val") && r["max_val"].is_number_integer()) d.max = r["max_val"].get<std::int64_t>();
+      if (r.contains("min_val") && r["min_val"].is_number_integer()) d.min = json_integer(r["min_val"], file + ": range_constraints");
+      if (r.contains("max_val") && r["max_val"].is_number_integer()) d.max = json_integer(r["max_val"], file + ": range_constraints");
       ranges[sym] = d;
     }
 
@@ -3109,11 +3366,11 @@ inline imported_program import_program(const archive& a) {
       if (o.contains("as_tensor")) return {value_of(o["as_tensor"].at("name").get<std::string>(), where)};
       return {g.add_constant(ir::meta::none())};
     }
-    if (arg.contains("as_int")) return {g.add_constant(ir::meta::of_int(arg["as_int"].get<std::int64_t>()))};
+    if (arg.contains("as_int")) return {g.add_constant(ir::meta::of_int(json_integer(arg["as_int"], where)))};
     if (arg.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(arg["as_float"])))};
     if (arg.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(arg["as_bool"].get<bool>()))};
     if (arg.contains("as_string")) return {g.add_constant(ir::meta::of_string(arg["as_string"].get<std::string>()))};
-    if (arg.contains("as_ints")) return {g.add_constant(ir::meta::of_ints(arg["as_ints"].get<std::vector<std::int64_t>>()))};
+    if (arg.contains("as_ints")) return {g.add_constant(ir::meta::of_ints(json_integers(arg["as_ints"], where)))};
     if (arg.contains("as_floats")) {
       std::vector<double> f;
       for (auto& v : arg["as_floats"]) f.push_back(detail::json_float(v));
@@ -3125,7 +3382,7 @@ inline imported_program import_program(const archive& a) {
       return {g.add_constant(ir::meta::of_ints(b))};
     }
     if (arg.contains("as_scalar_type")) {
-      const int code = arg["as_scalar_type"].get<int>();
+      const int code = json_integer<int>(arg["as_scalar_type"], where);
       const int c10 = c10_code_of(code);
       check(c10 >= 0, where, ": dtype ", export_dtype_name(code), " is not supported");
       return {g.add_constant(ir::meta::of_int(c10))};
@@ -3133,7 +3390,7 @@ inline imported_program import_program(const archive& a) {
     if (arg.contains("as_memory_format") || arg.contains("as_layout")) return {g.add_constant(ir::meta::none())};
     if (arg.contains("as_device")) return {g.add_constant(ir::meta::of_string(arg["as_device"].value("type", "cpu")))};
     auto sym = [&](const json& s) -> int {
-      if (s.contains("as_int")) return g.add_constant(ir::meta::of_int(s["as_int"].get<std::int64_t>()));
+      if (s.contains("as_int")) return g.add_constant(ir::meta::of_int(json_integer(s["as_int"], where)));
       if (s.contains("as_name")) return value_of(s["as_name"].get<std::string>(), where);
       fail(where, ": unexpected SymInt argument ", s.dump());
     };
@@ -3153,7 +3410,7 @@ inline imported_program import_program(const archive& a) {
       std::vector<std::int64_t> fixed;
       bool all_fixed = true;
       for (auto& s : arg["as_sym_ints"]) {
-        if (s.contains("as_int")) fixed.push_back(s["as_int"].get<std::int64_t>());
+        if (s.contains("as_int")) fixed.push_back(json_integer(s["as_int"], where));
         else all_fixed = false;
       }
       if (all_fixed) return {g.add_constant(ir::meta::of_ints(fixed))};
@@ -3441,6 +3698,60 @@ inline std::vector<unsigned char> base64_decode(const std::string& s) {
 }
 
 }  // namespace cactus
+// ---- cactus/ir/verify.hpp
+// The structural verifier every graph passes when it is read (IR JSON, graph.cactus) and before
+// it is lowered: every id names a value; a value has at most one producer, and graph inputs and
+// constants have none; nodes are in topological order (each input is a graph input, a constant
+// or the output of an earlier node), so the graph is acyclic; graph inputs are distinct tensors;
+// graph outputs are defined. Arities and dtypes are the registry's business: every op's infer
+// checks its inputs when the graph is planned.
+#include <string>
+#include <vector>
+
+
+namespace cactus::ir {
+
+inline void verify(const graph& g, const std::string& what) {
+  const std::size_t nv = g.values.size();
+  auto in_range = [&](int id) { return id >= 0 && static_cast<std::size_t>(id) < nv; };
+  auto describe = [&](std::size_t i) {
+    const auto& n = g.nodes[i];
+    return "node " + std::to_string(i) + " (" + n.op + (n.loc.empty() ? "" : " at " + n.loc) + ")";
+  };
+  // -2: not defined yet, -1: graph input or constant, >= 0: producing node
+  std::vector<int> defined(nv, -2);
+  for (std::size_t i = 0; i < nv; ++i)
+    if (g.values[i].is_constant()) defined[i] = -1;
+  for (int id : g.inputs) {
+    check(in_range(id), what, ": graph input ", id, " is not a value (", nv, " values)");
+    const auto& v = g.values[static_cast<std::size_t>(id)];
+    check(!v.is_constant(), what, ": graph input ", id, " is also a constant");
+    check(defined[static_cast<std::size_t>(id)] == -2, what, ": value ", id, " is listed twice as a graph input");
+    defined[static_cast<std::size_t>(id)] = -1;
+  }
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const auto& n = g.nodes[i];
+    for (int id : n.inputs) {
+      if (!in_range(id)) fail(what, ": ", describe(i), " uses unknown value ", id, " (", nv, " values)");
+      if (defined[static_cast<std::size_t>(id)] == -2)
+        fail(what, ": ", describe(i), " uses value ", id, " before it is produced (a cycle, or nodes out of order)");
+    }
+    for (int id : n.outputs) {
+      if (!in_range(id)) fail(what, ": ", describe(i), " produces unknown value ", id, " (", nv, " values)");
+      // (messages are built only on failure: describe(d) needs a valid d)
+      if (const int d = defined[static_cast<std::size_t>(id)]; d != -2)
+        fail(what, ": value ", id, " has two producers: ", describe(i), " and ",
+             d == -1 ? std::string("a graph input or constant") : describe(static_cast<std::size_t>(d)));
+      defined[static_cast<std::size_t>(id)] = static_cast<int>(i);
+    }
+  }
+  for (int id : g.outputs) {
+    check(in_range(id), what, ": graph output ", id, " is not a value (", nv, " values)");
+    check(defined[static_cast<std::size_t>(id)] != -2, what, ": graph output ", id, " is never produced");
+  }
+}
+
+}  // namespace cactus::ir
 
 namespace cactus::ir {
 
@@ -3489,9 +3800,9 @@ inline meta meta_from_json(const json& j) {
   meta m;
   m.k = kind_from_name(j.at("kind").get<std::string>());
   switch (m.k) {
-    case kind::int_: case kind::bool_: m.i = j.at("value").get<std::int64_t>(); break;
+    case kind::int_: case kind::bool_: m.i = json_integer(j.at("value"), "IR JSON: a constant"); break;
     case kind::float_: m.f = double_from_json(j.at("value")); break;
-    case kind::ints: m.ints = j.at("value").get<std::vector<std::int64_t>>(); break;
+    case kind::ints: m.ints = json_integers(j.at("value"), "IR JSON: a constant"); break;
     case kind::floats:
       for (auto& d : j.at("value")) m.floats.push_back(double_from_json(d));
       break;
@@ -3547,7 +3858,7 @@ inline json to_json(const graph& g, const tensor_encoder& enc = [](int, const te
               {"inputs", g.inputs}, {"outputs", g.outputs}};
 }
 
-inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
+inline graph from_json(const json& j, const tensor_decoder& dec = {}, const std::string& what = "IR JSON") {
   check(j.value("format", "") == "cactus-ir", "IR JSON: not a cactus IR document (missing format: cactus-ir)");
   graph g;
   for (auto& jv : j.at("values")) {
@@ -3556,34 +3867,27 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
     v.k = kind_from_name(jv.at("kind").get<std::string>());
     if (v.is_tensor()) {
       v.type = dtype_from_name(jv.at("dtype").get<std::string>());
-      v.shape = jv.at("shape").get<shape_t>();
+      v.shape = json_integers(jv.at("shape"), what + ": value " + std::to_string(g.values.size()) + " shape");
       if (jv.contains("dims"))
-        for (auto& r : jv["dims"]) v.dims.push_back({r.at(0).get<std::int64_t>(), r.at(1).get<std::int64_t>()});
+        for (auto& r : jv["dims"]) v.dims.push_back({json_integer(r.at(0), what + ": dim range"), json_integer(r.at(1), what + ": dim range")});
     }
     if (jv.contains("constant")) v.constant = meta_from_json(jv["constant"]);
     if (jv.contains("weight")) v.weight = jv["weight"].get<std::string>();
     if (jv.contains("data")) {
       if (jv["data"].contains("base64")) v.data = std::make_shared<tensor>(inline_tensor_from_json(jv["data"], v.type, v.shape));
       else if (dec) v.data = std::make_shared<tensor>(dec(jv["data"]));
-      else fail("IR JSON: value ", g.values.size(), " refers to external constant data and no loader was given");
+      else fail(what, ": value ", g.values.size(), " refers to external constant data and no loader was given");
     }
     g.values.push_back(std::move(v));
   }
   for (auto& jn : j.at("nodes")) {
-    node n{jn.at("op").get<std::string>(), jn.at("inputs").get<std::vector<int>>(),
-           jn.at("outputs").get<std::vector<int>>(), jn.value("loc", "")};
-    for (int id : n.inputs)
-      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: node ", n.op, " uses unknown value ", id);
-    for (int id : n.outputs)
-      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: node ", n.op, " produces unknown value ", id);
+    node n{jn.at("op").get<std::string>(), json_integers<int>(jn.at("inputs"), what + ": node inputs"),
+           json_integers<int>(jn.at("outputs"), what + ": node outputs"), jn.value("loc", "")};
     g.nodes.push_back(std::move(n));
   }
-  g.inputs = j.at("inputs").get<std::vector<int>>();
-  g.outputs = j.at("outputs").get<std::vector<int>>();
-  for (auto* list : {&g.inputs, &g.outputs})
-    for (int id : *list)
-      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: graph ", list == &g.inputs ? "input" : "output", " ", id,
-            " is not a value (", g.values.size(), " values)");
+  g.inputs = json_integers<int>(j.at("inputs"), what + ": graph inputs");
+  g.outputs = json_integers<int>(j.at("outputs"), what + ": graph outputs");
+  verify(g, what);
   g.reindex_producers();
   return g;
 }
@@ -3592,14 +3896,16 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
 // ---- cactus/lower/lower.hpp
 // Stage 6: lowering and saving. Every node must name a registered op; bound weights become
 // mmap bindings (graph_bindings.json), constants up to `inline_limit` bytes are inlined into
-// graph.cactus, larger unbound ones go to bound_constants/. All files are written into a
-// staging directory first and moved into place only when everything succeeded.
+// graph.cactus, larger unbound ones go to bound_constants/. The bundle is published as a unit
+// (core/staged_directory.hpp). Bindings stay inside the bundle: weights converted elsewhere are
+// hard-linked (or copied) into weights/, unless bundle_info::external_weights (transpile's
+// --external-weights) binds them in place, which graph_bindings.json records. Every binding
+// records its weight file's fingerprint, which the loader checks.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <map>
 #include <set>
 #include <tuple>
-#include <unistd.h>
 
 // ---- cactus/ops/registry.hpp
 // The op registry: one Hana type list. The name table, the aten-spelling table, the count
@@ -8178,6 +8484,7 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
         dims.push_back(d);
       }
     }
+  ir::verify(g, what);
   g.reindex_producers();
   return g;
 }
@@ -8195,7 +8502,23 @@ struct bundle_info {
   // `cactus inspect` run them the same way)
   passes::fuse_options fusion;
   passes::cast_options casts;
+  bool external_weights = false;  // bind weights outside the bundle in place (recorded)
 };
+
+// The files lowering writes into a bundle directory (what it replaces when lowering again).
+inline bool lower_owns(const fs::path& rel) {
+  const fs::path top = *rel.begin();
+  // (not weights/: it may hold a user's converted weights, and linked files are checked by fingerprint)
+  for (const char* f : {"graph.cactus", "raw_ir.json", "optimized_ir.json", "graph_bindings.json", "components", "bound_constants", "result.json"})
+    if (top == f) return true;
+  return false;
+}
+
+// p is inside dir (both absolute and normalized).
+inline bool is_inside(const fs::path& p, const fs::path& dir) {
+  const fs::path r = p.lexically_relative(dir);
+  return !r.empty() && *r.begin() != ".." && r != ".";
+}
 
 // The pass options a bundle recorded (defaults for bundles without them).
 inline void read_pass_options(const nlohmann::json& components, bundle_info& info) {
@@ -8210,85 +8533,103 @@ inline void verify_lowerable(const ir::graph& g) {
     check(ops::find_op(n.op).has_value(), "cannot lower op '", n.op, "'", n.loc.empty() ? "" : " at " + n.loc, ": no runtime kernel for it");
 }
 
+// Writes the bundle's graph files into dir, a stage that will be published as target: paths
+// in the bundle are relative to target (a stage is target's sibling, so they resolve the same
+// from either). Nothing is published here.
+inline void save_bundle_into(const fs::path& dir, const fs::path& target, const ir::graph& raw, const ir::graph& optimized,
+                             const fs::path& weights_dir, const quant::weights_manifest* manifest, const bundle_info& info,
+                             std::size_t inline_limit = 64 << 10) {
+  ir::verify(raw, "raw graph");
+  ir::verify(optimized, "optimized graph");
+  verify_lowerable(optimized);
+  fs::create_directories(dir / "components");
+  // external constants, one file per tensor storage (raw and optimized IR share them)
+  std::map<std::tuple<const void*, dtype, shape_t>, std::string> file_of;
+  auto external_as = [&](const std::string& stem, const tensor& t) -> std::string {
+    if (t.bytes() <= inline_limit) return "";
+    const auto key = std::make_tuple(static_cast<const void*>(t.data), t.type, t.shape);
+    if (auto it = file_of.find(key); it != file_of.end()) return it->second;
+    fs::create_directories(dir / "bound_constants");
+    std::string rel = "bound_constants/" + stem + ".weights";
+    quant::write_weight_file(dir / rel, t);
+    return file_of[key] = rel;
+  };
+  auto external = [&](int id, const tensor& t) { return external_as("c" + std::to_string(id), t); };
+  auto graph_bytes = runtime::encode_graph(optimized, external);
+  write_file_atomic(dir / "graph.cactus", graph_bytes.data(), graph_bytes.size());
+  auto json_enc = [&](const char* prefix) {
+    return [&, prefix](int id, const tensor& t) -> nlohmann::json {
+      std::string rel = external_as(prefix + std::to_string(id), t);
+      return rel.empty() ? ir::inline_tensor_json(t) : nlohmann::json{{"file", rel}};
+    };
+  };
+  auto ir_enc = json_enc("c");
+  auto raw_enc = json_enc("raw_c");
+  write_file_atomic(dir / "raw_ir.json", ir::to_json(raw, raw_enc).dump(1));
+  write_file_atomic(dir / "optimized_ir.json", ir::to_json(optimized, ir_enc).dump(1));
+  // bindings: weight name -> file relative to the bundle, and the fingerprint it was lowered with
+  const fs::path stage_abs = fs::weakly_canonical(fs::absolute(dir)), target_abs = fs::weakly_canonical(fs::absolute(target));
+  nlohmann::json binds = nlohmann::json::array();
+  std::set<std::string> done, linked;
+  for (std::size_t i = 0; i < optimized.values.size(); ++i) {
+    const auto& v = optimized.values[i];
+    if (v.weight.empty() || !done.insert(v.weight).second) continue;
+    check(manifest != nullptr, "weight '", v.weight, "' is bound but no manifest was given");
+    const quant::manifest_entry* e = nullptr;
+    for (auto& w : manifest->weights)
+      if (w.output_name == v.weight) e = &w;
+    check(e != nullptr, "weight '", v.weight, "' is not in weights_manifest.json");
+    const fs::path src = fs::weakly_canonical(fs::absolute(weights_dir) / e->file);
+    const std::string fp = quant::read_weight_fingerprint(src);
+    check(e->fingerprint.empty() || e->fingerprint == fp, src.string(), ": does not match its manifest entry (fingerprint ", fp, ", the manifest says ",
+          e->fingerprint, "); convert the checkpoint again");
+    fs::path rel;
+    if (is_inside(src, stage_abs)) {
+      rel = src.lexically_relative(stage_abs);
+    } else if (is_inside(src, target_abs)) {
+      rel = src.lexically_relative(target_abs);
+    } else if (info.external_weights) {
+      rel = src.lexically_relative(target_abs);
+    } else {
+      rel = fs::path("weights") / src.filename();
+      check(linked.insert(rel.string()).second, src.string(), ": two bound weight files are both named ", src.filename().string());
+      fs::create_directories(dir / "weights");
+      const fs::path dst = dir / rel;
+      if (fs::exists(dst) && quant::read_weight_fingerprint(dst) != fp) fs::remove(dst);  // unlink: never write through a link
+      if (!fs::exists(dst)) {
+        std::error_code ec;
+        fs::create_hard_link(src, dst, ec);
+        if (ec) fs::copy_file(src, dst);
+      }
+    }
+    binds.push_back({{"value", i}, {"name", v.weight}, {"source_name", e->source_name}, {"file", rel.generic_string()},
+                     {"shape", e->shape}, {"precision", e->precision}, {"fingerprint", fp}});
+  }
+  write_file_atomic(dir / "graph_bindings.json", nlohmann::json{{"format", "cactus-bindings"}, {"version", 1},
+                                                                {"external_weights", info.external_weights}, {"bindings", binds}}.dump(1));
+  auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const char* prefix) {
+    nlohmann::json a = nlohmann::json::array();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto& v = optimized.values[static_cast<std::size_t>(ids[i])];
+      a.push_back({{"name", i < names.size() ? names[i] : std::string(prefix) + std::to_string(i)}, {"dtype", name_of(v.type)}, {"shape", v.shape}});
+    }
+    return a;
+  };
+  nlohmann::json comp = {{"format", "cactus-components"}, {"version", 1}, {"model_id", info.model_id}, {"task", info.task},
+                         {"family", info.family}, {"component_order", {"model"}},
+                         {"components", {{{"name", "model"}, {"directory", "."}, {"graph", "graph.cactus"}, {"bindings", "graph_bindings.json"},
+                                          {"inputs", io(optimized.inputs, info.input_names, "input_")},
+                                          {"outputs", io(optimized.outputs, info.output_names, "output_")}}}},
+                         {"passes", {{"disabled_fusions", info.fusion.disabled}, {"packed_conv", info.casts.packed_on_request}}}};
+  write_file_atomic(dir / "components" / "manifest.json", comp.dump(1));
+}
+
+// Lowers and publishes a bundle in artifact_dir (its other files, such as converted weights, stay).
 inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, const ir::graph& optimized, const fs::path& weights_dir,
                         const quant::weights_manifest* manifest, const bundle_info& info, std::size_t inline_limit = 64 << 10) {
-  verify_lowerable(optimized);
-  fs::create_directories(artifact_dir);
-  const fs::path stage = artifact_dir / (".cactus-staging-" + std::to_string(::getpid()));
-  fs::remove_all(stage);
-  fs::create_directories(stage / "components");
-  try {
-    // external constants, one file per tensor storage (raw and optimized IR share them)
-    std::vector<std::string> external_files;
-    std::map<std::tuple<const void*, dtype, shape_t>, std::string> file_of;
-    auto external_as = [&](const std::string& stem, const tensor& t) -> std::string {
-      if (t.bytes() <= inline_limit) return "";
-      const auto key = std::make_tuple(static_cast<const void*>(t.data), t.type, t.shape);
-      if (auto it = file_of.find(key); it != file_of.end()) return it->second;
-      fs::create_directories(stage / "bound_constants");
-      std::string rel = "bound_constants/" + stem + ".weights";
-      quant::write_weight_file(stage / rel, t);
-      external_files.push_back(rel);
-      return file_of[key] = rel;
-    };
-    auto external = [&](int id, const tensor& t) { return external_as("c" + std::to_string(id), t); };
-    auto graph_bytes = runtime::encode_graph(optimized, external);
-    write_file_atomic(stage / "graph.cactus", graph_bytes.data(), graph_bytes.size());
-    auto json_enc = [&](const char* prefix) {
-      return [&, prefix](int id, const tensor& t) -> nlohmann::json {
-        std::string rel = external_as(prefix + std::to_string(id), t);
-        return rel.empty() ? ir::inline_tensor_json(t) : nlohmann::json{{"file", rel}};
-      };
-    };
-    auto ir_enc = json_enc("c");
-    auto raw_enc = json_enc("raw_c");
-    write_file_atomic(stage / "raw_ir.json", ir::to_json(raw, raw_enc).dump(1));
-    write_file_atomic(stage / "optimized_ir.json", ir::to_json(optimized, ir_enc).dump(1));
-    // bindings: weight name -> file relative to the bundle
-    nlohmann::json binds = nlohmann::json::array();
-    std::set<std::string> done;
-    for (std::size_t i = 0; i < optimized.values.size(); ++i) {
-      const auto& v = optimized.values[i];
-      if (v.weight.empty() || !done.insert(v.weight).second) continue;
-      check(manifest != nullptr, "weight '", v.weight, "' is bound but no manifest was given");
-      const quant::manifest_entry* e = nullptr;
-      for (auto& w : manifest->weights)
-        if (w.output_name == v.weight) e = &w;
-      check(e != nullptr, "weight '", v.weight, "' is not in weights_manifest.json");
-      fs::path rel = fs::relative(fs::absolute(weights_dir) / e->file, fs::absolute(artifact_dir));
-      binds.push_back({{"value", i}, {"name", v.weight}, {"source_name", e->source_name}, {"file", rel.generic_string()},
-                       {"shape", e->shape}, {"precision", e->precision}});
-    }
-    write_file_atomic(stage / "graph_bindings.json", nlohmann::json{{"format", "cactus-bindings"}, {"version", 1}, {"bindings", binds}}.dump(1));
-    auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const char* prefix) {
-      nlohmann::json a = nlohmann::json::array();
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        const auto& v = optimized.values[static_cast<std::size_t>(ids[i])];
-        a.push_back({{"name", i < names.size() ? names[i] : std::string(prefix) + std::to_string(i)}, {"dtype", name_of(v.type)}, {"shape", v.shape}});
-      }
-      return a;
-    };
-    nlohmann::json comp = {{"format", "cactus-components"}, {"version", 1}, {"model_id", info.model_id}, {"task", info.task},
-                           {"family", info.family}, {"component_order", {"model"}},
-                           {"components", {{{"name", "model"}, {"directory", "."}, {"graph", "graph.cactus"}, {"bindings", "graph_bindings.json"},
-                                            {"inputs", io(optimized.inputs, info.input_names, "input_")},
-                                            {"outputs", io(optimized.outputs, info.output_names, "output_")}}}},
-                           {"passes", {{"disabled_fusions", info.fusion.disabled}, {"packed_conv", info.casts.packed_on_request}}}};
-    write_file_atomic(stage / "components" / "manifest.json", comp.dump(1));
-    // move into place
-    for (const char* f : {"graph.cactus", "raw_ir.json", "optimized_ir.json", "graph_bindings.json"}) fs::rename(stage / f, artifact_dir / f);
-    fs::create_directories(artifact_dir / "components");
-    fs::rename(stage / "components" / "manifest.json", artifact_dir / "components" / "manifest.json");
-    if (!external_files.empty()) {
-      fs::remove_all(artifact_dir / "bound_constants");
-      fs::rename(stage / "bound_constants", artifact_dir / "bound_constants");
-    }
-    fs::remove_all(stage);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(stage, ec);
-    throw;
-  }
+  staged_directory stage(artifact_dir, lower_owns);
+  save_bundle_into(stage.path(), stage.target(), raw, optimized, weights_dir, manifest, info, inline_limit);
+  stage.publish();
 }
 
 }  // namespace cactus::lower
@@ -8645,7 +8986,10 @@ inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
 // ---- cactus/runtime/bundle.hpp
 // A bundle directory: graph.cactus + graph_bindings.json (+ components/manifest.json, raw and
 // optimized IR, bound_constants/). Loading maps the graph and every weight file; nothing is
-// copied, and a missing or damaged file is reported by name before execution starts.
+// copied, and a missing or damaged file is reported by name before execution starts. A weight
+// file must still have the fingerprint its binding recorded when the graph was lowered, and a
+// binding may not reach outside the bundle unless the bundle says it was lowered with
+// --external-weights.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -8990,16 +9334,44 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
   loaded_bundle b;
   b.dir = dir;
   if (fs::exists(dir / "components" / "manifest.json")) b.components = read_json(dir / "components" / "manifest.json");
-  auto bindings = read_json(dir / "graph_bindings.json");
-  std::map<std::string, std::string> files;
-  for (auto& e : bindings.at("bindings")) files[e.at("name").get<std::string>()] = e.at("file").get<std::string>();
+  const fs::path bindings_path = dir / "graph_bindings.json";
+  auto bindings = read_json(bindings_path);
+  struct binding { std::string file, fingerprint; };
+  std::map<std::string, binding> files;
+  const std::string where = bindings_path.string();
+  check(bindings.is_object() && bindings.contains("bindings") && bindings["bindings"].is_array(), where, ": no \"bindings\" list");
+  const auto ext = bindings.value("external_weights", nlohmann::json(false));
+  check(ext.is_boolean(), where, ": \"external_weights\" must be true or false");
+  const fs::path root = fs::weakly_canonical(fs::absolute(dir));
+  for (auto& e : bindings["bindings"]) {
+    check(e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("file") && e["file"].is_string(), where,
+          ": a binding without a \"name\" and \"file\" string: ", e.dump().substr(0, 80));
+    const std::string name = e["name"].get<std::string>(), file = e["file"].get<std::string>();
+    const auto fp = e.value("fingerprint", nlohmann::json(""));
+    check(fp.is_string(), where, ": binding '", name, "': \"fingerprint\" must be a string");
+    if (!ext.get<bool>()) {
+      const fs::path rel(file);
+      const fs::path resolved = fs::weakly_canonical(root / rel);
+      const fs::path r = resolved.lexically_relative(root);
+      check(!rel.is_absolute() && !r.empty() && *r.begin() != "..", where, ": binding '", name, "' points outside the bundle (", file,
+            "); a bundle that binds weights in place is lowered with `cactus transpile --external-weights`");
+    }
+    files[name] = {file, fp.get<std::string>()};
+  }
   auto gm = mapped_file::open((dir / "graph.cactus").string());
   ir::graph g = decode_graph(gm->data(), gm->size(), (dir / "graph.cactus").string(),
                              [&](const std::string& rel) { return quant::map_weight_file(dir / rel); });
   b.exec = std::make_unique<executor>(std::move(g), [&](const std::string& name) {
     auto it = files.find(name);
-    check(it != files.end(), (dir / "graph_bindings.json").string(), ": no binding for weight '", name, "'");
-    return quant::map_weight_file(dir / it->second);
+    check(it != files.end(), where, ": no binding for weight '", name, "'");
+    std::uint64_t fp = 0;
+    const fs::path file = dir / it->second.file;
+    tensor t = quant::map_weight_file(file, &fp);
+    const std::string have = quant::fingerprint_text(fp);
+    check(it->second.fingerprint.empty() || have == it->second.fingerprint, file.string(), ": changed since this graph was lowered (fingerprint ",
+          have.empty() ? "none" : have, ", the graph was lowered against ", it->second.fingerprint,
+          "); the weights no longer match this graph: run `cactus transpile` again");
+    return t;
   });
   return b;
 }
@@ -9017,7 +9389,7 @@ inline ir::graph load_ir_json(const fs::path& ir_json) {
       check(d.contains("file"), ir_json.string(), ": a constant of ", d.value("omitted_bytes", std::uint64_t{0}),
             " bytes was not saved with this IR; re-transpile with a newer cactus");
       return quant::map_weight_file(dir / d.at("file").get<std::string>());
-    });
+    }, ir_json.string());
   } catch (const nlohmann::json::exception& e) {
     fail(ir_json.string(), ": malformed IR document (", e.what(), ")");
   }
@@ -9029,7 +9401,8 @@ inline quant::weights_manifest manifest_from_bindings(const fs::path& bundle_dir
   auto b = runtime::read_json(bundle_dir / "graph_bindings.json");
   for (auto& e : b.at("bindings"))
     m.weights.push_back({e.value("source_name", e.at("name").get<std::string>()), e.at("name").get<std::string>(),
-                         e.at("file").get<std::string>(), e.at("precision").get<std::string>(), "", e.at("shape").get<shape_t>(), 0});
+                         e.at("file").get<std::string>(), e.at("precision").get<std::string>(), "", json_integers(e.at("shape"), (bundle_dir / "graph_bindings.json").string() + ": shape"), 0,
+                         32, 0, 0, e.value("fingerprint", "")});
   return m;
 }
 
@@ -9060,6 +9433,7 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
       for (auto& o : c["components"][0].value("outputs", nlohmann::json::array())) info.output_names.push_back(o.value("name", ""));
     }
   }
+  info.external_weights = runtime::read_json(bundle_dir / "graph_bindings.json").value("external_weights", false);
   passes::optimize(g, info.fusion, {}, info.casts);  // as the source bundle ran them
   save_bundle(out_dir, raw, g, bundle_dir, &m, info);
   r.graph = std::move(g);
@@ -11829,6 +12203,23 @@ class chat_template {
 #include <string_view>
 #include <vector>
 
+// ---- cactus/tokenizer/token_id.hpp
+// Token ids read from tokenizer.json.
+#include <nlohmann/json.hpp>
+#include <string>
+
+
+namespace cactus::tokenizer {
+
+// A token id read from tokenizer.json: an integer in [0, 2^24) (nlohmann's get<int> of a float
+// or of a huge number is undefined behaviour, so it is never called on unchecked input).
+inline int token_id(const nlohmann::json& j, const std::string& where, const char* what) {
+  const auto v = json_integer(j, where + ": " + what);
+  check(v >= 0 && v < (1 << 24), where, ": ", what, " ", v, " is out of range");
+  return static_cast<int>(v);
+}
+
+}  // namespace cactus::tokenizer
 
 namespace cactus::tokenizer {
 
@@ -12016,7 +12407,7 @@ struct bpe_model {
 
   static bpe_model from_json(const json& m, const std::string& where) {
     bpe_model b;
-    for (auto& [tok, id] : m.at("vocab").items()) b.vocab[tok] = id.get<int>();
+    for (auto& [tok, id] : m.at("vocab").items()) b.vocab[tok] = token_id(id, where, "vocabulary id");
     if (m.contains("unk_token") && m["unk_token"].is_string()) {
       auto it = b.vocab.find(m["unk_token"].get<std::string>());
       check(it != b.vocab.end(), where, ": unk_token '", m["unk_token"].get<std::string>(), "' is not in the vocabulary");
@@ -12633,7 +13024,9 @@ inline post_processor make_post_processor(const nlohmann::json& j, const std::st
       const std::string id = item.at("SpecialToken").at("id").get<std::string>();
       const auto& st = j.at("special_tokens");
       check(st.contains(id), where, ": TemplateProcessing names special token '", id, "' without its ids");
-      parts.push_back(st[id].at("ids").get<std::vector<int>>());
+      std::vector<int> part;
+      for (auto& x : st[id].at("ids")) part.push_back(token_id(x, where, "special token id"));
+      parts.push_back(std::move(part));
     }
     return [parts](const std::vector<int>& ids) {
       std::vector<int> r;
@@ -12645,7 +13038,7 @@ inline post_processor make_post_processor(const nlohmann::json& j, const std::st
     };
   }
   if (type == "BertProcessing" || type == "RobertaProcessing") {
-    const int cls = j.at("cls").at(1).get<int>(), sep = j.at("sep").at(1).get<int>();
+    const int cls = token_id(j.at("cls").at(1), where, "cls id"), sep = token_id(j.at("sep").at(1), where, "sep id");
     return [cls, sep](const std::vector<int>& ids) {
       std::vector<int> r{cls};
       r.insert(r.end(), ids.begin(), ids.end());
@@ -12698,8 +13091,11 @@ struct unigram_model {
       u.max_len = std::max(u.max_len, p.size());
       u.min_score = std::min(u.min_score, s);
     }
-    if (m.contains("unk_id") && m["unk_id"].is_number_integer()) u.unk = m["unk_id"].get<int>();
-    check(u.unk >= -1 && u.unk < id, where, ": unk_id ", u.unk, " is outside the vocabulary of ", id);
+    if (m.contains("unk_id") && m["unk_id"].is_number_integer()) {
+      const auto unk = m["unk_id"].get<std::int64_t>();
+      check(unk >= -1 && unk < id, where, ": unk_id ", unk, " is outside the vocabulary of ", id);
+      u.unk = static_cast<int>(unk);
+    }
     u.byte_fallback = m.value("byte_fallback", false);
     return u;
   }
@@ -12780,7 +13176,7 @@ struct wordpiece_model {
 
   static wordpiece_model from_json(const json& m, const std::string& where) {
     wordpiece_model w;
-    for (auto& [tok, id] : m.at("vocab").items()) w.vocab[tok] = id.get<int>();
+    for (auto& [tok, id] : m.at("vocab").items()) w.vocab[tok] = token_id(id, where, "vocabulary id");
     if (m.contains("continuing_subword_prefix") && m["continuing_subword_prefix"].is_string()) w.prefix = m["continuing_subword_prefix"].get<std::string>();
     w.max_chars = m.value("max_input_chars_per_word", std::size_t{100});
     const std::string unk = m.value("unk_token", std::string("[UNK]"));
@@ -12870,7 +13266,7 @@ class tokenizer {
       }
     }, t.model_);
     for (auto& a : j.value("added_tokens", json::array())) {
-      added_token at{a.at("content").get<std::string>(), a.at("id").get<int>(), a.value("special", false), a.value("lstrip", false),
+      added_token at{a.at("content").get<std::string>(), token_id(a.at("id"), where, "added token id"), a.value("special", false), a.value("lstrip", false),
                      a.value("rstrip", false), a.value("normalized", !a.value("special", false)), a.value("single_word", false)};
       check(at.id >= 0 && at.id < (1 << 24), where, ": added token id ", at.id, " is out of range");
       check(!at.content.empty(), where, ": added token ", at.id, " is empty");

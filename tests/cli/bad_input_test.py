@@ -94,6 +94,70 @@ for label, fname, mutate, needle in [
     open(path, "wb").write(mutate(data))
     expect_error(label, ["run", dmg, "--input", os.path.join(work, "x.npy")], needle)
 
+# Bundles whose parts disagree or point elsewhere: weights converted again under the graph, a
+# binding outside the bundle, bindings and manifests that are not what they say.
+def edited_bundle(name, edit):
+    d = os.path.join(work, name)
+    shutil.rmtree(d, ignore_errors=True)
+    shutil.copytree(bundle, d)
+    edit(d)
+    return d
+
+
+def edit_json(path, fn):
+    j = json.load(open(path))
+    fn(j)
+    open(path, "w").write(json.dumps(j))
+
+
+def reconvert(d, bits):
+    subprocess.run([cactus, "convert", sd, d, "--bits", bits], check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+xin = ["--input", os.path.join(work, "x.npy")]
+for label, edit, needles in [
+    ("weights converted again at another --bits under the graph", lambda d: reconvert(d, "16"), (".weights", "changed since this graph was lowered")),
+    ("a weight file replaced by another's", lambda d: shutil.copy(os.path.join(d, "fc.bias.weights"), os.path.join(d, "fc.weight.weights")),
+     ("fc.weight.weights", "changed since this graph was lowered")),
+    ("a binding outside the bundle", lambda d: edit_json(os.path.join(d, "graph_bindings.json"), lambda j: j["bindings"][0].__setitem__("file", "../bundle/fc.weight.weights")),
+     ("graph_bindings.json", "points outside the bundle")),
+    ("a binding with an absolute path", lambda d: edit_json(os.path.join(d, "graph_bindings.json"), lambda j: j["bindings"][0].__setitem__("file", os.path.join(bundle, "fc.weight.weights"))),
+     ("graph_bindings.json", "points outside the bundle")),
+    ("graph_bindings.json not JSON", lambda d: open(os.path.join(d, "graph_bindings.json"), "w").write("{bindings"), ("graph_bindings.json", "invalid JSON")),
+    ("graph_bindings.json without bindings", lambda d: open(os.path.join(d, "graph_bindings.json"), "w").write('{"format": "cactus-bindings"}'),
+     ("graph_bindings.json", "no \"bindings\" list")),
+    ("a binding whose name is a number", lambda d: edit_json(os.path.join(d, "graph_bindings.json"), lambda j: j["bindings"][0].__setitem__("name", 7)),
+     ("graph_bindings.json", "without a \"name\" and \"file\" string")),
+    ("external_weights that is not a bool", lambda d: edit_json(os.path.join(d, "graph_bindings.json"), lambda j: j.__setitem__("external_weights", "yes")),
+     ("graph_bindings.json", "must be true or false")),
+    ("a weight file deleted", lambda d: os.remove(os.path.join(d, "fc.bias.weights")), ("fc.bias.weights", "not found")),
+    ("graph_bindings.json deleted", lambda d: os.remove(os.path.join(d, "graph_bindings.json")), ("graph_bindings.json", "not found")),
+    ("components/manifest.json not JSON", lambda d: open(os.path.join(d, "components", "manifest.json"), "w").write("[1,"),
+     ("manifest.json", "invalid JSON")),
+    ("graph.cactus emptied", lambda d: open(os.path.join(d, "graph.cactus"), "w").close(), ("graph.cactus",)),
+]:
+    d = edited_bundle("edited_" + str(n_cases), edit)
+    expect_error(label, ["run", d, *xin], *needles)
+expect_error("run: an .npy that is not one", ["run", bundle, "--input", junk], "junk.bin")
+trunc_npy = os.path.join(work, "trunc.npy")
+open(trunc_npy, "wb").write(open(os.path.join(work, "x.npy"), "rb").read()[:-9])
+expect_error("run: a truncated .npy", ["run", bundle, "--input", trunc_npy], "trunc.npy")
+expect_error("run: an input file that does not exist", ["run", bundle, "--input", os.path.join(work, "nope.npy")], "nope.npy")
+expect_error("run: --input-ids that are not numbers", ["run", bundle, "--input-ids", "1,x,3"], "--input-ids")
+expect_error("transpile: --input-shape malformed", ["transpile", ts, "--input-shape", "2xq", "--artifact-dir", os.path.join(work, "t_shape")], "--input-shape", "2xq")
+expect_error("transpile: --example-input missing", ["transpile", ts, "--example-input", os.path.join(work, "nope.npy"), "--artifact-dir", os.path.join(work, "t_ex")], "nope.npy")
+expect_error("transpile: --weights-dir without a manifest", ["transpile", ts, "--weights-dir", work, "--input-shape", "2x8:f32"], "weights_manifest.json", "not found")
+bad_manifest = edited_bundle("bad_manifest", lambda d: edit_json(os.path.join(d, "weights_manifest.json"), lambda j: j["weights"][0].__setitem__("shape", [1.5e30])))
+expect_error("transpile: a manifest shape that is not integers", ["transpile", ts, "--weights-dir", bad_manifest, "--input-shape", "2x8:f32"], "weights_manifest.json", "expected an integer")
+fp_manifest = edited_bundle("fp_manifest", lambda d: edit_json(os.path.join(d, "weights_manifest.json"), lambda j: [w.__setitem__("fingerprint", "0123456789abcdef") for w in j["weights"]]))
+expect_error("transpile: a manifest whose fingerprints do not match its files", ["transpile", ts, "--weights-dir", fp_manifest, "--input-shape", "2x8:f32"],
+             "weights", "does not match its manifest entry")
+afile = os.path.join(work, "a_file")
+open(afile, "w").write("x")
+expect_error("convert: OUT is a file", ["convert", sd, afile], "a_file", "not a directory")
+expect_error("transpile: --artifact-dir is a file", ["transpile", ts, "--weights-dir", bundle, "--input-shape", "2x8:f32", "--artifact-dir", afile], "a_file", "not a directory")
+expect_error("convert: --bits without a value", ["convert", sd, os.path.join(work, "o4"), "--bits"], "--bits")
+
 # Re-lowering from saved IR: a missing file, and a file that is not IR.
 expect_error("lower: missing IR", ["lower", os.path.join(work, "nope_ir.json"), "--artifact-dir", os.path.join(work, "rl")], "nope_ir.json", "no such file")
 expect_error("lower: not IR JSON", ["lower", junk, "--artifact-dir", os.path.join(work, "rl")], "junk.bin", "invalid JSON")
@@ -108,6 +172,21 @@ for label, edit, needle in [
     bad_ir = os.path.join(work, "bad_ids_ir.json")
     open(bad_ir, "w").write(_json.dumps(ir))
     expect_error(label, ["lower", bad_ir, "--artifact-dir", os.path.join(work, "rl_ids")], needle)
+for label, edit, needles in [
+    ("lower: a node input that is not a value", lambda j: j["nodes"][0].__setitem__("inputs", [10**6]), ("uses unknown value",)),
+    ("lower: a cycle (a node uses its own output)", lambda j: j["nodes"][0]["inputs"].__setitem__(0, j["nodes"][-1]["outputs"][0]), ("before it is produced",)),
+    ("lower: two producers of one value", lambda j: j["nodes"][-1].__setitem__("outputs", j["nodes"][0]["outputs"]), ("two producers",)),
+    ("lower: a graph input listed twice", lambda j: j.__setitem__("inputs", j["inputs"] * 2), ("listed twice as a graph input",)),
+    ("lower: a graph output never produced", lambda j: (j["values"].append({"kind": "tensor", "dtype": "f32", "shape": [2, 4]}),
+                                                        j.__setitem__("outputs", [len(j["values"]) - 1])), ("is never produced",)),
+    ("lower: a node id that is a float", lambda j: j["nodes"][0].__setitem__("inputs", [1e30]), ("expected an integer",)),
+    ("lower: a shape that is not a list", lambda j: j["values"][0].__setitem__("shape", "2x8"), ("expected a list of integers",)),
+]:
+    ir = json.load(open(os.path.join(bundle, "optimized_ir.json")))
+    edit(ir)
+    bad_ir = os.path.join(work, "bad_graph_ir.json")
+    open(bad_ir, "w").write(json.dumps(ir))
+    expect_error(label, ["lower", bad_ir, "--artifact-dir", os.path.join(work, "rl_graph")], "bad_graph_ir.json", *needles)
 expect_error("lower: onto its own bundle", ["lower", os.path.join(bundle, "optimized_ir.json"), "--artifact-dir", bundle], "other than the source bundle")
 
 # Unsupported op: named with its source line, and no partial bundle is left behind.

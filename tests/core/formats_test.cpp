@@ -152,3 +152,100 @@ TEST_CASE("an input outside its exported dim range is refused, naming the input,
   REQUIRE_THROWS_WITH(ex.set_input(0, tensor::zeros(dtype::f32, {5, 8})), Catch::Contains("input 0 'ids' dim 0 must be in [1, 4]"));
   REQUIRE_THROWS_WITH(ex.set_input(0, tensor::zeros(dtype::f32, {2, 9})), Catch::Contains("dim 1 is fixed at 8"));
 }
+
+TEST_CASE("weight files record a fingerprint of their content") {
+  tensor a = tensor::empty(dtype::f32, {4, 4}), b = tensor::empty(dtype::f32, {4, 4});
+  for (int i = 0; i < 16; ++i) a.ptr<float>()[i] = b.ptr<float>()[i] = float(i);
+  b.ptr<float>()[15] = 99.f;
+  const auto fa = quant::stored_fingerprint(quant::encode_weight_file(a)), fb = quant::stored_fingerprint(quant::encode_weight_file(b));
+  REQUIRE(fa != 0);
+  REQUIRE(fa != fb);
+  REQUIRE(fa == quant::stored_fingerprint(quant::encode_weight_file(a)));  // the same content, the same fingerprint
+  auto p = tmpdir() / "fp.weights";
+  REQUIRE(quant::write_weight_file(p, a) == fa);
+  std::uint64_t got = 0;
+  quant::map_weight_file(p, &got);
+  REQUIRE(got == fa);
+  REQUIRE(quant::read_weight_fingerprint(p) == quant::fingerprint_text(fa));
+}
+
+TEST_CASE("staged_directory: a writer's files appear together, and only on publish") {
+  const fs::path root = tmpdir() / "staged";
+  fs::remove_all(root);
+  const fs::path target = root / "bundle";
+  auto write = [](const fs::path& p, const std::string& s) { write_file_atomic(p, s); };
+  {  // no target yet: publish renames the stage into place
+    staged_directory s(target, [](const fs::path&) { return false; });
+    write(s.path() / "a.weights", "A1");
+    REQUIRE_FALSE(fs::exists(target));
+    s.publish();
+  }
+  REQUIRE(read_file_text(target / "a.weights") == "A1");
+  write(target / "graph.cactus", "G1");
+  {  // a writer that owns *.weights keeps graph.cactus; a failed writer changes nothing
+    staged_directory s(target, [](const fs::path& rel) { return rel.extension() == ".weights"; });
+    REQUIRE(fs::exists(s.path() / "graph.cactus"));
+    REQUIRE_FALSE(fs::exists(s.path() / "a.weights"));
+    write(s.path() / "b.weights", "B1");
+  }  // destroyed without publish
+  REQUIRE(read_file_text(target / "a.weights") == "A1");
+  REQUIRE_FALSE(fs::exists(target / "b.weights"));
+  {
+    staged_directory s(target, [](const fs::path& rel) { return rel.extension() == ".weights"; });
+    write(s.path() / "b.weights", "B1");
+    s.publish();
+  }
+  REQUIRE_FALSE(fs::exists(target / "a.weights"));  // owned and not written again: gone
+  REQUIRE(read_file_text(target / "b.weights") == "B1");
+  REQUIRE(read_file_text(target / "graph.cactus") == "G1");
+  // a stage of a process that is gone is removed by the next writer; none is left behind
+  const fs::path stale = root / ".bundle.cactus-staging-999999999";
+  fs::create_directories(stale);
+  write(stale / "x", "x");
+  { staged_directory s(target, [](const fs::path&) { return false; }); s.publish(); }
+  REQUIRE_FALSE(fs::exists(stale));
+  std::size_t entries = 0;
+  for (auto& e : fs::directory_iterator(root)) entries += e.path() != target;
+  REQUIRE(entries == 0);
+  REQUIRE_THROWS_WITH(staged_directory(target / "graph.cactus", [](const fs::path&) { return false; }), Catch::Contains("not a directory"));
+}
+
+TEST_CASE("the graph verifier refuses cycles, two producers and undefined values, naming the node") {
+  ir::graph g;
+  ir::value x;
+  x.shape = {2};
+  const int in = g.add_value(x);
+  g.inputs = {in};
+  const int a = g.nodes.size(), b = a + 1;
+  g.add_node("relu", {in}, {ir::kind::tensor});
+  g.add_node("neg", {g.nodes[static_cast<std::size_t>(a)].outputs[0]}, {ir::kind::tensor});
+  g.outputs = {g.nodes[static_cast<std::size_t>(b)].outputs[0]};
+  REQUIRE_NOTHROW(ir::verify(g, "g"));
+  auto cyc = g;
+  cyc.nodes[0].inputs[0] = cyc.nodes[1].outputs[0];
+  REQUIRE_THROWS_WITH(ir::verify(cyc, "g"), Catch::Contains("node 0 (relu) uses value") && Catch::Contains("before it is produced"));
+  auto two = g;
+  two.nodes[1].outputs = two.nodes[0].outputs;
+  REQUIRE_THROWS_WITH(ir::verify(two, "g"), Catch::Contains("has two producers: node 1 (neg) and node 0 (relu)"));
+  auto into_input = g;
+  into_input.nodes[0].outputs = {in};
+  REQUIRE_THROWS_WITH(ir::verify(into_input, "g"), Catch::Contains("a graph input or constant"));
+  auto bad_id = g;
+  bad_id.outputs = {77};
+  REQUIRE_THROWS_WITH(ir::verify(bad_id, "g"), Catch::Contains("graph output 77 is not a value"));
+  auto dup_in = g;
+  dup_in.inputs = {in, in};
+  REQUIRE_THROWS_WITH(ir::verify(dup_in, "g"), Catch::Contains("listed twice"));
+}
+
+TEST_CASE("JSON integers are read checked: floats and out-of-range numbers are errors, not casts") {
+  using nlohmann::json;
+  REQUIRE(json_integer(json(5), "w") == 5);
+  REQUIRE(json_integer<std::uint64_t>(json(18446744073709551615ull), "w") == 18446744073709551615ull);
+  REQUIRE_THROWS_WITH(json_integer(json(2.5e30), "where"), Catch::Contains("where: expected an integer"));
+  REQUIRE_THROWS_WITH(json_integer<int>(json(std::int64_t{1} << 40), "where"), Catch::Contains("out of range"));
+  REQUIRE_THROWS_WITH(json_integer<std::uint64_t>(json(-1), "where"), Catch::Contains("out of range"));
+  REQUIRE_THROWS_WITH(json_integer(json(18446744073709551615ull), "where"), Catch::Contains("out of range"));
+  REQUIRE(json_integers<int>(json::parse("[1, 2, 3]"), "w") == std::vector<int>{1, 2, 3});
+  REQUIRE_THROWS_WITH(json_integers(json("12"), "where"), Catch::Contains("a list of integers"));
+}

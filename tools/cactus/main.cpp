@@ -31,7 +31,8 @@ usage:
       Default --bits 4 (CQ4), as in the Python tool. Shows progress on a terminal.
   cactus transpile MODEL [--weights-dir DIR] [--artifact-dir DIR] [--init-args JSON]
                    [--example-input FILE.npy]... [--input-shape 2x16:i64]...
-                   [--skip-reference-compare] [--quiet] [--packed-conv] [--no-fuse-<name>]...
+                   [--skip-reference-compare] [--quiet] [--packed-conv] [--external-weights]
+                   [--no-fuse-<name>]...
       MODEL is one of:
         path/model.py:Class  a PyTorch nn.Module class: the project's Python builds it
                              (--init-args '{"vocab_size": 32000}'), loads the state_dict that
@@ -46,6 +47,12 @@ usage:
       Binds weights from DIR/weights_manifest.json by name, canonicalizes, fuses, lowers and
       writes the bundle (default: into --weights-dir). Then runs the bundle on the example
       inputs and compares with PyTorch's outputs (writes result.json); a bare .pt2 has none.
+      The bundle is built and checked beside the artifact dir and swapped into place in one
+      step: a failed or killed transpile leaves the old bundle as it was. Weights outside the
+      artifact dir are hard-linked (copied across filesystems) into its weights/; with
+      --external-weights they are bound in place instead, and the bundle records that.
+      A bundle records each weight file's fingerprint: after converting other weights into
+      it, `cactus run` refuses it by file name until it is transpiled again.
       Quantized conv kernels are dequantized to f32 at load (faster on x86 today);
       --packed-conv keeps them packed (mmapped, e.g. 4.1 bits per weight at CQ4) and runs
       those convolutions as packed matrix products on im2col rows.
@@ -60,7 +67,8 @@ usage:
       Re-lowers saved IR (optimized_ir.json or raw_ir.json) into a new bundle without LibTorch:
       runs the IR passes again, with the options the bundle was transpiled with (--no-fuse-*,
       --packed-conv; recorded in components/manifest.json), and binds the source bundle's
-      weights by name.
+      weights by name (hard-linked into OUT/weights/, or bound in place if the source bundle
+      was transpiled with --external-weights).
   cactus inspect BUNDLE [--dot FILE.dot] [--no-fuse-<name>]...
       Re-runs the IR passes on BUNDLE/raw_ir.json (with the options the bundle was transpiled
       with, plus the --no-fuse flags given here) and prints the op counts after each pass
@@ -216,7 +224,7 @@ static tensor parse_shape_spec(const std::string& spec) {
 }
 
 static int cmd_transpile(int argc, char** argv) {
-  std::vector<std::string> flags = {"--skip-reference-compare", "--quiet", "--packed-conv"};
+  std::vector<std::string> flags = {"--skip-reference-compare", "--quiet", "--packed-conv", "--external-weights"};
   for (auto& f : passes::fusion_names()) flags.push_back("--no-fuse-" + patterns::flag_name(f));
   auto a = parse(argc, argv, 2, flags, {"--weights-dir", "--artifact-dir", "--example-input", "--input-shape", "--init-args"});
   check(a.pos.size() == 1, "usage: cactus transpile MODEL.pt2|MODEL.ts|path/model.py:Class --weights-dir DIR [--example-input x.npy | --input-shape 1x16:i64]");
@@ -249,6 +257,7 @@ static int cmd_transpile(int argc, char** argv) {
     if (a.has("--no-fuse-" + patterns::flag_name(f))) o.fusion.disabled.insert(f);
   o.verbose = !a.has("--quiet");
   o.casts.packed_on_request = a.has("--packed-conv");
+  o.external_weights = a.has("--external-weights");
   auto r = transpile(o);
   std::cout << "bundle: " << o.artifact_dir.string() << " (" << r.optimized.nodes.size() << " nodes)\n";
   if (r.compared) {
@@ -570,6 +579,27 @@ static int cmd_run(int argc, char** argv) {
   return 0;
 }
 
+// The one line a failure prints: cactus::error says what and where already; library exceptions
+// that escaped a reader are named by kind, and multi-line text (LibTorch) is cut to its first line.
+static std::string error_line(const std::exception& e) {
+  auto first_line = [](std::string s) {
+    const auto start = s.find_first_not_of(" \n\r\t");
+    s = start == std::string::npos ? "" : s.substr(start);
+    if (auto nl = s.find_first_of("\r\n"); nl != std::string::npos) s = s.substr(0, nl);
+    return s;
+  };
+  if (dynamic_cast<const cactus::error*>(&e)) return first_line(e.what());
+  if (auto* f = dynamic_cast<const std::filesystem::filesystem_error*>(&e))
+    return (f->path1().empty() ? std::string() : f->path1().string() + ": ") + f->code().message();
+  if (dynamic_cast<const std::bad_alloc*>(&e)) return "out of memory (an input asks for more memory than this machine has)";
+  if (dynamic_cast<const nlohmann::json::exception*>(&e)) {
+    std::string w = e.what();
+    if (auto close = w.find("] "); close != std::string::npos) w = w.substr(close + 2);
+    return "malformed JSON document: " + first_line(w);
+  }
+  return first_line(e.what());
+}
+
 int main(int argc, char** argv) {
   try {
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
@@ -592,7 +622,7 @@ int main(int argc, char** argv) {
     }
     fail("unknown command '", cmd, "' (see cactus --help)");
   } catch (const std::exception& e) {
-    std::cerr << "cactus: error: " << e.what() << "\n";
+    std::cerr << "cactus: error: " << error_line(e) << "\n";
     return 1;
   }
 }

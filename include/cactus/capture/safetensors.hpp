@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cactus/core/byte_io.hpp"
+#include "cactus/core/json_read.hpp"
 #include "cactus/core/mapped_file.hpp"
 #include "cactus/core/tensor.hpp"
 
@@ -45,8 +46,8 @@ inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
     std::vector<std::uint64_t> off;
     try {
       dt = e.at("dtype").get<std::string>();
-      shape = e.at("shape").get<shape_t>();
-      off = e.at("data_offsets").get<std::vector<std::uint64_t>>();
+      shape = json_integers(e.at("shape"), path + ": tensor '" + name + "' shape");
+      off = json_integers<std::uint64_t>(e.at("data_offsets"), path + ": tensor '" + name + "' data_offsets");
     } catch (const nlohmann::json::exception&) {
       fail(path, ": tensor '", name, "' has a malformed header entry");
     }

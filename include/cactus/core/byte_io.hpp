@@ -90,6 +90,26 @@ inline std::uint64_t fnv1a64(const unsigned char* p, std::size_t n) {
   return h;
 }
 
+// A 64-bit fingerprint of a large byte range (weight data), 8 bytes a step: a multiply-xorshift
+// mix per word, so GB of weights hash at memory speed. Tells one convert's output from another's;
+// not a security measure either.
+inline std::uint64_t fingerprint64(const unsigned char* p, std::size_t n, std::uint64_t seed = 0) {
+  constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = seed ^ (n * k);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * k;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p + i, n - i);
+  h = (h ^ tail) * k;
+  h ^= h >> 32;
+  return h;
+}
+
 inline bool host_is_little_endian() {
   const std::uint16_t one = 1;
   unsigned char b;

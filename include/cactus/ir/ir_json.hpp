@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cactus/core/base64.hpp"
+#include "cactus/core/json_read.hpp"
 #include "cactus/ir/graph.hpp"
+#include "cactus/ir/verify.hpp"
 
 namespace cactus::ir {
 
@@ -57,9 +59,9 @@ inline meta meta_from_json(const json& j) {
   meta m;
   m.k = kind_from_name(j.at("kind").get<std::string>());
   switch (m.k) {
-    case kind::int_: case kind::bool_: m.i = j.at("value").get<std::int64_t>(); break;
+    case kind::int_: case kind::bool_: m.i = json_integer(j.at("value"), "IR JSON: a constant"); break;
     case kind::float_: m.f = double_from_json(j.at("value")); break;
-    case kind::ints: m.ints = j.at("value").get<std::vector<std::int64_t>>(); break;
+    case kind::ints: m.ints = json_integers(j.at("value"), "IR JSON: a constant"); break;
     case kind::floats:
       for (auto& d : j.at("value")) m.floats.push_back(double_from_json(d));
       break;
@@ -115,7 +117,7 @@ inline json to_json(const graph& g, const tensor_encoder& enc = [](int, const te
               {"inputs", g.inputs}, {"outputs", g.outputs}};
 }
 
-inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
+inline graph from_json(const json& j, const tensor_decoder& dec = {}, const std::string& what = "IR JSON") {
   check(j.value("format", "") == "cactus-ir", "IR JSON: not a cactus IR document (missing format: cactus-ir)");
   graph g;
   for (auto& jv : j.at("values")) {
@@ -124,34 +126,27 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}) {
     v.k = kind_from_name(jv.at("kind").get<std::string>());
     if (v.is_tensor()) {
       v.type = dtype_from_name(jv.at("dtype").get<std::string>());
-      v.shape = jv.at("shape").get<shape_t>();
+      v.shape = json_integers(jv.at("shape"), what + ": value " + std::to_string(g.values.size()) + " shape");
       if (jv.contains("dims"))
-        for (auto& r : jv["dims"]) v.dims.push_back({r.at(0).get<std::int64_t>(), r.at(1).get<std::int64_t>()});
+        for (auto& r : jv["dims"]) v.dims.push_back({json_integer(r.at(0), what + ": dim range"), json_integer(r.at(1), what + ": dim range")});
     }
     if (jv.contains("constant")) v.constant = meta_from_json(jv["constant"]);
     if (jv.contains("weight")) v.weight = jv["weight"].get<std::string>();
     if (jv.contains("data")) {
       if (jv["data"].contains("base64")) v.data = std::make_shared<tensor>(inline_tensor_from_json(jv["data"], v.type, v.shape));
       else if (dec) v.data = std::make_shared<tensor>(dec(jv["data"]));
-      else fail("IR JSON: value ", g.values.size(), " refers to external constant data and no loader was given");
+      else fail(what, ": value ", g.values.size(), " refers to external constant data and no loader was given");
     }
     g.values.push_back(std::move(v));
   }
   for (auto& jn : j.at("nodes")) {
-    node n{jn.at("op").get<std::string>(), jn.at("inputs").get<std::vector<int>>(),
-           jn.at("outputs").get<std::vector<int>>(), jn.value("loc", "")};
-    for (int id : n.inputs)
-      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: node ", n.op, " uses unknown value ", id);
-    for (int id : n.outputs)
-      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: node ", n.op, " produces unknown value ", id);
+    node n{jn.at("op").get<std::string>(), json_integers<int>(jn.at("inputs"), what + ": node inputs"),
+           json_integers<int>(jn.at("outputs"), what + ": node outputs"), jn.value("loc", "")};
     g.nodes.push_back(std::move(n));
   }
-  g.inputs = j.at("inputs").get<std::vector<int>>();
-  g.outputs = j.at("outputs").get<std::vector<int>>();
-  for (auto* list : {&g.inputs, &g.outputs})
-    for (int id : *list)
-      check(id >= 0 && static_cast<std::size_t>(id) < g.values.size(), "IR JSON: graph ", list == &g.inputs ? "input" : "output", " ", id,
-            " is not a value (", g.values.size(), " values)");
+  g.inputs = json_integers<int>(j.at("inputs"), what + ": graph inputs");
+  g.outputs = json_integers<int>(j.at("outputs"), what + ": graph outputs");
+  verify(g, what);
   g.reindex_producers();
   return g;
 }

@@ -19,7 +19,7 @@ inline ir::graph load_ir_json(const fs::path& ir_json) {
       check(d.contains("file"), ir_json.string(), ": a constant of ", d.value("omitted_bytes", std::uint64_t{0}),
             " bytes was not saved with this IR; re-transpile with a newer cactus");
       return quant::map_weight_file(dir / d.at("file").get<std::string>());
-    });
+    }, ir_json.string());
   } catch (const nlohmann::json::exception& e) {
     fail(ir_json.string(), ": malformed IR document (", e.what(), ")");
   }
@@ -31,7 +31,8 @@ inline quant::weights_manifest manifest_from_bindings(const fs::path& bundle_dir
   auto b = runtime::read_json(bundle_dir / "graph_bindings.json");
   for (auto& e : b.at("bindings"))
     m.weights.push_back({e.value("source_name", e.at("name").get<std::string>()), e.at("name").get<std::string>(),
-                         e.at("file").get<std::string>(), e.at("precision").get<std::string>(), "", e.at("shape").get<shape_t>(), 0});
+                         e.at("file").get<std::string>(), e.at("precision").get<std::string>(), "", json_integers(e.at("shape"), (bundle_dir / "graph_bindings.json").string() + ": shape"), 0,
+                         32, 0, 0, e.value("fingerprint", "")});
   return m;
 }
 
@@ -62,6 +63,7 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
       for (auto& o : c["components"][0].value("outputs", nlohmann::json::array())) info.output_names.push_back(o.value("name", ""));
     }
   }
+  info.external_weights = runtime::read_json(bundle_dir / "graph_bindings.json").value("external_weights", false);
   passes::optimize(g, info.fusion, {}, info.casts);  // as the source bundle ran them
   save_bundle(out_dir, raw, g, bundle_dir, &m, info);
   r.graph = std::move(g);

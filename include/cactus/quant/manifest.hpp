@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cactus/core/files.hpp"
+#include "cactus/core/json_read.hpp"
 #include "cactus/core/shape.hpp"
 
 namespace cactus::quant {
@@ -16,6 +17,7 @@ struct manifest_entry {
   int bits = 32;                 // bits per stored weight code (32/16 for floats)
   std::int64_t group_size = 0;   // packed formats: weights per scale (128)
   std::int64_t padded_k = 0;     // packed formats: row length after zero padding to the group
+  std::string fingerprint = {};  // the weight file's content fingerprint (quant/weight_file.hpp)
 };
 
 struct weights_manifest {
@@ -34,6 +36,7 @@ struct weights_manifest {
     {
       nlohmann::json e = {{"source_name", w.source_name}, {"output_name", w.output_name}, {"file", w.file}, {"shape", w.shape},
                           {"precision", w.precision}, {"bits", w.bits}, {"kind", w.kind}, {"bytes", w.bytes}};
+      if (!w.fingerprint.empty()) e["fingerprint"] = w.fingerprint;
       if (w.group_size) {
         e["group_size"] = w.group_size;
         e["padded_k"] = w.padded_k;
@@ -57,8 +60,10 @@ struct weights_manifest {
     try {
       for (auto& w : j.at("weights"))
         m.weights.push_back({w.at("source_name"), w.at("output_name"), w.at("file"), w.at("precision"), w.value("kind", ""),
-                             w.at("shape").get<shape_t>(), w.value("bytes", std::uint64_t{0}), w.value("bits", 32),
-                             w.value("group_size", std::int64_t{0}), w.value("padded_k", std::int64_t{0})});
+                             json_integers(w.at("shape"), p.string() + ": shape"), json_integer<std::uint64_t>(w.value("bytes", nlohmann::json(0)), p.string() + ": bytes"),
+                             json_integer<int>(w.value("bits", nlohmann::json(32)), p.string() + ": bits"),
+                             json_integer(w.value("group_size", nlohmann::json(0)), p.string() + ": group_size"),
+                             json_integer(w.value("padded_k", nlohmann::json(0)), p.string() + ": padded_k"), w.value("fingerprint", "")});
     } catch (const nlohmann::json::exception& e) {
       fail(p.string(), ": malformed entry (", e.what(), ")");
     }

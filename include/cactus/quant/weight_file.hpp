@@ -4,12 +4,17 @@
 //   16 u64 dims[4]          48 u32 precision         52 u64 data_bytes        60 u64 scales_bytes
 //   68 u32 group_size       72 u32 num_groups        76 u64 original_N (K before padding)
 //   84 u32 rotation seed    88 i8 codebook[16]      104 f32 codebook step    108 u32 padded K
-//   112 u64 FNV-1a of bytes 0..111                  120 8 zero bytes
+//   112 u64 FNV-1a of bytes 0..111                  120 u64 fingerprint of the data and scales
 //   128 data section (codes for packed formats, padded to 64), then the scales section.
+// The fingerprint (core/byte_io.hpp's fingerprint64 of everything after the header, seeded with
+// the header checksum) names the content: transpile records it for every weight it binds, and a
+// bundle whose weight file no longer has it is refused by name. 0 means "not recorded" (files
+// of earlier cactus builds).
 // Packed formats (q8, cq1..cq4) keep the layout of core/packed.hpp, so the mapped bytes are
 // the tensor: nothing is copied or converted at load. The header checksum catches flipped
 // header bytes; every size is checked against the file size before a tensor views the data,
 // and CQ files must carry the seed and codebook this runtime decodes with.
+#include <cstdio>
 #include <filesystem>
 
 #include "cactus/core/byte_io.hpp"
@@ -115,23 +120,37 @@ inline std::vector<unsigned char> encode_weight_file(const tensor& t) {
   w.bytes(book, 16);
   w.le<float>(step);
   w.le<std::uint32_t>(packed ? static_cast<std::uint32_t>(l.kp) : 0);
-  w.le<std::uint64_t>(fnv1a64(w.buffer().data(), weight_checked_bytes));
-  w.align(static_cast<std::size_t>(weight_data_offset));
+  const std::uint64_t header_sum = fnv1a64(w.buffer().data(), weight_checked_bytes);
+  w.le<std::uint64_t>(header_sum);
+  w.le<std::uint64_t>(0);  // the fingerprint, set below
   // Data is stored little-endian; on a big-endian host we would swap here.
   check(host_is_little_endian(), "writing weights on a big-endian host is not supported");
   w.bytes(t.data, t.bytes());
-  return std::move(w.buffer());
+  auto& b = w.buffer();
+  std::uint64_t fp = fingerprint64(b.data() + weight_data_offset, b.size() - weight_data_offset, header_sum);
+  if (fp == 0) fp = 1;
+  std::memcpy(b.data() + weight_checked_bytes + 8, &fp, 8);
+  return std::move(b);
 }
 
-inline void write_weight_file(const std::filesystem::path& p, const tensor& t) {
+inline std::uint64_t stored_fingerprint(const std::vector<unsigned char>& file) {
+  std::uint64_t fp;
+  std::memcpy(&fp, file.data() + weight_checked_bytes + 8, 8);
+  return fp;
+}
+
+// Writes the file (atomically) and returns its fingerprint.
+inline std::uint64_t write_weight_file(const std::filesystem::path& p, const tensor& t) {
   auto bytes = encode_weight_file(t);
   write_file_atomic(p, bytes.data(), bytes.size());
+  return stored_fingerprint(bytes);
 }
 
 struct weight_header {
   dtype type;
   shape_t shape;
   std::uint64_t data_bytes, scales_bytes;
+  std::uint64_t fingerprint = 0;  // 0: not recorded
 };
 
 inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, const std::string& file) {
@@ -166,6 +185,7 @@ inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, 
   const auto kp = r.le<std::uint32_t>();
   const auto sum = r.le<std::uint64_t>();
   check(sum == fnv1a64(p, weight_checked_bytes), file, ": corrupt header (checksum mismatch)");
+  h.fingerprint = r.le<std::uint64_t>();
   if (is_packed(h.type)) {
     const packed_layout l = packed_layout_of(h.type, h.shape);
     check(group == packed_group && groups == static_cast<std::uint64_t>(l.rows * l.groups) && k == static_cast<std::uint64_t>(l.k) &&
@@ -185,11 +205,28 @@ inline weight_header parse_weight_header(const unsigned char* p, std::size_t n, 
   return h;
 }
 
-// Maps a weight file and returns a tensor viewing the mapping (no copy).
-inline tensor map_weight_file(const std::filesystem::path& p) {
+// A weight file's fingerprint as text ("" when the file records none), as manifests and
+// bindings store it.
+inline std::string fingerprint_text(std::uint64_t fp) {
+  if (fp == 0) return "";
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fp));
+  return buf;
+}
+
+inline std::string read_weight_fingerprint(const std::filesystem::path& p) {
+  check(std::filesystem::exists(p), p.string(), ": weight file not found");
+  auto m = mapped_file::open(p.string());
+  return fingerprint_text(parse_weight_header(m->data(), m->size(), p.string()).fingerprint);
+}
+
+// Maps a weight file and returns a tensor viewing the mapping (no copy); *fingerprint gets the
+// one its header records.
+inline tensor map_weight_file(const std::filesystem::path& p, std::uint64_t* fingerprint = nullptr) {
   check(std::filesystem::exists(p), p.string(), ": weight file not found");
   auto m = mapped_file::open(p.string());
   auto h = parse_weight_header(m->data(), m->size(), p.string());
+  if (fingerprint) *fingerprint = h.fingerprint;
   void* data = const_cast<unsigned char*>(m->data() + weight_data_offset);
   return tensor::view(h.type, h.shape, data, m);
 }

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "cactus/core/byte_io.hpp"
+#include "cactus/ir/verify.hpp"
 #include "cactus/ir/graph.hpp"
 
 namespace cactus::runtime {
@@ -181,6 +182,7 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
         dims.push_back(d);
       }
     }
+  ir::verify(g, what);
   g.reindex_producers();
   return g;
 }

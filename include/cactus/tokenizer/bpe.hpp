@@ -23,7 +23,7 @@ struct bpe_model {
 
   static bpe_model from_json(const json& m, const std::string& where) {
     bpe_model b;
-    for (auto& [tok, id] : m.at("vocab").items()) b.vocab[tok] = id.get<int>();
+    for (auto& [tok, id] : m.at("vocab").items()) b.vocab[tok] = token_id(id, where, "vocabulary id");
     if (m.contains("unk_token") && m["unk_token"].is_string()) {
       auto it = b.vocab.find(m["unk_token"].get<std::string>());
       check(it != b.vocab.end(), where, ": unk_token '", m["unk_token"].get<std::string>(), "' is not in the vocabulary");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cactus/core/error.hpp"
+#include "cactus/tokenizer/token_id.hpp"
 
 namespace cactus::tokenizer {
 
@@ -22,7 +23,9 @@ inline post_processor make_post_processor(const nlohmann::json& j, const std::st
       const std::string id = item.at("SpecialToken").at("id").get<std::string>();
       const auto& st = j.at("special_tokens");
       check(st.contains(id), where, ": TemplateProcessing names special token '", id, "' without its ids");
-      parts.push_back(st[id].at("ids").get<std::vector<int>>());
+      std::vector<int> part;
+      for (auto& x : st[id].at("ids")) part.push_back(token_id(x, where, "special token id"));
+      parts.push_back(std::move(part));
     }
     return [parts](const std::vector<int>& ids) {
       std::vector<int> r;
@@ -34,7 +37,7 @@ inline post_processor make_post_processor(const nlohmann::json& j, const std::st
     };
   }
   if (type == "BertProcessing" || type == "RobertaProcessing") {
-    const int cls = j.at("cls").at(1).get<int>(), sep = j.at("sep").at(1).get<int>();
+    const int cls = token_id(j.at("cls").at(1), where, "cls id"), sep = token_id(j.at("sep").at(1), where, "sep id");
     return [cls, sep](const std::vector<int>& ids) {
       std::vector<int> r{cls};
       r.insert(r.end(), ids.begin(), ids.end());

@@ -73,7 +73,7 @@ class tokenizer {
       }
     }, t.model_);
     for (auto& a : j.value("added_tokens", json::array())) {
-      added_token at{a.at("content").get<std::string>(), a.at("id").get<int>(), a.value("special", false), a.value("lstrip", false),
+      added_token at{a.at("content").get<std::string>(), token_id(a.at("id"), where, "added token id"), a.value("special", false), a.value("lstrip", false),
                      a.value("rstrip", false), a.value("normalized", !a.value("special", false)), a.value("single_word", false)};
       check(at.id >= 0 && at.id < (1 << 24), where, ": added token id ", at.id, " is out of range");
       check(!at.content.empty(), where, ": added token ", at.id, " is empty");

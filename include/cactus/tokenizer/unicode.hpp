@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cactus/core/error.hpp"
+#include "cactus/tokenizer/token_id.hpp"
 
 namespace cactus::tokenizer {
 

@@ -30,8 +30,11 @@ struct unigram_model {
       u.max_len = std::max(u.max_len, p.size());
       u.min_score = std::min(u.min_score, s);
     }
-    if (m.contains("unk_id") && m["unk_id"].is_number_integer()) u.unk = m["unk_id"].get<int>();
-    check(u.unk >= -1 && u.unk < id, where, ": unk_id ", u.unk, " is outside the vocabulary of ", id);
+    if (m.contains("unk_id") && m["unk_id"].is_number_integer()) {
+      const auto unk = m["unk_id"].get<std::int64_t>();
+      check(unk >= -1 && unk < id, where, ": unk_id ", unk, " is outside the vocabulary of ", id);
+      u.unk = static_cast<int>(unk);
+    }
     u.byte_fallback = m.value("byte_fallback", false);
     return u;
   }

@@ -16,7 +16,7 @@ struct wordpiece_model {
 
   static wordpiece_model from_json(const json& m, const std::string& where) {
     wordpiece_model w;
-    for (auto& [tok, id] : m.at("vocab").items()) w.vocab[tok] = id.get<int>();
+    for (auto& [tok, id] : m.at("vocab").items()) w.vocab[tok] = token_id(id, where, "vocabulary id");
     if (m.contains("continuing_subword_prefix") && m["continuing_subword_prefix"].is_string()) w.prefix = m["continuing_subword_prefix"].get<std::string>();
     w.max_chars = m.value("max_input_chars_per_word", std::size_t{100});
     const std::string unk = m.value("unk_token", std::string("[UNK]"));

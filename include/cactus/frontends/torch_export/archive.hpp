@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cactus/capture/zip_archive.hpp"
+#include "cactus/core/json_read.hpp"
 #include "cactus/core/tensor.hpp"
 
 namespace cactus::frontends::torch_export {
@@ -69,12 +70,12 @@ inline std::string symbol_name(const std::string& expr) {
 }
 
 inline sym_dim read_sym_int(const json& j, const std::string& where) {
-  if (j.contains("as_int")) return {j["as_int"].get<std::int64_t>(), {}};
+  if (j.contains("as_int")) return {json_integer(j["as_int"], where), {}};
   if (j.contains("as_expr")) {
     const json& e = j["as_expr"];
     sym_dim d;
     d.symbol = symbol_name(e.at("expr_str").get<std::string>());
-    if (e.contains("hint") && e["hint"].is_object() && e["hint"].contains("as_int")) d.value = e["hint"]["as_int"].get<std::int64_t>();
+    if (e.contains("hint") && e["hint"].is_object() && e["hint"].contains("as_int")) d.value = json_integer(e["hint"]["as_int"], where);
     return d;
   }
   fail(where, ": unexpected size entry ", j.dump());
@@ -88,7 +89,7 @@ struct tensor_meta {
 
 inline tensor_meta read_tensor_meta(const json& j, const std::string& where) {
   tensor_meta m;
-  m.export_dtype = j.at("dtype").get<int>();
+  m.export_dtype = json_integer<int>(j.at("dtype"), where + ": dtype");
   for (auto& s : j.at("sizes")) m.sizes.push_back(read_sym_int(s, where));
   if (j.contains("strides"))
     for (auto& s : j["strides"]) m.strides.push_back(read_sym_int(s, where));

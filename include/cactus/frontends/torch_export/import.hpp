@@ -73,8 +73,8 @@ inline imported_program import_program(const archive& a) {
   if (prog.contains("range_constraints"))
     for (auto& [sym, r] : prog["range_constraints"].items()) {
       ir::dim_range d;
-      if (r.contains("min_val") && r["min_val"].is_number_integer()) d.min = r["min_val"].get<std::int64_t>();
-      if (r.contains("max_val") && r["max_val"].is_number_integer()) d.max = r["max_val"].get<std::int64_t>();
+      if (r.contains("min_val") && r["min_val"].is_number_integer()) d.min = json_integer(r["min_val"], file + ": range_constraints");
+      if (r.contains("max_val") && r["max_val"].is_number_integer()) d.max = json_integer(r["max_val"], file + ": range_constraints");
       ranges[sym] = d;
     }
 
@@ -153,11 +153,11 @@ inline imported_program import_program(const archive& a) {
       if (o.contains("as_tensor")) return {value_of(o["as_tensor"].at("name").get<std::string>(), where)};
       return {g.add_constant(ir::meta::none())};
     }
-    if (arg.contains("as_int")) return {g.add_constant(ir::meta::of_int(arg["as_int"].get<std::int64_t>()))};
+    if (arg.contains("as_int")) return {g.add_constant(ir::meta::of_int(json_integer(arg["as_int"], where)))};
     if (arg.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(arg["as_float"])))};
     if (arg.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(arg["as_bool"].get<bool>()))};
     if (arg.contains("as_string")) return {g.add_constant(ir::meta::of_string(arg["as_string"].get<std::string>()))};
-    if (arg.contains("as_ints")) return {g.add_constant(ir::meta::of_ints(arg["as_ints"].get<std::vector<std::int64_t>>()))};
+    if (arg.contains("as_ints")) return {g.add_constant(ir::meta::of_ints(json_integers(arg["as_ints"], where)))};
     if (arg.contains("as_floats")) {
       std::vector<double> f;
       for (auto& v : arg["as_floats"]) f.push_back(detail::json_float(v));
@@ -169,7 +169,7 @@ inline imported_program import_program(const archive& a) {
       return {g.add_constant(ir::meta::of_ints(b))};
     }
     if (arg.contains("as_scalar_type")) {
-      const int code = arg["as_scalar_type"].get<int>();
+      const int code = json_integer<int>(arg["as_scalar_type"], where);
       const int c10 = c10_code_of(code);
       check(c10 >= 0, where, ": dtype ", export_dtype_name(code), " is not supported");
       return {g.add_constant(ir::meta::of_int(c10))};
@@ -177,7 +177,7 @@ inline imported_program import_program(const archive& a) {
     if (arg.contains("as_memory_format") || arg.contains("as_layout")) return {g.add_constant(ir::meta::none())};
     if (arg.contains("as_device")) return {g.add_constant(ir::meta::of_string(arg["as_device"].value("type", "cpu")))};
     auto sym = [&](const json& s) -> int {
-      if (s.contains("as_int")) return g.add_constant(ir::meta::of_int(s["as_int"].get<std::int64_t>()));
+      if (s.contains("as_int")) return g.add_constant(ir::meta::of_int(json_integer(s["as_int"], where)));
       if (s.contains("as_name")) return value_of(s["as_name"].get<std::string>(), where);
       fail(where, ": unexpected SymInt argument ", s.dump());
     };
@@ -197,7 +197,7 @@ inline imported_program import_program(const archive& a) {
       std::vector<std::int64_t> fixed;
       bool all_fixed = true;
       for (auto& s : arg["as_sym_ints"]) {
-        if (s.contains("as_int")) fixed.push_back(s["as_int"].get<std::int64_t>());
+        if (s.contains("as_int")) fixed.push_back(json_integer(s["as_int"], where));
         else all_fixed = false;
       }
       if (all_fixed) return {g.add_constant(ir::meta::of_ints(fixed))};
