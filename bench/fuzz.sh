@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every reader cactus has for files others write: tokenizer.json, chat templates,
-# safetensors, torch.save checkpoints, torch.export archives, graph.cactus, IR JSON, .npy.
+# safetensors, torch.save checkpoints, torch.export archives, graph.cactus, IR JSON, .npy,
+# weight files, and a bundle's weights_manifest.json and graph_bindings.json.
 # One binary (bench/fuzz/fuzz_all.cpp, clang's libFuzzer with AddressSanitizer, LeakSanitizer
 # and UndefinedBehaviorSanitizer) holds every target; CACTUS_FUZZ_TARGET picks one. Each runs
 # from seeds (bench/fuzz/make_seeds.py) for SECONDS, or for FUZZ_RUNS inputs with a fixed seed
@@ -10,18 +11,21 @@
 #
 # usage: bench/fuzz.sh [SECONDS per target, default 1800] [target ...]
 #   FUZZ_RUNS=3000 bench/fuzz.sh          the short run of tools/test.sh (3000 inputs per target)
-#   bench/fuzz.sh 1800 fuzz_chat_template  30 CPU-minutes on one target
+#   bench/fuzz.sh 1800 fuzz_chat_template  30 minutes of wall time on one target
+#   FUZZ_CPU=1 nice -n 19 bench/fuzz.sh 1800   30 CPU-minutes per target (the fuzzer's own user +
+#                                          system time, read from /proc), so a niced campaign
+#                                          can share the machine and still count honestly
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-1800}
 shift || true
-ALL="fuzz_tokenizer_json fuzz_chat_template fuzz_safetensors fuzz_torch_checkpoint fuzz_pt2 fuzz_graph_file fuzz_ir_json fuzz_npy"
+ALL="fuzz_tokenizer_json fuzz_chat_template fuzz_safetensors fuzz_torch_checkpoint fuzz_pt2 fuzz_graph_file fuzz_ir_json fuzz_npy fuzz_weight_file fuzz_bundle_json"
 TARGETS=${*:-$ALL}
 CXX=${FUZZ_CXX:-$(command -v clang++-14 || command -v clang++ || true)}
 [ -n "$CXX" ] || { echo "fuzz.sh: clang++ is missing (tools/setup.sh --test installs clang-14 and libclang-rt-14-dev)"; exit 2; }
 OUT=build-fuzz
 mkdir -p "$OUT/corpus" "$OUT/findings"
-if [ ! -f "$OUT/seeds/.done" ]; then
+if [ ! -f "$OUT/seeds/.done" ] || [ bench/fuzz/make_seeds.py -nt "$OUT/seeds/.done" ]; then
   rm -rf "$OUT/seeds"
   .venv/bin/python bench/fuzz/make_seeds.py "$OUT/seeds" build
   touch "$OUT/seeds/.done"
@@ -34,7 +38,30 @@ if [ ! -x "$BIN" ] || [ -n "$(find include bench/fuzz -newer "$BIN" \( -name '*.
     -Iinclude -Ibench/fuzz bench/fuzz/fuzz_all.cpp -o "$BIN" -lpcre2-8 -lutf8proc
   echo "   built in $(($(date +%s) - t)) s"
 fi
-if [ -n "${FUZZ_RUNS:-}" ]; then LIMIT="-runs=$FUZZ_RUNS -seed=1"; else LIMIT="-max_total_time=$SECONDS_PER"; fi
+if [ -n "${FUZZ_RUNS:-}" ]; then LIMIT="-runs=$FUZZ_RUNS -seed=1"
+elif [ -n "${FUZZ_CPU:-}" ]; then LIMIT=""
+else LIMIT="-max_total_time=$SECONDS_PER"; fi
+TIMEOUT=10; [ -n "${FUZZ_CPU:-}" ] && TIMEOUT=120
+TICK=$(getconf CLK_TCK)
+# cpu_seconds PID: the user + system time of PID so far
+cpu_seconds() { awk -v t="$TICK" '{ sub(/.*\) /, ""); print int(($12 + $13) / t) }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# run_fuzzer ARGS...: with FUZZ_CPU, interrupts the fuzzer (SIGINT: libFuzzer prints its final
+# stats and exits with 72, which counts as success here) once it has used SECONDS_PER CPU-seconds
+run_fuzzer() {
+  if [ -z "${FUZZ_CPU:-}" ]; then "$@"; return; fi
+  "$@" &
+  local pid=$! used=0
+  while kill -0 "$pid" 2>/dev/null; do
+    used=$(cpu_seconds "$pid")
+    if [ "$used" -ge "$SECONDS_PER" ]; then kill -INT "$pid"; break; fi
+    sleep 5
+  done
+  local rc=0
+  wait "$pid" || rc=$?
+  echo "cpu_seconds: $used" >&2
+  if [ "$rc" = 72 ] && [ "$used" -ge "$SECONDS_PER" ]; then rc=0; fi
+  return $rc
+}
 status=0
 for t in $TARGETS; do
   mkdir -p "$OUT/corpus/$t" "$OUT/findings/$t"
@@ -42,10 +69,13 @@ for t in $TARGETS; do
   log=$OUT/findings/$t/log.txt
   start=$(date +%s)
   # shellcheck disable=SC2086
+  # libFuzzer's -timeout is wall time: a niced campaign on a busy machine gets a longer one
   if CACTUS_FUZZ_TARGET=$t ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     "$BIN" "$OUT/corpus/$t" $LIMIT -timeout=10 -rss_limit_mb=3072 -max_len=262144 \
+     run_fuzzer "$BIN" "$OUT/corpus/$t" $LIMIT -timeout=$TIMEOUT -rss_limit_mb=3072 -max_len=262144 \
      -artifact_prefix="$OUT/findings/$t/" -print_final_stats=1 > "$log" 2>&1; then
-    echo "== $t: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') inputs in $(($(date +%s) - start)) s, corpus $(ls "$OUT/corpus/$t" | wc -l) files, no findings"
+    runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+    cpu=$(grep -E '^cpu_seconds' "$log" | awk '{print $2}')
+    echo "== $t: $runs inputs in $(($(date +%s) - start)) s${cpu:+ ($cpu CPU-s, $((runs / (cpu > 0 ? cpu : 1))) exec/CPU-s)}, corpus $(ls "$OUT/corpus/$t" | wc -l) files, no findings"
   else
     echo "== $t: FINDING (input and log in $OUT/findings/$t/):"
     grep -E 'ERROR|SUMMARY|runtime error|terminate|what\(\)' "$log" | head -8 | sed 's/^/     /'

@@ -8,6 +8,9 @@
 #   4. meson: the CLI, four unit tests and a sample of the end-to-end tests through meson.build
 #   5. cmake --install, and an out-of-tree project using find_package(cactus)
 #   6. short fuzz runs (clang libFuzzer + ASan + UBSan) of every reader: FUZZ_RUNS=5000 bench/fuzz.sh
+#   7. AddressSanitizer + UndefinedBehaviorSanitizer: the CLI and the unit tests that need no
+#      Highway target sweep, built with both, then the unit tests and the CLI's bad-input and
+#      interrupted-write tests run under them
 # Each step prints its wall time. usage: tools/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +20,12 @@ T0=$(date +%s)
 step() { echo; echo "=== [$(($(date +%s) - T0)) s] $*"; }
 done_step() { echo "=== $1 passed ($(($(date +%s) - $2)) s)"; }
 
-step "1/6 host build and tests"; t=$(date +%s)
+step "1/7 host build and tests"; t=$(date +%s)
 tools/setup.sh --test build
 (cd build && ctest --output-on-failure -j"$JOBS")
 done_step "host build and tests" $t
 
-step "2/6 single_include"; t=$(date +%s)
+step "2/7 single_include"; t=$(date +%s)
 .venv/bin/python tools/amalgamate.py --check
 cmake -S . -B build-single -G Ninja -DCMAKE_BUILD_TYPE=Release -DCACTUS_USE_SINGLE_INCLUDE=ON >/dev/null
 # the amalgamation is the same code as include/: the CLI, the kernel, format and tokenizer tests
@@ -32,7 +35,7 @@ cmake --build build-single -j"$JOBS" --target cactus-run cactus-cli test_kernels
 (cd build-single && ctest --output-on-failure -j"$JOBS" -R '^(test_kernels|test_formats|test_tokenizer|example_|headers_self_contained|zoo_gpt_fp32|zoo_cnn_fp32|zoo_gpt_q4|zoo_gpt_pt2_fp32|fusion_rules|python_class)')
 done_step "single_include" $t
 
-step "3/6 aarch64 under qemu"; t=$(date +%s)
+step "3/7 aarch64 under qemu"; t=$(date +%s)
 cmake -S . -B build-aarch64 -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
       -DCACTUS_WITH_TORCH=OFF -DCACTUS_BUILD_EXAMPLES=OFF -DCACTUS_HOST_ZOO_DIR="$ROOT/build/tests/zoo" >/dev/null
 cmake --build build-aarch64 -j"$JOBS"
@@ -42,13 +45,13 @@ for cpu in max,sve=off max,sve128=on max,sve256=on; do
 done
 done_step "aarch64" $t
 
-step "4/6 meson"; t=$(date +%s)
+step "4/7 meson"; t=$(date +%s)
 [ -d build-meson ] || meson setup build-meson --buildtype=release >/dev/null
 meson compile -C build-meson -j "$JOBS"
 meson test -C build-meson --num-processes "$JOBS" --print-errorlogs
 done_step "meson" $t
 
-step "5/6 install + find_package"; t=$(date +%s)
+step "5/7 install + find_package"; t=$(date +%s)
 rm -rf build-install
 cmake --install build --prefix build-install/prefix >/dev/null
 cmake -S examples/find_package -B build-install/app -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/build-install/prefix" >/dev/null
@@ -57,8 +60,24 @@ Z=build/tests/zoo/text_classifier_fp32
 build-install/app/run_bundle $Z/bundle $Z/in0_0.npy --expect $Z/ref0_0.npy
 done_step "install + find_package" $t
 
-step "6/6 fuzz (5000 inputs per reader)"; t=$(date +%s)
+step "6/7 fuzz (5000 inputs per reader)"; t=$(date +%s)
 FUZZ_RUNS=5000 bench/fuzz.sh
 done_step "fuzz" $t
+
+step "7/7 ASan + UBSan"; t=$(date +%s)
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCACTUS_BUILD_EXAMPLES=OFF \
+      "-DCMAKE_CXX_FLAGS=-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+      "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null
+ASAN_UNIT="test_formats test_tokenizer test_jinja test_quant test_patterns test_models test_passes"
+# shellcheck disable=SC2086
+cmake --build build-asan -j"$JOBS" --target cactus-cli $ASAN_UNIT
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+for u in $ASAN_UNIT; do
+  ASAN_OPTIONS=detect_leaks=1:exitcode=99 build-asan/tests/$u > build-asan/$u.log 2>&1 || { tail -40 build-asan/$u.log; exit 1; }
+  echo "  $u: $(grep -E "^All tests passed|^test cases:" build-asan/$u.log | tail -1)"
+done
+# LibTorch (linked for TorchScript capture) keeps allocations alive at exit: no leak check here
+(cd build-asan && ASAN_OPTIONS=detect_leaks=0:exitcode=99 ctest --output-on-failure -j"$JOBS" -R '^(bad_input|interrupted_writes)$')
+done_step "ASan + UBSan" $t
 
 echo; echo "all test steps passed in $(($(date +%s) - T0)) s"

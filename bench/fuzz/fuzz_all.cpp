@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fuzz_bundle_json.hpp"
 #include "fuzz_chat_template.hpp"
 #include "fuzz_graph_file.hpp"
 #include "fuzz_ir_json.hpp"
@@ -13,6 +14,7 @@
 #include "fuzz_safetensors.hpp"
 #include "fuzz_tokenizer_json.hpp"
 #include "fuzz_torch_checkpoint.hpp"
+#include "fuzz_weight_file.hpp"
 
 namespace {
 using target_fn = int (*)(const std::uint8_t*, std::size_t);
@@ -23,7 +25,7 @@ struct target {
 constexpr target targets[] = {
     {"fuzz_tokenizer_json", fuzz_tokenizer_json}, {"fuzz_chat_template", fuzz_chat_template}, {"fuzz_safetensors", fuzz_safetensors},
     {"fuzz_torch_checkpoint", fuzz_torch_checkpoint}, {"fuzz_pt2", fuzz_pt2}, {"fuzz_graph_file", fuzz_graph_file},
-    {"fuzz_ir_json", fuzz_ir_json}, {"fuzz_npy", fuzz_npy},
+    {"fuzz_ir_json", fuzz_ir_json}, {"fuzz_npy", fuzz_npy}, {"fuzz_weight_file", fuzz_weight_file}, {"fuzz_bundle_json", fuzz_bundle_json},
 };
 target_fn selected = nullptr;
 }  // namespace

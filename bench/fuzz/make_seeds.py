@@ -87,5 +87,18 @@ if build and os.path.isdir(build):
     for i, g in enumerate(irs):
         if os.path.getsize(g) < 200000:
             shutil.copy(g, os.path.join(jd, f"ir{i}.json"))
+# weight files, weights_manifest.json (first byte 1) and graph_bindings.json (first byte 0)
+wd, bd = target("fuzz_weight_file"), target("fuzz_bundle_json")
+if build and os.path.isdir(build):
+    for i, f in enumerate(sorted(glob.glob(os.path.join(build, "**", "*.weights"), recursive=True), key=os.path.getsize)[:12:2]):
+        shutil.copy(f, os.path.join(wd, f"w{i}.weights"))
+    for i, f in enumerate(sorted(glob.glob(os.path.join(build, "**", "weights_manifest.json"), recursive=True), key=os.path.getsize)[:4]):
+        open(os.path.join(bd, f"manifest{i}.json"), "wb").write(b"\x01" + open(f, "rb").read())
+bindings = {"format": "cactus-bindings", "version": 1, "external_weights": False,
+            "bindings": [{"value": 1, "name": "w", "source_name": "w", "file": "w.weights", "shape": [2], "precision": "fp32"}]}
+open(os.path.join(bd, "bindings0.json"), "wb").write(b"\x00" + json.dumps(bindings).encode())
+bindings["bindings"][0]["file"] = "sub/w.weights"
+bindings["bindings"][0]["fingerprint"] = "0123456789abcdef"
+open(os.path.join(bd, "bindings1.json"), "wb").write(b"\x00" + json.dumps(bindings).encode())
 for n in sorted(os.listdir(out)):
     print(f"{n}: {len(os.listdir(os.path.join(out, n)))} seeds")
