@@ -74,7 +74,7 @@ for t in $TARGETS; do
      run_fuzzer "$BIN" "$OUT/corpus/$t" $LIMIT -timeout=$TIMEOUT -rss_limit_mb=3072 -max_len=262144 \
      -artifact_prefix="$OUT/findings/$t/" -print_final_stats=1 > "$log" 2>&1; then
     runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
-    cpu=$(grep -E '^cpu_seconds' "$log" | awk '{print $2}')
+    cpu=$(grep -E '^cpu_seconds' "$log" | awk '{print $2}' || true)
     echo "== $t: $runs inputs in $(($(date +%s) - start)) s${cpu:+ ($cpu CPU-s, $((runs / (cpu > 0 ? cpu : 1))) exec/CPU-s)}, corpus $(ls "$OUT/corpus/$t" | wc -l) files, no findings"
   else
     echo "== $t: FINDING (input and log in $OUT/findings/$t/):"

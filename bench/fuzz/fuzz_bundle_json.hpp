@@ -1,11 +1,12 @@
 // A bundle's JSON documents: the first byte picks weights_manifest.json (read by transpile and
-// lower) or graph_bindings.json (read by every load, beside a valid one-weight graph.cactus and
-// weight file made once per process), the rest is the document.
+// lower) or graph_bindings.json (read by every load; each weight it binds is then mapped and
+// its fingerprint checked, beside two valid weight files made once per process), the rest is
+// the document.
 #pragma once
 #include <filesystem>
 
 #include "cactus/quant/manifest.hpp"
-#include "cactus/runtime/bundle.hpp"
+#include "cactus/runtime/bindings.hpp"
 #include "fuzz_input.hpp"
 
 inline const std::filesystem::path& fuzz_bundle_dir() {
@@ -18,18 +19,6 @@ inline const std::filesystem::path& fuzz_bundle_dir() {
     w.ptr<float>()[1] = 2.f;
     cactus::quant::write_weight_file(d / "w.weights", w);
     cactus::quant::write_weight_file(d / "sub" / "w.weights", w);
-    cactus::ir::graph g;
-    cactus::ir::value x;
-    x.shape = {2};
-    g.inputs = {g.add_value(x)};
-    cactus::ir::value wv;
-    wv.shape = {2};
-    wv.weight = "w";
-    const int wi = g.add_value(wv);
-    g.add_node("add", {g.inputs[0], wi}, {cactus::ir::kind::tensor});
-    g.outputs = {g.nodes[0].outputs[0]};
-    auto bytes = cactus::runtime::encode_graph(g, [](int, const cactus::tensor&) { return std::string(); });
-    cactus::write_file_atomic(d / "graph.cactus", bytes.data(), bytes.size());
     return d;
   }();
   return dir;
@@ -45,8 +34,8 @@ inline int fuzz_bundle_json(const std::uint8_t* data, std::size_t size) {
       auto m = cactus::quant::weights_manifest::load(dir);
       (void)m;
     } else {
-      auto b = cactus::runtime::load_bundle(dir);
-      (void)b;
+      const auto b = cactus::runtime::bindings::read(dir);
+      for (auto& [name, entry] : b.entries()) b.map(name);
     }
   });
 }

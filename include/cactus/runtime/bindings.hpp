@@ -1,0 +1,78 @@
+#pragma once
+// graph_bindings.json: weight name -> file (relative to the bundle) and the fingerprint the
+// graph was lowered against. Reading checks the document's shape, and that no file lies
+// outside the bundle unless the bundle records external_weights (transpile --external-weights);
+// mapping a weight checks its fingerprint, so a graph never runs on weights it was not lowered for.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cactus/core/files.hpp"
+#include "cactus/quant/weight_file.hpp"
+
+namespace cactus::runtime {
+
+inline nlohmann::json read_json(const std::filesystem::path& p) {
+  check(std::filesystem::exists(p), p.string(), ": not found");
+  try {
+    return nlohmann::json::parse(read_file_text(p));
+  } catch (const nlohmann::json::exception& e) {
+    fail(p.string(), ": invalid JSON (", e.what(), ")");
+  }
+}
+
+class bindings {
+ public:
+  static bindings read(const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    bindings b;
+    b.dir_ = dir;
+    const fs::path path = dir / "graph_bindings.json";
+    b.where_ = path.string();
+    auto j = read_json(path);
+    const std::string& where = b.where_;
+    check(j.is_object() && j.contains("bindings") && j["bindings"].is_array(), where, ": no \"bindings\" list");
+    const auto ext = j.value("external_weights", nlohmann::json(false));
+    check(ext.is_boolean(), where, ": \"external_weights\" must be true or false");
+    const fs::path root = fs::weakly_canonical(fs::absolute(dir));
+    for (auto& e : j["bindings"]) {
+      check(e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("file") && e["file"].is_string(), where,
+            ": a binding without a \"name\" and \"file\" string: ", e.dump().substr(0, 80));
+      const std::string name = e["name"].get<std::string>(), file = e["file"].get<std::string>();
+      const auto fp = e.value("fingerprint", nlohmann::json(""));
+      check(fp.is_string(), where, ": binding '", name, "': \"fingerprint\" must be a string");
+      if (!ext.get<bool>()) {
+        const fs::path rel(file);
+        const fs::path r = fs::weakly_canonical(root / rel).lexically_relative(root);
+        check(!rel.is_absolute() && !r.empty() && *r.begin() != "..", where, ": binding '", name, "' points outside the bundle (", file,
+              "); a bundle that binds weights in place is lowered with `cactus transpile --external-weights`");
+      }
+      b.entries_[name] = {file, fp.get<std::string>()};
+    }
+    return b;
+  }
+
+  const std::map<std::string, std::pair<std::string, std::string>>& entries() const { return entries_; }
+
+  // Maps the weight bound to name, checking the fingerprint the graph was lowered against.
+  tensor map(const std::string& name) const {
+    auto it = entries_.find(name);
+    check(it != entries_.end(), where_, ": no binding for weight '", name, "'");
+    const auto& [rel, want] = it->second;
+    std::uint64_t fp = 0;
+    const std::filesystem::path file = dir_ / rel;
+    tensor t = quant::map_weight_file(file, &fp);
+    const std::string have = quant::fingerprint_text(fp);
+    check(want.empty() || have == want, file.string(), ": changed since this graph was lowered (fingerprint ", have.empty() ? "none" : have,
+          ", the graph was lowered against ", want, "); the weights no longer match this graph: run `cactus transpile` again");
+    return t;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::string where_;
+  std::map<std::string, std::pair<std::string, std::string>> entries_;  // name -> (file, fingerprint)
+};
+
+}  // namespace cactus::runtime
