@@ -10,7 +10,9 @@
 # build-fuzz/findings/<target>/. The corpus grows across runs in build-fuzz/corpus/.
 #
 # usage: bench/fuzz.sh [SECONDS per target, default 1800] [target ...]
-#   FUZZ_RUNS=3000 bench/fuzz.sh          the short run of tools/test.sh (3000 inputs per target)
+#   FUZZ_JOBS=2 bench/fuzz.sh 30           the short run of tools/test.sh: 30 s per target, two
+#                                          targets at a time
+#   FUZZ_RUNS=5000 bench/fuzz.sh           5000 inputs per target from a fixed seed (reproducible)
 #   bench/fuzz.sh 1800 fuzz_chat_template  30 minutes of wall time on one target
 #   FUZZ_CPU=1 nice -n 19 bench/fuzz.sh 1800   30 CPU-minutes per target (the fuzzer's own user +
 #                                          system time, read from /proc), so a niced campaign
@@ -62,8 +64,9 @@ run_fuzzer() {
   if [ "$rc" = 72 ] && [ "$used" -ge "$SECONDS_PER" ]; then rc=0; fi
   return $rc
 }
-status=0
-for t in $TARGETS; do
+# fuzz_one TARGET: one target's run; prints one line, returns non-zero on a finding
+fuzz_one() {
+  local t=$1
   mkdir -p "$OUT/corpus/$t" "$OUT/findings/$t"
   cp -n "$OUT/seeds/$t/"* "$OUT/corpus/$t/" 2>/dev/null || true
   log=$OUT/findings/$t/log.txt
@@ -79,7 +82,16 @@ for t in $TARGETS; do
   else
     echo "== $t: FINDING (input and log in $OUT/findings/$t/):"
     grep -E 'ERROR|SUMMARY|runtime error|terminate|what\(\)' "$log" | head -8 | sed 's/^/     /'
-    status=1
+    return 1
   fi
+}
+# FUZZ_JOBS targets at a time (each fuzzer is one process: two jobs use both cores of a small machine)
+status=0
+pids=()
+for t in $TARGETS; do
+  fuzz_one "$t" &
+  pids+=($!)
+  if [ ${#pids[@]} -ge "${FUZZ_JOBS:-1}" ]; then wait "${pids[0]}" || status=1; pids=("${pids[@]:1}"); fi
 done
+for p in "${pids[@]}"; do wait "$p" || status=1; done
 exit $status

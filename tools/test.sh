@@ -7,10 +7,10 @@
 #      host's zoo bundles run there
 #   4. meson: the CLI, four unit tests and a sample of the end-to-end tests through meson.build
 #   5. cmake --install, and an out-of-tree project using find_package(cactus)
-#   6. short fuzz runs (clang libFuzzer + ASan + UBSan) of every reader: FUZZ_RUNS=5000 bench/fuzz.sh
-#   7. AddressSanitizer + UndefinedBehaviorSanitizer: the CLI and the unit tests that need no
-#      Highway target sweep, built with both, then the unit tests and the CLI's bad-input and
-#      interrupted-write tests run under them
+#   6. short fuzz runs (clang libFuzzer + ASan + UBSan), 30 s for every reader, two at a time
+#   7. AddressSanitizer + UndefinedBehaviorSanitizer (-O0, so the build stays short): the CLI and
+#      the reader, quantizer and pass unit tests built with both, then those tests, the CLI's
+#      bad-input and interrupted-write tests and a quantized zoo model run under them
 # Each step prints its wall time. usage: tools/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,11 +28,14 @@ done_step "host build and tests" $t
 step "2/7 single_include"; t=$(date +%s)
 .venv/bin/python tools/amalgamate.py --check
 cmake -S . -B build-single -G Ninja -DCMAKE_BUILD_TYPE=Release -DCACTUS_USE_SINGLE_INCLUDE=ON >/dev/null
-# the amalgamation is the same code as include/: the CLI, the kernel, format and tokenizer tests
-# (kernels re-included per Highway target, readers, the tokenizer and chat templates) and the
-# examples are enough to show it is complete; step 1 and step 3 run every unit test
-cmake --build build-single -j"$JOBS" --target cactus-run cactus-cli test_kernels test_formats test_tokenizer api_example text_classifier
-(cd build-single && ctest --output-on-failure -j"$JOBS" -R '^(test_kernels|test_formats|test_tokenizer|example_|headers_self_contained|zoo_gpt_fp32|zoo_cnn_fp32|zoo_gpt_q4|zoo_gpt_pt2_fp32|fusion_rules|python_class)')
+# the amalgamation is the same code as include/ (checked above), so one build of each kind is
+# enough to show it is complete: the LibTorch CLI (every header, capture included), the TextClassifier
+# example (the library without LibTorch), and the kernel, format and tokenizer tests (kernels
+# re-included per Highway target, readers, the tokenizer and chat templates). The runtime-only
+# CLI and the API example compile the same headers again, so they are built from include/ only
+# (step 1); step 1 and step 3 run every unit test
+cmake --build build-single -j"$JOBS" --target cactus-cli test_kernels test_formats test_tokenizer text_classifier
+(cd build-single && ctest --output-on-failure -j"$JOBS" -R '^(test_kernels|test_formats|test_tokenizer|example_text_classifier|headers_self_contained|zoo_cnn_fp16|zoo_gpt_q4|zoo_gpt_pt2_fp16|fusion_rules|python_class)$')
 done_step "single_include" $t
 
 step "3/7 aarch64 under qemu"; t=$(date +%s)
@@ -60,15 +63,15 @@ Z=build/tests/zoo/text_classifier_fp32
 build-install/app/run_bundle $Z/bundle $Z/in0_0.npy --expect $Z/ref0_0.npy
 done_step "install + find_package" $t
 
-step "6/7 fuzz (5000 inputs per reader)"; t=$(date +%s)
-FUZZ_RUNS=5000 bench/fuzz.sh
+step "6/7 fuzz (30 s per reader)"; t=$(date +%s)
+FUZZ_JOBS=2 bench/fuzz.sh 30
 done_step "fuzz" $t
 
 step "7/7 ASan + UBSan"; t=$(date +%s)
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCACTUS_BUILD_EXAMPLES=OFF \
-      "-DCMAKE_CXX_FLAGS=-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+      "-DCMAKE_CXX_FLAGS=-O0 -g1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null
-ASAN_UNIT="test_formats test_tokenizer test_jinja test_quant test_patterns test_models test_passes"
+ASAN_UNIT="test_formats test_tokenizer test_jinja test_quant test_passes"
 # shellcheck disable=SC2086
 cmake --build build-asan -j"$JOBS" --target cactus-cli $ASAN_UNIT
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -77,7 +80,7 @@ for u in $ASAN_UNIT; do
   echo "  $u: $(grep -E "^All tests passed|^test cases:" build-asan/$u.log | tail -1)"
 done
 # LibTorch (linked for TorchScript capture) keeps allocations alive at exit: no leak check here
-(cd build-asan && ASAN_OPTIONS=detect_leaks=0:exitcode=99 ctest --output-on-failure -j"$JOBS" -R '^(bad_input|interrupted_writes)$')
+(cd build-asan && ASAN_OPTIONS=detect_leaks=0:exitcode=99 ctest --output-on-failure -j"$JOBS" -R '^(bad_input|interrupted_writes|zoo_gpt_q4)$')
 done_step "ASan + UBSan" $t
 
 echo; echo "all test steps passed in $(($(date +%s) - T0)) s"

@@ -39,6 +39,10 @@ struct convert_options {
   bool progress = false;  // a live progress line on stderr
   std::string source;     // recorded in the manifest
   std::vector<std::filesystem::path> side_files;  // copied into OUT (config, tokenizer)
+
+  void check() const {
+    cactus::check(bits == 32 || bits == 16 || bits == 8 || (bits >= 1 && bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", bits);
+  }
 };
 
 inline std::vector<std::string> split_patterns(const std::string& s) {
@@ -114,7 +118,7 @@ inline bool convert_owns(const std::filesystem::path& rel, const convert_options
 inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& dir,
                                             const convert_options& o) {
   namespace fs = std::filesystem;
-  check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
+  o.check();
   check(!tensors.empty(), o.source, ": no tensors to convert");
   quant::weights_manifest m;
   m.source = o.source;
@@ -165,7 +169,7 @@ inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tens
 
 inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
                                                   const convert_options& o) {
-  check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
+  o.check();
   staged_directory stage(out, [&](const std::filesystem::path& rel) { return convert_owns(rel, o); });
   auto m = convert_into(tensors, stage.path(), o);
   stage.publish();

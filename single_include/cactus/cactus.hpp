@@ -728,6 +728,12 @@ inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::s
 
 namespace cactus {
 
+// p names something strictly below dir (both absolute and normalized).
+inline bool is_inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
+  const std::filesystem::path r = p.lexically_relative(dir);
+  return !r.empty() && *r.begin() != ".." && r != ".";
+}
+
 inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {
   std::ifstream f(p, std::ios::binary);
   check(bool(f), p.string(), ": cannot open");
@@ -2304,6 +2310,10 @@ struct convert_options {
   bool progress = false;  // a live progress line on stderr
   std::string source;     // recorded in the manifest
   std::vector<std::filesystem::path> side_files;  // copied into OUT (config, tokenizer)
+
+  void check() const {
+    cactus::check(bits == 32 || bits == 16 || bits == 8 || (bits >= 1 && bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", bits);
+  }
 };
 
 inline std::vector<std::string> split_patterns(const std::string& s) {
@@ -2379,7 +2389,7 @@ inline bool convert_owns(const std::filesystem::path& rel, const convert_options
 inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& dir,
                                             const convert_options& o) {
   namespace fs = std::filesystem;
-  check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
+  o.check();
   check(!tensors.empty(), o.source, ": no tensors to convert");
   quant::weights_manifest m;
   m.source = o.source;
@@ -2430,7 +2440,7 @@ inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tens
 
 inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
                                                   const convert_options& o) {
-  check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
+  o.check();
   staged_directory stage(out, [&](const std::filesystem::path& rel) { return convert_owns(rel, o); });
   auto m = convert_into(tensors, stage.path(), o);
   stage.publish();
@@ -8514,12 +8524,6 @@ inline bool lower_owns(const fs::path& rel) {
   return false;
 }
 
-// p is inside dir (both absolute and normalized).
-inline bool is_inside(const fs::path& p, const fs::path& dir) {
-  const fs::path r = p.lexically_relative(dir);
-  return !r.empty() && *r.begin() != ".." && r != ".";
-}
-
 // The pass options a bundle recorded (defaults for bundles without them).
 inline void read_pass_options(const nlohmann::json& components, bundle_info& info) {
   if (!components.contains("passes")) return;
@@ -9037,8 +9041,7 @@ class bindings {
       check(fp.is_string(), where, ": binding '", name, "': \"fingerprint\" must be a string");
       if (!ext.get<bool>()) {
         const fs::path rel(file);
-        const fs::path r = fs::weakly_canonical(root / rel).lexically_relative(root);
-        check(!rel.is_absolute() && !r.empty() && *r.begin() != "..", where, ": binding '", name, "' points outside the bundle (", file,
+        check(!rel.is_absolute() && is_inside(fs::weakly_canonical(root / rel), root), where, ": binding '", name, "' points outside the bundle (", file,
               "); a bundle that binds weights in place is lowered with `cactus transpile --external-weights`");
       }
       b.entries_[name] = {file, fp.get<std::string>()};

@@ -10,6 +10,12 @@
 
 namespace cactus {
 
+// p names something strictly below dir (both absolute and normalized).
+inline bool is_inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
+  const std::filesystem::path r = p.lexically_relative(dir);
+  return !r.empty() && *r.begin() != ".." && r != ".";
+}
+
 inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {
   std::ifstream f(p, std::ios::binary);
   check(bool(f), p.string(), ": cannot open");

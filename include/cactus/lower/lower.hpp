@@ -45,12 +45,6 @@ inline bool lower_owns(const fs::path& rel) {
   return false;
 }
 
-// p is inside dir (both absolute and normalized).
-inline bool is_inside(const fs::path& p, const fs::path& dir) {
-  const fs::path r = p.lexically_relative(dir);
-  return !r.empty() && *r.begin() != ".." && r != ".";
-}
-
 // The pass options a bundle recorded (defaults for bundles without them).
 inline void read_pass_options(const nlohmann::json& components, bundle_info& info) {
   if (!components.contains("passes")) return;

@@ -44,8 +44,7 @@ class bindings {
       check(fp.is_string(), where, ": binding '", name, "': \"fingerprint\" must be a string");
       if (!ext.get<bool>()) {
         const fs::path rel(file);
-        const fs::path r = fs::weakly_canonical(root / rel).lexically_relative(root);
-        check(!rel.is_absolute() && !r.empty() && *r.begin() != "..", where, ": binding '", name, "' points outside the bundle (", file,
+        check(!rel.is_absolute() && is_inside(fs::weakly_canonical(root / rel), root), where, ": binding '", name, "' points outside the bundle (", file,
               "); a bundle that binds weights in place is lowered with `cactus transpile --external-weights`");
       }
       b.entries_[name] = {file, fp.get<std::string>()};
