@@ -177,9 +177,10 @@ inline bool host_is_little_endian() {
 
 }  // namespace cactus
 // ---- cactus/core/json_read.hpp
-// Integers read from JSON that others wrote. nlohmann's get<int> / get<std::int64_t> of a float
+// Values read from JSON that others wrote. nlohmann's get<int> / get<std::int64_t> of a float
 // (or of an unsigned number past the signed range) is a C++ conversion that is undefined when
 // the value does not fit; these read only JSON integers, range-checked, and name the place.
+// Strings and objects are checked the same way, so no nlohmann type_error reaches the user.
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -211,6 +212,18 @@ std::vector<T> json_integers(const Json& j, const std::string& where) {
   r.reserve(j.size());
   for (auto& x : j) r.push_back(json_integer<T>(x, where));
   return r;
+}
+
+// obj[key] as a string, or `fallback` when obj has no such key (obj is an object).
+template <class Json>
+std::string json_string(const Json& obj, const char* key, const std::string& where, const char* fallback = nullptr) {
+  const auto it = obj.find(key);
+  if (it == obj.end()) {
+    check(fallback != nullptr, where, ": missing \"", key, "\"");
+    return fallback;
+  }
+  check(it->is_string(), where, ": \"", key, "\" must be a string, got ", it->dump().substr(0, 40));
+  return it->template get<std::string>();
 }
 
 }  // namespace cactus
@@ -1644,17 +1657,23 @@ struct weights_manifest {
     } catch (const nlohmann::json::exception& e) {
       fail(p.string(), ": invalid JSON (", e.what(), ")");
     }
+    const std::string where = p.string();
+    check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());
     weights_manifest m;
-    m.source = j.value("source", "");
-    try {
-      for (auto& w : j.at("weights"))
-        m.weights.push_back({w.at("source_name"), w.at("output_name"), w.at("file"), w.at("precision"), w.value("kind", ""),
-                             json_integers(w.at("shape"), p.string() + ": shape"), json_integer<std::uint64_t>(w.value("bytes", nlohmann::json(0)), p.string() + ": bytes"),
-                             json_integer<int>(w.value("bits", nlohmann::json(32)), p.string() + ": bits"),
-                             json_integer(w.value("group_size", nlohmann::json(0)), p.string() + ": group_size"),
-                             json_integer(w.value("padded_k", nlohmann::json(0)), p.string() + ": padded_k"), w.value("fingerprint", "")});
-    } catch (const nlohmann::json::exception& e) {
-      fail(p.string(), ": malformed entry (", e.what(), ")");
+    m.source = json_string(j, "source", where, "");
+    const auto ws = j.find("weights");
+    check(ws != j.end() && ws->is_array(), where, ": expected a \"weights\" list");
+    for (std::size_t i = 0; i < ws->size(); ++i) {
+      const auto& w = (*ws)[i];
+      const std::string at = where + ": weights[" + std::to_string(i) + "]";
+      check(w.is_object(), at, ": expected an object, got ", w.type_name());
+      m.weights.push_back({json_string(w, "source_name", at), json_string(w, "output_name", at), json_string(w, "file", at),
+                           json_string(w, "precision", at), json_string(w, "kind", at, ""),
+                           json_integers(w.value("shape", nlohmann::json()), at + ": shape"),
+                           json_integer<std::uint64_t>(w.value("bytes", nlohmann::json(0)), at + ": bytes"),
+                           json_integer<int>(w.value("bits", nlohmann::json(32)), at + ": bits"),
+                           json_integer(w.value("group_size", nlohmann::json(0)), at + ": group_size"),
+                           json_integer(w.value("padded_k", nlohmann::json(0)), at + ": padded_k"), json_string(w, "fingerprint", at, "")});
     }
     return m;
   }
@@ -3181,6 +3200,11 @@ struct graph {
     values.push_back(std::move(v));
     return static_cast<int>(values.size()) - 1;
   }
+  // The plan-time value of constant v (an int, a list...), or null for tensors and computed values.
+  const meta* constant_meta(int v) const {
+    const auto& val = values[static_cast<std::size_t>(v)];
+    return val.constant ? &*val.constant : nullptr;
+  }
   int add_constant(meta m, std::string name = {}) {
     value v;
     v.name = std::move(name);
@@ -4409,6 +4433,52 @@ struct attention_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/batch_norm.hpp
+// batch_norm in inference form: per-channel scale and shift from the running statistics.
+// (Fusion folds it into a preceding conv: ops/conv_module.hpp.)
+#include <algorithm>
+#include <cmath>
+
+
+namespace cactus::ops {
+
+// batch_norm(x, w?, b?, running_mean, running_var, training, momentum, eps, cudnn): inference form.
+struct batch_norm_op {
+  static constexpr std::string_view name = "batch_norm";
+  static constexpr std::array<std::string_view, 1> aten{"aten::batch_norm"};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(x.shape.size() >= 2, "input must have a channel dim, got ", to_string(x.shape));
+    c.require(!c.bool_at(5), "training-mode batch_norm is not supported (call model.eval() before export)");
+    c.require(!c.is_none(3) && !c.is_none(4), "batch_norm without running statistics is not supported");
+    c.set_tensor(0, dtype::f32, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    const std::int64_t C = x.shape[1], inner = x.numel() / std::max<std::int64_t>(1, x.shape[0] * C);
+    const float* w = c.is_none(1) ? nullptr : c.f32_in(1).ptr<float>();
+    const float* b = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
+    const float* mean = c.f32_in(3).ptr<float>();
+    const float* var = c.f32_in(4).ptr<float>();
+    const double eps = c.num_at(7);
+    float* y = c.out(0).ptr<float>();
+    const float* xp = x.ptr<float>();
+    const std::size_t planes = static_cast<std::size_t>(x.shape[0] * C);
+    global_pool().parallel_for(planes, std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(std::max<std::int64_t>(inner, 1))),
+                               [&](std::size_t p0, std::size_t p1) {
+      for (std::size_t p = p0; p < p1; ++p) {
+        const std::int64_t ch = static_cast<std::int64_t>(p) % C;
+        const float scale = static_cast<float>((w ? w[ch] : 1.0) / std::sqrt(static_cast<double>(var[ch]) + eps));
+        const float shift = (b ? b[ch] : 0.0f) - mean[ch] * scale;
+        const float* xr = xp + static_cast<std::int64_t>(p) * inner;
+        float* yr = y + static_cast<std::int64_t>(p) * inner;
+        for (std::int64_t i = 0; i < inner; ++i) yr[i] = xr[i] * scale + shift;
+      }
+    });
+  }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/binary.hpp
 // Binary arithmetic and comparisons with NumPy broadcasting. Two plan-time numbers give a
 // plan-time number (shape arithmetic); otherwise a tensor. add/sub take PyTorch's alpha.
@@ -4742,6 +4812,69 @@ struct masked_fill_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/cast.hpp
+// cast: dtype conversion, and the dequantization of a packed weight to f32.
+#include <cstring>
+
+// ---- cactus/ops/dtype_arg.hpp
+// A dtype argument of an op: TorchScript passes dtypes as c10::ScalarType codes.
+
+namespace cactus::ops {
+
+namespace detail {
+// c10::ScalarType code -> our dtype (float64 computes as f32: we have no f64 kernels).
+inline dtype dtype_from_code(const context& c, std::int64_t code) {
+  switch (code) {
+    case 0: return dtype::u8;
+    case 1: return dtype::i8;
+    case 3: return dtype::i32;
+    case 4: return dtype::i64;
+    case 5: return dtype::f16;
+    case 6: case 7: return dtype::f32;
+    case 11: return dtype::b8;
+    default: c.fail("unsupported dtype code ", code, " (bfloat16, complex and int16 tensors are not supported)");
+  }
+}
+inline dtype dtype_arg(const context& c, std::size_t i, dtype fallback) {
+  return c.is_none(i) ? fallback : dtype_from_code(c, c.int_at(i));
+}
+}  // namespace detail
+
+}  // namespace cactus::ops
+
+namespace cactus::ops {
+
+// cast(x, dtype): the canonical form of aten::to / type_as / float / long / bool / _to_copy.
+struct cast_op {
+  static constexpr std::string_view name = "cast";
+  static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr bool f16_weights = true;
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    dtype t = c.in(1).is_tensor() ? c.in(1).type : detail::dtype_from_code(c, c.int_at(1));
+    // a cast of an activation to f16 rounds it, as in PyTorch; ops then read it widened again
+    // (passes/widen_half_activations.hpp), so compute stays f32
+    c.require(!is_packed(x.type) || t == dtype::f32 || t == dtype::f16, "a ", name_of(x.type), " weight casts only to a float type");
+    if (is_packed(x.type)) t = dtype::f32;  // dequantized
+    c.set_tensor(0, t, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& y = c.out(0);
+    if (x.type == y.type) { std::memcpy(y.data, x.data, x.bytes()); return; }
+    if (is_packed(x.type)) {
+      const tensor p = x.view();
+      const packed_layout l = packed_layout_of(p.type, p.shape);
+      global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
+        quant::unpack_rows(p, static_cast<std::int64_t>(r0), static_cast<std::int64_t>(r1), y.ptr<float>() + static_cast<std::int64_t>(r0) * l.k);
+      });
+      return;
+    }
+    map_scalar(y.shape, y.data, y.type, {make_operand(x, y.shape)}, [](const double* v) { return v[0]; });
+  }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/conv.hpp
 // conv(x, w, b?, stride, padding, dilation, groups): 1-D and 2-D convolution, the canonical
 // form of aten::conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
@@ -5062,42 +5195,6 @@ struct conv_op {
   }
 };
 
-// batch_norm(x, w?, b?, running_mean, running_var, training, momentum, eps, cudnn): inference form.
-struct batch_norm_op {
-  static constexpr std::string_view name = "batch_norm";
-  static constexpr std::array<std::string_view, 1> aten{"aten::batch_norm"};
-  static void infer(context& c) {
-    const slot& x = c.tensor_in(0);
-    c.require(x.shape.size() >= 2, "input must have a channel dim, got ", to_string(x.shape));
-    c.require(!c.bool_at(5), "training-mode batch_norm is not supported (call model.eval() before export)");
-    c.require(!c.is_none(3) && !c.is_none(4), "batch_norm without running statistics is not supported");
-    c.set_tensor(0, dtype::f32, x.shape);
-  }
-  static void run(context& c) {
-    const slot& x = c.f32_in(0);
-    const std::int64_t C = x.shape[1], inner = x.numel() / std::max<std::int64_t>(1, x.shape[0] * C);
-    const float* w = c.is_none(1) ? nullptr : c.f32_in(1).ptr<float>();
-    const float* b = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
-    const float* mean = c.f32_in(3).ptr<float>();
-    const float* var = c.f32_in(4).ptr<float>();
-    const double eps = c.num_at(7);
-    float* y = c.out(0).ptr<float>();
-    const float* xp = x.ptr<float>();
-    const std::size_t planes = static_cast<std::size_t>(x.shape[0] * C);
-    global_pool().parallel_for(planes, std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(std::max<std::int64_t>(inner, 1))),
-                               [&](std::size_t p0, std::size_t p1) {
-      for (std::size_t p = p0; p < p1; ++p) {
-        const std::int64_t ch = static_cast<std::int64_t>(p) % C;
-        const float scale = static_cast<float>((w ? w[ch] : 1.0) / std::sqrt(static_cast<double>(var[ch]) + eps));
-        const float shift = (b ? b[ch] : 0.0f) - mean[ch] * scale;
-        const float* xr = xp + static_cast<std::int64_t>(p) * inner;
-        float* yr = y + static_cast<std::int64_t>(p) * inner;
-        for (std::int64_t i = 0; i < inner; ++i) yr[i] = xr[i] * scale + shift;
-      }
-    });
-  }
-};
-
 }  // namespace cactus::ops
 // ---- cactus/ops/conv_module.hpp
 // conv_module(x, w, b?, stride, padding, dilation, groups, bn_weight?, bn_bias?, bn_mean?, bn_var?,
@@ -5156,28 +5253,11 @@ struct conv_module_op {
 
 }  // namespace cactus::ops
 // ---- cactus/ops/creation.hpp
-// Ops that make tensors from sizes (ones, zeros, full, arange, *_like), triangular masks
-// (triu, tril) and dtype casts. TorchScript passes dtypes as c10::ScalarType codes.
+// Ops that make tensors from sizes (ones, zeros, full, arange, *_like).
 
 namespace cactus::ops {
 
 namespace detail {
-// c10::ScalarType code -> our dtype (float64 computes as f32: we have no f64 kernels).
-inline dtype dtype_from_code(const context& c, std::int64_t code) {
-  switch (code) {
-    case 0: return dtype::u8;
-    case 1: return dtype::i8;
-    case 3: return dtype::i32;
-    case 4: return dtype::i64;
-    case 5: return dtype::f16;
-    case 6: case 7: return dtype::f32;
-    case 11: return dtype::b8;
-    default: c.fail("unsupported dtype code ", code, " (bfloat16, complex and int16 tensors are not supported)");
-  }
-}
-inline dtype dtype_arg(const context& c, std::size_t i, dtype fallback) {
-  return c.is_none(i) ? fallback : dtype_from_code(c, c.int_at(i));
-}
 inline void fill(const slot& y, double v) {
   const std::int64_t n = y.numel();
   for (std::int64_t i = 0; i < n; ++i) store_as(y.data, y.type, i, v);
@@ -5264,67 +5344,6 @@ struct arange_op {
   }
 };
 
-// triu/tril(x, diagonal) over the last two dims.
-template <bool Upper>
-struct tri_body {
-  static void infer(context& c) {
-    const slot& x = c.tensor_in(0);
-    c.require(x.shape.size() >= 2, "needs at least 2 dims, got ", to_string(x.shape));
-    c.set_tensor(0, x.type, x.shape);
-  }
-  static void run(context& c) {
-    const slot& x = c.in(0);
-    const slot& y = c.out(0);
-    const std::int64_t diag = c.num_inputs() > 1 ? c.int_at(1) : 0;
-    const std::int64_t R = x.shape[x.shape.size() - 2], C = x.shape.back(), B = x.numel() / std::max<std::int64_t>(1, R * C);
-    const std::size_t es = size_of(x.type);
-    std::memcpy(y.data, x.data, x.bytes());
-    for (std::int64_t b = 0; b < B; ++b)
-      for (std::int64_t r = 0; r < R; ++r)
-        for (std::int64_t col = 0; col < C; ++col) {
-          const bool keep = Upper ? col - r >= diag : col - r <= diag;
-          if (!keep) std::memset(static_cast<unsigned char*>(y.data) + ((b * R + r) * C + col) * static_cast<std::int64_t>(es), 0, es);
-        }
-  }
-};
-struct triu_op : tri_body<true> {
-  static constexpr std::string_view name = "triu";
-  static constexpr std::array<std::string_view, 2> aten{"aten::triu", "aten::triu_"};
-};
-struct tril_op : tri_body<false> {
-  static constexpr std::string_view name = "tril";
-  static constexpr std::array<std::string_view, 2> aten{"aten::tril", "aten::tril_"};
-};
-
-// cast(x, dtype): the canonical form of aten::to / type_as / float / long / bool / _to_copy.
-struct cast_op {
-  static constexpr std::string_view name = "cast";
-  static constexpr std::array<std::string_view, 0> aten{};
-  static constexpr bool f16_weights = true;
-  static void infer(context& c) {
-    const slot& x = c.tensor_in(0);
-    dtype t = c.in(1).is_tensor() ? c.in(1).type : detail::dtype_from_code(c, c.int_at(1));
-    // a cast of an activation to f16 rounds it, as in PyTorch; ops then read it widened again
-    // (passes/canonicalize.hpp: widen_half_activations), so compute stays f32
-    c.require(!is_packed(x.type) || t == dtype::f32 || t == dtype::f16, "a ", name_of(x.type), " weight casts only to a float type");
-    if (is_packed(x.type)) t = dtype::f32;  // dequantized
-    c.set_tensor(0, t, x.shape);
-  }
-  static void run(context& c) {
-    const slot& x = c.in(0);
-    const slot& y = c.out(0);
-    if (x.type == y.type) { std::memcpy(y.data, x.data, x.bytes()); return; }
-    if (is_packed(x.type)) {
-      const tensor p = x.view();
-      const packed_layout l = packed_layout_of(p.type, p.shape);
-      global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
-        quant::unpack_rows(p, static_cast<std::int64_t>(r0), static_cast<std::int64_t>(r1), y.ptr<float>() + static_cast<std::int64_t>(r0) * l.k);
-      });
-      return;
-    }
-    map_scalar(y.shape, y.data, y.type, {make_operand(x, y.shape)}, [](const double* v) { return v[0]; });
-  }
-};
 
 }  // namespace cactus::ops
 // ---- cactus/ops/embedding.hpp
@@ -5472,6 +5491,36 @@ struct gated_mlp_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/layer_norm.hpp
+// layer_norm over the trailing normalized_shape dims, with optional affine weight and bias.
+#include <algorithm>
+
+
+namespace cactus::ops {
+
+// layer_norm(x, normalized_shape, weight?, bias?, eps, cudnn_enable)
+struct layer_norm_op {
+  static constexpr std::string_view name = "layer_norm";
+  static constexpr std::array<std::string_view, 1> aten{"aten::layer_norm"};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    auto ns = c.ints_at(1);
+    c.require(ns.size() <= x.shape.size() && std::equal(ns.begin(), ns.end(), x.shape.end() - static_cast<std::ptrdiff_t>(ns.size())),
+              "normalized_shape ", to_string(ns), " does not match the end of input ", to_string(x.shape));
+    c.set_tensor(0, dtype::f32, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    const auto cols = numel(c.ints_at(1));
+    const float* w = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
+    const float* b = c.is_none(3) ? nullptr : c.f32_in(3).ptr<float>();
+    if (x.numel() == 0) return;
+    kernels::layer_norm_rows(x.ptr<float>(), c.out(0).ptr<float>(), static_cast<std::size_t>(x.numel() / cols),
+                             static_cast<std::size_t>(cols), w, b, static_cast<float>(c.num_at(4)));
+  }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/linear.hpp
 // linear(x[..., K], W[N, K], b[N]?) -> [..., N]; W f32 or f16 (widened in the kernel), or packed
 // q8 / CQ (integer kernels, kernels/quant_matmul-inl.hpp).
@@ -5502,60 +5551,6 @@ struct linear_op {
     const auto M = static_cast<std::size_t>(x.numel()) / K;
     if (is_packed(w.type)) return kernels::quant_matmul(w.type, w.data, N, K, M, x.ptr<float>(), c.out(0).ptr<float>(), N, bias);
     kernels::gemm_nt(M, N, K, x.ptr<float>(), K, w.data, w.type == dtype::f16, K, c.out(0).ptr<float>(), N, bias);
-  }
-};
-
-// matmul / bmm / mm with batch broadcasting; B is transposed into scratch so the NT kernel runs.
-struct matmul_op {
-  static constexpr std::string_view name = "matmul";
-  static constexpr std::array<std::string_view, 3> aten{"aten::matmul", "aten::bmm", "aten::mm"};
-  static void infer(context& c) {
-    shape_t a = c.tensor_in(0).shape, b = c.tensor_in(1).shape;
-    c.require(!a.empty() && !b.empty(), "matmul of a 0-d tensor");
-    bool a1 = a.size() == 1, b1 = b.size() == 1;
-    if (a1) a.insert(a.begin(), 1);
-    if (b1) b.push_back(1);
-    c.require(a.back() == b[b.size() - 2], "shapes ", to_string(c.in(0).shape), " and ", to_string(c.in(1).shape), " cannot be multiplied");
-    shape_t ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
-    shape_t out = broadcast_shapes(ba, bb);
-    if (!a1) out.push_back(a[a.size() - 2]);
-    if (!b1) out.push_back(b.back());
-    c.set_tensor(0, dtype::f32, out);
-  }
-  static void run(context& c) {
-    const slot& A = c.tensor_in(0);
-    const slot& B = c.tensor_in(1);
-    shape_t a = A.shape, b = B.shape;
-    if (a.size() == 1) a.insert(a.begin(), 1);
-    if (b.size() == 1) b.push_back(1);
-    const std::int64_t M = a[a.size() - 2], K = a.back(), N = b.back();
-    shape_t ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
-    shape_t batch = broadcast_shapes(ba, bb);
-    auto sa = broadcast_strides(ba, batch), sb = broadcast_strides(bb, batch);
-    const std::int64_t nb = numel(batch);
-    std::vector<float> bt(static_cast<std::size_t>(N * K)), af;
-    const float* pa = A.ptr<float>();
-    if (A.type != dtype::f32) { af.resize(static_cast<std::size_t>(A.numel())); tensor v = A.view().to_f32(); std::memcpy(af.data(), v.data, af.size() * 4); pa = af.data(); }
-    float* out = c.out(0).ptr<float>();
-    std::vector<std::int64_t> idx(batch.size(), 0);
-    for (std::int64_t i = 0; i < nb; ++i) {
-      std::int64_t oa = 0, ob = 0, r = i;
-      for (std::size_t d = batch.size(); d-- > 0;) {
-        std::int64_t k = r % batch[d];
-        r /= batch[d];
-        oa += k * sa[d];
-        ob += k * sb[d];
-      }
-      // B block [K, N] -> bt [N, K]
-      for (std::int64_t kk = 0; kk < K; ++kk)
-        for (std::int64_t n = 0; n < N; ++n) {
-          const std::int64_t src = ob * K * N + kk * N + n;
-          bt[static_cast<std::size_t>(n * K + kk)] = B.type == dtype::f16 ? f16_to_f32(B.ptr<std::uint16_t>()[src]) : B.ptr<float>()[src];
-        }
-      kernels::gemm_nt(static_cast<std::size_t>(M), static_cast<std::size_t>(N), static_cast<std::size_t>(K), pa + oa * M * K,
-                       static_cast<std::size_t>(K), bt.data(), false, static_cast<std::size_t>(K), out + i * M * N,
-                       static_cast<std::size_t>(N), nullptr);
-    }
   }
 };
 
@@ -5697,6 +5692,69 @@ struct lstm_cell_op {
         kernels::lstm_cell(gp + i * 4 * H, nullptr, cp + i * H, h + i * H, cn + i * H, static_cast<std::size_t>(H));
       }
     });
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/matmul.hpp
+// matmul of two computed tensors (a product with a constant weight is linear: ops/linear.hpp).
+#include <cstring>
+#include <vector>
+
+
+namespace cactus::ops {
+
+// matmul / bmm / mm with batch broadcasting; B is transposed into scratch so the NT kernel runs.
+struct matmul_op {
+  static constexpr std::string_view name = "matmul";
+  static constexpr std::array<std::string_view, 3> aten{"aten::matmul", "aten::bmm", "aten::mm"};
+  static void infer(context& c) {
+    shape_t a = c.tensor_in(0).shape, b = c.tensor_in(1).shape;
+    c.require(!a.empty() && !b.empty(), "matmul of a 0-d tensor");
+    bool a1 = a.size() == 1, b1 = b.size() == 1;
+    if (a1) a.insert(a.begin(), 1);
+    if (b1) b.push_back(1);
+    c.require(a.back() == b[b.size() - 2], "shapes ", to_string(c.in(0).shape), " and ", to_string(c.in(1).shape), " cannot be multiplied");
+    shape_t ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+    shape_t out = broadcast_shapes(ba, bb);
+    if (!a1) out.push_back(a[a.size() - 2]);
+    if (!b1) out.push_back(b.back());
+    c.set_tensor(0, dtype::f32, out);
+  }
+  static void run(context& c) {
+    const slot& A = c.tensor_in(0);
+    const slot& B = c.tensor_in(1);
+    shape_t a = A.shape, b = B.shape;
+    if (a.size() == 1) a.insert(a.begin(), 1);
+    if (b.size() == 1) b.push_back(1);
+    const std::int64_t M = a[a.size() - 2], K = a.back(), N = b.back();
+    shape_t ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+    shape_t batch = broadcast_shapes(ba, bb);
+    auto sa = broadcast_strides(ba, batch), sb = broadcast_strides(bb, batch);
+    const std::int64_t nb = numel(batch);
+    std::vector<float> bt(static_cast<std::size_t>(N * K)), af;
+    const float* pa = A.ptr<float>();
+    if (A.type != dtype::f32) { af.resize(static_cast<std::size_t>(A.numel())); tensor v = A.view().to_f32(); std::memcpy(af.data(), v.data, af.size() * 4); pa = af.data(); }
+    float* out = c.out(0).ptr<float>();
+    std::vector<std::int64_t> idx(batch.size(), 0);
+    for (std::int64_t i = 0; i < nb; ++i) {
+      std::int64_t oa = 0, ob = 0, r = i;
+      for (std::size_t d = batch.size(); d-- > 0;) {
+        std::int64_t k = r % batch[d];
+        r /= batch[d];
+        oa += k * sa[d];
+        ob += k * sb[d];
+      }
+      // B block [K, N] -> bt [N, K]
+      for (std::int64_t kk = 0; kk < K; ++kk)
+        for (std::int64_t n = 0; n < N; ++n) {
+          const std::int64_t src = ob * K * N + kk * N + n;
+          bt[static_cast<std::size_t>(n * K + kk)] = B.type == dtype::f16 ? f16_to_f32(B.ptr<std::uint16_t>()[src]) : B.ptr<float>()[src];
+        }
+      kernels::gemm_nt(static_cast<std::size_t>(M), static_cast<std::size_t>(N), static_cast<std::size_t>(K), pa + oa * M * K,
+                       static_cast<std::size_t>(K), bt.data(), false, static_cast<std::size_t>(K), out + i * M * N,
+                       static_cast<std::size_t>(N), nullptr);
+    }
   }
 };
 
@@ -6761,26 +6819,45 @@ struct log_softmax_op {
   static void run(context& c) { detail::softmax_along(c, true); }
 };
 
-// layer_norm(x, normalized_shape, weight?, bias?, eps, cudnn_enable)
-struct layer_norm_op {
-  static constexpr std::string_view name = "layer_norm";
-  static constexpr std::array<std::string_view, 1> aten{"aten::layer_norm"};
+}  // namespace cactus::ops
+// ---- cactus/ops/triangular.hpp
+// triu / tril: triangular masks over the last two dims.
+#include <algorithm>
+#include <cstring>
+
+
+namespace cactus::ops {
+
+// triu/tril(x, diagonal) over the last two dims.
+template <bool Upper>
+struct tri_body {
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
-    auto ns = c.ints_at(1);
-    c.require(ns.size() <= x.shape.size() && std::equal(ns.begin(), ns.end(), x.shape.end() - static_cast<std::ptrdiff_t>(ns.size())),
-              "normalized_shape ", to_string(ns), " does not match the end of input ", to_string(x.shape));
-    c.set_tensor(0, dtype::f32, x.shape);
+    c.require(x.shape.size() >= 2, "needs at least 2 dims, got ", to_string(x.shape));
+    c.set_tensor(0, x.type, x.shape);
   }
   static void run(context& c) {
-    const slot& x = c.f32_in(0);
-    const auto cols = numel(c.ints_at(1));
-    const float* w = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
-    const float* b = c.is_none(3) ? nullptr : c.f32_in(3).ptr<float>();
-    if (x.numel() == 0) return;
-    kernels::layer_norm_rows(x.ptr<float>(), c.out(0).ptr<float>(), static_cast<std::size_t>(x.numel() / cols),
-                             static_cast<std::size_t>(cols), w, b, static_cast<float>(c.num_at(4)));
+    const slot& x = c.in(0);
+    const slot& y = c.out(0);
+    const std::int64_t diag = c.num_inputs() > 1 ? c.int_at(1) : 0;
+    const std::int64_t R = x.shape[x.shape.size() - 2], C = x.shape.back(), B = x.numel() / std::max<std::int64_t>(1, R * C);
+    const std::size_t es = size_of(x.type);
+    std::memcpy(y.data, x.data, x.bytes());
+    for (std::int64_t b = 0; b < B; ++b)
+      for (std::int64_t r = 0; r < R; ++r)
+        for (std::int64_t col = 0; col < C; ++col) {
+          const bool keep = Upper ? col - r >= diag : col - r <= diag;
+          if (!keep) std::memset(static_cast<unsigned char*>(y.data) + ((b * R + r) * C + col) * static_cast<std::int64_t>(es), 0, es);
+        }
   }
+};
+struct triu_op : tri_body<true> {
+  static constexpr std::string_view name = "triu";
+  static constexpr std::array<std::string_view, 2> aten{"aten::triu", "aten::triu_"};
+};
+struct tril_op : tri_body<false> {
+  static constexpr std::string_view name = "tril";
+  static constexpr std::array<std::string_view, 2> aten{"aten::tril", "aten::tril_"};
 };
 
 }  // namespace cactus::ops
@@ -7016,312 +7093,15 @@ inline std::optional<std::string_view> canonical_name(std::string_view aten_name
 }
 
 }  // namespace cactus::ops
-// ---- cactus/passes/canonicalize.hpp
-// Stage 4: canonical IR. Rewrites TorchScript spellings into the registry's canonical ops:
-// no-ops (dropout, detach, contiguous, clone, identity casts, whole-range slices) are removed; t/transpose become
-// permute; addmm/matmul against a transposed constant become linear; conv1d/conv2d/
-// _convolution become conv; to/type_as become cast; then every remaining aten name is renamed
-// through the registry. An op with no canonical form is an error naming it and its source line.
-#include <algorithm>
+// ---- cactus/passes/insert_precision_casts.hpp
+// Stage 5 (after fusion): f16 and packed weights stay as stored only where an op reads them
+// directly; elsewhere a cast to f32 goes in front.
+#include <cstdint>
 #include <map>
-#include <set>
+#include <vector>
 
 
 namespace cactus::passes {
-
-namespace detail {
-inline const ir::meta* const_meta(const ir::graph& g, int v) {
-  const auto& val = g.values[static_cast<std::size_t>(v)];
-  return val.constant ? &*val.constant : nullptr;
-}
-inline int const_int(ir::graph& g, std::int64_t v) { return g.add_constant(ir::meta::of_int(v)); }
-inline int const_ints(ir::graph& g, std::vector<std::int64_t> v) { return g.add_constant(ir::meta::of_ints(std::move(v))); }
-
-inline std::string where(const ir::node& n) { return n.op + (n.loc.empty() ? "" : " at " + n.loc); }
-
-// The permutation a transpose-like node applies, for a tensor of rank r.
-inline std::vector<std::int64_t> swap_perm(std::int64_t r, std::int64_t a, std::int64_t b) {
-  std::vector<std::int64_t> p(static_cast<std::size_t>(r));
-  for (std::int64_t i = 0; i < r; ++i) p[static_cast<std::size_t>(i)] = i;
-  a = wrap_dim(a, r);
-  b = wrap_dim(b, r);
-  std::swap(p[static_cast<std::size_t>(a)], p[static_cast<std::size_t>(b)]);
-  return p;
-}
-
-}  // namespace detail
-
-struct canonicalize_report {
-  std::size_t removed_noops = 0, rewritten = 0;
-};
-
-inline canonicalize_report canonicalize(ir::graph& g) {
-  using detail::const_int;
-  canonicalize_report rep;
-  static const std::set<std::string> noops = {"aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout",
-                                              "aten::detach", "aten::contiguous", "aten::clone", "aten::alias", "aten::lift_fresh",
-                                              "aten::feature_alpha_dropout", "aten::lift_fresh_copy"};
-  // nodes are rewritten in place; helper nodes go to `pending` and are spliced before the node
-  std::vector<ir::node> out;
-  auto emit_before = [&](ir::node n) { out.push_back(std::move(n)); };
-  auto new_node = [&](const std::string& op, std::vector<int> ins, const ir::value& like, const std::string& loc) {
-    ir::value v = like;
-    v.producer = -1;
-    v.name.clear();
-    int id = g.add_value(std::move(v));
-    emit_before(ir::node{op, std::move(ins), {id}, loc});
-    return id;
-  };
-  std::vector<ir::node> nodes = std::move(g.nodes);
-  g.nodes.clear();
-  // Removing a node: every later use of its output reads `to` instead.
-  auto alias = [&](int from, int to) {
-    for (auto* list : {&nodes, &out})
-      for (auto& o : *list)
-        for (int& i : o.inputs)
-          if (i == from) i = to;
-    for (int& o : g.outputs)
-      if (o == from) o = to;
-  };
-  for (auto& n : nodes) {
-    const std::string op = n.op;
-    auto val = [&](int i) -> const ir::value& { return g.values[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(i)])]; };
-    auto rank_of = [&](int i) { return static_cast<std::int64_t>(val(i).shape.size()); };
-    if (noops.count(op)) {
-      alias(n.outputs[0], n.inputs[0]);
-      ++rep.removed_noops;
-      continue;
-    }
-    if (op == "aten::slice" && n.inputs.size() == 5) {
-      // x[:, :] slices everything: start 0 (or None), no end (None or INT64_MAX), step 1
-      auto is = [&](int i, auto pred) {
-        const auto* m = detail::const_meta(g, n.inputs[static_cast<std::size_t>(i)]);
-        return m && (m->k == ir::kind::none || (m->k == ir::kind::int_ && pred(m->i)));
-      };
-      if (is(2, [](std::int64_t v) { return v == 0; }) && is(3, [](std::int64_t v) { return v >= (std::int64_t{1} << 62); }) &&
-          is(4, [](std::int64_t v) { return v == 1; }) && detail::const_meta(g, n.inputs[4])->k != ir::kind::none) {
-        alias(n.outputs[0], n.inputs[0]);
-        ++rep.removed_noops;
-        continue;
-      }
-    }
-    if (op == "aten::t" || op == "aten::transpose" || op == "aten::numpy_T") {
-      const std::int64_t r = rank_of(0);
-      std::vector<std::int64_t> perm;
-      if (op == "aten::transpose") perm = detail::swap_perm(r, detail::const_meta(g, n.inputs[1])->i, detail::const_meta(g, n.inputs[2])->i);
-      else for (std::int64_t i = r; i-- > 0;) perm.push_back(i);
-      n = ir::node{"permute", {n.inputs[0], detail::const_ints(g, perm)}, n.outputs, n.loc};
-      ++rep.rewritten;
-    } else if (op == "aten::addmm" || op == "aten::matmul" || op == "aten::mm") {
-      const bool addmm = op == "aten::addmm";
-      const int x = n.inputs[addmm ? 1 : 0], m = n.inputs[addmm ? 2 : 1];
-      int w = -1;  // W when m = permute(W, [1, 0]) of a 2-D constant
-      // the permute may already be in `out` (rewritten earlier in this pass)
-      for (auto& o : out)
-        if (o.outputs[0] == m && o.op == "permute") {
-          const auto& wv = g.values[static_cast<std::size_t>(o.inputs[0])];
-          const auto* p = detail::const_meta(g, o.inputs[1]);
-          if (wv.is_constant() && wv.is_tensor() && wv.shape.size() == 2 && p && p->ints == std::vector<std::int64_t>{1, 0}) w = o.inputs[0];
-        }
-      bool unit = !addmm || (detail::const_meta(g, n.inputs[3]) && detail::const_meta(g, n.inputs[3])->as_double() == 1.0 &&
-                             detail::const_meta(g, n.inputs[4]) && detail::const_meta(g, n.inputs[4])->as_double() == 1.0);
-      if (w >= 0 && unit) {
-        const int bias = addmm ? n.inputs[0] : g.add_constant(ir::meta::none());
-        if (addmm && g.values[static_cast<std::size_t>(bias)].shape.size() != 1) {
-          n.op = "matmul";  // bias of another shape: keep the general form below
-        } else {
-          n = ir::node{"linear", {x, w, bias}, n.outputs, n.loc};
-          ++rep.rewritten;
-        }
-      }
-      if (n.op == "aten::addmm" || n.op == "matmul") {
-        check(unit, detail::where(n), ": addmm with beta/alpha other than 1 is not supported");
-        const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
-        int mm = new_node("matmul", {x, m}, like, n.loc);
-        n = ir::node{"add", {mm, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
-        ++rep.rewritten;
-      } else if (n.op == "aten::matmul" || n.op == "aten::mm") {
-        n.op = "matmul";
-      }
-    } else if (op == "aten::baddbmm") {
-      const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
-      check(detail::const_meta(g, n.inputs[3]) && detail::const_meta(g, n.inputs[3])->as_double() == 1.0, detail::where(n), ": baddbmm beta != 1 is not supported");
-      int mm = new_node("matmul", {n.inputs[1], n.inputs[2]}, like, n.loc);
-      int scaled = new_node("mul", {mm, n.inputs[4]}, like, n.loc);
-      n = ir::node{"add", {scaled, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
-      ++rep.rewritten;
-    } else if (op == "aten::_convolution") {
-      const auto* tr = detail::const_meta(g, n.inputs[6]);
-      check(tr && tr->i == 0, detail::where(n), ": transposed convolution is not supported");
-      n = ir::node{"conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
-      ++rep.rewritten;
-    } else if (op == "aten::_scaled_dot_product_attention") {
-      // (q, k, v, mask, dropout_p, need_attn_weights, is_causal) -> (out, weights)
-      const auto* p = detail::const_meta(g, n.inputs[4]);
-      check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
-      if (n.outputs.size() > 1) {
-        const int w = n.outputs[1];
-        bool used = std::find(g.outputs.begin(), g.outputs.end(), w) != g.outputs.end();
-        for (auto* list : {&nodes, &out})
-          for (auto& o : *list) used = used || std::find(o.inputs.begin(), o.inputs.end(), w) != o.inputs.end();
-        check(!used, detail::where(n), ": the attention weights output of _scaled_dot_product_attention is not supported");
-      }
-      n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], g.add_constant(ir::meta::none()), n.inputs[6],
-                                 g.add_constant(ir::meta::of_bool(false))}, {n.outputs[0]}, n.loc};
-      ++rep.rewritten;
-    } else if (op == "aten::scaled_dot_product_attention") {
-      // PyTorch 2's (q, k, v, mask, dropout_p, is_causal, scale, enable_gqa): GQA is read in place
-      const auto* p = detail::const_meta(g, n.inputs[4]);
-      check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
-      const int scale = n.inputs.size() > 6 ? n.inputs[6] : g.add_constant(ir::meta::none());
-      n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], scale, n.inputs[5], g.add_constant(ir::meta::of_bool(false))},
-                   {n.outputs[0]}, n.loc};
-      ++rep.rewritten;
-    } else if (op == "aten::conv1d" || op == "aten::conv2d") {
-      n.op = "conv";
-      ++rep.rewritten;
-    } else if (op == "aten::to" || op == "aten::type_as" || op == "aten::_to_copy") {
-      // find the dtype argument: a tensor (type_as / to(other)), or the first int after x
-      int target = -1;
-      if (val(1).is_tensor()) target = n.inputs[1];
-      for (std::size_t i = 1; target < 0 && i < n.inputs.size(); ++i) {
-        const auto* m = detail::const_meta(g, n.inputs[i]);
-        if (m && m->k == ir::kind::int_) target = n.inputs[i];
-        if (m && m->k == ir::kind::none && op == "aten::_to_copy" && i == 1) break;
-      }
-      const ir::value& x = val(0);
-      const ir::value& y = g.values[static_cast<std::size_t>(n.outputs[0])];
-      if (target < 0 || (x.type == y.type && !x.shape.empty() == !y.shape.empty())) {
-        alias(n.outputs[0], n.inputs[0]);
-        ++rep.removed_noops;
-        continue;
-      }
-      n = ir::node{"cast", {n.inputs[0], target}, n.outputs, n.loc};
-      ++rep.rewritten;
-    } else if (op == "aten::float" || op == "aten::long" || op == "aten::bool" || op == "aten::int") {
-      const std::int64_t code = op == "aten::float" ? 6 : op == "aten::long" ? 4 : op == "aten::bool" ? 11 : 3;
-      n = ir::node{"cast", {n.inputs[0], const_int(g, code)}, n.outputs, n.loc};
-    } else if (op.rfind("aten::", 0) == 0 || op.rfind("prim::", 0) == 0) {
-      auto c = ops::canonical_name(op);
-      if (!c) fail("unsupported op ", op, n.loc.empty() ? "" : " at " + n.loc, ": cactus has no kernel for it");
-      n.op = std::string(*c);
-    }
-    out.push_back(std::move(n));
-  }
-  g.nodes = std::move(out);
-  g.reindex_producers();
-  return rep;
-}
-
-// Permute rewrites: a permute of a permute becomes one permute (p2 after p1 reads
-// x[p1[p2[i]]]), and an identity permute is dropped. Returns how many were rewritten.
-inline std::size_t simplify_permutes(ir::graph& g) {
-  std::size_t changed = 0;
-  std::map<int, int> alias;  // removed output -> what its uses read instead
-  auto perm_of = [&](const ir::node& n) -> const std::vector<std::int64_t>* {
-    if (n.op != "permute" || n.inputs.size() != 2) return nullptr;
-    const auto* m = detail::const_meta(g, n.inputs[1]);
-    return m && m->k == ir::kind::ints ? &m->ints : nullptr;
-  };
-  std::vector<ir::node> out;
-  for (ir::node n : g.nodes) {  // a copy: producers are looked up in g.nodes as they were
-    for (int& v : n.inputs) {
-      auto it = alias.find(v);
-      if (it != alias.end()) v = it->second;
-    }
-    if (const auto* p2 = perm_of(n)) {
-      std::vector<std::int64_t> p = *p2;
-      const int src = g.values[static_cast<std::size_t>(n.inputs[0])].producer;
-      if (src >= 0) {
-        const auto& inner = g.nodes[static_cast<std::size_t>(src)];
-        const auto* p1 = perm_of(inner);
-        if (p1 && p1->size() == p.size()) {
-          const auto r = static_cast<std::int64_t>(p.size());
-          std::vector<std::int64_t> q(p.size());
-          for (std::size_t i = 0; i < p.size(); ++i) q[i] = (*p1)[static_cast<std::size_t>(wrap_dim(p[i], r))];
-          n.inputs = {inner.inputs[0], g.add_constant(ir::meta::of_ints(q))};
-          p = q;
-          ++changed;
-        }
-      }
-      bool identity = true;
-      for (std::size_t i = 0; i < p.size(); ++i) identity = identity && wrap_dim(p[i], static_cast<std::int64_t>(p.size())) == static_cast<std::int64_t>(i);
-      if (identity && g.values[static_cast<std::size_t>(n.inputs[0])].shape.size() == p.size()) {
-        alias[n.outputs[0]] = n.inputs[0];
-        ++changed;
-        continue;
-      }
-    }
-    out.push_back(std::move(n));
-  }
-  for (int& o : g.outputs) {
-    auto it = alias.find(o);
-    if (it != alias.end()) o = it->second;
-  }
-  g.nodes = std::move(out);
-  g.reindex_producers();
-  return changed;
-}
-
-// Half-precision activations (a model exported with .half(), or .half() mid-graph) are
-// computed in f32: graph inputs and the outputs of casts to f16 (PyTorch's rounding points,
-// kept) are widened once where they are made, every other op's f16 result is an f32 result,
-// and a graph output traced as f16 is narrowed back at the end, so outputs keep PyTorch's
-// dtype. Returns the casts added.
-inline std::size_t widen_half_activations(ir::graph& g) {
-  auto half_activation = [&](int v) {
-    const auto& val = g.values[static_cast<std::size_t>(v)];
-    return val.is_tensor() && !val.is_constant() && val.type == dtype::f16;
-  };
-  std::set<int> half_outputs;
-  for (int o : g.outputs)
-    if (half_activation(o)) half_outputs.insert(o);
-  std::map<int, int> wide;  // f16 value -> its f32 twin
-  std::vector<ir::node> out;
-  auto widen = [&](int v, const std::string& loc) {
-    if (!half_activation(v) || wide.count(v)) return;
-    ir::value w = g.values[static_cast<std::size_t>(v)];
-    w.name.clear();
-    w.type = dtype::f32;
-    w.producer = -1;
-    const int id = g.add_value(std::move(w));
-    out.push_back(ir::node{"cast", {v, g.add_constant(ir::meta::of_int(6))}, {id}, loc});
-    wide.emplace(v, id);
-  };
-  for (int v : g.inputs) widen(v, "");
-  std::vector<ir::node> nodes = std::move(g.nodes);
-  for (auto& n : nodes) {
-    const bool cast = n.op == "cast";
-    if (!cast)
-      for (int& v : n.inputs) {
-        auto it = wide.find(v);
-        if (it != wide.end()) v = it->second;
-      }
-    std::vector<int> outs = n.outputs;
-    const std::string loc = n.loc;
-    out.push_back(std::move(n));
-    for (int v : outs) {
-      if (cast) widen(v, loc);
-      else if (half_activation(v)) g.values[static_cast<std::size_t>(v)].type = dtype::f32;  // computed in f32
-    }
-  }
-  std::size_t added = wide.size();
-  for (int& o : g.outputs) {
-    if (!half_outputs.count(o) || g.values[static_cast<std::size_t>(o)].type != dtype::f32) continue;
-    ir::value narrowed = g.values[static_cast<std::size_t>(o)];
-    narrowed.name.clear();
-    narrowed.producer = -1;
-    narrowed.type = dtype::f16;
-    const int id = g.add_value(std::move(narrowed));
-    out.push_back(ir::node{"cast", {o, g.add_constant(ir::meta::of_int(5))}, {id}, ""});
-    o = id;
-    ++added;
-  }
-  // (a twin nobody reads, e.g. of an input only a cast reads, goes with dead-code elimination)
-  g.nodes = std::move(out);
-  g.reindex_producers();
-  return added;
-}
 
 // What insert_precision_casts may leave packed beyond what every op takes.
 struct cast_options {
@@ -7367,6 +7147,7 @@ inline std::size_t insert_precision_casts(ir::graph& g, const cast_options& o = 
   g.reindex_producers();
   return inserted;
 }
+
 
 }  // namespace cactus::passes
 // ---- cactus/passes/fuse.hpp
@@ -8651,6 +8432,201 @@ inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, cons
 #include <functional>
 #include <string_view>
 
+// ---- cactus/passes/canonicalize.hpp
+// Stage 4: canonical IR. Rewrites TorchScript spellings into the registry's canonical ops:
+// no-ops (dropout, detach, contiguous, clone, identity casts, whole-range slices) are removed; t/transpose become
+// permute; addmm/matmul against a transposed constant become linear; conv1d/conv2d/
+// _convolution become conv; to/type_as become cast; then every remaining aten name is renamed
+// through the registry. An op with no canonical form is an error naming it and its source line.
+#include <algorithm>
+#include <map>
+#include <set>
+
+
+namespace cactus::passes {
+
+namespace detail {
+inline const ir::meta* const_meta(const ir::graph& g, int v) { return g.constant_meta(v); }
+inline int const_int(ir::graph& g, std::int64_t v) { return g.add_constant(ir::meta::of_int(v)); }
+inline int const_ints(ir::graph& g, std::vector<std::int64_t> v) { return g.add_constant(ir::meta::of_ints(std::move(v))); }
+
+inline std::string where(const ir::node& n) { return n.op + (n.loc.empty() ? "" : " at " + n.loc); }
+
+// The permutation a transpose-like node applies, for a tensor of rank r.
+inline std::vector<std::int64_t> swap_perm(std::int64_t r, std::int64_t a, std::int64_t b) {
+  std::vector<std::int64_t> p(static_cast<std::size_t>(r));
+  for (std::int64_t i = 0; i < r; ++i) p[static_cast<std::size_t>(i)] = i;
+  a = wrap_dim(a, r);
+  b = wrap_dim(b, r);
+  std::swap(p[static_cast<std::size_t>(a)], p[static_cast<std::size_t>(b)]);
+  return p;
+}
+
+}  // namespace detail
+
+struct canonicalize_report {
+  std::size_t removed_noops = 0, rewritten = 0;
+};
+
+inline canonicalize_report canonicalize(ir::graph& g) {
+  using detail::const_int;
+  canonicalize_report rep;
+  static const std::set<std::string> noops = {"aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout",
+                                              "aten::detach", "aten::contiguous", "aten::clone", "aten::alias", "aten::lift_fresh",
+                                              "aten::feature_alpha_dropout", "aten::lift_fresh_copy"};
+  // nodes are rewritten in place; helper nodes go to `pending` and are spliced before the node
+  std::vector<ir::node> out;
+  auto emit_before = [&](ir::node n) { out.push_back(std::move(n)); };
+  auto new_node = [&](const std::string& op, std::vector<int> ins, const ir::value& like, const std::string& loc) {
+    ir::value v = like;
+    v.producer = -1;
+    v.name.clear();
+    int id = g.add_value(std::move(v));
+    emit_before(ir::node{op, std::move(ins), {id}, loc});
+    return id;
+  };
+  std::vector<ir::node> nodes = std::move(g.nodes);
+  g.nodes.clear();
+  // Removing a node: every later use of its output reads `to` instead.
+  auto alias = [&](int from, int to) {
+    for (auto* list : {&nodes, &out})
+      for (auto& o : *list)
+        for (int& i : o.inputs)
+          if (i == from) i = to;
+    for (int& o : g.outputs)
+      if (o == from) o = to;
+  };
+  for (auto& n : nodes) {
+    const std::string op = n.op;
+    auto val = [&](int i) -> const ir::value& { return g.values[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(i)])]; };
+    auto rank_of = [&](int i) { return static_cast<std::int64_t>(val(i).shape.size()); };
+    if (noops.count(op)) {
+      alias(n.outputs[0], n.inputs[0]);
+      ++rep.removed_noops;
+      continue;
+    }
+    if (op == "aten::slice" && n.inputs.size() == 5) {
+      // x[:, :] slices everything: start 0 (or None), no end (None or INT64_MAX), step 1
+      auto is = [&](int i, auto pred) {
+        const auto* m = detail::const_meta(g, n.inputs[static_cast<std::size_t>(i)]);
+        return m && (m->k == ir::kind::none || (m->k == ir::kind::int_ && pred(m->i)));
+      };
+      if (is(2, [](std::int64_t v) { return v == 0; }) && is(3, [](std::int64_t v) { return v >= (std::int64_t{1} << 62); }) &&
+          is(4, [](std::int64_t v) { return v == 1; }) && detail::const_meta(g, n.inputs[4])->k != ir::kind::none) {
+        alias(n.outputs[0], n.inputs[0]);
+        ++rep.removed_noops;
+        continue;
+      }
+    }
+    if (op == "aten::t" || op == "aten::transpose" || op == "aten::numpy_T") {
+      const std::int64_t r = rank_of(0);
+      std::vector<std::int64_t> perm;
+      if (op == "aten::transpose") perm = detail::swap_perm(r, detail::const_meta(g, n.inputs[1])->i, detail::const_meta(g, n.inputs[2])->i);
+      else for (std::int64_t i = r; i-- > 0;) perm.push_back(i);
+      n = ir::node{"permute", {n.inputs[0], detail::const_ints(g, perm)}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::addmm" || op == "aten::matmul" || op == "aten::mm") {
+      const bool addmm = op == "aten::addmm";
+      const int x = n.inputs[addmm ? 1 : 0], m = n.inputs[addmm ? 2 : 1];
+      int w = -1;  // W when m = permute(W, [1, 0]) of a 2-D constant
+      // the permute may already be in `out` (rewritten earlier in this pass)
+      for (auto& o : out)
+        if (o.outputs[0] == m && o.op == "permute") {
+          const auto& wv = g.values[static_cast<std::size_t>(o.inputs[0])];
+          const auto* p = detail::const_meta(g, o.inputs[1]);
+          if (wv.is_constant() && wv.is_tensor() && wv.shape.size() == 2 && p && p->ints == std::vector<std::int64_t>{1, 0}) w = o.inputs[0];
+        }
+      bool unit = !addmm || (detail::const_meta(g, n.inputs[3]) && detail::const_meta(g, n.inputs[3])->as_double() == 1.0 &&
+                             detail::const_meta(g, n.inputs[4]) && detail::const_meta(g, n.inputs[4])->as_double() == 1.0);
+      if (w >= 0 && unit) {
+        const int bias = addmm ? n.inputs[0] : g.add_constant(ir::meta::none());
+        if (addmm && g.values[static_cast<std::size_t>(bias)].shape.size() != 1) {
+          n.op = "matmul";  // bias of another shape: keep the general form below
+        } else {
+          n = ir::node{"linear", {x, w, bias}, n.outputs, n.loc};
+          ++rep.rewritten;
+        }
+      }
+      if (n.op == "aten::addmm" || n.op == "matmul") {
+        check(unit, detail::where(n), ": addmm with beta/alpha other than 1 is not supported");
+        const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
+        int mm = new_node("matmul", {x, m}, like, n.loc);
+        n = ir::node{"add", {mm, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
+        ++rep.rewritten;
+      } else if (n.op == "aten::matmul" || n.op == "aten::mm") {
+        n.op = "matmul";
+      }
+    } else if (op == "aten::baddbmm") {
+      const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
+      check(detail::const_meta(g, n.inputs[3]) && detail::const_meta(g, n.inputs[3])->as_double() == 1.0, detail::where(n), ": baddbmm beta != 1 is not supported");
+      int mm = new_node("matmul", {n.inputs[1], n.inputs[2]}, like, n.loc);
+      int scaled = new_node("mul", {mm, n.inputs[4]}, like, n.loc);
+      n = ir::node{"add", {scaled, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::_convolution") {
+      const auto* tr = detail::const_meta(g, n.inputs[6]);
+      check(tr && tr->i == 0, detail::where(n), ": transposed convolution is not supported");
+      n = ir::node{"conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::_scaled_dot_product_attention") {
+      // (q, k, v, mask, dropout_p, need_attn_weights, is_causal) -> (out, weights)
+      const auto* p = detail::const_meta(g, n.inputs[4]);
+      check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
+      if (n.outputs.size() > 1) {
+        const int w = n.outputs[1];
+        bool used = std::find(g.outputs.begin(), g.outputs.end(), w) != g.outputs.end();
+        for (auto* list : {&nodes, &out})
+          for (auto& o : *list) used = used || std::find(o.inputs.begin(), o.inputs.end(), w) != o.inputs.end();
+        check(!used, detail::where(n), ": the attention weights output of _scaled_dot_product_attention is not supported");
+      }
+      n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], g.add_constant(ir::meta::none()), n.inputs[6],
+                                 g.add_constant(ir::meta::of_bool(false))}, {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::scaled_dot_product_attention") {
+      // PyTorch 2's (q, k, v, mask, dropout_p, is_causal, scale, enable_gqa): GQA is read in place
+      const auto* p = detail::const_meta(g, n.inputs[4]);
+      check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
+      const int scale = n.inputs.size() > 6 ? n.inputs[6] : g.add_constant(ir::meta::none());
+      n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], scale, n.inputs[5], g.add_constant(ir::meta::of_bool(false))},
+                   {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::conv1d" || op == "aten::conv2d") {
+      n.op = "conv";
+      ++rep.rewritten;
+    } else if (op == "aten::to" || op == "aten::type_as" || op == "aten::_to_copy") {
+      // find the dtype argument: a tensor (type_as / to(other)), or the first int after x
+      int target = -1;
+      if (val(1).is_tensor()) target = n.inputs[1];
+      for (std::size_t i = 1; target < 0 && i < n.inputs.size(); ++i) {
+        const auto* m = detail::const_meta(g, n.inputs[i]);
+        if (m && m->k == ir::kind::int_) target = n.inputs[i];
+        if (m && m->k == ir::kind::none && op == "aten::_to_copy" && i == 1) break;
+      }
+      const ir::value& x = val(0);
+      const ir::value& y = g.values[static_cast<std::size_t>(n.outputs[0])];
+      if (target < 0 || (x.type == y.type && !x.shape.empty() == !y.shape.empty())) {
+        alias(n.outputs[0], n.inputs[0]);
+        ++rep.removed_noops;
+        continue;
+      }
+      n = ir::node{"cast", {n.inputs[0], target}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::float" || op == "aten::long" || op == "aten::bool" || op == "aten::int") {
+      const std::int64_t code = op == "aten::float" ? 6 : op == "aten::long" ? 4 : op == "aten::bool" ? 11 : 3;
+      n = ir::node{"cast", {n.inputs[0], const_int(g, code)}, n.outputs, n.loc};
+    } else if (op.rfind("aten::", 0) == 0 || op.rfind("prim::", 0) == 0) {
+      auto c = ops::canonical_name(op);
+      if (!c) fail("unsupported op ", op, n.loc.empty() ? "" : " at " + n.loc, ": cactus has no kernel for it");
+      n.op = std::string(*c);
+    }
+    out.push_back(std::move(n));
+  }
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return rep;
+}
+
+}  // namespace cactus::passes
 // ---- cactus/passes/fold_constants.hpp
 // Stage 4 constant folding: a node whose inputs are all known at transpile time (meta constants
 // and tensor constants held in memory; not converted weights, which are bound by name at load,
@@ -8741,6 +8717,66 @@ inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::siz
   g.reindex_producers();
   return folded;
 }
+
+}  // namespace cactus::passes
+// ---- cactus/passes/simplify_permutes.hpp
+// Stage 4: permute rewrites after canonicalization.
+#include <map>
+#include <vector>
+
+
+namespace cactus::passes {
+
+// Permute rewrites: a permute of a permute becomes one permute (p2 after p1 reads
+// x[p1[p2[i]]]), and an identity permute is dropped. Returns how many were rewritten.
+inline std::size_t simplify_permutes(ir::graph& g) {
+  std::size_t changed = 0;
+  std::map<int, int> alias;  // removed output -> what its uses read instead
+  auto perm_of = [&](const ir::node& n) -> const std::vector<std::int64_t>* {
+    if (n.op != "permute" || n.inputs.size() != 2) return nullptr;
+    const auto* m = g.constant_meta(n.inputs[1]);
+    return m && m->k == ir::kind::ints ? &m->ints : nullptr;
+  };
+  std::vector<ir::node> out;
+  for (ir::node n : g.nodes) {  // a copy: producers are looked up in g.nodes as they were
+    for (int& v : n.inputs) {
+      auto it = alias.find(v);
+      if (it != alias.end()) v = it->second;
+    }
+    if (const auto* p2 = perm_of(n)) {
+      std::vector<std::int64_t> p = *p2;
+      const int src = g.values[static_cast<std::size_t>(n.inputs[0])].producer;
+      if (src >= 0) {
+        const auto& inner = g.nodes[static_cast<std::size_t>(src)];
+        const auto* p1 = perm_of(inner);
+        if (p1 && p1->size() == p.size()) {
+          const auto r = static_cast<std::int64_t>(p.size());
+          std::vector<std::int64_t> q(p.size());
+          for (std::size_t i = 0; i < p.size(); ++i) q[i] = (*p1)[static_cast<std::size_t>(wrap_dim(p[i], r))];
+          n.inputs = {inner.inputs[0], g.add_constant(ir::meta::of_ints(q))};
+          p = q;
+          ++changed;
+        }
+      }
+      bool identity = true;
+      for (std::size_t i = 0; i < p.size(); ++i) identity = identity && wrap_dim(p[i], static_cast<std::int64_t>(p.size())) == static_cast<std::int64_t>(i);
+      if (identity && g.values[static_cast<std::size_t>(n.inputs[0])].shape.size() == p.size()) {
+        alias[n.outputs[0]] = n.inputs[0];
+        ++changed;
+        continue;
+      }
+    }
+    out.push_back(std::move(n));
+  }
+  for (int& o : g.outputs) {
+    auto it = alias.find(o);
+    if (it != alias.end()) o = it->second;
+  }
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return changed;
+}
+
 
 }  // namespace cactus::passes
 // ---- cactus/passes/static_dims.hpp
@@ -8946,6 +8982,77 @@ inline std::size_t fold_static_dims(ir::graph& g) {
   }
   return folded;
 }
+
+}  // namespace cactus::passes
+// ---- cactus/passes/widen_half_activations.hpp
+// Stage 4: f16 activations are computed in f32, with PyTorch's rounding points kept.
+#include <map>
+#include <set>
+#include <vector>
+
+
+namespace cactus::passes {
+
+// Half-precision activations (a model exported with .half(), or .half() mid-graph) are
+// computed in f32: graph inputs and the outputs of casts to f16 (PyTorch's rounding points,
+// kept) are widened once where they are made, every other op's f16 result is an f32 result,
+// and a graph output traced as f16 is narrowed back at the end, so outputs keep PyTorch's
+// dtype. Returns the casts added.
+inline std::size_t widen_half_activations(ir::graph& g) {
+  auto half_activation = [&](int v) {
+    const auto& val = g.values[static_cast<std::size_t>(v)];
+    return val.is_tensor() && !val.is_constant() && val.type == dtype::f16;
+  };
+  std::set<int> half_outputs;
+  for (int o : g.outputs)
+    if (half_activation(o)) half_outputs.insert(o);
+  std::map<int, int> wide;  // f16 value -> its f32 twin
+  std::vector<ir::node> out;
+  auto widen = [&](int v, const std::string& loc) {
+    if (!half_activation(v) || wide.count(v)) return;
+    ir::value w = g.values[static_cast<std::size_t>(v)];
+    w.name.clear();
+    w.type = dtype::f32;
+    w.producer = -1;
+    const int id = g.add_value(std::move(w));
+    out.push_back(ir::node{"cast", {v, g.add_constant(ir::meta::of_int(6))}, {id}, loc});
+    wide.emplace(v, id);
+  };
+  for (int v : g.inputs) widen(v, "");
+  std::vector<ir::node> nodes = std::move(g.nodes);
+  for (auto& n : nodes) {
+    const bool cast = n.op == "cast";
+    if (!cast)
+      for (int& v : n.inputs) {
+        auto it = wide.find(v);
+        if (it != wide.end()) v = it->second;
+      }
+    std::vector<int> outs = n.outputs;
+    const std::string loc = n.loc;
+    out.push_back(std::move(n));
+    for (int v : outs) {
+      if (cast) widen(v, loc);
+      else if (half_activation(v)) g.values[static_cast<std::size_t>(v)].type = dtype::f32;  // computed in f32
+    }
+  }
+  std::size_t added = wide.size();
+  for (int& o : g.outputs) {
+    if (!half_outputs.count(o) || g.values[static_cast<std::size_t>(o)].type != dtype::f32) continue;
+    ir::value narrowed = g.values[static_cast<std::size_t>(o)];
+    narrowed.name.clear();
+    narrowed.producer = -1;
+    narrowed.type = dtype::f16;
+    const int id = g.add_value(std::move(narrowed));
+    out.push_back(ir::node{"cast", {o, g.add_constant(ir::meta::of_int(5))}, {id}, ""});
+    o = id;
+    ++added;
+  }
+  // (a twin nobody reads, e.g. of an input only a cast reads, goes with dead-code elimination)
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return added;
+}
+
 
 }  // namespace cactus::passes
 

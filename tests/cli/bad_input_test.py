@@ -149,6 +149,15 @@ expect_error("transpile: --example-input missing", ["transpile", ts, "--example-
 expect_error("transpile: --weights-dir without a manifest", ["transpile", ts, "--weights-dir", work, "--input-shape", "2x8:f32"], "weights_manifest.json", "not found")
 bad_manifest = edited_bundle("bad_manifest", lambda d: edit_json(os.path.join(d, "weights_manifest.json"), lambda j: j["weights"][0].__setitem__("shape", [1.5e30])))
 expect_error("transpile: a manifest shape that is not integers", ["transpile", ts, "--weights-dir", bad_manifest, "--input-shape", "2x8:f32"], "weights_manifest.json", "expected an integer")
+def write_text(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+num_manifest = edited_bundle("num_manifest", lambda d: write_text(os.path.join(d, "weights_manifest.json"), "1"))
+expect_error("transpile: a manifest that is a number, not an object", ["transpile", ts, "--weights-dir", num_manifest, "--input-shape", "2x8:f32"], "weights_manifest.json", "expected a JSON object")
+str_manifest = edited_bundle("str_manifest", lambda d: edit_json(os.path.join(d, "weights_manifest.json"), lambda j: j["weights"][0].__setitem__("file", 7)))
+expect_error("transpile: a manifest entry whose file is a number", ["transpile", ts, "--weights-dir", str_manifest, "--input-shape", "2x8:f32"], "weights_manifest.json", "\"file\" must be a string")
 fp_manifest = edited_bundle("fp_manifest", lambda d: edit_json(os.path.join(d, "weights_manifest.json"), lambda j: [w.__setitem__("fingerprint", "0123456789abcdef") for w in j["weights"]]))
 expect_error("transpile: a manifest whose fingerprints do not match its files", ["transpile", ts, "--weights-dir", fp_manifest, "--input-shape", "2x8:f32"],
              "weights", "does not match its manifest entry")

@@ -1,7 +1,8 @@
 #pragma once
-// Integers read from JSON that others wrote. nlohmann's get<int> / get<std::int64_t> of a float
+// Values read from JSON that others wrote. nlohmann's get<int> / get<std::int64_t> of a float
 // (or of an unsigned number past the signed range) is a C++ conversion that is undefined when
 // the value does not fit; these read only JSON integers, range-checked, and name the place.
+// Strings and objects are checked the same way, so no nlohmann type_error reaches the user.
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -34,6 +35,18 @@ std::vector<T> json_integers(const Json& j, const std::string& where) {
   r.reserve(j.size());
   for (auto& x : j) r.push_back(json_integer<T>(x, where));
   return r;
+}
+
+// obj[key] as a string, or `fallback` when obj has no such key (obj is an object).
+template <class Json>
+std::string json_string(const Json& obj, const char* key, const std::string& where, const char* fallback = nullptr) {
+  const auto it = obj.find(key);
+  if (it == obj.end()) {
+    check(fallback != nullptr, where, ": missing \"", key, "\"");
+    return fallback;
+  }
+  check(it->is_string(), where, ": \"", key, "\" must be a string, got ", it->dump().substr(0, 40));
+  return it->template get<std::string>();
 }
 
 }  // namespace cactus

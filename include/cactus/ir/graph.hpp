@@ -18,6 +18,11 @@ struct graph {
     values.push_back(std::move(v));
     return static_cast<int>(values.size()) - 1;
   }
+  // The plan-time value of constant v (an int, a list...), or null for tensors and computed values.
+  const meta* constant_meta(int v) const {
+    const auto& val = values[static_cast<std::size_t>(v)];
+    return val.constant ? &*val.constant : nullptr;
+  }
   int add_constant(meta m, std::string name = {}) {
     value v;
     v.name = std::move(name);

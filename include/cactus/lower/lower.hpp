@@ -16,7 +16,7 @@
 #include "cactus/ir/ir_json.hpp"
 #include "cactus/ir/verify.hpp"
 #include "cactus/ops/registry.hpp"
-#include "cactus/passes/canonicalize.hpp"
+#include "cactus/passes/insert_precision_casts.hpp"
 #include "cactus/passes/fuse.hpp"
 #include "cactus/quant/manifest.hpp"
 #include "cactus/quant/weight_file.hpp"

@@ -10,15 +10,19 @@
 #include <vector>
 
 #include "cactus/ops/attention.hpp"
+#include "cactus/ops/batch_norm.hpp"
 #include "cactus/ops/binary.hpp"
+#include "cactus/ops/cast.hpp"
 #include "cactus/ops/conv.hpp"
 #include "cactus/ops/conv_module.hpp"
 #include "cactus/ops/creation.hpp"
 #include "cactus/ops/embedding.hpp"
 #include "cactus/ops/gated_mlp.hpp"
+#include "cactus/ops/layer_norm.hpp"
 #include "cactus/ops/linear.hpp"
 #include "cactus/ops/lstm.hpp"
 #include "cactus/ops/lstm_cell.hpp"
+#include "cactus/ops/matmul.hpp"
 #include "cactus/ops/meta_ops.hpp"
 #include "cactus/ops/pool.hpp"
 #include "cactus/ops/reduce.hpp"
@@ -26,6 +30,7 @@
 #include "cactus/ops/rope.hpp"
 #include "cactus/ops/shape_ops.hpp"
 #include "cactus/ops/softmax.hpp"
+#include "cactus/ops/triangular.hpp"
 #include "cactus/ops/unary.hpp"
 
 namespace cactus::ops {

@@ -10,7 +10,10 @@
 #include "cactus/passes/dce.hpp"
 #include "cactus/passes/fold_constants.hpp"
 #include "cactus/passes/fuse.hpp"
+#include "cactus/passes/insert_precision_casts.hpp"
+#include "cactus/passes/simplify_permutes.hpp"
 #include "cactus/passes/static_dims.hpp"
+#include "cactus/passes/widen_half_activations.hpp"
 
 namespace cactus::passes {
 

@@ -55,17 +55,23 @@ struct weights_manifest {
     } catch (const nlohmann::json::exception& e) {
       fail(p.string(), ": invalid JSON (", e.what(), ")");
     }
+    const std::string where = p.string();
+    check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());
     weights_manifest m;
-    m.source = j.value("source", "");
-    try {
-      for (auto& w : j.at("weights"))
-        m.weights.push_back({w.at("source_name"), w.at("output_name"), w.at("file"), w.at("precision"), w.value("kind", ""),
-                             json_integers(w.at("shape"), p.string() + ": shape"), json_integer<std::uint64_t>(w.value("bytes", nlohmann::json(0)), p.string() + ": bytes"),
-                             json_integer<int>(w.value("bits", nlohmann::json(32)), p.string() + ": bits"),
-                             json_integer(w.value("group_size", nlohmann::json(0)), p.string() + ": group_size"),
-                             json_integer(w.value("padded_k", nlohmann::json(0)), p.string() + ": padded_k"), w.value("fingerprint", "")});
-    } catch (const nlohmann::json::exception& e) {
-      fail(p.string(), ": malformed entry (", e.what(), ")");
+    m.source = json_string(j, "source", where, "");
+    const auto ws = j.find("weights");
+    check(ws != j.end() && ws->is_array(), where, ": expected a \"weights\" list");
+    for (std::size_t i = 0; i < ws->size(); ++i) {
+      const auto& w = (*ws)[i];
+      const std::string at = where + ": weights[" + std::to_string(i) + "]";
+      check(w.is_object(), at, ": expected an object, got ", w.type_name());
+      m.weights.push_back({json_string(w, "source_name", at), json_string(w, "output_name", at), json_string(w, "file", at),
+                           json_string(w, "precision", at), json_string(w, "kind", at, ""),
+                           json_integers(w.value("shape", nlohmann::json()), at + ": shape"),
+                           json_integer<std::uint64_t>(w.value("bytes", nlohmann::json(0)), at + ": bytes"),
+                           json_integer<int>(w.value("bits", nlohmann::json(32)), at + ": bits"),
+                           json_integer(w.value("group_size", nlohmann::json(0)), at + ": group_size"),
+                           json_integer(w.value("padded_k", nlohmann::json(0)), at + ": padded_k"), json_string(w, "fingerprint", at, "")});
     }
     return m;
   }
