@@ -181,14 +181,56 @@ inline bool host_is_little_endian() {
 // (or of an unsigned number past the signed range) is a C++ conversion that is undefined when
 // the value does not fit; these read only JSON integers, range-checked, and name the place.
 // Strings and objects are checked the same way, so no nlohmann type_error reaches the user.
+// json_parse names the file and the line and column of a syntax error, and json_reason says in
+// our words what a nlohmann exception from a reader that indexes JSON directly was about.
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 
 namespace cactus {
+
+// What a nlohmann exception says, in one line of our words: no "[json.exception.*]" tag, the
+// position of a syntax error, expected and found types, the missing key.
+inline std::string json_reason(const nlohmann::json::exception& e) {
+  std::string w = e.what();
+  if (w.rfind("[json.exception.", 0) == 0)
+    if (const auto close = w.find("] "); close != std::string::npos) w = w.substr(close + 2);
+  if (const auto nl = w.find_first_of("\r\n"); nl != std::string::npos) w = w.substr(0, nl);
+  auto after = [&](std::string_view prefix) { return w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : std::string(); };
+  if (auto r = after("parse error at "); !r.empty()) {
+    // "line L, column C: syntax error while parsing value - unexpected ..."
+    std::string pos = r, what;
+    if (const auto colon = r.find(": "); colon != std::string::npos) { pos = r.substr(0, colon); what = r.substr(colon + 2); }
+    if (const auto dash = what.find(" - "); what.rfind("syntax error while parsing ", 0) == 0 && dash != std::string::npos)
+      what = what.substr(dash + 3);
+    return "not valid JSON at " + pos + (what.empty() ? "" : ": " + what);
+  }
+  if (auto r = after("parse error: "); !r.empty()) return "not valid JSON: " + r;
+  if (auto r = after("type must be "); !r.empty()) {
+    // "string, but is number"
+    const auto but = r.find(", but is ");
+    return but == std::string::npos ? "a value has the wrong type (" + r + ")"
+                                    : "expected a " + r.substr(0, but) + ", found a " + r.substr(but + 9);
+  }
+  if (auto r = after("cannot use value() with "); !r.empty()) return "expected an object, found a " + r;
+  if (auto r = after("cannot use operator[] with a string argument with "); !r.empty()) return "expected an object, found a " + r;
+  if (auto r = after("key '"); !r.empty() && r.size() > 12 && r.ends_with("' not found")) return "missing \"" + r.substr(0, r.size() - 11) + "\"";
+  return w;
+}
+
+// `text` parsed as JSON; a syntax error is "<where>: not valid JSON at line L, column C: ...".
+template <class Json = nlohmann::json>
+Json json_parse(std::string_view text, const std::string& where) {
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    fail(where, ": ", json_reason(e));
+  }
+}
 
 template <class T = std::int64_t, class Json>
 T json_integer(const Json& j, const std::string& where) {
@@ -796,19 +838,10 @@ inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
   c.dir = dir;
   const fs::path cfg = dir / "config.json";
   check(fs::exists(cfg), dir.string(), ": no config.json, so this is not a Hugging Face checkpoint directory");
-  try {
-    c.config = nlohmann::json::parse(read_file_text(cfg));
-  } catch (const nlohmann::json::exception& e) {
-    fail(cfg.string(), ": invalid JSON (", e.what(), ")");
-  }
+  c.config = json_parse(read_file_text(cfg), cfg.string());
   const fs::path single = dir / "model.safetensors", index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file_text(index));
-    } catch (const nlohmann::json::exception& e) {
-      fail(index.string(), ": invalid JSON (", e.what(), ")");
-    }
+    const nlohmann::json j = json_parse(read_file_text(index), index.string());
     check(j.contains("weight_map") && j["weight_map"].is_object(), index.string(), ": no \"weight_map\" object");
     std::map<std::string, std::set<std::string>> by_shard;
     for (auto& [name, file] : j["weight_map"].items()) {
@@ -1215,7 +1248,7 @@ namespace cactus::capture {
 namespace pickle {
 
 struct object;
-using ptr = std::shared_ptr<object>;
+using ptr = object*;  // owned by the program's arena
 
 struct object {
   enum class type { none, boolean, integer, floating, string, tuple, list, dict, global, call, persid, mark, tensor };
@@ -1228,14 +1261,26 @@ struct object {
   cactus::tensor tensor;
 };
 
-inline ptr make(object::type t) {
-  auto o = std::make_shared<object>();
-  o->t = t;
-  return o;
-}
+// Every object one pickle program makes lives in its arena until the arena goes. Objects point
+// at each other with plain pointers: a program may put a list or dict inside itself (APPEND or
+// SETITEM of a memoized container), a cycle that shared ownership would leak.
+class arena {
+ public:
+  ptr make(object::type t) {
+    objects_.push_back(std::make_unique<object>());
+    objects_.back()->t = t;
+    return objects_.back().get();
+  }
 
-// Runs the pickle program; `load_tensor` turns a rebuild call's arguments into a tensor.
-inline ptr run(const unsigned char* p, std::size_t n, const std::string& what, const std::function<cactus::tensor(const object& args)>& load_tensor) {
+ private:
+  std::vector<std::unique_ptr<object>> objects_;
+};
+
+// Runs the pickle program; `load_tensor` turns a rebuild call's arguments into a tensor. The
+// result and everything it reaches live in `objects`.
+inline ptr run(arena& objects, const unsigned char* p, std::size_t n, const std::string& what,
+               const std::function<cactus::tensor(const object& args)>& load_tensor) {
+  auto make = [&](object::type t) { return objects.make(t); };
   byte_reader r(p, n, what);
   std::vector<ptr> stack;
   std::map<std::uint32_t, ptr> memo;
@@ -1419,7 +1464,8 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
     }
     return out;
   };
-  auto root = pickle::run(pkl, pkl_n, path + ":data.pkl", load);
+  pickle::arena objects;
+  auto root = pickle::run(objects, pkl, pkl_n, path + ":data.pkl", load);
   check(root->t == pickle::object::type::dict, path, ": the pickled object is not a dict of tensors (save model.state_dict(), not the model)");
   std::vector<std::pair<std::string, tensor>> out;
   for (auto& [k, v] : root->dict) {
@@ -1550,7 +1596,7 @@ class staged_directory {
       if (name.rfind(pre, 0) != 0) return false;
       std::string rest = name.substr(pre.size());
       if (auto dot = rest.find('.'); dot != std::string::npos) rest = rest.substr(0, dot);
-      if (rest.empty() || rest.find_first_not_of("0123456789") != std::string::npos) return false;
+      if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string::npos) return false;
       const long pid = std::stol(rest);
       return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
     };
@@ -1651,12 +1697,7 @@ struct weights_manifest {
   static weights_manifest load(const std::filesystem::path& dir) {
     auto p = dir / "weights_manifest.json";
     check(std::filesystem::exists(p), p.string(), ": not found; is ", dir.string(), " a directory written by `cactus convert`?");
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file_text(p));
-    } catch (const nlohmann::json::exception& e) {
-      fail(p.string(), ": invalid JSON (", e.what(), ")");
-    }
+    const nlohmann::json j = json_parse(read_file_text(p), p.string());
     const std::string where = p.string();
     check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());
     weights_manifest m;
@@ -2839,11 +2880,7 @@ class archive {
   json parse_suffix(const std::string& suffix) const {
     auto [p, n] = zip_->find_suffix(suffix);
     check(p != nullptr, path_, ": entry ", suffix, " is missing");
-    try {
-      return json::parse(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(p) + n);
-    } catch (const json::exception& e) {
-      fail(path_, ": ", suffix, " is not valid JSON (", e.what(), ")");
-    }
+    return json_parse(std::string_view(reinterpret_cast<const char*>(p), n), path_ + ": " + suffix);
   }
   json parse(const std::string& entry) const {
     for (auto& n : zip_->names())
@@ -3602,7 +3639,7 @@ inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesyste
     }
     return r;
   } catch (const json::exception& e) {
-    fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
+    fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
   }
 }
 
@@ -3619,7 +3656,7 @@ inline imported_program import_archive(const std::filesystem::path& path) {
     archive a(path);
     return import_program(a);
   } catch (const json::exception& e) {
-    fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
+    fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
   }
 }
 
@@ -9119,11 +9156,7 @@ namespace cactus::runtime {
 
 inline nlohmann::json read_json(const std::filesystem::path& p) {
   check(std::filesystem::exists(p), p.string(), ": not found");
-  try {
-    return nlohmann::json::parse(read_file_text(p));
-  } catch (const nlohmann::json::exception& e) {
-    fail(p.string(), ": invalid JSON (", e.what(), ")");
-  }
+  return json_parse(read_file_text(p), p.string());
 }
 
 class bindings {
@@ -9534,7 +9567,7 @@ inline ir::graph load_ir_json(const fs::path& ir_json) {
       return quant::map_weight_file(dir / d.at("file").get<std::string>());
     }, ir_json.string());
   } catch (const nlohmann::json::exception& e) {
-    fail(ir_json.string(), ": malformed IR document (", e.what(), ")");
+    fail(ir_json.string(), ": malformed IR document: ", json_reason(e));
   }
 }
 
@@ -12202,11 +12235,7 @@ class chat_template {
     const fs::path config = dir / "tokenizer_config.json", jinja_file = dir / "chat_template.jinja";
     nlohmann::ordered_json cfg = nlohmann::ordered_json::object();
     if (fs::exists(config)) {
-      try {
-        cfg = nlohmann::ordered_json::parse(read_file_text(config));
-      } catch (const nlohmann::json::exception& e) {
-        fail(config.string(), ": not valid JSON (", e.what(), ")");
-      }
+      cfg = json_parse<nlohmann::ordered_json>(read_file_text(config), config.string());
       check(cfg.is_object(), config.string(), ": expected a JSON object");
     }
     chat_template t;
@@ -13366,16 +13395,11 @@ class tokenizer {
   static tokenizer from_file(const std::filesystem::path& path) {
     const std::string where = path.string();
     check(std::filesystem::exists(path), where, ": no such file");
-    json j;
-    try {
-      j = json::parse(read_file_text(path));
-    } catch (const json::exception& e) {
-      fail(where, ": not valid JSON (", e.what(), ")");
-    }
+    const json j = json_parse(read_file_text(path), where);
     try {
       return from_json(j, where);
     } catch (const json::exception& e) {
-      fail(where, ": malformed tokenizer.json (", e.what(), ")");
+      fail(where, ": malformed tokenizer.json: ", json_reason(e));
     }
   }
   // DIR/tokenizer.json (a Hugging Face checkpoint or a cactus bundle) or the file itself.
@@ -13387,14 +13411,28 @@ class tokenizer {
     return from_file(p);
   }
 
+  // f(), with a nlohmann exception from inside tokenizer.json's section `key` named as such
+  template <class F>
+  static void in_section(const std::string& where, const char* key, F&& f) {
+    try {
+      f();
+    } catch (const json::exception& e) {
+      fail(where, ": \"", key, "\": ", json_reason(e));
+    }
+  }
+
   static tokenizer from_json(const json& j, const std::string& where) {
     tokenizer t;
-    const json& m = j.at("model");
-    const std::string type = m.value("type", std::string(m.contains("merges") ? "BPE" : m.contains("vocab") && m["vocab"].is_array() ? "Unigram" : "WordPiece"));
-    if (type == "BPE") t.model_ = bpe_model::from_json(m, where);
-    else if (type == "Unigram") t.model_ = unigram_model::from_json(m, where);
-    else if (type == "WordPiece") t.model_ = wordpiece_model::from_json(m, where);
-    else fail(where, ": model type '", type, "' is not supported (BPE, Unigram, WordPiece are)");
+    check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());
+    check(j.contains("model"), where, ": missing \"model\"");
+    in_section(where, "model", [&] {
+      const json& m = j.at("model");
+      const std::string type = m.value("type", std::string(m.contains("merges") ? "BPE" : m.contains("vocab") && m["vocab"].is_array() ? "Unigram" : "WordPiece"));
+      if (type == "BPE") t.model_ = bpe_model::from_json(m, where);
+      else if (type == "Unigram") t.model_ = unigram_model::from_json(m, where);
+      else if (type == "WordPiece") t.model_ = wordpiece_model::from_json(m, where);
+      else fail(where, ": model type '", type, "' is not supported (BPE, Unigram, WordPiece are)");
+    });
     // id -> token
     std::visit([&](auto& mod) {
       using M = std::decay_t<decltype(mod)>;
@@ -13408,20 +13446,22 @@ class tokenizer {
         }
       }
     }, t.model_);
-    for (auto& a : j.value("added_tokens", json::array())) {
-      added_token at{a.at("content").get<std::string>(), token_id(a.at("id"), where, "added token id"), a.value("special", false), a.value("lstrip", false),
-                     a.value("rstrip", false), a.value("normalized", !a.value("special", false)), a.value("single_word", false)};
-      check(at.id >= 0 && at.id < (1 << 24), where, ": added token id ", at.id, " is out of range");
-      check(!at.content.empty(), where, ": added token ", at.id, " is empty");
-      if (static_cast<std::size_t>(at.id) >= t.tokens_.size()) t.tokens_.resize(static_cast<std::size_t>(at.id) + 1);
-      t.tokens_[static_cast<std::size_t>(at.id)] = at.content;
-      t.added_ids_[at.id] = t.added_.size();
-      t.added_.push_back(at);
-    }
-    t.normalizer_ = make_normalizer(j.value("normalizer", json()), where);
-    t.pre_tokenizer_ = make_pre_tokenizer(j.value("pre_tokenizer", json()), where);
-    t.post_processor_ = make_post_processor(j.value("post_processor", json()), where);
-    t.decoder_ = make_decoder(j.value("decoder", json()), where);
+    in_section(where, "added_tokens", [&] {
+      for (auto& a : j.value("added_tokens", json::array())) {
+        added_token at{a.at("content").get<std::string>(), token_id(a.at("id"), where, "added token id"), a.value("special", false), a.value("lstrip", false),
+                       a.value("rstrip", false), a.value("normalized", !a.value("special", false)), a.value("single_word", false)};
+        check(at.id >= 0 && at.id < (1 << 24), where, ": added token id ", at.id, " is out of range");
+        check(!at.content.empty(), where, ": added token ", at.id, " is empty");
+        if (static_cast<std::size_t>(at.id) >= t.tokens_.size()) t.tokens_.resize(static_cast<std::size_t>(at.id) + 1);
+        t.tokens_[static_cast<std::size_t>(at.id)] = at.content;
+        t.added_ids_[at.id] = t.added_.size();
+        t.added_.push_back(at);
+      }
+    });
+    in_section(where, "normalizer", [&] { t.normalizer_ = make_normalizer(j.value("normalizer", json()), where); });
+    in_section(where, "pre_tokenizer", [&] { t.pre_tokenizer_ = make_pre_tokenizer(j.value("pre_tokenizer", json()), where); });
+    in_section(where, "post_processor", [&] { t.post_processor_ = make_post_processor(j.value("post_processor", json()), where); });
+    in_section(where, "decoder", [&] { t.decoder_ = make_decoder(j.value("decoder", json()), where); });
     for (std::size_t i = 0; i < t.added_.size(); ++i)
       t.by_first_byte_[static_cast<unsigned char>(t.added_[i].content[0])].push_back(i);
     return t;

@@ -123,7 +123,7 @@ for label, edit, needles in [
      ("graph_bindings.json", "points outside the bundle")),
     ("a binding with an absolute path", lambda d: edit_json(os.path.join(d, "graph_bindings.json"), lambda j: j["bindings"][0].__setitem__("file", os.path.join(bundle, "fc.weight.weights"))),
      ("graph_bindings.json", "points outside the bundle")),
-    ("graph_bindings.json not JSON", lambda d: open(os.path.join(d, "graph_bindings.json"), "w").write("{bindings"), ("graph_bindings.json", "invalid JSON")),
+    ("graph_bindings.json not JSON", lambda d: open(os.path.join(d, "graph_bindings.json"), "w").write("{bindings"), ("graph_bindings.json", "not valid JSON at line 1, column 2")),
     ("graph_bindings.json without bindings", lambda d: open(os.path.join(d, "graph_bindings.json"), "w").write('{"format": "cactus-bindings"}'),
      ("graph_bindings.json", "no \"bindings\" list")),
     ("a binding whose name is a number", lambda d: edit_json(os.path.join(d, "graph_bindings.json"), lambda j: j["bindings"][0].__setitem__("name", 7)),
@@ -133,7 +133,7 @@ for label, edit, needles in [
     ("a weight file deleted", lambda d: os.remove(os.path.join(d, "fc.bias.weights")), ("fc.bias.weights", "not found")),
     ("graph_bindings.json deleted", lambda d: os.remove(os.path.join(d, "graph_bindings.json")), ("graph_bindings.json", "not found")),
     ("components/manifest.json not JSON", lambda d: open(os.path.join(d, "components", "manifest.json"), "w").write("[1,"),
-     ("manifest.json", "invalid JSON")),
+     ("manifest.json", "not valid JSON at line")),
     ("graph.cactus emptied", lambda d: open(os.path.join(d, "graph.cactus"), "w").close(), ("graph.cactus",)),
 ]:
     d = edited_bundle("edited_" + str(n_cases), edit)
@@ -144,6 +144,11 @@ open(trunc_npy, "wb").write(open(os.path.join(work, "x.npy"), "rb").read()[:-9])
 expect_error("run: a truncated .npy", ["run", bundle, "--input", trunc_npy], "trunc.npy")
 expect_error("run: an input file that does not exist", ["run", bundle, "--input", os.path.join(work, "nope.npy")], "nope.npy")
 expect_error("run: --input-ids that are not numbers", ["run", bundle, "--input-ids", "1,x,3"], "--input-ids")
+expect_error("run: a token id past 2^64", ["run", bundle, "--input-ids", "1," + "9" * 30], "--input-ids", "is not a token id")
+expect_error("run: --profile past int range", ["run", bundle, "--input", os.path.join(work, "x.npy"), "--profile", "99999999999"],
+             "--profile", "is not a number of runs")
+expect_error("transpile: an --input-shape dim past 2^64", ["transpile", ts, "--input-shape", "2x" + "9" * 25, "--artifact-dir", os.path.join(work, "t_shape")],
+             "--input-shape", "is not a dimension")
 expect_error("transpile: --input-shape malformed", ["transpile", ts, "--input-shape", "2xq", "--artifact-dir", os.path.join(work, "t_shape")], "--input-shape", "2xq")
 expect_error("transpile: --example-input missing", ["transpile", ts, "--example-input", os.path.join(work, "nope.npy"), "--artifact-dir", os.path.join(work, "t_ex")], "nope.npy")
 expect_error("transpile: --weights-dir without a manifest", ["transpile", ts, "--weights-dir", work, "--input-shape", "2x8:f32"], "weights_manifest.json", "not found")
@@ -169,7 +174,7 @@ expect_error("convert: --bits without a value", ["convert", sd, os.path.join(wor
 
 # Re-lowering from saved IR: a missing file, and a file that is not IR.
 expect_error("lower: missing IR", ["lower", os.path.join(work, "nope_ir.json"), "--artifact-dir", os.path.join(work, "rl")], "nope_ir.json", "no such file")
-expect_error("lower: not IR JSON", ["lower", junk, "--artifact-dir", os.path.join(work, "rl")], "junk.bin", "invalid JSON")
+expect_error("lower: not IR JSON", ["lower", junk, "--artifact-dir", os.path.join(work, "rl")], "junk.bin", "not valid JSON at line 1")
 for label, edit, needle in [
     ("lower: a node output that is not a value", lambda j: j["nodes"][0].__setitem__("outputs", [10**6]), "produces unknown value"),
     ("lower: a graph output that is not a value", lambda j: j.__setitem__("outputs", [10**6]), "graph output"),
@@ -342,6 +347,32 @@ expect_error("python class: --init-args not JSON", pc(src + ":Small", "--init-ar
 expect_error("python class: data-dependent control flow", pc(src + ":DataDependent"), "user_model.py:15", "torch.export failed")
 expect_error("python class: state_dict does not fit", pc(src + ":Small", "--init-args", '{"d": 6}', "--weights-dir", bundle),
              "small.pt", "does not fit Small")
+
+# a pickle may put a container inside itself (fuzz_torch_checkpoint found that this leaked the
+# objects; the sanitizer step runs this case with leak checking)
+holds_itself = []
+holds_itself.append(holds_itself)
+cyc = os.path.join(work, "holds_itself.pt")
+torch.save({"l": holds_itself, "d": {"self": holds_itself}}, cyc)
+expect_error("state_dict: a list that holds itself, no tensors", ["convert", cyc, os.path.join(work, "cyc_out")], "holds_itself.pt",
+             "no tensors found")
+
+# JSON others wrote, read by the tokenizer and the checkpoint reader: our words, with the place
+tokdir = os.path.join(work, "tok")
+os.makedirs(tokdir, exist_ok=True)
+def write_tokenizer(text):
+    with open(os.path.join(tokdir, "tokenizer.json"), "w") as f:
+        f.write(text)
+write_tokenizer('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},\n "added_tokens": [')
+expect_error("tokenizer.json cut short", ["tokenize", tokdir, "--text", "a"], "tokenizer.json", "not valid JSON at line 2")
+write_tokenizer('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "added_tokens": [{"content": 5, "id": 1}]}')
+expect_error("tokenizer.json: added token content is a number", ["tokenize", tokdir, "--text", "a"], "tokenizer.json",
+             '"added_tokens": expected a string, found a number')
+hfdir = os.path.join(work, "hf_bad")
+os.makedirs(hfdir, exist_ok=True)
+with open(os.path.join(hfdir, "config.json"), "w") as f:
+    f.write('{"model_type": "qwen3",')
+expect_error("HF config.json cut short", ["convert", hfdir, os.path.join(work, "hf_out")], "config.json", "not valid JSON at line 1")
 
 print(f"{n_cases - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

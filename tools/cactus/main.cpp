@@ -134,6 +134,14 @@ static args parse(int argc, char** argv, int from, const std::vector<std::string
   return a;
 }
 
+// text as a whole number in [0, max], or "<what>: '<text>' is not <kind> (0 to max)"
+static std::int64_t whole_number(const std::string& text, const std::string& what, const char* kind, std::int64_t max) {
+  const bool digits = !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
+  const std::int64_t v = digits ? std::stoll(text) : -1;
+  check(digits && v <= max, what, ": '", text, "' is not ", kind, " (0 to ", max, ")");
+  return v;
+}
+
 static bool is_tty() { return isatty(2); }
 
 static std::vector<capture::lazy_tensor> read_source(const std::string& src, convert_options& o) {
@@ -211,7 +219,7 @@ static tensor parse_shape_spec(const std::string& spec) {
   std::stringstream ss(dims);
   for (std::string d; std::getline(ss, d, 'x');) {
     check(!d.empty() && d.find_first_not_of("0123456789") == std::string::npos, "bad --input-shape '", spec, "' (expected e.g. 2x16:i64)");
-    s.push_back(std::stoll(d));
+    s.push_back(whole_number(d, "--input-shape", "a dimension", std::int64_t{1} << 40));
   }
   tensor t = tensor::zeros(dtype_from_name(ty), s);
   if (t.type == dtype::f32) {
@@ -320,8 +328,7 @@ static int cmd_tokenize(int argc, char** argv) {
     std::vector<int> ids;
     std::stringstream ss(list);
     for (std::string x; std::getline(ss, x, ',');) {
-      check(!x.empty() && x.size() <= 9 && x.find_first_not_of("0123456789") == std::string::npos, where, ": '", x, "' is not a token id");
-      ids.push_back(std::stoi(x));
+      ids.push_back(static_cast<int>(whole_number(x, where, "a token id", (1 << 24) - 1)));
     }
     return ids;
   };
@@ -487,8 +494,7 @@ static int cmd_run(int argc, char** argv) {
     std::vector<std::int64_t> ids;
     std::stringstream ss(a.get("--input-ids"));
     for (std::string s; std::getline(ss, s, ',');) {
-      check(!s.empty() && s.find_first_not_of("0123456789") == std::string::npos, "--input-ids: '", s, "' is not a token id");
-      ids.push_back(std::stoll(s));
+      ids.push_back(whole_number(s, "--input-ids", "a token id", (1 << 24) - 1));
     }
     tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(ids.size())});
     std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
@@ -503,9 +509,7 @@ static int cmd_run(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   auto outs = ex.execute();
   const std::string nt = a.get("--max-new-tokens", "0");
-  check(!nt.empty() && nt.size() <= 6 && nt.find_first_not_of("0123456789") == std::string::npos, "--max-new-tokens: '", nt,
-        "' is not a token count (0 to 999999)");
-  const int new_tokens = std::stoi(nt);
+  const int new_tokens = static_cast<int>(whole_number(nt, "--max-new-tokens", "a token count", 999999));
   std::vector<std::int64_t> generated;
   std::size_t shown = 0;  // bytes of the generated text already printed (streamed with --raw-prompt)
   if (new_tokens > 0) {
@@ -554,9 +558,8 @@ static int cmd_run(int argc, char** argv) {
   }
   if (a.has("--profile")) {
     const std::string spec = a.get("--profile");
-    check(!spec.empty() && spec.find_first_not_of("0123456789") == std::string::npos && std::stoi(spec) > 0,
-          "--profile takes a number of runs, got '", spec, "'");
-    const int runs = std::stoi(spec);
+    const int runs = static_cast<int>(whole_number(spec, "--profile", "a number of runs", 1000000));
+    check(runs > 0, "--profile takes a number of runs, got '", spec, "'");
     for (std::size_t i = 0; i < inputs.size(); ++i) ex.set_input(i, inputs[i]);
     ex.execute();  // warm-up
     ex.set_profiling(true);
@@ -592,11 +595,7 @@ static std::string error_line(const std::exception& e) {
   if (auto* f = dynamic_cast<const std::filesystem::filesystem_error*>(&e))
     return (f->path1().empty() ? std::string() : f->path1().string() + ": ") + f->code().message();
   if (dynamic_cast<const std::bad_alloc*>(&e)) return "out of memory (an input asks for more memory than this machine has)";
-  if (dynamic_cast<const nlohmann::json::exception*>(&e)) {
-    std::string w = e.what();
-    if (auto close = w.find("] "); close != std::string::npos) w = w.substr(close + 2);
-    return "malformed JSON document: " + first_line(w);
-  }
+  if (auto* j = dynamic_cast<const nlohmann::json::exception*>(&e)) return "malformed JSON document: " + cactus::json_reason(*j);
   return first_line(e.what());
 }
 

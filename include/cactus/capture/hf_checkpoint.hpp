@@ -9,6 +9,7 @@
 
 #include "cactus/capture/safetensors.hpp"
 #include "cactus/core/files.hpp"
+#include "cactus/core/json_read.hpp"
 
 namespace cactus::capture {
 
@@ -30,19 +31,10 @@ inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
   c.dir = dir;
   const fs::path cfg = dir / "config.json";
   check(fs::exists(cfg), dir.string(), ": no config.json, so this is not a Hugging Face checkpoint directory");
-  try {
-    c.config = nlohmann::json::parse(read_file_text(cfg));
-  } catch (const nlohmann::json::exception& e) {
-    fail(cfg.string(), ": invalid JSON (", e.what(), ")");
-  }
+  c.config = json_parse(read_file_text(cfg), cfg.string());
   const fs::path single = dir / "model.safetensors", index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file_text(index));
-    } catch (const nlohmann::json::exception& e) {
-      fail(index.string(), ": invalid JSON (", e.what(), ")");
-    }
+    const nlohmann::json j = json_parse(read_file_text(index), index.string());
     check(j.contains("weight_map") && j["weight_map"].is_object(), index.string(), ": no \"weight_map\" object");
     std::map<std::string, std::set<std::string>> by_shard;
     for (auto& [name, file] : j["weight_map"].items()) {

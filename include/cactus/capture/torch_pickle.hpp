@@ -17,7 +17,7 @@ namespace cactus::capture {
 namespace pickle {
 
 struct object;
-using ptr = std::shared_ptr<object>;
+using ptr = object*;  // owned by the program's arena
 
 struct object {
   enum class type { none, boolean, integer, floating, string, tuple, list, dict, global, call, persid, mark, tensor };
@@ -30,14 +30,26 @@ struct object {
   cactus::tensor tensor;
 };
 
-inline ptr make(object::type t) {
-  auto o = std::make_shared<object>();
-  o->t = t;
-  return o;
-}
+// Every object one pickle program makes lives in its arena until the arena goes. Objects point
+// at each other with plain pointers: a program may put a list or dict inside itself (APPEND or
+// SETITEM of a memoized container), a cycle that shared ownership would leak.
+class arena {
+ public:
+  ptr make(object::type t) {
+    objects_.push_back(std::make_unique<object>());
+    objects_.back()->t = t;
+    return objects_.back().get();
+  }
 
-// Runs the pickle program; `load_tensor` turns a rebuild call's arguments into a tensor.
-inline ptr run(const unsigned char* p, std::size_t n, const std::string& what, const std::function<cactus::tensor(const object& args)>& load_tensor) {
+ private:
+  std::vector<std::unique_ptr<object>> objects_;
+};
+
+// Runs the pickle program; `load_tensor` turns a rebuild call's arguments into a tensor. The
+// result and everything it reaches live in `objects`.
+inline ptr run(arena& objects, const unsigned char* p, std::size_t n, const std::string& what,
+               const std::function<cactus::tensor(const object& args)>& load_tensor) {
+  auto make = [&](object::type t) { return objects.make(t); };
   byte_reader r(p, n, what);
   std::vector<ptr> stack;
   std::map<std::uint32_t, ptr> memo;
@@ -221,7 +233,8 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
     }
     return out;
   };
-  auto root = pickle::run(pkl, pkl_n, path + ":data.pkl", load);
+  pickle::arena objects;
+  auto root = pickle::run(objects, pkl, pkl_n, path + ":data.pkl", load);
   check(root->t == pickle::object::type::dict, path, ": the pickled object is not a dict of tensors (save model.state_dict(), not the model)");
   std::vector<std::pair<std::string, tensor>> out;
   for (auto& [k, v] : root->dict) {

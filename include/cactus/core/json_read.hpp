@@ -3,15 +3,57 @@
 // (or of an unsigned number past the signed range) is a C++ conversion that is undefined when
 // the value does not fit; these read only JSON integers, range-checked, and name the place.
 // Strings and objects are checked the same way, so no nlohmann type_error reaches the user.
+// json_parse names the file and the line and column of a syntax error, and json_reason says in
+// our words what a nlohmann exception from a reader that indexes JSON directly was about.
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cactus/core/error.hpp"
 
 namespace cactus {
+
+// What a nlohmann exception says, in one line of our words: no "[json.exception.*]" tag, the
+// position of a syntax error, expected and found types, the missing key.
+inline std::string json_reason(const nlohmann::json::exception& e) {
+  std::string w = e.what();
+  if (w.rfind("[json.exception.", 0) == 0)
+    if (const auto close = w.find("] "); close != std::string::npos) w = w.substr(close + 2);
+  if (const auto nl = w.find_first_of("\r\n"); nl != std::string::npos) w = w.substr(0, nl);
+  auto after = [&](std::string_view prefix) { return w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : std::string(); };
+  if (auto r = after("parse error at "); !r.empty()) {
+    // "line L, column C: syntax error while parsing value - unexpected ..."
+    std::string pos = r, what;
+    if (const auto colon = r.find(": "); colon != std::string::npos) { pos = r.substr(0, colon); what = r.substr(colon + 2); }
+    if (const auto dash = what.find(" - "); what.rfind("syntax error while parsing ", 0) == 0 && dash != std::string::npos)
+      what = what.substr(dash + 3);
+    return "not valid JSON at " + pos + (what.empty() ? "" : ": " + what);
+  }
+  if (auto r = after("parse error: "); !r.empty()) return "not valid JSON: " + r;
+  if (auto r = after("type must be "); !r.empty()) {
+    // "string, but is number"
+    const auto but = r.find(", but is ");
+    return but == std::string::npos ? "a value has the wrong type (" + r + ")"
+                                    : "expected a " + r.substr(0, but) + ", found a " + r.substr(but + 9);
+  }
+  if (auto r = after("cannot use value() with "); !r.empty()) return "expected an object, found a " + r;
+  if (auto r = after("cannot use operator[] with a string argument with "); !r.empty()) return "expected an object, found a " + r;
+  if (auto r = after("key '"); !r.empty() && r.size() > 12 && r.ends_with("' not found")) return "missing \"" + r.substr(0, r.size() - 11) + "\"";
+  return w;
+}
+
+// `text` parsed as JSON; a syntax error is "<where>: not valid JSON at line L, column C: ...".
+template <class Json = nlohmann::json>
+Json json_parse(std::string_view text, const std::string& where) {
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    fail(where, ": ", json_reason(e));
+  }
+}
 
 template <class T = std::int64_t, class Json>
 T json_integer(const Json& j, const std::string& where) {

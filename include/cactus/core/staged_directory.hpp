@@ -93,7 +93,7 @@ class staged_directory {
       if (name.rfind(pre, 0) != 0) return false;
       std::string rest = name.substr(pre.size());
       if (auto dot = rest.find('.'); dot != std::string::npos) rest = rest.substr(0, dot);
-      if (rest.empty() || rest.find_first_not_of("0123456789") != std::string::npos) return false;
+      if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string::npos) return false;
       const long pid = std::stol(rest);
       return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
     };

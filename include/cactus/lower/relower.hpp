@@ -4,6 +4,7 @@
 // optimized IR) and write a new bundle.
 // Weights bound by name are found through the bundle's graph_bindings.json; constants the JSON
 // keeps in files are read from beside it.
+#include "cactus/core/json_read.hpp"
 #include "cactus/lower/lower.hpp"
 #include "cactus/passes/pipeline.hpp"
 #include "cactus/runtime/bundle.hpp"
@@ -21,7 +22,7 @@ inline ir::graph load_ir_json(const fs::path& ir_json) {
       return quant::map_weight_file(dir / d.at("file").get<std::string>());
     }, ir_json.string());
   } catch (const nlohmann::json::exception& e) {
-    fail(ir_json.string(), ": malformed IR document (", e.what(), ")");
+    fail(ir_json.string(), ": malformed IR document: ", json_reason(e));
   }
 }
 

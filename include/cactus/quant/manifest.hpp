@@ -49,12 +49,7 @@ struct weights_manifest {
   static weights_manifest load(const std::filesystem::path& dir) {
     auto p = dir / "weights_manifest.json";
     check(std::filesystem::exists(p), p.string(), ": not found; is ", dir.string(), " a directory written by `cactus convert`?");
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file_text(p));
-    } catch (const nlohmann::json::exception& e) {
-      fail(p.string(), ": invalid JSON (", e.what(), ")");
-    }
+    const nlohmann::json j = json_parse(read_file_text(p), p.string());
     const std::string where = p.string();
     check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());
     weights_manifest m;

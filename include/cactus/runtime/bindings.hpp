@@ -9,17 +9,14 @@
 #include <string>
 
 #include "cactus/core/files.hpp"
+#include "cactus/core/json_read.hpp"
 #include "cactus/quant/weight_file.hpp"
 
 namespace cactus::runtime {
 
 inline nlohmann::json read_json(const std::filesystem::path& p) {
   check(std::filesystem::exists(p), p.string(), ": not found");
-  try {
-    return nlohmann::json::parse(read_file_text(p));
-  } catch (const nlohmann::json::exception& e) {
-    fail(p.string(), ": invalid JSON (", e.what(), ")");
-  }
+  return json_parse(read_file_text(p), p.string());
 }
 
 class bindings {

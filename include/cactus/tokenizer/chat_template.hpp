@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cactus/core/files.hpp"
+#include "cactus/core/json_read.hpp"
 #include "cactus/jinja/template.hpp"
 
 namespace cactus::tokenizer {
@@ -50,11 +51,7 @@ class chat_template {
     const fs::path config = dir / "tokenizer_config.json", jinja_file = dir / "chat_template.jinja";
     nlohmann::ordered_json cfg = nlohmann::ordered_json::object();
     if (fs::exists(config)) {
-      try {
-        cfg = nlohmann::ordered_json::parse(read_file_text(config));
-      } catch (const nlohmann::json::exception& e) {
-        fail(config.string(), ": not valid JSON (", e.what(), ")");
-      }
+      cfg = json_parse<nlohmann::ordered_json>(read_file_text(config), config.string());
       check(cfg.is_object(), config.string(), ": expected a JSON object");
     }
     chat_template t;

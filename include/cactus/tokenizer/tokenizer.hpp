@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "cactus/core/files.hpp"
+#include "cactus/core/json_read.hpp"
 #include "cactus/tokenizer/bpe.hpp"
 #include "cactus/tokenizer/decoders.hpp"
 #include "cactus/tokenizer/post_processors.hpp"
@@ -30,16 +31,11 @@ class tokenizer {
   static tokenizer from_file(const std::filesystem::path& path) {
     const std::string where = path.string();
     check(std::filesystem::exists(path), where, ": no such file");
-    json j;
-    try {
-      j = json::parse(read_file_text(path));
-    } catch (const json::exception& e) {
-      fail(where, ": not valid JSON (", e.what(), ")");
-    }
+    const json j = json_parse(read_file_text(path), where);
     try {
       return from_json(j, where);
     } catch (const json::exception& e) {
-      fail(where, ": malformed tokenizer.json (", e.what(), ")");
+      fail(where, ": malformed tokenizer.json: ", json_reason(e));
     }
   }
   // DIR/tokenizer.json (a Hugging Face checkpoint or a cactus bundle) or the file itself.
@@ -51,14 +47,28 @@ class tokenizer {
     return from_file(p);
   }
 
+  // f(), with a nlohmann exception from inside tokenizer.json's section `key` named as such
+  template <class F>
+  static void in_section(const std::string& where, const char* key, F&& f) {
+    try {
+      f();
+    } catch (const json::exception& e) {
+      fail(where, ": \"", key, "\": ", json_reason(e));
+    }
+  }
+
   static tokenizer from_json(const json& j, const std::string& where) {
     tokenizer t;
-    const json& m = j.at("model");
-    const std::string type = m.value("type", std::string(m.contains("merges") ? "BPE" : m.contains("vocab") && m["vocab"].is_array() ? "Unigram" : "WordPiece"));
-    if (type == "BPE") t.model_ = bpe_model::from_json(m, where);
-    else if (type == "Unigram") t.model_ = unigram_model::from_json(m, where);
-    else if (type == "WordPiece") t.model_ = wordpiece_model::from_json(m, where);
-    else fail(where, ": model type '", type, "' is not supported (BPE, Unigram, WordPiece are)");
+    check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());
+    check(j.contains("model"), where, ": missing \"model\"");
+    in_section(where, "model", [&] {
+      const json& m = j.at("model");
+      const std::string type = m.value("type", std::string(m.contains("merges") ? "BPE" : m.contains("vocab") && m["vocab"].is_array() ? "Unigram" : "WordPiece"));
+      if (type == "BPE") t.model_ = bpe_model::from_json(m, where);
+      else if (type == "Unigram") t.model_ = unigram_model::from_json(m, where);
+      else if (type == "WordPiece") t.model_ = wordpiece_model::from_json(m, where);
+      else fail(where, ": model type '", type, "' is not supported (BPE, Unigram, WordPiece are)");
+    });
     // id -> token
     std::visit([&](auto& mod) {
       using M = std::decay_t<decltype(mod)>;
@@ -72,20 +82,22 @@ class tokenizer {
         }
       }
     }, t.model_);
-    for (auto& a : j.value("added_tokens", json::array())) {
-      added_token at{a.at("content").get<std::string>(), token_id(a.at("id"), where, "added token id"), a.value("special", false), a.value("lstrip", false),
-                     a.value("rstrip", false), a.value("normalized", !a.value("special", false)), a.value("single_word", false)};
-      check(at.id >= 0 && at.id < (1 << 24), where, ": added token id ", at.id, " is out of range");
-      check(!at.content.empty(), where, ": added token ", at.id, " is empty");
-      if (static_cast<std::size_t>(at.id) >= t.tokens_.size()) t.tokens_.resize(static_cast<std::size_t>(at.id) + 1);
-      t.tokens_[static_cast<std::size_t>(at.id)] = at.content;
-      t.added_ids_[at.id] = t.added_.size();
-      t.added_.push_back(at);
-    }
-    t.normalizer_ = make_normalizer(j.value("normalizer", json()), where);
-    t.pre_tokenizer_ = make_pre_tokenizer(j.value("pre_tokenizer", json()), where);
-    t.post_processor_ = make_post_processor(j.value("post_processor", json()), where);
-    t.decoder_ = make_decoder(j.value("decoder", json()), where);
+    in_section(where, "added_tokens", [&] {
+      for (auto& a : j.value("added_tokens", json::array())) {
+        added_token at{a.at("content").get<std::string>(), token_id(a.at("id"), where, "added token id"), a.value("special", false), a.value("lstrip", false),
+                       a.value("rstrip", false), a.value("normalized", !a.value("special", false)), a.value("single_word", false)};
+        check(at.id >= 0 && at.id < (1 << 24), where, ": added token id ", at.id, " is out of range");
+        check(!at.content.empty(), where, ": added token ", at.id, " is empty");
+        if (static_cast<std::size_t>(at.id) >= t.tokens_.size()) t.tokens_.resize(static_cast<std::size_t>(at.id) + 1);
+        t.tokens_[static_cast<std::size_t>(at.id)] = at.content;
+        t.added_ids_[at.id] = t.added_.size();
+        t.added_.push_back(at);
+      }
+    });
+    in_section(where, "normalizer", [&] { t.normalizer_ = make_normalizer(j.value("normalizer", json()), where); });
+    in_section(where, "pre_tokenizer", [&] { t.pre_tokenizer_ = make_pre_tokenizer(j.value("pre_tokenizer", json()), where); });
+    in_section(where, "post_processor", [&] { t.post_processor_ = make_post_processor(j.value("post_processor", json()), where); });
+    in_section(where, "decoder", [&] { t.decoder_ = make_decoder(j.value("decoder", json()), where); });
     for (std::size_t i = 0; i < t.added_.size(); ++i)
       t.by_first_byte_[static_cast<unsigned char>(t.added_[i].content[0])].push_back(i);
     return t;

@@ -224,11 +224,7 @@ class archive {
   json parse_suffix(const std::string& suffix) const {
     auto [p, n] = zip_->find_suffix(suffix);
     check(p != nullptr, path_, ": entry ", suffix, " is missing");
-    try {
-      return json::parse(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(p) + n);
-    } catch (const json::exception& e) {
-      fail(path_, ": ", suffix, " is not valid JSON (", e.what(), ")");
-    }
+    return json_parse(std::string_view(reinterpret_cast<const char*>(p), n), path_ + ": " + suffix);
   }
   json parse(const std::string& entry) const {
     for (auto& n : zip_->names())

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "cactus/capture/safetensors.hpp"
+#include "cactus/core/json_read.hpp"
 #include "cactus/frontends/torch_export/archive.hpp"
 #include "cactus/frontends/torch_export/schema.hpp"
 #include "cactus/ir/graph.hpp"
@@ -355,7 +356,7 @@ inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesyste
     }
     return r;
   } catch (const json::exception& e) {
-    fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
+    fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
   }
 }
 
@@ -372,7 +373,7 @@ inline imported_program import_archive(const std::filesystem::path& path) {
     archive a(path);
     return import_program(a);
   } catch (const json::exception& e) {
-    fail(path.string(), ": malformed ExportedProgram (", e.what(), ")");
+    fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
   }
 }
 
