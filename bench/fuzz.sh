@@ -85,13 +85,14 @@ fuzz_one() {
     return 1
   fi
 }
-# FUZZ_JOBS targets at a time (each fuzzer is one process: two jobs use both cores of a small machine)
+# FUZZ_JOBS targets at a time (each fuzzer is one process: two jobs use both cores of a small
+# machine); the next target starts as soon as any running one ends
 status=0
-pids=()
+running=0
 for t in $TARGETS; do
+  if [ "$running" -ge "${FUZZ_JOBS:-1}" ]; then wait -n || status=1; running=$((running - 1)); fi
   fuzz_one "$t" &
-  pids+=($!)
-  if [ ${#pids[@]} -ge "${FUZZ_JOBS:-1}" ]; then wait "${pids[0]}" || status=1; pids=("${pids[@]:1}"); fi
+  running=$((running + 1))
 done
-for p in "${pids[@]}"; do wait "$p" || status=1; done
+while [ "$running" -gt 0 ]; do wait -n || status=1; running=$((running - 1)); done
 exit $status
