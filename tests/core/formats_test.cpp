@@ -249,3 +249,24 @@ TEST_CASE("JSON integers are read checked: floats and out-of-range numbers are e
   REQUIRE(json_integers<int>(json::parse("[1, 2, 3]"), "w") == std::vector<int>{1, 2, 3});
   REQUIRE_THROWS_WITH(json_integers(json("12"), "where"), Catch::Contains("a list of integers"));
 }
+
+TEST_CASE("JSON errors are said in our words: the place, the line and column, expected and found") {
+  using nlohmann::json;
+  REQUIRE(json_parse("{\"a\": [1, 2]}", "f.json")["a"][1] == 2);
+  REQUIRE_THROWS_WITH(json_parse("{\"a\":\n [1, 2", "f.json"),
+                      Catch::StartsWith("f.json: not valid JSON at line 2, column 7: unexpected end of input"));
+  auto reason = [](auto&& f) {
+    try {
+      f();
+    } catch (const json::exception& e) {
+      return json_reason(e);
+    }
+    return std::string("no exception");
+  };
+  const json j = json::parse(R"({"s": 5, "o": 3})");
+  REQUIRE(reason([&] { (void)j.at("s").get<std::string>(); }) == "expected a string, found a number");
+  REQUIRE(reason([&] { (void)j.at("o").value("k", 1); }) == "expected an object, found a number");
+  REQUIRE(reason([&] { (void)j.at("missing"); }) == "missing \"missing\"");
+  // no nlohmann tag is left in any of them
+  REQUIRE(reason([&] { (void)j.at("s").at(0); }).find("json.exception") == std::string::npos);
+}
