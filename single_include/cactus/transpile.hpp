@@ -128,6 +128,9 @@ struct captured_model {
 
 inline torch::jit::Module load_torchscript(const std::filesystem::path& path) {
   check(std::filesystem::exists(path), path.string(), ": no such file");
+  // what is plainly not an archive is said so before LibTorch's zip reader explains itself
+  check(looks_like_zip(*mapped_file::open(path.string())), path.string(),
+        ": not a TorchScript archive (not a zip file); save one with torch.jit.trace(model, inputs).save(path)");
   try {
     return torch::jit::load(path.string());
   } catch (const c10::Error& e) {

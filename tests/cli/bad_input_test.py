@@ -66,7 +66,7 @@ expect_error("missing file (convert)", ["convert", os.path.join(work, "nope.pt")
 expect_error("missing file (transpile)", ["transpile", os.path.join(work, "nope.ts"), "--input-shape", "1x8"], "nope.ts")
 expect_error("missing bundle (run)", ["run", os.path.join(work, "nope")], "nope")
 expect_error("not a model (convert)", ["convert", junk, os.path.join(work, "o2")], "junk.bin", "not a state_dict")
-expect_error("not a TorchScript archive (transpile)", ["transpile", junk, "--input-shape", "1x8"], "junk.bin", "not a TorchScript archive")
+expect_error("not a TorchScript archive (transpile)", ["transpile", junk, "--input-shape", "1x8"], "junk.bin", "not a TorchScript archive (not a zip file)")
 expect_error("state_dict given to transpile", ["transpile", sd, "--input-shape", "1x8"], "state_dict", "torch.jit.trace")
 expect_error("unsupported bit width", ["convert", sd, os.path.join(work, "o3"), "--bits", "5"], "--bits", "got 5")
 expect_error("bit width that is not a number", ["convert", sd, os.path.join(work, "o3"), "--bits", "four"], "--bits", "'four'")
@@ -368,6 +368,9 @@ expect_error("tokenizer.json cut short", ["tokenize", tokdir, "--text", "a"], "t
 write_tokenizer('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "added_tokens": [{"content": 5, "id": 1}]}')
 expect_error("tokenizer.json: added token content is a number", ["tokenize", tokdir, "--text", "a"], "tokenizer.json",
              '"added_tokens": expected a string, found a number')
+dirtok = os.path.join(work, "dir_tok")
+os.makedirs(os.path.join(dirtok, "tokenizer.json"), exist_ok=True)
+expect_error("tokenizer.json that is a directory", ["tokenize", dirtok, "--text", "a"], "tokenizer.json", "not a regular file (a directory)")
 hfdir = os.path.join(work, "hf_bad")
 os.makedirs(hfdir, exist_ok=True)
 with open(os.path.join(hfdir, "config.json"), "w") as f:

@@ -14,6 +14,7 @@
 #include <map>
 
 #include "cactus/capture/torch_tensor.hpp"
+#include "cactus/capture/zip_archive.hpp"
 #include "cactus/ir/graph.hpp"
 
 namespace cactus::capture {
@@ -71,6 +72,9 @@ struct captured_model {
 
 inline torch::jit::Module load_torchscript(const std::filesystem::path& path) {
   check(std::filesystem::exists(path), path.string(), ": no such file");
+  // what is plainly not an archive is said so before LibTorch's zip reader explains itself
+  check(looks_like_zip(*mapped_file::open(path.string())), path.string(),
+        ": not a TorchScript archive (not a zip file); save one with torch.jit.trace(model, inputs).save(path)");
   try {
     return torch::jit::load(path.string());
   } catch (const c10::Error& e) {

@@ -16,10 +16,21 @@ inline bool is_inside(const std::filesystem::path& p, const std::filesystem::pat
   return !r.empty() && *r.begin() != ".." && r != ".";
 }
 
+// The bytes of a regular file; a directory, a missing file or a failed read is an error naming p
+// (not the stream library's "basic_filebuf::underflow").
 inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(p, ec);
+  check(std::filesystem::exists(st), p.string(), ": no such file");
+  check(std::filesystem::is_regular_file(st), p.string(), ": not a regular file",
+        std::filesystem::is_directory(st) ? " (a directory)" : "");
   std::ifstream f(p, std::ios::binary);
   check(bool(f), p.string(), ": cannot open");
-  return std::vector<unsigned char>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  try {
+    return std::vector<unsigned char>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure& e) {
+    fail(p.string(), ": read failed (", e.code().message(), ")");
+  }
 }
 
 inline std::string read_file_text(const std::filesystem::path& p) {
