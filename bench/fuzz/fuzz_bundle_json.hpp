@@ -12,7 +12,7 @@
 inline const std::filesystem::path& fuzz_bundle_dir() {
   static const std::filesystem::path dir = [] {
     namespace fs = std::filesystem;
-    const fs::path d = fs::temp_directory_path() / ("cactus-fuzz-bundle-" + std::to_string(getpid()));
+    const fs::path d = cactus_fuzz::scratch_dir() / ("cactus-fuzz-bundle-" + std::to_string(getpid()));
     fs::create_directories(d / "sub");
     cactus::tensor w = cactus::tensor::empty(cactus::dtype::f32, {2});
     w.ptr<float>()[0] = 1.f;

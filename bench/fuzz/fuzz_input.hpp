@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -14,9 +15,18 @@
 
 namespace cactus_fuzz {
 
+// Where the targets write their per-process files: tmpfs (/dev/shm) when there is one. On ext4
+// a file truncated or renamed over and rewritten is flushed to disk on close (auto_da_alloc),
+// which left the file-based targets waiting on the disk for most of their wall time.
+inline const std::filesystem::path& scratch_dir() {
+  static const std::filesystem::path dir = std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm")
+                                                                                     : std::filesystem::temp_directory_path();
+  return dir;
+}
+
 // the input written to a per-process file, rewritten for each run
 inline const std::string& as_file(const std::uint8_t* data, std::size_t size, const char* suffix) {
-  static const std::string path = std::string("/tmp/cactus-fuzz-") + std::to_string(getpid()) + suffix;
+  static const std::string path = (scratch_dir() / ("cactus-fuzz-" + std::to_string(getpid()) + suffix)).string();
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;

@@ -256,6 +256,14 @@ std::vector<T> json_integers(const Json& j, const std::string& where) {
   return r;
 }
 
+// obj[key] as an integer of type T, range-checked, or `fallback` when obj has no such key
+// (nlohmann's value(key, T{}) converts a float such as 3e52 to T, which is undefined)
+template <class T, class Json>
+T json_integer_or(const Json& obj, const char* key, const std::string& where, T fallback) {
+  const auto it = obj.find(key);
+  return it == obj.end() ? fallback : json_integer<T>(*it, where + ": \"" + key + "\"");
+}
+
 // obj[key] as a string, or `fallback` when obj has no such key (obj is an object).
 template <class Json>
 std::string json_string(const Json& obj, const char* key, const std::string& where, const char* fallback = nullptr) {
@@ -2787,8 +2795,8 @@ class archive {
     check(program_.is_object() && program_.contains("graph_module") && program_.contains("schema_version"), path_, ": ", model_entry,
           " is not a serialized ExportedProgram");
     const auto& v = program_["schema_version"];
-    major_ = v.value("major", -1);
-    minor_ = v.value("minor", -1);
+    major_ = json_integer_or(v, "major", path_ + ": schema_version", -1);
+    minor_ = json_integer_or(v, "minor", path_ + ": schema_version", -1);
     check(major_ == supported_schema_major, path_, ": ExportedProgram schema version ", major_, ".", minor_, " is not supported (this build reads ",
           supported_schema_major, ".x, written by torch 2.13)");
     for (const char* cfg : {"data/weights/model_weights_config.json", "data/constants/model_constants_config.json"}) {
@@ -9573,7 +9581,7 @@ inline ir::graph load_ir_json(const fs::path& ir_json) {
   const fs::path dir = ir_json.parent_path();
   try {
     return ir::from_json(j, [&](const nlohmann::json& d) -> tensor {
-      check(d.contains("file"), ir_json.string(), ": a constant of ", d.value("omitted_bytes", std::uint64_t{0}),
+      check(d.contains("file"), ir_json.string(), ": a constant of ", json_integer_or(d, "omitted_bytes", ir_json.string(), std::uint64_t{0}),
             " bytes was not saved with this IR; re-transpile with a newer cactus");
       return quant::map_weight_file(dir / d.at("file").get<std::string>());
     }, ir_json.string());
@@ -13136,7 +13144,7 @@ inline decoder make_decoder(const json& j, const std::string& where) {
   }
   if (type == "Strip") {
     const std::string content = j.at("content").get<std::string>();
-    const std::size_t start = j.value("start", std::size_t{0}), stop = j.value("stop", std::size_t{0});
+    const std::size_t start = json_integer_or(j, "start", where, std::size_t{0}), stop = json_integer_or(j, "stop", where, std::size_t{0});
     return [content, start, stop](std::vector<std::string> toks) {
       for (auto& t : toks) {
         auto cps = code_points(t);
@@ -13361,7 +13369,7 @@ struct wordpiece_model {
     wordpiece_model w;
     for (auto& [tok, id] : m.at("vocab").items()) w.vocab[tok] = token_id(id, where, "vocabulary id");
     if (m.contains("continuing_subword_prefix") && m["continuing_subword_prefix"].is_string()) w.prefix = m["continuing_subword_prefix"].get<std::string>();
-    w.max_chars = m.value("max_input_chars_per_word", std::size_t{100});
+    w.max_chars = json_integer_or(m, "max_input_chars_per_word", where, std::size_t{100});
     const std::string unk = m.value("unk_token", std::string("[UNK]"));
     auto it = w.vocab.find(unk);
     check(it != w.vocab.end(), where, ": unk_token '", unk, "' is not in the vocabulary");

@@ -368,6 +368,9 @@ expect_error("tokenizer.json cut short", ["tokenize", tokdir, "--text", "a"], "t
 write_tokenizer('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "added_tokens": [{"content": 5, "id": 1}]}')
 expect_error("tokenizer.json: added token content is a number", ["tokenize", tokdir, "--text", "a"], "tokenizer.json",
              '"added_tokens": expected a string, found a number')
+write_tokenizer('{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 1}, "max_input_chars_per_word": 3e52}}')
+expect_error("tokenizer.json: a WordPiece length that is a float (fuzz_tokenizer_json: UB)", ["tokenize", tokdir, "--text", "a"],
+             "tokenizer.json", '"max_input_chars_per_word": expected an integer, got 3e+52')
 dirtok = os.path.join(work, "dir_tok")
 os.makedirs(os.path.join(dirtok, "tokenizer.json"), exist_ok=True)
 expect_error("tokenizer.json that is a directory", ["tokenize", dirtok, "--text", "a"], "tokenizer.json", "not a regular file (a directory)")

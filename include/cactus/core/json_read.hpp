@@ -79,6 +79,14 @@ std::vector<T> json_integers(const Json& j, const std::string& where) {
   return r;
 }
 
+// obj[key] as an integer of type T, range-checked, or `fallback` when obj has no such key
+// (nlohmann's value(key, T{}) converts a float such as 3e52 to T, which is undefined)
+template <class T, class Json>
+T json_integer_or(const Json& obj, const char* key, const std::string& where, T fallback) {
+  const auto it = obj.find(key);
+  return it == obj.end() ? fallback : json_integer<T>(*it, where + ": \"" + key + "\"");
+}
+
 // obj[key] as a string, or `fallback` when obj has no such key (obj is an object).
 template <class Json>
 std::string json_string(const Json& obj, const char* key, const std::string& where, const char* fallback = nullptr) {

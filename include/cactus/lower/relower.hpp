@@ -17,7 +17,7 @@ inline ir::graph load_ir_json(const fs::path& ir_json) {
   const fs::path dir = ir_json.parent_path();
   try {
     return ir::from_json(j, [&](const nlohmann::json& d) -> tensor {
-      check(d.contains("file"), ir_json.string(), ": a constant of ", d.value("omitted_bytes", std::uint64_t{0}),
+      check(d.contains("file"), ir_json.string(), ": a constant of ", json_integer_or(d, "omitted_bytes", ir_json.string(), std::uint64_t{0}),
             " bytes was not saved with this IR; re-transpile with a newer cactus");
       return quant::map_weight_file(dir / d.at("file").get<std::string>());
     }, ir_json.string());

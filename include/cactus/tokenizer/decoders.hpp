@@ -2,6 +2,7 @@
 // tokenizer.json "decoder": ByteLevel, Metaspace, WordPiece, ByteFallback, Fuse, Strip, Replace,
 // BPEDecoder, Sequence. As in HF tokenizers each decoder maps the token strings to new strings
 // (decode_chain) and the text is their concatenation.
+#include "cactus/core/json_read.hpp"
 #include "cactus/tokenizer/pre_tokenizers.hpp"
 
 namespace cactus::tokenizer {
@@ -116,7 +117,7 @@ inline decoder make_decoder(const json& j, const std::string& where) {
   }
   if (type == "Strip") {
     const std::string content = j.at("content").get<std::string>();
-    const std::size_t start = j.value("start", std::size_t{0}), stop = j.value("stop", std::size_t{0});
+    const std::size_t start = json_integer_or(j, "start", where, std::size_t{0}), stop = json_integer_or(j, "stop", where, std::size_t{0});
     return [content, start, stop](std::vector<std::string> toks) {
       for (auto& t : toks) {
         auto cps = code_points(t);

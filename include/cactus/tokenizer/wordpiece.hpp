@@ -4,6 +4,7 @@
 // or longer than max_input_chars_per_word characters, is the unknown token.
 #include <unordered_map>
 
+#include "cactus/core/json_read.hpp"
 #include "cactus/tokenizer/unicode.hpp"
 
 namespace cactus::tokenizer {
@@ -18,7 +19,7 @@ struct wordpiece_model {
     wordpiece_model w;
     for (auto& [tok, id] : m.at("vocab").items()) w.vocab[tok] = token_id(id, where, "vocabulary id");
     if (m.contains("continuing_subword_prefix") && m["continuing_subword_prefix"].is_string()) w.prefix = m["continuing_subword_prefix"].get<std::string>();
-    w.max_chars = m.value("max_input_chars_per_word", std::size_t{100});
+    w.max_chars = json_integer_or(m, "max_input_chars_per_word", where, std::size_t{100});
     const std::string unk = m.value("unk_token", std::string("[UNK]"));
     auto it = w.vocab.find(unk);
     check(it != w.vocab.end(), where, ": unk_token '", unk, "' is not in the vocabulary");

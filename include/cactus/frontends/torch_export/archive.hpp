@@ -120,8 +120,8 @@ class archive {
     check(program_.is_object() && program_.contains("graph_module") && program_.contains("schema_version"), path_, ": ", model_entry,
           " is not a serialized ExportedProgram");
     const auto& v = program_["schema_version"];
-    major_ = v.value("major", -1);
-    minor_ = v.value("minor", -1);
+    major_ = json_integer_or(v, "major", path_ + ": schema_version", -1);
+    minor_ = json_integer_or(v, "minor", path_ + ": schema_version", -1);
     check(major_ == supported_schema_major, path_, ": ExportedProgram schema version ", major_, ".", minor_, " is not supported (this build reads ",
           supported_schema_major, ".x, written by torch 2.13)");
     for (const char* cfg : {"data/weights/model_weights_config.json", "data/constants/model_constants_config.json"}) {
