@@ -267,6 +267,7 @@ TEST_CASE("JSON errors are said in our words: the place, the line and column, ex
   REQUIRE(reason([&] { (void)j.at("s").get<std::string>(); }) == "expected a string, found a number");
   REQUIRE(reason([&] { (void)j.at("o").value("k", 1); }) == "expected an object, found a number");
   REQUIRE(reason([&] { (void)j.at("missing"); }) == "missing \"missing\"");
+  REQUIRE(reason([&] { (void)json::array().get<std::string>(); }) == "expected a string, found an array");
   // no nlohmann tag is left in any of them
   REQUIRE(reason([&] { (void)j.at("s").at(0); }).find("json.exception") == std::string::npos);
 }

@@ -24,6 +24,7 @@ inline std::string json_reason(const nlohmann::json::exception& e) {
     if (const auto close = w.find("] "); close != std::string::npos) w = w.substr(close + 2);
   if (const auto nl = w.find_first_of("\r\n"); nl != std::string::npos) w = w.substr(0, nl);
   auto after = [&](std::string_view prefix) { return w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : std::string(); };
+  auto a = [](const std::string& type) { return (type.find_first_of("aeiou") == 0 ? "an " : "a ") + type; };
   if (auto r = after("parse error at "); !r.empty()) {
     // "line L, column C: syntax error while parsing value - unexpected ..."
     std::string pos = r, what;
@@ -37,10 +38,10 @@ inline std::string json_reason(const nlohmann::json::exception& e) {
     // "string, but is number"
     const auto but = r.find(", but is ");
     return but == std::string::npos ? "a value has the wrong type (" + r + ")"
-                                    : "expected a " + r.substr(0, but) + ", found a " + r.substr(but + 9);
+                                    : "expected " + a(r.substr(0, but)) + ", found " + a(r.substr(but + 9));
   }
-  if (auto r = after("cannot use value() with "); !r.empty()) return "expected an object, found a " + r;
-  if (auto r = after("cannot use operator[] with a string argument with "); !r.empty()) return "expected an object, found a " + r;
+  if (auto r = after("cannot use value() with "); !r.empty()) return "expected an object, found " + a(r);
+  if (auto r = after("cannot use operator[] with a string argument with "); !r.empty()) return "expected an object, found " + a(r);
   if (auto r = after("key '"); !r.empty() && r.size() > 12 && r.ends_with("' not found")) return "missing \"" + r.substr(0, r.size() - 11) + "\"";
   return w;
 }
