@@ -2,6 +2,7 @@
 // convert-from-TorchScript and transpile; without it, `run` works on its own.
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <set>
 #include <fstream>
@@ -328,7 +329,7 @@ static int cmd_tokenize(int argc, char** argv) {
     std::vector<int> ids;
     std::stringstream ss(list);
     for (std::string x; std::getline(ss, x, ',');) {
-      ids.push_back(static_cast<int>(whole_number(x, where, "a token id", (1 << 24) - 1)));
+      ids.push_back(static_cast<int>(whole_number(x, where, "a token id", std::numeric_limits<int>::max())));
     }
     return ids;
   };
