@@ -995,6 +995,7 @@ inline bool looks_like_zip(const mapped_file& f) {
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
 //   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
+//   static constexpr bool commutative; optional: inputs 0 and 1 may be swapped (the pattern matcher tries both orders)
 // infer runs at plan time, when input shapes are known; run runs every execution.
 #include <algorithm>
 #include <array>
@@ -4712,6 +4713,11 @@ namespace detail {
 enum class arith { add, sub, rsub, mul, div, floordiv, pow, max, min, eq, ne, lt, le, gt, ge, land, lor };
 
 inline bool is_compare(arith a) { return a >= arith::eq && a <= arith::lor; }
+// a op b == b op a (for add, only when alpha is 1: the matcher checks)
+constexpr bool commutes(arith a) {
+  return a == arith::add || a == arith::mul || a == arith::max || a == arith::min || a == arith::eq || a == arith::ne ||
+         a == arith::land || a == arith::lor;
+}
 
 inline double arith_scalar(arith op, double a, double b, double alpha) {
   switch (op) {
@@ -4805,6 +4811,7 @@ struct binary_body {
     static constexpr std::string_view name = NAME;                                \
     static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});  \
     static constexpr detail::arith op = detail::arith::OP;                        \
+    static constexpr bool commutative = detail::commutes(op);                     \
   }
 
 CACTUS_BINARY_OP(add_op, "add", add, "aten::add", "aten::add_");
@@ -7121,6 +7128,25 @@ inline const std::vector<op_info>& op_table() {
   return table;
 }
 
+// Whether the registry has an op of this name. constexpr, so that the pattern DSL and the model
+// DSL refuse a misspelt op name at compile time.
+constexpr bool is_registered(std::string_view name) {
+  bool found = false;
+  hana::for_each(all_ops, [&](auto t) { found = found || decltype(t)::type::name == name; });
+  return found;
+}
+
+// Whether an op declares its first two inputs interchangeable (`static constexpr bool
+// commutative`): the pattern matcher then also tries them swapped.
+constexpr bool is_commutative(std::string_view name) {
+  bool yes = false;
+  hana::for_each(all_ops, [&](auto t) {
+    using Op = typename decltype(t)::type;
+    if constexpr (requires { Op::commutative; }) yes = yes || (Op::name == name && Op::commutative);
+  });
+  return yes;
+}
+
 // Index of a canonical op name, or nullopt.
 inline std::optional<std::size_t> find_op(std::string_view name) {
   static const auto index = [] {
@@ -7284,8 +7310,8 @@ inline std::size_t dead_code_elimination(ir::graph& g) {
 // The pattern language: IR computation shapes written as types. Every node is an empty tag
 // type (as in CTRE and Boost.YAP); the matcher (patterns/match.hpp) walks them by overloads.
 //
-//   node<"mul", A, B>     a value produced by op "mul" whose inputs match A and B (commutative
-//                         ops also try B, A; see commutative_ops)
+//   node<"mul", A, B>     a value produced by op "mul" whose inputs match A and B (ops that
+//                         declare themselves commutative in the op registry also try B, A)
 //   var<"x">              binds the value; the same var twice must be the same value
 //   any                   matches any input, binds nothing
 //   lit<2>, lit<1e-6>     a scalar constant equal to the value (int, float or bool)
@@ -7310,7 +7336,8 @@ inline std::size_t dead_code_elimination(ir::graph& g) {
 // A var that only some alternatives bind becomes None in the replacement when the match went
 // through another alternative (e.g. layer_norm without bias). Rules are checked when named: a
 // replacement may only use vars the pattern binds (a static_assert says which rule is
-// malformed and why). Several rules may share a name (one per activation, say): they are one
+// malformed and why), and every op a rule names, in node<"op"> or make<"op">, must be in the
+// op registry (a misspelt name does not compile). Several rules may share a name (one per activation, say): they are one
 // fusion for the CLI's --no-fuse-<name> and in reports.
 #include <algorithm>
 #include <boost/hana.hpp>
@@ -7382,14 +7409,6 @@ template <class... Outs>
 struct outputs {};
 template <fixed_string Op, class Outs, class... Args>
 struct make_multi {};
-
-// Ops whose first two inputs may be swapped (for add, only when alpha is 1: the matcher checks).
-inline constexpr std::string_view commutative_ops[] = {"mul", "add", "maximum", "minimum"};
-constexpr bool is_commutative(std::string_view op) {
-  for (auto c : commutative_ops)
-    if (c == op) return true;
-  return false;
-}
 
 // ---- compile-time algebra ----------------------------------------------------------------------
 template <class T>
@@ -7501,6 +7520,24 @@ struct op_count<out<I, P>> : op_count<P> {};
 template <class A, class... B>
 struct op_count<alt<A, B...>> : std::integral_constant<int, std::min({op_count<A>::value, op_count<B>::value...})> {};
 
+// Whether every op a pattern or replacement names is in the op registry.
+template <class T>
+struct ops_registered : std::true_type {};
+template <fixed_string Op, class... A>
+struct ops_registered<node<Op, A...>> : std::bool_constant<ops::is_registered(Op.view()) && (ops_registered<A>::value && ...)> {};
+template <fixed_string Op, class... A>
+struct ops_registered<make<Op, A...>> : std::bool_constant<ops::is_registered(Op.view()) && (ops_registered<A>::value && ...)> {};
+template <fixed_string Op, class Outs, class... A>
+struct ops_registered<make_multi<Op, Outs, A...>> : std::bool_constant<ops::is_registered(Op.view()) && (ops_registered<A>::value && ...)> {};
+template <class... A>
+struct ops_registered<alt<A...>> : std::bool_constant<(ops_registered<A>::value && ...)> {};
+template <class P, class... C>
+struct ops_registered<where<P, C...>> : ops_registered<P> {};
+template <class V, class P>
+struct ops_registered<as<V, P>> : ops_registered<P> {};
+template <int I, class P>
+struct ops_registered<out<I, P>> : ops_registered<P> {};
+
 template <fixed_string Name, class Pattern, class Replacement>
 struct rule {
   static_assert(is_pattern<Pattern>::value,
@@ -7508,6 +7545,8 @@ struct rule {
   static_assert(!std::is_same_v<Pattern, any> && op_count<Pattern>::value >= 1, "cactus::patterns::rule: a pattern must match at least one op node");
   static_assert(hana::all_of(vars_of(hana::type_c<Replacement>), [](auto v) { return hana::contains(vars_of(hana::type_c<Pattern>), v); }),
                 "cactus::patterns::rule: the replacement uses a var the pattern does not bind");
+  static_assert(ops_registered<Pattern>::value && ops_registered<Replacement>::value,
+                "cactus::patterns::rule: a node<\"op\"> or make<\"op\"> names an op the op registry does not have (ops/registry.hpp)");
   static constexpr std::string_view name = Name.view();  // the fusion's name: --no-fuse-<name>
   using pattern = Pattern;
   using replacement = Replacement;
@@ -7690,7 +7729,7 @@ bool match_node(hana::basic_type<node<Op, A...>>, const match_context& c, const 
     }
   }
   if constexpr (sizeof...(A) >= 2) {
-    if (!is_commutative(Op.view())) return false;
+    if constexpr (!ops::is_commutative(Op.view())) return false;
     double alpha = 1;
     if (Op.view() == "add" && n.inputs.size() == 3 && !(constant_scalar(c.g, n.inputs[2], alpha) && alpha == 1)) return false;
     std::swap(order[0], order[1]);
@@ -9763,7 +9802,7 @@ struct piece {};
 // Whether the op registry has an op of this name (at compile time).
 template <fixed_string Name>
 constexpr bool registered_op() {
-  return hana::any_of(ops::all_ops, [](auto t) { return hana::bool_c<decltype(t)::type::name == Name.view()>; });
+  return ops::is_registered(Name.view());
 }
 template <fixed_string Name, class... Args>
 struct checked_op {

@@ -23,7 +23,12 @@ static_assert(vars_of(hana::type_c<node<"mean", X, ints<-1>, lit<true>, none>>) 
 static_assert(vars_of(hana::type_c<alt<node<"pow", X, lit<2>>, node<"mul", Y, Y>>>) == hana::tuple_t<X, Y>);
 static_assert(rules::rms_norm::benefit == 6, "rms_norm replaces mul, mul, rsqrt, add, mean and pow (or x*x): 6 ops");
 static_assert(vars_of(hana::type_c<rules::rms_norm::replacement>) == hana::tuple_t<rules::rms::x, rules::rms::w, rules::rms::eps>);
-static_assert(is_commutative("mul") && is_commutative("add") && !is_commutative("sub") && !is_commutative("div"));
+// op knowledge comes from the registry: which ops exist, and which declare their inputs swappable
+static_assert(ops::is_commutative("mul") && ops::is_commutative("add") && ops::is_commutative("maximum") &&
+              !ops::is_commutative("sub") && !ops::is_commutative("div") && !ops::is_commutative("matmul") && !ops::is_commutative("mull"));
+static_assert(ops::is_registered("mul") && !ops::is_registered("mull"));
+static_assert(ops_registered<node<"mul", X, node<"rsqrt", Y>>>::value && !ops_registered<node<"mul", X, node<"rsqrtt", Y>>>::value);
+static_assert(!ops_registered<make<"gleu", X>>::value && !ops_registered<alt<node<"exp", X>, where<node<"mull", X, Y>, single_use>>>::value);
 static_assert(fixed_string("abc") == fixed_string("abc") && !(fixed_string("abc") == fixed_string("abd")));
 // as<> binds the var it names after the ones inside; approx, str and constraints bind nothing
 static_assert(vars_of(hana::type_c<as<Y, node<"exp", X>>>) == hana::tuple_t<X, Y>);

@@ -8,7 +8,8 @@ import sys
 
 cxx, include, src = sys.argv[1], sys.argv[2], sys.argv[3]
 cases = [("malformed_rule.cpp", "the replacement uses a var the pattern does not bind"),
-         ("misspelt_op.cpp", "no op of this name in the op registry")]
+         ("misspelt_op.cpp", "no op of this name in the op registry"),
+         ("misspelt_rule_op.cpp", "names an op the op registry does not have")]
 failures = 0
 for f, message in cases:
     p = subprocess.run([cxx, "-std=c++20", "-fsyntax-only", "-I", include, os.path.join(src, f)], capture_output=True, text=True)

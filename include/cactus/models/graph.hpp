@@ -55,7 +55,7 @@ struct piece {};
 // Whether the op registry has an op of this name (at compile time).
 template <fixed_string Name>
 constexpr bool registered_op() {
-  return hana::any_of(ops::all_ops, [](auto t) { return hana::bool_c<decltype(t)::type::name == Name.view()>; });
+  return ops::is_registered(Name.view());
 }
 template <fixed_string Name, class... Args>
 struct checked_op {

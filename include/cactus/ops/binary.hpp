@@ -10,6 +10,11 @@ namespace detail {
 enum class arith { add, sub, rsub, mul, div, floordiv, pow, max, min, eq, ne, lt, le, gt, ge, land, lor };
 
 inline bool is_compare(arith a) { return a >= arith::eq && a <= arith::lor; }
+// a op b == b op a (for add, only when alpha is 1: the matcher checks)
+constexpr bool commutes(arith a) {
+  return a == arith::add || a == arith::mul || a == arith::max || a == arith::min || a == arith::eq || a == arith::ne ||
+         a == arith::land || a == arith::lor;
+}
 
 inline double arith_scalar(arith op, double a, double b, double alpha) {
   switch (op) {
@@ -103,6 +108,7 @@ struct binary_body {
     static constexpr std::string_view name = NAME;                                \
     static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});  \
     static constexpr detail::arith op = detail::arith::OP;                        \
+    static constexpr bool commutative = detail::commutes(op);                     \
   }
 
 CACTUS_BINARY_OP(add_op, "add", add, "aten::add", "aten::add_");

@@ -7,6 +7,7 @@
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
 //   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
+//   static constexpr bool commutative; optional: inputs 0 and 1 may be swapped (the pattern matcher tries both orders)
 // infer runs at plan time, when input shapes are known; run runs every execution.
 #include <algorithm>
 #include <array>

@@ -100,6 +100,25 @@ inline const std::vector<op_info>& op_table() {
   return table;
 }
 
+// Whether the registry has an op of this name. constexpr, so that the pattern DSL and the model
+// DSL refuse a misspelt op name at compile time.
+constexpr bool is_registered(std::string_view name) {
+  bool found = false;
+  hana::for_each(all_ops, [&](auto t) { found = found || decltype(t)::type::name == name; });
+  return found;
+}
+
+// Whether an op declares its first two inputs interchangeable (`static constexpr bool
+// commutative`): the pattern matcher then also tries them swapped.
+constexpr bool is_commutative(std::string_view name) {
+  bool yes = false;
+  hana::for_each(all_ops, [&](auto t) {
+    using Op = typename decltype(t)::type;
+    if constexpr (requires { Op::commutative; }) yes = yes || (Op::name == name && Op::commutative);
+  });
+  return yes;
+}
+
 // Index of a canonical op name, or nullopt.
 inline std::optional<std::size_t> find_op(std::string_view name) {
   static const auto index = [] {

@@ -2,8 +2,8 @@
 // The pattern language: IR computation shapes written as types. Every node is an empty tag
 // type (as in CTRE and Boost.YAP); the matcher (patterns/match.hpp) walks them by overloads.
 //
-//   node<"mul", A, B>     a value produced by op "mul" whose inputs match A and B (commutative
-//                         ops also try B, A; see commutative_ops)
+//   node<"mul", A, B>     a value produced by op "mul" whose inputs match A and B (ops that
+//                         declare themselves commutative in the op registry also try B, A)
 //   var<"x">              binds the value; the same var twice must be the same value
 //   any                   matches any input, binds nothing
 //   lit<2>, lit<1e-6>     a scalar constant equal to the value (int, float or bool)
@@ -28,7 +28,8 @@
 // A var that only some alternatives bind becomes None in the replacement when the match went
 // through another alternative (e.g. layer_norm without bias). Rules are checked when named: a
 // replacement may only use vars the pattern binds (a static_assert says which rule is
-// malformed and why). Several rules may share a name (one per activation, say): they are one
+// malformed and why), and every op a rule names, in node<"op"> or make<"op">, must be in the
+// op registry (a misspelt name does not compile). Several rules may share a name (one per activation, say): they are one
 // fusion for the CLI's --no-fuse-<name> and in reports.
 #include <algorithm>
 #include <boost/hana.hpp>
@@ -37,6 +38,7 @@
 #include <type_traits>
 
 #include "cactus/core/dtype.hpp"
+#include "cactus/ops/registry.hpp"
 
 namespace cactus::patterns {
 
@@ -101,14 +103,6 @@ template <class... Outs>
 struct outputs {};
 template <fixed_string Op, class Outs, class... Args>
 struct make_multi {};
-
-// Ops whose first two inputs may be swapped (for add, only when alpha is 1: the matcher checks).
-inline constexpr std::string_view commutative_ops[] = {"mul", "add", "maximum", "minimum"};
-constexpr bool is_commutative(std::string_view op) {
-  for (auto c : commutative_ops)
-    if (c == op) return true;
-  return false;
-}
 
 // ---- compile-time algebra ----------------------------------------------------------------------
 template <class T>
@@ -220,6 +214,24 @@ struct op_count<out<I, P>> : op_count<P> {};
 template <class A, class... B>
 struct op_count<alt<A, B...>> : std::integral_constant<int, std::min({op_count<A>::value, op_count<B>::value...})> {};
 
+// Whether every op a pattern or replacement names is in the op registry.
+template <class T>
+struct ops_registered : std::true_type {};
+template <fixed_string Op, class... A>
+struct ops_registered<node<Op, A...>> : std::bool_constant<ops::is_registered(Op.view()) && (ops_registered<A>::value && ...)> {};
+template <fixed_string Op, class... A>
+struct ops_registered<make<Op, A...>> : std::bool_constant<ops::is_registered(Op.view()) && (ops_registered<A>::value && ...)> {};
+template <fixed_string Op, class Outs, class... A>
+struct ops_registered<make_multi<Op, Outs, A...>> : std::bool_constant<ops::is_registered(Op.view()) && (ops_registered<A>::value && ...)> {};
+template <class... A>
+struct ops_registered<alt<A...>> : std::bool_constant<(ops_registered<A>::value && ...)> {};
+template <class P, class... C>
+struct ops_registered<where<P, C...>> : ops_registered<P> {};
+template <class V, class P>
+struct ops_registered<as<V, P>> : ops_registered<P> {};
+template <int I, class P>
+struct ops_registered<out<I, P>> : ops_registered<P> {};
+
 template <fixed_string Name, class Pattern, class Replacement>
 struct rule {
   static_assert(is_pattern<Pattern>::value,
@@ -227,6 +239,8 @@ struct rule {
   static_assert(!std::is_same_v<Pattern, any> && op_count<Pattern>::value >= 1, "cactus::patterns::rule: a pattern must match at least one op node");
   static_assert(hana::all_of(vars_of(hana::type_c<Replacement>), [](auto v) { return hana::contains(vars_of(hana::type_c<Pattern>), v); }),
                 "cactus::patterns::rule: the replacement uses a var the pattern does not bind");
+  static_assert(ops_registered<Pattern>::value && ops_registered<Replacement>::value,
+                "cactus::patterns::rule: a node<\"op\"> or make<\"op\"> names an op the op registry does not have (ops/registry.hpp)");
   static constexpr std::string_view name = Name.view();  // the fusion's name: --no-fuse-<name>
   using pattern = Pattern;
   using replacement = Replacement;

@@ -192,7 +192,7 @@ bool match_node(hana::basic_type<node<Op, A...>>, const match_context& c, const 
     }
   }
   if constexpr (sizeof...(A) >= 2) {
-    if (!is_commutative(Op.view())) return false;
+    if constexpr (!ops::is_commutative(Op.view())) return false;
     double alpha = 1;
     if (Op.view() == "add" && n.inputs.size() == 3 && !(constant_scalar(c.g, n.inputs[2], alpha) && alpha == 1)) return false;
     std::swap(order[0], order[1]);
