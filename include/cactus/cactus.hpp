@@ -24,3 +24,4 @@
 #include "cactus/runtime/bundle.hpp"
 #include "cactus/tokenizer/chat_template.hpp"
 #include "cactus/tokenizer/tokenizer.hpp"
+#include "cactus/version.hpp"

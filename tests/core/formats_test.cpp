@@ -271,3 +271,9 @@ TEST_CASE("JSON errors are said in our words: the place, the line and column, ex
   // no nlohmann tag is left in any of them
   REQUIRE(reason([&] { (void)j.at("s").at(0); }).find("json.exception") == std::string::npos);
 }
+
+TEST_CASE("the version string is its three parts (include/cactus/version.hpp)") {
+  const std::string parts = std::to_string(version_major) + "." + std::to_string(version_minor) + "." + std::to_string(version_patch);
+  CHECK(std::string(version) == parts);
+  CHECK(std::string(version) == CACTUS_VERSION_STRING);
+}

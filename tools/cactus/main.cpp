@@ -607,7 +607,7 @@ int main(int argc, char** argv) {
       return argc < 2 ? 2 : 0;
     }
     std::string cmd = argv[1];
-    if (cmd == "--version") { std::cout << "cactus 0.1.0 (kernels: " << kernels::active_target() << ")\n"; return 0; }
+    if (cmd == "--version") { std::cout << "cactus " << cactus::version << " (kernels: " << kernels::active_target() << ")\n"; return 0; }
     if (cmd == "convert") return cmd_convert(argc, argv);
     if (cmd == "run") return cmd_run(argc, argv);
     if (cmd == "lower") return cmd_lower(argc, argv);
