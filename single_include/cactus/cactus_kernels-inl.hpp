@@ -868,8 +868,10 @@ HWY_INLINE auto MulAddPairsU8I8(V w, V x) {
 // add take three. Highway 1.0.3 compiles its AVX3_DL target only on request and has no op for
 // it, so the AVX3 target carries VNNI variants of DotCols8 (matrix-vector) and DotRows8
 // (matrix-matrix) with their own target attribute, chosen at run time when the CPU has VNNI.
+// The attribute is the AVX3 target's own feature string plus VNNI: clang inlines Highway's
+// AVX3 functions (PrefetchL2) only into functions with every feature those carry.
 template <size_t MR>
-__attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni"))) HWY_NOINLINE void DotRows8Vnni(
+__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void DotRows8Vnni(
     const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq, size_t ldx,
     const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, size_t lds, float* HWY_RESTRICT C, size_t ldc, float bias) {
   float corr[4] = {0, 0, 0, 0};
@@ -964,7 +966,7 @@ HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRIC
 #if HWY_TARGET == HWY_AVX3
 // DotCols8 (below) with vpdpbusd: see DotRows8Vnni.
 template <size_t NR>
-__attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni"))) HWY_NOINLINE void DotCols8Vnni(
+__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void DotCols8Vnni(
     const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
     const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias) {
   float corr[4] = {0, 0, 0, 0};
@@ -1004,7 +1006,7 @@ __attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni"))
 // from the weights (a decoded copy in memory costs as many instructions as the products, and
 // with one activation row nothing amortizes it). NR weight rows at w, w + row_bytes, ...
 template <size_t NR>
-__attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni"))) HWY_INLINE void Cols4Vnni(
+__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_INLINE void Cols4Vnni(
     const unsigned char* HWY_RESTRICT w, const unsigned char* end, size_t row_bytes, const uint16_t* HWY_RESTRICT scales, size_t groups, __m512i table,
     float level_step, const int8_t* HWY_RESTRICT xq, const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums,
     float* HWY_RESTRICT C, const float* bias) {
@@ -1033,7 +1035,7 @@ __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512dq,avx512bw,avx512vn
 }
 
 // Weight rows [n0, n1) of a CQ4 matrix against one int8 activation row (see QuantMatmulRows8).
-__attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni"))) HWY_NOINLINE void Gemv4Vnni(
+__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Gemv4Vnni(
     const unsigned char* codes, const uint16_t* scales, size_t groups, const int8_t* levels_u, float level_step, size_t n0, size_t n1,
     const int8_t* xq, const float* steps, const int32_t* sums, float* C, const float* bias) {
   const size_t row_bytes = groups * 64;
