@@ -990,15 +990,18 @@ inline bool looks_like_zip(const mapped_file& f) {
 // The contract between an op and the runtime. An op is a struct with
 //   static constexpr std::string_view name;                      canonical name
 //   static constexpr std::array<std::string_view, N> aten;        TorchScript spellings it takes
+//   static constexpr arity inputs;  how many inputs a node of it may have (ir::verify checks)
 //   static void infer(context&);   output kinds, dtypes, shapes (or meta values) from the inputs
 //   static void run(context&);     the computation (absent for meta-only and view ops)
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
 //   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
 //   static constexpr bool commutative; optional: inputs 0 and 1 may be swapped (the pattern matcher tries both orders)
+//   static constexpr arity outputs; optional: how many outputs (exactly one when absent)
 // infer runs at plan time, when input shapes are known; run runs every execution.
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -1085,6 +1088,18 @@ namespace cactus::ops {
 
 using ir::kind;
 using ir::meta;
+
+// How many inputs (or outputs) a node of an op may have: from `min` to `max`. An op taken from
+// ATen admits the argument lists of each spelling it takes (TorchScript and torch.export give
+// every schema argument, so overloads differ in their trailing arguments); a list op admits any
+// number (`variadic`).
+inline constexpr std::size_t variadic = std::numeric_limits<std::size_t>::max();
+struct arity {
+  std::size_t min, max;
+  constexpr arity(std::size_t n) : min(n), max(n) {}  // NOLINT: `inputs = 2` reads as "exactly 2"
+  constexpr arity(std::size_t lo, std::size_t hi) : min(lo), max(hi) {}
+  constexpr bool admits(std::size_t n) const { return n >= min && n <= max; }
+};
 
 // A value at plan and run time: a tensor (dtype, shape, bytes) or a meta value.
 struct slot {
@@ -3795,209 +3810,12 @@ inline std::vector<unsigned char> base64_decode(const std::string& s) {
 // it is lowered: every id names a value; a value has at most one producer, and graph inputs and
 // constants have none; nodes are in topological order (each input is a graph input, a constant
 // or the output of an earlier node), so the graph is acyclic; graph inputs are distinct tensors;
-// graph outputs are defined. Arities and dtypes are the registry's business: every op's infer
-// checks its inputs when the graph is planned.
+// graph outputs are defined; a node of a registered op has as many inputs and outputs as the op
+// declares (ops/op.hpp, `arity`). Dtypes and shapes are checked by each op's infer when the graph
+// is planned. Names the registry does not know (TorchScript spellings that canonicalize rewrites)
+// are checked by canonicalize, and any left over are refused there.
 #include <string>
 #include <vector>
-
-
-namespace cactus::ir {
-
-inline void verify(const graph& g, const std::string& what) {
-  const std::size_t nv = g.values.size();
-  auto in_range = [&](int id) { return id >= 0 && static_cast<std::size_t>(id) < nv; };
-  auto describe = [&](std::size_t i) {
-    const auto& n = g.nodes[i];
-    return "node " + std::to_string(i) + " (" + n.op + (n.loc.empty() ? "" : " at " + n.loc) + ")";
-  };
-  // -2: not defined yet, -1: graph input or constant, >= 0: producing node
-  std::vector<int> defined(nv, -2);
-  for (std::size_t i = 0; i < nv; ++i)
-    if (g.values[i].is_constant()) defined[i] = -1;
-  for (int id : g.inputs) {
-    check(in_range(id), what, ": graph input ", id, " is not a value (", nv, " values)");
-    const auto& v = g.values[static_cast<std::size_t>(id)];
-    check(!v.is_constant(), what, ": graph input ", id, " is also a constant");
-    check(defined[static_cast<std::size_t>(id)] == -2, what, ": value ", id, " is listed twice as a graph input");
-    defined[static_cast<std::size_t>(id)] = -1;
-  }
-  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
-    const auto& n = g.nodes[i];
-    for (int id : n.inputs) {
-      if (!in_range(id)) fail(what, ": ", describe(i), " uses unknown value ", id, " (", nv, " values)");
-      if (defined[static_cast<std::size_t>(id)] == -2)
-        fail(what, ": ", describe(i), " uses value ", id, " before it is produced (a cycle, or nodes out of order)");
-    }
-    for (int id : n.outputs) {
-      if (!in_range(id)) fail(what, ": ", describe(i), " produces unknown value ", id, " (", nv, " values)");
-      // (messages are built only on failure: describe(d) needs a valid d)
-      if (const int d = defined[static_cast<std::size_t>(id)]; d != -2)
-        fail(what, ": value ", id, " has two producers: ", describe(i), " and ",
-             d == -1 ? std::string("a graph input or constant") : describe(static_cast<std::size_t>(d)));
-      defined[static_cast<std::size_t>(id)] = static_cast<int>(i);
-    }
-  }
-  for (int id : g.outputs) {
-    check(in_range(id), what, ": graph output ", id, " is not a value (", nv, " values)");
-    check(defined[static_cast<std::size_t>(id)] != -2, what, ": graph output ", id, " is never produced");
-  }
-}
-
-}  // namespace cactus::ir
-
-namespace cactus::ir {
-
-using json = nlohmann::json;
-
-// JSON has no inf/nan: non-finite doubles are written as the strings "inf", "-inf", "nan".
-inline json double_to_json(double d) {
-  if (std::isfinite(d)) return d;
-  return std::isnan(d) ? "nan" : d > 0 ? "inf" : "-inf";
-}
-
-inline double double_from_json(const json& j) {
-  if (j.is_number()) return j.get<double>();
-  check(j.is_string(), "IR JSON: expected a number, got ", j.dump());
-  const auto s = j.get<std::string>();
-  if (s == "inf") return std::numeric_limits<double>::infinity();
-  if (s == "-inf") return -std::numeric_limits<double>::infinity();
-  check(s == "nan", "IR JSON: expected a number, got '", s, "'");
-  return std::numeric_limits<double>::quiet_NaN();
-}
-
-inline json meta_to_json(const meta& m) {
-  json j;
-  j["kind"] = kind_name(m.k);
-  switch (m.k) {
-    case kind::int_: case kind::bool_: j["value"] = m.i; break;
-    case kind::float_: j["value"] = double_to_json(m.f); break;
-    case kind::ints: j["value"] = m.ints; break;
-    case kind::floats:
-      j["value"] = json::array();
-      for (double d : m.floats) j["value"].push_back(double_to_json(d));
-      break;
-    case kind::string: j["value"] = m.s; break;
-    default: break;
-  }
-  return j;
-}
-
-inline kind kind_from_name(const std::string& s) {
-  for (auto k : {kind::tensor, kind::int_, kind::float_, kind::bool_, kind::ints, kind::floats, kind::none, kind::string})
-    if (s == kind_name(k)) return k;
-  fail("IR JSON: unknown value kind '", s, "'");
-}
-
-inline meta meta_from_json(const json& j) {
-  meta m;
-  m.k = kind_from_name(j.at("kind").get<std::string>());
-  switch (m.k) {
-    case kind::int_: case kind::bool_: m.i = json_integer(j.at("value"), "IR JSON: a constant"); break;
-    case kind::float_: m.f = double_from_json(j.at("value")); break;
-    case kind::ints: m.ints = json_integers(j.at("value"), "IR JSON: a constant"); break;
-    case kind::floats:
-      for (auto& d : j.at("value")) m.floats.push_back(double_from_json(d));
-      break;
-    case kind::string: m.s = j.at("value").get<std::string>(); break;
-    default: break;
-  }
-  return m;
-}
-
-using tensor_encoder = std::function<json(int id, const tensor&)>;
-using tensor_decoder = std::function<tensor(const json&)>;
-
-inline json inline_tensor_json(const tensor& t) {
-  return json{{"base64", base64_encode(static_cast<const unsigned char*>(t.data), t.bytes())}};
-}
-
-inline tensor inline_tensor_from_json(const json& j, dtype type, const shape_t& shape) {
-  auto bytes = base64_decode(j.at("base64").get<std::string>());
-  tensor t = tensor::empty(type, shape);
-  check(bytes.size() == t.bytes(), "IR JSON: inline constant has ", bytes.size(), " bytes, its shape ",
-        to_string(shape), " needs ", t.bytes());
-  std::memcpy(t.data, bytes.data(), bytes.size());
-  return t;
-}
-
-inline json to_json(const graph& g, const tensor_encoder& enc = [](int, const tensor& t) { return inline_tensor_json(t); }) {
-  json values = json::array();
-  for (std::size_t i = 0; i < g.values.size(); ++i) {
-    const value& v = g.values[i];
-    json j{{"id", i}, {"kind", kind_name(v.k)}};
-    if (!v.name.empty()) j["name"] = v.name;
-    if (v.is_tensor()) {
-      j["dtype"] = std::string(name_of(v.type));
-      j["shape"] = v.shape;
-      if (!v.dims.empty()) {
-        json d = json::array();
-        for (auto& r : v.dims) d.push_back({r.min, r.max});
-        j["dims"] = std::move(d);
-      }
-    }
-    if (v.constant) j["constant"] = meta_to_json(*v.constant);
-    if (!v.weight.empty()) j["weight"] = v.weight;
-    else if (v.data) j["data"] = enc(static_cast<int>(i), *v.data);
-    values.push_back(std::move(j));
-  }
-  json nodes = json::array();
-  for (auto& n : g.nodes) {
-    json j{{"op", n.op}, {"inputs", n.inputs}, {"outputs", n.outputs}};
-    if (!n.loc.empty()) j["loc"] = n.loc;
-    nodes.push_back(std::move(j));
-  }
-  return json{{"format", "cactus-ir"}, {"version", 1}, {"values", values}, {"nodes", nodes},
-              {"inputs", g.inputs}, {"outputs", g.outputs}};
-}
-
-inline graph from_json(const json& j, const tensor_decoder& dec = {}, const std::string& what = "IR JSON") {
-  check(j.value("format", "") == "cactus-ir", "IR JSON: not a cactus IR document (missing format: cactus-ir)");
-  graph g;
-  for (auto& jv : j.at("values")) {
-    value v;
-    v.name = jv.value("name", "");
-    v.k = kind_from_name(jv.at("kind").get<std::string>());
-    if (v.is_tensor()) {
-      v.type = dtype_from_name(jv.at("dtype").get<std::string>());
-      v.shape = json_integers(jv.at("shape"), what + ": value " + std::to_string(g.values.size()) + " shape");
-      if (jv.contains("dims"))
-        for (auto& r : jv["dims"]) v.dims.push_back({json_integer(r.at(0), what + ": dim range"), json_integer(r.at(1), what + ": dim range")});
-    }
-    if (jv.contains("constant")) v.constant = meta_from_json(jv["constant"]);
-    if (jv.contains("weight")) v.weight = jv["weight"].get<std::string>();
-    if (jv.contains("data")) {
-      if (jv["data"].contains("base64")) v.data = std::make_shared<tensor>(inline_tensor_from_json(jv["data"], v.type, v.shape));
-      else if (dec) v.data = std::make_shared<tensor>(dec(jv["data"]));
-      else fail(what, ": value ", g.values.size(), " refers to external constant data and no loader was given");
-    }
-    g.values.push_back(std::move(v));
-  }
-  for (auto& jn : j.at("nodes")) {
-    node n{jn.at("op").get<std::string>(), json_integers<int>(jn.at("inputs"), what + ": node inputs"),
-           json_integers<int>(jn.at("outputs"), what + ": node outputs"), jn.value("loc", "")};
-    g.nodes.push_back(std::move(n));
-  }
-  g.inputs = json_integers<int>(j.at("inputs"), what + ": graph inputs");
-  g.outputs = json_integers<int>(j.at("outputs"), what + ": graph outputs");
-  verify(g, what);
-  g.reindex_producers();
-  return g;
-}
-
-}  // namespace cactus::ir
-// ---- cactus/lower/lower.hpp
-// Stage 6: lowering and saving. Every node must name a registered op; bound weights become
-// mmap bindings (graph_bindings.json), constants up to `inline_limit` bytes are inlined into
-// graph.cactus, larger unbound ones go to bound_constants/. The bundle is published as a unit
-// (core/staged_directory.hpp). Bindings stay inside the bundle: weights converted elsewhere are
-// hard-linked (or copied) into weights/, unless bundle_info::external_weights (transpile's
-// --external-weights) binds them in place, which graph_bindings.json records. Every binding
-// records its weight file's fingerprint, which the loader checks.
-#include <filesystem>
-#include <nlohmann/json.hpp>
-#include <map>
-#include <set>
-#include <tuple>
 
 // ---- cactus/ops/registry.hpp
 // The op registry: one Hana type list. The name table, the aten-spelling table, the count
@@ -4360,6 +4178,7 @@ namespace cactus::ops {
 struct attention_op {
   static constexpr std::string_view name = "attention";
   static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps _scaled_dot_product_attention here
+  static constexpr arity inputs{7, 8};
 
   struct dims {
     shape_t lead;  // q's leading dims (batch..., heads)
@@ -4504,6 +4323,7 @@ namespace cactus::ops {
 struct batch_norm_op {
   static constexpr std::string_view name = "batch_norm";
   static constexpr std::array<std::string_view, 1> aten{"aten::batch_norm"};
+  static constexpr arity inputs{9};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     c.require(x.shape.size() >= 2, "input must have a channel dim, got ", to_string(x.shape));
@@ -4719,6 +4539,11 @@ constexpr bool commutes(arith a) {
          a == arith::land || a == arith::lor;
 }
 
+// a, b, and for add/sub/rsub PyTorch's alpha, for div its rounding mode
+constexpr arity binary_inputs(arith a) {
+  return a == arith::add || a == arith::sub || a == arith::rsub || a == arith::div ? arity{2, 3} : arity{2};
+}
+
 inline double arith_scalar(arith op, double a, double b, double alpha) {
   switch (op) {
     case arith::add: return a + alpha * b;
@@ -4812,6 +4637,7 @@ struct binary_body {
     static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});  \
     static constexpr detail::arith op = detail::arith::OP;                        \
     static constexpr bool commutative = detail::commutes(op);                     \
+    static constexpr arity inputs = detail::binary_inputs(op);                    \
   }
 
 CACTUS_BINARY_OP(add_op, "add", add, "aten::add", "aten::add_");
@@ -4836,6 +4662,7 @@ CACTUS_BINARY_OP(logical_or_op, "logical_or", lor, "aten::logical_or", "aten::__
 struct logical_not_op {
   static constexpr std::string_view name = "logical_not";
   static constexpr std::array<std::string_view, 2> aten{"aten::logical_not", "aten::bitwise_not"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_tensor(0, dtype::b8, c.tensor_in(0).shape); }
   static void run(context& c) {
     slot& y = c.out(0);
@@ -4847,6 +4674,7 @@ struct logical_not_op {
 struct where_op {
   static constexpr std::string_view name = "where";
   static constexpr std::array<std::string_view, 1> aten{"aten::where"};
+  static constexpr arity inputs{3};
   static void infer(context& c) {
     c.require(c.num_inputs() == 3, "where(condition) with one argument is data-dependent and not supported");
     c.set_tensor(0, promote(c.in(1), c.in(2)), out_shape_of(c, 3));
@@ -4862,6 +4690,7 @@ struct where_op {
 struct masked_fill_op {
   static constexpr std::string_view name = "masked_fill";
   static constexpr std::array<std::string_view, 2> aten{"aten::masked_fill", "aten::masked_fill_"};
+  static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     shape_t s = broadcast_shapes(x.shape, c.tensor_in(1).shape);
@@ -4912,6 +4741,7 @@ namespace cactus::ops {
 struct cast_op {
   static constexpr std::string_view name = "cast";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{2};
   static constexpr bool f16_weights = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -5242,6 +5072,7 @@ inline void conv_run(const conv_geom& g, const context& c, const float* bias, fl
 struct conv_op {
   static constexpr std::string_view name = "conv";
   static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps conv1d/conv2d/_convolution here
+  static constexpr arity inputs{7};
   // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
   // their weights small, so f32 weights in memory buy speed at little cost.
   static constexpr bool f16_weights = false;
@@ -5278,6 +5109,7 @@ namespace cactus::ops {
 struct conv_module_op {
   static constexpr std::string_view name = "conv_module";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{13};
   static constexpr bool f16_weights = false;
   static constexpr std::uint32_t packed_on_request = 1u << 1;  // as conv's
   static bool has_bn(const context& c) { return !c.is_none(9) && !c.is_none(10); }
@@ -5342,14 +5174,17 @@ struct fill_body {
 struct ones_op : fill_body<1> {
   static constexpr std::string_view name = "ones";
   static constexpr std::array<std::string_view, 1> aten{"aten::ones"};
+  static constexpr arity inputs{1, 5};
 };
 struct zeros_op : fill_body<0> {
   static constexpr std::string_view name = "zeros";
   static constexpr std::array<std::string_view, 1> aten{"aten::zeros"};
+  static constexpr arity inputs{1, 5};
 };
 struct full_op : fill_body<-1> {
   static constexpr std::string_view name = "full";
   static constexpr std::array<std::string_view, 1> aten{"aten::full"};
+  static constexpr arity inputs{2, 6};
 };
 
 // ones_like/zeros_like(x, dtype?, ...), full_like(x, value, dtype?, ...)
@@ -5365,14 +5200,17 @@ struct fill_like_body {
 struct ones_like_op : fill_like_body<1> {
   static constexpr std::string_view name = "ones_like";
   static constexpr std::array<std::string_view, 1> aten{"aten::ones_like"};
+  static constexpr arity inputs{1, 6};
 };
 struct zeros_like_op : fill_like_body<0> {
   static constexpr std::string_view name = "zeros_like";
   static constexpr std::array<std::string_view, 1> aten{"aten::zeros_like"};
+  static constexpr arity inputs{1, 6};
 };
 struct full_like_op : fill_like_body<-1> {
   static constexpr std::string_view name = "full_like";
   static constexpr std::array<std::string_view, 1> aten{"aten::full_like"};
+  static constexpr arity inputs{2, 7};
 };
 
 // arange(end, dtype?, layout?, device?, pin?) | arange(start, end, dtype?, ...) |
@@ -5380,6 +5218,7 @@ struct full_like_op : fill_like_body<-1> {
 struct arange_op {
   static constexpr std::string_view name = "arange";
   static constexpr std::array<std::string_view, 1> aten{"aten::arange"};
+  static constexpr arity inputs{5, 7};
   static void parse(const context& c, double& start, double& step, std::int64_t& n, dtype& t) {
     const std::size_t total = c.num_inputs();
     const std::size_t nums = total == 5 ? 1 : total == 6 ? 2 : 3;
@@ -5420,6 +5259,7 @@ namespace cactus::ops {
 struct embedding_op {
   static constexpr std::string_view name = "embedding";
   static constexpr std::array<std::string_view, 1> aten{"aten::embedding"};
+  static constexpr arity inputs{2, 5};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = 1u << 0;  // the table may be q8 / CQ
   static void infer(context& c) {
@@ -5465,6 +5305,7 @@ namespace cactus::ops {
 struct gated_mlp_op {
   static constexpr std::string_view name = "gated_mlp";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{8};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = (1u << 1) | (1u << 3) | (1u << 5);
 
@@ -5566,6 +5407,7 @@ namespace cactus::ops {
 struct layer_norm_op {
   static constexpr std::string_view name = "layer_norm";
   static constexpr std::array<std::string_view, 1> aten{"aten::layer_norm"};
+  static constexpr arity inputs{5, 6};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto ns = c.ints_at(1);
@@ -5594,6 +5436,7 @@ namespace cactus::ops {
 struct linear_op {
   static constexpr std::string_view name = "linear";
   static constexpr std::array<std::string_view, 1> aten{"aten::linear"};
+  static constexpr arity inputs{2, 3};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = 1u << 1;  // W may be q8 / CQ
   static void infer(context& c) {
@@ -5630,6 +5473,8 @@ namespace cactus::ops {
 struct lstm_op {
   static constexpr std::string_view name = "lstm";
   static constexpr std::array<std::string_view, 1> aten{"aten::lstm"};
+  static constexpr arity inputs{11, variadic};
+  static constexpr arity outputs{3};
   static constexpr bool f16_weights = true;
 
   struct cfg {
@@ -5732,6 +5577,8 @@ namespace cactus::ops {
 struct lstm_cell_op {
   static constexpr std::string_view name = "lstm_cell";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{2};
+  static constexpr arity outputs{2};
   static void infer(context& c) {
     const slot& g = c.f32_in(0);
     const slot& cs = c.f32_in(1);
@@ -5772,6 +5619,7 @@ namespace cactus::ops {
 struct matmul_op {
   static constexpr std::string_view name = "matmul";
   static constexpr std::array<std::string_view, 3> aten{"aten::matmul", "aten::bmm", "aten::mm"};
+  static constexpr arity inputs{2};
   static void infer(context& c) {
     shape_t a = c.tensor_in(0).shape, b = c.tensor_in(1).shape;
     c.require(!a.empty() && !b.empty(), "matmul of a 0-d tensor");
@@ -5834,6 +5682,7 @@ namespace cactus::ops {
 struct size_op {
   static constexpr std::string_view name = "size";
   static constexpr std::array<std::string_view, 2> aten{"aten::size", "aten::sym_size"};
+  static constexpr arity inputs{1, 2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     if (c.num_inputs() < 2) { c.set_meta(0, meta::of_ints(x.shape)); return; }
@@ -5845,12 +5694,14 @@ struct size_op {
 struct dim_op {
   static constexpr std::string_view name = "dim";
   static constexpr std::array<std::string_view, 1> aten{"aten::dim"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.tensor_in(0).shape.size()))); }
 };
 
 struct numel_op {
   static constexpr std::string_view name = "numel";
   static constexpr std::array<std::string_view, 1> aten{"aten::numel"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(c.tensor_in(0).numel())); }
 };
 
@@ -5858,6 +5709,7 @@ struct numel_op {
 struct list_op {
   static constexpr std::string_view name = "list";
   static constexpr std::array<std::string_view, 1> aten{"prim::ListConstruct"};
+  static constexpr arity inputs{0, variadic};
   static void infer(context& c) {
     bool any_float = false;
     for (std::size_t i = 0; i < c.num_inputs(); ++i) {
@@ -5881,6 +5733,8 @@ struct list_op {
 struct list_unpack_op {
   static constexpr std::string_view name = "list_unpack";
   static constexpr std::array<std::string_view, 1> aten{"prim::ListUnpack"};
+  static constexpr arity inputs{1};
+  static constexpr arity outputs{0, variadic};
   static void infer(context& c) {
     auto v = c.ints_at(0);
     c.require(v.size() == c.num_outputs(), "unpacks ", c.num_outputs(), " values from a list of ", v.size());
@@ -5891,12 +5745,14 @@ struct list_unpack_op {
 struct list_len_op {
   static constexpr std::string_view name = "list_len";
   static constexpr std::array<std::string_view, 1> aten{"aten::len"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.ints_at(0).size()))); }
 };
 
 struct list_get_op {
   static constexpr std::string_view name = "list_get";
   static constexpr std::array<std::string_view, 1> aten{"aten::__getitem__"};
+  static constexpr arity inputs{2};
   static void infer(context& c) {
     auto v = c.ints_at(0);
     auto i = wrap_dim(c.int_at(1), static_cast<std::int64_t>(v.size()), "list index");
@@ -5909,6 +5765,7 @@ struct to_int_op {
   static constexpr std::string_view name = "to_int";
   static constexpr std::array<std::string_view, 4> aten{"aten::Int", "aten::IntImplicit", "aten::ScalarImplicit",
                                                          "prim::NumToTensor"};
+  static constexpr arity inputs{1};
   static void infer(context& c) {
     const slot& s = c.in(0);
     if (s.k == kind::float_) c.set_meta(0, meta::of_int(static_cast<std::int64_t>(std::floor(s.m.f))));
@@ -5920,12 +5777,14 @@ struct to_int_op {
 struct to_float_op {
   static constexpr std::string_view name = "to_float";
   static constexpr std::array<std::string_view, 2> aten{"aten::Float", "aten::FloatImplicit"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_float(c.num_at(0))); }
 };
 
 struct floordiv_op {
   static constexpr std::string_view name = "floordiv";
   static constexpr std::array<std::string_view, 1> aten{"aten::floordiv"};
+  static constexpr arity inputs{2};
   static void infer(context& c) {
     auto a = c.int_at(0), b = c.int_at(1);
     c.require(b != 0, "division by zero in shape arithmetic");
@@ -6070,24 +5929,29 @@ struct pool_body {
 struct max_pool2d_op : detail::pool_body<true, false> {
   static constexpr std::string_view name = "max_pool2d";
   static constexpr std::array<std::string_view, 1> aten{"aten::max_pool2d"};
+  static constexpr arity inputs{6};
 };
 struct max_pool1d_op : detail::pool_body<true, true> {
   static constexpr std::string_view name = "max_pool1d";
   static constexpr std::array<std::string_view, 1> aten{"aten::max_pool1d"};
+  static constexpr arity inputs{6};
 };
 struct avg_pool2d_op : detail::pool_body<false, false> {
   static constexpr std::string_view name = "avg_pool2d";
   static constexpr std::array<std::string_view, 1> aten{"aten::avg_pool2d"};
+  static constexpr arity inputs{7};
 };
 struct avg_pool1d_op : detail::pool_body<false, true> {
   static constexpr std::string_view name = "avg_pool1d";
   static constexpr std::array<std::string_view, 1> aten{"aten::avg_pool1d"};
+  static constexpr arity inputs{6};
 };
 
 // adaptive_avg_pool{1,2}d(x, output_size): PyTorch's start/end index rule.
 struct adaptive_avg_pool_op {
   static constexpr std::string_view name = "adaptive_avg_pool";
   static constexpr std::array<std::string_view, 2> aten{"aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool1d"};
+  static constexpr arity inputs{2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto os = c.ints_at(1);
@@ -6238,14 +6102,17 @@ struct reduce_body {
 struct mean_op : detail::reduce_body<detail::reduce_kind::mean> {
   static constexpr std::string_view name = "mean";
   static constexpr std::array<std::string_view, 1> aten{"aten::mean"};
+  static constexpr arity inputs{2, 4};
 };
 struct sum_op : detail::reduce_body<detail::reduce_kind::sum> {
   static constexpr std::string_view name = "sum";
   static constexpr std::array<std::string_view, 1> aten{"aten::sum"};
+  static constexpr arity inputs{1, 4};
 };
 struct amax_op : detail::reduce_body<detail::reduce_kind::max> {
   static constexpr std::string_view name = "amax";
   static constexpr std::array<std::string_view, 1> aten{"aten::amax"};
+  static constexpr arity inputs{3};
 };
 
 // any / all(x, dims?, keepdim) -> bool: whether any / every element over the dims is nonzero
@@ -6276,16 +6143,20 @@ struct truth_reduce_body {
 struct any_op : truth_reduce_body<true> {
   static constexpr std::string_view name = "any";
   static constexpr std::array<std::string_view, 1> aten{"aten::any"};
+  static constexpr arity inputs{1, 3};
 };
 struct all_op : truth_reduce_body<false> {
   static constexpr std::string_view name = "all";
   static constexpr std::array<std::string_view, 1> aten{"aten::all"};
+  static constexpr arity inputs{1, 3};
 };
 
 // max(x) -> scalar tensor; max(x, dim, keepdim) -> (values, indices); argmax(x, dim?, keepdim)
 struct max_op {
   static constexpr std::string_view name = "max";
   static constexpr std::array<std::string_view, 1> aten{"aten::max"};
+  static constexpr arity inputs{1, 3};
+  static constexpr arity outputs{1, 2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     if (c.num_inputs() == 1) { c.set_tensor(0, dtype::f32, {}); return; }
@@ -6329,6 +6200,7 @@ struct max_op {
 struct argmax_op {
   static constexpr std::string_view name = "argmax";
   static constexpr std::array<std::string_view, 1> aten{"aten::argmax"};
+  static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     if (c.is_none(1)) { c.set_tensor(0, dtype::i64, {}); return; }
@@ -6349,6 +6221,7 @@ namespace cactus::ops {
 struct rms_norm_op {
   static constexpr std::string_view name = "rms_norm";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     c.require(!x.shape.empty(), "input must have at least one dim");
@@ -6378,6 +6251,7 @@ namespace cactus::ops {
 struct rope_op {
   static constexpr std::string_view name = "rope";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{5};
   static void infer(context& c) {
     const slot& x = c.f32_in(0);
     c.require(!x.shape.empty(), "input must have at least one dim");
@@ -6461,6 +6335,7 @@ inline shape_t resolve_shape(const context& c, std::vector<std::int64_t> s, std:
 struct reshape_op {
   static constexpr std::string_view name = "reshape";
   static constexpr std::array<std::string_view, 5> aten{"aten::reshape", "aten::view", "aten::_unsafe_view", "aten::reshape_as", "aten::view_as"};
+  static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6473,6 +6348,7 @@ struct reshape_op {
 struct flatten_op {
   static constexpr std::string_view name = "flatten";
   static constexpr std::array<std::string_view, 1> aten{"aten::flatten"};
+  static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6492,6 +6368,7 @@ struct flatten_op {
 struct unflatten_op {
   static constexpr std::string_view name = "unflatten";
   static constexpr std::array<std::string_view, 1> aten{"aten::unflatten"};
+  static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6509,6 +6386,7 @@ struct unflatten_op {
 struct squeeze_op {
   static constexpr std::string_view name = "squeeze";
   static constexpr std::array<std::string_view, 1> aten{"aten::squeeze"};
+  static constexpr arity inputs{1, 2};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6527,6 +6405,7 @@ struct squeeze_op {
 struct unsqueeze_op {
   static constexpr std::string_view name = "unsqueeze";
   static constexpr std::array<std::string_view, 1> aten{"aten::unsqueeze"};
+  static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6541,6 +6420,7 @@ struct unsqueeze_op {
 struct identity_op {
   static constexpr std::string_view name = "identity";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{1};
   static constexpr bool view = true;
   static void infer(context& c) { c.set_tensor(0, c.tensor_in(0).type, c.in(0).shape); }
 };
@@ -6548,6 +6428,7 @@ struct identity_op {
 struct permute_op {
   static constexpr std::string_view name = "permute";
   static constexpr std::array<std::string_view, 1> aten{"aten::permute"};
+  static constexpr arity inputs{2};
   static std::vector<std::size_t> perm(const context& c) {
     const slot& x = c.tensor_in(0);
     auto p = c.ints_at(1);
@@ -6581,6 +6462,7 @@ struct permute_op {
 struct slice_op {
   static constexpr std::string_view name = "slice";
   static constexpr std::array<std::string_view, 1> aten{"aten::slice"};
+  static constexpr arity inputs{1, 5};
   static void bounds(const context& c, std::size_t& d, std::int64_t& start, std::int64_t& len, std::int64_t& step) {
     const slot& x = c.tensor_in(0);
     d = static_cast<std::size_t>(wrap_dim(c.num_inputs() > 1 ? c.int_at(1) : 0, static_cast<std::int64_t>(x.shape.size())));
@@ -6619,6 +6501,7 @@ struct slice_op {
 struct narrow_op {
   static constexpr std::string_view name = "narrow";
   static constexpr std::array<std::string_view, 1> aten{"aten::narrow"};
+  static constexpr arity inputs{4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
@@ -6644,6 +6527,7 @@ struct narrow_op {
 struct select_op {
   static constexpr std::string_view name = "select";
   static constexpr std::array<std::string_view, 1> aten{"aten::select"};
+  static constexpr arity inputs{2, 3};
   static void where(const context& c, std::size_t& d, std::int64_t& i) {
     const slot& x = c.tensor_in(0);
     d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
@@ -6717,12 +6601,14 @@ inline void join(context& c, bool stack, bool run) {
 struct cat_op {
   static constexpr std::string_view name = "cat";
   static constexpr std::array<std::string_view, 2> aten{"aten::cat", "aten::concat"};
+  static constexpr arity inputs{2, variadic};
   static void infer(context& c) { detail::join(c, false, false); }
   static void run(context& c) { detail::join(c, false, true); }
 };
 struct stack_op {
   static constexpr std::string_view name = "stack";
   static constexpr std::array<std::string_view, 1> aten{"aten::stack"};
+  static constexpr arity inputs{2, variadic};
   static void infer(context& c) { detail::join(c, true, false); }
   static void run(context& c) { detail::join(c, true, true); }
 };
@@ -6731,6 +6617,7 @@ struct stack_op {
 struct expand_op {
   static constexpr std::string_view name = "expand";
   static constexpr std::array<std::string_view, 2> aten{"aten::expand", "aten::expand_as"};
+  static constexpr arity inputs{2, 3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     shape_t want = c.in(1).is_tensor() ? c.in(1).shape : c.ints_at(1);
@@ -6754,6 +6641,7 @@ struct expand_op {
 struct repeat_interleave_op {
   static constexpr std::string_view name = "repeat_interleave";
   static constexpr std::array<std::string_view, 1> aten{"aten::repeat_interleave"};
+  static constexpr arity inputs{2, 4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     c.require(!c.in(1).is_tensor(), "only an integer repeat count is supported, not a tensor of counts");
@@ -6783,6 +6671,8 @@ struct repeat_interleave_op {
 struct split_op {
   static constexpr std::string_view name = "split";
   static constexpr std::array<std::string_view, 0> aten{};  // import maps chunk/split/unbind + ListUnpack here
+  static constexpr arity inputs{4};
+  static constexpr arity outputs{1, variadic};
   // inputs: x, dim, mode, arg (see pieces); unbind pieces drop the dim
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6872,6 +6762,7 @@ inline void softmax_along(const context& c, bool log) {
 struct softmax_op {
   static constexpr std::string_view name = "softmax";
   static constexpr std::array<std::string_view, 2> aten{"aten::softmax", "aten::_softmax"};
+  static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, false); }
 };
@@ -6879,6 +6770,7 @@ struct softmax_op {
 struct log_softmax_op {
   static constexpr std::string_view name = "log_softmax";
   static constexpr std::array<std::string_view, 2> aten{"aten::log_softmax", "aten::_log_softmax"};
+  static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, true); }
 };
@@ -6918,10 +6810,12 @@ struct tri_body {
 struct triu_op : tri_body<true> {
   static constexpr std::string_view name = "triu";
   static constexpr std::array<std::string_view, 2> aten{"aten::triu", "aten::triu_"};
+  static constexpr arity inputs{2};
 };
 struct tril_op : tri_body<false> {
   static constexpr std::string_view name = "tril";
   static constexpr std::array<std::string_view, 2> aten{"aten::tril", "aten::tril_"};
+  static constexpr arity inputs{2};
 };
 
 }  // namespace cactus::ops
@@ -7004,6 +6898,7 @@ struct unary_body {
     static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});                   \
     static constexpr kernels::unary_kind kernel = kernels::unary_kind::KERNEL;                     \
     static constexpr bool keeps_int = KEEPS_INT;                                                   \
+    static constexpr arity inputs{1};                                                              \
   }
 
 CACTUS_UNARY_OP(relu_op, "relu", relu, true, "aten::relu", "aten::relu_");
@@ -7026,6 +6921,7 @@ CACTUS_UNARY_OP(erf_op, "erf", erf, false, "aten::erf");
 struct gelu_op : detail::unary_body<gelu_op> {
   static constexpr std::string_view name = "gelu";
   static constexpr std::array<std::string_view, 1> aten{"aten::gelu"};
+  static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::gelu_erf;
   static constexpr bool keeps_int = false;
   static void params(const context& c, kernels::unary_kind& k, double&, double&) {
@@ -7040,6 +6936,7 @@ struct gelu_op : detail::unary_body<gelu_op> {
 struct clamp_op : detail::unary_body<clamp_op> {
   static constexpr std::string_view name = "clamp";
   static constexpr std::array<std::string_view, 5> aten{"aten::clamp", "aten::clamp_", "aten::hardtanh", "aten::hardtanh_", "aten::relu6"};
+  static constexpr arity inputs{1, 3};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::clamp;
   static constexpr bool keeps_int = true;
   static void params(const context& c, kernels::unary_kind&, double& lo, double& hi) {
@@ -7052,6 +6949,7 @@ struct clamp_op : detail::unary_body<clamp_op> {
 struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
   static constexpr std::string_view name = "leaky_relu";
   static constexpr std::array<std::string_view, 2> aten{"aten::leaky_relu", "aten::leaky_relu_"};
+  static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::leaky_relu;
   static constexpr bool keeps_int = false;
   static void params(const context& c, kernels::unary_kind&, double& slope, double&) {
@@ -7092,6 +6990,8 @@ constexpr bool check_op() {
   static_assert(requires { { Op::name } -> std::convertible_to<std::string_view>; }, "an op needs `static constexpr std::string_view name`");
   static_assert(requires { Op::aten.size(); }, "an op needs `static constexpr std::array<std::string_view, N> aten` (may be empty)");
   static_assert(requires(context& c) { Op::infer(c); }, "an op needs `static void infer(context&)`");
+  static_assert(requires { { Op::inputs } -> std::convertible_to<arity>; }, "an op needs `static constexpr arity inputs` (how many inputs its nodes take)");
+  if constexpr (requires { Op::inputs.min; }) static_assert(Op::inputs.min <= Op::inputs.max, "an op's input arity needs min <= max");
   return true;
 }
 }  // namespace detail
@@ -7108,14 +7008,23 @@ struct op_info {
   bool f16_weights;
   std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
   std::uint32_t packed_on_request;  // bit k: ... when the user asks (passes::cast_options)
+  arity inputs, outputs;
 };
+
+namespace detail {
+template <class Op>
+constexpr arity outputs_of() {
+  if constexpr (requires { Op::outputs; }) return Op::outputs;
+  else return arity{1};
+}
+}  // namespace detail
 
 inline const std::vector<op_info>& op_table() {
   static const std::vector<op_info> table = [] {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, Op::inputs, detail::outputs_of<Op>()};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
@@ -7175,7 +7084,225 @@ inline std::optional<std::string_view> canonical_name(std::string_view aten_name
   return it->second;
 }
 
+// The registered op behind a node's name: a canonical name or one of the TorchScript spellings
+// an op takes. nullptr for names only a front end or canonicalize knows (aten::t, aten::to, ...).
+inline const op_info* op_named(std::string_view name) {
+  auto id = find_op(name);
+  if (!id)
+    if (auto c = canonical_name(name)) id = find_op(*c);
+  return id ? &op_table()[*id] : nullptr;
+}
+
 }  // namespace cactus::ops
+
+namespace cactus::ir {
+
+inline void verify(const graph& g, const std::string& what) {
+  const std::size_t nv = g.values.size();
+  auto in_range = [&](int id) { return id >= 0 && static_cast<std::size_t>(id) < nv; };
+  auto describe = [&](std::size_t i) {
+    const auto& n = g.nodes[i];
+    return "node " + std::to_string(i) + " (" + n.op + (n.loc.empty() ? "" : " at " + n.loc) + ")";
+  };
+  // -2: not defined yet, -1: graph input or constant, >= 0: producing node
+  std::vector<int> defined(nv, -2);
+  for (std::size_t i = 0; i < nv; ++i)
+    if (g.values[i].is_constant()) defined[i] = -1;
+  for (int id : g.inputs) {
+    check(in_range(id), what, ": graph input ", id, " is not a value (", nv, " values)");
+    const auto& v = g.values[static_cast<std::size_t>(id)];
+    check(!v.is_constant(), what, ": graph input ", id, " is also a constant");
+    check(defined[static_cast<std::size_t>(id)] == -2, what, ": value ", id, " is listed twice as a graph input");
+    defined[static_cast<std::size_t>(id)] = -1;
+  }
+  auto count = [](const ops::arity& a) {
+    if (a.min == a.max) return std::to_string(a.min);
+    return std::to_string(a.min) + (a.max == ops::variadic ? " or more" : " to " + std::to_string(a.max));
+  };
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const auto& n = g.nodes[i];
+    if (const ops::op_info* op = ops::op_named(n.op)) {
+      if (!op->inputs.admits(n.inputs.size()))
+        fail(what, ": ", describe(i), " has ", n.inputs.size(), " inputs; ", op->name, " takes ", count(op->inputs));
+      if (!op->outputs.admits(n.outputs.size()))
+        fail(what, ": ", describe(i), " has ", n.outputs.size(), " outputs; ", op->name, " gives ", count(op->outputs));
+    }
+    for (int id : n.inputs) {
+      if (!in_range(id)) fail(what, ": ", describe(i), " uses unknown value ", id, " (", nv, " values)");
+      if (defined[static_cast<std::size_t>(id)] == -2)
+        fail(what, ": ", describe(i), " uses value ", id, " before it is produced (a cycle, or nodes out of order)");
+    }
+    for (int id : n.outputs) {
+      if (!in_range(id)) fail(what, ": ", describe(i), " produces unknown value ", id, " (", nv, " values)");
+      // (messages are built only on failure: describe(d) needs a valid d)
+      if (const int d = defined[static_cast<std::size_t>(id)]; d != -2)
+        fail(what, ": value ", id, " has two producers: ", describe(i), " and ",
+             d == -1 ? std::string("a graph input or constant") : describe(static_cast<std::size_t>(d)));
+      defined[static_cast<std::size_t>(id)] = static_cast<int>(i);
+    }
+  }
+  for (int id : g.outputs) {
+    check(in_range(id), what, ": graph output ", id, " is not a value (", nv, " values)");
+    check(defined[static_cast<std::size_t>(id)] != -2, what, ": graph output ", id, " is never produced");
+  }
+}
+
+}  // namespace cactus::ir
+
+namespace cactus::ir {
+
+using json = nlohmann::json;
+
+// JSON has no inf/nan: non-finite doubles are written as the strings "inf", "-inf", "nan".
+inline json double_to_json(double d) {
+  if (std::isfinite(d)) return d;
+  return std::isnan(d) ? "nan" : d > 0 ? "inf" : "-inf";
+}
+
+inline double double_from_json(const json& j) {
+  if (j.is_number()) return j.get<double>();
+  check(j.is_string(), "IR JSON: expected a number, got ", j.dump());
+  const auto s = j.get<std::string>();
+  if (s == "inf") return std::numeric_limits<double>::infinity();
+  if (s == "-inf") return -std::numeric_limits<double>::infinity();
+  check(s == "nan", "IR JSON: expected a number, got '", s, "'");
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+inline json meta_to_json(const meta& m) {
+  json j;
+  j["kind"] = kind_name(m.k);
+  switch (m.k) {
+    case kind::int_: case kind::bool_: j["value"] = m.i; break;
+    case kind::float_: j["value"] = double_to_json(m.f); break;
+    case kind::ints: j["value"] = m.ints; break;
+    case kind::floats:
+      j["value"] = json::array();
+      for (double d : m.floats) j["value"].push_back(double_to_json(d));
+      break;
+    case kind::string: j["value"] = m.s; break;
+    default: break;
+  }
+  return j;
+}
+
+inline kind kind_from_name(const std::string& s) {
+  for (auto k : {kind::tensor, kind::int_, kind::float_, kind::bool_, kind::ints, kind::floats, kind::none, kind::string})
+    if (s == kind_name(k)) return k;
+  fail("IR JSON: unknown value kind '", s, "'");
+}
+
+inline meta meta_from_json(const json& j) {
+  meta m;
+  m.k = kind_from_name(j.at("kind").get<std::string>());
+  switch (m.k) {
+    case kind::int_: case kind::bool_: m.i = json_integer(j.at("value"), "IR JSON: a constant"); break;
+    case kind::float_: m.f = double_from_json(j.at("value")); break;
+    case kind::ints: m.ints = json_integers(j.at("value"), "IR JSON: a constant"); break;
+    case kind::floats:
+      for (auto& d : j.at("value")) m.floats.push_back(double_from_json(d));
+      break;
+    case kind::string: m.s = j.at("value").get<std::string>(); break;
+    default: break;
+  }
+  return m;
+}
+
+using tensor_encoder = std::function<json(int id, const tensor&)>;
+using tensor_decoder = std::function<tensor(const json&)>;
+
+inline json inline_tensor_json(const tensor& t) {
+  return json{{"base64", base64_encode(static_cast<const unsigned char*>(t.data), t.bytes())}};
+}
+
+inline tensor inline_tensor_from_json(const json& j, dtype type, const shape_t& shape) {
+  auto bytes = base64_decode(j.at("base64").get<std::string>());
+  tensor t = tensor::empty(type, shape);
+  check(bytes.size() == t.bytes(), "IR JSON: inline constant has ", bytes.size(), " bytes, its shape ",
+        to_string(shape), " needs ", t.bytes());
+  std::memcpy(t.data, bytes.data(), bytes.size());
+  return t;
+}
+
+inline json to_json(const graph& g, const tensor_encoder& enc = [](int, const tensor& t) { return inline_tensor_json(t); }) {
+  json values = json::array();
+  for (std::size_t i = 0; i < g.values.size(); ++i) {
+    const value& v = g.values[i];
+    json j{{"id", i}, {"kind", kind_name(v.k)}};
+    if (!v.name.empty()) j["name"] = v.name;
+    if (v.is_tensor()) {
+      j["dtype"] = std::string(name_of(v.type));
+      j["shape"] = v.shape;
+      if (!v.dims.empty()) {
+        json d = json::array();
+        for (auto& r : v.dims) d.push_back({r.min, r.max});
+        j["dims"] = std::move(d);
+      }
+    }
+    if (v.constant) j["constant"] = meta_to_json(*v.constant);
+    if (!v.weight.empty()) j["weight"] = v.weight;
+    else if (v.data) j["data"] = enc(static_cast<int>(i), *v.data);
+    values.push_back(std::move(j));
+  }
+  json nodes = json::array();
+  for (auto& n : g.nodes) {
+    json j{{"op", n.op}, {"inputs", n.inputs}, {"outputs", n.outputs}};
+    if (!n.loc.empty()) j["loc"] = n.loc;
+    nodes.push_back(std::move(j));
+  }
+  return json{{"format", "cactus-ir"}, {"version", 1}, {"values", values}, {"nodes", nodes},
+              {"inputs", g.inputs}, {"outputs", g.outputs}};
+}
+
+inline graph from_json(const json& j, const tensor_decoder& dec = {}, const std::string& what = "IR JSON") {
+  check(j.value("format", "") == "cactus-ir", "IR JSON: not a cactus IR document (missing format: cactus-ir)");
+  graph g;
+  for (auto& jv : j.at("values")) {
+    value v;
+    v.name = jv.value("name", "");
+    v.k = kind_from_name(jv.at("kind").get<std::string>());
+    if (v.is_tensor()) {
+      v.type = dtype_from_name(jv.at("dtype").get<std::string>());
+      v.shape = json_integers(jv.at("shape"), what + ": value " + std::to_string(g.values.size()) + " shape");
+      if (jv.contains("dims"))
+        for (auto& r : jv["dims"]) v.dims.push_back({json_integer(r.at(0), what + ": dim range"), json_integer(r.at(1), what + ": dim range")});
+    }
+    if (jv.contains("constant")) v.constant = meta_from_json(jv["constant"]);
+    if (jv.contains("weight")) v.weight = jv["weight"].get<std::string>();
+    if (jv.contains("data")) {
+      if (jv["data"].contains("base64")) v.data = std::make_shared<tensor>(inline_tensor_from_json(jv["data"], v.type, v.shape));
+      else if (dec) v.data = std::make_shared<tensor>(dec(jv["data"]));
+      else fail(what, ": value ", g.values.size(), " refers to external constant data and no loader was given");
+    }
+    g.values.push_back(std::move(v));
+  }
+  for (auto& jn : j.at("nodes")) {
+    node n{jn.at("op").get<std::string>(), json_integers<int>(jn.at("inputs"), what + ": node inputs"),
+           json_integers<int>(jn.at("outputs"), what + ": node outputs"), jn.value("loc", "")};
+    g.nodes.push_back(std::move(n));
+  }
+  g.inputs = json_integers<int>(j.at("inputs"), what + ": graph inputs");
+  g.outputs = json_integers<int>(j.at("outputs"), what + ": graph outputs");
+  verify(g, what);
+  g.reindex_producers();
+  return g;
+}
+
+}  // namespace cactus::ir
+// ---- cactus/lower/lower.hpp
+// Stage 6: lowering and saving. Every node must name a registered op; bound weights become
+// mmap bindings (graph_bindings.json), constants up to `inline_limit` bytes are inlined into
+// graph.cactus, larger unbound ones go to bound_constants/. The bundle is published as a unit
+// (core/staged_directory.hpp). Bindings stay inside the bundle: weights converted elsewhere are
+// hard-linked (or copied) into weights/, unless bundle_info::external_weights (transpile's
+// --external-weights) binds them in place, which graph_bindings.json records. Every binding
+// records its weight file's fingerprint, which the loader checks.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <map>
+#include <set>
+#include <tuple>
+
 // ---- cactus/passes/insert_precision_casts.hpp
 // Stage 5 (after fusion): f16 and packed weights stay as stored only where an op reads them
 // directly; elsewhere a cast to f32 goes in front.
@@ -8548,6 +8675,29 @@ inline int const_ints(ir::graph& g, std::vector<std::int64_t> v) { return g.add_
 
 inline std::string where(const ir::node& n) { return n.op + (n.loc.empty() ? "" : " at " + n.loc); }
 
+// The TorchScript spellings this pass rewrites by hand (the registry's ops are checked by
+// ir::verify): the fewest inputs each rewrite reads, so that a short node is an error here
+// instead of a read past its inputs. Every one of them reads output 0.
+inline std::size_t min_inputs_of_rewrite(const std::string& op) {
+  static const std::map<std::string, std::size_t, std::less<>> min_inputs = {
+      {"aten::dropout", 1}, {"aten::dropout_", 1}, {"aten::feature_dropout", 1}, {"aten::alpha_dropout", 1},
+      {"aten::detach", 1}, {"aten::contiguous", 1}, {"aten::clone", 1}, {"aten::alias", 1}, {"aten::lift_fresh", 1},
+      {"aten::feature_alpha_dropout", 1}, {"aten::lift_fresh_copy", 1}, {"aten::t", 1}, {"aten::numpy_T", 1},
+      {"aten::transpose", 3}, {"aten::addmm", 5}, {"aten::matmul", 2}, {"aten::mm", 2}, {"aten::baddbmm", 5},
+      {"aten::_convolution", 9}, {"aten::_scaled_dot_product_attention", 7}, {"aten::scaled_dot_product_attention", 6},
+      {"aten::to", 2}, {"aten::type_as", 2}, {"aten::_to_copy", 2}, {"aten::float", 1}, {"aten::long", 1},
+      {"aten::bool", 1}, {"aten::int", 1}};
+  auto it = min_inputs.find(op);
+  return it == min_inputs.end() ? 0 : it->second;
+}
+
+// An int argument that must be known when the graph is lowered (a transpose's dims).
+inline std::int64_t const_int_arg(const ir::graph& g, const ir::node& n, std::size_t i) {
+  const ir::meta* m = const_meta(g, n.inputs[i]);
+  check(m && (m->k == ir::kind::int_ || m->k == ir::kind::bool_), where(n), ": argument ", i, " must be a constant int");
+  return m->i;
+}
+
 // The permutation a transpose-like node applies, for a tensor of rank r.
 inline std::vector<std::int64_t> swap_perm(std::int64_t r, std::int64_t a, std::int64_t b) {
   std::vector<std::int64_t> p(static_cast<std::size_t>(r));
@@ -8596,6 +8746,10 @@ inline canonicalize_report canonicalize(ir::graph& g) {
     const std::string op = n.op;
     auto val = [&](int i) -> const ir::value& { return g.values[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(i)])]; };
     auto rank_of = [&](int i) { return static_cast<std::int64_t>(val(i).shape.size()); };
+    if (const std::size_t k = detail::min_inputs_of_rewrite(op); k > 0) {
+      check(n.inputs.size() >= k, detail::where(n), ": has ", n.inputs.size(), " inputs, needs at least ", k);
+      check(!n.outputs.empty(), detail::where(n), ": has no outputs");
+    }
     if (noops.count(op)) {
       alias(n.outputs[0], n.inputs[0]);
       ++rep.removed_noops;
@@ -8617,7 +8771,10 @@ inline canonicalize_report canonicalize(ir::graph& g) {
     if (op == "aten::t" || op == "aten::transpose" || op == "aten::numpy_T") {
       const std::int64_t r = rank_of(0);
       std::vector<std::int64_t> perm;
-      if (op == "aten::transpose") perm = detail::swap_perm(r, detail::const_meta(g, n.inputs[1])->i, detail::const_meta(g, n.inputs[2])->i);
+      if (op == "aten::transpose") {
+        const std::int64_t a = detail::const_int_arg(g, n, 1), b = detail::const_int_arg(g, n, 2);
+        perm = detail::swap_perm(r, a, b);
+      }
       else for (std::int64_t i = r; i-- > 0;) perm.push_back(i);
       n = ir::node{"permute", {n.inputs[0], detail::const_ints(g, perm)}, n.outputs, n.loc};
       ++rep.rewritten;
@@ -8627,7 +8784,7 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       int w = -1;  // W when m = permute(W, [1, 0]) of a 2-D constant
       // the permute may already be in `out` (rewritten earlier in this pass)
       for (auto& o : out)
-        if (o.outputs[0] == m && o.op == "permute") {
+        if (o.op == "permute" && o.outputs[0] == m) {
           const auto& wv = g.values[static_cast<std::size_t>(o.inputs[0])];
           const auto* p = detail::const_meta(g, o.inputs[1]);
           if (wv.is_constant() && wv.is_tensor() && wv.shape.size() == 2 && p && p->ints == std::vector<std::int64_t>{1, 0}) w = o.inputs[0];
@@ -9618,7 +9775,7 @@ namespace cactus::lower {
 // Reads an IR JSON document; {"file": rel} constants are mapped from the JSON's directory.
 inline ir::graph load_ir_json(const fs::path& ir_json) {
   auto j = runtime::read_json(ir_json);
-  const fs::path dir = ir_json.parent_path();
+  const fs::path dir = fs::absolute(ir_json).parent_path();  // ("raw_ir.json" alone has an empty parent)
   try {
     return ir::from_json(j, [&](const nlohmann::json& d) -> tensor {
       check(d.contains("file"), ir_json.string(), ": a constant of ", json_integer_or(d, "omitted_bytes", ir_json.string(), std::uint64_t{0}),
@@ -9647,7 +9804,7 @@ struct relower_report {
 };
 
 inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) {
-  const fs::path bundle_dir = ir_json.parent_path();
+  const fs::path bundle_dir = fs::absolute(ir_json).parent_path();
   check(fs::absolute(out_dir).lexically_normal() != fs::absolute(bundle_dir).lexically_normal(),
         out_dir.string(), ": re-lowering writes a new bundle; give an --artifact-dir other than the source bundle");
   relower_report r;

@@ -187,20 +187,44 @@ for label, edit, needle in [
     open(bad_ir, "w").write(_json.dumps(ir))
     expect_error(label, ["lower", bad_ir, "--artifact-dir", os.path.join(work, "rl_ids")], needle)
 for label, edit, needles in [
-    ("lower: a node input that is not a value", lambda j: j["nodes"][0].__setitem__("inputs", [10**6]), ("uses unknown value",)),
+    ("lower: a node input that is not a value", lambda j: j["nodes"][0]["inputs"].__setitem__(0, 10**6), ("uses unknown value",)),
     ("lower: a cycle (a node uses its own output)", lambda j: j["nodes"][0]["inputs"].__setitem__(0, j["nodes"][-1]["outputs"][0]), ("before it is produced",)),
     ("lower: two producers of one value", lambda j: j["nodes"][-1].__setitem__("outputs", j["nodes"][0]["outputs"]), ("two producers",)),
     ("lower: a graph input listed twice", lambda j: j.__setitem__("inputs", j["inputs"] * 2), ("listed twice as a graph input",)),
     ("lower: a graph output never produced", lambda j: (j["values"].append({"kind": "tensor", "dtype": "f32", "shape": [2, 4]}),
                                                         j.__setitem__("outputs", [len(j["values"]) - 1])), ("is never produced",)),
-    ("lower: a node id that is a float", lambda j: j["nodes"][0].__setitem__("inputs", [1e30]), ("expected an integer",)),
+    ("lower: a node id that is a float", lambda j: j["nodes"][0]["inputs"].__setitem__(0, 1e30), ("expected an integer",)),
     ("lower: a shape that is not a list", lambda j: j["values"][0].__setitem__("shape", "2x8"), ("expected a list of integers",)),
+    ("lower: a node with more inputs than its op takes", lambda j: j["nodes"][0]["inputs"].append(j["nodes"][0]["inputs"][0]),
+     ("node 0 (", " inputs; ", " takes ")),
+    ("lower: a node with no outputs", lambda j: j["nodes"][0].__setitem__("outputs", []), ("node 0 (", "has 0 outputs; ", " gives 1")),
 ]:
     ir = json.load(open(os.path.join(bundle, "optimized_ir.json")))
     edit(ir)
     bad_ir = os.path.join(work, "bad_graph_ir.json")
     open(bad_ir, "w").write(json.dumps(ir))
     expect_error(label, ["lower", bad_ir, "--artifact-dir", os.path.join(work, "rl_graph")], "bad_graph_ir.json", *needles)
+# TorchScript spellings canonicalize rewrites by hand (the raw IR's aten::relu becomes each of them)
+for label, edit, needles in [
+    ("lower: a transpose with too few inputs", lambda n: n.__setitem__("op", "aten::transpose"), ("aten::transpose", "has 1 inputs, needs at least 3")),
+    ("lower: a transpose whose dims are not constants", lambda n: (n.__setitem__("op", "aten::transpose"), n.__setitem__("inputs", n["inputs"] * 3)),
+     ("aten::transpose", "must be a constant int")),
+    ("lower: a no-op with no inputs", lambda n: (n.__setitem__("op", "aten::dropout"), n.__setitem__("inputs", [])), ("aten::dropout", "has 0 inputs, needs at least 1")),
+]:
+    ir = json.load(open(os.path.join(bundle, "raw_ir.json")))
+    relu = [n for n in ir["nodes"] if n["op"] == "aten::relu"][0]
+    edit(relu)
+    bad_ir = os.path.join(bundle, "bad_raw_ir.json")  # beside the bundle's weight files, which the IR names relatively
+    open(bad_ir, "w").write(json.dumps(ir))
+    expect_error(label, ["lower", bad_ir, "--artifact-dir", os.path.join(work, "rl_raw")], *needles)
+    os.remove(bad_ir)
+# an IR named without a directory is read from the current one (its parent path is empty)
+p = subprocess.run([cactus, "lower", "raw_ir.json", "--artifact-dir", os.path.join(work, "rl_cwd")], cwd=bundle, stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE, text=True)
+n_cases += 1
+print(f"{'ok  ' if p.returncode == 0 else 'FAIL'} lower: raw_ir.json given from its own directory: exit {p.returncode} {p.stderr.strip()}")
+if p.returncode != 0:
+    failures.append("lower from the bundle directory")
 expect_error("lower: onto its own bundle", ["lower", os.path.join(bundle, "optimized_ir.json"), "--artifact-dir", bundle], "other than the source bundle")
 
 # Unsupported op: named with its source line, and no partial bundle is left behind.

@@ -238,6 +238,49 @@ TEST_CASE("the graph verifier refuses cycles, two producers and undefined values
   REQUIRE_THROWS_WITH(ir::verify(dup_in, "g"), Catch::Contains("listed twice"));
 }
 
+TEST_CASE("the graph verifier checks each node's input and output counts against its op's declared arity") {
+  ir::graph g;
+  ir::value x;
+  x.shape = {2};
+  const int in = g.add_value(x);
+  g.inputs = {in};
+  g.add_node("relu", {in}, {ir::kind::tensor});
+  g.outputs = {g.nodes[0].outputs[0]};
+  REQUIRE_NOTHROW(ir::verify(g, "g"));
+  auto extra = g;
+  extra.nodes[0].inputs.push_back(in);
+  REQUIRE_THROWS_WITH(ir::verify(extra, "g"), Catch::Contains("g: node 0 (relu) has 2 inputs; relu takes 1"));
+  auto none = g;
+  none.nodes[0].inputs.clear();
+  REQUIRE_THROWS_WITH(ir::verify(none, "g"), Catch::Contains("has 0 inputs; relu takes 1"));
+  // a TorchScript spelling is checked as the op it names; ranges and lists are named as such
+  auto spelt = g;
+  spelt.nodes[0].op = "aten::add";
+  spelt.nodes[0].inputs = {in, in, in, in};
+  REQUIRE_THROWS_WITH(ir::verify(spelt, "g"), Catch::Contains("(aten::add) has 4 inputs; add takes 2 to 3"));
+  auto cat = g;
+  cat.nodes[0].op = "cat";
+  REQUIRE_THROWS_WITH(ir::verify(cat, "g"), Catch::Contains("has 1 inputs; cat takes 2 or more"));
+  cat.nodes[0].inputs = {in, in, in, in, in};
+  REQUIRE_NOTHROW(ir::verify(cat, "g"));
+  auto cell = g;
+  cell.nodes[0].op = "lstm_cell";
+  cell.nodes[0].inputs = {in, in};
+  REQUIRE_THROWS_WITH(ir::verify(cell, "g"), Catch::Contains("has 1 outputs; lstm_cell gives 2"));
+  // names only canonicalize knows are left to it
+  auto t = g;
+  t.nodes[0].op = "aten::t";
+  t.nodes[0].inputs.clear();
+  REQUIRE_NOTHROW(ir::verify(t, "g"));
+}
+
+TEST_CASE("a node's op is found by its canonical name or by a TorchScript spelling the op takes") {
+  REQUIRE(ops::op_named("aten::view") == ops::op_named("reshape"));
+  REQUIRE(ops::op_named("reshape")->inputs.min == 2);
+  REQUIRE(ops::op_named("aten::t") == nullptr);
+  REQUIRE(ops::op_named("nonsense") == nullptr);
+}
+
 TEST_CASE("JSON integers are read checked: floats and out-of-range numbers are errors, not casts") {
   using nlohmann::json;
   REQUIRE(json_integer(json(5), "w") == 5);

@@ -3,13 +3,16 @@
 // it is lowered: every id names a value; a value has at most one producer, and graph inputs and
 // constants have none; nodes are in topological order (each input is a graph input, a constant
 // or the output of an earlier node), so the graph is acyclic; graph inputs are distinct tensors;
-// graph outputs are defined. Arities and dtypes are the registry's business: every op's infer
-// checks its inputs when the graph is planned.
+// graph outputs are defined; a node of a registered op has as many inputs and outputs as the op
+// declares (ops/op.hpp, `arity`). Dtypes and shapes are checked by each op's infer when the graph
+// is planned. Names the registry does not know (TorchScript spellings that canonicalize rewrites)
+// are checked by canonicalize, and any left over are refused there.
 #include <string>
 #include <vector>
 
 #include "cactus/core/error.hpp"
 #include "cactus/ir/graph.hpp"
+#include "cactus/ops/registry.hpp"
 
 namespace cactus::ir {
 
@@ -31,8 +34,18 @@ inline void verify(const graph& g, const std::string& what) {
     check(defined[static_cast<std::size_t>(id)] == -2, what, ": value ", id, " is listed twice as a graph input");
     defined[static_cast<std::size_t>(id)] = -1;
   }
+  auto count = [](const ops::arity& a) {
+    if (a.min == a.max) return std::to_string(a.min);
+    return std::to_string(a.min) + (a.max == ops::variadic ? " or more" : " to " + std::to_string(a.max));
+  };
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const auto& n = g.nodes[i];
+    if (const ops::op_info* op = ops::op_named(n.op)) {
+      if (!op->inputs.admits(n.inputs.size()))
+        fail(what, ": ", describe(i), " has ", n.inputs.size(), " inputs; ", op->name, " takes ", count(op->inputs));
+      if (!op->outputs.admits(n.outputs.size()))
+        fail(what, ": ", describe(i), " has ", n.outputs.size(), " outputs; ", op->name, " gives ", count(op->outputs));
+    }
     for (int id : n.inputs) {
       if (!in_range(id)) fail(what, ": ", describe(i), " uses unknown value ", id, " (", nv, " values)");
       if (defined[static_cast<std::size_t>(id)] == -2)

@@ -14,7 +14,7 @@ namespace cactus::lower {
 // Reads an IR JSON document; {"file": rel} constants are mapped from the JSON's directory.
 inline ir::graph load_ir_json(const fs::path& ir_json) {
   auto j = runtime::read_json(ir_json);
-  const fs::path dir = ir_json.parent_path();
+  const fs::path dir = fs::absolute(ir_json).parent_path();  // ("raw_ir.json" alone has an empty parent)
   try {
     return ir::from_json(j, [&](const nlohmann::json& d) -> tensor {
       check(d.contains("file"), ir_json.string(), ": a constant of ", json_integer_or(d, "omitted_bytes", ir_json.string(), std::uint64_t{0}),
@@ -43,7 +43,7 @@ struct relower_report {
 };
 
 inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) {
-  const fs::path bundle_dir = ir_json.parent_path();
+  const fs::path bundle_dir = fs::absolute(ir_json).parent_path();
   check(fs::absolute(out_dir).lexically_normal() != fs::absolute(bundle_dir).lexically_normal(),
         out_dir.string(), ": re-lowering writes a new bundle; give an --artifact-dir other than the source bundle");
   relower_report r;

@@ -20,6 +20,7 @@ namespace cactus::ops {
 struct attention_op {
   static constexpr std::string_view name = "attention";
   static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps _scaled_dot_product_attention here
+  static constexpr arity inputs{7, 8};
 
   struct dims {
     shape_t lead;  // q's leading dims (batch..., heads)

@@ -13,6 +13,7 @@ namespace cactus::ops {
 struct batch_norm_op {
   static constexpr std::string_view name = "batch_norm";
   static constexpr std::array<std::string_view, 1> aten{"aten::batch_norm"};
+  static constexpr arity inputs{9};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     c.require(x.shape.size() >= 2, "input must have a channel dim, got ", to_string(x.shape));

@@ -16,6 +16,11 @@ constexpr bool commutes(arith a) {
          a == arith::land || a == arith::lor;
 }
 
+// a, b, and for add/sub/rsub PyTorch's alpha, for div its rounding mode
+constexpr arity binary_inputs(arith a) {
+  return a == arith::add || a == arith::sub || a == arith::rsub || a == arith::div ? arity{2, 3} : arity{2};
+}
+
 inline double arith_scalar(arith op, double a, double b, double alpha) {
   switch (op) {
     case arith::add: return a + alpha * b;
@@ -109,6 +114,7 @@ struct binary_body {
     static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});  \
     static constexpr detail::arith op = detail::arith::OP;                        \
     static constexpr bool commutative = detail::commutes(op);                     \
+    static constexpr arity inputs = detail::binary_inputs(op);                    \
   }
 
 CACTUS_BINARY_OP(add_op, "add", add, "aten::add", "aten::add_");
@@ -133,6 +139,7 @@ CACTUS_BINARY_OP(logical_or_op, "logical_or", lor, "aten::logical_or", "aten::__
 struct logical_not_op {
   static constexpr std::string_view name = "logical_not";
   static constexpr std::array<std::string_view, 2> aten{"aten::logical_not", "aten::bitwise_not"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_tensor(0, dtype::b8, c.tensor_in(0).shape); }
   static void run(context& c) {
     slot& y = c.out(0);
@@ -144,6 +151,7 @@ struct logical_not_op {
 struct where_op {
   static constexpr std::string_view name = "where";
   static constexpr std::array<std::string_view, 1> aten{"aten::where"};
+  static constexpr arity inputs{3};
   static void infer(context& c) {
     c.require(c.num_inputs() == 3, "where(condition) with one argument is data-dependent and not supported");
     c.set_tensor(0, promote(c.in(1), c.in(2)), out_shape_of(c, 3));
@@ -159,6 +167,7 @@ struct where_op {
 struct masked_fill_op {
   static constexpr std::string_view name = "masked_fill";
   static constexpr std::array<std::string_view, 2> aten{"aten::masked_fill", "aten::masked_fill_"};
+  static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     shape_t s = broadcast_shapes(x.shape, c.tensor_in(1).shape);

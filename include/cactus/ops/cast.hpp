@@ -13,6 +13,7 @@ namespace cactus::ops {
 struct cast_op {
   static constexpr std::string_view name = "cast";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{2};
   static constexpr bool f16_weights = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

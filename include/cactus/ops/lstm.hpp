@@ -11,6 +11,8 @@ namespace cactus::ops {
 struct lstm_op {
   static constexpr std::string_view name = "lstm";
   static constexpr std::array<std::string_view, 1> aten{"aten::lstm"};
+  static constexpr arity inputs{11, variadic};
+  static constexpr arity outputs{3};
   static constexpr bool f16_weights = true;
 
   struct cfg {

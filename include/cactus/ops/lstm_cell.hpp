@@ -12,6 +12,8 @@ namespace cactus::ops {
 struct lstm_cell_op {
   static constexpr std::string_view name = "lstm_cell";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{2};
+  static constexpr arity outputs{2};
   static void infer(context& c) {
     const slot& g = c.f32_in(0);
     const slot& cs = c.f32_in(1);

@@ -12,6 +12,7 @@ namespace cactus::ops {
 struct matmul_op {
   static constexpr std::string_view name = "matmul";
   static constexpr std::array<std::string_view, 3> aten{"aten::matmul", "aten::bmm", "aten::mm"};
+  static constexpr arity inputs{2};
   static void infer(context& c) {
     shape_t a = c.tensor_in(0).shape, b = c.tensor_in(1).shape;
     c.require(!a.empty() && !b.empty(), "matmul of a 0-d tensor");

@@ -10,6 +10,7 @@ namespace cactus::ops {
 struct size_op {
   static constexpr std::string_view name = "size";
   static constexpr std::array<std::string_view, 2> aten{"aten::size", "aten::sym_size"};
+  static constexpr arity inputs{1, 2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     if (c.num_inputs() < 2) { c.set_meta(0, meta::of_ints(x.shape)); return; }
@@ -21,12 +22,14 @@ struct size_op {
 struct dim_op {
   static constexpr std::string_view name = "dim";
   static constexpr std::array<std::string_view, 1> aten{"aten::dim"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.tensor_in(0).shape.size()))); }
 };
 
 struct numel_op {
   static constexpr std::string_view name = "numel";
   static constexpr std::array<std::string_view, 1> aten{"aten::numel"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(c.tensor_in(0).numel())); }
 };
 
@@ -34,6 +37,7 @@ struct numel_op {
 struct list_op {
   static constexpr std::string_view name = "list";
   static constexpr std::array<std::string_view, 1> aten{"prim::ListConstruct"};
+  static constexpr arity inputs{0, variadic};
   static void infer(context& c) {
     bool any_float = false;
     for (std::size_t i = 0; i < c.num_inputs(); ++i) {
@@ -57,6 +61,8 @@ struct list_op {
 struct list_unpack_op {
   static constexpr std::string_view name = "list_unpack";
   static constexpr std::array<std::string_view, 1> aten{"prim::ListUnpack"};
+  static constexpr arity inputs{1};
+  static constexpr arity outputs{0, variadic};
   static void infer(context& c) {
     auto v = c.ints_at(0);
     c.require(v.size() == c.num_outputs(), "unpacks ", c.num_outputs(), " values from a list of ", v.size());
@@ -67,12 +73,14 @@ struct list_unpack_op {
 struct list_len_op {
   static constexpr std::string_view name = "list_len";
   static constexpr std::array<std::string_view, 1> aten{"aten::len"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.ints_at(0).size()))); }
 };
 
 struct list_get_op {
   static constexpr std::string_view name = "list_get";
   static constexpr std::array<std::string_view, 1> aten{"aten::__getitem__"};
+  static constexpr arity inputs{2};
   static void infer(context& c) {
     auto v = c.ints_at(0);
     auto i = wrap_dim(c.int_at(1), static_cast<std::int64_t>(v.size()), "list index");
@@ -85,6 +93,7 @@ struct to_int_op {
   static constexpr std::string_view name = "to_int";
   static constexpr std::array<std::string_view, 4> aten{"aten::Int", "aten::IntImplicit", "aten::ScalarImplicit",
                                                          "prim::NumToTensor"};
+  static constexpr arity inputs{1};
   static void infer(context& c) {
     const slot& s = c.in(0);
     if (s.k == kind::float_) c.set_meta(0, meta::of_int(static_cast<std::int64_t>(std::floor(s.m.f))));
@@ -96,12 +105,14 @@ struct to_int_op {
 struct to_float_op {
   static constexpr std::string_view name = "to_float";
   static constexpr std::array<std::string_view, 2> aten{"aten::Float", "aten::FloatImplicit"};
+  static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_float(c.num_at(0))); }
 };
 
 struct floordiv_op {
   static constexpr std::string_view name = "floordiv";
   static constexpr std::array<std::string_view, 1> aten{"aten::floordiv"};
+  static constexpr arity inputs{2};
   static void infer(context& c) {
     auto a = c.int_at(0), b = c.int_at(1);
     c.require(b != 0, "division by zero in shape arithmetic");

@@ -2,15 +2,18 @@
 // The contract between an op and the runtime. An op is a struct with
 //   static constexpr std::string_view name;                      canonical name
 //   static constexpr std::array<std::string_view, N> aten;        TorchScript spellings it takes
+//   static constexpr arity inputs;  how many inputs a node of it may have (ir::verify checks)
 //   static void infer(context&);   output kinds, dtypes, shapes (or meta values) from the inputs
 //   static void run(context&);     the computation (absent for meta-only and view ops)
 //   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
 //   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
 //   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
 //   static constexpr bool commutative; optional: inputs 0 and 1 may be swapped (the pattern matcher tries both orders)
+//   static constexpr arity outputs; optional: how many outputs (exactly one when absent)
 // infer runs at plan time, when input shapes are known; run runs every execution.
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -22,6 +25,18 @@ namespace cactus::ops {
 
 using ir::kind;
 using ir::meta;
+
+// How many inputs (or outputs) a node of an op may have: from `min` to `max`. An op taken from
+// ATen admits the argument lists of each spelling it takes (TorchScript and torch.export give
+// every schema argument, so overloads differ in their trailing arguments); a list op admits any
+// number (`variadic`).
+inline constexpr std::size_t variadic = std::numeric_limits<std::size_t>::max();
+struct arity {
+  std::size_t min, max;
+  constexpr arity(std::size_t n) : min(n), max(n) {}  // NOLINT: `inputs = 2` reads as "exactly 2"
+  constexpr arity(std::size_t lo, std::size_t hi) : min(lo), max(hi) {}
+  constexpr bool admits(std::size_t n) const { return n >= min && n <= max; }
+};
 
 // A value at plan and run time: a tensor (dtype, shape, bytes) or a meta value.
 struct slot {

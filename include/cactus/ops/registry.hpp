@@ -64,6 +64,8 @@ constexpr bool check_op() {
   static_assert(requires { { Op::name } -> std::convertible_to<std::string_view>; }, "an op needs `static constexpr std::string_view name`");
   static_assert(requires { Op::aten.size(); }, "an op needs `static constexpr std::array<std::string_view, N> aten` (may be empty)");
   static_assert(requires(context& c) { Op::infer(c); }, "an op needs `static void infer(context&)`");
+  static_assert(requires { { Op::inputs } -> std::convertible_to<arity>; }, "an op needs `static constexpr arity inputs` (how many inputs its nodes take)");
+  if constexpr (requires { Op::inputs.min; }) static_assert(Op::inputs.min <= Op::inputs.max, "an op's input arity needs min <= max");
   return true;
 }
 }  // namespace detail
@@ -80,14 +82,23 @@ struct op_info {
   bool f16_weights;
   std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
   std::uint32_t packed_on_request;  // bit k: ... when the user asks (passes::cast_options)
+  arity inputs, outputs;
 };
+
+namespace detail {
+template <class Op>
+constexpr arity outputs_of() {
+  if constexpr (requires { Op::outputs; }) return Op::outputs;
+  else return arity{1};
+}
+}  // namespace detail
 
 inline const std::vector<op_info>& op_table() {
   static const std::vector<op_info> table = [] {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, Op::inputs, detail::outputs_of<Op>()};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
@@ -145,6 +156,15 @@ inline std::optional<std::string_view> canonical_name(std::string_view aten_name
   auto it = map.find(aten_name);
   if (it == map.end()) return std::nullopt;
   return it->second;
+}
+
+// The registered op behind a node's name: a canonical name or one of the TorchScript spellings
+// an op takes. nullptr for names only a front end or canonicalize knows (aten::t, aten::to, ...).
+inline const op_info* op_named(std::string_view name) {
+  auto id = find_op(name);
+  if (!id)
+    if (auto c = canonical_name(name)) id = find_op(*c);
+  return id ? &op_table()[*id] : nullptr;
 }
 
 }  // namespace cactus::ops

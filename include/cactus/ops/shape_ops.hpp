@@ -34,6 +34,7 @@ inline shape_t resolve_shape(const context& c, std::vector<std::int64_t> s, std:
 struct reshape_op {
   static constexpr std::string_view name = "reshape";
   static constexpr std::array<std::string_view, 5> aten{"aten::reshape", "aten::view", "aten::_unsafe_view", "aten::reshape_as", "aten::view_as"};
+  static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -46,6 +47,7 @@ struct reshape_op {
 struct flatten_op {
   static constexpr std::string_view name = "flatten";
   static constexpr std::array<std::string_view, 1> aten{"aten::flatten"};
+  static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -65,6 +67,7 @@ struct flatten_op {
 struct unflatten_op {
   static constexpr std::string_view name = "unflatten";
   static constexpr std::array<std::string_view, 1> aten{"aten::unflatten"};
+  static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -82,6 +85,7 @@ struct unflatten_op {
 struct squeeze_op {
   static constexpr std::string_view name = "squeeze";
   static constexpr std::array<std::string_view, 1> aten{"aten::squeeze"};
+  static constexpr arity inputs{1, 2};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -100,6 +104,7 @@ struct squeeze_op {
 struct unsqueeze_op {
   static constexpr std::string_view name = "unsqueeze";
   static constexpr std::array<std::string_view, 1> aten{"aten::unsqueeze"};
+  static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -114,6 +119,7 @@ struct unsqueeze_op {
 struct identity_op {
   static constexpr std::string_view name = "identity";
   static constexpr std::array<std::string_view, 0> aten{};
+  static constexpr arity inputs{1};
   static constexpr bool view = true;
   static void infer(context& c) { c.set_tensor(0, c.tensor_in(0).type, c.in(0).shape); }
 };
@@ -121,6 +127,7 @@ struct identity_op {
 struct permute_op {
   static constexpr std::string_view name = "permute";
   static constexpr std::array<std::string_view, 1> aten{"aten::permute"};
+  static constexpr arity inputs{2};
   static std::vector<std::size_t> perm(const context& c) {
     const slot& x = c.tensor_in(0);
     auto p = c.ints_at(1);
@@ -154,6 +161,7 @@ struct permute_op {
 struct slice_op {
   static constexpr std::string_view name = "slice";
   static constexpr std::array<std::string_view, 1> aten{"aten::slice"};
+  static constexpr arity inputs{1, 5};
   static void bounds(const context& c, std::size_t& d, std::int64_t& start, std::int64_t& len, std::int64_t& step) {
     const slot& x = c.tensor_in(0);
     d = static_cast<std::size_t>(wrap_dim(c.num_inputs() > 1 ? c.int_at(1) : 0, static_cast<std::int64_t>(x.shape.size())));
@@ -192,6 +200,7 @@ struct slice_op {
 struct narrow_op {
   static constexpr std::string_view name = "narrow";
   static constexpr std::array<std::string_view, 1> aten{"aten::narrow"};
+  static constexpr arity inputs{4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
@@ -217,6 +226,7 @@ struct narrow_op {
 struct select_op {
   static constexpr std::string_view name = "select";
   static constexpr std::array<std::string_view, 1> aten{"aten::select"};
+  static constexpr arity inputs{2, 3};
   static void where(const context& c, std::size_t& d, std::int64_t& i) {
     const slot& x = c.tensor_in(0);
     d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
@@ -290,12 +300,14 @@ inline void join(context& c, bool stack, bool run) {
 struct cat_op {
   static constexpr std::string_view name = "cat";
   static constexpr std::array<std::string_view, 2> aten{"aten::cat", "aten::concat"};
+  static constexpr arity inputs{2, variadic};
   static void infer(context& c) { detail::join(c, false, false); }
   static void run(context& c) { detail::join(c, false, true); }
 };
 struct stack_op {
   static constexpr std::string_view name = "stack";
   static constexpr std::array<std::string_view, 1> aten{"aten::stack"};
+  static constexpr arity inputs{2, variadic};
   static void infer(context& c) { detail::join(c, true, false); }
   static void run(context& c) { detail::join(c, true, true); }
 };
@@ -304,6 +316,7 @@ struct stack_op {
 struct expand_op {
   static constexpr std::string_view name = "expand";
   static constexpr std::array<std::string_view, 2> aten{"aten::expand", "aten::expand_as"};
+  static constexpr arity inputs{2, 3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     shape_t want = c.in(1).is_tensor() ? c.in(1).shape : c.ints_at(1);
@@ -327,6 +340,7 @@ struct expand_op {
 struct repeat_interleave_op {
   static constexpr std::string_view name = "repeat_interleave";
   static constexpr std::array<std::string_view, 1> aten{"aten::repeat_interleave"};
+  static constexpr arity inputs{2, 4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     c.require(!c.in(1).is_tensor(), "only an integer repeat count is supported, not a tensor of counts");
@@ -356,6 +370,8 @@ struct repeat_interleave_op {
 struct split_op {
   static constexpr std::string_view name = "split";
   static constexpr std::array<std::string_view, 0> aten{};  // import maps chunk/split/unbind + ListUnpack here
+  static constexpr arity inputs{4};
+  static constexpr arity outputs{1, variadic};
   // inputs: x, dim, mode, arg (see pieces); unbind pieces drop the dim
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

@@ -78,6 +78,7 @@ struct unary_body {
     static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});                   \
     static constexpr kernels::unary_kind kernel = kernels::unary_kind::KERNEL;                     \
     static constexpr bool keeps_int = KEEPS_INT;                                                   \
+    static constexpr arity inputs{1};                                                              \
   }
 
 CACTUS_UNARY_OP(relu_op, "relu", relu, true, "aten::relu", "aten::relu_");
@@ -100,6 +101,7 @@ CACTUS_UNARY_OP(erf_op, "erf", erf, false, "aten::erf");
 struct gelu_op : detail::unary_body<gelu_op> {
   static constexpr std::string_view name = "gelu";
   static constexpr std::array<std::string_view, 1> aten{"aten::gelu"};
+  static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::gelu_erf;
   static constexpr bool keeps_int = false;
   static void params(const context& c, kernels::unary_kind& k, double&, double&) {
@@ -114,6 +116,7 @@ struct gelu_op : detail::unary_body<gelu_op> {
 struct clamp_op : detail::unary_body<clamp_op> {
   static constexpr std::string_view name = "clamp";
   static constexpr std::array<std::string_view, 5> aten{"aten::clamp", "aten::clamp_", "aten::hardtanh", "aten::hardtanh_", "aten::relu6"};
+  static constexpr arity inputs{1, 3};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::clamp;
   static constexpr bool keeps_int = true;
   static void params(const context& c, kernels::unary_kind&, double& lo, double& hi) {
@@ -126,6 +129,7 @@ struct clamp_op : detail::unary_body<clamp_op> {
 struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
   static constexpr std::string_view name = "leaky_relu";
   static constexpr std::array<std::string_view, 2> aten{"aten::leaky_relu", "aten::leaky_relu_"};
+  static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::leaky_relu;
   static constexpr bool keeps_int = false;
   static void params(const context& c, kernels::unary_kind&, double& slope, double&) {

@@ -20,6 +20,29 @@ inline int const_ints(ir::graph& g, std::vector<std::int64_t> v) { return g.add_
 
 inline std::string where(const ir::node& n) { return n.op + (n.loc.empty() ? "" : " at " + n.loc); }
 
+// The TorchScript spellings this pass rewrites by hand (the registry's ops are checked by
+// ir::verify): the fewest inputs each rewrite reads, so that a short node is an error here
+// instead of a read past its inputs. Every one of them reads output 0.
+inline std::size_t min_inputs_of_rewrite(const std::string& op) {
+  static const std::map<std::string, std::size_t, std::less<>> min_inputs = {
+      {"aten::dropout", 1}, {"aten::dropout_", 1}, {"aten::feature_dropout", 1}, {"aten::alpha_dropout", 1},
+      {"aten::detach", 1}, {"aten::contiguous", 1}, {"aten::clone", 1}, {"aten::alias", 1}, {"aten::lift_fresh", 1},
+      {"aten::feature_alpha_dropout", 1}, {"aten::lift_fresh_copy", 1}, {"aten::t", 1}, {"aten::numpy_T", 1},
+      {"aten::transpose", 3}, {"aten::addmm", 5}, {"aten::matmul", 2}, {"aten::mm", 2}, {"aten::baddbmm", 5},
+      {"aten::_convolution", 9}, {"aten::_scaled_dot_product_attention", 7}, {"aten::scaled_dot_product_attention", 6},
+      {"aten::to", 2}, {"aten::type_as", 2}, {"aten::_to_copy", 2}, {"aten::float", 1}, {"aten::long", 1},
+      {"aten::bool", 1}, {"aten::int", 1}};
+  auto it = min_inputs.find(op);
+  return it == min_inputs.end() ? 0 : it->second;
+}
+
+// An int argument that must be known when the graph is lowered (a transpose's dims).
+inline std::int64_t const_int_arg(const ir::graph& g, const ir::node& n, std::size_t i) {
+  const ir::meta* m = const_meta(g, n.inputs[i]);
+  check(m && (m->k == ir::kind::int_ || m->k == ir::kind::bool_), where(n), ": argument ", i, " must be a constant int");
+  return m->i;
+}
+
 // The permutation a transpose-like node applies, for a tensor of rank r.
 inline std::vector<std::int64_t> swap_perm(std::int64_t r, std::int64_t a, std::int64_t b) {
   std::vector<std::int64_t> p(static_cast<std::size_t>(r));
@@ -68,6 +91,10 @@ inline canonicalize_report canonicalize(ir::graph& g) {
     const std::string op = n.op;
     auto val = [&](int i) -> const ir::value& { return g.values[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(i)])]; };
     auto rank_of = [&](int i) { return static_cast<std::int64_t>(val(i).shape.size()); };
+    if (const std::size_t k = detail::min_inputs_of_rewrite(op); k > 0) {
+      check(n.inputs.size() >= k, detail::where(n), ": has ", n.inputs.size(), " inputs, needs at least ", k);
+      check(!n.outputs.empty(), detail::where(n), ": has no outputs");
+    }
     if (noops.count(op)) {
       alias(n.outputs[0], n.inputs[0]);
       ++rep.removed_noops;
@@ -89,7 +116,10 @@ inline canonicalize_report canonicalize(ir::graph& g) {
     if (op == "aten::t" || op == "aten::transpose" || op == "aten::numpy_T") {
       const std::int64_t r = rank_of(0);
       std::vector<std::int64_t> perm;
-      if (op == "aten::transpose") perm = detail::swap_perm(r, detail::const_meta(g, n.inputs[1])->i, detail::const_meta(g, n.inputs[2])->i);
+      if (op == "aten::transpose") {
+        const std::int64_t a = detail::const_int_arg(g, n, 1), b = detail::const_int_arg(g, n, 2);
+        perm = detail::swap_perm(r, a, b);
+      }
       else for (std::int64_t i = r; i-- > 0;) perm.push_back(i);
       n = ir::node{"permute", {n.inputs[0], detail::const_ints(g, perm)}, n.outputs, n.loc};
       ++rep.rewritten;
@@ -99,7 +129,7 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       int w = -1;  // W when m = permute(W, [1, 0]) of a 2-D constant
       // the permute may already be in `out` (rewritten earlier in this pass)
       for (auto& o : out)
-        if (o.outputs[0] == m && o.op == "permute") {
+        if (o.op == "permute" && o.outputs[0] == m) {
           const auto& wv = g.values[static_cast<std::size_t>(o.inputs[0])];
           const auto* p = detail::const_meta(g, o.inputs[1]);
           if (wv.is_constant() && wv.is_tensor() && wv.shape.size() == 2 && p && p->ints == std::vector<std::int64_t>{1, 0}) w = o.inputs[0];
