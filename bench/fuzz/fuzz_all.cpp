@@ -9,6 +9,7 @@
 #include "fuzz_chat_template.hpp"
 #include "fuzz_graph_file.hpp"
 #include "fuzz_ir_json.hpp"
+#include "fuzz_lower_ir.hpp"
 #include "fuzz_npy.hpp"
 #include "fuzz_pt2.hpp"
 #include "fuzz_safetensors.hpp"
@@ -25,7 +26,7 @@ struct target {
 constexpr target targets[] = {
     {"fuzz_tokenizer_json", fuzz_tokenizer_json}, {"fuzz_chat_template", fuzz_chat_template}, {"fuzz_safetensors", fuzz_safetensors},
     {"fuzz_torch_checkpoint", fuzz_torch_checkpoint}, {"fuzz_pt2", fuzz_pt2}, {"fuzz_graph_file", fuzz_graph_file},
-    {"fuzz_ir_json", fuzz_ir_json}, {"fuzz_npy", fuzz_npy}, {"fuzz_weight_file", fuzz_weight_file}, {"fuzz_bundle_json", fuzz_bundle_json},
+    {"fuzz_ir_json", fuzz_ir_json}, {"fuzz_lower_ir", fuzz_lower_ir}, {"fuzz_npy", fuzz_npy}, {"fuzz_weight_file", fuzz_weight_file}, {"fuzz_bundle_json", fuzz_bundle_json},
 };
 target_fn selected = nullptr;
 }  // namespace

@@ -87,6 +87,14 @@ if build and os.path.isdir(build):
     for i, g in enumerate(irs):
         if os.path.getsize(g) < 200000:
             shutil.copy(g, os.path.join(jd, f"ir{i}.json"))
+# IR to lower: raw IR (TorchScript spellings for canonicalize) and optimized IR of the same bundles
+ld = target("fuzz_lower_ir")
+if build and os.path.isdir(build):
+    for kind in ("raw_ir.json", "optimized_ir.json"):
+        irs = sorted(glob.glob(os.path.join(build, "**", kind), recursive=True), key=os.path.getsize)[:6]
+        for i, g in enumerate(irs):
+            if os.path.getsize(g) < 200000:
+                shutil.copy(g, os.path.join(ld, f"{kind.split('_')[0]}{i}.json"))
 # weight files, weights_manifest.json (first byte 1) and graph_bindings.json (first byte 0)
 wd, bd = target("fuzz_weight_file"), target("fuzz_bundle_json")
 if build and os.path.isdir(build):

@@ -1,0 +1,37 @@
+// IR JSON carried through the passes `cactus lower` runs, except fusion: canonicalize (the
+// TorchScript spellings it rewrites by hand), half-activation widening, permute rewrites,
+// static dims and constant folding (every op's infer and run on constant inputs), precision
+// casts and DCE, then the verifier on the result. Fusion's rules (patterns/rules/) use double
+// template arguments that clang 14 does not compile yet, so this binary cannot hold them.
+#pragma once
+#include "cactus/ir/ir_json.hpp"
+#include "cactus/passes/canonicalize.hpp"
+#include "cactus/passes/dce.hpp"
+#include "cactus/passes/fold_constants.hpp"
+#include "cactus/passes/insert_precision_casts.hpp"
+#include "cactus/passes/simplify_permutes.hpp"
+#include "cactus/passes/static_dims.hpp"
+#include "cactus/passes/widen_half_activations.hpp"
+#include "fuzz_input.hpp"
+
+inline int fuzz_lower_ir(const std::uint8_t* data, std::size_t size) {
+  return cactus_fuzz::guarded([&] {
+    nlohmann::json j = nlohmann::json::parse(data, data + size, nullptr, false);
+    if (j.is_discarded()) return;
+    cactus::ir::graph g;
+    try {
+      g = cactus::ir::from_json(j);
+    } catch (const nlohmann::json::exception&) {
+      return;  // the reader's own target covers these (fuzz_ir_json)
+    }
+    namespace p = cactus::passes;
+    p::canonicalize(g);
+    p::widen_half_activations(g);
+    p::simplify_permutes(g);
+    for (int round = 0; round < 4; ++round)  // as passes::optimize runs them
+      if (!p::fold_static_dims(g) && !p::fold_constants(g)) break;
+    p::insert_precision_casts(g, {});
+    p::dead_code_elimination(g);
+    cactus::ir::verify(g, "optimized graph");
+  });
+}
