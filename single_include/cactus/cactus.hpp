@@ -5150,6 +5150,8 @@ struct conv_module_op {
 }  // namespace cactus::ops
 // ---- cactus/ops/creation.hpp
 // Ops that make tensors from sizes (ones, zeros, full, arange, *_like).
+#include <cmath>
+
 
 namespace cactus::ops {
 
@@ -5226,7 +5228,9 @@ struct arange_op {
     const double end = c.num_at(nums >= 2 ? 1 : 0);
     step = nums == 3 ? c.num_at(2) : 1;
     c.require(step != 0, "arange step must be non-zero");
-    n = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil((end - start) / step)));
+    const double count = std::ceil((end - start) / step);
+    c.require(std::isfinite(count) && count < 9.0e15, "arange(", start, ", ", end, ", ", step, ") has no finite length that fits");
+    n = std::max<std::int64_t>(0, static_cast<std::int64_t>(count));
     bool any_float = false;
     for (std::size_t i = 0; i < nums; ++i) any_float |= c.in(i).k == kind::float_;
     t = detail::dtype_arg(c, nums, any_float ? dtype::f32 : dtype::i64);
@@ -6706,12 +6710,17 @@ struct split_op {
     if (mode == 1 && c.in(3).k == kind::ints && c.in(3).m.ints.size() != 1) {  // split_with_sizes
       std::vector<std::int64_t> r = c.ints_at(3);
       std::int64_t total = 0;
-      for (auto v : r) { c.require(v >= 0, "negative split size ", v); total += v; }
+      for (auto v : r) {
+        c.require(v >= 0 && v <= n, "split size ", v, " is not in [0, ", n, "]");
+        total += v;  // (no overflow: at most k sizes, each at most n)
+      }
       c.require(total == n && r.size() == k, "split sizes ", to_string(r), " do not split a dim of size ", n, " into ", k, " pieces");
       return r;
     }
     const auto arg = c.int_at(3);
     std::vector<std::int64_t> r;
+    c.require(mode >= 0 && mode <= 2, "split mode ", mode, " is not 0 (chunk), 1 (split) or 2 (unbind)");
+    c.require(mode == 2 || arg > 0, mode == 0 ? "chunk count " : "split size ", arg, " must be positive");
     if (mode == 2) {
       c.require(static_cast<std::int64_t>(k) == n, "unbind into ", k, " outputs, but the dim has size ", n);
       return std::vector<std::int64_t>(k, -1);

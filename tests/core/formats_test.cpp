@@ -274,6 +274,30 @@ TEST_CASE("the graph verifier checks each node's input and output counts against
   REQUIRE_NOTHROW(ir::verify(t, "g"));
 }
 
+TEST_CASE("split refuses a chunk count or size that is not positive, instead of dividing by it") {
+  for (std::int64_t mode : {0, 1}) {
+    ir::graph g;
+    ir::value x;
+    x.shape = {4, 6};
+    g.inputs = {g.add_value(x)};
+    g.add_node("split", {g.inputs[0], g.add_constant(ir::meta::of_int(1)), g.add_constant(ir::meta::of_int(mode)), g.add_constant(ir::meta::of_int(0))},
+               {ir::kind::tensor});
+    g.outputs = {g.nodes[0].outputs[0]};
+    runtime::executor ex(g);
+    ex.set_input(0, tensor::zeros(dtype::f32, {4, 6}));
+    REQUIRE_THROWS_WITH(ex.execute(), Catch::Contains(mode == 0 ? "chunk count 0 must be positive" : "split size 0 must be positive"));
+  }
+}
+
+TEST_CASE("arange refuses a length that is infinite or does not fit, instead of casting it") {
+  ir::graph g;
+  const int none = g.add_constant(ir::meta::none());
+  g.add_node("arange", {g.add_constant(ir::meta::of_float(INFINITY)), none, none, none, none}, {ir::kind::tensor});
+  g.outputs = {g.nodes[0].outputs[0]};
+  runtime::executor ex(g);
+  REQUIRE_THROWS_WITH(ex.execute(), Catch::Contains("has no finite length that fits"));
+}
+
 TEST_CASE("a node's op is found by its canonical name or by a TorchScript spelling the op takes") {
   REQUIRE(ops::op_named("aten::view") == ops::op_named("reshape"));
   REQUIRE(ops::op_named("reshape")->inputs.min == 2);

@@ -1,5 +1,7 @@
 #pragma once
 // Ops that make tensors from sizes (ones, zeros, full, arange, *_like).
+#include <cmath>
+
 #include "cactus/core/parallel.hpp"
 #include "cactus/ops/dtype_arg.hpp"
 #include "cactus/ops/elementwise.hpp"
@@ -79,7 +81,9 @@ struct arange_op {
     const double end = c.num_at(nums >= 2 ? 1 : 0);
     step = nums == 3 ? c.num_at(2) : 1;
     c.require(step != 0, "arange step must be non-zero");
-    n = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil((end - start) / step)));
+    const double count = std::ceil((end - start) / step);
+    c.require(std::isfinite(count) && count < 9.0e15, "arange(", start, ", ", end, ", ", step, ") has no finite length that fits");
+    n = std::max<std::int64_t>(0, static_cast<std::int64_t>(count));
     bool any_float = false;
     for (std::size_t i = 0; i < nums; ++i) any_float |= c.in(i).k == kind::float_;
     t = detail::dtype_arg(c, nums, any_float ? dtype::f32 : dtype::i64);

@@ -405,12 +405,17 @@ struct split_op {
     if (mode == 1 && c.in(3).k == kind::ints && c.in(3).m.ints.size() != 1) {  // split_with_sizes
       std::vector<std::int64_t> r = c.ints_at(3);
       std::int64_t total = 0;
-      for (auto v : r) { c.require(v >= 0, "negative split size ", v); total += v; }
+      for (auto v : r) {
+        c.require(v >= 0 && v <= n, "split size ", v, " is not in [0, ", n, "]");
+        total += v;  // (no overflow: at most k sizes, each at most n)
+      }
       c.require(total == n && r.size() == k, "split sizes ", to_string(r), " do not split a dim of size ", n, " into ", k, " pieces");
       return r;
     }
     const auto arg = c.int_at(3);
     std::vector<std::int64_t> r;
+    c.require(mode >= 0 && mode <= 2, "split mode ", mode, " is not 0 (chunk), 1 (split) or 2 (unbind)");
+    c.require(mode == 2 || arg > 0, mode == 0 ? "chunk count " : "split size ", arg, " must be positive");
     if (mode == 2) {
       c.require(static_cast<std::int64_t>(k) == n, "unbind into ", k, " outputs, but the dim has size ", n);
       return std::vector<std::int64_t>(k, -1);
