@@ -12,7 +12,7 @@ import json
 import numpy as np
 import torch
 
-cactus, work = sys.argv[1], sys.argv[2]
+cactus, work = os.path.abspath(sys.argv[1]), sys.argv[2]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 failures = []
