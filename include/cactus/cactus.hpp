@@ -2,13 +2,11 @@
 // Umbrella header: everything that needs no LibTorch (IR, ops, kernels, runtime, bundles,
 // weight formats and readers). Capture through LibTorch is in cactus/capture/torchscript.hpp
 // and cactus/transpile.hpp.
-#include "cactus/capture/hf_checkpoint.hpp"
-#include "cactus/capture/safetensors.hpp"
-#include "cactus/capture/torch_pickle.hpp"
 #include "cactus/convert.hpp"
 #include "cactus/core/json_read.hpp"
 #include "cactus/core/npy.hpp"
 #include "cactus/core/staged_directory.hpp"
+#include "cactus/formats/checkpoint.hpp"
 #include "cactus/frontends/torch_export/import.hpp"
 #include "cactus/ir/dot.hpp"
 #include "cactus/ir/ir_json.hpp"

@@ -23,8 +23,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "cactus/capture/safetensors.hpp"
 #include "cactus/core/staged_directory.hpp"
+#include "cactus/formats/lazy_tensor.hpp"
 #include "cactus/quant/manifest.hpp"
 #include "cactus/quant/quantize.hpp"
 #include "cactus/quant/weight_file.hpp"
@@ -115,7 +115,7 @@ inline bool convert_owns(const std::filesystem::path& rel, const convert_options
 }
 
 // Writes the weight files and weights_manifest.json into dir (a stage: nothing is published).
-inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& dir,
+inline quant::weights_manifest convert_into(const std::vector<formats::lazy_tensor>& tensors, const std::filesystem::path& dir,
                                             const convert_options& o) {
   namespace fs = std::filesystem;
   o.check();
@@ -167,7 +167,7 @@ inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tens
   return m;
 }
 
-inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
+inline quant::weights_manifest convert_checkpoint(const std::vector<formats::lazy_tensor>& tensors, const std::filesystem::path& out,
                                                   const convert_options& o) {
   o.check();
   staged_directory stage(out, [&](const std::filesystem::path& rel) { return convert_owns(rel, o); });
@@ -176,20 +176,13 @@ inline quant::weights_manifest convert_checkpoint(const std::vector<capture::laz
   return m;
 }
 
-// Eagerly loaded tensors (a torch.save state_dict, a TorchScript module's parameters).
-inline std::vector<capture::lazy_tensor> as_lazy(const std::vector<std::pair<std::string, tensor>>& tensors) {
-  std::vector<capture::lazy_tensor> r;
-  for (auto& [name, t] : tensors) r.push_back({name, t.shape, t.bytes(), [t] { return t; }});
-  return r;
-}
-
 inline quant::weights_manifest convert_tensors(const std::vector<std::pair<std::string, tensor>>& tensors, const std::filesystem::path& out,
                                                int bits, const std::string& source, bool progress = false) {
   convert_options o;
   o.bits = bits;
   o.source = source;
   o.progress = progress;
-  return convert_checkpoint(as_lazy(tensors), out, o);
+  return convert_checkpoint(formats::as_lazy(tensors), out, o);
 }
 
 }  // namespace cactus

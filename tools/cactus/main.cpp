@@ -145,37 +145,13 @@ static std::int64_t whole_number(const std::string& text, const std::string& wha
 
 static bool is_tty() { return isatty(2); }
 
-static std::vector<capture::lazy_tensor> read_source(const std::string& src, convert_options& o) {
-  check(fs::exists(src), src, ": no such file or directory");
-  if (fs::is_directory(src)) {
-    auto c = capture::open_hf_checkpoint(src);
-    o.side_files = c.side_files;
-    return std::move(c.tensors);
-  }
-  auto f = mapped_file::open(src);
-  if (src.size() > 12 && src.substr(src.size() - 12) == ".safetensors") return capture::list_safetensors(src);
-  if (capture::looks_like_zip(*f)) {
-    capture::zip_archive zip(f);
-    if (zip.has_suffix("archive_format")) return frontends::torch_export::checkpoint_tensors(src);
-    if (zip.has_suffix("constants.pkl")) {
+// The archive kinds this build's front ends read as checkpoints (TorchScript only with LibTorch).
+static std::vector<formats::archive_reader> archive_readers() {
+  std::vector<formats::archive_reader> r = {frontends::torch_export::checkpoint_reader()};
 #if CACTUS_WITH_TORCH
-      auto m = capture::load_torchscript(src);
-      std::vector<std::pair<std::string, tensor>> out;
-      for (const auto& p : m.named_parameters()) out.emplace_back(p.name, capture::from_torch(p.value, src));
-      for (const auto& p : m.named_buffers()) out.emplace_back(p.name, capture::from_torch(p.value, src));
-      return as_lazy(out);
-#else
-      fail(src, ": TorchScript archives need the LibTorch-enabled cactus build");
+  r.push_back(capture::checkpoint_reader());
 #endif
-    }
-    return as_lazy(capture::read_torch_state_dict(src));
-  }
-  if (f->size() >= 8) {
-    std::uint64_t h = 0;
-    std::memcpy(&h, f->data(), 8);
-    if (h > 1 && h < f->size() && f->data()[8] == '{') return capture::list_safetensors(src);
-  }
-  fail(src, ": not a state_dict (torch.save zip), TorchScript archive, .safetensors file or Hugging Face directory");
+  return r;
 }
 
 static void preview(const std::string& label, const tensor& t) {
@@ -197,7 +173,9 @@ static int cmd_convert(int argc, char** argv) {
   if (a.has("--embeddings")) o.embeddings = split_patterns(a.get("--embeddings"));
   o.source = a.pos[0];
   o.progress = is_tty();
-  auto tensors = read_source(a.pos[0], o);
+  auto source = formats::open_checkpoint(a.pos[0], archive_readers());
+  o.side_files = source.side_files;
+  const auto& tensors = source.tensors;
   auto m = convert_checkpoint(tensors, a.pos[1], o);
   std::uint64_t bytes = 0, in_bytes = 0;
   std::map<std::string, std::size_t> count;
@@ -248,12 +226,9 @@ static int cmd_transpile(int argc, char** argv) {
   }
   o.init_args = a.get("--init-args");
   check(o.init_args.empty() || python_class, "--init-args: only for a Python class (path/model.py:Class)");
-  if (!python_class) {
-    auto f = mapped_file::open(o.model.string());
-    if (capture::looks_like_zip(*f) && !capture::zip_archive(f).has_suffix("constants.pkl") && !frontends::torch_export::is_export_archive(o.model))
-      fail(o.model.string(), ": this is a state_dict (weights only); transpile needs the model's graph: save it with "
-           "torch.jit.trace(model, example).save('model.ts') and pass that file");
-  }
+  if (!python_class && formats::sniff_checkpoint(o.model, archive_readers()).format == formats::checkpoint_format::state_dict)
+    fail(o.model.string(), ": this is a state_dict (weights only); transpile needs the model's graph: save it with "
+         "torch.jit.trace(model, example).save('model.ts') and pass that file");
   o.weights_dir = a.get("--weights-dir");
   const std::string stem = python_class ? a.pos[0].substr(a.pos[0].rfind(':') + 1) : o.model.stem().string();
   o.artifact_dir = a.get("--artifact-dir", o.weights_dir.empty() ? (fs::path("weights") / stem).string() : o.weights_dir.string());

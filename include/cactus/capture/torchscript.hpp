@@ -14,7 +14,7 @@
 #include <map>
 
 #include "cactus/capture/torch_tensor.hpp"
-#include "cactus/capture/zip_archive.hpp"
+#include "cactus/formats/checkpoint.hpp"
 #include "cactus/ir/graph.hpp"
 
 namespace cactus::capture {
@@ -73,7 +73,7 @@ struct captured_model {
 inline torch::jit::Module load_torchscript(const std::filesystem::path& path) {
   check(std::filesystem::exists(path), path.string(), ": no such file");
   // what is plainly not an archive is said so before LibTorch's zip reader explains itself
-  check(looks_like_zip(*mapped_file::open(path.string())), path.string(),
+  check(formats::looks_like_zip(*mapped_file::open(path.string())), path.string(),
         ": not a TorchScript archive (not a zip file); save one with torch.jit.trace(model, inputs).save(path)");
   try {
     return torch::jit::load(path.string());
@@ -308,6 +308,18 @@ inline captured_model capture_module(torch::jit::Module m, const std::vector<ten
   }
   g.reindex_producers();
   return out;
+}
+
+// How formats::open_checkpoint reads a TorchScript archive among checkpoints (`cactus convert
+// model.ts OUT`): its parameters and buffers, by their state_dict names.
+inline formats::archive_reader checkpoint_reader() {
+  return {formats::torchscript_marker, "TorchScript archive", [](const std::filesystem::path& path) {
+            auto m = load_torchscript(path);
+            std::vector<std::pair<std::string, tensor>> out;
+            for (const auto& p : m.named_parameters()) out.emplace_back(p.name, from_torch(p.value, path.string()));
+            for (const auto& p : m.named_buffers()) out.emplace_back(p.name, from_torch(p.value, path.string()));
+            return formats::as_lazy(out);
+          }};
 }
 
 inline captured_model capture_torchscript(const std::filesystem::path& path, const std::vector<tensor>& example_inputs) {

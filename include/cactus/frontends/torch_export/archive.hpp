@@ -12,7 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "cactus/capture/zip_archive.hpp"
+#include "cactus/formats/zip_archive.hpp"
 #include "cactus/core/json_read.hpp"
 #include "cactus/core/tensor.hpp"
 
@@ -102,8 +102,8 @@ class archive {
   explicit archive(const std::filesystem::path& path) : path_(path.string()) {
     check(std::filesystem::exists(path), path_, ": no such file");
     auto f = mapped_file::open(path_);
-    check(capture::looks_like_zip(*f), path_, ": not a torch.export archive (not a zip file); write one with torch.export.save(ep, path)");
-    zip_ = std::make_unique<capture::zip_archive>(f);
+    check(formats::looks_like_zip(*f), path_, ": not a torch.export archive (not a zip file); write one with torch.export.save(ep, path)");
+    zip_ = std::make_unique<formats::zip_archive>(f);
     auto fmt = text("archive_format");
     check(!fmt.empty(), path_, ": not a torch.export archive (no archive_format entry)", zip_->has_suffix("constants.pkl") ? "; this is a TorchScript archive" : "");
     check(fmt == "pt2", path_, ": archive_format is '", fmt, "', expected 'pt2'");
@@ -236,7 +236,7 @@ class archive {
   }
 
   std::string path_;
-  std::unique_ptr<capture::zip_archive> zip_;
+  std::unique_ptr<formats::zip_archive> zip_;
   json program_;
   int major_ = -1, minor_ = -1;
   std::map<std::string, stored> stored_;

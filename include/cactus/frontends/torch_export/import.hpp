@@ -12,7 +12,7 @@
 //     statistics, max-pool indices are refused if the graph reads them).
 #include <set>
 
-#include "cactus/capture/safetensors.hpp"
+#include "cactus/formats/checkpoint.hpp"
 #include "cactus/core/json_read.hpp"
 #include "cactus/frontends/torch_export/archive.hpp"
 #include "cactus/frontends/torch_export/schema.hpp"
@@ -343,10 +343,10 @@ inline imported_program import_program(const archive& a) {
 
 // The archive's stored parameters, buffers and constants as a checkpoint (`cactus convert
 // model.pt2 OUT`, and transpile without --weights-dir): named as in the state_dict, read lazily.
-inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
+inline std::vector<formats::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
   try {
     auto a = std::make_shared<archive>(path);
-    std::vector<capture::lazy_tensor> r;
+    std::vector<formats::lazy_tensor> r;
     for (auto& name : a->tensor_names()) {
       tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
       shape_t shape;
@@ -360,12 +360,17 @@ inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesyste
   }
 }
 
+// How formats::open_checkpoint reads a torch.export archive among checkpoints.
+inline formats::archive_reader checkpoint_reader() {
+  return {"archive_format", "torch.export archive", [](const std::filesystem::path& p) { return checkpoint_tensors(p); }};
+}
+
 // A file torch.export.save wrote (a zip with an archive_format entry).
 inline bool is_export_archive(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path)) return false;
   auto f = mapped_file::open(path.string());
-  if (!capture::looks_like_zip(*f)) return false;
-  return capture::zip_archive(f).has_suffix("archive_format");
+  if (!formats::looks_like_zip(*f)) return false;
+  return formats::zip_archive(f).has_suffix("archive_format");
 }
 
 inline imported_program import_archive(const std::filesystem::path& path) {

@@ -8,11 +8,11 @@
 #include <memory>
 #include <variant>
 
-#include "cactus/capture/zip_archive.hpp"
+#include "cactus/formats/zip_archive.hpp"
 #include "cactus/core/tensor.hpp"
 #include "cactus/ops/op.hpp"
 
-namespace cactus::capture {
+namespace cactus::formats {
 
 namespace pickle {
 
@@ -245,4 +245,4 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
   return out;
 }
 
-}  // namespace cactus::capture
+}  // namespace cactus::formats

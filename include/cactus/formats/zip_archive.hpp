@@ -9,7 +9,7 @@
 #include "cactus/core/byte_io.hpp"
 #include "cactus/core/mapped_file.hpp"
 
-namespace cactus::capture {
+namespace cactus::formats {
 
 class zip_archive {
  public:
@@ -86,4 +86,4 @@ inline bool looks_like_zip(const mapped_file& f) {
   return f.size() >= 4 && f.data()[0] == 0x50 && f.data()[1] == 0x4b && f.data()[2] == 0x03 && f.data()[3] == 0x04;
 }
 
-}  // namespace cactus::capture
+}  // namespace cactus::formats

@@ -7,11 +7,11 @@
 #include <map>
 #include <set>
 
-#include "cactus/capture/safetensors.hpp"
+#include "cactus/formats/safetensors.hpp"
 #include "cactus/core/files.hpp"
 #include "cactus/core/json_read.hpp"
 
-namespace cactus::capture {
+namespace cactus::formats {
 
 struct hf_checkpoint {
   std::filesystem::path dir;
@@ -61,4 +61,4 @@ inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
   return c;
 }
 
-}  // namespace cactus::capture
+}  // namespace cactus::formats

@@ -1,6 +1,7 @@
 // Our file formats reject damaged input with a clear error: .npy, weight files, graph.cactus.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "cactus/cactus.hpp"
 
@@ -343,4 +344,96 @@ TEST_CASE("the version string is its three parts (include/cactus/version.hpp)") 
   const std::string parts = std::to_string(version_major) + "." + std::to_string(version_minor) + "." + std::to_string(version_patch);
   CHECK(std::string(version) == parts);
   CHECK(std::string(version) == CACTUS_VERSION_STRING);
+}
+
+// A stored zip of (name, bytes) entries, as torch.save writes them (no compression, no CRC check).
+static std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::string out, cd;
+  auto le = [](std::string& s, std::uint64_t v, int n) { for (int i = 0; i < n; ++i) s.push_back(char((v >> (8 * i)) & 0xff)); };
+  for (auto& [name, data] : entries) {
+    const auto local = out.size();
+    le(out, 0x04034b50u, 4); le(out, 20, 2); le(out, 0, 2); le(out, 0, 2); le(out, 0, 4); le(out, 0, 4);
+    le(out, data.size(), 4); le(out, data.size(), 4); le(out, name.size(), 2); le(out, 0, 2);
+    out += name + data;
+    le(cd, 0x02014b50u, 4); le(cd, 20, 2); le(cd, 20, 2); le(cd, 0, 2); le(cd, 0, 2); le(cd, 0, 4); le(cd, 0, 4);
+    le(cd, data.size(), 4); le(cd, data.size(), 4); le(cd, name.size(), 2); le(cd, 0, 2); le(cd, 0, 2);
+    le(cd, 0, 2); le(cd, 0, 2); le(cd, 0, 4); le(cd, local, 4);
+    cd += name;
+  }
+  const auto cd_at = out.size();
+  out += cd;
+  le(out, 0x06054b50u, 4); le(out, 0, 2); le(out, 0, 2); le(out, entries.size(), 2); le(out, entries.size(), 2);
+  le(out, cd.size(), 4); le(out, cd_at, 4); le(out, 0, 2);
+  return out;
+}
+
+static void write_bytes(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
+
+// One f32 tensor "w" of shape [2] holding {1.5, -2}.
+static std::string small_safetensors() {
+  const std::string header = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  std::string s;
+  for (int i = 0; i < 8; ++i) s.push_back(char((header.size() >> (8 * i)) & 0xff));
+  s += header;
+  const float v[2] = {1.5f, -2.0f};
+  s.append(reinterpret_cast<const char*>(v), sizeof v);
+  return s;
+}
+
+TEST_CASE("open_checkpoint tells the format from the contents, not the name") {
+  const auto d = tmpdir() / "checkpoints";
+  fs::create_directories(d);
+
+  // a safetensors file under another name is found by its header
+  write_bytes(d / "model.bin", small_safetensors());
+  REQUIRE(formats::sniff_checkpoint(d / "model.bin").format == formats::checkpoint_format::safetensors);
+  auto st = formats::open_checkpoint(d / "model.bin");
+  REQUIRE(st.tensors.size() == 1);
+  REQUIRE(st.tensors[0].name == "w");
+  tensor w = st.tensors[0].load();
+  REQUIRE(w.shape == shape_t{2});
+  REQUIRE(w.ptr<float>()[0] == 1.5f);
+  REQUIRE(w.ptr<float>()[1] == -2.0f);
+
+  // a Hugging Face directory: tensors from model.safetensors, config and tokenizer files as side files
+  const auto hf = d / "hf";
+  fs::create_directories(hf);
+  write_bytes(hf / "model.safetensors", small_safetensors());
+  write_bytes(hf / "config.json", "{}");
+  write_bytes(hf / "tokenizer.json", "{}");
+  auto c = formats::open_checkpoint(hf);
+  REQUIRE(c.tensors.size() == 1);
+  REQUIRE(c.side_files.size() == 2);
+
+  // a zip a front end claims by its marker entry goes to that front end's reader
+  write_bytes(d / "archive.pt2", stored_zip({{"archive/archive_format", "pt2"}, {"archive/data", "x"}}));
+  int calls = 0;
+  const formats::archive_reader readers[] = {{"archive_format", "test archive", [&](const fs::path& p) {
+                                                ++calls;
+                                                REQUIRE(p == d / "archive.pt2");
+                                                return formats::as_lazy({{"t", tensor::zeros(dtype::f32, {3})}});
+                                              }}};
+  const auto kind = formats::sniff_checkpoint(d / "archive.pt2", readers);
+  REQUIRE(kind.format == formats::checkpoint_format::front_end_archive);
+  REQUIRE(kind.reader->kind == "test archive");
+  auto a = formats::open_checkpoint(d / "archive.pt2", readers);
+  REQUIRE(calls == 1);
+  REQUIRE(a.tensors.size() == 1);
+  REQUIRE(a.tensors[0].shape == shape_t{3});
+  // unclaimed, the same zip is read as a torch.save state_dict (and this one has no data.pkl)
+  REQUIRE(formats::sniff_checkpoint(d / "archive.pt2").format == formats::checkpoint_format::state_dict);
+  REQUIRE_THROWS(formats::open_checkpoint(d / "archive.pt2"));
+
+  // a TorchScript archive with no reader for it (the build without LibTorch) says what it is
+  write_bytes(d / "model.ts", stored_zip({{"model/constants.pkl", "x"}, {"model/data.pkl", "x"}}));
+  REQUIRE(formats::sniff_checkpoint(d / "model.ts").format == formats::checkpoint_format::torchscript_unread);
+  REQUIRE_THROWS_WITH(formats::open_checkpoint(d / "model.ts"), Catch::Contains("model.ts") && Catch::Contains("LibTorch-enabled"));
+
+  // anything else is named and refused
+  write_bytes(d / "notes.txt", "hello, not a checkpoint");
+  REQUIRE_THROWS_WITH(formats::open_checkpoint(d / "notes.txt"), Catch::Contains("notes.txt") && Catch::Contains("not a state_dict"));
+  REQUIRE_THROWS_WITH(formats::open_checkpoint(d / "missing.pt"), Catch::Contains("missing.pt") && Catch::Contains("no such file"));
+  // a file of 8 bytes that would read as a safetensors length is not read past its end
+  write_bytes(d / "eight.bin", std::string("\x04\0\0\0\0\0\0\0", 8));
+  REQUIRE(formats::sniff_checkpoint(d / "eight.bin").format == formats::checkpoint_format::unknown);
 }

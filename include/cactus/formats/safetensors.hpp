@@ -3,7 +3,6 @@
 // list_safetensors maps the file and returns one lazy entry per tensor (nothing is decoded until
 // load() runs), so converting a large checkpoint holds one tensor in memory at a time.
 // F32/F16/I64/I32/I8/U8/BOOL load as themselves, BF16 and F64 are widened or narrowed to F32.
-#include <functional>
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -11,16 +10,9 @@
 #include "cactus/core/json_read.hpp"
 #include "cactus/core/mapped_file.hpp"
 #include "cactus/core/tensor.hpp"
+#include "cactus/formats/lazy_tensor.hpp"
 
-namespace cactus::capture {
-
-// A tensor of a checkpoint, read on demand.
-struct lazy_tensor {
-  std::string name;
-  shape_t shape;
-  std::uint64_t bytes = 0;  // in the checkpoint
-  std::function<tensor()> load;
-};
+namespace cactus::formats {
 
 inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
   check(std::filesystem::exists(path), path, ": no such file");
@@ -96,4 +88,4 @@ inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::s
   return out;
 }
 
-}  // namespace cactus::capture
+}  // namespace cactus::formats
