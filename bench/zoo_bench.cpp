@@ -11,7 +11,7 @@
 #include <cstdio>
 
 #include "cactus/cactus.hpp"
-#include "cactus/capture/torch_tensor.hpp"
+#include "cactus/frontends/torchscript/torch_tensor.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     m.eval();
     auto frozen = torch::jit::freeze_module(m);
     std::vector<c10::IValue> tin;
-    for (auto& t : ins) tin.emplace_back(cactus::capture::to_torch(t));
+    for (auto& t : ins) tin.emplace_back(cactus::frontends::torchscript::to_torch(t));
     double jit = time_ms([&] { frozen.forward(tin); });
     double mobile = -1;
     try {

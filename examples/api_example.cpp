@@ -24,7 +24,7 @@ def forward(self, x):
     for (std::int64_t i = 0; i < example.numel(); ++i) example.ptr<float>()[i] = static_cast<float>((i * 37) % 17) / 8.0f - 1.0f;
 
     // Capture and transpile.
-    auto captured = cactus::capture::capture_module(model, {example}, "MyModel");
+    auto captured = cactus::frontends::torchscript::capture_module(model, {example}, "MyModel");
     auto transpiled = cactus::lower::transpile_ir(captured.graph);
 
     // Run on a new input (batch 3: the executor re-plans for the new shape).
@@ -36,7 +36,7 @@ def forward(self, x):
     std::cout << "Output shape: " << cactus::to_string(result.shape) << "\n";
 
     // Check against LibTorch on the same input.
-    at::Tensor ref = model.forward({cactus::capture::to_torch(x)}).toTensor();
+    at::Tensor ref = model.forward({cactus::frontends::torchscript::to_torch(x)}).toTensor();
     double err = 0;
     for (std::int64_t i = 0; i < result.numel(); ++i)
       err = std::max(err, std::abs(static_cast<double>(result.ptr<float>()[i]) - ref.data_ptr<float>()[i]));

@@ -1,6 +1,6 @@
 #pragma once
 // Umbrella header: everything that needs no LibTorch (IR, ops, kernels, runtime, bundles,
-// weight formats and readers). Capture through LibTorch is in cactus/capture/torchscript.hpp
+// weight formats and readers). Capture through LibTorch is in cactus/frontends/torchscript/
 // and cactus/transpile.hpp.
 #include "cactus/convert.hpp"
 #include "cactus/core/json_read.hpp"

@@ -8,7 +8,7 @@
 #include <chrono>
 
 #include "cactus/cactus.hpp"
-#include "cactus/capture/torchscript.hpp"
+#include "cactus/frontends/torchscript/capture.hpp"
 #include "cactus/frontends/python_class.hpp"
 
 namespace cactus {
@@ -82,10 +82,10 @@ inline transpile_result transpile(const transpile_options& o) {
     }
   } else {
     log("[1/6] adapt: generic TorchScript module");
-    auto cap = capture::capture_torchscript(o.model, o.example_inputs);
+    auto cap = frontends::torchscript::capture_torchscript(o.model, o.example_inputs);
     log("[2/6] capture: ", cap.graph.nodes.size(), " TorchScript nodes");
     g = std::move(cap.graph);
-    for (auto& t : cap.reference_outputs) reference.push_back(capture::from_torch(t, "reference"));
+    for (auto& t : cap.reference_outputs) reference.push_back(frontends::torchscript::from_torch(t, "reference"));
   }
   std::unique_ptr<quant::weights_manifest> manifest;
   if (!weights_dir.empty()) {

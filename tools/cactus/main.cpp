@@ -149,7 +149,7 @@ static bool is_tty() { return isatty(2); }
 static std::vector<formats::archive_reader> archive_readers() {
   std::vector<formats::archive_reader> r = {frontends::torch_export::checkpoint_reader()};
 #if CACTUS_WITH_TORCH
-  r.push_back(capture::checkpoint_reader());
+  r.push_back(frontends::torchscript::checkpoint_reader());
 #endif
   return r;
 }

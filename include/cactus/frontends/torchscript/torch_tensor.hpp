@@ -4,7 +4,7 @@
 
 #include "cactus/core/tensor.hpp"
 
-namespace cactus::capture {
+namespace cactus::frontends::torchscript {
 
 inline at::ScalarType to_torch(dtype t) {
   switch (t) {
@@ -45,4 +45,4 @@ inline tensor from_torch(const at::Tensor& in, const std::string& what) {
   return r;
 }
 
-}  // namespace cactus::capture
+}  // namespace cactus::frontends::torchscript
