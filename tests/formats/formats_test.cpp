@@ -437,3 +437,21 @@ TEST_CASE("open_checkpoint tells the format from the contents, not the name") {
   write_bytes(d / "eight.bin", std::string("\x04\0\0\0\0\0\0\0", 8));
   REQUIRE(formats::sniff_checkpoint(d / "eight.bin").format == formats::checkpoint_format::unknown);
 }
+
+TEST_CASE("synthetic inputs from shape specs, and whole numbers from text") {
+  tensor x = synthetic_input("2x3", "--input-shape");
+  CHECK(x.type == dtype::f32);
+  CHECK(x.shape == shape_t{2, 3});
+  for (std::int64_t i = 0; i < x.numel(); ++i) CHECK((x.ptr<float>()[i] >= -1.0f && x.ptr<float>()[i] < 1.0f));
+  CHECK(synthetic_input("2x3", "--input-shape").ptr<float>()[5] == x.ptr<float>()[5]);  // fixed values
+  tensor ids = synthetic_input("1x100:i64", "--input-shape");
+  CHECK(ids.shape == shape_t{1, 100});
+  CHECK(ids.ptr<std::int64_t>()[0] == 1);
+  CHECK(ids.ptr<std::int64_t>()[14] == (14 * 7 + 1) % 97);
+  CHECK_THROWS_WITH(synthetic_input("2xq", "--input-shape"), Catch::Contains("--input-shape") && Catch::Contains("2xq"));
+  CHECK_THROWS_WITH(synthetic_input("2x" + std::string(25, '9'), "--input-shape"), Catch::Contains("is not a dimension"));
+  CHECK(whole_number("42", "--n", "a count", 100) == 42);
+  CHECK_THROWS_WITH(whole_number("101", "--n", "a count", 100), Catch::Contains("--n: '101' is not a count (0 to 100)"));
+  CHECK_THROWS_WITH(whole_number("-1", "--n", "a count", 100), Catch::Contains("'-1'"));
+  CHECK_THROWS_WITH(whole_number("", "--n", "a count", 100), Catch::Contains("--n"));
+}

@@ -83,3 +83,32 @@ TEST_CASE("a model graph goes through the fusion passes like a captured one") {
   const tensor ya = a.execute()[0], yb = b.execute()[0];
   for (std::int64_t i = 0; i < ya.numel(); ++i) CHECK(yb.ptr<float>()[i] == Approx(ya.ptr<float>()[i]).epsilon(1e-5));
 }
+
+namespace {
+using next_token_lm = model<op<"embedding", weight<"table">, input<"ids", dtype::i64>>>;
+}  // namespace
+
+TEST_CASE("greedy generation appends the last position's argmax and re-runs the whole sequence") {
+  // logits of id i: a peak at (3i + 1) mod 11, so the continuation of 2 is 7, 0, 1, 4, 2, 7, ...
+  const std::int64_t V = 11;
+  tensor table = tensor::zeros(dtype::f32, {V, V});
+  for (std::int64_t i = 0; i < V; ++i) table.ptr<float>()[i * V + (3 * i + 1) % V] = 1.0f + 0.1f * static_cast<float>(i);
+  ir::graph g = next_token_lm::build([&](const std::string&) { return table; }, {{1, 2}});
+  runtime::executor ex(g);
+  tensor prompt = tensor::empty(dtype::i64, {1, 2});
+  prompt.ptr<std::int64_t>()[0] = 5;
+  prompt.ptr<std::int64_t>()[1] = 2;
+  ex.set_input(0, prompt);
+  std::vector<std::vector<std::int64_t>> seen;
+  auto r = runtime::llm::generate_greedy(ex, prompt, ex.execute(), 6, [&](const std::vector<std::int64_t>& ids) { seen.push_back(ids); });
+  CHECK(r.ids == std::vector<std::int64_t>{7, 0, 1, 4, 2, 7});
+  REQUIRE(seen.size() == 6);
+  CHECK(seen[2] == std::vector<std::int64_t>{7, 0, 1});
+  // the outputs are those of the run that gave the last id: the prompt and five generated ids
+  REQUIRE(r.outputs.size() == 1);
+  CHECK(r.outputs[0].shape == shape_t{1, 7, V});
+  // not token ids, or no logits: named errors
+  tensor f = tensor::zeros(dtype::f32, {1, 2});
+  CHECK_THROWS_WITH(runtime::llm::generate_greedy(ex, f, {}, 1), Catch::Contains("int64 [1, N]"));
+  CHECK_THROWS_WITH(runtime::llm::generate_greedy(ex, prompt, {}, 1), Catch::Contains("no outputs"));
+}

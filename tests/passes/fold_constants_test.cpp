@@ -70,3 +70,27 @@ TEST_CASE("fold_constants folds constant subgraphs and keeps the rest") {
   REQUIRE(out[2].ptr<float>()[5] == 2.5f);
   REQUIRE(out[3].shape == shape_t{1024, 1024});
 }
+
+TEST_CASE("op counts after each pass, as cactus inspect prints them") {
+  ir::graph g;
+  const int x = tensor_value(g, {2, 3});
+  g.inputs.push_back(x);
+  // relu(x) * 1 + 0: canonicalize drops the no-ops, leaving the relu
+  const int r = g.nodes[static_cast<std::size_t>(g.add_node("relu", {x}, {ir::kind::tensor}))].outputs[0];
+  const int m = g.nodes[static_cast<std::size_t>(g.add_node("mul", {r, g.add_constant(ir::meta::of_float(1.0))}, {ir::kind::tensor}))].outputs[0];
+  g.outputs.push_back(m);
+  passes::fuse_options fo;
+  fo.disabled.insert("rms_norm");
+  const auto t = passes::optimize_traced(g, fo);
+  REQUIRE(t.stages.size() == 6);
+  CHECK(t.stages[0].first == "imported");
+  CHECK(t.stages[0].second == std::map<std::string, int>{{"mul", 1}, {"relu", 1}});
+  CHECK(t.stages.back().first == "dce");
+  CHECK(t.stages.back().second == passes::op_counts(g));
+  const std::string table = passes::op_count_table(t);
+  CHECK(table.rfind("op ", 0) == 0);
+  CHECK(table.find("imported") != std::string::npos);
+  CHECK(table.find("\nrelu ") != std::string::npos);
+  CHECK(table.find("\ntotal ") != std::string::npos);
+  CHECK(table.find("rms_norm (off)") != std::string::npos);
+}

@@ -254,4 +254,11 @@ TEST_CASE("disabled fusions stay unfused; unknown names are an error") {
   off.disabled.insert("no_such_fusion");
   REQUIRE_THROWS_WITH(passes::fuse(g, off), Catch::Contains("no_such_fusion"));
   REQUIRE(passes::fusion_names() == std::vector<std::string>{"layer_norm", "rms_norm", "gelu", "rope", "attention", "gated_mlp", "conv_module", "lstm_cell"});
+  // each fusion has its --help summary, and each summary names a fusion
+  const auto fusions = passes::fusion_names();
+  for (auto& f : fusions) CHECK(!patterns::fusion_summary(f).empty());
+  for (auto& [name, about] : patterns::fusion_summaries) {
+    CHECK(std::count(fusions.begin(), fusions.end(), std::string(name)) == 1);
+    CHECK(!about.empty());
+  }
 }

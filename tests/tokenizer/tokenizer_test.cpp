@@ -86,3 +86,20 @@ TEST_CASE("a Unigram piece listed twice: the last entry encodes, both ids decode
   REQUIRE(t.id_to_token(1) == "a");
   REQUIRE(t.id_to_token(2) == "a");
 }
+
+TEST_CASE("text_stream releases generated text as it becomes final, holding back a partial UTF-8 character") {
+  // byte-level pieces: "a" alone, and the two bytes of "\u00e9" (C3 A9 as the byte-level characters U+00C3, U+00A9)
+  auto t = from(R"({
+    "added_tokens": [], "normalizer": null, "post_processor": null,
+    "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true},
+    "decoder": {"type": "ByteLevel"},
+    "model": {"type": "BPE", "vocab": {"a": 0, "\u00c3": 1, "\u00a9": 2}, "merges": []}
+  })");
+  text_stream s(t);
+  CHECK(s.next({0}) == "a");
+  CHECK(s.next({0, 1}).empty());  // the first byte of a two-byte character waits
+  CHECK(s.next({0, 1, 2}) == "\xc3\xa9");
+  CHECK(s.next({0, 1, 2, 0}) == "a");
+  CHECK(s.next({0, 1, 2, 0, 1}).empty());
+  CHECK(s.finish({0, 1, 2, 0, 1}) == "\xef\xbf\xbd");  // at the end a partial character shows as U+FFFD
+}

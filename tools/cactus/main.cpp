@@ -1,5 +1,6 @@
-// The cactus CLI: parses arguments and calls the library. Build with CACTUS_WITH_TORCH=1 for
-// convert-from-TorchScript and transpile; without it, `run` works on its own.
+// The cactus CLI: parses arguments (one table per command, options.hpp) and calls the library.
+// Build with CACTUS_WITH_TORCH=1 for convert-from-TorchScript and transpile; without it, `run`
+// works on its own.
 #include <cstdio>
 #include <iostream>
 #include <limits>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "cactus/cactus.hpp"
+#include "options.hpp"
 #if CACTUS_WITH_TORCH
 #include "cactus/transpile.hpp"
 #endif
@@ -16,134 +18,22 @@
 namespace fs = std::filesystem;
 using namespace cactus;
 
-static const char* kUsage = R"(cactus: PyTorch models to small, fast runtime bundles.
-
-usage:
-  cactus convert SRC OUT [--bits 32|16|8|4|3|2|1] [--keep PATTERNS] [--embeddings PATTERNS]
-      SRC: torch.save(state_dict) file (.pt/.pth/.bin), .safetensors file, TorchScript archive,
-      torch.export archive (.pt2: its parameters and buffers), or a Hugging Face directory (config.json + model.safetensors or model-0000x-of-0000y shards
-      with model.safetensors.index.json; f32/f16/bf16). Writes OUT/<tensor>.weights and
-      OUT/weights_manifest.json; config and tokenizer files of a directory are copied to OUT.
-      --bits 4|3|2|1: matrices and conv kernels in CQ (groups of 128, Hadamard-rotated,
-      Lloyd-Max codebook); --bits 8: int8 per group of 128. Embedding tables become int8,
-      vectors and tensors under 256 elements f16. --keep 'lm_head,*.norm*' keeps matching
-      tensors at f16. --embeddings sets the embedding name patterns
-      (default '*embed*,*wte*,*wpe*,*tok_embeddings*,*word_embeddings*,*position_embeddings*').
-      Default --bits 4 (CQ4), as in the Python tool. Shows progress on a terminal.
-  cactus transpile MODEL [--weights-dir DIR] [--artifact-dir DIR] [--init-args JSON]
-                   [--example-input FILE.npy]... [--input-shape 2x16:i64]...
-                   [--skip-reference-compare] [--quiet] [--packed-conv] [--external-weights]
-                   [--no-fuse-<name>]...
-      MODEL is one of:
-        path/model.py:Class  a PyTorch nn.Module class: the project's Python builds it
-                             (--init-args '{"vocab_size": 32000}'), loads the state_dict that
-                             `cactus convert` read into DIR, exports it with torch.export (batch
-                             and sequence dims dynamic where the example allows) and records
-                             PyTorch's outputs on the example inputs; then as for a .pt2.
-        model.pt2            a torch.export archive (torch.export.save), read without LibTorch;
-                             dims exported dynamic (torch.export.Dim) accept any size in their
-                             range. Without --weights-dir its own weights are converted (f32)
-                             into the bundle. --example-input is optional.
-        model.ts             a TorchScript archive, captured and run by LibTorch.
-      Binds weights from DIR/weights_manifest.json by name, canonicalizes, fuses, lowers and
-      writes the bundle (default: into --weights-dir). Then runs the bundle on the example
-      inputs and compares with PyTorch's outputs (writes result.json); a bare .pt2 has none.
-      The bundle is built and checked beside the artifact dir and swapped into place in one
-      step: a failed or killed transpile leaves the old bundle as it was. Weights outside the
-      artifact dir are hard-linked (copied across filesystems) into its weights/; with
-      --external-weights they are bound in place instead, and the bundle records that.
-      A bundle records each weight file's fingerprint: after converting other weights into
-      it, `cactus run` refuses it by file name until it is transpiled again.
-      Quantized conv kernels are dequantized to f32 at load (faster on x86 today);
-      --packed-conv keeps them packed (mmapped, e.g. 4.1 bits per weight at CQ4) and runs
-      those convolutions as packed matrix products on im2col rows.
-      Fusions (ATen computation shapes rewritten into one op, see optimized_ir.json), each
-      turned off by its flag: --no-fuse-layer-norm (LayerNorm written by hand),
-      --no-fuse-rms-norm (Llama/Qwen/Gemma RMSNorm), --no-fuse-gelu (tanh and erf GELU
-      written by hand), --no-fuse-rope (rotate_half and GPT-J interleaved rotary embedding),
-      --no-fuse-attention (matmul-scale-mask-softmax-matmul, repeat_kv; SDPA is one op
-      regardless), --no-fuse-gated-mlp (down(act(gate(x)) * up(x)), silu / gelu),
-      --no-fuse-conv-module (conv + batch norm + relu/silu/relu6), --no-fuse-lstm-cell.
-  cactus lower BUNDLE/optimized_ir.json --artifact-dir OUT
-      Re-lowers saved IR (optimized_ir.json or raw_ir.json) into a new bundle without LibTorch:
-      runs the IR passes again, with the options the bundle was transpiled with (--no-fuse-*,
-      --packed-conv; recorded in components/manifest.json), and binds the source bundle's
-      weights by name (hard-linked into OUT/weights/, or bound in place if the source bundle
-      was transpiled with --external-weights).
-  cactus inspect BUNDLE [--dot FILE.dot] [--no-fuse-<name>]...
-      Re-runs the IR passes on BUNDLE/raw_ir.json (with the options the bundle was transpiled
-      with, plus the --no-fuse flags given here) and prints the op counts after each pass
-      (canonicalize, fold_constants, fuse, precision_casts, dce) and which fusions fired.
-      --dot writes the optimized graph for Graphviz, and FILE.svg too when `dot` is installed.
-  cactus run BUNDLE [--input FILE.npy | --input NAME=FILE.npy]... [--input-ids 1,2,3]
-                    [--prompt TEXT [--system TEXT] [--chat-var KEY=JSON]... | --raw-prompt TEXT]
-                    [--output-dir DIR] [--result-json FILE] [--max-new-tokens N] [--profile N]
-      Runs a bundle. --profile N runs it N more times and prints wall time per op. --input-ids feeds an int64 [1, N] tensor; with --max-new-tokens the first
-      output is read as next-token logits and tokens are appended greedily (the whole sequence
-      is re-run each step: no KV cache in this build). --prompt TEXT makes TEXT the user's message
-      (after --system TEXT's system message), applies the bundle's chat template with the
-      generation prompt (--chat-var enable_thinking=false and the like set template variables;
-      the value is JSON, or a plain string) and tokenizes the result; --raw-prompt TEXT skips
-      the template and tokenizes TEXT with the special tokens its post-processor adds. With
-      --max-new-tokens, the generated text is printed as it is generated.
-  cactus tokenize DIR (--text TEXT | --jsonl FILE | --decode 1,2,3 | --chat FILE [--render]) [--special]
-      Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or
-      a bundle; or the tokenizer.json itself), giving the ids HF tokenizers gives. --text prints
-      the ids as a JSON array; --jsonl reads one JSON value per line: a string is encoded (a
-      JSON array of ids out), an array of ids is decoded (a JSON string out); --decode prints
-      the text of the ids. --special adds the special tokens the post-processor adds (BOS...).
-      --chat reads one conversation per line, {"messages": [...], "tools": [...],
-      "add_generation_prompt": true, other keys: template variables such as enable_thinking},
-      applies DIR's chat template (chat_template.jinja or tokenizer_config.json) as transformers'
-      apply_chat_template does and prints the ids, or with --render the text as a JSON string.
-  cactus --help | --version
-)";
-
-struct args {
-  std::vector<std::string> pos;
-  std::multimap<std::string, std::string> opt;
-  bool has(const std::string& k) const { return opt.count(k) > 0; }
-  std::string get(const std::string& k, const std::string& d = "") const {
-    auto it = opt.find(k);
-    return it == opt.end() ? d : it->second;
-  }
-  std::vector<std::string> all(const std::string& k) const {
-    std::vector<std::string> r;
-    for (auto [a, b] = opt.equal_range(k); a != b; ++a) r.push_back(a->second);
-    return r;
-  }
-};
-
-static args parse(int argc, char** argv, int from, const std::vector<std::string>& flags, const std::vector<std::string>& valued) {
-  args a;
-  for (int i = from; i < argc; ++i) {
-    std::string s = argv[i];
-    if (s.rfind("--", 0) == 0) {
-      std::string key = s, val;
-      if (auto eq = s.find('='); eq != std::string::npos) { key = s.substr(0, eq); val = s.substr(eq + 1); }
-      if (std::find(flags.begin(), flags.end(), key) != flags.end()) { a.opt.emplace(key, "1"); continue; }
-      check(std::find(valued.begin(), valued.end(), key) != valued.end(), "unknown option ", key, " (see cactus --help)");
-      if (val.empty()) {
-        check(i + 1 < argc, "option ", key, " needs a value");
-        val = argv[++i];
-      }
-      a.opt.emplace(key, val);
-    } else {
-      a.pos.push_back(s);
-    }
-  }
-  return a;
-}
-
-// text as a whole number in [0, max], or "<what>: '<text>' is not <kind> (0 to max)"
-static std::int64_t whole_number(const std::string& text, const std::string& what, const char* kind, std::int64_t max) {
-  const bool digits = !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
-  const std::int64_t v = digits ? std::stoll(text) : -1;
-  check(digits && v <= max, what, ": '", text, "' is not ", kind, " (0 to ", max, ")");
-  return v;
-}
+using cli::args;
 
 static bool is_tty() { return isatty(2); }
+
+// One --no-fuse-<name> flag per fusion (patterns/rules.hpp names them and says what each does).
+static std::vector<cli::option> fusion_flags() {
+  std::vector<cli::option> r;
+  for (auto& f : passes::fusion_names())
+    r.push_back({"--no-fuse-" + patterns::flag_name(f), "", "do not fuse " + std::string(patterns::fusion_summary(f)), false});
+  return r;
+}
+
+static void add_disabled_fusions(const args& a, passes::fuse_options& fo) {
+  for (auto& f : passes::fusion_names())
+    if (a.has("--no-fuse-" + patterns::flag_name(f))) fo.disabled.insert(f);
+}
 
 // The archive kinds this build's front ends read as checkpoints (TorchScript only with LibTorch).
 static std::vector<formats::archive_reader> archive_readers() {
@@ -160,9 +50,7 @@ static void preview(const std::string& label, const tensor& t) {
   std::cout << (t.numel() > 8 ? ", ...]" : "]") << "\n";
 }
 
-static int cmd_convert(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {}, {"--bits", "--keep", "--embeddings"});
-  check(a.pos.size() == 2, "usage: cactus convert SRC OUT [--bits 32|16|8|4|3|2|1] [--keep PATTERNS]");
+static int cmd_convert(const args& a) {
   convert_options o;
   const std::string bits = a.get("--bits", "4");
   check(!bits.empty() && bits.size() <= 2 && bits.find_first_not_of("0123456789") == std::string::npos, "--bits takes 1, 2, 3, 4, 8, 16 or 32, got '",
@@ -190,31 +78,7 @@ static int cmd_convert(int argc, char** argv) {
 }
 
 #if CACTUS_WITH_TORCH
-static tensor parse_shape_spec(const std::string& spec) {
-  // 2x16:i64 (values: zeros for ints, seeded normal for floats)
-  auto colon = spec.find(':');
-  std::string dims = spec.substr(0, colon), ty = colon == std::string::npos ? "f32" : spec.substr(colon + 1);
-  shape_t s;
-  std::stringstream ss(dims);
-  for (std::string d; std::getline(ss, d, 'x');) {
-    check(!d.empty() && d.find_first_not_of("0123456789") == std::string::npos, "bad --input-shape '", spec, "' (expected e.g. 2x16:i64)");
-    s.push_back(whole_number(d, "--input-shape", "a dimension", std::int64_t{1} << 40));
-  }
-  tensor t = tensor::zeros(dtype_from_name(ty), s);
-  if (t.type == dtype::f32) {
-    std::uint32_t st = 12345;
-    for (std::int64_t i = 0; i < t.numel(); ++i) { st = st * 1664525u + 1013904223u; t.ptr<float>()[i] = static_cast<float>((st >> 8) % 2000) / 1000.0f - 1.0f; }
-  } else if (t.type == dtype::i64) {
-    for (std::int64_t i = 0; i < t.numel(); ++i) t.ptr<std::int64_t>()[i] = (i * 7 + 1) % 97;
-  }
-  return t;
-}
-
-static int cmd_transpile(int argc, char** argv) {
-  std::vector<std::string> flags = {"--skip-reference-compare", "--quiet", "--packed-conv", "--external-weights"};
-  for (auto& f : passes::fusion_names()) flags.push_back("--no-fuse-" + patterns::flag_name(f));
-  auto a = parse(argc, argv, 2, flags, {"--weights-dir", "--artifact-dir", "--example-input", "--input-shape", "--init-args"});
-  check(a.pos.size() == 1, "usage: cactus transpile MODEL.pt2|MODEL.ts|path/model.py:Class --weights-dir DIR [--example-input x.npy | --input-shape 1x16:i64]");
+static int cmd_transpile(const args& a) {
   transpile_options o;
   o.model = a.pos[0];
   const bool python_class = frontends::is_python_class_spec(a.pos[0]);
@@ -233,12 +97,11 @@ static int cmd_transpile(int argc, char** argv) {
   const std::string stem = python_class ? a.pos[0].substr(a.pos[0].rfind(':') + 1) : o.model.stem().string();
   o.artifact_dir = a.get("--artifact-dir", o.weights_dir.empty() ? (fs::path("weights") / stem).string() : o.weights_dir.string());
   for (auto& p : a.all("--example-input")) o.example_inputs.push_back(npy_load(p));
-  for (auto& s : a.all("--input-shape")) o.example_inputs.push_back(parse_shape_spec(s));
+  for (auto& s : a.all("--input-shape")) o.example_inputs.push_back(synthetic_input(s, "--input-shape"));
   check(!o.example_inputs.empty() || frontends::torch_export::is_export_archive(o.model),
         "transpile needs representative inputs: --example-input FILE.npy or --input-shape 1x16:i64");
   o.compare = !a.has("--skip-reference-compare");
-  for (auto& f : passes::fusion_names())
-    if (a.has("--no-fuse-" + patterns::flag_name(f))) o.fusion.disabled.insert(f);
+  add_disabled_fusions(a, o.fusion);
   o.verbose = !a.has("--quiet");
   o.casts.packed_on_request = a.has("--packed-conv");
   o.external_weights = a.has("--external-weights");
@@ -291,9 +154,8 @@ static int chat_lines(const std::string& dir, const std::string& path, bool rend
   return 0;
 }
 
-static int cmd_tokenize(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {"--special", "--render"}, {"--text", "--jsonl", "--decode", "--chat"});
-  check(a.pos.size() == 1 && (a.has("--text") + a.has("--jsonl") + a.has("--decode") + a.has("--chat")) == 1 && (!a.has("--render") || a.has("--chat")),
+static int cmd_tokenize(const args& a) {
+  check((a.has("--text") + a.has("--jsonl") + a.has("--decode") + a.has("--chat")) == 1 && (!a.has("--render") || a.has("--chat")),
         "usage: cactus tokenize DIR (--text TEXT | --jsonl FILE | --decode 1,2,3 | --chat FILE [--render]) [--special]");
   if (a.has("--chat")) return chat_lines(a.pos[0], a.get("--chat"), a.has("--render"));
   auto tok = tokenizer::tokenizer::open(a.pos[0]);
@@ -332,9 +194,8 @@ static int cmd_tokenize(int argc, char** argv) {
   return 0;
 }
 
-static int cmd_lower(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {}, {"--artifact-dir"});
-  check(a.pos.size() == 1 && a.has("--artifact-dir"), "usage: cactus lower BUNDLE/optimized_ir.json --artifact-dir OUT");
+static int cmd_lower(const args& a) {
+  check(a.has("--artifact-dir"), "cactus lower: --artifact-dir OUT is required (where the new bundle goes)");
   fs::path ir = a.pos[0];
   if (fs::is_directory(ir)) ir /= "optimized_ir.json";
   check(fs::exists(ir), ir.string(), ": no such file");
@@ -344,17 +205,7 @@ static int cmd_lower(int argc, char** argv) {
   return 0;
 }
 
-static std::map<std::string, int> op_counts(const ir::graph& g) {
-  std::map<std::string, int> c;
-  for (auto& n : g.nodes) ++c[n.op];
-  return c;
-}
-
-static int cmd_inspect(int argc, char** argv) {
-  std::vector<std::string> flags;
-  for (auto& f : passes::fusion_names()) flags.push_back("--no-fuse-" + patterns::flag_name(f));
-  auto a = parse(argc, argv, 2, flags, {"--dot"});
-  check(a.pos.size() == 1, "usage: cactus inspect BUNDLE [--dot FILE.dot]");
+static int cmd_inspect(const args& a) {
   const fs::path dir = a.pos[0];
   check(fs::is_directory(dir), dir.string(), ": not a bundle directory");
   const fs::path raw = dir / "raw_ir.json";
@@ -364,35 +215,8 @@ static int cmd_inspect(int argc, char** argv) {
   lower::bundle_info recorded;
   if (fs::exists(dir / "components" / "manifest.json")) lower::read_pass_options(runtime::read_json(dir / "components" / "manifest.json"), recorded);
   passes::fuse_options fo = recorded.fusion;
-  for (auto& f : passes::fusion_names())
-    if (a.has("--no-fuse-" + patterns::flag_name(f))) fo.disabled.insert(f);
-  std::vector<std::pair<std::string, std::map<std::string, int>>> stages{{"imported", op_counts(g)}};
-  auto report = passes::optimize(
-      g, fo, [&](std::string_view name, const ir::graph& now) { stages.emplace_back(std::string(name), op_counts(now)); }, recorded.casts);
-  std::set<std::string> ops;
-  for (auto& [_, c] : stages)
-    for (auto& [op, n] : c) ops.insert(op);
-  std::printf("%-28s", "op");
-  for (auto& [name, _] : stages) std::printf(" %15s", name.c_str());
-  std::printf("\n");
-  for (auto& op : ops) {
-    std::printf("%-28s", op.c_str());
-    for (auto& [_, c] : stages) {
-      auto it = c.find(op);
-      std::printf(" %15s", it == c.end() ? "." : std::to_string(it->second).c_str());
-    }
-    std::printf("\n");
-  }
-  std::printf("%-28s", "total");
-  for (auto& [_, c] : stages) {
-    int t = 0;
-    for (auto& [op, n] : c) t += n;
-    std::printf(" %15d", t);
-  }
-  std::printf("\nfusions:");
-  for (auto& [name, n] : report.fused) std::printf(" %s x%d", name.c_str(), n);
-  for (auto& name : fo.disabled) std::printf(" %s (off)", name.c_str());
-  std::printf("\n");
+  add_disabled_fusions(a, fo);
+  std::cout << passes::op_count_table(passes::optimize_traced(g, fo, recorded.casts)) << std::flush;
   if (a.has("--dot")) {
     const fs::path dot = a.get("--dot");
     write_file_atomic(dot, ir::to_dot(g, dir.filename().string()));
@@ -409,11 +233,9 @@ static int cmd_inspect(int argc, char** argv) {
   return 0;
 }
 
-static int cmd_run(int argc, char** argv) {
-  auto a = parse(argc, argv, 2, {}, {"--input", "--input-ids", "--raw-prompt", "--prompt", "--system", "--chat-var", "--output-dir", "--result-json", "--max-new-tokens", "--profile"});
+static int cmd_run(const args& a) {
   check(!(a.has("--prompt") && a.has("--raw-prompt")), "--prompt and --raw-prompt: give one of them (--raw-prompt skips the chat template)");
   check(a.has("--prompt") || (!a.has("--system") && !a.has("--chat-var")), "--system and --chat-var go with --prompt");
-  check(a.pos.size() == 1, "usage: cactus run BUNDLE [--input x.npy]... [--input-ids 1,2,3]");
   auto b = runtime::load_bundle(a.pos[0]);
   auto& ex = *b.exec;
   const auto& g = ex.graph();
@@ -487,35 +309,17 @@ static int cmd_run(int argc, char** argv) {
   const std::string nt = a.get("--max-new-tokens", "0");
   const int new_tokens = static_cast<int>(whole_number(nt, "--max-new-tokens", "a token count", 999999));
   std::vector<std::int64_t> generated;
-  std::size_t shown = 0;  // bytes of the generated text already printed (streamed with --raw-prompt)
   if (new_tokens > 0) {
     check(inputs[0].type == dtype::i64 && inputs[0].shape.size() == 2 && inputs[0].shape[0] == 1, "--max-new-tokens needs --input-ids, --prompt or --raw-prompt");
-    std::vector<std::int64_t> seq(inputs[0].ptr<std::int64_t>(), inputs[0].ptr<std::int64_t>() + inputs[0].numel());
-    for (int step = 0; step < new_tokens; ++step) {
-      const tensor& logits = outs[0];
-      const std::int64_t V = logits.shape.back();
-      const float* last = logits.ptr<float>() + logits.numel() - V;
-      std::int64_t best = std::max_element(last, last + V) - last;
-      generated.push_back(best);
-      seq.push_back(best);
-      if (tok) {  // print what the new token completes (a partial UTF-8 character waits)
-        const std::string text = tok->decode(std::vector<int>(generated.begin(), generated.end()));
-        const bool partial = text.size() >= 3 && text.compare(text.size() - 3, 3, "\xEF\xBF\xBD") == 0;
-        if (text.size() > shown && !partial) {
-          std::cout << text.substr(shown) << std::flush;
-          shown = text.size();
-        }
-      }
-      if (step + 1 == new_tokens) break;
-      tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(seq.size())});
-      std::copy(seq.begin(), seq.end(), t.ptr<std::int64_t>());
-      ex.set_input(0, t);
-      outs = ex.execute();
-    }
-  }
-  if (tok && !generated.empty()) {  // the rest of the streamed text, and the end of its line
-    const std::string text = tok->decode(std::vector<int>(generated.begin(), generated.end()));
-    std::cout << (text.size() > shown ? text.substr(shown) : std::string()) << "\n";
+    std::optional<tokenizer::text_stream> stream;
+    if (tok) stream.emplace(*tok);
+    auto as_ints = [](const std::vector<std::int64_t>& ids) { return std::vector<int>(ids.begin(), ids.end()); };
+    auto g = runtime::llm::generate_greedy(ex, inputs[0], std::move(outs), new_tokens, [&](const std::vector<std::int64_t>& ids) {
+      if (stream) std::cout << stream->next(as_ints(ids)) << std::flush;  // the text as it is generated
+    });
+    generated = std::move(g.ids);
+    outs = std::move(g.outputs);
+    if (stream) std::cout << stream->finish(as_ints(generated)) << "\n";
   }
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json res = {{"bundle", a.pos[0]}, {"milliseconds", ms}, {"outputs", nlohmann::json::array()}};
@@ -575,26 +379,146 @@ static std::string error_line(const std::exception& e) {
   return first_line(e.what());
 }
 
+// The commands, their arguments and their help: parsing and --help both read this table.
+static std::vector<cli::command> commands() {
+  std::string embeddings;
+  for (auto& p : convert_options{}.embeddings) embeddings += (embeddings.empty() ? "" : ",") + p;
+  std::vector<cli::command> c;
+  c.push_back({"convert", {"SRC", "OUT"}, R"(      Converts a checkpoint's weights: one OUT/<tensor>.weights file per tensor plus
+      OUT/weights_manifest.json; config and tokenizer files of a directory are copied to OUT.
+      SRC is told by its contents: a torch.save(state_dict) file (.pt/.pth/.bin), a
+      .safetensors file, a TorchScript archive, a torch.export archive (.pt2: its parameters
+      and buffers), or a Hugging Face directory (config.json + model.safetensors, or
+      model-0000x-of-0000y shards with model.safetensors.index.json; f32/f16/bf16).
+      Shows progress on a terminal.
+)",
+               {{"--bits", "32|16|8|4|3|2|1",
+                 "4|3|2|1: matrices and conv kernels in CQ (groups of 128, Hadamard-rotated, Lloyd-Max codebook); 8: int8 per "
+                 "group of 128; with either, embedding tables become int8 and vectors and tensors under 256 elements f16. 16: f16 "
+                 "(vectors f32); 32: f32. Default 4 (CQ4), as in the Python tool.", false},
+                {"--keep", "PATTERNS", "tensors kept at f16 when quantizing, e.g. 'lm_head,*.norm*' (comma-separated; a name "
+                 "without wildcards matches that tensor or module prefix)", false},
+                {"--embeddings", "PATTERNS", "the embedding tables' name patterns (default '" + embeddings + "')", false}},
+               cmd_convert});
+#if CACTUS_WITH_TORCH
+  std::vector<cli::option> transpile_options = {
+      {"--weights-dir", "DIR", "weights converted by `cactus convert`, bound by name through DIR/weights_manifest.json", false},
+      {"--artifact-dir", "DIR", "where the bundle goes (default: the --weights-dir, else weights/<model name>)", false},
+      {"--init-args", "JSON", "a Python class's constructor arguments, e.g. '{\"vocab_size\": 32000}'", false},
+      {"--example-input", "FILE.npy", "an example input, in forward()'s order", true},
+      {"--input-shape", "2x16:i64", "an example input of that shape and dtype (f32 by default) with fixed seeded values", true},
+      {"--skip-reference-compare", "", "do not run the bundle against PyTorch's outputs", false},
+      {"--quiet", "", "no progress lines on stderr", false},
+      {"--packed-conv", "", "keep quantized conv kernels packed (mmapped, e.g. 4.1 bits per weight at CQ4) and run those "
+       "convolutions as packed matrix products on im2col rows; by default they are dequantized to f32 at load (faster on x86 "
+       "today)", false},
+      {"--external-weights", "", "bind weights outside the artifact dir in place (the bundle records it) instead of "
+       "hard-linking them into its weights/", false}};
+  for (auto& f : fusion_flags()) transpile_options.push_back(f);
+  c.push_back({"transpile", {"MODEL"}, R"(      MODEL is one of:
+        path/model.py:Class  a PyTorch nn.Module class: the project's Python builds it
+                             (--init-args), loads the state_dict that `cactus convert` read into
+                             DIR, exports it with torch.export (batch and sequence dims dynamic
+                             where the example allows) and records PyTorch's outputs on the
+                             example inputs; then as for a .pt2.
+        model.pt2            a torch.export archive (torch.export.save), read without LibTorch;
+                             dims exported dynamic (torch.export.Dim) accept any size in their
+                             range. Without --weights-dir its own weights are converted (f32)
+                             into the bundle. Example inputs are optional.
+        model.ts             a TorchScript archive, captured and run by LibTorch.
+      Binds weights from DIR/weights_manifest.json by name, canonicalizes, fuses (ATen
+      computation shapes rewritten into one op, see optimized_ir.json), lowers and writes the
+      bundle. Then runs the bundle on the example inputs and compares with PyTorch's outputs
+      (writes result.json); a bare .pt2 has none. The bundle is built and checked beside the
+      artifact dir and swapped into place in one step: a failed or killed transpile leaves the
+      old bundle as it was. A bundle records each weight file's fingerprint: after converting
+      other weights into it, `cactus run` refuses it by file name until it is transpiled again.
+)",
+               transpile_options, cmd_transpile});
+#endif
+  c.push_back({"lower", {"BUNDLE/optimized_ir.json"}, R"(      Re-lowers saved IR (optimized_ir.json or raw_ir.json; a bundle directory means its
+      optimized_ir.json) into a new bundle without LibTorch: runs the IR passes again, with the
+      options the bundle was transpiled with (--no-fuse-*, --packed-conv; recorded in
+      components/manifest.json), and binds the source bundle's weights by name (hard-linked
+      into OUT/weights/, or bound in place if the source bundle was transpiled with
+      --external-weights).
+)",
+               {{"--artifact-dir", "OUT", "where the new bundle goes (required)", false}}, cmd_lower});
+  std::vector<cli::option> inspect_options = {
+      {"--dot", "FILE.dot", "write the optimized graph for Graphviz, and FILE.svg too when `dot` is installed", false}};
+  for (auto& f : fusion_flags()) inspect_options.push_back(f);
+  c.push_back({"inspect", {"BUNDLE"}, R"(      Re-runs the IR passes on BUNDLE/raw_ir.json (with the options the bundle was transpiled
+      with, plus the --no-fuse flags given here) and prints the op counts after each pass
+      (canonicalize, fold_constants, fuse, precision_casts, dce) and which fusions fired.
+)",
+               inspect_options, cmd_inspect});
+  c.push_back({"run", {"BUNDLE"}, R"(      Runs a bundle on its inputs and prints (a preview of) each output. --prompt and
+      --raw-prompt tokenize with the bundle's tokenizer.json; give one of them, or --input-ids,
+      for a token-id input. With --max-new-tokens the first output is read as next-token logits
+      and tokens are appended greedily (the whole sequence is re-run each step: no KV cache in
+      this build); the generated text is printed as it is generated.
+)",
+               {{"--input", "FILE.npy|NAME=FILE.npy", "an input, in the bundle's order or by name", true},
+                {"--input-ids", "1,2,3", "token ids as an int64 [1, N] input", false},
+                {"--prompt", "TEXT", "the user's message: the bundle's chat template is applied with the generation prompt, "
+                 "then the text is tokenized", false},
+                {"--system", "TEXT", "a system message before --prompt's", false},
+                {"--chat-var", "KEY=JSON", "a chat template variable for --prompt (enable_thinking=false and the like; "
+                 "the value is JSON, or a plain string)", true},
+                {"--raw-prompt", "TEXT", "TEXT tokenized as it is, with the special tokens its post-processor adds (no chat "
+                 "template)", false},
+                {"--max-new-tokens", "N", "generate N tokens greedily", false},
+                {"--output-dir", "DIR", "write each output as DIR/output_<i>.npy", false},
+                {"--result-json", "FILE", "write the run's outputs (dtypes, shapes), time and generated ids as JSON", false},
+                {"--profile", "N", "run N more times and print the wall time per op", false}},
+               cmd_run});
+  c.push_back({"tokenize", {"DIR"}, R"(      Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or
+      a bundle; or the tokenizer.json itself), giving the ids HF tokenizers gives. Give one of
+      --text, --jsonl, --decode and --chat.
+)",
+               {{"--text", "TEXT", "print TEXT's ids as a JSON array", false},
+                {"--jsonl", "FILE", "one JSON value per line: a string is encoded (a JSON array of ids out), an array of ids is "
+                 "decoded (a JSON string out)", false},
+                {"--decode", "1,2,3", "print the text of the ids", false},
+                {"--chat", "FILE", "one conversation per line, {\"messages\": [...], \"tools\": [...], \"add_generation_prompt\": "
+                 "true, other keys: template variables such as enable_thinking}; applies DIR's chat template "
+                 "(chat_template.jinja or tokenizer_config.json) as transformers' apply_chat_template does and prints the ids",
+                 false},
+                {"--render", "", "with --chat: print the rendered text as a JSON string instead of its ids", false},
+                {"--special", "", "add the special tokens the post-processor adds (BOS...)", false}},
+               cmd_tokenize});
+  return c;
+}
+
+static std::string usage(const std::vector<cli::command>& cs) {
+  std::string u = "cactus: PyTorch models to small, fast runtime bundles.\n\nusage:\n";
+  for (auto& c : cs) u += c.help();
+#if !CACTUS_WITH_TORCH
+  u += "  cactus transpile: only in the LibTorch-enabled build (this is the runtime-only CLI)\n";
+#endif
+  return u + "  cactus COMMAND --help    one command's help\n  cactus --help | --version\n";
+}
+
 int main(int argc, char** argv) {
   try {
+    const auto cs = commands();
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-      std::cout << kUsage;
+      std::cout << usage(cs);
       return argc < 2 ? 2 : 0;
     }
     std::string cmd = argv[1];
     if (cmd == "--version") { std::cout << "cactus " << cactus::version << " (kernels: " << kernels::active_target() << ")\n"; return 0; }
-    if (cmd == "convert") return cmd_convert(argc, argv);
-    if (cmd == "run") return cmd_run(argc, argv);
-    if (cmd == "lower") return cmd_lower(argc, argv);
-    if (cmd == "inspect") return cmd_inspect(argc, argv);
-    if (cmd == "tokenize") return cmd_tokenize(argc, argv);
-    if (cmd == "transpile") {
-#if CACTUS_WITH_TORCH
-      return cmd_transpile(argc, argv);
-#else
-      fail("transpile needs the LibTorch-enabled cactus build (this is the runtime-only CLI)");
-#endif
+    for (auto& c : cs) {
+      if (c.name != cmd) continue;
+      if (argc > 2 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
+        std::cout << c.help();
+        return 0;
+      }
+      return c.run(c.parse(argc, argv, 2));
     }
+#if !CACTUS_WITH_TORCH
+    if (cmd == "transpile") fail("transpile needs the LibTorch-enabled cactus build (this is the runtime-only CLI)");
+#endif
     fail("unknown command '", cmd, "' (see cactus --help)");
   } catch (const std::exception& e) {
     std::cerr << "cactus: error: " << error_line(e) << "\n";
