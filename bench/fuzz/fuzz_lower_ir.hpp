@@ -5,7 +5,7 @@
 // template arguments that clang 14 does not compile yet, so this binary cannot hold them.
 #pragma once
 #include "cactus/ir/ir_json.hpp"
-#include "cactus/passes/canonicalize.hpp"
+#include "cactus/frontends/aten/canonicalize.hpp"
 #include "cactus/passes/dce.hpp"
 #include "cactus/passes/fold_constants.hpp"
 #include "cactus/passes/insert_precision_casts.hpp"
@@ -25,7 +25,7 @@ inline int fuzz_lower_ir(const std::uint8_t* data, std::size_t size) {
       return;  // the reader's own target covers these (fuzz_ir_json)
     }
     namespace p = cactus::passes;
-    p::canonicalize(g);
+    cactus::frontends::aten::canonicalize(g);
     p::widen_half_activations(g);
     p::simplify_permutes(g);
     for (int round = 0; round < 4; ++round)  // as passes::optimize runs them

@@ -5,8 +5,8 @@
 // or the output of an earlier node), so the graph is acyclic; graph inputs are distinct tensors;
 // graph outputs are defined; a node of a registered op has as many inputs and outputs as the op
 // declares (ops/op.hpp, `arity`). Dtypes and shapes are checked by each op's infer when the graph
-// is planned. Names the registry does not know (TorchScript spellings that canonicalize rewrites)
-// are checked by canonicalize, and any left over are refused there.
+// is planned. Names the registry does not know (the ATen spellings of raw IR) are checked by
+// frontends/aten/canonicalize.hpp as it maps them, and any left over are refused there.
 #include <string>
 #include <vector>
 
@@ -34,17 +34,14 @@ inline void verify(const graph& g, const std::string& what) {
     check(defined[static_cast<std::size_t>(id)] == -2, what, ": value ", id, " is listed twice as a graph input");
     defined[static_cast<std::size_t>(id)] = -1;
   }
-  auto count = [](const ops::arity& a) {
-    if (a.min == a.max) return std::to_string(a.min);
-    return std::to_string(a.min) + (a.max == ops::variadic ? " or more" : " to " + std::to_string(a.max));
-  };
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const auto& n = g.nodes[i];
-    if (const ops::op_info* op = ops::op_named(n.op)) {
+    if (const auto id = ops::find_op(n.op)) {
+      const ops::op_info* op = &ops::op_table()[*id];
       if (!op->inputs.admits(n.inputs.size()))
-        fail(what, ": ", describe(i), " has ", n.inputs.size(), " inputs; ", op->name, " takes ", count(op->inputs));
+        fail(what, ": ", describe(i), " has ", n.inputs.size(), " inputs; ", op->name, " takes ", op->inputs.text());
       if (!op->outputs.admits(n.outputs.size()))
-        fail(what, ": ", describe(i), " has ", n.outputs.size(), " outputs; ", op->name, " gives ", count(op->outputs));
+        fail(what, ": ", describe(i), " has ", n.outputs.size(), " outputs; ", op->name, " gives ", op->outputs.text());
     }
     for (int id : n.inputs) {
       if (!in_range(id)) fail(what, ": ", describe(i), " uses unknown value ", id, " (", nv, " values)");

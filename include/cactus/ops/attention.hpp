@@ -7,7 +7,7 @@
 // order). mask: None, f32 (added to the scores) or bool (true = attend; other scores become
 // `fill`, -inf when None), broadcast to [..., H, L, S]. causal: key j is seen by query i when j <= i (PyTorch's is_causal).
 // The fused form of the eager attention HF models write (patterns/rules/attention.hpp) and of
-// aten::_scaled_dot_product_attention. Kernel: kernels::attention_rows, one task per head and
+// PyTorch's _scaled_dot_product_attention. Kernel: kernels::attention_rows, one task per head and
 // block of query rows; scores for at most 64 query rows at a time, never the [L, S] matrix;
 // for blocks, the keys transposed once per key/value head.
 #include <cmath>
@@ -19,7 +19,6 @@ namespace cactus::ops {
 
 struct attention_op {
   static constexpr std::string_view name = "attention";
-  static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps _scaled_dot_product_attention here
   static constexpr arity inputs{7, 8};
 
   struct dims {

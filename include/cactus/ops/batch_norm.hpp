@@ -12,7 +12,6 @@ namespace cactus::ops {
 // batch_norm(x, w?, b?, running_mean, running_var, training, momentum, eps, cudnn): inference form.
 struct batch_norm_op {
   static constexpr std::string_view name = "batch_norm";
-  static constexpr std::array<std::string_view, 1> aten{"aten::batch_norm"};
   static constexpr arity inputs{9};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

@@ -108,37 +108,35 @@ struct binary_body {
 };
 }  // namespace detail
 
-#define CACTUS_BINARY_OP(STRUCT, NAME, OP, ...)                                   \
+#define CACTUS_BINARY_OP(STRUCT, NAME, OP)                                        \
   struct STRUCT : detail::binary_body<STRUCT> {                                   \
     static constexpr std::string_view name = NAME;                                \
-    static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});  \
     static constexpr detail::arith op = detail::arith::OP;                        \
     static constexpr bool commutative = detail::commutes(op);                     \
     static constexpr arity inputs = detail::binary_inputs(op);                    \
   }
 
-CACTUS_BINARY_OP(add_op, "add", add, "aten::add", "aten::add_");
-CACTUS_BINARY_OP(sub_op, "sub", sub, "aten::sub", "aten::sub_");
-CACTUS_BINARY_OP(rsub_op, "rsub", rsub, "aten::rsub");
-CACTUS_BINARY_OP(mul_op, "mul", mul, "aten::mul", "aten::mul_");
-CACTUS_BINARY_OP(div_op, "div", div, "aten::div", "aten::div_", "aten::true_divide");
-CACTUS_BINARY_OP(floor_divide_op, "floor_divide", floordiv, "aten::floor_divide");
-CACTUS_BINARY_OP(pow_op, "pow", pow, "aten::pow");
-CACTUS_BINARY_OP(maximum_op, "maximum", max, "aten::maximum", "aten::max.other");
-CACTUS_BINARY_OP(minimum_op, "minimum", min, "aten::minimum", "aten::min.other");
-CACTUS_BINARY_OP(eq_op, "eq", eq, "aten::eq");
-CACTUS_BINARY_OP(ne_op, "ne", ne, "aten::ne");
-CACTUS_BINARY_OP(lt_op, "lt", lt, "aten::lt");
-CACTUS_BINARY_OP(le_op, "le", le, "aten::le");
-CACTUS_BINARY_OP(gt_op, "gt", gt, "aten::gt");
-CACTUS_BINARY_OP(ge_op, "ge", ge, "aten::ge");
-CACTUS_BINARY_OP(logical_and_op, "logical_and", land, "aten::logical_and", "aten::__and__", "aten::bitwise_and");
-CACTUS_BINARY_OP(logical_or_op, "logical_or", lor, "aten::logical_or", "aten::__or__", "aten::bitwise_or");
+CACTUS_BINARY_OP(add_op, "add", add);
+CACTUS_BINARY_OP(sub_op, "sub", sub);
+CACTUS_BINARY_OP(rsub_op, "rsub", rsub);
+CACTUS_BINARY_OP(mul_op, "mul", mul);
+CACTUS_BINARY_OP(div_op, "div", div);
+CACTUS_BINARY_OP(floor_divide_op, "floor_divide", floordiv);
+CACTUS_BINARY_OP(pow_op, "pow", pow);
+CACTUS_BINARY_OP(maximum_op, "maximum", max);
+CACTUS_BINARY_OP(minimum_op, "minimum", min);
+CACTUS_BINARY_OP(eq_op, "eq", eq);
+CACTUS_BINARY_OP(ne_op, "ne", ne);
+CACTUS_BINARY_OP(lt_op, "lt", lt);
+CACTUS_BINARY_OP(le_op, "le", le);
+CACTUS_BINARY_OP(gt_op, "gt", gt);
+CACTUS_BINARY_OP(ge_op, "ge", ge);
+CACTUS_BINARY_OP(logical_and_op, "logical_and", land);
+CACTUS_BINARY_OP(logical_or_op, "logical_or", lor);
 #undef CACTUS_BINARY_OP
 
 struct logical_not_op {
   static constexpr std::string_view name = "logical_not";
-  static constexpr std::array<std::string_view, 2> aten{"aten::logical_not", "aten::bitwise_not"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_tensor(0, dtype::b8, c.tensor_in(0).shape); }
   static void run(context& c) {
@@ -150,7 +148,6 @@ struct logical_not_op {
 // where(cond, a, b)
 struct where_op {
   static constexpr std::string_view name = "where";
-  static constexpr std::array<std::string_view, 1> aten{"aten::where"};
   static constexpr arity inputs{3};
   static void infer(context& c) {
     c.require(c.num_inputs() == 3, "where(condition) with one argument is data-dependent and not supported");
@@ -166,7 +163,6 @@ struct where_op {
 // masked_fill(x, mask, value)
 struct masked_fill_op {
   static constexpr std::string_view name = "masked_fill";
-  static constexpr std::array<std::string_view, 2> aten{"aten::masked_fill", "aten::masked_fill_"};
   static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

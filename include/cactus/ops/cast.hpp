@@ -9,10 +9,9 @@
 
 namespace cactus::ops {
 
-// cast(x, dtype): the canonical form of aten::to / type_as / float / long / bool / _to_copy.
+// cast(x, dtype): the canonical form of PyTorch's to / type_as / float / long / bool / _to_copy.
 struct cast_op {
   static constexpr std::string_view name = "cast";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{2};
   static constexpr bool f16_weights = true;
   static void infer(context& c) {

@@ -1,6 +1,6 @@
 #pragma once
 // conv(x, w, b?, stride, padding, dilation, groups): 1-D and 2-D convolution, the canonical
-// form of aten::conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
+// form of PyTorch's conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
 // itself (1x1) or on its im2col, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
 #include "cactus/core/scratch.hpp"
 #include "cactus/kernels/dispatch.hpp"
@@ -303,7 +303,6 @@ inline void conv_run(const conv_geom& g, const context& c, const float* bias, fl
 
 struct conv_op {
   static constexpr std::string_view name = "conv";
-  static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps conv1d/conv2d/_convolution here
   static constexpr arity inputs{7};
   // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
   // their weights small, so f32 weights in memory buy speed at little cost.

@@ -16,7 +16,6 @@ namespace cactus::ops {
 
 struct conv_module_op {
   static constexpr std::string_view name = "conv_module";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{13};
   static constexpr bool f16_weights = false;
   static constexpr std::uint32_t packed_on_request = 1u << 1;  // as conv's

@@ -28,17 +28,14 @@ struct fill_body {
 };
 struct ones_op : fill_body<1> {
   static constexpr std::string_view name = "ones";
-  static constexpr std::array<std::string_view, 1> aten{"aten::ones"};
   static constexpr arity inputs{1, 5};
 };
 struct zeros_op : fill_body<0> {
   static constexpr std::string_view name = "zeros";
-  static constexpr std::array<std::string_view, 1> aten{"aten::zeros"};
   static constexpr arity inputs{1, 5};
 };
 struct full_op : fill_body<-1> {
   static constexpr std::string_view name = "full";
-  static constexpr std::array<std::string_view, 1> aten{"aten::full"};
   static constexpr arity inputs{2, 6};
 };
 
@@ -54,17 +51,14 @@ struct fill_like_body {
 };
 struct ones_like_op : fill_like_body<1> {
   static constexpr std::string_view name = "ones_like";
-  static constexpr std::array<std::string_view, 1> aten{"aten::ones_like"};
   static constexpr arity inputs{1, 6};
 };
 struct zeros_like_op : fill_like_body<0> {
   static constexpr std::string_view name = "zeros_like";
-  static constexpr std::array<std::string_view, 1> aten{"aten::zeros_like"};
   static constexpr arity inputs{1, 6};
 };
 struct full_like_op : fill_like_body<-1> {
   static constexpr std::string_view name = "full_like";
-  static constexpr std::array<std::string_view, 1> aten{"aten::full_like"};
   static constexpr arity inputs{2, 7};
 };
 
@@ -72,7 +66,6 @@ struct full_like_op : fill_like_body<-1> {
 // arange(start, end, step, dtype?, ...): told apart by how many leading numbers there are.
 struct arange_op {
   static constexpr std::string_view name = "arange";
-  static constexpr std::array<std::string_view, 1> aten{"aten::arange"};
   static constexpr arity inputs{5, 7};
   static void parse(const context& c, double& start, double& step, std::int64_t& n, dtype& t) {
     const std::size_t total = c.num_inputs();

@@ -12,7 +12,6 @@ namespace cactus::ops {
 
 struct gated_mlp_op {
   static constexpr std::string_view name = "gated_mlp";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{8};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = (1u << 1) | (1u << 3) | (1u << 5);

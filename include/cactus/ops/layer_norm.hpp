@@ -10,7 +10,6 @@ namespace cactus::ops {
 // layer_norm(x, normalized_shape, weight?, bias?, eps, cudnn_enable)
 struct layer_norm_op {
   static constexpr std::string_view name = "layer_norm";
-  static constexpr std::array<std::string_view, 1> aten{"aten::layer_norm"};
   static constexpr arity inputs{5, 6};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

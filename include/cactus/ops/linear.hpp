@@ -8,7 +8,6 @@ namespace cactus::ops {
 
 struct linear_op {
   static constexpr std::string_view name = "linear";
-  static constexpr std::array<std::string_view, 1> aten{"aten::linear"};
   static constexpr arity inputs{2, 3};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = 1u << 1;  // W may be q8 / CQ

@@ -1,5 +1,5 @@
 #pragma once
-// lstm over a sequence: aten::lstm with its tensor lists flattened by import into
+// lstm over a sequence: PyTorch's lstm with its tensor lists flattened by import into
 //   x, h0, c0, w_ih_0, w_hh_0, [b_ih_0, b_hh_0], ... , has_biases, num_layers, dropout, train,
 //   bidirectional, batch_first  ->  output, h_n, c_n
 // Input projections for all steps are one GEMM; the recurrence does one GEMM per step.
@@ -10,7 +10,6 @@ namespace cactus::ops {
 
 struct lstm_op {
   static constexpr std::string_view name = "lstm";
-  static constexpr std::array<std::string_view, 1> aten{"aten::lstm"};
   static constexpr arity inputs{11, variadic};
   static constexpr arity outputs{3};
   static constexpr bool f16_weights = true;

@@ -3,7 +3,7 @@
 // pre-activation gates (input, forget, cell, output, PyTorch's order):
 //   c_new = sigmoid(f) * c + sigmoid(i) * tanh(z),  h = sigmoid(o) * tanh(c_new)
 // Produced by patterns/rules/lstm_cell.hpp from the cell written by hand (the gate projections
-// stay linear ops); aten::lstm (ops/lstm.hpp) runs the same kernel, kernels::lstm_cell.
+// stay linear ops); the lstm op (ops/lstm.hpp) runs the same kernel, kernels::lstm_cell.
 #include "cactus/kernels/dispatch.hpp"
 #include "cactus/ops/op.hpp"
 
@@ -11,7 +11,6 @@ namespace cactus::ops {
 
 struct lstm_cell_op {
   static constexpr std::string_view name = "lstm_cell";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{2};
   static constexpr arity outputs{2};
   static void infer(context& c) {

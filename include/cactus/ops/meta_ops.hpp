@@ -9,7 +9,6 @@ namespace cactus::ops {
 
 struct size_op {
   static constexpr std::string_view name = "size";
-  static constexpr std::array<std::string_view, 2> aten{"aten::size", "aten::sym_size"};
   static constexpr arity inputs{1, 2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -21,14 +20,12 @@ struct size_op {
 
 struct dim_op {
   static constexpr std::string_view name = "dim";
-  static constexpr std::array<std::string_view, 1> aten{"aten::dim"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.tensor_in(0).shape.size()))); }
 };
 
 struct numel_op {
   static constexpr std::string_view name = "numel";
-  static constexpr std::array<std::string_view, 1> aten{"aten::numel"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(c.tensor_in(0).numel())); }
 };
@@ -36,7 +33,6 @@ struct numel_op {
 // A list of plan-time numbers (int[] or float[]).
 struct list_op {
   static constexpr std::string_view name = "list";
-  static constexpr std::array<std::string_view, 1> aten{"prim::ListConstruct"};
   static constexpr arity inputs{0, variadic};
   static void infer(context& c) {
     bool any_float = false;
@@ -60,7 +56,6 @@ struct list_op {
 
 struct list_unpack_op {
   static constexpr std::string_view name = "list_unpack";
-  static constexpr std::array<std::string_view, 1> aten{"prim::ListUnpack"};
   static constexpr arity inputs{1};
   static constexpr arity outputs{0, variadic};
   static void infer(context& c) {
@@ -72,14 +67,12 @@ struct list_unpack_op {
 
 struct list_len_op {
   static constexpr std::string_view name = "list_len";
-  static constexpr std::array<std::string_view, 1> aten{"aten::len"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.ints_at(0).size()))); }
 };
 
 struct list_get_op {
   static constexpr std::string_view name = "list_get";
-  static constexpr std::array<std::string_view, 1> aten{"aten::__getitem__"};
   static constexpr arity inputs{2};
   static void infer(context& c) {
     auto v = c.ints_at(0);
@@ -91,8 +84,6 @@ struct list_get_op {
 // Number conversions between TorchScript's scalar spellings (0-d "tensors" of sizes included).
 struct to_int_op {
   static constexpr std::string_view name = "to_int";
-  static constexpr std::array<std::string_view, 4> aten{"aten::Int", "aten::IntImplicit", "aten::ScalarImplicit",
-                                                         "prim::NumToTensor"};
   static constexpr arity inputs{1};
   static void infer(context& c) {
     const slot& s = c.in(0);
@@ -104,14 +95,12 @@ struct to_int_op {
 
 struct to_float_op {
   static constexpr std::string_view name = "to_float";
-  static constexpr std::array<std::string_view, 2> aten{"aten::Float", "aten::FloatImplicit"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_float(c.num_at(0))); }
 };
 
 struct floordiv_op {
   static constexpr std::string_view name = "floordiv";
-  static constexpr std::array<std::string_view, 1> aten{"aten::floordiv"};
   static constexpr arity inputs{2};
   static void infer(context& c) {
     auto a = c.int_at(0), b = c.int_at(1);

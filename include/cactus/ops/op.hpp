@@ -1,7 +1,7 @@
 #pragma once
 // The contract between an op and the runtime. An op is a struct with
-//   static constexpr std::string_view name;                      canonical name
-//   static constexpr std::array<std::string_view, N> aten;        TorchScript spellings it takes
+//   static constexpr std::string_view name;                      canonical name (front ends map
+//                                  their spellings to it: frontends/aten/op_table.hpp)
 //   static constexpr arity inputs;  how many inputs a node of it may have (ir::verify checks)
 //   static void infer(context&);   output kinds, dtypes, shapes (or meta values) from the inputs
 //   static void run(context&);     the computation (absent for meta-only and view ops)
@@ -36,6 +36,11 @@ struct arity {
   constexpr arity(std::size_t n) : min(n), max(n) {}  // NOLINT: `inputs = 2` reads as "exactly 2"
   constexpr arity(std::size_t lo, std::size_t hi) : min(lo), max(hi) {}
   constexpr bool admits(std::size_t n) const { return n >= min && n <= max; }
+  // "1", "2 to 3", "2 or more", for messages
+  std::string text() const {
+    if (min == max) return std::to_string(min);
+    return std::to_string(min) + (max == variadic ? " or more" : " to " + std::to_string(max));
+  }
 };
 
 // A value at plan and run time: a tensor (dtype, shape, bytes) or a meta value.

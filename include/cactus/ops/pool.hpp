@@ -132,29 +132,24 @@ struct pool_body {
 
 struct max_pool2d_op : detail::pool_body<true, false> {
   static constexpr std::string_view name = "max_pool2d";
-  static constexpr std::array<std::string_view, 1> aten{"aten::max_pool2d"};
   static constexpr arity inputs{6};
 };
 struct max_pool1d_op : detail::pool_body<true, true> {
   static constexpr std::string_view name = "max_pool1d";
-  static constexpr std::array<std::string_view, 1> aten{"aten::max_pool1d"};
   static constexpr arity inputs{6};
 };
 struct avg_pool2d_op : detail::pool_body<false, false> {
   static constexpr std::string_view name = "avg_pool2d";
-  static constexpr std::array<std::string_view, 1> aten{"aten::avg_pool2d"};
   static constexpr arity inputs{7};
 };
 struct avg_pool1d_op : detail::pool_body<false, true> {
   static constexpr std::string_view name = "avg_pool1d";
-  static constexpr std::array<std::string_view, 1> aten{"aten::avg_pool1d"};
   static constexpr arity inputs{6};
 };
 
 // adaptive_avg_pool{1,2}d(x, output_size): PyTorch's start/end index rule.
 struct adaptive_avg_pool_op {
   static constexpr std::string_view name = "adaptive_avg_pool";
-  static constexpr std::array<std::string_view, 2> aten{"aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool1d"};
   static constexpr arity inputs{2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

@@ -119,17 +119,14 @@ struct reduce_body {
 
 struct mean_op : detail::reduce_body<detail::reduce_kind::mean> {
   static constexpr std::string_view name = "mean";
-  static constexpr std::array<std::string_view, 1> aten{"aten::mean"};
   static constexpr arity inputs{2, 4};
 };
 struct sum_op : detail::reduce_body<detail::reduce_kind::sum> {
   static constexpr std::string_view name = "sum";
-  static constexpr std::array<std::string_view, 1> aten{"aten::sum"};
   static constexpr arity inputs{1, 4};
 };
 struct amax_op : detail::reduce_body<detail::reduce_kind::max> {
   static constexpr std::string_view name = "amax";
-  static constexpr std::array<std::string_view, 1> aten{"aten::amax"};
   static constexpr arity inputs{3};
 };
 
@@ -160,19 +157,16 @@ struct truth_reduce_body {
 };
 struct any_op : truth_reduce_body<true> {
   static constexpr std::string_view name = "any";
-  static constexpr std::array<std::string_view, 1> aten{"aten::any"};
   static constexpr arity inputs{1, 3};
 };
 struct all_op : truth_reduce_body<false> {
   static constexpr std::string_view name = "all";
-  static constexpr std::array<std::string_view, 1> aten{"aten::all"};
   static constexpr arity inputs{1, 3};
 };
 
 // max(x) -> scalar tensor; max(x, dim, keepdim) -> (values, indices); argmax(x, dim?, keepdim)
 struct max_op {
   static constexpr std::string_view name = "max";
-  static constexpr std::array<std::string_view, 1> aten{"aten::max"};
   static constexpr arity inputs{1, 3};
   static constexpr arity outputs{1, 2};
   static void infer(context& c) {
@@ -217,7 +211,6 @@ struct max_op {
 
 struct argmax_op {
   static constexpr std::string_view name = "argmax";
-  static constexpr std::array<std::string_view, 1> aten{"aten::argmax"};
   static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

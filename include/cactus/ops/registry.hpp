@@ -1,6 +1,6 @@
 #pragma once
-// The op registry: one Hana type list. The name table, the aten-spelling table, the count
-// check and the dispatch table are all derived from it, so adding an op is one header plus
+// The op registry: one Hana type list. The name table, the count check, the op properties
+// passes ask for (commutativity, arity) and the dispatch table are all derived from it, so adding an op is one header plus
 // one entry here (no enum, no switch to keep in sync).
 #include <boost/hana.hpp>
 #include <optional>
@@ -47,7 +47,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     where_op, masked_fill_op,
     // linear algebra and normalization
     linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
-    // fused (produced by the rules of patterns/rules/, or mapped from a fused aten op)
+    // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
@@ -62,7 +62,6 @@ namespace detail {
 template <class Op>
 constexpr bool check_op() {
   static_assert(requires { { Op::name } -> std::convertible_to<std::string_view>; }, "an op needs `static constexpr std::string_view name`");
-  static_assert(requires { Op::aten.size(); }, "an op needs `static constexpr std::array<std::string_view, N> aten` (may be empty)");
   static_assert(requires(context& c) { Op::infer(c); }, "an op needs `static void infer(context&)`");
   static_assert(requires { { Op::inputs } -> std::convertible_to<arity>; }, "an op needs `static constexpr arity inputs` (how many inputs its nodes take)");
   if constexpr (requires { Op::inputs.min; }) static_assert(Op::inputs.min <= Op::inputs.max, "an op's input arity needs min <= max");
@@ -141,30 +140,6 @@ inline std::optional<std::size_t> find_op(std::string_view name) {
   auto it = index.find(name);
   if (it == index.end()) return std::nullopt;
   return it->second;
-}
-
-// Canonical name for a TorchScript spelling (e.g. "aten::view" -> "reshape"), or nullopt.
-inline std::optional<std::string_view> canonical_name(std::string_view aten_name) {
-  static const auto map = [] {
-    std::unordered_map<std::string_view, std::string_view> m;
-    hana::for_each(all_ops, [&](auto type) {
-      using Op = typename decltype(type)::type;
-      for (auto a : Op::aten) m.emplace(a, Op::name);
-    });
-    return m;
-  }();
-  auto it = map.find(aten_name);
-  if (it == map.end()) return std::nullopt;
-  return it->second;
-}
-
-// The registered op behind a node's name: a canonical name or one of the TorchScript spellings
-// an op takes. nullptr for names only a front end or canonicalize knows (aten::t, aten::to, ...).
-inline const op_info* op_named(std::string_view name) {
-  auto id = find_op(name);
-  if (!id)
-    if (auto c = canonical_name(name)) id = find_op(*c);
-  return id ? &op_table()[*id] : nullptr;
 }
 
 }  // namespace cactus::ops

@@ -9,7 +9,6 @@ namespace cactus::ops {
 
 struct rms_norm_op {
   static constexpr std::string_view name = "rms_norm";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

@@ -11,7 +11,6 @@ namespace cactus::ops {
 
 struct rope_op {
   static constexpr std::string_view name = "rope";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{5};
   static void infer(context& c) {
     const slot& x = c.f32_in(0);

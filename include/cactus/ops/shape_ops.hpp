@@ -33,7 +33,6 @@ inline shape_t resolve_shape(const context& c, std::vector<std::int64_t> s, std:
 // reshape(x, shape) / view / _unsafe_view / reshape_as(x, other)
 struct reshape_op {
   static constexpr std::string_view name = "reshape";
-  static constexpr std::array<std::string_view, 5> aten{"aten::reshape", "aten::view", "aten::_unsafe_view", "aten::reshape_as", "aten::view_as"};
   static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -46,7 +45,6 @@ struct reshape_op {
 // flatten(x, start_dim, end_dim)
 struct flatten_op {
   static constexpr std::string_view name = "flatten";
-  static constexpr std::array<std::string_view, 1> aten{"aten::flatten"};
   static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -66,7 +64,6 @@ struct flatten_op {
 // unflatten(x, dim, sizes): dim `dim` split into `sizes` (one may be -1)
 struct unflatten_op {
   static constexpr std::string_view name = "unflatten";
-  static constexpr std::array<std::string_view, 1> aten{"aten::unflatten"};
   static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -84,7 +81,6 @@ struct unflatten_op {
 
 struct squeeze_op {
   static constexpr std::string_view name = "squeeze";
-  static constexpr std::array<std::string_view, 1> aten{"aten::squeeze"};
   static constexpr arity inputs{1, 2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -103,7 +99,6 @@ struct squeeze_op {
 
 struct unsqueeze_op {
   static constexpr std::string_view name = "unsqueeze";
-  static constexpr std::array<std::string_view, 1> aten{"aten::unsqueeze"};
   static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -118,7 +113,6 @@ struct unsqueeze_op {
 // Passes its input through (what contiguous/clone/dropout/detach become if not removed).
 struct identity_op {
   static constexpr std::string_view name = "identity";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{1};
   static constexpr bool view = true;
   static void infer(context& c) { c.set_tensor(0, c.tensor_in(0).type, c.in(0).shape); }
@@ -126,7 +120,6 @@ struct identity_op {
 
 struct permute_op {
   static constexpr std::string_view name = "permute";
-  static constexpr std::array<std::string_view, 1> aten{"aten::permute"};
   static constexpr arity inputs{2};
   static std::vector<std::size_t> perm(const context& c) {
     const slot& x = c.tensor_in(0);
@@ -160,7 +153,6 @@ struct permute_op {
 // slice(x, dim, start?, end?, step) with Python clamping.
 struct slice_op {
   static constexpr std::string_view name = "slice";
-  static constexpr std::array<std::string_view, 1> aten{"aten::slice"};
   static constexpr arity inputs{1, 5};
   static void bounds(const context& c, std::size_t& d, std::int64_t& start, std::int64_t& len, std::int64_t& step) {
     const slot& x = c.tensor_in(0);
@@ -199,7 +191,6 @@ struct slice_op {
 // narrow(x, dim, start, length)
 struct narrow_op {
   static constexpr std::string_view name = "narrow";
-  static constexpr std::array<std::string_view, 1> aten{"aten::narrow"};
   static constexpr arity inputs{4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -225,7 +216,6 @@ struct narrow_op {
 // select(x, dim, index) drops the dim.
 struct select_op {
   static constexpr std::string_view name = "select";
-  static constexpr std::array<std::string_view, 1> aten{"aten::select"};
   static constexpr arity inputs{2, 3};
   static void where(const context& c, std::size_t& d, std::int64_t& i) {
     const slot& x = c.tensor_in(0);
@@ -299,14 +289,12 @@ inline void join(context& c, bool stack, bool run) {
 
 struct cat_op {
   static constexpr std::string_view name = "cat";
-  static constexpr std::array<std::string_view, 2> aten{"aten::cat", "aten::concat"};
   static constexpr arity inputs{2, variadic};
   static void infer(context& c) { detail::join(c, false, false); }
   static void run(context& c) { detail::join(c, false, true); }
 };
 struct stack_op {
   static constexpr std::string_view name = "stack";
-  static constexpr std::array<std::string_view, 1> aten{"aten::stack"};
   static constexpr arity inputs{2, variadic};
   static void infer(context& c) { detail::join(c, true, false); }
   static void run(context& c) { detail::join(c, true, true); }
@@ -315,7 +303,6 @@ struct stack_op {
 // expand(x, sizes, implicit) / expand_as(x, other)
 struct expand_op {
   static constexpr std::string_view name = "expand";
-  static constexpr std::array<std::string_view, 2> aten{"aten::expand", "aten::expand_as"};
   static constexpr arity inputs{2, 3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -339,7 +326,6 @@ struct expand_op {
 // flattening call (dim None) are errors.
 struct repeat_interleave_op {
   static constexpr std::string_view name = "repeat_interleave";
-  static constexpr std::array<std::string_view, 1> aten{"aten::repeat_interleave"};
   static constexpr arity inputs{2, 4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -369,7 +355,6 @@ struct repeat_interleave_op {
 // chunk(x, chunks, dim) / split(x, split_size, dim) / unbind(x, dim): one output per piece.
 struct split_op {
   static constexpr std::string_view name = "split";
-  static constexpr std::array<std::string_view, 0> aten{};  // import maps chunk/split/unbind + ListUnpack here
   static constexpr arity inputs{4};
   static constexpr arity outputs{1, variadic};
   // inputs: x, dim, mode, arg (see pieces); unbind pieces drop the dim

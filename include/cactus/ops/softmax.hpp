@@ -37,7 +37,6 @@ inline void softmax_along(const context& c, bool log) {
 
 struct softmax_op {
   static constexpr std::string_view name = "softmax";
-  static constexpr std::array<std::string_view, 2> aten{"aten::softmax", "aten::_softmax"};
   static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, false); }
@@ -45,7 +44,6 @@ struct softmax_op {
 
 struct log_softmax_op {
   static constexpr std::string_view name = "log_softmax";
-  static constexpr std::array<std::string_view, 2> aten{"aten::log_softmax", "aten::_log_softmax"};
   static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, true); }

@@ -32,12 +32,10 @@ struct tri_body {
 };
 struct triu_op : tri_body<true> {
   static constexpr std::string_view name = "triu";
-  static constexpr std::array<std::string_view, 2> aten{"aten::triu", "aten::triu_"};
   static constexpr arity inputs{2};
 };
 struct tril_op : tri_body<false> {
   static constexpr std::string_view name = "tril";
-  static constexpr std::array<std::string_view, 2> aten{"aten::tril", "aten::tril_"};
   static constexpr arity inputs{2};
 };
 

@@ -72,35 +72,33 @@ struct unary_body {
 };
 }  // namespace detail
 
-#define CACTUS_UNARY_OP(STRUCT, NAME, KERNEL, KEEPS_INT, ...)                                      \
+#define CACTUS_UNARY_OP(STRUCT, NAME, KERNEL, KEEPS_INT)                                           \
   struct STRUCT : detail::unary_body<STRUCT> {                                                     \
     static constexpr std::string_view name = NAME;                                                 \
-    static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});                   \
     static constexpr kernels::unary_kind kernel = kernels::unary_kind::KERNEL;                     \
     static constexpr bool keeps_int = KEEPS_INT;                                                   \
     static constexpr arity inputs{1};                                                              \
   }
 
-CACTUS_UNARY_OP(relu_op, "relu", relu, true, "aten::relu", "aten::relu_");
-CACTUS_UNARY_OP(silu_op, "silu", silu, false, "aten::silu", "aten::silu_");
-CACTUS_UNARY_OP(sigmoid_op, "sigmoid", sigmoid, false, "aten::sigmoid", "aten::sigmoid_");
-CACTUS_UNARY_OP(tanh_op, "tanh", tanh, false, "aten::tanh", "aten::tanh_");
-CACTUS_UNARY_OP(exp_op, "exp", exp, false, "aten::exp");
-CACTUS_UNARY_OP(log_op, "log", log, false, "aten::log");
-CACTUS_UNARY_OP(sqrt_op, "sqrt", sqrt, false, "aten::sqrt");
-CACTUS_UNARY_OP(rsqrt_op, "rsqrt", rsqrt, false, "aten::rsqrt");
-CACTUS_UNARY_OP(neg_op, "neg", neg, true, "aten::neg");
-CACTUS_UNARY_OP(abs_op, "abs", abs, true, "aten::abs");
-CACTUS_UNARY_OP(sin_op, "sin", sin, false, "aten::sin");
-CACTUS_UNARY_OP(cos_op, "cos", cos, false, "aten::cos");
-CACTUS_UNARY_OP(reciprocal_op, "reciprocal", reciprocal, false, "aten::reciprocal");
-CACTUS_UNARY_OP(erf_op, "erf", erf, false, "aten::erf");
+CACTUS_UNARY_OP(relu_op, "relu", relu, true);
+CACTUS_UNARY_OP(silu_op, "silu", silu, false);
+CACTUS_UNARY_OP(sigmoid_op, "sigmoid", sigmoid, false);
+CACTUS_UNARY_OP(tanh_op, "tanh", tanh, false);
+CACTUS_UNARY_OP(exp_op, "exp", exp, false);
+CACTUS_UNARY_OP(log_op, "log", log, false);
+CACTUS_UNARY_OP(sqrt_op, "sqrt", sqrt, false);
+CACTUS_UNARY_OP(rsqrt_op, "rsqrt", rsqrt, false);
+CACTUS_UNARY_OP(neg_op, "neg", neg, true);
+CACTUS_UNARY_OP(abs_op, "abs", abs, true);
+CACTUS_UNARY_OP(sin_op, "sin", sin, false);
+CACTUS_UNARY_OP(cos_op, "cos", cos, false);
+CACTUS_UNARY_OP(reciprocal_op, "reciprocal", reciprocal, false);
+CACTUS_UNARY_OP(erf_op, "erf", erf, false);
 #undef CACTUS_UNARY_OP
 
 // gelu(x, approximate='none'|'tanh')
 struct gelu_op : detail::unary_body<gelu_op> {
   static constexpr std::string_view name = "gelu";
-  static constexpr std::array<std::string_view, 1> aten{"aten::gelu"};
   static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::gelu_erf;
   static constexpr bool keeps_int = false;
@@ -115,7 +113,6 @@ struct gelu_op : detail::unary_body<gelu_op> {
 // clamp(x, min, max), hardtanh(x, min, max), relu6(x)
 struct clamp_op : detail::unary_body<clamp_op> {
   static constexpr std::string_view name = "clamp";
-  static constexpr std::array<std::string_view, 5> aten{"aten::clamp", "aten::clamp_", "aten::hardtanh", "aten::hardtanh_", "aten::relu6"};
   static constexpr arity inputs{1, 3};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::clamp;
   static constexpr bool keeps_int = true;
@@ -128,7 +125,6 @@ struct clamp_op : detail::unary_body<clamp_op> {
 
 struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
   static constexpr std::string_view name = "leaky_relu";
-  static constexpr std::array<std::string_view, 2> aten{"aten::leaky_relu", "aten::leaky_relu_"};
   static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::leaky_relu;
   static constexpr bool keeps_int = false;

@@ -1,12 +1,12 @@
 #pragma once
 // Stages 4 and 5 in order, as every entry point runs them (transpile, re-lowering, the
-// in-memory API): canonicalize (canonical ops, f16 activations computed in f32, permute
-// rewrites), constant folding (with the sizes the model fixes), fusion, precision casts,
-// dead-code elimination.
+// in-memory API): canonicalize (the front ends' ATen dialect to canonical ops, owned by
+// frontends/aten/; then f16 activations computed in f32 and permute rewrites), constant
+// folding (with the sizes the model fixes), fusion, precision casts, dead-code elimination.
 #include <functional>
 #include <string_view>
 
-#include "cactus/passes/canonicalize.hpp"
+#include "cactus/frontends/aten/canonicalize.hpp"
 #include "cactus/passes/dce.hpp"
 #include "cactus/passes/fold_constants.hpp"
 #include "cactus/passes/fuse.hpp"
@@ -18,7 +18,7 @@
 namespace cactus::passes {
 
 struct pipeline_report {
-  canonicalize_report canonical;
+  frontends::aten::canonicalize_report canonical;
   std::size_t widened = 0, permutes = 0, static_dims = 0, folded = 0, casts = 0, dead = 0;
   std::map<std::string, int> fused;  // rule name -> times fired
 };
@@ -30,7 +30,7 @@ inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
   auto step = [&](std::string_view name) {
     if (after) after(name, g);
   };
-  r.canonical = canonicalize(g);
+  r.canonical = frontends::aten::canonicalize(g);
   r.widened = widen_half_activations(g);
   r.permutes = simplify_permutes(g);
   step("canonicalize");

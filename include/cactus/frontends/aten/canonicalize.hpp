@@ -1,17 +1,21 @@
 #pragma once
-// Stage 4: canonical IR. Rewrites TorchScript spellings into the registry's canonical ops:
+// Stage 4: canonical IR. Maps the ATen dialect the front ends emit (raw IR) to the registry's
+// canonical ops:
 // no-ops (dropout, detach, contiguous, clone, identity casts, whole-range slices) are removed; t/transpose become
 // permute; addmm/matmul against a transposed constant become linear; conv1d/conv2d/
-// _convolution become conv; to/type_as become cast; then every remaining aten name is renamed
-// through the registry. An op with no canonical form is an error naming it and its source line.
+// _convolution become conv; to/type_as become cast; then every remaining name is renamed through
+// op_table.hpp. A spelling of an op is first checked against that op's arity, a spelling
+// rewritten by hand against the inputs its rewrite reads. An op with no canonical form is an
+// error naming it and its source line.
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "cactus/ir/graph.hpp"
+#include "cactus/frontends/aten/op_table.hpp"
 #include "cactus/ops/registry.hpp"
 
-namespace cactus::passes {
+namespace cactus::frontends::aten {
 
 namespace detail {
 inline const ir::meta* const_meta(const ir::graph& g, int v) { return g.constant_meta(v); }
@@ -91,6 +95,13 @@ inline canonicalize_report canonicalize(ir::graph& g) {
     const std::string op = n.op;
     auto val = [&](int i) -> const ir::value& { return g.values[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(i)])]; };
     auto rank_of = [&](int i) { return static_cast<std::int64_t>(val(i).shape.size()); };
+    if (const auto c = canonical_name(op)) {  // a spelling of an op: that op's arity, before anything reads the node
+      const ops::op_info& info = ops::op_table()[*ops::find_op(*c)];
+      if (!info.inputs.admits(n.inputs.size()))
+        fail(detail::where(n), " has ", n.inputs.size(), " inputs; ", info.name, " takes ", info.inputs.text());
+      if (!info.outputs.admits(n.outputs.size()))
+        fail(detail::where(n), " has ", n.outputs.size(), " outputs; ", info.name, " gives ", info.outputs.text());
+    }
     if (const std::size_t k = detail::min_inputs_of_rewrite(op); k > 0) {
       check(n.inputs.size() >= k, detail::where(n), ": has ", n.inputs.size(), " inputs, needs at least ", k);
       check(!n.outputs.empty(), detail::where(n), ": has no outputs");
@@ -213,7 +224,7 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       const std::int64_t code = op == "aten::float" ? 6 : op == "aten::long" ? 4 : op == "aten::bool" ? 11 : 3;
       n = ir::node{"cast", {n.inputs[0], const_int(g, code)}, n.outputs, n.loc};
     } else if (op.rfind("aten::", 0) == 0 || op.rfind("prim::", 0) == 0) {
-      auto c = ops::canonical_name(op);
+      auto c = canonical_name(op);
       if (!c) fail("unsupported op ", op, n.loc.empty() ? "" : " at " + n.loc, ": cactus has no kernel for it");
       n.op = std::string(*c);
     }
@@ -224,4 +235,4 @@ inline canonicalize_report canonicalize(ir::graph& g) {
   return rep;
 }
 
-}  // namespace cactus::passes
+}  // namespace cactus::frontends::aten
