@@ -1,6 +1,6 @@
 // Each fusion's kernel against the unfused op sequence it replaces, same executor, same inputs,
 // at LLM-like (and ResNet-like) shapes. The unfused graphs are written as C++ model graphs
-// (cactus/models/graph.hpp) in the spelling TorchScript produces for the HF code (see
+// (cactus/model_dsl/model.hpp) in the spelling TorchScript produces for the HF code (see
 // tests/patterns/fusion_test.py) and fused by the fusion pass itself. Prints time per run and
 // unfused / fused.
 // usage: fusion_bench [threads]
@@ -16,7 +16,7 @@
 #include "cactus/cactus.hpp"
 
 using namespace cactus;
-using namespace cactus::models;
+using namespace cactus::model_dsl;
 
 // Unfused and fused runs alternate, ~40 ms each, for 9 rounds: the ratio is the median of the
 // rounds' ratios (a slow stretch of the machine hits both sides), the times are the medians.

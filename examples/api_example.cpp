@@ -25,7 +25,7 @@ def forward(self, x):
 
     // Capture and transpile.
     auto captured = cactus::frontends::torchscript::capture_module(model, {example}, "MyModel");
-    auto transpiled = cactus::lower::transpile_ir(captured.graph);
+    auto transpiled = cactus::lower::to_executor(captured.graph);
 
     // Run on a new input (batch 3: the executor re-plans for the new shape).
     cactus::tensor x = cactus::tensor::empty(cactus::dtype::f32, {3, 64});

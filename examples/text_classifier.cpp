@@ -1,4 +1,4 @@
-// The seed's TextClassifier written as a C++ model graph (cactus/models/graph.hpp) instead of
+// The seed's TextClassifier written as a C++ model graph (cactus/model_dsl/model.hpp) instead of
 // being captured from PyTorch:
 //
 //   class TextClassifier(nn.Module):
@@ -20,7 +20,7 @@
 #include <iostream>
 
 namespace text_classifier {
-using namespace cactus::models;
+using namespace cactus::model_dsl;
 using input_ids = input<"input_ids", cactus::dtype::i64>;
 using embedded = op<"embedding", weight<"embedding.weight">, input_ids>;  // [batch, seq, 256]
 using pooled = op<"mean", embedded, ints<1>, lit<false>, none>;            // [batch, 256]
@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
     return argc == 2 ? 0 : 2;
   }
   try {
-    cactus::ir::graph g = text_classifier::graph::build(cactus::models::weights_from_dir(argv[1]), {{1, 8}});
-    auto model = cactus::lower::transpile_ir(std::move(g));
+    cactus::ir::graph g = text_classifier::graph::build(cactus::model_dsl::weights_from_dir(argv[1]), {{1, 8}});
+    auto model = cactus::lower::to_executor(std::move(g));
     cactus::tensor ids;
     if (argc >= 3) {
       ids = cactus::npy_load(argv[2]);

@@ -34,7 +34,7 @@ struct transpile_result {
   bool compared = false;  // the check run happened (a reference was there)
 };
 
-inline transpile_result transpile(const transpile_options& o) {
+inline transpile_result transpile_to_bundle(const transpile_options& o) {
   namespace fs = std::filesystem;
   transpile_result r;
   auto log = [&](auto&&... a) { if (o.verbose) { ((std::cerr << a), ...); std::cerr << "\n"; } };
@@ -55,7 +55,7 @@ inline transpile_result transpile(const transpile_options& o) {
     next.model = ex.archive;
     next.reference_outputs = ex.reference;
     next.model_id = o.model.string().substr(o.model.string().rfind(':') + 1);
-    return transpile(next);
+    return transpile_to_bundle(next);
   }
   ir::graph g;
   std::vector<tensor> reference;

@@ -2,35 +2,56 @@
 #pragma once
 // ---- cactus/cactus.hpp
 // Umbrella header: everything that needs no LibTorch (IR, ops, kernels, runtime, bundles,
-// weight formats and readers). Capture through LibTorch is in cactus/capture/torchscript.hpp
+// weight formats and readers). Capture through LibTorch is in cactus/frontends/torchscript/
 // and cactus/transpile.hpp.
-// ---- cactus/capture/hf_checkpoint.hpp
-// A Hugging Face style checkpoint directory: config.json and either model.safetensors or shards
-// listed by model.safetensors.index.json ({"weight_map": {tensor: shard file}}). Tensors are
-// listed lazily, shard by shard. The side files a runtime bundle needs (config, tokenizer,
-// generation settings) are named so `cactus convert` can copy them.
+// ---- cactus/convert.hpp
+// `cactus convert`: one weight file per tensor plus weights_manifest.json.
+//
+// Precision policy (first rule that applies):
+//   1. integer and bool tensors are stored as they are;
+//   2. --bits 32: f32; --bits 16: f16 for tensors of rank >= 2, f32 for vectors;
+//   3. --bits 1..4 and 8:
+//      - tensors named by --keep, vectors (biases, norms) and small tensors (< 256 elements)
+//        become f16;
+//      - embedding tables (names matching the embedding patterns) become q8;
+//      - every other matrix or convolution kernel becomes CQ<bits> (q8 for --bits 8).
+// Patterns are comma-separated; one without wildcards names a tensor or a module prefix
+// ("lm_head" matches "lm_head.weight"), one with * or ? is matched against the whole name.
+// OUT is published as a unit (core/staged_directory.hpp): a failed or killed conversion leaves
+// OUT as it was, and a reader sees the old weight set or the new one, never a mix. A graph
+// already in OUT stays; its bindings record the fingerprints of the weights it was lowered
+// against, so running it on other weights fails by name until it is transpiled again.
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
-#include <map>
+#include <fnmatch.h>
 #include <set>
+#include <iostream>
+#include <sstream>
 
-// ---- cactus/capture/safetensors.hpp
-// .safetensors: u64 header length, JSON header {name: {dtype, shape, data_offsets}}, data.
-// list_safetensors maps the file and returns one lazy entry per tensor (nothing is decoded until
-// load() runs), so converting a large checkpoint holds one tensor in memory at a time.
-// F32/F16/I64/I32/I8/U8/BOOL load as themselves, BF16 and F64 are widened or narrowed to F32.
-#include <functional>
-#include <algorithm>
-#include <nlohmann/json.hpp>
+// ---- cactus/core/staged_directory.hpp
+// Publishing a directory as a unit. A writer (convert, transpile, lower) never writes into the
+// target: it fills a staging directory beside it, `.NAME.cactus-staging-PID`, on the same
+// filesystem. The stage starts as hard links to every file of the current target that the
+// writer does not own (a transpile keeps the weights convert wrote, a convert keeps the graph),
+// so the writer only adds new files; it must never write through one of those links (every
+// cactus writer writes a temporary file and renames it, which makes a new inode).
+// publish() fsyncs the stage, then swaps it with the target in one renameat2(RENAME_EXCHANGE)
+// (or renames it into place when there is no target yet): a reader sees the old directory or
+// the new one, never a mix. The old directory, now at the stage's path, is removed afterwards.
+// A writer that fails or is killed leaves the target as it was. Stages of runs that are no
+// longer alive (killed before or after the swap) are removed by the next writer on the target.
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-// ---- cactus/core/byte_io.hpp
-// Little-endian, bounds-checked binary reading and writing. Every format we own (graph.cactus,
-// weight files) goes through these so that the layout is explicit whatever the host's byte
-// order, and a truncated file is reported, never read past.
-#include <cstdint>
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 #include <string>
-#include <string_view>
-#include <vector>
 
 // ---- cactus/core/error.hpp
 // cactus::error: the one exception type the library throws. Its message is a single line that
@@ -70,272 +91,135 @@ void check(bool ok, Args&&... args) {
 
 namespace cactus {
 
-class byte_reader {
+class staged_directory {
  public:
-  byte_reader(const unsigned char* p, std::size_t n, std::string what)
-      : p_(p), n_(n), what_(std::move(what)) {}
-  std::size_t pos() const { return pos_; }
-  std::size_t size() const { return n_; }
-  std::size_t remaining() const { return n_ - pos_; }
-  void seek(std::size_t at) {
-    check(at <= n_, what_, ": offset ", at, " is past the end (", n_, " bytes); file truncated?");
-    pos_ = at;
-  }
-  const unsigned char* take(std::size_t k) {
-    check(k <= n_ - pos_, what_, ": truncated (needs ", k, " bytes at offset ", pos_, ", has ",
-          n_ - pos_, ")");
-    const unsigned char* r = p_ + pos_;
-    pos_ += k;
-    return r;
-  }
-  template <class T> T le() {
-    const unsigned char* b = take(sizeof(T));
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) v |= std::uint64_t(b[i]) << (8 * i);
-    T r;
-    if constexpr (sizeof(T) == 8) {
-      std::memcpy(&r, &v, 8);
-    } else {
-      auto narrow = static_cast<std::uint32_t>(v);
-      if constexpr (sizeof(T) == 4) std::memcpy(&r, &narrow, 4);
-      if constexpr (sizeof(T) == 2) { auto s = static_cast<std::uint16_t>(v); std::memcpy(&r, &s, 2); }
-      if constexpr (sizeof(T) == 1) { auto s = static_cast<std::uint8_t>(v); std::memcpy(&r, &s, 1); }
+  // owns(relative path) says which of the target's entries the writer replaces; they are not
+  // linked into the stage. Directories the writer owns are left out whole.
+  using owns_fn = std::function<bool(const std::filesystem::path&)>;
+
+  staged_directory(const std::filesystem::path& target, owns_fn owns) : owns_(std::move(owns)) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    target_ = fs::weakly_canonical(fs::absolute(target), ec);
+    if (ec || target_.filename().empty()) target_ = fs::absolute(target).lexically_normal();
+    if (target_.filename().empty()) target_ = target_.parent_path();
+    check(!fs::exists(target_) || fs::is_directory(target_), target.string(), ": exists and is not a directory");
+    fs::create_directories(target_.parent_path());
+    remove_stale();
+    stage_ = target_.parent_path() / (prefix() + std::to_string(::getpid()));
+    fs::remove_all(stage_);
+    fs::create_directory(stage_);
+    try {
+      if (fs::is_directory(target_)) link_tree(target_, stage_, "");
+    } catch (...) {
+      fs::remove_all(stage_, ec);
+      throw;
     }
-    return r;
   }
-  std::string str() {
-    auto len = le<std::uint32_t>();
-    const unsigned char* b = take(len);
-    return std::string(reinterpret_cast<const char*>(b), len);
+  staged_directory(const staged_directory&) = delete;
+  staged_directory& operator=(const staged_directory&) = delete;
+  ~staged_directory() {
+    std::error_code ec;
+    if (!stage_.empty()) std::filesystem::remove_all(stage_, ec);
   }
-  const std::string& what() const { return what_; }
+
+  // Where the writer writes.
+  const std::filesystem::path& path() const { return stage_; }
+  // Where the files will be once published.
+  const std::filesystem::path& target() const { return target_; }
+
+  void publish() {
+    namespace fs = std::filesystem;
+    check(!stage_.empty(), target_.string(), ": published twice");
+    sync_tree(stage_);
+    if (!fs::exists(target_)) {
+      if (::rename(stage_.c_str(), target_.c_str()) != 0) fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
+    } else if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) != 0) {
+      // filesystems without RENAME_EXCHANGE: two renames, with a moment where the target is absent
+      check(errno == EINVAL || errno == ENOSYS, target_.string(), ": cannot swap the new bundle into place (", std::strerror(errno), ")");
+      const fs::path old = target_.parent_path() / (prefix() + std::to_string(::getpid()) + ".old");
+      if (::rename(target_.c_str(), old.c_str()) != 0 || ::rename(stage_.c_str(), target_.c_str()) != 0)
+        fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
+      stage_ = old;
+    }
+    sync_path(target_.parent_path());
+    std::error_code ec;
+    fs::remove_all(stage_, ec);  // the previous target
+    stage_.clear();
+  }
 
  private:
-  const unsigned char* p_;
-  std::size_t n_, pos_ = 0;
-  std::string what_;
+  std::string prefix() const { return "." + target_.filename().string() + ".cactus-staging-"; }
+
+  // Stages beside the target, and the older layout's inside it, whose process is gone.
+  void remove_stale() const {
+    namespace fs = std::filesystem;
+    auto stale = [](const std::string& name, const std::string& pre) {
+      if (name.rfind(pre, 0) != 0) return false;
+      std::string rest = name.substr(pre.size());
+      if (auto dot = rest.find('.'); dot != std::string::npos) rest = rest.substr(0, dot);
+      if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string::npos) return false;
+      const long pid = std::stol(rest);
+      return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+    };
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(target_.parent_path(), ec))
+      if (stale(e.path().filename().string(), prefix())) fs::remove_all(e.path(), ec);
+    if (fs::is_directory(target_))
+      for (auto& e : fs::directory_iterator(target_, ec))
+        for (const char* pre : {".cactus-staging-", ".cactus-convert-staging-", ".cactus-export-"})
+          if (stale(e.path().filename().string(), pre)) fs::remove_all(e.path(), ec);
+  }
+
+  void link_tree(const std::filesystem::path& from, const std::filesystem::path& to, const std::filesystem::path& rel) const {
+    namespace fs = std::filesystem;
+    for (auto& e : fs::directory_iterator(from)) {
+      const fs::path r = rel / e.path().filename();
+      const std::string name = e.path().filename().string();
+      if (name.rfind(".cactus-", 0) == 0 || (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) || owns_(r)) continue;
+      const fs::path dst = to / e.path().filename();
+      if (e.is_symlink()) {
+        fs::copy_symlink(e.path(), dst);
+      } else if (e.is_directory()) {
+        fs::create_directory(dst);
+        link_tree(e.path(), dst, r);
+      } else {
+        std::error_code ec;
+        fs::create_hard_link(e.path(), dst, ec);
+        if (ec) fs::copy_file(e.path(), dst);  // a filesystem without hard links
+      }
+    }
+  }
+
+  static void sync_path(const std::filesystem::path& p) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    check(rc == 0 || err == EINVAL || err == EROFS, p.string(), ": fsync failed (", std::strerror(err), ")");
+  }
+  static void sync_tree(const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    for (auto& e : fs::recursive_directory_iterator(dir))
+      if (e.is_regular_file() || e.is_directory()) sync_path(e.path());
+    sync_path(dir);
+  }
+
+  std::filesystem::path target_, stage_;
+  owns_fn owns_;
 };
-
-class byte_writer {
- public:
-  template <class T> void le(T v) {
-    std::uint64_t u = 0;
-    std::memcpy(&u, &v, sizeof(T));
-    for (std::size_t i = 0; i < sizeof(T); ++i) buf_.push_back(static_cast<unsigned char>(u >> (8 * i)));
-  }
-  void bytes(const void* p, std::size_t n) {
-    auto* b = static_cast<const unsigned char*>(p);
-    buf_.insert(buf_.end(), b, b + n);
-  }
-  void str(std::string_view s) {
-    le<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
-    bytes(s.data(), s.size());
-  }
-  void align(std::size_t a) {
-    while (buf_.size() % a) buf_.push_back(0);
-  }
-  std::vector<unsigned char>& buffer() { return buf_; }
-  std::size_t size() const { return buf_.size(); }
-
- private:
-  std::vector<unsigned char> buf_;
-};
-
-// FNV-1a 64: detects flipped bytes in headers and graphs (not a security measure).
-inline std::uint64_t fnv1a64(const unsigned char* p, std::size_t n) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (std::size_t i = 0; i < n; ++i) { h ^= p[i]; h *= 1099511628211ull; }
-  return h;
-}
-
-// A 64-bit fingerprint of a large byte range (weight data), 8 bytes a step: a multiply-xorshift
-// mix per word, so GB of weights hash at memory speed. Tells one convert's output from another's;
-// not a security measure either.
-inline std::uint64_t fingerprint64(const unsigned char* p, std::size_t n, std::uint64_t seed = 0) {
-  constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
-  std::uint64_t h = seed ^ (n * k);
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    h = (h ^ w) * k;
-    h ^= h >> 29;
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, p + i, n - i);
-  h = (h ^ tail) * k;
-  h ^= h >> 32;
-  return h;
-}
-
-inline bool host_is_little_endian() {
-  const std::uint16_t one = 1;
-  unsigned char b;
-  std::memcpy(&b, &one, 1);
-  return b == 1;
-}
 
 }  // namespace cactus
-// ---- cactus/core/json_read.hpp
-// Values read from JSON that others wrote. nlohmann's get<int> / get<std::int64_t> of a float
-// (or of an unsigned number past the signed range) is a C++ conversion that is undefined when
-// the value does not fit; these read only JSON integers, range-checked, and name the place.
-// Strings and objects are checked the same way, so no nlohmann type_error reaches the user.
-// json_parse names the file and the line and column of a syntax error, and json_reason says in
-// our words what a nlohmann exception from a reader that indexes JSON directly was about.
+// ---- cactus/formats/lazy_tensor.hpp
+// A tensor of a checkpoint, read on demand: what every checkpoint reader returns and what
+// `cactus convert` consumes, so a large checkpoint is held in memory one tensor at a time.
 #include <cstdint>
-#include <limits>
-#include <nlohmann/json.hpp>
+#include <functional>
 #include <string>
-#include <string_view>
+#include <utility>
 #include <vector>
 
-
-namespace cactus {
-
-// What a nlohmann exception says, in one line of our words: no "[json.exception.*]" tag, the
-// position of a syntax error, expected and found types, the missing key.
-inline std::string json_reason(const nlohmann::json::exception& e) {
-  std::string w = e.what();
-  if (w.rfind("[json.exception.", 0) == 0)
-    if (const auto close = w.find("] "); close != std::string::npos) w = w.substr(close + 2);
-  if (const auto nl = w.find_first_of("\r\n"); nl != std::string::npos) w = w.substr(0, nl);
-  auto after = [&](std::string_view prefix) { return w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : std::string(); };
-  auto a = [](const std::string& type) { return (type.find_first_of("aeiou") == 0 ? "an " : "a ") + type; };
-  if (auto r = after("parse error at "); !r.empty()) {
-    // "line L, column C: syntax error while parsing value - unexpected ..."
-    std::string pos = r, what;
-    if (const auto colon = r.find(": "); colon != std::string::npos) { pos = r.substr(0, colon); what = r.substr(colon + 2); }
-    if (const auto dash = what.find(" - "); what.rfind("syntax error while parsing ", 0) == 0 && dash != std::string::npos)
-      what = what.substr(dash + 3);
-    return "not valid JSON at " + pos + (what.empty() ? "" : ": " + what);
-  }
-  if (auto r = after("parse error: "); !r.empty()) return "not valid JSON: " + r;
-  if (auto r = after("type must be "); !r.empty()) {
-    // "string, but is number"
-    const auto but = r.find(", but is ");
-    return but == std::string::npos ? "a value has the wrong type (" + r + ")"
-                                    : "expected " + a(r.substr(0, but)) + ", found " + a(r.substr(but + 9));
-  }
-  if (auto r = after("cannot use value() with "); !r.empty()) return "expected an object, found " + a(r);
-  if (auto r = after("cannot use operator[] with a string argument with "); !r.empty()) return "expected an object, found " + a(r);
-  if (auto r = after("key '"); !r.empty() && r.size() > 12 && r.ends_with("' not found")) return "missing \"" + r.substr(0, r.size() - 11) + "\"";
-  return w;
-}
-
-// `text` parsed as JSON; a syntax error is "<where>: not valid JSON at line L, column C: ...".
-template <class Json = nlohmann::json>
-Json json_parse(std::string_view text, const std::string& where) {
-  try {
-    return Json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    fail(where, ": ", json_reason(e));
-  }
-}
-
-template <class T = std::int64_t, class Json>
-T json_integer(const Json& j, const std::string& where) {
-  check(j.is_number_integer(), where, ": expected an integer, got ", j.dump().substr(0, 40));
-  if (j.is_number_unsigned()) {
-    const auto u = j.template get<std::uint64_t>();
-    check(u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), where, ": ", u, " is out of range");
-    return static_cast<T>(u);
-  }
-  const auto v = j.template get<std::int64_t>();
-  check(v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-            (v < 0 || static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())),
-        where, ": ", v, " is out of range");
-  return static_cast<T>(v);
-}
-
-template <class T = std::int64_t, class Json>
-std::vector<T> json_integers(const Json& j, const std::string& where) {
-  check(j.is_array(), where, ": expected a list of integers, got ", j.dump().substr(0, 40));
-  std::vector<T> r;
-  r.reserve(j.size());
-  for (auto& x : j) r.push_back(json_integer<T>(x, where));
-  return r;
-}
-
-// obj[key] as an integer of type T, range-checked, or `fallback` when obj has no such key
-// (nlohmann's value(key, T{}) converts a float such as 3e52 to T, which is undefined)
-template <class T, class Json>
-T json_integer_or(const Json& obj, const char* key, const std::string& where, T fallback) {
-  const auto it = obj.find(key);
-  return it == obj.end() ? fallback : json_integer<T>(*it, where + ": \"" + key + "\"");
-}
-
-// obj[key] as a string, or `fallback` when obj has no such key (obj is an object).
-template <class Json>
-std::string json_string(const Json& obj, const char* key, const std::string& where, const char* fallback = nullptr) {
-  const auto it = obj.find(key);
-  if (it == obj.end()) {
-    check(fallback != nullptr, where, ": missing \"", key, "\"");
-    return fallback;
-  }
-  check(it->is_string(), where, ": \"", key, "\" must be a string, got ", it->dump().substr(0, 40));
-  return it->template get<std::string>();
-}
-
-}  // namespace cactus
-// ---- cactus/core/mapped_file.hpp
-// Read-only memory map of a whole file. Weights and graphs are used in place from the map;
-// the shared_ptr returned by owner() keeps the mapping alive for every tensor viewing it.
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <memory>
-#include <string>
-
-
-namespace cactus {
-
-class mapped_file {
- public:
-  static std::shared_ptr<mapped_file> open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, ": cannot open (", std::strerror(errno), ")");
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd);
-      fail(path, ": not a regular file");
-    }
-    auto m = std::shared_ptr<mapped_file>(new mapped_file());
-    m->path_ = path;
-    m->size_ = static_cast<std::size_t>(st.st_size);
-    if (m->size_ > 0) {
-      void* p = ::mmap(nullptr, m->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        ::close(fd);
-        fail(path, ": mmap failed (", std::strerror(errno), ")");
-      }
-      m->data_ = static_cast<const unsigned char*>(p);
-    }
-    ::close(fd);
-    return m;
-  }
-  ~mapped_file() {
-    if (data_) ::munmap(const_cast<unsigned char*>(data_), size_);
-  }
-  mapped_file(const mapped_file&) = delete;
-  mapped_file& operator=(const mapped_file&) = delete;
-
-  const unsigned char* data() const { return data_; }
-  std::size_t size() const { return size_; }
-  const std::string& path() const { return path_; }
-
- private:
-  mapped_file() = default;
-  const unsigned char* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::string path_;
-};
-
-}  // namespace cactus
 // ---- cactus/core/tensor.hpp
 // cactus::tensor: a dense row-major array with shared ownership of its bytes. The owner may be
 // a heap block, an mmapped file or an arena; views keep their owner alive.
@@ -696,9 +580,8 @@ struct tensor {
 
 }  // namespace cactus
 
-namespace cactus::capture {
+namespace cactus::formats {
 
-// A tensor of a checkpoint, read on demand.
 struct lazy_tensor {
   std::string name;
   shape_t shape;
@@ -706,81 +589,20 @@ struct lazy_tensor {
   std::function<tensor()> load;
 };
 
-inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
-  check(std::filesystem::exists(path), path, ": no such file");
-  std::shared_ptr<mapped_file> f = mapped_file::open(path);
-  byte_reader r(f->data(), f->size(), path);
-  check(f->size() >= 8, path, ": not a safetensors file (too small)");
-  const auto hlen = r.le<std::uint64_t>();
-  check(hlen <= f->size() - 8, path, ": not a safetensors file (header length ", hlen, " exceeds the file)");
-  nlohmann::json h;
-  try {
-    const unsigned char* begin = r.take(hlen);  // two statements: argument order is unspecified
-    h = nlohmann::json::parse(begin, begin + hlen);
-  } catch (const nlohmann::json::exception&) {
-    fail(path, ": not a safetensors file (header is not JSON)");
-  }
-  check(h.is_object(), path, ": not a safetensors file (header is not a JSON object)");
-  const std::size_t base = 8 + hlen;
-  std::vector<lazy_tensor> out;
-  for (auto& [name, e] : h.items()) {
-    if (name == "__metadata__") continue;
-    std::string dt;
-    shape_t shape;
-    std::vector<std::uint64_t> off;
-    try {
-      dt = e.at("dtype").get<std::string>();
-      shape = json_integers(e.at("shape"), path + ": tensor '" + name + "' shape");
-      off = json_integers<std::uint64_t>(e.at("data_offsets"), path + ": tensor '" + name + "' data_offsets");
-    } catch (const nlohmann::json::exception&) {
-      fail(path, ": tensor '", name, "' has a malformed header entry");
-    }
-    check(off.size() == 2 && off[0] <= off[1] && off[1] <= f->size() - base, path, ": tensor '", name, "' lies outside the file (truncated?)");
-    static const std::pair<const char*, std::pair<dtype, std::size_t>> kinds[] = {
-        {"F32", {dtype::f32, 4}}, {"F16", {dtype::f16, 2}}, {"BF16", {dtype::f32, 2}}, {"F64", {dtype::f32, 8}}, {"I64", {dtype::i64, 8}},
-        {"I32", {dtype::i32, 4}}, {"I8", {dtype::i8, 1}},   {"U8", {dtype::u8, 1}},    {"BOOL", {dtype::b8, 1}}};
-    const std::pair<dtype, std::size_t>* kind = nullptr;
-    for (auto& k : kinds)
-      if (dt == k.first) kind = &k.second;
-    check(kind != nullptr, path, ": tensor '", name, "' has unsupported dtype ", dt);
-    const std::size_t nbytes = off[1] - off[0];
-    check(nbytes == static_cast<std::size_t>(checked_numel(shape, path + ": tensor '" + name + "'")) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
-          " shape ", to_string(shape));
-    const dtype t = kind->first;
-    const std::size_t src_off = base + off[0];
-    out.push_back({name, shape, nbytes, [f, t, shape, src_off, nbytes, dt]() {
-                     tensor tt = tensor::empty(t, shape);
-                     const unsigned char* src = f->data() + src_off;
-                     if (dt == "BF16")
-                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = bf16_to_f32(src + 2 * k);
-                     else if (dt == "F64")
-                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = f64_to_f32(src + 8 * k);
-                     else
-                       std::memcpy(tt.data, src, nbytes);
-                     return tt;
-                   }});
-  }
-  // no two tensors may share bytes
-  std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> spans;
-  for (auto& [name, e] : h.items())
-    if (name != "__metadata__") {
-      auto o = e.at("data_offsets").get<std::vector<std::uint64_t>>();
-      if (o[1] > o[0]) spans.push_back({{o[0], o[1]}, name});
-    }
-  std::sort(spans.begin(), spans.end());
-  for (std::size_t i = 1; i < spans.size(); ++i)
-    check(spans[i].first.first >= spans[i - 1].first.second, path, ": tensors '", spans[i - 1].second, "' and '", spans[i].second,
-          "' overlap in the file");
-  return out;
+// Eagerly loaded tensors (a torch.save state_dict, a TorchScript module's parameters).
+inline std::vector<lazy_tensor> as_lazy(const std::vector<std::pair<std::string, tensor>>& tensors) {
+  std::vector<lazy_tensor> r;
+  for (auto& [name, t] : tensors) r.push_back({name, t.shape, t.bytes(), [t] { return t; }});
+  return r;
 }
 
-inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::string& path) {
-  std::vector<std::pair<std::string, tensor>> out;
-  for (auto& e : list_safetensors(path)) out.emplace_back(e.name, e.load());
-  return out;
-}
+}  // namespace cactus::formats
+// ---- cactus/quant/manifest.hpp
+// weights_manifest.json: what `cactus convert` wrote, one entry per tensor, looked up by name.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
 
-}  // namespace cactus::capture
 // ---- cactus/core/files.hpp
 // Whole-file reads, and writes that never leave a half-written file behind: data goes to a
 // temporary sibling, which is renamed over the target only once complete.
@@ -837,860 +659,108 @@ inline void write_file_atomic(const std::filesystem::path& p, const std::string&
 }
 
 }  // namespace cactus
-
-namespace cactus::capture {
-
-struct hf_checkpoint {
-  std::filesystem::path dir;
-  nlohmann::json config;
-  std::vector<lazy_tensor> tensors;
-  std::vector<std::filesystem::path> side_files;  // config, tokenizer and generation files present
-};
-
-inline bool is_hf_checkpoint(const std::filesystem::path& dir) {
-  return std::filesystem::is_directory(dir) && std::filesystem::exists(dir / "config.json");
-}
-
-inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
-  namespace fs = std::filesystem;
-  check(fs::is_directory(dir), dir.string(), ": not a directory");
-  hf_checkpoint c;
-  c.dir = dir;
-  const fs::path cfg = dir / "config.json";
-  check(fs::exists(cfg), dir.string(), ": no config.json, so this is not a Hugging Face checkpoint directory");
-  c.config = json_parse(read_file_text(cfg), cfg.string());
-  const fs::path single = dir / "model.safetensors", index = dir / "model.safetensors.index.json";
-  if (fs::exists(index)) {
-    const nlohmann::json j = json_parse(read_file_text(index), index.string());
-    check(j.contains("weight_map") && j["weight_map"].is_object(), index.string(), ": no \"weight_map\" object");
-    std::map<std::string, std::set<std::string>> by_shard;
-    for (auto& [name, file] : j["weight_map"].items()) {
-      check(file.is_string(), index.string(), ": weight_map entry '", name, "' is not a file name");
-      by_shard[file.get<std::string>()].insert(name);
-    }
-    for (auto& [file, names] : by_shard) {
-      const fs::path shard = dir / file;
-      check(fs::exists(shard), index.string(), " lists shard ", file, ", which is missing from ", dir.string());
-      std::set<std::string> found;
-      for (auto& t : list_safetensors(shard.string())) {
-        found.insert(t.name);
-        c.tensors.push_back(std::move(t));
-      }
-      for (auto& n : names) check(found.count(n), index.string(), ": tensor '", n, "' is mapped to ", file, " but that shard does not contain it");
-    }
-  } else {
-    check(fs::exists(single), dir.string(), ": neither model.safetensors nor model.safetensors.index.json (only safetensors checkpoints are read)");
-    c.tensors = list_safetensors(single.string());
-  }
-  for (const char* f : {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                        "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json", "chat_template.jinja", "preprocessor_config.json"})
-    if (fs::exists(dir / f)) c.side_files.push_back(dir / f);
-  return c;
-}
-
-}  // namespace cactus::capture
-// ---- cactus/capture/torch_pickle.hpp
-// Reads a torch.save(state_dict) file (zip + pickle) without LibTorch or Python: a small
-// pickle machine that understands the opcodes torch emits (protocols 2-4), plain dicts and
-// collections.OrderedDict (which LibTorch's own pickle_load rejects), and tensors rebuilt by
-// torch._utils._rebuild_tensor_v2 from the archive's data/<key> storages.
-#include <algorithm>
-#include <functional>
-#include <memory>
-#include <variant>
-
-// ---- cactus/capture/zip_archive.hpp
-// Read-only view of an uncompressed ("stored") zip archive, which is how torch.save and
-// torch.jit.save write. Entries are located through the central directory and checked
-// against the file size; compressed entries and zip64 are rejected with a clear message.
-#include <map>
-#include <string>
-#include <vector>
-
-
-namespace cactus::capture {
-
-class zip_archive {
- public:
-  explicit zip_archive(std::shared_ptr<mapped_file> f) : f_(std::move(f)) {
-    const std::string& path = f_->path();
-    const unsigned char* p = f_->data();
-    const std::size_t n = f_->size();
-    check(n >= 22, path, ": not a zip archive (too small)");
-    std::size_t eocd = std::string::npos;
-    for (std::size_t i = n - 22 + 1; i-- > (n > 65557 ? n - 65557 : 0);)
-      if (p[i] == 0x50 && p[i + 1] == 0x4b && p[i + 2] == 0x05 && p[i + 3] == 0x06) { eocd = i; break; }
-    check(eocd != std::string::npos, path, ": not a zip archive (no end-of-central-directory record)");
-    byte_reader r(p, n, path);
-    r.seek(eocd + 10);
-    const auto count = r.le<std::uint16_t>();
-    r.le<std::uint32_t>();
-    const auto cd = r.le<std::uint32_t>();
-    check(cd != 0xffffffffu, path, ": zip64 archives (> 4 GiB) are not supported");
-    r.seek(cd);
-    for (std::uint16_t i = 0; i < count; ++i) {
-      check(r.le<std::uint32_t>() == 0x02014b50u, path, ": corrupt zip central directory (entry ", i, ")");
-      r.seek(r.pos() + 6);
-      const auto method = r.le<std::uint16_t>();
-      r.seek(r.pos() + 8);
-      const auto csize = r.le<std::uint32_t>();
-      const auto usize = r.le<std::uint32_t>();
-      const auto name_len = r.le<std::uint16_t>(), extra_len = r.le<std::uint16_t>(), comment_len = r.le<std::uint16_t>();
-      r.seek(r.pos() + 8);
-      const auto local = r.le<std::uint32_t>();
-      std::string name(reinterpret_cast<const char*>(r.take(name_len)), name_len);
-      r.seek(r.pos() + extra_len + comment_len);
-      byte_reader l(p, n, path);
-      l.seek(local);
-      check(l.le<std::uint32_t>() == 0x04034b50u, path, ": corrupt zip entry '", name, "'");
-      l.seek(local + 26);
-      const auto ln = l.le<std::uint16_t>(), le = l.le<std::uint16_t>();
-      const std::size_t data = local + 30u + ln + le;
-      check(method != 0 || csize == usize, path, ": zip entry '", name, "' is stored but its sizes differ (", csize, " vs ", usize, " bytes)");
-      check(data <= n && csize <= n - data, path, ": zip entry '", name, "' runs past the end of the file (truncated?)");
-      entries_[name] = {data, usize, method != 0};
-    }
-  }
-
-  // The entry whose name ends with `suffix` (torch archives prefix every name with a folder).
-  std::pair<const unsigned char*, std::size_t> find_suffix(const std::string& suffix) const {
-    for (auto& [name, e] : entries_)
-      if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-          (name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '/')) {
-        check(!e.compressed, f_->path(), ": entry '", name, "' is compressed; only stored entries are supported");
-        return {f_->data() + e.offset, e.size};
-      }
-    return {nullptr, 0};
-  }
-  // Entry names, in order.
-  std::vector<std::string> names() const {
-    std::vector<std::string> r;
-    for (auto& [name, e] : entries_) r.push_back(name);
-    return r;
-  }
-  bool has_suffix(const std::string& s) const { return find_suffix(s).first != nullptr; }
-  const std::string& path() const { return f_->path(); }
-  const std::shared_ptr<mapped_file>& file() const { return f_; }
-
- private:
-  struct entry {
-    std::size_t offset, size;
-    bool compressed;
-  };
-  std::shared_ptr<mapped_file> f_;
-  std::map<std::string, entry> entries_;
-};
-
-inline bool looks_like_zip(const mapped_file& f) {
-  return f.size() >= 4 && f.data()[0] == 0x50 && f.data()[1] == 0x4b && f.data()[2] == 0x03 && f.data()[3] == 0x04;
-}
-
-}  // namespace cactus::capture
-// ---- cactus/ops/op.hpp
-// The contract between an op and the runtime. An op is a struct with
-//   static constexpr std::string_view name;                      canonical name
-//   static constexpr std::array<std::string_view, N> aten;        TorchScript spellings it takes
-//   static constexpr arity inputs;  how many inputs a node of it may have (ir::verify checks)
-//   static void infer(context&);   output kinds, dtypes, shapes (or meta values) from the inputs
-//   static void run(context&);     the computation (absent for meta-only and view ops)
-//   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
-//   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
-//   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
-//   static constexpr bool commutative; optional: inputs 0 and 1 may be swapped (the pattern matcher tries both orders)
-//   static constexpr arity outputs; optional: how many outputs (exactly one when absent)
-// infer runs at plan time, when input shapes are known; run runs every execution.
-#include <algorithm>
-#include <array>
-#include <limits>
-#include <span>
-#include <string_view>
-#include <vector>
-
-// ---- cactus/ir/value.hpp
-// IRValue: an SSA value. Tensors carry dtype and the shape seen on the example inputs; scalars
-// and lists (sizes, dims, flags) are "meta" values that the planner evaluates from input
-// shapes, so shape arithmetic traced from PyTorch stays valid for other input shapes.
+// ---- cactus/core/json_read.hpp
+// Values read from JSON that others wrote. nlohmann's get<int> / get<std::int64_t> of a float
+// (or of an unsigned number past the signed range) is a C++ conversion that is undefined when
+// the value does not fit; these read only JSON integers, range-checked, and name the place.
+// Strings and objects are checked the same way, so no nlohmann type_error reaches the user.
+// json_parse names the file and the line and column of a syntax error, and json_reason says in
+// our words what a nlohmann exception from a reader that indexes JSON directly was about.
 #include <cstdint>
 #include <limits>
-#include <memory>
-#include <optional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
-
-
-namespace cactus::ir {
-
-enum class kind : std::uint8_t { tensor, int_, float_, bool_, ints, floats, none, string };
-
-inline const char* kind_name(kind k) {
-  switch (k) {
-    case kind::tensor: return "tensor";
-    case kind::int_: return "int";
-    case kind::float_: return "float";
-    case kind::bool_: return "bool";
-    case kind::ints: return "int[]";
-    case kind::floats: return "float[]";
-    case kind::none: return "none";
-    case kind::string: return "str";
-  }
-  return "?";
-}
-
-// A non-tensor value: what TorchScript passes as int, float, bool, int[], str or None.
-struct meta {
-  kind k = kind::none;
-  std::int64_t i = 0;
-  double f = 0;
-  std::vector<std::int64_t> ints;
-  std::vector<double> floats;
-  std::string s;
-
-  static meta none() { return {}; }
-  static meta of_int(std::int64_t v) { meta m; m.k = kind::int_; m.i = v; return m; }
-  static meta of_float(double v) { meta m; m.k = kind::float_; m.f = v; return m; }
-  static meta of_bool(bool v) { meta m; m.k = kind::bool_; m.i = v; return m; }
-  static meta of_ints(std::vector<std::int64_t> v) { meta m; m.k = kind::ints; m.ints = std::move(v); return m; }
-  static meta of_floats(std::vector<double> v) { meta m; m.k = kind::floats; m.floats = std::move(v); return m; }
-  static meta of_string(std::string v) { meta m; m.k = kind::string; m.s = std::move(v); return m; }
-
-  bool is_number() const { return k == kind::int_ || k == kind::float_ || k == kind::bool_; }
-  double as_double() const { return k == kind::float_ ? f : static_cast<double>(i); }
-  bool operator==(const meta& o) const {
-    return k == o.k && i == o.i && f == o.f && ints == o.ints && floats == o.floats && s == o.s;
-  }
-};
-
-// The sizes a graph input's dim may take at run time (torch.export's range constraints; a
-// fixed dim has min == max). Inputs without ranges are checked by rank and dtype only.
-struct dim_range {
-  std::int64_t min = 0, max = std::numeric_limits<std::int64_t>::max();
-  bool operator==(const dim_range&) const = default;
-};
-
-struct value {
-  std::string name;
-  kind k = kind::tensor;
-  dtype type = dtype::f32;
-  shape_t shape;                       // tensors: shape on the example inputs
-  std::optional<meta> constant;        // meta constant
-  std::shared_ptr<tensor> data;        // tensor constant held in memory (small, or folded)
-  std::string weight;                  // tensor constant bound by name to a converted weight file
-  int producer = -1;                   // node index, -1 for inputs and constants
-  std::vector<dim_range> dims;         // graph inputs: the range of each dim (empty: unchecked)
-
-  bool is_tensor() const { return k == kind::tensor; }
-  bool is_constant() const { return constant.has_value() || data || !weight.empty(); }
-};
-
-}  // namespace cactus::ir
-
-namespace cactus::ops {
-
-using ir::kind;
-using ir::meta;
-
-// How many inputs (or outputs) a node of an op may have: from `min` to `max`. An op taken from
-// ATen admits the argument lists of each spelling it takes (TorchScript and torch.export give
-// every schema argument, so overloads differ in their trailing arguments); a list op admits any
-// number (`variadic`).
-inline constexpr std::size_t variadic = std::numeric_limits<std::size_t>::max();
-struct arity {
-  std::size_t min, max;
-  constexpr arity(std::size_t n) : min(n), max(n) {}  // NOLINT: `inputs = 2` reads as "exactly 2"
-  constexpr arity(std::size_t lo, std::size_t hi) : min(lo), max(hi) {}
-  constexpr bool admits(std::size_t n) const { return n >= min && n <= max; }
-};
-
-// A value at plan and run time: a tensor (dtype, shape, bytes) or a meta value.
-struct slot {
-  kind k = kind::tensor;
-  dtype type = dtype::f32;
-  shape_t shape;
-  meta m;
-  void* data = nullptr;
-  bool is_const = false;
-  std::shared_ptr<void> owner;  // keeps constant bytes alive (mmap or heap)
-
-  bool is_tensor() const { return k == kind::tensor; }
-  std::int64_t numel() const { return cactus::numel(shape); }
-  std::size_t bytes() const { return storage_bytes(type, shape); }
-  template <class T> T* ptr() const { return static_cast<T*>(data); }
-  tensor view() const { return tensor::view(type, shape, data, owner); }
-};
-
-// The slot an IR value starts as before planning: meta constants and in-memory tensor
-// constants with their data, a bound weight with its dtype and shape only (its bytes come at
-// load), anything else empty.
-inline slot slot_of(const ir::value& v) {
-  slot s;
-  s.k = v.k;
-  if (v.constant) {
-    s.m = *v.constant;
-    s.k = v.constant->k;
-    s.is_const = true;
-  }
-  if (v.is_tensor() && v.data) {
-    s.type = v.data->type;
-    s.shape = v.data->shape;
-    s.data = v.data->data;
-    s.owner = v.data->owner;
-    s.is_const = true;
-  } else if (v.is_tensor() && !v.weight.empty()) {
-    s.type = v.type;
-    s.shape = v.shape;
-  }
-  return s;
-}
-
-class context {
- public:
-  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc)
-      : in_(in), out_(out), op_(op), loc_(loc) {}
-
-  std::size_t num_inputs() const { return in_.size(); }
-  std::size_t num_outputs() const { return out_.size(); }
-  const slot& in(std::size_t i) const {
-    if (i >= in_.size()) fail("expects at least ", i + 1, " inputs, got ", in_.size());
-    return *in_[i];
-  }
-  slot& out(std::size_t i) const {
-    if (i >= out_.size()) fail("expects at least ", i + 1, " outputs, got ", out_.size());
-    return *out_[i];
-  }
-  bool is_none(std::size_t i) const { return i >= in_.size() || in_[i]->k == kind::none; }
-
-  const slot& tensor_in(std::size_t i) const {
-    const slot& s = in(i);
-    if (!s.is_tensor()) fail("input ", i, " must be a tensor, got ", ir::kind_name(s.k));
-    return s;
-  }
-  const slot& f32_in(std::size_t i) const {
-    const slot& s = tensor_in(i);
-    if (s.type != dtype::f32) fail("input ", i, " must be f32, got ", name_of(s.type));
-    return s;
-  }
-  std::int64_t int_at(std::size_t i) const {
-    const slot& s = in(i);
-    if (s.k == kind::int_ || s.k == kind::bool_) return s.m.i;
-    if (s.k == kind::float_) return static_cast<std::int64_t>(s.m.f);
-    if (s.k == kind::ints && s.m.ints.size() == 1) return s.m.ints[0];
-    fail("input ", i, " must be an int known at plan time, got ", ir::kind_name(s.k));
-  }
-  double num_at(std::size_t i) const {
-    const slot& s = in(i);
-    if (s.k == kind::int_ || s.k == kind::bool_ || s.k == kind::float_) return s.m.as_double();
-    fail("input ", i, " must be a number known at plan time, got ", ir::kind_name(s.k));
-  }
-  bool bool_at(std::size_t i) const { return int_at(i) != 0; }
-  std::vector<std::int64_t> ints_at(std::size_t i) const {
-    const slot& s = in(i);
-    if (s.k == kind::ints) return s.m.ints;
-    if (s.k == kind::int_) return {s.m.i};
-    fail("input ", i, " must be an int list known at plan time, got ", ir::kind_name(s.k));
-  }
-  std::string string_at(std::size_t i) const {
-    const slot& s = in(i);
-    if (s.k == kind::string) return s.m.s;
-    fail("input ", i, " must be a string, got ", ir::kind_name(s.k));
-  }
-
-  void set_tensor(std::size_t i, dtype t, shape_t s) const {
-    slot& o = out(i);
-    o.k = kind::tensor;
-    o.type = t;
-    o.shape = std::move(s);
-  }
-  void set_meta(std::size_t i, meta m) const {
-    slot& o = out(i);
-    o.k = m.k;
-    o.m = std::move(m);
-  }
-
-  template <class... Args>
-  [[noreturn]] void fail(Args&&... args) const {
-    cactus::fail(std::forward<Args>(args)...);  // the planner adds the node, op and source line
-  }
-  template <class... Args>
-  void require(bool ok, Args&&... args) const {
-    if (!ok) fail(std::forward<Args>(args)...);
-  }
-
- private:
-  std::span<slot* const> in_, out_;
-  std::string_view op_, loc_;
-};
-
-namespace detail {
-// PyTorch accepts `3` for `(3, 3)` in kernel/stride/padding arguments.
-inline std::vector<std::int64_t> expand_arg(std::vector<std::int64_t> v, std::size_t n) {
-  if (v.size() == 1 && n == 2) v.push_back(v[0]);
-  return v;
-}
-
-// Sliding windows (conv, pooling): the output columns [lo, hi) of `out_len` whose input index
-// o*stride + off falls inside [0, in_len). `off` is the tap's offset, j*dilation - padding.
-struct column_range {
-  std::int64_t lo, hi;
-};
-inline column_range tap_columns(std::int64_t off, std::int64_t stride, std::int64_t in_len, std::int64_t out_len) {
-  const std::int64_t hi = in_len - off <= 0 ? 0 : std::min<std::int64_t>(out_len, (in_len - off + stride - 1) / stride);
-  const std::int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  return {std::min(lo, hi), hi};
-}
-}  // namespace detail
-
-// Row-major strides of a shape.
-inline std::vector<std::int64_t> strides_of(const shape_t& s) {
-  std::vector<std::int64_t> st(s.size());
-  std::int64_t acc = 1;
-  for (std::size_t i = s.size(); i-- > 0;) { st[i] = acc; acc *= s[i]; }
-  return st;
-}
-
-// dst[idx] = src[sum(idx_d * src_strides_d)] for every index of `shape`, elements of `esize`
-// bytes. The generic mover behind permute, slice, expand, cat and broadcasting.
-inline void copy_strided(const void* src, const std::vector<std::int64_t>& src_strides, void* dst,
-                         const shape_t& shape, std::size_t esize) {
-  const std::int64_t n = numel(shape);
-  if (n == 0) return;
-  const std::size_t rank = shape.size();
-  auto* d = static_cast<unsigned char*>(dst);
-  auto* s = static_cast<const unsigned char*>(src);
-  if (rank == 0) { std::memcpy(d, s, esize); return; }
-  const std::int64_t inner = shape[rank - 1], istr = src_strides[rank - 1];
-  std::vector<std::int64_t> idx(rank, 0);
-  std::int64_t off = 0;
-  for (std::int64_t o = 0; o < n; o += inner) {
-    if (istr == 1) {
-      std::memcpy(d, s + off * static_cast<std::int64_t>(esize), static_cast<std::size_t>(inner) * esize);
-    } else {
-      for (std::int64_t j = 0; j < inner; ++j) std::memcpy(d + j * static_cast<std::int64_t>(esize), s + (off + j * istr) * static_cast<std::int64_t>(esize), esize);
-    }
-    d += inner * static_cast<std::int64_t>(esize);
-    for (std::size_t ax = rank - 1; ax-- > 0;) {
-      ++idx[ax];
-      off += src_strides[ax];
-      if (idx[ax] < shape[ax]) break;
-      off -= src_strides[ax] * shape[ax];
-      idx[ax] = 0;
-    }
-  }
-}
-
-}  // namespace cactus::ops
-
-namespace cactus::capture {
-
-namespace pickle {
-
-struct object;
-using ptr = object*;  // owned by the program's arena
-
-struct object {
-  enum class type { none, boolean, integer, floating, string, tuple, list, dict, global, call, persid, mark, tensor };
-  type t = type::none;
-  std::int64_t i = 0;
-  double f = 0;
-  std::string s, module;  // string / global name
-  std::vector<ptr> items;  // tuple, list, call args (items[0] = callable, items[1] = args)
-  std::vector<std::pair<ptr, ptr>> dict;
-  cactus::tensor tensor;
-};
-
-// Every object one pickle program makes lives in its arena until the arena goes. Objects point
-// at each other with plain pointers: a program may put a list or dict inside itself (APPEND or
-// SETITEM of a memoized container), a cycle that shared ownership would leak.
-class arena {
- public:
-  ptr make(object::type t) {
-    objects_.push_back(std::make_unique<object>());
-    objects_.back()->t = t;
-    return objects_.back().get();
-  }
-
- private:
-  std::vector<std::unique_ptr<object>> objects_;
-};
-
-// Runs the pickle program; `load_tensor` turns a rebuild call's arguments into a tensor. The
-// result and everything it reaches live in `objects`.
-inline ptr run(arena& objects, const unsigned char* p, std::size_t n, const std::string& what,
-               const std::function<cactus::tensor(const object& args)>& load_tensor) {
-  auto make = [&](object::type t) { return objects.make(t); };
-  byte_reader r(p, n, what);
-  std::vector<ptr> stack;
-  std::map<std::uint32_t, ptr> memo;
-  auto pop = [&]() {
-    check(!stack.empty(), what, ": corrupt pickle (stack underflow)");
-    ptr o = stack.back();
-    stack.pop_back();
-    return o;
-  };
-  auto pop_mark = [&]() {
-    std::vector<ptr> items;
-    while (true) {
-      ptr o = pop();
-      if (o->t == object::type::mark) break;
-      items.push_back(o);
-    }
-    std::reverse(items.begin(), items.end());
-    return items;
-  };
-  auto top = [&]() -> ptr& {
-    check(!stack.empty(), what, ": corrupt pickle (empty stack)");
-    return stack.back();
-  };
-  auto read_line = [&]() {
-    std::string s;
-    for (char c; (c = static_cast<char>(r.le<std::uint8_t>())) != '\n';) s += c;
-    return s;
-  };
-  auto global = [&](std::string module, std::string name) {
-    ptr g = make(object::type::global);
-    g->module = std::move(module);
-    g->s = std::move(name);
-    return g;
-  };
-  auto str = [&](std::size_t len) {
-    ptr o = make(object::type::string);
-    o->s.assign(reinterpret_cast<const char*>(r.take(len)), len);
-    return o;
-  };
-  auto integer = [&](std::int64_t v) { ptr o = make(object::type::integer); o->i = v; return o; };
-  while (true) {
-    const auto op = r.le<std::uint8_t>();
-    switch (op) {
-      case 0x80: r.le<std::uint8_t>(); break;                      // PROTO
-      case 0x95: r.le<std::uint64_t>(); break;                     // FRAME
-      case '}': stack.push_back(make(object::type::dict)); break;  // EMPTY_DICT
-      case ']': stack.push_back(make(object::type::list)); break;  // EMPTY_LIST
-      case ')': stack.push_back(make(object::type::tuple)); break; // EMPTY_TUPLE
-      case '(': stack.push_back(make(object::type::mark)); break;  // MARK
-      case 'N': stack.push_back(make(object::type::none)); break;
-      case 0x88: case 0x89: { ptr o = make(object::type::boolean); o->i = op == 0x88; stack.push_back(o); break; }
-      case 'K': stack.push_back(integer(r.le<std::uint8_t>())); break;
-      case 'M': stack.push_back(integer(r.le<std::uint16_t>())); break;
-      case 'J': stack.push_back(integer(r.le<std::int32_t>())); break;
-      case 0x8a: {  // LONG1
-        auto len = r.le<std::uint8_t>();
-        check(len <= 8, what, ": integer too large in pickle");
-        std::uint64_t v = 0;
-        const unsigned char* b = r.take(len);
-        for (std::size_t k = 0; k < len; ++k) v |= std::uint64_t(b[k]) << (8 * k);
-        if (len && len < 8 && (b[len - 1] & 0x80)) v |= ~std::uint64_t(0) << (8 * len);
-        stack.push_back(integer(static_cast<std::int64_t>(v)));
-        break;
-      }
-      case 'G': {  // BINFLOAT, big-endian
-        const unsigned char* b = r.take(8);
-        std::uint64_t v = 0;
-        for (int k = 0; k < 8; ++k) v = (v << 8) | b[k];
-        ptr o = make(object::type::floating);
-        std::memcpy(&o->f, &v, 8);
-        stack.push_back(o);
-        break;
-      }
-      case 'X': stack.push_back(str(r.le<std::uint32_t>())); break;
-      case 0x8c: case 'U': case 'C': stack.push_back(str(r.le<std::uint8_t>())); break;
-      case 'T': case 'B': stack.push_back(str(r.le<std::uint32_t>())); break;
-      case 'c': { auto m = read_line(); auto nm = read_line(); stack.push_back(global(m, nm)); break; }
-      case 0x93: { ptr nm = pop(), m = pop(); stack.push_back(global(m->s, nm->s)); break; }
-      case 'q': memo[r.le<std::uint8_t>()] = top(); break;
-      case 'r': memo[r.le<std::uint32_t>()] = top(); break;
-      case 0x94: memo[static_cast<std::uint32_t>(memo.size())] = top(); break;
-      case 'h': case 'j': {
-        std::uint32_t k = op == 'h' ? r.le<std::uint8_t>() : r.le<std::uint32_t>();
-        check(memo.count(k), what, ": corrupt pickle (memo ", k, " missing)");
-        stack.push_back(memo[k]);
-        break;
-      }
-      case 't': { ptr t = make(object::type::tuple); t->items = pop_mark(); stack.push_back(t); break; }
-      case 0x85: case 0x86: case 0x87: {
-        ptr t = make(object::type::tuple);
-        t->items.resize(op - 0x84u);
-        for (std::size_t k = t->items.size(); k-- > 0;) t->items[k] = pop();
-        stack.push_back(t);
-        break;
-      }
-      case 'Q': { ptr o = make(object::type::persid); o->items.push_back(pop()); stack.push_back(o); break; }
-      case 'R': case 0x81: {  // REDUCE / NEWOBJ
-        ptr args = pop(), fn = pop();
-        const std::string full = fn->module + "." + fn->s;
-        if (full == "collections.OrderedDict") {
-          stack.push_back(make(object::type::dict));
-        } else if (full == "torch._utils._rebuild_tensor_v2" || full == "torch._utils._rebuild_tensor") {
-          ptr t = make(object::type::tensor);
-          t->tensor = load_tensor(*args);
-          stack.push_back(t);
-        } else if (full == "torch._utils._rebuild_parameter" || full == "torch._utils._rebuild_parameter_with_state") {
-          stack.push_back(args->items.at(0));
-        } else {
-          ptr c = make(object::type::call);
-          c->items = {fn, args};
-          stack.push_back(c);
-        }
-        break;
-      }
-      case 's': { ptr v = pop(), k = pop(); top()->dict.emplace_back(k, v); break; }
-      case 'u': {
-        auto items = pop_mark();
-        check(items.size() % 2 == 0, what, ": corrupt pickle (odd SETITEMS)");
-        for (std::size_t k = 0; k < items.size(); k += 2) top()->dict.emplace_back(items[k], items[k + 1]);
-        break;
-      }
-      case 'a': { ptr v = pop(); top()->items.push_back(v); break; }
-      case 'e': { auto items = pop_mark(); for (auto& v : items) top()->items.push_back(v); break; }
-      case 'b': pop(); break;  // BUILD: state (e.g. state_dict._metadata) is not needed
-      case '.': return pop();
-      default: fail(what, ": unsupported pickle opcode 0x", std::hex, int(op), " at offset ", std::dec, r.pos() - 1);
-    }
-  }
-}
-
-}  // namespace pickle
-
-inline dtype storage_dtype(const std::string& storage, const std::string& what, bool& bf16) {
-  bf16 = false;
-  if (storage == "FloatStorage") return dtype::f32;
-  if (storage == "HalfStorage") return dtype::f16;
-  if (storage == "BFloat16Storage") { bf16 = true; return dtype::f32; }
-  if (storage == "LongStorage") return dtype::i64;
-  if (storage == "IntStorage") return dtype::i32;
-  if (storage == "CharStorage") return dtype::i8;
-  if (storage == "ByteStorage") return dtype::u8;
-  if (storage == "BoolStorage") return dtype::b8;
-  if (storage == "DoubleStorage") return dtype::f32;  // converted below
-  fail(what, ": unsupported tensor storage type ", storage);
-}
-
-// All tensors of a torch.save()d state_dict, in file order.
-inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const std::string& path) {
-  auto f = mapped_file::open(path);
-  check(looks_like_zip(*f), path, ": not a torch.save zip archive (legacy torch.save format or another file type)");
-  zip_archive zip(f);
-  auto [pkl, pkl_n] = zip.find_suffix("data.pkl");
-  check(pkl != nullptr, path, ": zip archive without data.pkl; not a torch.save file");
-  check(!zip.has_suffix("constants.pkl"), path, ": this is a TorchScript archive; it holds a model, not just a state_dict");
-  auto load = [&](const pickle::object& args) -> tensor {
-    check(args.items.size() >= 4 && args.items[0]->t == pickle::object::type::persid, path, ": unexpected tensor encoding");
-    const auto& pid = *args.items[0]->items.at(0);
-    check(pid.items.size() >= 5, path, ": unexpected storage reference");
-    const std::string storage = pid.items[1]->s, key = pid.items[2]->s;
-    bool bf16 = false;
-    const bool f64 = storage == "DoubleStorage";
-    dtype t = storage_dtype(storage, path, bf16);
-    const std::size_t src_es = bf16 ? 2 : f64 ? 8 : size_of(t);
-    auto [data, n] = zip.find_suffix("data/" + key);
-    check(data != nullptr, path, ": storage data/", key, " is missing");
-    const std::int64_t offset = args.items[1]->i;
-    shape_t shape, strides;
-    for (auto& d : args.items[2]->items) shape.push_back(d->i);
-    for (auto& d : args.items[3]->items) strides.push_back(d->i);
-    const std::uint64_t need = checked_strided_bytes(shape, strides, offset, src_es, path + ": storage data/" + key);
-    check(need <= n, path, ": storage data/", key, " has ", n, " bytes, a tensor of shape ", to_string(shape), " needs ", need,
-          " (truncated file?)");
-    tensor out = tensor::empty(t, shape);
-    if (!bf16 && !f64) {
-      ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, out.data, shape, src_es);
-    } else {
-      std::vector<unsigned char> raw(static_cast<std::size_t>(numel(shape)) * src_es);
-      ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, raw.data(), shape, src_es);
-      for (std::int64_t k = 0; k < numel(shape); ++k)
-        out.ptr<float>()[k] = bf16 ? bf16_to_f32(raw.data() + 2 * k) : f64_to_f32(raw.data() + 8 * k);
-    }
-    return out;
-  };
-  pickle::arena objects;
-  auto root = pickle::run(objects, pkl, pkl_n, path + ":data.pkl", load);
-  check(root->t == pickle::object::type::dict, path, ": the pickled object is not a dict of tensors (save model.state_dict(), not the model)");
-  std::vector<std::pair<std::string, tensor>> out;
-  for (auto& [k, v] : root->dict) {
-    if (k->t != pickle::object::type::string) continue;
-    if (v->t == pickle::object::type::tensor) out.emplace_back(k->s, v->tensor);
-  }
-  check(!out.empty(), path, ": no tensors found in the state_dict");
-  return out;
-}
-
-}  // namespace cactus::capture
-// ---- cactus/convert.hpp
-// `cactus convert`: one weight file per tensor plus weights_manifest.json.
-//
-// Precision policy (first rule that applies):
-//   1. integer and bool tensors are stored as they are;
-//   2. --bits 32: f32; --bits 16: f16 for tensors of rank >= 2, f32 for vectors;
-//   3. --bits 1..4 and 8:
-//      - tensors named by --keep, vectors (biases, norms) and small tensors (< 256 elements)
-//        become f16;
-//      - embedding tables (names matching the embedding patterns) become q8;
-//      - every other matrix or convolution kernel becomes CQ<bits> (q8 for --bits 8).
-// Patterns are comma-separated; one without wildcards names a tensor or a module prefix
-// ("lm_head" matches "lm_head.weight"), one with * or ? is matched against the whole name.
-// OUT is published as a unit (core/staged_directory.hpp): a failed or killed conversion leaves
-// OUT as it was, and a reader sees the old weight set or the new one, never a mix. A graph
-// already in OUT stays; its bindings record the fingerprints of the weights it was lowered
-// against, so running it on other weights fails by name until it is transpiled again.
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fnmatch.h>
-#include <set>
-#include <iostream>
-#include <sstream>
-
-// ---- cactus/core/staged_directory.hpp
-// Publishing a directory as a unit. A writer (convert, transpile, lower) never writes into the
-// target: it fills a staging directory beside it, `.NAME.cactus-staging-PID`, on the same
-// filesystem. The stage starts as hard links to every file of the current target that the
-// writer does not own (a transpile keeps the weights convert wrote, a convert keeps the graph),
-// so the writer only adds new files; it must never write through one of those links (every
-// cactus writer writes a temporary file and renames it, which makes a new inode).
-// publish() fsyncs the stage, then swaps it with the target in one renameat2(RENAME_EXCHANGE)
-// (or renames it into place when there is no target yet): a reader sees the old directory or
-// the new one, never a mix. The old directory, now at the stage's path, is removed afterwards.
-// A writer that fails or is killed leaves the target as it was. Stages of runs that are no
-// longer alive (killed before or after the swap) are removed by the next writer on the target.
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <functional>
-#include <string>
 
 
 namespace cactus {
 
-class staged_directory {
- public:
-  // owns(relative path) says which of the target's entries the writer replaces; they are not
-  // linked into the stage. Directories the writer owns are left out whole.
-  using owns_fn = std::function<bool(const std::filesystem::path&)>;
-
-  staged_directory(const std::filesystem::path& target, owns_fn owns) : owns_(std::move(owns)) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    target_ = fs::weakly_canonical(fs::absolute(target), ec);
-    if (ec || target_.filename().empty()) target_ = fs::absolute(target).lexically_normal();
-    if (target_.filename().empty()) target_ = target_.parent_path();
-    check(!fs::exists(target_) || fs::is_directory(target_), target.string(), ": exists and is not a directory");
-    fs::create_directories(target_.parent_path());
-    remove_stale();
-    stage_ = target_.parent_path() / (prefix() + std::to_string(::getpid()));
-    fs::remove_all(stage_);
-    fs::create_directory(stage_);
-    try {
-      if (fs::is_directory(target_)) link_tree(target_, stage_, "");
-    } catch (...) {
-      fs::remove_all(stage_, ec);
-      throw;
-    }
+// What a nlohmann exception says, in one line of our words: no "[json.exception.*]" tag, the
+// position of a syntax error, expected and found types, the missing key.
+inline std::string json_reason(const nlohmann::json::exception& e) {
+  std::string w = e.what();
+  if (w.rfind("[json.exception.", 0) == 0)
+    if (const auto close = w.find("] "); close != std::string::npos) w = w.substr(close + 2);
+  if (const auto nl = w.find_first_of("\r\n"); nl != std::string::npos) w = w.substr(0, nl);
+  auto after = [&](std::string_view prefix) { return w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : std::string(); };
+  auto a = [](const std::string& type) { return (type.find_first_of("aeiou") == 0 ? "an " : "a ") + type; };
+  if (auto r = after("parse error at "); !r.empty()) {
+    // "line L, column C: syntax error while parsing value - unexpected ..."
+    std::string pos = r, what;
+    if (const auto colon = r.find(": "); colon != std::string::npos) { pos = r.substr(0, colon); what = r.substr(colon + 2); }
+    if (const auto dash = what.find(" - "); what.rfind("syntax error while parsing ", 0) == 0 && dash != std::string::npos)
+      what = what.substr(dash + 3);
+    return "not valid JSON at " + pos + (what.empty() ? "" : ": " + what);
   }
-  staged_directory(const staged_directory&) = delete;
-  staged_directory& operator=(const staged_directory&) = delete;
-  ~staged_directory() {
-    std::error_code ec;
-    if (!stage_.empty()) std::filesystem::remove_all(stage_, ec);
+  if (auto r = after("parse error: "); !r.empty()) return "not valid JSON: " + r;
+  if (auto r = after("type must be "); !r.empty()) {
+    // "string, but is number"
+    const auto but = r.find(", but is ");
+    return but == std::string::npos ? "a value has the wrong type (" + r + ")"
+                                    : "expected " + a(r.substr(0, but)) + ", found " + a(r.substr(but + 9));
   }
+  if (auto r = after("cannot use value() with "); !r.empty()) return "expected an object, found " + a(r);
+  if (auto r = after("cannot use operator[] with a string argument with "); !r.empty()) return "expected an object, found " + a(r);
+  if (auto r = after("key '"); !r.empty() && r.size() > 12 && r.ends_with("' not found")) return "missing \"" + r.substr(0, r.size() - 11) + "\"";
+  return w;
+}
 
-  // Where the writer writes.
-  const std::filesystem::path& path() const { return stage_; }
-  // Where the files will be once published.
-  const std::filesystem::path& target() const { return target_; }
-
-  void publish() {
-    namespace fs = std::filesystem;
-    check(!stage_.empty(), target_.string(), ": published twice");
-    sync_tree(stage_);
-    if (!fs::exists(target_)) {
-      if (::rename(stage_.c_str(), target_.c_str()) != 0) fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
-    } else if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) != 0) {
-      // filesystems without RENAME_EXCHANGE: two renames, with a moment where the target is absent
-      check(errno == EINVAL || errno == ENOSYS, target_.string(), ": cannot swap the new bundle into place (", std::strerror(errno), ")");
-      const fs::path old = target_.parent_path() / (prefix() + std::to_string(::getpid()) + ".old");
-      if (::rename(target_.c_str(), old.c_str()) != 0 || ::rename(stage_.c_str(), target_.c_str()) != 0)
-        fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
-      stage_ = old;
-    }
-    sync_path(target_.parent_path());
-    std::error_code ec;
-    fs::remove_all(stage_, ec);  // the previous target
-    stage_.clear();
+// `text` parsed as JSON; a syntax error is "<where>: not valid JSON at line L, column C: ...".
+template <class Json = nlohmann::json>
+Json json_parse(std::string_view text, const std::string& where) {
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    fail(where, ": ", json_reason(e));
   }
+}
 
- private:
-  std::string prefix() const { return "." + target_.filename().string() + ".cactus-staging-"; }
-
-  // Stages beside the target, and the older layout's inside it, whose process is gone.
-  void remove_stale() const {
-    namespace fs = std::filesystem;
-    auto stale = [](const std::string& name, const std::string& pre) {
-      if (name.rfind(pre, 0) != 0) return false;
-      std::string rest = name.substr(pre.size());
-      if (auto dot = rest.find('.'); dot != std::string::npos) rest = rest.substr(0, dot);
-      if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string::npos) return false;
-      const long pid = std::stol(rest);
-      return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-    };
-    std::error_code ec;
-    for (auto& e : fs::directory_iterator(target_.parent_path(), ec))
-      if (stale(e.path().filename().string(), prefix())) fs::remove_all(e.path(), ec);
-    if (fs::is_directory(target_))
-      for (auto& e : fs::directory_iterator(target_, ec))
-        for (const char* pre : {".cactus-staging-", ".cactus-convert-staging-", ".cactus-export-"})
-          if (stale(e.path().filename().string(), pre)) fs::remove_all(e.path(), ec);
+template <class T = std::int64_t, class Json>
+T json_integer(const Json& j, const std::string& where) {
+  check(j.is_number_integer(), where, ": expected an integer, got ", j.dump().substr(0, 40));
+  if (j.is_number_unsigned()) {
+    const auto u = j.template get<std::uint64_t>();
+    check(u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), where, ": ", u, " is out of range");
+    return static_cast<T>(u);
   }
+  const auto v = j.template get<std::int64_t>();
+  check(v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+            (v < 0 || static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())),
+        where, ": ", v, " is out of range");
+  return static_cast<T>(v);
+}
 
-  void link_tree(const std::filesystem::path& from, const std::filesystem::path& to, const std::filesystem::path& rel) const {
-    namespace fs = std::filesystem;
-    for (auto& e : fs::directory_iterator(from)) {
-      const fs::path r = rel / e.path().filename();
-      const std::string name = e.path().filename().string();
-      if (name.rfind(".cactus-", 0) == 0 || (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) || owns_(r)) continue;
-      const fs::path dst = to / e.path().filename();
-      if (e.is_symlink()) {
-        fs::copy_symlink(e.path(), dst);
-      } else if (e.is_directory()) {
-        fs::create_directory(dst);
-        link_tree(e.path(), dst, r);
-      } else {
-        std::error_code ec;
-        fs::create_hard_link(e.path(), dst, ec);
-        if (ec) fs::copy_file(e.path(), dst);  // a filesystem without hard links
-      }
-    }
-  }
+template <class T = std::int64_t, class Json>
+std::vector<T> json_integers(const Json& j, const std::string& where) {
+  check(j.is_array(), where, ": expected a list of integers, got ", j.dump().substr(0, 40));
+  std::vector<T> r;
+  r.reserve(j.size());
+  for (auto& x : j) r.push_back(json_integer<T>(x, where));
+  return r;
+}
 
-  static void sync_path(const std::filesystem::path& p) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    check(rc == 0 || err == EINVAL || err == EROFS, p.string(), ": fsync failed (", std::strerror(err), ")");
-  }
-  static void sync_tree(const std::filesystem::path& dir) {
-    namespace fs = std::filesystem;
-    for (auto& e : fs::recursive_directory_iterator(dir))
-      if (e.is_regular_file() || e.is_directory()) sync_path(e.path());
-    sync_path(dir);
-  }
+// obj[key] as an integer of type T, range-checked, or `fallback` when obj has no such key
+// (nlohmann's value(key, T{}) converts a float such as 3e52 to T, which is undefined)
+template <class T, class Json>
+T json_integer_or(const Json& obj, const char* key, const std::string& where, T fallback) {
+  const auto it = obj.find(key);
+  return it == obj.end() ? fallback : json_integer<T>(*it, where + ": \"" + key + "\"");
+}
 
-  std::filesystem::path target_, stage_;
-  owns_fn owns_;
-};
+// obj[key] as a string, or `fallback` when obj has no such key (obj is an object).
+template <class Json>
+std::string json_string(const Json& obj, const char* key, const std::string& where, const char* fallback = nullptr) {
+  const auto it = obj.find(key);
+  if (it == obj.end()) {
+    check(fallback != nullptr, where, ": missing \"", key, "\"");
+    return fallback;
+  }
+  check(it->is_string(), where, ": \"", key, "\" must be a string, got ", it->dump().substr(0, 40));
+  return it->template get<std::string>();
+}
 
 }  // namespace cactus
-// ---- cactus/quant/manifest.hpp
-// weights_manifest.json: what `cactus convert` wrote, one entry per tensor, looked up by name.
-#include <filesystem>
-#include <map>
-#include <nlohmann/json.hpp>
-
 
 namespace cactus::quant {
 
@@ -2185,6 +1255,183 @@ inline tensor unpack(const tensor& p) {
 #include <cstdio>
 #include <filesystem>
 
+// ---- cactus/core/byte_io.hpp
+// Little-endian, bounds-checked binary reading and writing. Every format we own (graph.cactus,
+// weight files) goes through these so that the layout is explicit whatever the host's byte
+// order, and a truncated file is reported, never read past.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace cactus {
+
+class byte_reader {
+ public:
+  byte_reader(const unsigned char* p, std::size_t n, std::string what)
+      : p_(p), n_(n), what_(std::move(what)) {}
+  std::size_t pos() const { return pos_; }
+  std::size_t size() const { return n_; }
+  std::size_t remaining() const { return n_ - pos_; }
+  void seek(std::size_t at) {
+    check(at <= n_, what_, ": offset ", at, " is past the end (", n_, " bytes); file truncated?");
+    pos_ = at;
+  }
+  const unsigned char* take(std::size_t k) {
+    check(k <= n_ - pos_, what_, ": truncated (needs ", k, " bytes at offset ", pos_, ", has ",
+          n_ - pos_, ")");
+    const unsigned char* r = p_ + pos_;
+    pos_ += k;
+    return r;
+  }
+  template <class T> T le() {
+    const unsigned char* b = take(sizeof(T));
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) v |= std::uint64_t(b[i]) << (8 * i);
+    T r;
+    if constexpr (sizeof(T) == 8) {
+      std::memcpy(&r, &v, 8);
+    } else {
+      auto narrow = static_cast<std::uint32_t>(v);
+      if constexpr (sizeof(T) == 4) std::memcpy(&r, &narrow, 4);
+      if constexpr (sizeof(T) == 2) { auto s = static_cast<std::uint16_t>(v); std::memcpy(&r, &s, 2); }
+      if constexpr (sizeof(T) == 1) { auto s = static_cast<std::uint8_t>(v); std::memcpy(&r, &s, 1); }
+    }
+    return r;
+  }
+  std::string str() {
+    auto len = le<std::uint32_t>();
+    const unsigned char* b = take(len);
+    return std::string(reinterpret_cast<const char*>(b), len);
+  }
+  const std::string& what() const { return what_; }
+
+ private:
+  const unsigned char* p_;
+  std::size_t n_, pos_ = 0;
+  std::string what_;
+};
+
+class byte_writer {
+ public:
+  template <class T> void le(T v) {
+    std::uint64_t u = 0;
+    std::memcpy(&u, &v, sizeof(T));
+    for (std::size_t i = 0; i < sizeof(T); ++i) buf_.push_back(static_cast<unsigned char>(u >> (8 * i)));
+  }
+  void bytes(const void* p, std::size_t n) {
+    auto* b = static_cast<const unsigned char*>(p);
+    buf_.insert(buf_.end(), b, b + n);
+  }
+  void str(std::string_view s) {
+    le<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+  void align(std::size_t a) {
+    while (buf_.size() % a) buf_.push_back(0);
+  }
+  std::vector<unsigned char>& buffer() { return buf_; }
+  std::size_t size() const { return buf_.size(); }
+
+ private:
+  std::vector<unsigned char> buf_;
+};
+
+// FNV-1a 64: detects flipped bytes in headers and graphs (not a security measure).
+inline std::uint64_t fnv1a64(const unsigned char* p, std::size_t n) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::size_t i = 0; i < n; ++i) { h ^= p[i]; h *= 1099511628211ull; }
+  return h;
+}
+
+// A 64-bit fingerprint of a large byte range (weight data), 8 bytes a step: a multiply-xorshift
+// mix per word, so GB of weights hash at memory speed. Tells one convert's output from another's;
+// not a security measure either.
+inline std::uint64_t fingerprint64(const unsigned char* p, std::size_t n, std::uint64_t seed = 0) {
+  constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = seed ^ (n * k);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * k;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p + i, n - i);
+  h = (h ^ tail) * k;
+  h ^= h >> 32;
+  return h;
+}
+
+inline bool host_is_little_endian() {
+  const std::uint16_t one = 1;
+  unsigned char b;
+  std::memcpy(&b, &one, 1);
+  return b == 1;
+}
+
+}  // namespace cactus
+// ---- cactus/core/mapped_file.hpp
+// Read-only memory map of a whole file. Weights and graphs are used in place from the map;
+// the shared_ptr returned by owner() keeps the mapping alive for every tensor viewing it.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <string>
+
+
+namespace cactus {
+
+class mapped_file {
+ public:
+  static std::shared_ptr<mapped_file> open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, ": cannot open (", std::strerror(errno), ")");
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      fail(path, ": not a regular file");
+    }
+    auto m = std::shared_ptr<mapped_file>(new mapped_file());
+    m->path_ = path;
+    m->size_ = static_cast<std::size_t>(st.st_size);
+    if (m->size_ > 0) {
+      void* p = ::mmap(nullptr, m->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        fail(path, ": mmap failed (", std::strerror(errno), ")");
+      }
+      m->data_ = static_cast<const unsigned char*>(p);
+    }
+    ::close(fd);
+    return m;
+  }
+  ~mapped_file() {
+    if (data_) ::munmap(const_cast<unsigned char*>(data_), size_);
+  }
+  mapped_file(const mapped_file&) = delete;
+  mapped_file& operator=(const mapped_file&) = delete;
+
+  const unsigned char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  mapped_file() = default;
+  const unsigned char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::string path_;
+};
+
+}  // namespace cactus
 
 namespace cactus::quant {
 
@@ -2482,7 +1729,7 @@ inline bool convert_owns(const std::filesystem::path& rel, const convert_options
 }
 
 // Writes the weight files and weights_manifest.json into dir (a stage: nothing is published).
-inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& dir,
+inline quant::weights_manifest convert_into(const std::vector<formats::lazy_tensor>& tensors, const std::filesystem::path& dir,
                                             const convert_options& o) {
   namespace fs = std::filesystem;
   o.check();
@@ -2534,7 +1781,7 @@ inline quant::weights_manifest convert_into(const std::vector<capture::lazy_tens
   return m;
 }
 
-inline quant::weights_manifest convert_checkpoint(const std::vector<capture::lazy_tensor>& tensors, const std::filesystem::path& out,
+inline quant::weights_manifest convert_checkpoint(const std::vector<formats::lazy_tensor>& tensors, const std::filesystem::path& out,
                                                   const convert_options& o) {
   o.check();
   staged_directory stage(out, [&](const std::filesystem::path& rel) { return convert_owns(rel, o); });
@@ -2543,20 +1790,13 @@ inline quant::weights_manifest convert_checkpoint(const std::vector<capture::laz
   return m;
 }
 
-// Eagerly loaded tensors (a torch.save state_dict, a TorchScript module's parameters).
-inline std::vector<capture::lazy_tensor> as_lazy(const std::vector<std::pair<std::string, tensor>>& tensors) {
-  std::vector<capture::lazy_tensor> r;
-  for (auto& [name, t] : tensors) r.push_back({name, t.shape, t.bytes(), [t] { return t; }});
-  return r;
-}
-
 inline quant::weights_manifest convert_tensors(const std::vector<std::pair<std::string, tensor>>& tensors, const std::filesystem::path& out,
                                                int bits, const std::string& source, bool progress = false) {
   convert_options o;
   o.bits = bits;
   o.source = source;
   o.progress = progress;
-  return convert_checkpoint(as_lazy(tensors), out, o);
+  return convert_checkpoint(formats::as_lazy(tensors), out, o);
 }
 
 }  // namespace cactus
@@ -2679,6 +1919,918 @@ inline void npy_save(const std::filesystem::path& path, const tensor& t) {
 }
 
 }  // namespace cactus
+// ---- cactus/core/synthetic_input.hpp
+// An example input made from a shape spec, "2x16:i64" (dims joined by x, then an optional dtype;
+// f32 by default), for capturing a model without an input file. The values are fixed: seeded
+// uniform values in [-1, 1) for f32, (7i + 1) mod 97 for i64 (valid token ids for any vocabulary
+// of 97 or more), zeros otherwise. `what` names the spec's origin in errors (e.g. "--input-shape").
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+// ---- cactus/core/whole_number.hpp
+// Whole numbers typed by a user (token ids, counts, dimensions): digits only, at most `max`,
+// or an error that quotes the text and names what it was for.
+#include <cstdint>
+#include <string>
+
+
+namespace cactus {
+
+// text as a whole number in [0, max], or "<what>: '<text>' is not <kind> (0 to max)"
+inline std::int64_t whole_number(const std::string& text, const std::string& what, const char* kind, std::int64_t max) {
+  const bool digits = !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
+  const std::int64_t v = digits ? std::stoll(text) : -1;
+  check(digits && v <= max, what, ": '", text, "' is not ", kind, " (0 to ", max, ")");
+  return v;
+}
+
+}  // namespace cactus
+
+namespace cactus {
+
+inline tensor synthetic_input(const std::string& spec, const std::string& what) {
+  auto colon = spec.find(':');
+  std::string dims = spec.substr(0, colon), ty = colon == std::string::npos ? "f32" : spec.substr(colon + 1);
+  shape_t s;
+  std::stringstream ss(dims);
+  for (std::string d; std::getline(ss, d, 'x');) {
+    check(!d.empty() && d.find_first_not_of("0123456789") == std::string::npos, "bad ", what, " '", spec, "' (expected e.g. 2x16:i64)");
+    s.push_back(whole_number(d, what, "a dimension", std::int64_t{1} << 40));
+  }
+  tensor t = tensor::zeros(dtype_from_name(ty), s);
+  if (t.type == dtype::f32) {
+    std::uint32_t st = 12345;
+    for (std::int64_t i = 0; i < t.numel(); ++i) { st = st * 1664525u + 1013904223u; t.ptr<float>()[i] = static_cast<float>((st >> 8) % 2000) / 1000.0f - 1.0f; }
+  } else if (t.type == dtype::i64) {
+    for (std::int64_t i = 0; i < t.numel(); ++i) t.ptr<std::int64_t>()[i] = (i * 7 + 1) % 97;
+  }
+  return t;
+}
+
+}  // namespace cactus
+// ---- cactus/formats/checkpoint.hpp
+// One entry point for every checkpoint `cactus convert` reads: open_checkpoint(path) tells the
+// format from the file itself (never from a flag) and returns its tensors, read lazily.
+//   - a directory: a Hugging Face checkpoint (config.json + safetensors, shards with an index);
+//   - a .safetensors file, or any file that starts with a safetensors header;
+//   - a zip: a front end's archive when one of `readers` recognizes it by a marker entry
+//     (torch.export's archive_format, TorchScript's constants.pkl), else a torch.save state_dict.
+// Archives that need a front end are read by that front end (frontends/<name>/), which hands its
+// archive_reader in; formats/ itself knows only the file formats. A TorchScript archive with no
+// reader (the build without LibTorch) is an error that says so, not a state_dict misread.
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+// ---- cactus/formats/hf_checkpoint.hpp
+// A Hugging Face style checkpoint directory: config.json and either model.safetensors or shards
+// listed by model.safetensors.index.json ({"weight_map": {tensor: shard file}}). Tensors are
+// listed lazily, shard by shard. The side files a runtime bundle needs (config, tokenizer,
+// generation settings) are named so `cactus convert` can copy them.
+#include <filesystem>
+#include <map>
+#include <set>
+
+// ---- cactus/formats/safetensors.hpp
+// .safetensors: u64 header length, JSON header {name: {dtype, shape, data_offsets}}, data.
+// list_safetensors maps the file and returns one lazy entry per tensor (nothing is decoded until
+// load() runs), so converting a large checkpoint holds one tensor in memory at a time.
+// F32/F16/I64/I32/I8/U8/BOOL load as themselves, BF16 and F64 are widened or narrowed to F32.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+
+namespace cactus::formats {
+
+inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
+  check(std::filesystem::exists(path), path, ": no such file");
+  std::shared_ptr<mapped_file> f = mapped_file::open(path);
+  byte_reader r(f->data(), f->size(), path);
+  check(f->size() >= 8, path, ": not a safetensors file (too small)");
+  const auto hlen = r.le<std::uint64_t>();
+  check(hlen <= f->size() - 8, path, ": not a safetensors file (header length ", hlen, " exceeds the file)");
+  nlohmann::json h;
+  try {
+    const unsigned char* begin = r.take(hlen);  // two statements: argument order is unspecified
+    h = nlohmann::json::parse(begin, begin + hlen);
+  } catch (const nlohmann::json::exception&) {
+    fail(path, ": not a safetensors file (header is not JSON)");
+  }
+  check(h.is_object(), path, ": not a safetensors file (header is not a JSON object)");
+  const std::size_t base = 8 + hlen;
+  std::vector<lazy_tensor> out;
+  for (auto& [name, e] : h.items()) {
+    if (name == "__metadata__") continue;
+    std::string dt;
+    shape_t shape;
+    std::vector<std::uint64_t> off;
+    try {
+      dt = e.at("dtype").get<std::string>();
+      shape = json_integers(e.at("shape"), path + ": tensor '" + name + "' shape");
+      off = json_integers<std::uint64_t>(e.at("data_offsets"), path + ": tensor '" + name + "' data_offsets");
+    } catch (const nlohmann::json::exception&) {
+      fail(path, ": tensor '", name, "' has a malformed header entry");
+    }
+    check(off.size() == 2 && off[0] <= off[1] && off[1] <= f->size() - base, path, ": tensor '", name, "' lies outside the file (truncated?)");
+    static const std::pair<const char*, std::pair<dtype, std::size_t>> kinds[] = {
+        {"F32", {dtype::f32, 4}}, {"F16", {dtype::f16, 2}}, {"BF16", {dtype::f32, 2}}, {"F64", {dtype::f32, 8}}, {"I64", {dtype::i64, 8}},
+        {"I32", {dtype::i32, 4}}, {"I8", {dtype::i8, 1}},   {"U8", {dtype::u8, 1}},    {"BOOL", {dtype::b8, 1}}};
+    const std::pair<dtype, std::size_t>* kind = nullptr;
+    for (auto& k : kinds)
+      if (dt == k.first) kind = &k.second;
+    check(kind != nullptr, path, ": tensor '", name, "' has unsupported dtype ", dt);
+    const std::size_t nbytes = off[1] - off[0];
+    check(nbytes == static_cast<std::size_t>(checked_numel(shape, path + ": tensor '" + name + "'")) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
+          " shape ", to_string(shape));
+    const dtype t = kind->first;
+    const std::size_t src_off = base + off[0];
+    out.push_back({name, shape, nbytes, [f, t, shape, src_off, nbytes, dt]() {
+                     tensor tt = tensor::empty(t, shape);
+                     const unsigned char* src = f->data() + src_off;
+                     if (dt == "BF16")
+                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = bf16_to_f32(src + 2 * k);
+                     else if (dt == "F64")
+                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = f64_to_f32(src + 8 * k);
+                     else
+                       std::memcpy(tt.data, src, nbytes);
+                     return tt;
+                   }});
+  }
+  // no two tensors may share bytes
+  std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> spans;
+  for (auto& [name, e] : h.items())
+    if (name != "__metadata__") {
+      auto o = e.at("data_offsets").get<std::vector<std::uint64_t>>();
+      if (o[1] > o[0]) spans.push_back({{o[0], o[1]}, name});
+    }
+  std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 1; i < spans.size(); ++i)
+    check(spans[i].first.first >= spans[i - 1].first.second, path, ": tensors '", spans[i - 1].second, "' and '", spans[i].second,
+          "' overlap in the file");
+  return out;
+}
+
+inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::string& path) {
+  std::vector<std::pair<std::string, tensor>> out;
+  for (auto& e : list_safetensors(path)) out.emplace_back(e.name, e.load());
+  return out;
+}
+
+}  // namespace cactus::formats
+
+namespace cactus::formats {
+
+struct hf_checkpoint {
+  std::filesystem::path dir;
+  nlohmann::json config;
+  std::vector<lazy_tensor> tensors;
+  std::vector<std::filesystem::path> side_files;  // config, tokenizer and generation files present
+};
+
+inline bool is_hf_checkpoint(const std::filesystem::path& dir) {
+  return std::filesystem::is_directory(dir) && std::filesystem::exists(dir / "config.json");
+}
+
+inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  check(fs::is_directory(dir), dir.string(), ": not a directory");
+  hf_checkpoint c;
+  c.dir = dir;
+  const fs::path cfg = dir / "config.json";
+  check(fs::exists(cfg), dir.string(), ": no config.json, so this is not a Hugging Face checkpoint directory");
+  c.config = json_parse(read_file_text(cfg), cfg.string());
+  const fs::path single = dir / "model.safetensors", index = dir / "model.safetensors.index.json";
+  if (fs::exists(index)) {
+    const nlohmann::json j = json_parse(read_file_text(index), index.string());
+    check(j.contains("weight_map") && j["weight_map"].is_object(), index.string(), ": no \"weight_map\" object");
+    std::map<std::string, std::set<std::string>> by_shard;
+    for (auto& [name, file] : j["weight_map"].items()) {
+      check(file.is_string(), index.string(), ": weight_map entry '", name, "' is not a file name");
+      by_shard[file.get<std::string>()].insert(name);
+    }
+    for (auto& [file, names] : by_shard) {
+      const fs::path shard = dir / file;
+      check(fs::exists(shard), index.string(), " lists shard ", file, ", which is missing from ", dir.string());
+      std::set<std::string> found;
+      for (auto& t : list_safetensors(shard.string())) {
+        found.insert(t.name);
+        c.tensors.push_back(std::move(t));
+      }
+      for (auto& n : names) check(found.count(n), index.string(), ": tensor '", n, "' is mapped to ", file, " but that shard does not contain it");
+    }
+  } else {
+    check(fs::exists(single), dir.string(), ": neither model.safetensors nor model.safetensors.index.json (only safetensors checkpoints are read)");
+    c.tensors = list_safetensors(single.string());
+  }
+  for (const char* f : {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                        "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json", "chat_template.jinja", "preprocessor_config.json"})
+    if (fs::exists(dir / f)) c.side_files.push_back(dir / f);
+  return c;
+}
+
+}  // namespace cactus::formats
+// ---- cactus/formats/torch_pickle.hpp
+// Reads a torch.save(state_dict) file (zip + pickle) without LibTorch or Python: a small
+// pickle machine that understands the opcodes torch emits (protocols 2-4), plain dicts and
+// collections.OrderedDict (which LibTorch's own pickle_load rejects), and tensors rebuilt by
+// torch._utils._rebuild_tensor_v2 from the archive's data/<key> storages.
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <variant>
+
+// ---- cactus/formats/zip_archive.hpp
+// Read-only view of an uncompressed ("stored") zip archive, which is how torch.save and
+// torch.jit.save write. Entries are located through the central directory and checked
+// against the file size; compressed entries and zip64 are rejected with a clear message.
+#include <map>
+#include <string>
+#include <vector>
+
+
+namespace cactus::formats {
+
+class zip_archive {
+ public:
+  explicit zip_archive(std::shared_ptr<mapped_file> f) : f_(std::move(f)) {
+    const std::string& path = f_->path();
+    const unsigned char* p = f_->data();
+    const std::size_t n = f_->size();
+    check(n >= 22, path, ": not a zip archive (too small)");
+    std::size_t eocd = std::string::npos;
+    for (std::size_t i = n - 22 + 1; i-- > (n > 65557 ? n - 65557 : 0);)
+      if (p[i] == 0x50 && p[i + 1] == 0x4b && p[i + 2] == 0x05 && p[i + 3] == 0x06) { eocd = i; break; }
+    check(eocd != std::string::npos, path, ": not a zip archive (no end-of-central-directory record)");
+    byte_reader r(p, n, path);
+    r.seek(eocd + 10);
+    const auto count = r.le<std::uint16_t>();
+    r.le<std::uint32_t>();
+    const auto cd = r.le<std::uint32_t>();
+    check(cd != 0xffffffffu, path, ": zip64 archives (> 4 GiB) are not supported");
+    r.seek(cd);
+    for (std::uint16_t i = 0; i < count; ++i) {
+      check(r.le<std::uint32_t>() == 0x02014b50u, path, ": corrupt zip central directory (entry ", i, ")");
+      r.seek(r.pos() + 6);
+      const auto method = r.le<std::uint16_t>();
+      r.seek(r.pos() + 8);
+      const auto csize = r.le<std::uint32_t>();
+      const auto usize = r.le<std::uint32_t>();
+      const auto name_len = r.le<std::uint16_t>(), extra_len = r.le<std::uint16_t>(), comment_len = r.le<std::uint16_t>();
+      r.seek(r.pos() + 8);
+      const auto local = r.le<std::uint32_t>();
+      std::string name(reinterpret_cast<const char*>(r.take(name_len)), name_len);
+      r.seek(r.pos() + extra_len + comment_len);
+      byte_reader l(p, n, path);
+      l.seek(local);
+      check(l.le<std::uint32_t>() == 0x04034b50u, path, ": corrupt zip entry '", name, "'");
+      l.seek(local + 26);
+      const auto ln = l.le<std::uint16_t>(), le = l.le<std::uint16_t>();
+      const std::size_t data = local + 30u + ln + le;
+      check(method != 0 || csize == usize, path, ": zip entry '", name, "' is stored but its sizes differ (", csize, " vs ", usize, " bytes)");
+      check(data <= n && csize <= n - data, path, ": zip entry '", name, "' runs past the end of the file (truncated?)");
+      entries_[name] = {data, usize, method != 0};
+    }
+  }
+
+  // The entry whose name ends with `suffix` (torch archives prefix every name with a folder).
+  std::pair<const unsigned char*, std::size_t> find_suffix(const std::string& suffix) const {
+    for (auto& [name, e] : entries_)
+      if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+          (name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '/')) {
+        check(!e.compressed, f_->path(), ": entry '", name, "' is compressed; only stored entries are supported");
+        return {f_->data() + e.offset, e.size};
+      }
+    return {nullptr, 0};
+  }
+  // Entry names, in order.
+  std::vector<std::string> names() const {
+    std::vector<std::string> r;
+    for (auto& [name, e] : entries_) r.push_back(name);
+    return r;
+  }
+  bool has_suffix(const std::string& s) const { return find_suffix(s).first != nullptr; }
+  const std::string& path() const { return f_->path(); }
+  const std::shared_ptr<mapped_file>& file() const { return f_; }
+
+ private:
+  struct entry {
+    std::size_t offset, size;
+    bool compressed;
+  };
+  std::shared_ptr<mapped_file> f_;
+  std::map<std::string, entry> entries_;
+};
+
+inline bool looks_like_zip(const mapped_file& f) {
+  return f.size() >= 4 && f.data()[0] == 0x50 && f.data()[1] == 0x4b && f.data()[2] == 0x03 && f.data()[3] == 0x04;
+}
+
+}  // namespace cactus::formats
+// ---- cactus/ops/op.hpp
+// The contract between an op and the runtime. An op is a struct with
+//   static constexpr std::string_view name;                      canonical name (front ends map
+//                                  their spellings to it: frontends/aten/op_table.hpp)
+//   static constexpr arity inputs;  how many inputs a node of it may have (ir::verify checks)
+//   static void infer(context&);   output kinds, dtypes, shapes (or meta values) from the inputs
+//   static void run(context&);     the computation (absent for meta-only and view ops)
+//   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
+//   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
+//   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
+//   static constexpr bool commutative; optional: inputs 0 and 1 may be swapped (the pattern matcher tries both orders)
+//   static constexpr arity outputs; optional: how many outputs (exactly one when absent)
+// infer runs at plan time, when input shapes are known; run runs every execution.
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <span>
+#include <string_view>
+#include <vector>
+
+// ---- cactus/ir/value.hpp
+// IRValue: an SSA value. Tensors carry dtype and the shape seen on the example inputs; scalars
+// and lists (sizes, dims, flags) are "meta" values that the planner evaluates from input
+// shapes, so shape arithmetic traced from PyTorch stays valid for other input shapes.
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+
+namespace cactus::ir {
+
+enum class kind : std::uint8_t { tensor, int_, float_, bool_, ints, floats, none, string };
+
+inline const char* kind_name(kind k) {
+  switch (k) {
+    case kind::tensor: return "tensor";
+    case kind::int_: return "int";
+    case kind::float_: return "float";
+    case kind::bool_: return "bool";
+    case kind::ints: return "int[]";
+    case kind::floats: return "float[]";
+    case kind::none: return "none";
+    case kind::string: return "str";
+  }
+  return "?";
+}
+
+// A non-tensor value: what TorchScript passes as int, float, bool, int[], str or None.
+struct meta {
+  kind k = kind::none;
+  std::int64_t i = 0;
+  double f = 0;
+  std::vector<std::int64_t> ints;
+  std::vector<double> floats;
+  std::string s;
+
+  static meta none() { return {}; }
+  static meta of_int(std::int64_t v) { meta m; m.k = kind::int_; m.i = v; return m; }
+  static meta of_float(double v) { meta m; m.k = kind::float_; m.f = v; return m; }
+  static meta of_bool(bool v) { meta m; m.k = kind::bool_; m.i = v; return m; }
+  static meta of_ints(std::vector<std::int64_t> v) { meta m; m.k = kind::ints; m.ints = std::move(v); return m; }
+  static meta of_floats(std::vector<double> v) { meta m; m.k = kind::floats; m.floats = std::move(v); return m; }
+  static meta of_string(std::string v) { meta m; m.k = kind::string; m.s = std::move(v); return m; }
+
+  bool is_number() const { return k == kind::int_ || k == kind::float_ || k == kind::bool_; }
+  double as_double() const { return k == kind::float_ ? f : static_cast<double>(i); }
+  bool operator==(const meta& o) const {
+    return k == o.k && i == o.i && f == o.f && ints == o.ints && floats == o.floats && s == o.s;
+  }
+};
+
+// The sizes a graph input's dim may take at run time (torch.export's range constraints; a
+// fixed dim has min == max). Inputs without ranges are checked by rank and dtype only.
+struct dim_range {
+  std::int64_t min = 0, max = std::numeric_limits<std::int64_t>::max();
+  bool operator==(const dim_range&) const = default;
+};
+
+struct value {
+  std::string name;
+  kind k = kind::tensor;
+  dtype type = dtype::f32;
+  shape_t shape;                       // tensors: shape on the example inputs
+  std::optional<meta> constant;        // meta constant
+  std::shared_ptr<tensor> data;        // tensor constant held in memory (small, or folded)
+  std::string weight;                  // tensor constant bound by name to a converted weight file
+  int producer = -1;                   // node index, -1 for inputs and constants
+  std::vector<dim_range> dims;         // graph inputs: the range of each dim (empty: unchecked)
+
+  bool is_tensor() const { return k == kind::tensor; }
+  bool is_constant() const { return constant.has_value() || data || !weight.empty(); }
+};
+
+}  // namespace cactus::ir
+
+namespace cactus::ops {
+
+using ir::kind;
+using ir::meta;
+
+// How many inputs (or outputs) a node of an op may have: from `min` to `max`. An op taken from
+// ATen admits the argument lists of each spelling it takes (TorchScript and torch.export give
+// every schema argument, so overloads differ in their trailing arguments); a list op admits any
+// number (`variadic`).
+inline constexpr std::size_t variadic = std::numeric_limits<std::size_t>::max();
+struct arity {
+  std::size_t min, max;
+  constexpr arity(std::size_t n) : min(n), max(n) {}  // NOLINT: `inputs = 2` reads as "exactly 2"
+  constexpr arity(std::size_t lo, std::size_t hi) : min(lo), max(hi) {}
+  constexpr bool admits(std::size_t n) const { return n >= min && n <= max; }
+  // "1", "2 to 3", "2 or more", for messages
+  std::string text() const {
+    if (min == max) return std::to_string(min);
+    return std::to_string(min) + (max == variadic ? " or more" : " to " + std::to_string(max));
+  }
+};
+
+// A value at plan and run time: a tensor (dtype, shape, bytes) or a meta value.
+struct slot {
+  kind k = kind::tensor;
+  dtype type = dtype::f32;
+  shape_t shape;
+  meta m;
+  void* data = nullptr;
+  bool is_const = false;
+  std::shared_ptr<void> owner;  // keeps constant bytes alive (mmap or heap)
+
+  bool is_tensor() const { return k == kind::tensor; }
+  std::int64_t numel() const { return cactus::numel(shape); }
+  std::size_t bytes() const { return storage_bytes(type, shape); }
+  template <class T> T* ptr() const { return static_cast<T*>(data); }
+  tensor view() const { return tensor::view(type, shape, data, owner); }
+};
+
+// The slot an IR value starts as before planning: meta constants and in-memory tensor
+// constants with their data, a bound weight with its dtype and shape only (its bytes come at
+// load), anything else empty.
+inline slot slot_of(const ir::value& v) {
+  slot s;
+  s.k = v.k;
+  if (v.constant) {
+    s.m = *v.constant;
+    s.k = v.constant->k;
+    s.is_const = true;
+  }
+  if (v.is_tensor() && v.data) {
+    s.type = v.data->type;
+    s.shape = v.data->shape;
+    s.data = v.data->data;
+    s.owner = v.data->owner;
+    s.is_const = true;
+  } else if (v.is_tensor() && !v.weight.empty()) {
+    s.type = v.type;
+    s.shape = v.shape;
+  }
+  return s;
+}
+
+class context {
+ public:
+  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc)
+      : in_(in), out_(out), op_(op), loc_(loc) {}
+
+  std::size_t num_inputs() const { return in_.size(); }
+  std::size_t num_outputs() const { return out_.size(); }
+  const slot& in(std::size_t i) const {
+    if (i >= in_.size()) fail("expects at least ", i + 1, " inputs, got ", in_.size());
+    return *in_[i];
+  }
+  slot& out(std::size_t i) const {
+    if (i >= out_.size()) fail("expects at least ", i + 1, " outputs, got ", out_.size());
+    return *out_[i];
+  }
+  bool is_none(std::size_t i) const { return i >= in_.size() || in_[i]->k == kind::none; }
+
+  const slot& tensor_in(std::size_t i) const {
+    const slot& s = in(i);
+    if (!s.is_tensor()) fail("input ", i, " must be a tensor, got ", ir::kind_name(s.k));
+    return s;
+  }
+  const slot& f32_in(std::size_t i) const {
+    const slot& s = tensor_in(i);
+    if (s.type != dtype::f32) fail("input ", i, " must be f32, got ", name_of(s.type));
+    return s;
+  }
+  std::int64_t int_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::int_ || s.k == kind::bool_) return s.m.i;
+    if (s.k == kind::float_) return static_cast<std::int64_t>(s.m.f);
+    if (s.k == kind::ints && s.m.ints.size() == 1) return s.m.ints[0];
+    fail("input ", i, " must be an int known at plan time, got ", ir::kind_name(s.k));
+  }
+  double num_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::int_ || s.k == kind::bool_ || s.k == kind::float_) return s.m.as_double();
+    fail("input ", i, " must be a number known at plan time, got ", ir::kind_name(s.k));
+  }
+  bool bool_at(std::size_t i) const { return int_at(i) != 0; }
+  std::vector<std::int64_t> ints_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::ints) return s.m.ints;
+    if (s.k == kind::int_) return {s.m.i};
+    fail("input ", i, " must be an int list known at plan time, got ", ir::kind_name(s.k));
+  }
+  std::string string_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::string) return s.m.s;
+    fail("input ", i, " must be a string, got ", ir::kind_name(s.k));
+  }
+
+  void set_tensor(std::size_t i, dtype t, shape_t s) const {
+    slot& o = out(i);
+    o.k = kind::tensor;
+    o.type = t;
+    o.shape = std::move(s);
+  }
+  void set_meta(std::size_t i, meta m) const {
+    slot& o = out(i);
+    o.k = m.k;
+    o.m = std::move(m);
+  }
+
+  template <class... Args>
+  [[noreturn]] void fail(Args&&... args) const {
+    cactus::fail(std::forward<Args>(args)...);  // the planner adds the node, op and source line
+  }
+  template <class... Args>
+  void require(bool ok, Args&&... args) const {
+    if (!ok) fail(std::forward<Args>(args)...);
+  }
+
+ private:
+  std::span<slot* const> in_, out_;
+  std::string_view op_, loc_;
+};
+
+namespace detail {
+// PyTorch accepts `3` for `(3, 3)` in kernel/stride/padding arguments.
+inline std::vector<std::int64_t> expand_arg(std::vector<std::int64_t> v, std::size_t n) {
+  if (v.size() == 1 && n == 2) v.push_back(v[0]);
+  return v;
+}
+
+// Sliding windows (conv, pooling): the output columns [lo, hi) of `out_len` whose input index
+// o*stride + off falls inside [0, in_len). `off` is the tap's offset, j*dilation - padding.
+struct column_range {
+  std::int64_t lo, hi;
+};
+inline column_range tap_columns(std::int64_t off, std::int64_t stride, std::int64_t in_len, std::int64_t out_len) {
+  const std::int64_t hi = in_len - off <= 0 ? 0 : std::min<std::int64_t>(out_len, (in_len - off + stride - 1) / stride);
+  const std::int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  return {std::min(lo, hi), hi};
+}
+}  // namespace detail
+
+// Row-major strides of a shape.
+inline std::vector<std::int64_t> strides_of(const shape_t& s) {
+  std::vector<std::int64_t> st(s.size());
+  std::int64_t acc = 1;
+  for (std::size_t i = s.size(); i-- > 0;) { st[i] = acc; acc *= s[i]; }
+  return st;
+}
+
+// dst[idx] = src[sum(idx_d * src_strides_d)] for every index of `shape`, elements of `esize`
+// bytes. The generic mover behind permute, slice, expand, cat and broadcasting.
+inline void copy_strided(const void* src, const std::vector<std::int64_t>& src_strides, void* dst,
+                         const shape_t& shape, std::size_t esize) {
+  const std::int64_t n = numel(shape);
+  if (n == 0) return;
+  const std::size_t rank = shape.size();
+  auto* d = static_cast<unsigned char*>(dst);
+  auto* s = static_cast<const unsigned char*>(src);
+  if (rank == 0) { std::memcpy(d, s, esize); return; }
+  const std::int64_t inner = shape[rank - 1], istr = src_strides[rank - 1];
+  std::vector<std::int64_t> idx(rank, 0);
+  std::int64_t off = 0;
+  for (std::int64_t o = 0; o < n; o += inner) {
+    if (istr == 1) {
+      std::memcpy(d, s + off * static_cast<std::int64_t>(esize), static_cast<std::size_t>(inner) * esize);
+    } else {
+      for (std::int64_t j = 0; j < inner; ++j) std::memcpy(d + j * static_cast<std::int64_t>(esize), s + (off + j * istr) * static_cast<std::int64_t>(esize), esize);
+    }
+    d += inner * static_cast<std::int64_t>(esize);
+    for (std::size_t ax = rank - 1; ax-- > 0;) {
+      ++idx[ax];
+      off += src_strides[ax];
+      if (idx[ax] < shape[ax]) break;
+      off -= src_strides[ax] * shape[ax];
+      idx[ax] = 0;
+    }
+  }
+}
+
+}  // namespace cactus::ops
+
+namespace cactus::formats {
+
+namespace pickle {
+
+struct object;
+using ptr = object*;  // owned by the program's arena
+
+struct object {
+  enum class type { none, boolean, integer, floating, string, tuple, list, dict, global, call, persid, mark, tensor };
+  type t = type::none;
+  std::int64_t i = 0;
+  double f = 0;
+  std::string s, module;  // string / global name
+  std::vector<ptr> items;  // tuple, list, call args (items[0] = callable, items[1] = args)
+  std::vector<std::pair<ptr, ptr>> dict;
+  cactus::tensor tensor;
+};
+
+// Every object one pickle program makes lives in its arena until the arena goes. Objects point
+// at each other with plain pointers: a program may put a list or dict inside itself (APPEND or
+// SETITEM of a memoized container), a cycle that shared ownership would leak.
+class arena {
+ public:
+  ptr make(object::type t) {
+    objects_.push_back(std::make_unique<object>());
+    objects_.back()->t = t;
+    return objects_.back().get();
+  }
+
+ private:
+  std::vector<std::unique_ptr<object>> objects_;
+};
+
+// Runs the pickle program; `load_tensor` turns a rebuild call's arguments into a tensor. The
+// result and everything it reaches live in `objects`.
+inline ptr run(arena& objects, const unsigned char* p, std::size_t n, const std::string& what,
+               const std::function<cactus::tensor(const object& args)>& load_tensor) {
+  auto make = [&](object::type t) { return objects.make(t); };
+  byte_reader r(p, n, what);
+  std::vector<ptr> stack;
+  std::map<std::uint32_t, ptr> memo;
+  auto pop = [&]() {
+    check(!stack.empty(), what, ": corrupt pickle (stack underflow)");
+    ptr o = stack.back();
+    stack.pop_back();
+    return o;
+  };
+  auto pop_mark = [&]() {
+    std::vector<ptr> items;
+    while (true) {
+      ptr o = pop();
+      if (o->t == object::type::mark) break;
+      items.push_back(o);
+    }
+    std::reverse(items.begin(), items.end());
+    return items;
+  };
+  auto top = [&]() -> ptr& {
+    check(!stack.empty(), what, ": corrupt pickle (empty stack)");
+    return stack.back();
+  };
+  auto read_line = [&]() {
+    std::string s;
+    for (char c; (c = static_cast<char>(r.le<std::uint8_t>())) != '\n';) s += c;
+    return s;
+  };
+  auto global = [&](std::string module, std::string name) {
+    ptr g = make(object::type::global);
+    g->module = std::move(module);
+    g->s = std::move(name);
+    return g;
+  };
+  auto str = [&](std::size_t len) {
+    ptr o = make(object::type::string);
+    o->s.assign(reinterpret_cast<const char*>(r.take(len)), len);
+    return o;
+  };
+  auto integer = [&](std::int64_t v) { ptr o = make(object::type::integer); o->i = v; return o; };
+  while (true) {
+    const auto op = r.le<std::uint8_t>();
+    switch (op) {
+      case 0x80: r.le<std::uint8_t>(); break;                      // PROTO
+      case 0x95: r.le<std::uint64_t>(); break;                     // FRAME
+      case '}': stack.push_back(make(object::type::dict)); break;  // EMPTY_DICT
+      case ']': stack.push_back(make(object::type::list)); break;  // EMPTY_LIST
+      case ')': stack.push_back(make(object::type::tuple)); break; // EMPTY_TUPLE
+      case '(': stack.push_back(make(object::type::mark)); break;  // MARK
+      case 'N': stack.push_back(make(object::type::none)); break;
+      case 0x88: case 0x89: { ptr o = make(object::type::boolean); o->i = op == 0x88; stack.push_back(o); break; }
+      case 'K': stack.push_back(integer(r.le<std::uint8_t>())); break;
+      case 'M': stack.push_back(integer(r.le<std::uint16_t>())); break;
+      case 'J': stack.push_back(integer(r.le<std::int32_t>())); break;
+      case 0x8a: {  // LONG1
+        auto len = r.le<std::uint8_t>();
+        check(len <= 8, what, ": integer too large in pickle");
+        std::uint64_t v = 0;
+        const unsigned char* b = r.take(len);
+        for (std::size_t k = 0; k < len; ++k) v |= std::uint64_t(b[k]) << (8 * k);
+        if (len && len < 8 && (b[len - 1] & 0x80)) v |= ~std::uint64_t(0) << (8 * len);
+        stack.push_back(integer(static_cast<std::int64_t>(v)));
+        break;
+      }
+      case 'G': {  // BINFLOAT, big-endian
+        const unsigned char* b = r.take(8);
+        std::uint64_t v = 0;
+        for (int k = 0; k < 8; ++k) v = (v << 8) | b[k];
+        ptr o = make(object::type::floating);
+        std::memcpy(&o->f, &v, 8);
+        stack.push_back(o);
+        break;
+      }
+      case 'X': stack.push_back(str(r.le<std::uint32_t>())); break;
+      case 0x8c: case 'U': case 'C': stack.push_back(str(r.le<std::uint8_t>())); break;
+      case 'T': case 'B': stack.push_back(str(r.le<std::uint32_t>())); break;
+      case 'c': { auto m = read_line(); auto nm = read_line(); stack.push_back(global(m, nm)); break; }
+      case 0x93: { ptr nm = pop(), m = pop(); stack.push_back(global(m->s, nm->s)); break; }
+      case 'q': memo[r.le<std::uint8_t>()] = top(); break;
+      case 'r': memo[r.le<std::uint32_t>()] = top(); break;
+      case 0x94: memo[static_cast<std::uint32_t>(memo.size())] = top(); break;
+      case 'h': case 'j': {
+        std::uint32_t k = op == 'h' ? r.le<std::uint8_t>() : r.le<std::uint32_t>();
+        check(memo.count(k), what, ": corrupt pickle (memo ", k, " missing)");
+        stack.push_back(memo[k]);
+        break;
+      }
+      case 't': { ptr t = make(object::type::tuple); t->items = pop_mark(); stack.push_back(t); break; }
+      case 0x85: case 0x86: case 0x87: {
+        ptr t = make(object::type::tuple);
+        t->items.resize(op - 0x84u);
+        for (std::size_t k = t->items.size(); k-- > 0;) t->items[k] = pop();
+        stack.push_back(t);
+        break;
+      }
+      case 'Q': { ptr o = make(object::type::persid); o->items.push_back(pop()); stack.push_back(o); break; }
+      case 'R': case 0x81: {  // REDUCE / NEWOBJ
+        ptr args = pop(), fn = pop();
+        const std::string full = fn->module + "." + fn->s;
+        if (full == "collections.OrderedDict") {
+          stack.push_back(make(object::type::dict));
+        } else if (full == "torch._utils._rebuild_tensor_v2" || full == "torch._utils._rebuild_tensor") {
+          ptr t = make(object::type::tensor);
+          t->tensor = load_tensor(*args);
+          stack.push_back(t);
+        } else if (full == "torch._utils._rebuild_parameter" || full == "torch._utils._rebuild_parameter_with_state") {
+          stack.push_back(args->items.at(0));
+        } else {
+          ptr c = make(object::type::call);
+          c->items = {fn, args};
+          stack.push_back(c);
+        }
+        break;
+      }
+      case 's': { ptr v = pop(), k = pop(); top()->dict.emplace_back(k, v); break; }
+      case 'u': {
+        auto items = pop_mark();
+        check(items.size() % 2 == 0, what, ": corrupt pickle (odd SETITEMS)");
+        for (std::size_t k = 0; k < items.size(); k += 2) top()->dict.emplace_back(items[k], items[k + 1]);
+        break;
+      }
+      case 'a': { ptr v = pop(); top()->items.push_back(v); break; }
+      case 'e': { auto items = pop_mark(); for (auto& v : items) top()->items.push_back(v); break; }
+      case 'b': pop(); break;  // BUILD: state (e.g. state_dict._metadata) is not needed
+      case '.': return pop();
+      default: fail(what, ": unsupported pickle opcode 0x", std::hex, int(op), " at offset ", std::dec, r.pos() - 1);
+    }
+  }
+}
+
+}  // namespace pickle
+
+inline dtype storage_dtype(const std::string& storage, const std::string& what, bool& bf16) {
+  bf16 = false;
+  if (storage == "FloatStorage") return dtype::f32;
+  if (storage == "HalfStorage") return dtype::f16;
+  if (storage == "BFloat16Storage") { bf16 = true; return dtype::f32; }
+  if (storage == "LongStorage") return dtype::i64;
+  if (storage == "IntStorage") return dtype::i32;
+  if (storage == "CharStorage") return dtype::i8;
+  if (storage == "ByteStorage") return dtype::u8;
+  if (storage == "BoolStorage") return dtype::b8;
+  if (storage == "DoubleStorage") return dtype::f32;  // converted below
+  fail(what, ": unsupported tensor storage type ", storage);
+}
+
+// All tensors of a torch.save()d state_dict, in file order.
+inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const std::string& path) {
+  auto f = mapped_file::open(path);
+  check(looks_like_zip(*f), path, ": not a torch.save zip archive (legacy torch.save format or another file type)");
+  zip_archive zip(f);
+  auto [pkl, pkl_n] = zip.find_suffix("data.pkl");
+  check(pkl != nullptr, path, ": zip archive without data.pkl; not a torch.save file");
+  check(!zip.has_suffix("constants.pkl"), path, ": this is a TorchScript archive; it holds a model, not just a state_dict");
+  auto load = [&](const pickle::object& args) -> tensor {
+    check(args.items.size() >= 4 && args.items[0]->t == pickle::object::type::persid, path, ": unexpected tensor encoding");
+    const auto& pid = *args.items[0]->items.at(0);
+    check(pid.items.size() >= 5, path, ": unexpected storage reference");
+    const std::string storage = pid.items[1]->s, key = pid.items[2]->s;
+    bool bf16 = false;
+    const bool f64 = storage == "DoubleStorage";
+    dtype t = storage_dtype(storage, path, bf16);
+    const std::size_t src_es = bf16 ? 2 : f64 ? 8 : size_of(t);
+    auto [data, n] = zip.find_suffix("data/" + key);
+    check(data != nullptr, path, ": storage data/", key, " is missing");
+    const std::int64_t offset = args.items[1]->i;
+    shape_t shape, strides;
+    for (auto& d : args.items[2]->items) shape.push_back(d->i);
+    for (auto& d : args.items[3]->items) strides.push_back(d->i);
+    const std::uint64_t need = checked_strided_bytes(shape, strides, offset, src_es, path + ": storage data/" + key);
+    check(need <= n, path, ": storage data/", key, " has ", n, " bytes, a tensor of shape ", to_string(shape), " needs ", need,
+          " (truncated file?)");
+    tensor out = tensor::empty(t, shape);
+    if (!bf16 && !f64) {
+      ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, out.data, shape, src_es);
+    } else {
+      std::vector<unsigned char> raw(static_cast<std::size_t>(numel(shape)) * src_es);
+      ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, raw.data(), shape, src_es);
+      for (std::int64_t k = 0; k < numel(shape); ++k)
+        out.ptr<float>()[k] = bf16 ? bf16_to_f32(raw.data() + 2 * k) : f64_to_f32(raw.data() + 8 * k);
+    }
+    return out;
+  };
+  pickle::arena objects;
+  auto root = pickle::run(objects, pkl, pkl_n, path + ":data.pkl", load);
+  check(root->t == pickle::object::type::dict, path, ": the pickled object is not a dict of tensors (save model.state_dict(), not the model)");
+  std::vector<std::pair<std::string, tensor>> out;
+  for (auto& [k, v] : root->dict) {
+    if (k->t != pickle::object::type::string) continue;
+    if (v->t == pickle::object::type::tensor) out.emplace_back(k->s, v->tensor);
+  }
+  check(!out.empty(), path, ": no tensors found in the state_dict");
+  return out;
+}
+
+}  // namespace cactus::formats
+
+namespace cactus::formats {
+
+// A front end's archive kind inside a zip: recognized by an entry whose name ends in `marker`.
+struct archive_reader {
+  std::string marker;  // e.g. "archive_format"
+  std::string kind;    // e.g. "torch.export archive", for messages
+  std::function<std::vector<lazy_tensor>(const std::filesystem::path&)> read;
+};
+
+// The zip entry a TorchScript archive always has; named here so that the build without a
+// TorchScript reader can still tell such an archive from a state_dict.
+inline constexpr const char* torchscript_marker = "constants.pkl";
+
+enum class checkpoint_format { hf_directory, safetensors, state_dict, front_end_archive, torchscript_unread, unknown };
+
+struct checkpoint_kind {
+  checkpoint_format format = checkpoint_format::unknown;
+  const archive_reader* reader = nullptr;  // front_end_archive: the reader that claims it
+};
+
+inline bool has_safetensors_header(const mapped_file& f) {
+  if (f.size() < 9) return false;
+  std::uint64_t h = 0;
+  std::memcpy(&h, f.data(), 8);
+  return h > 1 && h < f.size() && f.data()[8] == '{';
+}
+
+// What `path` holds, from its contents (and a .safetensors name); the path must exist.
+inline checkpoint_kind sniff_checkpoint(const std::filesystem::path& path, std::span<const archive_reader> readers = {}) {
+  if (std::filesystem::is_directory(path)) return {checkpoint_format::hf_directory};
+  const std::string p = path.string();
+  if (p.size() > 12 && p.substr(p.size() - 12) == ".safetensors") return {checkpoint_format::safetensors};
+  auto f = mapped_file::open(p);
+  if (looks_like_zip(*f)) {
+    zip_archive zip(f);
+    for (const auto& r : readers)
+      if (zip.has_suffix(r.marker)) return {checkpoint_format::front_end_archive, &r};
+    if (zip.has_suffix(torchscript_marker)) return {checkpoint_format::torchscript_unread};
+    return {checkpoint_format::state_dict};
+  }
+  if (has_safetensors_header(*f)) return {checkpoint_format::safetensors};
+  return {};
+}
+
+struct checkpoint {
+  std::vector<lazy_tensor> tensors;
+  std::vector<std::filesystem::path> side_files;  // a Hugging Face directory's config and tokenizer files
+};
+
+inline checkpoint open_checkpoint(const std::filesystem::path& path, std::span<const archive_reader> readers = {}) {
+  const std::string p = path.string();
+  check(std::filesystem::exists(path), p, ": no such file or directory");
+  const auto kind = sniff_checkpoint(path, readers);
+  switch (kind.format) {
+    case checkpoint_format::hf_directory: {
+      auto c = open_hf_checkpoint(path);
+      return {std::move(c.tensors), std::move(c.side_files)};
+    }
+    case checkpoint_format::safetensors: return {list_safetensors(p), {}};
+    case checkpoint_format::front_end_archive: return {kind.reader->read(path), {}};
+    case checkpoint_format::torchscript_unread: fail(p, ": TorchScript archives need the LibTorch-enabled cactus build");
+    case checkpoint_format::state_dict: return {as_lazy(read_torch_state_dict(p)), {}};
+    case checkpoint_format::unknown: break;
+  }
+  fail(p, ": not a state_dict (torch.save zip), TorchScript archive, .safetensors file or Hugging Face directory");
+}
+
+}  // namespace cactus::formats
 // ---- cactus/frontends/torch_export/import.hpp
 // Stage 2-3 for torch.export: a .pt2 archive's ExportedProgram imported into the raw IR, the
 // same IR the TorchScript front end emits (aten:: spellings, every argument in schema order), so
@@ -2794,8 +2946,8 @@ class archive {
   explicit archive(const std::filesystem::path& path) : path_(path.string()) {
     check(std::filesystem::exists(path), path_, ": no such file");
     auto f = mapped_file::open(path_);
-    check(capture::looks_like_zip(*f), path_, ": not a torch.export archive (not a zip file); write one with torch.export.save(ep, path)");
-    zip_ = std::make_unique<capture::zip_archive>(f);
+    check(formats::looks_like_zip(*f), path_, ": not a torch.export archive (not a zip file); write one with torch.export.save(ep, path)");
+    zip_ = std::make_unique<formats::zip_archive>(f);
     auto fmt = text("archive_format");
     check(!fmt.empty(), path_, ": not a torch.export archive (no archive_format entry)", zip_->has_suffix("constants.pkl") ? "; this is a TorchScript archive" : "");
     check(fmt == "pt2", path_, ": archive_format is '", fmt, "', expected 'pt2'");
@@ -2928,7 +3080,7 @@ class archive {
   }
 
   std::string path_;
-  std::unique_ptr<capture::zip_archive> zip_;
+  std::unique_ptr<formats::zip_archive> zip_;
   json program_;
   int major_ = -1, minor_ = -1;
   std::map<std::string, stored> stored_;
@@ -3662,10 +3814,10 @@ inline imported_program import_program(const archive& a) {
 
 // The archive's stored parameters, buffers and constants as a checkpoint (`cactus convert
 // model.pt2 OUT`, and transpile without --weights-dir): named as in the state_dict, read lazily.
-inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
+inline std::vector<formats::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
   try {
     auto a = std::make_shared<archive>(path);
-    std::vector<capture::lazy_tensor> r;
+    std::vector<formats::lazy_tensor> r;
     for (auto& name : a->tensor_names()) {
       tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
       shape_t shape;
@@ -3679,12 +3831,17 @@ inline std::vector<capture::lazy_tensor> checkpoint_tensors(const std::filesyste
   }
 }
 
+// How formats::open_checkpoint reads a torch.export archive among checkpoints.
+inline formats::archive_reader checkpoint_reader() {
+  return {"archive_format", "torch.export archive", [](const std::filesystem::path& p) { return checkpoint_tensors(p); }};
+}
+
 // A file torch.export.save wrote (a zip with an archive_format entry).
 inline bool is_export_archive(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path)) return false;
   auto f = mapped_file::open(path.string());
-  if (!capture::looks_like_zip(*f)) return false;
-  return capture::zip_archive(f).has_suffix("archive_format");
+  if (!formats::looks_like_zip(*f)) return false;
+  return formats::zip_archive(f).has_suffix("archive_format");
 }
 
 inline imported_program import_archive(const std::filesystem::path& path) {
@@ -3812,14 +3969,14 @@ inline std::vector<unsigned char> base64_decode(const std::string& s) {
 // or the output of an earlier node), so the graph is acyclic; graph inputs are distinct tensors;
 // graph outputs are defined; a node of a registered op has as many inputs and outputs as the op
 // declares (ops/op.hpp, `arity`). Dtypes and shapes are checked by each op's infer when the graph
-// is planned. Names the registry does not know (TorchScript spellings that canonicalize rewrites)
-// are checked by canonicalize, and any left over are refused there.
+// is planned. Names the registry does not know (the ATen spellings of raw IR) are checked by
+// frontends/aten/canonicalize.hpp as it maps them, and any left over are refused there.
 #include <string>
 #include <vector>
 
 // ---- cactus/ops/registry.hpp
-// The op registry: one Hana type list. The name table, the aten-spelling table, the count
-// check and the dispatch table are all derived from it, so adding an op is one header plus
+// The op registry: one Hana type list. The name table, the count check, the op properties
+// passes ask for (commutativity, arity) and the dispatch table are all derived from it, so adding an op is one header plus
 // one entry here (no enum, no switch to keep in sync).
 #include <boost/hana.hpp>
 #include <optional>
@@ -3837,7 +3994,7 @@ inline std::vector<unsigned char> base64_decode(const std::string& s) {
 // order). mask: None, f32 (added to the scores) or bool (true = attend; other scores become
 // `fill`, -inf when None), broadcast to [..., H, L, S]. causal: key j is seen by query i when j <= i (PyTorch's is_causal).
 // The fused form of the eager attention HF models write (patterns/rules/attention.hpp) and of
-// aten::_scaled_dot_product_attention. Kernel: kernels::attention_rows, one task per head and
+// PyTorch's _scaled_dot_product_attention. Kernel: kernels::attention_rows, one task per head and
 // block of query rows; scores for at most 64 query rows at a time, never the [L, S] matrix;
 // for blocks, the keys transposed once per key/value head.
 #include <cmath>
@@ -4177,7 +4334,6 @@ namespace cactus::ops {
 
 struct attention_op {
   static constexpr std::string_view name = "attention";
-  static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps _scaled_dot_product_attention here
   static constexpr arity inputs{7, 8};
 
   struct dims {
@@ -4322,7 +4478,6 @@ namespace cactus::ops {
 // batch_norm(x, w?, b?, running_mean, running_var, training, momentum, eps, cudnn): inference form.
 struct batch_norm_op {
   static constexpr std::string_view name = "batch_norm";
-  static constexpr std::array<std::string_view, 1> aten{"aten::batch_norm"};
   static constexpr arity inputs{9};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -4631,37 +4786,35 @@ struct binary_body {
 };
 }  // namespace detail
 
-#define CACTUS_BINARY_OP(STRUCT, NAME, OP, ...)                                   \
+#define CACTUS_BINARY_OP(STRUCT, NAME, OP)                                        \
   struct STRUCT : detail::binary_body<STRUCT> {                                   \
     static constexpr std::string_view name = NAME;                                \
-    static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});  \
     static constexpr detail::arith op = detail::arith::OP;                        \
     static constexpr bool commutative = detail::commutes(op);                     \
     static constexpr arity inputs = detail::binary_inputs(op);                    \
   }
 
-CACTUS_BINARY_OP(add_op, "add", add, "aten::add", "aten::add_");
-CACTUS_BINARY_OP(sub_op, "sub", sub, "aten::sub", "aten::sub_");
-CACTUS_BINARY_OP(rsub_op, "rsub", rsub, "aten::rsub");
-CACTUS_BINARY_OP(mul_op, "mul", mul, "aten::mul", "aten::mul_");
-CACTUS_BINARY_OP(div_op, "div", div, "aten::div", "aten::div_", "aten::true_divide");
-CACTUS_BINARY_OP(floor_divide_op, "floor_divide", floordiv, "aten::floor_divide");
-CACTUS_BINARY_OP(pow_op, "pow", pow, "aten::pow");
-CACTUS_BINARY_OP(maximum_op, "maximum", max, "aten::maximum", "aten::max.other");
-CACTUS_BINARY_OP(minimum_op, "minimum", min, "aten::minimum", "aten::min.other");
-CACTUS_BINARY_OP(eq_op, "eq", eq, "aten::eq");
-CACTUS_BINARY_OP(ne_op, "ne", ne, "aten::ne");
-CACTUS_BINARY_OP(lt_op, "lt", lt, "aten::lt");
-CACTUS_BINARY_OP(le_op, "le", le, "aten::le");
-CACTUS_BINARY_OP(gt_op, "gt", gt, "aten::gt");
-CACTUS_BINARY_OP(ge_op, "ge", ge, "aten::ge");
-CACTUS_BINARY_OP(logical_and_op, "logical_and", land, "aten::logical_and", "aten::__and__", "aten::bitwise_and");
-CACTUS_BINARY_OP(logical_or_op, "logical_or", lor, "aten::logical_or", "aten::__or__", "aten::bitwise_or");
+CACTUS_BINARY_OP(add_op, "add", add);
+CACTUS_BINARY_OP(sub_op, "sub", sub);
+CACTUS_BINARY_OP(rsub_op, "rsub", rsub);
+CACTUS_BINARY_OP(mul_op, "mul", mul);
+CACTUS_BINARY_OP(div_op, "div", div);
+CACTUS_BINARY_OP(floor_divide_op, "floor_divide", floordiv);
+CACTUS_BINARY_OP(pow_op, "pow", pow);
+CACTUS_BINARY_OP(maximum_op, "maximum", max);
+CACTUS_BINARY_OP(minimum_op, "minimum", min);
+CACTUS_BINARY_OP(eq_op, "eq", eq);
+CACTUS_BINARY_OP(ne_op, "ne", ne);
+CACTUS_BINARY_OP(lt_op, "lt", lt);
+CACTUS_BINARY_OP(le_op, "le", le);
+CACTUS_BINARY_OP(gt_op, "gt", gt);
+CACTUS_BINARY_OP(ge_op, "ge", ge);
+CACTUS_BINARY_OP(logical_and_op, "logical_and", land);
+CACTUS_BINARY_OP(logical_or_op, "logical_or", lor);
 #undef CACTUS_BINARY_OP
 
 struct logical_not_op {
   static constexpr std::string_view name = "logical_not";
-  static constexpr std::array<std::string_view, 2> aten{"aten::logical_not", "aten::bitwise_not"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_tensor(0, dtype::b8, c.tensor_in(0).shape); }
   static void run(context& c) {
@@ -4673,7 +4826,6 @@ struct logical_not_op {
 // where(cond, a, b)
 struct where_op {
   static constexpr std::string_view name = "where";
-  static constexpr std::array<std::string_view, 1> aten{"aten::where"};
   static constexpr arity inputs{3};
   static void infer(context& c) {
     c.require(c.num_inputs() == 3, "where(condition) with one argument is data-dependent and not supported");
@@ -4689,7 +4841,6 @@ struct where_op {
 // masked_fill(x, mask, value)
 struct masked_fill_op {
   static constexpr std::string_view name = "masked_fill";
-  static constexpr std::array<std::string_view, 2> aten{"aten::masked_fill", "aten::masked_fill_"};
   static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -4737,10 +4888,9 @@ inline dtype dtype_arg(const context& c, std::size_t i, dtype fallback) {
 
 namespace cactus::ops {
 
-// cast(x, dtype): the canonical form of aten::to / type_as / float / long / bool / _to_copy.
+// cast(x, dtype): the canonical form of PyTorch's to / type_as / float / long / bool / _to_copy.
 struct cast_op {
   static constexpr std::string_view name = "cast";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{2};
   static constexpr bool f16_weights = true;
   static void infer(context& c) {
@@ -4771,7 +4921,7 @@ struct cast_op {
 }  // namespace cactus::ops
 // ---- cactus/ops/conv.hpp
 // conv(x, w, b?, stride, padding, dilation, groups): 1-D and 2-D convolution, the canonical
-// form of aten::conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
+// form of PyTorch's conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
 // itself (1x1) or on its im2col, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
 
 namespace cactus::ops {
@@ -5071,7 +5221,6 @@ inline void conv_run(const conv_geom& g, const context& c, const float* bias, fl
 
 struct conv_op {
   static constexpr std::string_view name = "conv";
-  static constexpr std::array<std::string_view, 0> aten{};  // canonicalize maps conv1d/conv2d/_convolution here
   static constexpr arity inputs{7};
   // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
   // their weights small, so f32 weights in memory buy speed at little cost.
@@ -5108,7 +5257,6 @@ namespace cactus::ops {
 
 struct conv_module_op {
   static constexpr std::string_view name = "conv_module";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{13};
   static constexpr bool f16_weights = false;
   static constexpr std::uint32_t packed_on_request = 1u << 1;  // as conv's
@@ -5175,17 +5323,14 @@ struct fill_body {
 };
 struct ones_op : fill_body<1> {
   static constexpr std::string_view name = "ones";
-  static constexpr std::array<std::string_view, 1> aten{"aten::ones"};
   static constexpr arity inputs{1, 5};
 };
 struct zeros_op : fill_body<0> {
   static constexpr std::string_view name = "zeros";
-  static constexpr std::array<std::string_view, 1> aten{"aten::zeros"};
   static constexpr arity inputs{1, 5};
 };
 struct full_op : fill_body<-1> {
   static constexpr std::string_view name = "full";
-  static constexpr std::array<std::string_view, 1> aten{"aten::full"};
   static constexpr arity inputs{2, 6};
 };
 
@@ -5201,17 +5346,14 @@ struct fill_like_body {
 };
 struct ones_like_op : fill_like_body<1> {
   static constexpr std::string_view name = "ones_like";
-  static constexpr std::array<std::string_view, 1> aten{"aten::ones_like"};
   static constexpr arity inputs{1, 6};
 };
 struct zeros_like_op : fill_like_body<0> {
   static constexpr std::string_view name = "zeros_like";
-  static constexpr std::array<std::string_view, 1> aten{"aten::zeros_like"};
   static constexpr arity inputs{1, 6};
 };
 struct full_like_op : fill_like_body<-1> {
   static constexpr std::string_view name = "full_like";
-  static constexpr std::array<std::string_view, 1> aten{"aten::full_like"};
   static constexpr arity inputs{2, 7};
 };
 
@@ -5219,7 +5361,6 @@ struct full_like_op : fill_like_body<-1> {
 // arange(start, end, step, dtype?, ...): told apart by how many leading numbers there are.
 struct arange_op {
   static constexpr std::string_view name = "arange";
-  static constexpr std::array<std::string_view, 1> aten{"aten::arange"};
   static constexpr arity inputs{5, 7};
   static void parse(const context& c, double& start, double& step, std::int64_t& n, dtype& t) {
     const std::size_t total = c.num_inputs();
@@ -5262,7 +5403,6 @@ namespace cactus::ops {
 
 struct embedding_op {
   static constexpr std::string_view name = "embedding";
-  static constexpr std::array<std::string_view, 1> aten{"aten::embedding"};
   static constexpr arity inputs{2, 5};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = 1u << 0;  // the table may be q8 / CQ
@@ -5308,7 +5448,6 @@ namespace cactus::ops {
 
 struct gated_mlp_op {
   static constexpr std::string_view name = "gated_mlp";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{8};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = (1u << 1) | (1u << 3) | (1u << 5);
@@ -5410,7 +5549,6 @@ namespace cactus::ops {
 // layer_norm(x, normalized_shape, weight?, bias?, eps, cudnn_enable)
 struct layer_norm_op {
   static constexpr std::string_view name = "layer_norm";
-  static constexpr std::array<std::string_view, 1> aten{"aten::layer_norm"};
   static constexpr arity inputs{5, 6};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -5439,7 +5577,6 @@ namespace cactus::ops {
 
 struct linear_op {
   static constexpr std::string_view name = "linear";
-  static constexpr std::array<std::string_view, 1> aten{"aten::linear"};
   static constexpr arity inputs{2, 3};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = 1u << 1;  // W may be q8 / CQ
@@ -5467,7 +5604,7 @@ struct linear_op {
 
 }  // namespace cactus::ops
 // ---- cactus/ops/lstm.hpp
-// lstm over a sequence: aten::lstm with its tensor lists flattened by import into
+// lstm over a sequence: PyTorch's lstm with its tensor lists flattened by import into
 //   x, h0, c0, w_ih_0, w_hh_0, [b_ih_0, b_hh_0], ... , has_biases, num_layers, dropout, train,
 //   bidirectional, batch_first  ->  output, h_n, c_n
 // Input projections for all steps are one GEMM; the recurrence does one GEMM per step.
@@ -5476,7 +5613,6 @@ namespace cactus::ops {
 
 struct lstm_op {
   static constexpr std::string_view name = "lstm";
-  static constexpr std::array<std::string_view, 1> aten{"aten::lstm"};
   static constexpr arity inputs{11, variadic};
   static constexpr arity outputs{3};
   static constexpr bool f16_weights = true;
@@ -5574,13 +5710,12 @@ struct lstm_op {
 // pre-activation gates (input, forget, cell, output, PyTorch's order):
 //   c_new = sigmoid(f) * c + sigmoid(i) * tanh(z),  h = sigmoid(o) * tanh(c_new)
 // Produced by patterns/rules/lstm_cell.hpp from the cell written by hand (the gate projections
-// stay linear ops); aten::lstm (ops/lstm.hpp) runs the same kernel, kernels::lstm_cell.
+// stay linear ops); the lstm op (ops/lstm.hpp) runs the same kernel, kernels::lstm_cell.
 
 namespace cactus::ops {
 
 struct lstm_cell_op {
   static constexpr std::string_view name = "lstm_cell";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{2};
   static constexpr arity outputs{2};
   static void infer(context& c) {
@@ -5622,7 +5757,6 @@ namespace cactus::ops {
 // matmul / bmm / mm with batch broadcasting; B is transposed into scratch so the NT kernel runs.
 struct matmul_op {
   static constexpr std::string_view name = "matmul";
-  static constexpr std::array<std::string_view, 3> aten{"aten::matmul", "aten::bmm", "aten::mm"};
   static constexpr arity inputs{2};
   static void infer(context& c) {
     shape_t a = c.tensor_in(0).shape, b = c.tensor_in(1).shape;
@@ -5685,7 +5819,6 @@ namespace cactus::ops {
 
 struct size_op {
   static constexpr std::string_view name = "size";
-  static constexpr std::array<std::string_view, 2> aten{"aten::size", "aten::sym_size"};
   static constexpr arity inputs{1, 2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -5697,14 +5830,12 @@ struct size_op {
 
 struct dim_op {
   static constexpr std::string_view name = "dim";
-  static constexpr std::array<std::string_view, 1> aten{"aten::dim"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.tensor_in(0).shape.size()))); }
 };
 
 struct numel_op {
   static constexpr std::string_view name = "numel";
-  static constexpr std::array<std::string_view, 1> aten{"aten::numel"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(c.tensor_in(0).numel())); }
 };
@@ -5712,7 +5843,6 @@ struct numel_op {
 // A list of plan-time numbers (int[] or float[]).
 struct list_op {
   static constexpr std::string_view name = "list";
-  static constexpr std::array<std::string_view, 1> aten{"prim::ListConstruct"};
   static constexpr arity inputs{0, variadic};
   static void infer(context& c) {
     bool any_float = false;
@@ -5736,7 +5866,6 @@ struct list_op {
 
 struct list_unpack_op {
   static constexpr std::string_view name = "list_unpack";
-  static constexpr std::array<std::string_view, 1> aten{"prim::ListUnpack"};
   static constexpr arity inputs{1};
   static constexpr arity outputs{0, variadic};
   static void infer(context& c) {
@@ -5748,14 +5877,12 @@ struct list_unpack_op {
 
 struct list_len_op {
   static constexpr std::string_view name = "list_len";
-  static constexpr std::array<std::string_view, 1> aten{"aten::len"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.ints_at(0).size()))); }
 };
 
 struct list_get_op {
   static constexpr std::string_view name = "list_get";
-  static constexpr std::array<std::string_view, 1> aten{"aten::__getitem__"};
   static constexpr arity inputs{2};
   static void infer(context& c) {
     auto v = c.ints_at(0);
@@ -5767,8 +5894,6 @@ struct list_get_op {
 // Number conversions between TorchScript's scalar spellings (0-d "tensors" of sizes included).
 struct to_int_op {
   static constexpr std::string_view name = "to_int";
-  static constexpr std::array<std::string_view, 4> aten{"aten::Int", "aten::IntImplicit", "aten::ScalarImplicit",
-                                                         "prim::NumToTensor"};
   static constexpr arity inputs{1};
   static void infer(context& c) {
     const slot& s = c.in(0);
@@ -5780,14 +5905,12 @@ struct to_int_op {
 
 struct to_float_op {
   static constexpr std::string_view name = "to_float";
-  static constexpr std::array<std::string_view, 2> aten{"aten::Float", "aten::FloatImplicit"};
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_float(c.num_at(0))); }
 };
 
 struct floordiv_op {
   static constexpr std::string_view name = "floordiv";
-  static constexpr std::array<std::string_view, 1> aten{"aten::floordiv"};
   static constexpr arity inputs{2};
   static void infer(context& c) {
     auto a = c.int_at(0), b = c.int_at(1);
@@ -5932,29 +6055,24 @@ struct pool_body {
 
 struct max_pool2d_op : detail::pool_body<true, false> {
   static constexpr std::string_view name = "max_pool2d";
-  static constexpr std::array<std::string_view, 1> aten{"aten::max_pool2d"};
   static constexpr arity inputs{6};
 };
 struct max_pool1d_op : detail::pool_body<true, true> {
   static constexpr std::string_view name = "max_pool1d";
-  static constexpr std::array<std::string_view, 1> aten{"aten::max_pool1d"};
   static constexpr arity inputs{6};
 };
 struct avg_pool2d_op : detail::pool_body<false, false> {
   static constexpr std::string_view name = "avg_pool2d";
-  static constexpr std::array<std::string_view, 1> aten{"aten::avg_pool2d"};
   static constexpr arity inputs{7};
 };
 struct avg_pool1d_op : detail::pool_body<false, true> {
   static constexpr std::string_view name = "avg_pool1d";
-  static constexpr std::array<std::string_view, 1> aten{"aten::avg_pool1d"};
   static constexpr arity inputs{6};
 };
 
 // adaptive_avg_pool{1,2}d(x, output_size): PyTorch's start/end index rule.
 struct adaptive_avg_pool_op {
   static constexpr std::string_view name = "adaptive_avg_pool";
-  static constexpr std::array<std::string_view, 2> aten{"aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool1d"};
   static constexpr arity inputs{2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6105,17 +6223,14 @@ struct reduce_body {
 
 struct mean_op : detail::reduce_body<detail::reduce_kind::mean> {
   static constexpr std::string_view name = "mean";
-  static constexpr std::array<std::string_view, 1> aten{"aten::mean"};
   static constexpr arity inputs{2, 4};
 };
 struct sum_op : detail::reduce_body<detail::reduce_kind::sum> {
   static constexpr std::string_view name = "sum";
-  static constexpr std::array<std::string_view, 1> aten{"aten::sum"};
   static constexpr arity inputs{1, 4};
 };
 struct amax_op : detail::reduce_body<detail::reduce_kind::max> {
   static constexpr std::string_view name = "amax";
-  static constexpr std::array<std::string_view, 1> aten{"aten::amax"};
   static constexpr arity inputs{3};
 };
 
@@ -6146,19 +6261,16 @@ struct truth_reduce_body {
 };
 struct any_op : truth_reduce_body<true> {
   static constexpr std::string_view name = "any";
-  static constexpr std::array<std::string_view, 1> aten{"aten::any"};
   static constexpr arity inputs{1, 3};
 };
 struct all_op : truth_reduce_body<false> {
   static constexpr std::string_view name = "all";
-  static constexpr std::array<std::string_view, 1> aten{"aten::all"};
   static constexpr arity inputs{1, 3};
 };
 
 // max(x) -> scalar tensor; max(x, dim, keepdim) -> (values, indices); argmax(x, dim?, keepdim)
 struct max_op {
   static constexpr std::string_view name = "max";
-  static constexpr std::array<std::string_view, 1> aten{"aten::max"};
   static constexpr arity inputs{1, 3};
   static constexpr arity outputs{1, 2};
   static void infer(context& c) {
@@ -6203,7 +6315,6 @@ struct max_op {
 
 struct argmax_op {
   static constexpr std::string_view name = "argmax";
-  static constexpr std::array<std::string_view, 1> aten{"aten::argmax"};
   static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6224,7 +6335,6 @@ namespace cactus::ops {
 
 struct rms_norm_op {
   static constexpr std::string_view name = "rms_norm";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6254,7 +6364,6 @@ namespace cactus::ops {
 
 struct rope_op {
   static constexpr std::string_view name = "rope";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{5};
   static void infer(context& c) {
     const slot& x = c.f32_in(0);
@@ -6338,7 +6447,6 @@ inline shape_t resolve_shape(const context& c, std::vector<std::int64_t> s, std:
 // reshape(x, shape) / view / _unsafe_view / reshape_as(x, other)
 struct reshape_op {
   static constexpr std::string_view name = "reshape";
-  static constexpr std::array<std::string_view, 5> aten{"aten::reshape", "aten::view", "aten::_unsafe_view", "aten::reshape_as", "aten::view_as"};
   static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -6351,7 +6459,6 @@ struct reshape_op {
 // flatten(x, start_dim, end_dim)
 struct flatten_op {
   static constexpr std::string_view name = "flatten";
-  static constexpr std::array<std::string_view, 1> aten{"aten::flatten"};
   static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -6371,7 +6478,6 @@ struct flatten_op {
 // unflatten(x, dim, sizes): dim `dim` split into `sizes` (one may be -1)
 struct unflatten_op {
   static constexpr std::string_view name = "unflatten";
-  static constexpr std::array<std::string_view, 1> aten{"aten::unflatten"};
   static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -6389,7 +6495,6 @@ struct unflatten_op {
 
 struct squeeze_op {
   static constexpr std::string_view name = "squeeze";
-  static constexpr std::array<std::string_view, 1> aten{"aten::squeeze"};
   static constexpr arity inputs{1, 2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -6408,7 +6513,6 @@ struct squeeze_op {
 
 struct unsqueeze_op {
   static constexpr std::string_view name = "unsqueeze";
-  static constexpr std::array<std::string_view, 1> aten{"aten::unsqueeze"};
   static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -6423,7 +6527,6 @@ struct unsqueeze_op {
 // Passes its input through (what contiguous/clone/dropout/detach become if not removed).
 struct identity_op {
   static constexpr std::string_view name = "identity";
-  static constexpr std::array<std::string_view, 0> aten{};
   static constexpr arity inputs{1};
   static constexpr bool view = true;
   static void infer(context& c) { c.set_tensor(0, c.tensor_in(0).type, c.in(0).shape); }
@@ -6431,7 +6534,6 @@ struct identity_op {
 
 struct permute_op {
   static constexpr std::string_view name = "permute";
-  static constexpr std::array<std::string_view, 1> aten{"aten::permute"};
   static constexpr arity inputs{2};
   static std::vector<std::size_t> perm(const context& c) {
     const slot& x = c.tensor_in(0);
@@ -6465,7 +6567,6 @@ struct permute_op {
 // slice(x, dim, start?, end?, step) with Python clamping.
 struct slice_op {
   static constexpr std::string_view name = "slice";
-  static constexpr std::array<std::string_view, 1> aten{"aten::slice"};
   static constexpr arity inputs{1, 5};
   static void bounds(const context& c, std::size_t& d, std::int64_t& start, std::int64_t& len, std::int64_t& step) {
     const slot& x = c.tensor_in(0);
@@ -6504,7 +6605,6 @@ struct slice_op {
 // narrow(x, dim, start, length)
 struct narrow_op {
   static constexpr std::string_view name = "narrow";
-  static constexpr std::array<std::string_view, 1> aten{"aten::narrow"};
   static constexpr arity inputs{4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6530,7 +6630,6 @@ struct narrow_op {
 // select(x, dim, index) drops the dim.
 struct select_op {
   static constexpr std::string_view name = "select";
-  static constexpr std::array<std::string_view, 1> aten{"aten::select"};
   static constexpr arity inputs{2, 3};
   static void where(const context& c, std::size_t& d, std::int64_t& i) {
     const slot& x = c.tensor_in(0);
@@ -6604,14 +6703,12 @@ inline void join(context& c, bool stack, bool run) {
 
 struct cat_op {
   static constexpr std::string_view name = "cat";
-  static constexpr std::array<std::string_view, 2> aten{"aten::cat", "aten::concat"};
   static constexpr arity inputs{2, variadic};
   static void infer(context& c) { detail::join(c, false, false); }
   static void run(context& c) { detail::join(c, false, true); }
 };
 struct stack_op {
   static constexpr std::string_view name = "stack";
-  static constexpr std::array<std::string_view, 1> aten{"aten::stack"};
   static constexpr arity inputs{2, variadic};
   static void infer(context& c) { detail::join(c, true, false); }
   static void run(context& c) { detail::join(c, true, true); }
@@ -6620,7 +6717,6 @@ struct stack_op {
 // expand(x, sizes, implicit) / expand_as(x, other)
 struct expand_op {
   static constexpr std::string_view name = "expand";
-  static constexpr std::array<std::string_view, 2> aten{"aten::expand", "aten::expand_as"};
   static constexpr arity inputs{2, 3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6644,7 +6740,6 @@ struct expand_op {
 // flattening call (dim None) are errors.
 struct repeat_interleave_op {
   static constexpr std::string_view name = "repeat_interleave";
-  static constexpr std::array<std::string_view, 1> aten{"aten::repeat_interleave"};
   static constexpr arity inputs{2, 4};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6674,7 +6769,6 @@ struct repeat_interleave_op {
 // chunk(x, chunks, dim) / split(x, split_size, dim) / unbind(x, dim): one output per piece.
 struct split_op {
   static constexpr std::string_view name = "split";
-  static constexpr std::array<std::string_view, 0> aten{};  // import maps chunk/split/unbind + ListUnpack here
   static constexpr arity inputs{4};
   static constexpr arity outputs{1, variadic};
   // inputs: x, dim, mode, arg (see pieces); unbind pieces drop the dim
@@ -6770,7 +6864,6 @@ inline void softmax_along(const context& c, bool log) {
 
 struct softmax_op {
   static constexpr std::string_view name = "softmax";
-  static constexpr std::array<std::string_view, 2> aten{"aten::softmax", "aten::_softmax"};
   static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, false); }
@@ -6778,7 +6871,6 @@ struct softmax_op {
 
 struct log_softmax_op {
   static constexpr std::string_view name = "log_softmax";
-  static constexpr std::array<std::string_view, 2> aten{"aten::log_softmax", "aten::_log_softmax"};
   static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, true); }
@@ -6818,12 +6910,10 @@ struct tri_body {
 };
 struct triu_op : tri_body<true> {
   static constexpr std::string_view name = "triu";
-  static constexpr std::array<std::string_view, 2> aten{"aten::triu", "aten::triu_"};
   static constexpr arity inputs{2};
 };
 struct tril_op : tri_body<false> {
   static constexpr std::string_view name = "tril";
-  static constexpr std::array<std::string_view, 2> aten{"aten::tril", "aten::tril_"};
   static constexpr arity inputs{2};
 };
 
@@ -6901,35 +6991,33 @@ struct unary_body {
 };
 }  // namespace detail
 
-#define CACTUS_UNARY_OP(STRUCT, NAME, KERNEL, KEEPS_INT, ...)                                      \
+#define CACTUS_UNARY_OP(STRUCT, NAME, KERNEL, KEEPS_INT)                                           \
   struct STRUCT : detail::unary_body<STRUCT> {                                                     \
     static constexpr std::string_view name = NAME;                                                 \
-    static constexpr auto aten = std::to_array<std::string_view>({__VA_ARGS__});                   \
     static constexpr kernels::unary_kind kernel = kernels::unary_kind::KERNEL;                     \
     static constexpr bool keeps_int = KEEPS_INT;                                                   \
     static constexpr arity inputs{1};                                                              \
   }
 
-CACTUS_UNARY_OP(relu_op, "relu", relu, true, "aten::relu", "aten::relu_");
-CACTUS_UNARY_OP(silu_op, "silu", silu, false, "aten::silu", "aten::silu_");
-CACTUS_UNARY_OP(sigmoid_op, "sigmoid", sigmoid, false, "aten::sigmoid", "aten::sigmoid_");
-CACTUS_UNARY_OP(tanh_op, "tanh", tanh, false, "aten::tanh", "aten::tanh_");
-CACTUS_UNARY_OP(exp_op, "exp", exp, false, "aten::exp");
-CACTUS_UNARY_OP(log_op, "log", log, false, "aten::log");
-CACTUS_UNARY_OP(sqrt_op, "sqrt", sqrt, false, "aten::sqrt");
-CACTUS_UNARY_OP(rsqrt_op, "rsqrt", rsqrt, false, "aten::rsqrt");
-CACTUS_UNARY_OP(neg_op, "neg", neg, true, "aten::neg");
-CACTUS_UNARY_OP(abs_op, "abs", abs, true, "aten::abs");
-CACTUS_UNARY_OP(sin_op, "sin", sin, false, "aten::sin");
-CACTUS_UNARY_OP(cos_op, "cos", cos, false, "aten::cos");
-CACTUS_UNARY_OP(reciprocal_op, "reciprocal", reciprocal, false, "aten::reciprocal");
-CACTUS_UNARY_OP(erf_op, "erf", erf, false, "aten::erf");
+CACTUS_UNARY_OP(relu_op, "relu", relu, true);
+CACTUS_UNARY_OP(silu_op, "silu", silu, false);
+CACTUS_UNARY_OP(sigmoid_op, "sigmoid", sigmoid, false);
+CACTUS_UNARY_OP(tanh_op, "tanh", tanh, false);
+CACTUS_UNARY_OP(exp_op, "exp", exp, false);
+CACTUS_UNARY_OP(log_op, "log", log, false);
+CACTUS_UNARY_OP(sqrt_op, "sqrt", sqrt, false);
+CACTUS_UNARY_OP(rsqrt_op, "rsqrt", rsqrt, false);
+CACTUS_UNARY_OP(neg_op, "neg", neg, true);
+CACTUS_UNARY_OP(abs_op, "abs", abs, true);
+CACTUS_UNARY_OP(sin_op, "sin", sin, false);
+CACTUS_UNARY_OP(cos_op, "cos", cos, false);
+CACTUS_UNARY_OP(reciprocal_op, "reciprocal", reciprocal, false);
+CACTUS_UNARY_OP(erf_op, "erf", erf, false);
 #undef CACTUS_UNARY_OP
 
 // gelu(x, approximate='none'|'tanh')
 struct gelu_op : detail::unary_body<gelu_op> {
   static constexpr std::string_view name = "gelu";
-  static constexpr std::array<std::string_view, 1> aten{"aten::gelu"};
   static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::gelu_erf;
   static constexpr bool keeps_int = false;
@@ -6944,7 +7032,6 @@ struct gelu_op : detail::unary_body<gelu_op> {
 // clamp(x, min, max), hardtanh(x, min, max), relu6(x)
 struct clamp_op : detail::unary_body<clamp_op> {
   static constexpr std::string_view name = "clamp";
-  static constexpr std::array<std::string_view, 5> aten{"aten::clamp", "aten::clamp_", "aten::hardtanh", "aten::hardtanh_", "aten::relu6"};
   static constexpr arity inputs{1, 3};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::clamp;
   static constexpr bool keeps_int = true;
@@ -6957,7 +7044,6 @@ struct clamp_op : detail::unary_body<clamp_op> {
 
 struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
   static constexpr std::string_view name = "leaky_relu";
-  static constexpr std::array<std::string_view, 2> aten{"aten::leaky_relu", "aten::leaky_relu_"};
   static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::leaky_relu;
   static constexpr bool keeps_int = false;
@@ -6982,7 +7068,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     where_op, masked_fill_op,
     // linear algebra and normalization
     linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
-    // fused (produced by the rules of patterns/rules/, or mapped from a fused aten op)
+    // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
@@ -6997,7 +7083,6 @@ namespace detail {
 template <class Op>
 constexpr bool check_op() {
   static_assert(requires { { Op::name } -> std::convertible_to<std::string_view>; }, "an op needs `static constexpr std::string_view name`");
-  static_assert(requires { Op::aten.size(); }, "an op needs `static constexpr std::array<std::string_view, N> aten` (may be empty)");
   static_assert(requires(context& c) { Op::infer(c); }, "an op needs `static void infer(context&)`");
   static_assert(requires { { Op::inputs } -> std::convertible_to<arity>; }, "an op needs `static constexpr arity inputs` (how many inputs its nodes take)");
   if constexpr (requires { Op::inputs.min; }) static_assert(Op::inputs.min <= Op::inputs.max, "an op's input arity needs min <= max");
@@ -7078,30 +7163,6 @@ inline std::optional<std::size_t> find_op(std::string_view name) {
   return it->second;
 }
 
-// Canonical name for a TorchScript spelling (e.g. "aten::view" -> "reshape"), or nullopt.
-inline std::optional<std::string_view> canonical_name(std::string_view aten_name) {
-  static const auto map = [] {
-    std::unordered_map<std::string_view, std::string_view> m;
-    hana::for_each(all_ops, [&](auto type) {
-      using Op = typename decltype(type)::type;
-      for (auto a : Op::aten) m.emplace(a, Op::name);
-    });
-    return m;
-  }();
-  auto it = map.find(aten_name);
-  if (it == map.end()) return std::nullopt;
-  return it->second;
-}
-
-// The registered op behind a node's name: a canonical name or one of the TorchScript spellings
-// an op takes. nullptr for names only a front end or canonicalize knows (aten::t, aten::to, ...).
-inline const op_info* op_named(std::string_view name) {
-  auto id = find_op(name);
-  if (!id)
-    if (auto c = canonical_name(name)) id = find_op(*c);
-  return id ? &op_table()[*id] : nullptr;
-}
-
 }  // namespace cactus::ops
 
 namespace cactus::ir {
@@ -7124,17 +7185,14 @@ inline void verify(const graph& g, const std::string& what) {
     check(defined[static_cast<std::size_t>(id)] == -2, what, ": value ", id, " is listed twice as a graph input");
     defined[static_cast<std::size_t>(id)] = -1;
   }
-  auto count = [](const ops::arity& a) {
-    if (a.min == a.max) return std::to_string(a.min);
-    return std::to_string(a.min) + (a.max == ops::variadic ? " or more" : " to " + std::to_string(a.max));
-  };
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const auto& n = g.nodes[i];
-    if (const ops::op_info* op = ops::op_named(n.op)) {
+    if (const auto id = ops::find_op(n.op)) {
+      const ops::op_info* op = &ops::op_table()[*id];
       if (!op->inputs.admits(n.inputs.size()))
-        fail(what, ": ", describe(i), " has ", n.inputs.size(), " inputs; ", op->name, " takes ", count(op->inputs));
+        fail(what, ": ", describe(i), " has ", n.inputs.size(), " inputs; ", op->name, " takes ", op->inputs.text());
       if (!op->outputs.admits(n.outputs.size()))
-        fail(what, ": ", describe(i), " has ", n.outputs.size(), " outputs; ", op->name, " gives ", count(op->outputs));
+        fail(what, ": ", describe(i), " has ", n.outputs.size(), " outputs; ", op->name, " gives ", op->outputs.text());
     }
     for (int id : n.inputs) {
       if (!in_range(id)) fail(what, ": ", describe(i), " uses unknown value ", id, " (", nv, " values)");
@@ -8023,6 +8081,10 @@ int apply_rule(ir::graph& g) {
 // layer_norm comes before rms_norm (a centered x times rsqrt is also an RMS norm of x - mean);
 // gelu before gated_mlp, whose gelu variants read the fused gelu; each activation variant
 // of conv_module before the bare conv + batch norm.
+#include <string>
+#include <string_view>
+#include <utility>
+
 // ---- cactus/patterns/rules/attention.hpp
 // attention: the eager scaled dot-product attention HF models write by hand (Llama, Qwen2/3,
 // Mistral, Gemma "eager"; GPT-2, BERT, ViT, Whisper):
@@ -8273,6 +8335,25 @@ inline constexpr auto all_rules =
                   rules::attention_scaled, rules::attention_divided, rules::attention_unscaled, rules::gated_mlp_silu, rules::gated_mlp_gelu_tanh,
                   rules::gated_mlp_gelu, rules::conv_bn_relu, rules::conv_bn_silu, rules::conv_bn_relu6, rules::conv_bn, rules::conv_relu,
                   rules::conv_silu, rules::conv_relu6, rules::lstm_cell>;
+
+// What each fusion name rewrites, in a few words: the CLI's --help line for its --no-fuse flag.
+// Every name in all_rules has one (tests/patterns/dsl_test.cpp checks both ways).
+inline constexpr std::pair<std::string_view, std::string_view> fusion_summaries[] = {
+    {"layer_norm", "LayerNorm written by hand"},
+    {"rms_norm", "Llama/Qwen/Gemma RMSNorm"},
+    {"gelu", "tanh and erf GELU written by hand"},
+    {"rope", "rotate_half and GPT-J interleaved rotary embedding"},
+    {"attention", "matmul-scale-mask-softmax-matmul, repeat_kv; SDPA is one op regardless"},
+    {"gated_mlp", "down(act(gate(x)) * up(x)), silu / gelu"},
+    {"conv_module", "conv + batch norm + relu/silu/relu6, and conv + activation"},
+    {"lstm_cell", "an LSTM step's gate arithmetic"},
+};
+
+inline std::string_view fusion_summary(std::string_view rule) {
+  for (auto& [name, about] : fusion_summaries)
+    if (name == rule) return about;
+  return {};
+}
 
 // "rms_norm" -> "rms-norm", as in --no-fuse-rms-norm
 inline std::string flag_name(std::string_view rule) {
@@ -8658,24 +8739,186 @@ inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, cons
 // keeps in files are read from beside it.
 // ---- cactus/passes/pipeline.hpp
 // Stages 4 and 5 in order, as every entry point runs them (transpile, re-lowering, the
-// in-memory API): canonicalize (canonical ops, f16 activations computed in f32, permute
-// rewrites), constant folding (with the sizes the model fixes), fusion, precision casts,
-// dead-code elimination.
+// in-memory API): canonicalize (the front ends' ATen dialect to canonical ops, owned by
+// frontends/aten/; then f16 activations computed in f32 and permute rewrites), constant
+// folding (with the sizes the model fixes), fusion, precision casts, dead-code elimination.
 #include <functional>
 #include <string_view>
 
-// ---- cactus/passes/canonicalize.hpp
-// Stage 4: canonical IR. Rewrites TorchScript spellings into the registry's canonical ops:
+// ---- cactus/frontends/aten/canonicalize.hpp
+// Stage 4: canonical IR. Maps the ATen dialect the front ends emit (raw IR) to the registry's
+// canonical ops:
 // no-ops (dropout, detach, contiguous, clone, identity casts, whole-range slices) are removed; t/transpose become
 // permute; addmm/matmul against a transposed constant become linear; conv1d/conv2d/
-// _convolution become conv; to/type_as become cast; then every remaining aten name is renamed
-// through the registry. An op with no canonical form is an error naming it and its source line.
+// _convolution become conv; to/type_as become cast; then every remaining name is renamed through
+// op_table.hpp. A spelling of an op is first checked against that op's arity, a spelling
+// rewritten by hand against the inputs its rewrite reads. An op with no canonical form is an
+// error naming it and its source line.
 #include <algorithm>
 #include <map>
 #include <set>
 
+// ---- cactus/frontends/aten/op_table.hpp
+// The ATen dialect that both front ends emit (TorchScript's spelling: "aten::view", "prim::
+// ListConstruct"; the torch.export importer spells its targets the same way): which canonical op
+// each spelling is, one to one, with no change of arguments. Spellings that need their arguments
+// rewritten (t, transpose, addmm, _convolution, to, scaled_dot_product_attention...) and the
+// no-ops (dropout, detach, clone...) are rewritten by hand in canonicalize.hpp beside this file.
+// Op headers know only canonical names; every target here must be a registered op (checked at
+// compile time).
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <utility>
 
-namespace cactus::passes {
+
+namespace cactus::frontends::aten {
+
+inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
+    {"aten::size", "size"},
+    {"aten::sym_size", "size"},
+    {"aten::dim", "dim"},
+    {"aten::numel", "numel"},
+    {"prim::ListConstruct", "list"},
+    {"prim::ListUnpack", "list_unpack"},
+    {"aten::len", "list_len"},
+    {"aten::__getitem__", "list_get"},
+    {"aten::Int", "to_int"},
+    {"aten::IntImplicit", "to_int"},
+    {"aten::ScalarImplicit", "to_int"},
+    {"prim::NumToTensor", "to_int"},
+    {"aten::Float", "to_float"},
+    {"aten::FloatImplicit", "to_float"},
+    {"aten::floordiv", "floordiv"},
+    {"aten::relu", "relu"},
+    {"aten::relu_", "relu"},
+    {"aten::gelu", "gelu"},
+    {"aten::silu", "silu"},
+    {"aten::silu_", "silu"},
+    {"aten::sigmoid", "sigmoid"},
+    {"aten::sigmoid_", "sigmoid"},
+    {"aten::tanh", "tanh"},
+    {"aten::tanh_", "tanh"},
+    {"aten::exp", "exp"},
+    {"aten::log", "log"},
+    {"aten::sqrt", "sqrt"},
+    {"aten::rsqrt", "rsqrt"},
+    {"aten::neg", "neg"},
+    {"aten::abs", "abs"},
+    {"aten::sin", "sin"},
+    {"aten::cos", "cos"},
+    {"aten::reciprocal", "reciprocal"},
+    {"aten::erf", "erf"},
+    {"aten::clamp", "clamp"},
+    {"aten::clamp_", "clamp"},
+    {"aten::hardtanh", "clamp"},
+    {"aten::hardtanh_", "clamp"},
+    {"aten::relu6", "clamp"},
+    {"aten::leaky_relu", "leaky_relu"},
+    {"aten::leaky_relu_", "leaky_relu"},
+    {"aten::add", "add"},
+    {"aten::add_", "add"},
+    {"aten::sub", "sub"},
+    {"aten::sub_", "sub"},
+    {"aten::rsub", "rsub"},
+    {"aten::mul", "mul"},
+    {"aten::mul_", "mul"},
+    {"aten::div", "div"},
+    {"aten::div_", "div"},
+    {"aten::true_divide", "div"},
+    {"aten::floor_divide", "floor_divide"},
+    {"aten::pow", "pow"},
+    {"aten::maximum", "maximum"},
+    {"aten::max.other", "maximum"},
+    {"aten::minimum", "minimum"},
+    {"aten::min.other", "minimum"},
+    {"aten::eq", "eq"},
+    {"aten::ne", "ne"},
+    {"aten::lt", "lt"},
+    {"aten::le", "le"},
+    {"aten::gt", "gt"},
+    {"aten::ge", "ge"},
+    {"aten::logical_and", "logical_and"},
+    {"aten::__and__", "logical_and"},
+    {"aten::bitwise_and", "logical_and"},
+    {"aten::logical_or", "logical_or"},
+    {"aten::__or__", "logical_or"},
+    {"aten::bitwise_or", "logical_or"},
+    {"aten::logical_not", "logical_not"},
+    {"aten::bitwise_not", "logical_not"},
+    {"aten::where", "where"},
+    {"aten::masked_fill", "masked_fill"},
+    {"aten::masked_fill_", "masked_fill"},
+    {"aten::linear", "linear"},
+    {"aten::matmul", "matmul"},
+    {"aten::bmm", "matmul"},
+    {"aten::mm", "matmul"},
+    {"aten::softmax", "softmax"},
+    {"aten::_softmax", "softmax"},
+    {"aten::log_softmax", "log_softmax"},
+    {"aten::_log_softmax", "log_softmax"},
+    {"aten::layer_norm", "layer_norm"},
+    {"aten::batch_norm", "batch_norm"},
+    {"aten::embedding", "embedding"},
+    {"aten::lstm", "lstm"},
+    {"aten::mean", "mean"},
+    {"aten::sum", "sum"},
+    {"aten::amax", "amax"},
+    {"aten::any", "any"},
+    {"aten::all", "all"},
+    {"aten::max", "max"},
+    {"aten::argmax", "argmax"},
+    {"aten::max_pool1d", "max_pool1d"},
+    {"aten::max_pool2d", "max_pool2d"},
+    {"aten::avg_pool1d", "avg_pool1d"},
+    {"aten::avg_pool2d", "avg_pool2d"},
+    {"aten::adaptive_avg_pool2d", "adaptive_avg_pool"},
+    {"aten::adaptive_avg_pool1d", "adaptive_avg_pool"},
+    {"aten::reshape", "reshape"},
+    {"aten::view", "reshape"},
+    {"aten::_unsafe_view", "reshape"},
+    {"aten::reshape_as", "reshape"},
+    {"aten::view_as", "reshape"},
+    {"aten::flatten", "flatten"},
+    {"aten::unflatten", "unflatten"},
+    {"aten::squeeze", "squeeze"},
+    {"aten::unsqueeze", "unsqueeze"},
+    {"aten::permute", "permute"},
+    {"aten::slice", "slice"},
+    {"aten::narrow", "narrow"},
+    {"aten::select", "select"},
+    {"aten::cat", "cat"},
+    {"aten::concat", "cat"},
+    {"aten::stack", "stack"},
+    {"aten::expand", "expand"},
+    {"aten::expand_as", "expand"},
+    {"aten::repeat_interleave", "repeat_interleave"},
+    {"aten::ones", "ones"},
+    {"aten::zeros", "zeros"},
+    {"aten::full", "full"},
+    {"aten::ones_like", "ones_like"},
+    {"aten::zeros_like", "zeros_like"},
+    {"aten::full_like", "full_like"},
+    {"aten::arange", "arange"},
+    {"aten::triu", "triu"},
+    {"aten::triu_", "triu"},
+    {"aten::tril", "tril"},
+    {"aten::tril_", "tril"},
+};
+
+static_assert(std::all_of(std::begin(spellings), std::end(spellings), [](const auto& s) { return ops::is_registered(s.second); }),
+              "every ATen spelling must map to a registered op");
+
+// The canonical op of a spelling ("aten::view" -> "reshape"), or nullopt.
+inline std::optional<std::string_view> canonical_name(std::string_view spelling) {
+  for (const auto& [from, to] : spellings)
+    if (from == spelling) return to;
+  return std::nullopt;
+}
+
+}  // namespace cactus::frontends::aten
+
+namespace cactus::frontends::aten {
 
 namespace detail {
 inline const ir::meta* const_meta(const ir::graph& g, int v) { return g.constant_meta(v); }
@@ -8755,6 +8998,13 @@ inline canonicalize_report canonicalize(ir::graph& g) {
     const std::string op = n.op;
     auto val = [&](int i) -> const ir::value& { return g.values[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(i)])]; };
     auto rank_of = [&](int i) { return static_cast<std::int64_t>(val(i).shape.size()); };
+    if (const auto c = canonical_name(op)) {  // a spelling of an op: that op's arity, before anything reads the node
+      const ops::op_info& info = ops::op_table()[*ops::find_op(*c)];
+      if (!info.inputs.admits(n.inputs.size()))
+        fail(detail::where(n), " has ", n.inputs.size(), " inputs; ", info.name, " takes ", info.inputs.text());
+      if (!info.outputs.admits(n.outputs.size()))
+        fail(detail::where(n), " has ", n.outputs.size(), " outputs; ", info.name, " gives ", info.outputs.text());
+    }
     if (const std::size_t k = detail::min_inputs_of_rewrite(op); k > 0) {
       check(n.inputs.size() >= k, detail::where(n), ": has ", n.inputs.size(), " inputs, needs at least ", k);
       check(!n.outputs.empty(), detail::where(n), ": has no outputs");
@@ -8877,7 +9127,7 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       const std::int64_t code = op == "aten::float" ? 6 : op == "aten::long" ? 4 : op == "aten::bool" ? 11 : 3;
       n = ir::node{"cast", {n.inputs[0], const_int(g, code)}, n.outputs, n.loc};
     } else if (op.rfind("aten::", 0) == 0 || op.rfind("prim::", 0) == 0) {
-      auto c = ops::canonical_name(op);
+      auto c = canonical_name(op);
       if (!c) fail("unsupported op ", op, n.loc.empty() ? "" : " at " + n.loc, ": cactus has no kernel for it");
       n.op = std::string(*c);
     }
@@ -8888,7 +9138,7 @@ inline canonicalize_report canonicalize(ir::graph& g) {
   return rep;
 }
 
-}  // namespace cactus::passes
+}  // namespace cactus::frontends::aten
 // ---- cactus/passes/fold_constants.hpp
 // Stage 4 constant folding: a node whose inputs are all known at transpile time (meta constants
 // and tensor constants held in memory; not converted weights, which are bound by name at load,
@@ -9321,7 +9571,7 @@ inline std::size_t widen_half_activations(ir::graph& g) {
 namespace cactus::passes {
 
 struct pipeline_report {
-  canonicalize_report canonical;
+  frontends::aten::canonicalize_report canonical;
   std::size_t widened = 0, permutes = 0, static_dims = 0, folded = 0, casts = 0, dead = 0;
   std::map<std::string, int> fused;  // rule name -> times fired
 };
@@ -9333,7 +9583,7 @@ inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
   auto step = [&](std::string_view name) {
     if (after) after(name, g);
   };
-  r.canonical = canonicalize(g);
+  r.canonical = frontends::aten::canonicalize(g);
   r.widened = widen_half_activations(g);
   r.permutes = simplify_permutes(g);
   step("canonicalize");
@@ -9842,10 +10092,10 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
 }
 
 }  // namespace cactus::lower
-// ---- cactus/lower/transpile_ir.hpp
-// The in-memory path of the API: an imported IR graph (constants inline, or weights resolved
+// ---- cactus/lower/to_executor.hpp
+// IR to executor, the in-memory path of the API: an imported IR graph (constants inline, or weights resolved
 // by the caller) is optimized and lowered straight into an executor, with no bundle on disk.
-//   auto model = cactus::lower::transpile_ir(captured.graph);
+//   auto model = cactus::lower::to_executor(captured.graph);
 //   model->set_input(0, x);
 //   auto outputs = model->execute();
 #include <memory>
@@ -9853,14 +10103,14 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
 
 namespace cactus::lower {
 
-inline std::unique_ptr<runtime::executor> transpile_ir(ir::graph g, const runtime::weight_resolver& weights = {}) {
+inline std::unique_ptr<runtime::executor> to_executor(ir::graph g, const runtime::weight_resolver& weights = {}) {
   passes::optimize(g);
   verify_lowerable(g);
   return std::make_unique<runtime::executor>(std::move(g), weights);
 }
 
 }  // namespace cactus::lower
-// ---- cactus/models/graph.hpp
+// ---- cactus/model_dsl/model.hpp
 // Model graphs written in C++ as types, with the expression types of the pattern language
 // (patterns/dsl.hpp): a model is its outputs' expression trees, whose leaves are graph inputs,
 // named weights and literals.
@@ -9869,7 +10119,7 @@ inline std::unique_ptr<runtime::executor> transpile_ir(ir::graph g, const runtim
 //   using hidden = op<"relu", op<"linear", op<"mean", op<"embedding", weight<"embedding.weight">, ids>, ints<1>, lit<false>, none>,
 //                                        weight<"fc1.weight">, weight<"fc1.bias">>>;
 //   using classifier = model<op<"linear", hidden, weight<"fc2.weight">, weight<"fc2.bias">>>;
-//   ir::graph g = classifier::build(models::weights_from_dir("classifier-cactus"), {{1, 8}});
+//   ir::graph g = classifier::build(model_dsl::weights_from_dir("classifier-cactus"), {{1, 8}});
 //
 // piece<I, N, op<...>> is output I of an op with N outputs (split, chunk).
 // op<"name", Args...> is node<"name", Args...> after a compile-time check that the op registry
@@ -9944,7 +10194,7 @@ inline void infer_shapes(ir::graph& g, const std::vector<input_type>& inputs) {
 
 }  // namespace cactus::passes
 
-namespace cactus::models {
+namespace cactus::model_dsl {
 
 namespace hana = boost::hana;
 using patterns::fixed_string;
@@ -9972,7 +10222,7 @@ constexpr bool registered_op() {
 }
 template <fixed_string Name, class... Args>
 struct checked_op {
-  static_assert(registered_op<Name>(), "cactus::models::op: no op of this name in the op registry (ops/registry.hpp)");
+  static_assert(registered_op<Name>(), "cactus::model_dsl::op: no op of this name in the op registry (ops/registry.hpp)");
   using type = node<Name, Args...>;
 };
 template <fixed_string Name, class... Args>
@@ -10031,7 +10281,7 @@ struct builder {
   std::map<std::type_index, int> multi;  // node type -> node index
   template <int I, int N, fixed_string Op, class... A>
   int emit(hana::basic_type<piece<I, N, node<Op, A...>>>) {
-    static_assert(I >= 0 && I < N, "cactus::models::piece: output index out of range");
+    static_assert(I >= 0 && I < N, "cactus::model_dsl::piece: output index out of range");
     auto it = multi.find(typeid(node<Op, A...>));
     if (it == multi.end()) {
       std::vector<int> in;
@@ -10089,7 +10339,7 @@ struct model {
   struct is_inputs<inputs<I...>> : std::true_type {};
 };
 
-}  // namespace cactus::models
+}  // namespace cactus::model_dsl
 // ---- cactus/passes/bind_weights.hpp
 // Stage 3 binding: tensor constants named after a state_dict entry are bound to the converted
 // weight file the manifest lists for that name. The match is by name only, and shapes must
@@ -10118,6 +10368,119 @@ inline bind_report bind_weights(ir::graph& g, const quant::weights_manifest& m) 
 }
 
 }  // namespace cactus::passes
+// ---- cactus/passes/op_counts.hpp
+// The op counts of a graph after each pass of the pipeline, as `cactus inspect` prints them:
+// one row per op, one column per stage (imported, canonicalize, fold_constants, fuse,
+// precision_casts, dce), a total row, and which fusions fired or were off.
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+
+namespace cactus::passes {
+
+inline std::map<std::string, int> op_counts(const ir::graph& g) {
+  std::map<std::string, int> c;
+  for (auto& n : g.nodes) ++c[n.op];
+  return c;
+}
+
+struct pass_trace {
+  std::vector<std::pair<std::string, std::map<std::string, int>>> stages;  // "imported", then each pass
+  pipeline_report report;
+  std::set<std::string> disabled;  // fusions that were off
+};
+
+// Runs the pipeline on `g`, recording the op counts before and after each pass.
+inline pass_trace optimize_traced(ir::graph& g, const fuse_options& fusion = {}, const cast_options& casts = {}) {
+  pass_trace t;
+  t.disabled = fusion.disabled;
+  t.stages.emplace_back("imported", op_counts(g));
+  t.report = optimize(
+      g, fusion, [&](std::string_view name, const ir::graph& now) { t.stages.emplace_back(std::string(name), op_counts(now)); }, casts);
+  return t;
+}
+
+inline std::string op_count_table(const pass_trace& t) {
+  auto left = [](const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); };
+  auto right = [](const std::string& s, std::size_t w) { return " " + (s.size() >= w ? s : std::string(w - s.size(), ' ') + s); };
+  std::set<std::string> ops;
+  for (auto& [_, c] : t.stages)
+    for (auto& [op, n] : c) ops.insert(op);
+  std::string out = left("op", 28);
+  for (auto& [name, _] : t.stages) out += right(name, 15);
+  out += "\n";
+  for (auto& op : ops) {
+    out += left(op, 28);
+    for (auto& [_, c] : t.stages) {
+      auto it = c.find(op);
+      out += right(it == c.end() ? "." : std::to_string(it->second), 15);
+    }
+    out += "\n";
+  }
+  out += left("total", 28);
+  for (auto& [_, c] : t.stages) {
+    int total = 0;
+    for (auto& [op, n] : c) total += n;
+    out += right(std::to_string(total), 15);
+  }
+  out += "\nfusions:";
+  for (auto& [name, n] : t.report.fused) out += " " + name + " x" + std::to_string(n);
+  for (auto& name : t.disabled) out += " " + name + " (off)";
+  return out + "\n";
+}
+
+}  // namespace cactus::passes
+// ---- cactus/runtime/llm/generate.hpp
+// Greedy generation on a causal LM graph whose first input is the token ids [1, N] (int64) and
+// whose first output is the logits [1, N, V]: each step appends the argmax of the last position's
+// logits and runs the whole sequence again (no KV cache yet: the cost of a step grows with the
+// sequence). The executor's other inputs stay as they were set.
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+
+namespace cactus::runtime::llm {
+
+struct generation {
+  std::vector<std::int64_t> ids;  // the generated ids, prompt excluded
+  std::vector<tensor> outputs;    // the outputs of the run that gave the last id
+};
+
+// `prompt_outputs` are the outputs of the run on `prompt` (already executed); `on_token` sees
+// the ids generated so far after each step (to stream their text).
+inline generation generate_greedy(executor& ex, const tensor& prompt, std::vector<tensor> prompt_outputs, int max_new_tokens,
+                                  const std::function<void(const std::vector<std::int64_t>&)>& on_token = {}) {
+  check(prompt.type == dtype::i64 && prompt.shape.size() == 2 && prompt.shape[0] == 1,
+        "generation needs token ids: an int64 [1, N] first input, got ", name_of(prompt.type), " ", to_string(prompt.shape));
+  generation r;
+  r.outputs = std::move(prompt_outputs);
+  std::vector<std::int64_t> seq(prompt.ptr<std::int64_t>(), prompt.ptr<std::int64_t>() + prompt.numel());
+  for (int step = 0; step < max_new_tokens; ++step) {
+    check(!r.outputs.empty(), "generation: the graph has no outputs");
+    const tensor& logits = r.outputs[0];
+    check(logits.type == dtype::f32 && !logits.shape.empty() && logits.shape.back() > 0 && logits.numel() >= logits.shape.back(),
+          "generation: the first output is not logits (f32 [..., V]), got ", name_of(logits.type), " ", to_string(logits.shape));
+    const std::int64_t V = logits.shape.back();
+    const float* last = logits.ptr<float>() + logits.numel() - V;
+    const std::int64_t best = std::max_element(last, last + V) - last;
+    r.ids.push_back(best);
+    seq.push_back(best);
+    if (on_token) on_token(r.ids);
+    if (step + 1 == max_new_tokens) break;
+    tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(seq.size())});
+    std::copy(seq.begin(), seq.end(), t.ptr<std::int64_t>());
+    ex.set_input(0, t);
+    r.outputs = ex.execute();
+  }
+  return r;
+}
+
+}  // namespace cactus::runtime::llm
 // ---- cactus/tokenizer/chat_template.hpp
 // The checkpoint's chat template, rendered as transformers' apply_chat_template renders it:
 // the template from chat_template.jinja, else tokenizer_config.json's "chat_template" (a
@@ -12558,6 +12921,14 @@ class chat_template {
 };
 
 }  // namespace cactus::tokenizer
+// ---- cactus/tokenizer/text_stream.hpp
+// The text of a growing sequence of generated ids, released as it becomes final. Each step
+// decodes every id so far (a token's text can depend on its neighbours: byte-level pieces,
+// Metaspace prefixes) and releases what is new, except while the text ends in U+FFFD: then the
+// last token is a partial UTF-8 character and waits for the token that completes it.
+#include <string>
+#include <vector>
+
 // ---- cactus/tokenizer/tokenizer.hpp
 // A tokenizer from a checkpoint's own tokenizer.json, giving the ids Hugging Face's tokenizers
 // gives: added tokens are split out first (leftmost-longest; those with normalized=false on
@@ -13793,6 +14164,36 @@ class tokenizer {
   pre_tokenizer pre_tokenizer_;
   post_processor post_processor_;
   decoder decoder_;
+};
+
+}  // namespace cactus::tokenizer
+
+namespace cactus::tokenizer {
+
+class text_stream {
+ public:
+  explicit text_stream(const tokenizer& t) : tok_(&t) {}
+
+  // The text that `ids` (every id generated so far) adds to what was released, or "".
+  std::string next(const std::vector<int>& ids) {
+    const std::string text = tok_->decode(ids);
+    const bool partial = text.size() >= 3 && text.compare(text.size() - 3, 3, "\xEF\xBF\xBD") == 0;
+    if (text.size() <= shown_ || partial) return {};
+    std::string r = text.substr(shown_);
+    shown_ = text.size();
+    return r;
+  }
+  // At the end: whatever is left (a trailing partial character as U+FFFD).
+  std::string finish(const std::vector<int>& ids) {
+    const std::string text = tok_->decode(ids);
+    std::string r = text.size() > shown_ ? text.substr(shown_) : std::string();
+    shown_ = text.size();
+    return r;
+  }
+
+ private:
+  const tokenizer* tok_;
+  std::size_t shown_ = 0;  // bytes of the text already released
 };
 
 }  // namespace cactus::tokenizer

@@ -10,14 +10,20 @@
 #include <chrono>
 
 #include "cactus/cactus.hpp"
-// ---- cactus/capture/torchscript.hpp
-// Stage 2: TorchScript capture with LibTorch. The archive is loaded, put in eval mode, frozen
-// (parameters become constants, attribute lookups and training branches disappear) and
-// inlined; the remaining aten:: graph is imported node by node into the IR. Constants are
-// named after the state_dict entry they are (not a view of one), so weights bind by name.
-// Each value's dtype and shape on the example inputs comes from running an instrumented copy
-// of the same graph, so the raw IR records what PyTorch computed.
-#include <torch/csrc/jit/api/function_impl.h>
+// ---- cactus/frontends/torchscript/capture.hpp
+// Stage 2 through LibTorch: a TorchScript archive (or a module already in memory) captured as raw
+// IR in three steps, each in its own header: freeze (load, eval, freeze, inline; names by
+// storage), probe (one instrumented run on the example inputs: every value's dtype and shape,
+// and PyTorch's outputs as the reference) and import (aten:: nodes into the IR). Also the
+// archive_reader through which `cactus convert model.ts` reads a TorchScript archive's weights.
+#include <filesystem>
+
+// ---- cactus/frontends/torchscript/freeze.hpp
+// TorchScript front end, step 1 of 3: load and freeze. The archive is loaded and put in eval
+// mode, then frozen (parameters become constants, attribute lookups and training branches
+// disappear) and inlined. Before freezing, every parameter and buffer is remembered by its
+// storage, so a frozen constant that is one of them keeps its state_dict name (weights bind
+// by name); a view freezing made of one (`bias[:, None]`, `weight.t()`) keeps no name.
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/script.h>
@@ -25,12 +31,86 @@
 #include <filesystem>
 #include <map>
 
-// ---- cactus/capture/torch_tensor.hpp
+
+namespace cactus::frontends::torchscript {
+
+inline torch::jit::Module load_torchscript(const std::filesystem::path& path) {
+  check(std::filesystem::exists(path), path.string(), ": no such file");
+  // what is plainly not an archive is said so before LibTorch's zip reader explains itself
+  check(formats::looks_like_zip(*mapped_file::open(path.string())), path.string(),
+        ": not a TorchScript archive (not a zip file); save one with torch.jit.trace(model, inputs).save(path)");
+  try {
+    return torch::jit::load(path.string());
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    fail(path.string(), ": not a TorchScript archive (", msg.substr(0, msg.find('\n')), "); save one with torch.jit.trace(model, inputs).save(path)");
+  }
+}
+
+struct frozen_module {
+  torch::jit::Module original;  // kept alive: the names below are keyed by its tensors' storage
+  torch::jit::Module module;    // frozen
+  std::shared_ptr<torch::jit::Graph> graph;  // module's forward, inlined; input 0 is `self`
+
+  // The state_dict name of `t` if it is a parameter or buffer itself (same storage, sizes and
+  // strides), else "".
+  std::string name_of(const at::Tensor& t) const {
+    auto it = names_.find(t.data_ptr());
+    return it != names_.end() && it->second.sizes == t.sizes().vec() && it->second.strides == t.strides().vec() ? it->second.name : std::string{};
+  }
+  std::size_t tensor_inputs() const { return graph->inputs().size() - 1; }
+
+  struct named {
+    std::string name;
+    std::vector<std::int64_t> sizes, strides;
+  };
+  std::map<const void*, named> names_;
+};
+
+inline frozen_module freeze_and_inline(torch::jit::Module m) {
+  m.eval();
+  frozen_module f;
+  f.original = m;
+  auto remember = [&](const std::string& n, const at::Tensor& t) {
+    f.names_.emplace(t.data_ptr(), frozen_module::named{n, t.sizes().vec(), t.strides().vec()});
+  };
+  for (const auto& p : m.named_parameters()) remember(p.name, p.value);
+  for (const auto& p : m.named_buffers()) remember(p.name, p.value);
+  f.module = torch::jit::freeze_module(m);
+  f.graph = f.module.get_method("forward").graph();
+  torch::jit::Inline(*f.graph);
+  return f;
+}
+
+}  // namespace cactus::frontends::torchscript
+// ---- cactus/frontends/torchscript/import.hpp
+// TorchScript front end, step 3 of 3: import. The frozen, inlined graph is walked node by node
+// into the IR: constants become IR constants (named after their state_dict entry when they are
+// one), tensor lists and tuples are flattened, chunk / split / unbind and their unpacking become
+// one split node, and every other node keeps its aten:: name for canonicalize to map. Tensor
+// values take the dtype and shape the probe saw.
+#include <torch/script.h>
+
+#include <map>
+#include <vector>
+
+// ---- cactus/frontends/torchscript/probe.hpp
+// TorchScript front end, step 2 of 3: probe. An instrumented copy of the frozen graph returns
+// every intermediate tensor besides the real outputs and runs once on the example inputs, so
+// the import records each value's dtype and shape as PyTorch computed them, and the real
+// outputs become the reference the bundle is checked against.
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/script.h>
+
+#include <map>
+#include <vector>
+
+// ---- cactus/frontends/torchscript/torch_tensor.hpp
 // cactus::tensor <-> at::Tensor copies (LibTorch side only: capture and reference runs).
 #include <torch/script.h>
 
 
-namespace cactus::capture {
+namespace cactus::frontends::torchscript {
 
 inline at::ScalarType to_torch(dtype t) {
   switch (t) {
@@ -71,9 +151,76 @@ inline tensor from_torch(const at::Tensor& in, const std::string& what) {
   return r;
 }
 
-}  // namespace cactus::capture
+}  // namespace cactus::frontends::torchscript
 
-namespace cactus::capture {
+namespace cactus::frontends::torchscript {
+
+struct probe_result {
+  std::map<const torch::jit::Value*, at::Tensor> seen;  // keyed by the frozen graph's values
+  std::vector<at::Tensor> outputs;                       // forward()'s outputs, tuples and lists flattened
+};
+
+// `label` names the model in error messages.
+inline probe_result probe(const frozen_module& f, const std::vector<tensor>& example_inputs, const std::string& label) {
+  const std::string& file = label;
+  const auto& graph = f.graph;
+  const std::size_t n_inputs = f.tensor_inputs();
+  check(example_inputs.size() == n_inputs, file, ": forward() takes ", n_inputs, " tensor inputs, ", example_inputs.size(),
+        " example inputs were given (--example-input / --input-shape)");
+
+  // Run an instrumented copy that also returns every intermediate tensor.
+  // graph->copy() keeps node order, so walking both graphs together pairs each probed value
+  // of the copy with its original.
+  auto instrumented = graph->copy();
+  std::vector<torch::jit::Value*> probed, orig;
+  for (auto pn = instrumented->nodes().begin(), on = graph->nodes().begin(); pn != instrumented->nodes().end(); ++pn, ++on)
+    for (std::size_t k = 0; k < pn->outputs().size(); ++k)
+      if (pn->outputs()[k]->type()->kind() == c10::TypeKind::TensorType && pn->kind() != c10::prim::Constant) {
+        probed.push_back(pn->outputs()[k]);
+        orig.push_back(on->outputs()[k]);
+      }
+  const std::size_t n_real_outputs = instrumented->outputs().size();
+  {  // functions must return one value: return (real outputs..., probed...) as a tuple
+    std::vector<torch::jit::Value*> all(instrumented->outputs().begin(), instrumented->outputs().end());
+    all.insert(all.end(), probed.begin(), probed.end());
+    auto* tup = instrumented->createTuple(all);
+    instrumented->appendNode(tup);
+    while (!instrumented->outputs().empty()) instrumented->eraseOutput(0);
+    instrumented->registerOutput(tup->output());
+  }
+  torch::jit::Stack stack;
+  stack.emplace_back(f.module._ivalue());
+  for (auto& t : example_inputs) stack.emplace_back(to_torch(t));
+  try {
+    torch::NoGradGuard ng;
+    torch::jit::GraphFunction fn("cactus_probe", instrumented, nullptr);
+    fn.run(stack);
+    auto elems = stack.back().toTupleRef().elements().vec();
+    stack.assign(elems.begin(), elems.end());
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    fail(file, ": PyTorch failed on the example inputs: ", msg.substr(0, msg.find('\n')));
+  }
+  // stack holds the real outputs then the probed tensors, in order
+  probe_result out;
+  auto& seen = out.seen;  // keyed by the ORIGINAL graph's values
+  for (std::size_t i = 0; i < orig.size(); ++i) {
+    const auto& iv = stack[n_real_outputs + i];
+    if (iv.isTensor()) seen[orig[i]] = iv.toTensor();
+  }
+  for (std::size_t i = 0; i < n_real_outputs; ++i) {
+    const auto& iv = stack[i];
+    if (iv.isTensor()) out.outputs.push_back(iv.toTensor());
+    else if (iv.isTuple()) for (auto& e : iv.toTupleRef().elements()) out.outputs.push_back(e.toTensor());
+    else if (iv.isTensorList()) for (const at::Tensor& e : iv.toTensorVector()) out.outputs.push_back(e);
+    else fail(file, ": forward() returns a ", iv.tagKind(), "; only tensors, tuples and lists of tensors are supported");
+  }
+  return out;
+}
+
+}  // namespace cactus::frontends::torchscript
+
+namespace cactus::frontends::torchscript {
 
 namespace detail {
 inline std::string source_of(const torch::jit::Node* n) {
@@ -121,103 +268,13 @@ inline ir::meta meta_of(const c10::IValue& v, const std::string& where) {
 }
 }  // namespace detail
 
-struct captured_model {
-  ir::graph graph;
-  std::vector<at::Tensor> reference_outputs;  // LibTorch's outputs on the example inputs
-};
-
-inline torch::jit::Module load_torchscript(const std::filesystem::path& path) {
-  check(std::filesystem::exists(path), path.string(), ": no such file");
-  // what is plainly not an archive is said so before LibTorch's zip reader explains itself
-  check(looks_like_zip(*mapped_file::open(path.string())), path.string(),
-        ": not a TorchScript archive (not a zip file); save one with torch.jit.trace(model, inputs).save(path)");
-  try {
-    return torch::jit::load(path.string());
-  } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    fail(path.string(), ": not a TorchScript archive (", msg.substr(0, msg.find('\n')), "); save one with torch.jit.trace(model, inputs).save(path)");
-  }
-}
-
-// Captures a module already in memory (torch::jit::script / trace from C++, or a loaded
-// archive); `label` names it in error messages.
-inline captured_model capture_module(torch::jit::Module m, const std::vector<tensor>& example_inputs, const std::string& label = "model") {
-  m.eval();
-  // state_dict names by storage; a frozen constant takes one only if it is that tensor (same
-  // sizes and strides), not a view freezing made of it (`bias[:, None]`, `weight.t()`), which
-  // stays an unnamed constant with its own data
-  struct named {
-    std::string name;
-    std::vector<std::int64_t> sizes, strides;
-  };
-  std::map<const void*, named> names;
-  auto remember = [&](const std::string& n, const at::Tensor& t) {
-    names.emplace(t.data_ptr(), named{n, t.sizes().vec(), t.strides().vec()});
-  };
-  for (const auto& p : m.named_parameters()) remember(p.name, p.value);
-  for (const auto& p : m.named_buffers()) remember(p.name, p.value);
-  auto name_of_tensor = [&](const at::Tensor& t) {
-    auto it = names.find(t.data_ptr());
-    return it != names.end() && it->second.sizes == t.sizes().vec() && it->second.strides == t.strides().vec() ? it->second.name : std::string{};
-  };
-  torch::jit::Module frozen = torch::jit::freeze_module(m);
-  auto graph = frozen.get_method("forward").graph();
-  torch::jit::Inline(*graph);
-
+inline ir::graph import_graph(const frozen_module& f, const probe_result& probed, const std::vector<tensor>& example_inputs,
+                              const std::string& label) {
   const std::string& file = label;
-  const std::size_t n_inputs = graph->inputs().size() - 1;  // input 0 is `self`
-  check(example_inputs.size() == n_inputs, file, ": forward() takes ", n_inputs, " tensor inputs, ", example_inputs.size(),
-        " example inputs were given (--example-input / --input-shape)");
-
-  // Run an instrumented copy that also returns every intermediate tensor.
-  // graph->copy() keeps node order, so walking both graphs together pairs each probed value
-  // of the copy with its original.
-  auto probe = graph->copy();
-  std::vector<torch::jit::Value*> probed, orig;
-  for (auto pn = probe->nodes().begin(), on = graph->nodes().begin(); pn != probe->nodes().end(); ++pn, ++on)
-    for (std::size_t k = 0; k < pn->outputs().size(); ++k)
-      if (pn->outputs()[k]->type()->kind() == c10::TypeKind::TensorType && pn->kind() != c10::prim::Constant) {
-        probed.push_back(pn->outputs()[k]);
-        orig.push_back(on->outputs()[k]);
-      }
-  const std::size_t n_real_outputs = probe->outputs().size();
-  {  // functions must return one value: return (real outputs..., probed...) as a tuple
-    std::vector<torch::jit::Value*> all(probe->outputs().begin(), probe->outputs().end());
-    all.insert(all.end(), probed.begin(), probed.end());
-    auto* tup = probe->createTuple(all);
-    probe->appendNode(tup);
-    while (!probe->outputs().empty()) probe->eraseOutput(0);
-    probe->registerOutput(tup->output());
-  }
-  torch::jit::Stack stack;
-  stack.emplace_back(frozen._ivalue());
-  for (auto& t : example_inputs) stack.emplace_back(to_torch(t));
-  try {
-    torch::NoGradGuard ng;
-    torch::jit::GraphFunction fn("cactus_probe", probe, nullptr);
-    fn.run(stack);
-    auto elems = stack.back().toTupleRef().elements().vec();
-    stack.assign(elems.begin(), elems.end());
-  } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    fail(file, ": PyTorch failed on the example inputs: ", msg.substr(0, msg.find('\n')));
-  }
-  // stack holds the real outputs then the probed tensors, in order
-  std::map<const torch::jit::Value*, at::Tensor> seen;  // keyed by the ORIGINAL graph's values
-  for (std::size_t i = 0; i < orig.size(); ++i) {
-    const auto& iv = stack[n_real_outputs + i];
-    if (iv.isTensor()) seen[orig[i]] = iv.toTensor();
-  }
-  captured_model out;
-  for (std::size_t i = 0; i < n_real_outputs; ++i) {
-    const auto& iv = stack[i];
-    if (iv.isTensor()) out.reference_outputs.push_back(iv.toTensor());
-    else if (iv.isTuple()) for (auto& e : iv.toTupleRef().elements()) out.reference_outputs.push_back(e.toTensor());
-    else if (iv.isTensorList()) for (const at::Tensor& e : iv.toTensorVector()) out.reference_outputs.push_back(e);
-    else fail(file, ": forward() returns a ", iv.tagKind(), "; only tensors, tuples and lists of tensors are supported");
-  }
-
-  ir::graph& g = out.graph;
+  const auto& graph = f.graph;
+  const auto& seen = probed.seen;
+  const std::size_t n_inputs = f.tensor_inputs();
+  ir::graph g;
   std::map<const torch::jit::Value*, int> ids;
   std::map<const torch::jit::Value*, std::vector<int>> lists;  // tensor lists and tuples: element ids
   std::map<const torch::jit::Value*, const torch::jit::Node*> pending_split;  // chunk/split/unbind results
@@ -252,17 +309,17 @@ inline captured_model capture_module(torch::jit::Module m, const std::vector<ten
       auto* o = n->output();
       auto iv = torch::jit::toIValue(o);
       check(iv.has_value(), where, ": constant without a value");
-      if (iv->isTensor() && iv->toTensor().dim() == 0 && name_of_tensor(iv->toTensor()).empty()) {
+      if (iv->isTensor() && iv->toTensor().dim() == 0 && f.name_of(iv->toTensor()).empty()) {
         // 0-d literals (traced Python numbers, e.g. head counts) are plan-time numbers
         at::Tensor t = iv->toTensor();
         ids[o] = t.is_floating_point() ? g.add_constant(ir::meta::of_float(t.item<double>()))
                                        : g.add_constant(ir::meta::of_int(t.item<std::int64_t>()));
       } else if (iv->isTensor()) {
         at::Tensor t = iv->toTensor();
-        ids[o] = g.add_tensor_constant(from_torch(t, where), name_of_tensor(t));
+        ids[o] = g.add_tensor_constant(from_torch(t, where), f.name_of(t));
       } else if (iv->isTensorList()) {  // e.g. an LSTM's frozen weight list
         std::vector<int> el;
-        for (const at::Tensor& t : iv->toTensorVector()) el.push_back(g.add_tensor_constant(from_torch(t, where), name_of_tensor(t)));
+        for (const at::Tensor& t : iv->toTensorVector()) el.push_back(g.add_tensor_constant(from_torch(t, where), f.name_of(t)));
         lists[o] = el;
       } else if (iv->isTuple()) {
         fail(where, ": constant tuples are not supported");
@@ -363,14 +420,46 @@ inline captured_model capture_module(torch::jit::Module m, const std::vector<ten
     else g.outputs.push_back(id_of(o, graph->return_node()));
   }
   g.reindex_producers();
+  return g;
+}
+
+}  // namespace cactus::frontends::torchscript
+
+namespace cactus::frontends::torchscript {
+
+struct captured_model {
+  ir::graph graph;
+  std::vector<at::Tensor> reference_outputs;  // LibTorch's outputs on the example inputs
+};
+
+// Captures a module already in memory (torch::jit::script / trace from C++, or a loaded
+// archive); `label` names it in error messages.
+inline captured_model capture_module(torch::jit::Module m, const std::vector<tensor>& example_inputs, const std::string& label = "model") {
+  const frozen_module f = freeze_and_inline(std::move(m));
+  probe_result p = probe(f, example_inputs, label);
+  captured_model out;
+  out.graph = import_graph(f, p, example_inputs, label);
+  out.reference_outputs = std::move(p.outputs);
   return out;
+}
+
+// How formats::open_checkpoint reads a TorchScript archive among checkpoints (`cactus convert
+// model.ts OUT`): its parameters and buffers, by their state_dict names.
+inline formats::archive_reader checkpoint_reader() {
+  return {formats::torchscript_marker, "TorchScript archive", [](const std::filesystem::path& path) {
+            auto m = load_torchscript(path);
+            std::vector<std::pair<std::string, tensor>> out;
+            for (const auto& p : m.named_parameters()) out.emplace_back(p.name, from_torch(p.value, path.string()));
+            for (const auto& p : m.named_buffers()) out.emplace_back(p.name, from_torch(p.value, path.string()));
+            return formats::as_lazy(out);
+          }};
 }
 
 inline captured_model capture_torchscript(const std::filesystem::path& path, const std::vector<tensor>& example_inputs) {
   return capture_module(load_torchscript(path), example_inputs, path.filename().string());
 }
 
-}  // namespace cactus::capture
+}  // namespace cactus::frontends::torchscript
 // ---- cactus/frontends/python_class.hpp
 // The seed's three steps from a Python class: `cactus transpile path/model.py:Class` runs the
 // project's exporter (python/cactus_export.py) in the project's Python, which imports the file,
@@ -496,7 +585,7 @@ struct transpile_result {
   bool compared = false;  // the check run happened (a reference was there)
 };
 
-inline transpile_result transpile(const transpile_options& o) {
+inline transpile_result transpile_to_bundle(const transpile_options& o) {
   namespace fs = std::filesystem;
   transpile_result r;
   auto log = [&](auto&&... a) { if (o.verbose) { ((std::cerr << a), ...); std::cerr << "\n"; } };
@@ -517,7 +606,7 @@ inline transpile_result transpile(const transpile_options& o) {
     next.model = ex.archive;
     next.reference_outputs = ex.reference;
     next.model_id = o.model.string().substr(o.model.string().rfind(':') + 1);
-    return transpile(next);
+    return transpile_to_bundle(next);
   }
   ir::graph g;
   std::vector<tensor> reference;
@@ -544,10 +633,10 @@ inline transpile_result transpile(const transpile_options& o) {
     }
   } else {
     log("[1/6] adapt: generic TorchScript module");
-    auto cap = capture::capture_torchscript(o.model, o.example_inputs);
+    auto cap = frontends::torchscript::capture_torchscript(o.model, o.example_inputs);
     log("[2/6] capture: ", cap.graph.nodes.size(), " TorchScript nodes");
     g = std::move(cap.graph);
-    for (auto& t : cap.reference_outputs) reference.push_back(capture::from_torch(t, "reference"));
+    for (auto& t : cap.reference_outputs) reference.push_back(frontends::torchscript::from_torch(t, "reference"));
   }
   std::unique_ptr<quant::weights_manifest> manifest;
   if (!weights_dir.empty()) {

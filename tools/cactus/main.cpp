@@ -105,7 +105,7 @@ static int cmd_transpile(const args& a) {
   o.verbose = !a.has("--quiet");
   o.casts.packed_on_request = a.has("--packed-conv");
   o.external_weights = a.has("--external-weights");
-  auto r = transpile(o);
+  auto r = transpile_to_bundle(o);
   std::cout << "bundle: " << o.artifact_dir.string() << " (" << r.optimized.nodes.size() << " nodes)\n";
   if (r.compared) {
     for (std::size_t i = 0; i < r.outputs.size(); ++i) preview("output " + std::to_string(i), r.outputs[i]);

@@ -7,7 +7,7 @@
 //   using hidden = op<"relu", op<"linear", op<"mean", op<"embedding", weight<"embedding.weight">, ids>, ints<1>, lit<false>, none>,
 //                                        weight<"fc1.weight">, weight<"fc1.bias">>>;
 //   using classifier = model<op<"linear", hidden, weight<"fc2.weight">, weight<"fc2.bias">>>;
-//   ir::graph g = classifier::build(models::weights_from_dir("classifier-cactus"), {{1, 8}});
+//   ir::graph g = classifier::build(model_dsl::weights_from_dir("classifier-cactus"), {{1, 8}});
 //
 // piece<I, N, op<...>> is output I of an op with N outputs (split, chunk).
 // op<"name", Args...> is node<"name", Args...> after a compile-time check that the op registry
@@ -31,7 +31,7 @@
 #include "cactus/quant/manifest.hpp"
 #include "cactus/quant/weight_file.hpp"
 
-namespace cactus::models {
+namespace cactus::model_dsl {
 
 namespace hana = boost::hana;
 using patterns::fixed_string;
@@ -59,7 +59,7 @@ constexpr bool registered_op() {
 }
 template <fixed_string Name, class... Args>
 struct checked_op {
-  static_assert(registered_op<Name>(), "cactus::models::op: no op of this name in the op registry (ops/registry.hpp)");
+  static_assert(registered_op<Name>(), "cactus::model_dsl::op: no op of this name in the op registry (ops/registry.hpp)");
   using type = node<Name, Args...>;
 };
 template <fixed_string Name, class... Args>
@@ -118,7 +118,7 @@ struct builder {
   std::map<std::type_index, int> multi;  // node type -> node index
   template <int I, int N, fixed_string Op, class... A>
   int emit(hana::basic_type<piece<I, N, node<Op, A...>>>) {
-    static_assert(I >= 0 && I < N, "cactus::models::piece: output index out of range");
+    static_assert(I >= 0 && I < N, "cactus::model_dsl::piece: output index out of range");
     auto it = multi.find(typeid(node<Op, A...>));
     if (it == multi.end()) {
       std::vector<int> in;
@@ -176,4 +176,4 @@ struct model {
   struct is_inputs<inputs<I...>> : std::true_type {};
 };
 
-}  // namespace cactus::models
+}  // namespace cactus::model_dsl

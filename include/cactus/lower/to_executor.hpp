@@ -1,7 +1,7 @@
 #pragma once
-// The in-memory path of the API: an imported IR graph (constants inline, or weights resolved
+// IR to executor, the in-memory path of the API: an imported IR graph (constants inline, or weights resolved
 // by the caller) is optimized and lowered straight into an executor, with no bundle on disk.
-//   auto model = cactus::lower::transpile_ir(captured.graph);
+//   auto model = cactus::lower::to_executor(captured.graph);
 //   model->set_input(0, x);
 //   auto outputs = model->execute();
 #include <memory>
@@ -12,7 +12,7 @@
 
 namespace cactus::lower {
 
-inline std::unique_ptr<runtime::executor> transpile_ir(ir::graph g, const runtime::weight_resolver& weights = {}) {
+inline std::unique_ptr<runtime::executor> to_executor(ir::graph g, const runtime::weight_resolver& weights = {}) {
   passes::optimize(g);
   verify_lowerable(g);
   return std::make_unique<runtime::executor>(std::move(g), weights);

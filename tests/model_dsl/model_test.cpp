@@ -1,14 +1,14 @@
-// Model graphs written as C++ types (cactus/models/graph.hpp): what the builder makes of them
+// Model graphs written as C++ types (cactus/model_dsl/model.hpp): what the builder makes of them
 // (inputs, shared subexpressions, weights, literals, inferred shapes) and that they run and
 // fuse like captured graphs. The seed's TextClassifier against PyTorch is
-// tests/models/text_classifier_test.py (examples/text_classifier.cpp).
+// tests/model_dsl/text_classifier_test.py (examples/text_classifier.cpp).
 #include <catch2/catch.hpp>
 
 #include <cactus/cactus.hpp>
 #include <cmath>
 
 using namespace cactus;
-using namespace cactus::models;
+using namespace cactus::model_dsl;
 
 static_assert(registered_op<"linear">() && registered_op<"rms_norm">() && !registered_op<"linaer">());
 
@@ -41,7 +41,7 @@ TEST_CASE("a model type builds the graph it spells, with weights by name and inf
 
   // runs, and computes 2 * relu(x W^T + b)
   const tensor xin = filled({2, 4}, 1.0f, 0.2f);
-  auto ex = lower::transpile_ir(g);
+  auto ex = lower::to_executor(g);
   ex->set_input(0, xin);
   const tensor y = ex->execute()[0];
   REQUIRE(y.shape == shape_t{2, 3});
@@ -58,7 +58,7 @@ TEST_CASE("inputs<...> fixes the input order; a missing weight or example shape 
   REQUIRE(g.inputs.size() == 2);
   CHECK(g.values[static_cast<std::size_t>(g.inputs[0])].name == "b");
   CHECK(g.values[static_cast<std::size_t>(g.inputs[1])].name == "a");
-  auto ex = lower::transpile_ir(g);
+  auto ex = lower::to_executor(g);
   ex->set_input(0, filled({5}, 1.0f, 0.0f));
   ex->set_input(1, filled({5}, 2.0f, 1.0f));
   const tensor y = ex->execute()[0];
