@@ -64,14 +64,14 @@ static void make_bundle(const fs::path& dir, dtype fmt, int layers) {
   g.outputs.push_back(cur);
   g.reindex_producers();
   write_file_atomic(wdir / "weights_manifest.json", m.to_json().dump(1));
-  lower::bundle_info info;
+  bundle::write_options info;
   info.model_id = "load_bench";
-  lower::save_bundle(dir / "bundle", g, g, wdir, &m, info);
+  bundle::write(dir / "bundle", g, g, wdir, &m, info);
 }
 
 static int child(const fs::path& dir) {
   const auto t0 = std::chrono::steady_clock::now();
-  auto b = runtime::load_bundle(dir / "bundle");
+  auto b = bundle::load_bundle(dir / "bundle");
   const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   tensor x = tensor::empty(dtype::f32, {1, D});
   for (std::int64_t i = 0; i < D; ++i) x.ptr<float>()[i] = static_cast<float>(i % 7) - 3.0f;

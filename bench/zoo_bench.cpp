@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   for (auto& d : dirs) {
     std::vector<cactus::tensor> ins;
     for (int j = 0; fs::exists(d / ("in0_" + std::to_string(j) + ".npy")); ++j) ins.push_back(cactus::npy_load(d / ("in0_" + std::to_string(j) + ".npy")));
-    auto b = cactus::runtime::load_bundle(d / "bundle");
+    auto b = cactus::bundle::load_bundle(d / "bundle");
     for (std::size_t i = 0; i < ins.size(); ++i) b.exec->set_input(i, ins[i]);
     double ours = time_ms([&] { b.exec->execute(); });
     auto m = torch::jit::load((d / "model.ts").string());

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "cactus/quant/manifest.hpp"
-#include "cactus/runtime/bindings.hpp"
+#include "cactus/bundle/bindings.hpp"
 #include "fuzz_input.hpp"
 
 inline const std::filesystem::path& fuzz_bundle_dir() {
@@ -34,7 +34,7 @@ inline int fuzz_bundle_json(const std::uint8_t* data, std::size_t size) {
       auto m = cactus::quant::weights_manifest::load(dir);
       (void)m;
     } else {
-      const auto b = cactus::runtime::bindings::read(dir);
+      const auto b = cactus::bundle::bindings::read(dir);
       for (auto& [name, entry] : b.entries()) b.map(name);
     }
   });

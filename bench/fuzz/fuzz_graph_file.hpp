@@ -3,7 +3,7 @@
 #pragma once
 #include <vector>
 
-#include "cactus/runtime/graph_file.hpp"
+#include "cactus/bundle/graph_file.hpp"
 #include "fuzz_input.hpp"
 
 inline int fuzz_graph_file(const std::uint8_t* data, std::size_t size) {
@@ -17,7 +17,7 @@ inline int fuzz_graph_file(const std::uint8_t* data, std::size_t size) {
     }
   }
   return cactus_fuzz::guarded([&] {
-    auto g = cactus::runtime::decode_graph(buf.data(), buf.size(), "fuzz.cactus", [](const std::string& rel) -> cactus::tensor {
+    auto g = cactus::bundle::decode_graph(buf.data(), buf.size(), "fuzz.cactus", [](const std::string& rel) -> cactus::tensor {
       cactus::fail("fuzz.cactus: external weights (", rel, ") are not available here");
     });
     (void)g;

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
       std::cerr << "usage: run_bundle BUNDLE_DIR INPUT.npy... [--expect EXPECTED.npy]\n";
       return 2;
     }
-    auto bundle = cactus::runtime::load_bundle(argv[1]);
+    auto bundle = cactus::bundle::load_bundle(argv[1]);
     std::string expect;
     std::size_t slot = 0;
     for (int i = 2; i < argc; ++i) {

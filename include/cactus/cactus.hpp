@@ -2,6 +2,8 @@
 // Umbrella header: everything that needs no LibTorch (IR, ops, kernels, runtime, bundles,
 // weight formats and readers). Capture through LibTorch is in cactus/frontends/torchscript/
 // and cactus/transpile.hpp.
+#include "cactus/bundle/load.hpp"
+#include "cactus/bundle/write.hpp"
 #include "cactus/convert.hpp"
 #include "cactus/core/json_read.hpp"
 #include "cactus/core/npy.hpp"
@@ -13,7 +15,6 @@
 #include "cactus/ir/dot.hpp"
 #include "cactus/ir/ir_json.hpp"
 #include "cactus/ir/verify.hpp"
-#include "cactus/lower/lower.hpp"
 #include "cactus/lower/relower.hpp"
 #include "cactus/lower/to_executor.hpp"
 #include "cactus/model_dsl/model.hpp"
@@ -22,7 +23,6 @@
 #include "cactus/passes/pipeline.hpp"
 #include "cactus/patterns/rules.hpp"
 #include "cactus/quant/quantize.hpp"
-#include "cactus/runtime/bundle.hpp"
 #include "cactus/runtime/llm/generate.hpp"
 #include "cactus/tokenizer/chat_template.hpp"
 #include "cactus/tokenizer/text_stream.hpp"

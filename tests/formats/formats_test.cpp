@@ -59,8 +59,8 @@ TEST_CASE("graph.cactus: round trip, and truncation / corruption are errors") {
   int n = g.add_node("relu", {g.inputs[0]}, {ir::kind::tensor});
   g.values[static_cast<std::size_t>(g.nodes[static_cast<std::size_t>(n)].outputs[0])].shape = {2, 3};
   g.outputs.push_back(g.nodes[0].outputs[0]);
-  auto bytes = runtime::encode_graph(g, {});
-  auto back = runtime::decode_graph(bytes.data(), bytes.size(), "g", {});
+  auto bytes = bundle::encode_graph(g, {});
+  auto back = bundle::decode_graph(bytes.data(), bytes.size(), "g", {});
   REQUIRE(back.nodes.size() == 1);
   REQUIRE(back.nodes[0].op == "relu");
   runtime::executor ex(back);
@@ -70,10 +70,10 @@ TEST_CASE("graph.cactus: round trip, and truncation / corruption are errors") {
   auto out = ex.execute();
   REQUIRE(out[0].ptr<float>()[0] == 0.0f);
   REQUIRE(out[0].ptr<float>()[5] == 2.0f);
-  REQUIRE_THROWS_WITH(runtime::decode_graph(bytes.data(), bytes.size() - 3, "g", {}), Catch::Contains("truncated"));
+  REQUIRE_THROWS_WITH(bundle::decode_graph(bytes.data(), bytes.size() - 3, "g", {}), Catch::Contains("truncated"));
   auto bad = bytes;
   bad[bytes.size() - 10] ^= 1;
-  REQUIRE_THROWS_WITH(runtime::decode_graph(bad.data(), bad.size(), "g", {}), Catch::Contains("corrupt"));
+  REQUIRE_THROWS_WITH(bundle::decode_graph(bad.data(), bad.size(), "g", {}), Catch::Contains("corrupt"));
   // wrong input dtype / rank
   REQUIRE_THROWS_WITH(ex.set_input(0, tensor::empty(dtype::i64, {2, 3})), Catch::Contains("must be f32"));
   REQUIRE_THROWS_WITH(ex.set_input(0, tensor::empty(dtype::f32, {6})), Catch::Contains("rank"));
@@ -106,7 +106,7 @@ TEST_CASE("weight file and graph.cactus bytes are explicit little-endian with a 
   x.shape = {3};
   g.inputs.push_back(g.add_value(x));
   g.outputs.push_back(g.inputs[0]);
-  auto gb = runtime::encode_graph(g, {});
+  auto gb = bundle::encode_graph(g, {});
   REQUIRE(std::string(gb.begin(), gb.begin() + 8) == "CACTUSGR");
   REQUIRE(std::vector<unsigned char>(gb.begin() + 8, gb.begin() + 12) == std::vector<unsigned char>{2, 0, 0, 0});
 }
@@ -118,12 +118,12 @@ TEST_CASE("graph.cactus v2 keeps the inputs' dim ranges; a v1 file (no ranges) s
   x.dims = {{1, 64}, {8, 8}};
   g.inputs.push_back(g.add_value(x));
   g.outputs.push_back(g.inputs[0]);
-  auto gb = runtime::encode_graph(g, {});
-  ir::graph back = runtime::decode_graph(gb.data(), gb.size(), "v2", {});
+  auto gb = bundle::encode_graph(g, {});
+  ir::graph back = bundle::decode_graph(gb.data(), gb.size(), "v2", {});
   REQUIRE(back.values[0].dims == x.dims);
   // the same graph as version 1: payload without the trailing ranges section
   g.values[0].dims.clear();
-  auto v1 = runtime::encode_graph(g, {});
+  auto v1 = bundle::encode_graph(g, {});
   const std::size_t ranges_section = 4;  // one input, zero ranges
   std::vector<unsigned char> payload(v1.begin() + 32, v1.end() - ranges_section);
   byte_writer f;
@@ -133,7 +133,7 @@ TEST_CASE("graph.cactus v2 keeps the inputs' dim ranges; a v1 file (no ranges) s
   f.le<std::uint64_t>(payload.size());
   f.le<std::uint64_t>(fnv1a64(payload.data(), payload.size()));
   f.bytes(payload.data(), payload.size());
-  ir::graph old = runtime::decode_graph(f.buffer().data(), f.buffer().size(), "v1", {});
+  ir::graph old = bundle::decode_graph(f.buffer().data(), f.buffer().size(), "v1", {});
   REQUIRE(old.values[0].shape == shape_t{2, 8});
   REQUIRE(old.values[0].dims.empty());
   REQUIRE(old.inputs == back.inputs);

@@ -212,11 +212,10 @@ static int cmd_inspect(const args& a) {
   check(fs::exists(raw), raw.string(), ": not found (bundles written by `cactus transpile` have it)");
   ir::graph g = lower::load_ir_json(raw);
   // the options the bundle was transpiled with, plus the flags given here
-  lower::bundle_info recorded;
-  if (fs::exists(dir / "components" / "manifest.json")) lower::read_pass_options(runtime::read_json(dir / "components" / "manifest.json"), recorded);
-  passes::fuse_options fo = recorded.fusion;
+  const auto recorded = bundle::manifest::read(dir);
+  passes::fuse_options fo = bundle::recorded_fusion(recorded);
   add_disabled_fusions(a, fo);
-  std::cout << passes::op_count_table(passes::optimize_traced(g, fo, recorded.casts)) << std::flush;
+  std::cout << passes::op_count_table(passes::optimize_traced(g, fo, bundle::recorded_casts(recorded))) << std::flush;
   if (a.has("--dot")) {
     const fs::path dot = a.get("--dot");
     write_file_atomic(dot, ir::to_dot(g, dir.filename().string()));
@@ -236,7 +235,7 @@ static int cmd_inspect(const args& a) {
 static int cmd_run(const args& a) {
   check(!(a.has("--prompt") && a.has("--raw-prompt")), "--prompt and --raw-prompt: give one of them (--raw-prompt skips the chat template)");
   check(a.has("--prompt") || (!a.has("--system") && !a.has("--chat-var")), "--system and --chat-var go with --prompt");
-  auto b = runtime::load_bundle(a.pos[0]);
+  auto b = bundle::load_bundle(a.pos[0]);
   auto& ex = *b.exec;
   const auto& g = ex.graph();
   std::vector<tensor> inputs(g.inputs.size());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cactus/core/error.hpp"
+#include "cactus/core/files.hpp"
 
 namespace cactus {
 
@@ -98,6 +99,12 @@ std::string json_string(const Json& obj, const char* key, const std::string& whe
   }
   check(it->is_string(), where, ": \"", key, "\" must be a string, got ", it->dump().substr(0, 40));
   return it->template get<std::string>();
+}
+
+// The JSON document in file `p`, or an error naming the file (missing, or where the syntax breaks).
+inline nlohmann::json read_json(const std::filesystem::path& p) {
+  check(std::filesystem::exists(p), p.string(), ": not found");
+  return json_parse(read_file_text(p), p.string());
 }
 
 }  // namespace cactus

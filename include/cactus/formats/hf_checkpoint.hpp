@@ -20,6 +20,12 @@ struct hf_checkpoint {
   std::vector<std::filesystem::path> side_files;  // config, tokenizer and generation files present
 };
 
+// The files besides the weights that a checkpoint directory may hold and that travel with it
+// (cactus convert copies them; a bundle records which it has).
+inline constexpr const char* hf_side_file_names[] = {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                                                     "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt",
+                                                     "added_tokens.json", "chat_template.jinja", "preprocessor_config.json"};
+
 inline bool is_hf_checkpoint(const std::filesystem::path& dir) {
   return std::filesystem::is_directory(dir) && std::filesystem::exists(dir / "config.json");
 }
@@ -55,8 +61,7 @@ inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
     check(fs::exists(single), dir.string(), ": neither model.safetensors nor model.safetensors.index.json (only safetensors checkpoints are read)");
     c.tensors = list_safetensors(single.string());
   }
-  for (const char* f : {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                        "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json", "chat_template.jinja", "preprocessor_config.json"})
+  for (const char* f : hf_side_file_names)
     if (fs::exists(dir / f)) c.side_files.push_back(dir / f);
   return c;
 }

@@ -63,4 +63,10 @@ inline void verify(const graph& g, const std::string& what) {
   }
 }
 
+// Every node names an op with a runtime kernel (what lowering needs on top of verify).
+inline void verify_lowerable(const graph& g) {
+  for (auto& n : g.nodes)
+    check(ops::find_op(n.op).has_value(), "cannot lower op '", n.op, "'", n.loc.empty() ? "" : " at " + n.loc, ": no runtime kernel for it");
+}
+
 }  // namespace cactus::ir

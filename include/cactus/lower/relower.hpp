@@ -4,16 +4,18 @@
 // optimized IR) and write a new bundle.
 // Weights bound by name are found through the bundle's graph_bindings.json; constants the JSON
 // keeps in files are read from beside it.
+#include "cactus/bundle/load.hpp"
+#include "cactus/bundle/write.hpp"
 #include "cactus/core/json_read.hpp"
-#include "cactus/lower/lower.hpp"
 #include "cactus/passes/pipeline.hpp"
-#include "cactus/runtime/bundle.hpp"
 
 namespace cactus::lower {
 
+namespace fs = std::filesystem;
+
 // Reads an IR JSON document; {"file": rel} constants are mapped from the JSON's directory.
 inline ir::graph load_ir_json(const fs::path& ir_json) {
-  auto j = runtime::read_json(ir_json);
+  auto j = read_json(ir_json);
   const fs::path dir = fs::absolute(ir_json).parent_path();  // ("raw_ir.json" alone has an empty parent)
   try {
     return ir::from_json(j, [&](const nlohmann::json& d) -> tensor {
@@ -29,7 +31,7 @@ inline ir::graph load_ir_json(const fs::path& ir_json) {
 // The weights a bundle binds, as a manifest whose files are relative to the bundle directory.
 inline quant::weights_manifest manifest_from_bindings(const fs::path& bundle_dir) {
   quant::weights_manifest m;
-  auto b = runtime::read_json(bundle_dir / "graph_bindings.json");
+  auto b = read_json(bundle_dir / "graph_bindings.json");
   for (auto& e : b.at("bindings"))
     m.weights.push_back({e.value("source_name", e.at("name").get<std::string>()), e.at("name").get<std::string>(),
                          e.at("file").get<std::string>(), e.at("precision").get<std::string>(), "", json_integers(e.at("shape"), (bundle_dir / "graph_bindings.json").string() + ": shape"), 0,
@@ -51,22 +53,20 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
   r.nodes_in = g.nodes.size();
   const ir::graph raw = g;
   quant::weights_manifest m = manifest_from_bindings(bundle_dir);
-  bundle_info info;
-  auto comp_path = bundle_dir / "components" / "manifest.json";
-  if (fs::exists(comp_path)) {
-    auto c = runtime::read_json(comp_path);
-    read_pass_options(c, info);
-    info.model_id = c.value("model_id", info.model_id);
-    info.task = c.value("task", info.task);
-    info.family = c.value("family", info.family);
-    if (c.contains("components") && !c["components"].empty()) {
-      for (auto& i : c["components"][0].value("inputs", nlohmann::json::array())) info.input_names.push_back(i.value("name", ""));
-      for (auto& o : c["components"][0].value("outputs", nlohmann::json::array())) info.output_names.push_back(o.value("name", ""));
-    }
-  }
-  info.external_weights = runtime::read_json(bundle_dir / "graph_bindings.json").value("external_weights", false);
+  const auto recorded = bundle::manifest::read(bundle_dir);
+  check(recorded.components.size() == 1, bundle::manifest::path_in(bundle_dir).string(), ": the bundle has ", recorded.components.size(),
+        " components; re-lowering one IR file writes a one-graph bundle, so it takes bundles of one component");
+  bundle::write_options info;
+  info.fusion = bundle::recorded_fusion(recorded);
+  info.casts = bundle::recorded_casts(recorded);
+  info.model_id = recorded.model_id;
+  info.task = recorded.task;
+  info.family = recorded.family;
+  for (auto& i : recorded.components[0].inputs) info.input_names.push_back(i.name);
+  for (auto& o : recorded.components[0].outputs) info.output_names.push_back(o.name);
+  info.external_weights = read_json(bundle_dir / "graph_bindings.json").value("external_weights", false);
   passes::optimize(g, info.fusion, {}, info.casts);  // as the source bundle ran them
-  save_bundle(out_dir, raw, g, bundle_dir, &m, info);
+  bundle::write(out_dir, raw, g, bundle_dir, &m, info);
   r.graph = std::move(g);
   return r;
 }

@@ -6,7 +6,7 @@
 //   auto outputs = model->execute();
 #include <memory>
 
-#include "cactus/lower/lower.hpp"
+#include "cactus/ir/verify.hpp"
 #include "cactus/passes/pipeline.hpp"
 #include "cactus/runtime/executor.hpp"
 
@@ -14,7 +14,7 @@ namespace cactus::lower {
 
 inline std::unique_ptr<runtime::executor> to_executor(ir::graph g, const runtime::weight_resolver& weights = {}) {
   passes::optimize(g);
-  verify_lowerable(g);
+  ir::verify_lowerable(g);
   return std::make_unique<runtime::executor>(std::move(g), weights);
 }
 

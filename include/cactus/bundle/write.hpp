@@ -1,9 +1,9 @@
 #pragma once
-// Stage 6: lowering and saving. Every node must name a registered op; bound weights become
+// Stage 6: writing a bundle. Every node must name a registered op; bound weights become
 // mmap bindings (graph_bindings.json), constants up to `inline_limit` bytes are inlined into
 // graph.cactus, larger unbound ones go to bound_constants/. The bundle is published as a unit
 // (core/staged_directory.hpp). Bindings stay inside the bundle: weights converted elsewhere are
-// hard-linked (or copied) into weights/, unless bundle_info::external_weights (transpile's
+// hard-linked (or copied) into weights/, unless write_options::external_weights (transpile's
 // --external-weights) binds them in place, which graph_bindings.json records. Every binding
 // records its weight file's fingerprint, which the loader checks.
 #include <filesystem>
@@ -20,13 +20,15 @@
 #include "cactus/passes/fuse.hpp"
 #include "cactus/quant/manifest.hpp"
 #include "cactus/quant/weight_file.hpp"
-#include "cactus/runtime/graph_file.hpp"
+#include "cactus/bundle/graph_file.hpp"
+#include "cactus/bundle/manifest.hpp"
+#include "cactus/formats/hf_checkpoint.hpp"
 
-namespace cactus::lower {
+namespace cactus::bundle {
 
 namespace fs = std::filesystem;
 
-struct bundle_info {
+struct write_options {
   std::string model_id = "model", task = "generic", family = "pytorch";
   std::vector<std::string> input_names, output_names;
   // how the IR passes ran (recorded in components/manifest.json, so `cactus lower` and
@@ -37,7 +39,7 @@ struct bundle_info {
 };
 
 // The files lowering writes into a bundle directory (what it replaces when lowering again).
-inline bool lower_owns(const fs::path& rel) {
+inline bool owns(const fs::path& rel) {
   const fs::path top = *rel.begin();
   // (not weights/: it may hold a user's converted weights, and linked files are checked by fingerprint)
   for (const char* f : {"graph.cactus", "raw_ir.json", "optimized_ir.json", "graph_bindings.json", "components", "bound_constants", "result.json"})
@@ -45,28 +47,27 @@ inline bool lower_owns(const fs::path& rel) {
   return false;
 }
 
-// The pass options a bundle recorded (defaults for bundles without them).
-inline void read_pass_options(const nlohmann::json& components, bundle_info& info) {
-  if (!components.contains("passes")) return;
-  const auto& p = components["passes"];
-  for (auto& f : p.value("disabled_fusions", nlohmann::json::array())) info.fusion.disabled.insert(f.get<std::string>());
-  info.casts.packed_on_request = p.value("packed_conv", false);
+// The pass options a bundle recorded, as the passes take them (defaults for bundles without them).
+inline passes::fuse_options recorded_fusion(const manifest& m) {
+  passes::fuse_options f;
+  f.disabled = m.passes.disabled_fusions;
+  return f;
 }
-
-inline void verify_lowerable(const ir::graph& g) {
-  for (auto& n : g.nodes)
-    check(ops::find_op(n.op).has_value(), "cannot lower op '", n.op, "'", n.loc.empty() ? "" : " at " + n.loc, ": no runtime kernel for it");
+inline passes::cast_options recorded_casts(const manifest& m) {
+  passes::cast_options c;
+  c.packed_on_request = m.passes.packed_conv;
+  return c;
 }
 
 // Writes the bundle's graph files into dir, a stage that will be published as target: paths
 // in the bundle are relative to target (a stage is target's sibling, so they resolve the same
 // from either). Nothing is published here.
-inline void save_bundle_into(const fs::path& dir, const fs::path& target, const ir::graph& raw, const ir::graph& optimized,
-                             const fs::path& weights_dir, const quant::weights_manifest* manifest, const bundle_info& info,
-                             std::size_t inline_limit = 64 << 10) {
+inline void write_into(const fs::path& dir, const fs::path& target, const ir::graph& raw, const ir::graph& optimized,
+                       const fs::path& weights_dir, const quant::weights_manifest* manifest, const write_options& info,
+                       std::size_t inline_limit = 64 << 10) {
   ir::verify(raw, "raw graph");
   ir::verify(optimized, "optimized graph");
-  verify_lowerable(optimized);
+  ir::verify_lowerable(optimized);
   fs::create_directories(dir / "components");
   // external constants, one file per tensor storage (raw and optimized IR share them)
   std::map<std::tuple<const void*, dtype, shape_t>, std::string> file_of;
@@ -80,7 +81,7 @@ inline void save_bundle_into(const fs::path& dir, const fs::path& target, const 
     return file_of[key] = rel;
   };
   auto external = [&](int id, const tensor& t) { return external_as("c" + std::to_string(id), t); };
-  auto graph_bytes = runtime::encode_graph(optimized, external);
+  auto graph_bytes = encode_graph(optimized, external);
   write_file_atomic(dir / "graph.cactus", graph_bytes.data(), graph_bytes.size());
   auto json_enc = [&](const char* prefix) {
     return [&, prefix](int id, const tensor& t) -> nlohmann::json {
@@ -133,28 +134,33 @@ inline void save_bundle_into(const fs::path& dir, const fs::path& target, const 
   write_file_atomic(dir / "graph_bindings.json", nlohmann::json{{"format", "cactus-bindings"}, {"version", 1},
                                                                 {"external_weights", info.external_weights}, {"bindings", binds}}.dump(1));
   auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const char* prefix) {
-    nlohmann::json a = nlohmann::json::array();
+    std::vector<io_spec> a;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const auto& v = optimized.values[static_cast<std::size_t>(ids[i])];
-      a.push_back({{"name", i < names.size() ? names[i] : std::string(prefix) + std::to_string(i)}, {"dtype", name_of(v.type)}, {"shape", v.shape}});
+      a.push_back({i < names.size() ? names[i] : std::string(prefix) + std::to_string(i), std::string(name_of(v.type)), v.shape});
     }
     return a;
   };
-  nlohmann::json comp = {{"format", "cactus-components"}, {"version", 1}, {"model_id", info.model_id}, {"task", info.task},
-                         {"family", info.family}, {"component_order", {"model"}},
-                         {"components", {{{"name", "model"}, {"directory", "."}, {"graph", "graph.cactus"}, {"bindings", "graph_bindings.json"},
-                                          {"inputs", io(optimized.inputs, info.input_names, "input_")},
-                                          {"outputs", io(optimized.outputs, info.output_names, "output_")}}}},
-                         {"passes", {{"disabled_fusions", info.fusion.disabled}, {"packed_conv", info.casts.packed_on_request}}}};
-  write_file_atomic(dir / "components" / "manifest.json", comp.dump(1));
+  bundle::manifest m;
+  m.model_id = info.model_id;
+  m.task = info.task;
+  m.family = info.family;
+  m.components[0].inputs = io(optimized.inputs, info.input_names, "input_");
+  m.components[0].outputs = io(optimized.outputs, info.output_names, "output_");
+  m.passes.disabled_fusions = info.fusion.disabled;
+  m.passes.packed_conv = info.casts.packed_on_request;
+  for (const char* f : formats::hf_side_file_names)
+    if (fs::exists(dir / f)) m.side_files.push_back(f);  // the stage holds links to the target's files
+  m.cactus_version = cactus::version;
+  m.write(dir);
 }
 
 // Lowers and publishes a bundle in artifact_dir (its other files, such as converted weights, stay).
-inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, const ir::graph& optimized, const fs::path& weights_dir,
-                        const quant::weights_manifest* manifest, const bundle_info& info, std::size_t inline_limit = 64 << 10) {
-  staged_directory stage(artifact_dir, lower_owns);
-  save_bundle_into(stage.path(), stage.target(), raw, optimized, weights_dir, manifest, info, inline_limit);
+inline void write(const fs::path& artifact_dir, const ir::graph& raw, const ir::graph& optimized, const fs::path& weights_dir,
+                  const quant::weights_manifest* manifest, const write_options& info, std::size_t inline_limit = 64 << 10) {
+  staged_directory stage(artifact_dir, owns);
+  write_into(stage.path(), stage.target(), raw, optimized, weights_dir, manifest, info, inline_limit);
   stage.publish();
 }
 
-}  // namespace cactus::lower
+}  // namespace cactus::bundle

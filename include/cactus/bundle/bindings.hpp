@@ -12,20 +12,17 @@
 #include "cactus/core/json_read.hpp"
 #include "cactus/quant/weight_file.hpp"
 
-namespace cactus::runtime {
-
-inline nlohmann::json read_json(const std::filesystem::path& p) {
-  check(std::filesystem::exists(p), p.string(), ": not found");
-  return json_parse(read_file_text(p), p.string());
-}
+namespace cactus::bundle {
 
 class bindings {
  public:
-  static bindings read(const std::filesystem::path& dir) {
+  // The bindings file `file` of the bundle in `dir` (a component's; a one-graph bundle has
+  // graph_bindings.json). The weight files it names are relative to the bundle.
+  static bindings read(const std::filesystem::path& dir, const std::string& file = "graph_bindings.json") {
     namespace fs = std::filesystem;
     bindings b;
     b.dir_ = dir;
-    const fs::path path = dir / "graph_bindings.json";
+    const fs::path path = dir / file;
     b.where_ = path.string();
     auto j = read_json(path);
     const std::string& where = b.where_;
@@ -71,4 +68,4 @@ class bindings {
   std::map<std::string, std::pair<std::string, std::string>> entries_;  // name -> (file, fingerprint)
 };
 
-}  // namespace cactus::runtime
+}  // namespace cactus::bundle

@@ -11,7 +11,7 @@
 #include "cactus/ir/verify.hpp"
 #include "cactus/ir/graph.hpp"
 
-namespace cactus::runtime {
+namespace cactus::bundle {
 
 // version 2 added the graph inputs' dim ranges after the outputs; version 1 files still load
 inline constexpr std::uint32_t graph_file_version = 2;
@@ -187,4 +187,4 @@ inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::
   return g;
 }
 
-}  // namespace cactus::runtime
+}  // namespace cactus::bundle

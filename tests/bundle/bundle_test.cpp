@@ -1,0 +1,121 @@
+// The bundle layout (include/cactus/bundle/): the typed components manifest, and loading a
+// bundle of several named graphs as named executors that share the weight files they bind.
+// Damaged bundles through the CLI: tests/cli/bad_input_test.py.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cactus/cactus.hpp"
+
+using namespace cactus;
+namespace fs = std::filesystem;
+
+static fs::path bundle_tmp(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("cactus_bundle_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+TEST_CASE("the components manifest round-trips, and a bundle without one reads as one 'model' component") {
+  bundle::manifest m;
+  m.model_id = "tiny";
+  m.task = "causal_lm_logits";
+  m.family = "qwen3";
+  m.components = {bundle::component{"prefill", "prefill", "graph.cactus", "graph_bindings.json", {{"input_ids", "i64", {1, 8}}}, {{"logits", "f32", {1, 8, 32}}}},
+                  bundle::component{"decode", "decode", "graph.cactus", "graph_bindings.json", {}, {}}};
+  m.passes.disabled_fusions = {"rope"};
+  m.passes.packed_conv = true;
+  m.side_files = {"tokenizer.json"};
+  m.cactus_version = "9.9.9";
+  const auto back = bundle::manifest::from_json(m.to_json(), "m");
+  CHECK(back.to_json() == m.to_json());
+  REQUIRE(back.components.size() == 2);
+  CHECK(back.find("decode")->directory == "decode");
+  CHECK(back.components[0].inputs[0].shape == shape_t{1, 8});
+  CHECK(back.passes.disabled_fusions == std::set<std::string>{"rope"});
+  CHECK(back.find("nope") == nullptr);
+
+  const auto none = bundle::manifest::read(bundle_tmp("no_manifest"));
+  REQUIRE(none.components.size() == 1);
+  CHECK(none.components[0].name == "model");
+  CHECK(none.components[0].graph == "graph.cactus");
+  // what the first writer wrote (no side_files, no cactus_version) still reads
+  const auto old = bundle::manifest::from_json(nlohmann::json::parse(R"({"format": "cactus-components", "version": 1, "model_id": "m",
+      "task": "generic", "family": "pytorch", "component_order": ["model"], "components": [{"name": "model", "directory": ".",
+      "graph": "graph.cactus", "bindings": "graph_bindings.json", "inputs": [{"name": "x", "dtype": "f32", "shape": [2, 8]}],
+      "outputs": [{"name": "output_0", "dtype": "f32", "shape": [2, 4]}]}], "passes": {"disabled_fusions": [], "packed_conv": false}})"), "old");
+  CHECK(old.components[0].inputs[0].name == "x");
+  CHECK(old.side_files.empty());
+
+  auto bad = [&](const char* text) { return bundle::manifest::from_json(nlohmann::json::parse(text), "components/manifest.json"); };
+  CHECK_THROWS_WITH(bad(R"({"format": "cactus-components", "version": 7})"), Catch::Contains("version 7") && Catch::Contains("newer cactus"));
+  CHECK_THROWS_WITH(bad(R"({"format": "other"})"), Catch::Contains("not a cactus components manifest"));
+  CHECK_THROWS_WITH(bad(R"({"components": [{"name": "a", "directory": "../x"}]})"), Catch::Contains("leaves the bundle"));
+  CHECK_THROWS_WITH(bad(R"({"components": [{"name": "a"}, {"name": "a"}]})"), Catch::Contains("two components are named 'a'"));
+  CHECK_THROWS_WITH(bad(R"({"components": []})"), Catch::Contains("non-empty list"));
+  CHECK_THROWS_WITH(bad(R"({"passes": {"packed_conv": "yes"}})"), Catch::Contains("true or false"));
+  CHECK_THROWS_WITH(bad(R"([1])"), Catch::Contains("expected a JSON object"));
+}
+
+TEST_CASE("a bundle of several named graphs loads as named executors over one set of weight files") {
+  const fs::path dir = bundle_tmp("two_graphs");
+  // y = x @ w^T + 1 with w bound by name to a weight file of the bundle
+  tensor w = tensor::empty(dtype::f32, {3, 4});
+  for (int i = 0; i < 12; ++i) w.ptr<float>()[i] = 0.25f * static_cast<float>(i) - 1.0f;
+  quant::write_weight_file(dir / "w.weights", w);
+  quant::weights_manifest wm;
+  wm.weights.push_back({"w", "w", "w.weights", "f32", "matrix", {3, 4}, w.bytes()});
+  ir::graph g;
+  ir::value x;
+  x.name = "x";
+  x.shape = {2, 4};
+  const int xi = g.add_value(x);
+  g.inputs = {xi};
+  ir::value wv;
+  wv.name = "w";
+  wv.shape = {3, 4};
+  wv.weight = "w";
+  const int wi = g.add_value(wv);
+  const int lin = g.nodes[static_cast<std::size_t>(g.add_node("linear", {xi, wi, g.add_constant(ir::meta::none())}, {ir::kind::tensor}))].outputs[0];
+  g.values[static_cast<std::size_t>(lin)].shape = {2, 3};
+  g.outputs = {lin};
+  g.reindex_producers();
+  bundle::write_options info;
+  info.model_id = "two";
+  bundle::write(dir, g, g, dir, &wm, info);
+  REQUIRE(bundle::manifest::read(dir).cactus_version == cactus::version);
+
+  // a second component in decode/, binding the same weight file (files are named from the bundle's root)
+  fs::create_directories(dir / "decode");
+  fs::copy_file(dir / "graph.cactus", dir / "decode" / "graph.cactus");
+  fs::copy_file(dir / "graph_bindings.json", dir / "decode" / "graph_bindings.json");
+  auto m = bundle::manifest::read(dir);
+  m.components.push_back(bundle::component{"decode", "decode", "graph.cactus", "graph_bindings.json", {}, {}});
+  m.write(dir);
+
+  auto b = bundle::load_bundle(dir);
+  REQUIRE(b.executors.size() == 2);
+  CHECK(b.exec == &b.executor("model"));
+  tensor in = tensor::empty(dtype::f32, {2, 4});
+  for (int i = 0; i < 8; ++i) in.ptr<float>()[i] = static_cast<float>(i % 3);
+  auto& model = b.executor("model");
+  auto& decode = b.executor("decode");
+  model.set_input(0, in);
+  decode.set_input(0, in);
+  const tensor a = model.execute()[0], c = decode.execute()[0];
+  for (int r = 0; r < 2; ++r)
+    for (int o = 0; o < 3; ++o) {
+      float want = 0;
+      for (int k = 0; k < 4; ++k) want += in.ptr<float>()[r * 4 + k] * w.ptr<float>()[o * 4 + k];
+      CHECK(a.ptr<float>()[r * 3 + o] == Approx(want));
+      CHECK(c.ptr<float>()[r * 3 + o] == Approx(want));
+    }
+  CHECK_THROWS_WITH(b.executor("encoder"), Catch::Contains("no component 'encoder'"));
+
+  // a component whose graph is missing is named
+  m.components.push_back(bundle::component{"encoder", "encoder", "graph.cactus", "graph_bindings.json", {}, {}});
+  m.write(dir);
+  CHECK_THROWS_WITH(bundle::load_bundle(dir), Catch::Contains("encoder/graph.cactus"));
+}
