@@ -24,6 +24,7 @@
 #include "cactus/patterns/rules.hpp"
 #include "cactus/quant/quantize.hpp"
 #include "cactus/runtime/llm/generate.hpp"
+#include "cactus/runtime/session.hpp"
 #include "cactus/tokenizer/chat_template.hpp"
 #include "cactus/tokenizer/text_stream.hpp"
 #include "cactus/tokenizer/tokenizer.hpp"

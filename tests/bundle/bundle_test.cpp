@@ -119,3 +119,42 @@ TEST_CASE("a bundle of several named graphs loads as named executors over one se
   m.write(dir);
   CHECK_THROWS_WITH(bundle::load_bundle(dir), Catch::Contains("encoder/graph.cactus"));
 }
+
+TEST_CASE("a session feeds state inputs from its state and stores state outputs back, call after call") {
+  const fs::path dir = bundle_tmp("stateful");
+  // acc' = x + acc: input 1 and output 0 are the state "acc"
+  ir::graph g;
+  ir::value v;
+  v.shape = {2};
+  v.name = "x";
+  const int x = g.add_value(v);
+  v.name = "acc";
+  const int acc = g.add_value(v);
+  g.inputs = {x, acc};
+  const int y = g.nodes[static_cast<std::size_t>(g.add_node("add", {x, acc}, {ir::kind::tensor}))].outputs[0];
+  g.values[static_cast<std::size_t>(y)].shape = {2};
+  g.outputs = {y};
+  g.reindex_producers();
+  bundle::write(dir, g, g, {}, nullptr, bundle::write_options{});
+  auto m = bundle::manifest::read(dir);
+  m.components[0].inputs[1].state = "acc";
+  m.components[0].outputs[0].state = "acc";
+  m.write(dir);
+
+  runtime::session s(dir);
+  tensor in = tensor::empty(dtype::f32, {2});
+  in.ptr<float>()[0] = 1.5f;
+  in.ptr<float>()[1] = -2.0f;
+  CHECK_THROWS_WITH(s.run("model", {in}), Catch::Contains("'acc', which has no value yet"));
+  s.set_state("acc", tensor::zeros(dtype::f32, {2}));
+  for (int call = 1; call <= 3; ++call) {
+    auto out = s.run("model", {in});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].ptr<float>()[0] == 1.5f * static_cast<float>(call));
+    CHECK(s.state("acc")->ptr<float>()[1] == -2.0f * static_cast<float>(call));
+  }
+  CHECK_THROWS_WITH(s.run("model", {in, in}), Catch::Contains("takes 1 inputs besides its state, 2 were given"));
+  CHECK_THROWS_WITH(s.run("decode", {in}), Catch::Contains("no component 'decode'"));
+  s.reset();
+  CHECK(s.state("acc") == nullptr);
+}

@@ -25,6 +25,7 @@ namespace cactus::bundle {
 struct io_spec {
   std::string name, dtype;  // dtype by name ("f32", "i64")
   shape_t shape;            // as lowered; dims a graph re-plans may differ at run time
+  std::string state = {};   // "" or the session state this input is read from / this output written to
 };
 
 struct component {
@@ -60,7 +61,10 @@ struct manifest {
   nlohmann::json to_json() const {
     auto io = [](const std::vector<io_spec>& v) {
       nlohmann::json a = nlohmann::json::array();
-      for (auto& s : v) a.push_back({{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}});
+      for (auto& s : v) {
+        a.push_back({{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}});
+        if (!s.state.empty()) a.back()["state"] = s.state;
+      }
       return a;
     };
     nlohmann::json order = nlohmann::json::array(), comps = nlohmann::json::array();
@@ -126,6 +130,7 @@ struct manifest {
             x.name = json_string(s, "name", iw, "");
             x.dtype = json_string(s, "dtype", iw, "");
             if (s.contains("shape")) x.shape = json_integers(s["shape"], iw + ": \"shape\"");
+            x.state = json_string(s, "state", iw, "");
             r.push_back(std::move(x));
           }
           return r;
