@@ -94,3 +94,26 @@ TEST_CASE("op counts after each pass, as cactus inspect prints them") {
   CHECK(table.find("\ntotal ") != std::string::npos);
   CHECK(table.find("rms_norm (off)") != std::string::npos);
 }
+
+TEST_CASE("static dims follow each op's declared rule: size() of a dim the weights fix becomes a constant") {
+  // y = relu(linear(x, w)); size(y, -1) is w's rows whatever x is; size(y, 0) is x's batch
+  ir::graph g;
+  const int x = tensor_value(g, {2, 4});
+  g.inputs.push_back(x);
+  tensor w = tensor::zeros(dtype::f32, {3, 4});
+  const int wv = g.add_tensor_constant(w, "w");
+  const int lin = g.nodes[static_cast<std::size_t>(g.add_node("linear", {x, wv, g.add_constant(ir::meta::none())}, {ir::kind::tensor}))].outputs[0];
+  g.values[static_cast<std::size_t>(lin)].shape = {2, 3};
+  const int y = g.nodes[static_cast<std::size_t>(g.add_node("relu", {lin}, {ir::kind::tensor}))].outputs[0];
+  g.values[static_cast<std::size_t>(y)].shape = {2, 3};
+  const int last = g.nodes[static_cast<std::size_t>(g.add_node("size", {y, g.add_constant(ir::meta::of_int(-1))}, {ir::kind::int_}))].outputs[0];
+  const int first = g.nodes[static_cast<std::size_t>(g.add_node("size", {y, g.add_constant(ir::meta::of_int(0))}, {ir::kind::int_}))].outputs[0];
+  g.outputs = {y, last, first};
+  CHECK(ops::op_table()[*ops::find_op("relu")].fixed_dims == ops::dims_rule::same);
+  CHECK(ops::op_table()[*ops::find_op("add")].fixed_dims == ops::dims_rule::broadcast);
+  CHECK(ops::op_table()[*ops::find_op("squeeze")].fixed_dims == ops::dims_rule::none);
+  REQUIRE(passes::fold_static_dims(g) == 1);
+  REQUIRE(g.values[static_cast<std::size_t>(last)].constant.has_value());
+  CHECK(g.values[static_cast<std::size_t>(last)].constant->i == 3);
+  CHECK(!g.values[static_cast<std::size_t>(first)].constant.has_value());
+}

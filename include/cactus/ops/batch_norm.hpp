@@ -12,6 +12,7 @@ namespace cactus::ops {
 // batch_norm(x, w?, b?, running_mean, running_var, training, momentum, eps, cudnn): inference form.
 struct batch_norm_op {
   static constexpr std::string_view name = "batch_norm";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{9};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

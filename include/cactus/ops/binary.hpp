@@ -111,6 +111,7 @@ struct binary_body {
 #define CACTUS_BINARY_OP(STRUCT, NAME, OP)                                        \
   struct STRUCT : detail::binary_body<STRUCT> {                                   \
     static constexpr std::string_view name = NAME;                                \
+    static constexpr dims_rule fixed_dims = dims_rule::broadcast;                 \
     static constexpr detail::arith op = detail::arith::OP;                        \
     static constexpr bool commutative = detail::commutes(op);                     \
     static constexpr arity inputs = detail::binary_inputs(op);                    \
@@ -148,6 +149,7 @@ struct logical_not_op {
 // where(cond, a, b)
 struct where_op {
   static constexpr std::string_view name = "where";
+  static constexpr dims_rule fixed_dims = dims_rule::broadcast;
   static constexpr arity inputs{3};
   static void infer(context& c) {
     c.require(c.num_inputs() == 3, "where(condition) with one argument is data-dependent and not supported");
@@ -163,6 +165,7 @@ struct where_op {
 // masked_fill(x, mask, value)
 struct masked_fill_op {
   static constexpr std::string_view name = "masked_fill";
+  static constexpr dims_rule fixed_dims = dims_rule::broadcast;
   static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

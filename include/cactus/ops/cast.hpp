@@ -12,6 +12,7 @@ namespace cactus::ops {
 // cast(x, dtype): the canonical form of PyTorch's to / type_as / float / long / bool / _to_copy.
 struct cast_op {
   static constexpr std::string_view name = "cast";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2};
   static constexpr bool f16_weights = true;
   static void infer(context& c) {

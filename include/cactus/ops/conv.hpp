@@ -303,6 +303,7 @@ inline void conv_run(const conv_geom& g, const context& c, const float* bias, fl
 
 struct conv_op {
   static constexpr std::string_view name = "conv";
+  static constexpr dims_rule fixed_dims = dims_rule::conv;
   static constexpr arity inputs{7};
   // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
   // their weights small, so f32 weights in memory buy speed at little cost.

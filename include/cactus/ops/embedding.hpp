@@ -9,6 +9,7 @@ namespace cactus::ops {
 
 struct embedding_op {
   static constexpr std::string_view name = "embedding";
+  static constexpr dims_rule fixed_dims = dims_rule::embedding;
   static constexpr arity inputs{2, 5};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = 1u << 0;  // the table may be q8 / CQ

@@ -10,6 +10,7 @@ namespace cactus::ops {
 // layer_norm(x, normalized_shape, weight?, bias?, eps, cudnn_enable)
 struct layer_norm_op {
   static constexpr std::string_view name = "layer_norm";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{5, 6};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

@@ -8,6 +8,7 @@ namespace cactus::ops {
 
 struct linear_op {
   static constexpr std::string_view name = "linear";
+  static constexpr dims_rule fixed_dims = dims_rule::linear;
   static constexpr arity inputs{2, 3};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = 1u << 1;  // W may be q8 / CQ

@@ -11,6 +11,7 @@ namespace cactus::ops {
 // matmul / bmm / mm with batch broadcasting; B is transposed into scratch so the NT kernel runs.
 struct matmul_op {
   static constexpr std::string_view name = "matmul";
+  static constexpr dims_rule fixed_dims = dims_rule::matmul;
   static constexpr arity inputs{2};
   static void infer(context& c) {
     shape_t a = c.tensor_in(0).shape, b = c.tensor_in(1).shape;

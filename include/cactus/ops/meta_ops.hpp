@@ -9,6 +9,7 @@ namespace cactus::ops {
 
 struct size_op {
   static constexpr std::string_view name = "size";
+  static constexpr dims_rule fixed_dims = dims_rule::shape_read;
   static constexpr arity inputs{1, 2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -20,12 +21,14 @@ struct size_op {
 
 struct dim_op {
   static constexpr std::string_view name = "dim";
+  static constexpr dims_rule fixed_dims = dims_rule::shape_read;
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.tensor_in(0).shape.size()))); }
 };
 
 struct numel_op {
   static constexpr std::string_view name = "numel";
+  static constexpr dims_rule fixed_dims = dims_rule::shape_read;
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(c.tensor_in(0).numel())); }
 };

@@ -10,6 +10,8 @@
 //   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
 //   static constexpr bool commutative; optional: inputs 0 and 1 may be swapped (the pattern matcher tries both orders)
 //   static constexpr arity outputs; optional: how many outputs (exactly one when absent)
+//   static constexpr dims_rule fixed_dims; optional: how the dims the model fixes pass through
+//                                  it (passes/static_dims.hpp; none when absent)
 // infer runs at plan time, when input shapes are known; run runs every execution.
 #include <algorithm>
 #include <array>
@@ -41,6 +43,26 @@ struct arity {
     if (min == max) return std::to_string(min);
     return std::to_string(min) + (max == variadic ? " or more" : " to " + std::to_string(max));
   }
+};
+
+// Which output dims of a node are fixed by the model (weights, literal sizes) rather than by the
+// graph inputs, from which of its inputs' dims are (passes/static_dims.hpp applies the rule).
+enum class dims_rule {
+  none,        // no output dim is known to be fixed
+  shape_read,  // size / dim / numel: read dims; become constants when those dims are fixed
+  same,        // output 0 has input 0's shape (element-wise and row-wise ops)
+  broadcast,   // a dim some operand fixes at the output's size (the others match it or are 1)
+  linear,      // as input 0, and the last dim (the weight's rows)
+  permute,     // input 0's dims, permuted by the constant permutation
+  reshape,     // the literal sizes
+  expand,      // the literal sizes, and input 0's dims where the size is -1
+  unsqueeze,   // input 0's dims and the new dim of size 1
+  select,      // input 0's dims but the selected one
+  reduce,      // input 0's kept dims; reduced dims kept as size 1 are fixed
+  flatten,     // input 0's dims outside the range; the flattened one when all of the range are
+  embedding,   // the ids' dims, and the last (the table's width)
+  conv,        // the batch as input 0's, the channels (the weight's)
+  matmul,      // rows as input 0's, columns as input 1's
 };
 
 // A value at plan and run time: a tensor (dtype, shape, bytes) or a meta value.

@@ -119,14 +119,17 @@ struct reduce_body {
 
 struct mean_op : detail::reduce_body<detail::reduce_kind::mean> {
   static constexpr std::string_view name = "mean";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
   static constexpr arity inputs{2, 4};
 };
 struct sum_op : detail::reduce_body<detail::reduce_kind::sum> {
   static constexpr std::string_view name = "sum";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
   static constexpr arity inputs{1, 4};
 };
 struct amax_op : detail::reduce_body<detail::reduce_kind::max> {
   static constexpr std::string_view name = "amax";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
   static constexpr arity inputs{3};
 };
 

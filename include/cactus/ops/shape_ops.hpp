@@ -33,6 +33,7 @@ inline shape_t resolve_shape(const context& c, std::vector<std::int64_t> s, std:
 // reshape(x, shape) / view / _unsafe_view / reshape_as(x, other)
 struct reshape_op {
   static constexpr std::string_view name = "reshape";
+  static constexpr dims_rule fixed_dims = dims_rule::reshape;
   static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -45,6 +46,7 @@ struct reshape_op {
 // flatten(x, start_dim, end_dim)
 struct flatten_op {
   static constexpr std::string_view name = "flatten";
+  static constexpr dims_rule fixed_dims = dims_rule::flatten;
   static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -99,6 +101,7 @@ struct squeeze_op {
 
 struct unsqueeze_op {
   static constexpr std::string_view name = "unsqueeze";
+  static constexpr dims_rule fixed_dims = dims_rule::unsqueeze;
   static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -113,6 +116,7 @@ struct unsqueeze_op {
 // Passes its input through (what contiguous/clone/dropout/detach become if not removed).
 struct identity_op {
   static constexpr std::string_view name = "identity";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{1};
   static constexpr bool view = true;
   static void infer(context& c) { c.set_tensor(0, c.tensor_in(0).type, c.in(0).shape); }
@@ -120,6 +124,7 @@ struct identity_op {
 
 struct permute_op {
   static constexpr std::string_view name = "permute";
+  static constexpr dims_rule fixed_dims = dims_rule::permute;
   static constexpr arity inputs{2};
   static std::vector<std::size_t> perm(const context& c) {
     const slot& x = c.tensor_in(0);
@@ -216,6 +221,7 @@ struct narrow_op {
 // select(x, dim, index) drops the dim.
 struct select_op {
   static constexpr std::string_view name = "select";
+  static constexpr dims_rule fixed_dims = dims_rule::select;
   static constexpr arity inputs{2, 3};
   static void where(const context& c, std::size_t& d, std::int64_t& i) {
     const slot& x = c.tensor_in(0);
@@ -303,6 +309,7 @@ struct stack_op {
 // expand(x, sizes, implicit) / expand_as(x, other)
 struct expand_op {
   static constexpr std::string_view name = "expand";
+  static constexpr dims_rule fixed_dims = dims_rule::expand;
   static constexpr arity inputs{2, 3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);

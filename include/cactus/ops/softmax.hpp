@@ -37,6 +37,7 @@ inline void softmax_along(const context& c, bool log) {
 
 struct softmax_op {
   static constexpr std::string_view name = "softmax";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, false); }
@@ -44,6 +45,7 @@ struct softmax_op {
 
 struct log_softmax_op {
   static constexpr std::string_view name = "log_softmax";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, true); }

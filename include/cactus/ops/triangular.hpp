@@ -32,10 +32,12 @@ struct tri_body {
 };
 struct triu_op : tri_body<true> {
   static constexpr std::string_view name = "triu";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2};
 };
 struct tril_op : tri_body<false> {
   static constexpr std::string_view name = "tril";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2};
 };
 

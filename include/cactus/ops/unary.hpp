@@ -75,6 +75,7 @@ struct unary_body {
 #define CACTUS_UNARY_OP(STRUCT, NAME, KERNEL, KEEPS_INT)                                           \
   struct STRUCT : detail::unary_body<STRUCT> {                                                     \
     static constexpr std::string_view name = NAME;                                                 \
+    static constexpr dims_rule fixed_dims = dims_rule::same;                                       \
     static constexpr kernels::unary_kind kernel = kernels::unary_kind::KERNEL;                     \
     static constexpr bool keeps_int = KEEPS_INT;                                                   \
     static constexpr arity inputs{1};                                                              \
@@ -99,6 +100,7 @@ CACTUS_UNARY_OP(erf_op, "erf", erf, false);
 // gelu(x, approximate='none'|'tanh')
 struct gelu_op : detail::unary_body<gelu_op> {
   static constexpr std::string_view name = "gelu";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::gelu_erf;
   static constexpr bool keeps_int = false;
@@ -113,6 +115,7 @@ struct gelu_op : detail::unary_body<gelu_op> {
 // clamp(x, min, max), hardtanh(x, min, max), relu6(x)
 struct clamp_op : detail::unary_body<clamp_op> {
   static constexpr std::string_view name = "clamp";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{1, 3};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::clamp;
   static constexpr bool keeps_int = true;
@@ -125,6 +128,7 @@ struct clamp_op : detail::unary_body<clamp_op> {
 
 struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
   static constexpr std::string_view name = "leaky_relu";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::leaky_relu;
   static constexpr bool keeps_int = false;

@@ -5,19 +5,17 @@
 // them: head_dim // 2, head_dim ** -0.5, ones(head_dim), arange(0, head_dim, 2)...).
 //
 // The analysis is conservative: graph inputs have no fixed dims (batch, sequence and even
-// feature sizes may differ from the example), an op not listed below fixes none, and a dim is
-// fixed only when every input shape the runtime could see gives it the same size, e.g.
-//   linear     the last dim (the weight's rows)
-//   broadcast  a dim a fixed operand has with size != 1 (the others must match it or be 1)
-//   reshape    literal sizes; expand, unsqueeze, permute, select, squeeze, cat, stack, split,
-//   flatten, reductions, embedding and conv as their shapes dictate.
-// So the bundle still runs every input shape it ran before.
+// feature sizes may differ from the example), and a dim is fixed only when every input shape the
+// runtime could see gives it the same size. Each op declares its rule (`fixed_dims`, one of
+// ops::dims_rule, in its own header; none when absent); this pass applies the rules. So the
+// bundle still runs every input shape it ran before.
 #include <algorithm>
 #include <optional>
 #include <set>
 #include <vector>
 
 #include "cactus/ir/graph.hpp"
+#include "cactus/ops/registry.hpp"
 #include "cactus/passes/dce.hpp"
 
 namespace cactus::passes {
@@ -50,12 +48,15 @@ inline std::size_t fold_static_dims(ir::graph& g) {
   };
   std::set<int> input_set(g.inputs.begin(), g.inputs.end());
   std::size_t folded = 0;
+  using R = ops::dims_rule;
   for (auto& n : g.nodes) {
     const std::string& op = n.op;
     if (n.inputs.empty() || n.outputs.empty()) continue;
+    const auto id = ops::find_op(op);
+    const R rule = id ? ops::op_table()[*id].fixed_dims : R::none;
     const int x = n.inputs[0];
     // ---- the reads of shapes --------------------------------------------------------------
-    if (op == "size" || op == "dim" || op == "numel") {
+    if (rule == R::shape_read) {
       const auto f = flags(x);
       const auto& s = g.values[static_cast<std::size_t>(x)].shape;
       if (f.size() != s.size() || !g.values[static_cast<std::size_t>(x)].is_tensor()) continue;
@@ -86,17 +87,12 @@ inline std::size_t fold_static_dims(ir::graph& g) {
     auto same = [&] {
       if (fx.size() == ry) fy = fx;
     };
-    if (op == "linear") {
+    if (rule == R::linear) {
       same();
       if (ry) fy[ry - 1] = true;
-    } else if (op == "relu" || op == "gelu" || op == "silu" || op == "sigmoid" || op == "tanh" || op == "exp" || op == "log" || op == "sqrt" ||
-               op == "rsqrt" || op == "neg" || op == "abs" || op == "sin" || op == "cos" || op == "reciprocal" || op == "erf" || op == "clamp" ||
-               op == "leaky_relu" || op == "softmax" || op == "log_softmax" || op == "layer_norm" || op == "cast" || op == "identity" ||
-               op == "batch_norm" || op == "triu" || op == "tril" || op == "contiguous") {
+    } else if (rule == R::same) {
       same();
-    } else if (op == "add" || op == "sub" || op == "rsub" || op == "mul" || op == "div" || op == "pow" || op == "maximum" || op == "minimum" ||
-               op == "eq" || op == "ne" || op == "lt" || op == "le" || op == "gt" || op == "ge" || op == "logical_and" || op == "logical_or" ||
-               op == "where" || op == "masked_fill" || op == "floor_divide") {
+    } else if (rule == R::broadcast) {
       // a dim is fixed when some operand fixes it at the output's size (broadcast rules make
       // every other operand match it or be 1)
       const auto& sy = g.values[static_cast<std::size_t>(y)].shape;
@@ -108,11 +104,11 @@ inline std::size_t fold_static_dims(ir::graph& g) {
         for (std::size_t i = 0; i < val.shape.size() && i + off < ry; ++i)
           if (f[i] && val.shape[i] != 1 && val.shape[i] == sy[i + off]) fy[i + off] = true;
       }
-    } else if (op == "permute") {
+    } else if (rule == R::permute) {
       const auto* p = detail::meta_of(g, n.inputs[1]);
       if (p && p->k == ir::kind::ints && p->ints.size() == ry && fx.size() == ry)
         for (std::size_t i = 0; i < ry; ++i) fy[i] = fx[static_cast<std::size_t>(wrap_dim(p->ints[i], static_cast<std::int64_t>(ry)))];
-    } else if (op == "reshape" || op == "expand") {
+    } else if (rule == R::reshape || rule == R::expand) {
       // literal sizes are fixed (also inside a list of plan-time values, e.g. (b, s, 8, 64));
       // -1 in expand keeps the input's dim
       std::vector<std::int64_t> sizes;  // -2: not known
@@ -127,27 +123,27 @@ inline std::size_t fold_static_dims(ir::graph& g) {
       }
       if (sizes.size() == ry) {
         const std::size_t off = ry - std::min(ry, fx.size());
-        for (std::size_t i = 0; i < ry; ++i) fy[i] = sizes[i] >= 0 || (op == "expand" && sizes[i] == -1 && i >= off && fx[i - off]);
+        for (std::size_t i = 0; i < ry; ++i) fy[i] = sizes[i] >= 0 || (rule == R::expand && sizes[i] == -1 && i >= off && fx[i - off]);
       }
-    } else if (op == "unsqueeze" || op == "squeeze" || op == "select" || op == "flatten" || op == "mean" || op == "sum" || op == "amax") {
+    } else if (rule == R::unsqueeze || rule == R::select || rule == R::flatten || rule == R::reduce) {
       // map dims by size bookkeeping: dims the op keeps stay as they were; new or reduced
       // dims of size 1 are fixed
       const auto& sx = g.values[static_cast<std::size_t>(x)].shape;
       const auto& sy = g.values[static_cast<std::size_t>(y)].shape;
-      if (op == "unsqueeze" && ry == sx.size() + 1 && fx.size() == sx.size()) {
+      if (rule == R::unsqueeze && ry == sx.size() + 1 && fx.size() == sx.size()) {
         std::int64_t d = 0;
         if (const_int(n.inputs[1], d)) {
           const auto at = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(ry)));
           for (std::size_t i = 0, j = 0; i < ry; ++i) fy[i] = i == at ? true : fx[j++];
         }
-      } else if (op == "select" && ry + 1 == sx.size() && fx.size() == sx.size()) {
+      } else if (rule == R::select && ry + 1 == sx.size() && fx.size() == sx.size()) {
         std::int64_t d = 0;
         if (const_int(n.inputs[1], d)) {
           const auto at = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(sx.size())));
           for (std::size_t i = 0, j = 0; j < sx.size(); ++j)
             if (j != at) fy[i++] = fx[j];
         }
-      } else if ((op == "mean" || op == "sum" || op == "amax") && fx.size() == sx.size()) {
+      } else if (rule == R::reduce && fx.size() == sx.size()) {
         const auto* dims = detail::meta_of(g, n.inputs[1]);
         if (dims && (dims->k == ir::kind::ints || dims->k == ir::kind::int_)) {
           std::vector<std::int64_t> ds = dims->k == ir::kind::ints ? dims->ints : std::vector<std::int64_t>{dims->i};
@@ -162,7 +158,7 @@ inline std::size_t fold_static_dims(ir::graph& g) {
             }
           }
         }
-      } else if (op == "flatten" && fx.size() == sx.size()) {
+      } else if (rule == R::flatten && fx.size() == sx.size()) {
         std::int64_t a = 0, b = 0;
         if (const_int(n.inputs[1], a) && const_int(n.inputs[2], b) && !sx.empty()) {
           const auto s0 = static_cast<std::size_t>(wrap_dim(a, static_cast<std::int64_t>(sx.size())));
@@ -175,19 +171,19 @@ inline std::size_t fold_static_dims(ir::graph& g) {
         }
       }
       (void)sy;
-    } else if (op == "embedding") {
+    } else if (rule == R::embedding) {
       const auto fi = flags(n.inputs[1]);
       if (fi.size() + 1 == ry) {
         for (std::size_t i = 0; i + 1 < ry; ++i) fy[i] = fi[i];
         fy[ry - 1] = true;
       }
-    } else if (op == "conv") {
+    } else if (rule == R::conv) {
       same();
       if (ry >= 2) {
         fy[0] = fx.size() == ry && fx[0];
         fy[1] = true;  // output channels: the weight's
       }
-    } else if (op == "matmul") {
+    } else if (rule == R::matmul) {
       const auto fb = flags(n.inputs[1]);
       if (fx.size() >= 2 && fb.size() >= 2 && ry >= 2) {
         fy[ry - 2] = fx[fx.size() - 2];
