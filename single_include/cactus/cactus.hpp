@@ -4,54 +4,36 @@
 // Umbrella header: everything that needs no LibTorch (IR, ops, kernels, runtime, bundles,
 // weight formats and readers). Capture through LibTorch is in cactus/frontends/torchscript/
 // and cactus/transpile.hpp.
-// ---- cactus/convert.hpp
-// `cactus convert`: one weight file per tensor plus weights_manifest.json.
-//
-// Precision policy (first rule that applies):
-//   1. integer and bool tensors are stored as they are;
-//   2. --bits 32: f32; --bits 16: f16 for tensors of rank >= 2, f32 for vectors;
-//   3. --bits 1..4 and 8:
-//      - tensors named by --keep, vectors (biases, norms) and small tensors (< 256 elements)
-//        become f16;
-//      - embedding tables (names matching the embedding patterns) become q8;
-//      - every other matrix or convolution kernel becomes CQ<bits> (q8 for --bits 8).
-// Patterns are comma-separated; one without wildcards names a tensor or a module prefix
-// ("lm_head" matches "lm_head.weight"), one with * or ? is matched against the whole name.
-// OUT is published as a unit (core/staged_directory.hpp): a failed or killed conversion leaves
-// OUT as it was, and a reader sees the old weight set or the new one, never a mix. A graph
-// already in OUT stays; its bindings record the fingerprints of the weights it was lowered
-// against, so running it on other weights fails by name until it is transpiled again.
-#include <chrono>
-#include <cstdio>
+// ---- cactus/bundle/load.hpp
+// Loading a bundle directory: components/manifest.json names its components (one, "model", for a
+// bundle written before the manifest, or one graph per call of a model), and each component's
+// graph file and bindings become an executor. Weight files are mapped once for the whole bundle
+// and shared by every executor that binds them; nothing is copied, and a missing or damaged file
+// is reported by name before execution starts. A weight file must still have the fingerprint
+// its binding recorded when the graph was lowered, and a binding may not reach outside the
+// bundle unless the bundle says it was lowered with --external-weights.
 #include <filesystem>
-#include <fnmatch.h>
-#include <set>
-#include <iostream>
-#include <sstream>
-
-// ---- cactus/core/staged_directory.hpp
-// Publishing a directory as a unit. A writer (convert, transpile, lower) never writes into the
-// target: it fills a staging directory beside it, `.NAME.cactus-staging-PID`, on the same
-// filesystem. The stage starts as hard links to every file of the current target that the
-// writer does not own (a transpile keeps the weights convert wrote, a convert keeps the graph),
-// so the writer only adds new files; it must never write through one of those links (every
-// cactus writer writes a temporary file and renames it, which makes a new inode).
-// publish() fsyncs the stage, then swaps it with the target in one renameat2(RENAME_EXCHANGE)
-// (or renames it into place when there is no target yet): a reader sees the old directory or
-// the new one, never a mix. The old directory, now at the stage's path, is removed afterwards.
-// A writer that fails or is killed leaves the target as it was. Stages of runs that are no
-// longer alive (killed before or after the swap) are removed by the next writer on the target.
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <functional>
+#include <map>
+#include <memory>
 #include <string>
+
+// ---- cactus/bundle/bindings.hpp
+// graph_bindings.json: weight name -> file (relative to the bundle) and the fingerprint the
+// graph was lowered against. Reading checks the document's shape, and that no file lies
+// outside the bundle unless the bundle records external_weights (transpile --external-weights);
+// mapping a weight checks its fingerprint, so a graph never runs on weights it was not lowered for.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+// ---- cactus/core/files.hpp
+// Whole-file reads, and writes that never leave a half-written file behind: data goes to a
+// temporary sibling, which is renamed over the target only once complete.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 
 // ---- cactus/core/error.hpp
 // cactus::error: the one exception type the library throws. Its message is a single line that
@@ -91,135 +73,355 @@ void check(bool ok, Args&&... args) {
 
 namespace cactus {
 
-class staged_directory {
+// p names something strictly below dir (both absolute and normalized).
+inline bool is_inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
+  const std::filesystem::path r = p.lexically_relative(dir);
+  return !r.empty() && *r.begin() != ".." && r != ".";
+}
+
+// The bytes of a regular file; a directory, a missing file or a failed read is an error naming p
+// (not the stream library's "basic_filebuf::underflow").
+inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(p, ec);
+  check(std::filesystem::exists(st), p.string(), ": no such file");
+  check(std::filesystem::is_regular_file(st), p.string(), ": not a regular file",
+        std::filesystem::is_directory(st) ? " (a directory)" : "");
+  std::ifstream f(p, std::ios::binary);
+  check(bool(f), p.string(), ": cannot open");
+  try {
+    return std::vector<unsigned char>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure& e) {
+    fail(p.string(), ": read failed (", e.code().message(), ")");
+  }
+}
+
+inline std::string read_file_text(const std::filesystem::path& p) {
+  auto b = read_file_bytes(p);
+  return std::string(b.begin(), b.end());
+}
+
+inline void write_file_atomic(const std::filesystem::path& p, const void* data, std::size_t n) {
+  auto tmp = p;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    check(bool(f), tmp.string(), ": cannot create");
+    f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+    check(bool(f), tmp.string(), ": write failed (disk full?)");
+  }
+  std::filesystem::rename(tmp, p);
+}
+
+inline void write_file_atomic(const std::filesystem::path& p, const std::string& s) {
+  write_file_atomic(p, s.data(), s.size());
+}
+
+}  // namespace cactus
+// ---- cactus/core/json_read.hpp
+// Values read from JSON that others wrote. nlohmann's get<int> / get<std::int64_t> of a float
+// (or of an unsigned number past the signed range) is a C++ conversion that is undefined when
+// the value does not fit; these read only JSON integers, range-checked, and name the place.
+// Strings and objects are checked the same way, so no nlohmann type_error reaches the user.
+// json_parse names the file and the line and column of a syntax error, and json_reason says in
+// our words what a nlohmann exception from a reader that indexes JSON directly was about.
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace cactus {
+
+// What a nlohmann exception says, in one line of our words: no "[json.exception.*]" tag, the
+// position of a syntax error, expected and found types, the missing key.
+inline std::string json_reason(const nlohmann::json::exception& e) {
+  std::string w = e.what();
+  if (w.rfind("[json.exception.", 0) == 0)
+    if (const auto close = w.find("] "); close != std::string::npos) w = w.substr(close + 2);
+  if (const auto nl = w.find_first_of("\r\n"); nl != std::string::npos) w = w.substr(0, nl);
+  auto after = [&](std::string_view prefix) { return w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : std::string(); };
+  auto a = [](const std::string& type) { return (type.find_first_of("aeiou") == 0 ? "an " : "a ") + type; };
+  if (auto r = after("parse error at "); !r.empty()) {
+    // "line L, column C: syntax error while parsing value - unexpected ..."
+    std::string pos = r, what;
+    if (const auto colon = r.find(": "); colon != std::string::npos) { pos = r.substr(0, colon); what = r.substr(colon + 2); }
+    if (const auto dash = what.find(" - "); what.rfind("syntax error while parsing ", 0) == 0 && dash != std::string::npos)
+      what = what.substr(dash + 3);
+    return "not valid JSON at " + pos + (what.empty() ? "" : ": " + what);
+  }
+  if (auto r = after("parse error: "); !r.empty()) return "not valid JSON: " + r;
+  if (auto r = after("type must be "); !r.empty()) {
+    // "string, but is number"
+    const auto but = r.find(", but is ");
+    return but == std::string::npos ? "a value has the wrong type (" + r + ")"
+                                    : "expected " + a(r.substr(0, but)) + ", found " + a(r.substr(but + 9));
+  }
+  if (auto r = after("cannot use value() with "); !r.empty()) return "expected an object, found " + a(r);
+  if (auto r = after("cannot use operator[] with a string argument with "); !r.empty()) return "expected an object, found " + a(r);
+  if (auto r = after("key '"); !r.empty() && r.size() > 12 && r.ends_with("' not found")) return "missing \"" + r.substr(0, r.size() - 11) + "\"";
+  return w;
+}
+
+// `text` parsed as JSON; a syntax error is "<where>: not valid JSON at line L, column C: ...".
+template <class Json = nlohmann::json>
+Json json_parse(std::string_view text, const std::string& where) {
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    fail(where, ": ", json_reason(e));
+  }
+}
+
+template <class T = std::int64_t, class Json>
+T json_integer(const Json& j, const std::string& where) {
+  check(j.is_number_integer(), where, ": expected an integer, got ", j.dump().substr(0, 40));
+  if (j.is_number_unsigned()) {
+    const auto u = j.template get<std::uint64_t>();
+    check(u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), where, ": ", u, " is out of range");
+    return static_cast<T>(u);
+  }
+  const auto v = j.template get<std::int64_t>();
+  check(v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+            (v < 0 || static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())),
+        where, ": ", v, " is out of range");
+  return static_cast<T>(v);
+}
+
+template <class T = std::int64_t, class Json>
+std::vector<T> json_integers(const Json& j, const std::string& where) {
+  check(j.is_array(), where, ": expected a list of integers, got ", j.dump().substr(0, 40));
+  std::vector<T> r;
+  r.reserve(j.size());
+  for (auto& x : j) r.push_back(json_integer<T>(x, where));
+  return r;
+}
+
+// obj[key] as an integer of type T, range-checked, or `fallback` when obj has no such key
+// (nlohmann's value(key, T{}) converts a float such as 3e52 to T, which is undefined)
+template <class T, class Json>
+T json_integer_or(const Json& obj, const char* key, const std::string& where, T fallback) {
+  const auto it = obj.find(key);
+  return it == obj.end() ? fallback : json_integer<T>(*it, where + ": \"" + key + "\"");
+}
+
+// obj[key] as a string, or `fallback` when obj has no such key (obj is an object).
+template <class Json>
+std::string json_string(const Json& obj, const char* key, const std::string& where, const char* fallback = nullptr) {
+  const auto it = obj.find(key);
+  if (it == obj.end()) {
+    check(fallback != nullptr, where, ": missing \"", key, "\"");
+    return fallback;
+  }
+  check(it->is_string(), where, ": \"", key, "\" must be a string, got ", it->dump().substr(0, 40));
+  return it->template get<std::string>();
+}
+
+// The JSON document in file `p`, or an error naming the file (missing, or where the syntax breaks).
+inline nlohmann::json read_json(const std::filesystem::path& p) {
+  check(std::filesystem::exists(p), p.string(), ": not found");
+  return json_parse(read_file_text(p), p.string());
+}
+
+}  // namespace cactus
+// ---- cactus/quant/weight_file.hpp
+// One tensor per file, little-endian, used in place by mmap. Header (128 bytes):
+//   0  magic "CACT"         4  u32 version (2)       8  u32 alignment (64)    12 u32 ndim
+//   16 u64 dims[4]          48 u32 precision         52 u64 data_bytes        60 u64 scales_bytes
+//   68 u32 group_size       72 u32 num_groups        76 u64 original_N (K before padding)
+//   84 u32 rotation seed    88 i8 codebook[16]      104 f32 codebook step    108 u32 padded K
+//   112 u64 FNV-1a of bytes 0..111                  120 u64 fingerprint of the data and scales
+//   128 data section (codes for packed formats, padded to 64), then the scales section.
+// The fingerprint (core/byte_io.hpp's fingerprint64 of everything after the header, seeded with
+// the header checksum) names the content: transpile records it for every weight it binds, and a
+// bundle whose weight file no longer has it is refused by name. 0 means "not recorded" (files
+// of earlier cactus builds).
+// Packed formats (q8, cq1..cq4) keep the layout of core/packed.hpp, so the mapped bytes are
+// the tensor: nothing is copied or converted at load. The header checksum catches flipped
+// header bytes; every size is checked against the file size before a tensor views the data,
+// and CQ files must carry the seed and codebook this runtime decodes with.
+#include <cstdio>
+#include <filesystem>
+
+// ---- cactus/core/byte_io.hpp
+// Little-endian, bounds-checked binary reading and writing. Every format we own (graph.cactus,
+// weight files) goes through these so that the layout is explicit whatever the host's byte
+// order, and a truncated file is reported, never read past.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace cactus {
+
+class byte_reader {
  public:
-  // owns(relative path) says which of the target's entries the writer replaces; they are not
-  // linked into the stage. Directories the writer owns are left out whole.
-  using owns_fn = std::function<bool(const std::filesystem::path&)>;
-
-  staged_directory(const std::filesystem::path& target, owns_fn owns) : owns_(std::move(owns)) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    target_ = fs::weakly_canonical(fs::absolute(target), ec);
-    if (ec || target_.filename().empty()) target_ = fs::absolute(target).lexically_normal();
-    if (target_.filename().empty()) target_ = target_.parent_path();
-    check(!fs::exists(target_) || fs::is_directory(target_), target.string(), ": exists and is not a directory");
-    fs::create_directories(target_.parent_path());
-    remove_stale();
-    stage_ = target_.parent_path() / (prefix() + std::to_string(::getpid()));
-    fs::remove_all(stage_);
-    fs::create_directory(stage_);
-    try {
-      if (fs::is_directory(target_)) link_tree(target_, stage_, "");
-    } catch (...) {
-      fs::remove_all(stage_, ec);
-      throw;
+  byte_reader(const unsigned char* p, std::size_t n, std::string what)
+      : p_(p), n_(n), what_(std::move(what)) {}
+  std::size_t pos() const { return pos_; }
+  std::size_t size() const { return n_; }
+  std::size_t remaining() const { return n_ - pos_; }
+  void seek(std::size_t at) {
+    check(at <= n_, what_, ": offset ", at, " is past the end (", n_, " bytes); file truncated?");
+    pos_ = at;
+  }
+  const unsigned char* take(std::size_t k) {
+    check(k <= n_ - pos_, what_, ": truncated (needs ", k, " bytes at offset ", pos_, ", has ",
+          n_ - pos_, ")");
+    const unsigned char* r = p_ + pos_;
+    pos_ += k;
+    return r;
+  }
+  template <class T> T le() {
+    const unsigned char* b = take(sizeof(T));
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) v |= std::uint64_t(b[i]) << (8 * i);
+    T r;
+    if constexpr (sizeof(T) == 8) {
+      std::memcpy(&r, &v, 8);
+    } else {
+      auto narrow = static_cast<std::uint32_t>(v);
+      if constexpr (sizeof(T) == 4) std::memcpy(&r, &narrow, 4);
+      if constexpr (sizeof(T) == 2) { auto s = static_cast<std::uint16_t>(v); std::memcpy(&r, &s, 2); }
+      if constexpr (sizeof(T) == 1) { auto s = static_cast<std::uint8_t>(v); std::memcpy(&r, &s, 1); }
     }
+    return r;
   }
-  staged_directory(const staged_directory&) = delete;
-  staged_directory& operator=(const staged_directory&) = delete;
-  ~staged_directory() {
-    std::error_code ec;
-    if (!stage_.empty()) std::filesystem::remove_all(stage_, ec);
+  std::string str() {
+    auto len = le<std::uint32_t>();
+    const unsigned char* b = take(len);
+    return std::string(reinterpret_cast<const char*>(b), len);
   }
-
-  // Where the writer writes.
-  const std::filesystem::path& path() const { return stage_; }
-  // Where the files will be once published.
-  const std::filesystem::path& target() const { return target_; }
-
-  void publish() {
-    namespace fs = std::filesystem;
-    check(!stage_.empty(), target_.string(), ": published twice");
-    sync_tree(stage_);
-    if (!fs::exists(target_)) {
-      if (::rename(stage_.c_str(), target_.c_str()) != 0) fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
-    } else if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) != 0) {
-      // filesystems without RENAME_EXCHANGE: two renames, with a moment where the target is absent
-      check(errno == EINVAL || errno == ENOSYS, target_.string(), ": cannot swap the new bundle into place (", std::strerror(errno), ")");
-      const fs::path old = target_.parent_path() / (prefix() + std::to_string(::getpid()) + ".old");
-      if (::rename(target_.c_str(), old.c_str()) != 0 || ::rename(stage_.c_str(), target_.c_str()) != 0)
-        fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
-      stage_ = old;
-    }
-    sync_path(target_.parent_path());
-    std::error_code ec;
-    fs::remove_all(stage_, ec);  // the previous target
-    stage_.clear();
-  }
+  const std::string& what() const { return what_; }
 
  private:
-  std::string prefix() const { return "." + target_.filename().string() + ".cactus-staging-"; }
+  const unsigned char* p_;
+  std::size_t n_, pos_ = 0;
+  std::string what_;
+};
 
-  // Stages beside the target, and the older layout's inside it, whose process is gone.
-  void remove_stale() const {
-    namespace fs = std::filesystem;
-    auto stale = [](const std::string& name, const std::string& pre) {
-      if (name.rfind(pre, 0) != 0) return false;
-      std::string rest = name.substr(pre.size());
-      if (auto dot = rest.find('.'); dot != std::string::npos) rest = rest.substr(0, dot);
-      if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string::npos) return false;
-      const long pid = std::stol(rest);
-      return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-    };
-    std::error_code ec;
-    for (auto& e : fs::directory_iterator(target_.parent_path(), ec))
-      if (stale(e.path().filename().string(), prefix())) fs::remove_all(e.path(), ec);
-    if (fs::is_directory(target_))
-      for (auto& e : fs::directory_iterator(target_, ec))
-        for (const char* pre : {".cactus-staging-", ".cactus-convert-staging-", ".cactus-export-"})
-          if (stale(e.path().filename().string(), pre)) fs::remove_all(e.path(), ec);
+class byte_writer {
+ public:
+  template <class T> void le(T v) {
+    std::uint64_t u = 0;
+    std::memcpy(&u, &v, sizeof(T));
+    for (std::size_t i = 0; i < sizeof(T); ++i) buf_.push_back(static_cast<unsigned char>(u >> (8 * i)));
   }
+  void bytes(const void* p, std::size_t n) {
+    auto* b = static_cast<const unsigned char*>(p);
+    buf_.insert(buf_.end(), b, b + n);
+  }
+  void str(std::string_view s) {
+    le<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+  void align(std::size_t a) {
+    while (buf_.size() % a) buf_.push_back(0);
+  }
+  std::vector<unsigned char>& buffer() { return buf_; }
+  std::size_t size() const { return buf_.size(); }
 
-  void link_tree(const std::filesystem::path& from, const std::filesystem::path& to, const std::filesystem::path& rel) const {
-    namespace fs = std::filesystem;
-    for (auto& e : fs::directory_iterator(from)) {
-      const fs::path r = rel / e.path().filename();
-      const std::string name = e.path().filename().string();
-      if (name.rfind(".cactus-", 0) == 0 || (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) || owns_(r)) continue;
-      const fs::path dst = to / e.path().filename();
-      if (e.is_symlink()) {
-        fs::copy_symlink(e.path(), dst);
-      } else if (e.is_directory()) {
-        fs::create_directory(dst);
-        link_tree(e.path(), dst, r);
-      } else {
-        std::error_code ec;
-        fs::create_hard_link(e.path(), dst, ec);
-        if (ec) fs::copy_file(e.path(), dst);  // a filesystem without hard links
-      }
+ private:
+  std::vector<unsigned char> buf_;
+};
+
+// FNV-1a 64: detects flipped bytes in headers and graphs (not a security measure).
+inline std::uint64_t fnv1a64(const unsigned char* p, std::size_t n) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::size_t i = 0; i < n; ++i) { h ^= p[i]; h *= 1099511628211ull; }
+  return h;
+}
+
+// A 64-bit fingerprint of a large byte range (weight data), 8 bytes a step: a multiply-xorshift
+// mix per word, so GB of weights hash at memory speed. Tells one convert's output from another's;
+// not a security measure either.
+inline std::uint64_t fingerprint64(const unsigned char* p, std::size_t n, std::uint64_t seed = 0) {
+  constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = seed ^ (n * k);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * k;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p + i, n - i);
+  h = (h ^ tail) * k;
+  h ^= h >> 32;
+  return h;
+}
+
+inline bool host_is_little_endian() {
+  const std::uint16_t one = 1;
+  unsigned char b;
+  std::memcpy(&b, &one, 1);
+  return b == 1;
+}
+
+}  // namespace cactus
+// ---- cactus/core/mapped_file.hpp
+// Read-only memory map of a whole file. Weights and graphs are used in place from the map;
+// the shared_ptr returned by owner() keeps the mapping alive for every tensor viewing it.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <string>
+
+
+namespace cactus {
+
+class mapped_file {
+ public:
+  static std::shared_ptr<mapped_file> open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, ": cannot open (", std::strerror(errno), ")");
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      fail(path, ": not a regular file");
     }
-  }
-
-  static void sync_path(const std::filesystem::path& p) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    const int rc = ::fsync(fd);
-    const int err = errno;
+    auto m = std::shared_ptr<mapped_file>(new mapped_file());
+    m->path_ = path;
+    m->size_ = static_cast<std::size_t>(st.st_size);
+    if (m->size_ > 0) {
+      void* p = ::mmap(nullptr, m->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        fail(path, ": mmap failed (", std::strerror(errno), ")");
+      }
+      m->data_ = static_cast<const unsigned char*>(p);
+    }
     ::close(fd);
-    check(rc == 0 || err == EINVAL || err == EROFS, p.string(), ": fsync failed (", std::strerror(err), ")");
+    return m;
   }
-  static void sync_tree(const std::filesystem::path& dir) {
-    namespace fs = std::filesystem;
-    for (auto& e : fs::recursive_directory_iterator(dir))
-      if (e.is_regular_file() || e.is_directory()) sync_path(e.path());
-    sync_path(dir);
+  ~mapped_file() {
+    if (data_) ::munmap(const_cast<unsigned char*>(data_), size_);
   }
+  mapped_file(const mapped_file&) = delete;
+  mapped_file& operator=(const mapped_file&) = delete;
 
-  std::filesystem::path target_, stage_;
-  owns_fn owns_;
+  const unsigned char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  mapped_file() = default;
+  const unsigned char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::string path_;
 };
 
 }  // namespace cactus
-// ---- cactus/formats/lazy_tensor.hpp
-// A tensor of a checkpoint, read on demand: what every checkpoint reader returns and what
-// `cactus convert` consumes, so a large checkpoint is held in memory one tensor at a time.
-#include <cstdint>
-#include <functional>
-#include <string>
-#include <utility>
-#include <vector>
-
 // ---- cactus/core/tensor.hpp
 // cactus::tensor: a dense row-major array with shared ownership of its bytes. The owner may be
 // a heap block, an mmapped file or an arena; views keep their owner alive.
@@ -579,407 +781,6 @@ struct tensor {
 };
 
 }  // namespace cactus
-
-namespace cactus::formats {
-
-struct lazy_tensor {
-  std::string name;
-  shape_t shape;
-  std::uint64_t bytes = 0;  // in the checkpoint
-  std::function<tensor()> load;
-};
-
-// Eagerly loaded tensors (a torch.save state_dict, a TorchScript module's parameters).
-inline std::vector<lazy_tensor> as_lazy(const std::vector<std::pair<std::string, tensor>>& tensors) {
-  std::vector<lazy_tensor> r;
-  for (auto& [name, t] : tensors) r.push_back({name, t.shape, t.bytes(), [t] { return t; }});
-  return r;
-}
-
-}  // namespace cactus::formats
-// ---- cactus/quant/manifest.hpp
-// weights_manifest.json: what `cactus convert` wrote, one entry per tensor, looked up by name.
-#include <filesystem>
-#include <map>
-#include <nlohmann/json.hpp>
-
-// ---- cactus/core/files.hpp
-// Whole-file reads, and writes that never leave a half-written file behind: data goes to a
-// temporary sibling, which is renamed over the target only once complete.
-#include <filesystem>
-#include <fstream>
-#include <string>
-#include <vector>
-
-
-namespace cactus {
-
-// p names something strictly below dir (both absolute and normalized).
-inline bool is_inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
-  const std::filesystem::path r = p.lexically_relative(dir);
-  return !r.empty() && *r.begin() != ".." && r != ".";
-}
-
-// The bytes of a regular file; a directory, a missing file or a failed read is an error naming p
-// (not the stream library's "basic_filebuf::underflow").
-inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {
-  std::error_code ec;
-  const auto st = std::filesystem::status(p, ec);
-  check(std::filesystem::exists(st), p.string(), ": no such file");
-  check(std::filesystem::is_regular_file(st), p.string(), ": not a regular file",
-        std::filesystem::is_directory(st) ? " (a directory)" : "");
-  std::ifstream f(p, std::ios::binary);
-  check(bool(f), p.string(), ": cannot open");
-  try {
-    return std::vector<unsigned char>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  } catch (const std::ios_base::failure& e) {
-    fail(p.string(), ": read failed (", e.code().message(), ")");
-  }
-}
-
-inline std::string read_file_text(const std::filesystem::path& p) {
-  auto b = read_file_bytes(p);
-  return std::string(b.begin(), b.end());
-}
-
-inline void write_file_atomic(const std::filesystem::path& p, const void* data, std::size_t n) {
-  auto tmp = p;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    check(bool(f), tmp.string(), ": cannot create");
-    f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
-    check(bool(f), tmp.string(), ": write failed (disk full?)");
-  }
-  std::filesystem::rename(tmp, p);
-}
-
-inline void write_file_atomic(const std::filesystem::path& p, const std::string& s) {
-  write_file_atomic(p, s.data(), s.size());
-}
-
-}  // namespace cactus
-// ---- cactus/core/json_read.hpp
-// Values read from JSON that others wrote. nlohmann's get<int> / get<std::int64_t> of a float
-// (or of an unsigned number past the signed range) is a C++ conversion that is undefined when
-// the value does not fit; these read only JSON integers, range-checked, and name the place.
-// Strings and objects are checked the same way, so no nlohmann type_error reaches the user.
-// json_parse names the file and the line and column of a syntax error, and json_reason says in
-// our words what a nlohmann exception from a reader that indexes JSON directly was about.
-#include <cstdint>
-#include <limits>
-#include <nlohmann/json.hpp>
-#include <string>
-#include <string_view>
-#include <vector>
-
-
-namespace cactus {
-
-// What a nlohmann exception says, in one line of our words: no "[json.exception.*]" tag, the
-// position of a syntax error, expected and found types, the missing key.
-inline std::string json_reason(const nlohmann::json::exception& e) {
-  std::string w = e.what();
-  if (w.rfind("[json.exception.", 0) == 0)
-    if (const auto close = w.find("] "); close != std::string::npos) w = w.substr(close + 2);
-  if (const auto nl = w.find_first_of("\r\n"); nl != std::string::npos) w = w.substr(0, nl);
-  auto after = [&](std::string_view prefix) { return w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : std::string(); };
-  auto a = [](const std::string& type) { return (type.find_first_of("aeiou") == 0 ? "an " : "a ") + type; };
-  if (auto r = after("parse error at "); !r.empty()) {
-    // "line L, column C: syntax error while parsing value - unexpected ..."
-    std::string pos = r, what;
-    if (const auto colon = r.find(": "); colon != std::string::npos) { pos = r.substr(0, colon); what = r.substr(colon + 2); }
-    if (const auto dash = what.find(" - "); what.rfind("syntax error while parsing ", 0) == 0 && dash != std::string::npos)
-      what = what.substr(dash + 3);
-    return "not valid JSON at " + pos + (what.empty() ? "" : ": " + what);
-  }
-  if (auto r = after("parse error: "); !r.empty()) return "not valid JSON: " + r;
-  if (auto r = after("type must be "); !r.empty()) {
-    // "string, but is number"
-    const auto but = r.find(", but is ");
-    return but == std::string::npos ? "a value has the wrong type (" + r + ")"
-                                    : "expected " + a(r.substr(0, but)) + ", found " + a(r.substr(but + 9));
-  }
-  if (auto r = after("cannot use value() with "); !r.empty()) return "expected an object, found " + a(r);
-  if (auto r = after("cannot use operator[] with a string argument with "); !r.empty()) return "expected an object, found " + a(r);
-  if (auto r = after("key '"); !r.empty() && r.size() > 12 && r.ends_with("' not found")) return "missing \"" + r.substr(0, r.size() - 11) + "\"";
-  return w;
-}
-
-// `text` parsed as JSON; a syntax error is "<where>: not valid JSON at line L, column C: ...".
-template <class Json = nlohmann::json>
-Json json_parse(std::string_view text, const std::string& where) {
-  try {
-    return Json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    fail(where, ": ", json_reason(e));
-  }
-}
-
-template <class T = std::int64_t, class Json>
-T json_integer(const Json& j, const std::string& where) {
-  check(j.is_number_integer(), where, ": expected an integer, got ", j.dump().substr(0, 40));
-  if (j.is_number_unsigned()) {
-    const auto u = j.template get<std::uint64_t>();
-    check(u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), where, ": ", u, " is out of range");
-    return static_cast<T>(u);
-  }
-  const auto v = j.template get<std::int64_t>();
-  check(v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-            (v < 0 || static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())),
-        where, ": ", v, " is out of range");
-  return static_cast<T>(v);
-}
-
-template <class T = std::int64_t, class Json>
-std::vector<T> json_integers(const Json& j, const std::string& where) {
-  check(j.is_array(), where, ": expected a list of integers, got ", j.dump().substr(0, 40));
-  std::vector<T> r;
-  r.reserve(j.size());
-  for (auto& x : j) r.push_back(json_integer<T>(x, where));
-  return r;
-}
-
-// obj[key] as an integer of type T, range-checked, or `fallback` when obj has no such key
-// (nlohmann's value(key, T{}) converts a float such as 3e52 to T, which is undefined)
-template <class T, class Json>
-T json_integer_or(const Json& obj, const char* key, const std::string& where, T fallback) {
-  const auto it = obj.find(key);
-  return it == obj.end() ? fallback : json_integer<T>(*it, where + ": \"" + key + "\"");
-}
-
-// obj[key] as a string, or `fallback` when obj has no such key (obj is an object).
-template <class Json>
-std::string json_string(const Json& obj, const char* key, const std::string& where, const char* fallback = nullptr) {
-  const auto it = obj.find(key);
-  if (it == obj.end()) {
-    check(fallback != nullptr, where, ": missing \"", key, "\"");
-    return fallback;
-  }
-  check(it->is_string(), where, ": \"", key, "\" must be a string, got ", it->dump().substr(0, 40));
-  return it->template get<std::string>();
-}
-
-}  // namespace cactus
-
-namespace cactus::quant {
-
-struct manifest_entry {
-  std::string source_name, output_name, file, precision, kind;
-  shape_t shape;
-  std::uint64_t bytes = 0;
-  int bits = 32;                 // bits per stored weight code (32/16 for floats)
-  std::int64_t group_size = 0;   // packed formats: weights per scale (128)
-  std::int64_t padded_k = 0;     // packed formats: row length after zero padding to the group
-  std::string fingerprint = {};  // the weight file's content fingerprint (quant/weight_file.hpp)
-};
-
-struct weights_manifest {
-  std::string source;
-  std::vector<manifest_entry> weights;
-
-  const manifest_entry* find(const std::string& source_name) const {
-    for (auto& w : weights)
-      if (w.source_name == source_name) return &w;
-    return nullptr;
-  }
-
-  nlohmann::json to_json() const {
-    nlohmann::json ws = nlohmann::json::array();
-    for (auto& w : weights)
-    {
-      nlohmann::json e = {{"source_name", w.source_name}, {"output_name", w.output_name}, {"file", w.file}, {"shape", w.shape},
-                          {"precision", w.precision}, {"bits", w.bits}, {"kind", w.kind}, {"bytes", w.bytes}};
-      if (!w.fingerprint.empty()) e["fingerprint"] = w.fingerprint;
-      if (w.group_size) {
-        e["group_size"] = w.group_size;
-        e["padded_k"] = w.padded_k;
-      }
-      ws.push_back(std::move(e));
-    }
-    return {{"format", "cactus-weights"}, {"version", 2}, {"source", source}, {"weights", ws}};
-  }
-
-  static weights_manifest load(const std::filesystem::path& dir) {
-    auto p = dir / "weights_manifest.json";
-    check(std::filesystem::exists(p), p.string(), ": not found; is ", dir.string(), " a directory written by `cactus convert`?");
-    const nlohmann::json j = json_parse(read_file_text(p), p.string());
-    const std::string where = p.string();
-    check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());
-    weights_manifest m;
-    m.source = json_string(j, "source", where, "");
-    const auto ws = j.find("weights");
-    check(ws != j.end() && ws->is_array(), where, ": expected a \"weights\" list");
-    for (std::size_t i = 0; i < ws->size(); ++i) {
-      const auto& w = (*ws)[i];
-      const std::string at = where + ": weights[" + std::to_string(i) + "]";
-      check(w.is_object(), at, ": expected an object, got ", w.type_name());
-      m.weights.push_back({json_string(w, "source_name", at), json_string(w, "output_name", at), json_string(w, "file", at),
-                           json_string(w, "precision", at), json_string(w, "kind", at, ""),
-                           json_integers(w.value("shape", nlohmann::json()), at + ": shape"),
-                           json_integer<std::uint64_t>(w.value("bytes", nlohmann::json(0)), at + ": bytes"),
-                           json_integer<int>(w.value("bits", nlohmann::json(32)), at + ": bits"),
-                           json_integer(w.value("group_size", nlohmann::json(0)), at + ": group_size"),
-                           json_integer(w.value("padded_k", nlohmann::json(0)), at + ": padded_k"), json_string(w, "fingerprint", at, "")});
-    }
-    return m;
-  }
-};
-
-}  // namespace cactus::quant
-// ---- cactus/quant/quantize.hpp
-// Packing f32 weights into q8 and CQ (core/packed.hpp has the byte layout, quant/codebook.hpp
-// the codebooks), and the scalar reference that unpacks them. unpack() computes exactly what
-// the kernels compute per weight, so tests compare kernels against it.
-//
-// q8: each group of 128 stores step = absmax / 127 (as f16) and round(w / step).
-// CQ: the codes are the nearest codebook levels of the rotated unit vector R (w / n), n the
-//     group's L2 norm; the group stores s = n * a (as f16), a the least-squares gain of those
-//     levels (about 1). A weight decodes as R^T (s * step * levels[code]).
-#include <algorithm>
-#include <cmath>
-#include <mutex>
-#include <string>
-
-// ---- cactus/core/parallel.hpp
-// A small persistent thread pool. parallel_for splits [0, n) into contiguous chunks, one per
-// worker, and runs them with the calling thread taking part; below `min_per_thread` work items
-// per thread it runs inline, because even a fast hand-off costs more than tiny ops.
-//
-// Hand-off: a job is published as one atomic word, generation << 16 | chunk count. Workers spin
-// on it for a short while after their last job (consecutive ops of one inference arrive
-// microseconds apart), then sleep on a condition variable; sleepers are notified only if there
-// are any. A worker takes part only if its index is below the chunk count read from that same
-// word, and only those workers count in `pending`, which the caller spins on: so the job
-// pointer and size are never rewritten while a participant may still read them.
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdlib>
-#include <functional>
-#include <mutex>
-#include <thread>
-#include <vector>
-
-namespace cactus {
-
-namespace detail {
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-}  // namespace detail
-
-class thread_pool {
- public:
-  explicit thread_pool(unsigned n) : size_(std::max(1u, n)) {
-    for (unsigned i = 1; i < size_; ++i) workers_.emplace_back([this, i] { loop(i); });
-  }
-  ~thread_pool() {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      stop_.store(true);
-      state_.fetch_add(std::uint64_t{1} << 16);
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-  thread_pool(const thread_pool&) = delete;
-  thread_pool& operator=(const thread_pool&) = delete;
-  unsigned size() const { return size_; }
-
-  // fn(begin, end) over chunks of [0, n).
-  void parallel_for(std::size_t n, std::size_t min_per_thread, const std::function<void(std::size_t, std::size_t)>& fn) {
-    const std::size_t threads = std::min<std::size_t>(size_, min_per_thread ? n / min_per_thread : n);
-    if (threads <= 1 || busy_.exchange(true)) {  // small, or nested inside another parallel_for: inline
-      fn(0, n);
-      return;
-    }
-    job_ = &fn;
-    n_ = n;
-    chunks_ = threads;
-    pending_.store(static_cast<int>(threads) - 1);
-    {
-      std::lock_guard<std::mutex> lk(m_);  // so a worker about to sleep cannot miss the change
-      const std::uint64_t gen = (state_.load() >> 16) + 1;
-      state_.store(gen << 16 | threads, std::memory_order_release);
-    }
-    if (sleeping_.load() > 0) cv_.notify_all();
-    run_chunk(0);
-    while (pending_.load(std::memory_order_acquire) != 0) detail::cpu_relax();
-    job_ = nullptr;
-    busy_.store(false);
-  }
-
- private:
-  void run_chunk(std::size_t c) {
-    const std::size_t per = (n_ + chunks_ - 1) / chunks_;  // participants read these after an acquire of state_
-    const std::size_t b = c * per, e = std::min(n_, b + per);
-    if (b < e) (*job_)(b, e);
-  }
-
-  void loop(unsigned idx) {
-    std::uint64_t seen = 0;
-    for (;;) {
-      // spin ~50 us for the next job, then sleep
-      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-      std::uint64_t w = state_.load(std::memory_order_acquire);
-      for (int spins = 0; (w >> 16) == seen; ++spins) {
-        detail::cpu_relax();
-        if ((spins & 255) == 255 && std::chrono::steady_clock::now() > until) break;
-        w = state_.load(std::memory_order_acquire);
-      }
-      if ((w >> 16) == seen) {
-        std::unique_lock<std::mutex> lk(m_);
-        sleeping_.fetch_add(1);
-        cv_.wait(lk, [&] { return (state_.load() >> 16) != seen; });
-        sleeping_.fetch_sub(1);
-        w = state_.load(std::memory_order_acquire);
-      }
-      seen = w >> 16;
-      if (stop_.load()) return;
-      if (idx < (w & 0xffff)) {
-        run_chunk(idx);
-        pending_.fetch_sub(1, std::memory_order_release);
-      }
-    }
-  }
-
-  unsigned size_;
-  std::vector<std::thread> workers_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::atomic<std::uint64_t> state_{0};  // generation << 16 | chunks
-  std::atomic<int> pending_{0}, sleeping_{0};
-  std::atomic<bool> stop_{false}, busy_{false};
-  const std::function<void(std::size_t, std::size_t)>* job_ = nullptr;
-  std::size_t n_ = 0, chunks_ = 0;
-};
-
-// Multiply-adds below which a kernel runs on one thread: a hand-off costs about as much.
-inline constexpr std::size_t serial_work = std::size_t{1} << 17;
-// Elements per thread below which elementwise passes stay on one thread.
-inline constexpr std::size_t elementwise_grain = std::size_t{1} << 13;
-
-// Threads used by kernels: CACTUS_NUM_THREADS, else the hardware concurrency.
-inline unsigned default_thread_count() {
-  if (const char* s = std::getenv("CACTUS_NUM_THREADS")) {
-    int v = std::atoi(s);
-    if (v > 0) return static_cast<unsigned>(v);
-  }
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
-inline thread_pool& global_pool() {
-  static thread_pool pool(default_thread_count());
-  return pool;
-}
-
-}  // namespace cactus
 // ---- cactus/quant/codebook.hpp
 // CQ's fixed ingredients: the Lloyd-Max codebooks and the randomized Hadamard rotation.
 //
@@ -1074,364 +875,6 @@ inline void unrotate_group(float* v) {
 }
 
 }  // namespace cactus::quant
-
-namespace cactus::quant {
-
-// Writes the 128 codes of a group into its packed bytes (layout in core/packed.hpp).
-inline void pack_group_codes(int bits, const std::uint8_t* code, unsigned char* out) {
-  std::fill(out, out + group_code_bytes(bits), 0);
-  switch (bits) {
-    case 8: std::copy(code, code + 128, out); break;
-    case 4: for (int j = 0; j < 64; ++j) out[j] = static_cast<unsigned char>(code[j] | code[j + 64] << 4); break;
-    case 2:
-      for (int j = 0; j < 32; ++j)
-        for (int i = 0; i < 4; ++i) out[j] |= static_cast<unsigned char>((code[j + 32 * i] & 3) << (2 * i));
-      break;
-    case 1:
-      for (int j = 0; j < 16; ++j)
-        for (int i = 0; i < 8; ++i) out[j] |= static_cast<unsigned char>((code[j + 16 * i] & 1) << i);
-      break;
-    case 3:
-      for (int j = 0; j < 32; ++j)
-        for (int i = 0; i < 4; ++i) out[j] |= static_cast<unsigned char>((code[j + 32 * i] & 3) << (2 * i));
-      for (int j = 0; j < 16; ++j)
-        for (int i = 0; i < 8; ++i) out[32 + j] |= static_cast<unsigned char>(((code[j + 16 * i] >> 2) & 1) << i);
-      break;
-    default: fail("pack_group_codes: ", bits, " bits is not a packed format");
-  }
-}
-
-inline void unpack_group_codes(int bits, const unsigned char* in, std::uint8_t* code) {
-  for (int c = 0; c < 128; ++c) {
-    switch (bits) {
-      case 8: code[c] = in[c]; break;
-      case 4: code[c] = c < 64 ? in[c] & 15 : in[c - 64] >> 4; break;
-      case 2: code[c] = (in[c % 32] >> (2 * (c / 32))) & 3; break;
-      case 1: code[c] = (in[c % 16] >> (c / 16)) & 1; break;
-      case 3: code[c] = static_cast<std::uint8_t>(((in[c % 32] >> (2 * (c / 32))) & 3) | (((in[32 + c % 16] >> (c / 16)) & 1) << 2)); break;
-      default: fail("unpack_group_codes: ", bits, " bits is not a packed format");
-    }
-  }
-}
-
-// The int8 value of each code: the code itself for q8, the codebook level for CQ.
-inline void group_values(dtype fmt, const unsigned char* in, std::int8_t* v) {
-  std::uint8_t code[128];
-  unpack_group_codes(packed_bits(fmt), in, code);
-  if (fmt == dtype::q8) {
-    std::memcpy(v, code, 128);
-  } else {
-    const auto& cb = cq_codebook(packed_bits(fmt));
-    for (int c = 0; c < 128; ++c) v[c] = cb.levels[code[c]];
-  }
-}
-
-// Multiplier of a group's int8 values: step for q8, norm * codebook step for CQ.
-inline float group_factor(dtype fmt, std::uint16_t stored) {
-  const float s = f16_to_f32(stored);
-  return fmt == dtype::q8 ? s : s * cq_codebook(packed_bits(fmt)).step;
-}
-
-// Packs an f32 tensor of rank >= 1 (rows along dim 0, see core/packed.hpp). `what` names the
-// tensor in errors.
-inline tensor pack(const tensor& w, dtype fmt, const std::string& what = "tensor") {
-  check(w.type == dtype::f32, what, ": pack expects f32 weights, got ", name_of(w.type));
-  check(is_packed(fmt), what, ": ", name_of(fmt), " is not a packed format");
-  const packed_layout l = packed_layout_of(fmt, w.shape);
-  tensor out = tensor::zeros(fmt, w.shape);
-  const float* src = w.ptr<float>();
-  const int bits = l.bits;
-  std::string err;
-  std::mutex err_mu;
-  global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
-    float g[128];
-    std::uint8_t code[128];
-    for (std::size_t r = r0; r < r1; ++r) {
-      auto* codes = const_cast<unsigned char*>(l.codes(out.data, static_cast<std::int64_t>(r)));
-      auto* scales = const_cast<std::uint16_t*>(l.scales(out.data, static_cast<std::int64_t>(r)));
-      for (std::int64_t gi = 0; gi < l.groups; ++gi) {
-        const std::int64_t k0 = gi * packed_group, kn = std::min<std::int64_t>(packed_group, l.k - k0);
-        std::fill(g, g + 128, 0.0f);
-        std::copy(src + static_cast<std::int64_t>(r) * l.k + k0, src + static_cast<std::int64_t>(r) * l.k + k0 + kn, g);
-        double sumsq = 0, amax = 0;
-        for (float v : g) { sumsq += double(v) * v; amax = std::max(amax, double(std::fabs(v))); }
-        if (!std::isfinite(sumsq)) {
-          std::lock_guard<std::mutex> lk(err_mu);
-          err = what + ": row " + std::to_string(r) + " has a non-finite value";
-          return;
-        }
-        if (fmt == dtype::q8) {
-          if (amax / 127.0 > 65504.0) {
-            std::lock_guard<std::mutex> lk(err_mu);
-            err = what + ": row " + std::to_string(r) + " has magnitude " + std::to_string(amax) + ", beyond the f16 range of int8 steps; keep it at higher precision (--keep)";
-            return;
-          }
-          const std::uint16_t sh = f32_to_f16(static_cast<float>(amax / 127.0));
-          const float step = f16_to_f32(sh);
-          scales[gi] = sh;
-          for (int c = 0; c < 128; ++c)
-            code[c] = static_cast<std::uint8_t>(static_cast<std::int8_t>(step > 0 ? std::clamp(std::nearbyint(g[c] / step), -127.0f, 127.0f) : 0.0f));
-        } else {
-          const double norm = std::sqrt(sumsq);
-          if (norm > 65504.0) {
-            std::lock_guard<std::mutex> lk(err_mu);
-            err = what + ": row " + std::to_string(r) + " group " + std::to_string(gi) + " has L2 norm " + std::to_string(norm) +
-                  ", beyond the f16 range CQ stores norms in; keep this tensor at higher precision (--keep)";
-            return;
-          }
-          const auto& cb = cq_codebook(bits);
-          const int levels = 1 << bits;
-          if (norm > 0) {
-            for (float& v : g) v = static_cast<float>(v / norm);
-            rotate_group(g);
-          }
-          double yq = 0, qq = 0;
-          for (int c = 0; c < 128; ++c) {
-            const float t = g[c] / cb.step;  // in int8 units
-            int best = 0;
-            for (int i = 1; i < levels; ++i)
-              if (std::fabs(t - cb.levels[static_cast<std::size_t>(i)]) < std::fabs(t - cb.levels[static_cast<std::size_t>(best)])) best = i;
-            code[c] = static_cast<std::uint8_t>(best);
-            const double q = cb.levels[static_cast<std::size_t>(best)] * double(cb.step);
-            yq += g[c] * q;
-            qq += q * q;
-          }
-          // least-squares gain of the chosen levels (close to 1): a free ~2% lower error
-          scales[gi] = f32_to_f16(static_cast<float>(norm > 0 && qq > 0 ? norm * yq / qq : 0.0));
-        }
-        pack_group_codes(bits, code, codes + static_cast<std::size_t>(gi) * l.code_bytes);
-      }
-    }
-  });
-  check(err.empty(), err);
-  return out;
-}
-
-// Rows [r0, r1) of a packed tensor as f32, K values per row, into y.
-inline void unpack_rows(const tensor& p, std::int64_t r0, std::int64_t r1, float* y) {
-  const packed_layout l = packed_layout_of(p.type, p.shape);
-  std::int8_t v[128];
-  float g[128];
-  for (std::int64_t r = r0; r < r1; ++r) {
-    const unsigned char* codes = l.codes(p.data, r);
-    const std::uint16_t* scales = l.scales(p.data, r);
-    for (std::int64_t gi = 0; gi < l.groups; ++gi) {
-      group_values(p.type, codes + static_cast<std::size_t>(gi) * l.code_bytes, v);
-      const float f = group_factor(p.type, scales[gi]);
-      for (int c = 0; c < 128; ++c) g[c] = f * v[c];
-      if (p.type != dtype::q8) unrotate_group(g);
-      const std::int64_t k0 = gi * packed_group, kn = std::min<std::int64_t>(packed_group, l.k - k0);
-      std::copy(g, g + kn, y + (r - r0) * l.k + k0);
-    }
-  }
-}
-
-inline tensor unpack(const tensor& p) {
-  tensor out = tensor::empty(dtype::f32, p.shape);
-  const packed_layout l = packed_layout_of(p.type, p.shape);
-  global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
-    unpack_rows(p, static_cast<std::int64_t>(r0), static_cast<std::int64_t>(r1), out.ptr<float>() + static_cast<std::int64_t>(r0) * l.k);
-  });
-  return out;
-}
-
-}  // namespace cactus::quant
-// ---- cactus/quant/weight_file.hpp
-// One tensor per file, little-endian, used in place by mmap. Header (128 bytes):
-//   0  magic "CACT"         4  u32 version (2)       8  u32 alignment (64)    12 u32 ndim
-//   16 u64 dims[4]          48 u32 precision         52 u64 data_bytes        60 u64 scales_bytes
-//   68 u32 group_size       72 u32 num_groups        76 u64 original_N (K before padding)
-//   84 u32 rotation seed    88 i8 codebook[16]      104 f32 codebook step    108 u32 padded K
-//   112 u64 FNV-1a of bytes 0..111                  120 u64 fingerprint of the data and scales
-//   128 data section (codes for packed formats, padded to 64), then the scales section.
-// The fingerprint (core/byte_io.hpp's fingerprint64 of everything after the header, seeded with
-// the header checksum) names the content: transpile records it for every weight it binds, and a
-// bundle whose weight file no longer has it is refused by name. 0 means "not recorded" (files
-// of earlier cactus builds).
-// Packed formats (q8, cq1..cq4) keep the layout of core/packed.hpp, so the mapped bytes are
-// the tensor: nothing is copied or converted at load. The header checksum catches flipped
-// header bytes; every size is checked against the file size before a tensor views the data,
-// and CQ files must carry the seed and codebook this runtime decodes with.
-#include <cstdio>
-#include <filesystem>
-
-// ---- cactus/core/byte_io.hpp
-// Little-endian, bounds-checked binary reading and writing. Every format we own (graph.cactus,
-// weight files) goes through these so that the layout is explicit whatever the host's byte
-// order, and a truncated file is reported, never read past.
-#include <cstdint>
-#include <cstring>
-#include <string>
-#include <string_view>
-#include <vector>
-
-
-namespace cactus {
-
-class byte_reader {
- public:
-  byte_reader(const unsigned char* p, std::size_t n, std::string what)
-      : p_(p), n_(n), what_(std::move(what)) {}
-  std::size_t pos() const { return pos_; }
-  std::size_t size() const { return n_; }
-  std::size_t remaining() const { return n_ - pos_; }
-  void seek(std::size_t at) {
-    check(at <= n_, what_, ": offset ", at, " is past the end (", n_, " bytes); file truncated?");
-    pos_ = at;
-  }
-  const unsigned char* take(std::size_t k) {
-    check(k <= n_ - pos_, what_, ": truncated (needs ", k, " bytes at offset ", pos_, ", has ",
-          n_ - pos_, ")");
-    const unsigned char* r = p_ + pos_;
-    pos_ += k;
-    return r;
-  }
-  template <class T> T le() {
-    const unsigned char* b = take(sizeof(T));
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) v |= std::uint64_t(b[i]) << (8 * i);
-    T r;
-    if constexpr (sizeof(T) == 8) {
-      std::memcpy(&r, &v, 8);
-    } else {
-      auto narrow = static_cast<std::uint32_t>(v);
-      if constexpr (sizeof(T) == 4) std::memcpy(&r, &narrow, 4);
-      if constexpr (sizeof(T) == 2) { auto s = static_cast<std::uint16_t>(v); std::memcpy(&r, &s, 2); }
-      if constexpr (sizeof(T) == 1) { auto s = static_cast<std::uint8_t>(v); std::memcpy(&r, &s, 1); }
-    }
-    return r;
-  }
-  std::string str() {
-    auto len = le<std::uint32_t>();
-    const unsigned char* b = take(len);
-    return std::string(reinterpret_cast<const char*>(b), len);
-  }
-  const std::string& what() const { return what_; }
-
- private:
-  const unsigned char* p_;
-  std::size_t n_, pos_ = 0;
-  std::string what_;
-};
-
-class byte_writer {
- public:
-  template <class T> void le(T v) {
-    std::uint64_t u = 0;
-    std::memcpy(&u, &v, sizeof(T));
-    for (std::size_t i = 0; i < sizeof(T); ++i) buf_.push_back(static_cast<unsigned char>(u >> (8 * i)));
-  }
-  void bytes(const void* p, std::size_t n) {
-    auto* b = static_cast<const unsigned char*>(p);
-    buf_.insert(buf_.end(), b, b + n);
-  }
-  void str(std::string_view s) {
-    le<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
-    bytes(s.data(), s.size());
-  }
-  void align(std::size_t a) {
-    while (buf_.size() % a) buf_.push_back(0);
-  }
-  std::vector<unsigned char>& buffer() { return buf_; }
-  std::size_t size() const { return buf_.size(); }
-
- private:
-  std::vector<unsigned char> buf_;
-};
-
-// FNV-1a 64: detects flipped bytes in headers and graphs (not a security measure).
-inline std::uint64_t fnv1a64(const unsigned char* p, std::size_t n) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (std::size_t i = 0; i < n; ++i) { h ^= p[i]; h *= 1099511628211ull; }
-  return h;
-}
-
-// A 64-bit fingerprint of a large byte range (weight data), 8 bytes a step: a multiply-xorshift
-// mix per word, so GB of weights hash at memory speed. Tells one convert's output from another's;
-// not a security measure either.
-inline std::uint64_t fingerprint64(const unsigned char* p, std::size_t n, std::uint64_t seed = 0) {
-  constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
-  std::uint64_t h = seed ^ (n * k);
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    h = (h ^ w) * k;
-    h ^= h >> 29;
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, p + i, n - i);
-  h = (h ^ tail) * k;
-  h ^= h >> 32;
-  return h;
-}
-
-inline bool host_is_little_endian() {
-  const std::uint16_t one = 1;
-  unsigned char b;
-  std::memcpy(&b, &one, 1);
-  return b == 1;
-}
-
-}  // namespace cactus
-// ---- cactus/core/mapped_file.hpp
-// Read-only memory map of a whole file. Weights and graphs are used in place from the map;
-// the shared_ptr returned by owner() keeps the mapping alive for every tensor viewing it.
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <memory>
-#include <string>
-
-
-namespace cactus {
-
-class mapped_file {
- public:
-  static std::shared_ptr<mapped_file> open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, ": cannot open (", std::strerror(errno), ")");
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd);
-      fail(path, ": not a regular file");
-    }
-    auto m = std::shared_ptr<mapped_file>(new mapped_file());
-    m->path_ = path;
-    m->size_ = static_cast<std::size_t>(st.st_size);
-    if (m->size_ > 0) {
-      void* p = ::mmap(nullptr, m->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        ::close(fd);
-        fail(path, ": mmap failed (", std::strerror(errno), ")");
-      }
-      m->data_ = static_cast<const unsigned char*>(p);
-    }
-    ::close(fd);
-    return m;
-  }
-  ~mapped_file() {
-    if (data_) ::munmap(const_cast<unsigned char*>(data_), size_);
-  }
-  mapped_file(const mapped_file&) = delete;
-  mapped_file& operator=(const mapped_file&) = delete;
-
-  const unsigned char* data() const { return data_; }
-  std::size_t size() const { return size_; }
-  const std::string& path() const { return path_; }
-
- private:
-  mapped_file() = default;
-  const unsigned char* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::string path_;
-};
-
-}  // namespace cactus
 
 namespace cactus::quant {
 
@@ -1643,613 +1086,106 @@ inline tensor map_weight_file(const std::filesystem::path& p, std::uint64_t* fin
 
 }  // namespace cactus::quant
 
-namespace cactus {
+namespace cactus::bundle {
 
-struct convert_options {
-  int bits = 4;  // the CLI's default too, as in the Python tool
-  std::vector<std::string> keep;  // tensors kept at f16 when quantizing
-  std::vector<std::string> embeddings = {"*embed*", "*wte*", "*wpe*", "*tok_embeddings*", "*word_embeddings*", "*position_embeddings*"};
-  std::int64_t small_numel = 256;
-  bool progress = false;  // a live progress line on stderr
-  std::string source;     // recorded in the manifest
-  std::vector<std::filesystem::path> side_files;  // copied into OUT (config, tokenizer)
-
-  void check() const {
-    cactus::check(bits == 32 || bits == 16 || bits == 8 || (bits >= 1 && bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", bits);
-  }
-};
-
-inline std::vector<std::string> split_patterns(const std::string& s) {
-  std::vector<std::string> r;
-  std::stringstream ss(s);
-  for (std::string p; std::getline(ss, p, ',');)
-    if (!p.empty()) r.push_back(p);
-  return r;
-}
-
-inline bool name_matches(const std::string& name, const std::string& pattern) {
-  if (pattern.find_first_of("*?[") != std::string::npos) return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
-  return name == pattern || name.rfind(pattern + ".", 0) == 0;
-}
-
-inline bool name_matches_any(const std::string& name, const std::vector<std::string>& patterns) {
-  for (auto& p : patterns)
-    if (name_matches(name, p)) return true;
-  return false;
-}
-
-inline std::string weight_file_name(const std::string& name) {
-  std::string s;
-  for (char c : name) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
-  return s + ".weights";
-}
-
-// The dtype a tensor is stored as, and the manifest's "kind" for it.
-inline std::pair<dtype, const char*> choose_precision(const std::string& name, dtype type, const shape_t& shape, const convert_options& o) {
-  const bool matrix = shape.size() >= 2;
-  const char* kind = shape.size() >= 3 ? "conv" : matrix ? "matrix" : "vector";
-  if (!is_floating(type)) return {type, kind};
-  if (o.bits == 32) return {dtype::f32, kind};
-  if (o.bits == 16) return {matrix ? dtype::f16 : dtype::f32, kind};
-  if (!matrix || numel(shape) < o.small_numel || name_matches_any(name, o.keep)) return {dtype::f16, kind};
-  if (name_matches_any(name, o.embeddings)) return {dtype::q8, "embedding"};
-  if (o.bits == 8) return {dtype::q8, kind};
-  static constexpr dtype cq[] = {dtype::cq1, dtype::cq2, dtype::cq3, dtype::cq4};
-  return {cq[o.bits - 1], kind};
-}
-
-inline tensor to_precision(const tensor& t, dtype want, const std::string& name) {
-  if (t.type == want) return t;
-  const tensor f = t.type == dtype::f32 ? t : t.to_f32();
-  if (want == dtype::f32) return f;
-  if (want == dtype::f16) {
-    tensor h = tensor::empty(dtype::f16, t.shape);
-    for (std::int64_t i = 0; i < t.numel(); ++i) h.ptr<std::uint16_t>()[i] = f32_to_f16(f.ptr<float>()[i]);
-    return h;
-  }
-  return quant::pack(f, want, name);
-}
-
-// "1.2 GB", "340 MB", "12 KB"
-inline std::string human_bytes(double b) {
-  char buf[32];
-  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
-  else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.0f KB", b / 1e3);
-  return buf;
-}
-
-// The files convert writes into a bundle directory (what it replaces when converting again).
-inline bool convert_owns(const std::filesystem::path& rel, const convert_options& o) {
-  if (!rel.parent_path().empty()) return false;
-  if (rel == "weights_manifest.json" || rel.extension() == ".weights") return true;
-  for (auto& f : o.side_files)
-    if (rel == f.filename()) return true;
-  return false;
-}
-
-// Writes the weight files and weights_manifest.json into dir (a stage: nothing is published).
-inline quant::weights_manifest convert_into(const std::vector<formats::lazy_tensor>& tensors, const std::filesystem::path& dir,
-                                            const convert_options& o) {
-  namespace fs = std::filesystem;
-  o.check();
-  check(!tensors.empty(), o.source, ": no tensors to convert");
-  quant::weights_manifest m;
-  m.source = o.source;
-  std::uint64_t total = 0, done_bytes = 0;
-  for (auto& t : tensors) total += t.bytes;
-  const auto t0 = std::chrono::steady_clock::now();
-  auto last = t0 - std::chrono::seconds(1);
-  struct end_line { bool on; ~end_line() { if (on) std::fprintf(stderr, "\n"); } } newline{o.progress};
-  std::set<std::string> files;
-  for (std::size_t i = 0; i < tensors.size(); ++i) {
-    const auto& src = tensors[i];
-    const tensor t = src.load();
-    const auto [want, kind] = choose_precision(src.name, t.type, t.shape, o);
-    check(t.shape.size() <= 4, src.name, ": rank ", t.shape.size(), " tensors cannot be stored (at most 4 dims)");
-    const tensor st = to_precision(t, want, src.name);
-    std::string file = weight_file_name(src.name);
-    check(files.insert(file).second, "two tensors map to the same file name ", file, " (", src.name, ")");
-    const std::uint64_t fp = quant::write_weight_file(dir / file, st);
-    quant::manifest_entry e{src.name, src.name, file, quant::precision_name(quant::precision_of(st.type)), kind, t.shape, st.bytes()};
-    e.fingerprint = quant::fingerprint_text(fp);
-    if (is_packed(st.type)) {
-      const packed_layout l = packed_layout_of(st.type, st.shape);
-      e.bits = l.bits;
-      e.group_size = packed_group;
-      e.padded_k = l.kp;
-    } else {
-      e.bits = static_cast<int>(size_of(st.type) * 8);
-    }
-    m.weights.push_back(std::move(e));
-    done_bytes += src.bytes;
-    const auto now = std::chrono::steady_clock::now();
-    if (o.progress && (now - last > std::chrono::milliseconds(100) || i + 1 == tensors.size())) {
-      last = now;
-      const double secs = std::chrono::duration<double>(now - t0).count();
-      const double eta = done_bytes ? secs * double(total - done_bytes) / double(done_bytes) : 0;
-      std::fprintf(stderr, "\r  [%zu/%zu tensors] %s / %s  %.0f s elapsed, ETA %.0f s   ", i + 1, tensors.size(), human_bytes(double(done_bytes)).c_str(),
-                   human_bytes(double(total)).c_str(), secs, eta);
-      std::fflush(stderr);
-    }
-  }
-  write_file_atomic(dir / "weights_manifest.json", m.to_json().dump(1));
-  for (auto& f : o.side_files) {
-    check(fs::is_regular_file(f), f.string(), ": not found");
-    fs::copy_file(f, dir / f.filename(), fs::copy_options::overwrite_existing);
-  }
-  return m;
-}
-
-inline quant::weights_manifest convert_checkpoint(const std::vector<formats::lazy_tensor>& tensors, const std::filesystem::path& out,
-                                                  const convert_options& o) {
-  o.check();
-  staged_directory stage(out, [&](const std::filesystem::path& rel) { return convert_owns(rel, o); });
-  auto m = convert_into(tensors, stage.path(), o);
-  stage.publish();
-  return m;
-}
-
-inline quant::weights_manifest convert_tensors(const std::vector<std::pair<std::string, tensor>>& tensors, const std::filesystem::path& out,
-                                               int bits, const std::string& source, bool progress = false) {
-  convert_options o;
-  o.bits = bits;
-  o.source = source;
-  o.progress = progress;
-  return convert_checkpoint(formats::as_lazy(tensors), out, o);
-}
-
-}  // namespace cactus
-// ---- cactus/core/npy.hpp
-// NumPy .npy (format 1.0/2.0/3.0) reading and writing: the interchange format of `cactus run`.
-// Dtype, byte order and shape are checked; Fortran order is rejected rather than misread.
-#include <cstdint>
-#include <filesystem>
-#include <string>
-
-
-namespace cactus {
-
-namespace detail {
-inline std::string npy_descr(dtype t) {
-  switch (t) {
-    case dtype::f32: return "<f4";
-    case dtype::f16: return "<f2";
-    case dtype::i64: return "<i8";
-    case dtype::i32: return "<i4";
-    case dtype::i8: return "|i1";
-    case dtype::u8: return "|u1";
-    case dtype::b8: return "|b1";
-    default: fail("a ", name_of(t), " tensor (packed weights) cannot be saved as .npy; dequantize it first");
-  }
-}
-inline std::string npy_dict_value(const std::string& h, const std::string& key, const std::string& file) {
-  auto k = h.find("'" + key + "'");
-  check(k != std::string::npos, file, ": .npy header has no '", key, "'");
-  auto c = h.find(':', k);
-  check(c != std::string::npos, file, ": malformed .npy header");
-  auto s = h.find_first_not_of(' ', c + 1);
-  check(s != std::string::npos, file, ": malformed .npy header (no value for '", key, "')");
-  if (h[s] == '(') {
-    const auto e = h.find(')', s);
-    check(e != std::string::npos, file, ": malformed .npy header ('", key, "' is not closed)");
-    return h.substr(s, e - s + 1);
-  }
-  if (h[s] == '\'') {
-    const auto e = h.find('\'', s + 1);
-    check(e != std::string::npos, file, ": malformed .npy header ('", key, "' is not closed)");
-    return h.substr(s + 1, e - s - 1);
-  }
-  auto e = h.find_first_of(",}", s);
-  return h.substr(s, e == std::string::npos ? std::string::npos : e - s);
-}
-}  // namespace detail
-
-inline tensor npy_parse(const unsigned char* p, std::size_t n, const std::string& name) {
-  byte_reader r(p, n, name);
-  const unsigned char* magic = r.take(6);
-  check(std::memcmp(magic, "\x93NUMPY", 6) == 0, name, ": not a .npy file (bad magic)");
-  auto major = r.le<std::uint8_t>();
-  r.le<std::uint8_t>();
-  std::size_t hlen = major == 1 ? r.le<std::uint16_t>() : r.le<std::uint32_t>();
-  const unsigned char* hb = r.take(hlen);
-  std::string h(reinterpret_cast<const char*>(hb), hlen);
-  std::string descr = detail::npy_dict_value(h, "descr", name);
-  std::string fortran = detail::npy_dict_value(h, "fortran_order", name);
-  check(fortran.find("False") != std::string::npos, name, ": Fortran-ordered .npy is not supported (save with np.ascontiguousarray)");
-  dtype t;
-  if (descr == "<f4") t = dtype::f32;
-  else if (descr == "<f2") t = dtype::f16;
-  else if (descr == "<i8") t = dtype::i64;
-  else if (descr == "<i4") t = dtype::i32;
-  else if (descr == "|i1") t = dtype::i8;
-  else if (descr == "|u1") t = dtype::u8;
-  else if (descr == "|b1") t = dtype::b8;
-  else if (descr.size() == 3 && descr[0] == '>') fail(name, ": big-endian .npy (", descr, ") is not supported; use little-endian");
-  else fail(name, ": unsupported .npy dtype '", descr, "' (supported: float32, float16, int64, int32, int8, uint8, bool)");
-  shape_t shape;
-  std::string sh = detail::npy_dict_value(h, "shape", name);
-  std::size_t i = 1;
-  while (i < sh.size()) {
-    while (i < sh.size() && (sh[i] == ' ' || sh[i] == ',')) ++i;
-    if (i >= sh.size() || sh[i] == ')') break;
-    std::size_t e = i;
-    while (e < sh.size() && std::isdigit(static_cast<unsigned char>(sh[e]))) ++e;
-    check(e > i && e - i <= 18, name, ": malformed .npy shape '", sh, "'");
-    shape.push_back(std::stoll(sh.substr(i, e - i)));
-    i = e;
-  }
-  // the data size is checked against the file before anything is allocated
-  const auto count = static_cast<std::uint64_t>(checked_numel(shape, name));
-  const std::uint64_t want = count * size_of(t);
-  check(count == 0 || want / count == size_of(t), name, ": the .npy shape ", to_string(shape), " is too large");
-  check(r.remaining() >= want, name, ": truncated .npy (shape ", to_string(shape), " needs ", want,
-        " data bytes, file has ", r.remaining(), ")");
-  tensor out = tensor::empty(t, shape);
-  std::memcpy(out.data, r.take(want), want);
-  return out;
-}
-
-inline tensor npy_load(const std::filesystem::path& path) {
-  check(std::filesystem::exists(path), path.string(), ": no such file");
-  auto bytes = read_file_bytes(path);
-  return npy_parse(bytes.data(), bytes.size(), path.string());
-}
-
-inline std::string npy_serialize(const tensor& t) {
-  std::string h = "{'descr': '" + detail::npy_descr(t.type) + "', 'fortran_order': False, 'shape': (";
-  for (std::size_t i = 0; i < t.shape.size(); ++i) h += std::to_string(t.shape[i]) + ",";
-  if (t.shape.size() > 1) h.pop_back();
-  h += "), }";
-  std::size_t total = 10 + h.size() + 1;
-  h.append((64 - total % 64) % 64, ' ');
-  h += '\n';
-  std::string out = "\x93NUMPY";
-  out += char(1);
-  out += char(0);
-  out += char(h.size() & 0xff);
-  out += char(h.size() >> 8);
-  out += h;
-  out.append(static_cast<const char*>(t.data), t.bytes());
-  return out;
-}
-
-inline void npy_save(const std::filesystem::path& path, const tensor& t) {
-  write_file_atomic(path, npy_serialize(t));
-}
-
-}  // namespace cactus
-// ---- cactus/core/synthetic_input.hpp
-// An example input made from a shape spec, "2x16:i64" (dims joined by x, then an optional dtype;
-// f32 by default), for capturing a model without an input file. The values are fixed: seeded
-// uniform values in [-1, 1) for f32, (7i + 1) mod 97 for i64 (valid token ids for any vocabulary
-// of 97 or more), zeros otherwise. `what` names the spec's origin in errors (e.g. "--input-shape").
-#include <cstdint>
-#include <sstream>
-#include <string>
-
-// ---- cactus/core/whole_number.hpp
-// Whole numbers typed by a user (token ids, counts, dimensions): digits only, at most `max`,
-// or an error that quotes the text and names what it was for.
-#include <cstdint>
-#include <string>
-
-
-namespace cactus {
-
-// text as a whole number in [0, max], or "<what>: '<text>' is not <kind> (0 to max)"
-inline std::int64_t whole_number(const std::string& text, const std::string& what, const char* kind, std::int64_t max) {
-  const bool digits = !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
-  const std::int64_t v = digits ? std::stoll(text) : -1;
-  check(digits && v <= max, what, ": '", text, "' is not ", kind, " (0 to ", max, ")");
-  return v;
-}
-
-}  // namespace cactus
-
-namespace cactus {
-
-inline tensor synthetic_input(const std::string& spec, const std::string& what) {
-  auto colon = spec.find(':');
-  std::string dims = spec.substr(0, colon), ty = colon == std::string::npos ? "f32" : spec.substr(colon + 1);
-  shape_t s;
-  std::stringstream ss(dims);
-  for (std::string d; std::getline(ss, d, 'x');) {
-    check(!d.empty() && d.find_first_not_of("0123456789") == std::string::npos, "bad ", what, " '", spec, "' (expected e.g. 2x16:i64)");
-    s.push_back(whole_number(d, what, "a dimension", std::int64_t{1} << 40));
-  }
-  tensor t = tensor::zeros(dtype_from_name(ty), s);
-  if (t.type == dtype::f32) {
-    std::uint32_t st = 12345;
-    for (std::int64_t i = 0; i < t.numel(); ++i) { st = st * 1664525u + 1013904223u; t.ptr<float>()[i] = static_cast<float>((st >> 8) % 2000) / 1000.0f - 1.0f; }
-  } else if (t.type == dtype::i64) {
-    for (std::int64_t i = 0; i < t.numel(); ++i) t.ptr<std::int64_t>()[i] = (i * 7 + 1) % 97;
-  }
-  return t;
-}
-
-}  // namespace cactus
-// ---- cactus/formats/checkpoint.hpp
-// One entry point for every checkpoint `cactus convert` reads: open_checkpoint(path) tells the
-// format from the file itself (never from a flag) and returns its tensors, read lazily.
-//   - a directory: a Hugging Face checkpoint (config.json + safetensors, shards with an index);
-//   - a .safetensors file, or any file that starts with a safetensors header;
-//   - a zip: a front end's archive when one of `readers` recognizes it by a marker entry
-//     (torch.export's archive_format, TorchScript's constants.pkl), else a torch.save state_dict.
-// Archives that need a front end are read by that front end (frontends/<name>/), which hands its
-// archive_reader in; formats/ itself knows only the file formats. A TorchScript archive with no
-// reader (the build without LibTorch) is an error that says so, not a state_dict misread.
-#include <cstring>
-#include <filesystem>
-#include <functional>
-#include <span>
-#include <string>
-#include <vector>
-
-// ---- cactus/formats/hf_checkpoint.hpp
-// A Hugging Face style checkpoint directory: config.json and either model.safetensors or shards
-// listed by model.safetensors.index.json ({"weight_map": {tensor: shard file}}). Tensors are
-// listed lazily, shard by shard. The side files a runtime bundle needs (config, tokenizer,
-// generation settings) are named so `cactus convert` can copy them.
-#include <filesystem>
-#include <map>
-#include <set>
-
-// ---- cactus/formats/safetensors.hpp
-// .safetensors: u64 header length, JSON header {name: {dtype, shape, data_offsets}}, data.
-// list_safetensors maps the file and returns one lazy entry per tensor (nothing is decoded until
-// load() runs), so converting a large checkpoint holds one tensor in memory at a time.
-// F32/F16/I64/I32/I8/U8/BOOL load as themselves, BF16 and F64 are widened or narrowed to F32.
-#include <algorithm>
-#include <nlohmann/json.hpp>
-
-
-namespace cactus::formats {
-
-inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
-  check(std::filesystem::exists(path), path, ": no such file");
-  std::shared_ptr<mapped_file> f = mapped_file::open(path);
-  byte_reader r(f->data(), f->size(), path);
-  check(f->size() >= 8, path, ": not a safetensors file (too small)");
-  const auto hlen = r.le<std::uint64_t>();
-  check(hlen <= f->size() - 8, path, ": not a safetensors file (header length ", hlen, " exceeds the file)");
-  nlohmann::json h;
-  try {
-    const unsigned char* begin = r.take(hlen);  // two statements: argument order is unspecified
-    h = nlohmann::json::parse(begin, begin + hlen);
-  } catch (const nlohmann::json::exception&) {
-    fail(path, ": not a safetensors file (header is not JSON)");
-  }
-  check(h.is_object(), path, ": not a safetensors file (header is not a JSON object)");
-  const std::size_t base = 8 + hlen;
-  std::vector<lazy_tensor> out;
-  for (auto& [name, e] : h.items()) {
-    if (name == "__metadata__") continue;
-    std::string dt;
-    shape_t shape;
-    std::vector<std::uint64_t> off;
-    try {
-      dt = e.at("dtype").get<std::string>();
-      shape = json_integers(e.at("shape"), path + ": tensor '" + name + "' shape");
-      off = json_integers<std::uint64_t>(e.at("data_offsets"), path + ": tensor '" + name + "' data_offsets");
-    } catch (const nlohmann::json::exception&) {
-      fail(path, ": tensor '", name, "' has a malformed header entry");
-    }
-    check(off.size() == 2 && off[0] <= off[1] && off[1] <= f->size() - base, path, ": tensor '", name, "' lies outside the file (truncated?)");
-    static const std::pair<const char*, std::pair<dtype, std::size_t>> kinds[] = {
-        {"F32", {dtype::f32, 4}}, {"F16", {dtype::f16, 2}}, {"BF16", {dtype::f32, 2}}, {"F64", {dtype::f32, 8}}, {"I64", {dtype::i64, 8}},
-        {"I32", {dtype::i32, 4}}, {"I8", {dtype::i8, 1}},   {"U8", {dtype::u8, 1}},    {"BOOL", {dtype::b8, 1}}};
-    const std::pair<dtype, std::size_t>* kind = nullptr;
-    for (auto& k : kinds)
-      if (dt == k.first) kind = &k.second;
-    check(kind != nullptr, path, ": tensor '", name, "' has unsupported dtype ", dt);
-    const std::size_t nbytes = off[1] - off[0];
-    check(nbytes == static_cast<std::size_t>(checked_numel(shape, path + ": tensor '" + name + "'")) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
-          " shape ", to_string(shape));
-    const dtype t = kind->first;
-    const std::size_t src_off = base + off[0];
-    out.push_back({name, shape, nbytes, [f, t, shape, src_off, nbytes, dt]() {
-                     tensor tt = tensor::empty(t, shape);
-                     const unsigned char* src = f->data() + src_off;
-                     if (dt == "BF16")
-                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = bf16_to_f32(src + 2 * k);
-                     else if (dt == "F64")
-                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = f64_to_f32(src + 8 * k);
-                     else
-                       std::memcpy(tt.data, src, nbytes);
-                     return tt;
-                   }});
-  }
-  // no two tensors may share bytes
-  std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> spans;
-  for (auto& [name, e] : h.items())
-    if (name != "__metadata__") {
-      auto o = e.at("data_offsets").get<std::vector<std::uint64_t>>();
-      if (o[1] > o[0]) spans.push_back({{o[0], o[1]}, name});
-    }
-  std::sort(spans.begin(), spans.end());
-  for (std::size_t i = 1; i < spans.size(); ++i)
-    check(spans[i].first.first >= spans[i - 1].first.second, path, ": tensors '", spans[i - 1].second, "' and '", spans[i].second,
-          "' overlap in the file");
-  return out;
-}
-
-inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::string& path) {
-  std::vector<std::pair<std::string, tensor>> out;
-  for (auto& e : list_safetensors(path)) out.emplace_back(e.name, e.load());
-  return out;
-}
-
-}  // namespace cactus::formats
-
-namespace cactus::formats {
-
-struct hf_checkpoint {
-  std::filesystem::path dir;
-  nlohmann::json config;
-  std::vector<lazy_tensor> tensors;
-  std::vector<std::filesystem::path> side_files;  // config, tokenizer and generation files present
-};
-
-inline bool is_hf_checkpoint(const std::filesystem::path& dir) {
-  return std::filesystem::is_directory(dir) && std::filesystem::exists(dir / "config.json");
-}
-
-inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
-  namespace fs = std::filesystem;
-  check(fs::is_directory(dir), dir.string(), ": not a directory");
-  hf_checkpoint c;
-  c.dir = dir;
-  const fs::path cfg = dir / "config.json";
-  check(fs::exists(cfg), dir.string(), ": no config.json, so this is not a Hugging Face checkpoint directory");
-  c.config = json_parse(read_file_text(cfg), cfg.string());
-  const fs::path single = dir / "model.safetensors", index = dir / "model.safetensors.index.json";
-  if (fs::exists(index)) {
-    const nlohmann::json j = json_parse(read_file_text(index), index.string());
-    check(j.contains("weight_map") && j["weight_map"].is_object(), index.string(), ": no \"weight_map\" object");
-    std::map<std::string, std::set<std::string>> by_shard;
-    for (auto& [name, file] : j["weight_map"].items()) {
-      check(file.is_string(), index.string(), ": weight_map entry '", name, "' is not a file name");
-      by_shard[file.get<std::string>()].insert(name);
-    }
-    for (auto& [file, names] : by_shard) {
-      const fs::path shard = dir / file;
-      check(fs::exists(shard), index.string(), " lists shard ", file, ", which is missing from ", dir.string());
-      std::set<std::string> found;
-      for (auto& t : list_safetensors(shard.string())) {
-        found.insert(t.name);
-        c.tensors.push_back(std::move(t));
-      }
-      for (auto& n : names) check(found.count(n), index.string(), ": tensor '", n, "' is mapped to ", file, " but that shard does not contain it");
-    }
-  } else {
-    check(fs::exists(single), dir.string(), ": neither model.safetensors nor model.safetensors.index.json (only safetensors checkpoints are read)");
-    c.tensors = list_safetensors(single.string());
-  }
-  for (const char* f : {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                        "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json", "chat_template.jinja", "preprocessor_config.json"})
-    if (fs::exists(dir / f)) c.side_files.push_back(dir / f);
-  return c;
-}
-
-}  // namespace cactus::formats
-// ---- cactus/formats/torch_pickle.hpp
-// Reads a torch.save(state_dict) file (zip + pickle) without LibTorch or Python: a small
-// pickle machine that understands the opcodes torch emits (protocols 2-4), plain dicts and
-// collections.OrderedDict (which LibTorch's own pickle_load rejects), and tensors rebuilt by
-// torch._utils._rebuild_tensor_v2 from the archive's data/<key> storages.
-#include <algorithm>
-#include <functional>
-#include <memory>
-#include <variant>
-
-// ---- cactus/formats/zip_archive.hpp
-// Read-only view of an uncompressed ("stored") zip archive, which is how torch.save and
-// torch.jit.save write. Entries are located through the central directory and checked
-// against the file size; compressed entries and zip64 are rejected with a clear message.
-#include <map>
-#include <string>
-#include <vector>
-
-
-namespace cactus::formats {
-
-class zip_archive {
+class bindings {
  public:
-  explicit zip_archive(std::shared_ptr<mapped_file> f) : f_(std::move(f)) {
-    const std::string& path = f_->path();
-    const unsigned char* p = f_->data();
-    const std::size_t n = f_->size();
-    check(n >= 22, path, ": not a zip archive (too small)");
-    std::size_t eocd = std::string::npos;
-    for (std::size_t i = n - 22 + 1; i-- > (n > 65557 ? n - 65557 : 0);)
-      if (p[i] == 0x50 && p[i + 1] == 0x4b && p[i + 2] == 0x05 && p[i + 3] == 0x06) { eocd = i; break; }
-    check(eocd != std::string::npos, path, ": not a zip archive (no end-of-central-directory record)");
-    byte_reader r(p, n, path);
-    r.seek(eocd + 10);
-    const auto count = r.le<std::uint16_t>();
-    r.le<std::uint32_t>();
-    const auto cd = r.le<std::uint32_t>();
-    check(cd != 0xffffffffu, path, ": zip64 archives (> 4 GiB) are not supported");
-    r.seek(cd);
-    for (std::uint16_t i = 0; i < count; ++i) {
-      check(r.le<std::uint32_t>() == 0x02014b50u, path, ": corrupt zip central directory (entry ", i, ")");
-      r.seek(r.pos() + 6);
-      const auto method = r.le<std::uint16_t>();
-      r.seek(r.pos() + 8);
-      const auto csize = r.le<std::uint32_t>();
-      const auto usize = r.le<std::uint32_t>();
-      const auto name_len = r.le<std::uint16_t>(), extra_len = r.le<std::uint16_t>(), comment_len = r.le<std::uint16_t>();
-      r.seek(r.pos() + 8);
-      const auto local = r.le<std::uint32_t>();
-      std::string name(reinterpret_cast<const char*>(r.take(name_len)), name_len);
-      r.seek(r.pos() + extra_len + comment_len);
-      byte_reader l(p, n, path);
-      l.seek(local);
-      check(l.le<std::uint32_t>() == 0x04034b50u, path, ": corrupt zip entry '", name, "'");
-      l.seek(local + 26);
-      const auto ln = l.le<std::uint16_t>(), le = l.le<std::uint16_t>();
-      const std::size_t data = local + 30u + ln + le;
-      check(method != 0 || csize == usize, path, ": zip entry '", name, "' is stored but its sizes differ (", csize, " vs ", usize, " bytes)");
-      check(data <= n && csize <= n - data, path, ": zip entry '", name, "' runs past the end of the file (truncated?)");
-      entries_[name] = {data, usize, method != 0};
+  // The bindings file `file` of the bundle in `dir` (a component's; a one-graph bundle has
+  // graph_bindings.json). The weight files it names are relative to the bundle.
+  static bindings read(const std::filesystem::path& dir, const std::string& file = "graph_bindings.json") {
+    namespace fs = std::filesystem;
+    bindings b;
+    b.dir_ = dir;
+    const fs::path path = dir / file;
+    b.where_ = path.string();
+    auto j = read_json(path);
+    const std::string& where = b.where_;
+    check(j.is_object() && j.contains("bindings") && j["bindings"].is_array(), where, ": no \"bindings\" list");
+    const auto ext = j.value("external_weights", nlohmann::json(false));
+    check(ext.is_boolean(), where, ": \"external_weights\" must be true or false");
+    const fs::path root = fs::weakly_canonical(fs::absolute(dir));
+    for (auto& e : j["bindings"]) {
+      check(e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("file") && e["file"].is_string(), where,
+            ": a binding without a \"name\" and \"file\" string: ", e.dump().substr(0, 80));
+      const std::string name = e["name"].get<std::string>(), file = e["file"].get<std::string>();
+      const auto fp = e.value("fingerprint", nlohmann::json(""));
+      check(fp.is_string(), where, ": binding '", name, "': \"fingerprint\" must be a string");
+      if (!ext.get<bool>()) {
+        const fs::path rel(file);
+        check(!rel.is_absolute() && is_inside(fs::weakly_canonical(root / rel), root), where, ": binding '", name, "' points outside the bundle (", file,
+              "); a bundle that binds weights in place is lowered with `cactus transpile --external-weights`");
+      }
+      b.entries_[name] = {file, fp.get<std::string>()};
     }
+    return b;
   }
 
-  // The entry whose name ends with `suffix` (torch archives prefix every name with a folder).
-  std::pair<const unsigned char*, std::size_t> find_suffix(const std::string& suffix) const {
-    for (auto& [name, e] : entries_)
-      if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-          (name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '/')) {
-        check(!e.compressed, f_->path(), ": entry '", name, "' is compressed; only stored entries are supported");
-        return {f_->data() + e.offset, e.size};
-      }
-    return {nullptr, 0};
+  const std::map<std::string, std::pair<std::string, std::string>>& entries() const { return entries_; }
+
+  // Maps the weight bound to name, checking the fingerprint the graph was lowered against.
+  tensor map(const std::string& name) const {
+    auto it = entries_.find(name);
+    check(it != entries_.end(), where_, ": no binding for weight '", name, "'");
+    const auto& [rel, want] = it->second;
+    std::uint64_t fp = 0;
+    const std::filesystem::path file = dir_ / rel;
+    tensor t = quant::map_weight_file(file, &fp);
+    const std::string have = quant::fingerprint_text(fp);
+    check(want.empty() || have == want, file.string(), ": changed since this graph was lowered (fingerprint ", have.empty() ? "none" : have,
+          ", the graph was lowered against ", want, "); the weights no longer match this graph: run `cactus transpile` again");
+    return t;
   }
-  // Entry names, in order.
-  std::vector<std::string> names() const {
-    std::vector<std::string> r;
-    for (auto& [name, e] : entries_) r.push_back(name);
-    return r;
-  }
-  bool has_suffix(const std::string& s) const { return find_suffix(s).first != nullptr; }
-  const std::string& path() const { return f_->path(); }
-  const std::shared_ptr<mapped_file>& file() const { return f_; }
 
  private:
-  struct entry {
-    std::size_t offset, size;
-    bool compressed;
-  };
-  std::shared_ptr<mapped_file> f_;
-  std::map<std::string, entry> entries_;
+  std::filesystem::path dir_;
+  std::string where_;
+  std::map<std::string, std::pair<std::string, std::string>> entries_;  // name -> (file, fingerprint)
 };
 
-inline bool looks_like_zip(const mapped_file& f) {
-  return f.size() >= 4 && f.data()[0] == 0x50 && f.data()[1] == 0x4b && f.data()[2] == 0x03 && f.data()[3] == 0x04;
-}
+}  // namespace cactus::bundle
+// ---- cactus/bundle/graph_file.hpp
+// graph.cactus: the lowered graph in a compact little-endian binary.
+//   "CACTUSGR" u32 version u32 reserved u64 payload_bytes u64 fnv1a(payload) | payload
+// payload: values (kind, dtype, shape, name, meta constant | weight name | inline bytes |
+// external file), nodes (op, inputs, outputs, source line), graph inputs and outputs.
+// Weights are not embedded: they are bound by name at load (graph_bindings.json).
+#include <filesystem>
+#include <functional>
 
-}  // namespace cactus::formats
-// ---- cactus/ops/op.hpp
-// The contract between an op and the runtime. An op is a struct with
-//   static constexpr std::string_view name;                      canonical name (front ends map
-//                                  their spellings to it: frontends/aten/op_table.hpp)
-//   static constexpr arity inputs;  how many inputs a node of it may have (ir::verify checks)
-//   static void infer(context&);   output kinds, dtypes, shapes (or meta values) from the inputs
-//   static void run(context&);     the computation (absent for meta-only and view ops)
-//   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
-//   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
-//   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
-//   static constexpr bool commutative; optional: inputs 0 and 1 may be swapped (the pattern matcher tries both orders)
-//   static constexpr arity outputs; optional: how many outputs (exactly one when absent)
-// infer runs at plan time, when input shapes are known; run runs every execution.
-#include <algorithm>
-#include <array>
-#include <limits>
-#include <span>
-#include <string_view>
+// ---- cactus/ir/verify.hpp
+// The structural verifier every graph passes when it is read (IR JSON, graph.cactus) and before
+// it is lowered: every id names a value; a value has at most one producer, and graph inputs and
+// constants have none; nodes are in topological order (each input is a graph input, a constant
+// or the output of an earlier node), so the graph is acyclic; graph inputs are distinct tensors;
+// graph outputs are defined; a node of a registered op has as many inputs and outputs as the op
+// declares (ops/op.hpp, `arity`). Dtypes and shapes are checked by each op's infer when the graph
+// is planned. Names the registry does not know (the ATen spellings of raw IR) are checked by
+// frontends/aten/canonicalize.hpp as it maps them, and any left over are refused there.
+#include <string>
 #include <vector>
 
+// ---- cactus/ir/graph.hpp
+// IRGraph: values, nodes in topological order, and the graph's inputs and outputs.
+#include <string>
+#include <vector>
+
+// ---- cactus/ir/node.hpp
+// IRNode: one op application. `op` is a canonical op name from the registry once the graph is
+// canonicalized (raw graphs keep the aten:: spelling); `loc` is the PyTorch source line the
+// node came from, kept for error messages.
+#include <string>
+#include <vector>
+
+namespace cactus::ir {
+
+struct node {
+  std::string op;
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  std::string loc;
+};
+
+}  // namespace cactus::ir
 // ---- cactus/ir/value.hpp
 // IRValue: an SSA value. Tensors carry dtype and the shape seen on the example inputs; scalars
 // and lists (sizes, dims, flags) are "meta" values that the planner evaluates from input
@@ -2324,1091 +1260,6 @@ struct value {
 
   bool is_tensor() const { return k == kind::tensor; }
   bool is_constant() const { return constant.has_value() || data || !weight.empty(); }
-};
-
-}  // namespace cactus::ir
-
-namespace cactus::ops {
-
-using ir::kind;
-using ir::meta;
-
-// How many inputs (or outputs) a node of an op may have: from `min` to `max`. An op taken from
-// ATen admits the argument lists of each spelling it takes (TorchScript and torch.export give
-// every schema argument, so overloads differ in their trailing arguments); a list op admits any
-// number (`variadic`).
-inline constexpr std::size_t variadic = std::numeric_limits<std::size_t>::max();
-struct arity {
-  std::size_t min, max;
-  constexpr arity(std::size_t n) : min(n), max(n) {}  // NOLINT: `inputs = 2` reads as "exactly 2"
-  constexpr arity(std::size_t lo, std::size_t hi) : min(lo), max(hi) {}
-  constexpr bool admits(std::size_t n) const { return n >= min && n <= max; }
-  // "1", "2 to 3", "2 or more", for messages
-  std::string text() const {
-    if (min == max) return std::to_string(min);
-    return std::to_string(min) + (max == variadic ? " or more" : " to " + std::to_string(max));
-  }
-};
-
-// A value at plan and run time: a tensor (dtype, shape, bytes) or a meta value.
-struct slot {
-  kind k = kind::tensor;
-  dtype type = dtype::f32;
-  shape_t shape;
-  meta m;
-  void* data = nullptr;
-  bool is_const = false;
-  std::shared_ptr<void> owner;  // keeps constant bytes alive (mmap or heap)
-
-  bool is_tensor() const { return k == kind::tensor; }
-  std::int64_t numel() const { return cactus::numel(shape); }
-  std::size_t bytes() const { return storage_bytes(type, shape); }
-  template <class T> T* ptr() const { return static_cast<T*>(data); }
-  tensor view() const { return tensor::view(type, shape, data, owner); }
-};
-
-// The slot an IR value starts as before planning: meta constants and in-memory tensor
-// constants with their data, a bound weight with its dtype and shape only (its bytes come at
-// load), anything else empty.
-inline slot slot_of(const ir::value& v) {
-  slot s;
-  s.k = v.k;
-  if (v.constant) {
-    s.m = *v.constant;
-    s.k = v.constant->k;
-    s.is_const = true;
-  }
-  if (v.is_tensor() && v.data) {
-    s.type = v.data->type;
-    s.shape = v.data->shape;
-    s.data = v.data->data;
-    s.owner = v.data->owner;
-    s.is_const = true;
-  } else if (v.is_tensor() && !v.weight.empty()) {
-    s.type = v.type;
-    s.shape = v.shape;
-  }
-  return s;
-}
-
-class context {
- public:
-  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc)
-      : in_(in), out_(out), op_(op), loc_(loc) {}
-
-  std::size_t num_inputs() const { return in_.size(); }
-  std::size_t num_outputs() const { return out_.size(); }
-  const slot& in(std::size_t i) const {
-    if (i >= in_.size()) fail("expects at least ", i + 1, " inputs, got ", in_.size());
-    return *in_[i];
-  }
-  slot& out(std::size_t i) const {
-    if (i >= out_.size()) fail("expects at least ", i + 1, " outputs, got ", out_.size());
-    return *out_[i];
-  }
-  bool is_none(std::size_t i) const { return i >= in_.size() || in_[i]->k == kind::none; }
-
-  const slot& tensor_in(std::size_t i) const {
-    const slot& s = in(i);
-    if (!s.is_tensor()) fail("input ", i, " must be a tensor, got ", ir::kind_name(s.k));
-    return s;
-  }
-  const slot& f32_in(std::size_t i) const {
-    const slot& s = tensor_in(i);
-    if (s.type != dtype::f32) fail("input ", i, " must be f32, got ", name_of(s.type));
-    return s;
-  }
-  std::int64_t int_at(std::size_t i) const {
-    const slot& s = in(i);
-    if (s.k == kind::int_ || s.k == kind::bool_) return s.m.i;
-    if (s.k == kind::float_) return static_cast<std::int64_t>(s.m.f);
-    if (s.k == kind::ints && s.m.ints.size() == 1) return s.m.ints[0];
-    fail("input ", i, " must be an int known at plan time, got ", ir::kind_name(s.k));
-  }
-  double num_at(std::size_t i) const {
-    const slot& s = in(i);
-    if (s.k == kind::int_ || s.k == kind::bool_ || s.k == kind::float_) return s.m.as_double();
-    fail("input ", i, " must be a number known at plan time, got ", ir::kind_name(s.k));
-  }
-  bool bool_at(std::size_t i) const { return int_at(i) != 0; }
-  std::vector<std::int64_t> ints_at(std::size_t i) const {
-    const slot& s = in(i);
-    if (s.k == kind::ints) return s.m.ints;
-    if (s.k == kind::int_) return {s.m.i};
-    fail("input ", i, " must be an int list known at plan time, got ", ir::kind_name(s.k));
-  }
-  std::string string_at(std::size_t i) const {
-    const slot& s = in(i);
-    if (s.k == kind::string) return s.m.s;
-    fail("input ", i, " must be a string, got ", ir::kind_name(s.k));
-  }
-
-  void set_tensor(std::size_t i, dtype t, shape_t s) const {
-    slot& o = out(i);
-    o.k = kind::tensor;
-    o.type = t;
-    o.shape = std::move(s);
-  }
-  void set_meta(std::size_t i, meta m) const {
-    slot& o = out(i);
-    o.k = m.k;
-    o.m = std::move(m);
-  }
-
-  template <class... Args>
-  [[noreturn]] void fail(Args&&... args) const {
-    cactus::fail(std::forward<Args>(args)...);  // the planner adds the node, op and source line
-  }
-  template <class... Args>
-  void require(bool ok, Args&&... args) const {
-    if (!ok) fail(std::forward<Args>(args)...);
-  }
-
- private:
-  std::span<slot* const> in_, out_;
-  std::string_view op_, loc_;
-};
-
-namespace detail {
-// PyTorch accepts `3` for `(3, 3)` in kernel/stride/padding arguments.
-inline std::vector<std::int64_t> expand_arg(std::vector<std::int64_t> v, std::size_t n) {
-  if (v.size() == 1 && n == 2) v.push_back(v[0]);
-  return v;
-}
-
-// Sliding windows (conv, pooling): the output columns [lo, hi) of `out_len` whose input index
-// o*stride + off falls inside [0, in_len). `off` is the tap's offset, j*dilation - padding.
-struct column_range {
-  std::int64_t lo, hi;
-};
-inline column_range tap_columns(std::int64_t off, std::int64_t stride, std::int64_t in_len, std::int64_t out_len) {
-  const std::int64_t hi = in_len - off <= 0 ? 0 : std::min<std::int64_t>(out_len, (in_len - off + stride - 1) / stride);
-  const std::int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  return {std::min(lo, hi), hi};
-}
-}  // namespace detail
-
-// Row-major strides of a shape.
-inline std::vector<std::int64_t> strides_of(const shape_t& s) {
-  std::vector<std::int64_t> st(s.size());
-  std::int64_t acc = 1;
-  for (std::size_t i = s.size(); i-- > 0;) { st[i] = acc; acc *= s[i]; }
-  return st;
-}
-
-// dst[idx] = src[sum(idx_d * src_strides_d)] for every index of `shape`, elements of `esize`
-// bytes. The generic mover behind permute, slice, expand, cat and broadcasting.
-inline void copy_strided(const void* src, const std::vector<std::int64_t>& src_strides, void* dst,
-                         const shape_t& shape, std::size_t esize) {
-  const std::int64_t n = numel(shape);
-  if (n == 0) return;
-  const std::size_t rank = shape.size();
-  auto* d = static_cast<unsigned char*>(dst);
-  auto* s = static_cast<const unsigned char*>(src);
-  if (rank == 0) { std::memcpy(d, s, esize); return; }
-  const std::int64_t inner = shape[rank - 1], istr = src_strides[rank - 1];
-  std::vector<std::int64_t> idx(rank, 0);
-  std::int64_t off = 0;
-  for (std::int64_t o = 0; o < n; o += inner) {
-    if (istr == 1) {
-      std::memcpy(d, s + off * static_cast<std::int64_t>(esize), static_cast<std::size_t>(inner) * esize);
-    } else {
-      for (std::int64_t j = 0; j < inner; ++j) std::memcpy(d + j * static_cast<std::int64_t>(esize), s + (off + j * istr) * static_cast<std::int64_t>(esize), esize);
-    }
-    d += inner * static_cast<std::int64_t>(esize);
-    for (std::size_t ax = rank - 1; ax-- > 0;) {
-      ++idx[ax];
-      off += src_strides[ax];
-      if (idx[ax] < shape[ax]) break;
-      off -= src_strides[ax] * shape[ax];
-      idx[ax] = 0;
-    }
-  }
-}
-
-}  // namespace cactus::ops
-
-namespace cactus::formats {
-
-namespace pickle {
-
-struct object;
-using ptr = object*;  // owned by the program's arena
-
-struct object {
-  enum class type { none, boolean, integer, floating, string, tuple, list, dict, global, call, persid, mark, tensor };
-  type t = type::none;
-  std::int64_t i = 0;
-  double f = 0;
-  std::string s, module;  // string / global name
-  std::vector<ptr> items;  // tuple, list, call args (items[0] = callable, items[1] = args)
-  std::vector<std::pair<ptr, ptr>> dict;
-  cactus::tensor tensor;
-};
-
-// Every object one pickle program makes lives in its arena until the arena goes. Objects point
-// at each other with plain pointers: a program may put a list or dict inside itself (APPEND or
-// SETITEM of a memoized container), a cycle that shared ownership would leak.
-class arena {
- public:
-  ptr make(object::type t) {
-    objects_.push_back(std::make_unique<object>());
-    objects_.back()->t = t;
-    return objects_.back().get();
-  }
-
- private:
-  std::vector<std::unique_ptr<object>> objects_;
-};
-
-// Runs the pickle program; `load_tensor` turns a rebuild call's arguments into a tensor. The
-// result and everything it reaches live in `objects`.
-inline ptr run(arena& objects, const unsigned char* p, std::size_t n, const std::string& what,
-               const std::function<cactus::tensor(const object& args)>& load_tensor) {
-  auto make = [&](object::type t) { return objects.make(t); };
-  byte_reader r(p, n, what);
-  std::vector<ptr> stack;
-  std::map<std::uint32_t, ptr> memo;
-  auto pop = [&]() {
-    check(!stack.empty(), what, ": corrupt pickle (stack underflow)");
-    ptr o = stack.back();
-    stack.pop_back();
-    return o;
-  };
-  auto pop_mark = [&]() {
-    std::vector<ptr> items;
-    while (true) {
-      ptr o = pop();
-      if (o->t == object::type::mark) break;
-      items.push_back(o);
-    }
-    std::reverse(items.begin(), items.end());
-    return items;
-  };
-  auto top = [&]() -> ptr& {
-    check(!stack.empty(), what, ": corrupt pickle (empty stack)");
-    return stack.back();
-  };
-  auto read_line = [&]() {
-    std::string s;
-    for (char c; (c = static_cast<char>(r.le<std::uint8_t>())) != '\n';) s += c;
-    return s;
-  };
-  auto global = [&](std::string module, std::string name) {
-    ptr g = make(object::type::global);
-    g->module = std::move(module);
-    g->s = std::move(name);
-    return g;
-  };
-  auto str = [&](std::size_t len) {
-    ptr o = make(object::type::string);
-    o->s.assign(reinterpret_cast<const char*>(r.take(len)), len);
-    return o;
-  };
-  auto integer = [&](std::int64_t v) { ptr o = make(object::type::integer); o->i = v; return o; };
-  while (true) {
-    const auto op = r.le<std::uint8_t>();
-    switch (op) {
-      case 0x80: r.le<std::uint8_t>(); break;                      // PROTO
-      case 0x95: r.le<std::uint64_t>(); break;                     // FRAME
-      case '}': stack.push_back(make(object::type::dict)); break;  // EMPTY_DICT
-      case ']': stack.push_back(make(object::type::list)); break;  // EMPTY_LIST
-      case ')': stack.push_back(make(object::type::tuple)); break; // EMPTY_TUPLE
-      case '(': stack.push_back(make(object::type::mark)); break;  // MARK
-      case 'N': stack.push_back(make(object::type::none)); break;
-      case 0x88: case 0x89: { ptr o = make(object::type::boolean); o->i = op == 0x88; stack.push_back(o); break; }
-      case 'K': stack.push_back(integer(r.le<std::uint8_t>())); break;
-      case 'M': stack.push_back(integer(r.le<std::uint16_t>())); break;
-      case 'J': stack.push_back(integer(r.le<std::int32_t>())); break;
-      case 0x8a: {  // LONG1
-        auto len = r.le<std::uint8_t>();
-        check(len <= 8, what, ": integer too large in pickle");
-        std::uint64_t v = 0;
-        const unsigned char* b = r.take(len);
-        for (std::size_t k = 0; k < len; ++k) v |= std::uint64_t(b[k]) << (8 * k);
-        if (len && len < 8 && (b[len - 1] & 0x80)) v |= ~std::uint64_t(0) << (8 * len);
-        stack.push_back(integer(static_cast<std::int64_t>(v)));
-        break;
-      }
-      case 'G': {  // BINFLOAT, big-endian
-        const unsigned char* b = r.take(8);
-        std::uint64_t v = 0;
-        for (int k = 0; k < 8; ++k) v = (v << 8) | b[k];
-        ptr o = make(object::type::floating);
-        std::memcpy(&o->f, &v, 8);
-        stack.push_back(o);
-        break;
-      }
-      case 'X': stack.push_back(str(r.le<std::uint32_t>())); break;
-      case 0x8c: case 'U': case 'C': stack.push_back(str(r.le<std::uint8_t>())); break;
-      case 'T': case 'B': stack.push_back(str(r.le<std::uint32_t>())); break;
-      case 'c': { auto m = read_line(); auto nm = read_line(); stack.push_back(global(m, nm)); break; }
-      case 0x93: { ptr nm = pop(), m = pop(); stack.push_back(global(m->s, nm->s)); break; }
-      case 'q': memo[r.le<std::uint8_t>()] = top(); break;
-      case 'r': memo[r.le<std::uint32_t>()] = top(); break;
-      case 0x94: memo[static_cast<std::uint32_t>(memo.size())] = top(); break;
-      case 'h': case 'j': {
-        std::uint32_t k = op == 'h' ? r.le<std::uint8_t>() : r.le<std::uint32_t>();
-        check(memo.count(k), what, ": corrupt pickle (memo ", k, " missing)");
-        stack.push_back(memo[k]);
-        break;
-      }
-      case 't': { ptr t = make(object::type::tuple); t->items = pop_mark(); stack.push_back(t); break; }
-      case 0x85: case 0x86: case 0x87: {
-        ptr t = make(object::type::tuple);
-        t->items.resize(op - 0x84u);
-        for (std::size_t k = t->items.size(); k-- > 0;) t->items[k] = pop();
-        stack.push_back(t);
-        break;
-      }
-      case 'Q': { ptr o = make(object::type::persid); o->items.push_back(pop()); stack.push_back(o); break; }
-      case 'R': case 0x81: {  // REDUCE / NEWOBJ
-        ptr args = pop(), fn = pop();
-        const std::string full = fn->module + "." + fn->s;
-        if (full == "collections.OrderedDict") {
-          stack.push_back(make(object::type::dict));
-        } else if (full == "torch._utils._rebuild_tensor_v2" || full == "torch._utils._rebuild_tensor") {
-          ptr t = make(object::type::tensor);
-          t->tensor = load_tensor(*args);
-          stack.push_back(t);
-        } else if (full == "torch._utils._rebuild_parameter" || full == "torch._utils._rebuild_parameter_with_state") {
-          stack.push_back(args->items.at(0));
-        } else {
-          ptr c = make(object::type::call);
-          c->items = {fn, args};
-          stack.push_back(c);
-        }
-        break;
-      }
-      case 's': { ptr v = pop(), k = pop(); top()->dict.emplace_back(k, v); break; }
-      case 'u': {
-        auto items = pop_mark();
-        check(items.size() % 2 == 0, what, ": corrupt pickle (odd SETITEMS)");
-        for (std::size_t k = 0; k < items.size(); k += 2) top()->dict.emplace_back(items[k], items[k + 1]);
-        break;
-      }
-      case 'a': { ptr v = pop(); top()->items.push_back(v); break; }
-      case 'e': { auto items = pop_mark(); for (auto& v : items) top()->items.push_back(v); break; }
-      case 'b': pop(); break;  // BUILD: state (e.g. state_dict._metadata) is not needed
-      case '.': return pop();
-      default: fail(what, ": unsupported pickle opcode 0x", std::hex, int(op), " at offset ", std::dec, r.pos() - 1);
-    }
-  }
-}
-
-}  // namespace pickle
-
-inline dtype storage_dtype(const std::string& storage, const std::string& what, bool& bf16) {
-  bf16 = false;
-  if (storage == "FloatStorage") return dtype::f32;
-  if (storage == "HalfStorage") return dtype::f16;
-  if (storage == "BFloat16Storage") { bf16 = true; return dtype::f32; }
-  if (storage == "LongStorage") return dtype::i64;
-  if (storage == "IntStorage") return dtype::i32;
-  if (storage == "CharStorage") return dtype::i8;
-  if (storage == "ByteStorage") return dtype::u8;
-  if (storage == "BoolStorage") return dtype::b8;
-  if (storage == "DoubleStorage") return dtype::f32;  // converted below
-  fail(what, ": unsupported tensor storage type ", storage);
-}
-
-// All tensors of a torch.save()d state_dict, in file order.
-inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const std::string& path) {
-  auto f = mapped_file::open(path);
-  check(looks_like_zip(*f), path, ": not a torch.save zip archive (legacy torch.save format or another file type)");
-  zip_archive zip(f);
-  auto [pkl, pkl_n] = zip.find_suffix("data.pkl");
-  check(pkl != nullptr, path, ": zip archive without data.pkl; not a torch.save file");
-  check(!zip.has_suffix("constants.pkl"), path, ": this is a TorchScript archive; it holds a model, not just a state_dict");
-  auto load = [&](const pickle::object& args) -> tensor {
-    check(args.items.size() >= 4 && args.items[0]->t == pickle::object::type::persid, path, ": unexpected tensor encoding");
-    const auto& pid = *args.items[0]->items.at(0);
-    check(pid.items.size() >= 5, path, ": unexpected storage reference");
-    const std::string storage = pid.items[1]->s, key = pid.items[2]->s;
-    bool bf16 = false;
-    const bool f64 = storage == "DoubleStorage";
-    dtype t = storage_dtype(storage, path, bf16);
-    const std::size_t src_es = bf16 ? 2 : f64 ? 8 : size_of(t);
-    auto [data, n] = zip.find_suffix("data/" + key);
-    check(data != nullptr, path, ": storage data/", key, " is missing");
-    const std::int64_t offset = args.items[1]->i;
-    shape_t shape, strides;
-    for (auto& d : args.items[2]->items) shape.push_back(d->i);
-    for (auto& d : args.items[3]->items) strides.push_back(d->i);
-    const std::uint64_t need = checked_strided_bytes(shape, strides, offset, src_es, path + ": storage data/" + key);
-    check(need <= n, path, ": storage data/", key, " has ", n, " bytes, a tensor of shape ", to_string(shape), " needs ", need,
-          " (truncated file?)");
-    tensor out = tensor::empty(t, shape);
-    if (!bf16 && !f64) {
-      ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, out.data, shape, src_es);
-    } else {
-      std::vector<unsigned char> raw(static_cast<std::size_t>(numel(shape)) * src_es);
-      ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, raw.data(), shape, src_es);
-      for (std::int64_t k = 0; k < numel(shape); ++k)
-        out.ptr<float>()[k] = bf16 ? bf16_to_f32(raw.data() + 2 * k) : f64_to_f32(raw.data() + 8 * k);
-    }
-    return out;
-  };
-  pickle::arena objects;
-  auto root = pickle::run(objects, pkl, pkl_n, path + ":data.pkl", load);
-  check(root->t == pickle::object::type::dict, path, ": the pickled object is not a dict of tensors (save model.state_dict(), not the model)");
-  std::vector<std::pair<std::string, tensor>> out;
-  for (auto& [k, v] : root->dict) {
-    if (k->t != pickle::object::type::string) continue;
-    if (v->t == pickle::object::type::tensor) out.emplace_back(k->s, v->tensor);
-  }
-  check(!out.empty(), path, ": no tensors found in the state_dict");
-  return out;
-}
-
-}  // namespace cactus::formats
-
-namespace cactus::formats {
-
-// A front end's archive kind inside a zip: recognized by an entry whose name ends in `marker`.
-struct archive_reader {
-  std::string marker;  // e.g. "archive_format"
-  std::string kind;    // e.g. "torch.export archive", for messages
-  std::function<std::vector<lazy_tensor>(const std::filesystem::path&)> read;
-};
-
-// The zip entry a TorchScript archive always has; named here so that the build without a
-// TorchScript reader can still tell such an archive from a state_dict.
-inline constexpr const char* torchscript_marker = "constants.pkl";
-
-enum class checkpoint_format { hf_directory, safetensors, state_dict, front_end_archive, torchscript_unread, unknown };
-
-struct checkpoint_kind {
-  checkpoint_format format = checkpoint_format::unknown;
-  const archive_reader* reader = nullptr;  // front_end_archive: the reader that claims it
-};
-
-inline bool has_safetensors_header(const mapped_file& f) {
-  if (f.size() < 9) return false;
-  std::uint64_t h = 0;
-  std::memcpy(&h, f.data(), 8);
-  return h > 1 && h < f.size() && f.data()[8] == '{';
-}
-
-// What `path` holds, from its contents (and a .safetensors name); the path must exist.
-inline checkpoint_kind sniff_checkpoint(const std::filesystem::path& path, std::span<const archive_reader> readers = {}) {
-  if (std::filesystem::is_directory(path)) return {checkpoint_format::hf_directory};
-  const std::string p = path.string();
-  if (p.size() > 12 && p.substr(p.size() - 12) == ".safetensors") return {checkpoint_format::safetensors};
-  auto f = mapped_file::open(p);
-  if (looks_like_zip(*f)) {
-    zip_archive zip(f);
-    for (const auto& r : readers)
-      if (zip.has_suffix(r.marker)) return {checkpoint_format::front_end_archive, &r};
-    if (zip.has_suffix(torchscript_marker)) return {checkpoint_format::torchscript_unread};
-    return {checkpoint_format::state_dict};
-  }
-  if (has_safetensors_header(*f)) return {checkpoint_format::safetensors};
-  return {};
-}
-
-struct checkpoint {
-  std::vector<lazy_tensor> tensors;
-  std::vector<std::filesystem::path> side_files;  // a Hugging Face directory's config and tokenizer files
-};
-
-inline checkpoint open_checkpoint(const std::filesystem::path& path, std::span<const archive_reader> readers = {}) {
-  const std::string p = path.string();
-  check(std::filesystem::exists(path), p, ": no such file or directory");
-  const auto kind = sniff_checkpoint(path, readers);
-  switch (kind.format) {
-    case checkpoint_format::hf_directory: {
-      auto c = open_hf_checkpoint(path);
-      return {std::move(c.tensors), std::move(c.side_files)};
-    }
-    case checkpoint_format::safetensors: return {list_safetensors(p), {}};
-    case checkpoint_format::front_end_archive: return {kind.reader->read(path), {}};
-    case checkpoint_format::torchscript_unread: fail(p, ": TorchScript archives need the LibTorch-enabled cactus build");
-    case checkpoint_format::state_dict: return {as_lazy(read_torch_state_dict(p)), {}};
-    case checkpoint_format::unknown: break;
-  }
-  fail(p, ": not a state_dict (torch.save zip), TorchScript archive, .safetensors file or Hugging Face directory");
-}
-
-}  // namespace cactus::formats
-// ---- cactus/frontends/torch_export/import.hpp
-// Stage 2-3 for torch.export: a .pt2 archive's ExportedProgram imported into the raw IR, the
-// same IR the TorchScript front end emits (aten:: spellings, every argument in schema order), so
-// canonicalization, fusion and lowering are shared. No LibTorch, no Python.
-//   - parameters and buffers become tensor constants named by their state_dict names (so they
-//     bind to converted weight files by name), read from the archive's storage;
-//   - user inputs become graph inputs; a dim exported as dynamic (torch.export.Dim) keeps its
-//     range constraint, a static dim is fixed, and the runtime checks both at set_input;
-//   - SymInt values (sym_size, their arithmetic) become plan-time meta values, so views sized
-//     from them re-plan for every input size;
-//   - multi-result ops keep the results the runtime has (batch norm's and layer norm's
-//     statistics, max-pool indices are refused if the graph reads them).
-#include <set>
-
-// ---- cactus/frontends/torch_export/archive.hpp
-// A torch.export archive (.pt2, what torch.export.save writes), read without LibTorch or Python:
-//   <name>/archive_format                 "pt2"
-//   <name>/models/<model>.json            the serialized ExportedProgram (graph, signature,
-//                                         tensor metas, symbolic sizes, range constraints)
-//   <name>/data/weights/...               parameters and buffers as raw storage bytes, described
-//   <name>/data/constants/...             by model_weights_config.json / model_constants_config.json
-// Tensors are read from their storage bytes with the sizes, strides and offset of their meta,
-// each access checked against the entry; a pickled payload is refused (it would need an
-// unpickler that runs code). bf16 and f64 storage is widened/narrowed to f32.
-#include <filesystem>
-#include <map>
-#include <nlohmann/json.hpp>
-
-
-namespace cactus::frontends::torch_export {
-
-using json = nlohmann::json;
-
-// The serialized ExportedProgram's schema versions this reader understands (torch 2.13 writes 8.x).
-inline constexpr int supported_schema_major = 8;
-
-// torch.export's ScalarType enum (torch/_export/serde/schema.py) -> c10::ScalarType codes,
-// which the IR uses for dtype arguments as TorchScript does; -1 if it has none here.
-inline int c10_code_of(int export_code) {
-  if (export_code >= 1 && export_code <= 11) return export_code - 1;  // BYTE..COMPLEXDOUBLE
-  if (export_code == 12) return 11;                                   // BOOL
-  if (export_code == 13) return 15;                                   // BFLOAT16
-  return -1;
-}
-
-inline const char* export_dtype_name(int code) {
-  static const char* names[] = {"unknown", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
-                                "complex32", "complex64", "complex128", "bool", "bfloat16"};
-  return code >= 0 && code <= 13 ? names[code] : "an unsupported dtype";
-}
-
-// Our dtype for a serialized tensor's dtype (activations and weights).
-inline dtype dtype_of(int export_code, const std::string& where) {
-  switch (export_code) {
-    case 1: return dtype::u8;
-    case 2: return dtype::i8;
-    case 4: return dtype::i32;
-    case 5: return dtype::i64;
-    case 6: return dtype::f16;
-    case 7: case 8: case 13: return dtype::f32;  // f64 and bf16 are computed as f32
-    case 12: return dtype::b8;
-    default: fail(where, ": tensors of dtype ", export_dtype_name(export_code), " (code ", export_code, ") are not supported");
-  }
-}
-
-// One size or stride of a tensor meta: a number, or a symbol with its example value (hint).
-struct sym_dim {
-  std::int64_t value = 0;  // the number, or the hint
-  std::string symbol;      // "s23" for a plain symbol, the expression text otherwise
-  bool is_symbol() const { return !symbol.empty(); }
-};
-
-// "Symbol('s23', positive=True, integer=True)" or "s23" -> "s23"; other expressions stay as they are.
-inline std::string symbol_name(const std::string& expr) {
-  const std::string pre = "Symbol('";
-  if (expr.rfind(pre, 0) == 0) {
-    auto end = expr.find('\'', pre.size());
-    if (end != std::string::npos) return expr.substr(pre.size(), end - pre.size());
-  }
-  return expr;
-}
-
-inline sym_dim read_sym_int(const json& j, const std::string& where) {
-  if (j.contains("as_int")) return {json_integer(j["as_int"], where), {}};
-  if (j.contains("as_expr")) {
-    const json& e = j["as_expr"];
-    sym_dim d;
-    d.symbol = symbol_name(e.at("expr_str").get<std::string>());
-    if (e.contains("hint") && e["hint"].is_object() && e["hint"].contains("as_int")) d.value = json_integer(e["hint"]["as_int"], where);
-    return d;
-  }
-  fail(where, ": unexpected size entry ", j.dump());
-}
-
-struct tensor_meta {
-  int export_dtype = 0;
-  std::vector<sym_dim> sizes, strides;
-  std::int64_t storage_offset = 0;
-};
-
-inline tensor_meta read_tensor_meta(const json& j, const std::string& where) {
-  tensor_meta m;
-  m.export_dtype = json_integer<int>(j.at("dtype"), where + ": dtype");
-  for (auto& s : j.at("sizes")) m.sizes.push_back(read_sym_int(s, where));
-  if (j.contains("strides"))
-    for (auto& s : j["strides"]) m.strides.push_back(read_sym_int(s, where));
-  if (j.contains("storage_offset")) m.storage_offset = read_sym_int(j["storage_offset"], where).value;
-  return m;
-}
-
-class archive {
- public:
-  explicit archive(const std::filesystem::path& path) : path_(path.string()) {
-    check(std::filesystem::exists(path), path_, ": no such file");
-    auto f = mapped_file::open(path_);
-    check(formats::looks_like_zip(*f), path_, ": not a torch.export archive (not a zip file); write one with torch.export.save(ep, path)");
-    zip_ = std::make_unique<formats::zip_archive>(f);
-    auto fmt = text("archive_format");
-    check(!fmt.empty(), path_, ": not a torch.export archive (no archive_format entry)", zip_->has_suffix("constants.pkl") ? "; this is a TorchScript archive" : "");
-    check(fmt == "pt2", path_, ": archive_format is '", fmt, "', expected 'pt2'");
-    std::string model_entry;
-    for (auto& n : zip_->names()) {
-      auto pos = n.find("/models/");
-      if (pos != std::string::npos && n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0) {
-        check(model_entry.empty(), path_, ": holds several models (", model_entry, ", ", n, "); cactus reads one");
-        model_entry = n;
-      }
-    }
-    check(!model_entry.empty(), path_, ": no models/<name>.json in the archive (truncated or not written by torch.export.save?)");
-    program_ = parse(model_entry);
-    check(program_.is_object() && program_.contains("graph_module") && program_.contains("schema_version"), path_, ": ", model_entry,
-          " is not a serialized ExportedProgram");
-    const auto& v = program_["schema_version"];
-    major_ = json_integer_or(v, "major", path_ + ": schema_version", -1);
-    minor_ = json_integer_or(v, "minor", path_ + ": schema_version", -1);
-    check(major_ == supported_schema_major, path_, ": ExportedProgram schema version ", major_, ".", minor_, " is not supported (this build reads ",
-          supported_schema_major, ".x, written by torch 2.13)");
-    for (const char* cfg : {"data/weights/model_weights_config.json", "data/constants/model_constants_config.json"}) {
-      if (!zip_->has_suffix(cfg)) continue;
-      json c = parse_suffix(cfg);
-      if (c.contains("config"))
-        for (auto& [name, e] : c["config"].items()) {
-          std::string dir = std::string(cfg).substr(0, std::string(cfg).rfind('/') + 1);
-          stored_[name] = {dir + e.at("path_name").get<std::string>(), e.value("use_pickle", false), e.at("tensor_meta")};
-        }
-    }
-  }
-
-  const std::string& path() const { return path_; }
-  const json& program() const { return program_; }
-  std::string version() const { return std::to_string(major_) + "." + std::to_string(minor_); }
-
-  bool has_tensor(const std::string& name) const { return stored_.count(name) != 0; }
-  std::vector<std::string> tensor_names() const {
-    std::vector<std::string> r;
-    for (auto& [n, e] : stored_) r.push_back(n);
-    return r;
-  }
-
-  const json& meta_of(const std::string& name) const {
-    auto it = stored_.find(name);
-    check(it != stored_.end(), path_, ": the archive stores no tensor '", name, "'");
-    return it->second.meta;
-  }
-
-  // A stored parameter, buffer or constant by its state_dict (or constant) name.
-  tensor load_tensor(const std::string& name) const {
-    auto it = stored_.find(name);
-    check(it != stored_.end(), path_, ": the archive stores no tensor '", name, "'");
-    const stored& s = it->second;
-    const std::string where = path_ + ": tensor '" + name + "'";
-    check(!s.use_pickle, where, " is pickled; cactus reads raw tensor storage only (export it as a plain tensor)");
-    const tensor_meta m = read_tensor_meta(s.meta, where);
-    auto [data, bytes] = zip_->find_suffix(s.entry);
-    check(data != nullptr, where, ": its storage entry ", s.entry, " is missing from the archive");
-    const int ec = m.export_dtype;
-    const std::size_t esize = ec == 5 || ec == 8 ? 8 : ec == 4 || ec == 7 ? 4 : ec == 6 || ec == 13 || ec == 3 ? 2 : 1;
-    const dtype type = dtype_of(ec, where);
-    shape_t shape;
-    for (auto& d : m.sizes) {
-      check(!d.is_symbol() && d.value >= 0, where, ": size ", d.symbol.empty() ? std::to_string(d.value) : d.symbol, " is not a fixed non-negative number");
-      shape.push_back(d.value);
-    }
-    std::vector<std::int64_t> strides;
-    for (auto& d : m.strides) strides.push_back(d.value);
-    if (strides.empty()) {
-      strides.resize(shape.size());
-      std::int64_t acc = 1;
-      for (std::size_t i = shape.size(); i-- > 0;) { strides[i] = acc; acc *= shape[i]; }
-    }
-    check(strides.size() == shape.size(), where, ": ", strides.size(), " strides for ", shape.size(), " sizes");
-    const std::uint64_t need = checked_strided_bytes(shape, strides, m.storage_offset, esize, where);
-    tensor t = tensor::empty(type, shape);
-    if (t.numel() == 0) return t;
-    check(need <= bytes, where, ": its storage entry has ", bytes, " bytes, the meta ", to_string(shape), " reaches byte ", need);
-    const std::int64_t count = t.numel();
-    // gather into a contiguous tensor of our dtype
-    std::vector<std::int64_t> idx(shape.size(), 0);
-    for (std::int64_t k = 0; k < count; ++k) {
-      std::int64_t off = m.storage_offset;
-      for (std::size_t d = 0; d < shape.size(); ++d) off += idx[d] * strides[d];
-      const unsigned char* src = data + off * static_cast<std::int64_t>(esize);
-      store(t, k, src, ec);
-      for (std::size_t d = shape.size(); d-- > 0;) {
-        if (++idx[d] < shape[d]) break;
-        idx[d] = 0;
-      }
-    }
-    return t;
-  }
-
- private:
-  struct stored {
-    std::string entry;
-    bool use_pickle = false;
-    json meta;
-  };
-
-  static void store(tensor& t, std::int64_t k, const unsigned char* src, int ec) {
-    switch (ec) {
-      case 7: std::memcpy(t.ptr<float>() + k, src, 4); break;
-      case 8: { double d; std::memcpy(&d, src, 8); t.ptr<float>()[k] = static_cast<float>(d); break; }
-      case 13: { std::uint16_t b; std::memcpy(&b, src, 2); std::uint32_t u = std::uint32_t(b) << 16; float f; std::memcpy(&f, &u, 4); t.ptr<float>()[k] = f; break; }
-      case 6: std::memcpy(t.ptr<std::uint16_t>() + k, src, 2); break;
-      case 5: std::memcpy(t.ptr<std::int64_t>() + k, src, 8); break;
-      case 4: std::memcpy(t.ptr<std::int32_t>() + k, src, 4); break;
-      default: std::memcpy(static_cast<unsigned char*>(t.data) + k, src, 1); break;
-    }
-  }
-
-  std::string text(const std::string& suffix) const {
-    auto [p, n] = zip_->find_suffix(suffix);
-    return p ? std::string(reinterpret_cast<const char*>(p), n) : std::string{};
-  }
-  json parse_suffix(const std::string& suffix) const {
-    auto [p, n] = zip_->find_suffix(suffix);
-    check(p != nullptr, path_, ": entry ", suffix, " is missing");
-    return json_parse(std::string_view(reinterpret_cast<const char*>(p), n), path_ + ": " + suffix);
-  }
-  json parse(const std::string& entry) const {
-    for (auto& n : zip_->names())
-      if (n == entry) {
-        // entries are looked up by suffix; the full name is its own suffix
-        return parse_suffix(entry);
-      }
-    fail(path_, ": entry ", entry, " is missing");
-  }
-
-  std::string path_;
-  std::unique_ptr<formats::zip_archive> zip_;
-  json program_;
-  int major_ = -1, minor_ = -1;
-  std::map<std::string, stored> stored_;
-};
-
-}  // namespace cactus::frontends::torch_export
-// ---- cactus/frontends/torch_export/schema.hpp
-// The ATen operator schemas the torch.export front end needs. torch.export serializes a call
-// with only the arguments the caller gave (defaults are left out, keyword arguments are named),
-// so importing it into the IR, whose nodes carry every argument in schema order as TorchScript
-// does, needs each operator's argument list and defaults. They are written here in ATen's own
-// schema syntax (the declarations of ATen's public operator interface) and parsed once.
-#include <map>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-
-namespace cactus::frontends::torch_export {
-
-struct arg_schema {
-  std::string name;
-  std::string type;          // "Tensor", "int[]", "float", "ScalarType"... without '?' and aliasing
-  bool optional = false;     // "Tensor?"
-  bool kwarg_only = false;   // after '*'
-  bool has_default = false;
-  ir::meta default_value;    // when has_default
-  bool is_tensor() const { return type == "Tensor"; }
-  bool is_tensor_list() const { return type.rfind("Tensor[", 0) == 0 || type.rfind("Tensor?[", 0) == 0; }
-};
-
-struct op_schema {
-  std::string name;      // "conv2d" (the IR spelling is "aten::" + name)
-  std::string overload;  // "default", "Tensor", "dim_IntList"...
-  std::vector<arg_schema> args;
-  std::size_t returns = 1;  // number of results
-};
-
-namespace detail {
-inline std::string trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return std::string(s);
-}
-
-// Splits at top-level commas (not inside [] or ()).
-inline std::vector<std::string> split_top(std::string_view s) {
-  std::vector<std::string> out;
-  int depth = 0;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '[' || s[i] == '(') ++depth;
-    else if (s[i] == ']' || s[i] == ')') --depth;
-    else if (s[i] == ',' && depth == 0) {
-      out.push_back(trim(s.substr(start, i - start)));
-      start = i + 1;
-    }
-  }
-  if (start < s.size()) out.push_back(trim(s.substr(start)));
-  return out;
-}
-
-inline ir::meta parse_default(const std::string& type, const std::string& v) {
-  if (v == "None") return ir::meta::none();
-  if (v == "True" || v == "False") return ir::meta::of_bool(v == "True");
-  if (!v.empty() && (v.front() == '\'' || v.front() == '"')) return ir::meta::of_string(v.substr(1, v.size() - 2));
-  const bool list = type.find('[') != std::string::npos;
-  const bool floating = type.rfind("float", 0) == 0;
-  auto number = [&](const std::string& t) -> ir::meta {
-    if (floating || t.find_first_of(".e") != std::string::npos) return ir::meta::of_float(std::stod(t));
-    return ir::meta::of_int(std::stoll(t));
-  };
-  if (!v.empty() && v.front() == '[') {
-    std::vector<std::int64_t> ints;
-    std::vector<double> floats;
-    for (auto& e : split_top(std::string_view(v).substr(1, v.size() - 2))) {
-      if (floating) floats.push_back(std::stod(e));
-      else ints.push_back(std::stoll(e));
-    }
-    return floating ? ir::meta::of_floats(floats) : ir::meta::of_ints(ints);
-  }
-  if (!v.empty() && (std::isdigit(static_cast<unsigned char>(v.front())) || v.front() == '-')) {
-    ir::meta m = number(v);
-    if (list) {  // "int[2] stride=1": the scalar repeated to the list's length (1 when unsized)
-      const auto lb = type.find('['), rb = type.find(']');
-      const std::string n = type.substr(lb + 1, rb - lb - 1);
-      const std::size_t len = n.empty() ? 1 : std::stoul(n);
-      if (floating) return ir::meta::of_floats(std::vector<double>(len, m.as_double()));
-      return ir::meta::of_ints(std::vector<std::int64_t>(len, m.i));
-    }
-    return m;
-  }
-  return ir::meta::none();  // contiguous_format, Mean...: arguments the runtime ignores
-}
-
-inline op_schema parse_schema(std::string_view decl) {
-  op_schema s;
-  const auto lp = decl.find('('), arrow = decl.rfind("->");
-  const std::string full = trim(decl.substr(0, lp));
-  const auto dot = full.find('.');
-  s.name = full.substr(0, dot);
-  s.overload = dot == std::string::npos ? "default" : full.substr(dot + 1);
-  const auto rp = decl.rfind(')', arrow);
-  bool kw = false;
-  for (auto& a : split_top(decl.substr(lp + 1, rp - lp - 1))) {
-    if (a == "*") { kw = true; continue; }
-    arg_schema arg;
-    arg.kwarg_only = kw;
-    std::string t = a.substr(0, a.rfind(' '));
-    std::string rest = a.substr(a.rfind(' ') + 1);
-    if (auto eq = rest.find('='); eq != std::string::npos) {
-      arg.name = rest.substr(0, eq);
-      arg.has_default = true;
-      const std::string dv = rest.substr(eq + 1);
-      // strip aliasing "(a!)" from the type before reading the default against it
-      std::string clean;
-      for (std::size_t i = 0; i < t.size(); ++i) {
-        if (t[i] == '(') { while (i < t.size() && t[i] != ')') ++i; continue; }
-        clean += t[i];
-      }
-      t = clean;
-      arg.default_value = parse_default(t, dv);
-    } else {
-      arg.name = rest;
-      std::string clean;
-      for (std::size_t i = 0; i < t.size(); ++i) {
-        if (t[i] == '(') { while (i < t.size() && t[i] != ')') ++i; continue; }
-        clean += t[i];
-      }
-      t = clean;
-    }
-    if (!t.empty() && t.back() == '?') { arg.optional = true; t.pop_back(); }
-    arg.type = t;
-    s.args.push_back(std::move(arg));
-  }
-  const std::string ret = trim(decl.substr(arrow + 2));
-  s.returns = ret.front() == '(' ? split_top(std::string_view(ret).substr(1, ret.size() - 2)).size() : 1;
-  return s;
-}
-}  // namespace detail
-
-// Schemas of the operators the importer reads, in ATen's declaration syntax.
-inline constexpr std::string_view aten_schemas[] = {
-    // linear algebra, convolution, normalization
-    "linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
-    "addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
-    "mm(Tensor self, Tensor mat2) -> Tensor",
-    "bmm(Tensor self, Tensor mat2) -> Tensor",
-    "matmul(Tensor self, Tensor other) -> Tensor",
-    "baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
-    "conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, SymInt[1] padding=0, SymInt[1] dilation=1, SymInt groups=1) -> Tensor",
-    "conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] dilation=1, SymInt groups=1) -> Tensor",
-    "conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, str padding=\"valid\", SymInt[1] dilation=1, SymInt groups=1) -> Tensor",
-    "conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, str padding=\"valid\", SymInt[2] dilation=1, SymInt groups=1) -> Tensor",
-    "convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor",
-    "batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
-    "_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
-    "layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor",
-    "native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
-    "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
-    "lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor)",
-    "scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
-    "softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
-    "_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
-    "log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
-    "_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
-    // activations and elementwise
-    "relu(Tensor self) -> Tensor",
-    "relu_(Tensor(a!) self) -> Tensor(a!)",
-    "relu6(Tensor self) -> Tensor",
-    "gelu(Tensor self, *, str approximate='none') -> Tensor",
-    "silu(Tensor self) -> Tensor",
-    "silu_(Tensor(a!) self) -> Tensor(a!)",
-    "sigmoid(Tensor self) -> Tensor",
-    "tanh(Tensor self) -> Tensor",
-    "exp(Tensor self) -> Tensor",
-    "log(Tensor self) -> Tensor",
-    "sqrt(Tensor self) -> Tensor",
-    "rsqrt(Tensor self) -> Tensor",
-    "neg(Tensor self) -> Tensor",
-    "abs(Tensor self) -> Tensor",
-    "sin(Tensor self) -> Tensor",
-    "cos(Tensor self) -> Tensor",
-    "reciprocal(Tensor self) -> Tensor",
-    "erf(Tensor self) -> Tensor",
-    "clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",
-    "hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
-    "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)",
-    "leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
-    "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-    "add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
-    "add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-    "sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-    "sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-    "rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-    "rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-    "mul.Tensor(Tensor self, Tensor other) -> Tensor",
-    "mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)",
-    "mul.Scalar(Tensor self, Scalar other) -> Tensor",
-    "div.Tensor(Tensor self, Tensor other) -> Tensor",
-    "div.Scalar(Tensor self, Scalar other) -> Tensor",
-    "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor",
-    "pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor",
-    "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor",
-    "maximum(Tensor self, Tensor other) -> Tensor",
-    "minimum(Tensor self, Tensor other) -> Tensor",
-    "eq.Scalar(Tensor self, Scalar other) -> Tensor",
-    "eq.Tensor(Tensor self, Tensor other) -> Tensor",
-    "ne.Scalar(Tensor self, Scalar other) -> Tensor",
-    "ne.Tensor(Tensor self, Tensor other) -> Tensor",
-    "lt.Scalar(Tensor self, Scalar other) -> Tensor",
-    "lt.Tensor(Tensor self, Tensor other) -> Tensor",
-    "le.Scalar(Tensor self, Scalar other) -> Tensor",
-    "le.Tensor(Tensor self, Tensor other) -> Tensor",
-    "gt.Scalar(Tensor self, Scalar other) -> Tensor",
-    "gt.Tensor(Tensor self, Tensor other) -> Tensor",
-    "ge.Scalar(Tensor self, Scalar other) -> Tensor",
-    "ge.Tensor(Tensor self, Tensor other) -> Tensor",
-    "logical_and(Tensor self, Tensor other) -> Tensor",
-    "logical_or(Tensor self, Tensor other) -> Tensor",
-    "logical_not(Tensor self) -> Tensor",
-    "bitwise_not(Tensor self) -> Tensor",
-    "where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
-    "masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
-    "masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",
-    // reductions and pooling
-    "mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
-    "sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
-    "amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
-    "argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
-    "any(Tensor self) -> Tensor",
-    "any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
-    "any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
-    "all(Tensor self) -> Tensor",
-    "all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
-    "all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
-    "max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor",
-    "max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor",
-    "max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
-    "avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
-    "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
-    "adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor",
-    "adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
-    // shapes and data movement
-    "view(Tensor(a) self, SymInt[] size) -> Tensor(a)",
-    "_unsafe_view(Tensor self, SymInt[] size) -> Tensor",
-    "reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)",
-    "flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)",
-    "unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)",
-    "squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
-    "squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)",
-    "squeeze(Tensor(a) self) -> Tensor(a)",
-    "unsqueeze(Tensor(a) self, int dim) -> Tensor(a)",
-    "permute(Tensor(a) self, int[] dims) -> Tensor(a)",
-    "transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)",
-    "t(Tensor(a) self) -> Tensor(a)",
-    "slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",
-    "narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)",
-    "select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)",
-    "cat(Tensor[] tensors, int dim=0) -> Tensor",
-    "stack(Tensor[] tensors, int dim=0) -> Tensor",
-    "expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)",
-    "repeat_interleave.self_int(Tensor self, SymInt repeats, int? dim=None, *, SymInt? output_size=None) -> Tensor",
-    "chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]",
-    "split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]",
-    "split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]",
-    "unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]",
-    "contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)",
-    "clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
-    "dropout(Tensor input, float p, bool train) -> Tensor",
-    "detach(Tensor(a) self) -> Tensor(a)",
-    "alias(Tensor(a) self) -> Tensor(a)",
-    "lift_fresh_copy(Tensor self) -> Tensor",
-    "_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor",
-    "to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
-    "type_as(Tensor self, Tensor other) -> Tensor",
-    // creation
-    "ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
-    "zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
-    "full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
-    "ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
-    "zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
-    "full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
-    "arange(Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
-    "arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
-    "arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
-    "scalar_tensor(Scalar s, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
-    "triu(Tensor self, int diagonal=0) -> Tensor",
-    "tril(Tensor self, int diagonal=0) -> Tensor",
-    "sym_size.int(Tensor self, int dim) -> SymInt",
-};
-
-// The schema of a serialized target ("torch.ops.aten.conv2d.default"), or null.
-inline const op_schema* find_schema(std::string_view target) {
-  static const std::map<std::string, op_schema, std::less<>> table = [] {
-    std::map<std::string, op_schema, std::less<>> t;
-    for (auto d : aten_schemas) {
-      op_schema s = detail::parse_schema(d);
-      std::string key = "torch.ops.aten." + s.name + "." + s.overload;
-      t.emplace(std::move(key), std::move(s));
-    }
-    return t;
-  }();
-  auto it = table.find(target);
-  return it == table.end() ? nullptr : &it->second;
-}
-
-}  // namespace cactus::frontends::torch_export
-// ---- cactus/ir/graph.hpp
-// IRGraph: values, nodes in topological order, and the graph's inputs and outputs.
-#include <string>
-#include <vector>
-
-// ---- cactus/ir/node.hpp
-// IRNode: one op application. `op` is a canonical op name from the registry once the graph is
-// canonicalized (raw graphs keep the aten:: spelling); `loc` is the PyTorch source line the
-// node came from, kept for error messages.
-#include <string>
-#include <vector>
-
-namespace cactus::ir {
-
-struct node {
-  std::string op;
-  std::vector<int> inputs;
-  std::vector<int> outputs;
-  std::string loc;
 };
 
 }  // namespace cactus::ir
@@ -3488,492 +1339,6 @@ struct graph {
 };
 
 }  // namespace cactus::ir
-
-namespace cactus::frontends::torch_export {
-
-struct imported_program {
-  ir::graph graph;
-  std::vector<std::string> weight_names;  // parameters and buffers the graph reads, in signature order
-  std::string schema_version;
-};
-
-namespace detail {
-
-inline std::string source_of(const json& node) {
-  if (!node.contains("metadata") || !node["metadata"].is_object()) return {};
-  const auto& md = node["metadata"];
-  auto it = md.find("stack_trace");
-  if (it == md.end() || !it->is_string()) return {};
-  // the first frame is the exported module's own forward
-  const std::string st = it->get<std::string>();
-  const auto f = st.find("File \"");
-  if (f == std::string::npos) return {};
-  const auto fe = st.find('"', f + 6);
-  const auto l = st.find("line ", fe);
-  if (fe == std::string::npos || l == std::string::npos) return {};
-  std::size_t le = l + 5;
-  while (le < st.size() && std::isdigit(static_cast<unsigned char>(st[le]))) ++le;
-  return st.substr(f + 6, fe - f - 6) + ":" + st.substr(l + 5, le - l - 5);
-}
-
-inline double json_float(const json& v) {
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s == "Infinity") return std::numeric_limits<double>::infinity();
-    if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
-    if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
-    fail("unexpected float '", s, "'");
-  }
-  return v.get<double>();
-}
-
-}  // namespace detail
-
-inline imported_program import_program(const archive& a) {
-  const json& prog = a.program();
-  const std::string& file = a.path();
-  imported_program out;
-  out.schema_version = a.version();
-  ir::graph& g = out.graph;
-  const json& gm = prog.at("graph_module");
-  const json& graph = gm.at("graph");
-  const json& tensor_values = graph.at("tensor_values");
-  const json& sig = gm.at("signature");
-
-  // range constraints of the symbols: {"s23": {"min_val": 1, "max_val": 4096}}
-  std::map<std::string, ir::dim_range> ranges;
-  if (prog.contains("range_constraints"))
-    for (auto& [sym, r] : prog["range_constraints"].items()) {
-      ir::dim_range d;
-      if (r.contains("min_val") && r["min_val"].is_number_integer()) d.min = json_integer(r["min_val"], file + ": range_constraints");
-      if (r.contains("max_val") && r["max_val"].is_number_integer()) d.max = json_integer(r["max_val"], file + ": range_constraints");
-      ranges[sym] = d;
-    }
-
-  std::map<std::string, int> ids;          // serialized name -> IR value
-  std::set<std::string> unusable;          // results the runtime does not produce
-  auto tensor_info = [&](int id, const std::string& name) {
-    auto it = tensor_values.find(name);
-    if (it == tensor_values.end()) return;
-    const tensor_meta m = read_tensor_meta(*it, file + ": value '" + name + "'");
-    auto& v = g.values[static_cast<std::size_t>(id)];
-    v.type = dtype_of(m.export_dtype, file + ": value '" + name + "'");
-    v.shape.clear();
-    for (auto& d : m.sizes) v.shape.push_back(d.value);
-  };
-
-  // inputs: parameters, buffers, constants, user inputs (the graph's inputs, in signature order)
-  for (auto& spec : sig.at("input_specs")) {
-    auto bind_stored = [&](const json& s, const char* key) {
-      const std::string arg = s.at("arg").at("name").get<std::string>();
-      const std::string name = s.at(key).get<std::string>();
-      check(a.has_tensor(name), file, ": the graph reads '", name, "', which the archive does not store (a weight is missing)");
-      ids[arg] = g.add_tensor_constant(a.load_tensor(name), name);
-      out.weight_names.push_back(name);
-    };
-    if (spec.contains("parameter")) bind_stored(spec["parameter"], "parameter_name");
-    else if (spec.contains("buffer")) bind_stored(spec["buffer"], "buffer_name");
-    else if (spec.contains("tensor_constant")) bind_stored(spec["tensor_constant"], "tensor_constant_name");
-    else if (spec.contains("user_input")) {
-      const json& arg = spec["user_input"].at("arg");
-      check(arg.contains("as_tensor"), file, ": a user input that is not a tensor (", arg.dump(), ") is not supported; pass tensors only");
-      const std::string name = arg["as_tensor"].at("name").get<std::string>();
-      ir::value v;
-      v.name = name;
-      const std::string where = file + ": input '" + name + "'";
-      auto it = tensor_values.find(name);
-      check(it != tensor_values.end(), where, ": no tensor meta");
-      const tensor_meta m = read_tensor_meta(*it, where);
-      v.type = dtype_of(m.export_dtype, where);
-      for (auto& d : m.sizes) {
-        v.shape.push_back(d.value);
-        if (!d.is_symbol()) {
-          v.dims.push_back({d.value, d.value});
-        } else {
-          auto r = ranges.find(d.symbol);
-          v.dims.push_back(r != ranges.end() ? r->second : ir::dim_range{});
-        }
-      }
-      const int id = g.add_value(std::move(v));
-      g.inputs.push_back(id);
-      ids[name] = id;
-    } else if (spec.contains("token")) {
-      fail(file, ": the program has effect tokens (side effects); cactus imports pure programs only");
-    } else {
-      fail(file, ": unsupported graph input kind ", spec.begin().key());
-    }
-  }
-
-  auto value_of = [&](const std::string& name, const std::string& where) -> int {
-    check(!unusable.count(name), where, ": reads '", name, "', a result cactus does not compute (statistics or indices of a fused op)");
-    auto it = ids.find(name);
-    check(it != ids.end(), where, ": reads '", name, "', which no earlier node produces");
-    return it->second;
-  };
-  // one serialized Argument -> IR value ids (a tensor list gives several; flattened in place as
-  // TorchScript's importer does for cat/stack/lstm)
-  auto arg_values = [&](const json& arg, const arg_schema* sch, const std::string& where) -> std::vector<int> {
-    if (arg.contains("as_none")) return {g.add_constant(ir::meta::none())};
-    if (arg.contains("as_tensor")) return {value_of(arg["as_tensor"].at("name").get<std::string>(), where)};
-    if (arg.contains("as_tensors")) {
-      std::vector<int> r;
-      for (auto& t : arg["as_tensors"]) r.push_back(value_of(t.at("name").get<std::string>(), where));
-      return r;
-    }
-    if (arg.contains("as_optional_tensor")) {
-      const json& o = arg["as_optional_tensor"];
-      if (o.contains("as_tensor")) return {value_of(o["as_tensor"].at("name").get<std::string>(), where)};
-      return {g.add_constant(ir::meta::none())};
-    }
-    if (arg.contains("as_int")) return {g.add_constant(ir::meta::of_int(json_integer(arg["as_int"], where)))};
-    if (arg.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(arg["as_float"])))};
-    if (arg.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(arg["as_bool"].get<bool>()))};
-    if (arg.contains("as_string")) return {g.add_constant(ir::meta::of_string(arg["as_string"].get<std::string>()))};
-    if (arg.contains("as_ints")) return {g.add_constant(ir::meta::of_ints(json_integers(arg["as_ints"], where)))};
-    if (arg.contains("as_floats")) {
-      std::vector<double> f;
-      for (auto& v : arg["as_floats"]) f.push_back(detail::json_float(v));
-      return {g.add_constant(ir::meta::of_floats(f))};
-    }
-    if (arg.contains("as_bools")) {
-      std::vector<std::int64_t> b;
-      for (auto& v : arg["as_bools"]) b.push_back(v.get<bool>());
-      return {g.add_constant(ir::meta::of_ints(b))};
-    }
-    if (arg.contains("as_scalar_type")) {
-      const int code = json_integer<int>(arg["as_scalar_type"], where);
-      const int c10 = c10_code_of(code);
-      check(c10 >= 0, where, ": dtype ", export_dtype_name(code), " is not supported");
-      return {g.add_constant(ir::meta::of_int(c10))};
-    }
-    if (arg.contains("as_memory_format") || arg.contains("as_layout")) return {g.add_constant(ir::meta::none())};
-    if (arg.contains("as_device")) return {g.add_constant(ir::meta::of_string(arg["as_device"].value("type", "cpu")))};
-    auto sym = [&](const json& s) -> int {
-      if (s.contains("as_int")) return g.add_constant(ir::meta::of_int(json_integer(s["as_int"], where)));
-      if (s.contains("as_name")) return value_of(s["as_name"].get<std::string>(), where);
-      fail(where, ": unexpected SymInt argument ", s.dump());
-    };
-    if (arg.contains("as_sym_int")) return {sym(arg["as_sym_int"])};
-    if (arg.contains("as_sym_float")) {
-      const json& s = arg["as_sym_float"];
-      if (s.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(s["as_float"])))};
-      return {value_of(s.at("as_name").get<std::string>(), where)};
-    }
-    if (arg.contains("as_sym_bool")) {
-      const json& s = arg["as_sym_bool"];
-      if (s.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(s["as_bool"].get<bool>()))};
-      return {value_of(s.at("as_name").get<std::string>(), where)};
-    }
-    if (arg.contains("as_sym_ints")) {
-      // all numbers: a constant list; with symbols: a list built at plan time
-      std::vector<std::int64_t> fixed;
-      bool all_fixed = true;
-      for (auto& s : arg["as_sym_ints"]) {
-        if (s.contains("as_int")) fixed.push_back(json_integer(s["as_int"], where));
-        else all_fixed = false;
-      }
-      if (all_fixed) return {g.add_constant(ir::meta::of_ints(fixed))};
-      std::vector<int> el;
-      for (auto& s : arg["as_sym_ints"]) el.push_back(sym(s));
-      const int idx = g.add_node("prim::ListConstruct", el, {ir::kind::ints}, "");
-      return {g.nodes[static_cast<std::size_t>(idx)].outputs[0]};
-    }
-    fail(where, ": argument ", sch ? sch->name : std::string{}, " has a form cactus does not read: ", arg.dump().substr(0, 200));
-  };
-
-  static const std::map<std::string, std::string, std::less<>> sym_ops = {
-      {"_operator.mul", "aten::mul"}, {"_operator.add", "aten::add"}, {"_operator.sub", "aten::sub"},
-      {"_operator.floordiv", "aten::floordiv"}, {"_operator.truediv", "aten::div"}, {"_operator.neg", "aten::neg"}};
-
-  for (const json& n : graph.at("nodes")) {
-    const std::string target = n.at("target").get<std::string>();
-    const std::string loc = detail::source_of(n);
-    const std::string where = file + ": " + target + (loc.empty() ? "" : " at " + loc);
-    const json& outs = n.at("outputs");
-
-    // result names of the node, in order; kinds from their serialized form
-    std::vector<std::string> out_names;
-    std::vector<ir::kind> out_kinds;
-    for (auto& o : outs) {
-      if (o.contains("as_tensor")) { out_names.push_back(o["as_tensor"].at("name").get<std::string>()); out_kinds.push_back(ir::kind::tensor); }
-      else if (o.contains("as_tensors")) for (auto& t : o["as_tensors"]) { out_names.push_back(t.at("name").get<std::string>()); out_kinds.push_back(ir::kind::tensor); }
-      else if (o.contains("as_sym_int")) { out_names.push_back(o["as_sym_int"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::int_); }
-      else if (o.contains("as_sym_float")) { out_names.push_back(o["as_sym_float"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::float_); }
-      else if (o.contains("as_sym_bool")) { out_names.push_back(o["as_sym_bool"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::bool_); }
-      else if (o.contains("as_none")) { out_names.emplace_back(); out_kinds.push_back(ir::kind::none); }
-      else fail(where, ": result of a form cactus does not read: ", o.dump().substr(0, 200));
-    }
-    auto finish = [&](int node_idx, std::size_t produced) {
-      const auto& nd = g.nodes[static_cast<std::size_t>(node_idx)];
-      for (std::size_t i = 0; i < out_names.size(); ++i) {
-        if (out_names[i].empty()) continue;
-        if (i >= produced) { unusable.insert(out_names[i]); continue; }
-        ids[out_names[i]] = nd.outputs[i];
-        if (out_kinds[i] == ir::kind::tensor) tensor_info(nd.outputs[i], out_names[i]);
-      }
-    };
-
-    if (auto s = sym_ops.find(target); s != sym_ops.end()) {
-      std::vector<int> ins;
-      for (auto& in : n.at("inputs")) for (int v : arg_values(in.at("arg"), nullptr, where)) ins.push_back(v);
-      finish(g.add_node(s->second, ins, {out_kinds.at(0)}, loc), 1);
-      continue;
-    }
-    const op_schema* schema = find_schema(target);
-    if (!schema) {
-      if (target.rfind("torch.ops.higher_order.", 0) == 0)
-        fail(where, ": control flow and other higher-order ops are not supported (the graph must be a straight line of ATen ops)");
-      fail(where, ": op not supported by cactus's torch.export importer");
-    }
-    // every schema argument in order: given, defaulted, or None
-    std::map<std::string, const json*> given;
-    for (auto& in : n.at("inputs")) given[in.at("name").get<std::string>()] = &in.at("arg");
-    std::vector<std::vector<int>> args;
-    for (auto& sa : schema->args) {
-      auto it = given.find(sa.name);
-      if (it != given.end()) args.push_back(arg_values(*it->second, &sa, where));
-      else if (sa.has_default) args.push_back({g.add_constant(sa.default_value)});
-      else if (sa.optional) args.push_back({g.add_constant(ir::meta::none())});
-      else fail(where, ": argument '", sa.name, "' is missing");
-      given.erase(sa.name);
-    }
-    check(given.empty(), where, ": argument '", given.empty() ? std::string{} : given.begin()->first, "' is not in cactus's schema of this op");
-    auto flat = [&](std::initializer_list<std::size_t> which) {
-      std::vector<int> r;
-      for (std::size_t i : which) r.insert(r.end(), args.at(i).begin(), args.at(i).end());
-      return r;
-    };
-    auto all_args = [&] {
-      std::vector<int> r;
-      for (auto& a : args) r.insert(r.end(), a.begin(), a.end());
-      return r;
-    };
-    auto cint = [&](std::int64_t v) { return g.add_constant(ir::meta::of_int(v)); };
-    auto cbool = [&](bool v) { return g.add_constant(ir::meta::of_bool(v)); };
-    const std::string& op = schema->name;
-    const std::vector<ir::kind> one_tensor{ir::kind::tensor};
-
-    if (op == "sym_size") {
-      finish(g.add_node("aten::size", all_args(), {ir::kind::int_}, loc), 1);
-    } else if (op == "_native_batch_norm_legit_no_training") {
-      // (input, weight, bias, mean, var, momentum, eps) -> batch_norm(..., training=False, momentum, eps, cudnn)
-      std::vector<int> ins = flat({0, 1, 2, 3, 4});
-      ins.push_back(cbool(false));
-      ins.push_back(args[5][0]);
-      ins.push_back(args[6][0]);
-      ins.push_back(cbool(false));
-      finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
-    } else if (op == "native_layer_norm") {
-      std::vector<int> ins = flat({0, 1, 2, 3, 4});
-      ins.push_back(cbool(true));
-      finish(g.add_node("aten::layer_norm", ins, one_tensor, loc), 1);
-    } else if (op == "convolution") {
-      std::vector<int> ins = all_args();
-      for (int i = 0; i < 4; ++i) ins.push_back(cbool(false));  // benchmark, deterministic, cudnn_enabled, allow_tf32
-      finish(g.add_node("aten::_convolution", ins, one_tensor, loc), 1);
-    } else if (op == "max_pool2d_with_indices") {
-      finish(g.add_node("aten::max_pool2d", all_args(), one_tensor, loc), 1);
-    } else if (op == "chunk" || op == "split" || op == "split_with_sizes" || op == "unbind") {
-      // the IR's split(x, dim, mode, arg): mode 0 chunks, 1 sizes, 2 unbind
-      const std::size_t nout = out_names.size();
-      std::vector<ir::kind> kinds(nout, ir::kind::tensor);
-      std::vector<int> ins;
-      if (op == "unbind") ins = {args[0][0], args[1][0], cint(2), cint(0)};
-      else ins = {args[0][0], args[2][0], cint(op == "chunk" ? 0 : 1), args[1][0]};
-      finish(g.add_node("split", ins, kinds, loc), nout);
-    } else if (op == "scalar_tensor") {
-      // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d literals
-      ids[out_names.at(0)] = args[0][0];
-    } else if (op == "lstm") {
-      finish(g.add_node("aten::lstm", all_args(), {ir::kind::tensor, ir::kind::tensor, ir::kind::tensor}, loc), 3);
-    } else {
-      const bool inplace = op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_';
-      std::vector<ir::kind> kinds = out_kinds;
-      if (kinds.empty()) kinds = one_tensor;
-      const int idx = g.add_node("aten::" + op, all_args(), kinds, loc);
-      finish(idx, kinds.size());
-      if (inplace) {
-        // x.add_(y): later readers of x read the result
-        for (auto& in : n.at("inputs"))
-          if (in.at("name") == "self" && in.at("arg").contains("as_tensor"))
-            ids[in["arg"]["as_tensor"].at("name").get<std::string>()] = g.nodes[static_cast<std::size_t>(idx)].outputs[0];
-      }
-    }
-  }
-
-  for (auto& spec : sig.at("output_specs")) {
-    check(spec.contains("user_output"), file, ": the program mutates its inputs or buffers (", spec.begin().key(),
-          "); cactus imports programs that only return values");
-    const json& arg = spec["user_output"].at("arg");
-    check(arg.contains("as_tensor"), file, ": an output that is not a tensor (", arg.dump().substr(0, 100), ") is not supported");
-    g.outputs.push_back(value_of(arg["as_tensor"].at("name").get<std::string>(), file + ": graph output"));
-  }
-  g.reindex_producers();
-  return out;
-}
-
-// The archive's stored parameters, buffers and constants as a checkpoint (`cactus convert
-// model.pt2 OUT`, and transpile without --weights-dir): named as in the state_dict, read lazily.
-inline std::vector<formats::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
-  try {
-    auto a = std::make_shared<archive>(path);
-    std::vector<formats::lazy_tensor> r;
-    for (auto& name : a->tensor_names()) {
-      tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
-      shape_t shape;
-      for (auto& d : m.sizes) shape.push_back(d.value);
-      r.push_back({name, shape, static_cast<std::uint64_t>(checked_numel(shape, path.string() + ": tensor '" + name + "'")) * size_of(dtype_of(m.export_dtype, name)),
-                   [a, name] { return a->load_tensor(name); }});
-    }
-    return r;
-  } catch (const json::exception& e) {
-    fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
-  }
-}
-
-// How formats::open_checkpoint reads a torch.export archive among checkpoints.
-inline formats::archive_reader checkpoint_reader() {
-  return {"archive_format", "torch.export archive", [](const std::filesystem::path& p) { return checkpoint_tensors(p); }};
-}
-
-// A file torch.export.save wrote (a zip with an archive_format entry).
-inline bool is_export_archive(const std::filesystem::path& path) {
-  if (!std::filesystem::is_regular_file(path)) return false;
-  auto f = mapped_file::open(path.string());
-  if (!formats::looks_like_zip(*f)) return false;
-  return formats::zip_archive(f).has_suffix("archive_format");
-}
-
-inline imported_program import_archive(const std::filesystem::path& path) {
-  try {
-    archive a(path);
-    return import_program(a);
-  } catch (const json::exception& e) {
-    fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
-  }
-}
-
-}  // namespace cactus::frontends::torch_export
-// ---- cactus/ir/dot.hpp
-// Graphviz dot for an IR graph: one box per node (op, source location), edges labelled with
-// the tensor shape they carry; graph inputs and outputs as ellipses, weights as notes.
-// Meta constants (dims, flags) are left out to keep the picture readable.
-#include <sstream>
-#include <string>
-
-
-namespace cactus::ir {
-
-inline std::string dot_escape(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    if (c == '"' || c == '\\') r += '\\';
-    r += c;
-  }
-  return r;
-}
-
-inline std::string to_dot(const graph& g, const std::string& title = "cactus") {
-  std::ostringstream o;
-  o << "digraph \"" << dot_escape(title) << "\" {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
-  auto shape_of = [&](int v) { return to_string(g.values[static_cast<std::size_t>(v)].shape); };
-  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
-    const int v = g.inputs[i];
-    o << "  v" << v << " [shape=ellipse, label=\"input " << dot_escape(g.values[static_cast<std::size_t>(v)].name) << "\\n" << shape_of(v) << "\"];\n";
-  }
-  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
-    const auto& nd = g.nodes[n];
-    o << "  n" << n << " [shape=box, style=rounded, label=\"" << dot_escape(nd.op) << "\"];\n";
-    for (int v : nd.inputs) {
-      const auto& val = g.values[static_cast<std::size_t>(v)];
-      if (!val.is_tensor()) continue;
-      if (val.producer >= 0) {
-        o << "  n" << val.producer << " -> n" << n << " [label=\"" << shape_of(v) << "\"];\n";
-      } else if (val.is_constant()) {
-        o << "  v" << v << " [shape=note, label=\"" << dot_escape(val.weight.empty() ? (val.name.empty() ? "constant" : val.name) : val.weight)
-          << "\\n" << name_of(val.type) << " " << shape_of(v) << "\"];\n  v" << v << " -> n" << n << ";\n";
-      } else {
-        o << "  v" << v << " -> n" << n << ";\n";
-      }
-    }
-  }
-  for (std::size_t i = 0; i < g.outputs.size(); ++i) {
-    const int v = g.outputs[i];
-    const auto& val = g.values[static_cast<std::size_t>(v)];
-    o << "  out" << i << " [shape=ellipse, label=\"output " << i << "\\n" << shape_of(v) << "\"];\n";
-    o << "  " << (val.producer >= 0 ? "n" + std::to_string(val.producer) : "v" + std::to_string(v)) << " -> out" << i << ";\n";
-  }
-  o << "}\n";
-  return o.str();
-}
-
-}  // namespace cactus::ir
-// ---- cactus/ir/ir_json.hpp
-// raw_ir.json / optimized_ir.json: the IR as JSON. Both are reload targets: a graph read back
-// re-lowers without LibTorch. Tensor constants are either bound weights (by manifest name),
-// small inline base64 blobs, or files next to the JSON, chosen by the caller's encoder.
-#include <cmath>
-#include <functional>
-#include <limits>
-#include <nlohmann/json.hpp>
-
-// ---- cactus/core/base64.hpp
-// Base64 for small constant tensors embedded in IR JSON.
-#include <string>
-#include <vector>
-
-
-namespace cactus {
-
-inline std::string base64_encode(const unsigned char* p, std::size_t n) {
-  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((n + 2) / 3 * 4);
-  for (std::size_t i = 0; i < n; i += 3) {
-    unsigned v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-    out += tbl[(v >> 18) & 63];
-    out += tbl[(v >> 12) & 63];
-    out += i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-    out += i + 2 < n ? tbl[v & 63] : '=';
-  }
-  return out;
-}
-
-inline std::vector<unsigned char> base64_decode(const std::string& s) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  check(s.size() % 4 == 0, "base64 text has a length that is not a multiple of 4");
-  std::vector<unsigned char> out;
-  for (std::size_t i = 0; i < s.size(); i += 4) {
-    int a = val(s[i]), b = val(s[i + 1]), c = s[i + 2] == '=' ? 0 : val(s[i + 2]), d = s[i + 3] == '=' ? 0 : val(s[i + 3]);
-    check(a >= 0 && b >= 0 && c >= 0 && d >= 0, "invalid base64 character");
-    unsigned v = unsigned(a) << 18 | unsigned(b) << 12 | unsigned(c) << 6 | unsigned(d);
-    out.push_back(static_cast<unsigned char>(v >> 16));
-    if (s[i + 2] != '=') out.push_back(static_cast<unsigned char>(v >> 8));
-    if (s[i + 3] != '=') out.push_back(static_cast<unsigned char>(v));
-  }
-  return out;
-}
-
-}  // namespace cactus
-// ---- cactus/ir/verify.hpp
-// The structural verifier every graph passes when it is read (IR JSON, graph.cactus) and before
-// it is lowered: every id names a value; a value has at most one producer, and graph inputs and
-// constants have none; nodes are in topological order (each input is a graph input, a constant
-// or the output of an earlier node), so the graph is acyclic; graph inputs are distinct tensors;
-// graph outputs are defined; a node of a registered op has as many inputs and outputs as the op
-// declares (ops/op.hpp, `arity`). Dtypes and shapes are checked by each op's infer when the graph
-// is planned. Names the registry does not know (the ATen spellings of raw IR) are checked by
-// frontends/aten/canonicalize.hpp as it maps them, and any left over are refused there.
-#include <string>
-#include <vector>
-
 // ---- cactus/ops/registry.hpp
 // The op registry: one Hana type list. The name table, the count check, the op properties
 // passes ask for (commutativity, arity) and the dispatch table are all derived from it, so adding an op is one header plus
@@ -4003,13 +1368,154 @@ inline std::vector<unsigned char> base64_decode(const std::string& s) {
 // The one header that instantiates the kernels for every Highway target and exposes them as
 // plain functions choosing the best target at run time.
 //
-// Header-only decision: HWY_EXPORT defines a static function table, so every translation unit
-// that includes this header gets its own copy of the kernels for each target. Programs include
-// it from one or a few TUs (the executor); the cost is compile time, not correctness.
+// Header-only decision: every translation unit that includes this header compiles the kernels
+// for each target, and HWY_EXPORT gives it its own static function table. The kernels are
+// inline (one copy survives linking), so a program may include cactus from any number of TUs;
+// each costs compile time, so programs include it from one or a few (tests/bundle/ and
+// tests/formats/ are two TUs of one test, which keeps that so).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 
+// ---- cactus/core/parallel.hpp
+// A small persistent thread pool. parallel_for splits [0, n) into contiguous chunks, one per
+// worker, and runs them with the calling thread taking part; below `min_per_thread` work items
+// per thread it runs inline, because even a fast hand-off costs more than tiny ops.
+//
+// Hand-off: a job is published as one atomic word, generation << 16 | chunk count. Workers spin
+// on it for a short while after their last job (consecutive ops of one inference arrive
+// microseconds apart), then sleep on a condition variable; sleepers are notified only if there
+// are any. A worker takes part only if its index is below the chunk count read from that same
+// word, and only those workers count in `pending`, which the caller spins on: so the job
+// pointer and size are never rewritten while a participant may still read them.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace cactus {
+
+namespace detail {
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+}  // namespace detail
+
+class thread_pool {
+ public:
+  explicit thread_pool(unsigned n) : size_(std::max(1u, n)) {
+    for (unsigned i = 1; i < size_; ++i) workers_.emplace_back([this, i] { loop(i); });
+  }
+  ~thread_pool() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      stop_.store(true);
+      state_.fetch_add(std::uint64_t{1} << 16);
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  thread_pool(const thread_pool&) = delete;
+  thread_pool& operator=(const thread_pool&) = delete;
+  unsigned size() const { return size_; }
+
+  // fn(begin, end) over chunks of [0, n).
+  void parallel_for(std::size_t n, std::size_t min_per_thread, const std::function<void(std::size_t, std::size_t)>& fn) {
+    const std::size_t threads = std::min<std::size_t>(size_, min_per_thread ? n / min_per_thread : n);
+    if (threads <= 1 || busy_.exchange(true)) {  // small, or nested inside another parallel_for: inline
+      fn(0, n);
+      return;
+    }
+    job_ = &fn;
+    n_ = n;
+    chunks_ = threads;
+    pending_.store(static_cast<int>(threads) - 1);
+    {
+      std::lock_guard<std::mutex> lk(m_);  // so a worker about to sleep cannot miss the change
+      const std::uint64_t gen = (state_.load() >> 16) + 1;
+      state_.store(gen << 16 | threads, std::memory_order_release);
+    }
+    if (sleeping_.load() > 0) cv_.notify_all();
+    run_chunk(0);
+    while (pending_.load(std::memory_order_acquire) != 0) detail::cpu_relax();
+    job_ = nullptr;
+    busy_.store(false);
+  }
+
+ private:
+  void run_chunk(std::size_t c) {
+    const std::size_t per = (n_ + chunks_ - 1) / chunks_;  // participants read these after an acquire of state_
+    const std::size_t b = c * per, e = std::min(n_, b + per);
+    if (b < e) (*job_)(b, e);
+  }
+
+  void loop(unsigned idx) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      // spin ~50 us for the next job, then sleep
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      std::uint64_t w = state_.load(std::memory_order_acquire);
+      for (int spins = 0; (w >> 16) == seen; ++spins) {
+        detail::cpu_relax();
+        if ((spins & 255) == 255 && std::chrono::steady_clock::now() > until) break;
+        w = state_.load(std::memory_order_acquire);
+      }
+      if ((w >> 16) == seen) {
+        std::unique_lock<std::mutex> lk(m_);
+        sleeping_.fetch_add(1);
+        cv_.wait(lk, [&] { return (state_.load() >> 16) != seen; });
+        sleeping_.fetch_sub(1);
+        w = state_.load(std::memory_order_acquire);
+      }
+      seen = w >> 16;
+      if (stop_.load()) return;
+      if (idx < (w & 0xffff)) {
+        run_chunk(idx);
+        pending_.fetch_sub(1, std::memory_order_release);
+      }
+    }
+  }
+
+  unsigned size_;
+  std::vector<std::thread> workers_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<std::uint64_t> state_{0};  // generation << 16 | chunks
+  std::atomic<int> pending_{0}, sleeping_{0};
+  std::atomic<bool> stop_{false}, busy_{false};
+  const std::function<void(std::size_t, std::size_t)>* job_ = nullptr;
+  std::size_t n_ = 0, chunks_ = 0;
+};
+
+// Multiply-adds below which a kernel runs on one thread: a hand-off costs about as much.
+inline constexpr std::size_t serial_work = std::size_t{1} << 17;
+// Elements per thread below which elementwise passes stay on one thread.
+inline constexpr std::size_t elementwise_grain = std::size_t{1} << 13;
+
+// Threads used by kernels: CACTUS_NUM_THREADS, else the hardware concurrency.
+inline unsigned default_thread_count() {
+  if (const char* s = std::getenv("CACTUS_NUM_THREADS")) {
+    int v = std::atoi(s);
+    if (v > 0) return static_cast<unsigned>(v);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+inline thread_pool& global_pool() {
+  static thread_pool pool(default_thread_count());
+  return pool;
+}
+
+}  // namespace cactus
 // ---- cactus/core/scratch.hpp
 // Per-thread scratch buffers that persist across calls: kernels' temporary space (padded
 // inputs, im2col panels, output tiles) without a malloc, and for large buffers an mmap and
@@ -4329,6 +1835,248 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
 
 }  // namespace cactus::kernels
 #endif  // HWY_ONCE
+// ---- cactus/ops/op.hpp
+// The contract between an op and the runtime. An op is a struct with
+//   static constexpr std::string_view name;                      canonical name (front ends map
+//                                  their spellings to it: frontends/aten/op_table.hpp)
+//   static constexpr arity inputs;  how many inputs a node of it may have (ir::verify checks)
+//   static void infer(context&);   output kinds, dtypes, shapes (or meta values) from the inputs
+//   static void run(context&);     the computation (absent for meta-only and view ops)
+//   static constexpr bool view;    optional: output 0 aliases input 0's bytes (reshape & co.)
+//   static constexpr bool f16_weights; optional: accepts f16 constant weights directly
+//   static constexpr std::uint32_t packed_inputs; optional: bit k set = input k may be a q8 / CQ constant, read directly
+//   static constexpr bool commutative; optional: inputs 0 and 1 may be swapped (the pattern matcher tries both orders)
+//   static constexpr arity outputs; optional: how many outputs (exactly one when absent)
+//   static constexpr dims_rule fixed_dims; optional: how the dims the model fixes pass through
+//                                  it (passes/static_dims.hpp; none when absent)
+// infer runs at plan time, when input shapes are known; run runs every execution.
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <span>
+#include <string_view>
+#include <vector>
+
+
+namespace cactus::ops {
+
+using ir::kind;
+using ir::meta;
+
+// How many inputs (or outputs) a node of an op may have: from `min` to `max`. An op taken from
+// ATen admits the argument lists of each spelling it takes (TorchScript and torch.export give
+// every schema argument, so overloads differ in their trailing arguments); a list op admits any
+// number (`variadic`).
+inline constexpr std::size_t variadic = std::numeric_limits<std::size_t>::max();
+struct arity {
+  std::size_t min, max;
+  constexpr arity(std::size_t n) : min(n), max(n) {}  // NOLINT: `inputs = 2` reads as "exactly 2"
+  constexpr arity(std::size_t lo, std::size_t hi) : min(lo), max(hi) {}
+  constexpr bool admits(std::size_t n) const { return n >= min && n <= max; }
+  // "1", "2 to 3", "2 or more", for messages
+  std::string text() const {
+    if (min == max) return std::to_string(min);
+    return std::to_string(min) + (max == variadic ? " or more" : " to " + std::to_string(max));
+  }
+};
+
+// Which output dims of a node are fixed by the model (weights, literal sizes) rather than by the
+// graph inputs, from which of its inputs' dims are (passes/static_dims.hpp applies the rule).
+enum class dims_rule {
+  none,        // no output dim is known to be fixed
+  shape_read,  // size / dim / numel: read dims; become constants when those dims are fixed
+  same,        // output 0 has input 0's shape (element-wise and row-wise ops)
+  broadcast,   // a dim some operand fixes at the output's size (the others match it or are 1)
+  linear,      // as input 0, and the last dim (the weight's rows)
+  permute,     // input 0's dims, permuted by the constant permutation
+  reshape,     // the literal sizes
+  expand,      // the literal sizes, and input 0's dims where the size is -1
+  unsqueeze,   // input 0's dims and the new dim of size 1
+  select,      // input 0's dims but the selected one
+  reduce,      // input 0's kept dims; reduced dims kept as size 1 are fixed
+  flatten,     // input 0's dims outside the range; the flattened one when all of the range are
+  embedding,   // the ids' dims, and the last (the table's width)
+  conv,        // the batch as input 0's, the channels (the weight's)
+  matmul,      // rows as input 0's, columns as input 1's
+};
+
+// A value at plan and run time: a tensor (dtype, shape, bytes) or a meta value.
+struct slot {
+  kind k = kind::tensor;
+  dtype type = dtype::f32;
+  shape_t shape;
+  meta m;
+  void* data = nullptr;
+  bool is_const = false;
+  std::shared_ptr<void> owner;  // keeps constant bytes alive (mmap or heap)
+
+  bool is_tensor() const { return k == kind::tensor; }
+  std::int64_t numel() const { return cactus::numel(shape); }
+  std::size_t bytes() const { return storage_bytes(type, shape); }
+  template <class T> T* ptr() const { return static_cast<T*>(data); }
+  tensor view() const { return tensor::view(type, shape, data, owner); }
+};
+
+// The slot an IR value starts as before planning: meta constants and in-memory tensor
+// constants with their data, a bound weight with its dtype and shape only (its bytes come at
+// load), anything else empty.
+inline slot slot_of(const ir::value& v) {
+  slot s;
+  s.k = v.k;
+  if (v.constant) {
+    s.m = *v.constant;
+    s.k = v.constant->k;
+    s.is_const = true;
+  }
+  if (v.is_tensor() && v.data) {
+    s.type = v.data->type;
+    s.shape = v.data->shape;
+    s.data = v.data->data;
+    s.owner = v.data->owner;
+    s.is_const = true;
+  } else if (v.is_tensor() && !v.weight.empty()) {
+    s.type = v.type;
+    s.shape = v.shape;
+  }
+  return s;
+}
+
+class context {
+ public:
+  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc)
+      : in_(in), out_(out), op_(op), loc_(loc) {}
+
+  std::size_t num_inputs() const { return in_.size(); }
+  std::size_t num_outputs() const { return out_.size(); }
+  const slot& in(std::size_t i) const {
+    if (i >= in_.size()) fail("expects at least ", i + 1, " inputs, got ", in_.size());
+    return *in_[i];
+  }
+  slot& out(std::size_t i) const {
+    if (i >= out_.size()) fail("expects at least ", i + 1, " outputs, got ", out_.size());
+    return *out_[i];
+  }
+  bool is_none(std::size_t i) const { return i >= in_.size() || in_[i]->k == kind::none; }
+
+  const slot& tensor_in(std::size_t i) const {
+    const slot& s = in(i);
+    if (!s.is_tensor()) fail("input ", i, " must be a tensor, got ", ir::kind_name(s.k));
+    return s;
+  }
+  const slot& f32_in(std::size_t i) const {
+    const slot& s = tensor_in(i);
+    if (s.type != dtype::f32) fail("input ", i, " must be f32, got ", name_of(s.type));
+    return s;
+  }
+  std::int64_t int_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::int_ || s.k == kind::bool_) return s.m.i;
+    if (s.k == kind::float_) return static_cast<std::int64_t>(s.m.f);
+    if (s.k == kind::ints && s.m.ints.size() == 1) return s.m.ints[0];
+    fail("input ", i, " must be an int known at plan time, got ", ir::kind_name(s.k));
+  }
+  double num_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::int_ || s.k == kind::bool_ || s.k == kind::float_) return s.m.as_double();
+    fail("input ", i, " must be a number known at plan time, got ", ir::kind_name(s.k));
+  }
+  bool bool_at(std::size_t i) const { return int_at(i) != 0; }
+  std::vector<std::int64_t> ints_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::ints) return s.m.ints;
+    if (s.k == kind::int_) return {s.m.i};
+    fail("input ", i, " must be an int list known at plan time, got ", ir::kind_name(s.k));
+  }
+  std::string string_at(std::size_t i) const {
+    const slot& s = in(i);
+    if (s.k == kind::string) return s.m.s;
+    fail("input ", i, " must be a string, got ", ir::kind_name(s.k));
+  }
+
+  void set_tensor(std::size_t i, dtype t, shape_t s) const {
+    slot& o = out(i);
+    o.k = kind::tensor;
+    o.type = t;
+    o.shape = std::move(s);
+  }
+  void set_meta(std::size_t i, meta m) const {
+    slot& o = out(i);
+    o.k = m.k;
+    o.m = std::move(m);
+  }
+
+  template <class... Args>
+  [[noreturn]] void fail(Args&&... args) const {
+    cactus::fail(std::forward<Args>(args)...);  // the planner adds the node, op and source line
+  }
+  template <class... Args>
+  void require(bool ok, Args&&... args) const {
+    if (!ok) fail(std::forward<Args>(args)...);
+  }
+
+ private:
+  std::span<slot* const> in_, out_;
+  std::string_view op_, loc_;
+};
+
+namespace detail {
+// PyTorch accepts `3` for `(3, 3)` in kernel/stride/padding arguments.
+inline std::vector<std::int64_t> expand_arg(std::vector<std::int64_t> v, std::size_t n) {
+  if (v.size() == 1 && n == 2) v.push_back(v[0]);
+  return v;
+}
+
+// Sliding windows (conv, pooling): the output columns [lo, hi) of `out_len` whose input index
+// o*stride + off falls inside [0, in_len). `off` is the tap's offset, j*dilation - padding.
+struct column_range {
+  std::int64_t lo, hi;
+};
+inline column_range tap_columns(std::int64_t off, std::int64_t stride, std::int64_t in_len, std::int64_t out_len) {
+  const std::int64_t hi = in_len - off <= 0 ? 0 : std::min<std::int64_t>(out_len, (in_len - off + stride - 1) / stride);
+  const std::int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  return {std::min(lo, hi), hi};
+}
+}  // namespace detail
+
+// Row-major strides of a shape.
+inline std::vector<std::int64_t> strides_of(const shape_t& s) {
+  std::vector<std::int64_t> st(s.size());
+  std::int64_t acc = 1;
+  for (std::size_t i = s.size(); i-- > 0;) { st[i] = acc; acc *= s[i]; }
+  return st;
+}
+
+// dst[idx] = src[sum(idx_d * src_strides_d)] for every index of `shape`, elements of `esize`
+// bytes. The generic mover behind permute, slice, expand, cat and broadcasting.
+inline void copy_strided(const void* src, const std::vector<std::int64_t>& src_strides, void* dst,
+                         const shape_t& shape, std::size_t esize) {
+  const std::int64_t n = numel(shape);
+  if (n == 0) return;
+  const std::size_t rank = shape.size();
+  auto* d = static_cast<unsigned char*>(dst);
+  auto* s = static_cast<const unsigned char*>(src);
+  if (rank == 0) { std::memcpy(d, s, esize); return; }
+  const std::int64_t inner = shape[rank - 1], istr = src_strides[rank - 1];
+  std::vector<std::int64_t> idx(rank, 0);
+  std::int64_t off = 0;
+  for (std::int64_t o = 0; o < n; o += inner) {
+    if (istr == 1) {
+      std::memcpy(d, s + off * static_cast<std::int64_t>(esize), static_cast<std::size_t>(inner) * esize);
+    } else {
+      for (std::int64_t j = 0; j < inner; ++j) std::memcpy(d + j * static_cast<std::int64_t>(esize), s + (off + j * istr) * static_cast<std::int64_t>(esize), esize);
+    }
+    d += inner * static_cast<std::int64_t>(esize);
+    for (std::size_t ax = rank - 1; ax-- > 0;) {
+      ++idx[ax];
+      off += src_strides[ax];
+      if (idx[ax] < shape[ax]) break;
+      off -= src_strides[ax] * shape[ax];
+      idx[ax] = 0;
+    }
+  }
+}
+
+}  // namespace cactus::ops
 
 namespace cactus::ops {
 
@@ -4478,6 +2226,7 @@ namespace cactus::ops {
 // batch_norm(x, w?, b?, running_mean, running_var, training, momentum, eps, cudnn): inference form.
 struct batch_norm_op {
   static constexpr std::string_view name = "batch_norm";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{9};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -4789,6 +2538,7 @@ struct binary_body {
 #define CACTUS_BINARY_OP(STRUCT, NAME, OP)                                        \
   struct STRUCT : detail::binary_body<STRUCT> {                                   \
     static constexpr std::string_view name = NAME;                                \
+    static constexpr dims_rule fixed_dims = dims_rule::broadcast;                 \
     static constexpr detail::arith op = detail::arith::OP;                        \
     static constexpr bool commutative = detail::commutes(op);                     \
     static constexpr arity inputs = detail::binary_inputs(op);                    \
@@ -4826,6 +2576,7 @@ struct logical_not_op {
 // where(cond, a, b)
 struct where_op {
   static constexpr std::string_view name = "where";
+  static constexpr dims_rule fixed_dims = dims_rule::broadcast;
   static constexpr arity inputs{3};
   static void infer(context& c) {
     c.require(c.num_inputs() == 3, "where(condition) with one argument is data-dependent and not supported");
@@ -4841,6 +2592,7 @@ struct where_op {
 // masked_fill(x, mask, value)
 struct masked_fill_op {
   static constexpr std::string_view name = "masked_fill";
+  static constexpr dims_rule fixed_dims = dims_rule::broadcast;
   static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -4885,12 +2637,189 @@ inline dtype dtype_arg(const context& c, std::size_t i, dtype fallback) {
 }  // namespace detail
 
 }  // namespace cactus::ops
+// ---- cactus/quant/quantize.hpp
+// Packing f32 weights into q8 and CQ (core/packed.hpp has the byte layout, quant/codebook.hpp
+// the codebooks), and the scalar reference that unpacks them. unpack() computes exactly what
+// the kernels compute per weight, so tests compare kernels against it.
+//
+// q8: each group of 128 stores step = absmax / 127 (as f16) and round(w / step).
+// CQ: the codes are the nearest codebook levels of the rotated unit vector R (w / n), n the
+//     group's L2 norm; the group stores s = n * a (as f16), a the least-squares gain of those
+//     levels (about 1). A weight decodes as R^T (s * step * levels[code]).
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <string>
+
+
+namespace cactus::quant {
+
+// Writes the 128 codes of a group into its packed bytes (layout in core/packed.hpp).
+inline void pack_group_codes(int bits, const std::uint8_t* code, unsigned char* out) {
+  std::fill(out, out + group_code_bytes(bits), 0);
+  switch (bits) {
+    case 8: std::copy(code, code + 128, out); break;
+    case 4: for (int j = 0; j < 64; ++j) out[j] = static_cast<unsigned char>(code[j] | code[j + 64] << 4); break;
+    case 2:
+      for (int j = 0; j < 32; ++j)
+        for (int i = 0; i < 4; ++i) out[j] |= static_cast<unsigned char>((code[j + 32 * i] & 3) << (2 * i));
+      break;
+    case 1:
+      for (int j = 0; j < 16; ++j)
+        for (int i = 0; i < 8; ++i) out[j] |= static_cast<unsigned char>((code[j + 16 * i] & 1) << i);
+      break;
+    case 3:
+      for (int j = 0; j < 32; ++j)
+        for (int i = 0; i < 4; ++i) out[j] |= static_cast<unsigned char>((code[j + 32 * i] & 3) << (2 * i));
+      for (int j = 0; j < 16; ++j)
+        for (int i = 0; i < 8; ++i) out[32 + j] |= static_cast<unsigned char>(((code[j + 16 * i] >> 2) & 1) << i);
+      break;
+    default: fail("pack_group_codes: ", bits, " bits is not a packed format");
+  }
+}
+
+inline void unpack_group_codes(int bits, const unsigned char* in, std::uint8_t* code) {
+  for (int c = 0; c < 128; ++c) {
+    switch (bits) {
+      case 8: code[c] = in[c]; break;
+      case 4: code[c] = c < 64 ? in[c] & 15 : in[c - 64] >> 4; break;
+      case 2: code[c] = (in[c % 32] >> (2 * (c / 32))) & 3; break;
+      case 1: code[c] = (in[c % 16] >> (c / 16)) & 1; break;
+      case 3: code[c] = static_cast<std::uint8_t>(((in[c % 32] >> (2 * (c / 32))) & 3) | (((in[32 + c % 16] >> (c / 16)) & 1) << 2)); break;
+      default: fail("unpack_group_codes: ", bits, " bits is not a packed format");
+    }
+  }
+}
+
+// The int8 value of each code: the code itself for q8, the codebook level for CQ.
+inline void group_values(dtype fmt, const unsigned char* in, std::int8_t* v) {
+  std::uint8_t code[128];
+  unpack_group_codes(packed_bits(fmt), in, code);
+  if (fmt == dtype::q8) {
+    std::memcpy(v, code, 128);
+  } else {
+    const auto& cb = cq_codebook(packed_bits(fmt));
+    for (int c = 0; c < 128; ++c) v[c] = cb.levels[code[c]];
+  }
+}
+
+// Multiplier of a group's int8 values: step for q8, norm * codebook step for CQ.
+inline float group_factor(dtype fmt, std::uint16_t stored) {
+  const float s = f16_to_f32(stored);
+  return fmt == dtype::q8 ? s : s * cq_codebook(packed_bits(fmt)).step;
+}
+
+// Packs an f32 tensor of rank >= 1 (rows along dim 0, see core/packed.hpp). `what` names the
+// tensor in errors.
+inline tensor pack(const tensor& w, dtype fmt, const std::string& what = "tensor") {
+  check(w.type == dtype::f32, what, ": pack expects f32 weights, got ", name_of(w.type));
+  check(is_packed(fmt), what, ": ", name_of(fmt), " is not a packed format");
+  const packed_layout l = packed_layout_of(fmt, w.shape);
+  tensor out = tensor::zeros(fmt, w.shape);
+  const float* src = w.ptr<float>();
+  const int bits = l.bits;
+  std::string err;
+  std::mutex err_mu;
+  global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
+    float g[128];
+    std::uint8_t code[128];
+    for (std::size_t r = r0; r < r1; ++r) {
+      auto* codes = const_cast<unsigned char*>(l.codes(out.data, static_cast<std::int64_t>(r)));
+      auto* scales = const_cast<std::uint16_t*>(l.scales(out.data, static_cast<std::int64_t>(r)));
+      for (std::int64_t gi = 0; gi < l.groups; ++gi) {
+        const std::int64_t k0 = gi * packed_group, kn = std::min<std::int64_t>(packed_group, l.k - k0);
+        std::fill(g, g + 128, 0.0f);
+        std::copy(src + static_cast<std::int64_t>(r) * l.k + k0, src + static_cast<std::int64_t>(r) * l.k + k0 + kn, g);
+        double sumsq = 0, amax = 0;
+        for (float v : g) { sumsq += double(v) * v; amax = std::max(amax, double(std::fabs(v))); }
+        if (!std::isfinite(sumsq)) {
+          std::lock_guard<std::mutex> lk(err_mu);
+          err = what + ": row " + std::to_string(r) + " has a non-finite value";
+          return;
+        }
+        if (fmt == dtype::q8) {
+          if (amax / 127.0 > 65504.0) {
+            std::lock_guard<std::mutex> lk(err_mu);
+            err = what + ": row " + std::to_string(r) + " has magnitude " + std::to_string(amax) + ", beyond the f16 range of int8 steps; keep it at higher precision (--keep)";
+            return;
+          }
+          const std::uint16_t sh = f32_to_f16(static_cast<float>(amax / 127.0));
+          const float step = f16_to_f32(sh);
+          scales[gi] = sh;
+          for (int c = 0; c < 128; ++c)
+            code[c] = static_cast<std::uint8_t>(static_cast<std::int8_t>(step > 0 ? std::clamp(std::nearbyint(g[c] / step), -127.0f, 127.0f) : 0.0f));
+        } else {
+          const double norm = std::sqrt(sumsq);
+          if (norm > 65504.0) {
+            std::lock_guard<std::mutex> lk(err_mu);
+            err = what + ": row " + std::to_string(r) + " group " + std::to_string(gi) + " has L2 norm " + std::to_string(norm) +
+                  ", beyond the f16 range CQ stores norms in; keep this tensor at higher precision (--keep)";
+            return;
+          }
+          const auto& cb = cq_codebook(bits);
+          const int levels = 1 << bits;
+          if (norm > 0) {
+            for (float& v : g) v = static_cast<float>(v / norm);
+            rotate_group(g);
+          }
+          double yq = 0, qq = 0;
+          for (int c = 0; c < 128; ++c) {
+            const float t = g[c] / cb.step;  // in int8 units
+            int best = 0;
+            for (int i = 1; i < levels; ++i)
+              if (std::fabs(t - cb.levels[static_cast<std::size_t>(i)]) < std::fabs(t - cb.levels[static_cast<std::size_t>(best)])) best = i;
+            code[c] = static_cast<std::uint8_t>(best);
+            const double q = cb.levels[static_cast<std::size_t>(best)] * double(cb.step);
+            yq += g[c] * q;
+            qq += q * q;
+          }
+          // least-squares gain of the chosen levels (close to 1): a free ~2% lower error
+          scales[gi] = f32_to_f16(static_cast<float>(norm > 0 && qq > 0 ? norm * yq / qq : 0.0));
+        }
+        pack_group_codes(bits, code, codes + static_cast<std::size_t>(gi) * l.code_bytes);
+      }
+    }
+  });
+  check(err.empty(), err);
+  return out;
+}
+
+// Rows [r0, r1) of a packed tensor as f32, K values per row, into y.
+inline void unpack_rows(const tensor& p, std::int64_t r0, std::int64_t r1, float* y) {
+  const packed_layout l = packed_layout_of(p.type, p.shape);
+  std::int8_t v[128];
+  float g[128];
+  for (std::int64_t r = r0; r < r1; ++r) {
+    const unsigned char* codes = l.codes(p.data, r);
+    const std::uint16_t* scales = l.scales(p.data, r);
+    for (std::int64_t gi = 0; gi < l.groups; ++gi) {
+      group_values(p.type, codes + static_cast<std::size_t>(gi) * l.code_bytes, v);
+      const float f = group_factor(p.type, scales[gi]);
+      for (int c = 0; c < 128; ++c) g[c] = f * v[c];
+      if (p.type != dtype::q8) unrotate_group(g);
+      const std::int64_t k0 = gi * packed_group, kn = std::min<std::int64_t>(packed_group, l.k - k0);
+      std::copy(g, g + kn, y + (r - r0) * l.k + k0);
+    }
+  }
+}
+
+inline tensor unpack(const tensor& p) {
+  tensor out = tensor::empty(dtype::f32, p.shape);
+  const packed_layout l = packed_layout_of(p.type, p.shape);
+  global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
+    unpack_rows(p, static_cast<std::int64_t>(r0), static_cast<std::int64_t>(r1), out.ptr<float>() + static_cast<std::int64_t>(r0) * l.k);
+  });
+  return out;
+}
+
+}  // namespace cactus::quant
 
 namespace cactus::ops {
 
 // cast(x, dtype): the canonical form of PyTorch's to / type_as / float / long / bool / _to_copy.
 struct cast_op {
   static constexpr std::string_view name = "cast";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2};
   static constexpr bool f16_weights = true;
   static void infer(context& c) {
@@ -5221,6 +3150,7 @@ inline void conv_run(const conv_geom& g, const context& c, const float* bias, fl
 
 struct conv_op {
   static constexpr std::string_view name = "conv";
+  static constexpr dims_rule fixed_dims = dims_rule::conv;
   static constexpr arity inputs{7};
   // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
   // their weights small, so f32 weights in memory buy speed at little cost.
@@ -5403,6 +3333,7 @@ namespace cactus::ops {
 
 struct embedding_op {
   static constexpr std::string_view name = "embedding";
+  static constexpr dims_rule fixed_dims = dims_rule::embedding;
   static constexpr arity inputs{2, 5};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = 1u << 0;  // the table may be q8 / CQ
@@ -5549,6 +3480,7 @@ namespace cactus::ops {
 // layer_norm(x, normalized_shape, weight?, bias?, eps, cudnn_enable)
 struct layer_norm_op {
   static constexpr std::string_view name = "layer_norm";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{5, 6};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -5577,6 +3509,7 @@ namespace cactus::ops {
 
 struct linear_op {
   static constexpr std::string_view name = "linear";
+  static constexpr dims_rule fixed_dims = dims_rule::linear;
   static constexpr arity inputs{2, 3};
   static constexpr bool f16_weights = true;
   static constexpr std::uint32_t packed_inputs = 1u << 1;  // W may be q8 / CQ
@@ -5757,6 +3690,7 @@ namespace cactus::ops {
 // matmul / bmm / mm with batch broadcasting; B is transposed into scratch so the NT kernel runs.
 struct matmul_op {
   static constexpr std::string_view name = "matmul";
+  static constexpr dims_rule fixed_dims = dims_rule::matmul;
   static constexpr arity inputs{2};
   static void infer(context& c) {
     shape_t a = c.tensor_in(0).shape, b = c.tensor_in(1).shape;
@@ -5819,6 +3753,7 @@ namespace cactus::ops {
 
 struct size_op {
   static constexpr std::string_view name = "size";
+  static constexpr dims_rule fixed_dims = dims_rule::shape_read;
   static constexpr arity inputs{1, 2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -5830,12 +3765,14 @@ struct size_op {
 
 struct dim_op {
   static constexpr std::string_view name = "dim";
+  static constexpr dims_rule fixed_dims = dims_rule::shape_read;
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(static_cast<std::int64_t>(c.tensor_in(0).shape.size()))); }
 };
 
 struct numel_op {
   static constexpr std::string_view name = "numel";
+  static constexpr dims_rule fixed_dims = dims_rule::shape_read;
   static constexpr arity inputs{1};
   static void infer(context& c) { c.set_meta(0, meta::of_int(c.tensor_in(0).numel())); }
 };
@@ -6223,14 +4160,17 @@ struct reduce_body {
 
 struct mean_op : detail::reduce_body<detail::reduce_kind::mean> {
   static constexpr std::string_view name = "mean";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
   static constexpr arity inputs{2, 4};
 };
 struct sum_op : detail::reduce_body<detail::reduce_kind::sum> {
   static constexpr std::string_view name = "sum";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
   static constexpr arity inputs{1, 4};
 };
 struct amax_op : detail::reduce_body<detail::reduce_kind::max> {
   static constexpr std::string_view name = "amax";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
   static constexpr arity inputs{3};
 };
 
@@ -6447,6 +4387,7 @@ inline shape_t resolve_shape(const context& c, std::vector<std::int64_t> s, std:
 // reshape(x, shape) / view / _unsafe_view / reshape_as(x, other)
 struct reshape_op {
   static constexpr std::string_view name = "reshape";
+  static constexpr dims_rule fixed_dims = dims_rule::reshape;
   static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -6459,6 +4400,7 @@ struct reshape_op {
 // flatten(x, start_dim, end_dim)
 struct flatten_op {
   static constexpr std::string_view name = "flatten";
+  static constexpr dims_rule fixed_dims = dims_rule::flatten;
   static constexpr arity inputs{3};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -6513,6 +4455,7 @@ struct squeeze_op {
 
 struct unsqueeze_op {
   static constexpr std::string_view name = "unsqueeze";
+  static constexpr dims_rule fixed_dims = dims_rule::unsqueeze;
   static constexpr arity inputs{2};
   static constexpr bool view = true;
   static void infer(context& c) {
@@ -6527,6 +4470,7 @@ struct unsqueeze_op {
 // Passes its input through (what contiguous/clone/dropout/detach become if not removed).
 struct identity_op {
   static constexpr std::string_view name = "identity";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{1};
   static constexpr bool view = true;
   static void infer(context& c) { c.set_tensor(0, c.tensor_in(0).type, c.in(0).shape); }
@@ -6534,6 +4478,7 @@ struct identity_op {
 
 struct permute_op {
   static constexpr std::string_view name = "permute";
+  static constexpr dims_rule fixed_dims = dims_rule::permute;
   static constexpr arity inputs{2};
   static std::vector<std::size_t> perm(const context& c) {
     const slot& x = c.tensor_in(0);
@@ -6630,6 +4575,7 @@ struct narrow_op {
 // select(x, dim, index) drops the dim.
 struct select_op {
   static constexpr std::string_view name = "select";
+  static constexpr dims_rule fixed_dims = dims_rule::select;
   static constexpr arity inputs{2, 3};
   static void where(const context& c, std::size_t& d, std::int64_t& i) {
     const slot& x = c.tensor_in(0);
@@ -6717,6 +4663,7 @@ struct stack_op {
 // expand(x, sizes, implicit) / expand_as(x, other)
 struct expand_op {
   static constexpr std::string_view name = "expand";
+  static constexpr dims_rule fixed_dims = dims_rule::expand;
   static constexpr arity inputs{2, 3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -6864,6 +4811,7 @@ inline void softmax_along(const context& c, bool log) {
 
 struct softmax_op {
   static constexpr std::string_view name = "softmax";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, false); }
@@ -6871,6 +4819,7 @@ struct softmax_op {
 
 struct log_softmax_op {
   static constexpr std::string_view name = "log_softmax";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, true); }
@@ -6910,10 +4859,12 @@ struct tri_body {
 };
 struct triu_op : tri_body<true> {
   static constexpr std::string_view name = "triu";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2};
 };
 struct tril_op : tri_body<false> {
   static constexpr std::string_view name = "tril";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{2};
 };
 
@@ -6994,6 +4945,7 @@ struct unary_body {
 #define CACTUS_UNARY_OP(STRUCT, NAME, KERNEL, KEEPS_INT)                                           \
   struct STRUCT : detail::unary_body<STRUCT> {                                                     \
     static constexpr std::string_view name = NAME;                                                 \
+    static constexpr dims_rule fixed_dims = dims_rule::same;                                       \
     static constexpr kernels::unary_kind kernel = kernels::unary_kind::KERNEL;                     \
     static constexpr bool keeps_int = KEEPS_INT;                                                   \
     static constexpr arity inputs{1};                                                              \
@@ -7018,6 +4970,7 @@ CACTUS_UNARY_OP(erf_op, "erf", erf, false);
 // gelu(x, approximate='none'|'tanh')
 struct gelu_op : detail::unary_body<gelu_op> {
   static constexpr std::string_view name = "gelu";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::gelu_erf;
   static constexpr bool keeps_int = false;
@@ -7032,6 +4985,7 @@ struct gelu_op : detail::unary_body<gelu_op> {
 // clamp(x, min, max), hardtanh(x, min, max), relu6(x)
 struct clamp_op : detail::unary_body<clamp_op> {
   static constexpr std::string_view name = "clamp";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{1, 3};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::clamp;
   static constexpr bool keeps_int = true;
@@ -7044,6 +4998,7 @@ struct clamp_op : detail::unary_body<clamp_op> {
 
 struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
   static constexpr std::string_view name = "leaky_relu";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{1, 2};
   static constexpr kernels::unary_kind kernel = kernels::unary_kind::leaky_relu;
   static constexpr bool keeps_int = false;
@@ -7103,6 +5058,7 @@ struct op_info {
   std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
   std::uint32_t packed_on_request;  // bit k: ... when the user asks (passes::cast_options)
   arity inputs, outputs;
+  dims_rule fixed_dims;
 };
 
 namespace detail {
@@ -7118,12 +5074,13 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, Op::inputs, detail::outputs_of<Op>()};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, Op::inputs, detail::outputs_of<Op>(), dims_rule::none};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
       if constexpr (requires { Op::packed_inputs; }) info.packed_inputs = Op::packed_inputs;
       if constexpr (requires { Op::packed_on_request; }) info.packed_on_request = Op::packed_on_request;
+      if constexpr (requires { Op::fixed_dims; }) info.fixed_dims = Op::fixed_dims;
       t.push_back(info);
     });
     return t;
@@ -7214,7 +5171,952 @@ inline void verify(const graph& g, const std::string& what) {
   }
 }
 
+// Every node names an op with a runtime kernel (what lowering needs on top of verify).
+inline void verify_lowerable(const graph& g) {
+  for (auto& n : g.nodes)
+    check(ops::find_op(n.op).has_value(), "cannot lower op '", n.op, "'", n.loc.empty() ? "" : " at " + n.loc, ": no runtime kernel for it");
+}
+
 }  // namespace cactus::ir
+
+namespace cactus::bundle {
+
+// version 2 added the graph inputs' dim ranges after the outputs; version 1 files still load
+inline constexpr std::uint32_t graph_file_version = 2;
+
+enum class tensor_source : std::uint8_t { none = 0, weight = 1, inline_bytes = 2, file = 3 };
+
+// External constants (too big to inline, not a converted weight) are stored by the caller in
+// files; `external(id, tensor)` returns the relative path it used, or "" to inline the bytes.
+using external_writer = std::function<std::string(int id, const tensor&)>;
+using external_reader = std::function<tensor(const std::string& rel)>;
+
+inline std::vector<unsigned char> encode_graph(const ir::graph& g, const external_writer& external) {
+  byte_writer w;
+  auto write_meta = [&](const ir::meta& m) {
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(m.k));
+    w.le<std::int64_t>(m.i);
+    w.le<double>(m.f);
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(m.ints.size()));
+    for (auto v : m.ints) w.le<std::int64_t>(v);
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(m.floats.size()));
+    for (auto v : m.floats) w.le<double>(v);
+    w.str(m.s);
+  };
+  w.le<std::uint32_t>(static_cast<std::uint32_t>(g.values.size()));
+  for (std::size_t i = 0; i < g.values.size(); ++i) {
+    const ir::value& v = g.values[i];
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(v.k));
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(v.type));
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(v.shape.size()));
+    for (auto d : v.shape) w.le<std::int64_t>(d);
+    w.str(v.name);
+    w.le<std::uint8_t>(v.constant ? 1 : 0);
+    if (v.constant) write_meta(*v.constant);
+    if (!v.weight.empty()) {
+      w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::weight));
+      w.str(v.weight);
+    } else if (v.data) {
+      std::string rel = external ? external(static_cast<int>(i), *v.data) : "";
+      if (rel.empty()) {
+        w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::inline_bytes));
+        w.le<std::uint64_t>(v.data->bytes());
+        w.bytes(v.data->data, v.data->bytes());
+      } else {
+        w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::file));
+        w.str(rel);
+      }
+    } else {
+      w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::none));
+    }
+  }
+  w.le<std::uint32_t>(static_cast<std::uint32_t>(g.nodes.size()));
+  for (auto& n : g.nodes) {
+    w.str(n.op);
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(n.inputs.size()));
+    for (int x : n.inputs) w.le<std::int32_t>(x);
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(n.outputs.size()));
+    for (int x : n.outputs) w.le<std::int32_t>(x);
+    w.str(n.loc);
+  }
+  for (auto* list : {&g.inputs, &g.outputs}) {
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(list->size()));
+    for (int x : *list) w.le<std::int32_t>(x);
+  }
+  for (int x : g.inputs) {
+    const auto& dims = g.values[static_cast<std::size_t>(x)].dims;
+    w.le<std::uint32_t>(static_cast<std::uint32_t>(dims.size()));
+    for (auto& r : dims) { w.le<std::int64_t>(r.min); w.le<std::int64_t>(r.max); }
+  }
+  byte_writer file;
+  file.bytes("CACTUSGR", 8);
+  file.le<std::uint32_t>(graph_file_version);
+  file.le<std::uint32_t>(0);
+  file.le<std::uint64_t>(w.size());
+  file.le<std::uint64_t>(fnv1a64(w.buffer().data(), w.size()));
+  file.bytes(w.buffer().data(), w.size());
+  return std::move(file.buffer());
+}
+
+inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::string& what, const external_reader& external) {
+  byte_reader h(p, n, what);
+  check(n >= 32 && std::memcmp(h.take(8), "CACTUSGR", 8) == 0, what, ": not a cactus graph (bad magic)");
+  auto version = h.le<std::uint32_t>();
+  check(version == 1 || version == graph_file_version, what, ": graph version ", version, " is not supported (this build reads ", graph_file_version, ")");
+  h.le<std::uint32_t>();
+  auto size = h.le<std::uint64_t>();
+  auto sum = h.le<std::uint64_t>();
+  check(size <= h.remaining(), what, ": truncated (payload of ", size, " bytes, file has ", h.remaining(), ")");
+  check(fnv1a64(p + h.pos(), size) == sum, what, ": corrupt (checksum mismatch)");
+  byte_reader r(p + h.pos(), size, what);
+  ir::graph g;
+  auto count = [&](const char* of) {
+    auto c = r.le<std::uint32_t>();
+    check(c <= r.remaining(), what, ": corrupt ", of, " count ", c);
+    return c;
+  };
+  auto read_meta = [&] {
+    ir::meta m;
+    m.k = static_cast<ir::kind>(r.le<std::uint8_t>());
+    m.i = r.le<std::int64_t>();
+    m.f = r.le<double>();
+    for (auto c = count("list"); c--;) m.ints.push_back(r.le<std::int64_t>());
+    for (auto c = count("list"); c--;) m.floats.push_back(r.le<double>());
+    m.s = r.str();
+    return m;
+  };
+  const auto nv = count("value");
+  for (std::uint32_t i = 0; i < nv; ++i) {
+    ir::value v;
+    auto k = r.le<std::uint8_t>();
+    auto t = r.le<std::uint8_t>();
+    check(k <= static_cast<std::uint8_t>(ir::kind::string) && t <= static_cast<std::uint8_t>(dtype::cq4), what, ": corrupt value ", i);
+    v.k = static_cast<ir::kind>(k);
+    v.type = static_cast<dtype>(t);
+    for (auto c = count("shape"); c--;) v.shape.push_back(r.le<std::int64_t>());
+    v.name = r.str();
+    if (r.le<std::uint8_t>()) v.constant = read_meta();
+    switch (static_cast<tensor_source>(r.le<std::uint8_t>())) {
+      case tensor_source::none: break;
+      case tensor_source::weight: v.weight = r.str(); break;
+      case tensor_source::inline_bytes: {
+        auto b = r.le<std::uint64_t>();
+        // sizes are checked against the file before anything is allocated
+        check(b <= r.remaining(), what, ": corrupt inline constant ", i, " (", b, " bytes, ", r.remaining(), " left in the file)");
+        checked_numel(v.shape, what + ": inline constant " + std::to_string(i));
+        check(b == storage_bytes(v.type, v.shape), what, ": corrupt inline constant ", i, " (", b, " bytes for shape and dtype needing ",
+              storage_bytes(v.type, v.shape), ")");
+        tensor tt = tensor::empty(v.type, v.shape);
+        std::memcpy(tt.data, r.take(b), b);
+        v.data = std::make_shared<tensor>(std::move(tt));
+        break;
+      }
+      case tensor_source::file: {
+        auto rel = r.str();
+        check(bool(external), what, ": value ", i, " needs external constant ", rel);
+        v.data = std::make_shared<tensor>(external(rel));
+        break;
+      }
+      default: fail(what, ": corrupt value ", i, " (unknown tensor source)");
+    }
+    g.values.push_back(std::move(v));
+  }
+  auto read_ids = [&] {
+    std::vector<int> ids;
+    for (auto c = count("id list"); c--;) {
+      auto x = r.le<std::int32_t>();
+      check(x >= 0 && static_cast<std::uint32_t>(x) < nv, what, ": corrupt value reference ", x);
+      ids.push_back(x);
+    }
+    return ids;
+  };
+  for (auto c = count("node"); c--;) {
+    ir::node nd;
+    nd.op = r.str();
+    nd.inputs = read_ids();
+    nd.outputs = read_ids();
+    nd.loc = r.str();
+    g.nodes.push_back(std::move(nd));
+  }
+  g.inputs = read_ids();
+  g.outputs = read_ids();
+  if (version >= 2)
+    for (int x : g.inputs) {
+      auto& dims = g.values[static_cast<std::size_t>(x)].dims;
+      for (auto c = count("dim range"); c--;) {
+        ir::dim_range d;
+        d.min = r.le<std::int64_t>();
+        d.max = r.le<std::int64_t>();
+        dims.push_back(d);
+      }
+    }
+  ir::verify(g, what);
+  g.reindex_producers();
+  return g;
+}
+
+}  // namespace cactus::bundle
+// ---- cactus/bundle/manifest.hpp
+// components/manifest.json, typed: what a bundle holds and how it was made. This is its only
+// reader and writer. A bundle holds one or more components, each a named graph (graph file,
+// bindings, inputs and outputs) in a directory of the bundle; one that runs a model in one call
+// has one, "model". The manifest also records the task and family the adapters chose, the pass
+// options the graphs were lowered with (so `cactus lower` and `cactus inspect` run the passes
+// the same way), the side files beside the graphs (tokenizer, config, chat template) and the
+// cactus version that wrote it. A bundle without the file (written before it existed) reads as
+// one "model" component with the defaults; fields a newer writer added are optional.
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// ---- cactus/version.hpp
+// The library's version, in one place: `cactus --version` prints it, CMakeLists.txt reads it for
+// project(VERSION) and meson.build checks its own against it.
+#include <string_view>
+
+#define CACTUS_VERSION_MAJOR 0
+#define CACTUS_VERSION_MINOR 1
+#define CACTUS_VERSION_PATCH 0
+#define CACTUS_VERSION_STRING "0.1.0"
+
+namespace cactus {
+
+inline constexpr int version_major = CACTUS_VERSION_MAJOR;
+inline constexpr int version_minor = CACTUS_VERSION_MINOR;
+inline constexpr int version_patch = CACTUS_VERSION_PATCH;
+inline constexpr std::string_view version = CACTUS_VERSION_STRING;
+
+}  // namespace cactus
+
+namespace cactus::bundle {
+
+struct io_spec {
+  std::string name, dtype;  // dtype by name ("f32", "i64")
+  shape_t shape;            // as lowered; dims a graph re-plans may differ at run time
+  std::string state = {};   // "" or the session state this input is read from / this output written to
+};
+
+struct component {
+  std::string name = "model";
+  std::string directory = ".";  // where its graph and bindings files are; the files they name are relative to the bundle
+  std::string graph = "graph.cactus", bindings = "graph_bindings.json";
+  std::vector<io_spec> inputs, outputs;
+};
+
+struct pass_options {
+  std::set<std::string> disabled_fusions;  // transpile's --no-fuse-<name>
+  bool packed_conv = false;                // transpile's --packed-conv
+};
+
+struct manifest {
+  static constexpr const char* format = "cactus-components";
+  static constexpr int current_version = 1;
+  int version = current_version;
+  std::string model_id = "model", task = "generic", family = "pytorch";
+  std::vector<component> components{component{}};
+  pass_options passes;
+  std::vector<std::string> side_files;  // relative to the bundle
+  std::string cactus_version;           // "" when the writer did not record it
+
+  static std::filesystem::path path_in(const std::filesystem::path& bundle_dir) { return bundle_dir / "components" / "manifest.json"; }
+
+  const component* find(std::string_view name) const {
+    for (auto& c : components)
+      if (c.name == name) return &c;
+    return nullptr;
+  }
+
+  nlohmann::json to_json() const {
+    auto io = [](const std::vector<io_spec>& v) {
+      nlohmann::json a = nlohmann::json::array();
+      for (auto& s : v) {
+        a.push_back({{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}});
+        if (!s.state.empty()) a.back()["state"] = s.state;
+      }
+      return a;
+    };
+    nlohmann::json order = nlohmann::json::array(), comps = nlohmann::json::array();
+    for (auto& c : components) {
+      order.push_back(c.name);
+      comps.push_back({{"name", c.name}, {"directory", c.directory}, {"graph", c.graph}, {"bindings", c.bindings},
+                       {"inputs", io(c.inputs)}, {"outputs", io(c.outputs)}});
+    }
+    nlohmann::json j = {{"format", format}, {"version", version}, {"model_id", model_id}, {"task", task}, {"family", family},
+                        {"component_order", order}, {"components", comps},
+                        {"passes", {{"disabled_fusions", passes.disabled_fusions}, {"packed_conv", passes.packed_conv}}},
+                        {"side_files", side_files}};
+    if (!cactus_version.empty()) j["cactus_version"] = cactus_version;
+    return j;
+  }
+
+  static manifest from_json(const nlohmann::json& j, const std::string& where) {
+    check(j.is_object(), where, ": expected a JSON object");
+    manifest m;
+    check(json_string(j, "format", where, format) == format, where, ": not a cactus components manifest (\"format\" is not \"", format, "\")");
+    m.version = json_integer_or(j, "version", where, current_version);
+    check(m.version >= 1 && m.version <= current_version, where, ": manifest version ", m.version, "; this cactus (", cactus::version,
+          ") reads versions up to ", current_version, ": a newer cactus wrote this bundle");
+    m.model_id = json_string(j, "model_id", where, "model");
+    m.task = json_string(j, "task", where, "generic");
+    m.family = json_string(j, "family", where, "pytorch");
+    m.cactus_version = json_string(j, "cactus_version", where, "");
+    auto strings = [&](const nlohmann::json& a, const std::string& what) {
+      check(a.is_array(), what, ": expected a list of strings");
+      std::vector<std::string> r;
+      for (auto& s : a) {
+        check(s.is_string(), what, ": expected a list of strings, found ", s.dump().substr(0, 40));
+        r.push_back(s.get<std::string>());
+      }
+      return r;
+    };
+    if (auto it = j.find("components"); it != j.end()) {
+      const std::string cw = where + ": \"components\"";
+      check(it->is_array() && !it->empty(), cw, ": expected a non-empty list");
+      m.components.clear();
+      for (auto& c : *it) {
+        check(c.is_object(), cw, ": expected objects");
+        component k;
+        k.name = json_string(c, "name", cw, "model");
+        const std::string kw = cw + " '" + k.name + "'";
+        k.directory = json_string(c, "directory", kw, ".");
+        k.graph = json_string(c, "graph", kw, "graph.cactus");
+        k.bindings = json_string(c, "bindings", kw, "graph_bindings.json");
+        for (const auto* f : {&k.directory, &k.graph, &k.bindings}) {
+          const std::filesystem::path p(*f);
+          check(!p.is_absolute() && std::find(p.begin(), p.end(), "..") == p.end(), kw, ": '", *f, "' leaves the bundle");
+        }
+        check(m.find(k.name) == nullptr, cw, ": two components are named '", k.name, "'");
+        auto io = [&](const char* key) {
+          std::vector<io_spec> r;
+          const auto a = c.find(key);
+          if (a == c.end()) return r;
+          const std::string iw = kw + ": \"" + key + "\"";
+          check(a->is_array(), iw, ": expected a list");
+          for (auto& s : *a) {
+            check(s.is_object(), iw, ": expected objects");
+            io_spec x;
+            x.name = json_string(s, "name", iw, "");
+            x.dtype = json_string(s, "dtype", iw, "");
+            if (s.contains("shape")) x.shape = json_integers(s["shape"], iw + ": \"shape\"");
+            x.state = json_string(s, "state", iw, "");
+            r.push_back(std::move(x));
+          }
+          return r;
+        };
+        k.inputs = io("inputs");
+        k.outputs = io("outputs");
+        m.components.push_back(std::move(k));
+      }
+    }
+    if (auto it = j.find("passes"); it != j.end()) {
+      const std::string pw = where + ": \"passes\"";
+      check(it->is_object(), pw, ": expected an object");
+      if (auto d = it->find("disabled_fusions"); d != it->end())
+        for (auto& s : strings(*d, pw + ": \"disabled_fusions\"")) m.passes.disabled_fusions.insert(s);
+      if (auto p = it->find("packed_conv"); p != it->end()) {
+        check(p->is_boolean(), pw, ": \"packed_conv\" must be true or false");
+        m.passes.packed_conv = p->get<bool>();
+      }
+    }
+    if (auto it = j.find("side_files"); it != j.end()) m.side_files = strings(*it, where + ": \"side_files\"");
+    return m;
+  }
+
+  // The manifest of the bundle in bundle_dir; the defaults for a bundle that has none.
+  static manifest read(const std::filesystem::path& bundle_dir) {
+    const auto p = path_in(bundle_dir);
+    if (!std::filesystem::exists(p)) return {};
+    return from_json(read_json(p), p.string());
+  }
+
+  void write(const std::filesystem::path& bundle_dir) const {
+    std::filesystem::create_directories(bundle_dir / "components");
+    write_file_atomic(path_in(bundle_dir), to_json().dump(1));
+  }
+};
+
+}  // namespace cactus::bundle
+// ---- cactus/runtime/executor.hpp
+// Executes a canonical IR graph. Planning (on the first run and whenever input shapes change):
+// infer every node's outputs, run nodes whose inputs are all constant once (plan-time folding:
+// f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
+// one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
+// the remaining nodes' kernels in order.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <numeric>
+
+// ---- cactus/runtime/memory_plan.hpp
+// Arena offsets for tensors with known lifetimes [first, last] (node indices): tensors whose
+// lifetimes do not overlap share bytes. Greedy by size, first fit among live neighbours.
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace cactus::runtime {
+
+struct buffer_request {
+  std::size_t bytes;
+  int first, last;
+};
+
+struct memory_plan {
+  std::vector<std::size_t> offsets;
+  std::size_t arena_bytes = 0;
+};
+
+inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size_t align = 64) {
+  memory_plan p;
+  p.offsets.assign(req.size(), 0);
+  std::vector<std::size_t> order(req.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return req[a].bytes > req[b].bytes; });
+  std::vector<std::size_t> placed;
+  for (std::size_t i : order) {
+    const std::size_t need = (req[i].bytes + align - 1) / align * align;
+    std::vector<std::pair<std::size_t, std::size_t>> busy;  // [start, end) of overlapping-lifetime buffers
+    for (std::size_t j : placed)
+      if (!(req[j].last < req[i].first || req[i].last < req[j].first))
+        busy.emplace_back(p.offsets[j], p.offsets[j] + (req[j].bytes + align - 1) / align * align);
+    std::sort(busy.begin(), busy.end());
+    std::size_t at = 0;
+    for (auto [s, e] : busy) {
+      if (at + need <= s) break;
+      at = std::max(at, e);
+    }
+    p.offsets[i] = at;
+    p.arena_bytes = std::max(p.arena_bytes, at + need);
+    placed.push_back(i);
+  }
+  return p;
+}
+
+}  // namespace cactus::runtime
+
+namespace cactus::runtime {
+
+using ops::slot;
+
+// Resolves a bound weight name to its (usually mmapped) tensor.
+using weight_resolver = std::function<tensor(const std::string& name)>;
+
+class executor {
+ public:
+  explicit executor(ir::graph g, const weight_resolver& resolve = {}) : g_(std::move(g)) {
+    const auto& table = ops::op_table();
+    for (auto& n : g_.nodes) {
+      auto id = ops::find_op(n.op);
+      if (!id) fail("unsupported op '", n.op, "'", n.loc.empty() ? "" : " at ", n.loc, ": no runtime kernel for it");
+      ops_.push_back(&table[*id]);
+    }
+    base_.resize(g_.values.size());
+    for (std::size_t i = 0; i < g_.values.size(); ++i) {
+      const ir::value& v = g_.values[i];
+      slot& s = base_[i];
+      s.k = v.k;
+      if (v.constant) { s.m = *v.constant; s.k = v.constant->k; s.is_const = true; }
+      if (v.is_tensor() && (v.data || !v.weight.empty())) {
+        tensor t;
+        if (!v.weight.empty()) {
+          if (!resolve) fail("graph binds weight '", v.weight, "' but no weights were given");
+          t = resolve(v.weight);
+          if (t.shape != v.shape)
+            fail("weight '", v.weight, "' has shape ", to_string(t.shape), ", the graph expects ", to_string(v.shape));
+        } else {
+          t = *v.data;
+        }
+        s.type = t.type;
+        s.shape = t.shape;
+        s.data = t.data;
+        s.owner = t.owner;
+        s.is_const = true;
+      }
+    }
+  }
+
+  const ir::graph& graph() const { return g_; }
+  std::size_t num_inputs() const { return g_.inputs.size(); }
+  std::size_t num_outputs() const { return g_.outputs.size(); }
+  std::size_t arena_bytes() const { return arena_.bytes(); }
+
+  void set_input(std::size_t i, tensor t) {
+    check(i < g_.inputs.size(), "input index ", i, " is out of range: the graph has ", g_.inputs.size(), " inputs");
+    const ir::value& v = g_.values[static_cast<std::size_t>(g_.inputs[i])];
+    const std::string label = "input " + std::to_string(i) + (v.name.empty() ? "" : " '" + v.name + "'");
+    check(t.type == v.type, label, " must be ", name_of(v.type), ", got ", name_of(t.type));
+    check(t.shape.size() == v.shape.size(), label, " must have rank ", v.shape.size(), " (like ", to_string(v.shape), "), got ",
+          to_string(t.shape));
+    if (!v.dims.empty()) {
+      check(v.dims.size() == t.shape.size(), label, ": the graph records ", v.dims.size(), " dim ranges for a rank-", t.shape.size(), " input");
+      for (std::size_t d = 0; d < v.dims.size(); ++d) {
+        const auto& r = v.dims[d];
+        if (r.min == r.max)
+          check(t.shape[d] == r.min, label, " dim ", d, " is fixed at ", r.min, " in this graph (exported static), got ", t.shape[d], " in ", to_string(t.shape));
+        else
+          check(t.shape[d] >= r.min && t.shape[d] <= r.max, label, " dim ", d, " must be in [", r.min, ", ",
+                r.max == std::numeric_limits<std::int64_t>::max() ? std::string("inf") : std::to_string(r.max), "] (the range it was exported with), got ",
+                t.shape[d], " in ", to_string(t.shape));
+      }
+    }
+    if (inputs_.size() < g_.inputs.size()) inputs_.resize(g_.inputs.size());
+    inputs_[i] = std::move(t);
+  }
+
+  std::vector<tensor> execute() {
+    check(inputs_.size() == g_.inputs.size() && std::all_of(inputs_.begin(), inputs_.end(), [](const tensor& t) { return t.data || t.numel() == 0; }),
+          "all ", g_.inputs.size(), " inputs must be set before execute()");
+    std::vector<shape_t> shapes;
+    for (auto& t : inputs_) shapes.push_back(t.shape);
+    if (!planned_ || shapes != planned_shapes_) plan(shapes);
+    for (std::size_t i = 0; i < g_.inputs.size(); ++i) slots_[static_cast<std::size_t>(g_.inputs[i])].data = inputs_[i].data;
+    for (auto [v, r] : views_) slots_[static_cast<std::size_t>(v)].data = slots_[static_cast<std::size_t>(r)].data;
+    if (profile_) {
+      for (std::size_t n : run_order_) {
+        const auto t0 = std::chrono::steady_clock::now();
+        run_planned(n);
+        auto& e = profile_stats_[g_.nodes[n].op];
+        e.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        e.second += 1;
+      }
+    } else {
+      for (std::size_t n : run_order_) run_planned(n);
+    }
+    std::vector<tensor> out;
+    for (int o : g_.outputs) {
+      const slot& s = slots_[static_cast<std::size_t>(o)];
+      if (s.is_tensor()) out.push_back(s.view().clone());
+      else out.push_back(meta_as_tensor(s));
+    }
+    return out;
+  }
+
+ private:
+  static tensor meta_as_tensor(const slot& s) {
+    if (s.k == kind_float()) { tensor t = tensor::empty(dtype::f32, {}); *t.ptr<float>() = static_cast<float>(s.m.f); return t; }
+    if (s.k == ir::kind::ints) {
+      tensor t = tensor::empty(dtype::i64, {static_cast<std::int64_t>(s.m.ints.size())});
+      std::copy(s.m.ints.begin(), s.m.ints.end(), t.ptr<std::int64_t>());
+      return t;
+    }
+    tensor t = tensor::empty(dtype::i64, {});
+    *t.ptr<std::int64_t>() = s.m.i;
+    return t;
+  }
+  static ir::kind kind_float() { return ir::kind::float_; }
+
+  std::string where(std::size_t n) const {
+    const ir::node& nd = g_.nodes[n];
+    return "node " + std::to_string(n) + " (" + nd.op + (nd.loc.empty() ? "" : ", " + nd.loc) + ")";
+  }
+
+  ops::context ctx(std::size_t n, std::vector<slot*>& in, std::vector<slot*>& out) {
+    const ir::node& nd = g_.nodes[n];
+    in.clear();
+    out.clear();
+    for (int i : nd.inputs) in.push_back(&slots_[static_cast<std::size_t>(i)]);
+    for (int o : nd.outputs) out.push_back(&slots_[static_cast<std::size_t>(o)]);
+    return ops::context(in, out, nd.op, nd.loc);
+  }
+
+  // Runs a node of the run order with the slot pointers the plan prepared (no allocation).
+  void run_planned(std::size_t n) {
+    ops::context c(node_in_[n], node_out_[n], g_.nodes[n].op, g_.nodes[n].loc);
+    run_op(n, c);
+  }
+
+  // Runs a node outside the plan (plan-time folding), gathering its slots first.
+  void run_node(std::size_t n) {
+    std::vector<slot*> in, out;
+    auto c = ctx(n, in, out);
+    run_op(n, c);
+  }
+
+  void run_op(std::size_t n, ops::context& c) {
+    try {
+      ops_[n]->run(c);
+    } catch (const error& e) {
+      fail(where(n), ": ", e.what());
+    }
+  }
+
+  void plan(const std::vector<shape_t>& shapes) {
+    slots_ = base_;
+    folded_.clear();
+    run_order_.clear();
+    for (std::size_t i = 0; i < g_.inputs.size(); ++i) {
+      slot& s = slots_[static_cast<std::size_t>(g_.inputs[i])];
+      s.k = ir::kind::tensor;
+      s.type = inputs_[i].type;
+      s.shape = shapes[i];
+      s.is_const = false;
+    }
+    const std::size_t nn = g_.nodes.size();
+    std::vector<int> alias(g_.values.size(), -1);  // view outputs -> root value
+    std::vector<int> last_use(g_.values.size(), -1);
+    std::vector<slot*> in, out;
+    for (std::size_t n = 0; n < nn; ++n) {
+      auto c = ctx(n, in, out);
+      try {
+        ops_[n]->infer(c);
+      } catch (const error& e) {
+        fail(where(n), ": ", e.what());
+      }
+      bool all_const = std::all_of(in.begin(), in.end(), [](slot* s) { return s->is_const || !s->is_tensor(); });
+      bool has_tensor_out = std::any_of(out.begin(), out.end(), [](slot* s) { return s->is_tensor(); });
+      if (!has_tensor_out) {
+        continue;  // plan-time values: infer computed them
+      }
+      if (all_const) {  // fold: run once now on owned storage
+        for (slot* s : out) {
+          if (ops_[n]->view) { s->data = in[0]->data; s->owner = in[0]->owner; }
+          else {
+            tensor t = tensor::empty(s->type, s->shape);
+            s->data = t.data;
+            s->owner = t.owner;
+          }
+          s->is_const = true;
+        }
+        if (!ops_[n]->view) run_node(n);
+        folded_.push_back(n);
+        continue;
+      }
+      for (int i : g_.nodes[n].inputs) last_use[static_cast<std::size_t>(root(alias, i))] = static_cast<int>(n);
+      if (ops_[n]->view) {
+        int r = root(alias, g_.nodes[n].inputs[0]);
+        alias[static_cast<std::size_t>(g_.nodes[n].outputs[0])] = r;
+        last_use[static_cast<std::size_t>(r)] = static_cast<int>(n);
+      } else {
+        check(ops_[n]->run != nullptr, where(n), ": op has no kernel for non-constant inputs");
+        run_order_.push_back(n);
+      }
+    }
+    for (int o : g_.outputs) last_use[static_cast<std::size_t>(root(alias, o))] = static_cast<int>(nn);
+    // arena requests: non-constant, non-input, non-alias tensors produced by nodes
+    std::vector<int> vals;
+    std::vector<buffer_request> req;
+    std::vector<int> def(g_.values.size(), -1);
+    for (std::size_t n = 0; n < nn; ++n)
+      for (int o : g_.nodes[n].outputs) def[static_cast<std::size_t>(o)] = static_cast<int>(n);
+    for (std::size_t v = 0; v < g_.values.size(); ++v) {
+      const slot& s = slots_[v];
+      if (!s.is_tensor() || s.is_const || alias[v] >= 0 || def[v] < 0) continue;
+      vals.push_back(static_cast<int>(v));
+      req.push_back({s.bytes(), def[v], std::max(last_use[v], def[v])});
+    }
+    auto mp = plan_memory(req);
+    arena_ = tensor::empty(dtype::u8, {static_cast<std::int64_t>(std::max<std::size_t>(mp.arena_bytes, 1))});
+    for (std::size_t i = 0; i < vals.size(); ++i)
+      slots_[static_cast<std::size_t>(vals[i])].data = arena_.ptr<unsigned char>() + mp.offsets[i];
+    // views of non-constant values take their root's bytes (inputs are bound in execute()).
+    views_.clear();
+    for (std::size_t v = 0; v < g_.values.size(); ++v)
+      if (alias[v] >= 0) views_.emplace_back(static_cast<int>(v), alias[v]);
+    node_in_.assign(nn, {});
+    node_out_.assign(nn, {});
+    for (std::size_t n : run_order_) {
+      for (int i : g_.nodes[n].inputs) node_in_[n].push_back(&slots_[static_cast<std::size_t>(i)]);
+      for (int o : g_.nodes[n].outputs) node_out_[n].push_back(&slots_[static_cast<std::size_t>(o)]);
+    }
+    planned_ = true;
+    planned_shapes_ = shapes;
+  }
+
+  static int root(std::vector<int>& alias, int v) {
+    while (alias[static_cast<std::size_t>(v)] >= 0) v = alias[static_cast<std::size_t>(v)];
+    return v;
+  }
+
+ public:
+  // (exposed for tests) values that plan-time folding computed
+  const std::vector<std::size_t>& folded_nodes() const { return folded_; }
+
+  // Per-op wall time: when enabled, execute() adds each node's time to its op's total.
+  void set_profiling(bool on) { profile_ = on; }
+  // op name -> (total milliseconds, calls)
+  const std::map<std::string, std::pair<double, std::size_t>>& profile() const { return profile_stats_; }
+
+ private:
+  ir::graph g_;
+  std::vector<const ops::op_info*> ops_;
+  std::vector<slot> base_, slots_;
+  std::vector<tensor> inputs_;
+  std::vector<std::size_t> run_order_, folded_;
+  std::vector<std::pair<int, int>> views_;
+  std::vector<shape_t> planned_shapes_;
+  std::vector<std::vector<slot*>> node_in_, node_out_;
+  tensor arena_;
+  bool planned_ = false, profile_ = false;
+  std::map<std::string, std::pair<double, std::size_t>> profile_stats_;
+};
+
+}  // namespace cactus::runtime
+
+namespace cactus::bundle {
+
+namespace fs = std::filesystem;
+
+struct loaded_bundle {
+  fs::path dir;
+  bundle::manifest manifest;
+  std::map<std::string, std::unique_ptr<runtime::executor>> executors;  // by component name
+  runtime::executor* exec = nullptr;  // the first component's (the only one of a one-graph bundle)
+
+  runtime::executor& executor(const std::string& component) const {
+    auto it = executors.find(component);
+    check(it != executors.end(), dir.string(), ": the bundle has no component '", component, "'");
+    return *it->second;
+  }
+};
+
+inline loaded_bundle load_bundle(const fs::path& dir) {
+  check(fs::is_directory(dir), dir.string(), ": not a directory");
+  loaded_bundle b;
+  b.dir = dir;
+  b.manifest = manifest::read(dir);
+  // one mapping per weight file, whichever components bind it
+  auto mapped = std::make_shared<std::map<std::string, tensor>>();
+  for (const auto& c : b.manifest.components) {
+    const fs::path graph = dir / c.directory / c.graph;
+    check(fs::exists(graph), dir.string(), ": no ", (fs::path(c.directory) / c.graph).lexically_normal().string(),
+          " here; run `cactus transpile` first");
+    const auto binds = bindings::read(dir, (fs::path(c.directory) / c.bindings).lexically_normal().string());
+    auto gm = mapped_file::open(graph.string());
+    ir::graph g = decode_graph(gm->data(), gm->size(), graph.string(), [&](const std::string& rel) { return quant::map_weight_file(dir / rel); });
+    auto ex = std::make_unique<runtime::executor>(std::move(g), [&](const std::string& name) {
+      const auto& [file, fingerprint] = binds.entries().count(name) ? binds.entries().at(name) : std::pair<std::string, std::string>{};
+      const std::string key = fs::weakly_canonical(fs::absolute(dir / file)).string() + "\n" + fingerprint;
+      if (auto it = mapped->find(key); it != mapped->end() && !file.empty()) return it->second;
+      tensor t = binds.map(name);  // checks the binding exists and the fingerprint
+      (*mapped)[key] = t;
+      return t;
+    });
+    if (!b.exec) b.exec = ex.get();
+    b.executors.emplace(c.name, std::move(ex));
+  }
+  return b;
+}
+
+}  // namespace cactus::bundle
+// ---- cactus/bundle/write.hpp
+// Stage 6: writing a bundle. Every node must name a registered op; bound weights become
+// mmap bindings (graph_bindings.json), constants up to `inline_limit` bytes are inlined into
+// graph.cactus, larger unbound ones go to bound_constants/. The bundle is published as a unit
+// (core/staged_directory.hpp). Bindings stay inside the bundle: weights converted elsewhere are
+// hard-linked (or copied) into weights/, unless write_options::external_weights (transpile's
+// --external-weights) binds them in place, which graph_bindings.json records. Every binding
+// records its weight file's fingerprint, which the loader checks.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <map>
+#include <set>
+#include <tuple>
+
+// ---- cactus/core/staged_directory.hpp
+// Publishing a directory as a unit. A writer (convert, transpile, lower) never writes into the
+// target: it fills a staging directory beside it, `.NAME.cactus-staging-PID`, on the same
+// filesystem. The stage starts as hard links to every file of the current target that the
+// writer does not own (a transpile keeps the weights convert wrote, a convert keeps the graph),
+// so the writer only adds new files; it must never write through one of those links (every
+// cactus writer writes a temporary file and renames it, which makes a new inode).
+// publish() fsyncs the stage, then swaps it with the target in one renameat2(RENAME_EXCHANGE)
+// (or renames it into place when there is no target yet): a reader sees the old directory or
+// the new one, never a mix. The old directory, now at the stage's path, is removed afterwards.
+// A writer that fails or is killed leaves the target as it was. Stages of runs that are no
+// longer alive (killed before or after the swap) are removed by the next writer on the target.
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+
+namespace cactus {
+
+class staged_directory {
+ public:
+  // owns(relative path) says which of the target's entries the writer replaces; they are not
+  // linked into the stage. Directories the writer owns are left out whole.
+  using owns_fn = std::function<bool(const std::filesystem::path&)>;
+
+  staged_directory(const std::filesystem::path& target, owns_fn owns) : owns_(std::move(owns)) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    target_ = fs::weakly_canonical(fs::absolute(target), ec);
+    if (ec || target_.filename().empty()) target_ = fs::absolute(target).lexically_normal();
+    if (target_.filename().empty()) target_ = target_.parent_path();
+    check(!fs::exists(target_) || fs::is_directory(target_), target.string(), ": exists and is not a directory");
+    fs::create_directories(target_.parent_path());
+    remove_stale();
+    stage_ = target_.parent_path() / (prefix() + std::to_string(::getpid()));
+    fs::remove_all(stage_);
+    fs::create_directory(stage_);
+    try {
+      if (fs::is_directory(target_)) link_tree(target_, stage_, "");
+    } catch (...) {
+      fs::remove_all(stage_, ec);
+      throw;
+    }
+  }
+  staged_directory(const staged_directory&) = delete;
+  staged_directory& operator=(const staged_directory&) = delete;
+  ~staged_directory() {
+    std::error_code ec;
+    if (!stage_.empty()) std::filesystem::remove_all(stage_, ec);
+  }
+
+  // Where the writer writes.
+  const std::filesystem::path& path() const { return stage_; }
+  // Where the files will be once published.
+  const std::filesystem::path& target() const { return target_; }
+
+  void publish() {
+    namespace fs = std::filesystem;
+    check(!stage_.empty(), target_.string(), ": published twice");
+    sync_tree(stage_);
+    if (!fs::exists(target_)) {
+      if (::rename(stage_.c_str(), target_.c_str()) != 0) fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
+    } else if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) != 0) {
+      // filesystems without RENAME_EXCHANGE: two renames, with a moment where the target is absent
+      check(errno == EINVAL || errno == ENOSYS, target_.string(), ": cannot swap the new bundle into place (", std::strerror(errno), ")");
+      const fs::path old = target_.parent_path() / (prefix() + std::to_string(::getpid()) + ".old");
+      if (::rename(target_.c_str(), old.c_str()) != 0 || ::rename(stage_.c_str(), target_.c_str()) != 0)
+        fail(target_.string(), ": cannot move the new bundle into place (", std::strerror(errno), ")");
+      stage_ = old;
+    }
+    sync_path(target_.parent_path());
+    std::error_code ec;
+    fs::remove_all(stage_, ec);  // the previous target
+    stage_.clear();
+  }
+
+ private:
+  std::string prefix() const { return "." + target_.filename().string() + ".cactus-staging-"; }
+
+  // Stages beside the target, and the older layout's inside it, whose process is gone.
+  void remove_stale() const {
+    namespace fs = std::filesystem;
+    auto stale = [](const std::string& name, const std::string& pre) {
+      if (name.rfind(pre, 0) != 0) return false;
+      std::string rest = name.substr(pre.size());
+      if (auto dot = rest.find('.'); dot != std::string::npos) rest = rest.substr(0, dot);
+      if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string::npos) return false;
+      const long pid = std::stol(rest);
+      return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+    };
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(target_.parent_path(), ec))
+      if (stale(e.path().filename().string(), prefix())) fs::remove_all(e.path(), ec);
+    if (fs::is_directory(target_))
+      for (auto& e : fs::directory_iterator(target_, ec))
+        for (const char* pre : {".cactus-staging-", ".cactus-convert-staging-", ".cactus-export-"})
+          if (stale(e.path().filename().string(), pre)) fs::remove_all(e.path(), ec);
+  }
+
+  void link_tree(const std::filesystem::path& from, const std::filesystem::path& to, const std::filesystem::path& rel) const {
+    namespace fs = std::filesystem;
+    for (auto& e : fs::directory_iterator(from)) {
+      const fs::path r = rel / e.path().filename();
+      const std::string name = e.path().filename().string();
+      if (name.rfind(".cactus-", 0) == 0 || (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) || owns_(r)) continue;
+      const fs::path dst = to / e.path().filename();
+      if (e.is_symlink()) {
+        fs::copy_symlink(e.path(), dst);
+      } else if (e.is_directory()) {
+        fs::create_directory(dst);
+        link_tree(e.path(), dst, r);
+      } else {
+        std::error_code ec;
+        fs::create_hard_link(e.path(), dst, ec);
+        if (ec) fs::copy_file(e.path(), dst);  // a filesystem without hard links
+      }
+    }
+  }
+
+  static void sync_path(const std::filesystem::path& p) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    check(rc == 0 || err == EINVAL || err == EROFS, p.string(), ": fsync failed (", std::strerror(err), ")");
+  }
+  static void sync_tree(const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    for (auto& e : fs::recursive_directory_iterator(dir))
+      if (e.is_regular_file() || e.is_directory()) sync_path(e.path());
+    sync_path(dir);
+  }
+
+  std::filesystem::path target_, stage_;
+  owns_fn owns_;
+};
+
+}  // namespace cactus
+// ---- cactus/ir/ir_json.hpp
+// raw_ir.json / optimized_ir.json: the IR as JSON. Both are reload targets: a graph read back
+// re-lowers without LibTorch. Tensor constants are either bound weights (by manifest name),
+// small inline base64 blobs, or files next to the JSON, chosen by the caller's encoder.
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+// ---- cactus/core/base64.hpp
+// Base64 for small constant tensors embedded in IR JSON.
+#include <string>
+#include <vector>
+
+
+namespace cactus {
+
+inline std::string base64_encode(const unsigned char* p, std::size_t n) {
+  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((n + 2) / 3 * 4);
+  for (std::size_t i = 0; i < n; i += 3) {
+    unsigned v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+    out += tbl[(v >> 18) & 63];
+    out += tbl[(v >> 12) & 63];
+    out += i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+    out += i + 2 < n ? tbl[v & 63] : '=';
+  }
+  return out;
+}
+
+inline std::vector<unsigned char> base64_decode(const std::string& s) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  check(s.size() % 4 == 0, "base64 text has a length that is not a multiple of 4");
+  std::vector<unsigned char> out;
+  for (std::size_t i = 0; i < s.size(); i += 4) {
+    int a = val(s[i]), b = val(s[i + 1]), c = s[i + 2] == '=' ? 0 : val(s[i + 2]), d = s[i + 3] == '=' ? 0 : val(s[i + 3]);
+    check(a >= 0 && b >= 0 && c >= 0 && d >= 0, "invalid base64 character");
+    unsigned v = unsigned(a) << 18 | unsigned(b) << 12 | unsigned(c) << 6 | unsigned(d);
+    out.push_back(static_cast<unsigned char>(v >> 16));
+    if (s[i + 2] != '=') out.push_back(static_cast<unsigned char>(v >> 8));
+    if (s[i + 3] != '=') out.push_back(static_cast<unsigned char>(v));
+  }
+  return out;
+}
+
+}  // namespace cactus
 
 namespace cactus::ir {
 
@@ -7356,20 +6258,6 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}, const std:
 }
 
 }  // namespace cactus::ir
-// ---- cactus/lower/lower.hpp
-// Stage 6: lowering and saving. Every node must name a registered op; bound weights become
-// mmap bindings (graph_bindings.json), constants up to `inline_limit` bytes are inlined into
-// graph.cactus, larger unbound ones go to bound_constants/. The bundle is published as a unit
-// (core/staged_directory.hpp). Bindings stay inside the bundle: weights converted elsewhere are
-// hard-linked (or copied) into weights/, unless bundle_info::external_weights (transpile's
-// --external-weights) binds them in place, which graph_bindings.json records. Every binding
-// records its weight file's fingerprint, which the loader checks.
-#include <filesystem>
-#include <nlohmann/json.hpp>
-#include <map>
-#include <set>
-#include <tuple>
-
 // ---- cactus/passes/insert_precision_casts.hpp
 // Stage 5 (after fusion): f16 and packed weights stay as stored only where an op reads them
 // directly; elsewhere a cast to f32 goes in front.
@@ -8407,199 +7295,263 @@ inline std::map<std::string, int> fuse(ir::graph& g, const fuse_options& o = {})
 }
 
 }  // namespace cactus::passes
-// ---- cactus/runtime/graph_file.hpp
-// graph.cactus: the lowered graph in a compact little-endian binary.
-//   "CACTUSGR" u32 version u32 reserved u64 payload_bytes u64 fnv1a(payload) | payload
-// payload: values (kind, dtype, shape, name, meta constant | weight name | inline bytes |
-// external file), nodes (op, inputs, outputs, source line), graph inputs and outputs.
-// Weights are not embedded: they are bound by name at load (graph_bindings.json).
+// ---- cactus/quant/manifest.hpp
+// weights_manifest.json: what `cactus convert` wrote, one entry per tensor, looked up by name.
 #include <filesystem>
-#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
 
 
-namespace cactus::runtime {
+namespace cactus::quant {
 
-// version 2 added the graph inputs' dim ranges after the outputs; version 1 files still load
-inline constexpr std::uint32_t graph_file_version = 2;
+struct manifest_entry {
+  std::string source_name, output_name, file, precision, kind;
+  shape_t shape;
+  std::uint64_t bytes = 0;
+  int bits = 32;                 // bits per stored weight code (32/16 for floats)
+  std::int64_t group_size = 0;   // packed formats: weights per scale (128)
+  std::int64_t padded_k = 0;     // packed formats: row length after zero padding to the group
+  std::string fingerprint = {};  // the weight file's content fingerprint (quant/weight_file.hpp)
+};
 
-enum class tensor_source : std::uint8_t { none = 0, weight = 1, inline_bytes = 2, file = 3 };
+struct weights_manifest {
+  std::string source;
+  std::vector<manifest_entry> weights;
 
-// External constants (too big to inline, not a converted weight) are stored by the caller in
-// files; `external(id, tensor)` returns the relative path it used, or "" to inline the bytes.
-using external_writer = std::function<std::string(int id, const tensor&)>;
-using external_reader = std::function<tensor(const std::string& rel)>;
+  const manifest_entry* find(const std::string& source_name) const {
+    for (auto& w : weights)
+      if (w.source_name == source_name) return &w;
+    return nullptr;
+  }
 
-inline std::vector<unsigned char> encode_graph(const ir::graph& g, const external_writer& external) {
-  byte_writer w;
-  auto write_meta = [&](const ir::meta& m) {
-    w.le<std::uint8_t>(static_cast<std::uint8_t>(m.k));
-    w.le<std::int64_t>(m.i);
-    w.le<double>(m.f);
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(m.ints.size()));
-    for (auto v : m.ints) w.le<std::int64_t>(v);
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(m.floats.size()));
-    for (auto v : m.floats) w.le<double>(v);
-    w.str(m.s);
-  };
-  w.le<std::uint32_t>(static_cast<std::uint32_t>(g.values.size()));
-  for (std::size_t i = 0; i < g.values.size(); ++i) {
-    const ir::value& v = g.values[i];
-    w.le<std::uint8_t>(static_cast<std::uint8_t>(v.k));
-    w.le<std::uint8_t>(static_cast<std::uint8_t>(v.type));
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(v.shape.size()));
-    for (auto d : v.shape) w.le<std::int64_t>(d);
-    w.str(v.name);
-    w.le<std::uint8_t>(v.constant ? 1 : 0);
-    if (v.constant) write_meta(*v.constant);
-    if (!v.weight.empty()) {
-      w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::weight));
-      w.str(v.weight);
-    } else if (v.data) {
-      std::string rel = external ? external(static_cast<int>(i), *v.data) : "";
-      if (rel.empty()) {
-        w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::inline_bytes));
-        w.le<std::uint64_t>(v.data->bytes());
-        w.bytes(v.data->data, v.data->bytes());
-      } else {
-        w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::file));
-        w.str(rel);
+  nlohmann::json to_json() const {
+    nlohmann::json ws = nlohmann::json::array();
+    for (auto& w : weights)
+    {
+      nlohmann::json e = {{"source_name", w.source_name}, {"output_name", w.output_name}, {"file", w.file}, {"shape", w.shape},
+                          {"precision", w.precision}, {"bits", w.bits}, {"kind", w.kind}, {"bytes", w.bytes}};
+      if (!w.fingerprint.empty()) e["fingerprint"] = w.fingerprint;
+      if (w.group_size) {
+        e["group_size"] = w.group_size;
+        e["padded_k"] = w.padded_k;
       }
-    } else {
-      w.le<std::uint8_t>(static_cast<std::uint8_t>(tensor_source::none));
+      ws.push_back(std::move(e));
     }
+    return {{"format", "cactus-weights"}, {"version", 2}, {"source", source}, {"weights", ws}};
   }
-  w.le<std::uint32_t>(static_cast<std::uint32_t>(g.nodes.size()));
-  for (auto& n : g.nodes) {
-    w.str(n.op);
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(n.inputs.size()));
-    for (int x : n.inputs) w.le<std::int32_t>(x);
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(n.outputs.size()));
-    for (int x : n.outputs) w.le<std::int32_t>(x);
-    w.str(n.loc);
-  }
-  for (auto* list : {&g.inputs, &g.outputs}) {
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(list->size()));
-    for (int x : *list) w.le<std::int32_t>(x);
-  }
-  for (int x : g.inputs) {
-    const auto& dims = g.values[static_cast<std::size_t>(x)].dims;
-    w.le<std::uint32_t>(static_cast<std::uint32_t>(dims.size()));
-    for (auto& r : dims) { w.le<std::int64_t>(r.min); w.le<std::int64_t>(r.max); }
-  }
-  byte_writer file;
-  file.bytes("CACTUSGR", 8);
-  file.le<std::uint32_t>(graph_file_version);
-  file.le<std::uint32_t>(0);
-  file.le<std::uint64_t>(w.size());
-  file.le<std::uint64_t>(fnv1a64(w.buffer().data(), w.size()));
-  file.bytes(w.buffer().data(), w.size());
-  return std::move(file.buffer());
-}
 
-inline ir::graph decode_graph(const unsigned char* p, std::size_t n, const std::string& what, const external_reader& external) {
-  byte_reader h(p, n, what);
-  check(n >= 32 && std::memcmp(h.take(8), "CACTUSGR", 8) == 0, what, ": not a cactus graph (bad magic)");
-  auto version = h.le<std::uint32_t>();
-  check(version == 1 || version == graph_file_version, what, ": graph version ", version, " is not supported (this build reads ", graph_file_version, ")");
-  h.le<std::uint32_t>();
-  auto size = h.le<std::uint64_t>();
-  auto sum = h.le<std::uint64_t>();
-  check(size <= h.remaining(), what, ": truncated (payload of ", size, " bytes, file has ", h.remaining(), ")");
-  check(fnv1a64(p + h.pos(), size) == sum, what, ": corrupt (checksum mismatch)");
-  byte_reader r(p + h.pos(), size, what);
-  ir::graph g;
-  auto count = [&](const char* of) {
-    auto c = r.le<std::uint32_t>();
-    check(c <= r.remaining(), what, ": corrupt ", of, " count ", c);
-    return c;
-  };
-  auto read_meta = [&] {
-    ir::meta m;
-    m.k = static_cast<ir::kind>(r.le<std::uint8_t>());
-    m.i = r.le<std::int64_t>();
-    m.f = r.le<double>();
-    for (auto c = count("list"); c--;) m.ints.push_back(r.le<std::int64_t>());
-    for (auto c = count("list"); c--;) m.floats.push_back(r.le<double>());
-    m.s = r.str();
+  static weights_manifest load(const std::filesystem::path& dir) {
+    auto p = dir / "weights_manifest.json";
+    check(std::filesystem::exists(p), p.string(), ": not found; is ", dir.string(), " a directory written by `cactus convert`?");
+    const nlohmann::json j = json_parse(read_file_text(p), p.string());
+    const std::string where = p.string();
+    check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());
+    weights_manifest m;
+    m.source = json_string(j, "source", where, "");
+    const auto ws = j.find("weights");
+    check(ws != j.end() && ws->is_array(), where, ": expected a \"weights\" list");
+    for (std::size_t i = 0; i < ws->size(); ++i) {
+      const auto& w = (*ws)[i];
+      const std::string at = where + ": weights[" + std::to_string(i) + "]";
+      check(w.is_object(), at, ": expected an object, got ", w.type_name());
+      m.weights.push_back({json_string(w, "source_name", at), json_string(w, "output_name", at), json_string(w, "file", at),
+                           json_string(w, "precision", at), json_string(w, "kind", at, ""),
+                           json_integers(w.value("shape", nlohmann::json()), at + ": shape"),
+                           json_integer<std::uint64_t>(w.value("bytes", nlohmann::json(0)), at + ": bytes"),
+                           json_integer<int>(w.value("bits", nlohmann::json(32)), at + ": bits"),
+                           json_integer(w.value("group_size", nlohmann::json(0)), at + ": group_size"),
+                           json_integer(w.value("padded_k", nlohmann::json(0)), at + ": padded_k"), json_string(w, "fingerprint", at, "")});
+    }
     return m;
-  };
-  const auto nv = count("value");
-  for (std::uint32_t i = 0; i < nv; ++i) {
-    ir::value v;
-    auto k = r.le<std::uint8_t>();
-    auto t = r.le<std::uint8_t>();
-    check(k <= static_cast<std::uint8_t>(ir::kind::string) && t <= static_cast<std::uint8_t>(dtype::cq4), what, ": corrupt value ", i);
-    v.k = static_cast<ir::kind>(k);
-    v.type = static_cast<dtype>(t);
-    for (auto c = count("shape"); c--;) v.shape.push_back(r.le<std::int64_t>());
-    v.name = r.str();
-    if (r.le<std::uint8_t>()) v.constant = read_meta();
-    switch (static_cast<tensor_source>(r.le<std::uint8_t>())) {
-      case tensor_source::none: break;
-      case tensor_source::weight: v.weight = r.str(); break;
-      case tensor_source::inline_bytes: {
-        auto b = r.le<std::uint64_t>();
-        // sizes are checked against the file before anything is allocated
-        check(b <= r.remaining(), what, ": corrupt inline constant ", i, " (", b, " bytes, ", r.remaining(), " left in the file)");
-        checked_numel(v.shape, what + ": inline constant " + std::to_string(i));
-        check(b == storage_bytes(v.type, v.shape), what, ": corrupt inline constant ", i, " (", b, " bytes for shape and dtype needing ",
-              storage_bytes(v.type, v.shape), ")");
-        tensor tt = tensor::empty(v.type, v.shape);
-        std::memcpy(tt.data, r.take(b), b);
-        v.data = std::make_shared<tensor>(std::move(tt));
-        break;
-      }
-      case tensor_source::file: {
-        auto rel = r.str();
-        check(bool(external), what, ": value ", i, " needs external constant ", rel);
-        v.data = std::make_shared<tensor>(external(rel));
-        break;
-      }
-      default: fail(what, ": corrupt value ", i, " (unknown tensor source)");
-    }
-    g.values.push_back(std::move(v));
   }
-  auto read_ids = [&] {
-    std::vector<int> ids;
-    for (auto c = count("id list"); c--;) {
-      auto x = r.le<std::int32_t>();
-      check(x >= 0 && static_cast<std::uint32_t>(x) < nv, what, ": corrupt value reference ", x);
-      ids.push_back(x);
-    }
-    return ids;
-  };
-  for (auto c = count("node"); c--;) {
-    ir::node nd;
-    nd.op = r.str();
-    nd.inputs = read_ids();
-    nd.outputs = read_ids();
-    nd.loc = r.str();
-    g.nodes.push_back(std::move(nd));
-  }
-  g.inputs = read_ids();
-  g.outputs = read_ids();
-  if (version >= 2)
-    for (int x : g.inputs) {
-      auto& dims = g.values[static_cast<std::size_t>(x)].dims;
-      for (auto c = count("dim range"); c--;) {
-        ir::dim_range d;
-        d.min = r.le<std::int64_t>();
-        d.max = r.le<std::int64_t>();
-        dims.push_back(d);
-      }
-    }
-  ir::verify(g, what);
-  g.reindex_producers();
-  return g;
+};
+
+}  // namespace cactus::quant
+// ---- cactus/formats/hf_checkpoint.hpp
+// A Hugging Face style checkpoint directory: config.json and either model.safetensors or shards
+// listed by model.safetensors.index.json ({"weight_map": {tensor: shard file}}). Tensors are
+// listed lazily, shard by shard. The side files a runtime bundle needs (config, tokenizer,
+// generation settings) are named so `cactus convert` can copy them.
+#include <filesystem>
+#include <map>
+#include <set>
+
+// ---- cactus/formats/safetensors.hpp
+// .safetensors: u64 header length, JSON header {name: {dtype, shape, data_offsets}}, data.
+// list_safetensors maps the file and returns one lazy entry per tensor (nothing is decoded until
+// load() runs), so converting a large checkpoint holds one tensor in memory at a time.
+// F32/F16/I64/I32/I8/U8/BOOL load as themselves, BF16 and F64 are widened or narrowed to F32.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+// ---- cactus/formats/lazy_tensor.hpp
+// A tensor of a checkpoint, read on demand: what every checkpoint reader returns and what
+// `cactus convert` consumes, so a large checkpoint is held in memory one tensor at a time.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+
+namespace cactus::formats {
+
+struct lazy_tensor {
+  std::string name;
+  shape_t shape;
+  std::uint64_t bytes = 0;  // in the checkpoint
+  std::function<tensor()> load;
+};
+
+// Eagerly loaded tensors (a torch.save state_dict, a TorchScript module's parameters).
+inline std::vector<lazy_tensor> as_lazy(const std::vector<std::pair<std::string, tensor>>& tensors) {
+  std::vector<lazy_tensor> r;
+  for (auto& [name, t] : tensors) r.push_back({name, t.shape, t.bytes(), [t] { return t; }});
+  return r;
 }
 
-}  // namespace cactus::runtime
+}  // namespace cactus::formats
 
-namespace cactus::lower {
+namespace cactus::formats {
+
+inline std::vector<lazy_tensor> list_safetensors(const std::string& path) {
+  check(std::filesystem::exists(path), path, ": no such file");
+  std::shared_ptr<mapped_file> f = mapped_file::open(path);
+  byte_reader r(f->data(), f->size(), path);
+  check(f->size() >= 8, path, ": not a safetensors file (too small)");
+  const auto hlen = r.le<std::uint64_t>();
+  check(hlen <= f->size() - 8, path, ": not a safetensors file (header length ", hlen, " exceeds the file)");
+  nlohmann::json h;
+  try {
+    const unsigned char* begin = r.take(hlen);  // two statements: argument order is unspecified
+    h = nlohmann::json::parse(begin, begin + hlen);
+  } catch (const nlohmann::json::exception&) {
+    fail(path, ": not a safetensors file (header is not JSON)");
+  }
+  check(h.is_object(), path, ": not a safetensors file (header is not a JSON object)");
+  const std::size_t base = 8 + hlen;
+  std::vector<lazy_tensor> out;
+  for (auto& [name, e] : h.items()) {
+    if (name == "__metadata__") continue;
+    std::string dt;
+    shape_t shape;
+    std::vector<std::uint64_t> off;
+    try {
+      dt = e.at("dtype").get<std::string>();
+      shape = json_integers(e.at("shape"), path + ": tensor '" + name + "' shape");
+      off = json_integers<std::uint64_t>(e.at("data_offsets"), path + ": tensor '" + name + "' data_offsets");
+    } catch (const nlohmann::json::exception&) {
+      fail(path, ": tensor '", name, "' has a malformed header entry");
+    }
+    check(off.size() == 2 && off[0] <= off[1] && off[1] <= f->size() - base, path, ": tensor '", name, "' lies outside the file (truncated?)");
+    static const std::pair<const char*, std::pair<dtype, std::size_t>> kinds[] = {
+        {"F32", {dtype::f32, 4}}, {"F16", {dtype::f16, 2}}, {"BF16", {dtype::f32, 2}}, {"F64", {dtype::f32, 8}}, {"I64", {dtype::i64, 8}},
+        {"I32", {dtype::i32, 4}}, {"I8", {dtype::i8, 1}},   {"U8", {dtype::u8, 1}},    {"BOOL", {dtype::b8, 1}}};
+    const std::pair<dtype, std::size_t>* kind = nullptr;
+    for (auto& k : kinds)
+      if (dt == k.first) kind = &k.second;
+    check(kind != nullptr, path, ": tensor '", name, "' has unsupported dtype ", dt);
+    const std::size_t nbytes = off[1] - off[0];
+    check(nbytes == static_cast<std::size_t>(checked_numel(shape, path + ": tensor '" + name + "'")) * kind->second, path, ": tensor '", name, "' has ", nbytes, " bytes for ", dt,
+          " shape ", to_string(shape));
+    const dtype t = kind->first;
+    const std::size_t src_off = base + off[0];
+    out.push_back({name, shape, nbytes, [f, t, shape, src_off, nbytes, dt]() {
+                     tensor tt = tensor::empty(t, shape);
+                     const unsigned char* src = f->data() + src_off;
+                     if (dt == "BF16")
+                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = bf16_to_f32(src + 2 * k);
+                     else if (dt == "F64")
+                       for (std::int64_t k = 0; k < tt.numel(); ++k) tt.ptr<float>()[k] = f64_to_f32(src + 8 * k);
+                     else
+                       std::memcpy(tt.data, src, nbytes);
+                     return tt;
+                   }});
+  }
+  // no two tensors may share bytes
+  std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> spans;
+  for (auto& [name, e] : h.items())
+    if (name != "__metadata__") {
+      auto o = e.at("data_offsets").get<std::vector<std::uint64_t>>();
+      if (o[1] > o[0]) spans.push_back({{o[0], o[1]}, name});
+    }
+  std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 1; i < spans.size(); ++i)
+    check(spans[i].first.first >= spans[i - 1].first.second, path, ": tensors '", spans[i - 1].second, "' and '", spans[i].second,
+          "' overlap in the file");
+  return out;
+}
+
+inline std::vector<std::pair<std::string, tensor>> read_safetensors(const std::string& path) {
+  std::vector<std::pair<std::string, tensor>> out;
+  for (auto& e : list_safetensors(path)) out.emplace_back(e.name, e.load());
+  return out;
+}
+
+}  // namespace cactus::formats
+
+namespace cactus::formats {
+
+struct hf_checkpoint {
+  std::filesystem::path dir;
+  nlohmann::json config;
+  std::vector<lazy_tensor> tensors;
+  std::vector<std::filesystem::path> side_files;  // config, tokenizer and generation files present
+};
+
+// The files besides the weights that a checkpoint directory may hold and that travel with it
+// (cactus convert copies them; a bundle records which it has).
+inline constexpr const char* hf_side_file_names[] = {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                                                     "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt",
+                                                     "added_tokens.json", "chat_template.jinja", "preprocessor_config.json"};
+
+inline bool is_hf_checkpoint(const std::filesystem::path& dir) {
+  return std::filesystem::is_directory(dir) && std::filesystem::exists(dir / "config.json");
+}
+
+inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  check(fs::is_directory(dir), dir.string(), ": not a directory");
+  hf_checkpoint c;
+  c.dir = dir;
+  const fs::path cfg = dir / "config.json";
+  check(fs::exists(cfg), dir.string(), ": no config.json, so this is not a Hugging Face checkpoint directory");
+  c.config = json_parse(read_file_text(cfg), cfg.string());
+  const fs::path single = dir / "model.safetensors", index = dir / "model.safetensors.index.json";
+  if (fs::exists(index)) {
+    const nlohmann::json j = json_parse(read_file_text(index), index.string());
+    check(j.contains("weight_map") && j["weight_map"].is_object(), index.string(), ": no \"weight_map\" object");
+    std::map<std::string, std::set<std::string>> by_shard;
+    for (auto& [name, file] : j["weight_map"].items()) {
+      check(file.is_string(), index.string(), ": weight_map entry '", name, "' is not a file name");
+      by_shard[file.get<std::string>()].insert(name);
+    }
+    for (auto& [file, names] : by_shard) {
+      const fs::path shard = dir / file;
+      check(fs::exists(shard), index.string(), " lists shard ", file, ", which is missing from ", dir.string());
+      std::set<std::string> found;
+      for (auto& t : list_safetensors(shard.string())) {
+        found.insert(t.name);
+        c.tensors.push_back(std::move(t));
+      }
+      for (auto& n : names) check(found.count(n), index.string(), ": tensor '", n, "' is mapped to ", file, " but that shard does not contain it");
+    }
+  } else {
+    check(fs::exists(single), dir.string(), ": neither model.safetensors nor model.safetensors.index.json (only safetensors checkpoints are read)");
+    c.tensors = list_safetensors(single.string());
+  }
+  for (const char* f : hf_side_file_names)
+    if (fs::exists(dir / f)) c.side_files.push_back(dir / f);
+  return c;
+}
+
+}  // namespace cactus::formats
+
+namespace cactus::bundle {
 
 namespace fs = std::filesystem;
 
-struct bundle_info {
+struct write_options {
   std::string model_id = "model", task = "generic", family = "pytorch";
   std::vector<std::string> input_names, output_names;
   // how the IR passes ran (recorded in components/manifest.json, so `cactus lower` and
@@ -8610,7 +7562,7 @@ struct bundle_info {
 };
 
 // The files lowering writes into a bundle directory (what it replaces when lowering again).
-inline bool lower_owns(const fs::path& rel) {
+inline bool owns(const fs::path& rel) {
   const fs::path top = *rel.begin();
   // (not weights/: it may hold a user's converted weights, and linked files are checked by fingerprint)
   for (const char* f : {"graph.cactus", "raw_ir.json", "optimized_ir.json", "graph_bindings.json", "components", "bound_constants", "result.json"})
@@ -8618,28 +7570,27 @@ inline bool lower_owns(const fs::path& rel) {
   return false;
 }
 
-// The pass options a bundle recorded (defaults for bundles without them).
-inline void read_pass_options(const nlohmann::json& components, bundle_info& info) {
-  if (!components.contains("passes")) return;
-  const auto& p = components["passes"];
-  for (auto& f : p.value("disabled_fusions", nlohmann::json::array())) info.fusion.disabled.insert(f.get<std::string>());
-  info.casts.packed_on_request = p.value("packed_conv", false);
+// The pass options a bundle recorded, as the passes take them (defaults for bundles without them).
+inline passes::fuse_options recorded_fusion(const manifest& m) {
+  passes::fuse_options f;
+  f.disabled = m.passes.disabled_fusions;
+  return f;
 }
-
-inline void verify_lowerable(const ir::graph& g) {
-  for (auto& n : g.nodes)
-    check(ops::find_op(n.op).has_value(), "cannot lower op '", n.op, "'", n.loc.empty() ? "" : " at " + n.loc, ": no runtime kernel for it");
+inline passes::cast_options recorded_casts(const manifest& m) {
+  passes::cast_options c;
+  c.packed_on_request = m.passes.packed_conv;
+  return c;
 }
 
 // Writes the bundle's graph files into dir, a stage that will be published as target: paths
 // in the bundle are relative to target (a stage is target's sibling, so they resolve the same
 // from either). Nothing is published here.
-inline void save_bundle_into(const fs::path& dir, const fs::path& target, const ir::graph& raw, const ir::graph& optimized,
-                             const fs::path& weights_dir, const quant::weights_manifest* manifest, const bundle_info& info,
-                             std::size_t inline_limit = 64 << 10) {
+inline void write_into(const fs::path& dir, const fs::path& target, const ir::graph& raw, const ir::graph& optimized,
+                       const fs::path& weights_dir, const quant::weights_manifest* manifest, const write_options& info,
+                       std::size_t inline_limit = 64 << 10) {
   ir::verify(raw, "raw graph");
   ir::verify(optimized, "optimized graph");
-  verify_lowerable(optimized);
+  ir::verify_lowerable(optimized);
   fs::create_directories(dir / "components");
   // external constants, one file per tensor storage (raw and optimized IR share them)
   std::map<std::tuple<const void*, dtype, shape_t>, std::string> file_of;
@@ -8653,7 +7604,7 @@ inline void save_bundle_into(const fs::path& dir, const fs::path& target, const 
     return file_of[key] = rel;
   };
   auto external = [&](int id, const tensor& t) { return external_as("c" + std::to_string(id), t); };
-  auto graph_bytes = runtime::encode_graph(optimized, external);
+  auto graph_bytes = encode_graph(optimized, external);
   write_file_atomic(dir / "graph.cactus", graph_bytes.data(), graph_bytes.size());
   auto json_enc = [&](const char* prefix) {
     return [&, prefix](int id, const tensor& t) -> nlohmann::json {
@@ -8706,31 +7657,1785 @@ inline void save_bundle_into(const fs::path& dir, const fs::path& target, const 
   write_file_atomic(dir / "graph_bindings.json", nlohmann::json{{"format", "cactus-bindings"}, {"version", 1},
                                                                 {"external_weights", info.external_weights}, {"bindings", binds}}.dump(1));
   auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const char* prefix) {
-    nlohmann::json a = nlohmann::json::array();
+    std::vector<io_spec> a;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const auto& v = optimized.values[static_cast<std::size_t>(ids[i])];
-      a.push_back({{"name", i < names.size() ? names[i] : std::string(prefix) + std::to_string(i)}, {"dtype", name_of(v.type)}, {"shape", v.shape}});
+      a.push_back({i < names.size() ? names[i] : std::string(prefix) + std::to_string(i), std::string(name_of(v.type)), v.shape});
     }
     return a;
   };
-  nlohmann::json comp = {{"format", "cactus-components"}, {"version", 1}, {"model_id", info.model_id}, {"task", info.task},
-                         {"family", info.family}, {"component_order", {"model"}},
-                         {"components", {{{"name", "model"}, {"directory", "."}, {"graph", "graph.cactus"}, {"bindings", "graph_bindings.json"},
-                                          {"inputs", io(optimized.inputs, info.input_names, "input_")},
-                                          {"outputs", io(optimized.outputs, info.output_names, "output_")}}}},
-                         {"passes", {{"disabled_fusions", info.fusion.disabled}, {"packed_conv", info.casts.packed_on_request}}}};
-  write_file_atomic(dir / "components" / "manifest.json", comp.dump(1));
+  bundle::manifest m;
+  m.model_id = info.model_id;
+  m.task = info.task;
+  m.family = info.family;
+  m.components[0].inputs = io(optimized.inputs, info.input_names, "input_");
+  m.components[0].outputs = io(optimized.outputs, info.output_names, "output_");
+  m.passes.disabled_fusions = info.fusion.disabled;
+  m.passes.packed_conv = info.casts.packed_on_request;
+  for (const char* f : formats::hf_side_file_names)
+    if (fs::exists(dir / f)) m.side_files.push_back(f);  // the stage holds links to the target's files
+  m.cactus_version = cactus::version;
+  m.write(dir);
 }
 
 // Lowers and publishes a bundle in artifact_dir (its other files, such as converted weights, stay).
-inline void save_bundle(const fs::path& artifact_dir, const ir::graph& raw, const ir::graph& optimized, const fs::path& weights_dir,
-                        const quant::weights_manifest* manifest, const bundle_info& info, std::size_t inline_limit = 64 << 10) {
-  staged_directory stage(artifact_dir, lower_owns);
-  save_bundle_into(stage.path(), stage.target(), raw, optimized, weights_dir, manifest, info, inline_limit);
+inline void write(const fs::path& artifact_dir, const ir::graph& raw, const ir::graph& optimized, const fs::path& weights_dir,
+                  const quant::weights_manifest* manifest, const write_options& info, std::size_t inline_limit = 64 << 10) {
+  staged_directory stage(artifact_dir, owns);
+  write_into(stage.path(), stage.target(), raw, optimized, weights_dir, manifest, info, inline_limit);
   stage.publish();
 }
 
-}  // namespace cactus::lower
+}  // namespace cactus::bundle
+// ---- cactus/convert.hpp
+// `cactus convert`: one weight file per tensor plus weights_manifest.json.
+//
+// Precision policy (first rule that applies):
+//   1. integer and bool tensors are stored as they are;
+//   2. --bits 32: f32; --bits 16: f16 for tensors of rank >= 2, f32 for vectors;
+//   3. --bits 1..4 and 8:
+//      - tensors named by --keep, vectors (biases, norms) and small tensors (< 256 elements)
+//        become f16;
+//      - embedding tables (names matching the embedding patterns) become q8;
+//      - every other matrix or convolution kernel becomes CQ<bits> (q8 for --bits 8).
+// Patterns are comma-separated; one without wildcards names a tensor or a module prefix
+// ("lm_head" matches "lm_head.weight"), one with * or ? is matched against the whole name.
+// OUT is published as a unit (core/staged_directory.hpp): a failed or killed conversion leaves
+// OUT as it was, and a reader sees the old weight set or the new one, never a mix. A graph
+// already in OUT stays; its bindings record the fingerprints of the weights it was lowered
+// against, so running it on other weights fails by name until it is transpiled again.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fnmatch.h>
+#include <set>
+#include <iostream>
+#include <sstream>
+
+
+namespace cactus {
+
+struct convert_options {
+  int bits = 4;  // the CLI's default too, as in the Python tool
+  std::vector<std::string> keep;  // tensors kept at f16 when quantizing
+  std::vector<std::string> embeddings = {"*embed*", "*wte*", "*wpe*", "*tok_embeddings*", "*word_embeddings*", "*position_embeddings*"};
+  std::int64_t small_numel = 256;
+  bool progress = false;  // a live progress line on stderr
+  std::string source;     // recorded in the manifest
+  std::vector<std::filesystem::path> side_files;  // copied into OUT (config, tokenizer)
+
+  void check() const {
+    cactus::check(bits == 32 || bits == 16 || bits == 8 || (bits >= 1 && bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", bits);
+  }
+};
+
+inline std::vector<std::string> split_patterns(const std::string& s) {
+  std::vector<std::string> r;
+  std::stringstream ss(s);
+  for (std::string p; std::getline(ss, p, ',');)
+    if (!p.empty()) r.push_back(p);
+  return r;
+}
+
+inline bool name_matches(const std::string& name, const std::string& pattern) {
+  if (pattern.find_first_of("*?[") != std::string::npos) return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+  return name == pattern || name.rfind(pattern + ".", 0) == 0;
+}
+
+inline bool name_matches_any(const std::string& name, const std::vector<std::string>& patterns) {
+  for (auto& p : patterns)
+    if (name_matches(name, p)) return true;
+  return false;
+}
+
+inline std::string weight_file_name(const std::string& name) {
+  std::string s;
+  for (char c : name) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
+  return s + ".weights";
+}
+
+// The dtype a tensor is stored as, and the manifest's "kind" for it.
+inline std::pair<dtype, const char*> choose_precision(const std::string& name, dtype type, const shape_t& shape, const convert_options& o) {
+  const bool matrix = shape.size() >= 2;
+  const char* kind = shape.size() >= 3 ? "conv" : matrix ? "matrix" : "vector";
+  if (!is_floating(type)) return {type, kind};
+  if (o.bits == 32) return {dtype::f32, kind};
+  if (o.bits == 16) return {matrix ? dtype::f16 : dtype::f32, kind};
+  if (!matrix || numel(shape) < o.small_numel || name_matches_any(name, o.keep)) return {dtype::f16, kind};
+  if (name_matches_any(name, o.embeddings)) return {dtype::q8, "embedding"};
+  if (o.bits == 8) return {dtype::q8, kind};
+  static constexpr dtype cq[] = {dtype::cq1, dtype::cq2, dtype::cq3, dtype::cq4};
+  return {cq[o.bits - 1], kind};
+}
+
+inline tensor to_precision(const tensor& t, dtype want, const std::string& name) {
+  if (t.type == want) return t;
+  const tensor f = t.type == dtype::f32 ? t : t.to_f32();
+  if (want == dtype::f32) return f;
+  if (want == dtype::f16) {
+    tensor h = tensor::empty(dtype::f16, t.shape);
+    for (std::int64_t i = 0; i < t.numel(); ++i) h.ptr<std::uint16_t>()[i] = f32_to_f16(f.ptr<float>()[i]);
+    return h;
+  }
+  return quant::pack(f, want, name);
+}
+
+// "1.2 GB", "340 MB", "12 KB"
+inline std::string human_bytes(double b) {
+  char buf[32];
+  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
+  else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.0f KB", b / 1e3);
+  return buf;
+}
+
+// The files convert writes into a bundle directory (what it replaces when converting again).
+inline bool convert_owns(const std::filesystem::path& rel, const convert_options& o) {
+  if (!rel.parent_path().empty()) return false;
+  if (rel == "weights_manifest.json" || rel.extension() == ".weights") return true;
+  for (auto& f : o.side_files)
+    if (rel == f.filename()) return true;
+  return false;
+}
+
+// Writes the weight files and weights_manifest.json into dir (a stage: nothing is published).
+inline quant::weights_manifest convert_into(const std::vector<formats::lazy_tensor>& tensors, const std::filesystem::path& dir,
+                                            const convert_options& o) {
+  namespace fs = std::filesystem;
+  o.check();
+  check(!tensors.empty(), o.source, ": no tensors to convert");
+  quant::weights_manifest m;
+  m.source = o.source;
+  std::uint64_t total = 0, done_bytes = 0;
+  for (auto& t : tensors) total += t.bytes;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last = t0 - std::chrono::seconds(1);
+  struct end_line { bool on; ~end_line() { if (on) std::fprintf(stderr, "\n"); } } newline{o.progress};
+  std::set<std::string> files;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const auto& src = tensors[i];
+    const tensor t = src.load();
+    const auto [want, kind] = choose_precision(src.name, t.type, t.shape, o);
+    check(t.shape.size() <= 4, src.name, ": rank ", t.shape.size(), " tensors cannot be stored (at most 4 dims)");
+    const tensor st = to_precision(t, want, src.name);
+    std::string file = weight_file_name(src.name);
+    check(files.insert(file).second, "two tensors map to the same file name ", file, " (", src.name, ")");
+    const std::uint64_t fp = quant::write_weight_file(dir / file, st);
+    quant::manifest_entry e{src.name, src.name, file, quant::precision_name(quant::precision_of(st.type)), kind, t.shape, st.bytes()};
+    e.fingerprint = quant::fingerprint_text(fp);
+    if (is_packed(st.type)) {
+      const packed_layout l = packed_layout_of(st.type, st.shape);
+      e.bits = l.bits;
+      e.group_size = packed_group;
+      e.padded_k = l.kp;
+    } else {
+      e.bits = static_cast<int>(size_of(st.type) * 8);
+    }
+    m.weights.push_back(std::move(e));
+    done_bytes += src.bytes;
+    const auto now = std::chrono::steady_clock::now();
+    if (o.progress && (now - last > std::chrono::milliseconds(100) || i + 1 == tensors.size())) {
+      last = now;
+      const double secs = std::chrono::duration<double>(now - t0).count();
+      const double eta = done_bytes ? secs * double(total - done_bytes) / double(done_bytes) : 0;
+      std::fprintf(stderr, "\r  [%zu/%zu tensors] %s / %s  %.0f s elapsed, ETA %.0f s   ", i + 1, tensors.size(), human_bytes(double(done_bytes)).c_str(),
+                   human_bytes(double(total)).c_str(), secs, eta);
+      std::fflush(stderr);
+    }
+  }
+  write_file_atomic(dir / "weights_manifest.json", m.to_json().dump(1));
+  for (auto& f : o.side_files) {
+    check(fs::is_regular_file(f), f.string(), ": not found");
+    fs::copy_file(f, dir / f.filename(), fs::copy_options::overwrite_existing);
+  }
+  return m;
+}
+
+inline quant::weights_manifest convert_checkpoint(const std::vector<formats::lazy_tensor>& tensors, const std::filesystem::path& out,
+                                                  const convert_options& o) {
+  o.check();
+  staged_directory stage(out, [&](const std::filesystem::path& rel) { return convert_owns(rel, o); });
+  auto m = convert_into(tensors, stage.path(), o);
+  stage.publish();
+  return m;
+}
+
+inline quant::weights_manifest convert_tensors(const std::vector<std::pair<std::string, tensor>>& tensors, const std::filesystem::path& out,
+                                               int bits, const std::string& source, bool progress = false) {
+  convert_options o;
+  o.bits = bits;
+  o.source = source;
+  o.progress = progress;
+  return convert_checkpoint(formats::as_lazy(tensors), out, o);
+}
+
+}  // namespace cactus
+// ---- cactus/core/npy.hpp
+// NumPy .npy (format 1.0/2.0/3.0) reading and writing: the interchange format of `cactus run`.
+// Dtype, byte order and shape are checked; Fortran order is rejected rather than misread.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+
+namespace cactus {
+
+namespace detail {
+inline std::string npy_descr(dtype t) {
+  switch (t) {
+    case dtype::f32: return "<f4";
+    case dtype::f16: return "<f2";
+    case dtype::i64: return "<i8";
+    case dtype::i32: return "<i4";
+    case dtype::i8: return "|i1";
+    case dtype::u8: return "|u1";
+    case dtype::b8: return "|b1";
+    default: fail("a ", name_of(t), " tensor (packed weights) cannot be saved as .npy; dequantize it first");
+  }
+}
+inline std::string npy_dict_value(const std::string& h, const std::string& key, const std::string& file) {
+  auto k = h.find("'" + key + "'");
+  check(k != std::string::npos, file, ": .npy header has no '", key, "'");
+  auto c = h.find(':', k);
+  check(c != std::string::npos, file, ": malformed .npy header");
+  auto s = h.find_first_not_of(' ', c + 1);
+  check(s != std::string::npos, file, ": malformed .npy header (no value for '", key, "')");
+  if (h[s] == '(') {
+    const auto e = h.find(')', s);
+    check(e != std::string::npos, file, ": malformed .npy header ('", key, "' is not closed)");
+    return h.substr(s, e - s + 1);
+  }
+  if (h[s] == '\'') {
+    const auto e = h.find('\'', s + 1);
+    check(e != std::string::npos, file, ": malformed .npy header ('", key, "' is not closed)");
+    return h.substr(s + 1, e - s - 1);
+  }
+  auto e = h.find_first_of(",}", s);
+  return h.substr(s, e == std::string::npos ? std::string::npos : e - s);
+}
+}  // namespace detail
+
+inline tensor npy_parse(const unsigned char* p, std::size_t n, const std::string& name) {
+  byte_reader r(p, n, name);
+  const unsigned char* magic = r.take(6);
+  check(std::memcmp(magic, "\x93NUMPY", 6) == 0, name, ": not a .npy file (bad magic)");
+  auto major = r.le<std::uint8_t>();
+  r.le<std::uint8_t>();
+  std::size_t hlen = major == 1 ? r.le<std::uint16_t>() : r.le<std::uint32_t>();
+  const unsigned char* hb = r.take(hlen);
+  std::string h(reinterpret_cast<const char*>(hb), hlen);
+  std::string descr = detail::npy_dict_value(h, "descr", name);
+  std::string fortran = detail::npy_dict_value(h, "fortran_order", name);
+  check(fortran.find("False") != std::string::npos, name, ": Fortran-ordered .npy is not supported (save with np.ascontiguousarray)");
+  dtype t;
+  if (descr == "<f4") t = dtype::f32;
+  else if (descr == "<f2") t = dtype::f16;
+  else if (descr == "<i8") t = dtype::i64;
+  else if (descr == "<i4") t = dtype::i32;
+  else if (descr == "|i1") t = dtype::i8;
+  else if (descr == "|u1") t = dtype::u8;
+  else if (descr == "|b1") t = dtype::b8;
+  else if (descr.size() == 3 && descr[0] == '>') fail(name, ": big-endian .npy (", descr, ") is not supported; use little-endian");
+  else fail(name, ": unsupported .npy dtype '", descr, "' (supported: float32, float16, int64, int32, int8, uint8, bool)");
+  shape_t shape;
+  std::string sh = detail::npy_dict_value(h, "shape", name);
+  std::size_t i = 1;
+  while (i < sh.size()) {
+    while (i < sh.size() && (sh[i] == ' ' || sh[i] == ',')) ++i;
+    if (i >= sh.size() || sh[i] == ')') break;
+    std::size_t e = i;
+    while (e < sh.size() && std::isdigit(static_cast<unsigned char>(sh[e]))) ++e;
+    check(e > i && e - i <= 18, name, ": malformed .npy shape '", sh, "'");
+    shape.push_back(std::stoll(sh.substr(i, e - i)));
+    i = e;
+  }
+  // the data size is checked against the file before anything is allocated
+  const auto count = static_cast<std::uint64_t>(checked_numel(shape, name));
+  const std::uint64_t want = count * size_of(t);
+  check(count == 0 || want / count == size_of(t), name, ": the .npy shape ", to_string(shape), " is too large");
+  check(r.remaining() >= want, name, ": truncated .npy (shape ", to_string(shape), " needs ", want,
+        " data bytes, file has ", r.remaining(), ")");
+  tensor out = tensor::empty(t, shape);
+  std::memcpy(out.data, r.take(want), want);
+  return out;
+}
+
+inline tensor npy_load(const std::filesystem::path& path) {
+  check(std::filesystem::exists(path), path.string(), ": no such file");
+  auto bytes = read_file_bytes(path);
+  return npy_parse(bytes.data(), bytes.size(), path.string());
+}
+
+inline std::string npy_serialize(const tensor& t) {
+  std::string h = "{'descr': '" + detail::npy_descr(t.type) + "', 'fortran_order': False, 'shape': (";
+  for (std::size_t i = 0; i < t.shape.size(); ++i) h += std::to_string(t.shape[i]) + ",";
+  if (t.shape.size() > 1) h.pop_back();
+  h += "), }";
+  std::size_t total = 10 + h.size() + 1;
+  h.append((64 - total % 64) % 64, ' ');
+  h += '\n';
+  std::string out = "\x93NUMPY";
+  out += char(1);
+  out += char(0);
+  out += char(h.size() & 0xff);
+  out += char(h.size() >> 8);
+  out += h;
+  out.append(static_cast<const char*>(t.data), t.bytes());
+  return out;
+}
+
+inline void npy_save(const std::filesystem::path& path, const tensor& t) {
+  write_file_atomic(path, npy_serialize(t));
+}
+
+}  // namespace cactus
+// ---- cactus/core/synthetic_input.hpp
+// An example input made from a shape spec, "2x16:i64" (dims joined by x, then an optional dtype;
+// f32 by default), for capturing a model without an input file. The values are fixed: seeded
+// uniform values in [-1, 1) for f32, (7i + 1) mod 97 for i64 (valid token ids for any vocabulary
+// of 97 or more), zeros otherwise. `what` names the spec's origin in errors (e.g. "--input-shape").
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+// ---- cactus/core/whole_number.hpp
+// Whole numbers typed by a user (token ids, counts, dimensions): digits only, at most `max`,
+// or an error that quotes the text and names what it was for.
+#include <cstdint>
+#include <string>
+
+
+namespace cactus {
+
+// text as a whole number in [0, max], or "<what>: '<text>' is not <kind> (0 to max)"
+inline std::int64_t whole_number(const std::string& text, const std::string& what, const char* kind, std::int64_t max) {
+  const bool digits = !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
+  const std::int64_t v = digits ? std::stoll(text) : -1;
+  check(digits && v <= max, what, ": '", text, "' is not ", kind, " (0 to ", max, ")");
+  return v;
+}
+
+}  // namespace cactus
+
+namespace cactus {
+
+inline tensor synthetic_input(const std::string& spec, const std::string& what) {
+  auto colon = spec.find(':');
+  std::string dims = spec.substr(0, colon), ty = colon == std::string::npos ? "f32" : spec.substr(colon + 1);
+  shape_t s;
+  std::stringstream ss(dims);
+  for (std::string d; std::getline(ss, d, 'x');) {
+    check(!d.empty() && d.find_first_not_of("0123456789") == std::string::npos, "bad ", what, " '", spec, "' (expected e.g. 2x16:i64)");
+    s.push_back(whole_number(d, what, "a dimension", std::int64_t{1} << 40));
+  }
+  tensor t = tensor::zeros(dtype_from_name(ty), s);
+  if (t.type == dtype::f32) {
+    std::uint32_t st = 12345;
+    for (std::int64_t i = 0; i < t.numel(); ++i) { st = st * 1664525u + 1013904223u; t.ptr<float>()[i] = static_cast<float>((st >> 8) % 2000) / 1000.0f - 1.0f; }
+  } else if (t.type == dtype::i64) {
+    for (std::int64_t i = 0; i < t.numel(); ++i) t.ptr<std::int64_t>()[i] = (i * 7 + 1) % 97;
+  }
+  return t;
+}
+
+}  // namespace cactus
+// ---- cactus/formats/checkpoint.hpp
+// One entry point for every checkpoint `cactus convert` reads: open_checkpoint(path) tells the
+// format from the file itself (never from a flag) and returns its tensors, read lazily.
+//   - a directory: a Hugging Face checkpoint (config.json + safetensors, shards with an index);
+//   - a .safetensors file, or any file that starts with a safetensors header;
+//   - a zip: a front end's archive when one of `readers` recognizes it by a marker entry
+//     (torch.export's archive_format, TorchScript's constants.pkl), else a torch.save state_dict.
+// Archives that need a front end are read by that front end (frontends/<name>/), which hands its
+// archive_reader in; formats/ itself knows only the file formats. A TorchScript archive with no
+// reader (the build without LibTorch) is an error that says so, not a state_dict misread.
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+// ---- cactus/formats/torch_pickle.hpp
+// Reads a torch.save(state_dict) file (zip + pickle) without LibTorch or Python: a small
+// pickle machine that understands the opcodes torch emits (protocols 2-4), plain dicts and
+// collections.OrderedDict (which LibTorch's own pickle_load rejects), and tensors rebuilt by
+// torch._utils._rebuild_tensor_v2 from the archive's data/<key> storages.
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <variant>
+
+// ---- cactus/formats/zip_archive.hpp
+// Read-only view of an uncompressed ("stored") zip archive, which is how torch.save and
+// torch.jit.save write. Entries are located through the central directory and checked
+// against the file size; compressed entries and zip64 are rejected with a clear message.
+#include <map>
+#include <string>
+#include <vector>
+
+
+namespace cactus::formats {
+
+class zip_archive {
+ public:
+  explicit zip_archive(std::shared_ptr<mapped_file> f) : f_(std::move(f)) {
+    const std::string& path = f_->path();
+    const unsigned char* p = f_->data();
+    const std::size_t n = f_->size();
+    check(n >= 22, path, ": not a zip archive (too small)");
+    std::size_t eocd = std::string::npos;
+    for (std::size_t i = n - 22 + 1; i-- > (n > 65557 ? n - 65557 : 0);)
+      if (p[i] == 0x50 && p[i + 1] == 0x4b && p[i + 2] == 0x05 && p[i + 3] == 0x06) { eocd = i; break; }
+    check(eocd != std::string::npos, path, ": not a zip archive (no end-of-central-directory record)");
+    byte_reader r(p, n, path);
+    r.seek(eocd + 10);
+    const auto count = r.le<std::uint16_t>();
+    r.le<std::uint32_t>();
+    const auto cd = r.le<std::uint32_t>();
+    check(cd != 0xffffffffu, path, ": zip64 archives (> 4 GiB) are not supported");
+    r.seek(cd);
+    for (std::uint16_t i = 0; i < count; ++i) {
+      check(r.le<std::uint32_t>() == 0x02014b50u, path, ": corrupt zip central directory (entry ", i, ")");
+      r.seek(r.pos() + 6);
+      const auto method = r.le<std::uint16_t>();
+      r.seek(r.pos() + 8);
+      const auto csize = r.le<std::uint32_t>();
+      const auto usize = r.le<std::uint32_t>();
+      const auto name_len = r.le<std::uint16_t>(), extra_len = r.le<std::uint16_t>(), comment_len = r.le<std::uint16_t>();
+      r.seek(r.pos() + 8);
+      const auto local = r.le<std::uint32_t>();
+      std::string name(reinterpret_cast<const char*>(r.take(name_len)), name_len);
+      r.seek(r.pos() + extra_len + comment_len);
+      byte_reader l(p, n, path);
+      l.seek(local);
+      check(l.le<std::uint32_t>() == 0x04034b50u, path, ": corrupt zip entry '", name, "'");
+      l.seek(local + 26);
+      const auto ln = l.le<std::uint16_t>(), le = l.le<std::uint16_t>();
+      const std::size_t data = local + 30u + ln + le;
+      check(method != 0 || csize == usize, path, ": zip entry '", name, "' is stored but its sizes differ (", csize, " vs ", usize, " bytes)");
+      check(data <= n && csize <= n - data, path, ": zip entry '", name, "' runs past the end of the file (truncated?)");
+      entries_[name] = {data, usize, method != 0};
+    }
+  }
+
+  // The entry whose name ends with `suffix` (torch archives prefix every name with a folder).
+  std::pair<const unsigned char*, std::size_t> find_suffix(const std::string& suffix) const {
+    for (auto& [name, e] : entries_)
+      if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+          (name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '/')) {
+        check(!e.compressed, f_->path(), ": entry '", name, "' is compressed; only stored entries are supported");
+        return {f_->data() + e.offset, e.size};
+      }
+    return {nullptr, 0};
+  }
+  // Entry names, in order.
+  std::vector<std::string> names() const {
+    std::vector<std::string> r;
+    for (auto& [name, e] : entries_) r.push_back(name);
+    return r;
+  }
+  bool has_suffix(const std::string& s) const { return find_suffix(s).first != nullptr; }
+  const std::string& path() const { return f_->path(); }
+  const std::shared_ptr<mapped_file>& file() const { return f_; }
+
+ private:
+  struct entry {
+    std::size_t offset, size;
+    bool compressed;
+  };
+  std::shared_ptr<mapped_file> f_;
+  std::map<std::string, entry> entries_;
+};
+
+inline bool looks_like_zip(const mapped_file& f) {
+  return f.size() >= 4 && f.data()[0] == 0x50 && f.data()[1] == 0x4b && f.data()[2] == 0x03 && f.data()[3] == 0x04;
+}
+
+}  // namespace cactus::formats
+
+namespace cactus::formats {
+
+namespace pickle {
+
+struct object;
+using ptr = object*;  // owned by the program's arena
+
+struct object {
+  enum class type { none, boolean, integer, floating, string, tuple, list, dict, global, call, persid, mark, tensor };
+  type t = type::none;
+  std::int64_t i = 0;
+  double f = 0;
+  std::string s, module;  // string / global name
+  std::vector<ptr> items;  // tuple, list, call args (items[0] = callable, items[1] = args)
+  std::vector<std::pair<ptr, ptr>> dict;
+  cactus::tensor tensor;
+};
+
+// Every object one pickle program makes lives in its arena until the arena goes. Objects point
+// at each other with plain pointers: a program may put a list or dict inside itself (APPEND or
+// SETITEM of a memoized container), a cycle that shared ownership would leak.
+class arena {
+ public:
+  ptr make(object::type t) {
+    objects_.push_back(std::make_unique<object>());
+    objects_.back()->t = t;
+    return objects_.back().get();
+  }
+
+ private:
+  std::vector<std::unique_ptr<object>> objects_;
+};
+
+// Runs the pickle program; `load_tensor` turns a rebuild call's arguments into a tensor. The
+// result and everything it reaches live in `objects`.
+inline ptr run(arena& objects, const unsigned char* p, std::size_t n, const std::string& what,
+               const std::function<cactus::tensor(const object& args)>& load_tensor) {
+  auto make = [&](object::type t) { return objects.make(t); };
+  byte_reader r(p, n, what);
+  std::vector<ptr> stack;
+  std::map<std::uint32_t, ptr> memo;
+  auto pop = [&]() {
+    check(!stack.empty(), what, ": corrupt pickle (stack underflow)");
+    ptr o = stack.back();
+    stack.pop_back();
+    return o;
+  };
+  auto pop_mark = [&]() {
+    std::vector<ptr> items;
+    while (true) {
+      ptr o = pop();
+      if (o->t == object::type::mark) break;
+      items.push_back(o);
+    }
+    std::reverse(items.begin(), items.end());
+    return items;
+  };
+  auto top = [&]() -> ptr& {
+    check(!stack.empty(), what, ": corrupt pickle (empty stack)");
+    return stack.back();
+  };
+  auto read_line = [&]() {
+    std::string s;
+    for (char c; (c = static_cast<char>(r.le<std::uint8_t>())) != '\n';) s += c;
+    return s;
+  };
+  auto global = [&](std::string module, std::string name) {
+    ptr g = make(object::type::global);
+    g->module = std::move(module);
+    g->s = std::move(name);
+    return g;
+  };
+  auto str = [&](std::size_t len) {
+    ptr o = make(object::type::string);
+    o->s.assign(reinterpret_cast<const char*>(r.take(len)), len);
+    return o;
+  };
+  auto integer = [&](std::int64_t v) { ptr o = make(object::type::integer); o->i = v; return o; };
+  while (true) {
+    const auto op = r.le<std::uint8_t>();
+    switch (op) {
+      case 0x80: r.le<std::uint8_t>(); break;                      // PROTO
+      case 0x95: r.le<std::uint64_t>(); break;                     // FRAME
+      case '}': stack.push_back(make(object::type::dict)); break;  // EMPTY_DICT
+      case ']': stack.push_back(make(object::type::list)); break;  // EMPTY_LIST
+      case ')': stack.push_back(make(object::type::tuple)); break; // EMPTY_TUPLE
+      case '(': stack.push_back(make(object::type::mark)); break;  // MARK
+      case 'N': stack.push_back(make(object::type::none)); break;
+      case 0x88: case 0x89: { ptr o = make(object::type::boolean); o->i = op == 0x88; stack.push_back(o); break; }
+      case 'K': stack.push_back(integer(r.le<std::uint8_t>())); break;
+      case 'M': stack.push_back(integer(r.le<std::uint16_t>())); break;
+      case 'J': stack.push_back(integer(r.le<std::int32_t>())); break;
+      case 0x8a: {  // LONG1
+        auto len = r.le<std::uint8_t>();
+        check(len <= 8, what, ": integer too large in pickle");
+        std::uint64_t v = 0;
+        const unsigned char* b = r.take(len);
+        for (std::size_t k = 0; k < len; ++k) v |= std::uint64_t(b[k]) << (8 * k);
+        if (len && len < 8 && (b[len - 1] & 0x80)) v |= ~std::uint64_t(0) << (8 * len);
+        stack.push_back(integer(static_cast<std::int64_t>(v)));
+        break;
+      }
+      case 'G': {  // BINFLOAT, big-endian
+        const unsigned char* b = r.take(8);
+        std::uint64_t v = 0;
+        for (int k = 0; k < 8; ++k) v = (v << 8) | b[k];
+        ptr o = make(object::type::floating);
+        std::memcpy(&o->f, &v, 8);
+        stack.push_back(o);
+        break;
+      }
+      case 'X': stack.push_back(str(r.le<std::uint32_t>())); break;
+      case 0x8c: case 'U': case 'C': stack.push_back(str(r.le<std::uint8_t>())); break;
+      case 'T': case 'B': stack.push_back(str(r.le<std::uint32_t>())); break;
+      case 'c': { auto m = read_line(); auto nm = read_line(); stack.push_back(global(m, nm)); break; }
+      case 0x93: { ptr nm = pop(), m = pop(); stack.push_back(global(m->s, nm->s)); break; }
+      case 'q': memo[r.le<std::uint8_t>()] = top(); break;
+      case 'r': memo[r.le<std::uint32_t>()] = top(); break;
+      case 0x94: memo[static_cast<std::uint32_t>(memo.size())] = top(); break;
+      case 'h': case 'j': {
+        std::uint32_t k = op == 'h' ? r.le<std::uint8_t>() : r.le<std::uint32_t>();
+        check(memo.count(k), what, ": corrupt pickle (memo ", k, " missing)");
+        stack.push_back(memo[k]);
+        break;
+      }
+      case 't': { ptr t = make(object::type::tuple); t->items = pop_mark(); stack.push_back(t); break; }
+      case 0x85: case 0x86: case 0x87: {
+        ptr t = make(object::type::tuple);
+        t->items.resize(op - 0x84u);
+        for (std::size_t k = t->items.size(); k-- > 0;) t->items[k] = pop();
+        stack.push_back(t);
+        break;
+      }
+      case 'Q': { ptr o = make(object::type::persid); o->items.push_back(pop()); stack.push_back(o); break; }
+      case 'R': case 0x81: {  // REDUCE / NEWOBJ
+        ptr args = pop(), fn = pop();
+        const std::string full = fn->module + "." + fn->s;
+        if (full == "collections.OrderedDict") {
+          stack.push_back(make(object::type::dict));
+        } else if (full == "torch._utils._rebuild_tensor_v2" || full == "torch._utils._rebuild_tensor") {
+          ptr t = make(object::type::tensor);
+          t->tensor = load_tensor(*args);
+          stack.push_back(t);
+        } else if (full == "torch._utils._rebuild_parameter" || full == "torch._utils._rebuild_parameter_with_state") {
+          stack.push_back(args->items.at(0));
+        } else {
+          ptr c = make(object::type::call);
+          c->items = {fn, args};
+          stack.push_back(c);
+        }
+        break;
+      }
+      case 's': { ptr v = pop(), k = pop(); top()->dict.emplace_back(k, v); break; }
+      case 'u': {
+        auto items = pop_mark();
+        check(items.size() % 2 == 0, what, ": corrupt pickle (odd SETITEMS)");
+        for (std::size_t k = 0; k < items.size(); k += 2) top()->dict.emplace_back(items[k], items[k + 1]);
+        break;
+      }
+      case 'a': { ptr v = pop(); top()->items.push_back(v); break; }
+      case 'e': { auto items = pop_mark(); for (auto& v : items) top()->items.push_back(v); break; }
+      case 'b': pop(); break;  // BUILD: state (e.g. state_dict._metadata) is not needed
+      case '.': return pop();
+      default: fail(what, ": unsupported pickle opcode 0x", std::hex, int(op), " at offset ", std::dec, r.pos() - 1);
+    }
+  }
+}
+
+}  // namespace pickle
+
+inline dtype storage_dtype(const std::string& storage, const std::string& what, bool& bf16) {
+  bf16 = false;
+  if (storage == "FloatStorage") return dtype::f32;
+  if (storage == "HalfStorage") return dtype::f16;
+  if (storage == "BFloat16Storage") { bf16 = true; return dtype::f32; }
+  if (storage == "LongStorage") return dtype::i64;
+  if (storage == "IntStorage") return dtype::i32;
+  if (storage == "CharStorage") return dtype::i8;
+  if (storage == "ByteStorage") return dtype::u8;
+  if (storage == "BoolStorage") return dtype::b8;
+  if (storage == "DoubleStorage") return dtype::f32;  // converted below
+  fail(what, ": unsupported tensor storage type ", storage);
+}
+
+// All tensors of a torch.save()d state_dict, in file order.
+inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const std::string& path) {
+  auto f = mapped_file::open(path);
+  check(looks_like_zip(*f), path, ": not a torch.save zip archive (legacy torch.save format or another file type)");
+  zip_archive zip(f);
+  auto [pkl, pkl_n] = zip.find_suffix("data.pkl");
+  check(pkl != nullptr, path, ": zip archive without data.pkl; not a torch.save file");
+  check(!zip.has_suffix("constants.pkl"), path, ": this is a TorchScript archive; it holds a model, not just a state_dict");
+  auto load = [&](const pickle::object& args) -> tensor {
+    check(args.items.size() >= 4 && args.items[0]->t == pickle::object::type::persid, path, ": unexpected tensor encoding");
+    const auto& pid = *args.items[0]->items.at(0);
+    check(pid.items.size() >= 5, path, ": unexpected storage reference");
+    const std::string storage = pid.items[1]->s, key = pid.items[2]->s;
+    bool bf16 = false;
+    const bool f64 = storage == "DoubleStorage";
+    dtype t = storage_dtype(storage, path, bf16);
+    const std::size_t src_es = bf16 ? 2 : f64 ? 8 : size_of(t);
+    auto [data, n] = zip.find_suffix("data/" + key);
+    check(data != nullptr, path, ": storage data/", key, " is missing");
+    const std::int64_t offset = args.items[1]->i;
+    shape_t shape, strides;
+    for (auto& d : args.items[2]->items) shape.push_back(d->i);
+    for (auto& d : args.items[3]->items) strides.push_back(d->i);
+    const std::uint64_t need = checked_strided_bytes(shape, strides, offset, src_es, path + ": storage data/" + key);
+    check(need <= n, path, ": storage data/", key, " has ", n, " bytes, a tensor of shape ", to_string(shape), " needs ", need,
+          " (truncated file?)");
+    tensor out = tensor::empty(t, shape);
+    if (!bf16 && !f64) {
+      ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, out.data, shape, src_es);
+    } else {
+      std::vector<unsigned char> raw(static_cast<std::size_t>(numel(shape)) * src_es);
+      ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, raw.data(), shape, src_es);
+      for (std::int64_t k = 0; k < numel(shape); ++k)
+        out.ptr<float>()[k] = bf16 ? bf16_to_f32(raw.data() + 2 * k) : f64_to_f32(raw.data() + 8 * k);
+    }
+    return out;
+  };
+  pickle::arena objects;
+  auto root = pickle::run(objects, pkl, pkl_n, path + ":data.pkl", load);
+  check(root->t == pickle::object::type::dict, path, ": the pickled object is not a dict of tensors (save model.state_dict(), not the model)");
+  std::vector<std::pair<std::string, tensor>> out;
+  for (auto& [k, v] : root->dict) {
+    if (k->t != pickle::object::type::string) continue;
+    if (v->t == pickle::object::type::tensor) out.emplace_back(k->s, v->tensor);
+  }
+  check(!out.empty(), path, ": no tensors found in the state_dict");
+  return out;
+}
+
+}  // namespace cactus::formats
+
+namespace cactus::formats {
+
+// A front end's archive kind inside a zip: recognized by an entry whose name ends in `marker`.
+struct archive_reader {
+  std::string marker;  // e.g. "archive_format"
+  std::string kind;    // e.g. "torch.export archive", for messages
+  std::function<std::vector<lazy_tensor>(const std::filesystem::path&)> read;
+};
+
+// The zip entry a TorchScript archive always has; named here so that the build without a
+// TorchScript reader can still tell such an archive from a state_dict.
+inline constexpr const char* torchscript_marker = "constants.pkl";
+
+enum class checkpoint_format { hf_directory, safetensors, state_dict, front_end_archive, torchscript_unread, unknown };
+
+struct checkpoint_kind {
+  checkpoint_format format = checkpoint_format::unknown;
+  const archive_reader* reader = nullptr;  // front_end_archive: the reader that claims it
+};
+
+inline bool has_safetensors_header(const mapped_file& f) {
+  if (f.size() < 9) return false;
+  std::uint64_t h = 0;
+  std::memcpy(&h, f.data(), 8);
+  return h > 1 && h < f.size() && f.data()[8] == '{';
+}
+
+// What `path` holds, from its contents (and a .safetensors name); the path must exist.
+inline checkpoint_kind sniff_checkpoint(const std::filesystem::path& path, std::span<const archive_reader> readers = {}) {
+  if (std::filesystem::is_directory(path)) return {checkpoint_format::hf_directory};
+  const std::string p = path.string();
+  if (p.size() > 12 && p.substr(p.size() - 12) == ".safetensors") return {checkpoint_format::safetensors};
+  auto f = mapped_file::open(p);
+  if (looks_like_zip(*f)) {
+    zip_archive zip(f);
+    for (const auto& r : readers)
+      if (zip.has_suffix(r.marker)) return {checkpoint_format::front_end_archive, &r};
+    if (zip.has_suffix(torchscript_marker)) return {checkpoint_format::torchscript_unread};
+    return {checkpoint_format::state_dict};
+  }
+  if (has_safetensors_header(*f)) return {checkpoint_format::safetensors};
+  return {};
+}
+
+struct checkpoint {
+  std::vector<lazy_tensor> tensors;
+  std::vector<std::filesystem::path> side_files;  // a Hugging Face directory's config and tokenizer files
+};
+
+inline checkpoint open_checkpoint(const std::filesystem::path& path, std::span<const archive_reader> readers = {}) {
+  const std::string p = path.string();
+  check(std::filesystem::exists(path), p, ": no such file or directory");
+  const auto kind = sniff_checkpoint(path, readers);
+  switch (kind.format) {
+    case checkpoint_format::hf_directory: {
+      auto c = open_hf_checkpoint(path);
+      return {std::move(c.tensors), std::move(c.side_files)};
+    }
+    case checkpoint_format::safetensors: return {list_safetensors(p), {}};
+    case checkpoint_format::front_end_archive: return {kind.reader->read(path), {}};
+    case checkpoint_format::torchscript_unread: fail(p, ": TorchScript archives need the LibTorch-enabled cactus build");
+    case checkpoint_format::state_dict: return {as_lazy(read_torch_state_dict(p)), {}};
+    case checkpoint_format::unknown: break;
+  }
+  fail(p, ": not a state_dict (torch.save zip), TorchScript archive, .safetensors file or Hugging Face directory");
+}
+
+}  // namespace cactus::formats
+// ---- cactus/frontends/torch_export/import.hpp
+// Stage 2-3 for torch.export: a .pt2 archive's ExportedProgram imported into the raw IR, the
+// same IR the TorchScript front end emits (aten:: spellings, every argument in schema order), so
+// canonicalization, fusion and lowering are shared. No LibTorch, no Python.
+//   - parameters and buffers become tensor constants named by their state_dict names (so they
+//     bind to converted weight files by name), read from the archive's storage;
+//   - user inputs become graph inputs; a dim exported as dynamic (torch.export.Dim) keeps its
+//     range constraint, a static dim is fixed, and the runtime checks both at set_input;
+//   - SymInt values (sym_size, their arithmetic) become plan-time meta values, so views sized
+//     from them re-plan for every input size;
+//   - multi-result ops keep the results the runtime has (batch norm's and layer norm's
+//     statistics, max-pool indices are refused if the graph reads them).
+#include <set>
+
+// ---- cactus/frontends/torch_export/archive.hpp
+// A torch.export archive (.pt2, what torch.export.save writes), read without LibTorch or Python:
+//   <name>/archive_format                 "pt2"
+//   <name>/models/<model>.json            the serialized ExportedProgram (graph, signature,
+//                                         tensor metas, symbolic sizes, range constraints)
+//   <name>/data/weights/...               parameters and buffers as raw storage bytes, described
+//   <name>/data/constants/...             by model_weights_config.json / model_constants_config.json
+// Tensors are read from their storage bytes with the sizes, strides and offset of their meta,
+// each access checked against the entry; a pickled payload is refused (it would need an
+// unpickler that runs code). bf16 and f64 storage is widened/narrowed to f32.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+
+namespace cactus::frontends::torch_export {
+
+using json = nlohmann::json;
+
+// The serialized ExportedProgram's schema versions this reader understands (torch 2.13 writes 8.x).
+inline constexpr int supported_schema_major = 8;
+
+// torch.export's ScalarType enum (torch/_export/serde/schema.py) -> c10::ScalarType codes,
+// which the IR uses for dtype arguments as TorchScript does; -1 if it has none here.
+inline int c10_code_of(int export_code) {
+  if (export_code >= 1 && export_code <= 11) return export_code - 1;  // BYTE..COMPLEXDOUBLE
+  if (export_code == 12) return 11;                                   // BOOL
+  if (export_code == 13) return 15;                                   // BFLOAT16
+  return -1;
+}
+
+inline const char* export_dtype_name(int code) {
+  static const char* names[] = {"unknown", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
+                                "complex32", "complex64", "complex128", "bool", "bfloat16"};
+  return code >= 0 && code <= 13 ? names[code] : "an unsupported dtype";
+}
+
+// Our dtype for a serialized tensor's dtype (activations and weights).
+inline dtype dtype_of(int export_code, const std::string& where) {
+  switch (export_code) {
+    case 1: return dtype::u8;
+    case 2: return dtype::i8;
+    case 4: return dtype::i32;
+    case 5: return dtype::i64;
+    case 6: return dtype::f16;
+    case 7: case 8: case 13: return dtype::f32;  // f64 and bf16 are computed as f32
+    case 12: return dtype::b8;
+    default: fail(where, ": tensors of dtype ", export_dtype_name(export_code), " (code ", export_code, ") are not supported");
+  }
+}
+
+// One size or stride of a tensor meta: a number, or a symbol with its example value (hint).
+struct sym_dim {
+  std::int64_t value = 0;  // the number, or the hint
+  std::string symbol;      // "s23" for a plain symbol, the expression text otherwise
+  bool is_symbol() const { return !symbol.empty(); }
+};
+
+// "Symbol('s23', positive=True, integer=True)" or "s23" -> "s23"; other expressions stay as they are.
+inline std::string symbol_name(const std::string& expr) {
+  const std::string pre = "Symbol('";
+  if (expr.rfind(pre, 0) == 0) {
+    auto end = expr.find('\'', pre.size());
+    if (end != std::string::npos) return expr.substr(pre.size(), end - pre.size());
+  }
+  return expr;
+}
+
+inline sym_dim read_sym_int(const json& j, const std::string& where) {
+  if (j.contains("as_int")) return {json_integer(j["as_int"], where), {}};
+  if (j.contains("as_expr")) {
+    const json& e = j["as_expr"];
+    sym_dim d;
+    d.symbol = symbol_name(e.at("expr_str").get<std::string>());
+    if (e.contains("hint") && e["hint"].is_object() && e["hint"].contains("as_int")) d.value = json_integer(e["hint"]["as_int"], where);
+    return d;
+  }
+  fail(where, ": unexpected size entry ", j.dump());
+}
+
+struct tensor_meta {
+  int export_dtype = 0;
+  std::vector<sym_dim> sizes, strides;
+  std::int64_t storage_offset = 0;
+};
+
+inline tensor_meta read_tensor_meta(const json& j, const std::string& where) {
+  tensor_meta m;
+  m.export_dtype = json_integer<int>(j.at("dtype"), where + ": dtype");
+  for (auto& s : j.at("sizes")) m.sizes.push_back(read_sym_int(s, where));
+  if (j.contains("strides"))
+    for (auto& s : j["strides"]) m.strides.push_back(read_sym_int(s, where));
+  if (j.contains("storage_offset")) m.storage_offset = read_sym_int(j["storage_offset"], where).value;
+  return m;
+}
+
+class archive {
+ public:
+  explicit archive(const std::filesystem::path& path) : path_(path.string()) {
+    check(std::filesystem::exists(path), path_, ": no such file");
+    auto f = mapped_file::open(path_);
+    check(formats::looks_like_zip(*f), path_, ": not a torch.export archive (not a zip file); write one with torch.export.save(ep, path)");
+    zip_ = std::make_unique<formats::zip_archive>(f);
+    auto fmt = text("archive_format");
+    check(!fmt.empty(), path_, ": not a torch.export archive (no archive_format entry)", zip_->has_suffix("constants.pkl") ? "; this is a TorchScript archive" : "");
+    check(fmt == "pt2", path_, ": archive_format is '", fmt, "', expected 'pt2'");
+    std::string model_entry;
+    for (auto& n : zip_->names()) {
+      auto pos = n.find("/models/");
+      if (pos != std::string::npos && n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0) {
+        check(model_entry.empty(), path_, ": holds several models (", model_entry, ", ", n, "); cactus reads one");
+        model_entry = n;
+      }
+    }
+    check(!model_entry.empty(), path_, ": no models/<name>.json in the archive (truncated or not written by torch.export.save?)");
+    program_ = parse(model_entry);
+    check(program_.is_object() && program_.contains("graph_module") && program_.contains("schema_version"), path_, ": ", model_entry,
+          " is not a serialized ExportedProgram");
+    const auto& v = program_["schema_version"];
+    major_ = json_integer_or(v, "major", path_ + ": schema_version", -1);
+    minor_ = json_integer_or(v, "minor", path_ + ": schema_version", -1);
+    check(major_ == supported_schema_major, path_, ": ExportedProgram schema version ", major_, ".", minor_, " is not supported (this build reads ",
+          supported_schema_major, ".x, written by torch 2.13)");
+    for (const char* cfg : {"data/weights/model_weights_config.json", "data/constants/model_constants_config.json"}) {
+      if (!zip_->has_suffix(cfg)) continue;
+      json c = parse_suffix(cfg);
+      if (c.contains("config"))
+        for (auto& [name, e] : c["config"].items()) {
+          std::string dir = std::string(cfg).substr(0, std::string(cfg).rfind('/') + 1);
+          stored_[name] = {dir + e.at("path_name").get<std::string>(), e.value("use_pickle", false), e.at("tensor_meta")};
+        }
+    }
+  }
+
+  const std::string& path() const { return path_; }
+  const json& program() const { return program_; }
+  std::string version() const { return std::to_string(major_) + "." + std::to_string(minor_); }
+
+  bool has_tensor(const std::string& name) const { return stored_.count(name) != 0; }
+  std::vector<std::string> tensor_names() const {
+    std::vector<std::string> r;
+    for (auto& [n, e] : stored_) r.push_back(n);
+    return r;
+  }
+
+  const json& meta_of(const std::string& name) const {
+    auto it = stored_.find(name);
+    check(it != stored_.end(), path_, ": the archive stores no tensor '", name, "'");
+    return it->second.meta;
+  }
+
+  // A stored parameter, buffer or constant by its state_dict (or constant) name.
+  tensor load_tensor(const std::string& name) const {
+    auto it = stored_.find(name);
+    check(it != stored_.end(), path_, ": the archive stores no tensor '", name, "'");
+    const stored& s = it->second;
+    const std::string where = path_ + ": tensor '" + name + "'";
+    check(!s.use_pickle, where, " is pickled; cactus reads raw tensor storage only (export it as a plain tensor)");
+    const tensor_meta m = read_tensor_meta(s.meta, where);
+    auto [data, bytes] = zip_->find_suffix(s.entry);
+    check(data != nullptr, where, ": its storage entry ", s.entry, " is missing from the archive");
+    const int ec = m.export_dtype;
+    const std::size_t esize = ec == 5 || ec == 8 ? 8 : ec == 4 || ec == 7 ? 4 : ec == 6 || ec == 13 || ec == 3 ? 2 : 1;
+    const dtype type = dtype_of(ec, where);
+    shape_t shape;
+    for (auto& d : m.sizes) {
+      check(!d.is_symbol() && d.value >= 0, where, ": size ", d.symbol.empty() ? std::to_string(d.value) : d.symbol, " is not a fixed non-negative number");
+      shape.push_back(d.value);
+    }
+    std::vector<std::int64_t> strides;
+    for (auto& d : m.strides) strides.push_back(d.value);
+    if (strides.empty()) {
+      strides.resize(shape.size());
+      std::int64_t acc = 1;
+      for (std::size_t i = shape.size(); i-- > 0;) { strides[i] = acc; acc *= shape[i]; }
+    }
+    check(strides.size() == shape.size(), where, ": ", strides.size(), " strides for ", shape.size(), " sizes");
+    const std::uint64_t need = checked_strided_bytes(shape, strides, m.storage_offset, esize, where);
+    tensor t = tensor::empty(type, shape);
+    if (t.numel() == 0) return t;
+    check(need <= bytes, where, ": its storage entry has ", bytes, " bytes, the meta ", to_string(shape), " reaches byte ", need);
+    const std::int64_t count = t.numel();
+    // gather into a contiguous tensor of our dtype
+    std::vector<std::int64_t> idx(shape.size(), 0);
+    for (std::int64_t k = 0; k < count; ++k) {
+      std::int64_t off = m.storage_offset;
+      for (std::size_t d = 0; d < shape.size(); ++d) off += idx[d] * strides[d];
+      const unsigned char* src = data + off * static_cast<std::int64_t>(esize);
+      store(t, k, src, ec);
+      for (std::size_t d = shape.size(); d-- > 0;) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+    return t;
+  }
+
+ private:
+  struct stored {
+    std::string entry;
+    bool use_pickle = false;
+    json meta;
+  };
+
+  static void store(tensor& t, std::int64_t k, const unsigned char* src, int ec) {
+    switch (ec) {
+      case 7: std::memcpy(t.ptr<float>() + k, src, 4); break;
+      case 8: { double d; std::memcpy(&d, src, 8); t.ptr<float>()[k] = static_cast<float>(d); break; }
+      case 13: { std::uint16_t b; std::memcpy(&b, src, 2); std::uint32_t u = std::uint32_t(b) << 16; float f; std::memcpy(&f, &u, 4); t.ptr<float>()[k] = f; break; }
+      case 6: std::memcpy(t.ptr<std::uint16_t>() + k, src, 2); break;
+      case 5: std::memcpy(t.ptr<std::int64_t>() + k, src, 8); break;
+      case 4: std::memcpy(t.ptr<std::int32_t>() + k, src, 4); break;
+      default: std::memcpy(static_cast<unsigned char*>(t.data) + k, src, 1); break;
+    }
+  }
+
+  std::string text(const std::string& suffix) const {
+    auto [p, n] = zip_->find_suffix(suffix);
+    return p ? std::string(reinterpret_cast<const char*>(p), n) : std::string{};
+  }
+  json parse_suffix(const std::string& suffix) const {
+    auto [p, n] = zip_->find_suffix(suffix);
+    check(p != nullptr, path_, ": entry ", suffix, " is missing");
+    return json_parse(std::string_view(reinterpret_cast<const char*>(p), n), path_ + ": " + suffix);
+  }
+  json parse(const std::string& entry) const {
+    for (auto& n : zip_->names())
+      if (n == entry) {
+        // entries are looked up by suffix; the full name is its own suffix
+        return parse_suffix(entry);
+      }
+    fail(path_, ": entry ", entry, " is missing");
+  }
+
+  std::string path_;
+  std::unique_ptr<formats::zip_archive> zip_;
+  json program_;
+  int major_ = -1, minor_ = -1;
+  std::map<std::string, stored> stored_;
+};
+
+}  // namespace cactus::frontends::torch_export
+// ---- cactus/frontends/torch_export/schema.hpp
+// The ATen operator schemas the torch.export front end needs. torch.export serializes a call
+// with only the arguments the caller gave (defaults are left out, keyword arguments are named),
+// so importing it into the IR, whose nodes carry every argument in schema order as TorchScript
+// does, needs each operator's argument list and defaults. They are written here in ATen's own
+// schema syntax (the declarations of ATen's public operator interface) and parsed once.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace cactus::frontends::torch_export {
+
+struct arg_schema {
+  std::string name;
+  std::string type;          // "Tensor", "int[]", "float", "ScalarType"... without '?' and aliasing
+  bool optional = false;     // "Tensor?"
+  bool kwarg_only = false;   // after '*'
+  bool has_default = false;
+  ir::meta default_value;    // when has_default
+  bool is_tensor() const { return type == "Tensor"; }
+  bool is_tensor_list() const { return type.rfind("Tensor[", 0) == 0 || type.rfind("Tensor?[", 0) == 0; }
+};
+
+struct op_schema {
+  std::string name;      // "conv2d" (the IR spelling is "aten::" + name)
+  std::string overload;  // "default", "Tensor", "dim_IntList"...
+  std::vector<arg_schema> args;
+  std::size_t returns = 1;  // number of results
+};
+
+namespace detail {
+inline std::string trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return std::string(s);
+}
+
+// Splits at top-level commas (not inside [] or ()).
+inline std::vector<std::string> split_top(std::string_view s) {
+  std::vector<std::string> out;
+  int depth = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '[' || s[i] == '(') ++depth;
+    else if (s[i] == ']' || s[i] == ')') --depth;
+    else if (s[i] == ',' && depth == 0) {
+      out.push_back(trim(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  if (start < s.size()) out.push_back(trim(s.substr(start)));
+  return out;
+}
+
+inline ir::meta parse_default(const std::string& type, const std::string& v) {
+  if (v == "None") return ir::meta::none();
+  if (v == "True" || v == "False") return ir::meta::of_bool(v == "True");
+  if (!v.empty() && (v.front() == '\'' || v.front() == '"')) return ir::meta::of_string(v.substr(1, v.size() - 2));
+  const bool list = type.find('[') != std::string::npos;
+  const bool floating = type.rfind("float", 0) == 0;
+  auto number = [&](const std::string& t) -> ir::meta {
+    if (floating || t.find_first_of(".e") != std::string::npos) return ir::meta::of_float(std::stod(t));
+    return ir::meta::of_int(std::stoll(t));
+  };
+  if (!v.empty() && v.front() == '[') {
+    std::vector<std::int64_t> ints;
+    std::vector<double> floats;
+    for (auto& e : split_top(std::string_view(v).substr(1, v.size() - 2))) {
+      if (floating) floats.push_back(std::stod(e));
+      else ints.push_back(std::stoll(e));
+    }
+    return floating ? ir::meta::of_floats(floats) : ir::meta::of_ints(ints);
+  }
+  if (!v.empty() && (std::isdigit(static_cast<unsigned char>(v.front())) || v.front() == '-')) {
+    ir::meta m = number(v);
+    if (list) {  // "int[2] stride=1": the scalar repeated to the list's length (1 when unsized)
+      const auto lb = type.find('['), rb = type.find(']');
+      const std::string n = type.substr(lb + 1, rb - lb - 1);
+      const std::size_t len = n.empty() ? 1 : std::stoul(n);
+      if (floating) return ir::meta::of_floats(std::vector<double>(len, m.as_double()));
+      return ir::meta::of_ints(std::vector<std::int64_t>(len, m.i));
+    }
+    return m;
+  }
+  return ir::meta::none();  // contiguous_format, Mean...: arguments the runtime ignores
+}
+
+inline op_schema parse_schema(std::string_view decl) {
+  op_schema s;
+  const auto lp = decl.find('('), arrow = decl.rfind("->");
+  const std::string full = trim(decl.substr(0, lp));
+  const auto dot = full.find('.');
+  s.name = full.substr(0, dot);
+  s.overload = dot == std::string::npos ? "default" : full.substr(dot + 1);
+  const auto rp = decl.rfind(')', arrow);
+  bool kw = false;
+  for (auto& a : split_top(decl.substr(lp + 1, rp - lp - 1))) {
+    if (a == "*") { kw = true; continue; }
+    arg_schema arg;
+    arg.kwarg_only = kw;
+    std::string t = a.substr(0, a.rfind(' '));
+    std::string rest = a.substr(a.rfind(' ') + 1);
+    if (auto eq = rest.find('='); eq != std::string::npos) {
+      arg.name = rest.substr(0, eq);
+      arg.has_default = true;
+      const std::string dv = rest.substr(eq + 1);
+      // strip aliasing "(a!)" from the type before reading the default against it
+      std::string clean;
+      for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] == '(') { while (i < t.size() && t[i] != ')') ++i; continue; }
+        clean += t[i];
+      }
+      t = clean;
+      arg.default_value = parse_default(t, dv);
+    } else {
+      arg.name = rest;
+      std::string clean;
+      for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] == '(') { while (i < t.size() && t[i] != ')') ++i; continue; }
+        clean += t[i];
+      }
+      t = clean;
+    }
+    if (!t.empty() && t.back() == '?') { arg.optional = true; t.pop_back(); }
+    arg.type = t;
+    s.args.push_back(std::move(arg));
+  }
+  const std::string ret = trim(decl.substr(arrow + 2));
+  s.returns = ret.front() == '(' ? split_top(std::string_view(ret).substr(1, ret.size() - 2)).size() : 1;
+  return s;
+}
+}  // namespace detail
+
+// Schemas of the operators the importer reads, in ATen's declaration syntax.
+inline constexpr std::string_view aten_schemas[] = {
+    // linear algebra, convolution, normalization
+    "linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
+    "addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+    "mm(Tensor self, Tensor mat2) -> Tensor",
+    "bmm(Tensor self, Tensor mat2) -> Tensor",
+    "matmul(Tensor self, Tensor other) -> Tensor",
+    "baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+    "conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, SymInt[1] padding=0, SymInt[1] dilation=1, SymInt groups=1) -> Tensor",
+    "conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] dilation=1, SymInt groups=1) -> Tensor",
+    "conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, str padding=\"valid\", SymInt[1] dilation=1, SymInt groups=1) -> Tensor",
+    "conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, str padding=\"valid\", SymInt[2] dilation=1, SymInt groups=1) -> Tensor",
+    "convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor",
+    "batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+    "_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+    "layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor",
+    "native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
+    "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
+    "lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor)",
+    "scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
+    "softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
+    "_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
+    "log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
+    "_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
+    // activations and elementwise
+    "relu(Tensor self) -> Tensor",
+    "relu_(Tensor(a!) self) -> Tensor(a!)",
+    "relu6(Tensor self) -> Tensor",
+    "gelu(Tensor self, *, str approximate='none') -> Tensor",
+    "silu(Tensor self) -> Tensor",
+    "silu_(Tensor(a!) self) -> Tensor(a!)",
+    "sigmoid(Tensor self) -> Tensor",
+    "tanh(Tensor self) -> Tensor",
+    "exp(Tensor self) -> Tensor",
+    "log(Tensor self) -> Tensor",
+    "sqrt(Tensor self) -> Tensor",
+    "rsqrt(Tensor self) -> Tensor",
+    "neg(Tensor self) -> Tensor",
+    "abs(Tensor self) -> Tensor",
+    "sin(Tensor self) -> Tensor",
+    "cos(Tensor self) -> Tensor",
+    "reciprocal(Tensor self) -> Tensor",
+    "erf(Tensor self) -> Tensor",
+    "clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",
+    "hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
+    "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)",
+    "leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
+    "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+    "add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
+    "add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+    "sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+    "sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+    "rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+    "rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+    "mul.Tensor(Tensor self, Tensor other) -> Tensor",
+    "mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)",
+    "mul.Scalar(Tensor self, Scalar other) -> Tensor",
+    "div.Tensor(Tensor self, Tensor other) -> Tensor",
+    "div.Scalar(Tensor self, Scalar other) -> Tensor",
+    "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor",
+    "pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor",
+    "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor",
+    "maximum(Tensor self, Tensor other) -> Tensor",
+    "minimum(Tensor self, Tensor other) -> Tensor",
+    "eq.Scalar(Tensor self, Scalar other) -> Tensor",
+    "eq.Tensor(Tensor self, Tensor other) -> Tensor",
+    "ne.Scalar(Tensor self, Scalar other) -> Tensor",
+    "ne.Tensor(Tensor self, Tensor other) -> Tensor",
+    "lt.Scalar(Tensor self, Scalar other) -> Tensor",
+    "lt.Tensor(Tensor self, Tensor other) -> Tensor",
+    "le.Scalar(Tensor self, Scalar other) -> Tensor",
+    "le.Tensor(Tensor self, Tensor other) -> Tensor",
+    "gt.Scalar(Tensor self, Scalar other) -> Tensor",
+    "gt.Tensor(Tensor self, Tensor other) -> Tensor",
+    "ge.Scalar(Tensor self, Scalar other) -> Tensor",
+    "ge.Tensor(Tensor self, Tensor other) -> Tensor",
+    "logical_and(Tensor self, Tensor other) -> Tensor",
+    "logical_or(Tensor self, Tensor other) -> Tensor",
+    "logical_not(Tensor self) -> Tensor",
+    "bitwise_not(Tensor self) -> Tensor",
+    "where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
+    "masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
+    "masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",
+    // reductions and pooling
+    "mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+    "sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+    "amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
+    "argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
+    "any(Tensor self) -> Tensor",
+    "any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
+    "any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
+    "all(Tensor self) -> Tensor",
+    "all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
+    "all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
+    "max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor",
+    "max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor",
+    "max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
+    "avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
+    "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
+    "adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor",
+    "adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
+    // shapes and data movement
+    "view(Tensor(a) self, SymInt[] size) -> Tensor(a)",
+    "_unsafe_view(Tensor self, SymInt[] size) -> Tensor",
+    "reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)",
+    "flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)",
+    "unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)",
+    "squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
+    "squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)",
+    "squeeze(Tensor(a) self) -> Tensor(a)",
+    "unsqueeze(Tensor(a) self, int dim) -> Tensor(a)",
+    "permute(Tensor(a) self, int[] dims) -> Tensor(a)",
+    "transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)",
+    "t(Tensor(a) self) -> Tensor(a)",
+    "slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",
+    "narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)",
+    "select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)",
+    "cat(Tensor[] tensors, int dim=0) -> Tensor",
+    "stack(Tensor[] tensors, int dim=0) -> Tensor",
+    "expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)",
+    "repeat_interleave.self_int(Tensor self, SymInt repeats, int? dim=None, *, SymInt? output_size=None) -> Tensor",
+    "chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]",
+    "split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]",
+    "split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]",
+    "unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]",
+    "contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)",
+    "clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
+    "dropout(Tensor input, float p, bool train) -> Tensor",
+    "detach(Tensor(a) self) -> Tensor(a)",
+    "alias(Tensor(a) self) -> Tensor(a)",
+    "lift_fresh_copy(Tensor self) -> Tensor",
+    "_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor",
+    "to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
+    "type_as(Tensor self, Tensor other) -> Tensor",
+    // creation
+    "ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+    "zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+    "full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+    "arange(Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "scalar_tensor(Scalar s, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "triu(Tensor self, int diagonal=0) -> Tensor",
+    "tril(Tensor self, int diagonal=0) -> Tensor",
+    "sym_size.int(Tensor self, int dim) -> SymInt",
+};
+
+// The schema of a serialized target ("torch.ops.aten.conv2d.default"), or null.
+inline const op_schema* find_schema(std::string_view target) {
+  static const std::map<std::string, op_schema, std::less<>> table = [] {
+    std::map<std::string, op_schema, std::less<>> t;
+    for (auto d : aten_schemas) {
+      op_schema s = detail::parse_schema(d);
+      std::string key = "torch.ops.aten." + s.name + "." + s.overload;
+      t.emplace(std::move(key), std::move(s));
+    }
+    return t;
+  }();
+  auto it = table.find(target);
+  return it == table.end() ? nullptr : &it->second;
+}
+
+}  // namespace cactus::frontends::torch_export
+
+namespace cactus::frontends::torch_export {
+
+struct imported_program {
+  ir::graph graph;
+  std::vector<std::string> weight_names;  // parameters and buffers the graph reads, in signature order
+  std::string schema_version;
+};
+
+namespace detail {
+
+inline std::string source_of(const json& node) {
+  if (!node.contains("metadata") || !node["metadata"].is_object()) return {};
+  const auto& md = node["metadata"];
+  auto it = md.find("stack_trace");
+  if (it == md.end() || !it->is_string()) return {};
+  // the first frame is the exported module's own forward
+  const std::string st = it->get<std::string>();
+  const auto f = st.find("File \"");
+  if (f == std::string::npos) return {};
+  const auto fe = st.find('"', f + 6);
+  const auto l = st.find("line ", fe);
+  if (fe == std::string::npos || l == std::string::npos) return {};
+  std::size_t le = l + 5;
+  while (le < st.size() && std::isdigit(static_cast<unsigned char>(st[le]))) ++le;
+  return st.substr(f + 6, fe - f - 6) + ":" + st.substr(l + 5, le - l - 5);
+}
+
+inline double json_float(const json& v) {
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s == "Infinity") return std::numeric_limits<double>::infinity();
+    if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+    if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    fail("unexpected float '", s, "'");
+  }
+  return v.get<double>();
+}
+
+}  // namespace detail
+
+inline imported_program import_program(const archive& a) {
+  const json& prog = a.program();
+  const std::string& file = a.path();
+  imported_program out;
+  out.schema_version = a.version();
+  ir::graph& g = out.graph;
+  const json& gm = prog.at("graph_module");
+  const json& graph = gm.at("graph");
+  const json& tensor_values = graph.at("tensor_values");
+  const json& sig = gm.at("signature");
+
+  // range constraints of the symbols: {"s23": {"min_val": 1, "max_val": 4096}}
+  std::map<std::string, ir::dim_range> ranges;
+  if (prog.contains("range_constraints"))
+    for (auto& [sym, r] : prog["range_constraints"].items()) {
+      ir::dim_range d;
+      if (r.contains("min_val") && r["min_val"].is_number_integer()) d.min = json_integer(r["min_val"], file + ": range_constraints");
+      if (r.contains("max_val") && r["max_val"].is_number_integer()) d.max = json_integer(r["max_val"], file + ": range_constraints");
+      ranges[sym] = d;
+    }
+
+  std::map<std::string, int> ids;          // serialized name -> IR value
+  std::set<std::string> unusable;          // results the runtime does not produce
+  auto tensor_info = [&](int id, const std::string& name) {
+    auto it = tensor_values.find(name);
+    if (it == tensor_values.end()) return;
+    const tensor_meta m = read_tensor_meta(*it, file + ": value '" + name + "'");
+    auto& v = g.values[static_cast<std::size_t>(id)];
+    v.type = dtype_of(m.export_dtype, file + ": value '" + name + "'");
+    v.shape.clear();
+    for (auto& d : m.sizes) v.shape.push_back(d.value);
+  };
+
+  // inputs: parameters, buffers, constants, user inputs (the graph's inputs, in signature order)
+  for (auto& spec : sig.at("input_specs")) {
+    auto bind_stored = [&](const json& s, const char* key) {
+      const std::string arg = s.at("arg").at("name").get<std::string>();
+      const std::string name = s.at(key).get<std::string>();
+      check(a.has_tensor(name), file, ": the graph reads '", name, "', which the archive does not store (a weight is missing)");
+      ids[arg] = g.add_tensor_constant(a.load_tensor(name), name);
+      out.weight_names.push_back(name);
+    };
+    if (spec.contains("parameter")) bind_stored(spec["parameter"], "parameter_name");
+    else if (spec.contains("buffer")) bind_stored(spec["buffer"], "buffer_name");
+    else if (spec.contains("tensor_constant")) bind_stored(spec["tensor_constant"], "tensor_constant_name");
+    else if (spec.contains("user_input")) {
+      const json& arg = spec["user_input"].at("arg");
+      check(arg.contains("as_tensor"), file, ": a user input that is not a tensor (", arg.dump(), ") is not supported; pass tensors only");
+      const std::string name = arg["as_tensor"].at("name").get<std::string>();
+      ir::value v;
+      v.name = name;
+      const std::string where = file + ": input '" + name + "'";
+      auto it = tensor_values.find(name);
+      check(it != tensor_values.end(), where, ": no tensor meta");
+      const tensor_meta m = read_tensor_meta(*it, where);
+      v.type = dtype_of(m.export_dtype, where);
+      for (auto& d : m.sizes) {
+        v.shape.push_back(d.value);
+        if (!d.is_symbol()) {
+          v.dims.push_back({d.value, d.value});
+        } else {
+          auto r = ranges.find(d.symbol);
+          v.dims.push_back(r != ranges.end() ? r->second : ir::dim_range{});
+        }
+      }
+      const int id = g.add_value(std::move(v));
+      g.inputs.push_back(id);
+      ids[name] = id;
+    } else if (spec.contains("token")) {
+      fail(file, ": the program has effect tokens (side effects); cactus imports pure programs only");
+    } else {
+      fail(file, ": unsupported graph input kind ", spec.begin().key());
+    }
+  }
+
+  auto value_of = [&](const std::string& name, const std::string& where) -> int {
+    check(!unusable.count(name), where, ": reads '", name, "', a result cactus does not compute (statistics or indices of a fused op)");
+    auto it = ids.find(name);
+    check(it != ids.end(), where, ": reads '", name, "', which no earlier node produces");
+    return it->second;
+  };
+  // one serialized Argument -> IR value ids (a tensor list gives several; flattened in place as
+  // TorchScript's importer does for cat/stack/lstm)
+  auto arg_values = [&](const json& arg, const arg_schema* sch, const std::string& where) -> std::vector<int> {
+    if (arg.contains("as_none")) return {g.add_constant(ir::meta::none())};
+    if (arg.contains("as_tensor")) return {value_of(arg["as_tensor"].at("name").get<std::string>(), where)};
+    if (arg.contains("as_tensors")) {
+      std::vector<int> r;
+      for (auto& t : arg["as_tensors"]) r.push_back(value_of(t.at("name").get<std::string>(), where));
+      return r;
+    }
+    if (arg.contains("as_optional_tensor")) {
+      const json& o = arg["as_optional_tensor"];
+      if (o.contains("as_tensor")) return {value_of(o["as_tensor"].at("name").get<std::string>(), where)};
+      return {g.add_constant(ir::meta::none())};
+    }
+    if (arg.contains("as_int")) return {g.add_constant(ir::meta::of_int(json_integer(arg["as_int"], where)))};
+    if (arg.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(arg["as_float"])))};
+    if (arg.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(arg["as_bool"].get<bool>()))};
+    if (arg.contains("as_string")) return {g.add_constant(ir::meta::of_string(arg["as_string"].get<std::string>()))};
+    if (arg.contains("as_ints")) return {g.add_constant(ir::meta::of_ints(json_integers(arg["as_ints"], where)))};
+    if (arg.contains("as_floats")) {
+      std::vector<double> f;
+      for (auto& v : arg["as_floats"]) f.push_back(detail::json_float(v));
+      return {g.add_constant(ir::meta::of_floats(f))};
+    }
+    if (arg.contains("as_bools")) {
+      std::vector<std::int64_t> b;
+      for (auto& v : arg["as_bools"]) b.push_back(v.get<bool>());
+      return {g.add_constant(ir::meta::of_ints(b))};
+    }
+    if (arg.contains("as_scalar_type")) {
+      const int code = json_integer<int>(arg["as_scalar_type"], where);
+      const int c10 = c10_code_of(code);
+      check(c10 >= 0, where, ": dtype ", export_dtype_name(code), " is not supported");
+      return {g.add_constant(ir::meta::of_int(c10))};
+    }
+    if (arg.contains("as_memory_format") || arg.contains("as_layout")) return {g.add_constant(ir::meta::none())};
+    if (arg.contains("as_device")) return {g.add_constant(ir::meta::of_string(arg["as_device"].value("type", "cpu")))};
+    auto sym = [&](const json& s) -> int {
+      if (s.contains("as_int")) return g.add_constant(ir::meta::of_int(json_integer(s["as_int"], where)));
+      if (s.contains("as_name")) return value_of(s["as_name"].get<std::string>(), where);
+      fail(where, ": unexpected SymInt argument ", s.dump());
+    };
+    if (arg.contains("as_sym_int")) return {sym(arg["as_sym_int"])};
+    if (arg.contains("as_sym_float")) {
+      const json& s = arg["as_sym_float"];
+      if (s.contains("as_float")) return {g.add_constant(ir::meta::of_float(detail::json_float(s["as_float"])))};
+      return {value_of(s.at("as_name").get<std::string>(), where)};
+    }
+    if (arg.contains("as_sym_bool")) {
+      const json& s = arg["as_sym_bool"];
+      if (s.contains("as_bool")) return {g.add_constant(ir::meta::of_bool(s["as_bool"].get<bool>()))};
+      return {value_of(s.at("as_name").get<std::string>(), where)};
+    }
+    if (arg.contains("as_sym_ints")) {
+      // all numbers: a constant list; with symbols: a list built at plan time
+      std::vector<std::int64_t> fixed;
+      bool all_fixed = true;
+      for (auto& s : arg["as_sym_ints"]) {
+        if (s.contains("as_int")) fixed.push_back(json_integer(s["as_int"], where));
+        else all_fixed = false;
+      }
+      if (all_fixed) return {g.add_constant(ir::meta::of_ints(fixed))};
+      std::vector<int> el;
+      for (auto& s : arg["as_sym_ints"]) el.push_back(sym(s));
+      const int idx = g.add_node("prim::ListConstruct", el, {ir::kind::ints}, "");
+      return {g.nodes[static_cast<std::size_t>(idx)].outputs[0]};
+    }
+    fail(where, ": argument ", sch ? sch->name : std::string{}, " has a form cactus does not read: ", arg.dump().substr(0, 200));
+  };
+
+  static const std::map<std::string, std::string, std::less<>> sym_ops = {
+      {"_operator.mul", "aten::mul"}, {"_operator.add", "aten::add"}, {"_operator.sub", "aten::sub"},
+      {"_operator.floordiv", "aten::floordiv"}, {"_operator.truediv", "aten::div"}, {"_operator.neg", "aten::neg"}};
+
+  for (const json& n : graph.at("nodes")) {
+    const std::string target = n.at("target").get<std::string>();
+    const std::string loc = detail::source_of(n);
+    const std::string where = file + ": " + target + (loc.empty() ? "" : " at " + loc);
+    const json& outs = n.at("outputs");
+
+    // result names of the node, in order; kinds from their serialized form
+    std::vector<std::string> out_names;
+    std::vector<ir::kind> out_kinds;
+    for (auto& o : outs) {
+      if (o.contains("as_tensor")) { out_names.push_back(o["as_tensor"].at("name").get<std::string>()); out_kinds.push_back(ir::kind::tensor); }
+      else if (o.contains("as_tensors")) for (auto& t : o["as_tensors"]) { out_names.push_back(t.at("name").get<std::string>()); out_kinds.push_back(ir::kind::tensor); }
+      else if (o.contains("as_sym_int")) { out_names.push_back(o["as_sym_int"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::int_); }
+      else if (o.contains("as_sym_float")) { out_names.push_back(o["as_sym_float"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::float_); }
+      else if (o.contains("as_sym_bool")) { out_names.push_back(o["as_sym_bool"].at("as_name").get<std::string>()); out_kinds.push_back(ir::kind::bool_); }
+      else if (o.contains("as_none")) { out_names.emplace_back(); out_kinds.push_back(ir::kind::none); }
+      else fail(where, ": result of a form cactus does not read: ", o.dump().substr(0, 200));
+    }
+    auto finish = [&](int node_idx, std::size_t produced) {
+      const auto& nd = g.nodes[static_cast<std::size_t>(node_idx)];
+      for (std::size_t i = 0; i < out_names.size(); ++i) {
+        if (out_names[i].empty()) continue;
+        if (i >= produced) { unusable.insert(out_names[i]); continue; }
+        ids[out_names[i]] = nd.outputs[i];
+        if (out_kinds[i] == ir::kind::tensor) tensor_info(nd.outputs[i], out_names[i]);
+      }
+    };
+
+    if (auto s = sym_ops.find(target); s != sym_ops.end()) {
+      std::vector<int> ins;
+      for (auto& in : n.at("inputs")) for (int v : arg_values(in.at("arg"), nullptr, where)) ins.push_back(v);
+      finish(g.add_node(s->second, ins, {out_kinds.at(0)}, loc), 1);
+      continue;
+    }
+    const op_schema* schema = find_schema(target);
+    if (!schema) {
+      if (target.rfind("torch.ops.higher_order.", 0) == 0)
+        fail(where, ": control flow and other higher-order ops are not supported (the graph must be a straight line of ATen ops)");
+      fail(where, ": op not supported by cactus's torch.export importer");
+    }
+    // every schema argument in order: given, defaulted, or None
+    std::map<std::string, const json*> given;
+    for (auto& in : n.at("inputs")) given[in.at("name").get<std::string>()] = &in.at("arg");
+    std::vector<std::vector<int>> args;
+    for (auto& sa : schema->args) {
+      auto it = given.find(sa.name);
+      if (it != given.end()) args.push_back(arg_values(*it->second, &sa, where));
+      else if (sa.has_default) args.push_back({g.add_constant(sa.default_value)});
+      else if (sa.optional) args.push_back({g.add_constant(ir::meta::none())});
+      else fail(where, ": argument '", sa.name, "' is missing");
+      given.erase(sa.name);
+    }
+    check(given.empty(), where, ": argument '", given.empty() ? std::string{} : given.begin()->first, "' is not in cactus's schema of this op");
+    auto flat = [&](std::initializer_list<std::size_t> which) {
+      std::vector<int> r;
+      for (std::size_t i : which) r.insert(r.end(), args.at(i).begin(), args.at(i).end());
+      return r;
+    };
+    auto all_args = [&] {
+      std::vector<int> r;
+      for (auto& a : args) r.insert(r.end(), a.begin(), a.end());
+      return r;
+    };
+    auto cint = [&](std::int64_t v) { return g.add_constant(ir::meta::of_int(v)); };
+    auto cbool = [&](bool v) { return g.add_constant(ir::meta::of_bool(v)); };
+    const std::string& op = schema->name;
+    const std::vector<ir::kind> one_tensor{ir::kind::tensor};
+
+    if (op == "sym_size") {
+      finish(g.add_node("aten::size", all_args(), {ir::kind::int_}, loc), 1);
+    } else if (op == "_native_batch_norm_legit_no_training") {
+      // (input, weight, bias, mean, var, momentum, eps) -> batch_norm(..., training=False, momentum, eps, cudnn)
+      std::vector<int> ins = flat({0, 1, 2, 3, 4});
+      ins.push_back(cbool(false));
+      ins.push_back(args[5][0]);
+      ins.push_back(args[6][0]);
+      ins.push_back(cbool(false));
+      finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
+    } else if (op == "native_layer_norm") {
+      std::vector<int> ins = flat({0, 1, 2, 3, 4});
+      ins.push_back(cbool(true));
+      finish(g.add_node("aten::layer_norm", ins, one_tensor, loc), 1);
+    } else if (op == "convolution") {
+      std::vector<int> ins = all_args();
+      for (int i = 0; i < 4; ++i) ins.push_back(cbool(false));  // benchmark, deterministic, cudnn_enabled, allow_tf32
+      finish(g.add_node("aten::_convolution", ins, one_tensor, loc), 1);
+    } else if (op == "max_pool2d_with_indices") {
+      finish(g.add_node("aten::max_pool2d", all_args(), one_tensor, loc), 1);
+    } else if (op == "chunk" || op == "split" || op == "split_with_sizes" || op == "unbind") {
+      // the IR's split(x, dim, mode, arg): mode 0 chunks, 1 sizes, 2 unbind
+      const std::size_t nout = out_names.size();
+      std::vector<ir::kind> kinds(nout, ir::kind::tensor);
+      std::vector<int> ins;
+      if (op == "unbind") ins = {args[0][0], args[1][0], cint(2), cint(0)};
+      else ins = {args[0][0], args[2][0], cint(op == "chunk" ? 0 : 1), args[1][0]};
+      finish(g.add_node("split", ins, kinds, loc), nout);
+    } else if (op == "scalar_tensor") {
+      // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d literals
+      ids[out_names.at(0)] = args[0][0];
+    } else if (op == "lstm") {
+      finish(g.add_node("aten::lstm", all_args(), {ir::kind::tensor, ir::kind::tensor, ir::kind::tensor}, loc), 3);
+    } else {
+      const bool inplace = op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_';
+      std::vector<ir::kind> kinds = out_kinds;
+      if (kinds.empty()) kinds = one_tensor;
+      const int idx = g.add_node("aten::" + op, all_args(), kinds, loc);
+      finish(idx, kinds.size());
+      if (inplace) {
+        // x.add_(y): later readers of x read the result
+        for (auto& in : n.at("inputs"))
+          if (in.at("name") == "self" && in.at("arg").contains("as_tensor"))
+            ids[in["arg"]["as_tensor"].at("name").get<std::string>()] = g.nodes[static_cast<std::size_t>(idx)].outputs[0];
+      }
+    }
+  }
+
+  for (auto& spec : sig.at("output_specs")) {
+    check(spec.contains("user_output"), file, ": the program mutates its inputs or buffers (", spec.begin().key(),
+          "); cactus imports programs that only return values");
+    const json& arg = spec["user_output"].at("arg");
+    check(arg.contains("as_tensor"), file, ": an output that is not a tensor (", arg.dump().substr(0, 100), ") is not supported");
+    g.outputs.push_back(value_of(arg["as_tensor"].at("name").get<std::string>(), file + ": graph output"));
+  }
+  g.reindex_producers();
+  return out;
+}
+
+// The archive's stored parameters, buffers and constants as a checkpoint (`cactus convert
+// model.pt2 OUT`, and transpile without --weights-dir): named as in the state_dict, read lazily.
+inline std::vector<formats::lazy_tensor> checkpoint_tensors(const std::filesystem::path& path) {
+  try {
+    auto a = std::make_shared<archive>(path);
+    std::vector<formats::lazy_tensor> r;
+    for (auto& name : a->tensor_names()) {
+      tensor_meta m = read_tensor_meta(a->meta_of(name), path.string() + ": tensor '" + name + "'");
+      shape_t shape;
+      for (auto& d : m.sizes) shape.push_back(d.value);
+      r.push_back({name, shape, static_cast<std::uint64_t>(checked_numel(shape, path.string() + ": tensor '" + name + "'")) * size_of(dtype_of(m.export_dtype, name)),
+                   [a, name] { return a->load_tensor(name); }});
+    }
+    return r;
+  } catch (const json::exception& e) {
+    fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
+  }
+}
+
+// How formats::open_checkpoint reads a torch.export archive among checkpoints.
+inline formats::archive_reader checkpoint_reader() {
+  return {"archive_format", "torch.export archive", [](const std::filesystem::path& p) { return checkpoint_tensors(p); }};
+}
+
+// A file torch.export.save wrote (a zip with an archive_format entry).
+inline bool is_export_archive(const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path)) return false;
+  auto f = mapped_file::open(path.string());
+  if (!formats::looks_like_zip(*f)) return false;
+  return formats::zip_archive(f).has_suffix("archive_format");
+}
+
+inline imported_program import_archive(const std::filesystem::path& path) {
+  try {
+    archive a(path);
+    return import_program(a);
+  } catch (const json::exception& e) {
+    fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
+  }
+}
+
+}  // namespace cactus::frontends::torch_export
+// ---- cactus/ir/dot.hpp
+// Graphviz dot for an IR graph: one box per node (op, source location), edges labelled with
+// the tensor shape they carry; graph inputs and outputs as ellipses, weights as notes.
+// Meta constants (dims, flags) are left out to keep the picture readable.
+#include <sstream>
+#include <string>
+
+
+namespace cactus::ir {
+
+inline std::string dot_escape(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '"' || c == '\\') r += '\\';
+    r += c;
+  }
+  return r;
+}
+
+inline std::string to_dot(const graph& g, const std::string& title = "cactus") {
+  std::ostringstream o;
+  o << "digraph \"" << dot_escape(title) << "\" {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
+  auto shape_of = [&](int v) { return to_string(g.values[static_cast<std::size_t>(v)].shape); };
+  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+    const int v = g.inputs[i];
+    o << "  v" << v << " [shape=ellipse, label=\"input " << dot_escape(g.values[static_cast<std::size_t>(v)].name) << "\\n" << shape_of(v) << "\"];\n";
+  }
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    const auto& nd = g.nodes[n];
+    o << "  n" << n << " [shape=box, style=rounded, label=\"" << dot_escape(nd.op) << "\"];\n";
+    for (int v : nd.inputs) {
+      const auto& val = g.values[static_cast<std::size_t>(v)];
+      if (!val.is_tensor()) continue;
+      if (val.producer >= 0) {
+        o << "  n" << val.producer << " -> n" << n << " [label=\"" << shape_of(v) << "\"];\n";
+      } else if (val.is_constant()) {
+        o << "  v" << v << " [shape=note, label=\"" << dot_escape(val.weight.empty() ? (val.name.empty() ? "constant" : val.name) : val.weight)
+          << "\\n" << name_of(val.type) << " " << shape_of(v) << "\"];\n  v" << v << " -> n" << n << ";\n";
+      } else {
+        o << "  v" << v << " -> n" << n << ";\n";
+      }
+    }
+  }
+  for (std::size_t i = 0; i < g.outputs.size(); ++i) {
+    const int v = g.outputs[i];
+    const auto& val = g.values[static_cast<std::size_t>(v)];
+    o << "  out" << i << " [shape=ellipse, label=\"output " << i << "\\n" << shape_of(v) << "\"];\n";
+    o << "  " << (val.producer >= 0 ? "n" + std::to_string(val.producer) : "v" + std::to_string(v)) << " -> out" << i << ";\n";
+  }
+  o << "}\n";
+  return o.str();
+}
+
+}  // namespace cactus::ir
 // ---- cactus/lower/relower.hpp
 // Re-lowering from saved IR, with no LibTorch: read raw_ir.json or optimized_ir.json from a
 // bundle, run the IR passes again with the options the bundle recorded (they are idempotent on
@@ -9298,13 +10003,10 @@ inline std::size_t simplify_permutes(ir::graph& g) {
 // them: head_dim // 2, head_dim ** -0.5, ones(head_dim), arange(0, head_dim, 2)...).
 //
 // The analysis is conservative: graph inputs have no fixed dims (batch, sequence and even
-// feature sizes may differ from the example), an op not listed below fixes none, and a dim is
-// fixed only when every input shape the runtime could see gives it the same size, e.g.
-//   linear     the last dim (the weight's rows)
-//   broadcast  a dim a fixed operand has with size != 1 (the others must match it or be 1)
-//   reshape    literal sizes; expand, unsqueeze, permute, select, squeeze, cat, stack, split,
-//   flatten, reductions, embedding and conv as their shapes dictate.
-// So the bundle still runs every input shape it ran before.
+// feature sizes may differ from the example), and a dim is fixed only when every input shape the
+// runtime could see gives it the same size. Each op declares its rule (`fixed_dims`, one of
+// ops::dims_rule, in its own header; none when absent); this pass applies the rules. So the
+// bundle still runs every input shape it ran before.
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -9341,12 +10043,15 @@ inline std::size_t fold_static_dims(ir::graph& g) {
   };
   std::set<int> input_set(g.inputs.begin(), g.inputs.end());
   std::size_t folded = 0;
+  using R = ops::dims_rule;
   for (auto& n : g.nodes) {
     const std::string& op = n.op;
     if (n.inputs.empty() || n.outputs.empty()) continue;
+    const auto id = ops::find_op(op);
+    const R rule = id ? ops::op_table()[*id].fixed_dims : R::none;
     const int x = n.inputs[0];
     // ---- the reads of shapes --------------------------------------------------------------
-    if (op == "size" || op == "dim" || op == "numel") {
+    if (rule == R::shape_read) {
       const auto f = flags(x);
       const auto& s = g.values[static_cast<std::size_t>(x)].shape;
       if (f.size() != s.size() || !g.values[static_cast<std::size_t>(x)].is_tensor()) continue;
@@ -9377,17 +10082,12 @@ inline std::size_t fold_static_dims(ir::graph& g) {
     auto same = [&] {
       if (fx.size() == ry) fy = fx;
     };
-    if (op == "linear") {
+    if (rule == R::linear) {
       same();
       if (ry) fy[ry - 1] = true;
-    } else if (op == "relu" || op == "gelu" || op == "silu" || op == "sigmoid" || op == "tanh" || op == "exp" || op == "log" || op == "sqrt" ||
-               op == "rsqrt" || op == "neg" || op == "abs" || op == "sin" || op == "cos" || op == "reciprocal" || op == "erf" || op == "clamp" ||
-               op == "leaky_relu" || op == "softmax" || op == "log_softmax" || op == "layer_norm" || op == "cast" || op == "identity" ||
-               op == "batch_norm" || op == "triu" || op == "tril" || op == "contiguous") {
+    } else if (rule == R::same) {
       same();
-    } else if (op == "add" || op == "sub" || op == "rsub" || op == "mul" || op == "div" || op == "pow" || op == "maximum" || op == "minimum" ||
-               op == "eq" || op == "ne" || op == "lt" || op == "le" || op == "gt" || op == "ge" || op == "logical_and" || op == "logical_or" ||
-               op == "where" || op == "masked_fill" || op == "floor_divide") {
+    } else if (rule == R::broadcast) {
       // a dim is fixed when some operand fixes it at the output's size (broadcast rules make
       // every other operand match it or be 1)
       const auto& sy = g.values[static_cast<std::size_t>(y)].shape;
@@ -9399,11 +10099,11 @@ inline std::size_t fold_static_dims(ir::graph& g) {
         for (std::size_t i = 0; i < val.shape.size() && i + off < ry; ++i)
           if (f[i] && val.shape[i] != 1 && val.shape[i] == sy[i + off]) fy[i + off] = true;
       }
-    } else if (op == "permute") {
+    } else if (rule == R::permute) {
       const auto* p = detail::meta_of(g, n.inputs[1]);
       if (p && p->k == ir::kind::ints && p->ints.size() == ry && fx.size() == ry)
         for (std::size_t i = 0; i < ry; ++i) fy[i] = fx[static_cast<std::size_t>(wrap_dim(p->ints[i], static_cast<std::int64_t>(ry)))];
-    } else if (op == "reshape" || op == "expand") {
+    } else if (rule == R::reshape || rule == R::expand) {
       // literal sizes are fixed (also inside a list of plan-time values, e.g. (b, s, 8, 64));
       // -1 in expand keeps the input's dim
       std::vector<std::int64_t> sizes;  // -2: not known
@@ -9418,27 +10118,27 @@ inline std::size_t fold_static_dims(ir::graph& g) {
       }
       if (sizes.size() == ry) {
         const std::size_t off = ry - std::min(ry, fx.size());
-        for (std::size_t i = 0; i < ry; ++i) fy[i] = sizes[i] >= 0 || (op == "expand" && sizes[i] == -1 && i >= off && fx[i - off]);
+        for (std::size_t i = 0; i < ry; ++i) fy[i] = sizes[i] >= 0 || (rule == R::expand && sizes[i] == -1 && i >= off && fx[i - off]);
       }
-    } else if (op == "unsqueeze" || op == "squeeze" || op == "select" || op == "flatten" || op == "mean" || op == "sum" || op == "amax") {
+    } else if (rule == R::unsqueeze || rule == R::select || rule == R::flatten || rule == R::reduce) {
       // map dims by size bookkeeping: dims the op keeps stay as they were; new or reduced
       // dims of size 1 are fixed
       const auto& sx = g.values[static_cast<std::size_t>(x)].shape;
       const auto& sy = g.values[static_cast<std::size_t>(y)].shape;
-      if (op == "unsqueeze" && ry == sx.size() + 1 && fx.size() == sx.size()) {
+      if (rule == R::unsqueeze && ry == sx.size() + 1 && fx.size() == sx.size()) {
         std::int64_t d = 0;
         if (const_int(n.inputs[1], d)) {
           const auto at = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(ry)));
           for (std::size_t i = 0, j = 0; i < ry; ++i) fy[i] = i == at ? true : fx[j++];
         }
-      } else if (op == "select" && ry + 1 == sx.size() && fx.size() == sx.size()) {
+      } else if (rule == R::select && ry + 1 == sx.size() && fx.size() == sx.size()) {
         std::int64_t d = 0;
         if (const_int(n.inputs[1], d)) {
           const auto at = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(sx.size())));
           for (std::size_t i = 0, j = 0; j < sx.size(); ++j)
             if (j != at) fy[i++] = fx[j];
         }
-      } else if ((op == "mean" || op == "sum" || op == "amax") && fx.size() == sx.size()) {
+      } else if (rule == R::reduce && fx.size() == sx.size()) {
         const auto* dims = detail::meta_of(g, n.inputs[1]);
         if (dims && (dims->k == ir::kind::ints || dims->k == ir::kind::int_)) {
           std::vector<std::int64_t> ds = dims->k == ir::kind::ints ? dims->ints : std::vector<std::int64_t>{dims->i};
@@ -9453,7 +10153,7 @@ inline std::size_t fold_static_dims(ir::graph& g) {
             }
           }
         }
-      } else if (op == "flatten" && fx.size() == sx.size()) {
+      } else if (rule == R::flatten && fx.size() == sx.size()) {
         std::int64_t a = 0, b = 0;
         if (const_int(n.inputs[1], a) && const_int(n.inputs[2], b) && !sx.empty()) {
           const auto s0 = static_cast<std::size_t>(wrap_dim(a, static_cast<std::int64_t>(sx.size())));
@@ -9466,19 +10166,19 @@ inline std::size_t fold_static_dims(ir::graph& g) {
         }
       }
       (void)sy;
-    } else if (op == "embedding") {
+    } else if (rule == R::embedding) {
       const auto fi = flags(n.inputs[1]);
       if (fi.size() + 1 == ry) {
         for (std::size_t i = 0; i + 1 < ry; ++i) fy[i] = fi[i];
         fy[ry - 1] = true;
       }
-    } else if (op == "conv") {
+    } else if (rule == R::conv) {
       same();
       if (ry >= 2) {
         fy[0] = fx.size() == ry && fx[0];
         fy[1] = true;  // output channels: the weight's
       }
-    } else if (op == "matmul") {
+    } else if (rule == R::matmul) {
       const auto fb = flags(n.inputs[1]);
       if (fx.size() >= 2 && fb.size() >= 2 && ry >= 2) {
         fy[ry - 2] = fx[fx.size() - 2];
@@ -9606,434 +10306,14 @@ inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
 }
 
 }  // namespace cactus::passes
-// ---- cactus/runtime/bundle.hpp
-// A bundle directory: graph.cactus + graph_bindings.json (+ components/manifest.json, raw and
-// optimized IR, bound_constants/). Loading maps the graph and every weight file; nothing is
-// copied, and a missing or damaged file is reported by name before execution starts. A weight
-// file must still have the fingerprint its binding recorded when the graph was lowered, and a
-// binding may not reach outside the bundle unless the bundle says it was lowered with
-// --external-weights.
-#include <filesystem>
-#include <nlohmann/json.hpp>
-
-// ---- cactus/runtime/bindings.hpp
-// graph_bindings.json: weight name -> file (relative to the bundle) and the fingerprint the
-// graph was lowered against. Reading checks the document's shape, and that no file lies
-// outside the bundle unless the bundle records external_weights (transpile --external-weights);
-// mapping a weight checks its fingerprint, so a graph never runs on weights it was not lowered for.
-#include <filesystem>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <string>
-
-
-namespace cactus::runtime {
-
-inline nlohmann::json read_json(const std::filesystem::path& p) {
-  check(std::filesystem::exists(p), p.string(), ": not found");
-  return json_parse(read_file_text(p), p.string());
-}
-
-class bindings {
- public:
-  static bindings read(const std::filesystem::path& dir) {
-    namespace fs = std::filesystem;
-    bindings b;
-    b.dir_ = dir;
-    const fs::path path = dir / "graph_bindings.json";
-    b.where_ = path.string();
-    auto j = read_json(path);
-    const std::string& where = b.where_;
-    check(j.is_object() && j.contains("bindings") && j["bindings"].is_array(), where, ": no \"bindings\" list");
-    const auto ext = j.value("external_weights", nlohmann::json(false));
-    check(ext.is_boolean(), where, ": \"external_weights\" must be true or false");
-    const fs::path root = fs::weakly_canonical(fs::absolute(dir));
-    for (auto& e : j["bindings"]) {
-      check(e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("file") && e["file"].is_string(), where,
-            ": a binding without a \"name\" and \"file\" string: ", e.dump().substr(0, 80));
-      const std::string name = e["name"].get<std::string>(), file = e["file"].get<std::string>();
-      const auto fp = e.value("fingerprint", nlohmann::json(""));
-      check(fp.is_string(), where, ": binding '", name, "': \"fingerprint\" must be a string");
-      if (!ext.get<bool>()) {
-        const fs::path rel(file);
-        check(!rel.is_absolute() && is_inside(fs::weakly_canonical(root / rel), root), where, ": binding '", name, "' points outside the bundle (", file,
-              "); a bundle that binds weights in place is lowered with `cactus transpile --external-weights`");
-      }
-      b.entries_[name] = {file, fp.get<std::string>()};
-    }
-    return b;
-  }
-
-  const std::map<std::string, std::pair<std::string, std::string>>& entries() const { return entries_; }
-
-  // Maps the weight bound to name, checking the fingerprint the graph was lowered against.
-  tensor map(const std::string& name) const {
-    auto it = entries_.find(name);
-    check(it != entries_.end(), where_, ": no binding for weight '", name, "'");
-    const auto& [rel, want] = it->second;
-    std::uint64_t fp = 0;
-    const std::filesystem::path file = dir_ / rel;
-    tensor t = quant::map_weight_file(file, &fp);
-    const std::string have = quant::fingerprint_text(fp);
-    check(want.empty() || have == want, file.string(), ": changed since this graph was lowered (fingerprint ", have.empty() ? "none" : have,
-          ", the graph was lowered against ", want, "); the weights no longer match this graph: run `cactus transpile` again");
-    return t;
-  }
-
- private:
-  std::filesystem::path dir_;
-  std::string where_;
-  std::map<std::string, std::pair<std::string, std::string>> entries_;  // name -> (file, fingerprint)
-};
-
-}  // namespace cactus::runtime
-// ---- cactus/runtime/executor.hpp
-// Executes a canonical IR graph. Planning (on the first run and whenever input shapes change):
-// infer every node's outputs, run nodes whose inputs are all constant once (plan-time folding:
-// f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
-// one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
-// the remaining nodes' kernels in order.
-#include <chrono>
-#include <functional>
-#include <map>
-#include <numeric>
-
-// ---- cactus/runtime/memory_plan.hpp
-// Arena offsets for tensors with known lifetimes [first, last] (node indices): tensors whose
-// lifetimes do not overlap share bytes. Greedy by size, first fit among live neighbours.
-#include <algorithm>
-#include <cstdint>
-#include <vector>
-
-namespace cactus::runtime {
-
-struct buffer_request {
-  std::size_t bytes;
-  int first, last;
-};
-
-struct memory_plan {
-  std::vector<std::size_t> offsets;
-  std::size_t arena_bytes = 0;
-};
-
-inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size_t align = 64) {
-  memory_plan p;
-  p.offsets.assign(req.size(), 0);
-  std::vector<std::size_t> order(req.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return req[a].bytes > req[b].bytes; });
-  std::vector<std::size_t> placed;
-  for (std::size_t i : order) {
-    const std::size_t need = (req[i].bytes + align - 1) / align * align;
-    std::vector<std::pair<std::size_t, std::size_t>> busy;  // [start, end) of overlapping-lifetime buffers
-    for (std::size_t j : placed)
-      if (!(req[j].last < req[i].first || req[i].last < req[j].first))
-        busy.emplace_back(p.offsets[j], p.offsets[j] + (req[j].bytes + align - 1) / align * align);
-    std::sort(busy.begin(), busy.end());
-    std::size_t at = 0;
-    for (auto [s, e] : busy) {
-      if (at + need <= s) break;
-      at = std::max(at, e);
-    }
-    p.offsets[i] = at;
-    p.arena_bytes = std::max(p.arena_bytes, at + need);
-    placed.push_back(i);
-  }
-  return p;
-}
-
-}  // namespace cactus::runtime
-
-namespace cactus::runtime {
-
-using ops::slot;
-
-// Resolves a bound weight name to its (usually mmapped) tensor.
-using weight_resolver = std::function<tensor(const std::string& name)>;
-
-class executor {
- public:
-  explicit executor(ir::graph g, const weight_resolver& resolve = {}) : g_(std::move(g)) {
-    const auto& table = ops::op_table();
-    for (auto& n : g_.nodes) {
-      auto id = ops::find_op(n.op);
-      if (!id) fail("unsupported op '", n.op, "'", n.loc.empty() ? "" : " at ", n.loc, ": no runtime kernel for it");
-      ops_.push_back(&table[*id]);
-    }
-    base_.resize(g_.values.size());
-    for (std::size_t i = 0; i < g_.values.size(); ++i) {
-      const ir::value& v = g_.values[i];
-      slot& s = base_[i];
-      s.k = v.k;
-      if (v.constant) { s.m = *v.constant; s.k = v.constant->k; s.is_const = true; }
-      if (v.is_tensor() && (v.data || !v.weight.empty())) {
-        tensor t;
-        if (!v.weight.empty()) {
-          if (!resolve) fail("graph binds weight '", v.weight, "' but no weights were given");
-          t = resolve(v.weight);
-          if (t.shape != v.shape)
-            fail("weight '", v.weight, "' has shape ", to_string(t.shape), ", the graph expects ", to_string(v.shape));
-        } else {
-          t = *v.data;
-        }
-        s.type = t.type;
-        s.shape = t.shape;
-        s.data = t.data;
-        s.owner = t.owner;
-        s.is_const = true;
-      }
-    }
-  }
-
-  const ir::graph& graph() const { return g_; }
-  std::size_t num_inputs() const { return g_.inputs.size(); }
-  std::size_t num_outputs() const { return g_.outputs.size(); }
-  std::size_t arena_bytes() const { return arena_.bytes(); }
-
-  void set_input(std::size_t i, tensor t) {
-    check(i < g_.inputs.size(), "input index ", i, " is out of range: the graph has ", g_.inputs.size(), " inputs");
-    const ir::value& v = g_.values[static_cast<std::size_t>(g_.inputs[i])];
-    const std::string label = "input " + std::to_string(i) + (v.name.empty() ? "" : " '" + v.name + "'");
-    check(t.type == v.type, label, " must be ", name_of(v.type), ", got ", name_of(t.type));
-    check(t.shape.size() == v.shape.size(), label, " must have rank ", v.shape.size(), " (like ", to_string(v.shape), "), got ",
-          to_string(t.shape));
-    if (!v.dims.empty()) {
-      check(v.dims.size() == t.shape.size(), label, ": the graph records ", v.dims.size(), " dim ranges for a rank-", t.shape.size(), " input");
-      for (std::size_t d = 0; d < v.dims.size(); ++d) {
-        const auto& r = v.dims[d];
-        if (r.min == r.max)
-          check(t.shape[d] == r.min, label, " dim ", d, " is fixed at ", r.min, " in this graph (exported static), got ", t.shape[d], " in ", to_string(t.shape));
-        else
-          check(t.shape[d] >= r.min && t.shape[d] <= r.max, label, " dim ", d, " must be in [", r.min, ", ",
-                r.max == std::numeric_limits<std::int64_t>::max() ? std::string("inf") : std::to_string(r.max), "] (the range it was exported with), got ",
-                t.shape[d], " in ", to_string(t.shape));
-      }
-    }
-    if (inputs_.size() < g_.inputs.size()) inputs_.resize(g_.inputs.size());
-    inputs_[i] = std::move(t);
-  }
-
-  std::vector<tensor> execute() {
-    check(inputs_.size() == g_.inputs.size() && std::all_of(inputs_.begin(), inputs_.end(), [](const tensor& t) { return t.data || t.numel() == 0; }),
-          "all ", g_.inputs.size(), " inputs must be set before execute()");
-    std::vector<shape_t> shapes;
-    for (auto& t : inputs_) shapes.push_back(t.shape);
-    if (!planned_ || shapes != planned_shapes_) plan(shapes);
-    for (std::size_t i = 0; i < g_.inputs.size(); ++i) slots_[static_cast<std::size_t>(g_.inputs[i])].data = inputs_[i].data;
-    for (auto [v, r] : views_) slots_[static_cast<std::size_t>(v)].data = slots_[static_cast<std::size_t>(r)].data;
-    if (profile_) {
-      for (std::size_t n : run_order_) {
-        const auto t0 = std::chrono::steady_clock::now();
-        run_planned(n);
-        auto& e = profile_stats_[g_.nodes[n].op];
-        e.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        e.second += 1;
-      }
-    } else {
-      for (std::size_t n : run_order_) run_planned(n);
-    }
-    std::vector<tensor> out;
-    for (int o : g_.outputs) {
-      const slot& s = slots_[static_cast<std::size_t>(o)];
-      if (s.is_tensor()) out.push_back(s.view().clone());
-      else out.push_back(meta_as_tensor(s));
-    }
-    return out;
-  }
-
- private:
-  static tensor meta_as_tensor(const slot& s) {
-    if (s.k == kind_float()) { tensor t = tensor::empty(dtype::f32, {}); *t.ptr<float>() = static_cast<float>(s.m.f); return t; }
-    if (s.k == ir::kind::ints) {
-      tensor t = tensor::empty(dtype::i64, {static_cast<std::int64_t>(s.m.ints.size())});
-      std::copy(s.m.ints.begin(), s.m.ints.end(), t.ptr<std::int64_t>());
-      return t;
-    }
-    tensor t = tensor::empty(dtype::i64, {});
-    *t.ptr<std::int64_t>() = s.m.i;
-    return t;
-  }
-  static ir::kind kind_float() { return ir::kind::float_; }
-
-  std::string where(std::size_t n) const {
-    const ir::node& nd = g_.nodes[n];
-    return "node " + std::to_string(n) + " (" + nd.op + (nd.loc.empty() ? "" : ", " + nd.loc) + ")";
-  }
-
-  ops::context ctx(std::size_t n, std::vector<slot*>& in, std::vector<slot*>& out) {
-    const ir::node& nd = g_.nodes[n];
-    in.clear();
-    out.clear();
-    for (int i : nd.inputs) in.push_back(&slots_[static_cast<std::size_t>(i)]);
-    for (int o : nd.outputs) out.push_back(&slots_[static_cast<std::size_t>(o)]);
-    return ops::context(in, out, nd.op, nd.loc);
-  }
-
-  // Runs a node of the run order with the slot pointers the plan prepared (no allocation).
-  void run_planned(std::size_t n) {
-    ops::context c(node_in_[n], node_out_[n], g_.nodes[n].op, g_.nodes[n].loc);
-    run_op(n, c);
-  }
-
-  // Runs a node outside the plan (plan-time folding), gathering its slots first.
-  void run_node(std::size_t n) {
-    std::vector<slot*> in, out;
-    auto c = ctx(n, in, out);
-    run_op(n, c);
-  }
-
-  void run_op(std::size_t n, ops::context& c) {
-    try {
-      ops_[n]->run(c);
-    } catch (const error& e) {
-      fail(where(n), ": ", e.what());
-    }
-  }
-
-  void plan(const std::vector<shape_t>& shapes) {
-    slots_ = base_;
-    folded_.clear();
-    run_order_.clear();
-    for (std::size_t i = 0; i < g_.inputs.size(); ++i) {
-      slot& s = slots_[static_cast<std::size_t>(g_.inputs[i])];
-      s.k = ir::kind::tensor;
-      s.type = inputs_[i].type;
-      s.shape = shapes[i];
-      s.is_const = false;
-    }
-    const std::size_t nn = g_.nodes.size();
-    std::vector<int> alias(g_.values.size(), -1);  // view outputs -> root value
-    std::vector<int> last_use(g_.values.size(), -1);
-    std::vector<slot*> in, out;
-    for (std::size_t n = 0; n < nn; ++n) {
-      auto c = ctx(n, in, out);
-      try {
-        ops_[n]->infer(c);
-      } catch (const error& e) {
-        fail(where(n), ": ", e.what());
-      }
-      bool all_const = std::all_of(in.begin(), in.end(), [](slot* s) { return s->is_const || !s->is_tensor(); });
-      bool has_tensor_out = std::any_of(out.begin(), out.end(), [](slot* s) { return s->is_tensor(); });
-      if (!has_tensor_out) {
-        continue;  // plan-time values: infer computed them
-      }
-      if (all_const) {  // fold: run once now on owned storage
-        for (slot* s : out) {
-          if (ops_[n]->view) { s->data = in[0]->data; s->owner = in[0]->owner; }
-          else {
-            tensor t = tensor::empty(s->type, s->shape);
-            s->data = t.data;
-            s->owner = t.owner;
-          }
-          s->is_const = true;
-        }
-        if (!ops_[n]->view) run_node(n);
-        folded_.push_back(n);
-        continue;
-      }
-      for (int i : g_.nodes[n].inputs) last_use[static_cast<std::size_t>(root(alias, i))] = static_cast<int>(n);
-      if (ops_[n]->view) {
-        int r = root(alias, g_.nodes[n].inputs[0]);
-        alias[static_cast<std::size_t>(g_.nodes[n].outputs[0])] = r;
-        last_use[static_cast<std::size_t>(r)] = static_cast<int>(n);
-      } else {
-        check(ops_[n]->run != nullptr, where(n), ": op has no kernel for non-constant inputs");
-        run_order_.push_back(n);
-      }
-    }
-    for (int o : g_.outputs) last_use[static_cast<std::size_t>(root(alias, o))] = static_cast<int>(nn);
-    // arena requests: non-constant, non-input, non-alias tensors produced by nodes
-    std::vector<int> vals;
-    std::vector<buffer_request> req;
-    std::vector<int> def(g_.values.size(), -1);
-    for (std::size_t n = 0; n < nn; ++n)
-      for (int o : g_.nodes[n].outputs) def[static_cast<std::size_t>(o)] = static_cast<int>(n);
-    for (std::size_t v = 0; v < g_.values.size(); ++v) {
-      const slot& s = slots_[v];
-      if (!s.is_tensor() || s.is_const || alias[v] >= 0 || def[v] < 0) continue;
-      vals.push_back(static_cast<int>(v));
-      req.push_back({s.bytes(), def[v], std::max(last_use[v], def[v])});
-    }
-    auto mp = plan_memory(req);
-    arena_ = tensor::empty(dtype::u8, {static_cast<std::int64_t>(std::max<std::size_t>(mp.arena_bytes, 1))});
-    for (std::size_t i = 0; i < vals.size(); ++i)
-      slots_[static_cast<std::size_t>(vals[i])].data = arena_.ptr<unsigned char>() + mp.offsets[i];
-    // views of non-constant values take their root's bytes (inputs are bound in execute()).
-    views_.clear();
-    for (std::size_t v = 0; v < g_.values.size(); ++v)
-      if (alias[v] >= 0) views_.emplace_back(static_cast<int>(v), alias[v]);
-    node_in_.assign(nn, {});
-    node_out_.assign(nn, {});
-    for (std::size_t n : run_order_) {
-      for (int i : g_.nodes[n].inputs) node_in_[n].push_back(&slots_[static_cast<std::size_t>(i)]);
-      for (int o : g_.nodes[n].outputs) node_out_[n].push_back(&slots_[static_cast<std::size_t>(o)]);
-    }
-    planned_ = true;
-    planned_shapes_ = shapes;
-  }
-
-  static int root(std::vector<int>& alias, int v) {
-    while (alias[static_cast<std::size_t>(v)] >= 0) v = alias[static_cast<std::size_t>(v)];
-    return v;
-  }
-
- public:
-  // (exposed for tests) values that plan-time folding computed
-  const std::vector<std::size_t>& folded_nodes() const { return folded_; }
-
-  // Per-op wall time: when enabled, execute() adds each node's time to its op's total.
-  void set_profiling(bool on) { profile_ = on; }
-  // op name -> (total milliseconds, calls)
-  const std::map<std::string, std::pair<double, std::size_t>>& profile() const { return profile_stats_; }
-
- private:
-  ir::graph g_;
-  std::vector<const ops::op_info*> ops_;
-  std::vector<slot> base_, slots_;
-  std::vector<tensor> inputs_;
-  std::vector<std::size_t> run_order_, folded_;
-  std::vector<std::pair<int, int>> views_;
-  std::vector<shape_t> planned_shapes_;
-  std::vector<std::vector<slot*>> node_in_, node_out_;
-  tensor arena_;
-  bool planned_ = false, profile_ = false;
-  std::map<std::string, std::pair<double, std::size_t>> profile_stats_;
-};
-
-}  // namespace cactus::runtime
-
-namespace cactus::runtime {
-
-namespace fs = std::filesystem;
-
-struct loaded_bundle {
-  fs::path dir;
-  nlohmann::json components;  // components/manifest.json
-  std::unique_ptr<executor> exec;
-};
-
-inline loaded_bundle load_bundle(const fs::path& dir) {
-  check(fs::is_directory(dir), dir.string(), ": not a directory");
-  check(fs::exists(dir / "graph.cactus"), dir.string(), ": no graph.cactus here; run `cactus transpile` first");
-  loaded_bundle b;
-  b.dir = dir;
-  if (fs::exists(dir / "components" / "manifest.json")) b.components = read_json(dir / "components" / "manifest.json");
-  const auto binds = bindings::read(dir);
-  auto gm = mapped_file::open((dir / "graph.cactus").string());
-  ir::graph g = decode_graph(gm->data(), gm->size(), (dir / "graph.cactus").string(),
-                             [&](const std::string& rel) { return quant::map_weight_file(dir / rel); });
-  b.exec = std::make_unique<executor>(std::move(g), [&](const std::string& name) { return binds.map(name); });
-  return b;
-}
-
-}  // namespace cactus::runtime
 
 namespace cactus::lower {
 
+namespace fs = std::filesystem;
+
 // Reads an IR JSON document; {"file": rel} constants are mapped from the JSON's directory.
 inline ir::graph load_ir_json(const fs::path& ir_json) {
-  auto j = runtime::read_json(ir_json);
+  auto j = read_json(ir_json);
   const fs::path dir = fs::absolute(ir_json).parent_path();  // ("raw_ir.json" alone has an empty parent)
   try {
     return ir::from_json(j, [&](const nlohmann::json& d) -> tensor {
@@ -10049,7 +10329,7 @@ inline ir::graph load_ir_json(const fs::path& ir_json) {
 // The weights a bundle binds, as a manifest whose files are relative to the bundle directory.
 inline quant::weights_manifest manifest_from_bindings(const fs::path& bundle_dir) {
   quant::weights_manifest m;
-  auto b = runtime::read_json(bundle_dir / "graph_bindings.json");
+  auto b = read_json(bundle_dir / "graph_bindings.json");
   for (auto& e : b.at("bindings"))
     m.weights.push_back({e.value("source_name", e.at("name").get<std::string>()), e.at("name").get<std::string>(),
                          e.at("file").get<std::string>(), e.at("precision").get<std::string>(), "", json_integers(e.at("shape"), (bundle_dir / "graph_bindings.json").string() + ": shape"), 0,
@@ -10071,22 +10351,20 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
   r.nodes_in = g.nodes.size();
   const ir::graph raw = g;
   quant::weights_manifest m = manifest_from_bindings(bundle_dir);
-  bundle_info info;
-  auto comp_path = bundle_dir / "components" / "manifest.json";
-  if (fs::exists(comp_path)) {
-    auto c = runtime::read_json(comp_path);
-    read_pass_options(c, info);
-    info.model_id = c.value("model_id", info.model_id);
-    info.task = c.value("task", info.task);
-    info.family = c.value("family", info.family);
-    if (c.contains("components") && !c["components"].empty()) {
-      for (auto& i : c["components"][0].value("inputs", nlohmann::json::array())) info.input_names.push_back(i.value("name", ""));
-      for (auto& o : c["components"][0].value("outputs", nlohmann::json::array())) info.output_names.push_back(o.value("name", ""));
-    }
-  }
-  info.external_weights = runtime::read_json(bundle_dir / "graph_bindings.json").value("external_weights", false);
+  const auto recorded = bundle::manifest::read(bundle_dir);
+  check(recorded.components.size() == 1, bundle::manifest::path_in(bundle_dir).string(), ": the bundle has ", recorded.components.size(),
+        " components; re-lowering one IR file writes a one-graph bundle, so it takes bundles of one component");
+  bundle::write_options info;
+  info.fusion = bundle::recorded_fusion(recorded);
+  info.casts = bundle::recorded_casts(recorded);
+  info.model_id = recorded.model_id;
+  info.task = recorded.task;
+  info.family = recorded.family;
+  for (auto& i : recorded.components[0].inputs) info.input_names.push_back(i.name);
+  for (auto& o : recorded.components[0].outputs) info.output_names.push_back(o.name);
+  info.external_weights = read_json(bundle_dir / "graph_bindings.json").value("external_weights", false);
   passes::optimize(g, info.fusion, {}, info.casts);  // as the source bundle ran them
-  save_bundle(out_dir, raw, g, bundle_dir, &m, info);
+  bundle::write(out_dir, raw, g, bundle_dir, &m, info);
   r.graph = std::move(g);
   return r;
 }
@@ -10105,7 +10383,7 @@ namespace cactus::lower {
 
 inline std::unique_ptr<runtime::executor> to_executor(ir::graph g, const runtime::weight_resolver& weights = {}) {
   passes::optimize(g);
-  verify_lowerable(g);
+  ir::verify_lowerable(g);
   return std::make_unique<runtime::executor>(std::move(g), weights);
 }
 
@@ -10481,6 +10759,77 @@ inline generation generate_greedy(executor& ex, const tensor& prompt, std::vecto
 }
 
 }  // namespace cactus::runtime::llm
+// ---- cactus/runtime/session.hpp
+// A session: a loaded bundle's executors, one per component, and the state that persists between
+// calls. The manifest marks a component's input or output with the name of a state tensor
+// (io_spec::state): run() feeds such an input from the session's state and stores such an output
+// back into it, so a graph that threads state through its inputs and outputs (the KV cache of a
+// decode step, a streaming conv's or LSTM's carry) runs call after call with the caller giving
+// only the other inputs. State starts empty: set_state() gives a first value (a state input that
+// has none is an error naming it), reset() drops it all.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+
+namespace cactus::runtime {
+
+class session {
+ public:
+  explicit session(const std::filesystem::path& bundle_dir) : b_(bundle::load_bundle(bundle_dir)) {}
+
+  const bundle::manifest& manifest() const { return b_.manifest; }
+  executor& component(const std::string& name) const { return b_.executor(name); }
+
+  void set_state(const std::string& name, tensor t) { state_[name] = std::move(t); }
+  const tensor* state(const std::string& name) const {
+    auto it = state_.find(name);
+    return it == state_.end() ? nullptr : &it->second;
+  }
+  void reset() { state_.clear(); }
+
+  // Runs `component` on `inputs`, which give, in order, the inputs that are not state.
+  std::vector<tensor> run(const std::string& component, const std::vector<tensor>& inputs) {
+    const bundle::component* c = b_.manifest.find(component);
+    check(c != nullptr, b_.dir.string(), ": the bundle has no component '", component, "'");
+    executor& ex = b_.executor(component);
+    const std::string where = b_.dir.string() + ": component '" + component + "'";
+    check(c->inputs.empty() || c->inputs.size() == ex.num_inputs(), where, ": the manifest lists ", c->inputs.size(), " inputs, the graph takes ",
+          ex.num_inputs());
+    check(c->outputs.empty() || c->outputs.size() == ex.num_outputs(), where, ": the manifest lists ", c->outputs.size(),
+          " outputs, the graph gives ", ex.num_outputs());
+    std::size_t given = 0;
+    for (std::size_t i = 0; i < ex.num_inputs(); ++i) {
+      const std::string st = i < c->inputs.size() ? c->inputs[i].state : std::string();
+      if (!st.empty()) {
+        const tensor* s = state(st);
+        check(s != nullptr, where, ": input '", c->inputs[i].name, "' is the state '", st, "', which has no value yet (set_state gives a first one)");
+        ex.set_input(i, *s);
+      } else {
+        check(given < inputs.size(), where, ": takes ", ex.num_inputs() - state_inputs(*c), " inputs besides its state, ", inputs.size(), " were given");
+        ex.set_input(i, inputs[given++]);
+      }
+    }
+    check(given == inputs.size(), where, ": takes ", given, " inputs besides its state, ", inputs.size(), " were given");
+    auto out = ex.execute();
+    for (std::size_t i = 0; i < c->outputs.size() && i < out.size(); ++i)
+      if (!c->outputs[i].state.empty()) state_[c->outputs[i].state] = out[i];
+    return out;
+  }
+
+ private:
+  static std::size_t state_inputs(const bundle::component& c) {
+    std::size_t n = 0;
+    for (auto& i : c.inputs) n += !i.state.empty();
+    return n;
+  }
+
+  bundle::loaded_bundle b_;
+  std::map<std::string, tensor> state_;
+};
+
+}  // namespace cactus::runtime
 // ---- cactus/tokenizer/chat_template.hpp
 // The checkpoint's chat template, rendered as transformers' apply_chat_template renders it:
 // the template from chat_template.jinja, else tokenizer_config.json's "chat_template" (a
@@ -14197,21 +14546,3 @@ class text_stream {
 };
 
 }  // namespace cactus::tokenizer
-// ---- cactus/version.hpp
-// The library's version, in one place: `cactus --version` prints it, CMakeLists.txt reads it for
-// project(VERSION) and meson.build checks its own against it.
-#include <string_view>
-
-#define CACTUS_VERSION_MAJOR 0
-#define CACTUS_VERSION_MINOR 1
-#define CACTUS_VERSION_PATCH 0
-#define CACTUS_VERSION_STRING "0.1.0"
-
-namespace cactus {
-
-inline constexpr int version_major = CACTUS_VERSION_MAJOR;
-inline constexpr int version_minor = CACTUS_VERSION_MINOR;
-inline constexpr int version_patch = CACTUS_VERSION_PATCH;
-inline constexpr std::string_view version = CACTUS_VERSION_STRING;
-
-}  // namespace cactus

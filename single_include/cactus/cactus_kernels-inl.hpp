@@ -22,7 +22,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 // zero-padded scratch plane (rows of `wp` floats, wide enough for whole-vector reads past the
 // last column), so every tap is a plain load (stride 1) or an index gather (stride > 1) with
 // no bounds checks, accumulated for one vector of output columns in registers.
-HWY_NOINLINE void DepthwisePlaneF32(const float* HWY_RESTRICT x, int64_t H, int64_t W, const float* HWY_RESTRICT w,
+inline HWY_NOINLINE void DepthwisePlaneF32(const float* HWY_RESTRICT x, int64_t H, int64_t W, const float* HWY_RESTRICT w,
                                     int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
                                     int64_t dw, float bias, float* HWY_RESTRICT y, int64_t OH, int64_t OW,
                                     float* HWY_RESTRICT pad, int64_t hp, int64_t wp) {
@@ -64,7 +64,7 @@ HWY_NOINLINE void DepthwisePlaneF32(const float* HWY_RESTRICT x, int64_t H, int6
 }
 
 // Scratch floats DepthwisePlaneF32 needs: rows and row width of the padded plane.
-HWY_NOINLINE void DepthwiseScratch(int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+inline HWY_NOINLINE void DepthwiseScratch(int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
                                    int64_t pw, int64_t dh, int64_t dw, int64_t OH, int64_t OW, int64_t* hp, int64_t* wp) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -150,7 +150,7 @@ HWY_INLINE V ApplyUnary(D d, unary_kind k, V x, float p0, float p1) {
   return x;
 }
 
-HWY_NOINLINE void UnaryF32(unary_kind k, const float* HWY_RESTRICT x, float* HWY_RESTRICT y,
+inline HWY_NOINLINE void UnaryF32(unary_kind k, const float* HWY_RESTRICT x, float* HWY_RESTRICT y,
                            size_t n, float p0, float p1) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -180,7 +180,7 @@ HWY_INLINE V ApplyBinary(D d, binary_kind k, V a, V b) {
 }
 
 // y[i] = a[i*sa] (op) b[i*sb] for sa, sb in {0, 1}: covers same-shape and scalar-broadcast rows.
-HWY_NOINLINE void BinaryF32(binary_kind k, const float* HWY_RESTRICT a, size_t sa,
+inline HWY_NOINLINE void BinaryF32(binary_kind k, const float* HWY_RESTRICT a, size_t sa,
                             const float* HWY_RESTRICT b, size_t sb, float* HWY_RESTRICT y, size_t n) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -324,11 +324,11 @@ HWY_INLINE void GemmNTImpl(size_t M, size_t n0, size_t n1, size_t K, const float
   }
 }
 
-HWY_NOINLINE void GemmNTF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+inline HWY_NOINLINE void GemmNTF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
                             const float* B, size_t ldb, float* C, size_t ldc, const float* bias) {
   GemmNTImpl(M, n0, n1, K, A, lda, B, ldb, C, ldc, bias);
 }
-HWY_NOINLINE void GemmNTF16(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+inline HWY_NOINLINE void GemmNTF16(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
                             const std::uint16_t* B, size_t ldb, float* C, size_t ldc, const float* bias) {
   GemmNTImpl(M, n0, n1, K, A, lda, B, ldb, C, ldc, bias);
 }
@@ -431,11 +431,11 @@ HWY_INLINE void GemmNNImpl(size_t M, size_t n0, size_t n1, size_t K, const float
   for (size_t m = 0; m < M; ++m) std::copy(pc + m * N, pc + m * N + rem, C + m * ldc + n);
 }
 
-HWY_NOINLINE void GemmNNF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+inline HWY_NOINLINE void GemmNNF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
                             const float* B, size_t ldb, float* C, size_t ldc, const float* bias) {
   GemmNNImpl(M, n0, n1, K, A, lda, StridedRows{B, ldb}, C, ldc, bias);
 }
-HWY_NOINLINE void GemmNNIndirectF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+inline HWY_NOINLINE void GemmNNIndirectF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
                                     const float* const* rows, float* C, size_t ldc, const float* bias) {
   GemmNNImpl(M, n0, n1, K, A, lda, TableRows{rows}, C, ldc, bias);
 }
@@ -553,7 +553,7 @@ HWY_INLINE void QuantizeActivationRow(const float* HWY_RESTRICT x, size_t K, siz
 
 // The int8 variant (see Int8DotPath): xq int8 in natural order, step = absmax / 127 and the
 // group's sum of int8 values (for the weight offset) per group.
-HWY_NOINLINE void QuantizeActivationRows8(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int8_t* xq, float* steps,
+inline HWY_NOINLINE void QuantizeActivationRows8(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int8_t* xq, float* steps,
                                           int32_t* sums) {
   const hn::ScalableTag<float> df;
   const hn::Rebind<int32_t, decltype(df)> di;
@@ -668,7 +668,7 @@ HWY_INLINE void DecodeGroups(const unsigned char* HWY_RESTRICT in, size_t groups
 #endif
 }
 
-HWY_NOINLINE void DecodeRowGroups(int bits, const unsigned char* in, size_t groups, const int8_t* levels, int8_t* out) {
+inline HWY_NOINLINE void DecodeRowGroups(int bits, const unsigned char* in, size_t groups, const int8_t* levels, int8_t* out) {
   switch (bits) {
     case 1: DecodeGroups<1>(in, groups, levels, out); break;
     case 2: DecodeGroups<2>(in, groups, levels, out); break;
@@ -772,7 +772,7 @@ inline constexpr size_t kRowBlock = quant_row_block;
 // Weight rows [n0, n1) of a packed matrix against M quantized activation rows. `base` is the
 // packed tensor, `level_step` the codebook step (1 for q8), `wbuf` scratch of kRowBlock * Kp
 // bytes, `factors` of kRowBlock * groups floats.
-HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
+inline HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
                                   size_t M, size_t n0, size_t n1, const int16_t* xq, const float* steps, float* C, size_t ldc,
                                   const float* bias, int8_t* wbuf, float* factors) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits);
@@ -847,7 +847,7 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
 #define CACTUS_QUANT_INT8_DOT 0
 #endif
 
-HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT; }
+inline HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT; }
 
 #if HWY_TARGET == HWY_AVX3
 inline bool HasVnni() {
@@ -860,8 +860,8 @@ inline bool& ForceNoVnni() {
   static bool off = false;
   return off;
 }
-HWY_NOINLINE void SetVnniAllowed(bool allowed) { ForceNoVnni() = !allowed; }
-HWY_NOINLINE bool VnniActive() {
+inline HWY_NOINLINE void SetVnniAllowed(bool allowed) { ForceNoVnni() = !allowed; }
+inline HWY_NOINLINE bool VnniActive() {
 #if HWY_TARGET == HWY_AVX3
   return HasVnni() && !ForceNoVnni();
 #else
@@ -1056,7 +1056,7 @@ __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_INLINE void Cols4
 }
 
 // Weight rows [n0, n1) of a CQ4 matrix against one int8 activation row (see QuantMatmulRows8).
-__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Gemv4Vnni(
+inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Gemv4Vnni(
     const unsigned char* codes, const uint16_t* scales, size_t groups, const int8_t* levels_u, float level_step, size_t n0, size_t n1,
     const int8_t* xq, const float* steps, const int32_t* sums, float* C, const float* bias) {
   const size_t row_bytes = groups * 64;
@@ -1139,7 +1139,7 @@ HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* 
 // Weight rows [n0, n1) of a CQ matrix (bits 1..4) against M int8 activation rows from
 // QuantizeActivationRows8. `levels_u` holds (level + 127) / 2 per code; `wbuf` is scratch of
 // kRowBlock * Kp bytes, `factors` of kRowBlock * groups floats.
-HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels_u, float level_step,
+inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels_u, float level_step,
                                    size_t M, size_t n0, size_t n1, const int8_t* xq, const float* steps, const int32_t* sums, float* C,
                                    size_t ldc, const float* bias, int8_t* wbuf, float* factors) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
@@ -1193,9 +1193,9 @@ HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, si
   }
 }
 
-HWY_NOINLINE size_t QuantActivationBlock() { return ActivationBlock(); }
+inline HWY_NOINLINE size_t QuantActivationBlock() { return ActivationBlock(); }
 
-HWY_NOINLINE void QuantizeActivationRows(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int16_t* xq, float* steps) {
+inline HWY_NOINLINE void QuantizeActivationRows(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int16_t* xq, float* steps) {
   for (size_t r = 0; r < rows; ++r) QuantizeActivationRow(x + r * K, K, Kp, signs, xq + r * Kp, steps + r * (Kp / 128));
 }
 
@@ -1243,7 +1243,7 @@ HWY_INLINE float RowSum(D d, const float* HWY_RESTRICT x, size_t n) {
 }
 
 // log=false: softmax; log=true: log_softmax.
-HWY_NOINLINE void SoftmaxRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows,
+inline HWY_NOINLINE void SoftmaxRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows,
                               size_t cols, bool log) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -1283,7 +1283,7 @@ HWY_NOINLINE void SoftmaxRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y
 // y = (x - mean) / sqrt(var + eps) * w + b per row; w, b may be null.
 // y = x * rsqrt(mean(x^2) + eps) * (w + offset) per row: one pass for the sum of squares, one to
 // scale (the unfused sequence makes five passes and three temporaries).
-HWY_NOINLINE void RmsNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows, size_t cols, const float* HWY_RESTRICT w,
+inline HWY_NOINLINE void RmsNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows, size_t cols, const float* HWY_RESTRICT w,
                               float eps, float offset) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -1313,7 +1313,7 @@ HWY_NOINLINE void RmsNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y
   }
 }
 
-HWY_NOINLINE void LayerNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows,
+inline HWY_NOINLINE void LayerNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows,
                                 size_t cols, const float* HWY_RESTRICT w, const float* HWY_RESTRICT b,
                                 float eps) {
   const hn::ScalableTag<float> d;
@@ -1377,7 +1377,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 //  interleaved = false (rotate_half with the split at h, Llama/Qwen):
 //    rot(x) = cat(-x[h:], x[:h])
 //  interleaved = true (GPT-J): rot(x)[2i] = -x[2i + 1], rot(x)[2i + 1] = x[2i]
-HWY_NOINLINE void RopeRow(const float* HWY_RESTRICT x, const float* HWY_RESTRICT c, const float* HWY_RESTRICT s, float* HWY_RESTRICT y, size_t D,
+inline HWY_NOINLINE void RopeRow(const float* HWY_RESTRICT x, const float* HWY_RESTRICT c, const float* HWY_RESTRICT s, float* HWY_RESTRICT y, size_t D,
                           size_t h, bool interleaved) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -1408,7 +1408,7 @@ HWY_NOINLINE void RopeRow(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
 }
 
 // y = act(g) * u over n values (the gated MLP's product; act is silu, gelu_tanh or gelu_erf).
-HWY_NOINLINE void GatedActF32(unary_kind act, const float* HWY_RESTRICT g, const float* HWY_RESTRICT u, float* HWY_RESTRICT y, size_t n) {
+inline HWY_NOINLINE void GatedActF32(unary_kind act, const float* HWY_RESTRICT g, const float* HWY_RESTRICT u, float* HWY_RESTRICT y, size_t n) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   size_t i = 0;
@@ -1420,7 +1420,7 @@ HWY_NOINLINE void GatedActF32(unary_kind act, const float* HWY_RESTRICT g, const
 // y = act(x * scale + shift) over n values, in place allowed (the conv epilogue: batch norm
 // folded into one scale and shift per channel, then the activation). has_act = false: affine
 // only.
-HWY_NOINLINE void AffineActF32(const float* x, float* y, size_t n, float scale, float shift, bool has_act, unary_kind act, float p0, float p1) {
+inline HWY_NOINLINE void AffineActF32(const float* x, float* y, size_t n, float scale, float shift, bool has_act, unary_kind act, float p0, float p1) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const auto vs = hn::Set(d, scale), vt = hn::Set(d, shift);
@@ -1440,7 +1440,7 @@ HWY_NOINLINE void AffineActF32(const float* x, float* y, size_t n, float scale, 
 //   g = a + b (b may be null), i = sigmoid(g[0:H]), f = sigmoid(g[H:2H]), z = tanh(g[2H:3H]),
 //   o = sigmoid(g[3H:4H]);  c_new = f * c + i * z;  h = o * tanh(c_new)
 // h and c_new may alias c.
-HWY_NOINLINE void LstmCellF32(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, const float* c, float* h, float* c_new, size_t H) {
+inline HWY_NOINLINE void LstmCellF32(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, const float* c, float* h, float* c_new, size_t H) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   auto gate = [&](auto dd, size_t k, size_t j) {
@@ -1511,7 +1511,7 @@ HWY_INLINE void SoftmaxScores(float* HWY_RESTRICT row, size_t n, size_t width, f
 // ldkt), the block's scores [r1 - r0, keys] (in `scores`) and its output are two matrix
 // products (GemmNN); otherwise (one or two rows, as in decoding) each score is a dot product
 // and the output a sum of value rows kept in registers. `scores` holds (r1 - r0) * S floats.
-HWY_NOINLINE void AttentionRows(const float* HWY_RESTRICT q, size_t ldq, const float* HWY_RESTRICT k, size_t ldk, const float* HWY_RESTRICT v,
+inline HWY_NOINLINE void AttentionRows(const float* HWY_RESTRICT q, size_t ldq, const float* HWY_RESTRICT k, size_t ldk, const float* HWY_RESTRICT v,
                                 size_t ldv, float* HWY_RESTRICT out, size_t ldo, size_t r0, size_t r1, size_t S, size_t E, size_t Ev, float scale,
                                 const float* HWY_RESTRICT mask, size_t ldm, const std::uint8_t* HWY_RESTRICT keep, size_t ldkeep, float fill, bool causal,
                                 std::int64_t causal_offset, const float* HWY_RESTRICT kt, size_t ldkt, float* HWY_RESTRICT scores) {

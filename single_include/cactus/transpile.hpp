@@ -626,7 +626,7 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
       convert_options co;
       co.bits = 32;
       co.source = o.model.string();
-      stage = std::make_unique<staged_directory>(o.artifact_dir, [co](const fs::path& rel) { return lower::lower_owns(rel) || convert_owns(rel, co); });
+      stage = std::make_unique<staged_directory>(o.artifact_dir, [co](const fs::path& rel) { return bundle::owns(rel) || convert_owns(rel, co); });
       convert_into(frontends::torch_export::checkpoint_tensors(o.model), stage->path(), co);
       weights_dir = stage->path();
       log("      weights: the archive's ", prog.weight_names.size(), " tensors converted (f32) into ", o.artifact_dir.string());
@@ -657,20 +657,20 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     log("[5/6] fuse:", fused.empty() ? " nothing matched" : fused);
   }
   r.optimized = g;
-  lower::bundle_info info;
+  bundle::write_options info;
   info.model_id = o.model_id.empty() ? o.model.stem().string() : o.model_id;
   info.fusion = o.fusion;
   info.casts = o.casts;
   info.external_weights = o.external_weights;
   for (int i : g.inputs) info.input_names.push_back(g.values[static_cast<std::size_t>(i)].name);
-  if (!stage) stage = std::make_unique<staged_directory>(o.artifact_dir, lower::lower_owns);
-  lower::save_bundle_into(stage->path(), stage->target(), r.raw, g, weights_dir, manifest.get(), info);
+  if (!stage) stage = std::make_unique<staged_directory>(o.artifact_dir, bundle::owns);
+  bundle::write_into(stage->path(), stage->target(), r.raw, g, weights_dir, manifest.get(), info);
   log("[6/6] lower: ", g.nodes.size(), " runtime nodes -> ", o.artifact_dir.string());
   if (o.compare && (o.example_inputs.empty() || reference.empty())) {
     log("      no reference outputs for this archive: the check run is skipped (transpile a Python class, path/model.py:Class, to get one)");
   } else if (o.compare) {
     r.compared = true;
-    auto b = runtime::load_bundle(stage->path());
+    auto b = bundle::load_bundle(stage->path());
     for (std::size_t i = 0; i < o.example_inputs.size(); ++i) b.exec->set_input(i, o.example_inputs[i]);
     r.outputs = b.exec->execute();
     check(r.outputs.size() == reference.size(), "bundle has ", r.outputs.size(), " outputs, PyTorch returned ", reference.size());

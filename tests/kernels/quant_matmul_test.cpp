@@ -17,7 +17,7 @@ using testing::randn;
 
 namespace {
 
-const dtype formats[] = {dtype::q8, dtype::cq4, dtype::cq3, dtype::cq2, dtype::cq1};
+const dtype packed_formats[] = {dtype::q8, dtype::cq4, dtype::cq3, dtype::cq2, dtype::cq1};
 }  // namespace
 
 TEST_CASE("activation quantization: int16 per group of 128, rotated for CQ") {
@@ -75,7 +75,7 @@ TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target,
       auto wf = randn(N * K, 11), x = randn(M * K, 12), bias = randn(N, 13);
       tensor w = tensor::empty(dtype::f32, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
       std::copy(wf.begin(), wf.end(), w.ptr<float>());
-      for (dtype fmt : formats) {
+      for (dtype fmt : packed_formats) {
         tensor p = quant::pack(w, fmt);
         const packed_layout l = packed_layout_of(fmt, p.shape);
         const std::size_t Kp = static_cast<std::size_t>(l.kp), G = static_cast<std::size_t>(l.groups);

@@ -19,7 +19,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 // zero-padded scratch plane (rows of `wp` floats, wide enough for whole-vector reads past the
 // last column), so every tap is a plain load (stride 1) or an index gather (stride > 1) with
 // no bounds checks, accumulated for one vector of output columns in registers.
-HWY_NOINLINE void DepthwisePlaneF32(const float* HWY_RESTRICT x, int64_t H, int64_t W, const float* HWY_RESTRICT w,
+inline HWY_NOINLINE void DepthwisePlaneF32(const float* HWY_RESTRICT x, int64_t H, int64_t W, const float* HWY_RESTRICT w,
                                     int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
                                     int64_t dw, float bias, float* HWY_RESTRICT y, int64_t OH, int64_t OW,
                                     float* HWY_RESTRICT pad, int64_t hp, int64_t wp) {
@@ -61,7 +61,7 @@ HWY_NOINLINE void DepthwisePlaneF32(const float* HWY_RESTRICT x, int64_t H, int6
 }
 
 // Scratch floats DepthwisePlaneF32 needs: rows and row width of the padded plane.
-HWY_NOINLINE void DepthwiseScratch(int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+inline HWY_NOINLINE void DepthwiseScratch(int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
                                    int64_t pw, int64_t dh, int64_t dw, int64_t OH, int64_t OW, int64_t* hp, int64_t* wp) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));

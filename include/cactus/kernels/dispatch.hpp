@@ -2,9 +2,11 @@
 // The one header that instantiates the kernels for every Highway target and exposes them as
 // plain functions choosing the best target at run time.
 //
-// Header-only decision: HWY_EXPORT defines a static function table, so every translation unit
-// that includes this header gets its own copy of the kernels for each target. Programs include
-// it from one or a few TUs (the executor); the cost is compile time, not correctness.
+// Header-only decision: every translation unit that includes this header compiles the kernels
+// for each target, and HWY_EXPORT gives it its own static function table. The kernels are
+// inline (one copy survives linking), so a program may include cactus from any number of TUs;
+// each costs compile time, so programs include it from one or a few (tests/bundle/ and
+// tests/formats/ are two TUs of one test, which keeps that so).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>

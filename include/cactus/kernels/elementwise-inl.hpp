@@ -70,7 +70,7 @@ HWY_INLINE V ApplyUnary(D d, unary_kind k, V x, float p0, float p1) {
   return x;
 }
 
-HWY_NOINLINE void UnaryF32(unary_kind k, const float* HWY_RESTRICT x, float* HWY_RESTRICT y,
+inline HWY_NOINLINE void UnaryF32(unary_kind k, const float* HWY_RESTRICT x, float* HWY_RESTRICT y,
                            size_t n, float p0, float p1) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -100,7 +100,7 @@ HWY_INLINE V ApplyBinary(D d, binary_kind k, V a, V b) {
 }
 
 // y[i] = a[i*sa] (op) b[i*sb] for sa, sb in {0, 1}: covers same-shape and scalar-broadcast rows.
-HWY_NOINLINE void BinaryF32(binary_kind k, const float* HWY_RESTRICT a, size_t sa,
+inline HWY_NOINLINE void BinaryF32(binary_kind k, const float* HWY_RESTRICT a, size_t sa,
                             const float* HWY_RESTRICT b, size_t sb, float* HWY_RESTRICT y, size_t n) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);

@@ -20,7 +20,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 //  interleaved = false (rotate_half with the split at h, Llama/Qwen):
 //    rot(x) = cat(-x[h:], x[:h])
 //  interleaved = true (GPT-J): rot(x)[2i] = -x[2i + 1], rot(x)[2i + 1] = x[2i]
-HWY_NOINLINE void RopeRow(const float* HWY_RESTRICT x, const float* HWY_RESTRICT c, const float* HWY_RESTRICT s, float* HWY_RESTRICT y, size_t D,
+inline HWY_NOINLINE void RopeRow(const float* HWY_RESTRICT x, const float* HWY_RESTRICT c, const float* HWY_RESTRICT s, float* HWY_RESTRICT y, size_t D,
                           size_t h, bool interleaved) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -51,7 +51,7 @@ HWY_NOINLINE void RopeRow(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
 }
 
 // y = act(g) * u over n values (the gated MLP's product; act is silu, gelu_tanh or gelu_erf).
-HWY_NOINLINE void GatedActF32(unary_kind act, const float* HWY_RESTRICT g, const float* HWY_RESTRICT u, float* HWY_RESTRICT y, size_t n) {
+inline HWY_NOINLINE void GatedActF32(unary_kind act, const float* HWY_RESTRICT g, const float* HWY_RESTRICT u, float* HWY_RESTRICT y, size_t n) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   size_t i = 0;
@@ -63,7 +63,7 @@ HWY_NOINLINE void GatedActF32(unary_kind act, const float* HWY_RESTRICT g, const
 // y = act(x * scale + shift) over n values, in place allowed (the conv epilogue: batch norm
 // folded into one scale and shift per channel, then the activation). has_act = false: affine
 // only.
-HWY_NOINLINE void AffineActF32(const float* x, float* y, size_t n, float scale, float shift, bool has_act, unary_kind act, float p0, float p1) {
+inline HWY_NOINLINE void AffineActF32(const float* x, float* y, size_t n, float scale, float shift, bool has_act, unary_kind act, float p0, float p1) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const auto vs = hn::Set(d, scale), vt = hn::Set(d, shift);
@@ -83,7 +83,7 @@ HWY_NOINLINE void AffineActF32(const float* x, float* y, size_t n, float scale, 
 //   g = a + b (b may be null), i = sigmoid(g[0:H]), f = sigmoid(g[H:2H]), z = tanh(g[2H:3H]),
 //   o = sigmoid(g[3H:4H]);  c_new = f * c + i * z;  h = o * tanh(c_new)
 // h and c_new may alias c.
-HWY_NOINLINE void LstmCellF32(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, const float* c, float* h, float* c_new, size_t H) {
+inline HWY_NOINLINE void LstmCellF32(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, const float* c, float* h, float* c_new, size_t H) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   auto gate = [&](auto dd, size_t k, size_t j) {
@@ -154,7 +154,7 @@ HWY_INLINE void SoftmaxScores(float* HWY_RESTRICT row, size_t n, size_t width, f
 // ldkt), the block's scores [r1 - r0, keys] (in `scores`) and its output are two matrix
 // products (GemmNN); otherwise (one or two rows, as in decoding) each score is a dot product
 // and the output a sum of value rows kept in registers. `scores` holds (r1 - r0) * S floats.
-HWY_NOINLINE void AttentionRows(const float* HWY_RESTRICT q, size_t ldq, const float* HWY_RESTRICT k, size_t ldk, const float* HWY_RESTRICT v,
+inline HWY_NOINLINE void AttentionRows(const float* HWY_RESTRICT q, size_t ldq, const float* HWY_RESTRICT k, size_t ldk, const float* HWY_RESTRICT v,
                                 size_t ldv, float* HWY_RESTRICT out, size_t ldo, size_t r0, size_t r1, size_t S, size_t E, size_t Ev, float scale,
                                 const float* HWY_RESTRICT mask, size_t ldm, const std::uint8_t* HWY_RESTRICT keep, size_t ldkeep, float fill, bool causal,
                                 std::int64_t causal_offset, const float* HWY_RESTRICT kt, size_t ldkt, float* HWY_RESTRICT scores) {

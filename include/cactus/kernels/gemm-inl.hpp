@@ -118,11 +118,11 @@ HWY_INLINE void GemmNTImpl(size_t M, size_t n0, size_t n1, size_t K, const float
   }
 }
 
-HWY_NOINLINE void GemmNTF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+inline HWY_NOINLINE void GemmNTF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
                             const float* B, size_t ldb, float* C, size_t ldc, const float* bias) {
   GemmNTImpl(M, n0, n1, K, A, lda, B, ldb, C, ldc, bias);
 }
-HWY_NOINLINE void GemmNTF16(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+inline HWY_NOINLINE void GemmNTF16(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
                             const std::uint16_t* B, size_t ldb, float* C, size_t ldc, const float* bias) {
   GemmNTImpl(M, n0, n1, K, A, lda, B, ldb, C, ldc, bias);
 }
@@ -225,11 +225,11 @@ HWY_INLINE void GemmNNImpl(size_t M, size_t n0, size_t n1, size_t K, const float
   for (size_t m = 0; m < M; ++m) std::copy(pc + m * N, pc + m * N + rem, C + m * ldc + n);
 }
 
-HWY_NOINLINE void GemmNNF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+inline HWY_NOINLINE void GemmNNF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
                             const float* B, size_t ldb, float* C, size_t ldc, const float* bias) {
   GemmNNImpl(M, n0, n1, K, A, lda, StridedRows{B, ldb}, C, ldc, bias);
 }
-HWY_NOINLINE void GemmNNIndirectF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
+inline HWY_NOINLINE void GemmNNIndirectF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
                                     const float* const* rows, float* C, size_t ldc, const float* bias) {
   GemmNNImpl(M, n0, n1, K, A, lda, TableRows{rows}, C, ldc, bias);
 }

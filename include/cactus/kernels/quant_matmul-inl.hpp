@@ -109,7 +109,7 @@ HWY_INLINE void QuantizeActivationRow(const float* HWY_RESTRICT x, size_t K, siz
 
 // The int8 variant (see Int8DotPath): xq int8 in natural order, step = absmax / 127 and the
 // group's sum of int8 values (for the weight offset) per group.
-HWY_NOINLINE void QuantizeActivationRows8(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int8_t* xq, float* steps,
+inline HWY_NOINLINE void QuantizeActivationRows8(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int8_t* xq, float* steps,
                                           int32_t* sums) {
   const hn::ScalableTag<float> df;
   const hn::Rebind<int32_t, decltype(df)> di;
@@ -224,7 +224,7 @@ HWY_INLINE void DecodeGroups(const unsigned char* HWY_RESTRICT in, size_t groups
 #endif
 }
 
-HWY_NOINLINE void DecodeRowGroups(int bits, const unsigned char* in, size_t groups, const int8_t* levels, int8_t* out) {
+inline HWY_NOINLINE void DecodeRowGroups(int bits, const unsigned char* in, size_t groups, const int8_t* levels, int8_t* out) {
   switch (bits) {
     case 1: DecodeGroups<1>(in, groups, levels, out); break;
     case 2: DecodeGroups<2>(in, groups, levels, out); break;
@@ -328,7 +328,7 @@ inline constexpr size_t kRowBlock = quant_row_block;
 // Weight rows [n0, n1) of a packed matrix against M quantized activation rows. `base` is the
 // packed tensor, `level_step` the codebook step (1 for q8), `wbuf` scratch of kRowBlock * Kp
 // bytes, `factors` of kRowBlock * groups floats.
-HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
+inline HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
                                   size_t M, size_t n0, size_t n1, const int16_t* xq, const float* steps, float* C, size_t ldc,
                                   const float* bias, int8_t* wbuf, float* factors) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits);
@@ -403,7 +403,7 @@ HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t groups, siz
 #define CACTUS_QUANT_INT8_DOT 0
 #endif
 
-HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT; }
+inline HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT; }
 
 #if HWY_TARGET == HWY_AVX3
 inline bool HasVnni() {
@@ -416,8 +416,8 @@ inline bool& ForceNoVnni() {
   static bool off = false;
   return off;
 }
-HWY_NOINLINE void SetVnniAllowed(bool allowed) { ForceNoVnni() = !allowed; }
-HWY_NOINLINE bool VnniActive() {
+inline HWY_NOINLINE void SetVnniAllowed(bool allowed) { ForceNoVnni() = !allowed; }
+inline HWY_NOINLINE bool VnniActive() {
 #if HWY_TARGET == HWY_AVX3
   return HasVnni() && !ForceNoVnni();
 #else
@@ -612,7 +612,7 @@ __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_INLINE void Cols4
 }
 
 // Weight rows [n0, n1) of a CQ4 matrix against one int8 activation row (see QuantMatmulRows8).
-__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Gemv4Vnni(
+inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Gemv4Vnni(
     const unsigned char* codes, const uint16_t* scales, size_t groups, const int8_t* levels_u, float level_step, size_t n0, size_t n1,
     const int8_t* xq, const float* steps, const int32_t* sums, float* C, const float* bias) {
   const size_t row_bytes = groups * 64;
@@ -695,7 +695,7 @@ HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* 
 // Weight rows [n0, n1) of a CQ matrix (bits 1..4) against M int8 activation rows from
 // QuantizeActivationRows8. `levels_u` holds (level + 127) / 2 per code; `wbuf` is scratch of
 // kRowBlock * Kp bytes, `factors` of kRowBlock * groups floats.
-HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels_u, float level_step,
+inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels_u, float level_step,
                                    size_t M, size_t n0, size_t n1, const int8_t* xq, const float* steps, const int32_t* sums, float* C,
                                    size_t ldc, const float* bias, int8_t* wbuf, float* factors) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
@@ -749,9 +749,9 @@ HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, si
   }
 }
 
-HWY_NOINLINE size_t QuantActivationBlock() { return ActivationBlock(); }
+inline HWY_NOINLINE size_t QuantActivationBlock() { return ActivationBlock(); }
 
-HWY_NOINLINE void QuantizeActivationRows(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int16_t* xq, float* steps) {
+inline HWY_NOINLINE void QuantizeActivationRows(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int16_t* xq, float* steps) {
   for (size_t r = 0; r < rows; ++r) QuantizeActivationRow(x + r * K, K, Kp, signs, xq + r * Kp, steps + r * (Kp / 128));
 }
 

@@ -37,7 +37,7 @@ HWY_INLINE float RowSum(D d, const float* HWY_RESTRICT x, size_t n) {
 }
 
 // log=false: softmax; log=true: log_softmax.
-HWY_NOINLINE void SoftmaxRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows,
+inline HWY_NOINLINE void SoftmaxRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows,
                               size_t cols, bool log) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -77,7 +77,7 @@ HWY_NOINLINE void SoftmaxRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y
 // y = (x - mean) / sqrt(var + eps) * w + b per row; w, b may be null.
 // y = x * rsqrt(mean(x^2) + eps) * (w + offset) per row: one pass for the sum of squares, one to
 // scale (the unfused sequence makes five passes and three temporaries).
-HWY_NOINLINE void RmsNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows, size_t cols, const float* HWY_RESTRICT w,
+inline HWY_NOINLINE void RmsNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows, size_t cols, const float* HWY_RESTRICT w,
                               float eps, float offset) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -107,7 +107,7 @@ HWY_NOINLINE void RmsNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y
   }
 }
 
-HWY_NOINLINE void LayerNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows,
+inline HWY_NOINLINE void LayerNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows,
                                 size_t cols, const float* HWY_RESTRICT w, const float* HWY_RESTRICT b,
                                 float eps) {
   const hn::ScalableTag<float> d;
