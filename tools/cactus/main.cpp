@@ -195,7 +195,6 @@ static int cmd_tokenize(const args& a) {
 }
 
 static int cmd_lower(const args& a) {
-  check(a.has("--artifact-dir"), "cactus lower: --artifact-dir OUT is required (where the new bundle goes)");
   fs::path ir = a.pos[0];
   if (fs::is_directory(ir)) ir /= "optimized_ir.json";
   check(fs::exists(ir), ir.string(), ": no such file");
@@ -442,7 +441,7 @@ static std::vector<cli::command> commands() {
       into OUT/weights/, or bound in place if the source bundle was transpiled with
       --external-weights).
 )",
-               {{"--artifact-dir", "OUT", "where the new bundle goes (required)", false}}, cmd_lower});
+               {{"--artifact-dir", "OUT", "where the new bundle goes", false, true}}, cmd_lower});
   std::vector<cli::option> inspect_options = {
       {"--dot", "FILE.dot", "write the optimized graph for Graphviz, and FILE.svg too when `dot` is installed", false}};
   for (auto& f : fusion_flags()) inspect_options.push_back(f);

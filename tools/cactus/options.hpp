@@ -17,6 +17,7 @@ struct option {
   std::string value;         // the value's placeholder ("32|16|8|4|3|2|1"); empty: a flag
   std::string help;          // one paragraph, wrapped when printed
   bool repeats = false;      // may be given more than once
+  bool required = false;     // must be given
 };
 
 struct args {
@@ -45,12 +46,18 @@ struct command {
   std::string synopsis() const {
     std::vector<std::string> words{"cactus " + name};
     for (auto& p : positional) words.push_back(p);
-    for (auto& o : options) words.push_back("[" + o.name + (o.value.empty() ? "" : " " + o.value) + "]" + (o.repeats ? "..." : ""));
+    for (auto& o : options) {
+      const std::string spelt = o.name + (o.value.empty() ? "" : " " + o.value);
+      words.push_back((o.required ? spelt : "[" + spelt + "]") + (o.repeats ? "..." : ""));
+    }
+    // continuation lines start under the first argument
+    const std::size_t width = 98, indent = 2 + 7 + name.size() + 1;
     std::string out = "  ", line;
-    const std::size_t width = 98, indent = 4 + name.size() + 7;
+    std::size_t start = 2;  // the column the current line starts at
     for (auto& w : words) {
-      if (!line.empty() && 2 + line.size() + 1 + w.size() > width) {
+      if (!line.empty() && start + line.size() + 1 + w.size() > width) {
         out += line + "\n" + std::string(indent, ' ');
+        start = indent;
         line = w;
       } else {
         line += (line.empty() ? "" : " ") + w;
@@ -97,6 +104,7 @@ struct command {
       a.opt.emplace(key, val);
     }
     check(a.pos.size() == positional.size(), "usage:\n", synopsis(), "(cactus ", name, " --help tells more)");
+    for (auto& o : options) check(!o.required || a.has(o.name), "cactus ", name, ": ", o.name, " ", o.value, " is required (", o.help, ")");
     return a;
   }
 
