@@ -95,7 +95,7 @@ if build and os.path.isdir(build):
         for i, g in enumerate(irs):
             if os.path.getsize(g) < 200000:
                 shutil.copy(g, os.path.join(ld, f"{kind.split('_')[0]}{i}.json"))
-# weight files, weights_manifest.json (first byte 1) and graph_bindings.json (first byte 0)
+# weight files, weights_manifest.json (first byte 1), graph_bindings.json (first byte 0) and components/manifest.json (2)
 wd, bd = target("fuzz_weight_file"), target("fuzz_bundle_json")
 if build and os.path.isdir(build):
     for i, f in enumerate(sorted(glob.glob(os.path.join(build, "**", "*.weights"), recursive=True), key=os.path.getsize)[:12:2]):
@@ -108,5 +108,14 @@ open(os.path.join(bd, "bindings0.json"), "wb").write(b"\x00" + json.dumps(bindin
 bindings["bindings"][0]["file"] = "sub/w.weights"
 bindings["bindings"][0]["fingerprint"] = "0123456789abcdef"
 open(os.path.join(bd, "bindings1.json"), "wb").write(b"\x00" + json.dumps(bindings).encode())
+# components/manifest.json (first byte 2): a one-graph and a two-graph bundle's
+components = {"format": "cactus-components", "version": 1, "model_id": "m", "task": "generic", "family": "pytorch",
+              "component_order": ["model"], "components": [{"name": "model", "directory": ".", "graph": "graph.cactus",
+              "bindings": "graph_bindings.json", "inputs": [{"name": "x", "dtype": "f32", "shape": [2, 8]}],
+              "outputs": [{"name": "output_0", "dtype": "f32", "shape": [2, 4], "state": "acc"}]}],
+              "passes": {"disabled_fusions": ["rope"], "packed_conv": False}, "side_files": ["tokenizer.json"], "cactus_version": "0.1.0"}
+open(os.path.join(bd, "components0.json"), "wb").write(b"\x02" + json.dumps(components).encode())
+components["components"].append({"name": "decode", "directory": "decode", "inputs": [], "outputs": []})
+open(os.path.join(bd, "components1.json"), "wb").write(b"\x02" + json.dumps(components).encode())
 for n in sorted(os.listdir(out)):
     print(f"{n}: {len(os.listdir(os.path.join(out, n)))} seeds")
