@@ -3503,7 +3503,7 @@ struct layer_norm_op {
 }  // namespace cactus::ops
 // ---- cactus/ops/linear.hpp
 // linear(x[..., K], W[N, K], b[N]?) -> [..., N]; W f32 or f16 (widened in the kernel), or packed
-// q8 / CQ (integer kernels, kernels/quant_matmul-inl.hpp).
+// q8 / CQ (integer kernels, kernels/quant_*-inl.hpp).
 
 namespace cactus::ops {
 

@@ -444,21 +444,16 @@ inline HWY_NOINLINE void GemmNNIndirectF32(size_t M, size_t n0, size_t n1, size_
 HWY_AFTER_NAMESPACE();
 
 #endif  // toggle guard
-// ---- cactus/kernels/quant_matmul-inl.hpp
-// Matrix products with packed weights (q8, cq1..cq4; byte layout in core/packed.hpp):
-//   C[m, n] = sum_k x[m, k] W[n, k] (+ bias[n])
-// in integers. Each activation row is cut into groups of 128 (rotated like the weights for CQ)
-// and quantized to int16 with one f32 step per group; each weight row is decoded to its int8
-// values (codebook levels for CQ, the codes for q8) and multiplied with the int16 activations
-// by widening multiply-add into int32 (pmaddwd on x86, smlal on NEON, SVE's widening MLA).
-// Per group the int32 sum is scaled by (weight factor x activation step) into an f32
-// accumulator. int16 activations keep the activation rounding error near 2^-16 of the group's
-// absmax, and 128 products of |int8| <= 127 by |int16| <= 32767 cannot overflow int32.
-#if defined(CACTUS_KERNELS_QUANT_MATMUL_INL_H_) == defined(HWY_TARGET_TOGGLE)
-#ifdef CACTUS_KERNELS_QUANT_MATMUL_INL_H_
-#undef CACTUS_KERNELS_QUANT_MATMUL_INL_H_
+// ---- cactus/kernels/quant_activations-inl.hpp
+// Packed-weight matrix products, part 1 of 4: activation quantization. Each activation row is cut
+// into groups of 128 (rotated like the weights for CQ) and quantized, to int16 with one f32 step
+// per group for the int16 dot products (quant_dot16-inl.hpp), or to int8 with the group's sum
+// for the int8 ones (quant_dot8-inl.hpp).
+#if defined(CACTUS_KERNELS_QUANT_ACTIVATIONS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CACTUS_KERNELS_QUANT_ACTIVATIONS_INL_H_
+#undef CACTUS_KERNELS_QUANT_ACTIVATIONS_INL_H_
 #else
-#define CACTUS_KERNELS_QUANT_MATMUL_INL_H_
+#define CACTUS_KERNELS_QUANT_ACTIVATIONS_INL_H_
 #endif
 
 #include <algorithm>
@@ -577,6 +572,38 @@ inline HWY_NOINLINE void QuantizeActivationRows8(const float* x, size_t rows, si
       sums[gi] = sum;
     }
 }
+
+inline HWY_NOINLINE size_t QuantActivationBlock() { return ActivationBlock(); }
+
+inline HWY_NOINLINE void QuantizeActivationRows(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int16_t* xq, float* steps) {
+  for (size_t r = 0; r < rows; ++r) QuantizeActivationRow(x + r * K, K, Kp, signs, xq + r * Kp, steps + r * (Kp / 128));
+}
+
+}  // namespace cactus::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // toggle guard
+// ---- cactus/kernels/quant_weights-inl.hpp
+// Packed-weight matrix products, part 2 of 4: reading packed weight rows (q8, cq1..cq4; byte
+// layout in core/packed.hpp): decoding a row's codes to its int8 values (codebook levels for CQ,
+// the codes for q8), its per-group f32 factors, and how far ahead rows are fetched.
+#if defined(CACTUS_KERNELS_QUANT_WEIGHTS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CACTUS_KERNELS_QUANT_WEIGHTS_INL_H_
+#undef CACTUS_KERNELS_QUANT_WEIGHTS_INL_H_
+#else
+#define CACTUS_KERNELS_QUANT_WEIGHTS_INL_H_
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <hwy/cache_control.h>
+#include <hwy/highway.h>
+
+
+HWY_BEFORE_NAMESPACE();
+namespace cactus::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
 
 // A read hint for the line at p into L2 (prefetcht1 on x86; Highway's Prefetch asks for L1).
 HWY_INLINE void PrefetchL2(const void* p) { __builtin_prefetch(p, 0, 2); }
@@ -697,6 +724,43 @@ HWY_INLINE void GroupFactors(const uint16_t* HWY_RESTRICT scale, size_t groups, 
   }
 }
 
+// How far ahead matrix-vector products ask for each weight row's lines (see Gemv4Vnni).
+inline constexpr size_t kStreamAhead = 16384;
+
+// Batches above 4 take weight rows kRowBlock at a time (one weight row at a time would stream
+// all M activation rows from L2 once per weight row).
+inline constexpr size_t kRowBlock = quant_row_block;
+
+}  // namespace cactus::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // toggle guard
+// ---- cactus/kernels/quant_dot16-inl.hpp
+// Packed-weight matrix products, part 3 of 4: the int16 path, every target.
+//   C[m, n] = sum_k x[m, k] W[n, k] (+ bias[n])
+// in integers: each decoded int8 weight row is multiplied with the int16 activations by
+// widening multiply-add into int32 (pmaddwd on x86, smlal on NEON, SVE's widening MLA). Per
+// group the int32 sum is scaled by (weight factor x activation step) into an f32 accumulator.
+// int16 activations keep the activation rounding error near 2^-16 of the group's absmax, and
+// 128 products of |int8| <= 127 by |int16| <= 32767 cannot overflow int32.
+#if defined(CACTUS_KERNELS_QUANT_DOT16_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CACTUS_KERNELS_QUANT_DOT16_INL_H_
+#undef CACTUS_KERNELS_QUANT_DOT16_INL_H_
+#else
+#define CACTUS_KERNELS_QUANT_DOT16_INL_H_
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <hwy/cache_control.h>
+#include <hwy/highway.h>
+
+
+HWY_BEFORE_NAMESPACE();
+namespace cactus::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
 // ---- dot products ------------------------------------------------------------------------------
 
 // MR activation rows (xq + r * ldx, steps + r * lds) against one decoded weight row w[Kp] with
@@ -762,13 +826,6 @@ HWY_INLINE void DotRows(const int8_t* HWY_RESTRICT w, const float* HWY_RESTRICT 
   if constexpr (MR > 3) C[3 * ldc] = hn::GetLane(hn::SumOfLanes(df, f3)) + bias;
 }
 
-// How far ahead matrix-vector products ask for each weight row's lines (see Gemv4Vnni).
-inline constexpr size_t kStreamAhead = 16384;
-
-// Batches above 4 take weight rows kRowBlock at a time (one weight row at a time would stream
-// all M activation rows from L2 once per weight row).
-inline constexpr size_t kRowBlock = quant_row_block;
-
 // Weight rows [n0, n1) of a packed matrix against M quantized activation rows. `base` is the
 // packed tensor, `level_step` the codebook step (1 for q8), `wbuf` scratch of kRowBlock * Kp
 // bytes, `factors` of kRowBlock * groups floats.
@@ -827,6 +884,30 @@ inline HWY_NOINLINE void QuantMatmulRows(int bits, const void* base, size_t grou
     }
   }
 }
+
+}  // namespace cactus::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // toggle guard
+// ---- cactus/kernels/quant_dot8-inl.hpp
+// Packed-weight matrix products, part 4 of 4: the int8 path (x86 targets; VNNI on AVX-512).
+#if defined(CACTUS_KERNELS_QUANT_DOT8_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CACTUS_KERNELS_QUANT_DOT8_INL_H_
+#undef CACTUS_KERNELS_QUANT_DOT8_INL_H_
+#else
+#define CACTUS_KERNELS_QUANT_DOT8_INL_H_
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <hwy/cache_control.h>
+#include <hwy/highway.h>
+
+
+HWY_BEFORE_NAMESPACE();
+namespace cactus::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
 
 // ---- x86: int8 activations x unsigned 7-bit CQ weights ---------------------------------------
 //
@@ -1193,16 +1274,10 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
   }
 }
 
-inline HWY_NOINLINE size_t QuantActivationBlock() { return ActivationBlock(); }
-
-inline HWY_NOINLINE void QuantizeActivationRows(const float* x, size_t rows, size_t K, size_t Kp, const float* signs, int16_t* xq, float* steps) {
-  for (size_t r = 0; r < rows; ++r) QuantizeActivationRow(x + r * K, K, Kp, signs, xq + r * Kp, steps + r * (Kp / 128));
-}
-
 }  // namespace cactus::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
-#endif  // include guard
+#endif  // toggle guard
 // ---- cactus/kernels/rows-inl.hpp
 // Row-wise f32 kernels over the last dimension: softmax, log_softmax, layer_norm.
 #if defined(CACTUS_KERNELS_ROWS_INL_H_) == defined(HWY_TARGET_TOGGLE)

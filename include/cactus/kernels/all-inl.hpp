@@ -3,7 +3,10 @@
 #include "cactus/kernels/depthwise-inl.hpp"
 #include "cactus/kernels/elementwise-inl.hpp"
 #include "cactus/kernels/gemm-inl.hpp"
-#include "cactus/kernels/quant_matmul-inl.hpp"
+#include "cactus/kernels/quant_activations-inl.hpp"
+#include "cactus/kernels/quant_weights-inl.hpp"
+#include "cactus/kernels/quant_dot16-inl.hpp"
+#include "cactus/kernels/quant_dot8-inl.hpp"
 #include "cactus/kernels/rows-inl.hpp"
 // last: the fused kernels call the GEMM and element-wise ones
 #include "cactus/kernels/fused-inl.hpp"

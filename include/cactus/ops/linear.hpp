@@ -1,6 +1,6 @@
 #pragma once
 // linear(x[..., K], W[N, K], b[N]?) -> [..., N]; W f32 or f16 (widened in the kernel), or packed
-// q8 / CQ (integer kernels, kernels/quant_matmul-inl.hpp).
+// q8 / CQ (integer kernels, kernels/quant_*-inl.hpp).
 #include "cactus/kernels/dispatch.hpp"
 #include "cactus/ops/op.hpp"
 
