@@ -7406,7 +7406,10 @@ struct lazy_tensor {
 // Eagerly loaded tensors (a torch.save state_dict, a TorchScript module's parameters).
 inline std::vector<lazy_tensor> as_lazy(const std::vector<std::pair<std::string, tensor>>& tensors) {
   std::vector<lazy_tensor> r;
-  for (auto& [name, t] : tensors) r.push_back({name, t.shape, t.bytes(), [t] { return t; }});
+  for (const auto& entry : tensors) {
+    const tensor t = entry.second;  // (a named copy: clang 14 cannot capture a structured binding)
+    r.push_back({entry.first, t.shape, t.bytes(), [t] { return t; }});
+  }
   return r;
 }
 
