@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cactus/core/error.hpp"
+#include "cactus/cactus.hpp"  // check(); the umbrella, so that the single_include build finds it too
 
 namespace cactus::cli {
 
