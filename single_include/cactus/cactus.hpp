@@ -9439,6 +9439,220 @@ inline std::string to_dot(const graph& g, const std::string& title = "cactus") {
 }
 
 }  // namespace cactus::ir
+// ---- cactus/kernels/reference/fused.hpp
+// Scalar oracles of the fused kernels (kernels/fused-inl.hpp), in double precision: rotary rows,
+// the gated activation product, the conv epilogue, an LSTM cell step and one attention head.
+// The tests check every Highway target against them; nothing at run time calls them.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <numbers>
+#include <utility>
+#include <vector>
+
+
+namespace cactus::kernels::reference {
+
+// y = x * cos + rotate(x) * sin. rotate_half at split h: the first D - h outputs take -x[h + i],
+// the rest x[i - (D - h)]; interleaved (GPT-J): pairs (2i, 2i + 1) take (-x[2i + 1], x[2i]).
+inline std::vector<double> rope_row(const float* x, const float* c, const float* s, std::size_t D, std::size_t h, bool interleaved) {
+  std::vector<double> y(D);
+  for (std::size_t i = 0; i < D; ++i) {
+    const double rot = interleaved ? (i % 2 == 0 ? -static_cast<double>(x[i + 1]) : x[i - 1])
+                                   : (i < D - h ? -static_cast<double>(x[h + i]) : x[i - (D - h)]);
+    y[i] = x[i] * static_cast<double>(c[i]) + rot * s[i];
+  }
+  return y;
+}
+
+// The activations the fused kernels apply (silu, gelu with erf or tanh, relu, clamp to [p0, p1]).
+inline double activation(unary_kind k, double v, double p0 = 0, double p1 = 0) {
+  switch (k) {
+    case unary_kind::silu: return v / (1 + std::exp(-v));
+    case unary_kind::gelu_erf: return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+    case unary_kind::gelu_tanh: return 0.5 * v * (1 + std::tanh(std::sqrt(2 / std::numbers::pi) * (v + 0.044715 * v * v * v)));
+    case unary_kind::relu: return std::max(v, 0.0);
+    case unary_kind::clamp: return std::clamp(v, p0, p1);
+    default: return v;
+  }
+}
+
+// y = act(g) * u, as gated_act.
+inline std::vector<double> gated_act(unary_kind k, const float* g, const float* u, std::size_t n) {
+  std::vector<double> y(n);
+  for (std::size_t i = 0; i < n; ++i) y[i] = activation(k, g[i]) * u[i];
+  return y;
+}
+
+// y = act(x * scale + shift) (no activation when !has_act), as affine_act.
+inline std::vector<double> affine_act(const float* x, std::size_t n, double scale, double shift, bool has_act, unary_kind k, double p0 = 0,
+                                      double p1 = 0) {
+  std::vector<double> y(n);
+  for (std::size_t i = 0; i < n; ++i) y[i] = has_act ? activation(k, x[i] * scale + shift, p0, p1) : x[i] * scale + shift;
+  return y;
+}
+
+// One LSTM step from gate pre-activations a (+ b when given), gates i, f, g, o of H each:
+// c' = sigmoid(f) c + sigmoid(i) tanh(g), h = sigmoid(o) tanh(c'). Returns (h, c').
+inline std::pair<std::vector<double>, std::vector<double>> lstm_cell(const float* a, const float* b, const float* c, std::size_t H) {
+  auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+  std::vector<double> h(H), cn(H);
+  for (std::size_t j = 0; j < H; ++j) {
+    auto g = [&](std::size_t k) { return static_cast<double>(a[k * H + j]) + (b ? b[k * H + j] : 0.0); };
+    cn[j] = sig(g(1)) * c[j] + sig(g(0)) * std::tanh(g(2));
+    h[j] = sig(g(3)) * std::tanh(cn[j]);
+  }
+  return {h, cn};
+}
+
+// softmax(scale * q k^T + mask) v for one head (q [L, E], k [S, E], v [S, Ev]); `keep` false
+// puts `fill` instead of the score; causal keeps keys j <= i + offset, and a row with no key is
+// NaN, as PyTorch's softmax over nothing but -inf.
+inline std::vector<double> attention_head(const float* q, const float* k, const float* v, std::size_t L, std::size_t S, std::size_t E,
+                                          std::size_t Ev, double scale, const float* mask, const std::uint8_t* keep, double fill, bool causal,
+                                          std::int64_t offset) {
+  std::vector<double> out(L * Ev, 0.0);
+  for (std::size_t i = 0; i < L; ++i) {
+    std::vector<double> s(S);
+    double mx = -INFINITY;
+    std::size_t n = S;
+    if (causal) n = static_cast<std::size_t>(std::clamp<std::int64_t>(static_cast<std::int64_t>(i) + offset + 1, 0, static_cast<std::int64_t>(S)));
+    for (std::size_t j = 0; j < n; ++j) {
+      double acc = 0;
+      for (std::size_t e = 0; e < E; ++e) acc += static_cast<double>(q[i * E + e]) * k[j * E + e];
+      s[j] = acc * scale + (mask ? mask[i * S + j] : 0.0);
+      if (keep && !keep[i * S + j]) s[j] = fill;
+      mx = std::max(mx, s[j]);
+    }
+    if (n == 0) {
+      for (std::size_t c = 0; c < Ev; ++c) out[i * Ev + c] = NAN;
+      continue;
+    }
+    double sum = 0;
+    for (std::size_t j = 0; j < n; ++j) sum += s[j] = std::exp(s[j] - mx);
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t c = 0; c < Ev; ++c) out[i * Ev + c] += s[j] / sum * v[j * Ev + c];
+  }
+  return out;
+}
+
+}  // namespace cactus::kernels::reference
+// ---- cactus/kernels/reference/gemm.hpp
+// Scalar oracles of the matrix kernels (kernels/gemm-inl.hpp, depthwise-inl.hpp): what each
+// computes, in double precision and plain loops. The tests check every Highway target against
+// them; nothing at run time calls them.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace cactus::kernels::reference {
+
+// C[m, n] = bias[n] + sum_k A[m, k] B[n, k] (A [M, K], B [N, K], row-major), as gemm_nt.
+inline std::vector<double> gemm_nt(std::size_t M, std::size_t N, std::size_t K, const float* A, const float* B, const float* bias) {
+  std::vector<double> C(M * N);
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t n = 0; n < N; ++n) {
+      double acc = bias ? bias[n] : 0.0;
+      for (std::size_t k = 0; k < K; ++k) acc += static_cast<double>(A[m * K + k]) * B[n * K + k];
+      C[m * N + n] = acc;
+    }
+  return C;
+}
+
+// C[m, n] = bias[m] + sum_k A[m, k] B[k * ldb + n] (A [M, K]), as gemm_nn.
+inline std::vector<double> gemm_nn(std::size_t M, std::size_t N, std::size_t K, const float* A, const float* B, std::size_t ldb, const float* bias) {
+  std::vector<double> C(M * N);
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t n = 0; n < N; ++n) {
+      double acc = bias ? bias[m] : 0.0;
+      for (std::size_t k = 0; k < K; ++k) acc += static_cast<double>(A[m * K + k]) * B[k * ldb + n];
+      C[m * N + n] = acc;
+    }
+  return C;
+}
+
+// One plane of a depthwise convolution: y[oh, ow] = bias + sum_{i,j} w[i, j] *
+// x[oh*sh - ph + i*dh, ow*sw - pw + j*dw] (zero outside the plane), as depthwise_plane.
+inline std::vector<double> depthwise_plane(const float* x, std::int64_t H, std::int64_t W, const float* w, std::int64_t kh, std::int64_t kw,
+                                           std::int64_t sh, std::int64_t sw, std::int64_t ph, std::int64_t pw, std::int64_t dh, std::int64_t dw,
+                                           float bias, std::int64_t OH, std::int64_t OW) {
+  std::vector<double> y(static_cast<std::size_t>(OH * OW));
+  for (std::int64_t oh = 0; oh < OH; ++oh)
+    for (std::int64_t ow = 0; ow < OW; ++ow) {
+      double acc = bias;
+      for (std::int64_t i = 0; i < kh; ++i)
+        for (std::int64_t j = 0; j < kw; ++j) {
+          const std::int64_t ih = oh * sh - ph + i * dh, iw = ow * sw - pw + j * dw;
+          if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc += static_cast<double>(w[i * kw + j]) * x[ih * W + iw];
+        }
+      y[static_cast<std::size_t>(oh * OW + ow)] = acc;
+    }
+  return y;
+}
+
+}  // namespace cactus::kernels::reference
+// ---- cactus/kernels/reference/quant.hpp
+// Scalar oracle of the packed-weight matrix products (kernels/quant_*-inl.hpp): one output as
+// integer arithmetic on the same quantized activations the kernels use, so a kernel must match
+// it to rounding: per group of 128, the weights' int8 values (quant::group_values) times the
+// activations, scaled by (the group's weight factor x the activation step).
+#include <cmath>
+#include <cstddef>
+#include <functional>
+
+
+namespace cactus::kernels::reference {
+
+// Row n of the packed matrix p (format fmt, G groups) against activations xq(g, j) with steps
+// step(g); *magnitude accumulates sum |term| (a scale for the tolerance).
+inline double quant_dot(dtype fmt, const tensor& p, std::size_t n, std::size_t G, const std::function<double(std::size_t, std::size_t)>& xq,
+                        const std::function<double(std::size_t)>& step, double* magnitude) {
+  const packed_layout l = packed_layout_of(fmt, p.shape);
+  std::int8_t vals[128];
+  double sum = 0;
+  for (std::size_t g = 0; g < G; ++g) {
+    quant::group_values(fmt, l.codes(p.data, static_cast<std::int64_t>(n)) + g * l.code_bytes, vals);
+    double isum = 0;
+    for (std::size_t j = 0; j < 128; ++j) isum += double(vals[j]) * xq(g, j);
+    const double f = quant::group_factor(fmt, l.scales(p.data, static_cast<std::int64_t>(n))[g]) * step(g);
+    sum += f * isum;
+    if (magnitude) *magnitude += std::fabs(f * isum);
+  }
+  return sum;
+}
+
+}  // namespace cactus::kernels::reference
+// ---- cactus/kernels/reference/rows.hpp
+// Scalar oracles of the row kernels (kernels/rows-inl.hpp): softmax, log_softmax and
+// layer_norm of one row, in double precision. The tests check every Highway target against them.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+namespace cactus::kernels::reference {
+
+inline std::vector<double> softmax_row(const float* x, std::size_t n, bool log) {
+  double mx = -INFINITY, sum = 0;
+  for (std::size_t i = 0; i < n; ++i) mx = std::max<double>(mx, x[i]);
+  for (std::size_t i = 0; i < n; ++i) sum += std::exp(x[i] - mx);
+  std::vector<double> y(n);
+  for (std::size_t i = 0; i < n; ++i) y[i] = log ? x[i] - mx - std::log(sum) : std::exp(x[i] - mx) / sum;
+  return y;
+}
+
+// (x - mean) / sqrt(var + eps) * w + b, with the biased variance, as PyTorch's layer_norm.
+inline std::vector<double> layer_norm_row(const float* x, std::size_t n, const float* w, const float* b, double eps) {
+  double mean = 0, var = 0;
+  for (std::size_t i = 0; i < n; ++i) mean += x[i] / static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean) / static_cast<double>(n);
+  std::vector<double> y(n);
+  for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] - mean) / std::sqrt(var + eps) * (w ? w[i] : 1.0f) + (b ? b[i] : 0.0f);
+  return y;
+}
+
+}  // namespace cactus::kernels::reference
 // ---- cactus/lower/relower.hpp
 // Re-lowering from saved IR, with no LibTorch: read raw_ir.json or optimized_ir.json from a
 // bundle, run the IR passes again with the options the bundle recorded (they are idempotent on

@@ -1,4 +1,5 @@
-// The fused ops' kernels (kernels/fused-inl.hpp) against scalar double-precision oracles, on
+// The fused ops' kernels (kernels/fused-inl.hpp) against their double-precision oracles
+// (kernels/reference/fused.hpp), on
 // every compiled Highway target this CPU (or qemu's) supports: rotary rows in both layouts and
 // any split, the gated activation product, the conv epilogue, and attention rows in both
 // paths (per-key dots; transposed keys and two GEMMs) with masks, causality and tails.
@@ -18,16 +19,12 @@ TEST_CASE("rope rows (rotate_half at any split, interleaved) match the oracle on
       for (std::size_t h : {D / 2, std::size_t{0}, D, D / 2 + 1}) {
         if (h > D) continue;
         kernels::rope_row(x.data(), c.data(), s.data(), y.data(), D, h, false);
-        for (std::size_t i = 0; i < D; ++i) {
-          const double rot = i < D - h ? -static_cast<double>(x[h + i]) : x[i - (D - h)];
-          REQUIRE(y[i] == Approx(x[i] * static_cast<double>(c[i]) + rot * s[i]).margin(1e-5));
-        }
+        const auto ref = kernels::reference::rope_row(x.data(), c.data(), s.data(), D, h, false);
+        for (std::size_t i = 0; i < D; ++i) REQUIRE(y[i] == Approx(ref[i]).margin(1e-5));
       }
       kernels::rope_row(x.data(), c.data(), s.data(), y.data(), D, 0, true);
-      for (std::size_t i = 0; i < D; ++i) {
-        const double rot = i % 2 == 0 ? -static_cast<double>(x[i + 1]) : x[i - 1];
-        REQUIRE(y[i] == Approx(x[i] * static_cast<double>(c[i]) + rot * s[i]).margin(1e-5));
-      }
+      const auto ref = kernels::reference::rope_row(x.data(), c.data(), s.data(), D, 0, true);
+      for (std::size_t i = 0; i < D; ++i) REQUIRE(y[i] == Approx(ref[i]).margin(1e-5));
     }
   });
 }
@@ -39,20 +36,17 @@ TEST_CASE("gated activation and conv epilogue match the oracle on every target")
     std::vector<float> y(n);
     for (auto k : {kernels::unary_kind::silu, kernels::unary_kind::gelu_tanh, kernels::unary_kind::gelu_erf}) {
       kernels::gated_act_serial(k, g.data(), u.data(), y.data(), n);
-      for (std::size_t i = 0; i < n; ++i) {
-        const double v = g[i];
-        const double a = k == kernels::unary_kind::silu        ? v / (1 + std::exp(-v))
-                         : k == kernels::unary_kind::gelu_erf ? 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)))
-                                                              : 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
-        REQUIRE(y[i] == Approx(a * u[i]).margin(2e-6));
-      }
+      const auto ref = kernels::reference::gated_act(k, g.data(), u.data(), n);
+      for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(ref[i]).margin(2e-6));
     }
-    kernels::affine_act(g.data(), y.data(), n, 1.5f, -0.25f, false, kernels::unary_kind::relu);
-    for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(g[i] * 1.5 - 0.25).margin(1e-6));
-    kernels::affine_act(g.data(), y.data(), n, 1.5f, -0.25f, true, kernels::unary_kind::relu);
-    for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(std::max(g[i] * 1.5 - 0.25, 0.0)).margin(1e-6));
-    kernels::affine_act(g.data(), y.data(), n, 3.0f, 1.0f, true, kernels::unary_kind::clamp, 0.0f, 6.0f);
-    for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(std::clamp(g[i] * 3.0 + 1.0, 0.0, 6.0)).margin(1e-6));
+    auto epilogue = [&](float scale, float shift, bool act, kernels::unary_kind k, float p0, float p1) {
+      kernels::affine_act(g.data(), y.data(), n, scale, shift, act, k, p0, p1);
+      const auto ref = kernels::reference::affine_act(g.data(), n, scale, shift, act, k, p0, p1);
+      for (std::size_t i = 0; i < n; ++i) REQUIRE(y[i] == Approx(ref[i]).margin(1e-6));
+    };
+    epilogue(1.5f, -0.25f, false, kernels::unary_kind::relu, 0.0f, 0.0f);
+    epilogue(1.5f, -0.25f, true, kernels::unary_kind::relu, 0.0f, 0.0f);
+    epilogue(3.0f, 1.0f, true, kernels::unary_kind::clamp, 0.0f, 6.0f);
   });
 }
 
@@ -63,48 +57,15 @@ TEST_CASE("lstm cell step matches the oracle on every target") {
       std::vector<float> h(H), cn(H);
       for (const bool two : {false, true}) {
         kernels::lstm_cell(a.data(), two ? b.data() : nullptr, c.data(), h.data(), cn.data(), H);
-        auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+        const auto [hr, cr] = kernels::reference::lstm_cell(a.data(), two ? b.data() : nullptr, c.data(), H);
         for (std::size_t j = 0; j < H; ++j) {
-          auto g = [&](std::size_t k) { return static_cast<double>(a[k * H + j]) + (two ? b[k * H + j] : 0.0); };
-          const double cr = sig(g(1)) * c[j] + sig(g(0)) * std::tanh(g(2));
-          REQUIRE(cn[j] == Approx(cr).margin(2e-6));
-          REQUIRE(h[j] == Approx(sig(g(3)) * std::tanh(cr)).margin(2e-6));
+          REQUIRE(cn[j] == Approx(cr[j]).margin(2e-6));
+          REQUIRE(h[j] == Approx(hr[j]).margin(2e-6));
         }
       }
     }
   });
 }
-
-namespace {
-// softmax(scale * q k^T + mask) v for one head, in double; causal: j <= i + offset
-std::vector<double> attention_oracle(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& v, std::size_t L,
-                                     std::size_t S, std::size_t E, std::size_t Ev, float scale, const std::vector<float>* mask,
-                                     const std::vector<std::uint8_t>* keep, float fill, bool causal, std::int64_t offset) {
-  std::vector<double> out(L * Ev, 0.0);
-  for (std::size_t i = 0; i < L; ++i) {
-    std::vector<double> s(S);
-    double mx = -INFINITY;
-    std::size_t n = S;
-    if (causal) n = static_cast<std::size_t>(std::clamp<std::int64_t>(static_cast<std::int64_t>(i) + offset + 1, 0, static_cast<std::int64_t>(S)));
-    for (std::size_t j = 0; j < n; ++j) {
-      double acc = 0;
-      for (std::size_t e = 0; e < E; ++e) acc += static_cast<double>(q[i * E + e]) * k[j * E + e];
-      s[j] = acc * scale + (mask ? (*mask)[i * S + j] : 0.0);
-      if (keep && !(*keep)[i * S + j]) s[j] = fill;
-      mx = std::max(mx, s[j]);
-    }
-    if (n == 0) {  // no key to attend to: NaN, as PyTorch's softmax over nothing but -inf
-      for (std::size_t c = 0; c < Ev; ++c) out[i * Ev + c] = NAN;
-      continue;
-    }
-    double sum = 0;
-    for (std::size_t j = 0; j < n; ++j) sum += s[j] = std::exp(s[j] - mx);
-    for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t c = 0; c < Ev; ++c) out[i * Ev + c] += s[j] / sum * v[j * Ev + c];
-  }
-  return out;
-}
-}  // namespace
 
 TEST_CASE("attention rows (dot and GEMM paths, masks, causal, tails) match the oracle on every target") {
   for_each_target([] {
@@ -120,7 +81,8 @@ TEST_CASE("attention rows (dot and GEMM paths, masks, causal, tails) match the o
         const bool use_mask = variant == 1, use_keep = variant == 2, causal = variant == 3;
         const std::int64_t offset = static_cast<std::int64_t>(S) - static_cast<std::int64_t>(L);
         const float scale = 1.0f / std::sqrt(static_cast<float>(E));
-        const auto ref = attention_oracle(q, k, v, L, S, E, Ev, scale, use_mask ? &m : nullptr, use_keep ? &keep : nullptr, -1e9f, causal, offset);
+        const auto ref = kernels::reference::attention_head(q.data(), k.data(), v.data(), L, S, E, Ev, scale, use_mask ? m.data() : nullptr,
+                                                            use_keep ? keep.data() : nullptr, -1e9f, causal, offset);
         for (const bool gemm : {false, true}) {
           kernels::attention_head h{q.data(), E, k.data(), E, v.data(), Ev, out.data(), Ev, S, E, Ev, scale};
           if (use_mask) { h.mask = m.data(); h.ldm = S; }

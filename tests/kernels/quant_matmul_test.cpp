@@ -1,6 +1,6 @@
 // quant_matmul (q8, cq1..cq4) on every Highway target compiled in and supported by this CPU:
-// bit-level against a scalar integer oracle that uses the same quantized activations, and
-// end to end against x . unpack(W)^T in double precision.
+// bit-level against the scalar integer oracle (kernels/reference/quant.hpp) on the same quantized
+// activations, and end to end against x . unpack(W)^T in double precision.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
@@ -49,26 +49,6 @@ TEST_CASE("activation quantization: int16 per group of 128, rotated for CQ") {
   });
 }
 
-namespace {
-// Integer oracle of one output: the weights' int8 values times the quantized activations, per
-// group scaled by (weight factor x activation step); int8 activations carry their offset term.
-double oracle_dot(dtype fmt, const tensor& p, std::size_t n, std::size_t G, const std::function<double(std::size_t, std::size_t)>& xq,
-                  const std::function<double(std::size_t)>& step, double* mag) {
-  const packed_layout l = packed_layout_of(fmt, p.shape);
-  std::int8_t vals[128];
-  double sum = 0;
-  for (std::size_t g = 0; g < G; ++g) {
-    quant::group_values(fmt, l.codes(p.data, static_cast<std::int64_t>(n)) + g * l.code_bytes, vals);
-    double isum = 0;
-    for (std::size_t j = 0; j < 128; ++j) isum += double(vals[j]) * xq(g, j);
-    const double f = quant::group_factor(fmt, l.scales(p.data, static_cast<std::int64_t>(n))[g]) * step(g);
-    sum += f * isum;
-    *mag += std::fabs(f * isum);
-  }
-  return sum;
-}
-}  // namespace
-
 TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target, every format") {
   for_each_target([] {
     for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 1, 128}, {1, 7, 300}, {2, 5, 256}, {3, 9, 129}, {5, 33, 640}, {9, 4, 1}}) {
@@ -95,7 +75,7 @@ TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target,
         for (std::size_t m = 0; m < M; ++m)
           for (std::size_t n = 0; n < N; ++n) {
             double mag = std::fabs(bias[n]);
-            const double oracle = bias[n] + oracle_dot(
+            const double oracle = bias[n] + kernels::reference::quant_dot(
                 fmt, p, n, G,
                 [&](std::size_t g, std::size_t j) { return int8_acts ? double(xq8[m * Kp + g * 128 + j]) : double(xq[m * Kp + g * 128 + at(j)]); },
                 [&](std::size_t g) { return double(steps[m * G + g]); }, &mag);
@@ -149,7 +129,7 @@ TEST_CASE("the int8-activation CQ path matches its integer oracle on every targe
         for (std::size_t m = 0; m < M; ++m)
           for (std::size_t n = 0; n < N; ++n) {
             double mag = std::fabs(bias[n]);
-            const double oracle = bias[n] + oracle_dot(
+            const double oracle = bias[n] + kernels::reference::quant_dot(
                 fmt, p, n, G, [&](std::size_t g, std::size_t j) { return double(xq[m * Kp + g * 128 + j]); },
                 [&](std::size_t g) { return double(steps[m * G + g]); }, &mag);
             INFO(name_of(fmt) << " M " << M << " N " << N << " K " << K << " m " << m << " n " << n);
