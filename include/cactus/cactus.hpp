@@ -28,6 +28,7 @@
 #include "cactus/patterns/rules.hpp"
 #include "cactus/quant/quantize.hpp"
 #include "cactus/runtime/llm/generate.hpp"
+#include "cactus/runtime/run.hpp"
 #include "cactus/runtime/session.hpp"
 #include "cactus/tokenizer/chat_template.hpp"
 #include "cactus/tokenizer/text_stream.hpp"

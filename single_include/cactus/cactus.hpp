@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <utility>
 #include <string>
 
 // ---- cactus/bundle/bindings.hpp
@@ -5545,12 +5546,153 @@ struct manifest {
 // infer every node's outputs, run nodes whose inputs are all constant once (plan-time folding:
 // f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
-// the remaining nodes' kernels in order.
+// the remaining nodes' kernels in order. Both walk the one graph interpreter (ops/interpreter.hpp).
 #include <chrono>
 #include <functional>
 #include <map>
 #include <numeric>
 
+// ---- cactus/ops/interpreter.hpp
+// The one graph interpreter: a slot per IR value, each node's op resolved once through the
+// registry, and each node's input and output slots gathered once, so a step allocates nothing.
+// Shape inference (passes/infer_shapes.hpp), constant folding (passes/fold_constants.hpp) and
+// the executor's planner and run loop (runtime/executor.hpp) are each a walk over it that
+// decides what a node does: infer only, fold now, or run every execution.
+//
+// The interpreter keeps no reference to the graph it was made from (the executor moves its
+// graph, a pass rewrites it): it copies the per-node facts it needs. It is movable (the slot
+// pointers point into its own heap buffer, which a move keeps) and not copyable.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+
+namespace cactus::ops {
+
+class interpreter {
+ public:
+  // Slots start as each value's ops::slot_of (meta and in-memory tensor constants with their
+  // data, bound weights with dtype and shape only). A node whose op is not registered is kept
+  // with no op: walks that skip such nodes (constant folding) may; op() reports it.
+  explicit interpreter(const ir::graph& g) : slots_(g.values.size()) {
+    for (std::size_t i = 0; i < g.values.size(); ++i) slots_[i] = slot_of(g.values[i]);
+    const auto& table = op_table();
+    steps_.reserve(g.nodes.size());
+    for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+      const ir::node& nd = g.nodes[n];
+      step s;
+      const auto id = find_op(nd.op);
+      s.op = id ? &table[*id] : nullptr;
+      s.name = nd.op;
+      s.loc = nd.loc;
+      steps_.push_back(std::move(s));
+      for (int v : nd.inputs) steps_.back().in.push_back(&slot_at(n, v));
+      for (int v : nd.outputs) steps_.back().out.push_back(&slot_at(n, v));
+    }
+  }
+  interpreter(interpreter&&) noexcept = default;
+  interpreter& operator=(interpreter&&) noexcept = default;
+  interpreter(const interpreter&) = delete;
+  interpreter& operator=(const interpreter&) = delete;
+
+  std::size_t num_nodes() const { return steps_.size(); }
+  std::vector<slot>& slots() { return slots_; }
+  const std::vector<slot>& slots() const { return slots_; }
+  slot& value(int v) { return slots_[static_cast<std::size_t>(v)]; }
+
+  // Sets every slot from `base` (same size), in place, so the nodes' slot pointers stay valid.
+  void reset(const std::vector<slot>& base) {
+    check(base.size() == slots_.size(), "interpreter reset with ", base.size(), " slots for ", slots_.size(), " values");
+    std::copy(base.begin(), base.end(), slots_.begin());
+  }
+
+  bool registered(std::size_t n) const { return steps_[n].op != nullptr; }
+  const op_info& op(std::size_t n) const {
+    const step& s = steps_[n];
+    if (!s.op) fail("unsupported op '", s.name, "'", s.loc.empty() ? "" : " at ", s.loc, ": no runtime kernel for it");
+    return *s.op;
+  }
+
+  // "node 3 (matmul, model.py:12)", the prefix of every error a node's op raises.
+  std::string where(std::size_t n) const {
+    const step& s = steps_[n];
+    return "node " + std::to_string(n) + " (" + s.name + (s.loc.empty() ? "" : ", " + s.loc) + ")";
+  }
+
+  context at(std::size_t n) const {
+    const step& s = steps_[n];
+    return context(s.in, s.out, s.name, s.loc);
+  }
+  const std::vector<slot*>& inputs(std::size_t n) const { return steps_[n].in; }
+  const std::vector<slot*>& outputs(std::size_t n) const { return steps_[n].out; }
+
+  // Output kinds, dtypes and shapes (or meta values) of node n from its input slots.
+  void infer(std::size_t n) const {
+    const op_info& o = op(n);
+    auto c = at(n);
+    try {
+      o.infer(c);
+    } catch (const error& e) {
+      fail(where(n), ": ", e.what());
+    }
+  }
+
+  // Runs node n's kernel on the bytes its slots point at.
+  void run(std::size_t n) const {
+    const op_info& o = op(n);
+    check(o.run != nullptr, where(n), ": op has no kernel for non-constant inputs");
+    auto c = at(n);
+    try {
+      o.run(c);
+    } catch (const error& e) {
+      fail(where(n), ": ", e.what());
+    }
+  }
+
+  // Every input of node n is known now: a constant tensor or a meta value.
+  bool inputs_constant(std::size_t n) const {
+    return std::all_of(steps_[n].in.begin(), steps_[n].in.end(), [](const slot* s) { return s->is_const || !s->is_tensor(); });
+  }
+  bool has_tensor_output(std::size_t n) const {
+    return std::any_of(steps_[n].out.begin(), steps_[n].out.end(), [](const slot* s) { return s->is_tensor(); });
+  }
+
+  // Computes an inferred node once, now: its tensor outputs get storage of their own (a view
+  // op's output aliases input 0), the kernel runs, and the outputs become constants.
+  void fold(std::size_t n) const {
+    const op_info& o = op(n);
+    for (slot* s : steps_[n].out) {
+      if (s->is_tensor()) {
+        if (o.view) {
+          s->data = steps_[n].in.at(0)->data;
+          s->owner = steps_[n].in.at(0)->owner;
+        } else {
+          tensor t = tensor::empty(s->type, s->shape);
+          s->data = t.data;
+          s->owner = t.owner;
+        }
+      }
+      s->is_const = true;
+    }
+    if (!o.view) run(n);
+  }
+
+ private:
+  slot& slot_at(std::size_t n, int v) {
+    check(v >= 0 && static_cast<std::size_t>(v) < slots_.size(), where(n), " refers to value ", v, "; the graph has ", slots_.size(), " values");
+    return slots_[static_cast<std::size_t>(v)];
+  }
+
+  struct step {
+    const op_info* op = nullptr;
+    std::string name, loc;
+    std::vector<slot*> in, out;
+  };
+  std::vector<slot> slots_;
+  std::vector<step> steps_;
+};
+
+}  // namespace cactus::ops
 // ---- cactus/runtime/memory_plan.hpp
 // Arena offsets for tensors with known lifetimes [first, last] (node indices): tensors whose
 // lifetimes do not overlap share bytes. Greedy by size, first fit among live neighbours.
@@ -5607,35 +5749,21 @@ using weight_resolver = std::function<tensor(const std::string& name)>;
 
 class executor {
  public:
-  explicit executor(ir::graph g, const weight_resolver& resolve = {}) : g_(std::move(g)) {
-    const auto& table = ops::op_table();
-    for (auto& n : g_.nodes) {
-      auto id = ops::find_op(n.op);
-      if (!id) fail("unsupported op '", n.op, "'", n.loc.empty() ? "" : " at ", n.loc, ": no runtime kernel for it");
-      ops_.push_back(&table[*id]);
-    }
-    base_.resize(g_.values.size());
+  explicit executor(ir::graph g, const weight_resolver& resolve = {}) : g_(std::move(g)), interp_(g_) {
+    for (std::size_t n = 0; n < interp_.num_nodes(); ++n) interp_.op(n);  // every op has a kernel
+    base_ = interp_.slots();
     for (std::size_t i = 0; i < g_.values.size(); ++i) {
       const ir::value& v = g_.values[i];
+      if (!v.is_tensor() || v.weight.empty()) continue;
+      if (!resolve) fail("graph binds weight '", v.weight, "' but no weights were given");
+      const tensor t = resolve(v.weight);
+      if (t.shape != v.shape) fail("weight '", v.weight, "' has shape ", to_string(t.shape), ", the graph expects ", to_string(v.shape));
       slot& s = base_[i];
-      s.k = v.k;
-      if (v.constant) { s.m = *v.constant; s.k = v.constant->k; s.is_const = true; }
-      if (v.is_tensor() && (v.data || !v.weight.empty())) {
-        tensor t;
-        if (!v.weight.empty()) {
-          if (!resolve) fail("graph binds weight '", v.weight, "' but no weights were given");
-          t = resolve(v.weight);
-          if (t.shape != v.shape)
-            fail("weight '", v.weight, "' has shape ", to_string(t.shape), ", the graph expects ", to_string(v.shape));
-        } else {
-          t = *v.data;
-        }
-        s.type = t.type;
-        s.shape = t.shape;
-        s.data = t.data;
-        s.owner = t.owner;
-        s.is_const = true;
-      }
+      s.type = t.type;
+      s.shape = t.shape;
+      s.data = t.data;
+      s.owner = t.owner;
+      s.is_const = true;
     }
   }
 
@@ -5673,22 +5801,22 @@ class executor {
     std::vector<shape_t> shapes;
     for (auto& t : inputs_) shapes.push_back(t.shape);
     if (!planned_ || shapes != planned_shapes_) plan(shapes);
-    for (std::size_t i = 0; i < g_.inputs.size(); ++i) slots_[static_cast<std::size_t>(g_.inputs[i])].data = inputs_[i].data;
-    for (auto [v, r] : views_) slots_[static_cast<std::size_t>(v)].data = slots_[static_cast<std::size_t>(r)].data;
+    for (std::size_t i = 0; i < g_.inputs.size(); ++i) interp_.value(g_.inputs[i]).data = inputs_[i].data;
+    for (auto [v, r] : views_) interp_.value(v).data = interp_.value(r).data;
     if (profile_) {
       for (std::size_t n : run_order_) {
         const auto t0 = std::chrono::steady_clock::now();
-        run_planned(n);
+        interp_.run(n);
         auto& e = profile_stats_[g_.nodes[n].op];
         e.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         e.second += 1;
       }
     } else {
-      for (std::size_t n : run_order_) run_planned(n);
+      for (std::size_t n : run_order_) interp_.run(n);
     }
     std::vector<tensor> out;
     for (int o : g_.outputs) {
-      const slot& s = slots_[static_cast<std::size_t>(o)];
+      const slot& s = interp_.value(o);
       if (s.is_tensor()) out.push_back(s.view().clone());
       else out.push_back(meta_as_tensor(s));
     }
@@ -5709,47 +5837,13 @@ class executor {
   }
   static ir::kind kind_float() { return ir::kind::float_; }
 
-  std::string where(std::size_t n) const {
-    const ir::node& nd = g_.nodes[n];
-    return "node " + std::to_string(n) + " (" + nd.op + (nd.loc.empty() ? "" : ", " + nd.loc) + ")";
-  }
-
-  ops::context ctx(std::size_t n, std::vector<slot*>& in, std::vector<slot*>& out) {
-    const ir::node& nd = g_.nodes[n];
-    in.clear();
-    out.clear();
-    for (int i : nd.inputs) in.push_back(&slots_[static_cast<std::size_t>(i)]);
-    for (int o : nd.outputs) out.push_back(&slots_[static_cast<std::size_t>(o)]);
-    return ops::context(in, out, nd.op, nd.loc);
-  }
-
-  // Runs a node of the run order with the slot pointers the plan prepared (no allocation).
-  void run_planned(std::size_t n) {
-    ops::context c(node_in_[n], node_out_[n], g_.nodes[n].op, g_.nodes[n].loc);
-    run_op(n, c);
-  }
-
-  // Runs a node outside the plan (plan-time folding), gathering its slots first.
-  void run_node(std::size_t n) {
-    std::vector<slot*> in, out;
-    auto c = ctx(n, in, out);
-    run_op(n, c);
-  }
-
-  void run_op(std::size_t n, ops::context& c) {
-    try {
-      ops_[n]->run(c);
-    } catch (const error& e) {
-      fail(where(n), ": ", e.what());
-    }
-  }
-
   void plan(const std::vector<shape_t>& shapes) {
-    slots_ = base_;
+    interp_.reset(base_);
+    auto& slots = interp_.slots();
     folded_.clear();
     run_order_.clear();
     for (std::size_t i = 0; i < g_.inputs.size(); ++i) {
-      slot& s = slots_[static_cast<std::size_t>(g_.inputs[i])];
+      slot& s = interp_.value(g_.inputs[i]);
       s.k = ir::kind::tensor;
       s.type = inputs_[i].type;
       s.shape = shapes[i];
@@ -5758,40 +5852,21 @@ class executor {
     const std::size_t nn = g_.nodes.size();
     std::vector<int> alias(g_.values.size(), -1);  // view outputs -> root value
     std::vector<int> last_use(g_.values.size(), -1);
-    std::vector<slot*> in, out;
     for (std::size_t n = 0; n < nn; ++n) {
-      auto c = ctx(n, in, out);
-      try {
-        ops_[n]->infer(c);
-      } catch (const error& e) {
-        fail(where(n), ": ", e.what());
-      }
-      bool all_const = std::all_of(in.begin(), in.end(), [](slot* s) { return s->is_const || !s->is_tensor(); });
-      bool has_tensor_out = std::any_of(out.begin(), out.end(), [](slot* s) { return s->is_tensor(); });
-      if (!has_tensor_out) {
-        continue;  // plan-time values: infer computed them
-      }
-      if (all_const) {  // fold: run once now on owned storage
-        for (slot* s : out) {
-          if (ops_[n]->view) { s->data = in[0]->data; s->owner = in[0]->owner; }
-          else {
-            tensor t = tensor::empty(s->type, s->shape);
-            s->data = t.data;
-            s->owner = t.owner;
-          }
-          s->is_const = true;
-        }
-        if (!ops_[n]->view) run_node(n);
+      interp_.infer(n);
+      if (!interp_.has_tensor_output(n)) continue;  // plan-time values: infer computed them
+      if (interp_.inputs_constant(n)) {             // fold: run once now on owned storage
+        interp_.fold(n);
         folded_.push_back(n);
         continue;
       }
       for (int i : g_.nodes[n].inputs) last_use[static_cast<std::size_t>(root(alias, i))] = static_cast<int>(n);
-      if (ops_[n]->view) {
+      if (interp_.op(n).view) {
         int r = root(alias, g_.nodes[n].inputs[0]);
         alias[static_cast<std::size_t>(g_.nodes[n].outputs[0])] = r;
         last_use[static_cast<std::size_t>(r)] = static_cast<int>(n);
       } else {
-        check(ops_[n]->run != nullptr, where(n), ": op has no kernel for non-constant inputs");
+        check(interp_.op(n).run != nullptr, interp_.where(n), ": op has no kernel for non-constant inputs");
         run_order_.push_back(n);
       }
     }
@@ -5803,7 +5878,7 @@ class executor {
     for (std::size_t n = 0; n < nn; ++n)
       for (int o : g_.nodes[n].outputs) def[static_cast<std::size_t>(o)] = static_cast<int>(n);
     for (std::size_t v = 0; v < g_.values.size(); ++v) {
-      const slot& s = slots_[v];
+      const slot& s = slots[v];
       if (!s.is_tensor() || s.is_const || alias[v] >= 0 || def[v] < 0) continue;
       vals.push_back(static_cast<int>(v));
       req.push_back({s.bytes(), def[v], std::max(last_use[v], def[v])});
@@ -5811,17 +5886,11 @@ class executor {
     auto mp = plan_memory(req);
     arena_ = tensor::empty(dtype::u8, {static_cast<std::int64_t>(std::max<std::size_t>(mp.arena_bytes, 1))});
     for (std::size_t i = 0; i < vals.size(); ++i)
-      slots_[static_cast<std::size_t>(vals[i])].data = arena_.ptr<unsigned char>() + mp.offsets[i];
+      slots[static_cast<std::size_t>(vals[i])].data = arena_.ptr<unsigned char>() + mp.offsets[i];
     // views of non-constant values take their root's bytes (inputs are bound in execute()).
     views_.clear();
     for (std::size_t v = 0; v < g_.values.size(); ++v)
       if (alias[v] >= 0) views_.emplace_back(static_cast<int>(v), alias[v]);
-    node_in_.assign(nn, {});
-    node_out_.assign(nn, {});
-    for (std::size_t n : run_order_) {
-      for (int i : g_.nodes[n].inputs) node_in_[n].push_back(&slots_[static_cast<std::size_t>(i)]);
-      for (int o : g_.nodes[n].outputs) node_out_[n].push_back(&slots_[static_cast<std::size_t>(o)]);
-    }
     planned_ = true;
     planned_shapes_ = shapes;
   }
@@ -5842,13 +5911,12 @@ class executor {
 
  private:
   ir::graph g_;
-  std::vector<const ops::op_info*> ops_;
-  std::vector<slot> base_, slots_;
+  ops::interpreter interp_;  // over g_: slots, resolved ops, each node's slots
+  std::vector<slot> base_;    // the slots before planning: constants and bound weights
   std::vector<tensor> inputs_;
   std::vector<std::size_t> run_order_, folded_;
   std::vector<std::pair<int, int>> views_;
   std::vector<shape_t> planned_shapes_;
-  std::vector<std::vector<slot*>> node_in_, node_out_;
   tensor arena_;
   bool planned_ = false, profile_ = false;
   std::map<std::string, std::pair<double, std::size_t>> profile_stats_;
@@ -5878,8 +5946,8 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
   loaded_bundle b;
   b.dir = dir;
   b.manifest = manifest::read(dir);
-  // one mapping per weight file, whichever components bind it
-  auto mapped = std::make_shared<std::map<std::string, tensor>>();
+  // one mapping per weight file and fingerprint, whichever components bind it
+  std::map<std::pair<fs::path, std::string>, tensor> mapped;
   for (const auto& c : b.manifest.components) {
     const fs::path graph = dir / c.directory / c.graph;
     check(fs::exists(graph), dir.string(), ": no ", (fs::path(c.directory) / c.graph).lexically_normal().string(),
@@ -5888,12 +5956,11 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
     auto gm = mapped_file::open(graph.string());
     ir::graph g = decode_graph(gm->data(), gm->size(), graph.string(), [&](const std::string& rel) { return quant::map_weight_file(dir / rel); });
     auto ex = std::make_unique<runtime::executor>(std::move(g), [&](const std::string& name) {
-      const auto& [file, fingerprint] = binds.entries().count(name) ? binds.entries().at(name) : std::pair<std::string, std::string>{};
-      const std::string key = fs::weakly_canonical(fs::absolute(dir / file)).string() + "\n" + fingerprint;
-      if (auto it = mapped->find(key); it != mapped->end() && !file.empty()) return it->second;
-      tensor t = binds.map(name);  // checks the binding exists and the fingerprint
-      (*mapped)[key] = t;
-      return t;
+      auto e = binds.entries().find(name);
+      if (e == binds.entries().end()) return binds.map(name);  // reports the missing binding
+      const auto key = std::make_pair(fs::weakly_canonical(fs::absolute(dir / e->second.first)), e->second.second);
+      if (auto it = mapped.find(key); it != mapped.end()) return it->second;
+      return mapped[key] = binds.map(name);  // checks the fingerprint
     });
     if (!b.exec) b.exec = ex.get();
     b.executors.emplace(c.name, std::move(ex));
@@ -9367,12 +9434,11 @@ inline formats::archive_reader checkpoint_reader() {
   return {"archive_format", "torch.export archive", [](const std::filesystem::path& p) { return checkpoint_tensors(p); }};
 }
 
-// A file torch.export.save wrote (a zip with an archive_format entry).
+// A file torch.export.save wrote: what formats::sniff_checkpoint finds with this front end's reader.
 inline bool is_export_archive(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path)) return false;
-  auto f = mapped_file::open(path.string());
-  if (!formats::looks_like_zip(*f)) return false;
-  return formats::zip_archive(f).has_suffix("archive_format");
+  const formats::archive_reader readers[] = {checkpoint_reader()};
+  return formats::sniff_checkpoint(path, readers).format == formats::checkpoint_format::front_end_archive;
 }
 
 inline imported_program import_archive(const std::filesystem::path& path) {
@@ -10069,81 +10135,49 @@ inline canonicalize_report canonicalize(ir::graph& g) {
 // constants and the like disappear from the optimized IR. Tensors larger than `max_bytes` are
 // left to be computed at run time (the planner still folds them once at load), so bundles do
 // not grow. A node whose op fails here is kept: the runtime reports it with real shapes.
+// The walk is the one graph interpreter's (ops/interpreter.hpp).
+#include <algorithm>
+
 
 namespace cactus::passes {
 
 inline std::size_t fold_constants(ir::graph& g, std::size_t max_bytes = std::size_t{1} << 20) {
-  const auto& table = ops::op_table();
-  std::vector<ops::slot> slots(g.values.size());
-  std::vector<bool> known(g.values.size(), false);
-  for (std::size_t i = 0; i < g.values.size(); ++i) {
-    slots[i] = ops::slot_of(g.values[i]);
-    known[i] = slots[i].is_const;  // meta and in-memory tensor constants, not bound weights
-  }
+  ops::interpreter it(g);  // bound weights start unknown: slot_of leaves them non-constant
   std::size_t folded = 0;
   std::vector<ir::node> kept;
-  std::vector<ops::slot*> in, out;
-  for (auto& n : g.nodes) {
-    const auto id = ops::find_op(n.op);
-    const bool all_known = std::all_of(n.inputs.begin(), n.inputs.end(), [&](int v) { return known[static_cast<std::size_t>(v)]; });
-    if (!id || !all_known || n.outputs.empty()) {
-      kept.push_back(std::move(n));
-      continue;
-    }
-    const ops::op_info& op = table[*id];
-    in.clear();
-    out.clear();
-    for (int v : n.inputs) in.push_back(&slots[static_cast<std::size_t>(v)]);
-    std::vector<ops::slot> results(n.outputs.size());
-    for (std::size_t k = 0; k < n.outputs.size(); ++k) {
-      results[k].k = g.values[static_cast<std::size_t>(n.outputs[k])].k;
-      out.push_back(&results[k]);
-    }
-    bool ok = true;
-    try {
-      ops::context c(in, out, n.op, n.loc);
-      op.infer(c);
-      for (auto& r : results) ok = ok && (!r.is_tensor() || r.bytes() <= max_bytes);
-      if (ok) {
-        std::vector<tensor> storage;
-        for (auto& r : results) {
-          if (!r.is_tensor()) continue;
-          storage.push_back(tensor::empty(r.type, r.shape));
-          r.data = storage.back().data;
-          r.owner = storage.back().owner;
-        }
-        const bool tensors = std::any_of(results.begin(), results.end(), [](const ops::slot& r) { return r.is_tensor(); });
-        if (!tensors) {
-          // plan-time values: infer computed them (e.g. arithmetic on sizes)
-        } else if (op.view) std::memcpy(results[0].data, in[0]->data, results[0].bytes());
-        else if (op.run) op.run(c);
-        else ok = false;
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    // known at transpile time: constants only (a meta value computed from an input's size is not)
+    const auto& in = it.inputs(n);
+    bool ok = it.registered(n) && !g.nodes[n].outputs.empty() && std::all_of(in.begin(), in.end(), [](const ops::slot* s) { return s->is_const; });
+    if (ok) {
+      try {
+        it.infer(n);
+        for (const ops::slot* r : it.outputs(n)) ok = ok && (!r->is_tensor() || r->bytes() <= max_bytes);
+        if (ok && it.has_tensor_output(n)) it.fold(n);  // without tensors, infer computed the values
+        for (ops::slot* r : it.outputs(n)) r->is_const = ok;
+      } catch (const error&) {
+        ok = false;
       }
-    } catch (const error&) {
-      ok = false;
     }
     if (!ok) {
-      kept.push_back(std::move(n));
+      for (ops::slot* r : it.outputs(n)) r->is_const = false;  // an output a failed fold touched stays unknown
+      kept.push_back(std::move(g.nodes[n]));
       continue;
     }
-    for (std::size_t k = 0; k < n.outputs.size(); ++k) {
-      const std::size_t o = static_cast<std::size_t>(n.outputs[k]);
-      ops::slot& r = results[k];
-      ir::value& v = g.values[o];
+    for (int o : g.nodes[n].outputs) {
+      ops::slot& r = it.value(o);
+      ir::value& v = g.values[static_cast<std::size_t>(o)];
       v.producer = -1;
       if (r.is_tensor()) {
         v.k = ir::kind::tensor;
         v.type = r.type;
         v.shape = r.shape;
-        v.data = std::make_shared<tensor>(tensor::view(r.type, r.shape, r.data, r.owner));
+        v.data = std::make_shared<tensor>(r.view());
       } else {
         v.k = r.k;
         v.constant = r.m;
         v.constant->k = r.k;
       }
-      r.is_const = true;
-      slots[o] = r;
-      known[o] = true;
     }
     ++folded;
   }
@@ -10636,7 +10670,8 @@ inline std::unique_ptr<runtime::executor> to_executor(ir::graph g, const runtime
 // infer (the planner's own) and records the dtype and shape of every tensor value, as a
 // capture from an example input would. Graphs built in C++ (models/graph.hpp) need it before
 // the passes whose rules look at ranks and dims; meta values are computed but not stored (the
-// planner recomputes them for each input shape).
+// planner recomputes them for each input shape). The walk is the one graph interpreter's
+// (ops/interpreter.hpp).
 #include <vector>
 
 
@@ -10649,35 +10684,19 @@ struct input_type {
 
 inline void infer_shapes(ir::graph& g, const std::vector<input_type>& inputs) {
   check(inputs.size() == g.inputs.size(), "the graph has ", g.inputs.size(), " inputs, ", inputs.size(), " example shapes were given");
-  std::vector<ops::slot> slots(g.values.size());
-  for (std::size_t i = 0; i < g.values.size(); ++i) {
-    slots[i] = ops::slot_of(g.values[i]);
-    if (!g.values[i].weight.empty()) slots[i].is_const = true;  // a constant for the ops' checks
-  }
+  ops::interpreter it(g);
+  for (std::size_t i = 0; i < g.values.size(); ++i)
+    if (!g.values[i].weight.empty()) it.slots()[i].is_const = true;  // a constant for the ops' checks
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    ops::slot& s = slots[static_cast<std::size_t>(g.inputs[i])];
+    ops::slot& s = it.value(g.inputs[i]);
     s.k = ir::kind::tensor;
     s.type = inputs[i].type;
     s.shape = inputs[i].shape;
   }
-  std::vector<ops::slot*> in, out;
-  for (const auto& n : g.nodes) {
-    auto id = ops::find_op(n.op);
-    check(id.has_value(), "unknown op '", n.op, "'", n.loc.empty() ? "" : " at " + n.loc);
-    in.clear();
-    out.clear();
-    for (int i : n.inputs) in.push_back(&slots[static_cast<std::size_t>(i)]);
-    for (int o : n.outputs) out.push_back(&slots[static_cast<std::size_t>(o)]);
-    ops::context c(in, out, n.op, n.loc);
-    try {
-      ops::op_table()[*id].infer(c);
-    } catch (const error& e) {
-      fail(n.op, n.loc.empty() ? "" : " at " + n.loc, ": ", e.what());
-    }
-  }
+  for (std::size_t n = 0; n < it.num_nodes(); ++n) it.infer(n);
   for (std::size_t i = 0; i < g.values.size(); ++i) {
     ir::value& v = g.values[i];
-    const ops::slot& s = slots[i];
+    const ops::slot& s = it.slots()[i];
     if (v.constant || v.data || !v.weight.empty()) continue;
     v.k = s.k;
     if (s.is_tensor()) {
@@ -10976,6 +10995,22 @@ inline generation generate_greedy(executor& ex, const tensor& prompt, std::vecto
 }
 
 }  // namespace cactus::runtime::llm
+// ---- cactus/runtime/run.hpp
+// One run of a bundle, as `cactus run` makes it: the inputs of the session's first component
+// come from .npy files (in order or by name), token ids, or a prompt tokenized with the bundle's
+// tokenizer.json (through its chat template, or raw); the component runs once on the session,
+// and with max_new_tokens its first output is read as next-token logits and tokens are appended
+// greedily (runtime/llm/generate.hpp), their text streamed as it is generated. The request's
+// fields are the flags of `cactus run`, and its errors name those flags.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
 // ---- cactus/runtime/session.hpp
 // A session: a loaded bundle's executors, one per component, and the state that persists between
 // calls. The manifest marks a component's input or output with the name of a state tensor
@@ -10996,6 +11031,7 @@ class session {
  public:
   explicit session(const std::filesystem::path& bundle_dir) : b_(bundle::load_bundle(bundle_dir)) {}
 
+  const std::filesystem::path& dir() const { return b_.dir; }
   const bundle::manifest& manifest() const { return b_.manifest; }
   executor& component(const std::string& name) const { return b_.executor(name); }
 
@@ -14763,3 +14799,166 @@ class text_stream {
 };
 
 }  // namespace cactus::tokenizer
+
+namespace cactus::runtime {
+
+struct run_request {
+  std::vector<std::string> inputs;                  // --input FILE.npy or NAME=FILE.npy
+  std::optional<std::string> input_ids;             // --input-ids 1,2,3
+  std::optional<std::string> prompt, raw_prompt;    // --prompt (chat template applied), --raw-prompt
+  std::optional<std::string> system;                // --system, with --prompt
+  std::vector<std::string> chat_vars;               // --chat-var KEY=JSON, with --prompt
+  int max_new_tokens = 0;                           // --max-new-tokens
+};
+
+struct run_result {
+  std::vector<tensor> inputs;   // what the component ran on (the prompt's ids included)
+  std::vector<tensor> outputs;  // of the last run (the one that gave the last generated id)
+  std::vector<std::int64_t> generated;
+  std::optional<std::string> generated_text;  // when a tokenizer decoded `generated`
+  double milliseconds = 0;                    // the run, generation included
+};
+
+namespace detail {
+inline tensor token_tensor(const std::vector<std::int64_t>& ids) {
+  tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(ids.size())});
+  std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
+  return t;
+}
+
+inline std::vector<int> prompt_ids(const std::string& dir, const run_request& r, const tokenizer::tokenizer& tok) {
+  const std::string flag = r.prompt ? "--prompt" : "--raw-prompt";
+  std::vector<int> ids;
+  if (r.prompt) {
+    auto tmpl = tokenizer::chat_template::open(dir);
+    check(tmpl.has_value(), dir, ": the bundle has no chat template (chat_template.jinja or tokenizer_config.json's chat_template) for --prompt; --raw-prompt TEXT tokenizes TEXT without one");
+    tokenizer::chat_request req;
+    if (r.system) req.messages.push_back({{"role", "system"}, {"content", *r.system}});
+    req.messages.push_back({{"role", "user"}, {"content", *r.prompt}});
+    for (auto& kv : r.chat_vars) {
+      const auto eq = kv.find('=');
+      check(eq != std::string::npos && eq > 0, "--chat-var: '", kv, "' is not KEY=VALUE");
+      const std::string v = kv.substr(eq + 1);
+      auto parsed = nlohmann::ordered_json::parse(v, nullptr, false);
+      req.variables[kv.substr(0, eq)] = parsed.is_discarded() ? nlohmann::ordered_json(v) : parsed;
+    }
+    ids = tok.encode(tmpl->render(req), false);
+  } else {
+    ids = tok.encode(*r.raw_prompt, true);
+  }
+  check(!ids.empty(), flag, ": the prompt has no tokens");
+  return ids;
+}
+}  // namespace detail
+
+// The inputs `r` gives the graph `g` (the session's first component), in the graph's order;
+// `tok` is opened when the request has a prompt.
+inline std::vector<tensor> gather_inputs(const std::string& dir, const ir::graph& g, const run_request& r, std::optional<tokenizer::tokenizer>& tok) {
+  check(!(r.prompt && r.raw_prompt), "--prompt and --raw-prompt: give one of them (--raw-prompt skips the chat template)");
+  check(r.prompt || (!r.system && r.chat_vars.empty()), "--system and --chat-var go with --prompt");
+  std::vector<tensor> inputs(g.inputs.size());
+  std::size_t next = 0;
+  for (auto& spec : r.inputs) {
+    const auto eq = spec.find('=');
+    std::size_t slot = next;
+    std::string path = spec;
+    if (eq != std::string::npos) {
+      const std::string nm = spec.substr(0, eq);
+      path = spec.substr(eq + 1);
+      slot = g.inputs.size();
+      for (std::size_t i = 0; i < g.inputs.size(); ++i)
+        if (g.values[static_cast<std::size_t>(g.inputs[i])].name == nm) slot = i;
+      check(slot < g.inputs.size(), "the bundle has no input named '", nm, "'");
+    } else {
+      ++next;
+    }
+    check(slot < inputs.size(), "too many --input files: the bundle takes ", inputs.size());
+    inputs[slot] = npy_load(path);
+  }
+  auto take = [&](const std::string& flag, tensor t) {
+    check(next < inputs.size(), flag, ": the bundle takes ", inputs.size(), " input", inputs.size() == 1 ? "" : "s", ", all given already by --input");
+    inputs[next++] = std::move(t);
+  };
+  if (r.prompt || r.raw_prompt) {
+    const std::string flag = r.prompt ? "--prompt" : "--raw-prompt";
+    check(!r.input_ids, flag, " and --input-ids: give one of them");
+    check(std::filesystem::exists(std::filesystem::path(dir) / "tokenizer.json"), dir, ": no tokenizer.json in the bundle for ", flag,
+          " (cactus convert of a Hugging Face directory copies it)");
+    tok = tokenizer::tokenizer::open(dir);
+    const auto ids = detail::prompt_ids(dir, r, *tok);
+    take(flag, detail::token_tensor(std::vector<std::int64_t>(ids.begin(), ids.end())));
+  }
+  if (r.input_ids) {
+    std::vector<std::int64_t> ids;
+    std::stringstream ss(*r.input_ids);
+    for (std::string s; std::getline(ss, s, ',');) ids.push_back(whole_number(s, "--input-ids", "a token id", (1 << 24) - 1));
+    take("--input-ids", detail::token_tensor(ids));
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    check(inputs[i].data != nullptr, "input ", i, " ('", g.values[static_cast<std::size_t>(g.inputs[i])].name, "') was not given; the bundle takes ",
+          inputs.size(), " inputs");
+  return inputs;
+}
+
+// Runs the session's first component on what `r` gives; `on_text` sees the generated text piece
+// by piece as it is generated (with a tokenizer), and once more with the rest at the end.
+inline run_result run(session& s, const run_request& r, const std::function<void(const std::string&)>& on_text = {}) {
+  const std::string dir = s.dir().string();
+  check(!s.manifest().components.empty(), dir, ": the bundle has no components");
+  const std::string component = s.manifest().components.front().name;
+  executor& ex = s.component(component);
+  std::optional<tokenizer::tokenizer> tok;
+  run_result res;
+  res.inputs = gather_inputs(dir, ex.graph(), r, tok);
+  const auto t0 = std::chrono::steady_clock::now();
+  res.outputs = s.run(component, res.inputs);
+  if (r.max_new_tokens > 0) {
+    const tensor& first = res.inputs.at(0);
+    check(first.type == dtype::i64 && first.shape.size() == 2 && first.shape[0] == 1, "--max-new-tokens needs --input-ids, --prompt or --raw-prompt");
+    std::optional<tokenizer::text_stream> stream;
+    if (tok) stream.emplace(*tok);
+    auto as_ints = [](const std::vector<std::int64_t>& ids) { return std::vector<int>(ids.begin(), ids.end()); };
+    auto g = llm::generate_greedy(ex, first, std::move(res.outputs), r.max_new_tokens, [&](const std::vector<std::int64_t>& ids) {
+      if (stream && on_text) on_text(stream->next(as_ints(ids)));
+    });
+    res.generated = std::move(g.ids);
+    res.outputs = std::move(g.outputs);
+    if (stream && on_text) on_text(stream->finish(as_ints(res.generated)) + "\n");
+  }
+  res.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (tok && !res.generated.empty()) res.generated_text = tok->decode(std::vector<int>(res.generated.begin(), res.generated.end()));
+  return res;
+}
+
+// Per-op wall time over `runs` more runs of `ex` on `inputs` (after one warm-up run).
+struct op_profile {
+  struct row {
+    std::string op;
+    double ms_per_run;
+    std::size_t calls_per_run;
+  };
+  int runs = 0;
+  double ms_per_run = 0, ms_in_ops = 0;  // wall time per run; the ops' share of it
+  std::vector<row> rows;                 // slowest first
+};
+
+inline op_profile profile_runs(executor& ex, const std::vector<tensor>& inputs, int runs) {
+  check(runs > 0, "profiling takes a positive number of runs, got ", runs);
+  for (std::size_t i = 0; i < inputs.size(); ++i) ex.set_input(i, inputs[i]);
+  ex.execute();  // warm-up
+  ex.set_profiling(true);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int k = 0; k < runs; ++k) ex.execute();
+  op_profile p;
+  p.runs = runs;
+  p.ms_per_run = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / runs;
+  for (auto& [op, e] : ex.profile()) {
+    p.rows.push_back({op, e.first / runs, e.second / static_cast<std::size_t>(runs)});
+    p.ms_in_ops += e.first / runs;
+  }
+  std::sort(p.rows.begin(), p.rows.end(), [](const auto& x, const auto& y) { return x.ms_per_run > y.ms_per_run; });
+  ex.set_profiling(false);
+  return p;
+}
+
+}  // namespace cactus::runtime

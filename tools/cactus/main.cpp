@@ -232,131 +232,47 @@ static int cmd_inspect(const args& a) {
 }
 
 static int cmd_run(const args& a) {
-  check(!(a.has("--prompt") && a.has("--raw-prompt")), "--prompt and --raw-prompt: give one of them (--raw-prompt skips the chat template)");
-  check(a.has("--prompt") || (!a.has("--system") && !a.has("--chat-var")), "--system and --chat-var go with --prompt");
-  auto b = bundle::load_bundle(a.pos[0]);
-  auto& ex = *b.exec;
-  const auto& g = ex.graph();
-  std::vector<tensor> inputs(g.inputs.size());
-  std::size_t next = 0;
-  for (auto& spec : a.all("--input")) {
-    auto eq = spec.find('=');
-    std::size_t slot = next;
-    std::string path = spec;
-    if (eq != std::string::npos) {
-      std::string nm = spec.substr(0, eq);
-      path = spec.substr(eq + 1);
-      slot = g.inputs.size();
-      for (std::size_t i = 0; i < g.inputs.size(); ++i)
-        if (g.values[static_cast<std::size_t>(g.inputs[i])].name == nm) slot = i;
-      check(slot < g.inputs.size(), "the bundle has no input named '", nm, "'");
-    } else {
-      ++next;
-    }
-    check(slot < inputs.size(), "too many --input files: the bundle takes ", inputs.size());
-    inputs[slot] = npy_load(path);
-  }
-  std::optional<tokenizer::tokenizer> tok;
-  if (a.has("--raw-prompt") || a.has("--prompt")) {
-    const std::string flag = a.has("--prompt") ? "--prompt" : "--raw-prompt";
-    check(!a.has("--input-ids"), flag, " and --input-ids: give one of them");
-    check(fs::exists(fs::path(a.pos[0]) / "tokenizer.json"), a.pos[0], ": no tokenizer.json in the bundle for ", flag, " (cactus convert of a Hugging Face directory copies it)");
-    tok = tokenizer::tokenizer::open(a.pos[0]);
-    std::vector<int> ids;
-    if (a.has("--prompt")) {
-      auto tmpl = tokenizer::chat_template::open(a.pos[0]);
-      check(tmpl.has_value(), a.pos[0], ": the bundle has no chat template (chat_template.jinja or tokenizer_config.json's chat_template) for --prompt; --raw-prompt TEXT tokenizes TEXT without one");
-      tokenizer::chat_request req;
-      if (a.has("--system")) req.messages.push_back({{"role", "system"}, {"content", a.get("--system")}});
-      req.messages.push_back({{"role", "user"}, {"content", a.get("--prompt")}});
-      for (auto& kv : a.all("--chat-var")) {
-        const auto eq = kv.find('=');
-        check(eq != std::string::npos && eq > 0, "--chat-var: '", kv, "' is not KEY=VALUE");
-        const std::string v = kv.substr(eq + 1);
-        auto parsed = nlohmann::ordered_json::parse(v, nullptr, false);
-        req.variables[kv.substr(0, eq)] = parsed.is_discarded() ? nlohmann::ordered_json(v) : parsed;
-      }
-      ids = tok->encode(tmpl->render(req), false);
-    } else {
-      ids = tok->encode(a.get("--raw-prompt"), true);
-    }
-    check(!ids.empty(), flag, ": the prompt has no tokens");
-    tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(ids.size())});
-    std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
-    check(next < inputs.size(), flag, ": the bundle takes ", inputs.size(), " input", inputs.size() == 1 ? "" : "s", ", all given already by --input");
-    inputs[next++] = t;
-  }
-  if (a.has("--input-ids")) {
-    std::vector<std::int64_t> ids;
-    std::stringstream ss(a.get("--input-ids"));
-    for (std::string s; std::getline(ss, s, ',');) {
-      ids.push_back(whole_number(s, "--input-ids", "a token id", (1 << 24) - 1));
-    }
-    tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(ids.size())});
-    std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
-    check(next < inputs.size(), "--input-ids: the bundle takes ", inputs.size(), " input", inputs.size() == 1 ? "" : "s",
-          ", all given already by --input");
-    inputs[next++] = t;
-  }
-  for (std::size_t i = 0; i < inputs.size(); ++i)
-    check(inputs[i].data != nullptr, "input ", i, " ('", g.values[static_cast<std::size_t>(g.inputs[i])].name, "') was not given; the bundle takes ",
-          inputs.size(), " inputs");
-  for (std::size_t i = 0; i < inputs.size(); ++i) ex.set_input(i, inputs[i]);
-  auto t0 = std::chrono::steady_clock::now();
-  auto outs = ex.execute();
-  const std::string nt = a.get("--max-new-tokens", "0");
-  const int new_tokens = static_cast<int>(whole_number(nt, "--max-new-tokens", "a token count", 999999));
-  std::vector<std::int64_t> generated;
-  if (new_tokens > 0) {
-    check(inputs[0].type == dtype::i64 && inputs[0].shape.size() == 2 && inputs[0].shape[0] == 1, "--max-new-tokens needs --input-ids, --prompt or --raw-prompt");
-    std::optional<tokenizer::text_stream> stream;
-    if (tok) stream.emplace(*tok);
-    auto as_ints = [](const std::vector<std::int64_t>& ids) { return std::vector<int>(ids.begin(), ids.end()); };
-    auto g = runtime::llm::generate_greedy(ex, inputs[0], std::move(outs), new_tokens, [&](const std::vector<std::int64_t>& ids) {
-      if (stream) std::cout << stream->next(as_ints(ids)) << std::flush;  // the text as it is generated
-    });
-    generated = std::move(g.ids);
-    outs = std::move(g.outputs);
-    if (stream) std::cout << stream->finish(as_ints(generated)) << "\n";
-  }
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  nlohmann::json res = {{"bundle", a.pos[0]}, {"milliseconds", ms}, {"outputs", nlohmann::json::array()}};
-  if (a.has("--output-dir")) fs::create_directories(a.get("--output-dir"));
-  for (std::size_t i = 0; i < outs.size(); ++i) {
-    preview("output " + std::to_string(i), outs[i]);
-    res["outputs"].push_back({{"index", i}, {"dtype", name_of(outs[i].type)}, {"shape", outs[i].shape}});
-    if (a.has("--output-dir")) npy_save(fs::path(a.get("--output-dir")) / ("output_" + std::to_string(i) + ".npy"), outs[i]);
-  }
-  if (tok && !generated.empty()) res["generated_text"] = tok->decode(std::vector<int>(generated.begin(), generated.end()));
-  if (!generated.empty()) {
-    std::cout << "generated ids:";
-    for (auto id : generated) std::cout << " " << id;
-    std::cout << "\n";
-    res["generated_ids"] = generated;
-  }
+  runtime::run_request r;
+  r.inputs = a.all("--input");
+  auto opt = [&](const char* flag) { return a.has(flag) ? std::optional<std::string>(a.get(flag)) : std::nullopt; };
+  r.input_ids = opt("--input-ids");
+  r.prompt = opt("--prompt");
+  r.raw_prompt = opt("--raw-prompt");
+  r.system = opt("--system");
+  r.chat_vars = a.all("--chat-var");
+  r.max_new_tokens = static_cast<int>(whole_number(a.get("--max-new-tokens", "0"), "--max-new-tokens", "a token count", 999999));
+  std::optional<int> profile_runs;
   if (a.has("--profile")) {
     const std::string spec = a.get("--profile");
-    const int runs = static_cast<int>(whole_number(spec, "--profile", "a number of runs", 1000000));
-    check(runs > 0, "--profile takes a number of runs, got '", spec, "'");
-    for (std::size_t i = 0; i < inputs.size(); ++i) ex.set_input(i, inputs[i]);
-    ex.execute();  // warm-up
-    ex.set_profiling(true);
-    auto p0 = std::chrono::steady_clock::now();
-    for (int r = 0; r < runs; ++r) ex.execute();
-    const double per_run = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p0).count() / runs;
-    std::vector<std::pair<std::string, std::pair<double, std::size_t>>> rows(ex.profile().begin(), ex.profile().end());
-    std::sort(rows.begin(), rows.end(), [](auto& x, auto& y) { return x.second.first > y.second.first; });
-    double total = 0;
-    for (auto& r : rows) total += r.second.first;
-    std::printf("profile: %d runs, %.4f ms per run (%.4f ms in ops), threads %u, kernels %s\n", runs, per_run, total / runs,
-                global_pool().size(), kernels::active_target());
-    std::printf("  %-16s %8s %12s %7s\n", "op", "calls", "ms/run", "share");
-    for (auto& r : rows)
-      std::printf("  %-16s %8zu %12.4f %6.1f%%\n", r.first.c_str(), r.second.second / static_cast<std::size_t>(runs), r.second.first / runs,
-                  100.0 * r.second.first / std::max(total, 1e-12));
-    res["profile"] = {{"runs", runs}, {"ms_per_run", per_run}};
+    profile_runs = static_cast<int>(whole_number(spec, "--profile", "a number of runs", 1000000));
+    check(*profile_runs > 0, "--profile takes a number of runs, got '", spec, "'");
   }
-  if (a.has("--result-json")) write_file_atomic(a.get("--result-json"), res.dump(1));
+  runtime::session s(a.pos[0]);
+  const auto res = runtime::run(s, r, [](const std::string& text) { std::cout << text << std::flush; });
+  nlohmann::json out = {{"bundle", a.pos[0]}, {"milliseconds", res.milliseconds}, {"outputs", nlohmann::json::array()}};
+  if (a.has("--output-dir")) fs::create_directories(a.get("--output-dir"));
+  for (std::size_t i = 0; i < res.outputs.size(); ++i) {
+    preview("output " + std::to_string(i), res.outputs[i]);
+    out["outputs"].push_back({{"index", i}, {"dtype", name_of(res.outputs[i].type)}, {"shape", res.outputs[i].shape}});
+    if (a.has("--output-dir")) npy_save(fs::path(a.get("--output-dir")) / ("output_" + std::to_string(i) + ".npy"), res.outputs[i]);
+  }
+  if (res.generated_text) out["generated_text"] = *res.generated_text;
+  if (!res.generated.empty()) {
+    std::cout << "generated ids:";
+    for (auto id : res.generated) std::cout << " " << id;
+    std::cout << "\n";
+    out["generated_ids"] = res.generated;
+  }
+  if (profile_runs) {
+    const auto p = runtime::profile_runs(s.component(s.manifest().components.front().name), res.inputs, *profile_runs);
+    std::printf("profile: %d runs, %.4f ms per run (%.4f ms in ops), threads %u, kernels %s\n", p.runs, p.ms_per_run, p.ms_in_ops, global_pool().size(),
+                kernels::active_target());
+    std::printf("  %-16s %8s %12s %7s\n", "op", "calls", "ms/run", "share");
+    for (auto& row : p.rows)
+      std::printf("  %-16s %8zu %12.4f %6.1f%%\n", row.op.c_str(), row.calls_per_run, row.ms_per_run, 100.0 * row.ms_per_run / std::max(p.ms_in_ops, 1e-12));
+    out["profile"] = {{"runs", p.runs}, {"ms_per_run", p.ms_per_run}};
+  }
+  if (a.has("--result-json")) write_file_atomic(a.get("--result-json"), out.dump(1));
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <utility>
 #include <string>
 
 #include "cactus/bundle/bindings.hpp"
@@ -39,8 +40,8 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
   loaded_bundle b;
   b.dir = dir;
   b.manifest = manifest::read(dir);
-  // one mapping per weight file, whichever components bind it
-  auto mapped = std::make_shared<std::map<std::string, tensor>>();
+  // one mapping per weight file and fingerprint, whichever components bind it
+  std::map<std::pair<fs::path, std::string>, tensor> mapped;
   for (const auto& c : b.manifest.components) {
     const fs::path graph = dir / c.directory / c.graph;
     check(fs::exists(graph), dir.string(), ": no ", (fs::path(c.directory) / c.graph).lexically_normal().string(),
@@ -49,12 +50,11 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
     auto gm = mapped_file::open(graph.string());
     ir::graph g = decode_graph(gm->data(), gm->size(), graph.string(), [&](const std::string& rel) { return quant::map_weight_file(dir / rel); });
     auto ex = std::make_unique<runtime::executor>(std::move(g), [&](const std::string& name) {
-      const auto& [file, fingerprint] = binds.entries().count(name) ? binds.entries().at(name) : std::pair<std::string, std::string>{};
-      const std::string key = fs::weakly_canonical(fs::absolute(dir / file)).string() + "\n" + fingerprint;
-      if (auto it = mapped->find(key); it != mapped->end() && !file.empty()) return it->second;
-      tensor t = binds.map(name);  // checks the binding exists and the fingerprint
-      (*mapped)[key] = t;
-      return t;
+      auto e = binds.entries().find(name);
+      if (e == binds.entries().end()) return binds.map(name);  // reports the missing binding
+      const auto key = std::make_pair(fs::weakly_canonical(fs::absolute(dir / e->second.first)), e->second.second);
+      if (auto it = mapped.find(key); it != mapped.end()) return it->second;
+      return mapped[key] = binds.map(name);  // checks the fingerprint
     });
     if (!b.exec) b.exec = ex.get();
     b.executors.emplace(c.name, std::move(ex));

@@ -3,14 +3,14 @@
 // infer every node's outputs, run nodes whose inputs are all constant once (plan-time folding:
 // f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
-// the remaining nodes' kernels in order.
+// the remaining nodes' kernels in order. Both walk the one graph interpreter (ops/interpreter.hpp).
 #include <chrono>
 #include <functional>
 #include <map>
 #include <numeric>
 
 #include "cactus/ir/graph.hpp"
-#include "cactus/ops/registry.hpp"
+#include "cactus/ops/interpreter.hpp"
 #include "cactus/runtime/memory_plan.hpp"
 
 namespace cactus::runtime {
@@ -22,35 +22,21 @@ using weight_resolver = std::function<tensor(const std::string& name)>;
 
 class executor {
  public:
-  explicit executor(ir::graph g, const weight_resolver& resolve = {}) : g_(std::move(g)) {
-    const auto& table = ops::op_table();
-    for (auto& n : g_.nodes) {
-      auto id = ops::find_op(n.op);
-      if (!id) fail("unsupported op '", n.op, "'", n.loc.empty() ? "" : " at ", n.loc, ": no runtime kernel for it");
-      ops_.push_back(&table[*id]);
-    }
-    base_.resize(g_.values.size());
+  explicit executor(ir::graph g, const weight_resolver& resolve = {}) : g_(std::move(g)), interp_(g_) {
+    for (std::size_t n = 0; n < interp_.num_nodes(); ++n) interp_.op(n);  // every op has a kernel
+    base_ = interp_.slots();
     for (std::size_t i = 0; i < g_.values.size(); ++i) {
       const ir::value& v = g_.values[i];
+      if (!v.is_tensor() || v.weight.empty()) continue;
+      if (!resolve) fail("graph binds weight '", v.weight, "' but no weights were given");
+      const tensor t = resolve(v.weight);
+      if (t.shape != v.shape) fail("weight '", v.weight, "' has shape ", to_string(t.shape), ", the graph expects ", to_string(v.shape));
       slot& s = base_[i];
-      s.k = v.k;
-      if (v.constant) { s.m = *v.constant; s.k = v.constant->k; s.is_const = true; }
-      if (v.is_tensor() && (v.data || !v.weight.empty())) {
-        tensor t;
-        if (!v.weight.empty()) {
-          if (!resolve) fail("graph binds weight '", v.weight, "' but no weights were given");
-          t = resolve(v.weight);
-          if (t.shape != v.shape)
-            fail("weight '", v.weight, "' has shape ", to_string(t.shape), ", the graph expects ", to_string(v.shape));
-        } else {
-          t = *v.data;
-        }
-        s.type = t.type;
-        s.shape = t.shape;
-        s.data = t.data;
-        s.owner = t.owner;
-        s.is_const = true;
-      }
+      s.type = t.type;
+      s.shape = t.shape;
+      s.data = t.data;
+      s.owner = t.owner;
+      s.is_const = true;
     }
   }
 
@@ -88,22 +74,22 @@ class executor {
     std::vector<shape_t> shapes;
     for (auto& t : inputs_) shapes.push_back(t.shape);
     if (!planned_ || shapes != planned_shapes_) plan(shapes);
-    for (std::size_t i = 0; i < g_.inputs.size(); ++i) slots_[static_cast<std::size_t>(g_.inputs[i])].data = inputs_[i].data;
-    for (auto [v, r] : views_) slots_[static_cast<std::size_t>(v)].data = slots_[static_cast<std::size_t>(r)].data;
+    for (std::size_t i = 0; i < g_.inputs.size(); ++i) interp_.value(g_.inputs[i]).data = inputs_[i].data;
+    for (auto [v, r] : views_) interp_.value(v).data = interp_.value(r).data;
     if (profile_) {
       for (std::size_t n : run_order_) {
         const auto t0 = std::chrono::steady_clock::now();
-        run_planned(n);
+        interp_.run(n);
         auto& e = profile_stats_[g_.nodes[n].op];
         e.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         e.second += 1;
       }
     } else {
-      for (std::size_t n : run_order_) run_planned(n);
+      for (std::size_t n : run_order_) interp_.run(n);
     }
     std::vector<tensor> out;
     for (int o : g_.outputs) {
-      const slot& s = slots_[static_cast<std::size_t>(o)];
+      const slot& s = interp_.value(o);
       if (s.is_tensor()) out.push_back(s.view().clone());
       else out.push_back(meta_as_tensor(s));
     }
@@ -124,47 +110,13 @@ class executor {
   }
   static ir::kind kind_float() { return ir::kind::float_; }
 
-  std::string where(std::size_t n) const {
-    const ir::node& nd = g_.nodes[n];
-    return "node " + std::to_string(n) + " (" + nd.op + (nd.loc.empty() ? "" : ", " + nd.loc) + ")";
-  }
-
-  ops::context ctx(std::size_t n, std::vector<slot*>& in, std::vector<slot*>& out) {
-    const ir::node& nd = g_.nodes[n];
-    in.clear();
-    out.clear();
-    for (int i : nd.inputs) in.push_back(&slots_[static_cast<std::size_t>(i)]);
-    for (int o : nd.outputs) out.push_back(&slots_[static_cast<std::size_t>(o)]);
-    return ops::context(in, out, nd.op, nd.loc);
-  }
-
-  // Runs a node of the run order with the slot pointers the plan prepared (no allocation).
-  void run_planned(std::size_t n) {
-    ops::context c(node_in_[n], node_out_[n], g_.nodes[n].op, g_.nodes[n].loc);
-    run_op(n, c);
-  }
-
-  // Runs a node outside the plan (plan-time folding), gathering its slots first.
-  void run_node(std::size_t n) {
-    std::vector<slot*> in, out;
-    auto c = ctx(n, in, out);
-    run_op(n, c);
-  }
-
-  void run_op(std::size_t n, ops::context& c) {
-    try {
-      ops_[n]->run(c);
-    } catch (const error& e) {
-      fail(where(n), ": ", e.what());
-    }
-  }
-
   void plan(const std::vector<shape_t>& shapes) {
-    slots_ = base_;
+    interp_.reset(base_);
+    auto& slots = interp_.slots();
     folded_.clear();
     run_order_.clear();
     for (std::size_t i = 0; i < g_.inputs.size(); ++i) {
-      slot& s = slots_[static_cast<std::size_t>(g_.inputs[i])];
+      slot& s = interp_.value(g_.inputs[i]);
       s.k = ir::kind::tensor;
       s.type = inputs_[i].type;
       s.shape = shapes[i];
@@ -173,40 +125,21 @@ class executor {
     const std::size_t nn = g_.nodes.size();
     std::vector<int> alias(g_.values.size(), -1);  // view outputs -> root value
     std::vector<int> last_use(g_.values.size(), -1);
-    std::vector<slot*> in, out;
     for (std::size_t n = 0; n < nn; ++n) {
-      auto c = ctx(n, in, out);
-      try {
-        ops_[n]->infer(c);
-      } catch (const error& e) {
-        fail(where(n), ": ", e.what());
-      }
-      bool all_const = std::all_of(in.begin(), in.end(), [](slot* s) { return s->is_const || !s->is_tensor(); });
-      bool has_tensor_out = std::any_of(out.begin(), out.end(), [](slot* s) { return s->is_tensor(); });
-      if (!has_tensor_out) {
-        continue;  // plan-time values: infer computed them
-      }
-      if (all_const) {  // fold: run once now on owned storage
-        for (slot* s : out) {
-          if (ops_[n]->view) { s->data = in[0]->data; s->owner = in[0]->owner; }
-          else {
-            tensor t = tensor::empty(s->type, s->shape);
-            s->data = t.data;
-            s->owner = t.owner;
-          }
-          s->is_const = true;
-        }
-        if (!ops_[n]->view) run_node(n);
+      interp_.infer(n);
+      if (!interp_.has_tensor_output(n)) continue;  // plan-time values: infer computed them
+      if (interp_.inputs_constant(n)) {             // fold: run once now on owned storage
+        interp_.fold(n);
         folded_.push_back(n);
         continue;
       }
       for (int i : g_.nodes[n].inputs) last_use[static_cast<std::size_t>(root(alias, i))] = static_cast<int>(n);
-      if (ops_[n]->view) {
+      if (interp_.op(n).view) {
         int r = root(alias, g_.nodes[n].inputs[0]);
         alias[static_cast<std::size_t>(g_.nodes[n].outputs[0])] = r;
         last_use[static_cast<std::size_t>(r)] = static_cast<int>(n);
       } else {
-        check(ops_[n]->run != nullptr, where(n), ": op has no kernel for non-constant inputs");
+        check(interp_.op(n).run != nullptr, interp_.where(n), ": op has no kernel for non-constant inputs");
         run_order_.push_back(n);
       }
     }
@@ -218,7 +151,7 @@ class executor {
     for (std::size_t n = 0; n < nn; ++n)
       for (int o : g_.nodes[n].outputs) def[static_cast<std::size_t>(o)] = static_cast<int>(n);
     for (std::size_t v = 0; v < g_.values.size(); ++v) {
-      const slot& s = slots_[v];
+      const slot& s = slots[v];
       if (!s.is_tensor() || s.is_const || alias[v] >= 0 || def[v] < 0) continue;
       vals.push_back(static_cast<int>(v));
       req.push_back({s.bytes(), def[v], std::max(last_use[v], def[v])});
@@ -226,17 +159,11 @@ class executor {
     auto mp = plan_memory(req);
     arena_ = tensor::empty(dtype::u8, {static_cast<std::int64_t>(std::max<std::size_t>(mp.arena_bytes, 1))});
     for (std::size_t i = 0; i < vals.size(); ++i)
-      slots_[static_cast<std::size_t>(vals[i])].data = arena_.ptr<unsigned char>() + mp.offsets[i];
+      slots[static_cast<std::size_t>(vals[i])].data = arena_.ptr<unsigned char>() + mp.offsets[i];
     // views of non-constant values take their root's bytes (inputs are bound in execute()).
     views_.clear();
     for (std::size_t v = 0; v < g_.values.size(); ++v)
       if (alias[v] >= 0) views_.emplace_back(static_cast<int>(v), alias[v]);
-    node_in_.assign(nn, {});
-    node_out_.assign(nn, {});
-    for (std::size_t n : run_order_) {
-      for (int i : g_.nodes[n].inputs) node_in_[n].push_back(&slots_[static_cast<std::size_t>(i)]);
-      for (int o : g_.nodes[n].outputs) node_out_[n].push_back(&slots_[static_cast<std::size_t>(o)]);
-    }
     planned_ = true;
     planned_shapes_ = shapes;
   }
@@ -257,13 +184,12 @@ class executor {
 
  private:
   ir::graph g_;
-  std::vector<const ops::op_info*> ops_;
-  std::vector<slot> base_, slots_;
+  ops::interpreter interp_;  // over g_: slots, resolved ops, each node's slots
+  std::vector<slot> base_;    // the slots before planning: constants and bound weights
   std::vector<tensor> inputs_;
   std::vector<std::size_t> run_order_, folded_;
   std::vector<std::pair<int, int>> views_;
   std::vector<shape_t> planned_shapes_;
-  std::vector<std::vector<slot*>> node_in_, node_out_;
   tensor arena_;
   bool planned_ = false, profile_ = false;
   std::map<std::string, std::pair<double, std::size_t>> profile_stats_;

@@ -19,6 +19,7 @@ class session {
  public:
   explicit session(const std::filesystem::path& bundle_dir) : b_(bundle::load_bundle(bundle_dir)) {}
 
+  const std::filesystem::path& dir() const { return b_.dir; }
   const bundle::manifest& manifest() const { return b_.manifest; }
   executor& component(const std::string& name) const { return b_.executor(name); }
 

@@ -365,12 +365,11 @@ inline formats::archive_reader checkpoint_reader() {
   return {"archive_format", "torch.export archive", [](const std::filesystem::path& p) { return checkpoint_tensors(p); }};
 }
 
-// A file torch.export.save wrote (a zip with an archive_format entry).
+// A file torch.export.save wrote: what formats::sniff_checkpoint finds with this front end's reader.
 inline bool is_export_archive(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path)) return false;
-  auto f = mapped_file::open(path.string());
-  if (!formats::looks_like_zip(*f)) return false;
-  return formats::zip_archive(f).has_suffix("archive_format");
+  const formats::archive_reader readers[] = {checkpoint_reader()};
+  return formats::sniff_checkpoint(path, readers).format == formats::checkpoint_format::front_end_archive;
 }
 
 inline imported_program import_archive(const std::filesystem::path& path) {

@@ -1,0 +1,186 @@
+#pragma once
+// One run of a bundle, as `cactus run` makes it: the inputs of the session's first component
+// come from .npy files (in order or by name), token ids, or a prompt tokenized with the bundle's
+// tokenizer.json (through its chat template, or raw); the component runs once on the session,
+// and with max_new_tokens its first output is read as next-token logits and tokens are appended
+// greedily (runtime/llm/generate.hpp), their text streamed as it is generated. The request's
+// fields are the flags of `cactus run`, and its errors name those flags.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cactus/core/npy.hpp"
+#include "cactus/core/whole_number.hpp"
+#include "cactus/runtime/llm/generate.hpp"
+#include "cactus/runtime/session.hpp"
+#include "cactus/tokenizer/chat_template.hpp"
+#include "cactus/tokenizer/text_stream.hpp"
+#include "cactus/tokenizer/tokenizer.hpp"
+
+namespace cactus::runtime {
+
+struct run_request {
+  std::vector<std::string> inputs;                  // --input FILE.npy or NAME=FILE.npy
+  std::optional<std::string> input_ids;             // --input-ids 1,2,3
+  std::optional<std::string> prompt, raw_prompt;    // --prompt (chat template applied), --raw-prompt
+  std::optional<std::string> system;                // --system, with --prompt
+  std::vector<std::string> chat_vars;               // --chat-var KEY=JSON, with --prompt
+  int max_new_tokens = 0;                           // --max-new-tokens
+};
+
+struct run_result {
+  std::vector<tensor> inputs;   // what the component ran on (the prompt's ids included)
+  std::vector<tensor> outputs;  // of the last run (the one that gave the last generated id)
+  std::vector<std::int64_t> generated;
+  std::optional<std::string> generated_text;  // when a tokenizer decoded `generated`
+  double milliseconds = 0;                    // the run, generation included
+};
+
+namespace detail {
+inline tensor token_tensor(const std::vector<std::int64_t>& ids) {
+  tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(ids.size())});
+  std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
+  return t;
+}
+
+inline std::vector<int> prompt_ids(const std::string& dir, const run_request& r, const tokenizer::tokenizer& tok) {
+  const std::string flag = r.prompt ? "--prompt" : "--raw-prompt";
+  std::vector<int> ids;
+  if (r.prompt) {
+    auto tmpl = tokenizer::chat_template::open(dir);
+    check(tmpl.has_value(), dir, ": the bundle has no chat template (chat_template.jinja or tokenizer_config.json's chat_template) for --prompt; --raw-prompt TEXT tokenizes TEXT without one");
+    tokenizer::chat_request req;
+    if (r.system) req.messages.push_back({{"role", "system"}, {"content", *r.system}});
+    req.messages.push_back({{"role", "user"}, {"content", *r.prompt}});
+    for (auto& kv : r.chat_vars) {
+      const auto eq = kv.find('=');
+      check(eq != std::string::npos && eq > 0, "--chat-var: '", kv, "' is not KEY=VALUE");
+      const std::string v = kv.substr(eq + 1);
+      auto parsed = nlohmann::ordered_json::parse(v, nullptr, false);
+      req.variables[kv.substr(0, eq)] = parsed.is_discarded() ? nlohmann::ordered_json(v) : parsed;
+    }
+    ids = tok.encode(tmpl->render(req), false);
+  } else {
+    ids = tok.encode(*r.raw_prompt, true);
+  }
+  check(!ids.empty(), flag, ": the prompt has no tokens");
+  return ids;
+}
+}  // namespace detail
+
+// The inputs `r` gives the graph `g` (the session's first component), in the graph's order;
+// `tok` is opened when the request has a prompt.
+inline std::vector<tensor> gather_inputs(const std::string& dir, const ir::graph& g, const run_request& r, std::optional<tokenizer::tokenizer>& tok) {
+  check(!(r.prompt && r.raw_prompt), "--prompt and --raw-prompt: give one of them (--raw-prompt skips the chat template)");
+  check(r.prompt || (!r.system && r.chat_vars.empty()), "--system and --chat-var go with --prompt");
+  std::vector<tensor> inputs(g.inputs.size());
+  std::size_t next = 0;
+  for (auto& spec : r.inputs) {
+    const auto eq = spec.find('=');
+    std::size_t slot = next;
+    std::string path = spec;
+    if (eq != std::string::npos) {
+      const std::string nm = spec.substr(0, eq);
+      path = spec.substr(eq + 1);
+      slot = g.inputs.size();
+      for (std::size_t i = 0; i < g.inputs.size(); ++i)
+        if (g.values[static_cast<std::size_t>(g.inputs[i])].name == nm) slot = i;
+      check(slot < g.inputs.size(), "the bundle has no input named '", nm, "'");
+    } else {
+      ++next;
+    }
+    check(slot < inputs.size(), "too many --input files: the bundle takes ", inputs.size());
+    inputs[slot] = npy_load(path);
+  }
+  auto take = [&](const std::string& flag, tensor t) {
+    check(next < inputs.size(), flag, ": the bundle takes ", inputs.size(), " input", inputs.size() == 1 ? "" : "s", ", all given already by --input");
+    inputs[next++] = std::move(t);
+  };
+  if (r.prompt || r.raw_prompt) {
+    const std::string flag = r.prompt ? "--prompt" : "--raw-prompt";
+    check(!r.input_ids, flag, " and --input-ids: give one of them");
+    check(std::filesystem::exists(std::filesystem::path(dir) / "tokenizer.json"), dir, ": no tokenizer.json in the bundle for ", flag,
+          " (cactus convert of a Hugging Face directory copies it)");
+    tok = tokenizer::tokenizer::open(dir);
+    const auto ids = detail::prompt_ids(dir, r, *tok);
+    take(flag, detail::token_tensor(std::vector<std::int64_t>(ids.begin(), ids.end())));
+  }
+  if (r.input_ids) {
+    std::vector<std::int64_t> ids;
+    std::stringstream ss(*r.input_ids);
+    for (std::string s; std::getline(ss, s, ',');) ids.push_back(whole_number(s, "--input-ids", "a token id", (1 << 24) - 1));
+    take("--input-ids", detail::token_tensor(ids));
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    check(inputs[i].data != nullptr, "input ", i, " ('", g.values[static_cast<std::size_t>(g.inputs[i])].name, "') was not given; the bundle takes ",
+          inputs.size(), " inputs");
+  return inputs;
+}
+
+// Runs the session's first component on what `r` gives; `on_text` sees the generated text piece
+// by piece as it is generated (with a tokenizer), and once more with the rest at the end.
+inline run_result run(session& s, const run_request& r, const std::function<void(const std::string&)>& on_text = {}) {
+  const std::string dir = s.dir().string();
+  check(!s.manifest().components.empty(), dir, ": the bundle has no components");
+  const std::string component = s.manifest().components.front().name;
+  executor& ex = s.component(component);
+  std::optional<tokenizer::tokenizer> tok;
+  run_result res;
+  res.inputs = gather_inputs(dir, ex.graph(), r, tok);
+  const auto t0 = std::chrono::steady_clock::now();
+  res.outputs = s.run(component, res.inputs);
+  if (r.max_new_tokens > 0) {
+    const tensor& first = res.inputs.at(0);
+    check(first.type == dtype::i64 && first.shape.size() == 2 && first.shape[0] == 1, "--max-new-tokens needs --input-ids, --prompt or --raw-prompt");
+    std::optional<tokenizer::text_stream> stream;
+    if (tok) stream.emplace(*tok);
+    auto as_ints = [](const std::vector<std::int64_t>& ids) { return std::vector<int>(ids.begin(), ids.end()); };
+    auto g = llm::generate_greedy(ex, first, std::move(res.outputs), r.max_new_tokens, [&](const std::vector<std::int64_t>& ids) {
+      if (stream && on_text) on_text(stream->next(as_ints(ids)));
+    });
+    res.generated = std::move(g.ids);
+    res.outputs = std::move(g.outputs);
+    if (stream && on_text) on_text(stream->finish(as_ints(res.generated)) + "\n");
+  }
+  res.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (tok && !res.generated.empty()) res.generated_text = tok->decode(std::vector<int>(res.generated.begin(), res.generated.end()));
+  return res;
+}
+
+// Per-op wall time over `runs` more runs of `ex` on `inputs` (after one warm-up run).
+struct op_profile {
+  struct row {
+    std::string op;
+    double ms_per_run;
+    std::size_t calls_per_run;
+  };
+  int runs = 0;
+  double ms_per_run = 0, ms_in_ops = 0;  // wall time per run; the ops' share of it
+  std::vector<row> rows;                 // slowest first
+};
+
+inline op_profile profile_runs(executor& ex, const std::vector<tensor>& inputs, int runs) {
+  check(runs > 0, "profiling takes a positive number of runs, got ", runs);
+  for (std::size_t i = 0; i < inputs.size(); ++i) ex.set_input(i, inputs[i]);
+  ex.execute();  // warm-up
+  ex.set_profiling(true);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int k = 0; k < runs; ++k) ex.execute();
+  op_profile p;
+  p.runs = runs;
+  p.ms_per_run = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / runs;
+  for (auto& [op, e] : ex.profile()) {
+    p.rows.push_back({op, e.first / runs, e.second / static_cast<std::size_t>(runs)});
+    p.ms_in_ops += e.first / runs;
+  }
+  std::sort(p.rows.begin(), p.rows.end(), [](const auto& x, const auto& y) { return x.ms_per_run > y.ms_per_run; });
+  ex.set_profiling(false);
+  return p;
+}
+
+}  // namespace cactus::runtime
