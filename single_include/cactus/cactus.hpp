@@ -80,6 +80,26 @@ inline bool is_inside(const std::filesystem::path& p, const std::filesystem::pat
   return !r.empty() && *r.begin() != ".." && r != ".";
 }
 
+// Whether p exists. Paths here often come from a file's contents (bindings, manifests, shard
+// indexes): one the system cannot look up (a name longer than the file system allows, a loop of
+// links, no permission) is an error naming it, never std::filesystem's exception.
+inline bool path_exists(const std::filesystem::path& p) {
+  std::error_code ec;
+  const bool e = std::filesystem::exists(p, ec);
+  check(!ec, p.string(), ": cannot look up this path (", ec.message(), ")");
+  return e;
+}
+
+// p made absolute, with the links and dot segments of its existing part resolved; the same
+// errors as path_exists.
+inline std::filesystem::path resolved_path(const std::filesystem::path& p) {
+  std::error_code ec;
+  std::filesystem::path r = std::filesystem::absolute(p, ec);
+  if (!ec) r = std::filesystem::weakly_canonical(r, ec);
+  check(!ec, p.string(), ": cannot resolve this path (", ec.message(), ")");
+  return r;
+}
+
 // The bytes of a regular file; a directory, a missing file or a failed read is an error naming p
 // (not the stream library's "basic_filebuf::underflow").
 inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {
@@ -1069,7 +1089,7 @@ inline std::string fingerprint_text(std::uint64_t fp) {
 }
 
 inline std::string read_weight_fingerprint(const std::filesystem::path& p) {
-  check(std::filesystem::exists(p), p.string(), ": weight file not found");
+  check(path_exists(p), p.string(), ": weight file not found");
   auto m = mapped_file::open(p.string());
   return fingerprint_text(parse_weight_header(m->data(), m->size(), p.string()).fingerprint);
 }
@@ -1077,7 +1097,7 @@ inline std::string read_weight_fingerprint(const std::filesystem::path& p) {
 // Maps a weight file and returns a tensor viewing the mapping (no copy); *fingerprint gets the
 // one its header records.
 inline tensor map_weight_file(const std::filesystem::path& p, std::uint64_t* fingerprint = nullptr) {
-  check(std::filesystem::exists(p), p.string(), ": weight file not found");
+  check(path_exists(p), p.string(), ": weight file not found");
   auto m = mapped_file::open(p.string());
   auto h = parse_weight_header(m->data(), m->size(), p.string());
   if (fingerprint) *fingerprint = h.fingerprint;
@@ -1104,7 +1124,7 @@ class bindings {
     check(j.is_object() && j.contains("bindings") && j["bindings"].is_array(), where, ": no \"bindings\" list");
     const auto ext = j.value("external_weights", nlohmann::json(false));
     check(ext.is_boolean(), where, ": \"external_weights\" must be true or false");
-    const fs::path root = fs::weakly_canonical(fs::absolute(dir));
+    const fs::path root = resolved_path(dir);
     for (auto& e : j["bindings"]) {
       check(e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("file") && e["file"].is_string(), where,
             ": a binding without a \"name\" and \"file\" string: ", e.dump().substr(0, 80));
@@ -1113,7 +1133,7 @@ class bindings {
       check(fp.is_string(), where, ": binding '", name, "': \"fingerprint\" must be a string");
       if (!ext.get<bool>()) {
         const fs::path rel(file);
-        check(!rel.is_absolute() && is_inside(fs::weakly_canonical(root / rel), root), where, ": binding '", name, "' points outside the bundle (", file,
+        check(!rel.is_absolute() && is_inside(resolved_path(root / rel), root), where, ": binding '", name, "' points outside the bundle (", file,
               "); a bundle that binds weights in place is lowered with `cactus transpile --external-weights`");
       }
       b.entries_[name] = {file, fp.get<std::string>()};
@@ -5530,7 +5550,7 @@ struct manifest {
   // The manifest of the bundle in bundle_dir; the defaults for a bundle that has none.
   static manifest read(const std::filesystem::path& bundle_dir) {
     const auto p = path_in(bundle_dir);
-    if (!std::filesystem::exists(p)) return {};
+    if (!path_exists(p)) return {};
     return from_json(read_json(p), p.string());
   }
 
@@ -5950,7 +5970,7 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
   std::map<std::pair<fs::path, std::string>, tensor> mapped;
   for (const auto& c : b.manifest.components) {
     const fs::path graph = dir / c.directory / c.graph;
-    check(fs::exists(graph), dir.string(), ": no ", (fs::path(c.directory) / c.graph).lexically_normal().string(),
+    check(path_exists(graph), dir.string(), ": no ", (fs::path(c.directory) / c.graph).lexically_normal().string(),
           " here; run `cactus transpile` first");
     const auto binds = bindings::read(dir, (fs::path(c.directory) / c.bindings).lexically_normal().string());
     auto gm = mapped_file::open(graph.string());
@@ -5958,7 +5978,7 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
     auto ex = std::make_unique<runtime::executor>(std::move(g), [&](const std::string& name) {
       auto e = binds.entries().find(name);
       if (e == binds.entries().end()) return binds.map(name);  // reports the missing binding
-      const auto key = std::make_pair(fs::weakly_canonical(fs::absolute(dir / e->second.first)), e->second.second);
+      const auto key = std::make_pair(resolved_path(dir / e->second.first), e->second.second);
       if (auto it = mapped.find(key); it != mapped.end()) return it->second;
       return mapped[key] = binds.map(name);  // checks the fingerprint
     });
@@ -7409,7 +7429,7 @@ struct weights_manifest {
 
   static weights_manifest load(const std::filesystem::path& dir) {
     auto p = dir / "weights_manifest.json";
-    check(std::filesystem::exists(p), p.string(), ": not found; is ", dir.string(), " a directory written by `cactus convert`?");
+    check(path_exists(p), p.string(), ": not found; is ", dir.string(), " a directory written by `cactus convert`?");
     const nlohmann::json j = json_parse(read_file_text(p), p.string());
     const std::string where = p.string();
     check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());
@@ -7598,7 +7618,7 @@ inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
     }
     for (auto& [file, names] : by_shard) {
       const fs::path shard = dir / file;
-      check(fs::exists(shard), index.string(), " lists shard ", file, ", which is missing from ", dir.string());
+      check(path_exists(shard), index.string(), " lists shard ", file, ", which is missing from ", dir.string());
       std::set<std::string> found;
       for (auto& t : list_safetensors(shard.string())) {
         found.insert(t.name);
@@ -7687,7 +7707,7 @@ inline void write_into(const fs::path& dir, const fs::path& target, const ir::gr
   write_file_atomic(dir / "raw_ir.json", ir::to_json(raw, raw_enc).dump(1));
   write_file_atomic(dir / "optimized_ir.json", ir::to_json(optimized, ir_enc).dump(1));
   // bindings: weight name -> file relative to the bundle, and the fingerprint it was lowered with
-  const fs::path stage_abs = fs::weakly_canonical(fs::absolute(dir)), target_abs = fs::weakly_canonical(fs::absolute(target));
+  const fs::path stage_abs = resolved_path(dir), target_abs = resolved_path(target);
   nlohmann::json binds = nlohmann::json::array();
   std::set<std::string> done, linked;
   for (std::size_t i = 0; i < optimized.values.size(); ++i) {
@@ -7698,7 +7718,7 @@ inline void write_into(const fs::path& dir, const fs::path& target, const ir::gr
     for (auto& w : manifest->weights)
       if (w.output_name == v.weight) e = &w;
     check(e != nullptr, "weight '", v.weight, "' is not in weights_manifest.json");
-    const fs::path src = fs::weakly_canonical(fs::absolute(weights_dir) / e->file);
+    const fs::path src = resolved_path(weights_dir / e->file);
     const std::string fp = quant::read_weight_fingerprint(src);
     check(e->fingerprint.empty() || e->fingerprint == fp, src.string(), ": does not match its manifest entry (fingerprint ", fp, ", the manifest says ",
           e->fingerprint, "); convert the checkpoint again");

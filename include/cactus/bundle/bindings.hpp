@@ -29,7 +29,7 @@ class bindings {
     check(j.is_object() && j.contains("bindings") && j["bindings"].is_array(), where, ": no \"bindings\" list");
     const auto ext = j.value("external_weights", nlohmann::json(false));
     check(ext.is_boolean(), where, ": \"external_weights\" must be true or false");
-    const fs::path root = fs::weakly_canonical(fs::absolute(dir));
+    const fs::path root = resolved_path(dir);
     for (auto& e : j["bindings"]) {
       check(e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("file") && e["file"].is_string(), where,
             ": a binding without a \"name\" and \"file\" string: ", e.dump().substr(0, 80));
@@ -38,7 +38,7 @@ class bindings {
       check(fp.is_string(), where, ": binding '", name, "': \"fingerprint\" must be a string");
       if (!ext.get<bool>()) {
         const fs::path rel(file);
-        check(!rel.is_absolute() && is_inside(fs::weakly_canonical(root / rel), root), where, ": binding '", name, "' points outside the bundle (", file,
+        check(!rel.is_absolute() && is_inside(resolved_path(root / rel), root), where, ": binding '", name, "' points outside the bundle (", file,
               "); a bundle that binds weights in place is lowered with `cactus transpile --external-weights`");
       }
       b.entries_[name] = {file, fp.get<std::string>()};

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cactus/bundle/bindings.hpp"
+#include "cactus/core/files.hpp"
 #include "cactus/bundle/graph_file.hpp"
 #include "cactus/bundle/manifest.hpp"
 #include "cactus/quant/weight_file.hpp"
@@ -44,7 +45,7 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
   std::map<std::pair<fs::path, std::string>, tensor> mapped;
   for (const auto& c : b.manifest.components) {
     const fs::path graph = dir / c.directory / c.graph;
-    check(fs::exists(graph), dir.string(), ": no ", (fs::path(c.directory) / c.graph).lexically_normal().string(),
+    check(path_exists(graph), dir.string(), ": no ", (fs::path(c.directory) / c.graph).lexically_normal().string(),
           " here; run `cactus transpile` first");
     const auto binds = bindings::read(dir, (fs::path(c.directory) / c.bindings).lexically_normal().string());
     auto gm = mapped_file::open(graph.string());
@@ -52,7 +53,7 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
     auto ex = std::make_unique<runtime::executor>(std::move(g), [&](const std::string& name) {
       auto e = binds.entries().find(name);
       if (e == binds.entries().end()) return binds.map(name);  // reports the missing binding
-      const auto key = std::make_pair(fs::weakly_canonical(fs::absolute(dir / e->second.first)), e->second.second);
+      const auto key = std::make_pair(resolved_path(dir / e->second.first), e->second.second);
       if (auto it = mapped.find(key); it != mapped.end()) return it->second;
       return mapped[key] = binds.map(name);  // checks the fingerprint
     });

@@ -157,7 +157,7 @@ struct manifest {
   // The manifest of the bundle in bundle_dir; the defaults for a bundle that has none.
   static manifest read(const std::filesystem::path& bundle_dir) {
     const auto p = path_in(bundle_dir);
-    if (!std::filesystem::exists(p)) return {};
+    if (!path_exists(p)) return {};
     return from_json(read_json(p), p.string());
   }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <tuple>
 
+#include "cactus/core/files.hpp"
 #include "cactus/core/staged_directory.hpp"
 #include "cactus/ir/ir_json.hpp"
 #include "cactus/ir/verify.hpp"
@@ -94,7 +95,7 @@ inline void write_into(const fs::path& dir, const fs::path& target, const ir::gr
   write_file_atomic(dir / "raw_ir.json", ir::to_json(raw, raw_enc).dump(1));
   write_file_atomic(dir / "optimized_ir.json", ir::to_json(optimized, ir_enc).dump(1));
   // bindings: weight name -> file relative to the bundle, and the fingerprint it was lowered with
-  const fs::path stage_abs = fs::weakly_canonical(fs::absolute(dir)), target_abs = fs::weakly_canonical(fs::absolute(target));
+  const fs::path stage_abs = resolved_path(dir), target_abs = resolved_path(target);
   nlohmann::json binds = nlohmann::json::array();
   std::set<std::string> done, linked;
   for (std::size_t i = 0; i < optimized.values.size(); ++i) {
@@ -105,7 +106,7 @@ inline void write_into(const fs::path& dir, const fs::path& target, const ir::gr
     for (auto& w : manifest->weights)
       if (w.output_name == v.weight) e = &w;
     check(e != nullptr, "weight '", v.weight, "' is not in weights_manifest.json");
-    const fs::path src = fs::weakly_canonical(fs::absolute(weights_dir) / e->file);
+    const fs::path src = resolved_path(weights_dir / e->file);
     const std::string fp = quant::read_weight_fingerprint(src);
     check(e->fingerprint.empty() || e->fingerprint == fp, src.string(), ": does not match its manifest entry (fingerprint ", fp, ", the manifest says ",
           e->fingerprint, "); convert the checkpoint again");

@@ -16,6 +16,26 @@ inline bool is_inside(const std::filesystem::path& p, const std::filesystem::pat
   return !r.empty() && *r.begin() != ".." && r != ".";
 }
 
+// Whether p exists. Paths here often come from a file's contents (bindings, manifests, shard
+// indexes): one the system cannot look up (a name longer than the file system allows, a loop of
+// links, no permission) is an error naming it, never std::filesystem's exception.
+inline bool path_exists(const std::filesystem::path& p) {
+  std::error_code ec;
+  const bool e = std::filesystem::exists(p, ec);
+  check(!ec, p.string(), ": cannot look up this path (", ec.message(), ")");
+  return e;
+}
+
+// p made absolute, with the links and dot segments of its existing part resolved; the same
+// errors as path_exists.
+inline std::filesystem::path resolved_path(const std::filesystem::path& p) {
+  std::error_code ec;
+  std::filesystem::path r = std::filesystem::absolute(p, ec);
+  if (!ec) r = std::filesystem::weakly_canonical(r, ec);
+  check(!ec, p.string(), ": cannot resolve this path (", ec.message(), ")");
+  return r;
+}
+
 // The bytes of a regular file; a directory, a missing file or a failed read is an error naming p
 // (not the stream library's "basic_filebuf::underflow").
 inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p) {

@@ -49,7 +49,7 @@ inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
     }
     for (auto& [file, names] : by_shard) {
       const fs::path shard = dir / file;
-      check(fs::exists(shard), index.string(), " lists shard ", file, ", which is missing from ", dir.string());
+      check(path_exists(shard), index.string(), " lists shard ", file, ", which is missing from ", dir.string());
       std::set<std::string> found;
       for (auto& t : list_safetensors(shard.string())) {
         found.insert(t.name);

@@ -48,7 +48,7 @@ struct weights_manifest {
 
   static weights_manifest load(const std::filesystem::path& dir) {
     auto p = dir / "weights_manifest.json";
-    check(std::filesystem::exists(p), p.string(), ": not found; is ", dir.string(), " a directory written by `cactus convert`?");
+    check(path_exists(p), p.string(), ": not found; is ", dir.string(), " a directory written by `cactus convert`?");
     const nlohmann::json j = json_parse(read_file_text(p), p.string());
     const std::string where = p.string();
     check(j.is_object(), where, ": expected a JSON object, got ", j.type_name());

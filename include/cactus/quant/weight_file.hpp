@@ -215,7 +215,7 @@ inline std::string fingerprint_text(std::uint64_t fp) {
 }
 
 inline std::string read_weight_fingerprint(const std::filesystem::path& p) {
-  check(std::filesystem::exists(p), p.string(), ": weight file not found");
+  check(path_exists(p), p.string(), ": weight file not found");
   auto m = mapped_file::open(p.string());
   return fingerprint_text(parse_weight_header(m->data(), m->size(), p.string()).fingerprint);
 }
@@ -223,7 +223,7 @@ inline std::string read_weight_fingerprint(const std::filesystem::path& p) {
 // Maps a weight file and returns a tensor viewing the mapping (no copy); *fingerprint gets the
 // one its header records.
 inline tensor map_weight_file(const std::filesystem::path& p, std::uint64_t* fingerprint = nullptr) {
-  check(std::filesystem::exists(p), p.string(), ": weight file not found");
+  check(path_exists(p), p.string(), ": weight file not found");
   auto m = mapped_file::open(p.string());
   auto h = parse_weight_header(m->data(), m->size(), p.string());
   if (fingerprint) *fingerprint = h.fingerprint;
