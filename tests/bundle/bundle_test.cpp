@@ -82,25 +82,47 @@ TEST_CASE("a bundle of several named graphs loads as named executors over one se
   g.values[static_cast<std::size_t>(lin)].shape = {2, 3};
   g.outputs = {lin};
   g.reindex_producers();
+  // a second graph, decode: the same product plus a constant too large to inline (bound_constants/)
+  ir::graph g2 = g;
+  tensor bias = tensor::empty(dtype::f32, {2, 3});
+  for (int i = 0; i < 6; ++i) bias.ptr<float>()[i] = 0.5f * static_cast<float>(i);
+  ir::value bv;
+  bv.name = "bias";
+  bv.shape = {2, 3};
+  bv.data = std::make_shared<tensor>(bias);
+  const int bi = g2.add_value(bv);
+  const int sum = g2.nodes[static_cast<std::size_t>(g2.add_node("add", {lin, bi}, {ir::kind::tensor}))].outputs[0];
+  g2.values[static_cast<std::size_t>(sum)].shape = {2, 3};
+  g2.outputs = {sum};
+  g2.reindex_producers();
   bundle::write_options info;
   info.model_id = "two";
-  bundle::write(dir, g, g, dir, &wm, info);
-  REQUIRE(bundle::manifest::read(dir).cactus_version == cactus::version);
-
-  // a second component in decode/, binding the same weight file (files are named from the bundle's root)
-  fs::create_directories(dir / "decode");
-  fs::copy_file(dir / "graph.cactus", dir / "decode" / "graph.cactus");
-  fs::copy_file(dir / "graph_bindings.json", dir / "decode" / "graph_bindings.json");
-  auto m = bundle::manifest::read(dir);
-  m.components.push_back(bundle::component{"decode", "decode", "graph.cactus", "graph_bindings.json", {}, {}});
-  m.write(dir);
+  bundle::write(dir, {bundle::component_graphs{"prefill", g, g, {"x"}, {"y"}}, bundle::component_graphs{"decode", g2, g2}}, dir, &wm, info,
+                /*inline_limit=*/16);
+  const auto m = bundle::manifest::read(dir);
+  REQUIRE(m.cactus_version == cactus::version);
+  REQUIRE(m.components.size() == 2);
+  CHECK(m.model_id == "two");
+  CHECK(m.components[0].name == "prefill");
+  CHECK(m.components[0].directory == "components/prefill");
+  CHECK(m.components[0].inputs[0].name == "x");
+  CHECK(m.components[0].outputs[0].name == "y");
+  CHECK(m.components[1].directory == "components/decode");
+  CHECK(m.components[1].outputs[0].name == "output_0");
+  for (const char* c : {"prefill", "decode"})
+    for (const char* f : {"graph.cactus", "graph_bindings.json", "raw_ir.json", "optimized_ir.json"}) CHECK(fs::exists(dir / "components" / c / f));
+  CHECK(fs::exists(dir / "components/decode/bound_constants"));
+  CHECK_FALSE(fs::exists(dir / "graph.cactus"));  // a bundle of several graphs has none at the top
+  // both bind the weight file where convert left it, named from the bundle's root
+  for (const char* c : {"prefill", "decode"})
+    CHECK(nlohmann::json::parse(read_file_text(dir / "components" / c / "graph_bindings.json"))["bindings"][0]["file"] == "w.weights");
 
   auto b = bundle::load_bundle(dir);
   REQUIRE(b.executors.size() == 2);
-  CHECK(b.exec == &b.executor("model"));
+  CHECK(b.exec == &b.executor("prefill"));
   tensor in = tensor::empty(dtype::f32, {2, 4});
   for (int i = 0; i < 8; ++i) in.ptr<float>()[i] = static_cast<float>(i % 3);
-  auto& model = b.executor("model");
+  auto& model = b.executor("prefill");
   auto& decode = b.executor("decode");
   model.set_input(0, in);
   decode.set_input(0, in);
@@ -110,14 +132,25 @@ TEST_CASE("a bundle of several named graphs loads as named executors over one se
       float want = 0;
       for (int k = 0; k < 4; ++k) want += in.ptr<float>()[r * 4 + k] * w.ptr<float>()[o * 4 + k];
       CHECK(a.ptr<float>()[r * 3 + o] == Approx(want));
-      CHECK(c.ptr<float>()[r * 3 + o] == Approx(want));
+      CHECK(c.ptr<float>()[r * 3 + o] == Approx(want + bias.ptr<float>()[r * 3 + o]));
     }
   CHECK_THROWS_WITH(b.executor("encoder"), Catch::Contains("no component 'encoder'"));
 
   // a component whose graph is missing is named
-  m.components.push_back(bundle::component{"encoder", "encoder", "graph.cactus", "graph_bindings.json", {}, {}});
-  m.write(dir);
+  auto m2 = m;
+  m2.components.push_back(bundle::component{"encoder", "encoder", "graph.cactus", "graph_bindings.json", {}, {}});
+  m2.write(dir);
   CHECK_THROWS_WITH(bundle::load_bundle(dir), Catch::Contains("encoder/graph.cactus"));
+
+  // names that are not one directory, twice the same name
+  using cg = bundle::component_graphs;
+  CHECK_THROWS_WITH(bundle::write(dir, {cg{"a/b", g, g}}, dir, &wm, info), Catch::Contains("'a/b' is not a plain directory name"));
+  CHECK_THROWS_WITH(bundle::write(dir, {cg{"a", g, g}, cg{"a", g2, g2}}, dir, &wm, info), Catch::Contains("two components are named 'a'"));
+  CHECK_THROWS_WITH(bundle::write(dir, {}, dir, &wm, info), Catch::Contains("at least one graph"));
+  // lowering one graph over it replaces the components: the bundle is one graph at the top again
+  bundle::write(dir, g, g, dir, &wm, info);
+  CHECK_FALSE(fs::exists(dir / "components/prefill"));
+  CHECK(bundle::load_bundle(dir).executors.size() == 1);
 }
 
 TEST_CASE("a session feeds state inputs from its state and stores state outputs back, call after call") {
@@ -135,11 +168,10 @@ TEST_CASE("a session feeds state inputs from its state and stores state outputs 
   g.values[static_cast<std::size_t>(y)].shape = {2};
   g.outputs = {y};
   g.reindex_producers();
-  bundle::write(dir, g, g, {}, nullptr, bundle::write_options{});
-  auto m = bundle::manifest::read(dir);
-  m.components[0].inputs[1].state = "acc";
-  m.components[0].outputs[0].state = "acc";
-  m.write(dir);
+  bundle::write(dir, {bundle::component_graphs{"model", g, g, {}, {}, {"", "acc"}, {"acc"}}}, {}, nullptr, bundle::write_options{});
+  const auto m = bundle::manifest::read(dir);
+  CHECK(m.components[0].inputs[1].state == "acc");
+  CHECK(m.components[0].outputs[0].state == "acc");
 
   runtime::session s(dir);
   tensor in = tensor::empty(dtype::f32, {2});
