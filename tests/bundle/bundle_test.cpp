@@ -141,6 +141,15 @@ TEST_CASE("a bundle of several named graphs loads as named executors over one se
   m2.components.push_back(bundle::component{"encoder", "encoder", "graph.cactus", "graph_bindings.json", {}, {}});
   m2.write(dir);
   CHECK_THROWS_WITH(bundle::load_bundle(dir), Catch::Contains("encoder/graph.cactus"));
+  m.write(dir);
+
+  // the IR files name their constant files from their own directory; re-lowering refuses a
+  // bundle of several graphs, and the IR of one of its components, by name
+  const ir::graph back = lower::load_ir_json(dir / "components/decode/raw_ir.json");
+  REQUIRE(back.values.size() == g2.values.size());
+  CHECK(back.values[static_cast<std::size_t>(bi)].data->ptr<float>()[5] == 2.5f);
+  CHECK_THROWS_WITH(lower::ir_file_of(dir, "raw_ir.json"), Catch::Contains("in a bundle of 2 graphs"));
+  CHECK_THROWS_WITH(lower::ir_file_of(dir / "components/decode", "raw_ir.json"), Catch::Contains("in a bundle of 2 graphs"));
 
   // names that are not one directory, twice the same name
   using cg = bundle::component_graphs;
@@ -151,6 +160,7 @@ TEST_CASE("a bundle of several named graphs loads as named executors over one se
   bundle::write(dir, g, g, dir, &wm, info);
   CHECK_FALSE(fs::exists(dir / "components/prefill"));
   CHECK(bundle::load_bundle(dir).executors.size() == 1);
+  CHECK(lower::ir_file_of(dir, "raw_ir.json") == dir / "raw_ir.json");
 }
 
 TEST_CASE("a session feeds state inputs from its state and stores state outputs back, call after call") {

@@ -195,9 +195,7 @@ static int cmd_tokenize(const args& a) {
 }
 
 static int cmd_lower(const args& a) {
-  fs::path ir = a.pos[0];
-  if (fs::is_directory(ir)) ir /= "optimized_ir.json";
-  check(fs::exists(ir), ir.string(), ": no such file");
+  const fs::path ir = lower::ir_file_of(a.pos[0], "optimized_ir.json");
   auto r = lower::relower(ir, a.get("--artifact-dir"));
   std::cout << "re-lowered " << ir.string() << " (" << r.nodes_in << " nodes) -> " << a.get("--artifact-dir") << " (" << r.graph.nodes.size()
             << " nodes)\n";
@@ -207,8 +205,7 @@ static int cmd_lower(const args& a) {
 static int cmd_inspect(const args& a) {
   const fs::path dir = a.pos[0];
   check(fs::is_directory(dir), dir.string(), ": not a bundle directory");
-  const fs::path raw = dir / "raw_ir.json";
-  check(fs::exists(raw), raw.string(), ": not found (bundles written by `cactus transpile` have it)");
+  const fs::path raw = lower::ir_file_of(dir, "raw_ir.json");
   ir::graph g = lower::load_ir_json(raw);
   // the options the bundle was transpiled with, plus the flags given here
   const auto recorded = bundle::manifest::read(dir);

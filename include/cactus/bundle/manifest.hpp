@@ -26,6 +26,7 @@ struct io_spec {
   std::string name, dtype;  // dtype by name ("f32", "i64")
   shape_t shape;            // as lowered; dims a graph re-plans may differ at run time
   std::string state = {};   // "" or the session state this input is read from / this output written to
+  int capacity_dim = -1;    // state: the dim the session sizes (a KV cache's positions), or -1
 };
 
 struct component {
@@ -64,6 +65,7 @@ struct manifest {
       for (auto& s : v) {
         a.push_back({{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}});
         if (!s.state.empty()) a.back()["state"] = s.state;
+        if (s.capacity_dim >= 0) a.back()["capacity_dim"] = s.capacity_dim;
       }
       return a;
     };
@@ -131,6 +133,9 @@ struct manifest {
             x.dtype = json_string(s, "dtype", iw, "");
             if (s.contains("shape")) x.shape = json_integers(s["shape"], iw + ": \"shape\"");
             x.state = json_string(s, "state", iw, "");
+            x.capacity_dim = json_integer_or(s, "capacity_dim", iw, -1);
+            check(x.capacity_dim >= -1 && x.capacity_dim < static_cast<int>(x.shape.size()), iw, ": \"capacity_dim\" ", x.capacity_dim,
+                  " is not a dim of its shape");
             r.push_back(std::move(x));
           }
           return r;

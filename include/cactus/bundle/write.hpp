@@ -71,6 +71,7 @@ struct component_graphs {
   const ir::graph& optimized;
   std::vector<std::string> input_names = {}, output_names = {};
   std::vector<std::string> input_state = {}, output_state = {};
+  std::vector<int> input_capacity_dim = {};  // per input: the dim of a state the session sizes, or -1
 };
 
 namespace detail {
@@ -134,10 +135,12 @@ struct bundle_writer {
     fs::create_directories(dir / at);
     auto graph_bytes = encode_graph(c.optimized, [&](int id, const tensor& t) { return external(at, "c" + std::to_string(id), t); });
     write_file_atomic(dir / at / "graph.cactus", graph_bytes.data(), graph_bytes.size());
+    // the IR JSONs name their constant files from their own directory (lower::load_ir_json reads
+    // them so), graph.cactus from the bundle's
     auto json_enc = [&](const char* prefix) {
       return [&, prefix](int id, const tensor& t) -> nlohmann::json {
         std::string rel = external(at, prefix + std::to_string(id), t);
-        return rel.empty() ? ir::inline_tensor_json(t) : nlohmann::json{{"file", rel}};
+        return rel.empty() ? ir::inline_tensor_json(t) : nlohmann::json{{"file", fs::path(rel).lexically_relative(at).generic_string()}};
       };
     };
     write_file_atomic(dir / at / "raw_ir.json", ir::to_json(c.raw, json_enc("raw_c")).dump(1));
@@ -159,20 +162,21 @@ struct bundle_writer {
     }
     write_file_atomic(dir / at / "graph_bindings.json", nlohmann::json{{"format", "cactus-bindings"}, {"version", 1},
                                                                        {"external_weights", info.external_weights}, {"bindings", binds}}.dump(1));
-    auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const std::vector<std::string>& states, const char* prefix) {
+    auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const std::vector<std::string>& states,
+                  const std::vector<int>& capacity, const char* prefix) {
       std::vector<io_spec> a;
       for (std::size_t i = 0; i < ids.size(); ++i) {
         const auto& v = c.optimized.values[static_cast<std::size_t>(ids[i])];
         a.push_back({i < names.size() ? names[i] : std::string(prefix) + std::to_string(i), std::string(name_of(v.type)), v.shape,
-                     i < states.size() ? states[i] : std::string()});
+                     i < states.size() ? states[i] : std::string(), i < capacity.size() ? capacity[i] : -1});
       }
       return a;
     };
     component k;
     k.name = c.name;
     k.directory = at.generic_string();
-    k.inputs = io(c.optimized.inputs, c.input_names, c.input_state, "input_");
-    k.outputs = io(c.optimized.outputs, c.output_names, c.output_state, "output_");
+    k.inputs = io(c.optimized.inputs, c.input_names, c.input_state, c.input_capacity_dim, "input_");
+    k.outputs = io(c.optimized.outputs, c.output_names, c.output_state, {}, "output_");
     return k;
   }
 };

@@ -39,6 +39,24 @@ inline quant::weights_manifest manifest_from_bindings(const fs::path& bundle_dir
   return m;
 }
 
+// The IR file `which` (raw_ir.json, optimized_ir.json) that `path` means: the file itself, or the
+// one of a bundle directory. Re-lowering writes a one-graph bundle, so a bundle of several graphs,
+// or the IR of one of its components, is refused by name rather than re-lowered in part.
+inline fs::path ir_file_of(const fs::path& path, const char* which) {
+  const fs::path file = path_exists(path) && fs::is_directory(path) ? path / which : path;
+  const fs::path dir = fs::absolute(file).parent_path();
+  auto one_graph = [&](const fs::path& bundle_dir) {
+    if (!path_exists(bundle::manifest::path_in(bundle_dir))) return;
+    const auto m = bundle::manifest::read(bundle_dir);
+    check(m.components.size() == 1, file.string(), ": in a bundle of ", m.components.size(), " graphs (", bundle_dir.string(),
+          "); re-lowering and inspecting take one-graph bundles only");
+  };
+  one_graph(dir);
+  if (dir.parent_path().filename() == "components") one_graph(dir.parent_path().parent_path());
+  check(path_exists(file), file.string(), ": no such file");
+  return file;
+}
+
 struct relower_report {
   ir::graph graph;
   std::size_t nodes_in = 0;
