@@ -11,6 +11,13 @@ Batch (dim 0) and sequence (dim 1 of rank-2 and rank-3 inputs) dims are exported
 (torch.export.Dim, from 1) where the example allows; if the model fixes one of them, torch.export
 decides (Dim.AUTO) and the range it settles on is what the bundle accepts.
 
+usage: cactus_export.py --hf MODEL_DIR OUT_DIR [--task auto|causal_lm_logits] [--example-length N]
+  A Hugging Face checkpoint directory, through its family's adapter (cactus_adapters.py): the
+  model is built with transformers' own class, adapted to the task's interface and exported with
+  a dynamic sequence length. OUT_DIR receives model.pt2, example_<i>.npy (the example inputs),
+  reference_<i>.npy (the unadapted model's outputs on them) and prints a JSON line with the
+  family, the task, the input names, the dims' ranges and the tied parameter names.
+
 On failure it prints one line to stderr, `FILE:LINE: what went wrong`, naming the user's source
 line where there is one, and exits 2.
 """
@@ -72,7 +79,59 @@ def load_state_dict(path):
     return obj
 
 
+def export_hf(argv):
+    ap = argparse.ArgumentParser(description="export a Hugging Face checkpoint for cactus")
+    ap.add_argument("--hf", required=True)
+    ap.add_argument("out")
+    ap.add_argument("--task", default="auto")
+    ap.add_argument("--example-length", type=int, default=8)
+    a = ap.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the checkpoint is local; nothing is downloaded
+    try:
+        import numpy as np
+        import torch
+        import transformers
+        transformers.utils.logging.disable_progress_bar()
+        import cactus_adapters as ad
+    except ImportError as e:
+        fail(f"{sys.executable}: cannot import torch/numpy/transformers ({e}); run tools/setup.sh to make the project's .venv")
+    try:
+        config = ad.read_config(a.hf)
+        task = ad.infer_task(config) if a.task == "auto" else a.task
+        family = ad.family_of(config, task)
+        model = ad.load_causal_lm(a.hf)
+    except ad.AdapterError as e:
+        fail(str(e))
+    vocab = model.get_input_embeddings().weight.shape[0]
+    L = max(2, a.example_length)
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, vocab, (1, L), generator=g)
+    pos = torch.arange(L).unsqueeze(0)
+    with torch.no_grad():
+        ref = model(input_ids=ids, position_ids=pos, use_cache=False).logits
+    aliases = ad.tied_aliases(model)
+    model = ad.adapt_causal_lm(model)
+    from torch.export import Dim
+    max_len = int(getattr(model.config, "max_position_embeddings", 0) or (1 << 20))
+    seq = Dim("seq", min=1, max=max_len)
+    try:
+        with torch.no_grad():
+            ep = torch.export.export(model, (ids, pos), dynamic_shapes=({1: seq}, {1: seq}))
+    except Exception as e:  # noqa: BLE001
+        fail(f"{a.hf}: torch.export failed on the {family} adapter: {first_lines(e, 3)}")
+    os.makedirs(a.out, exist_ok=True)
+    torch.export.save(ep, os.path.join(a.out, "model.pt2"))
+    np.save(os.path.join(a.out, "example_0.npy"), ids.numpy())
+    np.save(os.path.join(a.out, "example_1.npy"), pos.numpy())
+    np.save(os.path.join(a.out, "reference_0.npy"), ref.numpy())
+    print(json.dumps({"family": family, "task": task, "model_type": config.get("model_type", ""),
+                      "inputs": ["input_ids", "position_ids"], "outputs": ["logits"], "max_positions": max_len,
+                      "aliases": aliases}))
+
+
 def main():
+    if "--hf" in sys.argv[1:]:
+        return export_hf(sys.argv[1:])
     ap = argparse.ArgumentParser(description="export a PyTorch module class for cactus")
     ap.add_argument("spec")
     ap.add_argument("out")

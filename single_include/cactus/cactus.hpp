@@ -1604,6 +1604,8 @@ HWY_EXPORT(RopeRow);
 HWY_EXPORT(GatedActF32);
 HWY_EXPORT(AffineActF32);
 HWY_EXPORT(AttentionRows);
+HWY_EXPORT(CachedAttentionRowsF32);
+HWY_EXPORT(CachedAttentionRowsF16);
 HWY_EXPORT(LstmCellF32);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
@@ -1713,6 +1715,19 @@ struct attention_head {
 inline void attention_rows(const attention_head& h, std::size_t r0, std::size_t r1, const float* kt, std::size_t ldkt, float* scores) {
   HWY_DYNAMIC_DISPATCH(detail::AttentionRows)(h.q, h.ldq, h.k, h.ldk, h.v, h.ldv, h.out, h.ldo, r0, r1, h.S, h.E, h.Ev, h.scale, h.mask, h.ldm, h.keep,
                                               h.ldkeep, h.fill, h.causal, h.causal_offset, kt, ldkt, scores);
+}
+
+// M query rows (stride ldq) that see the same key/value rows [0, n) of a cache, f32 or f16
+// (`f16`, as uint16_t), rows ldk / ldv apart: out[m] = softmax(scale * q[m] . k^T) . v, on the
+// calling thread. scores holds M * n floats.
+inline void cached_attention_rows(const float* q, std::size_t ldq, std::size_t M, const void* k, std::size_t ldk, const void* v, std::size_t ldv,
+                                  bool f16, std::size_t n, std::size_t E, std::size_t Ev, float scale, float* out, std::size_t ldo, float* scores) {
+  if (f16)
+    HWY_DYNAMIC_DISPATCH(detail::CachedAttentionRowsF16)(q, ldq, M, static_cast<const std::uint16_t*>(k), ldk, static_cast<const std::uint16_t*>(v), ldv,
+                                                         n, E, Ev, scale, out, ldo, scores);
+  else
+    HWY_DYNAMIC_DISPATCH(detail::CachedAttentionRowsF32)(q, ldq, M, static_cast<const float*>(k), ldk, static_cast<const float*>(v), ldv, n, E, Ev,
+                                                         scale, out, ldo, scores);
 }
 
 // C[M, N] = A[M, K] . B[N, K]^T (+ bias[N]); B is f32 or f16 (`b_is_f16`). Threads split N.
@@ -2152,23 +2167,30 @@ struct attention_op {
     s.push_back(d.Ev);
     c.set_tensor(0, dtype::f32, s);
   }
+  // The factor of q . k: input `scale` (a number or a one-element tensor; None: 1 / sqrt(E)),
+  // or its reciprocal when input `divide` is true.
+  static float scale_of(const context& c, std::size_t scale, std::size_t divide, std::int64_t E) {
+    if (c.is_none(scale)) return 1.0f / std::sqrt(static_cast<float>(E));
+    const slot& sv = c.in(scale);
+    const double s = sv.is_tensor() ? sv.view().element_as_double(0) : c.num_at(scale);
+    return static_cast<float>(c.bool_at(divide) ? 1.0 / s : s);
+  }
   static void run(context& c) {
     const dims d = shapes(c);
     const slot& q = c.in(0);
     const slot& k = c.in(1);
     const slot& v = c.in(2);
-    float scale = 1.0f / std::sqrt(static_cast<float>(d.E));
-    if (!c.is_none(4)) {
-      const slot& sv = c.in(4);
-      const double s = sv.is_tensor() ? sv.view().element_as_double(0) : c.num_at(4);
-      scale = static_cast<float>(c.bool_at(6) ? 1.0 / s : s);
-    }
+    const float scale = scale_of(c, 4, 6, d.E);
     const bool causal = c.bool_at(5);
     const float fill = c.is_none(7) ? -INFINITY : static_cast<float>(c.in(7).is_tensor() ? c.in(7).view().element_as_double(0) : c.num_at(7));
+    compute(d, q.ptr<float>(), k.ptr<float>(), v.ptr<float>(), c.out(0).ptr<float>(), scale, causal, c.is_none(3) ? nullptr : &c.in(3), fill);
+  }
+
+  // The computation on f32 q, k, v of shapes d (k and v rows contiguous), mask m (or null).
+  static void compute(const dims& d, const float* qp, const float* kp, const float* vp, float* out, float scale, bool causal, const slot* m, float fill) {
     const std::int64_t nh = numel(d.lead);  // query heads in all batches
     if (nh == 0 || d.L == 0) return;
     // mask: strides over [lead..., L, S]
-    const slot* m = c.is_none(3) ? nullptr : &c.in(3);
     std::vector<std::int64_t> ms;
     if (m) {
       shape_t full = d.lead;
@@ -2184,7 +2206,6 @@ struct attention_op {
     while (block > 8 && nh * ((d.L + block - 1) / block) < 2 * threads) block = (block + 1) / 2;
     const std::int64_t blocks = (d.L + block - 1) / block;
     const std::size_t work = static_cast<std::size_t>(nh * d.L * d.S * (d.E + d.Ev));
-    float* out = c.out(0).ptr<float>();
     // blocks of rows read the keys transposed, [E, S] per key/value head, made once here
     const bool transpose = block >= 4;
     const std::int64_t nkv = nh / group;
@@ -2192,7 +2213,7 @@ struct attention_op {
     if (transpose)
       global_pool().parallel_for(static_cast<std::size_t>(nkv), 1, [&](std::size_t b, std::size_t e) {
         for (std::size_t h = b; h < e; ++h) {
-          const float* src = k.ptr<float>() + static_cast<std::int64_t>(h) * d.S * d.E;
+          const float* src = kp + static_cast<std::int64_t>(h) * d.S * d.E;
           float* dst = kt + static_cast<std::int64_t>(h) * d.E * d.S;
           for (std::int64_t j0 = 0; j0 < d.S; j0 += 16)  // 16 x E tiles: both sides stay in cache
             for (std::int64_t e0 = 0; e0 < d.E; ++e0)
@@ -2206,8 +2227,8 @@ struct attention_op {
         const std::int64_t h = static_cast<std::int64_t>(t) / blocks, r0 = static_cast<std::int64_t>(t) % blocks * block;
         const std::int64_t r1 = std::min(d.L, r0 + block);
         const std::int64_t kvh = h / d.heads * d.kv_heads + h % d.heads / group;  // batch * kv_heads + kv head
-        kernels::attention_head a{q.ptr<float>() + h * d.L * d.E, static_cast<std::size_t>(d.E), k.ptr<float>() + kvh * d.S * d.E,
-                                  static_cast<std::size_t>(d.E), v.ptr<float>() + kvh * d.S * d.Ev, static_cast<std::size_t>(d.Ev),
+        kernels::attention_head a{qp + h * d.L * d.E, static_cast<std::size_t>(d.E), kp + kvh * d.S * d.E,
+                                  static_cast<std::size_t>(d.E), vp + kvh * d.S * d.Ev, static_cast<std::size_t>(d.Ev),
                                   out + h * d.L * d.Ev, static_cast<std::size_t>(d.Ev), static_cast<std::size_t>(d.S), static_cast<std::size_t>(d.E),
                                   static_cast<std::size_t>(d.Ev), scale};
         if (m) {
@@ -2625,6 +2646,128 @@ struct masked_fill_op {
     slot& y = c.out(0);
     map_scalar(y.shape, y.data, y.type, {make_operand(c.in(0), y.shape), make_operand(c.in(1), y.shape), make_operand(c.in(2), y.shape)},
                [](const double* v) { return v[1] != 0 ? v[2] : v[0]; });
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/cached_attention.hpp
+// cached_attention(q, k, v, k_cache, v_cache, cache_position, scale?, divide, window) =
+//     causal self-attention of L new positions over a KV cache, the cache appended in place:
+//   p = cache_position[0] (the absolute position of the first new row);
+//   k_cache[..., p : p + L, :] = k, v_cache[..., p : p + L, :] = v   (converted to the cache dtype)
+//   out[..., i, :] = softmax(s(q[i] . K^T)) . V over cache rows j with  j <= p + i  and, when
+//                    window > 0, j > p + i - window (a sliding window)
+// q [B, H, L, E], k [B, Hk, L, E], v [B, Hk, L, Ev] (f32); k_cache [B, Hk, T, E] and v_cache
+// [B, Hk, T, Ev], both f32 or both f16, T >= p + L; cache_position an int64 tensor. Hk divides
+// H (grouped-query attention). s as attention's (scale, divide; None: 1 / sqrt(E)).
+// Made by lowering (lower/kv_cache.hpp) from a causal self-attention; the caches are session
+// state (runtime/session.hpp), written here and nowhere else. The only op that writes into its
+// inputs: the graph input it writes is the session's own tensor, bound without a copy.
+// A prompt's first chunk (p = 0, no window) attends over its own f32 k and v (the blocked
+// kernel of `attention`); later rows read the cache (kernels::cached_attention_rows, f32 or f16).
+#include <cmath>
+#include <cstring>
+
+
+namespace cactus::ops {
+
+struct cached_attention_op {
+  static constexpr std::string_view name = "cached_attention";
+  static constexpr arity inputs{9};
+
+  struct dims {
+    std::int64_t B, H, Hk, L, E, Ev, T;
+  };
+  static dims shapes(const context& c) {
+    const slot& q = c.f32_in(0);
+    const slot& k = c.f32_in(1);
+    const slot& v = c.f32_in(2);
+    const slot& kc = c.tensor_in(3);
+    const slot& vc = c.tensor_in(4);
+    c.require(q.shape.size() == 4 && k.shape.size() == 4 && v.shape.size() == 4, "q ", to_string(q.shape), ", k ", to_string(k.shape), " and v ",
+              to_string(v.shape), " must be [batch, heads, positions, features]");
+    dims d{q.shape[0], q.shape[1], k.shape[1], q.shape[2], q.shape[3], v.shape[3], 0};
+    c.require(k.shape[0] == d.B && v.shape[0] == d.B && k.shape[2] == d.L && v.shape[2] == d.L && k.shape[3] == d.E && v.shape[1] == d.Hk, "k ",
+              to_string(k.shape), " and v ", to_string(v.shape), " do not match q ", to_string(q.shape));
+    c.require(d.Hk > 0 && d.H % d.Hk == 0, "the query heads (", d.H, ") must be a multiple of the key/value heads (", d.Hk, ")");
+    c.require(kc.type == vc.type && (kc.type == dtype::f32 || kc.type == dtype::f16), "the caches must both be f32 or both f16, got ",
+              name_of(kc.type), " and ", name_of(vc.type));
+    c.require(kc.shape.size() == 4 && vc.shape.size() == 4 && kc.shape[0] == d.B && kc.shape[1] == d.Hk && kc.shape[3] == d.E &&
+                  vc.shape[0] == d.B && vc.shape[1] == d.Hk && vc.shape[3] == d.Ev && vc.shape[2] == kc.shape[2],
+              "caches ", to_string(kc.shape), " and ", to_string(vc.shape), " do not fit k ", to_string(k.shape), " and v ", to_string(v.shape));
+    d.T = kc.shape[2];
+    const slot& pos = c.tensor_in(5);
+    c.require(pos.type == dtype::i64 && pos.numel() >= 1, "cache_position must be an int64 tensor, got ", name_of(pos.type), " ",
+              to_string(pos.shape));
+    return d;
+  }
+  static void infer(context& c) {
+    const dims d = shapes(c);
+    c.require(c.int_at(8) >= 0, "window must be 0 (none) or positive, got ", c.int_at(8));
+    c.set_tensor(0, dtype::f32, {d.B, d.H, d.L, d.Ev});
+  }
+  static void run(context& c) {
+    const dims d = shapes(c);
+    const std::int64_t p = c.in(5).ptr<std::int64_t>()[0];
+    const std::int64_t window = c.int_at(8);
+    c.require(p >= 0 && p + d.L <= d.T, "positions ", p, " to ", p + d.L - 1, " do not fit the cache's ", d.T,
+              " positions (it is sized for the prompt and --max-new-tokens)");
+    const float scale = attention_op::scale_of(c, 6, 7, d.E);
+    const bool f16 = c.in(3).type == dtype::f16;
+    const std::size_t esz = f16 ? 2 : 4;
+    auto* kc = static_cast<unsigned char*>(c.in(3).data);
+    auto* vc = static_cast<unsigned char*>(c.in(4).data);
+    const float* k = c.in(1).ptr<float>();
+    const float* v = c.in(2).ptr<float>();
+    // append: row (b, hk, i) of k and v goes to cache row p + i
+    global_pool().parallel_for(static_cast<std::size_t>(d.B * d.Hk), 1, [&](std::size_t b0, std::size_t b1) {
+      for (std::size_t bh = b0; bh < b1; ++bh)
+        for (std::int64_t i = 0; i < d.L; ++i) {
+          const std::int64_t row = static_cast<std::int64_t>(bh) * d.T + p + i;
+          const float* ks = k + (static_cast<std::int64_t>(bh) * d.L + i) * d.E;
+          const float* vs = v + (static_cast<std::int64_t>(bh) * d.L + i) * d.Ev;
+          if (f16) {
+            auto* kd = reinterpret_cast<std::uint16_t*>(kc) + row * d.E;
+            auto* vd = reinterpret_cast<std::uint16_t*>(vc) + row * d.Ev;
+            for (std::int64_t e = 0; e < d.E; ++e) kd[e] = f32_to_f16(ks[e]);
+            for (std::int64_t e = 0; e < d.Ev; ++e) vd[e] = f32_to_f16(vs[e]);
+          } else {
+            std::memcpy(kc + static_cast<std::size_t>(row * d.E) * esz, ks, static_cast<std::size_t>(d.E) * esz);
+            std::memcpy(vc + static_cast<std::size_t>(row * d.Ev) * esz, vs, static_cast<std::size_t>(d.Ev) * esz);
+          }
+        }
+    });
+    float* out = c.out(0).ptr<float>();
+    if (p == 0 && window == 0) {  // nothing cached before: the new rows are all there is
+      attention_op::dims a;
+      a.lead = {d.B, d.H};
+      a.heads = d.H;
+      a.kv_heads = d.Hk;
+      a.L = a.S = d.L;
+      a.E = d.E;
+      a.Ev = d.Ev;
+      attention_op::compute(a, c.in(0).ptr<float>(), k, v, out, scale, true, nullptr, -INFINITY);
+      return;
+    }
+    // one task per (batch, kv head, position): the group's query rows read each key row once
+    const std::int64_t group = d.H / d.Hk, tasks = d.B * d.Hk * d.L;
+    const float* q = c.in(0).ptr<float>();
+    const std::size_t work = static_cast<std::size_t>(d.H * d.L * (p + d.L) * (d.E + d.Ev));
+    global_pool().parallel_for(static_cast<std::size_t>(tasks), work < serial_work ? static_cast<std::size_t>(tasks) : 1,
+                               [&](std::size_t t0, std::size_t t1) {
+      float* scores = aligned_scratch<float, 17>(static_cast<std::size_t>(group * (p + d.L)));
+      for (std::size_t t = t0; t < t1; ++t) {
+        const std::int64_t i = static_cast<std::int64_t>(t) % d.L, bh = static_cast<std::int64_t>(t) / d.L;  // bh = b * Hk + hk
+        const std::int64_t b = bh / d.Hk, h0 = bh % d.Hk * group;
+        const std::int64_t last = p + i, first = window > 0 ? std::max<std::int64_t>(0, last + 1 - window) : 0;
+        const std::int64_t qrow = ((b * d.H + h0) * d.L + i);
+        kernels::cached_attention_rows(q + qrow * d.E, static_cast<std::size_t>(d.L * d.E), static_cast<std::size_t>(group),
+                                       kc + static_cast<std::size_t>((bh * d.T + first) * d.E) * esz, static_cast<std::size_t>(d.E),
+                                       vc + static_cast<std::size_t>((bh * d.T + first) * d.Ev) * esz, static_cast<std::size_t>(d.Ev), f16,
+                                       static_cast<std::size_t>(last + 1 - first), static_cast<std::size_t>(d.E), static_cast<std::size_t>(d.Ev),
+                                       scale, out + qrow * d.Ev, static_cast<std::size_t>(d.L * d.Ev), scores);
+      }
+    });
   }
 };
 
@@ -5046,6 +5189,8 @@ inline constexpr auto all_ops = hana::tuple_t<
     linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
+    // state (inserted by lowering: lower/kv_cache.hpp)
+    cached_attention_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,
@@ -5419,6 +5564,7 @@ struct io_spec {
   std::string name, dtype;  // dtype by name ("f32", "i64")
   shape_t shape;            // as lowered; dims a graph re-plans may differ at run time
   std::string state = {};   // "" or the session state this input is read from / this output written to
+  int capacity_dim = -1;    // state: the dim the session sizes (a KV cache's positions), or -1
 };
 
 struct component {
@@ -5457,6 +5603,7 @@ struct manifest {
       for (auto& s : v) {
         a.push_back({{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}});
         if (!s.state.empty()) a.back()["state"] = s.state;
+        if (s.capacity_dim >= 0) a.back()["capacity_dim"] = s.capacity_dim;
       }
       return a;
     };
@@ -5524,6 +5671,9 @@ struct manifest {
             x.dtype = json_string(s, "dtype", iw, "");
             if (s.contains("shape")) x.shape = json_integers(s["shape"], iw + ": \"shape\"");
             x.state = json_string(s, "state", iw, "");
+            x.capacity_dim = json_integer_or(s, "capacity_dim", iw, -1);
+            check(x.capacity_dim >= -1 && x.capacity_dim < static_cast<int>(x.shape.size()), iw, ": \"capacity_dim\" ", x.capacity_dim,
+                  " is not a dim of its shape");
             r.push_back(std::move(x));
           }
           return r;
@@ -6760,14 +6910,23 @@ bool match(hana::basic_type<any>, const match_context&, int, B&) {
   return true;
 }
 
+// Two plan-time constants of equal value are the same value: a front end may spell one number
+// twice (torch.export writes each literal where it is used).
+inline bool same_value(const ir::graph& g, int a, int b) {
+  if (a == b) return true;
+  const auto& x = g.values[static_cast<std::size_t>(a)];
+  const auto& y = g.values[static_cast<std::size_t>(b)];
+  return x.constant && y.constant && *x.constant == *y.constant;
+}
+
 template <fixed_string N, class B>
-bool match(hana::basic_type<var<N>>, const match_context&, int v, B& b) {
+bool match(hana::basic_type<var<N>>, const match_context& c, int v, B& b) {
   int& slot = b[hana::type_c<var<N>>];
   if (slot == -1) {
     slot = v;
     return true;
   }
-  return slot == v;
+  return same_value(c.g, slot, v);
 }
 
 template <auto V, class B>
@@ -7637,6 +7796,50 @@ inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
   return c;
 }
 
+// The Hugging Face hub cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
+inline std::filesystem::path hf_hub_cache() {
+  if (const char* c = std::getenv("HF_HUB_CACHE"); c && *c) return c;
+  if (const char* h = std::getenv("HF_HOME"); h && *h) return std::filesystem::path(h) / "hub";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : ".") / ".cache" / "huggingface" / "hub";
+}
+
+// Whether `spec` reads as a hub id ("org/name": two plain segments).
+inline bool looks_like_hf_id(const std::string& spec) {
+  const auto slash = spec.find('/');
+  return slash != std::string::npos && slash > 0 && slash + 1 < spec.size() && spec.find('/', slash + 1) == std::string::npos &&
+         spec[0] != '.' && spec.find('\\') == std::string::npos;
+}
+
+// A model given as a path or as a hub id: the path when it exists; an id ("Qwen/Qwen3-0.6B") is
+// looked up in the local hub cache (models--org--name/snapshots/<refs/main, or the only one>),
+// never downloaded. Anything else is returned as it is, for the caller's own error.
+inline std::filesystem::path resolve_model_path(const std::string& spec) {
+  namespace fs = std::filesystem;
+  if (path_exists(spec) || !looks_like_hf_id(spec)) return spec;
+  const auto slash = spec.find('/');
+  const fs::path repo = hf_hub_cache() / ("models--" + spec.substr(0, slash) + "--" + spec.substr(slash + 1));
+  const fs::path snaps = repo / "snapshots";
+  auto missing = [&](const std::string& why) {
+    fail(spec, ": not a local path, and not in the local Hugging Face cache (", why, " under ", repo.string(),
+         "; set HF_HOME or HF_HUB_CACHE, or download it first: cactus never downloads)");
+  };
+  if (!path_exists(snaps)) missing("no snapshots/");
+  std::string rev;
+  if (path_exists(repo / "refs" / "main")) {
+    rev = read_file_text(repo / "refs" / "main");
+    while (!rev.empty() && (rev.back() == '\n' || rev.back() == ' ')) rev.pop_back();
+  } else {
+    std::vector<std::string> all;
+    for (auto& e : fs::directory_iterator(snaps)) all.push_back(e.path().filename().string());
+    if (all.size() != 1) missing(all.empty() ? "no snapshot" : "several snapshots and no refs/main");
+    rev = all[0];
+  }
+  const fs::path dir = snaps / rev;
+  if (!path_exists(dir / "config.json")) missing("no config.json in snapshot " + rev);
+  return dir;
+}
+
 }  // namespace cactus::formats
 
 namespace cactus::bundle {
@@ -7683,6 +7886,7 @@ struct component_graphs {
   const ir::graph& optimized;
   std::vector<std::string> input_names = {}, output_names = {};
   std::vector<std::string> input_state = {}, output_state = {};
+  std::vector<int> input_capacity_dim = {};  // per input: the dim of a state the session sizes, or -1
 };
 
 namespace detail {
@@ -7746,10 +7950,12 @@ struct bundle_writer {
     fs::create_directories(dir / at);
     auto graph_bytes = encode_graph(c.optimized, [&](int id, const tensor& t) { return external(at, "c" + std::to_string(id), t); });
     write_file_atomic(dir / at / "graph.cactus", graph_bytes.data(), graph_bytes.size());
+    // the IR JSONs name their constant files from their own directory (lower::load_ir_json reads
+    // them so), graph.cactus from the bundle's
     auto json_enc = [&](const char* prefix) {
       return [&, prefix](int id, const tensor& t) -> nlohmann::json {
         std::string rel = external(at, prefix + std::to_string(id), t);
-        return rel.empty() ? ir::inline_tensor_json(t) : nlohmann::json{{"file", rel}};
+        return rel.empty() ? ir::inline_tensor_json(t) : nlohmann::json{{"file", fs::path(rel).lexically_relative(at).generic_string()}};
       };
     };
     write_file_atomic(dir / at / "raw_ir.json", ir::to_json(c.raw, json_enc("raw_c")).dump(1));
@@ -7771,20 +7977,21 @@ struct bundle_writer {
     }
     write_file_atomic(dir / at / "graph_bindings.json", nlohmann::json{{"format", "cactus-bindings"}, {"version", 1},
                                                                        {"external_weights", info.external_weights}, {"bindings", binds}}.dump(1));
-    auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const std::vector<std::string>& states, const char* prefix) {
+    auto io = [&](const std::vector<int>& ids, const std::vector<std::string>& names, const std::vector<std::string>& states,
+                  const std::vector<int>& capacity, const char* prefix) {
       std::vector<io_spec> a;
       for (std::size_t i = 0; i < ids.size(); ++i) {
         const auto& v = c.optimized.values[static_cast<std::size_t>(ids[i])];
         a.push_back({i < names.size() ? names[i] : std::string(prefix) + std::to_string(i), std::string(name_of(v.type)), v.shape,
-                     i < states.size() ? states[i] : std::string()});
+                     i < states.size() ? states[i] : std::string(), i < capacity.size() ? capacity[i] : -1});
       }
       return a;
     };
     component k;
     k.name = c.name;
     k.directory = at.generic_string();
-    k.inputs = io(c.optimized.inputs, c.input_names, c.input_state, "input_");
-    k.outputs = io(c.optimized.outputs, c.output_names, c.output_state, "output_");
+    k.inputs = io(c.optimized.inputs, c.input_names, c.input_state, c.input_capacity_dim, "input_");
+    k.outputs = io(c.optimized.outputs, c.output_names, c.output_state, {}, "output_");
     return k;
   }
 };
@@ -9143,6 +9350,8 @@ inline constexpr std::string_view aten_schemas[] = {
     "lift_fresh_copy(Tensor self) -> Tensor",
     "_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor",
     "to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
+    "to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
+    "to.dtype_layout(Tensor(a) self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
     "type_as(Tensor self, Tensor other) -> Tensor",
     // creation
     "ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
@@ -9407,6 +9616,8 @@ inline imported_program import_program(const archive& a) {
       finish(g.add_node(s->second, ins, {out_kinds.at(0)}, loc), 1);
       continue;
     }
+    // checks torch.export inserts for dtype and device conversions: nothing to compute
+    if (target == "torch.ops.aten._assert_tensor_metadata.default") continue;
     const op_schema* schema = find_schema(target);
     if (!schema) {
       if (target.rfind("torch.ops.higher_order.", 0) == 0)
@@ -9809,6 +10020,142 @@ inline std::vector<double> layer_norm_row(const float* x, std::size_t n, const f
 }
 
 }  // namespace cactus::kernels::reference
+// ---- cactus/lower/kv_cache.hpp
+// KV caches, inserted at lowering: a causal language model is captured cache-free (the whole
+// sequence in, logits for every position out), and this step turns each causal self-attention of
+// the fused graph into cached_attention: the new positions' keys and values are appended in place
+// to a cache that the session keeps between calls, and the queries attend over the cache. The
+// rewrite looks at computation only (an `attention` node with causal set and no mask); it knows
+// no family. It gives two graphs over the same weights and caches:
+//   prefill  the prompt in one batched pass (any number of new positions), returning the last
+//            position's logits only (the final projection reads only that row);
+//   decode   one new position per call.
+// Inputs added: `cache_position` (int64 [1], the absolute position of the first new row) and,
+// per attention in graph order, `k_cache.<i>` and `v_cache.<i>` ([batch, kv_heads, positions,
+// head_dim], session state whose positions dim, capacity_dim 2, the session sizes for the prompt
+// plus the tokens to generate, up to the positions the model was exported for).
+#include <string>
+#include <vector>
+
+
+namespace cactus::lower {
+
+struct kv_cache_graphs {
+  ir::graph prefill, decode;
+  std::vector<std::string> input_names;  // both graphs: the model's inputs, cache_position, then the caches
+  std::vector<std::string> input_state;  // "" or the state an input is (the caches)
+  std::vector<int> input_capacity_dim;   // 2 for the caches, else -1
+  std::size_t layers = 0;                // attentions given a cache
+};
+
+namespace detail {
+inline bool const_flag(const ir::graph& g, int v, bool& out) {
+  const auto* m = g.constant_meta(v);
+  if (!m || !m->is_number()) return false;
+  out = m->i != 0 || m->f != 0;
+  return true;
+}
+
+// Inserts node n before position `at` of g.nodes (producers renumbered).
+inline int insert_node(ir::graph& g, std::size_t at, std::string op, std::vector<int> inputs, ir::kind out_kind, const std::string& loc) {
+  ir::value v;
+  v.k = out_kind;
+  const int out = g.add_value(std::move(v));
+  g.nodes.insert(g.nodes.begin() + static_cast<std::ptrdiff_t>(at), ir::node{std::move(op), std::move(inputs), {out}, loc});
+  g.reindex_producers();
+  return out;
+}
+}  // namespace detail
+
+// `g` is an optimized graph (canonical and fused) of a causal LM; `cache` the caches' dtype (f16
+// or f32); `max_positions` the most positions a cache may hold (the sequence dim's exported range).
+inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int64_t max_positions) {
+  check(cache == dtype::f16 || cache == dtype::f32, "KV cache dtype ", name_of(cache), " is not supported (f16 or f32)");
+  kv_cache_graphs r;
+  ir::graph p = g;
+  for (int i : p.inputs) r.input_names.push_back(p.values[static_cast<std::size_t>(i)].name);
+  ir::value pos;
+  pos.name = "cache_position";
+  pos.type = dtype::i64;
+  pos.shape = {1};
+  pos.dims = {{1, 1}};
+  const int pos_id = p.add_value(std::move(pos));
+  p.inputs.push_back(pos_id);
+  r.input_names.push_back("cache_position");
+  for (std::size_t n = 0; n < p.nodes.size(); ++n) {
+    ir::node& nd = p.nodes[n];
+    if (nd.op != "attention") continue;
+    bool causal = false, divide = false;
+    const bool self_causal = detail::const_flag(p, nd.inputs[5], causal) && causal && p.values[static_cast<std::size_t>(nd.inputs[3])].k == ir::kind::none &&
+                             detail::const_flag(p, nd.inputs[6], divide);
+    if (!self_causal) continue;
+    // (copies: adding values below moves p.values)
+    const shape_t q = p.values[static_cast<std::size_t>(nd.inputs[0])].shape;
+    const shape_t k = p.values[static_cast<std::size_t>(nd.inputs[1])].shape;
+    const shape_t v = p.values[static_cast<std::size_t>(nd.inputs[2])].shape;
+    check(q.size() == 4 && k.size() == 4 && v.size() == 4, "attention at ", nd.loc.empty() ? "node " + std::to_string(n) : nd.loc,
+          ": a KV cache needs [batch, heads, positions, features] q, k and v, got ", to_string(q), ", ", to_string(k), ", ", to_string(v));
+    const std::string layer = std::to_string(r.layers++);
+    int caches[2];
+    for (int which = 0; which < 2; ++which) {
+      const shape_t& src = which == 0 ? k : v;
+      ir::value c;
+      c.name = (which == 0 ? "k_cache." : "v_cache.") + layer;
+      c.type = cache;
+      c.shape = {src[0], src[1], max_positions, src[3]};
+      c.dims = {{src[0], src[0]}, {src[1], src[1]}, {1, max_positions}, {src[3], src[3]}};
+      caches[which] = p.add_value(std::move(c));
+      p.inputs.push_back(caches[which]);
+      r.input_names.push_back(p.values[static_cast<std::size_t>(caches[which])].name);
+    }
+    ir::node& a = p.nodes[n];
+    const int window = p.add_constant(ir::meta::of_int(0));
+    a.inputs = {a.inputs[0], a.inputs[1], a.inputs[2], caches[0], caches[1], pos_id, a.inputs[4], a.inputs[6], window};
+    a.op = "cached_attention";
+  }
+  check(r.layers > 0, "no causal self-attention (an attention node with causal set and no mask) in the graph: there is nothing to give a KV cache");
+  for (auto& name : r.input_names) {
+    const bool is_cache = name.rfind("k_cache.", 0) == 0 || name.rfind("v_cache.", 0) == 0;
+    r.input_state.push_back(is_cache ? name : std::string());
+    r.input_capacity_dim.push_back(is_cache ? 2 : -1);
+  }
+
+  // decode: one new position, so every input whose dim 1 was the sequence is fixed at 1
+  r.decode = p;
+  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+    auto& in = r.decode.values[static_cast<std::size_t>(r.decode.inputs[i])];
+    if (in.shape.size() >= 2 && (in.dims.empty() || in.dims[1].min != in.dims[1].max)) {
+      in.shape[1] = 1;
+      if (!in.dims.empty()) in.dims[1] = {1, 1};
+    }
+  }
+
+  // prefill: the final projection reads the last position only
+  const int out0 = p.outputs.at(0);
+  const int prod = p.values[static_cast<std::size_t>(out0)].producer;
+  if (prod >= 0 && p.nodes[static_cast<std::size_t>(prod)].op == "linear") {
+    const int x = p.nodes[static_cast<std::size_t>(prod)].inputs[0];
+    if (p.values[static_cast<std::size_t>(x)].shape.size() == 3) {
+      const std::string loc = p.nodes[static_cast<std::size_t>(prod)].loc;
+      const int last = detail::insert_node(p, static_cast<std::size_t>(prod), "slice",
+                                           {x, p.add_constant(ir::meta::of_int(1)), p.add_constant(ir::meta::of_int(-1)),
+                                            p.add_constant(ir::meta::none()), p.add_constant(ir::meta::of_int(1))},
+                                           ir::kind::tensor, loc);
+      const ir::value sv = p.values[static_cast<std::size_t>(x)];
+      p.values[static_cast<std::size_t>(last)].type = sv.type;
+      p.values[static_cast<std::size_t>(last)].shape = {sv.shape[0], 1, sv.shape[2]};
+      p.nodes[static_cast<std::size_t>(prod) + 1].inputs[0] = last;
+      auto& o = p.values[static_cast<std::size_t>(out0)];
+      if (o.shape.size() == 3) o.shape[1] = 1;
+    }
+  }
+  r.prefill = std::move(p);
+  ir::verify(r.prefill, "prefill graph");
+  ir::verify(r.decode, "decode graph");
+  return r;
+}
+
+}  // namespace cactus::lower
 // ---- cactus/lower/relower.hpp
 // Re-lowering from saved IR, with no LibTorch: read raw_ir.json or optimized_ir.json from a
 // bundle, run the IR passes again with the options the bundle recorded (they are idempotent on
@@ -10678,6 +11025,24 @@ inline quant::weights_manifest manifest_from_bindings(const fs::path& bundle_dir
   return m;
 }
 
+// The IR file `which` (raw_ir.json, optimized_ir.json) that `path` means: the file itself, or the
+// one of a bundle directory. Re-lowering writes a one-graph bundle, so a bundle of several graphs,
+// or the IR of one of its components, is refused by name rather than re-lowered in part.
+inline fs::path ir_file_of(const fs::path& path, const char* which) {
+  const fs::path file = path_exists(path) && fs::is_directory(path) ? path / which : path;
+  const fs::path dir = fs::absolute(file).parent_path();
+  auto one_graph = [&](const fs::path& bundle_dir) {
+    if (!path_exists(bundle::manifest::path_in(bundle_dir))) return;
+    const auto m = bundle::manifest::read(bundle_dir);
+    check(m.components.size() == 1, file.string(), ": in a bundle of ", m.components.size(), " graphs (", bundle_dir.string(),
+          "); re-lowering and inspecting take one-graph bundles only");
+  };
+  one_graph(dir);
+  if (dir.parent_path().filename() == "components") one_graph(dir.parent_path().parent_path());
+  check(path_exists(file), file.string(), ": no such file");
+  return file;
+}
+
 struct relower_report {
   ir::graph graph;
   std::size_t nodes_in = 0;
@@ -10948,6 +11313,8 @@ struct model {
 // Stage 3 binding: tensor constants named after a state_dict entry are bound to the converted
 // weight file the manifest lists for that name. The match is by name only, and shapes must
 // agree; constants the manifest does not list stay in the graph as data.
+#include <map>
+
 
 namespace cactus::passes {
 
@@ -10955,11 +11322,15 @@ struct bind_report {
   std::size_t bound = 0, unbound = 0;
 };
 
-inline bind_report bind_weights(ir::graph& g, const quant::weights_manifest& m) {
+// `aliases`: parameter names the model shares with another name (tied embeddings: the exporter
+// reads them off the module), {alias: the name the checkpoint stores}; an alias binds the file of
+// the stored name.
+inline bind_report bind_weights(ir::graph& g, const quant::weights_manifest& m, const std::map<std::string, std::string>& aliases = {}) {
   bind_report r;
   for (auto& v : g.values) {
     if (!v.data || v.name.empty()) continue;
     const auto* e = m.find(v.name);
+    if (auto a = aliases.find(v.name); !e && a != aliases.end()) e = m.find(a->second);
     if (!e) { ++r.unbound; continue; }
     check(e->shape == v.shape, "weight '", v.name, "': the model uses shape ", to_string(v.shape), " but the converted file ", e->file,
           " has ", to_string(e->shape), "; was it converted from another checkpoint?");
@@ -11037,70 +11408,128 @@ inline std::string op_count_table(const pass_trace& t) {
 }
 
 }  // namespace cactus::passes
-// ---- cactus/runtime/llm/generate.hpp
-// Greedy generation on a causal LM graph whose first input is the token ids [1, N] (int64) and
-// whose first output is the logits [1, N, V]: each step appends the argmax of the last position's
-// logits and runs the whole sequence again (no KV cache yet: the cost of a step grows with the
-// sequence). The executor's other inputs stay as they were set.
-#include <algorithm>
+// ---- cactus/runtime/llm/causal_lm.hpp
+// A causal language model bundle with a KV cache (lower/kv_cache.hpp): its "prefill" component
+// runs the whole prompt in one pass and its "decode" component one token per call, both over the
+// caches the session holds. The caches are allocated here, before a generation, with room for the
+// prompt plus the tokens to generate (their capacity dim, from the manifest, up to the positions
+// the model was exported for), and appended in place by the graphs. generate() samples each next
+// token (runtime/llm/sampler.hpp), calls back per token, and stops at max_new_tokens or an id of
+// the EOS set; generation_config reads that set and the sampling defaults from the bundle's
+// generation_config.json / config.json as transformers does.
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+// ---- cactus/runtime/llm/sampler.hpp
+// Next-token choice from logits, as transformers' generate makes it: the repetition penalty on
+// every id seen so far (prompt and generated: a positive logit divided by it, a negative one
+// multiplied), then greedy argmax when temperature is 0; otherwise logits / temperature, top-k,
+// top-p (the smallest set of most likely tokens whose probability reaches p) and min-p (tokens
+// under min_p times the most likely one's probability dropped), and a draw from what is left
+// with a seeded generator, so the same seed gives the same tokens.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <random>
+#include <span>
 #include <vector>
 
 
 namespace cactus::runtime::llm {
 
-struct generation {
-  std::vector<std::int64_t> ids;  // the generated ids, prompt excluded
-  std::vector<tensor> outputs;    // the outputs of the run that gave the last id
+struct sampling {
+  float temperature = 0.0f;  // 0: greedy
+  int top_k = 0;             // 0: off
+  float top_p = 1.0f;        // 1: off
+  float min_p = 0.0f;        // 0: off
+  float repetition_penalty = 1.0f;
+  std::uint64_t seed = 0;
+
+  bool greedy() const { return temperature <= 0.0f; }
+  void validate() const {
+    check(temperature >= 0 && std::isfinite(temperature), "--temperature must be 0 (greedy) or positive, got ", temperature);
+    check(top_k >= 0, "--top-k must be 0 (off) or positive, got ", top_k);
+    check(top_p > 0 && top_p <= 1, "--top-p must be in (0, 1], got ", top_p);
+    check(min_p >= 0 && min_p <= 1, "--min-p must be in [0, 1], got ", min_p);
+    check(repetition_penalty > 0 && std::isfinite(repetition_penalty), "--repetition-penalty must be positive, got ", repetition_penalty);
+  }
 };
 
-// `prompt_outputs` are the outputs of the run on `prompt` (already executed); `on_token` sees
-// the ids generated so far after each step (to stream their text).
-inline generation generate_greedy(executor& ex, const tensor& prompt, std::vector<tensor> prompt_outputs, int max_new_tokens,
-                                  const std::function<void(const std::vector<std::int64_t>&)>& on_token = {}) {
-  check(prompt.type == dtype::i64 && prompt.shape.size() == 2 && prompt.shape[0] == 1,
-        "generation needs token ids: an int64 [1, N] first input, got ", name_of(prompt.type), " ", to_string(prompt.shape));
-  generation r;
-  r.outputs = std::move(prompt_outputs);
-  std::vector<std::int64_t> seq(prompt.ptr<std::int64_t>(), prompt.ptr<std::int64_t>() + prompt.numel());
-  for (int step = 0; step < max_new_tokens; ++step) {
-    check(!r.outputs.empty(), "generation: the graph has no outputs");
-    const tensor& logits = r.outputs[0];
-    check(logits.type == dtype::f32 && !logits.shape.empty() && logits.shape.back() > 0 && logits.numel() >= logits.shape.back(),
-          "generation: the first output is not logits (f32 [..., V]), got ", name_of(logits.type), " ", to_string(logits.shape));
-    const std::int64_t V = logits.shape.back();
-    const float* last = logits.ptr<float>() + logits.numel() - V;
-    const std::int64_t best = std::max_element(last, last + V) - last;
-    r.ids.push_back(best);
-    seq.push_back(best);
-    if (on_token) on_token(r.ids);
-    if (step + 1 == max_new_tokens) break;
-    tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(seq.size())});
-    std::copy(seq.begin(), seq.end(), t.ptr<std::int64_t>());
-    ex.set_input(0, t);
-    r.outputs = ex.execute();
+class sampler {
+ public:
+  explicit sampler(sampling s) : s_(s), rng_(s.seed) { s_.validate(); }
+  const sampling& settings() const { return s_; }
+
+  // The next id from logits [V]; `seen` are the ids so far (for the repetition penalty).
+  std::int64_t next(std::span<const float> logits, std::span<const std::int64_t> seen) {
+    const std::size_t V = logits.size();
+    check(V > 0, "sampling: empty logits");
+    const float* l = logits.data();
+    if (s_.repetition_penalty != 1.0f) {
+      work_.assign(l, l + V);
+      for (std::int64_t id : seen) {
+        if (id < 0 || static_cast<std::size_t>(id) >= V) continue;
+        float& x = work_[static_cast<std::size_t>(id)];
+        x = x < 0 ? x * s_.repetition_penalty : x / s_.repetition_penalty;
+      }
+      l = work_.data();
+    }
+    if (s_.greedy()) return static_cast<std::int64_t>(std::max_element(l, l + V) - l);
+    // candidates, most likely first: the top k (or all), sorted
+    const std::size_t k = s_.top_k > 0 ? std::min<std::size_t>(static_cast<std::size_t>(s_.top_k), V) : V;
+    idx_.resize(V);
+    std::iota(idx_.begin(), idx_.end(), 0);
+    auto by_logit = [l](std::uint32_t a, std::uint32_t b) { return l[a] > l[b] || (l[a] == l[b] && a < b); };
+    if (k < V) std::nth_element(idx_.begin(), idx_.begin() + static_cast<std::ptrdiff_t>(k - 1), idx_.end(), by_logit);
+    idx_.resize(k);
+    std::sort(idx_.begin(), idx_.end(), by_logit);
+    // probabilities over the candidates at the temperature
+    prob_.resize(k);
+    const float mx = l[idx_[0]];
+    double sum = 0;
+    for (std::size_t i = 0; i < k; ++i) sum += prob_[i] = std::exp((l[idx_[i]] - mx) / s_.temperature);
+    std::size_t keep = k;
+    if (s_.top_p < 1.0f) {
+      // HF drops the tokens whose ascending cumulative probability is <= 1 - p: keep the most
+      // likely ones while the mass before them is < p
+      double acc = 0;
+      std::size_t n = 0;
+      while (n < keep && acc < s_.top_p * sum) acc += prob_[n++];
+      keep = std::max<std::size_t>(n, 1);
+    }
+    if (s_.min_p > 0.0f) {
+      const double floor = s_.min_p * prob_[0];
+      std::size_t n = 1;
+      while (n < keep && prob_[n] >= floor) ++n;
+      keep = n;
+    }
+    double total = 0;
+    for (std::size_t i = 0; i < keep; ++i) total += prob_[i];
+    const double u = std::uniform_real_distribution<double>(0.0, total)(rng_);
+    double acc = 0;
+    for (std::size_t i = 0; i < keep; ++i) {
+      acc += prob_[i];
+      if (u < acc) return idx_[i];
+    }
+    return idx_[keep - 1];
   }
-  return r;
-}
+
+ private:
+  sampling s_;
+  std::mt19937_64 rng_;
+  std::vector<float> work_;
+  std::vector<std::uint32_t> idx_;
+  std::vector<double> prob_;
+};
 
 }  // namespace cactus::runtime::llm
-// ---- cactus/runtime/run.hpp
-// One run of a bundle, as `cactus run` makes it: the inputs of the session's first component
-// come from .npy files (in order or by name), token ids, or a prompt tokenized with the bundle's
-// tokenizer.json (through its chat template, or raw); the component runs once on the session,
-// and with max_new_tokens its first output is read as next-token logits and tokens are appended
-// greedily (runtime/llm/generate.hpp), their text streamed as it is generated. The request's
-// fields are the flags of `cactus run`, and its errors name those flags.
-#include <chrono>
-#include <cstdint>
-#include <functional>
-#include <nlohmann/json.hpp>
-#include <optional>
-#include <sstream>
-#include <string>
-#include <vector>
-
 // ---- cactus/runtime/session.hpp
 // A session: a loaded bundle's executors, one per component, and the state that persists between
 // calls. The manifest marks a component's input or output with the name of a state tensor
@@ -11173,6 +11602,281 @@ class session {
 };
 
 }  // namespace cactus::runtime
+
+namespace cactus::runtime::llm {
+
+// The EOS ids and sampling defaults of a checkpoint (transformers' GenerationConfig): sampling
+// only when do_sample is true (else greedy), top_k 50, top_p 1, min_p off and repetition penalty
+// 1 unless the file says otherwise.
+struct generation_config {
+  std::set<std::int64_t> eos;
+  sampling defaults;
+
+  static generation_config read(const std::filesystem::path& dir) {
+    generation_config g;
+    g.defaults.top_k = 50;
+    auto ids_of = [&](const nlohmann::json& j, const std::string& where) {
+      auto it = j.find("eos_token_id");
+      if (it == j.end() || it->is_null()) return false;
+      if (it->is_array()) {
+        for (auto& v : *it) g.eos.insert(json_integer(v, where + ": eos_token_id"));
+      } else {
+        g.eos.insert(json_integer(*it, where + ": eos_token_id"));
+      }
+      return true;
+    };
+    const auto gen_path = dir / "generation_config.json", cfg_path = dir / "config.json";
+    bool found = false;
+    if (path_exists(gen_path)) {
+      const auto j = read_json(gen_path);
+      const std::string where = gen_path.string();
+      found = ids_of(j, where);
+      auto num = [&](const char* key, float fallback) {
+        auto it = j.find(key);
+        if (it == j.end() || it->is_null()) return fallback;
+        check(it->is_number(), where, ": \"", key, "\" must be a number");
+        return it->get<float>();
+      };
+      const bool do_sample = j.value("do_sample", false);
+      g.defaults.temperature = do_sample ? num("temperature", 1.0f) : 0.0f;
+      g.defaults.top_k = static_cast<int>(num("top_k", 50.0f));
+      g.defaults.top_p = num("top_p", 1.0f);
+      g.defaults.min_p = num("min_p", 0.0f);
+      g.defaults.repetition_penalty = num("repetition_penalty", 1.0f);
+    }
+    if (!found && path_exists(cfg_path)) {
+      const auto j = read_json(cfg_path);
+      if (!ids_of(j, cfg_path.string()) && j.contains("text_config")) ids_of(j["text_config"], cfg_path.string() + ": text_config");
+    }
+    return g;
+  }
+};
+
+struct generation_stats {
+  std::size_t prompt_tokens = 0, generated_tokens = 0;
+  double prefill_ms = 0, decode_ms = 0;
+  double ttft_ms = 0;       // prompt in to first token out (prefill and one sampling)
+  double prefill_tok_s = 0;  // prompt tokens per second of prefill
+  double decode_tok_s = 0;   // tokens per second of the decode steps (the first token excluded)
+  bool stopped_on_eos = false;
+};
+
+struct generation_request {
+  std::vector<std::int64_t> prompt;
+  int max_new_tokens = 64;
+  sampling sample;
+  std::set<std::int64_t> eos;  // stop after one of these (it is part of the output)
+  bool keep_logits = false;    // keep each step's next-token logits (f32 [steps, V])
+};
+
+struct generation_result {
+  std::vector<std::int64_t> ids;  // generated, prompt excluded
+  tensor logits;                  // with keep_logits: row i the logits that chose ids[i]
+  generation_stats stats;
+};
+
+class causal_lm {
+ public:
+  static bool is_causal_lm(const bundle::manifest& m) { return m.find("prefill") != nullptr && m.find("decode") != nullptr; }
+
+  explicit causal_lm(session& s) : s_(s) {
+    check(is_causal_lm(s.manifest()), s.dir().string(), ": not a causal LM bundle with a KV cache (components 'prefill' and 'decode'; "
+          "`cactus transpile` of a Hugging Face causal LM writes them)");
+    for (const auto& in : s.manifest().find("prefill")->inputs) {
+      if (in.state.empty()) continue;
+      check(in.capacity_dim >= 0 && in.capacity_dim < static_cast<int>(in.shape.size()), s.dir().string(), ": state input '", in.name,
+            "' has no capacity dim in components/manifest.json");
+      max_positions_ = max_positions_ ? std::min(max_positions_, in.shape[static_cast<std::size_t>(in.capacity_dim)])
+                                      : in.shape[static_cast<std::size_t>(in.capacity_dim)];
+    }
+    config_ = generation_config::read(s.dir());
+  }
+
+  // The most positions (prompt plus generated tokens) the caches can hold.
+  std::int64_t max_positions() const { return max_positions_; }
+  const generation_config& config() const { return config_; }
+
+  // Caches with room for `positions` (kept when they have exactly that room already).
+  void reserve(std::int64_t positions) {
+    check(positions >= 1 && positions <= max_positions_, s_.dir().string(), ": ", positions, " positions do not fit the bundle's KV cache (1 to ",
+          max_positions_, ")");
+    for (const auto& in : s_.manifest().find("prefill")->inputs) {
+      if (in.state.empty()) continue;
+      shape_t shape = in.shape;
+      shape[static_cast<std::size_t>(in.capacity_dim)] = positions;
+      const tensor* have = s_.state(in.state);
+      if (have && have->shape == shape) continue;
+      s_.set_state(in.state, tensor::empty(dtype_from_name(in.dtype), shape));
+    }
+  }
+
+  // The logits after new tokens `ids` at absolute positions p, p + 1, ... (the cache holds the
+  // positions before p): one token after the first goes through decode, else prefill.
+  tensor forward(const std::vector<std::int64_t>& ids, std::int64_t p) {
+    const std::string component = ids.size() == 1 && p > 0 ? "decode" : "prefill";
+    auto out = s_.run(component, inputs_for(component, ids, p));
+    check(!out.empty() && out[0].type == dtype::f32 && !out[0].shape.empty() && out[0].shape.back() > 0, s_.dir().string(),
+          ": the first output of '", component, "' is not logits (f32 [..., V])");
+    return out[0];
+  }
+
+  // Runs the prompt, then samples up to r.max_new_tokens tokens; on_token sees each id as it is
+  // chosen (return false to stop).
+  generation_result generate(const generation_request& r, const std::function<bool(std::int64_t)>& on_token = {}) {
+    const std::string where = s_.dir().string();
+    check(!r.prompt.empty(), where, ": generation needs a prompt of at least one token");
+    check(r.max_new_tokens >= 0, "--max-new-tokens must be at least 0, got ", r.max_new_tokens);
+    const auto N = static_cast<std::int64_t>(r.prompt.size());
+    const std::int64_t room = N + r.max_new_tokens;
+    check(room <= max_positions_, where, ": a prompt of ", N, " tokens plus --max-new-tokens ", r.max_new_tokens, " needs ", room,
+          " positions; the bundle's KV cache holds at most ", max_positions_, " (the sequence length the model was exported for)");
+    reserve(room);
+    sampler pick(r.sample);
+    generation_result res;
+    std::vector<std::int64_t> seen = r.prompt;
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    tensor logits = forward(r.prompt, 0);
+    res.stats.prompt_tokens = r.prompt.size();
+    res.stats.prefill_ms = ms_since(t0);
+    std::vector<float> kept;
+    std::int64_t V = 0;
+    auto choose = [&](const tensor& l) {
+      V = l.shape.back();
+      std::span<const float> last(l.ptr<float>() + l.numel() - V, static_cast<std::size_t>(V));
+      if (r.keep_logits) kept.insert(kept.end(), last.begin(), last.end());
+      return pick.next(last, seen);
+    };
+    std::int64_t pos = N;
+    auto t_decode = clock::now();
+    for (int step = 0; step < r.max_new_tokens; ++step) {
+      if (step > 0) logits = forward({res.ids.back()}, pos++);
+      const std::int64_t id = choose(logits);
+      if (step == 0) {
+        res.stats.ttft_ms = ms_since(t0);
+        t_decode = clock::now();
+      }
+      res.ids.push_back(id);
+      seen.push_back(id);
+      const bool go_on = !on_token || on_token(id);
+      if (r.eos.count(id)) {
+        res.stats.stopped_on_eos = true;
+        break;
+      }
+      if (!go_on) break;
+    }
+    res.stats.generated_tokens = res.ids.size();
+    res.stats.decode_ms = ms_since(t_decode);
+    res.stats.prefill_tok_s = res.stats.prefill_ms > 0 ? 1e3 * double(N) / res.stats.prefill_ms : 0;
+    if (res.ids.size() > 1) res.stats.decode_tok_s = 1e3 * double(res.ids.size() - 1) / std::max(res.stats.decode_ms, 1e-9);
+    if (r.keep_logits && V > 0) {
+      res.logits = tensor::empty(dtype::f32, {static_cast<std::int64_t>(kept.size()) / V, V});
+      std::copy(kept.begin(), kept.end(), res.logits.ptr<float>());
+    }
+    return res;
+  }
+
+ private:
+  static double ms_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  }
+
+  // The non-state inputs of `component` for new tokens `ids` starting at absolute position `p`.
+  std::vector<tensor> inputs_for(const std::string& component, const std::vector<std::int64_t>& ids, std::int64_t p) const {
+    std::vector<tensor> in;
+    const auto L = static_cast<std::int64_t>(ids.size());
+    for (const auto& spec : s_.manifest().find(component)->inputs) {
+      if (!spec.state.empty()) continue;
+      if (spec.name == "input_ids") {
+        tensor t = tensor::empty(dtype::i64, {1, L});
+        std::copy(ids.begin(), ids.end(), t.ptr<std::int64_t>());
+        in.push_back(std::move(t));
+      } else if (spec.name == "position_ids") {
+        tensor t = tensor::empty(dtype::i64, {1, L});
+        for (std::int64_t i = 0; i < L; ++i) t.ptr<std::int64_t>()[i] = p + i;
+        in.push_back(std::move(t));
+      } else if (spec.name == "cache_position") {
+        tensor t = tensor::empty(dtype::i64, {1});
+        t.ptr<std::int64_t>()[0] = p;
+        in.push_back(std::move(t));
+      } else {
+        fail(s_.dir().string(), ": component '", component, "' takes an input '", spec.name,
+             "' that generation does not know how to give (input_ids, position_ids, cache_position and state)");
+      }
+    }
+    return in;
+  }
+
+  session& s_;
+  std::int64_t max_positions_ = 0;
+  generation_config config_;
+};
+
+}  // namespace cactus::runtime::llm
+// ---- cactus/runtime/llm/generate.hpp
+// Greedy generation on a causal LM graph whose first input is the token ids [1, N] (int64) and
+// whose first output is the logits [1, N, V]: each step appends the argmax of the last position's
+// logits and runs the whole sequence again (no KV cache yet: the cost of a step grows with the
+// sequence). The executor's other inputs stay as they were set.
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+
+namespace cactus::runtime::llm {
+
+struct generation {
+  std::vector<std::int64_t> ids;  // the generated ids, prompt excluded
+  std::vector<tensor> outputs;    // the outputs of the run that gave the last id
+};
+
+// `prompt_outputs` are the outputs of the run on `prompt` (already executed); `on_token` sees
+// the ids generated so far after each step (to stream their text).
+inline generation generate_greedy(executor& ex, const tensor& prompt, std::vector<tensor> prompt_outputs, int max_new_tokens,
+                                  const std::function<void(const std::vector<std::int64_t>&)>& on_token = {}) {
+  check(prompt.type == dtype::i64 && prompt.shape.size() == 2 && prompt.shape[0] == 1,
+        "generation needs token ids: an int64 [1, N] first input, got ", name_of(prompt.type), " ", to_string(prompt.shape));
+  generation r;
+  r.outputs = std::move(prompt_outputs);
+  std::vector<std::int64_t> seq(prompt.ptr<std::int64_t>(), prompt.ptr<std::int64_t>() + prompt.numel());
+  for (int step = 0; step < max_new_tokens; ++step) {
+    check(!r.outputs.empty(), "generation: the graph has no outputs");
+    const tensor& logits = r.outputs[0];
+    check(logits.type == dtype::f32 && !logits.shape.empty() && logits.shape.back() > 0 && logits.numel() >= logits.shape.back(),
+          "generation: the first output is not logits (f32 [..., V]), got ", name_of(logits.type), " ", to_string(logits.shape));
+    const std::int64_t V = logits.shape.back();
+    const float* last = logits.ptr<float>() + logits.numel() - V;
+    const std::int64_t best = std::max_element(last, last + V) - last;
+    r.ids.push_back(best);
+    seq.push_back(best);
+    if (on_token) on_token(r.ids);
+    if (step + 1 == max_new_tokens) break;
+    tensor t = tensor::empty(dtype::i64, {1, static_cast<std::int64_t>(seq.size())});
+    std::copy(seq.begin(), seq.end(), t.ptr<std::int64_t>());
+    ex.set_input(0, t);
+    r.outputs = ex.execute();
+  }
+  return r;
+}
+
+}  // namespace cactus::runtime::llm
+// ---- cactus/runtime/run.hpp
+// One run of a bundle, as `cactus run` makes it: the inputs of the session's first component
+// come from .npy files (in order or by name), token ids, or a prompt tokenized with the bundle's
+// tokenizer.json (through its chat template, or raw); the component runs once on the session,
+// and with max_new_tokens its first output is read as next-token logits and tokens are appended
+// greedily (runtime/llm/generate.hpp), their text streamed as it is generated. The request's
+// fields are the flags of `cactus run`, and its errors name those flags.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
 // ---- cactus/tokenizer/chat_template.hpp
 // The checkpoint's chat template, rendered as transformers' apply_chat_template renders it:
 // the template from chat_template.jinja, else tokenizer_config.json's "chat_template" (a
@@ -14898,7 +15602,14 @@ struct run_request {
   std::optional<std::string> prompt, raw_prompt;    // --prompt (chat template applied), --raw-prompt
   std::optional<std::string> system;                // --system, with --prompt
   std::vector<std::string> chat_vars;               // --chat-var KEY=JSON, with --prompt
-  int max_new_tokens = 0;                           // --max-new-tokens
+  std::optional<int> max_new_tokens;                // --max-new-tokens (a KV-cache bundle: 128 when not given)
+  // a KV-cache bundle's sampling (runtime/llm/causal_lm.hpp): unset values come from the
+  // bundle's generation_config.json
+  std::optional<float> temperature, top_p, min_p, repetition_penalty;
+  std::optional<int> top_k;
+  std::uint64_t seed = 0;
+  bool thinking = false;   // --thinking: the chat template's enable_thinking (off unless given)
+  bool keep_logits = false;  // keep each generated token's logits (run_result::step_logits)
 };
 
 struct run_result {
@@ -14907,6 +15618,9 @@ struct run_result {
   std::vector<std::int64_t> generated;
   std::optional<std::string> generated_text;  // when a tokenizer decoded `generated`
   double milliseconds = 0;                    // the run, generation included
+  std::vector<std::int64_t> prompt;           // a KV-cache bundle: the prompt's ids
+  std::optional<llm::generation_stats> stats;  // a KV-cache bundle: its generation's figures
+  tensor step_logits;                         // with keep_logits: [generated, V]
 };
 
 namespace detail {
@@ -14925,6 +15639,7 @@ inline std::vector<int> prompt_ids(const std::string& dir, const run_request& r,
     tokenizer::chat_request req;
     if (r.system) req.messages.push_back({{"role", "system"}, {"content", *r.system}});
     req.messages.push_back({{"role", "user"}, {"content", *r.prompt}});
+    req.variables["enable_thinking"] = r.thinking;
     for (auto& kv : r.chat_vars) {
       const auto eq = kv.find('=');
       check(eq != std::string::npos && eq > 0, "--chat-var: '", kv, "' is not KEY=VALUE");
@@ -14990,11 +15705,76 @@ inline std::vector<tensor> gather_inputs(const std::string& dir, const ir::graph
   return inputs;
 }
 
+// Generation on a KV-cache bundle: the prompt (ids, or text through the chat template) in one
+// prefill, then tokens sampled one decode step at a time until --max-new-tokens or an EOS id, the
+// text streamed to on_text as it comes.
+inline run_result run_causal_lm(session& s, const run_request& r, const std::function<void(const std::string&)>& on_text) {
+  const std::string dir = s.dir().string();
+  check(r.inputs.empty(), "--input: a causal LM bundle takes --prompt, --raw-prompt or --input-ids");
+  check(!(r.prompt && r.raw_prompt), "--prompt and --raw-prompt: give one of them (--raw-prompt skips the chat template)");
+  check(r.prompt || (!r.system && r.chat_vars.empty() && !r.thinking), "--system, --thinking and --chat-var go with --prompt");
+  check(int(r.prompt.has_value()) + int(r.raw_prompt.has_value()) + int(r.input_ids.has_value()) == 1,
+        "a causal LM bundle takes one of --prompt, --raw-prompt and --input-ids");
+  llm::causal_lm lm(s);
+  run_result res;
+  std::optional<tokenizer::tokenizer> tok;
+  if (r.input_ids) {
+    std::stringstream ss(*r.input_ids);
+    for (std::string t; std::getline(ss, t, ',');) res.prompt.push_back(whole_number(t, "--input-ids", "a token id", (1 << 24) - 1));
+  } else {
+    const std::string flag = r.prompt ? "--prompt" : "--raw-prompt";
+    check(std::filesystem::exists(s.dir() / "tokenizer.json"), dir, ": no tokenizer.json in the bundle for ", flag,
+          " (cactus transpile of a Hugging Face directory copies it; --input-ids needs none)");
+    tok = tokenizer::tokenizer::open(dir);
+    for (int id : detail::prompt_ids(dir, r, *tok)) res.prompt.push_back(id);
+  }
+  llm::generation_request g;
+  g.prompt = res.prompt;
+  g.max_new_tokens = r.max_new_tokens.value_or(128);
+  g.eos = lm.config().eos;
+  g.sample = lm.config().defaults;
+  if (r.temperature) g.sample.temperature = *r.temperature;
+  if (r.top_k) g.sample.top_k = *r.top_k;
+  if (r.top_p) g.sample.top_p = *r.top_p;
+  if (r.min_p) g.sample.min_p = *r.min_p;
+  if (r.repetition_penalty) g.sample.repetition_penalty = *r.repetition_penalty;
+  g.sample.seed = r.seed;
+  g.keep_logits = r.keep_logits;
+  std::optional<tokenizer::text_stream> stream;
+  if (tok && on_text) stream.emplace(*tok);
+  std::vector<int> shown;  // the ids whose text is streamed (an EOS id is not)
+  const auto t0 = std::chrono::steady_clock::now();
+  auto out = lm.generate(g, [&](std::int64_t id) {
+    if (stream && !g.eos.count(id)) {
+      shown.push_back(static_cast<int>(id));
+      on_text(stream->next(shown));
+    }
+    return true;
+  });
+  if (stream) on_text(stream->finish(shown) + "\n");
+  res.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  res.generated = out.ids;
+  res.stats = out.stats;
+  res.step_logits = out.logits;
+  if (!out.logits.shape.empty()) res.outputs.push_back(out.logits);
+  if (tok) {
+    std::vector<int> text_ids;
+    for (auto id : res.generated)
+      if (!g.eos.count(id)) text_ids.push_back(static_cast<int>(id));
+    res.generated_text = tok->decode(text_ids);
+  }
+  return res;
+}
+
 // Runs the session's first component on what `r` gives; `on_text` sees the generated text piece
 // by piece as it is generated (with a tokenizer), and once more with the rest at the end.
 inline run_result run(session& s, const run_request& r, const std::function<void(const std::string&)>& on_text = {}) {
   const std::string dir = s.dir().string();
   check(!s.manifest().components.empty(), dir, ": the bundle has no components");
+  if (llm::causal_lm::is_causal_lm(s.manifest())) return run_causal_lm(s, r, on_text);
+  check(!r.temperature && !r.top_p && !r.min_p && !r.repetition_penalty && !r.top_k && r.seed == 0,
+        "--temperature, --top-k, --top-p, --min-p, --repetition-penalty and --seed are for KV-cache bundles (a causal LM transpiled from a "
+        "Hugging Face checkpoint); this bundle generates greedily");
   const std::string component = s.manifest().components.front().name;
   executor& ex = s.component(component);
   std::optional<tokenizer::tokenizer> tok;
@@ -15002,13 +15782,13 @@ inline run_result run(session& s, const run_request& r, const std::function<void
   res.inputs = gather_inputs(dir, ex.graph(), r, tok);
   const auto t0 = std::chrono::steady_clock::now();
   res.outputs = s.run(component, res.inputs);
-  if (r.max_new_tokens > 0) {
+  if (r.max_new_tokens.value_or(0) > 0) {
     const tensor& first = res.inputs.at(0);
     check(first.type == dtype::i64 && first.shape.size() == 2 && first.shape[0] == 1, "--max-new-tokens needs --input-ids, --prompt or --raw-prompt");
     std::optional<tokenizer::text_stream> stream;
     if (tok) stream.emplace(*tok);
     auto as_ints = [](const std::vector<std::int64_t>& ids) { return std::vector<int>(ids.begin(), ids.end()); };
-    auto g = llm::generate_greedy(ex, first, std::move(res.outputs), r.max_new_tokens, [&](const std::vector<std::int64_t>& ids) {
+    auto g = llm::generate_greedy(ex, first, std::move(res.outputs), *r.max_new_tokens, [&](const std::vector<std::int64_t>& ids) {
       if (stream && on_text) on_text(stream->next(as_ints(ids)));
     });
     res.generated = std::move(g.ids);

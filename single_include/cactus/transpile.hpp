@@ -460,6 +460,17 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
 }
 
 }  // namespace cactus::frontends::torchscript
+// ---- cactus/frontends/hf_model.hpp
+// Stage 1 for Hugging Face checkpoints: `cactus transpile DIR` (or a hub id found in the local
+// cache) runs the project's exporter in its Python (python/cactus_export.py --hf), whose family
+// adapter (python/cactus_adapters.py, the only place that knows families) builds the model with
+// transformers' own class and the checkpoint's config and weights, gives it the task's interface
+// and exports it with torch.export. Transpile then goes on as for a .pt2, with the exporter's
+// example inputs and the unadapted model's outputs on them as the check run's reference.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
 // ---- cactus/frontends/python_class.hpp
 // The seed's three steps from a Python class: `cactus transpile path/model.py:Class` runs the
 // project's exporter (python/cactus_export.py) in the project's Python, which imports the file,
@@ -562,6 +573,52 @@ inline python_export export_python_class(const std::string& spec, const std::vec
 
 }  // namespace cactus::frontends
 
+namespace cactus::frontends {
+
+struct hf_export {
+  fs::path archive;                  // model.pt2 in the staging directory
+  std::vector<tensor> example_inputs, reference;
+  std::string family, task;
+  std::vector<std::string> input_names;
+  std::int64_t max_positions = 0;    // the sequence dim's range (config's max_position_embeddings)
+  std::map<std::string, std::string> aliases;  // tied parameter names -> the name the checkpoint stores
+};
+
+inline hf_export export_hf_model(const fs::path& model_dir, const std::string& task, const fs::path& stage) {
+  const auto py = python_environment::find();
+  fs::create_directories(stage);
+  const std::vector<std::string> argv{py.python, py.exporter, "--hf", model_dir.string(), stage.string(), "--task", task};
+  const int rc = run_process(argv, stage / "export.out", stage / "export.err");
+  auto last_line = [](std::string t) {
+    while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+    const auto nl = t.rfind('\n');
+    return t.substr(nl == std::string::npos ? 0 : nl + 1);
+  };
+  if (rc != 0) {
+    const std::string err = last_line(path_exists(stage / "export.err") ? read_file_text(stage / "export.err") : std::string{});
+    fail(rc == 2 ? err : model_dir.string() + ": the exporter (" + py.python + ") failed with status " + std::to_string(rc) + ": " + err);
+  }
+  hf_export r;
+  r.archive = stage / "model.pt2";
+  check(path_exists(r.archive), model_dir.string(), ": the exporter wrote no model.pt2");
+  const std::string where = (stage / "export.out").string();
+  const nlohmann::json info = json_parse(last_line(read_file_text(stage / "export.out")), where);
+  r.family = json_string(info, "family", where);
+  r.task = json_string(info, "task", where);
+  r.max_positions = json_integer_or<std::int64_t>(info, "max_positions", where, 0);
+  if (auto it = info.find("inputs"); it != info.end())
+    for (auto& n : *it) r.input_names.push_back(n.get<std::string>());
+  if (auto it = info.find("aliases"); it != info.end())
+    for (auto& [k, v] : it->items()) r.aliases[k] = v.get<std::string>();
+  for (std::size_t i = 0; path_exists(stage / ("example_" + std::to_string(i) + ".npy")); ++i)
+    r.example_inputs.push_back(npy_load((stage / ("example_" + std::to_string(i) + ".npy")).string()));
+  for (std::size_t i = 0; path_exists(stage / ("reference_" + std::to_string(i) + ".npy")); ++i)
+    r.reference.push_back(npy_load((stage / ("reference_" + std::to_string(i) + ".npy")).string()));
+  return r;
+}
+
+}  // namespace cactus::frontends
+
 namespace cactus {
 
 struct transpile_options {
@@ -575,6 +632,13 @@ struct transpile_options {
   passes::cast_options casts;   // --packed-conv
   std::string model_id;         // the bundle's model_id (default: the model file's stem)
   bool external_weights = false;  // --external-weights: bind weights outside the bundle in place
+  std::string task = "auto";      // --task, for a Hugging Face checkpoint (auto: from its config.json)
+  dtype kv_cache = dtype::f16;    // --kv-cache: the KV cache's dtype (causal_lm_logits)
+  // set by the Hugging Face path for the .pt2 it exported:
+  std::string family = "pytorch", model_task = "generic";
+  std::int64_t max_positions = 0;
+  std::map<std::string, std::string> aliases;       // tied parameter names (bind_weights)
+  std::vector<std::filesystem::path> side_files;   // config and tokenizer files copied into the bundle
 };
 
 struct transpile_result {
@@ -584,6 +648,28 @@ struct transpile_result {
   std::size_t bound = 0, unbound = 0;
   bool compared = false;  // the check run happened (a reference was there)
 };
+
+// The check run of a causal LM bundle: the prompt's first N - 1 tokens through prefill, then the
+// last through decode (so both graphs and the cache between them are checked), giving the logits
+// of the last two positions, [1, 2, V] (compared with the same rows of PyTorch's [1, N, V]).
+inline std::vector<tensor> check_causal_lm(const std::filesystem::path& bundle_dir, const std::vector<tensor>& example, std::vector<tensor>& reference) {
+  check(!example.empty() && example[0].type == dtype::i64 && example[0].shape.size() == 2 && example[0].shape[1] >= 2 && reference.size() == 1 &&
+            reference[0].shape.size() == 3,
+        "the causal LM check run needs token ids [1, N >= 2] and logits [1, N, V]");
+  runtime::session s(bundle_dir);
+  runtime::llm::causal_lm lm(s);
+  const std::int64_t N = example[0].shape[1], V = reference[0].shape[2];
+  const std::int64_t* ids = example[0].ptr<std::int64_t>();
+  lm.reserve(N);
+  tensor got = tensor::empty(dtype::f32, {1, 2, V}), want = tensor::empty(dtype::f32, {1, 2, V});
+  auto a = lm.forward(std::vector<std::int64_t>(ids, ids + N - 1), 0);
+  auto b = lm.forward({ids[N - 1]}, N - 1);
+  std::copy(a.ptr<float>() + a.numel() - V, a.ptr<float>() + a.numel(), got.ptr<float>());
+  std::copy(b.ptr<float>() + b.numel() - V, b.ptr<float>() + b.numel(), got.ptr<float>() + V);
+  std::copy(reference[0].ptr<float>() + (N - 2) * V, reference[0].ptr<float>() + N * V, want.ptr<float>());
+  reference[0] = want;
+  return {got};
+}
 
 inline transpile_result transpile_to_bundle(const transpile_options& o) {
   namespace fs = std::filesystem;
@@ -608,13 +694,33 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     next.model_id = o.model.string().substr(o.model.string().rfind(':') + 1);
     return transpile_to_bundle(next);
   }
+  if (formats::is_hf_checkpoint(o.model)) {
+    // a Hugging Face checkpoint: the family adapter exports it with transformers' own code
+    const fs::path stage = o.artifact_dir / (".cactus-export-" + std::to_string(::getpid()));
+    log("[0/6] export: ", o.model.string(), " with transformers' model code and torch.export in ", frontends::python_environment::find().python);
+    struct cleanup { fs::path p; ~cleanup() { std::error_code ec; fs::remove_all(p, ec); } } clean{stage};
+    fs::create_directories(o.artifact_dir);
+    auto ex = frontends::export_hf_model(o.model, o.task, stage);
+    transpile_options next = o;
+    next.model = ex.archive;
+    next.example_inputs = ex.example_inputs;
+    next.reference_outputs = ex.reference;
+    next.family = ex.family;
+    next.model_task = ex.task;
+    next.max_positions = ex.max_positions;
+    next.aliases = ex.aliases;
+    next.side_files = formats::open_hf_checkpoint(o.model).side_files;
+    if (next.model_id.empty()) next.model_id = o.model.filename().string();
+    log("      family ", ex.family, ", task ", ex.task, ", ", ex.example_inputs.size(), " example inputs");
+    return transpile_to_bundle(next);
+  }
   ir::graph g;
   std::vector<tensor> reference;
   fs::path weights_dir = o.weights_dir;
   const bool exported = frontends::torch_export::is_export_archive(o.model);
   std::unique_ptr<staged_directory> stage;
   if (exported) {
-    log("[1/6] adapt: generic torch.export program");
+    log("[1/6] adapt: ", o.family == "pytorch" ? std::string("generic torch.export program") : o.family + " " + o.model_task);
     auto prog = frontends::torch_export::import_archive(o.model);
     log("[2/6] capture: ", prog.graph.nodes.size(), " ATen nodes from ", o.model.filename().string(), " (ExportedProgram schema ", prog.schema_version, ")");
     g = std::move(prog.graph);
@@ -626,6 +732,7 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
       convert_options co;
       co.bits = 32;
       co.source = o.model.string();
+      co.side_files = o.side_files;
       stage = std::make_unique<staged_directory>(o.artifact_dir, [co](const fs::path& rel) { return bundle::owns(rel) || convert_owns(rel, co); });
       convert_into(frontends::torch_export::checkpoint_tensors(o.model), stage->path(), co);
       weights_dir = stage->path();
@@ -641,7 +748,7 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
   std::unique_ptr<quant::weights_manifest> manifest;
   if (!weights_dir.empty()) {
     manifest = std::make_unique<quant::weights_manifest>(quant::weights_manifest::load(weights_dir));
-    auto b = passes::bind_weights(g, *manifest);
+    auto b = passes::bind_weights(g, *manifest, o.aliases);
     r.bound = b.bound;
     r.unbound = b.unbound;
   }
@@ -659,20 +766,40 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
   r.optimized = g;
   bundle::write_options info;
   info.model_id = o.model_id.empty() ? o.model.stem().string() : o.model_id;
+  info.task = o.model_task;
+  info.family = o.family;
   info.fusion = o.fusion;
   info.casts = o.casts;
   info.external_weights = o.external_weights;
   for (int i : g.inputs) info.input_names.push_back(g.values[static_cast<std::size_t>(i)].name);
   if (!stage) stage = std::make_unique<staged_directory>(o.artifact_dir, bundle::owns);
-  bundle::write_into(stage->path(), stage->target(), r.raw, g, weights_dir, manifest.get(), info);
-  log("[6/6] lower: ", g.nodes.size(), " runtime nodes -> ", o.artifact_dir.string());
+  const bool causal_lm = o.model_task == "causal_lm_logits";
+  if (causal_lm) {
+    check(o.max_positions > 0, o.model.string(), ": a causal LM needs its most positions (the exporter's max_positions)");
+    auto kv = lower::insert_kv_cache(g, o.kv_cache, o.max_positions);
+    log("[6/6] lower: KV cache (", name_of(o.kv_cache), ") for ", kv.layers, " attention layers, up to ", o.max_positions, " positions");
+    bundle::write_into(stage->path(), stage->target(),
+                       {bundle::component_graphs{"prefill", r.raw, kv.prefill, kv.input_names, {"logits"}, kv.input_state, {}, kv.input_capacity_dim},
+                        bundle::component_graphs{"decode", r.raw, kv.decode, kv.input_names, {"logits"}, kv.input_state, {}, kv.input_capacity_dim}},
+                       weights_dir, manifest.get(), info);
+    r.optimized = kv.decode;
+  } else {
+    bundle::write_into(stage->path(), stage->target(), r.raw, g, weights_dir, manifest.get(), info);
+  }
+  for (auto& f : o.side_files)
+    if (!path_exists(stage->path() / f.filename())) fs::copy_file(f, stage->path() / f.filename());
+  if (!causal_lm) log("[6/6] lower: ", g.nodes.size(), " runtime nodes -> ", o.artifact_dir.string());
   if (o.compare && (o.example_inputs.empty() || reference.empty())) {
     log("      no reference outputs for this archive: the check run is skipped (transpile a Python class, path/model.py:Class, to get one)");
   } else if (o.compare) {
     r.compared = true;
-    auto b = bundle::load_bundle(stage->path());
-    for (std::size_t i = 0; i < o.example_inputs.size(); ++i) b.exec->set_input(i, o.example_inputs[i]);
-    r.outputs = b.exec->execute();
+    if (causal_lm) {
+      r.outputs = check_causal_lm(stage->path(), o.example_inputs, reference);
+    } else {
+      auto b = bundle::load_bundle(stage->path());
+      for (std::size_t i = 0; i < o.example_inputs.size(); ++i) b.exec->set_input(i, o.example_inputs[i]);
+      r.outputs = b.exec->execute();
+    }
     check(r.outputs.size() == reference.size(), "bundle has ", r.outputs.size(), " outputs, PyTorch returned ", reference.size());
     for (std::size_t i = 0; i < r.outputs.size(); ++i) {
       tensor ref = reference[i];

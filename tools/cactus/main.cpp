@@ -1,7 +1,9 @@
 // The cactus CLI: parses arguments (one table per command, options.hpp) and calls the library.
 // Build with CACTUS_WITH_TORCH=1 for convert-from-TorchScript and transpile; without it, `run`
 // works on its own.
+#include <cmath>
 #include <cstdio>
+#include <sys/resource.h>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -59,9 +61,9 @@ static int cmd_convert(const args& a) {
   check(o.bits == 32 || o.bits == 16 || o.bits == 8 || (o.bits >= 1 && o.bits <= 4), "--bits must be 1, 2, 3, 4, 8, 16 or 32, got ", o.bits);
   o.keep = split_patterns(a.get("--keep"));
   if (a.has("--embeddings")) o.embeddings = split_patterns(a.get("--embeddings"));
-  o.source = a.pos[0];
   o.progress = is_tty();
-  auto source = formats::open_checkpoint(a.pos[0], archive_readers());
+  o.source = formats::resolve_model_path(a.pos[0]).string();
+  auto source = formats::open_checkpoint(o.source, archive_readers());
   o.side_files = source.side_files;
   const auto& tensors = source.tensors;
   auto m = convert_checkpoint(tensors, a.pos[1], o);
@@ -78,10 +80,18 @@ static int cmd_convert(const args& a) {
 }
 
 #if CACTUS_WITH_TORCH
+// "org/name", "dir/" or "dir": the last non-empty path component (a default bundle name).
+static std::string last_component(const std::string& spec) {
+  fs::path p = fs::path(spec).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  return p.filename().string();
+}
+
 static int cmd_transpile(const args& a) {
   transpile_options o;
-  o.model = a.pos[0];
   const bool python_class = frontends::is_python_class_spec(a.pos[0]);
+  o.model = python_class ? fs::path(a.pos[0]) : formats::resolve_model_path(a.pos[0]);
+  const bool hf = !python_class && formats::is_hf_checkpoint(o.model);
   if (python_class) {
     const std::string file = a.pos[0].substr(0, a.pos[0].rfind(':'));
     check(fs::exists(file), file, ": no such file");
@@ -90,15 +100,22 @@ static int cmd_transpile(const args& a) {
   }
   o.init_args = a.get("--init-args");
   check(o.init_args.empty() || python_class, "--init-args: only for a Python class (path/model.py:Class)");
-  if (!python_class && formats::sniff_checkpoint(o.model, archive_readers()).format == formats::checkpoint_format::state_dict)
+  if (!python_class && !hf && formats::sniff_checkpoint(o.model, archive_readers()).format == formats::checkpoint_format::state_dict)
     fail(o.model.string(), ": this is a state_dict (weights only); transpile needs the model's graph: save it with "
          "torch.jit.trace(model, example).save('model.ts') and pass that file");
   o.weights_dir = a.get("--weights-dir");
-  const std::string stem = python_class ? a.pos[0].substr(a.pos[0].rfind(':') + 1) : o.model.stem().string();
+  const std::string stem = python_class ? a.pos[0].substr(a.pos[0].rfind(':') + 1)
+                          : hf ? last_component(a.pos[0])
+                               : o.model.stem().string();
+  o.task = a.get("--task", "auto");
+  check(o.task == "auto" || hf, "--task: only for a Hugging Face checkpoint");
+  const std::string kv = a.get("--kv-cache", "f16");
+  check(kv == "f16" || kv == "f32", "--kv-cache takes f16 or f32, got '", kv, "'");
+  o.kv_cache = kv == "f16" ? dtype::f16 : dtype::f32;
   o.artifact_dir = a.get("--artifact-dir", o.weights_dir.empty() ? (fs::path("weights") / stem).string() : o.weights_dir.string());
   for (auto& p : a.all("--example-input")) o.example_inputs.push_back(npy_load(p));
   for (auto& s : a.all("--input-shape")) o.example_inputs.push_back(synthetic_input(s, "--input-shape"));
-  check(!o.example_inputs.empty() || frontends::torch_export::is_export_archive(o.model),
+  check(!o.example_inputs.empty() || hf || frontends::torch_export::is_export_archive(o.model),
         "transpile needs representative inputs: --example-input FILE.npy or --input-shape 1x16:i64");
   o.compare = !a.has("--skip-reference-compare");
   add_disabled_fusions(a, o.fusion);
@@ -237,7 +254,24 @@ static int cmd_run(const args& a) {
   r.raw_prompt = opt("--raw-prompt");
   r.system = opt("--system");
   r.chat_vars = a.all("--chat-var");
-  r.max_new_tokens = static_cast<int>(whole_number(a.get("--max-new-tokens", "0"), "--max-new-tokens", "a token count", 999999));
+  if (a.has("--max-new-tokens"))
+    r.max_new_tokens = static_cast<int>(whole_number(a.get("--max-new-tokens"), "--max-new-tokens", "a token count", 999999));
+  auto number = [&](const char* flag) -> std::optional<float> {
+    if (!a.has(flag)) return std::nullopt;
+    const std::string v = a.get(flag);
+    char* end = nullptr;
+    const double x = std::strtod(v.c_str(), &end);
+    check(!v.empty() && end == v.c_str() + v.size() && std::isfinite(x), flag, " takes a number, got '", v, "'");
+    return static_cast<float>(x);
+  };
+  r.temperature = number("--temperature");
+  r.top_p = number("--top-p");
+  r.min_p = number("--min-p");
+  r.repetition_penalty = number("--repetition-penalty");
+  if (a.has("--top-k")) r.top_k = static_cast<int>(whole_number(a.get("--top-k"), "--top-k", "a token count", 1 << 24));
+  if (a.has("--seed")) r.seed = whole_number(a.get("--seed"), "--seed", "a seed", std::numeric_limits<std::int64_t>::max());
+  r.thinking = a.has("--thinking");
+  r.keep_logits = a.has("--output-dir");
   std::optional<int> profile_runs;
   if (a.has("--profile")) {
     const std::string spec = a.get("--profile");
@@ -245,11 +279,14 @@ static int cmd_run(const args& a) {
     check(*profile_runs > 0, "--profile takes a number of runs, got '", spec, "'");
   }
   runtime::session s(a.pos[0]);
+  const bool lm = runtime::llm::causal_lm::is_causal_lm(s.manifest());
+  check(!profile_runs || !lm, "--profile: not for KV-cache bundles (prefill and decode graphs); the --result-json of a generation has its "
+        "prefill and decode speeds");
   const auto res = runtime::run(s, r, [](const std::string& text) { std::cout << text << std::flush; });
   nlohmann::json out = {{"bundle", a.pos[0]}, {"milliseconds", res.milliseconds}, {"outputs", nlohmann::json::array()}};
   if (a.has("--output-dir")) fs::create_directories(a.get("--output-dir"));
   for (std::size_t i = 0; i < res.outputs.size(); ++i) {
-    preview("output " + std::to_string(i), res.outputs[i]);
+    if (!lm) preview("output " + std::to_string(i), res.outputs[i]);
     out["outputs"].push_back({{"index", i}, {"dtype", name_of(res.outputs[i].type)}, {"shape", res.outputs[i].shape}});
     if (a.has("--output-dir")) npy_save(fs::path(a.get("--output-dir")) / ("output_" + std::to_string(i) + ".npy"), res.outputs[i]);
   }
@@ -259,6 +296,22 @@ static int cmd_run(const args& a) {
     for (auto id : res.generated) std::cout << " " << id;
     std::cout << "\n";
     out["generated_ids"] = res.generated;
+  }
+  if (res.stats) {
+    const auto& st = *res.stats;
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    const double rss_mb = double(ru.ru_maxrss) / 1024.0;  // Linux: KiB
+    std::fprintf(stderr, "prompt %zu tokens, %zu generated%s; ttft %.1f ms, prefill %.1f tok/s, decode %.1f tok/s, peak RSS %.0f MB\n",
+                 st.prompt_tokens, st.generated_tokens, st.stopped_on_eos ? " (EOS)" : "", st.ttft_ms, st.prefill_tok_s, st.decode_tok_s, rss_mb);
+    out["prompt_ids"] = res.prompt;
+    out["generated_ids"] = res.generated;
+    out["text"] = res.generated_text ? nlohmann::json(*res.generated_text) : nlohmann::json(nullptr);
+    out["ttft_ms"] = st.ttft_ms;
+    out["prefill_tok_s"] = st.prefill_tok_s;
+    out["decode_tok_s"] = st.decode_tok_s;
+    out["peak_rss_mb"] = rss_mb;
+    out["stopped_on_eos"] = st.stopped_on_eos;
   }
   if (profile_runs) {
     const auto p = runtime::profile_runs(s.component(s.manifest().components.front().name), res.inputs, *profile_runs);
@@ -316,6 +369,8 @@ static std::vector<cli::command> commands() {
       {"--weights-dir", "DIR", "weights converted by `cactus convert`, bound by name through DIR/weights_manifest.json", false},
       {"--artifact-dir", "DIR", "where the bundle goes (default: the --weights-dir, else weights/<model name>)", false},
       {"--init-args", "JSON", "a Python class's constructor arguments, e.g. '{\"vocab_size\": 32000}'", false},
+      {"--task", "NAME", "a Hugging Face checkpoint's task (default auto: from config.json; causal_lm_logits for *ForCausalLM)", false},
+      {"--kv-cache", "f16|f32", "a causal LM's KV cache dtype (default f16)", false},
       {"--example-input", "FILE.npy", "an example input, in forward()'s order", true},
       {"--input-shape", "2x16:i64", "an example input of that shape and dtype (f32 by default) with fixed seeded values", true},
       {"--skip-reference-compare", "", "do not run the bundle against PyTorch's outputs", false},
@@ -327,6 +382,13 @@ static std::vector<cli::command> commands() {
        "hard-linking them into its weights/", false}};
   for (auto& f : fusion_flags()) transpile_options.push_back(f);
   c.push_back({"transpile", {"MODEL"}, R"(      MODEL is one of:
+        DIR or org/name      a Hugging Face checkpoint (a directory with config.json, or a hub id
+                             found in the local HF cache, never downloaded): the family adapter
+                             (Qwen3, Llama, Gemma 3 text, LFM2) builds it with transformers' own
+                             class, exports it cache-free with a dynamic sequence length, and a
+                             causal LM gets a KV cache at lowering: the bundle holds a prefill
+                             and a decode graph sharing weights and caches. Config and tokenizer
+                             files are copied into the bundle.
         path/model.py:Class  a PyTorch nn.Module class: the project's Python builds it
                              (--init-args), loads the state_dict that `cactus convert` read into
                              DIR, exports it with torch.export (batch and sequence dims dynamic
@@ -365,9 +427,13 @@ static std::vector<cli::command> commands() {
                inspect_options, cmd_inspect});
   c.push_back({"run", {"BUNDLE"}, R"(      Runs a bundle on its inputs and prints (a preview of) each output. --prompt and
       --raw-prompt tokenize with the bundle's tokenizer.json; give one of them, or --input-ids,
-      for a token-id input. With --max-new-tokens the first output is read as next-token logits
-      and tokens are appended greedily (the whole sequence is re-run each step: no KV cache in
-      this build); the generated text is printed as it is generated.
+      for a token-id input. A causal LM bundle with a KV cache (prefill and decode graphs)
+      generates: the prompt in one pass, then up to --max-new-tokens tokens (default 128), one
+      decode step each, sampled with the bundle's generation_config.json values unless the
+      flags below say otherwise, until an EOS id; the text is streamed to stdout as it comes and
+      the speeds go to stderr. Other bundles run once; with --max-new-tokens their first output
+      is read as next-token logits and tokens are appended greedily (the sequence is re-run
+      each step).
 )",
                {{"--input", "FILE.npy|NAME=FILE.npy", "an input, in the bundle's order or by name", true},
                 {"--input-ids", "1,2,3", "token ids as an int64 [1, N] input", false},
@@ -378,9 +444,18 @@ static std::vector<cli::command> commands() {
                  "the value is JSON, or a plain string)", true},
                 {"--raw-prompt", "TEXT", "TEXT tokenized as it is, with the special tokens its post-processor adds (no chat "
                  "template)", false},
-                {"--max-new-tokens", "N", "generate N tokens greedily", false},
-                {"--output-dir", "DIR", "write each output as DIR/output_<i>.npy", false},
-                {"--result-json", "FILE", "write the run's outputs (dtypes, shapes), time and generated ids as JSON", false},
+                {"--thinking", "", "with --prompt: the chat template's enable_thinking (off by default)", false},
+                {"--max-new-tokens", "N", "generate at most N tokens (a KV-cache bundle's caches get room for the prompt plus N)", false},
+                {"--temperature", "T", "sampling temperature; 0 is greedy", false},
+                {"--top-k", "K", "sample from the K most likely tokens (0: all)", false},
+                {"--top-p", "P", "sample from the most likely tokens whose probabilities reach P", false},
+                {"--min-p", "P", "drop tokens below P times the most likely one's probability", false},
+                {"--repetition-penalty", "R", "divide the logits of tokens already seen by R (multiply when negative)", false},
+                {"--seed", "N", "the sampler's seed (default 0): the same seed gives the same tokens", false},
+                {"--output-dir", "DIR", "write each output as DIR/output_<i>.npy (a KV-cache bundle: output_0.npy holds the logits "
+                 "of each generated token, [generated, V])", false},
+                {"--result-json", "FILE", "write the run's outputs (dtypes, shapes), time and generated ids as JSON (a generation: "
+                 "prompt_ids, generated_ids, text, ttft_ms, prefill_tok_s, decode_tok_s, peak_rss_mb)", false},
                 {"--profile", "N", "run N more times and print the wall time per op", false}},
                cmd_run});
   c.push_back({"tokenize", {"DIR"}, R"(      Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or

@@ -66,4 +66,48 @@ inline hf_checkpoint open_hf_checkpoint(const std::filesystem::path& dir) {
   return c;
 }
 
+// The Hugging Face hub cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
+inline std::filesystem::path hf_hub_cache() {
+  if (const char* c = std::getenv("HF_HUB_CACHE"); c && *c) return c;
+  if (const char* h = std::getenv("HF_HOME"); h && *h) return std::filesystem::path(h) / "hub";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : ".") / ".cache" / "huggingface" / "hub";
+}
+
+// Whether `spec` reads as a hub id ("org/name": two plain segments).
+inline bool looks_like_hf_id(const std::string& spec) {
+  const auto slash = spec.find('/');
+  return slash != std::string::npos && slash > 0 && slash + 1 < spec.size() && spec.find('/', slash + 1) == std::string::npos &&
+         spec[0] != '.' && spec.find('\\') == std::string::npos;
+}
+
+// A model given as a path or as a hub id: the path when it exists; an id ("Qwen/Qwen3-0.6B") is
+// looked up in the local hub cache (models--org--name/snapshots/<refs/main, or the only one>),
+// never downloaded. Anything else is returned as it is, for the caller's own error.
+inline std::filesystem::path resolve_model_path(const std::string& spec) {
+  namespace fs = std::filesystem;
+  if (path_exists(spec) || !looks_like_hf_id(spec)) return spec;
+  const auto slash = spec.find('/');
+  const fs::path repo = hf_hub_cache() / ("models--" + spec.substr(0, slash) + "--" + spec.substr(slash + 1));
+  const fs::path snaps = repo / "snapshots";
+  auto missing = [&](const std::string& why) {
+    fail(spec, ": not a local path, and not in the local Hugging Face cache (", why, " under ", repo.string(),
+         "; set HF_HOME or HF_HUB_CACHE, or download it first: cactus never downloads)");
+  };
+  if (!path_exists(snaps)) missing("no snapshots/");
+  std::string rev;
+  if (path_exists(repo / "refs" / "main")) {
+    rev = read_file_text(repo / "refs" / "main");
+    while (!rev.empty() && (rev.back() == '\n' || rev.back() == ' ')) rev.pop_back();
+  } else {
+    std::vector<std::string> all;
+    for (auto& e : fs::directory_iterator(snaps)) all.push_back(e.path().filename().string());
+    if (all.size() != 1) missing(all.empty() ? "no snapshot" : "several snapshots and no refs/main");
+    rev = all[0];
+  }
+  const fs::path dir = snaps / rev;
+  if (!path_exists(dir / "config.json")) missing("no config.json in snapshot " + rev);
+  return dir;
+}
+
 }  // namespace cactus::formats

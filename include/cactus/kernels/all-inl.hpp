@@ -8,5 +8,7 @@
 #include "cactus/kernels/quant_dot16-inl.hpp"
 #include "cactus/kernels/quant_dot8-inl.hpp"
 #include "cactus/kernels/rows-inl.hpp"
-// last: the fused kernels call the GEMM and element-wise ones
+// last: the fused kernels call the GEMM and element-wise ones, attention over a cache the
+// fused softmax
 #include "cactus/kernels/fused-inl.hpp"
+#include "cactus/kernels/cached_attention-inl.hpp"

@@ -37,6 +37,8 @@ HWY_EXPORT(RopeRow);
 HWY_EXPORT(GatedActF32);
 HWY_EXPORT(AffineActF32);
 HWY_EXPORT(AttentionRows);
+HWY_EXPORT(CachedAttentionRowsF32);
+HWY_EXPORT(CachedAttentionRowsF16);
 HWY_EXPORT(LstmCellF32);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
@@ -146,6 +148,19 @@ struct attention_head {
 inline void attention_rows(const attention_head& h, std::size_t r0, std::size_t r1, const float* kt, std::size_t ldkt, float* scores) {
   HWY_DYNAMIC_DISPATCH(detail::AttentionRows)(h.q, h.ldq, h.k, h.ldk, h.v, h.ldv, h.out, h.ldo, r0, r1, h.S, h.E, h.Ev, h.scale, h.mask, h.ldm, h.keep,
                                               h.ldkeep, h.fill, h.causal, h.causal_offset, kt, ldkt, scores);
+}
+
+// M query rows (stride ldq) that see the same key/value rows [0, n) of a cache, f32 or f16
+// (`f16`, as uint16_t), rows ldk / ldv apart: out[m] = softmax(scale * q[m] . k^T) . v, on the
+// calling thread. scores holds M * n floats.
+inline void cached_attention_rows(const float* q, std::size_t ldq, std::size_t M, const void* k, std::size_t ldk, const void* v, std::size_t ldv,
+                                  bool f16, std::size_t n, std::size_t E, std::size_t Ev, float scale, float* out, std::size_t ldo, float* scores) {
+  if (f16)
+    HWY_DYNAMIC_DISPATCH(detail::CachedAttentionRowsF16)(q, ldq, M, static_cast<const std::uint16_t*>(k), ldk, static_cast<const std::uint16_t*>(v), ldv,
+                                                         n, E, Ev, scale, out, ldo, scores);
+  else
+    HWY_DYNAMIC_DISPATCH(detail::CachedAttentionRowsF32)(q, ldq, M, static_cast<const float*>(k), ldk, static_cast<const float*>(v), ldv, n, E, Ev,
+                                                         scale, out, ldo, scores);
 }
 
 // C[M, N] = A[M, K] . B[N, K]^T (+ bias[N]); B is f32 or f16 (`b_is_f16`). Threads split N.

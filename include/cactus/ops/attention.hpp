@@ -68,23 +68,30 @@ struct attention_op {
     s.push_back(d.Ev);
     c.set_tensor(0, dtype::f32, s);
   }
+  // The factor of q . k: input `scale` (a number or a one-element tensor; None: 1 / sqrt(E)),
+  // or its reciprocal when input `divide` is true.
+  static float scale_of(const context& c, std::size_t scale, std::size_t divide, std::int64_t E) {
+    if (c.is_none(scale)) return 1.0f / std::sqrt(static_cast<float>(E));
+    const slot& sv = c.in(scale);
+    const double s = sv.is_tensor() ? sv.view().element_as_double(0) : c.num_at(scale);
+    return static_cast<float>(c.bool_at(divide) ? 1.0 / s : s);
+  }
   static void run(context& c) {
     const dims d = shapes(c);
     const slot& q = c.in(0);
     const slot& k = c.in(1);
     const slot& v = c.in(2);
-    float scale = 1.0f / std::sqrt(static_cast<float>(d.E));
-    if (!c.is_none(4)) {
-      const slot& sv = c.in(4);
-      const double s = sv.is_tensor() ? sv.view().element_as_double(0) : c.num_at(4);
-      scale = static_cast<float>(c.bool_at(6) ? 1.0 / s : s);
-    }
+    const float scale = scale_of(c, 4, 6, d.E);
     const bool causal = c.bool_at(5);
     const float fill = c.is_none(7) ? -INFINITY : static_cast<float>(c.in(7).is_tensor() ? c.in(7).view().element_as_double(0) : c.num_at(7));
+    compute(d, q.ptr<float>(), k.ptr<float>(), v.ptr<float>(), c.out(0).ptr<float>(), scale, causal, c.is_none(3) ? nullptr : &c.in(3), fill);
+  }
+
+  // The computation on f32 q, k, v of shapes d (k and v rows contiguous), mask m (or null).
+  static void compute(const dims& d, const float* qp, const float* kp, const float* vp, float* out, float scale, bool causal, const slot* m, float fill) {
     const std::int64_t nh = numel(d.lead);  // query heads in all batches
     if (nh == 0 || d.L == 0) return;
     // mask: strides over [lead..., L, S]
-    const slot* m = c.is_none(3) ? nullptr : &c.in(3);
     std::vector<std::int64_t> ms;
     if (m) {
       shape_t full = d.lead;
@@ -100,7 +107,6 @@ struct attention_op {
     while (block > 8 && nh * ((d.L + block - 1) / block) < 2 * threads) block = (block + 1) / 2;
     const std::int64_t blocks = (d.L + block - 1) / block;
     const std::size_t work = static_cast<std::size_t>(nh * d.L * d.S * (d.E + d.Ev));
-    float* out = c.out(0).ptr<float>();
     // blocks of rows read the keys transposed, [E, S] per key/value head, made once here
     const bool transpose = block >= 4;
     const std::int64_t nkv = nh / group;
@@ -108,7 +114,7 @@ struct attention_op {
     if (transpose)
       global_pool().parallel_for(static_cast<std::size_t>(nkv), 1, [&](std::size_t b, std::size_t e) {
         for (std::size_t h = b; h < e; ++h) {
-          const float* src = k.ptr<float>() + static_cast<std::int64_t>(h) * d.S * d.E;
+          const float* src = kp + static_cast<std::int64_t>(h) * d.S * d.E;
           float* dst = kt + static_cast<std::int64_t>(h) * d.E * d.S;
           for (std::int64_t j0 = 0; j0 < d.S; j0 += 16)  // 16 x E tiles: both sides stay in cache
             for (std::int64_t e0 = 0; e0 < d.E; ++e0)
@@ -122,8 +128,8 @@ struct attention_op {
         const std::int64_t h = static_cast<std::int64_t>(t) / blocks, r0 = static_cast<std::int64_t>(t) % blocks * block;
         const std::int64_t r1 = std::min(d.L, r0 + block);
         const std::int64_t kvh = h / d.heads * d.kv_heads + h % d.heads / group;  // batch * kv_heads + kv head
-        kernels::attention_head a{q.ptr<float>() + h * d.L * d.E, static_cast<std::size_t>(d.E), k.ptr<float>() + kvh * d.S * d.E,
-                                  static_cast<std::size_t>(d.E), v.ptr<float>() + kvh * d.S * d.Ev, static_cast<std::size_t>(d.Ev),
+        kernels::attention_head a{qp + h * d.L * d.E, static_cast<std::size_t>(d.E), kp + kvh * d.S * d.E,
+                                  static_cast<std::size_t>(d.E), vp + kvh * d.S * d.Ev, static_cast<std::size_t>(d.Ev),
                                   out + h * d.L * d.Ev, static_cast<std::size_t>(d.Ev), static_cast<std::size_t>(d.S), static_cast<std::size_t>(d.E),
                                   static_cast<std::size_t>(d.Ev), scale};
         if (m) {

@@ -12,6 +12,7 @@
 #include "cactus/ops/attention.hpp"
 #include "cactus/ops/batch_norm.hpp"
 #include "cactus/ops/binary.hpp"
+#include "cactus/ops/cached_attention.hpp"
 #include "cactus/ops/cast.hpp"
 #include "cactus/ops/conv.hpp"
 #include "cactus/ops/conv_module.hpp"
@@ -49,6 +50,8 @@ inline constexpr auto all_ops = hana::tuple_t<
     linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
+    // state (inserted by lowering: lower/kv_cache.hpp)
+    cached_attention_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,

@@ -52,14 +52,23 @@ bool match(hana::basic_type<any>, const match_context&, int, B&) {
   return true;
 }
 
+// Two plan-time constants of equal value are the same value: a front end may spell one number
+// twice (torch.export writes each literal where it is used).
+inline bool same_value(const ir::graph& g, int a, int b) {
+  if (a == b) return true;
+  const auto& x = g.values[static_cast<std::size_t>(a)];
+  const auto& y = g.values[static_cast<std::size_t>(b)];
+  return x.constant && y.constant && *x.constant == *y.constant;
+}
+
 template <fixed_string N, class B>
-bool match(hana::basic_type<var<N>>, const match_context&, int v, B& b) {
+bool match(hana::basic_type<var<N>>, const match_context& c, int v, B& b) {
   int& slot = b[hana::type_c<var<N>>];
   if (slot == -1) {
     slot = v;
     return true;
   }
-  return slot == v;
+  return same_value(c.g, slot, v);
 }
 
 template <auto V, class B>

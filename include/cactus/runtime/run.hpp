@@ -16,6 +16,7 @@
 
 #include "cactus/core/npy.hpp"
 #include "cactus/core/whole_number.hpp"
+#include "cactus/runtime/llm/causal_lm.hpp"
 #include "cactus/runtime/llm/generate.hpp"
 #include "cactus/runtime/session.hpp"
 #include "cactus/tokenizer/chat_template.hpp"
@@ -30,7 +31,14 @@ struct run_request {
   std::optional<std::string> prompt, raw_prompt;    // --prompt (chat template applied), --raw-prompt
   std::optional<std::string> system;                // --system, with --prompt
   std::vector<std::string> chat_vars;               // --chat-var KEY=JSON, with --prompt
-  int max_new_tokens = 0;                           // --max-new-tokens
+  std::optional<int> max_new_tokens;                // --max-new-tokens (a KV-cache bundle: 128 when not given)
+  // a KV-cache bundle's sampling (runtime/llm/causal_lm.hpp): unset values come from the
+  // bundle's generation_config.json
+  std::optional<float> temperature, top_p, min_p, repetition_penalty;
+  std::optional<int> top_k;
+  std::uint64_t seed = 0;
+  bool thinking = false;   // --thinking: the chat template's enable_thinking (off unless given)
+  bool keep_logits = false;  // keep each generated token's logits (run_result::step_logits)
 };
 
 struct run_result {
@@ -39,6 +47,9 @@ struct run_result {
   std::vector<std::int64_t> generated;
   std::optional<std::string> generated_text;  // when a tokenizer decoded `generated`
   double milliseconds = 0;                    // the run, generation included
+  std::vector<std::int64_t> prompt;           // a KV-cache bundle: the prompt's ids
+  std::optional<llm::generation_stats> stats;  // a KV-cache bundle: its generation's figures
+  tensor step_logits;                         // with keep_logits: [generated, V]
 };
 
 namespace detail {
@@ -57,6 +68,7 @@ inline std::vector<int> prompt_ids(const std::string& dir, const run_request& r,
     tokenizer::chat_request req;
     if (r.system) req.messages.push_back({{"role", "system"}, {"content", *r.system}});
     req.messages.push_back({{"role", "user"}, {"content", *r.prompt}});
+    req.variables["enable_thinking"] = r.thinking;
     for (auto& kv : r.chat_vars) {
       const auto eq = kv.find('=');
       check(eq != std::string::npos && eq > 0, "--chat-var: '", kv, "' is not KEY=VALUE");
@@ -122,11 +134,76 @@ inline std::vector<tensor> gather_inputs(const std::string& dir, const ir::graph
   return inputs;
 }
 
+// Generation on a KV-cache bundle: the prompt (ids, or text through the chat template) in one
+// prefill, then tokens sampled one decode step at a time until --max-new-tokens or an EOS id, the
+// text streamed to on_text as it comes.
+inline run_result run_causal_lm(session& s, const run_request& r, const std::function<void(const std::string&)>& on_text) {
+  const std::string dir = s.dir().string();
+  check(r.inputs.empty(), "--input: a causal LM bundle takes --prompt, --raw-prompt or --input-ids");
+  check(!(r.prompt && r.raw_prompt), "--prompt and --raw-prompt: give one of them (--raw-prompt skips the chat template)");
+  check(r.prompt || (!r.system && r.chat_vars.empty() && !r.thinking), "--system, --thinking and --chat-var go with --prompt");
+  check(int(r.prompt.has_value()) + int(r.raw_prompt.has_value()) + int(r.input_ids.has_value()) == 1,
+        "a causal LM bundle takes one of --prompt, --raw-prompt and --input-ids");
+  llm::causal_lm lm(s);
+  run_result res;
+  std::optional<tokenizer::tokenizer> tok;
+  if (r.input_ids) {
+    std::stringstream ss(*r.input_ids);
+    for (std::string t; std::getline(ss, t, ',');) res.prompt.push_back(whole_number(t, "--input-ids", "a token id", (1 << 24) - 1));
+  } else {
+    const std::string flag = r.prompt ? "--prompt" : "--raw-prompt";
+    check(std::filesystem::exists(s.dir() / "tokenizer.json"), dir, ": no tokenizer.json in the bundle for ", flag,
+          " (cactus transpile of a Hugging Face directory copies it; --input-ids needs none)");
+    tok = tokenizer::tokenizer::open(dir);
+    for (int id : detail::prompt_ids(dir, r, *tok)) res.prompt.push_back(id);
+  }
+  llm::generation_request g;
+  g.prompt = res.prompt;
+  g.max_new_tokens = r.max_new_tokens.value_or(128);
+  g.eos = lm.config().eos;
+  g.sample = lm.config().defaults;
+  if (r.temperature) g.sample.temperature = *r.temperature;
+  if (r.top_k) g.sample.top_k = *r.top_k;
+  if (r.top_p) g.sample.top_p = *r.top_p;
+  if (r.min_p) g.sample.min_p = *r.min_p;
+  if (r.repetition_penalty) g.sample.repetition_penalty = *r.repetition_penalty;
+  g.sample.seed = r.seed;
+  g.keep_logits = r.keep_logits;
+  std::optional<tokenizer::text_stream> stream;
+  if (tok && on_text) stream.emplace(*tok);
+  std::vector<int> shown;  // the ids whose text is streamed (an EOS id is not)
+  const auto t0 = std::chrono::steady_clock::now();
+  auto out = lm.generate(g, [&](std::int64_t id) {
+    if (stream && !g.eos.count(id)) {
+      shown.push_back(static_cast<int>(id));
+      on_text(stream->next(shown));
+    }
+    return true;
+  });
+  if (stream) on_text(stream->finish(shown) + "\n");
+  res.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  res.generated = out.ids;
+  res.stats = out.stats;
+  res.step_logits = out.logits;
+  if (!out.logits.shape.empty()) res.outputs.push_back(out.logits);
+  if (tok) {
+    std::vector<int> text_ids;
+    for (auto id : res.generated)
+      if (!g.eos.count(id)) text_ids.push_back(static_cast<int>(id));
+    res.generated_text = tok->decode(text_ids);
+  }
+  return res;
+}
+
 // Runs the session's first component on what `r` gives; `on_text` sees the generated text piece
 // by piece as it is generated (with a tokenizer), and once more with the rest at the end.
 inline run_result run(session& s, const run_request& r, const std::function<void(const std::string&)>& on_text = {}) {
   const std::string dir = s.dir().string();
   check(!s.manifest().components.empty(), dir, ": the bundle has no components");
+  if (llm::causal_lm::is_causal_lm(s.manifest())) return run_causal_lm(s, r, on_text);
+  check(!r.temperature && !r.top_p && !r.min_p && !r.repetition_penalty && !r.top_k && r.seed == 0,
+        "--temperature, --top-k, --top-p, --min-p, --repetition-penalty and --seed are for KV-cache bundles (a causal LM transpiled from a "
+        "Hugging Face checkpoint); this bundle generates greedily");
   const std::string component = s.manifest().components.front().name;
   executor& ex = s.component(component);
   std::optional<tokenizer::tokenizer> tok;
@@ -134,13 +211,13 @@ inline run_result run(session& s, const run_request& r, const std::function<void
   res.inputs = gather_inputs(dir, ex.graph(), r, tok);
   const auto t0 = std::chrono::steady_clock::now();
   res.outputs = s.run(component, res.inputs);
-  if (r.max_new_tokens > 0) {
+  if (r.max_new_tokens.value_or(0) > 0) {
     const tensor& first = res.inputs.at(0);
     check(first.type == dtype::i64 && first.shape.size() == 2 && first.shape[0] == 1, "--max-new-tokens needs --input-ids, --prompt or --raw-prompt");
     std::optional<tokenizer::text_stream> stream;
     if (tok) stream.emplace(*tok);
     auto as_ints = [](const std::vector<std::int64_t>& ids) { return std::vector<int>(ids.begin(), ids.end()); };
-    auto g = llm::generate_greedy(ex, first, std::move(res.outputs), r.max_new_tokens, [&](const std::vector<std::int64_t>& ids) {
+    auto g = llm::generate_greedy(ex, first, std::move(res.outputs), *r.max_new_tokens, [&](const std::vector<std::int64_t>& ids) {
       if (stream && on_text) on_text(stream->next(as_ints(ids)));
     });
     res.generated = std::move(g.ids);

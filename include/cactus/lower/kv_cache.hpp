@@ -1,0 +1,139 @@
+#pragma once
+// KV caches, inserted at lowering: a causal language model is captured cache-free (the whole
+// sequence in, logits for every position out), and this step turns each causal self-attention of
+// the fused graph into cached_attention: the new positions' keys and values are appended in place
+// to a cache that the session keeps between calls, and the queries attend over the cache. The
+// rewrite looks at computation only (an `attention` node with causal set and no mask); it knows
+// no family. It gives two graphs over the same weights and caches:
+//   prefill  the prompt in one batched pass (any number of new positions), returning the last
+//            position's logits only (the final projection reads only that row);
+//   decode   one new position per call.
+// Inputs added: `cache_position` (int64 [1], the absolute position of the first new row) and,
+// per attention in graph order, `k_cache.<i>` and `v_cache.<i>` ([batch, kv_heads, positions,
+// head_dim], session state whose positions dim, capacity_dim 2, the session sizes for the prompt
+// plus the tokens to generate, up to the positions the model was exported for).
+#include <string>
+#include <vector>
+
+#include "cactus/core/error.hpp"
+#include "cactus/ir/graph.hpp"
+#include "cactus/ir/verify.hpp"
+
+namespace cactus::lower {
+
+struct kv_cache_graphs {
+  ir::graph prefill, decode;
+  std::vector<std::string> input_names;  // both graphs: the model's inputs, cache_position, then the caches
+  std::vector<std::string> input_state;  // "" or the state an input is (the caches)
+  std::vector<int> input_capacity_dim;   // 2 for the caches, else -1
+  std::size_t layers = 0;                // attentions given a cache
+};
+
+namespace detail {
+inline bool const_flag(const ir::graph& g, int v, bool& out) {
+  const auto* m = g.constant_meta(v);
+  if (!m || !m->is_number()) return false;
+  out = m->i != 0 || m->f != 0;
+  return true;
+}
+
+// Inserts node n before position `at` of g.nodes (producers renumbered).
+inline int insert_node(ir::graph& g, std::size_t at, std::string op, std::vector<int> inputs, ir::kind out_kind, const std::string& loc) {
+  ir::value v;
+  v.k = out_kind;
+  const int out = g.add_value(std::move(v));
+  g.nodes.insert(g.nodes.begin() + static_cast<std::ptrdiff_t>(at), ir::node{std::move(op), std::move(inputs), {out}, loc});
+  g.reindex_producers();
+  return out;
+}
+}  // namespace detail
+
+// `g` is an optimized graph (canonical and fused) of a causal LM; `cache` the caches' dtype (f16
+// or f32); `max_positions` the most positions a cache may hold (the sequence dim's exported range).
+inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int64_t max_positions) {
+  check(cache == dtype::f16 || cache == dtype::f32, "KV cache dtype ", name_of(cache), " is not supported (f16 or f32)");
+  kv_cache_graphs r;
+  ir::graph p = g;
+  for (int i : p.inputs) r.input_names.push_back(p.values[static_cast<std::size_t>(i)].name);
+  ir::value pos;
+  pos.name = "cache_position";
+  pos.type = dtype::i64;
+  pos.shape = {1};
+  pos.dims = {{1, 1}};
+  const int pos_id = p.add_value(std::move(pos));
+  p.inputs.push_back(pos_id);
+  r.input_names.push_back("cache_position");
+  for (std::size_t n = 0; n < p.nodes.size(); ++n) {
+    ir::node& nd = p.nodes[n];
+    if (nd.op != "attention") continue;
+    bool causal = false, divide = false;
+    const bool self_causal = detail::const_flag(p, nd.inputs[5], causal) && causal && p.values[static_cast<std::size_t>(nd.inputs[3])].k == ir::kind::none &&
+                             detail::const_flag(p, nd.inputs[6], divide);
+    if (!self_causal) continue;
+    // (copies: adding values below moves p.values)
+    const shape_t q = p.values[static_cast<std::size_t>(nd.inputs[0])].shape;
+    const shape_t k = p.values[static_cast<std::size_t>(nd.inputs[1])].shape;
+    const shape_t v = p.values[static_cast<std::size_t>(nd.inputs[2])].shape;
+    check(q.size() == 4 && k.size() == 4 && v.size() == 4, "attention at ", nd.loc.empty() ? "node " + std::to_string(n) : nd.loc,
+          ": a KV cache needs [batch, heads, positions, features] q, k and v, got ", to_string(q), ", ", to_string(k), ", ", to_string(v));
+    const std::string layer = std::to_string(r.layers++);
+    int caches[2];
+    for (int which = 0; which < 2; ++which) {
+      const shape_t& src = which == 0 ? k : v;
+      ir::value c;
+      c.name = (which == 0 ? "k_cache." : "v_cache.") + layer;
+      c.type = cache;
+      c.shape = {src[0], src[1], max_positions, src[3]};
+      c.dims = {{src[0], src[0]}, {src[1], src[1]}, {1, max_positions}, {src[3], src[3]}};
+      caches[which] = p.add_value(std::move(c));
+      p.inputs.push_back(caches[which]);
+      r.input_names.push_back(p.values[static_cast<std::size_t>(caches[which])].name);
+    }
+    ir::node& a = p.nodes[n];
+    const int window = p.add_constant(ir::meta::of_int(0));
+    a.inputs = {a.inputs[0], a.inputs[1], a.inputs[2], caches[0], caches[1], pos_id, a.inputs[4], a.inputs[6], window};
+    a.op = "cached_attention";
+  }
+  check(r.layers > 0, "no causal self-attention (an attention node with causal set and no mask) in the graph: there is nothing to give a KV cache");
+  for (auto& name : r.input_names) {
+    const bool is_cache = name.rfind("k_cache.", 0) == 0 || name.rfind("v_cache.", 0) == 0;
+    r.input_state.push_back(is_cache ? name : std::string());
+    r.input_capacity_dim.push_back(is_cache ? 2 : -1);
+  }
+
+  // decode: one new position, so every input whose dim 1 was the sequence is fixed at 1
+  r.decode = p;
+  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+    auto& in = r.decode.values[static_cast<std::size_t>(r.decode.inputs[i])];
+    if (in.shape.size() >= 2 && (in.dims.empty() || in.dims[1].min != in.dims[1].max)) {
+      in.shape[1] = 1;
+      if (!in.dims.empty()) in.dims[1] = {1, 1};
+    }
+  }
+
+  // prefill: the final projection reads the last position only
+  const int out0 = p.outputs.at(0);
+  const int prod = p.values[static_cast<std::size_t>(out0)].producer;
+  if (prod >= 0 && p.nodes[static_cast<std::size_t>(prod)].op == "linear") {
+    const int x = p.nodes[static_cast<std::size_t>(prod)].inputs[0];
+    if (p.values[static_cast<std::size_t>(x)].shape.size() == 3) {
+      const std::string loc = p.nodes[static_cast<std::size_t>(prod)].loc;
+      const int last = detail::insert_node(p, static_cast<std::size_t>(prod), "slice",
+                                           {x, p.add_constant(ir::meta::of_int(1)), p.add_constant(ir::meta::of_int(-1)),
+                                            p.add_constant(ir::meta::none()), p.add_constant(ir::meta::of_int(1))},
+                                           ir::kind::tensor, loc);
+      const ir::value sv = p.values[static_cast<std::size_t>(x)];
+      p.values[static_cast<std::size_t>(last)].type = sv.type;
+      p.values[static_cast<std::size_t>(last)].shape = {sv.shape[0], 1, sv.shape[2]};
+      p.nodes[static_cast<std::size_t>(prod) + 1].inputs[0] = last;
+      auto& o = p.values[static_cast<std::size_t>(out0)];
+      if (o.shape.size() == 3) o.shape[1] = 1;
+    }
+  }
+  r.prefill = std::move(p);
+  ir::verify(r.prefill, "prefill graph");
+  ir::verify(r.decode, "decode graph");
+  return r;
+}
+
+}  // namespace cactus::lower

@@ -1,0 +1,124 @@
+#pragma once
+// cached_attention(q, k, v, k_cache, v_cache, cache_position, scale?, divide, window) =
+//     causal self-attention of L new positions over a KV cache, the cache appended in place:
+//   p = cache_position[0] (the absolute position of the first new row);
+//   k_cache[..., p : p + L, :] = k, v_cache[..., p : p + L, :] = v   (converted to the cache dtype)
+//   out[..., i, :] = softmax(s(q[i] . K^T)) . V over cache rows j with  j <= p + i  and, when
+//                    window > 0, j > p + i - window (a sliding window)
+// q [B, H, L, E], k [B, Hk, L, E], v [B, Hk, L, Ev] (f32); k_cache [B, Hk, T, E] and v_cache
+// [B, Hk, T, Ev], both f32 or both f16, T >= p + L; cache_position an int64 tensor. Hk divides
+// H (grouped-query attention). s as attention's (scale, divide; None: 1 / sqrt(E)).
+// Made by lowering (lower/kv_cache.hpp) from a causal self-attention; the caches are session
+// state (runtime/session.hpp), written here and nowhere else. The only op that writes into its
+// inputs: the graph input it writes is the session's own tensor, bound without a copy.
+// A prompt's first chunk (p = 0, no window) attends over its own f32 k and v (the blocked
+// kernel of `attention`); later rows read the cache (kernels::cached_attention_rows, f32 or f16).
+#include <cmath>
+#include <cstring>
+
+#include "cactus/kernels/dispatch.hpp"
+#include "cactus/ops/attention.hpp"
+
+namespace cactus::ops {
+
+struct cached_attention_op {
+  static constexpr std::string_view name = "cached_attention";
+  static constexpr arity inputs{9};
+
+  struct dims {
+    std::int64_t B, H, Hk, L, E, Ev, T;
+  };
+  static dims shapes(const context& c) {
+    const slot& q = c.f32_in(0);
+    const slot& k = c.f32_in(1);
+    const slot& v = c.f32_in(2);
+    const slot& kc = c.tensor_in(3);
+    const slot& vc = c.tensor_in(4);
+    c.require(q.shape.size() == 4 && k.shape.size() == 4 && v.shape.size() == 4, "q ", to_string(q.shape), ", k ", to_string(k.shape), " and v ",
+              to_string(v.shape), " must be [batch, heads, positions, features]");
+    dims d{q.shape[0], q.shape[1], k.shape[1], q.shape[2], q.shape[3], v.shape[3], 0};
+    c.require(k.shape[0] == d.B && v.shape[0] == d.B && k.shape[2] == d.L && v.shape[2] == d.L && k.shape[3] == d.E && v.shape[1] == d.Hk, "k ",
+              to_string(k.shape), " and v ", to_string(v.shape), " do not match q ", to_string(q.shape));
+    c.require(d.Hk > 0 && d.H % d.Hk == 0, "the query heads (", d.H, ") must be a multiple of the key/value heads (", d.Hk, ")");
+    c.require(kc.type == vc.type && (kc.type == dtype::f32 || kc.type == dtype::f16), "the caches must both be f32 or both f16, got ",
+              name_of(kc.type), " and ", name_of(vc.type));
+    c.require(kc.shape.size() == 4 && vc.shape.size() == 4 && kc.shape[0] == d.B && kc.shape[1] == d.Hk && kc.shape[3] == d.E &&
+                  vc.shape[0] == d.B && vc.shape[1] == d.Hk && vc.shape[3] == d.Ev && vc.shape[2] == kc.shape[2],
+              "caches ", to_string(kc.shape), " and ", to_string(vc.shape), " do not fit k ", to_string(k.shape), " and v ", to_string(v.shape));
+    d.T = kc.shape[2];
+    const slot& pos = c.tensor_in(5);
+    c.require(pos.type == dtype::i64 && pos.numel() >= 1, "cache_position must be an int64 tensor, got ", name_of(pos.type), " ",
+              to_string(pos.shape));
+    return d;
+  }
+  static void infer(context& c) {
+    const dims d = shapes(c);
+    c.require(c.int_at(8) >= 0, "window must be 0 (none) or positive, got ", c.int_at(8));
+    c.set_tensor(0, dtype::f32, {d.B, d.H, d.L, d.Ev});
+  }
+  static void run(context& c) {
+    const dims d = shapes(c);
+    const std::int64_t p = c.in(5).ptr<std::int64_t>()[0];
+    const std::int64_t window = c.int_at(8);
+    c.require(p >= 0 && p + d.L <= d.T, "positions ", p, " to ", p + d.L - 1, " do not fit the cache's ", d.T,
+              " positions (it is sized for the prompt and --max-new-tokens)");
+    const float scale = attention_op::scale_of(c, 6, 7, d.E);
+    const bool f16 = c.in(3).type == dtype::f16;
+    const std::size_t esz = f16 ? 2 : 4;
+    auto* kc = static_cast<unsigned char*>(c.in(3).data);
+    auto* vc = static_cast<unsigned char*>(c.in(4).data);
+    const float* k = c.in(1).ptr<float>();
+    const float* v = c.in(2).ptr<float>();
+    // append: row (b, hk, i) of k and v goes to cache row p + i
+    global_pool().parallel_for(static_cast<std::size_t>(d.B * d.Hk), 1, [&](std::size_t b0, std::size_t b1) {
+      for (std::size_t bh = b0; bh < b1; ++bh)
+        for (std::int64_t i = 0; i < d.L; ++i) {
+          const std::int64_t row = static_cast<std::int64_t>(bh) * d.T + p + i;
+          const float* ks = k + (static_cast<std::int64_t>(bh) * d.L + i) * d.E;
+          const float* vs = v + (static_cast<std::int64_t>(bh) * d.L + i) * d.Ev;
+          if (f16) {
+            auto* kd = reinterpret_cast<std::uint16_t*>(kc) + row * d.E;
+            auto* vd = reinterpret_cast<std::uint16_t*>(vc) + row * d.Ev;
+            for (std::int64_t e = 0; e < d.E; ++e) kd[e] = f32_to_f16(ks[e]);
+            for (std::int64_t e = 0; e < d.Ev; ++e) vd[e] = f32_to_f16(vs[e]);
+          } else {
+            std::memcpy(kc + static_cast<std::size_t>(row * d.E) * esz, ks, static_cast<std::size_t>(d.E) * esz);
+            std::memcpy(vc + static_cast<std::size_t>(row * d.Ev) * esz, vs, static_cast<std::size_t>(d.Ev) * esz);
+          }
+        }
+    });
+    float* out = c.out(0).ptr<float>();
+    if (p == 0 && window == 0) {  // nothing cached before: the new rows are all there is
+      attention_op::dims a;
+      a.lead = {d.B, d.H};
+      a.heads = d.H;
+      a.kv_heads = d.Hk;
+      a.L = a.S = d.L;
+      a.E = d.E;
+      a.Ev = d.Ev;
+      attention_op::compute(a, c.in(0).ptr<float>(), k, v, out, scale, true, nullptr, -INFINITY);
+      return;
+    }
+    // one task per (batch, kv head, position): the group's query rows read each key row once
+    const std::int64_t group = d.H / d.Hk, tasks = d.B * d.Hk * d.L;
+    const float* q = c.in(0).ptr<float>();
+    const std::size_t work = static_cast<std::size_t>(d.H * d.L * (p + d.L) * (d.E + d.Ev));
+    global_pool().parallel_for(static_cast<std::size_t>(tasks), work < serial_work ? static_cast<std::size_t>(tasks) : 1,
+                               [&](std::size_t t0, std::size_t t1) {
+      float* scores = aligned_scratch<float, 17>(static_cast<std::size_t>(group * (p + d.L)));
+      for (std::size_t t = t0; t < t1; ++t) {
+        const std::int64_t i = static_cast<std::int64_t>(t) % d.L, bh = static_cast<std::int64_t>(t) / d.L;  // bh = b * Hk + hk
+        const std::int64_t b = bh / d.Hk, h0 = bh % d.Hk * group;
+        const std::int64_t last = p + i, first = window > 0 ? std::max<std::int64_t>(0, last + 1 - window) : 0;
+        const std::int64_t qrow = ((b * d.H + h0) * d.L + i);
+        kernels::cached_attention_rows(q + qrow * d.E, static_cast<std::size_t>(d.L * d.E), static_cast<std::size_t>(group),
+                                       kc + static_cast<std::size_t>((bh * d.T + first) * d.E) * esz, static_cast<std::size_t>(d.E),
+                                       vc + static_cast<std::size_t>((bh * d.T + first) * d.Ev) * esz, static_cast<std::size_t>(d.Ev), f16,
+                                       static_cast<std::size_t>(last + 1 - first), static_cast<std::size_t>(d.E), static_cast<std::size_t>(d.Ev),
+                                       scale, out + qrow * d.Ev, static_cast<std::size_t>(d.L * d.Ev), scores);
+      }
+    });
+  }
+};
+
+}  // namespace cactus::ops
