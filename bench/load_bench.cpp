@@ -82,9 +82,7 @@ static int child(const fs::path& dir) {
   std::uint64_t weight_bytes = 0;
   for (auto& e : fs::directory_iterator(dir / "weights"))
     if (e.path().extension() == ".weights") weight_bytes += fs::file_size(e.path());
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  const double rss = double(ru.ru_maxrss) * 1024;
+  const double rss = cactus::peak_rss_mb() * 1048576.0;
   std::printf("load to runnable %.2f ms; first inference %.1f ms (%.2f GB/s); peak RSS %.1f MB for %.1f MB of weights touched: %.3fx; out[0] = %g\n",
               load_ms, run_ms, double(weight_bytes) / (run_ms * 1e6), rss / 1e6, double(weight_bytes) / 1e6, rss / double(weight_bytes),
               out[0].ptr<float>()[0]);

@@ -7,6 +7,7 @@
 #include "cactus/convert.hpp"
 #include "cactus/core/json_read.hpp"
 #include "cactus/core/npy.hpp"
+#include "cactus/core/peak_memory.hpp"
 #include "cactus/core/staged_directory.hpp"
 #include "cactus/core/synthetic_input.hpp"
 #include "cactus/core/whole_number.hpp"

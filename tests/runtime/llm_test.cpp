@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include <cactus/core/peak_memory.hpp>
 #include <cactus/runtime/llm/causal_lm.hpp>
 
 using namespace cactus::runtime::llm;
@@ -113,4 +114,13 @@ TEST_CASE("generation_config: EOS ids and sampling defaults as transformers read
   write("generation_config.json", R"({"do_sample": true, "top_k": "many"})");
   CHECK_THROWS_WITH(generation_config::read(d), Catch::Contains("top_k"));
   fs::remove_all(d);
+}
+
+TEST_CASE("peak_rss_mb: this process's high-water mark, which grows when memory is touched") {
+  const double before = cactus::peak_rss_mb();
+  CHECK(before > 1.0);
+  std::vector<char> big(std::size_t(256) << 20, 1);  // 256 MiB, every page touched
+  const double after = cactus::peak_rss_mb();
+  CHECK(after >= before + 200.0);
+  CHECK(big[12345] == 1);
 }

@@ -3,7 +3,6 @@
 // works on its own.
 #include <cmath>
 #include <cstdio>
-#include <sys/resource.h>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -12,6 +11,7 @@
 #include <sstream>
 
 #include "cactus/cactus.hpp"
+#include "cactus/core/peak_memory.hpp"
 #include "options.hpp"
 #if CACTUS_WITH_TORCH
 #include "cactus/transpile.hpp"
@@ -299,9 +299,7 @@ static int cmd_run(const args& a) {
   }
   if (res.stats) {
     const auto& st = *res.stats;
-    struct rusage ru {};
-    getrusage(RUSAGE_SELF, &ru);
-    const double rss_mb = double(ru.ru_maxrss) / 1024.0;  // Linux: KiB
+    const double rss_mb = peak_rss_mb();
     std::fprintf(stderr, "prompt %zu tokens, %zu generated%s; ttft %.1f ms, prefill %.1f tok/s, decode %.1f tok/s, peak RSS %.0f MB\n",
                  st.prompt_tokens, st.generated_tokens, st.stopped_on_eos ? " (EOS)" : "", st.ttft_ms, st.prefill_tok_s, st.decode_tok_s, rss_mb);
     out["prompt_ids"] = res.prompt;
