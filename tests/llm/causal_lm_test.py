@@ -11,7 +11,7 @@ generated with `cactus run` and compared with transformers' own generate and for
   sampling                       the same seed gives the same tokens; --prompt streams the text
                                  the tokenizer decodes; a prompt longer than the cache is an error
 
-usage: .venv/bin/python causal_lm_test.py CACTUS_BINARY WORKDIR FAMILY   (FAMILY: qwen3 | llama)
+usage: .venv/bin/python causal_lm_test.py CACTUS_BINARY WORKDIR FAMILY   (FAMILY: qwen3 | llama | gemma3)
 """
 import json
 import os
@@ -61,6 +61,14 @@ def make_checkpoint(family):
                                        rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
                                                      "high_freq_factor": 4.0, "original_max_position_embeddings": 64})
         model = transformers.LlamaForCausalLM(cfg)
+    elif family == "gemma3":
+        # sliding-window layers (window 4, shorter than the 11-token prompt and the 43 positions
+        # generated) between global ones, GQA, tied embeddings, q/k norms, Gemma's (1 + w) norms
+        cfg = transformers.Gemma3TextConfig(vocab_size=512, hidden_size=64, intermediate_size=128, num_hidden_layers=3,
+                                            num_attention_heads=4, num_key_value_heads=2, head_dim=16, max_position_embeddings=256,
+                                            sliding_window=4, layer_types=["sliding_attention", "sliding_attention", "full_attention"],
+                                            eos_token_id=1, bos_token_id=2, pad_token_id=0)
+        model = transformers.Gemma3ForCausalLM(cfg)
     else:
         sys.exit(f"unknown family {family}")
     with torch.no_grad():  # larger than the init's std, so the logits have clear winners
@@ -142,25 +150,32 @@ expect([c["name"] for c in manifest["components"]] == ["prefill", "decode"], "th
 expect(manifest.get("task") == "causal_lm_logits" and manifest.get("family") == family, "the manifest records task and family",
       f"{manifest.get('task')} {manifest.get('family')}")
 
+if family == "gemma3":
+    caches = [i for i in manifest["components"][0]["inputs"] if i.get("state")]
+    rings = [c["name"] for c in caches if c["shape"][2] == 4 and c.get("capacity_dim", -1) == -1]
+    expect(len(caches) == 6 and len(rings) == 4, "gemma3: the two sliding layers' caches keep only their window (4 rows, fixed)",
+          str([(c["name"], c["shape"], c.get("capacity_dim")) for c in caches]))
+
 # a prompt with no room left is refused by name
 code, _, err = run("run", b32, "--input-ids", ",".join(["5"] * 250), "--max-new-tokens", "10", expect_ok=False)
 expect(code != 0 and "KV cache holds at most 256" in err and "Traceback" not in err, "a prompt longer than the cache's room is a clear error",
       err.strip()[-300:])
 
-if family == "qwen3":
+if family in ("qwen3", "gemma3"):
     # fp16 weights and the default f16 cache: greedy tokens identical, or a divergence at a near tie
     b16 = bundle(ckpt, "fp16", 16, "f16")
     r16, l16, _ = generate(b16, prompt)
     got = r16["generated_ids"]
     first = next((i for i in range(min(len(got), STEPS)) if got[i] != ref_ids[i]), None)
     if first is None:
-        expect(got == ref_ids[:len(got)], f"qwen3 fp16: greedy tokens identical for {len(got)} steps")
+        expect(got == ref_ids[:len(got)], f"{family} fp16: greedy tokens identical for {len(got)} steps")
     else:
         top2 = np.sort(ref_logits[first])[-2:]
         margin = float(top2[1] - top2[0])
-        expect(margin < 0.02 * float(np.abs(ref_logits[first]).max()), f"qwen3 fp16: tokens diverge at step {first} only at a near tie",
+        expect(margin < 0.02 * float(np.abs(ref_logits[first]).max()), f"{family} fp16: tokens diverge at step {first} only at a near tie",
               f"transformers' top-2 margin {margin:.4g}")
         print(f"  note: fp16 diverges at step {first}, transformers' top-2 margin {margin:.4g}")
+if family == "qwen3":
     # q8 and CQ4: cosine against transformers' fp32 logits on the same sequence, each step
     # (CQ4's floor here is below the 0.99 of a trained model: with i.i.d. Gaussian weights every
     # 4-bit matrix product adds ~10% relative noise and nothing in the logits dominates it; this

@@ -3,7 +3,8 @@
 // sequence in, logits for every position out), and this step turns each causal self-attention of
 // the fused graph into cached_attention: the new positions' keys and values are appended in place
 // to a cache that the session keeps between calls, and the queries attend over the cache. The
-// rewrite looks at computation only (an `attention` node with causal set and no mask); it knows
+// rewrite looks at computation only (an `attention` node with causal set and no mask, or with a
+// band mask ones(L, S).tril().triu(1 - W): causal over a sliding window of W positions); it knows
 // no family. It gives two graphs over the same weights and caches:
 //   prefill  the prompt in one batched pass (any number of new positions), returning the last
 //            position's logits only (the final projection reads only that row);
@@ -11,13 +12,17 @@
 // Inputs added: `cache_position` (int64 [1], the absolute position of the first new row) and,
 // per attention in graph order, `k_cache.<i>` and `v_cache.<i>` ([batch, kv_heads, positions,
 // head_dim], session state whose positions dim, capacity_dim 2, the session sizes for the prompt
-// plus the tokens to generate, up to the positions the model was exported for).
+// plus the tokens to generate, up to the positions the model was exported for). A sliding-window
+// attention's caches keep only their window: min(W, positions) rows used as a ring (position j in
+// row j mod rows), a fixed size (capacity_dim -1).
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "cactus/core/error.hpp"
 #include "cactus/ir/graph.hpp"
 #include "cactus/ir/verify.hpp"
+#include "cactus/passes/dce.hpp"
 
 namespace cactus::lower {
 
@@ -25,8 +30,9 @@ struct kv_cache_graphs {
   ir::graph prefill, decode;
   std::vector<std::string> input_names;  // both graphs: the model's inputs, cache_position, then the caches
   std::vector<std::string> input_state;  // "" or the state an input is (the caches)
-  std::vector<int> input_capacity_dim;   // 2 for the caches, else -1
+  std::vector<int> input_capacity_dim;   // 2 for the caches that grow with the sequence, else -1
   std::size_t layers = 0;                // attentions given a cache
+  std::size_t windowed = 0;              // of which sliding-window ones (ring caches)
 };
 
 namespace detail {
@@ -35,6 +41,31 @@ inline bool const_flag(const ir::graph& g, int v, bool& out) {
   if (!m || !m->is_number()) return false;
   out = m->i != 0 || m->f != 0;
   return true;
+}
+
+inline bool const_int(const ir::graph& g, int v, std::int64_t& out) {
+  const auto* m = g.constant_meta(v);
+  if (!m || m->k != ir::kind::int_) return false;
+  out = m->i;
+  return true;
+}
+
+// W when `mask` is the band  ones(L, S).tril(0).triu(1 - W)  (query i sees keys i - W < j <= i),
+// else 0.
+inline std::int64_t band_window(const ir::graph& g, int mask) {
+  auto made_by = [&](int v, std::string_view op) -> const ir::node* {
+    if (v < 0 || static_cast<std::size_t>(v) >= g.values.size()) return nullptr;
+    const int n = g.values[static_cast<std::size_t>(v)].producer;
+    if (n < 0 || g.nodes[static_cast<std::size_t>(n)].op != op) return nullptr;
+    return &g.nodes[static_cast<std::size_t>(n)];
+  };
+  const ir::node* triu = made_by(mask, "triu");
+  const ir::node* tril = triu ? made_by(triu->inputs[0], "tril") : nullptr;
+  if (!tril || !made_by(tril->inputs[0], "ones")) return 0;
+  std::int64_t lower = 0, upper = 0;
+  if (tril->inputs.size() > 1 && !const_int(g, tril->inputs[1], lower)) return 0;
+  if (triu->inputs.size() < 2 || !const_int(g, triu->inputs[1], upper)) return 0;
+  return lower == 0 && upper <= 0 ? 1 - upper : 0;
 }
 
 // Inserts node n before position `at` of g.nodes (producers renumbered).
@@ -67,9 +98,10 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
     ir::node& nd = p.nodes[n];
     if (nd.op != "attention") continue;
     bool causal = false, divide = false;
-    const bool self_causal = detail::const_flag(p, nd.inputs[5], causal) && causal && p.values[static_cast<std::size_t>(nd.inputs[3])].k == ir::kind::none &&
-                             detail::const_flag(p, nd.inputs[6], divide);
-    if (!self_causal) continue;
+    if (!detail::const_flag(p, nd.inputs[5], causal) || !detail::const_flag(p, nd.inputs[6], divide)) continue;
+    const bool no_mask = p.values[static_cast<std::size_t>(nd.inputs[3])].k == ir::kind::none;
+    const std::int64_t window = causal ? 0 : detail::band_window(p, nd.inputs[3]);
+    if (!(causal && no_mask) && window == 0) continue;
     // (copies: adding values below moves p.values)
     const shape_t q = p.values[static_cast<std::size_t>(nd.inputs[0])].shape;
     const shape_t k = p.values[static_cast<std::size_t>(nd.inputs[1])].shape;
@@ -77,29 +109,32 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
     check(q.size() == 4 && k.size() == 4 && v.size() == 4, "attention at ", nd.loc.empty() ? "node " + std::to_string(n) : nd.loc,
           ": a KV cache needs [batch, heads, positions, features] q, k and v, got ", to_string(q), ", ", to_string(k), ", ", to_string(v));
     const std::string layer = std::to_string(r.layers++);
+    const std::int64_t rows = window > 0 ? std::min(window, max_positions) : max_positions;
+    r.windowed += window > 0;
     int caches[2];
     for (int which = 0; which < 2; ++which) {
       const shape_t& src = which == 0 ? k : v;
       ir::value c;
       c.name = (which == 0 ? "k_cache." : "v_cache.") + layer;
       c.type = cache;
-      c.shape = {src[0], src[1], max_positions, src[3]};
-      c.dims = {{src[0], src[0]}, {src[1], src[1]}, {1, max_positions}, {src[3], src[3]}};
+      c.shape = {src[0], src[1], rows, src[3]};
+      c.dims = {{src[0], src[0]}, {src[1], src[1]}, {window > 0 ? rows : 1, rows}, {src[3], src[3]}};
       caches[which] = p.add_value(std::move(c));
       p.inputs.push_back(caches[which]);
       r.input_names.push_back(p.values[static_cast<std::size_t>(caches[which])].name);
+      r.input_state.push_back(r.input_names.back());
+      r.input_capacity_dim.push_back(window > 0 ? -1 : 2);
     }
     ir::node& a = p.nodes[n];
-    const int window = p.add_constant(ir::meta::of_int(0));
-    a.inputs = {a.inputs[0], a.inputs[1], a.inputs[2], caches[0], caches[1], pos_id, a.inputs[4], a.inputs[6], window};
+    const int w = p.add_constant(ir::meta::of_int(window));
+    a.inputs = {a.inputs[0], a.inputs[1], a.inputs[2], caches[0], caches[1], pos_id, a.inputs[4], a.inputs[6], w};
     a.op = "cached_attention";
   }
-  check(r.layers > 0, "no causal self-attention (an attention node with causal set and no mask) in the graph: there is nothing to give a KV cache");
-  for (auto& name : r.input_names) {
-    const bool is_cache = name.rfind("k_cache.", 0) == 0 || name.rfind("v_cache.", 0) == 0;
-    r.input_state.push_back(is_cache ? name : std::string());
-    r.input_capacity_dim.push_back(is_cache ? 2 : -1);
-  }
+  check(r.layers > 0, "no causal self-attention (an attention node with causal set and no mask, or a sliding-window band mask) in the graph: "
+        "there is nothing to give a KV cache");
+  r.input_state.insert(r.input_state.begin(), g.inputs.size() + 1, std::string());  // the model's inputs and cache_position
+  r.input_capacity_dim.insert(r.input_capacity_dim.begin(), g.inputs.size() + 1, -1);
+  passes::dead_code_elimination(p);  // the band masks
 
   // decode: one new position, so every input whose dim 1 was the sequence is fixed at 1
   r.decode = p;

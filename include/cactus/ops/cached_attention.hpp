@@ -3,8 +3,11 @@
 //     causal self-attention of L new positions over a KV cache, the cache appended in place:
 //   p = cache_position[0] (the absolute position of the first new row);
 //   k_cache[..., p : p + L, :] = k, v_cache[..., p : p + L, :] = v   (converted to the cache dtype)
-//   out[..., i, :] = softmax(s(q[i] . K^T)) . V over cache rows j with  j <= p + i  and, when
+//   out[..., i, :] = softmax(s(q[i] . K^T)) . V over positions j with  j <= p + i  and, when
 //                    window > 0, j > p + i - window (a sliding window)
+// With window > 0 the cache is a ring of T rows (position j in row j mod T; T is the window, or
+// fewer when no sequence gets that long): the prompt comes in one call at p = 0 (its window rows
+// are attended from k and v, and only its last T rows kept), then one position per call.
 // q [B, H, L, E], k [B, Hk, L, E], v [B, Hk, L, Ev] (f32); k_cache [B, Hk, T, E] and v_cache
 // [B, Hk, T, Ev], both f32 or both f16, T >= p + L; cache_position an int64 tensor. Hk divides
 // H (grouped-query attention). s as attention's (scale, divide; None: 1 / sqrt(E)).
@@ -60,8 +63,16 @@ struct cached_attention_op {
     const dims d = shapes(c);
     const std::int64_t p = c.in(5).ptr<std::int64_t>()[0];
     const std::int64_t window = c.int_at(8);
-    c.require(p >= 0 && p + d.L <= d.T, "positions ", p, " to ", p + d.L - 1, " do not fit the cache's ", d.T,
-              " positions (it is sized for the prompt and --max-new-tokens)");
+    const bool ring = window > 0;
+    if (ring) {
+      c.require(p >= 0 && (d.L == 1 || p == 0), "a sliding-window cache takes the prompt in one call (at position 0), then one position per call; got ",
+                d.L, " positions at position ", p);
+      c.require(d.T == window || p + d.L <= d.T, "the sliding-window cache's ", d.T, " rows hold neither the window (", window,
+                ") nor positions up to ", p + d.L - 1);
+    } else {
+      c.require(p >= 0 && p + d.L <= d.T, "positions ", p, " to ", p + d.L - 1, " do not fit the cache's ", d.T,
+                " positions (it is sized for the prompt and --max-new-tokens)");
+    }
     const float scale = attention_op::scale_of(c, 6, 7, d.E);
     const bool f16 = c.in(3).type == dtype::f16;
     const std::size_t esz = f16 ? 2 : 4;
@@ -69,11 +80,13 @@ struct cached_attention_op {
     auto* vc = static_cast<unsigned char*>(c.in(4).data);
     const float* k = c.in(1).ptr<float>();
     const float* v = c.in(2).ptr<float>();
-    // append: row (b, hk, i) of k and v goes to cache row p + i
+    // append: row (b, hk, i) of k and v goes to cache row p + i (a ring: (p + i) mod T, and only
+    // the last T of the new rows)
+    const std::int64_t first_new = ring ? std::max<std::int64_t>(0, d.L - d.T) : 0;
     global_pool().parallel_for(static_cast<std::size_t>(d.B * d.Hk), 1, [&](std::size_t b0, std::size_t b1) {
       for (std::size_t bh = b0; bh < b1; ++bh)
-        for (std::int64_t i = 0; i < d.L; ++i) {
-          const std::int64_t row = static_cast<std::int64_t>(bh) * d.T + p + i;
+        for (std::int64_t i = first_new; i < d.L; ++i) {
+          const std::int64_t row = static_cast<std::int64_t>(bh) * d.T + (ring ? (p + i) % d.T : p + i);
           const float* ks = k + (static_cast<std::int64_t>(bh) * d.L + i) * d.E;
           const float* vs = v + (static_cast<std::int64_t>(bh) * d.L + i) * d.Ev;
           if (f16) {
@@ -88,7 +101,7 @@ struct cached_attention_op {
         }
     });
     float* out = c.out(0).ptr<float>();
-    if (p == 0 && window == 0) {  // nothing cached before: the new rows are all there is
+    if (p == 0 && !ring) {  // nothing cached before: the new rows are all there is
       attention_op::dims a;
       a.lead = {d.B, d.H};
       a.heads = d.H;
@@ -99,7 +112,11 @@ struct cached_attention_op {
       attention_op::compute(a, c.in(0).ptr<float>(), k, v, out, scale, true, nullptr, -INFINITY);
       return;
     }
-    // one task per (batch, kv head, position): the group's query rows read each key row once
+    // one task per (batch, kv head, position): the group's query rows read each key row once.
+    // Keys come from the new f32 rows (a window at position 0), or from the cache: its rows 0..p,
+    // or, for a full ring, all T rows (the window's positions in ring order; softmax(q K^T) V does
+    // not depend on the order of the keys).
+    const bool from_new = ring && p == 0;
     const std::int64_t group = d.H / d.Hk, tasks = d.B * d.Hk * d.L;
     const float* q = c.in(0).ptr<float>();
     const std::size_t work = static_cast<std::size_t>(d.H * d.L * (p + d.L) * (d.E + d.Ev));
@@ -109,13 +126,23 @@ struct cached_attention_op {
       for (std::size_t t = t0; t < t1; ++t) {
         const std::int64_t i = static_cast<std::int64_t>(t) % d.L, bh = static_cast<std::int64_t>(t) / d.L;  // bh = b * Hk + hk
         const std::int64_t b = bh / d.Hk, h0 = bh % d.Hk * group;
-        const std::int64_t last = p + i, first = window > 0 ? std::max<std::int64_t>(0, last + 1 - window) : 0;
         const std::int64_t qrow = ((b * d.H + h0) * d.L + i);
-        kernels::cached_attention_rows(q + qrow * d.E, static_cast<std::size_t>(d.L * d.E), static_cast<std::size_t>(group),
-                                       kc + static_cast<std::size_t>((bh * d.T + first) * d.E) * esz, static_cast<std::size_t>(d.E),
-                                       vc + static_cast<std::size_t>((bh * d.T + first) * d.Ev) * esz, static_cast<std::size_t>(d.Ev), f16,
-                                       static_cast<std::size_t>(last + 1 - first), static_cast<std::size_t>(d.E), static_cast<std::size_t>(d.Ev),
-                                       scale, out + qrow * d.Ev, static_cast<std::size_t>(d.L * d.Ev), scores);
+        const std::int64_t last = p + i;
+        std::int64_t first = window > 0 ? std::max<std::int64_t>(0, last + 1 - window) : 0, n = last + 1 - first;
+        const void* kr;
+        const void* vr;
+        if (from_new) {
+          kr = k + (bh * d.L + first) * d.E;
+          vr = v + (bh * d.L + first) * d.Ev;
+        } else {
+          if (ring && last + 1 > d.T) first = 0, n = d.T;  // the whole ring is the window
+          kr = kc + static_cast<std::size_t>((bh * d.T + first) * d.E) * esz;
+          vr = vc + static_cast<std::size_t>((bh * d.T + first) * d.Ev) * esz;
+        }
+        kernels::cached_attention_rows(q + qrow * d.E, static_cast<std::size_t>(d.L * d.E), static_cast<std::size_t>(group), kr,
+                                       static_cast<std::size_t>(d.E), vr, static_cast<std::size_t>(d.Ev), f16 && !from_new,
+                                       static_cast<std::size_t>(n), static_cast<std::size_t>(d.E), static_cast<std::size_t>(d.Ev), scale,
+                                       out + qrow * d.Ev, static_cast<std::size_t>(d.L * d.Ev), scores);
       }
     });
   }

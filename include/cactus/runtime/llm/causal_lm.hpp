@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <set>
 #include <span>
 #include <string>
@@ -100,12 +101,13 @@ class causal_lm {
     check(is_causal_lm(s.manifest()), s.dir().string(), ": not a causal LM bundle with a KV cache (components 'prefill' and 'decode'; "
           "`cactus transpile` of a Hugging Face causal LM writes them)");
     for (const auto& in : s.manifest().find("prefill")->inputs) {
-      if (in.state.empty()) continue;
-      check(in.capacity_dim >= 0 && in.capacity_dim < static_cast<int>(in.shape.size()), s.dir().string(), ": state input '", in.name,
-            "' has no capacity dim in components/manifest.json");
+      if (in.state.empty() || in.capacity_dim < 0) continue;  // a fixed-size state (a sliding window's ring)
+      check(in.capacity_dim < static_cast<int>(in.shape.size()), s.dir().string(), ": state input '", in.name,
+            "' has a capacity dim past its shape in components/manifest.json");
       max_positions_ = max_positions_ ? std::min(max_positions_, in.shape[static_cast<std::size_t>(in.capacity_dim)])
                                       : in.shape[static_cast<std::size_t>(in.capacity_dim)];
     }
+    if (max_positions_ == 0) max_positions_ = std::numeric_limits<std::int32_t>::max();  // rings only: no bound from the caches
     config_ = generation_config::read(s.dir());
   }
 
@@ -113,14 +115,15 @@ class causal_lm {
   std::int64_t max_positions() const { return max_positions_; }
   const generation_config& config() const { return config_; }
 
-  // Caches with room for `positions` (kept when they have exactly that room already).
+  // Caches with room for `positions` (kept when they have exactly that room already); fixed-size
+  // states (a sliding window's ring) keep the size the manifest gives.
   void reserve(std::int64_t positions) {
     check(positions >= 1 && positions <= max_positions_, s_.dir().string(), ": ", positions, " positions do not fit the bundle's KV cache (1 to ",
           max_positions_, ")");
     for (const auto& in : s_.manifest().find("prefill")->inputs) {
       if (in.state.empty()) continue;
       shape_t shape = in.shape;
-      shape[static_cast<std::size_t>(in.capacity_dim)] = positions;
+      if (in.capacity_dim >= 0) shape[static_cast<std::size_t>(in.capacity_dim)] = positions;
       const tensor* have = s_.state(in.state);
       if (have && have->shape == shape) continue;
       s_.set_state(in.state, tensor::empty(dtype_from_name(in.dtype), shape));
