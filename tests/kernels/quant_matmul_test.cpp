@@ -59,13 +59,13 @@ TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target,
         tensor p = quant::pack(w, fmt);
         const packed_layout l = packed_layout_of(fmt, p.shape);
         const std::size_t Kp = static_cast<std::size_t>(l.kp), G = static_cast<std::size_t>(l.groups);
-        const bool int8_acts = fmt != dtype::q8 && kernels::quant_int8_dot();
+        const bool int8_acts = (fmt != dtype::q8 && kernels::quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && kernels::quant_vnni());
         // the activations the dispatched path quantizes
         std::vector<std::int16_t> xq(M * Kp);
         std::vector<std::int8_t> xq8(M * Kp);
         std::vector<float> steps(M * G);
         std::vector<std::int32_t> sums(M * G);
-        if (int8_acts) kernels::quantize_activations_i8(x.data(), M, K, true, xq8.data(), steps.data(), sums.data());
+        if (int8_acts) kernels::quantize_activations_i8(x.data(), M, K, fmt != dtype::q8, xq8.data(), steps.data(), sums.data());
         else kernels::quantize_activations(x.data(), M, K, fmt != dtype::q8, xq.data(), steps.data());
         const std::size_t B = kernels::quant_activation_block();
         auto at = [&](std::size_t j) { return B < 2 ? j : j / B * B + (j % 2) * (B / 2) + (j % B) / 2; };
@@ -98,7 +98,7 @@ TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target,
   });
 }
 
-TEST_CASE("the int8-activation CQ path matches its integer oracle on every target (with and without VNNI)") {
+TEST_CASE("the int8-activation path (CQ; q8 matrix-vector with VNNI) matches its integer oracle on every target (with and without VNNI)") {
   for_each_target([] {
    for (const bool vnni : {true, false}) {
     kernels::allow_quant_vnni(vnni);
@@ -107,14 +107,14 @@ TEST_CASE("the int8-activation CQ path matches its integer oracle on every targe
       auto wf = randn(N * K, 21), x = randn(M * K, 22), bias = randn(N, 23);
       tensor w = tensor::empty(dtype::f32, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
       std::copy(wf.begin(), wf.end(), w.ptr<float>());
-      for (dtype fmt : {dtype::cq4, dtype::cq3, dtype::cq2, dtype::cq1}) {
+      for (dtype fmt : {dtype::q8, dtype::cq4, dtype::cq3, dtype::cq2, dtype::cq1}) {
         tensor p = quant::pack(w, fmt);
         const packed_layout l = packed_layout_of(fmt, p.shape);
         const std::size_t Kp = static_cast<std::size_t>(l.kp), G = static_cast<std::size_t>(l.groups);
         std::vector<std::int8_t> xq(M * Kp);
         std::vector<float> steps(M * G);
         std::vector<std::int32_t> sums(M * G);
-        kernels::quantize_activations_i8(x.data(), M, K, true, xq.data(), steps.data(), sums.data());
+        kernels::quantize_activations_i8(x.data(), M, K, fmt != dtype::q8, xq.data(), steps.data(), sums.data());
         for (std::size_t m = 0; m < M; ++m)
           for (std::size_t g = 0; g < G; ++g) {
             std::int32_t s = 0;

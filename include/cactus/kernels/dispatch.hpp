@@ -268,9 +268,10 @@ inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K
 inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::int8_t* xq, const float* steps,
                                  const std::int32_t* sums, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
   const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
-  check(fmt != dtype::q8, "quant_matmul_rows_i8 takes CQ weights");
-  const auto& cb = quant::cq_codebook(l.bits);
-  HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows8)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, cb.levels_u7.data(), cb.step, M, n0,
+  const bool q8 = fmt == dtype::q8;
+  const auto* levels_u = q8 ? nullptr : quant::cq_codebook(l.bits).levels_u7.data();
+  const float step = q8 ? 1.0f : quant::cq_codebook(l.bits).step;
+  HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows8)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, levels_u, step, M, n0,
                                                  n1, xq, steps, sums, C, ldc, bias, scratch<std::int8_t, 8>(quant_row_block * static_cast<std::size_t>(l.kp)),
                                                  scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)));
 }
@@ -284,11 +285,13 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
   if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
-  if (fmt != dtype::q8 && quant_int8_dot()) {
+  // CQ with int8 activations where the target has them; q8 matrix-vector products too where
+  // they have VNNI (vpdpbusd reads the weights as they are stored; see Gemv8Vnni)
+  if ((fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_vnni())) {
     std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
     float* steps = scratch<float, 7>(M * G);
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
-    quantize_activations_i8(x, M, K, true, xq, steps, sums);
+    quantize_activations_i8(x, M, K, fmt != dtype::q8, xq, steps, sums);
     global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
       quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, n0 + b, n0 + e, C, ldc, bias);
     });

@@ -65,12 +65,13 @@ struct gated_mlp_op {
     const bool quant = is_packed(wg.type) && wg.type == wu.type;
     const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
     const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
-    if (quant && wg.type != dtype::q8 && kernels::quant_int8_dot()) {
+    const bool q8_gemv = wg.type == dtype::q8 && M == 1 && kernels::quant_vnni();  // as kernels::quant_matmul
+    if (quant && ((wg.type != dtype::q8 && kernels::quant_int8_dot()) || q8_gemv)) {
       // one quantization of x for both projections
       std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
       float* steps = scratch<float, 7>(M * G);
       std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
-      kernels::quantize_activations_i8(xp, M, K, true, xq, steps, sums);
+      kernels::quantize_activations_i8(xp, M, K, wg.type != dtype::q8, xq, steps, sums);
       global_pool().parallel_for(F, min_rows, [&](std::size_t b, std::size_t e) {
         kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg);
         kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu);
