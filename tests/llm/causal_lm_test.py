@@ -11,7 +11,7 @@ generated with `cactus run` and compared with transformers' own generate and for
   sampling                       the same seed gives the same tokens; --prompt streams the text
                                  the tokenizer decodes; a prompt longer than the cache is an error
 
-usage: .venv/bin/python causal_lm_test.py CACTUS_BINARY WORKDIR FAMILY   (FAMILY: qwen3 | llama | gemma3)
+usage: .venv/bin/python causal_lm_test.py CACTUS_BINARY WORKDIR FAMILY   (FAMILY: qwen3 | llama | gemma3 | lfm2)
 """
 import json
 import os
@@ -69,6 +69,13 @@ def make_checkpoint(family):
                                             sliding_window=4, layer_types=["sliding_attention", "sliding_attention", "full_attention"],
                                             eos_token_id=1, bos_token_id=2, pad_token_id=0)
         model = transformers.Gemma3ForCausalLM(cfg)
+    elif family == "lfm2":
+        # short-convolution blocks (kernel 3, a conv state each) between attention ones, GQA
+        cfg = transformers.Lfm2Config(vocab_size=512, hidden_size=64, intermediate_size=128, num_hidden_layers=4, num_attention_heads=4,
+                                      num_key_value_heads=2, max_position_embeddings=256, conv_L_cache=3,
+                                      layer_types=["conv", "full_attention", "conv", "full_attention"], eos_token_id=7, bos_token_id=1,
+                                      pad_token_id=0)
+        model = transformers.Lfm2ForCausalLM(cfg)
     else:
         sys.exit(f"unknown family {family}")
     with torch.no_grad():  # larger than the init's std, so the logits have clear winners
@@ -156,12 +163,17 @@ if family == "gemma3":
     expect(len(caches) == 6 and len(rings) == 4, "gemma3: the two sliding layers' caches keep only their window (4 rows, fixed)",
           str([(c["name"], c["shape"], c.get("capacity_dim")) for c in caches]))
 
+if family == "lfm2":
+    states = [i for i in manifest["components"][0]["inputs"] if i.get("state", "").startswith("conv_state")]
+    expect(len(states) == 2 and all(c["shape"] == [1, 64, 2] for c in states), "lfm2: each short convolution keeps a conv state [1, 64, 2]",
+          str([(c["name"], c["shape"]) for c in states]))
+
 # a prompt with no room left is refused by name
 code, _, err = run("run", b32, "--input-ids", ",".join(["5"] * 250), "--max-new-tokens", "10", expect_ok=False)
 expect(code != 0 and "KV cache holds at most 256" in err and "Traceback" not in err, "a prompt longer than the cache's room is a clear error",
       err.strip()[-300:])
 
-if family in ("qwen3", "gemma3"):
+if family in ("qwen3", "gemma3", "lfm2"):
     # fp16 weights and the default f16 cache: greedy tokens identical, or a divergence at a near tie
     b16 = bundle(ckpt, "fp16", 16, "f16")
     r16, l16, _ = generate(b16, prompt)

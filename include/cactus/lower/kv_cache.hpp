@@ -9,6 +9,9 @@
 //   prefill  the prompt in one batched pass (any number of new positions), returning the last
 //            position's logits only (the final projection reads only that row);
 //   decode   one new position per call.
+// Causal depthwise convolutions over positions (conv1d padded by K - 1 and cut back to the
+// input's positions, LFM2's short convolutions) become cached_conv1d with a state input
+// `conv_state.<i>` [batch, channels, K - 1] (fixed size).
 // Inputs added: `cache_position` (int64 [1], the absolute position of the first new row) and,
 // per attention in graph order, `k_cache.<i>` and `v_cache.<i>` ([batch, kv_heads, positions,
 // head_dim], session state whose positions dim, capacity_dim 2, the session sizes for the prompt
@@ -33,6 +36,7 @@ struct kv_cache_graphs {
   std::vector<int> input_capacity_dim;   // 2 for the caches that grow with the sequence, else -1
   std::size_t layers = 0;                // attentions given a cache
   std::size_t windowed = 0;              // of which sliding-window ones (ring caches)
+  std::size_t conv_layers = 0;           // causal convolutions given a conv state
 };
 
 namespace detail {
@@ -66,6 +70,12 @@ inline std::int64_t band_window(const ir::graph& g, int mask) {
   if (tril->inputs.size() > 1 && !const_int(g, tril->inputs[1], lower)) return 0;
   if (triu->inputs.size() < 2 || !const_int(g, triu->inputs[1], upper)) return 0;
   return lower == 0 && upper <= 0 ? 1 - upper : 0;
+}
+
+inline std::size_t uses(const ir::graph& g, int v) {
+  std::size_t n = static_cast<std::size_t>(std::count(g.outputs.begin(), g.outputs.end(), v));
+  for (const auto& nd : g.nodes) n += static_cast<std::size_t>(std::count(nd.inputs.begin(), nd.inputs.end(), v));
+  return n;
 }
 
 // Inserts node n before position `at` of g.nodes (producers renumbered).
@@ -129,6 +139,41 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
     const int w = p.add_constant(ir::meta::of_int(window));
     a.inputs = {a.inputs[0], a.inputs[1], a.inputs[2], caches[0], caches[1], pos_id, a.inputs[4], a.inputs[6], w};
     a.op = "cached_attention";
+  }
+  // causal depthwise convolutions over positions (conv1d with K - 1 padding, cut to the input's
+  // positions): a conv state of the last K - 1 inputs each
+  for (std::size_t n = 0; n < p.nodes.size(); ++n) {
+    if (p.nodes[n].op != "slice") continue;
+    const int conv_out = p.nodes[n].inputs[0];
+    const int ci = p.values[static_cast<std::size_t>(conv_out)].producer;
+    if (ci < 0 || p.nodes[static_cast<std::size_t>(ci)].op != "conv" || p.nodes[static_cast<std::size_t>(ci)].inputs.size() != 7) continue;
+    const ir::node conv = p.nodes[static_cast<std::size_t>(ci)];
+    const shape_t x = p.values[static_cast<std::size_t>(conv.inputs[0])].shape;
+    const shape_t w = p.values[static_cast<std::size_t>(conv.inputs[1])].shape;
+    const shape_t cut = p.values[static_cast<std::size_t>(p.nodes[n].outputs[0])].shape;
+    std::int64_t dim = 0, groups = 0, step = 0;
+    auto ints_are = [&](int v, std::int64_t want) {
+      const auto* m = p.constant_meta(v);
+      return m && m->k == ir::kind::ints && m->ints.size() == 1 && m->ints[0] == want;
+    };
+    const bool causal_depthwise = x.size() == 3 && w.size() == 3 && w[1] == 1 && w[0] == x[1] && ints_are(conv.inputs[3], 1) &&
+                                  ints_are(conv.inputs[4], w[2] - 1) && ints_are(conv.inputs[5], 1) && detail::const_int(p, conv.inputs[6], groups) &&
+                                  groups == x[1] && detail::const_int(p, p.nodes[n].inputs[1], dim) && (dim == 2 || dim == -1) &&
+                                  p.values[static_cast<std::size_t>(p.nodes[n].inputs[2])].k == ir::kind::none &&
+                                  detail::const_int(p, p.nodes[n].inputs[4], step) && step == 1 && cut == x && detail::uses(p, conv_out) == 1;
+    if (!causal_depthwise) continue;
+    ir::value st;
+    st.name = "conv_state." + std::to_string(r.conv_layers++);
+    st.type = dtype::f32;
+    st.shape = {x[0], x[1], w[2] - 1};
+    st.dims = {{x[0], x[0]}, {x[1], x[1]}, {w[2] - 1, w[2] - 1}};
+    const int state = p.add_value(std::move(st));
+    p.inputs.push_back(state);
+    r.input_names.push_back(p.values[static_cast<std::size_t>(state)].name);
+    r.input_state.push_back(r.input_names.back());
+    r.input_capacity_dim.push_back(-1);
+    p.nodes[n].op = "cached_conv1d";
+    p.nodes[n].inputs = {conv.inputs[0], conv.inputs[1], conv.inputs[2], state, pos_id};
   }
   check(r.layers > 0, "no causal self-attention (an attention node with causal set and no mask, or a sliding-window band mask) in the graph: "
         "there is nothing to give a KV cache");

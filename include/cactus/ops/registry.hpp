@@ -13,6 +13,7 @@
 #include "cactus/ops/batch_norm.hpp"
 #include "cactus/ops/binary.hpp"
 #include "cactus/ops/cached_attention.hpp"
+#include "cactus/ops/cached_conv1d.hpp"
 #include "cactus/ops/cast.hpp"
 #include "cactus/ops/conv.hpp"
 #include "cactus/ops/conv_module.hpp"
@@ -51,7 +52,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // state (inserted by lowering: lower/kv_cache.hpp)
-    cached_attention_op,
+    cached_attention_op, cached_conv1d_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,
