@@ -1835,9 +1835,10 @@ inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K
 inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::int8_t* xq, const float* steps,
                                  const std::int32_t* sums, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
   const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
-  check(fmt != dtype::q8, "quant_matmul_rows_i8 takes CQ weights");
-  const auto& cb = quant::cq_codebook(l.bits);
-  HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows8)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, cb.levels_u7.data(), cb.step, M, n0,
+  const bool q8 = fmt == dtype::q8;
+  const auto* levels_u = q8 ? nullptr : quant::cq_codebook(l.bits).levels_u7.data();
+  const float step = q8 ? 1.0f : quant::cq_codebook(l.bits).step;
+  HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows8)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, levels_u, step, M, n0,
                                                  n1, xq, steps, sums, C, ldc, bias, scratch<std::int8_t, 8>(quant_row_block * static_cast<std::size_t>(l.kp)),
                                                  scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)));
 }
@@ -1851,11 +1852,13 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
   if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
-  if (fmt != dtype::q8 && quant_int8_dot()) {
+  // CQ with int8 activations where the target has them; q8 matrix-vector products too where
+  // they have VNNI (vpdpbusd reads the weights as they are stored; see Gemv8Vnni)
+  if ((fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_vnni())) {
     std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
     float* steps = scratch<float, 7>(M * G);
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
-    quantize_activations_i8(x, M, K, true, xq, steps, sums);
+    quantize_activations_i8(x, M, K, fmt != dtype::q8, xq, steps, sums);
     global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
       quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, n0 + b, n0 + e, C, ldc, bias);
     });
@@ -2655,8 +2658,11 @@ struct masked_fill_op {
 //     causal self-attention of L new positions over a KV cache, the cache appended in place:
 //   p = cache_position[0] (the absolute position of the first new row);
 //   k_cache[..., p : p + L, :] = k, v_cache[..., p : p + L, :] = v   (converted to the cache dtype)
-//   out[..., i, :] = softmax(s(q[i] . K^T)) . V over cache rows j with  j <= p + i  and, when
+//   out[..., i, :] = softmax(s(q[i] . K^T)) . V over positions j with  j <= p + i  and, when
 //                    window > 0, j > p + i - window (a sliding window)
+// With window > 0 the cache is a ring of T rows (position j in row j mod T; T is the window, or
+// fewer when no sequence gets that long): the prompt comes in one call at p = 0 (its window rows
+// are attended from k and v, and only its last T rows kept), then one position per call.
 // q [B, H, L, E], k [B, Hk, L, E], v [B, Hk, L, Ev] (f32); k_cache [B, Hk, T, E] and v_cache
 // [B, Hk, T, Ev], both f32 or both f16, T >= p + L; cache_position an int64 tensor. Hk divides
 // H (grouped-query attention). s as attention's (scale, divide; None: 1 / sqrt(E)).
@@ -2710,8 +2716,16 @@ struct cached_attention_op {
     const dims d = shapes(c);
     const std::int64_t p = c.in(5).ptr<std::int64_t>()[0];
     const std::int64_t window = c.int_at(8);
-    c.require(p >= 0 && p + d.L <= d.T, "positions ", p, " to ", p + d.L - 1, " do not fit the cache's ", d.T,
-              " positions (it is sized for the prompt and --max-new-tokens)");
+    const bool ring = window > 0;
+    if (ring) {
+      c.require(p >= 0 && (d.L == 1 || p == 0), "a sliding-window cache takes the prompt in one call (at position 0), then one position per call; got ",
+                d.L, " positions at position ", p);
+      c.require(d.T == window || p + d.L <= d.T, "the sliding-window cache's ", d.T, " rows hold neither the window (", window,
+                ") nor positions up to ", p + d.L - 1);
+    } else {
+      c.require(p >= 0 && p + d.L <= d.T, "positions ", p, " to ", p + d.L - 1, " do not fit the cache's ", d.T,
+                " positions (it is sized for the prompt and --max-new-tokens)");
+    }
     const float scale = attention_op::scale_of(c, 6, 7, d.E);
     const bool f16 = c.in(3).type == dtype::f16;
     const std::size_t esz = f16 ? 2 : 4;
@@ -2719,11 +2733,13 @@ struct cached_attention_op {
     auto* vc = static_cast<unsigned char*>(c.in(4).data);
     const float* k = c.in(1).ptr<float>();
     const float* v = c.in(2).ptr<float>();
-    // append: row (b, hk, i) of k and v goes to cache row p + i
+    // append: row (b, hk, i) of k and v goes to cache row p + i (a ring: (p + i) mod T, and only
+    // the last T of the new rows)
+    const std::int64_t first_new = ring ? std::max<std::int64_t>(0, d.L - d.T) : 0;
     global_pool().parallel_for(static_cast<std::size_t>(d.B * d.Hk), 1, [&](std::size_t b0, std::size_t b1) {
       for (std::size_t bh = b0; bh < b1; ++bh)
-        for (std::int64_t i = 0; i < d.L; ++i) {
-          const std::int64_t row = static_cast<std::int64_t>(bh) * d.T + p + i;
+        for (std::int64_t i = first_new; i < d.L; ++i) {
+          const std::int64_t row = static_cast<std::int64_t>(bh) * d.T + (ring ? (p + i) % d.T : p + i);
           const float* ks = k + (static_cast<std::int64_t>(bh) * d.L + i) * d.E;
           const float* vs = v + (static_cast<std::int64_t>(bh) * d.L + i) * d.Ev;
           if (f16) {
@@ -2738,7 +2754,7 @@ struct cached_attention_op {
         }
     });
     float* out = c.out(0).ptr<float>();
-    if (p == 0 && window == 0) {  // nothing cached before: the new rows are all there is
+    if (p == 0 && !ring) {  // nothing cached before: the new rows are all there is
       attention_op::dims a;
       a.lead = {d.B, d.H};
       a.heads = d.H;
@@ -2749,7 +2765,11 @@ struct cached_attention_op {
       attention_op::compute(a, c.in(0).ptr<float>(), k, v, out, scale, true, nullptr, -INFINITY);
       return;
     }
-    // one task per (batch, kv head, position): the group's query rows read each key row once
+    // one task per (batch, kv head, position): the group's query rows read each key row once.
+    // Keys come from the new f32 rows (a window at position 0), or from the cache: its rows 0..p,
+    // or, for a full ring, all T rows (the window's positions in ring order; softmax(q K^T) V does
+    // not depend on the order of the keys).
+    const bool from_new = ring && p == 0;
     const std::int64_t group = d.H / d.Hk, tasks = d.B * d.Hk * d.L;
     const float* q = c.in(0).ptr<float>();
     const std::size_t work = static_cast<std::size_t>(d.H * d.L * (p + d.L) * (d.E + d.Ev));
@@ -2759,15 +2779,98 @@ struct cached_attention_op {
       for (std::size_t t = t0; t < t1; ++t) {
         const std::int64_t i = static_cast<std::int64_t>(t) % d.L, bh = static_cast<std::int64_t>(t) / d.L;  // bh = b * Hk + hk
         const std::int64_t b = bh / d.Hk, h0 = bh % d.Hk * group;
-        const std::int64_t last = p + i, first = window > 0 ? std::max<std::int64_t>(0, last + 1 - window) : 0;
         const std::int64_t qrow = ((b * d.H + h0) * d.L + i);
-        kernels::cached_attention_rows(q + qrow * d.E, static_cast<std::size_t>(d.L * d.E), static_cast<std::size_t>(group),
-                                       kc + static_cast<std::size_t>((bh * d.T + first) * d.E) * esz, static_cast<std::size_t>(d.E),
-                                       vc + static_cast<std::size_t>((bh * d.T + first) * d.Ev) * esz, static_cast<std::size_t>(d.Ev), f16,
-                                       static_cast<std::size_t>(last + 1 - first), static_cast<std::size_t>(d.E), static_cast<std::size_t>(d.Ev),
-                                       scale, out + qrow * d.Ev, static_cast<std::size_t>(d.L * d.Ev), scores);
+        const std::int64_t last = p + i;
+        std::int64_t first = window > 0 ? std::max<std::int64_t>(0, last + 1 - window) : 0, n = last + 1 - first;
+        const void* kr;
+        const void* vr;
+        if (from_new) {
+          kr = k + (bh * d.L + first) * d.E;
+          vr = v + (bh * d.L + first) * d.Ev;
+        } else {
+          if (ring && last + 1 > d.T) first = 0, n = d.T;  // the whole ring is the window
+          kr = kc + static_cast<std::size_t>((bh * d.T + first) * d.E) * esz;
+          vr = vc + static_cast<std::size_t>((bh * d.T + first) * d.Ev) * esz;
+        }
+        kernels::cached_attention_rows(q + qrow * d.E, static_cast<std::size_t>(d.L * d.E), static_cast<std::size_t>(group), kr,
+                                       static_cast<std::size_t>(d.E), vr, static_cast<std::size_t>(d.Ev), f16 && !from_new,
+                                       static_cast<std::size_t>(n), static_cast<std::size_t>(d.E), static_cast<std::size_t>(d.Ev), scale,
+                                       out + qrow * d.Ev, static_cast<std::size_t>(d.L * d.Ev), scores);
       }
     });
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/cached_conv1d.hpp
+// cached_conv1d(x, weight, bias?, state, cache_position) = a causal depthwise convolution over
+// positions that keeps its state across calls:
+//   x [B, C, L] (L new positions), weight [C, 1, K], bias [C] or None, state [B, C, K - 1];
+//   with  z = [s, x]  along positions, s the state (zeros when cache_position[0] is 0: a new
+//   sequence), out[b, c, i] = bias[c] + sum_t weight[c, 0, t] * z[b, c, i + t]
+//   and the state becomes the last K - 1 columns of z.
+// For a fresh sequence this is  conv1d(x, weight, bias, padding K - 1, groups C)[..., :L], the
+// short convolution of LFM2-style blocks; made by lowering (lower/kv_cache.hpp) from that
+// computation, so that one position per call sees the positions before it. Like
+// cached_attention it writes into an input, the session's state tensor.
+#include <cstring>
+#include <vector>
+
+
+namespace cactus::ops {
+
+struct cached_conv1d_op {
+  static constexpr std::string_view name = "cached_conv1d";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{5};
+
+  static void shapes(const context& c, std::int64_t& B, std::int64_t& C, std::int64_t& L, std::int64_t& K) {
+    const slot& x = c.f32_in(0);
+    const slot& w = c.f32_in(1);
+    const slot& s = c.f32_in(3);
+    c.require(x.shape.size() == 3, "x must be [batch, channels, positions], got ", to_string(x.shape));
+    B = x.shape[0], C = x.shape[1], L = x.shape[2];
+    c.require(w.shape.size() == 3 && w.shape[0] == C && w.shape[1] == 1 && w.shape[2] >= 1, "weight must be [channels, 1, K] for x ",
+              to_string(x.shape), ", got ", to_string(w.shape));
+    K = w.shape[2];
+    c.require(s.shape == shape_t{B, C, K - 1}, "state must be ", to_string(shape_t{B, C, K - 1}), ", got ", to_string(s.shape));
+    if (!c.is_none(2)) c.require(c.f32_in(2).numel() == C, "bias must have ", C, " entries, got ", to_string(c.f32_in(2).shape));
+    const slot& pos = c.tensor_in(4);
+    c.require(pos.type == dtype::i64 && pos.numel() >= 1, "cache_position must be an int64 tensor, got ", name_of(pos.type), " ",
+              to_string(pos.shape));
+  }
+  static void infer(context& c) {
+    std::int64_t B, C, L, K;
+    shapes(c, B, C, L, K);
+    c.set_tensor(0, dtype::f32, {B, C, L});
+  }
+  static void run(context& c) {
+    std::int64_t B, C, L, K;
+    shapes(c, B, C, L, K);
+    const bool fresh = c.in(4).ptr<std::int64_t>()[0] == 0;
+    const float* x = c.in(0).ptr<float>();
+    const float* w = c.in(1).ptr<float>();
+    const float* bias = c.is_none(2) ? nullptr : c.in(2).ptr<float>();
+    float* state = c.in(3).ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    const std::int64_t S = K - 1;
+    std::vector<float> z(static_cast<std::size_t>(S + L));
+    for (std::int64_t b = 0; b < B; ++b)
+      for (std::int64_t ch = 0; ch < C; ++ch) {
+        float* st = state + (b * C + ch) * S;
+        const float* xr = x + (b * C + ch) * L;
+        if (fresh) std::fill(z.begin(), z.begin() + S, 0.0f);
+        else std::copy(st, st + S, z.begin());
+        std::copy(xr, xr + L, z.begin() + S);
+        const float* wr = w + ch * K;
+        float* yr = y + (b * C + ch) * L;
+        for (std::int64_t i = 0; i < L; ++i) {
+          float acc = bias ? bias[ch] : 0.0f;
+          for (std::int64_t t = 0; t < K; ++t) acc += wr[t] * z[static_cast<std::size_t>(i + t)];
+          yr[i] = acc;
+        }
+        std::copy(z.end() - S, z.end(), st);
+      }
   }
 };
 
@@ -3596,12 +3699,13 @@ struct gated_mlp_op {
     const bool quant = is_packed(wg.type) && wg.type == wu.type;
     const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
     const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
-    if (quant && wg.type != dtype::q8 && kernels::quant_int8_dot()) {
+    const bool q8_gemv = wg.type == dtype::q8 && M == 1 && kernels::quant_vnni();  // as kernels::quant_matmul
+    if (quant && ((wg.type != dtype::q8 && kernels::quant_int8_dot()) || q8_gemv)) {
       // one quantization of x for both projections
       std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
       float* steps = scratch<float, 7>(M * G);
       std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
-      kernels::quantize_activations_i8(xp, M, K, true, xq, steps, sums);
+      kernels::quantize_activations_i8(xp, M, K, wg.type != dtype::q8, xq, steps, sums);
       global_pool().parallel_for(F, min_rows, [&](std::size_t b, std::size_t e) {
         kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg);
         kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu);
@@ -5190,7 +5294,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // state (inserted by lowering: lower/kv_cache.hpp)
-    cached_attention_op,
+    cached_attention_op, cached_conv1d_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
     adaptive_avg_pool_op,
@@ -8356,6 +8460,29 @@ inline void npy_save(const std::filesystem::path& path, const tensor& t) {
 }
 
 }  // namespace cactus
+// ---- cactus/core/peak_memory.hpp
+// The peak resident set of this process, in MiB: VmHWM from /proc/self/status on Linux. Not
+// getrusage's ru_maxrss: on Linux that keeps the high-water mark of the image before execve, so a
+// program started from a large parent (a Python benchmark with a model loaded) would report the
+// parent's size. Falls back to ru_maxrss where /proc is not there.
+#include <sys/resource.h>
+
+#include <fstream>
+#include <string>
+
+namespace cactus {
+
+inline double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // "VmHWM:  12345 kB"
+  }
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_maxrss) / 1024.0;  // KiB on Linux; bytes on macOS, where /proc is absent
+}
+
+}  // namespace cactus
 // ---- cactus/core/synthetic_input.hpp
 // An example input made from a shape spec, "2x16:i64" (dims joined by x, then an optional dtype;
 // f32 by default), for capturing a model without an input file. The values are fixed: seeded
@@ -10025,15 +10152,22 @@ inline std::vector<double> layer_norm_row(const float* x, std::size_t n, const f
 // sequence in, logits for every position out), and this step turns each causal self-attention of
 // the fused graph into cached_attention: the new positions' keys and values are appended in place
 // to a cache that the session keeps between calls, and the queries attend over the cache. The
-// rewrite looks at computation only (an `attention` node with causal set and no mask); it knows
+// rewrite looks at computation only (an `attention` node with causal set and no mask, or with a
+// band mask ones(L, S).tril().triu(1 - W): causal over a sliding window of W positions); it knows
 // no family. It gives two graphs over the same weights and caches:
 //   prefill  the prompt in one batched pass (any number of new positions), returning the last
 //            position's logits only (the final projection reads only that row);
 //   decode   one new position per call.
+// Causal depthwise convolutions over positions (conv1d padded by K - 1 and cut back to the
+// input's positions, LFM2's short convolutions) become cached_conv1d with a state input
+// `conv_state.<i>` [batch, channels, K - 1] (fixed size).
 // Inputs added: `cache_position` (int64 [1], the absolute position of the first new row) and,
 // per attention in graph order, `k_cache.<i>` and `v_cache.<i>` ([batch, kv_heads, positions,
 // head_dim], session state whose positions dim, capacity_dim 2, the session sizes for the prompt
-// plus the tokens to generate, up to the positions the model was exported for).
+// plus the tokens to generate, up to the positions the model was exported for). A sliding-window
+// attention's caches keep only their window: min(W, positions) rows used as a ring (position j in
+// row j mod rows), a fixed size (capacity_dim -1).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -10044,8 +10178,10 @@ struct kv_cache_graphs {
   ir::graph prefill, decode;
   std::vector<std::string> input_names;  // both graphs: the model's inputs, cache_position, then the caches
   std::vector<std::string> input_state;  // "" or the state an input is (the caches)
-  std::vector<int> input_capacity_dim;   // 2 for the caches, else -1
+  std::vector<int> input_capacity_dim;   // 2 for the caches that grow with the sequence, else -1
   std::size_t layers = 0;                // attentions given a cache
+  std::size_t windowed = 0;              // of which sliding-window ones (ring caches)
+  std::size_t conv_layers = 0;           // causal convolutions given a conv state
 };
 
 namespace detail {
@@ -10054,6 +10190,37 @@ inline bool const_flag(const ir::graph& g, int v, bool& out) {
   if (!m || !m->is_number()) return false;
   out = m->i != 0 || m->f != 0;
   return true;
+}
+
+inline bool const_int(const ir::graph& g, int v, std::int64_t& out) {
+  const auto* m = g.constant_meta(v);
+  if (!m || m->k != ir::kind::int_) return false;
+  out = m->i;
+  return true;
+}
+
+// W when `mask` is the band  ones(L, S).tril(0).triu(1 - W)  (query i sees keys i - W < j <= i),
+// else 0.
+inline std::int64_t band_window(const ir::graph& g, int mask) {
+  auto made_by = [&](int v, std::string_view op) -> const ir::node* {
+    if (v < 0 || static_cast<std::size_t>(v) >= g.values.size()) return nullptr;
+    const int n = g.values[static_cast<std::size_t>(v)].producer;
+    if (n < 0 || g.nodes[static_cast<std::size_t>(n)].op != op) return nullptr;
+    return &g.nodes[static_cast<std::size_t>(n)];
+  };
+  const ir::node* triu = made_by(mask, "triu");
+  const ir::node* tril = triu ? made_by(triu->inputs[0], "tril") : nullptr;
+  if (!tril || !made_by(tril->inputs[0], "ones")) return 0;
+  std::int64_t lower = 0, upper = 0;
+  if (tril->inputs.size() > 1 && !const_int(g, tril->inputs[1], lower)) return 0;
+  if (triu->inputs.size() < 2 || !const_int(g, triu->inputs[1], upper)) return 0;
+  return lower == 0 && upper <= 0 ? 1 - upper : 0;
+}
+
+inline std::size_t uses(const ir::graph& g, int v) {
+  std::size_t n = static_cast<std::size_t>(std::count(g.outputs.begin(), g.outputs.end(), v));
+  for (const auto& nd : g.nodes) n += static_cast<std::size_t>(std::count(nd.inputs.begin(), nd.inputs.end(), v));
+  return n;
 }
 
 // Inserts node n before position `at` of g.nodes (producers renumbered).
@@ -10086,9 +10253,10 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
     ir::node& nd = p.nodes[n];
     if (nd.op != "attention") continue;
     bool causal = false, divide = false;
-    const bool self_causal = detail::const_flag(p, nd.inputs[5], causal) && causal && p.values[static_cast<std::size_t>(nd.inputs[3])].k == ir::kind::none &&
-                             detail::const_flag(p, nd.inputs[6], divide);
-    if (!self_causal) continue;
+    if (!detail::const_flag(p, nd.inputs[5], causal) || !detail::const_flag(p, nd.inputs[6], divide)) continue;
+    const bool no_mask = p.values[static_cast<std::size_t>(nd.inputs[3])].k == ir::kind::none;
+    const std::int64_t window = causal ? 0 : detail::band_window(p, nd.inputs[3]);
+    if (!(causal && no_mask) && window == 0) continue;
     // (copies: adding values below moves p.values)
     const shape_t q = p.values[static_cast<std::size_t>(nd.inputs[0])].shape;
     const shape_t k = p.values[static_cast<std::size_t>(nd.inputs[1])].shape;
@@ -10096,29 +10264,67 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
     check(q.size() == 4 && k.size() == 4 && v.size() == 4, "attention at ", nd.loc.empty() ? "node " + std::to_string(n) : nd.loc,
           ": a KV cache needs [batch, heads, positions, features] q, k and v, got ", to_string(q), ", ", to_string(k), ", ", to_string(v));
     const std::string layer = std::to_string(r.layers++);
+    const std::int64_t rows = window > 0 ? std::min(window, max_positions) : max_positions;
+    r.windowed += window > 0;
     int caches[2];
     for (int which = 0; which < 2; ++which) {
       const shape_t& src = which == 0 ? k : v;
       ir::value c;
       c.name = (which == 0 ? "k_cache." : "v_cache.") + layer;
       c.type = cache;
-      c.shape = {src[0], src[1], max_positions, src[3]};
-      c.dims = {{src[0], src[0]}, {src[1], src[1]}, {1, max_positions}, {src[3], src[3]}};
+      c.shape = {src[0], src[1], rows, src[3]};
+      c.dims = {{src[0], src[0]}, {src[1], src[1]}, {window > 0 ? rows : 1, rows}, {src[3], src[3]}};
       caches[which] = p.add_value(std::move(c));
       p.inputs.push_back(caches[which]);
       r.input_names.push_back(p.values[static_cast<std::size_t>(caches[which])].name);
+      r.input_state.push_back(r.input_names.back());
+      r.input_capacity_dim.push_back(window > 0 ? -1 : 2);
     }
     ir::node& a = p.nodes[n];
-    const int window = p.add_constant(ir::meta::of_int(0));
-    a.inputs = {a.inputs[0], a.inputs[1], a.inputs[2], caches[0], caches[1], pos_id, a.inputs[4], a.inputs[6], window};
+    const int w = p.add_constant(ir::meta::of_int(window));
+    a.inputs = {a.inputs[0], a.inputs[1], a.inputs[2], caches[0], caches[1], pos_id, a.inputs[4], a.inputs[6], w};
     a.op = "cached_attention";
   }
-  check(r.layers > 0, "no causal self-attention (an attention node with causal set and no mask) in the graph: there is nothing to give a KV cache");
-  for (auto& name : r.input_names) {
-    const bool is_cache = name.rfind("k_cache.", 0) == 0 || name.rfind("v_cache.", 0) == 0;
-    r.input_state.push_back(is_cache ? name : std::string());
-    r.input_capacity_dim.push_back(is_cache ? 2 : -1);
+  // causal depthwise convolutions over positions (conv1d with K - 1 padding, cut to the input's
+  // positions): a conv state of the last K - 1 inputs each
+  for (std::size_t n = 0; n < p.nodes.size(); ++n) {
+    if (p.nodes[n].op != "slice") continue;
+    const int conv_out = p.nodes[n].inputs[0];
+    const int ci = p.values[static_cast<std::size_t>(conv_out)].producer;
+    if (ci < 0 || p.nodes[static_cast<std::size_t>(ci)].op != "conv" || p.nodes[static_cast<std::size_t>(ci)].inputs.size() != 7) continue;
+    const ir::node conv = p.nodes[static_cast<std::size_t>(ci)];
+    const shape_t x = p.values[static_cast<std::size_t>(conv.inputs[0])].shape;
+    const shape_t w = p.values[static_cast<std::size_t>(conv.inputs[1])].shape;
+    const shape_t cut = p.values[static_cast<std::size_t>(p.nodes[n].outputs[0])].shape;
+    std::int64_t dim = 0, groups = 0, step = 0;
+    auto ints_are = [&](int v, std::int64_t want) {
+      const auto* m = p.constant_meta(v);
+      return m && m->k == ir::kind::ints && m->ints.size() == 1 && m->ints[0] == want;
+    };
+    const bool causal_depthwise = x.size() == 3 && w.size() == 3 && w[1] == 1 && w[0] == x[1] && ints_are(conv.inputs[3], 1) &&
+                                  ints_are(conv.inputs[4], w[2] - 1) && ints_are(conv.inputs[5], 1) && detail::const_int(p, conv.inputs[6], groups) &&
+                                  groups == x[1] && detail::const_int(p, p.nodes[n].inputs[1], dim) && (dim == 2 || dim == -1) &&
+                                  p.values[static_cast<std::size_t>(p.nodes[n].inputs[2])].k == ir::kind::none &&
+                                  detail::const_int(p, p.nodes[n].inputs[4], step) && step == 1 && cut == x && detail::uses(p, conv_out) == 1;
+    if (!causal_depthwise) continue;
+    ir::value st;
+    st.name = "conv_state." + std::to_string(r.conv_layers++);
+    st.type = dtype::f32;
+    st.shape = {x[0], x[1], w[2] - 1};
+    st.dims = {{x[0], x[0]}, {x[1], x[1]}, {w[2] - 1, w[2] - 1}};
+    const int state = p.add_value(std::move(st));
+    p.inputs.push_back(state);
+    r.input_names.push_back(p.values[static_cast<std::size_t>(state)].name);
+    r.input_state.push_back(r.input_names.back());
+    r.input_capacity_dim.push_back(-1);
+    p.nodes[n].op = "cached_conv1d";
+    p.nodes[n].inputs = {conv.inputs[0], conv.inputs[1], conv.inputs[2], state, pos_id};
   }
+  check(r.layers > 0, "no causal self-attention (an attention node with causal set and no mask, or a sliding-window band mask) in the graph: "
+        "there is nothing to give a KV cache");
+  r.input_state.insert(r.input_state.begin(), g.inputs.size() + 1, std::string());  // the model's inputs and cache_position
+  r.input_capacity_dim.insert(r.input_capacity_dim.begin(), g.inputs.size() + 1, -1);
+  passes::dead_code_elimination(p);  // the band masks
 
   // decode: one new position, so every input whose dim 1 was the sequence is fixed at 1
   r.decode = p;
@@ -11421,6 +11627,7 @@ inline std::string op_count_table(const pass_trace& t) {
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <set>
 #include <span>
 #include <string>
@@ -11683,12 +11890,13 @@ class causal_lm {
     check(is_causal_lm(s.manifest()), s.dir().string(), ": not a causal LM bundle with a KV cache (components 'prefill' and 'decode'; "
           "`cactus transpile` of a Hugging Face causal LM writes them)");
     for (const auto& in : s.manifest().find("prefill")->inputs) {
-      if (in.state.empty()) continue;
-      check(in.capacity_dim >= 0 && in.capacity_dim < static_cast<int>(in.shape.size()), s.dir().string(), ": state input '", in.name,
-            "' has no capacity dim in components/manifest.json");
+      if (in.state.empty() || in.capacity_dim < 0) continue;  // a fixed-size state (a sliding window's ring)
+      check(in.capacity_dim < static_cast<int>(in.shape.size()), s.dir().string(), ": state input '", in.name,
+            "' has a capacity dim past its shape in components/manifest.json");
       max_positions_ = max_positions_ ? std::min(max_positions_, in.shape[static_cast<std::size_t>(in.capacity_dim)])
                                       : in.shape[static_cast<std::size_t>(in.capacity_dim)];
     }
+    if (max_positions_ == 0) max_positions_ = std::numeric_limits<std::int32_t>::max();  // rings only: no bound from the caches
     config_ = generation_config::read(s.dir());
   }
 
@@ -11696,14 +11904,15 @@ class causal_lm {
   std::int64_t max_positions() const { return max_positions_; }
   const generation_config& config() const { return config_; }
 
-  // Caches with room for `positions` (kept when they have exactly that room already).
+  // Caches with room for `positions` (kept when they have exactly that room already); fixed-size
+  // states (a sliding window's ring) keep the size the manifest gives.
   void reserve(std::int64_t positions) {
     check(positions >= 1 && positions <= max_positions_, s_.dir().string(), ": ", positions, " positions do not fit the bundle's KV cache (1 to ",
           max_positions_, ")");
     for (const auto& in : s_.manifest().find("prefill")->inputs) {
       if (in.state.empty()) continue;
       shape_t shape = in.shape;
-      shape[static_cast<std::size_t>(in.capacity_dim)] = positions;
+      if (in.capacity_dim >= 0) shape[static_cast<std::size_t>(in.capacity_dim)] = positions;
       const tensor* have = s_.state(in.state);
       if (have && have->shape == shape) continue;
       s_.set_state(in.state, tensor::empty(dtype_from_name(in.dtype), shape));

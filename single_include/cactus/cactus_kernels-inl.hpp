@@ -1157,6 +1157,53 @@ inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE v
     }
   }
 }
+
+// q8 matrix-vector products with vpdpbusd: an int8 weight w read as the unsigned byte w + 128
+// (its top bit flipped), so sum((w + 128) x) - 128 sum(x) = sum(w x) exactly, with the group
+// sums of x that QuantizeActivationRows8 gives. NR weight rows at w, w + row_bytes, ...
+template <size_t NR>
+__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_INLINE void Cols8Vnni(
+    const unsigned char* HWY_RESTRICT w, const unsigned char* end, size_t row_bytes, const uint16_t* HWY_RESTRICT scales, size_t groups,
+    const int8_t* HWY_RESTRICT xq, const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  __m512 acc[NR];
+  float corr[NR];
+  for (size_t r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps(), corr[r] = 0.0f;
+  for (size_t g = 0; g < groups; ++g) {
+    const __m512i x0 = _mm512_loadu_si512(xq + g * 128), x1 = _mm512_loadu_si512(xq + g * 128 + 64);
+    const float xs = steps[g], cs = steps[g] * static_cast<float>(sums[g]);
+    for (size_t r = 0; r < NR; ++r) {
+      const unsigned char* row = w + r * row_bytes + g * 128;
+      if (const unsigned char* a = row + kStreamAhead; a < end) PrefetchL2(a), PrefetchL2(a + 64);  // as in Cols4Vnni
+      __m512i a = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_xor_si512(_mm512_loadu_si512(row), flip), x0);
+      a = _mm512_dpbusd_epi32(a, _mm512_xor_si512(_mm512_loadu_si512(row + 64), flip), x1);
+      const float fw = _cvtsh_ss(scales[r * groups + g]);
+      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a), _mm512_set1_ps(fw * xs), acc[r]);
+      corr[r] += fw * cs;
+    }
+  }
+  for (size_t r = 0; r < NR; ++r) C[r] = _mm512_reduce_add_ps(acc[r]) - 128.0f * corr[r] + (bias ? bias[r] : 0.0f);
+}
+
+// Weight rows [n0, n1) of a q8 matrix against one int8 activation row.
+inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Gemv8Vnni(
+    const unsigned char* codes, const uint16_t* scales, size_t groups, size_t n0, size_t n1, const int8_t* xq, const float* steps,
+    const int32_t* sums, float* C, const float* bias) {
+  const size_t row_bytes = groups * 128;
+  const unsigned char* end = codes + n1 * row_bytes;
+  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
+  for (size_t nb = n0; nb < n1; nb += 4) {
+    const unsigned char* w = codes + nb * row_bytes;
+    const uint16_t* s = scales + nb * groups;
+    const float* bb = bias ? bias + nb : nullptr;
+    switch (std::min<size_t>(4, n1 - nb)) {
+      case 4: Cols8Vnni<4>(w, end, row_bytes, s, groups, xq, steps, sums, C + nb, bb); break;
+      case 3: Cols8Vnni<3>(w, end, row_bytes, s, groups, xq, steps, sums, C + nb, bb); break;
+      case 2: Cols8Vnni<2>(w, end, row_bytes, s, groups, xq, steps, sums, C + nb, bb); break;
+      default: Cols8Vnni<1>(w, end, row_bytes, s, groups, xq, steps, sums, C + nb, bb); break;
+    }
+  }
+}
 #endif
 
 // One int8 activation row against NR weight rows decoded to u (row r at u + r * Kp, factors at
@@ -1229,7 +1276,21 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
 #if HWY_TARGET == HWY_AVX3
   if (M == 1 && bits == 4 && HasVnni() && !ForceNoVnni())
     return Gemv4Vnni(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, sums, C, bias);
+  if (M == 1 && bits == 8 && HasVnni() && !ForceNoVnni()) return Gemv8Vnni(codes, scales, groups, n0, n1, xq, steps, sums, C, bias);
 #endif
+  if (bits == 8) {  // q8 (the dispatcher sends it here for VNNI matrix-vector products only): plain loops
+    for (size_t n = n0; n < n1; ++n)
+      for (size_t m = 0; m < M; ++m) {
+        float acc = 0.0f;
+        for (size_t g = 0; g < groups; ++g) {
+          int32_t isum = 0;
+          for (size_t j = 0; j < 128; ++j) isum += int32_t(reinterpret_cast<const int8_t*>(codes)[n * Kp + g * 128 + j]) * xq[m * Kp + g * 128 + j];
+          acc += cactus::f16_to_f32(scales[n * groups + g]) * steps[m * groups + g] * static_cast<float>(isum);
+        }
+        C[m * ldc + n] = acc + (bias ? bias[n] : 0.0f);
+      }
+    return;
+  }
   const size_t block = M > 1 ? (M > 4 ? kRowBlock : 1) : 4, ahead = std::max<size_t>(1, 2048 / row_bytes);
   const uint8_t* w[kRowBlock];
   for (size_t nb = n0; nb < n1; nb += block) {

@@ -777,7 +777,8 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
   if (causal_lm) {
     check(o.max_positions > 0, o.model.string(), ": a causal LM needs its most positions (the exporter's max_positions)");
     auto kv = lower::insert_kv_cache(g, o.kv_cache, o.max_positions);
-    log("[6/6] lower: KV cache (", name_of(o.kv_cache), ") for ", kv.layers, " attention layers, up to ", o.max_positions, " positions");
+    log("[6/6] lower: KV cache (", name_of(o.kv_cache), ") for ", kv.layers, " attention layers (", kv.windowed, " sliding-window), up to ",
+        o.max_positions, " positions; conv state for ", kv.conv_layers, " causal convolutions");
     bundle::write_into(stage->path(), stage->target(),
                        {bundle::component_graphs{"prefill", r.raw, kv.prefill, kv.input_names, {"logits"}, kv.input_state, {}, kv.input_capacity_dim},
                         bundle::component_graphs{"decode", r.raw, kv.decode, kv.input_names, {"logits"}, kv.input_state, {}, kv.input_capacity_dim}},
@@ -810,8 +811,16 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
       }
       r.reference.push_back(std::move(ref));
     }
-    nlohmann::json res = {{"max_abs_error", r.max_abs_error}, {"max_abs_reference", r.max_abs_reference},
-                          {"relative_error", r.max_abs_reference > 0 ? r.max_abs_error / r.max_abs_reference : r.max_abs_error}};
+    const double rel = r.max_abs_reference > 0 ? r.max_abs_error / r.max_abs_reference : r.max_abs_error;
+    nlohmann::json res = {{"max_abs_error", r.max_abs_error}, {"max_abs_reference", r.max_abs_reference}, {"relative_error", rel}};
+    // A bundle whose weights (and cache) are all fp32 must agree with PyTorch: a larger difference
+    // is a wrong graph, and it is not published. Reduced precisions are reported, not judged here.
+    bool exact = !causal_lm || o.kv_cache == dtype::f32;
+    if (manifest)
+      for (const auto& w : manifest->weights) exact = exact && w.precision == "fp32";
+    check(!exact || rel <= 1e-3, o.artifact_dir.string(), ": the check run differs from PyTorch (max |cactus - pytorch| ", r.max_abs_error,
+          ", ", rel, " of max |pytorch| ", r.max_abs_reference, ", over the 1e-3 allowed for fp32 weights); the bundle is not written. "
+          "--skip-reference-compare writes it without the check");
     write_file_atomic(stage->path() / "result.json", res.dump(1));
   }
   stage->publish();

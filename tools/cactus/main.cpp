@@ -400,9 +400,10 @@ static std::vector<cli::command> commands() {
       Binds weights from DIR/weights_manifest.json by name, canonicalizes, fuses (ATen
       computation shapes rewritten into one op, see optimized_ir.json), lowers and writes the
       bundle. Then runs the bundle on the example inputs and compares with PyTorch's outputs
-      (writes result.json); a bare .pt2 has none. The bundle is built and checked beside the
-      artifact dir and swapped into place in one step: a failed or killed transpile leaves the
-      old bundle as it was. A bundle records each weight file's fingerprint: after converting
+      (writes result.json); a bare .pt2 has none. With fp32 weights (and cache) a difference
+      over 1e-3 of the largest output is an error and nothing is written. The bundle is built
+      and checked beside the artifact dir and swapped into place in one step: a failed or
+      killed transpile leaves the old bundle as it was. A bundle records each weight file's fingerprint: after converting
       other weights into it, `cactus run` refuses it by file name until it is transpiled again.
 )",
                transpile_options, cmd_transpile});
