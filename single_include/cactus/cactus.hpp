@@ -1606,6 +1606,7 @@ HWY_EXPORT(AffineActF32);
 HWY_EXPORT(AttentionRows);
 HWY_EXPORT(CachedAttentionRowsF32);
 HWY_EXPORT(CachedAttentionRowsF16);
+HWY_EXPORT(CachedAttentionRowsI8);
 HWY_EXPORT(LstmCellF32);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
@@ -1728,6 +1729,15 @@ inline void cached_attention_rows(const float* q, std::size_t ldq, std::size_t M
   else
     HWY_DYNAMIC_DISPATCH(detail::CachedAttentionRowsF32)(q, ldq, M, static_cast<const float*>(k), ldk, static_cast<const float*>(v), ldv, n, E, Ev,
                                                          scale, out, ldo, scores);
+}
+
+// As cached_attention_rows over an int8 cache: k and v rows of int8 (strides ldk, ldv) with f32
+// scales per 32 features (ks, vs; row strides ldks, ldvs). E and Ev must be multiples of 32.
+inline void cached_attention_rows_i8(const float* q, std::size_t ldq, std::size_t M, const std::int8_t* k, const float* ks, std::size_t ldk,
+                                     std::size_t ldks, const std::int8_t* v, const float* vs, std::size_t ldv, std::size_t ldvs, std::size_t n, std::size_t E,
+                                     std::size_t Ev, float scale, float* out, std::size_t ldo, float* scores) {
+  check(E % 32 == 0 && Ev % 32 == 0, "an int8 KV cache needs key and value sizes that are multiples of 32, got ", E, " and ", Ev);
+  HWY_DYNAMIC_DISPATCH(detail::CachedAttentionRowsI8)(q, ldq, M, k, ks, ldk, ldks, v, vs, ldv, ldvs, n, E, Ev, scale, out, ldo, scores);
 }
 
 // C[M, N] = A[M, K] . B[N, K]^T (+ bias[N]); B is f32 or f16 (`b_is_f16`). Threads split N.
@@ -2664,7 +2674,9 @@ struct masked_fill_op {
 // fewer when no sequence gets that long): the prompt comes in one call at p = 0 (its window rows
 // are attended from k and v, and only its last T rows kept), then one position per call.
 // q [B, H, L, E], k [B, Hk, L, E], v [B, Hk, L, Ev] (f32); k_cache [B, Hk, T, E] and v_cache
-// [B, Hk, T, Ev], both f32 or both f16, T >= p + L; cache_position an int64 tensor. Hk divides
+// [B, Hk, T, Ev], both f32, both f16, or both i8 with scales k_scale [B, Hk, T, E / 32] and
+// v_scale [B, Hk, T, Ev / 32] (inputs 9 and 10: one f32 per 32 features of a row, max |x| / 127),
+// T >= p + L; cache_position an int64 tensor. Hk divides
 // H (grouped-query attention). s as attention's (scale, divide; None: 1 / sqrt(E)).
 // Made by lowering (lower/kv_cache.hpp) from a causal self-attention; the caches are session
 // state (runtime/session.hpp), written here and nowhere else. The only op that writes into its
@@ -2679,7 +2691,7 @@ namespace cactus::ops {
 
 struct cached_attention_op {
   static constexpr std::string_view name = "cached_attention";
-  static constexpr arity inputs{9};
+  static constexpr arity inputs{9, 11};  // + k_scale, v_scale for an int8 cache
 
   struct dims {
     std::int64_t B, H, Hk, L, E, Ev, T;
@@ -2696,12 +2708,21 @@ struct cached_attention_op {
     c.require(k.shape[0] == d.B && v.shape[0] == d.B && k.shape[2] == d.L && v.shape[2] == d.L && k.shape[3] == d.E && v.shape[1] == d.Hk, "k ",
               to_string(k.shape), " and v ", to_string(v.shape), " do not match q ", to_string(q.shape));
     c.require(d.Hk > 0 && d.H % d.Hk == 0, "the query heads (", d.H, ") must be a multiple of the key/value heads (", d.Hk, ")");
-    c.require(kc.type == vc.type && (kc.type == dtype::f32 || kc.type == dtype::f16), "the caches must both be f32 or both f16, got ",
-              name_of(kc.type), " and ", name_of(vc.type));
+    c.require(kc.type == vc.type && (kc.type == dtype::f32 || kc.type == dtype::f16 || kc.type == dtype::i8),
+              "the caches must both be f32, f16 or i8, got ", name_of(kc.type), " and ", name_of(vc.type));
     c.require(kc.shape.size() == 4 && vc.shape.size() == 4 && kc.shape[0] == d.B && kc.shape[1] == d.Hk && kc.shape[3] == d.E &&
                   vc.shape[0] == d.B && vc.shape[1] == d.Hk && vc.shape[3] == d.Ev && vc.shape[2] == kc.shape[2],
               "caches ", to_string(kc.shape), " and ", to_string(vc.shape), " do not fit k ", to_string(k.shape), " and v ", to_string(v.shape));
     d.T = kc.shape[2];
+    if (kc.type == dtype::i8) {
+      c.require(c.num_inputs() == 11, "an int8 cache needs its scales (inputs k_scale and v_scale)");
+      c.require(d.E % 32 == 0 && d.Ev % 32 == 0, "an int8 KV cache needs key and value sizes that are multiples of 32, got ", d.E, " and ",
+                d.Ev);
+      const slot& ks = c.f32_in(9);
+      const slot& vs = c.f32_in(10);
+      c.require(ks.shape == shape_t{d.B, d.Hk, d.T, d.E / 32} && vs.shape == shape_t{d.B, d.Hk, d.T, d.Ev / 32}, "int8 cache scales ",
+                to_string(ks.shape), " and ", to_string(vs.shape), " must be one per 32 features of the caches' rows");
+    }
     const slot& pos = c.tensor_in(5);
     c.require(pos.type == dtype::i64 && pos.numel() >= 1, "cache_position must be an int64 tensor, got ", name_of(pos.type), " ",
               to_string(pos.shape));
@@ -2711,6 +2732,16 @@ struct cached_attention_op {
     const dims d = shapes(c);
     c.require(c.int_at(8) >= 0, "window must be 0 (none) or positive, got ", c.int_at(8));
     c.set_tensor(0, dtype::f32, {d.B, d.H, d.L, d.Ev});
+  }
+  // int8 with one scale per 32 features: scale = max |x| / 127, x ~ scale * code
+  static void quantize_row(const float* x, std::int64_t n, std::int8_t* codes, float* scales) {
+    for (std::int64_t g = 0; g < n / 32; ++g) {
+      float amax = 0.0f;
+      for (std::int64_t i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[g * 32 + i]));
+      const float s = amax / 127.0f, inv = amax > 0 ? 127.0f / amax : 0.0f;
+      scales[g] = s;
+      for (std::int64_t i = 0; i < 32; ++i) codes[g * 32 + i] = static_cast<std::int8_t>(std::lrint(x[g * 32 + i] * inv));
+    }
   }
   static void run(context& c) {
     const dims d = shapes(c);
@@ -2727,8 +2758,10 @@ struct cached_attention_op {
                 " positions (it is sized for the prompt and --max-new-tokens)");
     }
     const float scale = attention_op::scale_of(c, 6, 7, d.E);
-    const bool f16 = c.in(3).type == dtype::f16;
-    const std::size_t esz = f16 ? 2 : 4;
+    const bool f16 = c.in(3).type == dtype::f16, i8 = c.in(3).type == dtype::i8;
+    const std::size_t esz = i8 ? 1 : f16 ? 2 : 4;
+    float* kscale = i8 ? static_cast<float*>(c.in(9).data) : nullptr;
+    float* vscale = i8 ? static_cast<float*>(c.in(10).data) : nullptr;
     auto* kc = static_cast<unsigned char*>(c.in(3).data);
     auto* vc = static_cast<unsigned char*>(c.in(4).data);
     const float* k = c.in(1).ptr<float>();
@@ -2742,7 +2775,10 @@ struct cached_attention_op {
           const std::int64_t row = static_cast<std::int64_t>(bh) * d.T + (ring ? (p + i) % d.T : p + i);
           const float* ks = k + (static_cast<std::int64_t>(bh) * d.L + i) * d.E;
           const float* vs = v + (static_cast<std::int64_t>(bh) * d.L + i) * d.Ev;
-          if (f16) {
+          if (i8) {
+            quantize_row(ks, d.E, reinterpret_cast<std::int8_t*>(kc) + row * d.E, kscale + row * (d.E / 32));
+            quantize_row(vs, d.Ev, reinterpret_cast<std::int8_t*>(vc) + row * d.Ev, vscale + row * (d.Ev / 32));
+          } else if (f16) {
             auto* kd = reinterpret_cast<std::uint16_t*>(kc) + row * d.E;
             auto* vd = reinterpret_cast<std::uint16_t*>(vc) + row * d.Ev;
             for (std::int64_t e = 0; e < d.E; ++e) kd[e] = f32_to_f16(ks[e]);
@@ -2791,6 +2827,16 @@ struct cached_attention_op {
           if (ring && last + 1 > d.T) first = 0, n = d.T;  // the whole ring is the window
           kr = kc + static_cast<std::size_t>((bh * d.T + first) * d.E) * esz;
           vr = vc + static_cast<std::size_t>((bh * d.T + first) * d.Ev) * esz;
+        }
+        if (i8 && !from_new) {
+          const std::int64_t srow = bh * d.T + first;
+          kernels::cached_attention_rows_i8(q + qrow * d.E, static_cast<std::size_t>(d.L * d.E), static_cast<std::size_t>(group),
+                                            static_cast<const std::int8_t*>(kr), kscale + srow * (d.E / 32), static_cast<std::size_t>(d.E),
+                                            static_cast<std::size_t>(d.E / 32), static_cast<const std::int8_t*>(vr), vscale + srow * (d.Ev / 32),
+                                            static_cast<std::size_t>(d.Ev), static_cast<std::size_t>(d.Ev / 32), static_cast<std::size_t>(n),
+                                            static_cast<std::size_t>(d.E),
+                                            static_cast<std::size_t>(d.Ev), scale, out + qrow * d.Ev, static_cast<std::size_t>(d.L * d.Ev), scores);
+          continue;
         }
         kernels::cached_attention_rows(q + qrow * d.E, static_cast<std::size_t>(d.L * d.E), static_cast<std::size_t>(group), kr,
                                        static_cast<std::size_t>(d.E), vr, static_cast<std::size_t>(d.Ev), f16 && !from_new,
@@ -10234,10 +10280,10 @@ inline int insert_node(ir::graph& g, std::size_t at, std::string op, std::vector
 }
 }  // namespace detail
 
-// `g` is an optimized graph (canonical and fused) of a causal LM; `cache` the caches' dtype (f16
-// or f32); `max_positions` the most positions a cache may hold (the sequence dim's exported range).
+// `g` is an optimized graph (canonical and fused) of a causal LM; `cache` the caches' dtype (f16,
+// f32, or i8 with f32 scales per 32 features as more state inputs `k_scale.<i>`, `v_scale.<i>`); `max_positions` the most positions a cache may hold (the sequence dim's exported range).
 inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int64_t max_positions) {
-  check(cache == dtype::f16 || cache == dtype::f32, "KV cache dtype ", name_of(cache), " is not supported (f16 or f32)");
+  check(cache == dtype::f16 || cache == dtype::f32 || cache == dtype::i8, "KV cache dtype ", name_of(cache), " is not supported (f16, f32 or i8)");
   kv_cache_graphs r;
   ir::graph p = g;
   for (int i : p.inputs) r.input_names.push_back(p.values[static_cast<std::size_t>(i)].name);
@@ -10280,9 +10326,28 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
       r.input_state.push_back(r.input_names.back());
       r.input_capacity_dim.push_back(window > 0 ? -1 : 2);
     }
+    std::vector<int> scales;  // an int8 cache's: one f32 per 32 features of a row
+    if (cache == dtype::i8) {
+      check(k[3] % 32 == 0 && v[3] % 32 == 0, "attention at ", nd.loc.empty() ? "node " + std::to_string(n) : nd.loc,
+            ": an int8 KV cache needs key and value sizes that are multiples of 32, got ", k[3], " and ", v[3], " (use --kv-cache f16)");
+      for (int which = 0; which < 2; ++which) {
+        const shape_t& src = which == 0 ? k : v;
+        ir::value c;
+        c.name = (which == 0 ? "k_scale." : "v_scale.") + layer;
+        c.type = dtype::f32;
+        c.shape = {src[0], src[1], rows, src[3] / 32};
+        c.dims = {{src[0], src[0]}, {src[1], src[1]}, {window > 0 ? rows : 1, rows}, {src[3] / 32, src[3] / 32}};
+        scales.push_back(p.add_value(std::move(c)));
+        p.inputs.push_back(scales.back());
+        r.input_names.push_back(p.values[static_cast<std::size_t>(scales.back())].name);
+        r.input_state.push_back(r.input_names.back());
+        r.input_capacity_dim.push_back(window > 0 ? -1 : 2);
+      }
+    }
     ir::node& a = p.nodes[n];
     const int w = p.add_constant(ir::meta::of_int(window));
     a.inputs = {a.inputs[0], a.inputs[1], a.inputs[2], caches[0], caches[1], pos_id, a.inputs[4], a.inputs[6], w};
+    a.inputs.insert(a.inputs.end(), scales.begin(), scales.end());
     a.op = "cached_attention";
   }
   // causal depthwise convolutions over positions (conv1d with K - 1 padding, cut to the input's

@@ -1734,7 +1734,8 @@ HWY_AFTER_NAMESPACE();
 // ---- cactus/kernels/cached_attention-inl.hpp
 // Attention over a KV cache (ops/cached_attention.hpp): query rows that see the same keys (the
 // query heads of one key/value head, at one position) against key and value rows held in the
-// cache as f32 or f16. Each key row is read once for all of them. Re-included once per Highway
+// cache as f32 or f16, or int8 with a scale per 32 features. Each key row is read once for all
+// of them. Re-included once per Highway
 // target by dispatch.hpp.
 #if defined(CACTUS_KERNELS_CACHED_ATTENTION_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef CACTUS_KERNELS_CACHED_ATTENTION_INL_H_
@@ -1803,6 +1804,54 @@ HWY_INLINE void CachedAttentionRowsT(const float* HWY_RESTRICT q, size_t ldq, si
       float acc = 0;
       for (size_t j = 0; j < n; ++j) acc += p[j] * ScalarOf(v[j * ldv + c]);
       orow[c] = acc;
+    }
+  }
+}
+
+// The same over an int8 cache with one f32 scale per 32 features of a row (an int8 KV cache:
+// a key row j is ks[j * ldks + g] * k[j * ldk + 32 g + i], a value row likewise with vs, ldvs).
+// E and Ev are multiples of 32.
+inline HWY_NOINLINE void CachedAttentionRowsI8(const float* HWY_RESTRICT q, size_t ldq, size_t M, const int8_t* HWY_RESTRICT k,
+                                               const float* HWY_RESTRICT ks, size_t ldk, size_t ldks, const int8_t* HWY_RESTRICT v,
+                                               const float* HWY_RESTRICT vs, size_t ldv, size_t ldvs, size_t n, size_t E, size_t Ev, float scale, float* HWY_RESTRICT out,
+                                               size_t ldo, float* HWY_RESTRICT scores) {
+  const hn::CappedTag<float, 16> d;  // N divides 32: a group is whole vectors
+  const hn::Rebind<int8_t, decltype(d)> d8;
+  const hn::Rebind<int32_t, decltype(d)> di;
+  const size_t N = hn::Lanes(d);
+  auto load = [&](const int8_t* p) { return hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(d8, p))); };
+  for (size_t j = 0; j < n; ++j) {
+    const int8_t* kj = k + j * ldk;
+    const float* sj = ks + j * ldks;
+    for (size_t m = 0; m < M; ++m) {
+      const float* qm = q + m * ldq;
+      auto acc = hn::Zero(d);
+      for (size_t g = 0; g < E / 32; ++g) {
+        auto t0 = hn::Zero(d), t1 = t0;
+        for (size_t e = g * 32; e < g * 32 + 32; e += 2 * N) {
+          t0 = hn::MulAdd(hn::LoadU(d, qm + e), load(kj + e), t0);
+          t1 = hn::MulAdd(hn::LoadU(d, qm + e + N), load(kj + e + N), t1);
+        }
+        acc = hn::MulAdd(hn::Add(t0, t1), hn::Set(d, sj[g]), acc);
+      }
+      scores[m * n + j] = hn::GetLane(hn::SumOfLanes(d, acc));
+    }
+  }
+  for (size_t m = 0; m < M; ++m) SoftmaxScores(scores + m * n, n, n, scale, nullptr, nullptr, 0.0f);
+  for (size_t m = 0; m < M; ++m) {
+    const float* p = scores + m * n;
+    float* orow = out + m * ldo;
+    for (size_t c = 0; c < Ev; c += 2 * N) {  // 2N columns in one group
+      auto o0 = hn::Zero(d), o1 = o0;
+      const size_t g = c / 32;
+      for (size_t j = 0; j < n; ++j) {
+        const auto pj = hn::Set(d, p[j] * vs[j * ldvs + g]);
+        const int8_t* vr = v + j * ldv + c;
+        o0 = hn::MulAdd(pj, load(vr), o0);
+        o1 = hn::MulAdd(pj, load(vr + N), o1);
+      }
+      hn::StoreU(o0, d, orow + c);
+      hn::StoreU(o1, d, orow + c + N);
     }
   }
 }

@@ -103,6 +103,61 @@ TEST_CASE("attention rows (dot and GEMM paths, masks, causal, tails) match the o
   });
 }
 
+TEST_CASE("cached attention rows over an int8 cache (a scale per 32 features) match a scalar softmax of the dequantized rows on every target") {
+  for_each_target([] {
+    for (std::size_t M : {1u, 3u})
+      for (std::size_t n : {1u, 9u, 40u})
+        for (std::size_t E : {32u, 128u}) {
+          const std::size_t Ev = E == 32 ? 64 : E, ldq = E + 1, ldo = Ev + 2, gk = E / 32, gv = Ev / 32, lds = std::max(gk, gv);
+          auto q = randn(M * ldq, 4), kf = randn(n * E, 5), vf = randn(n * Ev, 6);
+          std::vector<std::int8_t> k8(n * E), v8(n * Ev);
+          std::vector<float> ks(n * lds), vs(n * lds);
+          auto quantize = [&](std::vector<float>& x, std::size_t width, std::vector<std::int8_t>& codes, std::vector<float>& s) {
+            for (std::size_t j = 0; j < n; ++j)
+              for (std::size_t g = 0; g < width / 32; ++g) {
+                float amax = 0;
+                for (std::size_t i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[j * width + g * 32 + i]));
+                s[j * lds + g] = amax / 127.0f;
+                for (std::size_t i = 0; i < 32; ++i) {
+                  auto& c = codes[j * width + g * 32 + i];
+                  c = static_cast<std::int8_t>(std::lrint(x[j * width + g * 32 + i] * 127.0f / amax));
+                  x[j * width + g * 32 + i] = c * s[j * lds + g];  // the reference sees what the cache holds
+                }
+              }
+          };
+          quantize(kf, E, k8, ks);
+          quantize(vf, Ev, v8, vs);
+          const float scale = 1.0f / std::sqrt(float(E));
+          std::vector<float> out(M * ldo, -7.0f), scores(M * n + 64);
+          cactus::kernels::cached_attention_rows_i8(q.data(), ldq, M, k8.data(), ks.data(), E, lds, v8.data(), vs.data(), Ev, lds, n, E, Ev, scale,
+                                                    out.data(), ldo, scores.data());
+          for (std::size_t m = 0; m < M; ++m) {
+            std::vector<double> s(n);
+            double mx = -1e300, sum = 0;
+            for (std::size_t j = 0; j < n; ++j) {
+              double d = 0;
+              for (std::size_t e = 0; e < E; ++e) d += double(q[m * ldq + e]) * kf[j * E + e];
+              s[j] = d * scale;
+              mx = std::max(mx, s[j]);
+            }
+            for (auto& x : s) sum += x = std::exp(x - mx);
+            for (std::size_t e = 0; e < Ev; ++e) {
+              double want = 0;
+              for (std::size_t j = 0; j < n; ++j) want += s[j] / sum * vf[j * Ev + e];
+              INFO("M " << M << " n " << n << " E " << E << " row " << m << " e " << e);
+              REQUIRE(std::fabs(out[m * ldo + e] - want) <= 1e-5 + 1e-5 * std::fabs(want));
+            }
+            REQUIRE(out[m * ldo + Ev] == -7.0f);
+          }
+        }
+  });
+  std::vector<float> q(64), s(64);
+  std::vector<std::int8_t> k(48 * 2);
+  CHECK_THROWS_WITH(cactus::kernels::cached_attention_rows_i8(q.data(), 48, 1, k.data(), s.data(), 48, 2, k.data(), s.data(), 48, 2, 2, 48, 48, 1.0f,
+                                                              q.data(), 48, s.data()),
+                    Catch::Contains("multiples of 32"));
+}
+
 TEST_CASE("cached attention rows (f32 and f16 caches, grouped queries, odd sizes) match a scalar softmax on every target") {
   for_each_target([] {
     for (bool f16 : {false, true})

@@ -110,8 +110,8 @@ static int cmd_transpile(const args& a) {
   o.task = a.get("--task", "auto");
   check(o.task == "auto" || hf, "--task: only for a Hugging Face checkpoint");
   const std::string kv = a.get("--kv-cache", "f16");
-  check(kv == "f16" || kv == "f32", "--kv-cache takes f16 or f32, got '", kv, "'");
-  o.kv_cache = kv == "f16" ? dtype::f16 : dtype::f32;
+  check(kv == "f16" || kv == "f32" || kv == "int8", "--kv-cache takes f16, f32 or int8, got '", kv, "'");
+  o.kv_cache = kv == "f16" ? dtype::f16 : kv == "f32" ? dtype::f32 : dtype::i8;
   o.artifact_dir = a.get("--artifact-dir", o.weights_dir.empty() ? (fs::path("weights") / stem).string() : o.weights_dir.string());
   for (auto& p : a.all("--example-input")) o.example_inputs.push_back(npy_load(p));
   for (auto& s : a.all("--input-shape")) o.example_inputs.push_back(synthetic_input(s, "--input-shape"));
@@ -368,7 +368,7 @@ static std::vector<cli::command> commands() {
       {"--artifact-dir", "DIR", "where the bundle goes (default: the --weights-dir, else weights/<model name>)", false},
       {"--init-args", "JSON", "a Python class's constructor arguments, e.g. '{\"vocab_size\": 32000}'", false},
       {"--task", "NAME", "a Hugging Face checkpoint's task (default auto: from config.json; causal_lm_logits for *ForCausalLM)", false},
-      {"--kv-cache", "f16|f32", "a causal LM's KV cache dtype (default f16)", false},
+      {"--kv-cache", "f16|f32|int8", "a causal LM's KV cache dtype (default f16; int8 keeps a scale per 32 features of a row)", false},
       {"--example-input", "FILE.npy", "an example input, in forward()'s order", true},
       {"--input-shape", "2x16:i64", "an example input of that shape and dtype (f32 by default) with fixed seeded values", true},
       {"--skip-reference-compare", "", "do not run the bundle against PyTorch's outputs", false},

@@ -39,6 +39,7 @@ HWY_EXPORT(AffineActF32);
 HWY_EXPORT(AttentionRows);
 HWY_EXPORT(CachedAttentionRowsF32);
 HWY_EXPORT(CachedAttentionRowsF16);
+HWY_EXPORT(CachedAttentionRowsI8);
 HWY_EXPORT(LstmCellF32);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
@@ -161,6 +162,15 @@ inline void cached_attention_rows(const float* q, std::size_t ldq, std::size_t M
   else
     HWY_DYNAMIC_DISPATCH(detail::CachedAttentionRowsF32)(q, ldq, M, static_cast<const float*>(k), ldk, static_cast<const float*>(v), ldv, n, E, Ev,
                                                          scale, out, ldo, scores);
+}
+
+// As cached_attention_rows over an int8 cache: k and v rows of int8 (strides ldk, ldv) with f32
+// scales per 32 features (ks, vs; row strides ldks, ldvs). E and Ev must be multiples of 32.
+inline void cached_attention_rows_i8(const float* q, std::size_t ldq, std::size_t M, const std::int8_t* k, const float* ks, std::size_t ldk,
+                                     std::size_t ldks, const std::int8_t* v, const float* vs, std::size_t ldv, std::size_t ldvs, std::size_t n, std::size_t E,
+                                     std::size_t Ev, float scale, float* out, std::size_t ldo, float* scores) {
+  check(E % 32 == 0 && Ev % 32 == 0, "an int8 KV cache needs key and value sizes that are multiples of 32, got ", E, " and ", Ev);
+  HWY_DYNAMIC_DISPATCH(detail::CachedAttentionRowsI8)(q, ldq, M, k, ks, ldk, ldks, v, vs, ldv, ldvs, n, E, Ev, scale, out, ldo, scores);
 }
 
 // C[M, N] = A[M, K] . B[N, K]^T (+ bias[N]); B is f32 or f16 (`b_is_f16`). Threads split N.

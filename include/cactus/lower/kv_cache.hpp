@@ -89,10 +89,10 @@ inline int insert_node(ir::graph& g, std::size_t at, std::string op, std::vector
 }
 }  // namespace detail
 
-// `g` is an optimized graph (canonical and fused) of a causal LM; `cache` the caches' dtype (f16
-// or f32); `max_positions` the most positions a cache may hold (the sequence dim's exported range).
+// `g` is an optimized graph (canonical and fused) of a causal LM; `cache` the caches' dtype (f16,
+// f32, or i8 with f32 scales per 32 features as more state inputs `k_scale.<i>`, `v_scale.<i>`); `max_positions` the most positions a cache may hold (the sequence dim's exported range).
 inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int64_t max_positions) {
-  check(cache == dtype::f16 || cache == dtype::f32, "KV cache dtype ", name_of(cache), " is not supported (f16 or f32)");
+  check(cache == dtype::f16 || cache == dtype::f32 || cache == dtype::i8, "KV cache dtype ", name_of(cache), " is not supported (f16, f32 or i8)");
   kv_cache_graphs r;
   ir::graph p = g;
   for (int i : p.inputs) r.input_names.push_back(p.values[static_cast<std::size_t>(i)].name);
@@ -135,9 +135,28 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
       r.input_state.push_back(r.input_names.back());
       r.input_capacity_dim.push_back(window > 0 ? -1 : 2);
     }
+    std::vector<int> scales;  // an int8 cache's: one f32 per 32 features of a row
+    if (cache == dtype::i8) {
+      check(k[3] % 32 == 0 && v[3] % 32 == 0, "attention at ", nd.loc.empty() ? "node " + std::to_string(n) : nd.loc,
+            ": an int8 KV cache needs key and value sizes that are multiples of 32, got ", k[3], " and ", v[3], " (use --kv-cache f16)");
+      for (int which = 0; which < 2; ++which) {
+        const shape_t& src = which == 0 ? k : v;
+        ir::value c;
+        c.name = (which == 0 ? "k_scale." : "v_scale.") + layer;
+        c.type = dtype::f32;
+        c.shape = {src[0], src[1], rows, src[3] / 32};
+        c.dims = {{src[0], src[0]}, {src[1], src[1]}, {window > 0 ? rows : 1, rows}, {src[3] / 32, src[3] / 32}};
+        scales.push_back(p.add_value(std::move(c)));
+        p.inputs.push_back(scales.back());
+        r.input_names.push_back(p.values[static_cast<std::size_t>(scales.back())].name);
+        r.input_state.push_back(r.input_names.back());
+        r.input_capacity_dim.push_back(window > 0 ? -1 : 2);
+      }
+    }
     ir::node& a = p.nodes[n];
     const int w = p.add_constant(ir::meta::of_int(window));
     a.inputs = {a.inputs[0], a.inputs[1], a.inputs[2], caches[0], caches[1], pos_id, a.inputs[4], a.inputs[6], w};
+    a.inputs.insert(a.inputs.end(), scales.begin(), scales.end());
     a.op = "cached_attention";
   }
   // causal depthwise convolutions over positions (conv1d with K - 1 padding, cut to the input's
