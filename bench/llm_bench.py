@@ -12,8 +12,14 @@ embedding is read whole as the output projection, and one row of it for the look
 cache at the mean position) over the read
 bandwidth measured here in the same run (numpy sums over a 1 GiB array, one per thread).
 
-usage: .venv/bin/python bench/llm_bench.py CACTUS_BINARY WORKDIR [--layers N] [--threads 1,2] [--bits 16,8,4]
+With --ggml PATH (bench/peers/ggml_decoder.cpp built against a ggml from its public source,
+outside this repository; see that file), the same decoder on ggml, llama.cpp's engine, runs in
+the same session at Q4_0, Q4_K and Q8_0 (repacked CPU buffers, as llama.cpp loads weights), and
+the ratios CQ4 / Q4_0, CQ4 / Q4_K and q8 / Q8_0 are printed.
+
+usage: .venv/bin/python bench/llm_bench.py CACTUS_BINARY WORKDIR [--layers N] [--threads 1,2] [--bits 16,8,4] [--ggml PATH]
 """
+import re
 import argparse
 import json
 import os
@@ -32,6 +38,7 @@ ap.add_argument("--threads", default="1,2")
 ap.add_argument("--bits", default="16,8,4")
 ap.add_argument("--prompt", type=int, default=512)
 ap.add_argument("--new", type=int, default=128)
+ap.add_argument("--ggml", default="")
 a = ap.parse_args()
 os.makedirs(a.work, exist_ok=True)
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -114,6 +121,7 @@ def decode_bytes(bundle):
 bundles = {b: cactus_bundle(b) for b in bits_list}
 print(f"\nmodel: Qwen3-0.6B shape, {a.layers} layers, random weights; prompt {a.prompt}, {a.new} new tokens, greedy")
 print(f"{'threads':>7} {'precision':>9} {'prefill tok/s':>13} {'x HF':>6} {'decode tok/s':>12} {'x HF':>6} {'roofline':>8} {'RSS MB':>7}")
+ours = {}
 for t in threads:
     bw = read_bandwidth(t)
     hf_p, hf_d = hf_speeds(t)
@@ -123,3 +131,15 @@ for t in threads:
         roof = bw / decode_bytes(bundle)
         name = {16: "fp16", 8: "q8", 4: "CQ4"}.get(b, f"CQ{b}")
         print(f"{t:>7} {name:>9} {p:>13.1f} {p / hf_p:>5.2f}x {d:>12.2f} {d / hf_d:>5.2f}x {100 * d / roof:>7.0f}% {rss:>7.0f}", flush=True)
+        ours[(t, b)] = (p, d)
+    if a.ggml:
+        for kind, mine in (("q4_0", 4), ("q4_k", 4), ("q8_0", 8)):
+            out = subprocess.run([a.ggml, kind, str(t), str(a.layers), str(a.prompt), str(a.new)], check=True, capture_output=True,
+                                 text=True).stdout
+            m = re.search(r"prefill \d+ tokens: ([\d.]+) tok/s; decode \d+ tokens after them: ([\d.]+) tok/s", out)
+            gp, gd = float(m.group(1)), float(m.group(2))
+            line = f"{t:>7} {'ggml ' + kind:>9} {gp:>13.1f} {'':>6} {gd:>12.2f}"
+            if (t, mine) in ours:
+                p, d = ours[(t, mine)]
+                line += f"   cactus {'CQ4' if mine == 4 else 'q8'} / ggml {kind}: prefill {p / gp:.2f}x, decode {d / gd:.2f}x"
+            print(line, flush=True)

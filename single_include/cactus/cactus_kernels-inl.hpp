@@ -1009,6 +1009,79 @@ __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Dot
 }
 #endif
 
+#if HWY_TARGET == HWY_AVX3
+// A 4 x 4 tile: weight rows u, u + Kp, u + 2 Kp, u + 3 Kp (decoded, u = (level + 127) / 2;
+// factors f + r * groups) against int8 activation rows xq + m * Kp (steps and sums at
+// m * groups), C[m * ldc + r] (+ bias[r]). Per group of 128 the 16 int32 dot products are summed
+// across lanes into one vector first (lane 4 r + m), so the group scales cost one multiply-add
+// per group, not one per row pair; the activation loads are shared by the four weight rows and
+// the weight loads by the four activation rows. groups <= kTileGroups.
+inline constexpr size_t kTileGroups = 256;
+
+// Per 128-bit lane k: the sums of that lane's four int32 of a, b, c and d, in its lanes 0..3.
+__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_INLINE __m512i SumLanes4(__m512i a, __m512i b, __m512i c, __m512i d) {
+  const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+  const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
+  return _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));  // per 128-bit lane: partial sums of a, b, c, d
+}
+// Lane i of the result: the sum of the lanes of a[i] (four SumLanes4 results folded across
+// their 128-bit lanes).
+__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_INLINE __m512i SumLanes16(__m512i u0, __m512i u1, __m512i u2, __m512i u3) {
+  const __m512i v0 = _mm512_add_epi32(_mm512_shuffle_i32x4(u0, u1, 0x88), _mm512_shuffle_i32x4(u0, u1, 0xDD));
+  const __m512i v1 = _mm512_add_epi32(_mm512_shuffle_i32x4(u2, u3, 0x88), _mm512_shuffle_i32x4(u2, u3, 0xDD));
+  return _mm512_add_epi32(_mm512_shuffle_i32x4(v0, v1, 0x88), _mm512_shuffle_i32x4(v0, v1, 0xDD));
+}
+
+__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Tile4x4Vnni(
+    const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
+    const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, size_t ldc, const float* bias) {
+  alignas(64) float fT[kTileGroups * 4], sT[kTileGroups * 4], cT[kTileGroups * 4];
+  for (size_t g = 0; g < groups; ++g)
+    for (size_t i = 0; i < 4; ++i) {
+      fT[g * 4 + i] = f[i * groups + g];
+      sT[g * 4 + i] = 2.0f * steps[i * groups + g];
+      cT[g * 4 + i] = steps[i * groups + g] * static_cast<float>(sums[i * groups + g]);
+    }
+  const __m512i by_row = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+  const __m512i by_act = _mm512_set_epi32(3, 2, 1, 0, 3, 2, 1, 0, 3, 2, 1, 0, 3, 2, 1, 0);
+  __m512 total = _mm512_setzero_ps(), corr = total;
+  for (size_t g = 0; g < groups; ++g) {
+    const size_t j = g * 128;
+    // weight row r against activation row m: a<r><m>; the group's two halves of 64 bytes
+#define CACTUS_TILE_ROW(r)                                                                                        \
+    __m512i a##r##0, a##r##1, a##r##2, a##r##3;                                                                    \
+    {                                                                                                              \
+      const __m512i w = _mm512_loadu_si512(u + r * Kp + j), w2 = _mm512_loadu_si512(u + r * Kp + j + 64);        \
+      a##r##0 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x0), w2, y0);                  \
+      a##r##1 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x1), w2, y1);                  \
+      a##r##2 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x2), w2, y2);                  \
+      a##r##3 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x3), w2, y3);                  \
+    }
+    const __m512i x0 = _mm512_loadu_si512(xq + j), x1 = _mm512_loadu_si512(xq + Kp + j), x2 = _mm512_loadu_si512(xq + 2 * Kp + j),
+                  x3 = _mm512_loadu_si512(xq + 3 * Kp + j);
+    const __m512i y0 = _mm512_loadu_si512(xq + j + 64), y1 = _mm512_loadu_si512(xq + Kp + j + 64),
+                  y2 = _mm512_loadu_si512(xq + 2 * Kp + j + 64), y3 = _mm512_loadu_si512(xq + 3 * Kp + j + 64);
+    CACTUS_TILE_ROW(0)
+    const __m512i s0 = SumLanes4(a00, a01, a02, a03);
+    CACTUS_TILE_ROW(1)
+    const __m512i s1 = SumLanes4(a10, a11, a12, a13);
+    CACTUS_TILE_ROW(2)
+    const __m512i s2 = SumLanes4(a20, a21, a22, a23);
+    CACTUS_TILE_ROW(3)
+    const __m512i s3 = SumLanes4(a30, a31, a32, a33);
+#undef CACTUS_TILE_ROW
+    const __m512 fr = _mm512_permutexvar_ps(by_row, _mm512_castps128_ps512(_mm_load_ps(fT + g * 4)));
+    const __m512 scale = _mm512_mul_ps(fr, _mm512_permutexvar_ps(by_act, _mm512_castps128_ps512(_mm_load_ps(sT + g * 4))));
+    total = _mm512_fmadd_ps(_mm512_cvtepi32_ps(SumLanes16(s0, s1, s2, s3)), scale, total);
+    corr = _mm512_fmadd_ps(fr, _mm512_permutexvar_ps(by_act, _mm512_castps128_ps512(_mm_load_ps(cT + g * 4))), corr);
+  }
+  alignas(64) float out[16];
+  _mm512_store_ps(out, _mm512_fnmadd_ps(_mm512_set1_ps(127.0f), corr, total));
+  for (size_t r = 0; r < 4; ++r)
+    for (size_t m = 0; m < 4; ++m) C[m * ldc + r] = out[r * 4 + m] + (bias ? bias[r] : 0.0f);
+}
+#endif
+
 // MR int8 activation rows against one weight row decoded to u[Kp] (u = (level + 127) / 2).
 template <size_t MR>
 HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
@@ -1315,10 +1388,18 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
       continue;
     }
     size_t m = 0;
-    for (; m + 4 <= M; m += 4)
-      for (size_t i = 0; i < rows; ++i)
+    for (; m + 4 <= M; m += 4) {
+      size_t i = 0;
+#if HWY_TARGET == HWY_AVX3
+      if (HasVnni() && !ForceNoVnni() && groups <= kTileGroups)  // 4 x 4 tiles; the weight rows are consecutive in wbuf
+        for (; i + 4 <= rows; i += 4)
+          Tile4x4Vnni(w[i], Kp, factors + i * groups, groups, xq + m * Kp, steps + m * groups, sums + m * groups, C + m * ldc + nb + i, ldc,
+                      bias ? bias + nb + i : nullptr);
+#endif
+      for (; i < rows; ++i)
         DotRows8<4>(w[i], factors + i * groups, groups, xq + m * Kp, Kp, steps + m * groups, sums + m * groups, groups, C + m * ldc + nb + i,
                     ldc, bias ? bias[nb + i] : 0.0f);
+    }
     for (size_t i = 0; i < rows && m < M; ++i) {
       const float* f = factors + i * groups;
       float* c = C + m * ldc + nb + i;
