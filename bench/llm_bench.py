@@ -10,7 +10,8 @@ tokens/s (the 128 tokens after it), the ratio to transformers, and decode as a s
 read-bandwidth roofline: the bytes one decode step reads (every weight file once: the tied
 embedding is read whole as the output projection, and one row of it for the lookup; plus the KV
 cache at the mean position) over the read
-bandwidth measured here in the same run (numpy sums over a 1 GiB array, one per thread).
+bandwidth measured here in the same run (the higher of numpy sums over a 1 GiB array per thread
+and bench/read_bandwidth, a C++ read loop with hints: `ninja read_bandwidth` beside the binary).
 
 With --ggml PATH (bench/peers/ggml_decoder.cpp built against a ggml from its public source,
 outside this repository; see that file), the same decoder on ggml, llama.cpp's engine, runs in
@@ -61,6 +62,18 @@ prompt = rng.integers(0, cfg.vocab_size, a.prompt).tolist()
 
 
 def read_bandwidth(n_threads, gib=1):
+    """The higher of two read-bandwidth measures (the roofline's denominator should not flatter
+    us): numpy sums on n threads, and bench/read_bandwidth (a C++ loop with read hints, built
+    beside the cactus binary) when it is there."""
+    best = numpy_read_bandwidth(n_threads, gib)
+    probe = os.path.join(os.path.dirname(os.path.abspath(a.cactus)), "read_bandwidth")
+    if os.path.exists(probe):
+        out = subprocess.run([probe], check=True, capture_output=True, text=True, env=dict(os.environ, CACTUS_NUM_THREADS=str(n_threads))).stdout
+        best = max(best, float(re.search(r"read bandwidth ([\d.]+) GB/s", out).group(1)) * 1e9)
+    return best
+
+
+def numpy_read_bandwidth(n_threads, gib=1):
     arrays = [np.ones(gib << 27, dtype=np.float64) for _ in range(n_threads)]  # 1 GiB each
     best = 0.0
     for _ in range(3):

@@ -21,6 +21,7 @@
 #include "cactus/kernels/dispatch.hpp"
 #include "cactus/ops/conv.hpp"
 #include "cactus/quant/quantize.hpp"
+#include "read_bandwidth.hpp"
 
 using namespace cactus;
 using clk = std::chrono::steady_clock;
@@ -41,37 +42,7 @@ static double time_ms(F&& f, double min_ms = 300) {
 
 // Sum of [b, e): the read loop of the bandwidth measurement, compiled for the widest vectors
 // this CPU has (a baseline x86-64 build would read with 16-byte loads only).
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-static std::uint64_t sum_range(const std::uint64_t* p, std::size_t b, std::size_t e) {
-  std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-  for (std::size_t i = b; i < e; i += 8) {
-    s0 += p[i]; s1 += p[i + 1]; s2 += p[i + 2]; s3 += p[i + 3];
-    s4 += p[i + 4]; s5 += p[i + 5]; s6 += p[i + 6]; s7 += p[i + 7];
-  }
-  return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
-}
-
-// Read bandwidth: sum a buffer far larger than the caches, split over the pool's threads. The
-// best of 8 passes, as STREAM reports (the denominator should not flatter the kernels).
-static double read_bandwidth_gbs(std::size_t bytes) {
-  const std::size_t n = bytes / 8;
-  std::vector<std::uint64_t> buf(n);
-  for (std::size_t i = 0; i < n; ++i) buf[i] = i;
-  volatile std::uint64_t sink = 0;
-  auto sum = [&] {
-    global_pool().parallel_for(n / 1024, 1, [&](std::size_t b, std::size_t e) { sink = sink + sum_range(buf.data(), b * 1024, e * 1024); });
-  };
-  sum();
-  double best = 1e30;
-  for (int r = 0; r < 8; ++r) {
-    const auto t0 = clk::now();
-    sum();
-    best = std::min(best, std::chrono::duration<double, std::milli>(clk::now() - t0).count());
-  }
-  return double(n * 8) / (best * 1e6);
-}
+using cactus::bench::read_bandwidth_gbs;
 
 int main(int argc, char** argv) {
   int threads = 1;
