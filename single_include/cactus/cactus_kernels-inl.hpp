@@ -1825,6 +1825,8 @@ HWY_AFTER_NAMESPACE();
 #define CACTUS_KERNELS_CACHED_ATTENTION_INL_H_
 #endif
 
+#include <algorithm>
+
 #include <hwy/highway.h>
 
 HWY_BEFORE_NAMESPACE();
@@ -1834,33 +1836,43 @@ namespace hn = hwy::HWY_NAMESPACE;
 // out[m] = softmax(scale * q[m] . k^T) . v over key rows [0, n), for M query rows.
 // q [M, E] (row stride ldq), k [n, E] (ldk), v [n, Ev] (ldv), out [M, Ev] (ldo); k and v are
 // f32 or f16 (as uint16_t). scores holds M * n floats.
-template <class T>
-HWY_INLINE void CachedAttentionRowsT(const float* HWY_RESTRICT q, size_t ldq, size_t M, const T* HWY_RESTRICT k, size_t ldk,
-                                     const T* HWY_RESTRICT v, size_t ldv, size_t n, size_t E, size_t Ev, float scale, float* HWY_RESTRICT out,
-                                     size_t ldo, float* HWY_RESTRICT scores) {
+// Scores of MM query rows (q, stride ldq) against key rows [0, n): each key vector is loaded
+// (and widened from f16) once for all of them.
+template <size_t MM, class T>
+HWY_INLINE void ScoreRows(const float* HWY_RESTRICT q, size_t ldq, const T* HWY_RESTRICT k, size_t ldk, size_t n, size_t E,
+                          float* HWY_RESTRICT scores, size_t lds) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   for (size_t j = 0; j < n; ++j) {
     const T* kj = k + j * ldk;
-    for (size_t m = 0; m < M; ++m) {
-      const float* qm = q + m * ldq;
-      auto a0 = hn::Zero(d), a1 = a0;
-      size_t e = 0;
-      for (; e + 2 * N <= E; e += 2 * N) {
-        a0 = hn::MulAdd(hn::LoadU(d, qm + e), LoadRow(d, kj + e), a0);
-        a1 = hn::MulAdd(hn::LoadU(d, qm + e + N), LoadRow(d, kj + e + N), a1);
-      }
-      for (; e + N <= E; e += N) a0 = hn::MulAdd(hn::LoadU(d, qm + e), LoadRow(d, kj + e), a0);
-      float acc = hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1)));
-      for (; e < E; ++e) acc += qm[e] * ScalarOf(kj[e]);
-      scores[m * n + j] = acc;
+    auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0;
+    size_t e = 0;
+    for (; e + N <= E; e += N) {
+      const auto kv = LoadRow(d, kj + e);
+      a0 = hn::MulAdd(hn::LoadU(d, q + e), kv, a0);
+      if constexpr (MM > 1) a1 = hn::MulAdd(hn::LoadU(d, q + ldq + e), kv, a1);
+      if constexpr (MM > 2) a2 = hn::MulAdd(hn::LoadU(d, q + 2 * ldq + e), kv, a2);
+      if constexpr (MM > 3) a3 = hn::MulAdd(hn::LoadU(d, q + 3 * ldq + e), kv, a3);
     }
+    float s[4] = {hn::GetLane(hn::SumOfLanes(d, a0)), 0, 0, 0};
+    if constexpr (MM > 1) s[1] = hn::GetLane(hn::SumOfLanes(d, a1));
+    if constexpr (MM > 2) s[2] = hn::GetLane(hn::SumOfLanes(d, a2));
+    if constexpr (MM > 3) s[3] = hn::GetLane(hn::SumOfLanes(d, a3));
+    for (; e < E; ++e)
+      for (size_t i = 0; i < MM; ++i) s[i] += q[i * ldq + e] * ScalarOf(kj[e]);
+    for (size_t i = 0; i < MM; ++i) scores[i * lds + j] = s[i];
   }
-  for (size_t m = 0; m < M; ++m) SoftmaxScores(scores + m * n, n, n, scale, nullptr, nullptr, 0.0f);
-  for (size_t m = 0; m < M; ++m) {
-    const float* p = scores + m * n;
-    float* orow = out + m * ldo;
-    size_t c = 0;
+}
+
+// out rows of MM query rows = their softmax weights p (stride lds) . value rows [0, n), 2N
+// columns at a time, each value vector widened once for all of them.
+template <size_t MM, class T>
+HWY_INLINE void WeightedRows(const float* HWY_RESTRICT p, size_t lds, const T* HWY_RESTRICT v, size_t ldv, size_t n, size_t Ev,
+                             float* HWY_RESTRICT out, size_t ldo) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  size_t c = 0;
+  if constexpr (MM == 1) {  // one row: 4N columns, four independent chains
     for (; c + 4 * N <= Ev; c += 4 * N) {
       auto o0 = hn::Zero(d), o1 = o0, o2 = o0, o3 = o0;
       for (size_t j = 0; j < n; ++j) {
@@ -1871,20 +1883,70 @@ HWY_INLINE void CachedAttentionRowsT(const float* HWY_RESTRICT q, size_t ldq, si
         o2 = hn::MulAdd(pj, LoadRow(d, vr + 2 * N), o2);
         o3 = hn::MulAdd(pj, LoadRow(d, vr + 3 * N), o3);
       }
-      hn::StoreU(o0, d, orow + c);
-      hn::StoreU(o1, d, orow + c + N);
-      hn::StoreU(o2, d, orow + c + 2 * N);
-      hn::StoreU(o3, d, orow + c + 3 * N);
+      hn::StoreU(o0, d, out + c), hn::StoreU(o1, d, out + c + N), hn::StoreU(o2, d, out + c + 2 * N), hn::StoreU(o3, d, out + c + 3 * N);
     }
-    for (; c + N <= Ev; c += N) {
-      auto o0 = hn::Zero(d);
-      for (size_t j = 0; j < n; ++j) o0 = hn::MulAdd(hn::Set(d, p[j]), LoadRow(d, v + j * ldv + c), o0);
-      hn::StoreU(o0, d, orow + c);
+  }
+  for (; c + 2 * N <= Ev; c += 2 * N) {
+    auto o0 = hn::Zero(d), o1 = o0, o2 = o0, o3 = o0, o4 = o0, o5 = o0, o6 = o0, o7 = o0;
+    for (size_t j = 0; j < n; ++j) {
+      const T* vr = v + j * ldv + c;
+      const auto v0 = LoadRow(d, vr), v1 = LoadRow(d, vr + N);
+      const auto w0 = hn::Set(d, p[j]);
+      o0 = hn::MulAdd(w0, v0, o0), o1 = hn::MulAdd(w0, v1, o1);
+      if constexpr (MM > 1) {
+        const auto w1 = hn::Set(d, p[lds + j]);
+        o2 = hn::MulAdd(w1, v0, o2), o3 = hn::MulAdd(w1, v1, o3);
+      }
+      if constexpr (MM > 2) {
+        const auto w2 = hn::Set(d, p[2 * lds + j]);
+        o4 = hn::MulAdd(w2, v0, o4), o5 = hn::MulAdd(w2, v1, o5);
+      }
+      if constexpr (MM > 3) {
+        const auto w3 = hn::Set(d, p[3 * lds + j]);
+        o6 = hn::MulAdd(w3, v0, o6), o7 = hn::MulAdd(w3, v1, o7);
+      }
     }
-    for (; c < Ev; ++c) {
+    hn::StoreU(o0, d, out + c), hn::StoreU(o1, d, out + c + N);
+    if constexpr (MM > 1) hn::StoreU(o2, d, out + ldo + c), hn::StoreU(o3, d, out + ldo + c + N);
+    if constexpr (MM > 2) hn::StoreU(o4, d, out + 2 * ldo + c), hn::StoreU(o5, d, out + 2 * ldo + c + N);
+    if constexpr (MM > 3) hn::StoreU(o6, d, out + 3 * ldo + c), hn::StoreU(o7, d, out + 3 * ldo + c + N);
+  }
+  for (size_t i = 0; i < MM; ++i) {
+    const float* pi = p + i * lds;
+    float* orow = out + i * ldo;
+    size_t cc = c;
+    for (; cc + N <= Ev; cc += N) {
+      auto o = hn::Zero(d);
+      for (size_t j = 0; j < n; ++j) o = hn::MulAdd(hn::Set(d, pi[j]), LoadRow(d, v + j * ldv + cc), o);
+      hn::StoreU(o, d, orow + cc);
+    }
+    for (; cc < Ev; ++cc) {
       float acc = 0;
-      for (size_t j = 0; j < n; ++j) acc += p[j] * ScalarOf(v[j * ldv + c]);
-      orow[c] = acc;
+      for (size_t j = 0; j < n; ++j) acc += pi[j] * ScalarOf(v[j * ldv + cc]);
+      orow[cc] = acc;
+    }
+  }
+}
+
+template <class T>
+HWY_INLINE void CachedAttentionRowsT(const float* HWY_RESTRICT q, size_t ldq, size_t M, const T* HWY_RESTRICT k, size_t ldk,
+                                     const T* HWY_RESTRICT v, size_t ldv, size_t n, size_t E, size_t Ev, float scale, float* HWY_RESTRICT out,
+                                     size_t ldo, float* HWY_RESTRICT scores) {
+  for (size_t m = 0; m < M; m += 4) {
+    switch (std::min<size_t>(4, M - m)) {
+      case 4: ScoreRows<4>(q + m * ldq, ldq, k, ldk, n, E, scores + m * n, n); break;
+      case 3: ScoreRows<3>(q + m * ldq, ldq, k, ldk, n, E, scores + m * n, n); break;
+      case 2: ScoreRows<2>(q + m * ldq, ldq, k, ldk, n, E, scores + m * n, n); break;
+      default: ScoreRows<1>(q + m * ldq, ldq, k, ldk, n, E, scores + m * n, n); break;
+    }
+  }
+  for (size_t m = 0; m < M; ++m) SoftmaxScores(scores + m * n, n, n, scale, nullptr, nullptr, 0.0f);
+  for (size_t m = 0; m < M; m += 4) {
+    switch (std::min<size_t>(4, M - m)) {
+      case 4: WeightedRows<4>(scores + m * n, n, v, ldv, n, Ev, out + m * ldo, ldo); break;
+      case 3: WeightedRows<3>(scores + m * n, n, v, ldv, n, Ev, out + m * ldo, ldo); break;
+      case 2: WeightedRows<2>(scores + m * n, n, v, ldv, n, Ev, out + m * ldo, ldo); break;
+      default: WeightedRows<1>(scores + m * n, n, v, ldv, n, Ev, out + m * ldo, ldo); break;
     }
   }
 }
