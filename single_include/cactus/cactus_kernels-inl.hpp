@@ -1032,7 +1032,7 @@ __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_INLINE __m512i Su
   return _mm512_add_epi32(_mm512_shuffle_i32x4(v0, v1, 0x88), _mm512_shuffle_i32x4(v0, v1, 0xDD));
 }
 
-__attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Tile4x4Vnni(
+inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE void Tile4x4Vnni(
     const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
     const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, size_t ldc, const float* bias) {
   alignas(64) float fT[kTileGroups * 4], sT[kTileGroups * 4], cT[kTileGroups * 4];
