@@ -104,6 +104,20 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
   const int pos_id = p.add_value(std::move(pos));
   p.inputs.push_back(pos_id);
   r.input_names.push_back("cache_position");
+  // a new graph input that is session state
+  auto add_state = [&](const std::string& name, dtype t, shape_t shape, std::vector<ir::dim_range> dims, int capacity_dim) {
+    ir::value c;
+    c.name = name;
+    c.type = t;
+    c.shape = std::move(shape);
+    c.dims = std::move(dims);
+    const int id = p.add_value(std::move(c));
+    p.inputs.push_back(id);
+    r.input_names.push_back(name);
+    r.input_state.push_back(name);
+    r.input_capacity_dim.push_back(capacity_dim);
+    return id;
+  };
   for (std::size_t n = 0; n < p.nodes.size(); ++n) {
     ir::node& nd = p.nodes[n];
     if (nd.op != "attention") continue;
@@ -121,37 +135,17 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
     const std::string layer = std::to_string(r.layers++);
     const std::int64_t rows = window > 0 ? std::min(window, max_positions) : max_positions;
     r.windowed += window > 0;
-    int caches[2];
-    for (int which = 0; which < 2; ++which) {
-      const shape_t& src = which == 0 ? k : v;
-      ir::value c;
-      c.name = (which == 0 ? "k_cache." : "v_cache.") + layer;
-      c.type = cache;
-      c.shape = {src[0], src[1], rows, src[3]};
-      c.dims = {{src[0], src[0]}, {src[1], src[1]}, {window > 0 ? rows : 1, rows}, {src[3], src[3]}};
-      caches[which] = p.add_value(std::move(c));
-      p.inputs.push_back(caches[which]);
-      r.input_names.push_back(p.values[static_cast<std::size_t>(caches[which])].name);
-      r.input_state.push_back(r.input_names.back());
-      r.input_capacity_dim.push_back(window > 0 ? -1 : 2);
-    }
+    // [batch, kv heads, rows, features]: rows grow with the sequence, or a ring's fixed window
+    auto per_row = [&](const std::string& name, dtype t, const shape_t& src, std::int64_t features) {
+      return add_state(name + layer, t, {src[0], src[1], rows, features},
+                       {{src[0], src[0]}, {src[1], src[1]}, {window > 0 ? rows : 1, rows}, {features, features}}, window > 0 ? -1 : 2);
+    };
+    const int caches[2] = {per_row("k_cache.", cache, k, k[3]), per_row("v_cache.", cache, v, v[3])};
     std::vector<int> scales;  // an int8 cache's: one f32 per 32 features of a row
     if (cache == dtype::i8) {
       check(k[3] % 32 == 0 && v[3] % 32 == 0, "attention at ", nd.loc.empty() ? "node " + std::to_string(n) : nd.loc,
             ": an int8 KV cache needs key and value sizes that are multiples of 32, got ", k[3], " and ", v[3], " (use --kv-cache f16)");
-      for (int which = 0; which < 2; ++which) {
-        const shape_t& src = which == 0 ? k : v;
-        ir::value c;
-        c.name = (which == 0 ? "k_scale." : "v_scale.") + layer;
-        c.type = dtype::f32;
-        c.shape = {src[0], src[1], rows, src[3] / 32};
-        c.dims = {{src[0], src[0]}, {src[1], src[1]}, {window > 0 ? rows : 1, rows}, {src[3] / 32, src[3] / 32}};
-        scales.push_back(p.add_value(std::move(c)));
-        p.inputs.push_back(scales.back());
-        r.input_names.push_back(p.values[static_cast<std::size_t>(scales.back())].name);
-        r.input_state.push_back(r.input_names.back());
-        r.input_capacity_dim.push_back(window > 0 ? -1 : 2);
-      }
+      scales = {per_row("k_scale.", dtype::f32, k, k[3] / 32), per_row("v_scale.", dtype::f32, v, v[3] / 32)};
     }
     ir::node& a = p.nodes[n];
     const int w = p.add_constant(ir::meta::of_int(window));
@@ -181,16 +175,8 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
                                   p.values[static_cast<std::size_t>(p.nodes[n].inputs[2])].k == ir::kind::none &&
                                   detail::const_int(p, p.nodes[n].inputs[4], step) && step == 1 && cut == x && detail::uses(p, conv_out) == 1;
     if (!causal_depthwise) continue;
-    ir::value st;
-    st.name = "conv_state." + std::to_string(r.conv_layers++);
-    st.type = dtype::f32;
-    st.shape = {x[0], x[1], w[2] - 1};
-    st.dims = {{x[0], x[0]}, {x[1], x[1]}, {w[2] - 1, w[2] - 1}};
-    const int state = p.add_value(std::move(st));
-    p.inputs.push_back(state);
-    r.input_names.push_back(p.values[static_cast<std::size_t>(state)].name);
-    r.input_state.push_back(r.input_names.back());
-    r.input_capacity_dim.push_back(-1);
+    const int state = add_state("conv_state." + std::to_string(r.conv_layers++), dtype::f32, {x[0], x[1], w[2] - 1},
+                                {{x[0], x[0]}, {x[1], x[1]}, {w[2] - 1, w[2] - 1}}, -1);
     p.nodes[n].op = "cached_conv1d";
     p.nodes[n].inputs = {conv.inputs[0], conv.inputs[1], conv.inputs[2], state, pos_id};
   }
