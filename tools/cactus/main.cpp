@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "cactus/cactus.hpp"
-#include "cactus/core/peak_memory.hpp"
 #include "options.hpp"
 #if CACTUS_WITH_TORCH
 #include "cactus/transpile.hpp"
