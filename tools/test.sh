@@ -3,8 +3,8 @@
 #   1. the host build (CMake): unit tests, zoo vs PyTorch, bad input, examples, header checks
 #   2. single_include/: regenerated and diffed against the checked-in copy, then the CLI, the
 #      kernel / format / tokenizer tests and the examples built and run against it
-#   3. aarch64 (cross-compiled, qemu-user): unit tests on NEON, SVE-128 and SVE-256, and the
-#      host's zoo bundles run there
+#   3. aarch64 (cross-compiled, qemu-user): unit tests on NEON, SVE-128, SVE-256 and a Cortex-A53
+#      (the quantized kernels on a Cortex-A76 too), and the host's zoo bundles run there
 #   4. meson: the CLI, four unit tests and a sample of the end-to-end tests through meson.build
 #   5. cmake --install, and an out-of-tree project using find_package(cactus)
 #   6. short fuzz runs (clang libFuzzer + ASan + UBSan), 30 s for every reader, two at a time
@@ -43,8 +43,9 @@ cmake -S . -B build-aarch64 -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAI
       -DCACTUS_WITH_TORCH=OFF -DCACTUS_BUILD_EXAMPLES=OFF -DCACTUS_HOST_ZOO_DIR="$ROOT/build/tests/zoo" >/dev/null
 cmake --build build-aarch64 -j"$JOBS"
 (cd build-aarch64 && ctest --output-on-failure -j"$JOBS")
-for cpu in max,sve=off max,sve128=on max,sve256=on; do
+for cpu in cortex-a53 cortex-a76 max,sve=off max,sve128=on max,sve256=on; do
   echo "qemu -cpu $cpu: $(QEMU_CPU=$cpu qemu-aarch64 build-aarch64/tests/test_kernels | grep 'kernel targets')"
+  echo "qemu -cpu $cpu: $(QEMU_CPU=$cpu qemu-aarch64 build-aarch64/tests/test_quant_kernels "which int8*" | grep 'int8 instructions')"
 done
 done_step "aarch64" $t
 

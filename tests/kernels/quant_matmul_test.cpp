@@ -4,7 +4,13 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <iostream>
 #include <random>
+#include <string>
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include <cactus/cactus.hpp>  // the public header, so the tests also run against single_include/
 
@@ -59,7 +65,7 @@ TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target,
         tensor p = quant::pack(w, fmt);
         const packed_layout l = packed_layout_of(fmt, p.shape);
         const std::size_t Kp = static_cast<std::size_t>(l.kp), G = static_cast<std::size_t>(l.groups);
-        const bool int8_acts = (fmt != dtype::q8 && kernels::quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && kernels::quant_vnni());
+        const bool int8_acts = (fmt != dtype::q8 && kernels::quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && kernels::quant_q8_gemv_int8());
         // the activations the dispatched path quantizes
         std::vector<std::int16_t> xq(M * Kp);
         std::vector<std::int8_t> xq8(M * Kp);
@@ -98,11 +104,11 @@ TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target,
   });
 }
 
-TEST_CASE("the int8-activation path (CQ; q8 matrix-vector with VNNI) matches its integer oracle on every target (with and without VNNI)") {
+TEST_CASE("the int8-activation path (CQ; q8 matrix-vector with VNNI or SDOT) matches its integer oracle on every target (with and without VNNI, SDOT, SMMLA)") {
   for_each_target([] {
    for (const bool vnni : {true, false}) {
     kernels::allow_quant_vnni(vnni);
-    INFO("VNNI " << (kernels::quant_vnni() ? "on" : "off"));
+    INFO("int8 instructions: " << kernels::quant_int8_instructions());
     for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 3, 128}, {1, 9, 384}, {1, 11, 1100}, {4, 5, 300}, {6, 17, 256}, {11, 9, 1}}) {
       auto wf = randn(N * K, 21), x = randn(M * K, 22), bias = randn(N, 23);
       tensor w = tensor::empty(dtype::f32, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
@@ -140,4 +146,30 @@ TEST_CASE("the int8-activation path (CQ; q8 matrix-vector with VNNI) matches its
    }
    kernels::allow_quant_vnni(true);
   });
+}
+
+TEST_CASE("which int8 instructions each target's quantized products use, as the CPU (or qemu's -cpu) has them") {
+  std::string line;
+  for_each_target([&] {
+    const std::string used = kernels::quant_int8_instructions();
+    line += std::string(line.empty() ? "" : "; ") + kernels::active_target() + ": " + used;
+    kernels::allow_quant_vnni(false);
+    const std::string without = kernels::quant_int8_instructions();
+    kernels::allow_quant_vnni(true);
+    INFO("target " << kernels::active_target() << " uses " << used << ", without the optional instructions " << without);
+    // the optional instructions are switched off by allow_quant_vnni(false), and nothing else is
+    REQUIRE(without.find("VNNI") == std::string::npos);
+    REQUIRE(without.find("SMMLA") == std::string::npos);
+    if (without.find("SVE") == std::string::npos) REQUIRE(without.find("SDOT") == std::string::npos);
+#if defined(__aarch64__) && defined(__linux__)
+    // NEON uses SDOT exactly when the hwcaps say FEAT_DotProd, and SMMLA when FEAT_I8MM too
+    if (std::string(kernels::active_target()) == "NEON") {
+      const bool dot = getauxval(AT_HWCAP) & HWCAP_ASIMDDP, mm = getauxval(AT_HWCAP2) & HWCAP2_I8MM;
+      REQUIRE(kernels::quant_int8_dot() == dot);
+      REQUIRE((used.find("SDOT") != std::string::npos) == dot);
+      REQUIRE((used.find("SMMLA") != std::string::npos) == (dot && mm));
+    }
+#endif
+  });
+  std::cout << "quantized products' int8 instructions: " << line << "\n";
 }

@@ -55,6 +55,8 @@ HWY_EXPORT(QuantizeActivationRows8);
 HWY_EXPORT(QuantMatmulRows8);
 HWY_EXPORT(SetVnniAllowed);
 HWY_EXPORT(VnniActive);
+HWY_EXPORT(Q8Int8Gemv);
+HWY_EXPORT(Int8DotInstructions);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -256,14 +258,22 @@ inline void quant_matmul_rows(dtype fmt, const void* w, std::size_t N, std::size
                                                 scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)));
 }
 
-// The int8-activation path for CQ weights (x86: pmaddubsw; see QuantMatmulRows8): whether the
-// dispatched target uses it, and its two halves, exposed for tests and benches.
+// The int8-activation path for CQ weights (x86: pmaddubsw or VNNI; Arm: SDOT, on NEON where the
+// CPU has it; see QuantMatmulRows8): whether the dispatched target uses it, and its two halves,
+// exposed for tests and benches.
 inline bool quant_int8_dot() { return HWY_DYNAMIC_DISPATCH(detail::Int8DotPath)(); }
+// Whether q8 matrix-vector products take the int8 path too (VNNI or SDOT multiply the stored
+// int8 weights as they are).
+inline bool quant_q8_gemv_int8() { return HWY_DYNAMIC_DISPATCH(detail::Q8Int8Gemv)(); }
 
-// Whether the dispatched target's int8 CQ products use AVX-512 VNNI (vpdpbusd), and
-// a switch to turn it off (tests and benches compare both; on by default where the CPU has it).
+// Whether the dispatched target's int8 CQ products use AVX-512 VNNI (vpdpbusd), and a switch for
+// the optional int8 instructions of every target (VNNI on x86; SDOT and SMMLA on NEON): tests and
+// benches compare with and without; on by default where the CPU has them.
 inline bool quant_vnni() { return HWY_DYNAMIC_DISPATCH(detail::VnniActive)(); }
 inline void allow_quant_vnni(bool allowed) { HWY_DYNAMIC_DISPATCH(detail::SetVnniAllowed)(allowed); }
+// The int8 instructions the dispatched target's products use ("AVX-512 VNNI (vpdpbusd)",
+// "SDOT (FEAT_DotProd)", "none (int16 products)", ...).
+inline const char* quant_int8_instructions() { return HWY_DYNAMIC_DISPATCH(detail::Int8DotInstructions)(); }
 
 inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K, bool rotate, std::int8_t* xq, float* steps,
                                     std::int32_t* sums) {
@@ -296,8 +306,8 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
   // CQ with int8 activations where the target has them; q8 matrix-vector products too where
-  // they have VNNI (vpdpbusd reads the weights as they are stored; see Gemv8Vnni)
-  if ((fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_vnni())) {
+  // VNNI or SDOT read the weights as they are stored (see Gemv8Vnni, Gemv8Sdot)
+  if ((fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_q8_gemv_int8())) {
     std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
     float* steps = scratch<float, 7>(M * G);
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);

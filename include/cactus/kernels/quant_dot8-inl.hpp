@@ -1,4 +1,5 @@
-// Packed-weight matrix products, part 4 of 4: the int8 path (x86 targets; VNNI on AVX-512).
+// Packed-weight matrix products, part 4 of 4: the int8 path (x86: pmaddubsw, VNNI on AVX-512;
+// Arm: SDOT on NEON where the CPU has FEAT_DotProd, SMMLA where it has FEAT_I8MM, SVE's SDOT).
 #if defined(CACTUS_KERNELS_QUANT_DOT8_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef CACTUS_KERNELS_QUANT_DOT8_INL_H_
 #undef CACTUS_KERNELS_QUANT_DOT8_INL_H_
@@ -11,6 +12,10 @@
 #include <cstdint>
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
+#if HWY_ARCH_ARM_A64 && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include "cactus/core/dtype.hpp"
 #include "cactus/core/packed.hpp"
@@ -33,13 +38,28 @@ namespace hn = hwy::HWY_NAMESPACE;
 #ifdef CACTUS_QUANT_INT8_DOT
 #undef CACTUS_QUANT_INT8_DOT
 #endif
-#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+//
+// On Arm, SDOT multiplies signed bytes and accumulates groups of four into int32 in one
+// instruction. SVE has it in its base set, so the SVE targets take the portable code with it.
+// NEON has it only from FEAT_DotProd (Armv8.2: Cortex-A55/A76 and later, not A53/A72), which
+// Highway 1.0.3 has no target for: the NEON target carries SDOT variants compiled for
+// arch=armv8.2-a+dotprod (arm_neon.h declares vdotq_s32 under it), chosen at run time from the
+// hwcaps, and the 4 x 4 prefill tile uses SMMLA (FEAT_I8MM, two-by-two int8 matrix products)
+// where the CPU has that too. Without them NEON keeps the int16 path (quant_dot16-inl.hpp).
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3 || \
+    HWY_TARGET == HWY_SVE || HWY_TARGET == HWY_SVE2 || HWY_TARGET == HWY_SVE_256 || HWY_TARGET == HWY_SVE2_128
 #define CACTUS_QUANT_INT8_DOT 1
 #else
 #define CACTUS_QUANT_INT8_DOT 0
 #endif
-
-inline HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT; }
+#ifdef CACTUS_NEON_SDOT
+#undef CACTUS_NEON_SDOT
+#endif
+#if HWY_TARGET == HWY_NEON && HWY_ARCH_ARM_A64 && defined(__linux__)
+#define CACTUS_NEON_SDOT 1
+#else
+#define CACTUS_NEON_SDOT 0
+#endif
 
 #if HWY_TARGET == HWY_AVX3
 inline bool HasVnni() {
@@ -47,7 +67,18 @@ inline bool HasVnni() {
   return has;
 }
 #endif
-// Tests run the AVX3 target with and without its VNNI variants (see DotRows8Vnni).
+#if CACTUS_NEON_SDOT
+inline bool HasDotProd() {
+  static const bool has = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+  return has;
+}
+inline bool HasI8mm() {
+  static const bool has = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
+  return has;
+}
+#endif
+// Tests run each target with and without its optional instructions (VNNI on AVX3, SDOT and
+// SMMLA on NEON), so the variants and the code without them are both checked on one CPU.
 inline bool& ForceNoVnni() {
   static bool off = false;
   return off;
@@ -60,19 +91,264 @@ inline HWY_NOINLINE bool VnniActive() {
   return false;
 #endif
 }
-
-#if CACTUS_QUANT_INT8_DOT
-// sum over pairs of u8 w times i8 x, as int32 lanes (4 products each)
-template <class V>
-HWY_INLINE auto MulAddPairsU8I8(V w, V x) {
-#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-  return hn::Vec512<int32_t>{_mm512_madd_epi16(_mm512_maddubs_epi16(w.raw, x.raw), _mm512_set1_epi16(1))};
-#elif HWY_TARGET == HWY_AVX2
-  return hn::Vec256<int32_t>{_mm256_madd_epi16(_mm256_maddubs_epi16(w.raw, x.raw), _mm256_set1_epi16(1))};
+inline bool SdotActive() {
+#if CACTUS_NEON_SDOT
+  return HasDotProd() && !ForceNoVnni();
 #else
-  return hn::Vec128<int32_t>{_mm_madd_epi16(_mm_maddubs_epi16(w.raw, x.raw), _mm_set1_epi16(1))};
+  return false;
 #endif
 }
+inline bool I8mmActive() {
+#if CACTUS_NEON_SDOT
+  return HasDotProd() && HasI8mm() && !ForceNoVnni();
+#else
+  return false;
+#endif
+}
+
+// Whether CQ products take int8 activations on this target (and CPU).
+inline HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT || SdotActive(); }
+// Whether q8 matrix-vector products take int8 activations: where an instruction multiplies the
+// stored int8 weights as they are (vpdpbusd, SDOT).
+inline HWY_NOINLINE bool Q8Int8Gemv() { return VnniActive() || SdotActive(); }
+// The optional int8 instructions this target's products use, for tests and benches.
+inline HWY_NOINLINE const char* Int8DotInstructions() {
+  if (VnniActive()) return "AVX-512 VNNI (vpdpbusd)";
+  if (I8mmActive()) return "SDOT + SMMLA (FEAT_DotProd, FEAT_I8MM)";
+  if (SdotActive()) return "SDOT (FEAT_DotProd)";
+#if HWY_TARGET == HWY_SVE || HWY_TARGET == HWY_SVE2 || HWY_TARGET == HWY_SVE_256 || HWY_TARGET == HWY_SVE2_128
+  return "SVE SDOT";
+#elif CACTUS_QUANT_INT8_DOT
+  return "pmaddubsw";
+#else
+  return "none (int16 products)";
+#endif
+}
+
+#if CACTUS_QUANT_INT8_DOT
+// a + the sums of four products of u8 w (at most 127) and i8 x, as int32 lanes
+template <class VI, class V>
+HWY_INLINE VI DotAccU8I8(VI a, V w, V x) {
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  return hn::Add(a, VI{_mm512_madd_epi16(_mm512_maddubs_epi16(w.raw, x.raw), _mm512_set1_epi16(1))});
+#elif HWY_TARGET == HWY_AVX2
+  return hn::Add(a, VI{_mm256_madd_epi16(_mm256_maddubs_epi16(w.raw, x.raw), _mm256_set1_epi16(1))});
+#elif HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+  return hn::Add(a, VI{_mm_madd_epi16(_mm_maddubs_epi16(w.raw, x.raw), _mm_set1_epi16(1))});
+#else  // SVE: w < 128 reads the same as a signed byte
+  return svdot_s32(a, svreinterpret_s8_u8(w), svreinterpret_s8_u8(x));
+#endif
+}
+// The int8 products' vector of bytes: whole vectors, but no more than one group of 128 (SVE may
+// be wider).
+using Int8DotTag = hn::CappedTag<uint8_t, 128>;
+#endif
+
+#if CACTUS_NEON_SDOT
+// ---- NEON with SDOT / SMMLA: the variants of DotRows8, DotCols8 and the tile, chosen at run
+// time (see above). They read the same decoded rows u = (level + 127) / 2 and the same int8
+// activations as the portable code, so the group correction (127 times the activation sums) is
+// the same too; u < 128 reads the same as a signed byte.
+//
+// The extensions are enabled for this section only, by push/pop pragmas: with per-function
+// target("arch=...") attributes, g++ 12 also compiled the functions after them with dotprod
+// (it vectorized the scalar fallbacks below into SDOT, which a Cortex-A53 cannot run).
+#pragma GCC push_options
+#pragma GCC target("arch=armv8.2-a+crypto+dotprod")
+template <size_t MR>
+HWY_NOINLINE void DotRows8Sdot(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRICT f, size_t groups,
+                                                const int8_t* HWY_RESTRICT xq, size_t ldx, const float* HWY_RESTRICT steps,
+                                                const int32_t* HWY_RESTRICT sums, size_t lds, float* HWY_RESTRICT C, size_t ldc, float bias) {
+  float corr[4] = {0, 0, 0, 0};
+  float32x4_t acc[4] = {vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0)};
+  for (size_t g = 0; g < groups; ++g) {
+    int32x4_t a[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
+    const size_t k0 = g * 128;
+    for (size_t j = 0; j < 128; j += 16) {
+      const int8x16_t w = vreinterpretq_s8_u8(vld1q_u8(u + k0 + j));
+      for (size_t r = 0; r < MR; ++r) a[r] = vdotq_s32(a[r], w, vld1q_s8(xq + r * ldx + k0 + j));
+    }
+    for (size_t r = 0; r < MR; ++r) {
+      acc[r] = vfmaq_n_f32(acc[r], vcvtq_f32_s32(a[r]), 2.0f * f[g] * steps[r * lds + g]);
+      corr[r] += f[g] * steps[r * lds + g] * static_cast<float>(sums[r * lds + g]);
+    }
+  }
+  for (size_t r = 0; r < MR; ++r) C[r * ldc] = vaddvq_f32(acc[r]) - 127.0f * corr[r] + bias;
+}
+
+template <size_t NR>
+HWY_NOINLINE void DotCols8Sdot(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups,
+                                                const int8_t* HWY_RESTRICT xq, const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums,
+                                                float* HWY_RESTRICT C, const float* bias) {
+  float corr[4] = {0, 0, 0, 0};
+  float32x4_t acc[4] = {vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0)};
+  for (size_t g = 0; g < groups; ++g) {
+    int32x4_t a[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
+    const size_t k0 = g * 128;
+    for (size_t j = 0; j < 128; j += 16) {
+      const int8x16_t x = vld1q_s8(xq + k0 + j);
+      for (size_t r = 0; r < NR; ++r) a[r] = vdotq_s32(a[r], vreinterpretq_s8_u8(vld1q_u8(u + r * Kp + k0 + j)), x);
+    }
+    const float s = steps[g], sx = s * static_cast<float>(sums[g]);
+    for (size_t r = 0; r < NR; ++r) {
+      acc[r] = vfmaq_n_f32(acc[r], vcvtq_f32_s32(a[r]), 2.0f * f[r * groups + g] * s);
+      corr[r] += f[r * groups + g] * sx;
+    }
+  }
+  for (size_t r = 0; r < NR; ++r) C[r] = vaddvq_f32(acc[r]) - 127.0f * corr[r] + (bias ? bias[r] : 0.0f);
+}
+
+// CQ4 matrix-vector products decoding in registers, as Gemv4Vnni: TBL looks each 4-bit code up in
+// the signed levels (2u - 127), so SDOT gives sum(level x) with no correction. NR rows at w,
+// w + row_bytes, ...; a group's 64 bytes hold its values j (low nibbles) and 64 + j (high).
+template <size_t NR>
+HWY_INLINE void Cols4Sdot(const unsigned char* HWY_RESTRICT w, const unsigned char* end, size_t row_bytes,
+                                           const uint16_t* HWY_RESTRICT scales, size_t groups, int8x16_t table, float level_step,
+                                           const int8_t* HWY_RESTRICT xq, const float* HWY_RESTRICT steps, float* HWY_RESTRICT C, const float* bias) {
+  const uint8x16_t low = vdupq_n_u8(15);
+  float32x4_t acc[NR];
+  for (size_t r = 0; r < NR; ++r) acc[r] = vdupq_n_f32(0);
+  for (size_t g = 0; g < groups; ++g) {
+    const int8_t* x = xq + g * 128;
+    const int8x16_t x0 = vld1q_s8(x), x1 = vld1q_s8(x + 16), x2 = vld1q_s8(x + 32), x3 = vld1q_s8(x + 48);
+    const int8x16_t y0 = vld1q_s8(x + 64), y1 = vld1q_s8(x + 80), y2 = vld1q_s8(x + 96), y3 = vld1q_s8(x + 112);
+    const float xs = level_step * steps[g];
+    for (size_t r = 0; r < NR; ++r) {
+      const unsigned char* row = w + r * row_bytes + g * 64;
+      if (const unsigned char* a = row + kStreamAhead; a < end) PrefetchL2(a);
+      const uint8x16_t v0 = vld1q_u8(row), v1 = vld1q_u8(row + 16), v2 = vld1q_u8(row + 32), v3 = vld1q_u8(row + 48);
+      int32x4_t a = vdotq_s32(vdupq_n_s32(0), vqtbl1q_s8(table, vandq_u8(v0, low)), x0);
+      int32x4_t b = vdotq_s32(vdupq_n_s32(0), vqtbl1q_s8(table, vshrq_n_u8(v0, 4)), y0);
+      a = vdotq_s32(a, vqtbl1q_s8(table, vandq_u8(v1, low)), x1);
+      b = vdotq_s32(b, vqtbl1q_s8(table, vshrq_n_u8(v1, 4)), y1);
+      a = vdotq_s32(a, vqtbl1q_s8(table, vandq_u8(v2, low)), x2);
+      b = vdotq_s32(b, vqtbl1q_s8(table, vshrq_n_u8(v2, 4)), y2);
+      a = vdotq_s32(a, vqtbl1q_s8(table, vandq_u8(v3, low)), x3);
+      b = vdotq_s32(b, vqtbl1q_s8(table, vshrq_n_u8(v3, 4)), y3);
+      const float fw = cactus::f16_to_f32(scales[r * groups + g]);
+      acc[r] = vfmaq_n_f32(acc[r], vcvtq_f32_s32(vaddq_s32(a, b)), fw * xs);
+    }
+  }
+  for (size_t r = 0; r < NR; ++r) C[r] = vaddvq_f32(acc[r]) + (bias ? bias[r] : 0.0f);
+}
+
+inline HWY_NOINLINE void Gemv4Sdot(const unsigned char* codes, const uint16_t* scales, size_t groups, const int8_t* levels_u,
+                                                    float level_step, size_t n0, size_t n1, const int8_t* xq, const float* steps, float* C,
+                                                    const float* bias) {
+  const size_t row_bytes = groups * 64;
+  const unsigned char* end = codes + n1 * row_bytes;
+  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
+  // level = 2u - 127 (u < 128, so 2u fits a byte)
+  const int8x16_t table = vsubq_s8(vshlq_n_s8(vld1q_s8(levels_u), 1), vdupq_n_s8(127));
+  for (size_t nb = n0; nb < n1; nb += 4) {
+    const unsigned char* w = codes + nb * row_bytes;
+    const uint16_t* s = scales + nb * groups;
+    const float* bb = bias ? bias + nb : nullptr;
+    switch (std::min<size_t>(4, n1 - nb)) {
+      case 4: Cols4Sdot<4>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
+      case 3: Cols4Sdot<3>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
+      case 2: Cols4Sdot<2>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
+      default: Cols4Sdot<1>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
+    }
+  }
+}
+
+// q8 matrix-vector products: SDOT multiplies the stored int8 weights as they are.
+template <size_t NR>
+HWY_INLINE void Cols8Sdot(const unsigned char* HWY_RESTRICT w, const unsigned char* end, size_t row_bytes,
+                                           const uint16_t* HWY_RESTRICT scales, size_t groups, const int8_t* HWY_RESTRICT xq,
+                                           const float* HWY_RESTRICT steps, float* HWY_RESTRICT C, const float* bias) {
+  float32x4_t acc[NR];
+  for (size_t r = 0; r < NR; ++r) acc[r] = vdupq_n_f32(0);
+  for (size_t g = 0; g < groups; ++g) {
+    const int8_t* x = xq + g * 128;
+    for (size_t r = 0; r < NR; ++r) {
+      const int8_t* row = reinterpret_cast<const int8_t*>(w + r * row_bytes + g * 128);
+      if (const unsigned char* a = reinterpret_cast<const unsigned char*>(row) + kStreamAhead; a < end) PrefetchL2(a), PrefetchL2(a + 64);
+      int32x4_t a = vdupq_n_s32(0), b = a;
+      for (size_t j = 0; j < 128; j += 32) {
+        a = vdotq_s32(a, vld1q_s8(row + j), vld1q_s8(x + j));
+        b = vdotq_s32(b, vld1q_s8(row + j + 16), vld1q_s8(x + j + 16));
+      }
+      acc[r] = vfmaq_n_f32(acc[r], vcvtq_f32_s32(vaddq_s32(a, b)), cactus::f16_to_f32(scales[r * groups + g]) * steps[g]);
+    }
+  }
+  for (size_t r = 0; r < NR; ++r) C[r] = vaddvq_f32(acc[r]) + (bias ? bias[r] : 0.0f);
+}
+
+inline HWY_NOINLINE void Gemv8Sdot(const unsigned char* codes, const uint16_t* scales, size_t groups, size_t n0, size_t n1,
+                                                    const int8_t* xq, const float* steps, float* C, const float* bias) {
+  const size_t row_bytes = groups * 128;
+  const unsigned char* end = codes + n1 * row_bytes;
+  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
+  for (size_t nb = n0; nb < n1; nb += 4) {
+    const unsigned char* w = codes + nb * row_bytes;
+    const uint16_t* s = scales + nb * groups;
+    const float* bb = bias ? bias + nb : nullptr;
+    switch (std::min<size_t>(4, n1 - nb)) {
+      case 4: Cols8Sdot<4>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
+      case 3: Cols8Sdot<3>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
+      case 2: Cols8Sdot<2>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
+      default: Cols8Sdot<1>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
+    }
+  }
+}
+
+// A 4 x 4 tile with SMMLA, as Tile4x4Vnni: weight rows u + r Kp (r < 4, decoded u, factors
+// f + r * groups) against activation rows xq + m Kp (steps and sums at m * groups), into
+// C[m * ldc + r]. SMMLA multiplies a 2 x 8 by an 8 x 2 int8 matrix into a 2 x 2 int32 block, so
+// the rows are paired (ZIP1/ZIP2 of 64-bit halves interleave two rows' 8-byte runs): one SMMLA
+// does 32 multiply-adds where SDOT does 16. The block of weight pair p and activation pair q
+// keeps (r0 m0, r0 m1, r1 m0, r1 m1) in its lanes.
+#pragma GCC push_options
+#pragma GCC target("arch=armv8.2-a+crypto+dotprod+i8mm")
+inline HWY_NOINLINE void Tile4x4I8mm(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups,
+                                                      const int8_t* HWY_RESTRICT xq, const float* HWY_RESTRICT steps,
+                                                      const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, size_t ldc, const float* bias) {
+  float32x4_t acc[2][2], corr[2][2];
+  for (auto& row : acc) row[0] = row[1] = vdupq_n_f32(0);
+  for (auto& row : corr) row[0] = row[1] = vdupq_n_f32(0);
+  const int8_t* w = reinterpret_cast<const int8_t*>(u);
+  for (size_t g = 0; g < groups; ++g) {
+    int32x4_t a[2][2] = {{vdupq_n_s32(0), vdupq_n_s32(0)}, {vdupq_n_s32(0), vdupq_n_s32(0)}};
+    for (size_t j = g * 128; j < g * 128 + 128; j += 16) {
+      int8x16_t wp[2][2], xp[2][2];  // [pair][half]
+      for (size_t p = 0; p < 2; ++p) {
+        const int64x2_t w0 = vreinterpretq_s64_s8(vld1q_s8(w + (2 * p) * Kp + j)), w1 = vreinterpretq_s64_s8(vld1q_s8(w + (2 * p + 1) * Kp + j));
+        wp[p][0] = vreinterpretq_s8_s64(vzip1q_s64(w0, w1));
+        wp[p][1] = vreinterpretq_s8_s64(vzip2q_s64(w0, w1));
+        const int64x2_t x0 = vreinterpretq_s64_s8(vld1q_s8(xq + (2 * p) * Kp + j)), x1 = vreinterpretq_s64_s8(vld1q_s8(xq + (2 * p + 1) * Kp + j));
+        xp[p][0] = vreinterpretq_s8_s64(vzip1q_s64(x0, x1));
+        xp[p][1] = vreinterpretq_s8_s64(vzip2q_s64(x0, x1));
+      }
+      for (size_t p = 0; p < 2; ++p)
+        for (size_t q = 0; q < 2; ++q) a[p][q] = vmmlaq_s32(vmmlaq_s32(a[p][q], wp[p][0], xp[q][0]), wp[p][1], xp[q][1]);
+    }
+    for (size_t p = 0; p < 2; ++p) {
+      const float fr0 = f[(2 * p) * groups + g], fr1 = f[(2 * p + 1) * groups + g];
+      const float32x4_t fr = {fr0, fr0, fr1, fr1};
+      for (size_t q = 0; q < 2; ++q) {
+        const float s0 = steps[(2 * q) * groups + g], s1 = steps[(2 * q + 1) * groups + g];
+        const float32x4_t st = {2.0f * s0, 2.0f * s1, 2.0f * s0, 2.0f * s1};
+        const float32x4_t cs = {s0 * static_cast<float>(sums[(2 * q) * groups + g]), s1 * static_cast<float>(sums[(2 * q + 1) * groups + g]),
+                                s0 * static_cast<float>(sums[(2 * q) * groups + g]), s1 * static_cast<float>(sums[(2 * q + 1) * groups + g])};
+        acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(a[p][q]), vmulq_f32(fr, st));
+        corr[p][q] = vfmaq_f32(corr[p][q], fr, cs);
+      }
+    }
+  }
+  for (size_t p = 0; p < 2; ++p)
+    for (size_t q = 0; q < 2; ++q) {
+      float out[4];
+      vst1q_f32(out, vfmsq_n_f32(acc[p][q], corr[p][q], 127.0f));
+      for (size_t i = 0; i < 4; ++i) {
+        const size_t r = 2 * p + i / 2, m = 2 * q + i % 2;
+        C[m * ldc + r] = out[i] + (bias ? bias[r] : 0.0f);
+      }
+    }
+}
+#pragma GCC pop_options
+#pragma GCC pop_options
 #endif
 
 #if HWY_TARGET == HWY_AVX3
@@ -201,9 +477,12 @@ HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRIC
 #if HWY_TARGET == HWY_AVX3
   if (HasVnni() && !ForceNoVnni()) return DotRows8Vnni<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
 #endif
+#if CACTUS_NEON_SDOT
+  if (SdotActive()) return DotRows8Sdot<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
+#endif
   float corr[4] = {0, 0, 0, 0};
 #if CACTUS_QUANT_INT8_DOT
-  const hn::ScalableTag<uint8_t> d8;
+  const Int8DotTag d8;
   const hn::Repartition<int32_t, decltype(d8)> d32;
   const hn::Rebind<float, decltype(d32)> df;
   const size_t L = hn::Lanes(d8);
@@ -214,10 +493,10 @@ HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRIC
     for (size_t j = 0; j < 128; j += L) {
       const auto w = hn::LoadU(d8, u + k0 + j);
       const uint8_t* x = reinterpret_cast<const uint8_t*>(xq) + k0 + j;
-      a0 = hn::Add(a0, MulAddPairsU8I8(w, hn::LoadU(d8, x)));
-      if constexpr (MR > 1) a1 = hn::Add(a1, MulAddPairsU8I8(w, hn::LoadU(d8, x + ldx)));
-      if constexpr (MR > 2) a2 = hn::Add(a2, MulAddPairsU8I8(w, hn::LoadU(d8, x + 2 * ldx)));
-      if constexpr (MR > 3) a3 = hn::Add(a3, MulAddPairsU8I8(w, hn::LoadU(d8, x + 3 * ldx)));
+      a0 = DotAccU8I8(a0, w, hn::LoadU(d8, x));
+      if constexpr (MR > 1) a1 = DotAccU8I8(a1, w, hn::LoadU(d8, x + ldx));
+      if constexpr (MR > 2) a2 = DotAccU8I8(a2, w, hn::LoadU(d8, x + 2 * ldx));
+      if constexpr (MR > 3) a3 = DotAccU8I8(a3, w, hn::LoadU(d8, x + 3 * ldx));
     }
     f0 = hn::MulAdd(hn::ConvertTo(df, a0), hn::Set(df, 2.0f * f[g] * steps[g]), f0);
     corr[0] += f[g] * steps[g] * static_cast<float>(sums[g]);
@@ -399,9 +678,12 @@ HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* 
 #if HWY_TARGET == HWY_AVX3
   if (HasVnni() && !ForceNoVnni()) return DotCols8Vnni<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
 #endif
+#if CACTUS_NEON_SDOT
+  if (SdotActive()) return DotCols8Sdot<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
+#endif
   float corr[4] = {0, 0, 0, 0}, dot[4] = {0, 0, 0, 0};
 #if CACTUS_QUANT_INT8_DOT
-  const hn::ScalableTag<uint8_t> d8;
+  const Int8DotTag d8;
   const hn::Repartition<int32_t, decltype(d8)> d32;
   const hn::Rebind<float, decltype(d32)> df;
   const size_t L = hn::Lanes(d8);
@@ -411,10 +693,10 @@ HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* 
     const size_t k0 = g * 128;
     for (size_t j = 0; j < 128; j += L) {
       const auto x = hn::LoadU(d8, reinterpret_cast<const uint8_t*>(xq) + k0 + j);
-      a0 = hn::Add(a0, MulAddPairsU8I8(hn::LoadU(d8, u + k0 + j), x));
-      if constexpr (NR > 1) a1 = hn::Add(a1, MulAddPairsU8I8(hn::LoadU(d8, u + Kp + k0 + j), x));
-      if constexpr (NR > 2) a2 = hn::Add(a2, MulAddPairsU8I8(hn::LoadU(d8, u + 2 * Kp + k0 + j), x));
-      if constexpr (NR > 3) a3 = hn::Add(a3, MulAddPairsU8I8(hn::LoadU(d8, u + 3 * Kp + k0 + j), x));
+      a0 = DotAccU8I8(a0, hn::LoadU(d8, u + k0 + j), x);
+      if constexpr (NR > 1) a1 = DotAccU8I8(a1, hn::LoadU(d8, u + Kp + k0 + j), x);
+      if constexpr (NR > 2) a2 = DotAccU8I8(a2, hn::LoadU(d8, u + 2 * Kp + k0 + j), x);
+      if constexpr (NR > 3) a3 = DotAccU8I8(a3, hn::LoadU(d8, u + 3 * Kp + k0 + j), x);
     }
     const float s = steps[g], sx = s * static_cast<float>(sums[g]);
     f0 = hn::MulAdd(hn::ConvertTo(df, a0), hn::Set(df, 2.0f * f[g] * s), f0);
@@ -462,7 +744,11 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
     return Gemv4Vnni(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, sums, C, bias);
   if (M == 1 && bits == 8 && HasVnni() && !ForceNoVnni()) return Gemv8Vnni(codes, scales, groups, n0, n1, xq, steps, sums, C, bias);
 #endif
-  if (bits == 8) {  // q8 (the dispatcher sends it here for VNNI matrix-vector products only): plain loops
+#if CACTUS_NEON_SDOT
+  if (M == 1 && bits == 4 && SdotActive()) return Gemv4Sdot(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
+  if (M == 1 && bits == 8 && SdotActive()) return Gemv8Sdot(codes, scales, groups, n0, n1, xq, steps, C, bias);
+#endif
+  if (bits == 8) {  // q8 (the dispatcher sends it here for VNNI / SDOT matrix-vector products only): plain loops
     for (size_t n = n0; n < n1; ++n)
       for (size_t m = 0; m < M; ++m) {
         float acc = 0.0f;
@@ -505,6 +791,12 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
       if (HasVnni() && !ForceNoVnni() && groups <= kTileGroups)  // 4 x 4 tiles; the weight rows are consecutive in wbuf
         for (; i + 4 <= rows; i += 4)
           Tile4x4Vnni(w[i], Kp, factors + i * groups, groups, xq + m * Kp, steps + m * groups, sums + m * groups, C + m * ldc + nb + i, ldc,
+                      bias ? bias + nb + i : nullptr);
+#endif
+#if CACTUS_NEON_SDOT
+      if (I8mmActive())
+        for (; i + 4 <= rows; i += 4)
+          Tile4x4I8mm(w[i], Kp, factors + i * groups, groups, xq + m * Kp, steps + m * groups, sums + m * groups, C + m * ldc + nb + i, ldc,
                       bias ? bias + nb + i : nullptr);
 #endif
       for (; i < rows; ++i)

@@ -65,7 +65,7 @@ struct gated_mlp_op {
     const bool quant = is_packed(wg.type) && wg.type == wu.type;
     const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
     const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
-    const bool q8_gemv = wg.type == dtype::q8 && M == 1 && kernels::quant_vnni();  // as kernels::quant_matmul
+    const bool q8_gemv = wg.type == dtype::q8 && M == 1 && kernels::quant_q8_gemv_int8();  // as kernels::quant_matmul
     if (quant && ((wg.type != dtype::q8 && kernels::quant_int8_dot()) || q8_gemv)) {
       // one quantization of x for both projections
       std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
