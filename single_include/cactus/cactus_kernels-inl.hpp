@@ -944,6 +944,14 @@ namespace hn = hwy::HWY_NAMESPACE;
 #ifdef CACTUS_NEON_SDOT
 #undef CACTUS_NEON_SDOT
 #endif
+#ifdef CACTUS_SVE_SDOT
+#undef CACTUS_SVE_SDOT
+#endif
+#if HWY_TARGET == HWY_SVE || HWY_TARGET == HWY_SVE2 || HWY_TARGET == HWY_SVE_256 || HWY_TARGET == HWY_SVE2_128
+#define CACTUS_SVE_SDOT 1
+#else
+#define CACTUS_SVE_SDOT 0
+#endif
 #if HWY_TARGET == HWY_NEON && HWY_ARCH_ARM_A64 && defined(__linux__)
 #define CACTUS_NEON_SDOT 1
 #else
@@ -999,13 +1007,13 @@ inline bool I8mmActive() {
 inline HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT || SdotActive(); }
 // Whether q8 matrix-vector products take int8 activations: where an instruction multiplies the
 // stored int8 weights as they are (vpdpbusd, SDOT).
-inline HWY_NOINLINE bool Q8Int8Gemv() { return VnniActive() || SdotActive(); }
+inline HWY_NOINLINE bool Q8Int8Gemv() { return VnniActive() || SdotActive() || CACTUS_SVE_SDOT; }
 // The optional int8 instructions this target's products use, for tests and benches.
 inline HWY_NOINLINE const char* Int8DotInstructions() {
   if (VnniActive()) return "AVX-512 VNNI (vpdpbusd)";
   if (I8mmActive()) return "SDOT + SMMLA (FEAT_DotProd, FEAT_I8MM)";
   if (SdotActive()) return "SDOT (FEAT_DotProd)";
-#if HWY_TARGET == HWY_SVE || HWY_TARGET == HWY_SVE2 || HWY_TARGET == HWY_SVE_256 || HWY_TARGET == HWY_SVE2_128
+#if CACTUS_SVE_SDOT
   return "SVE SDOT";
 #elif CACTUS_QUANT_INT8_DOT
   return "pmaddubsw";
@@ -1558,6 +1566,119 @@ inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE v
 }
 #endif
 
+#if CACTUS_SVE_SDOT
+// ---- SVE: matrix-vector products as on NEON with SDOT (Gemv4Sdot, Gemv8Sdot), for any vector
+// length: a group's 64 code bytes (CQ4) or 128 weights (q8) are read in vectors of at most that
+// many bytes, the last one under a predicate (lanes past it load as zero and add nothing).
+// SVE vectors cannot be array elements: four named accumulators, the unused ones idle.
+template <size_t NR>
+HWY_INLINE void Cols4Sve(const unsigned char* HWY_RESTRICT w, const unsigned char* end, size_t row_bytes, const uint16_t* HWY_RESTRICT scales,
+                         size_t groups, svint8_t table, float level_step, const int8_t* HWY_RESTRICT xq, const float* HWY_RESTRICT steps,
+                         float* HWY_RESTRICT C, const float* bias) {
+  const size_t VL = svcntb();
+  const svbool_t all32 = svptrue_b32();
+  svfloat32_t f0 = svdup_n_f32(0.0f), f1 = f0, f2 = f0, f3 = f0;
+  for (size_t g = 0; g < groups; ++g) {
+    const int8_t* x = xq + g * 128;
+    const unsigned char* row = w + g * 64;
+    svint32_t a0 = svdup_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
+    for (size_t c = 0; c < 64; c += VL) {
+      const svbool_t pg = svwhilelt_b8(static_cast<uint64_t>(c), static_cast<uint64_t>(64));
+      const svint8_t x0 = svld1_s8(pg, x + c), x1 = svld1_s8(pg, x + 64 + c);
+      auto dot = [&](svint32_t a, size_t r) {
+        const svuint8_t v = svld1_u8(pg, row + r * row_bytes + c);
+        return svdot_s32(svdot_s32(a, svtbl_s8(table, svand_n_u8_x(pg, v, 15)), x0), svtbl_s8(table, svlsr_n_u8_x(pg, v, 4)), x1);
+      };
+      a0 = dot(a0, 0);
+      if constexpr (NR > 1) a1 = dot(a1, 1);
+      if constexpr (NR > 2) a2 = dot(a2, 2);
+      if constexpr (NR > 3) a3 = dot(a3, 3);
+    }
+    const float xs = level_step * steps[g];
+    auto fold = [&](svfloat32_t f, svint32_t a, size_t r) {
+      if (const unsigned char* p = row + r * row_bytes + kStreamAhead; p < end) PrefetchL2(p);
+      return svmla_n_f32_x(all32, f, svcvt_f32_s32_x(all32, a), cactus::f16_to_f32(scales[r * groups + g]) * xs);
+    };
+    f0 = fold(f0, a0, 0);
+    if constexpr (NR > 1) f1 = fold(f1, a1, 1);
+    if constexpr (NR > 2) f2 = fold(f2, a2, 2);
+    if constexpr (NR > 3) f3 = fold(f3, a3, 3);
+  }
+  const float dot[4] = {svaddv_f32(all32, f0), svaddv_f32(all32, f1), svaddv_f32(all32, f2), svaddv_f32(all32, f3)};
+  for (size_t r = 0; r < NR; ++r) C[r] = dot[r] + (bias ? bias[r] : 0.0f);
+}
+
+inline HWY_NOINLINE void Gemv4Sve(const unsigned char* codes, const uint16_t* scales, size_t groups, const int8_t* levels_u, float level_step,
+                                  size_t n0, size_t n1, const int8_t* xq, const float* steps, float* C, const float* bias) {
+  const size_t row_bytes = groups * 64;
+  const unsigned char* end = codes + n1 * row_bytes;
+  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
+  // signed levels 2u - 127 in lanes 0..15, which TBL indexes with the 4-bit codes
+  const svbool_t first16 = svwhilelt_b8(static_cast<uint64_t>(0), static_cast<uint64_t>(16));
+  const svint8_t table = svsub_n_s8_x(first16, svlsl_n_s8_x(first16, svld1_s8(first16, levels_u), 1), 127);
+  for (size_t nb = n0; nb < n1; nb += 4) {
+    const unsigned char* w = codes + nb * row_bytes;
+    const uint16_t* s = scales + nb * groups;
+    const float* bb = bias ? bias + nb : nullptr;
+    switch (std::min<size_t>(4, n1 - nb)) {
+      case 4: Cols4Sve<4>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
+      case 3: Cols4Sve<3>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
+      case 2: Cols4Sve<2>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
+      default: Cols4Sve<1>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
+    }
+  }
+}
+
+template <size_t NR>
+HWY_INLINE void Cols8Sve(const unsigned char* HWY_RESTRICT w, const unsigned char* end, size_t row_bytes, const uint16_t* HWY_RESTRICT scales,
+                         size_t groups, const int8_t* HWY_RESTRICT xq, const float* HWY_RESTRICT steps, float* HWY_RESTRICT C, const float* bias) {
+  const size_t VL = svcntb();
+  const svbool_t all32 = svptrue_b32();
+  svfloat32_t f0 = svdup_n_f32(0.0f), f1 = f0, f2 = f0, f3 = f0;
+  for (size_t g = 0; g < groups; ++g) {
+    const int8_t* x = xq + g * 128;
+    const int8_t* row = reinterpret_cast<const int8_t*>(w + g * 128);
+    svint32_t a0 = svdup_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
+    for (size_t c = 0; c < 128; c += VL) {
+      const svbool_t pg = svwhilelt_b8(static_cast<uint64_t>(c), static_cast<uint64_t>(128));
+      const svint8_t xv = svld1_s8(pg, x + c);
+      a0 = svdot_s32(a0, svld1_s8(pg, row + c), xv);
+      if constexpr (NR > 1) a1 = svdot_s32(a1, svld1_s8(pg, row + row_bytes + c), xv);
+      if constexpr (NR > 2) a2 = svdot_s32(a2, svld1_s8(pg, row + 2 * row_bytes + c), xv);
+      if constexpr (NR > 3) a3 = svdot_s32(a3, svld1_s8(pg, row + 3 * row_bytes + c), xv);
+    }
+    auto fold = [&](svfloat32_t f, svint32_t a, size_t r) {
+      if (const unsigned char* p = w + r * row_bytes + g * 128 + kStreamAhead; p < end) PrefetchL2(p), PrefetchL2(p + 64);
+      return svmla_n_f32_x(all32, f, svcvt_f32_s32_x(all32, a), cactus::f16_to_f32(scales[r * groups + g]) * steps[g]);
+    };
+    f0 = fold(f0, a0, 0);
+    if constexpr (NR > 1) f1 = fold(f1, a1, 1);
+    if constexpr (NR > 2) f2 = fold(f2, a2, 2);
+    if constexpr (NR > 3) f3 = fold(f3, a3, 3);
+  }
+  const float dot[4] = {svaddv_f32(all32, f0), svaddv_f32(all32, f1), svaddv_f32(all32, f2), svaddv_f32(all32, f3)};
+  for (size_t r = 0; r < NR; ++r) C[r] = dot[r] + (bias ? bias[r] : 0.0f);
+}
+
+inline HWY_NOINLINE void Gemv8Sve(const unsigned char* codes, const uint16_t* scales, size_t groups, size_t n0, size_t n1, const int8_t* xq,
+                                  const float* steps, float* C, const float* bias) {
+  const size_t row_bytes = groups * 128;
+  const unsigned char* end = codes + n1 * row_bytes;
+  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
+  for (size_t nb = n0; nb < n1; nb += 4) {
+    const unsigned char* w = codes + nb * row_bytes;
+    const uint16_t* s = scales + nb * groups;
+    const float* bb = bias ? bias + nb : nullptr;
+    switch (std::min<size_t>(4, n1 - nb)) {
+      case 4: Cols8Sve<4>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
+      case 3: Cols8Sve<3>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
+      case 2: Cols8Sve<2>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
+      default: Cols8Sve<1>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
+    }
+  }
+}
+#endif
+
 // One int8 activation row against NR weight rows decoded to u (row r at u + r * Kp, factors at
 // f + r * groups), writing C[r] (+ bias[r]): the matrix-vector case, where sharing the
 // activation loads and the per-row bookkeeping across rows matters.
@@ -1637,7 +1758,11 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
   if (M == 1 && bits == 4 && SdotActive()) return Gemv4Sdot(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
   if (M == 1 && bits == 8 && SdotActive()) return Gemv8Sdot(codes, scales, groups, n0, n1, xq, steps, C, bias);
 #endif
-  if (bits == 8) {  // q8 (the dispatcher sends it here for VNNI / SDOT matrix-vector products only): plain loops
+#if CACTUS_SVE_SDOT
+  if (M == 1 && bits == 4) return Gemv4Sve(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
+  if (M == 1 && bits == 8) return Gemv8Sve(codes, scales, groups, n0, n1, xq, steps, C, bias);
+#endif
+  if (bits == 8) {  // q8 (the dispatcher sends it here for VNNI / SDOT matrix-vector products only, done above): plain loops
     for (size_t n = n0; n < n1; ++n)
       for (size_t m = 0; m < M; ++m) {
         float acc = 0.0f;
