@@ -4,6 +4,7 @@
 // target, aarch64 under qemu included, without Python. The expected strings are what jinja2
 // 3.1.6 renders with transformers' settings (trim_blocks, lstrip_blocks).
 #include <fstream>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -78,7 +79,8 @@ TEST_CASE("errors name the template line; hostile templates end with an error") 
 
 TEST_CASE("the chat template of a tokenizer_config.json, with transformers' message preparation") {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "cactus_jinja_test";
+  // one directory per process: the aarch64 suite runs this test under several emulated CPUs at once
+  const fs::path dir = fs::temp_directory_path() / ("cactus_jinja_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   {
     std::ofstream f(dir / "tokenizer_config.json");
