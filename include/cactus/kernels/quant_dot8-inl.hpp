@@ -84,6 +84,9 @@ inline bool HasI8mm() {
   static const bool has = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
   return has;
 }
+#else
+inline bool HasDotProd() { return false; }
+inline bool HasI8mm() { return false; }
 #endif
 // Tests run each target with and without its optional instructions (VNNI on AVX3, SDOT and
 // SMMLA on NEON), so the variants and the code without them are both checked on one CPU.
@@ -99,20 +102,8 @@ inline HWY_NOINLINE bool VnniActive() {
   return false;
 #endif
 }
-inline bool SdotActive() {
-#if CACTUS_NEON_SDOT
-  return HasDotProd() && !ForceNoVnni();
-#else
-  return false;
-#endif
-}
-inline bool I8mmActive() {
-#if CACTUS_NEON_SDOT
-  return HasDotProd() && HasI8mm() && !ForceNoVnni();
-#else
-  return false;
-#endif
-}
+inline bool SdotActive() { return HasDotProd() && !ForceNoVnni(); }
+inline bool I8mmActive() { return SdotActive() && HasI8mm(); }
 
 // Whether CQ products take int8 activations on this target (and CPU).
 inline HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT || SdotActive(); }
@@ -245,20 +236,13 @@ inline HWY_NOINLINE void Gemv4Sdot(const unsigned char* codes, const uint16_t* s
                                                     const float* bias) {
   const size_t row_bytes = groups * 64;
   const unsigned char* end = codes + n1 * row_bytes;
-  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
   // level = 2u - 127 (u < 128, so 2u fits a byte)
   const int8x16_t table = vsubq_s8(vshlq_n_s8(vld1q_s8(levels_u), 1), vdupq_n_s8(127));
-  for (size_t nb = n0; nb < n1; nb += 4) {
+  GemvRowBlocks(codes, row_bytes, n0, n1, [&](auto nr, size_t nb) {
     const unsigned char* w = codes + nb * row_bytes;
     const uint16_t* s = scales + nb * groups;
-    const float* bb = bias ? bias + nb : nullptr;
-    switch (std::min<size_t>(4, n1 - nb)) {
-      case 4: Cols4Sdot<4>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
-      case 3: Cols4Sdot<3>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
-      case 2: Cols4Sdot<2>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
-      default: Cols4Sdot<1>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
-    }
-  }
+    Cols4Sdot<decltype(nr)::value>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bias ? bias + nb : nullptr);
+  });
 }
 
 // q8 matrix-vector products: SDOT multiplies the stored int8 weights as they are.
@@ -288,18 +272,11 @@ inline HWY_NOINLINE void Gemv8Sdot(const unsigned char* codes, const uint16_t* s
                                                     const int8_t* xq, const float* steps, float* C, const float* bias) {
   const size_t row_bytes = groups * 128;
   const unsigned char* end = codes + n1 * row_bytes;
-  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
-  for (size_t nb = n0; nb < n1; nb += 4) {
+  GemvRowBlocks(codes, row_bytes, n0, n1, [&](auto nr, size_t nb) {
     const unsigned char* w = codes + nb * row_bytes;
     const uint16_t* s = scales + nb * groups;
-    const float* bb = bias ? bias + nb : nullptr;
-    switch (std::min<size_t>(4, n1 - nb)) {
-      case 4: Cols8Sdot<4>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
-      case 3: Cols8Sdot<3>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
-      case 2: Cols8Sdot<2>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
-      default: Cols8Sdot<1>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
-    }
-  }
+    Cols8Sdot<decltype(nr)::value>(w, end, row_bytes, s, groups, xq, steps, C + nb, bias ? bias + nb : nullptr);
+  });
 }
 
 // A 4 x 4 tile with SMMLA, as Tile4x4Vnni: weight rows u + r Kp (r < 4, decoded u, factors
@@ -613,20 +590,13 @@ inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE v
     const int8_t* xq, const float* steps, const int32_t* sums, float* C, const float* bias) {
   const size_t row_bytes = groups * 64;
   const unsigned char* end = codes + n1 * row_bytes;
-  // the first kStreamAhead bytes, which no hint inside the products covers
-  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
   const __m512i table = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(levels_u)));
-  for (size_t nb = n0; nb < n1; nb += 4) {
+  // a lambda does not take its function's target attribute: it is given the same one
+  GemvRowBlocks(codes, row_bytes, n0, n1, [&](auto nr, size_t nb) __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) {
     const unsigned char* w = codes + nb * row_bytes;
     const uint16_t* s = scales + nb * groups;
-    const float* bb = bias ? bias + nb : nullptr;
-    switch (std::min<size_t>(4, n1 - nb)) {
-      case 4: Cols4Vnni<4>(w, end, row_bytes, s, groups, table, level_step, xq, steps, sums, C + nb, bb); break;
-      case 3: Cols4Vnni<3>(w, end, row_bytes, s, groups, table, level_step, xq, steps, sums, C + nb, bb); break;
-      case 2: Cols4Vnni<2>(w, end, row_bytes, s, groups, table, level_step, xq, steps, sums, C + nb, bb); break;
-      default: Cols4Vnni<1>(w, end, row_bytes, s, groups, table, level_step, xq, steps, sums, C + nb, bb); break;
-    }
-  }
+    Cols4Vnni<decltype(nr)::value>(w, end, row_bytes, s, groups, table, level_step, xq, steps, sums, C + nb, bias ? bias + nb : nullptr);
+  });
 }
 
 // q8 matrix-vector products with vpdpbusd: an int8 weight w read as the unsigned byte w + 128
@@ -662,18 +632,11 @@ inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE v
     const int32_t* sums, float* C, const float* bias) {
   const size_t row_bytes = groups * 128;
   const unsigned char* end = codes + n1 * row_bytes;
-  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
-  for (size_t nb = n0; nb < n1; nb += 4) {
+  GemvRowBlocks(codes, row_bytes, n0, n1, [&](auto nr, size_t nb) __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) {
     const unsigned char* w = codes + nb * row_bytes;
     const uint16_t* s = scales + nb * groups;
-    const float* bb = bias ? bias + nb : nullptr;
-    switch (std::min<size_t>(4, n1 - nb)) {
-      case 4: Cols8Vnni<4>(w, end, row_bytes, s, groups, xq, steps, sums, C + nb, bb); break;
-      case 3: Cols8Vnni<3>(w, end, row_bytes, s, groups, xq, steps, sums, C + nb, bb); break;
-      case 2: Cols8Vnni<2>(w, end, row_bytes, s, groups, xq, steps, sums, C + nb, bb); break;
-      default: Cols8Vnni<1>(w, end, row_bytes, s, groups, xq, steps, sums, C + nb, bb); break;
-    }
-  }
+    Cols8Vnni<decltype(nr)::value>(w, end, row_bytes, s, groups, xq, steps, sums, C + nb, bias ? bias + nb : nullptr);
+  });
 }
 #endif
 
@@ -723,21 +686,14 @@ inline HWY_NOINLINE void Gemv4Sve(const unsigned char* codes, const uint16_t* sc
                                   size_t n0, size_t n1, const int8_t* xq, const float* steps, float* C, const float* bias) {
   const size_t row_bytes = groups * 64;
   const unsigned char* end = codes + n1 * row_bytes;
-  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
   // signed levels 2u - 127 in lanes 0..15, which TBL indexes with the 4-bit codes
   const svbool_t first16 = svwhilelt_b8(static_cast<uint64_t>(0), static_cast<uint64_t>(16));
   const svint8_t table = svsub_n_s8_x(first16, svlsl_n_s8_x(first16, svld1_s8(first16, levels_u), 1), 127);
-  for (size_t nb = n0; nb < n1; nb += 4) {
+  GemvRowBlocks(codes, row_bytes, n0, n1, [&](auto nr, size_t nb) {
     const unsigned char* w = codes + nb * row_bytes;
     const uint16_t* s = scales + nb * groups;
-    const float* bb = bias ? bias + nb : nullptr;
-    switch (std::min<size_t>(4, n1 - nb)) {
-      case 4: Cols4Sve<4>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
-      case 3: Cols4Sve<3>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
-      case 2: Cols4Sve<2>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
-      default: Cols4Sve<1>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bb); break;
-    }
-  }
+    Cols4Sve<decltype(nr)::value>(w, end, row_bytes, s, groups, table, level_step, xq, steps, C + nb, bias ? bias + nb : nullptr);
+  });
 }
 
 template <size_t NR>
@@ -775,18 +731,11 @@ inline HWY_NOINLINE void Gemv8Sve(const unsigned char* codes, const uint16_t* sc
                                   const float* steps, float* C, const float* bias) {
   const size_t row_bytes = groups * 128;
   const unsigned char* end = codes + n1 * row_bytes;
-  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
-  for (size_t nb = n0; nb < n1; nb += 4) {
+  GemvRowBlocks(codes, row_bytes, n0, n1, [&](auto nr, size_t nb) {
     const unsigned char* w = codes + nb * row_bytes;
     const uint16_t* s = scales + nb * groups;
-    const float* bb = bias ? bias + nb : nullptr;
-    switch (std::min<size_t>(4, n1 - nb)) {
-      case 4: Cols8Sve<4>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
-      case 3: Cols8Sve<3>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
-      case 2: Cols8Sve<2>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
-      default: Cols8Sve<1>(w, end, row_bytes, s, groups, xq, steps, C + nb, bb); break;
-    }
-  }
+    Cols8Sve<decltype(nr)::value>(w, end, row_bytes, s, groups, xq, steps, C + nb, bias ? bias + nb : nullptr);
+  });
 }
 #endif
 

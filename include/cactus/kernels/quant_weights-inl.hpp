@@ -9,6 +9,7 @@
 #endif
 
 #include <algorithm>
+#include <type_traits>
 #include <cmath>
 #include <cstdint>
 #include <hwy/cache_control.h>
@@ -143,6 +144,25 @@ HWY_INLINE void GroupFactors(const uint16_t* HWY_RESTRICT scale, size_t groups, 
 
 // How far ahead matrix-vector products ask for each weight row's lines (see Gemv4Vnni).
 inline constexpr size_t kStreamAhead = 16384;
+
+// The row loop of the matrix-vector products (Gemv4Vnni, Gemv8Sdot, Gemv4Sve, ...): weight rows
+// [n0, n1) of row_bytes each, four at a time. It asks for the first kStreamAhead bytes, which no
+// hint inside the products covers, then calls cols(std::integral_constant<size_t, NR>(), nb) for
+// each block of NR <= 4 rows from row nb. Inlined into each product, so it takes the product's
+// target (VNNI, SDOT).
+template <class Cols>
+HWY_INLINE void GemvRowBlocks(const unsigned char* codes, size_t row_bytes, size_t n0, size_t n1, const Cols& cols) {
+  const unsigned char* end = codes + n1 * row_bytes;
+  for (const unsigned char* a = codes + n0 * row_bytes; a < std::min(end, codes + n0 * row_bytes + kStreamAhead); a += 64) PrefetchL2(a);
+  for (size_t nb = n0; nb < n1; nb += 4) {
+    switch (std::min<size_t>(4, n1 - nb)) {
+      case 4: cols(std::integral_constant<size_t, 4>(), nb); break;
+      case 3: cols(std::integral_constant<size_t, 3>(), nb); break;
+      case 2: cols(std::integral_constant<size_t, 2>(), nb); break;
+      default: cols(std::integral_constant<size_t, 1>(), nb); break;
+    }
+  }
+}
 
 // Batches above 4 take weight rows kRowBlock at a time (one weight row at a time would stream
 // all M activation rows from L2 once per weight row).
