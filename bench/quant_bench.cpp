@@ -7,13 +7,20 @@
 // measurement cycles through enough copies of the matrix to exceed `--working-set` bytes
 // (default 2 GiB, above this VM's reported 480 MiB L3).
 //
-// usage: quant_bench [threads] [--quick] [--working-set MiB] [--no-vnni]
+// usage: quant_bench [threads] [--quick] [--working-set MiB] [--no-vnni] [--prefill [--ggml PATH]]
 // (--no-vnni: the AVX-512 target's pmaddubsw path even where the CPU has VNNI)
+//
+// --prefill: only matrix-matrix products at batch 64 and 512 (q8 and CQ4), each beside LibTorch
+// f32 and, with --ggml, beside ggml's Q4_0 / Q4_K / Q8_0 products run by bench/peers/ggml_matmul
+// (built against a ggml outside the repository; it is run once per row, same threads, same
+// working set), with the ratios ggml-time / cactus-time (CQ4 against Q4_0 and Q4_K, q8 against
+// Q8_0).
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -44,15 +51,82 @@ static double time_ms(F&& f, double min_ms = 300) {
 // this CPU has (a baseline x86-64 build would read with 16-byte loads only).
 using cactus::bench::read_bandwidth_gbs;
 
+// ms per product of bench/peers/ggml_matmul for this type and shape, or a negative value
+static double ggml_ms(const std::string& peer, const char* type, int N, int K, int M, int threads, std::size_t working_set) {
+  const std::string cmd = peer + " " + type + " " + std::to_string(N) + " " + std::to_string(K) + " " + std::to_string(M) + " " +
+                          std::to_string(threads) + " " + std::to_string(working_set >> 20) + " 2>/dev/null";
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return -1;
+  char line[512] = {};
+  double ms = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    char t[16];
+    long long n, k, m;
+    int th;
+    double v;
+    if (std::sscanf(line, "ggml %15s %lld %lld %lld %d %lf", t, &n, &k, &m, &th, &v) == 6) ms = v;
+  }
+  pclose(f);
+  return ms;
+}
+
+// Prefill: batch 64 and 512, q8 and CQ4, beside LibTorch f32 and (with a peer) ggml.
+static void prefill(int threads, std::size_t working_set, const std::string& peer) {
+  std::printf("%-10s %5s %-6s %9s %7s %10s %7s", "N x K", "batch", "format", "ms", "GMAC/s", "torch ms", "ratio");
+  if (!peer.empty()) std::printf("  %9s %7s %9s %7s", "ggml", "ratio", "ggml", "ratio");
+  std::printf("\n");
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd;
+  for (auto [N, K] : std::vector<std::pair<int, int>>{{1024, 1024}, {3072, 1024}, {1024, 3072}, {4096, 4096}}) {
+    tensor w = tensor::empty(dtype::f32, {N, K});
+    for (std::int64_t i = 0; i < w.numel(); ++i) w.ptr<float>()[i] = nd(rng) * 0.02f;
+    for (int M : {64, 512}) {
+      std::vector<float> x(static_cast<std::size_t>(M) * K), y(static_cast<std::size_t>(M) * N);
+      for (auto& v : x) v = nd(rng);
+      const std::size_t f32_bytes = static_cast<std::size_t>(N) * K * 4;
+      const std::size_t tcopies = std::max<std::size_t>(1, std::min<std::size_t>(64, working_set / f32_bytes));
+      std::vector<torch::Tensor> tw;
+      for (std::size_t c = 0; c < tcopies; ++c) tw.push_back(torch::from_blob(w.data, {N, K}, torch::kFloat32).clone());
+      const torch::Tensor tx = torch::from_blob(x.data(), {M, K}, torch::kFloat32).clone();
+      std::size_t tc = 0;
+      const double torch_ms = time_ms([&] { torch::linear(tx, tw[tc++ % tcopies]); });
+      tw.clear();
+      for (dtype fmt : {dtype::q8, dtype::cq4}) {
+        const tensor p = quant::pack(w, fmt);
+        const std::size_t copies = std::max<std::size_t>(1, std::min<std::size_t>(64, working_set / p.bytes()));
+        std::vector<tensor> ws;
+        for (std::size_t c = 0; c < copies; ++c) ws.push_back(p.clone());
+        std::size_t ci = 0;
+        const double ms = time_ms([&] {
+          kernels::quant_matmul(fmt, ws[ci++ % copies].data, static_cast<std::size_t>(N), static_cast<std::size_t>(K), static_cast<std::size_t>(M),
+                                x.data(), y.data(), static_cast<std::size_t>(N), nullptr);
+        });
+        std::printf("%4dx%-5d %5d %-6s %9.3f %7.1f %10.3f %6.2fx", N, K, M, std::string(name_of(fmt)).c_str(), ms, double(M) * N * K / ms / 1e6,
+                    torch_ms, torch_ms / ms);
+        if (!peer.empty())
+          for (const char* t : fmt == dtype::q8 ? std::vector<const char*>{"q8_0"} : std::vector<const char*>{"q4_0", "q4_k"}) {
+            const double g = ggml_ms(peer, t, N, K, M, threads, working_set);
+            std::printf("  %4s %4.3f %6.2fx", t, g, g > 0 ? g / ms : 0.0);
+          }
+        std::printf("\n");
+        std::fflush(stdout);
+      }
+    }
+  }
+}
+
 int main(int argc, char** argv) {
   int threads = 1;
-  bool quick = false;
+  bool quick = false, prefill_only = false;
+  std::string peer;
   std::size_t working_set = std::size_t{2048} << 20;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") quick = true;
     else if (a == "--no-vnni") kernels::allow_quant_vnni(false);
     else if (a == "--working-set" && i + 1 < argc) working_set = std::stoull(argv[++i]) << 20;
+    else if (a == "--prefill") prefill_only = true;
+    else if (a == "--ggml" && i + 1 < argc) peer = argv[++i];
     else threads = std::atoi(argv[i]);
   }
   setenv("CACTUS_NUM_THREADS", std::to_string(threads).c_str(), 1);
@@ -61,6 +135,10 @@ int main(int argc, char** argv) {
   const double bw = read_bandwidth_gbs(working_set);
   std::printf("threads=%d  kernels=%s%s  measured read bandwidth %.2f GB/s (%zu MiB buffer)\n", threads, kernels::active_target(),
               kernels::quant_vnni() ? " (VNNI for CQ)" : "", bw, working_set >> 20);
+  if (prefill_only) {
+    prefill(threads, working_set, peer);
+    return 0;
+  }
   std::printf("%-10s %-5s %-6s %10s %9s %8s %11s %8s\n", "N x K", "batch", "format", "ms", "weight", "% of", "torch f32", "ratio");
   std::printf("%-10s %-5s %-6s %10s %9s %8s %11s %8s\n", "", "", "", "", "GB/s", "read BW", "ms", "torch/us");
   std::vector<std::pair<int, int>> sizes = {{1024, 1024}, {1024, 3072}, {3072, 1024}, {4096, 4096}};

@@ -65,7 +65,7 @@ TEST_CASE("quant_matmul matches the integer oracle and unpack() on every target,
         tensor p = quant::pack(w, fmt);
         const packed_layout l = packed_layout_of(fmt, p.shape);
         const std::size_t Kp = static_cast<std::size_t>(l.kp), G = static_cast<std::size_t>(l.groups);
-        const bool int8_acts = (fmt != dtype::q8 && kernels::quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && kernels::quant_q8_gemv_int8());
+        const bool int8_acts = kernels::quant_int8_activations(fmt, M);
         // the activations the dispatched path quantizes
         std::vector<std::int16_t> xq(M * Kp);
         std::vector<std::int8_t> xq8(M * Kp);
@@ -132,6 +132,50 @@ TEST_CASE("the int8-activation path (CQ; q8 matrix-vector with VNNI or SDOT) mat
         const std::size_t half = N / 2 | 1;
         kernels::quant_matmul_rows_i8(fmt, p.data, N, K, M, xq.data(), steps.data(), sums.data(), 0, half, C.data(), N, bias.data());
         kernels::quant_matmul_rows_i8(fmt, p.data, N, K, M, xq.data(), steps.data(), sums.data(), half, N, C.data(), N, bias.data());
+        for (std::size_t m = 0; m < M; ++m)
+          for (std::size_t n = 0; n < N; ++n) {
+            double mag = std::fabs(bias[n]);
+            const double oracle = bias[n] + kernels::reference::quant_dot(
+                fmt, p, n, G, [&](std::size_t g, std::size_t j) { return double(xq[m * Kp + g * 128 + j]); },
+                [&](std::size_t g) { return double(steps[m * G + g]); }, &mag);
+            INFO(name_of(fmt) << " M " << M << " N " << N << " K " << K << " m " << m << " n " << n);
+            REQUIRE(std::fabs(C[m * N + n] - oracle) <= 1e-5 * (mag + 1));
+          }
+      }
+    }
+   }
+   kernels::allow_quant_vnni(true);
+  });
+}
+
+TEST_CASE("the int8 matrix-matrix microkernel (batch > 4) matches its integer oracle on every target, with and without VNNI") {
+  for_each_target([] {
+   for (const bool vnni : {true, false}) {
+    kernels::allow_quant_vnni(vnni);
+    INFO("microkernel with its int8 instruction: " << kernels::quant_gemm8());
+    // odd batches (blocks of 16 rows, tiles of two blocks), weight rows past a tile of 12 and of 4
+    for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{5, 13, 128}, {16, 12, 256}, {17, 25, 300}, {33, 30, 1100}, {40, 1, 128}, {64, 37, 640}}) {
+      auto wf = randn(N * K, 31), x = randn(M * K, 32), bias = randn(N, 33);
+      tensor w = tensor::empty(dtype::f32, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
+      std::copy(wf.begin(), wf.end(), w.ptr<float>());
+      for (dtype fmt : {dtype::q8, dtype::cq4, dtype::cq3, dtype::cq2, dtype::cq1}) {
+        tensor p = quant::pack(w, fmt);
+        const packed_layout l = packed_layout_of(fmt, p.shape);
+        const std::size_t Kp = static_cast<std::size_t>(l.kp), G = static_cast<std::size_t>(l.groups), Mp = (M + 15) / 16 * 16;
+        std::vector<std::int8_t> xq(M * Kp);
+        std::vector<float> steps(M * G);
+        std::vector<std::int32_t> sums(M * G);
+        kernels::quantize_activations_i8(x.data(), M, K, fmt != dtype::q8, xq.data(), steps.data(), sums.data());
+        std::vector<std::uint8_t> xp(Mp * Kp + 64);
+        std::vector<float> sp(Mp * G + 16);
+        // the kernel loads whole vectors: 64-byte aligned, as quant_matmul's scratch is
+        auto* xa = reinterpret_cast<std::uint8_t*>((reinterpret_cast<std::uintptr_t>(xp.data()) + 63) & ~std::uintptr_t{63});
+        auto* sa = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(sp.data()) + 63) & ~std::uintptr_t{63});
+        kernels::pack_activations_i8(xq.data(), steps.data(), M, K, xa, sa);
+        std::vector<float> C(M * N, -1.0f);
+        const std::size_t half = N / 2 | 1;  // two calls split at an odd row, as two threads would take it
+        kernels::quant_gemm8_rows(fmt, p.data, N, K, M, xa, sa, 0, std::min(half, N), C.data(), N, bias.data());
+        if (half < N) kernels::quant_gemm8_rows(fmt, p.data, N, K, M, xa, sa, half, N, C.data(), N, bias.data());
         for (std::size_t m = 0; m < M; ++m)
           for (std::size_t n = 0; n < N; ++n) {
             double mag = std::fabs(bias[n]);

@@ -198,7 +198,7 @@ TEST_CASE("a convolution with packed weights matches the convolution of the unpa
                 num += d * d;
                 den += want * want;
               }
-        const bool int8_acts = fmt != dtype::q8 && kernels::quant_int8_dot();
+        const bool int8_acts = kernels::quant_int8_activations(fmt, static_cast<std::size_t>(g.OH * g.OW));
         INFO(name_of(fmt) << " N" << g.N << " C" << g.C << " " << g.H << "x" << g.W << " O" << g.O << " k" << g.kh << "x" << g.kw << " stride "
                           << g.sh << " pad " << g.ph << "/" << g.pw << " dil " << g.dh << " groups " << g.G << (with_epilogue ? " +bn+relu" : ""));
         CHECK(std::sqrt(num / den) < (int8_acts ? 1e-2 : 1e-4));

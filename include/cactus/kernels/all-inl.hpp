@@ -7,6 +7,7 @@
 #include "cactus/kernels/quant_weights-inl.hpp"
 #include "cactus/kernels/quant_dot16-inl.hpp"
 #include "cactus/kernels/quant_dot8-inl.hpp"
+#include "cactus/kernels/quant_gemm8-inl.hpp"
 #include "cactus/kernels/rows-inl.hpp"
 // last: the fused kernels call the GEMM and element-wise ones, attention over a cache the
 // fused softmax

@@ -65,16 +65,26 @@ struct gated_mlp_op {
     const bool quant = is_packed(wg.type) && wg.type == wu.type;
     const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
     const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
-    const bool q8_gemv = wg.type == dtype::q8 && M == 1 && kernels::quant_q8_gemv_int8();  // as kernels::quant_matmul
-    if (quant && ((wg.type != dtype::q8 && kernels::quant_int8_dot()) || q8_gemv)) {
-      // one quantization of x for both projections
+    if (quant && kernels::quant_int8_activations(wg.type, M)) {
+      // one quantization of x for both projections (as kernels::quant_matmul: the matrix-matrix
+      // microkernel on activations packed in blocks of 16 rows where the target runs it)
       std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
       float* steps = scratch<float, 7>(M * G);
       std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
       kernels::quantize_activations_i8(xp, M, K, wg.type != dtype::q8, xq, steps, sums);
+      const bool gemm8 = M > 4 && kernels::quant_gemm8();
+      const std::size_t Mp = (M + 15) / 16 * 16;
+      std::uint8_t* xpk = gemm8 ? aligned_scratch<std::uint8_t, 10>(Mp * Kp) : nullptr;
+      float* sp = gemm8 ? aligned_scratch<float, 19>(Mp * G) : nullptr;
+      if (gemm8) kernels::pack_activations_i8(xq, steps, M, K, xpk, sp);
       global_pool().parallel_for(F, min_rows, [&](std::size_t b, std::size_t e) {
-        kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg);
-        kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu);
+        if (gemm8) {
+          kernels::quant_gemm8_rows(wg.type, wg.data, F, K, M, xpk, sp, b, e, g, F, bg);
+          kernels::quant_gemm8_rows(wu.type, wu.data, F, K, M, xpk, sp, b, e, u, F, bu);
+        } else {
+          kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg);
+          kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu);
+        }
         finish(b, e);
       });
     } else if (quant) {
