@@ -1624,6 +1624,9 @@ HWY_EXPORT(SetVnniAllowed);
 HWY_EXPORT(VnniActive);
 HWY_EXPORT(Q8Int8Gemv);
 HWY_EXPORT(Int8DotInstructions);
+HWY_EXPORT(Gemm8Active);
+HWY_EXPORT(PackActivations8);
+HWY_EXPORT(QuantGemm8Rows);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -1863,6 +1866,37 @@ inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::s
                                                  scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)));
 }
 
+// The int8 matrix-matrix microkernel (quant_gemm8-inl.hpp): whether the dispatched target runs
+// it with its int8 instruction (then quant_matmul takes it for batches above 4, q8 and CQ), and
+// its two halves, exposed for tests and benches.
+inline bool quant_gemm8() { return HWY_DYNAMIC_DISPATCH(detail::Gemm8Active)(); }
+// Activations quantized by quantize_activations_i8 -> the microkernel's blocks of 16 rows:
+// xp[(M + 15) / 16 * 16 * Kp] bytes, sp[(M + 15) / 16 * 16 * Kp / 128] floats.
+inline void pack_activations_i8(const std::int8_t* xq, const float* steps, std::size_t M, std::size_t K, std::uint8_t* xp, float* sp) {
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, blocks = (M + 15) / 16;
+  auto fn = HWY_DYNAMIC_DISPATCH(detail::PackActivations8);
+  global_pool().parallel_for(blocks, std::max<std::size_t>(1, 4096 / (Kp + 1)), [&](std::size_t b, std::size_t e) {
+    fn(xq, steps, M, Kp, b, e, xp, sp);
+  });
+}
+inline void quant_gemm8_rows(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::uint8_t* xp, const float* sp,
+                             std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
+  const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
+  const bool q8 = fmt == dtype::q8;
+  const auto* levels = q8 ? nullptr : quant::cq_codebook(l.bits).levels.data();
+  const float step = q8 ? 1.0f : quant::cq_codebook(l.bits).step;
+  const std::size_t G = static_cast<std::size_t>(l.groups), Kp = static_cast<std::size_t>(l.kp);
+  HWY_DYNAMIC_DISPATCH(detail::QuantGemm8Rows)(l.bits, w, G, l.scales_offset, levels, step, M, n0, n1, xp, sp, C, ldc, bias,
+                                               scratch<std::int8_t, 8>(16 * Kp), aligned_scratch<std::int32_t, 10>(4 * Kp),
+                                               scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G));
+}
+
+// Whether quant_matmul quantizes the activations to int8 (quantize_activations_i8) for this
+// format and batch, or to int16 (quantize_activations): tests rebuild the same activations.
+inline bool quant_int8_activations(dtype fmt, std::size_t M) {
+  return (M > 4 && quant_gemm8()) || (fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_q8_gemv_int8());
+}
+
 // C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.
 // Threads split the weight rows. With [n0, n1) only those rows (columns of C, entries of bias)
 // are computed: one group of a grouped convolution.
@@ -1872,9 +1906,24 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
   if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
+  // batches above 4: the int8 microkernel where the target has its instruction (VNNI), q8 and CQ
+  if (M > 4 && quant_gemm8()) {
+    const std::size_t Mp = (M + 15) / 16 * 16;
+    std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
+    float* steps = scratch<float, 7>(M * G);
+    std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
+    std::uint8_t* xp = aligned_scratch<std::uint8_t, 10>(Mp * Kp);
+    float* sp = aligned_scratch<float, 19>(Mp * G);
+    quantize_activations_i8(x, M, K, fmt != dtype::q8, xq, steps, sums);
+    pack_activations_i8(xq, steps, M, K, xp, sp);
+    global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
+      quant_gemm8_rows(fmt, w, N, K, M, xp, sp, n0 + b, n0 + e, C, ldc, bias);
+    });
+    return;
+  }
   // CQ with int8 activations where the target has them; q8 matrix-vector products too where
   // VNNI or SDOT read the weights as they are stored (see Gemv8Vnni, Gemv8Sdot)
-  if ((fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_q8_gemv_int8())) {
+  if (quant_int8_activations(fmt, M)) {
     std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
     float* steps = scratch<float, 7>(M * G);
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
@@ -3755,16 +3804,26 @@ struct gated_mlp_op {
     const bool quant = is_packed(wg.type) && wg.type == wu.type;
     const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
     const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
-    const bool q8_gemv = wg.type == dtype::q8 && M == 1 && kernels::quant_q8_gemv_int8();  // as kernels::quant_matmul
-    if (quant && ((wg.type != dtype::q8 && kernels::quant_int8_dot()) || q8_gemv)) {
-      // one quantization of x for both projections
+    if (quant && kernels::quant_int8_activations(wg.type, M)) {
+      // one quantization of x for both projections (as kernels::quant_matmul: the matrix-matrix
+      // microkernel on activations packed in blocks of 16 rows where the target runs it)
       std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
       float* steps = scratch<float, 7>(M * G);
       std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
       kernels::quantize_activations_i8(xp, M, K, wg.type != dtype::q8, xq, steps, sums);
+      const bool gemm8 = M > 4 && kernels::quant_gemm8();
+      const std::size_t Mp = (M + 15) / 16 * 16;
+      std::uint8_t* xpk = gemm8 ? aligned_scratch<std::uint8_t, 10>(Mp * Kp) : nullptr;
+      float* sp = gemm8 ? aligned_scratch<float, 19>(Mp * G) : nullptr;
+      if (gemm8) kernels::pack_activations_i8(xq, steps, M, K, xpk, sp);
       global_pool().parallel_for(F, min_rows, [&](std::size_t b, std::size_t e) {
-        kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg);
-        kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu);
+        if (gemm8) {
+          kernels::quant_gemm8_rows(wg.type, wg.data, F, K, M, xpk, sp, b, e, g, F, bg);
+          kernels::quant_gemm8_rows(wu.type, wu.data, F, K, M, xpk, sp, b, e, u, F, bu);
+        } else {
+          kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg);
+          kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu);
+        }
         finish(b, e);
       });
     } else if (quant) {

@@ -1806,6 +1806,295 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
 HWY_AFTER_NAMESPACE();
 
 #endif  // toggle guard
+// ---- cactus/kernels/quant_gemm8-inl.hpp
+// Packed-weight matrix products, the int8 matrix-matrix microkernel (prefill, batch > 4).
+//
+// The matrix-vector kernels (quant_dot8-inl.hpp) multiply a weight row by an activation row
+// inside one vector and sum the vector at the end: right for one activation row, but with many
+// rows every group of 128 ends in horizontal sums. Here the vector runs across activation rows
+// instead, as in a BLAS microkernel: the activations are packed once per call in blocks of 16
+// rows, four consecutive k of a row side by side (xp[block][k / 4][row][k % 4]), so one vector
+// holds k..k+3 of 16 rows, and a weight row's four bytes at k are broadcast against it. A tile
+// of 2 x 16 activation rows by 12 weight rows keeps 24 int32 accumulators in registers; per
+// group of 128 they are turned to float and scaled once (activation steps as a vector, the
+// weight factor broadcast), with no horizontal sum anywhere.
+//
+// AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes, the broadcast operand being the
+// signed one. So the weights stay signed (CQ levels decoded into a row buffer; q8 read as stored,
+// with no copy) and the activations are stored as x + 128 (unsigned); the accumulators start at
+// -128 sum(w) of their group, so sum((x + 128) w) - 128 sum(w) = sum(x w) exactly.
+//
+// Other targets run the same layout in plain loops (the tests check it on every target against
+// the integer oracle); the dispatcher takes this path only where Gemm8Active().
+#if defined(CACTUS_KERNELS_QUANT_GEMM8_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CACTUS_KERNELS_QUANT_GEMM8_INL_H_
+#undef CACTUS_KERNELS_QUANT_GEMM8_INL_H_
+#else
+#define CACTUS_KERNELS_QUANT_GEMM8_INL_H_
+#endif
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <hwy/highway.h>
+
+
+HWY_BEFORE_NAMESPACE();
+namespace cactus::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Weight rows per panel (transposed together), per tile (half a panel); activation rows per
+// packed block.
+inline constexpr size_t kGemm8Panel = 16, kGemm8Rows = 8, kGemm8Block = 16;
+
+// Whether this target (and CPU) runs the microkernel with its int8 instruction.
+inline HWY_NOINLINE bool Gemm8Active() {
+#if HWY_TARGET == HWY_AVX3
+  return VnniActive();
+#else
+  return false;
+#endif
+}
+
+// Activation blocks [b0, b1) of xq[M, Kp] (int8, steps[M, groups]) into xp (x + 128, layout
+// above; rows past M hold 128, x = 0) and sp[block][group][16] (steps; 0 past M).
+inline HWY_NOINLINE void PackActivations8(const int8_t* HWY_RESTRICT xq, const float* HWY_RESTRICT steps, size_t M, size_t Kp, size_t b0,
+                                          size_t b1, uint8_t* HWY_RESTRICT xp, float* HWY_RESTRICT sp) {
+  const size_t groups = Kp / 128, K4 = Kp / 4;
+  for (size_t b = b0; b < b1; ++b) {
+    uint32_t* out = reinterpret_cast<uint32_t*>(xp + b * kGemm8Block * Kp);
+    float* s = sp + b * groups * kGemm8Block;
+    for (size_t r = 0; r < kGemm8Block; ++r) {
+      const size_t m = b * kGemm8Block + r;
+      if (m < M) {
+        const int8_t* row = xq + m * Kp;
+        for (size_t k4 = 0; k4 < K4; ++k4) {
+          uint32_t v;
+          std::memcpy(&v, row + 4 * k4, 4);
+          out[k4 * kGemm8Block + r] = v ^ 0x80808080u;
+        }
+        for (size_t g = 0; g < groups; ++g) s[g * kGemm8Block + r] = steps[m * groups + g];
+      } else {
+        for (size_t k4 = 0; k4 < K4; ++k4) out[k4 * kGemm8Block + r] = 0x80808080u;
+        for (size_t g = 0; g < groups; ++g) s[g * kGemm8Block + r] = 0.0f;
+      }
+    }
+  }
+}
+
+// A panel of 16 weight rows, transposed as the activations are: wt[k / 4][row] holds the row's
+// bytes k..k+3 (one 64-byte line per four k), so a tile broadcasts them from one pointer at
+// fixed offsets; f[g][row] the group factors and c[g][row] = -128 sum(w) of the group (rows past
+// the matrix: zero weights, factors and corrections).
+#if HWY_TARGET == HWY_AVX3
+#define CACTUS_GEMM8_VNNI __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni")))
+
+// -128 x the sum of each group of 128 signed bytes of a row, 16 groups per pass: vpdpbusd with
+// ones gives 16 partial sums per group, SumLanes4 / SumLanes16 fold 16 groups into one vector.
+CACTUS_GEMM8_VNNI HWY_INLINE __m512i GroupPartialSums8Vnni(const int8_t* HWY_RESTRICT w) {
+  const __m512i ones = _mm512_set1_epi8(1);
+  return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, _mm512_loadu_si512(w)), ones, _mm512_loadu_si512(w + 64));
+}
+CACTUS_GEMM8_VNNI HWY_NOINLINE void GroupSums8Vnni(const int8_t* HWY_RESTRICT w, size_t groups, int32_t* HWY_RESTRICT out) {
+  size_t g = 0;
+  for (; g + 16 <= groups; g += 16) {
+    __m512i q[4];
+    for (size_t i = 0; i < 4; ++i) {
+      const int8_t* r = w + (g + 4 * i) * 128;
+      q[i] = SumLanes4(GroupPartialSums8Vnni(r), GroupPartialSums8Vnni(r + 128), GroupPartialSums8Vnni(r + 256), GroupPartialSums8Vnni(r + 384));
+    }
+    // lane 4 i + j of SumLanes16 is the total of input j of q[i]: group g + 4 i + j
+    _mm512_storeu_si512(out + g, _mm512_mullo_epi32(SumLanes16(q[0], q[1], q[2], q[3]), _mm512_set1_epi32(-128)));
+  }
+  for (; g < groups; ++g) out[g] = -128 * _mm512_reduce_add_epi32(GroupPartialSums8Vnni(w + g * 128));
+}
+
+// rows[i] (16 rows of Kp bytes; nullptr: zeros) -> wt, 16 x 16 int32 at a time: unpack pairs of
+// rows (32-bit), pairs of pairs (64-bit), then gather the 128-bit lanes of four such quads.
+CACTUS_GEMM8_VNNI HWY_NOINLINE void TransposePanelVnni(const int8_t* const* rows, size_t Kp, int32_t* HWY_RESTRICT wt) {
+  for (size_t j = 0; j < Kp; j += 64) {
+    __m512i r[16], a[16], b[16];
+    for (size_t i = 0; i < 16; ++i) r[i] = rows[i] ? _mm512_loadu_si512(rows[i] + j) : _mm512_setzero_si512();
+    for (size_t i = 0; i < 16; i += 2) {
+      a[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+      a[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (size_t i = 0; i < 16; i += 4) {
+      b[i] = _mm512_unpacklo_epi64(a[i], a[i + 2]);      // per 128-bit lane: column 0 of rows i..i+3
+      b[i + 1] = _mm512_unpackhi_epi64(a[i], a[i + 2]);  // column 1
+      b[i + 2] = _mm512_unpacklo_epi64(a[i + 1], a[i + 3]);
+      b[i + 3] = _mm512_unpackhi_epi64(a[i + 1], a[i + 3]);
+    }
+    int32_t* out = wt + j / 4 * 16;
+    for (size_t c = 0; c < 4; ++c) {
+      const __m512i t0 = _mm512_shuffle_i32x4(b[c], b[4 + c], 0x44), t1 = _mm512_shuffle_i32x4(b[c], b[4 + c], 0xEE);
+      const __m512i u0 = _mm512_shuffle_i32x4(b[8 + c], b[12 + c], 0x44), u1 = _mm512_shuffle_i32x4(b[8 + c], b[12 + c], 0xEE);
+      _mm512_store_si512(out + c * 16, _mm512_shuffle_i32x4(t0, u0, 0x88));
+      _mm512_store_si512(out + (4 + c) * 16, _mm512_shuffle_i32x4(t0, u0, 0xDD));
+      _mm512_store_si512(out + (8 + c) * 16, _mm512_shuffle_i32x4(t1, u1, 0x88));
+      _mm512_store_si512(out + (12 + c) * 16, _mm512_shuffle_i32x4(t1, u1, 0xDD));
+    }
+  }
+}
+
+// MB blocks of 16 activation rows (xp, block stride xstride bytes; steps sp, stride sstride)
+// against 8 weight rows of a panel (wt, f, c already offset to the first of them) into
+// out[n][MB * 16] (the caller stores it into C). 16 MB int32 accumulators stay in registers
+// through a group; the float sums per (row, block) are updated once per group.
+template <size_t MB>
+CACTUS_GEMM8_VNNI HWY_NOINLINE void Gemm8TileVnni(const int32_t* HWY_RESTRICT wt, const float* HWY_RESTRICT f, const int32_t* HWY_RESTRICT c,
+                                                size_t groups, const uint8_t* HWY_RESTRICT xp, size_t xstride, const float* HWY_RESTRICT sp,
+                                                size_t sstride, float* HWY_RESTRICT out) {
+  static_assert(kGemm8Rows == 8 && (MB == 1 || MB == 2), "the tile names its 16 accumulators");
+  for (size_t i = 0; i < kGemm8Rows * MB * kGemm8Block; i += 16) _mm512_store_ps(out + i, _mm512_setzero_ps());
+  // named accumulators updated in place by inline asm: with the intrinsic, g++ 12 kept each
+  // accumulator in two registers and copied between them every step (twice the instructions)
+  for (size_t g = 0; g < groups; ++g) {
+    const int32_t* cg = c + g * kGemm8Panel;
+    __m512i a00 = _mm512_set1_epi32(cg[0]), a01 = _mm512_set1_epi32(cg[1]), a02 = _mm512_set1_epi32(cg[2]), a03 = _mm512_set1_epi32(cg[3]),
+            a04 = _mm512_set1_epi32(cg[4]), a05 = _mm512_set1_epi32(cg[5]), a06 = _mm512_set1_epi32(cg[6]), a07 = _mm512_set1_epi32(cg[7]);
+    __m512i a10 = a00, a11 = a01, a12 = a02, a13 = a03, a14 = a04, a15 = a05, a16 = a06, a17 = a07;
+    const uint8_t* x = xp + g * 128 * kGemm8Block;
+    const int32_t* w = wt + g * 32 * kGemm8Panel;
+    for (size_t k4 = 0; k4 < 32; ++k4, x += 64, w += kGemm8Panel) {
+      const __m512i x0 = _mm512_load_si512(x);
+      const __m512i x1 = MB > 1 ? _mm512_load_si512(x + xstride) : x0;
+#define CACTUS_GEMM8_STEP(n)                                                                              \
+      asm("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(a0##n) : "v"(x0), "m"(w[n]));                            \
+      if constexpr (MB > 1) asm("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(a1##n) : "v"(x1), "m"(w[n]));
+      CACTUS_GEMM8_STEP(0) CACTUS_GEMM8_STEP(1) CACTUS_GEMM8_STEP(2) CACTUS_GEMM8_STEP(3)
+      CACTUS_GEMM8_STEP(4) CACTUS_GEMM8_STEP(5) CACTUS_GEMM8_STEP(6) CACTUS_GEMM8_STEP(7)
+#undef CACTUS_GEMM8_STEP
+    }
+    const float* fg = f + g * kGemm8Panel;
+    const __m512 s0 = _mm512_load_ps(sp + g * kGemm8Block);
+    const __m512 s1 = MB > 1 ? _mm512_load_ps(sp + sstride + g * kGemm8Block) : s0;
+#define CACTUS_GEMM8_SCALE(b, n)                                                                                             \
+    {                                                                                                                        \
+      float* o = out + (n * MB + b) * kGemm8Block;                                                                           \
+      _mm512_store_ps(o, _mm512_fmadd_ps(_mm512_cvtepi32_ps(a##b##n), _mm512_mul_ps(s##b, _mm512_set1_ps(fg[n])), _mm512_load_ps(o))); \
+    }
+    CACTUS_GEMM8_SCALE(0, 0) CACTUS_GEMM8_SCALE(0, 1) CACTUS_GEMM8_SCALE(0, 2) CACTUS_GEMM8_SCALE(0, 3)
+    CACTUS_GEMM8_SCALE(0, 4) CACTUS_GEMM8_SCALE(0, 5) CACTUS_GEMM8_SCALE(0, 6) CACTUS_GEMM8_SCALE(0, 7)
+    if constexpr (MB > 1) {
+      CACTUS_GEMM8_SCALE(1, 0) CACTUS_GEMM8_SCALE(1, 1) CACTUS_GEMM8_SCALE(1, 2) CACTUS_GEMM8_SCALE(1, 3)
+      CACTUS_GEMM8_SCALE(1, 4) CACTUS_GEMM8_SCALE(1, 5) CACTUS_GEMM8_SCALE(1, 6) CACTUS_GEMM8_SCALE(1, 7)
+    }
+#undef CACTUS_GEMM8_SCALE
+  }
+}
+#undef CACTUS_GEMM8_VNNI
+#endif
+
+// The panel transpose and the tile in plain loops (every target; the oracle-checked layout
+// where there is no int8 instruction for it).
+inline void TransposePanelPortable(const int8_t* const* rows, size_t Kp, int32_t* wt) {
+  for (size_t k4 = 0; k4 < Kp / 4; ++k4)
+    for (size_t i = 0; i < kGemm8Panel; ++i) {
+      int32_t v = 0;
+      if (rows[i]) std::memcpy(&v, rows[i] + 4 * k4, 4);
+      wt[k4 * kGemm8Panel + i] = v;
+    }
+}
+inline void Gemm8TilePortable(size_t MB, const int32_t* wt, const float* f, const int32_t* c, size_t groups, const uint8_t* xp, size_t xstride,
+                              const float* sp, size_t sstride, float* out) {
+  for (size_t n = 0; n < kGemm8Rows; ++n)
+    for (size_t b = 0; b < MB; ++b)
+      for (size_t r = 0; r < kGemm8Block; ++r) {
+        float acc = 0.0f;
+        for (size_t g = 0; g < groups; ++g) {
+          int32_t d = c[g * kGemm8Panel + n];
+          for (size_t k4 = g * 32; k4 < g * 32 + 32; ++k4) {
+            int8_t w4[4];
+            std::memcpy(w4, wt + k4 * kGemm8Panel + n, 4);
+            for (size_t q = 0; q < 4; ++q) d += int32_t(xp[b * xstride + k4 * 4 * kGemm8Block + r * 4 + q]) * w4[q];
+          }
+          acc += static_cast<float>(d) * (sp[b * sstride + g * kGemm8Block + r] * f[g * kGemm8Panel + n]);
+        }
+        out[(n * MB + b) * kGemm8Block + r] = acc;
+      }
+}
+
+// Weight rows [n0, n1) of a packed matrix (q8 or CQ, `levels` the signed codebook levels, unused
+// for q8) against M activation rows packed by PackActivations8, into C[m * ldc + n] (+ bias[n]).
+// Scratch: wbuf 16 Kp bytes (decoded CQ rows), wt 4 Kp int32 (64-byte aligned), factors
+// 32 groups floats, corr 32 groups int32.
+inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
+                                        size_t M, size_t n0, size_t n1, const uint8_t* xp, const float* sp, float* C, size_t ldc,
+                                        const float* bias, int8_t* wbuf, int32_t* wt, float* factors, int32_t* corr) {
+  const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
+  const auto* codes = static_cast<const unsigned char*>(base);
+  const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
+  const size_t blocks = (M + kGemm8Block - 1) / kGemm8Block, xstride = kGemm8Block * Kp, sstride = groups * kGemm8Block;
+  float* fP = factors + kGemm8Panel * groups;  // the panel's factors and corrections, [g][row]
+  int32_t* cP = corr + kGemm8Panel * groups;
+  alignas(64) float out[kGemm8Rows * 2 * kGemm8Block];
+  const bool fast = Gemm8Active();
+  for (size_t nb = n0; nb < n1; nb += kGemm8Panel) {
+    const size_t rows = std::min(kGemm8Panel, n1 - nb);
+    const int8_t* r[kGemm8Panel] = {};
+    for (size_t i = 0; i < rows; ++i) {
+      const size_t n = nb + i;
+      if (bits == 8) {
+        r[i] = reinterpret_cast<const int8_t*>(codes) + n * Kp;
+      } else {
+        DecodeRowGroups(bits, codes + n * row_bytes, groups, levels, wbuf + i * Kp);
+        r[i] = wbuf + i * Kp;
+      }
+      GroupFactors(scales + n * groups, groups, level_step, factors + i * groups);
+#if HWY_TARGET == HWY_AVX3
+      if (fast) {
+        GroupSums8Vnni(r[i], groups, corr + i * groups);
+        continue;
+      }
+#endif
+      for (size_t g = 0; g < groups; ++g) {
+        int32_t s = 0;
+        for (size_t k = 0; k < 128; ++k) s += r[i][g * 128 + k];
+        corr[i * groups + g] = -128 * s;
+      }
+    }
+    for (size_t g = 0; g < groups; ++g)
+      for (size_t i = 0; i < kGemm8Panel; ++i) {
+        fP[g * kGemm8Panel + i] = i < rows ? factors[i * groups + g] : 0.0f;
+        cP[g * kGemm8Panel + i] = i < rows ? corr[i * groups + g] : 0;
+      }
+#if HWY_TARGET == HWY_AVX3
+    if (fast) TransposePanelVnni(r, Kp, wt);
+    else
+#endif
+      TransposePanelPortable(r, Kp, wt);
+    // the next panel's weights are on their way to L2 while this one's tiles run (its 16 rows
+    // are read at once by the transpose, too many streams for the hardware prefetcher)
+    if (nb + kGemm8Panel < n1) {
+      const unsigned char* next = codes + (nb + kGemm8Panel) * row_bytes;
+      const size_t next_bytes = std::min(kGemm8Panel, n1 - nb - kGemm8Panel) * row_bytes;
+      for (size_t o = 0; o < next_bytes; o += 64) PrefetchL2(next + o);
+    }
+    for (size_t b = 0; b < blocks;) {
+      const size_t mb = (fast && b + 2 <= blocks) ? 2 : 1;
+      for (size_t h = 0; h < rows; h += kGemm8Rows) {
+#if HWY_TARGET == HWY_AVX3
+        if (fast && mb == 2) Gemm8TileVnni<2>(wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
+        else if (fast) Gemm8TileVnni<1>(wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
+        else
+#endif
+          Gemm8TilePortable(mb, wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
+        for (size_t n = 0; n < std::min(kGemm8Rows, rows - h); ++n) {
+          const float bn = bias ? bias[nb + h + n] : 0.0f;
+          for (size_t q = 0; q < mb * kGemm8Block && b * kGemm8Block + q < M; ++q)
+            C[(b * kGemm8Block + q) * ldc + nb + h + n] = out[n * mb * kGemm8Block + q] + bn;
+        }
+      }
+      b += mb;
+    }
+  }
+}
+
+}  // namespace cactus::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // toggle guard
 // ---- cactus/kernels/rows-inl.hpp
 // Row-wise f32 kernels over the last dimension: softmax, log_softmax, layer_norm.
 #if defined(CACTUS_KERNELS_ROWS_INL_H_) == defined(HWY_TARGET_TOGGLE)
