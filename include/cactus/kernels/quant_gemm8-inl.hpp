@@ -89,7 +89,7 @@ CACTUS_GEMM8_VNNI HWY_INLINE __m512i GroupPartialSums8Vnni(const int8_t* HWY_RES
   const __m512i ones = _mm512_set1_epi8(1);
   return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, _mm512_loadu_si512(w)), ones, _mm512_loadu_si512(w + 64));
 }
-CACTUS_GEMM8_VNNI HWY_NOINLINE void GroupSums8Vnni(const int8_t* HWY_RESTRICT w, size_t groups, int32_t* HWY_RESTRICT out) {
+inline CACTUS_GEMM8_VNNI HWY_NOINLINE void GroupSums8Vnni(const int8_t* HWY_RESTRICT w, size_t groups, int32_t* HWY_RESTRICT out) {
   size_t g = 0;
   for (; g + 16 <= groups; g += 16) {
     __m512i q[4];
@@ -105,7 +105,7 @@ CACTUS_GEMM8_VNNI HWY_NOINLINE void GroupSums8Vnni(const int8_t* HWY_RESTRICT w,
 
 // rows[i] (16 rows of Kp bytes; nullptr: zeros) -> wt, 16 x 16 int32 at a time: unpack pairs of
 // rows (32-bit), pairs of pairs (64-bit), then gather the 128-bit lanes of four such quads.
-CACTUS_GEMM8_VNNI HWY_NOINLINE void TransposePanelVnni(const int8_t* const* rows, size_t Kp, int32_t* HWY_RESTRICT wt) {
+inline CACTUS_GEMM8_VNNI HWY_NOINLINE void TransposePanelVnni(const int8_t* const* rows, size_t Kp, int32_t* HWY_RESTRICT wt) {
   for (size_t j = 0; j < Kp; j += 64) {
     __m512i r[16], a[16], b[16];
     for (size_t i = 0; i < 16; ++i) r[i] = rows[i] ? _mm512_loadu_si512(rows[i] + j) : _mm512_setzero_si512();
