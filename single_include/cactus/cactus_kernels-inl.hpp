@@ -1815,7 +1815,7 @@ HWY_AFTER_NAMESPACE();
 // instead, as in a BLAS microkernel: the activations are packed once per call in blocks of 16
 // rows, four consecutive k of a row side by side (xp[block][k / 4][row][k % 4]), so one vector
 // holds k..k+3 of 16 rows, and a weight row's four bytes at k are broadcast against it. A tile
-// of 2 x 16 activation rows by 12 weight rows keeps 24 int32 accumulators in registers; per
+// of 2 x 16 activation rows by 8 weight rows keeps 16 int32 accumulators in registers; per
 // group of 128 they are turned to float and scaled once (activation steps as a vector, the
 // weight factor broadcast), with no horizontal sum anywhere.
 //
@@ -1823,6 +1823,8 @@ HWY_AFTER_NAMESPACE();
 // signed one. So the weights stay signed (CQ levels decoded into a row buffer; q8 read as stored,
 // with no copy) and the activations are stored as x + 128 (unsigned); the accumulators start at
 // -128 sum(w) of their group, so sum((x + 128) w) - 128 sum(w) = sum(x w) exactly.
+//
+// Arm with FEAT_DotProd: SDOT by lane, 8 activation rows by 8 weight rows per pass (below).
 //
 // Other targets run the same layout in plain loops (the tests check it on every target against
 // the integer oracle); the dispatcher takes this path only where Gemm8Active().
@@ -1837,6 +1839,11 @@ HWY_AFTER_NAMESPACE();
 #include <cstdint>
 #include <cstring>
 #include <hwy/highway.h>
+#if HWY_ARCH_ARM_A64 && defined(__linux__)
+#include <arm_neon.h>  // the SDOT tile is NEON code, on the SVE targets too
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 
 HWY_BEFORE_NAMESPACE();
@@ -1847,13 +1854,39 @@ namespace hn = hwy::HWY_NAMESPACE;
 // packed block.
 inline constexpr size_t kGemm8Panel = 16, kGemm8Rows = 8, kGemm8Block = 16;
 
+// Arm: SDOT (FEAT_DotProd, from the hwcaps) on the NEON and SVE targets, in a section compiled
+// for armv8.2-a+dotprod as quant_dot8-inl.hpp's variants are.
+#ifdef CACTUS_GEMM8_SDOT
+#undef CACTUS_GEMM8_SDOT
+#endif
+#if HWY_ARCH_ARM_A64 && defined(__linux__) && (HWY_TARGET == HWY_NEON || CACTUS_SVE_SDOT)
+#define CACTUS_GEMM8_SDOT 1
+inline bool Gemm8HasSdot() {
+  static const bool has = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+  return has && !ForceNoVnni();
+}
+#else
+#define CACTUS_GEMM8_SDOT 0
+#endif
+
 // Whether this target (and CPU) runs the microkernel with its int8 instruction.
 inline HWY_NOINLINE bool Gemm8Active() {
 #if HWY_TARGET == HWY_AVX3
   return VnniActive();
+#elif CACTUS_GEMM8_SDOT
+  return Gemm8HasSdot();
 #else
   return false;
 #endif
+}
+// Which instruction the microkernel runs on this target (and CPU), for the tests' reports.
+inline HWY_NOINLINE const char* Gemm8Path() {
+#if HWY_TARGET == HWY_AVX3
+  if (VnniActive()) return "vpdpbusd (AVX-512 VNNI)";
+#elif CACTUS_GEMM8_SDOT
+  if (Gemm8HasSdot()) return "SDOT (FEAT_DotProd)";
+#endif
+  return "plain loops (not dispatched)";
 }
 
 // Activation blocks [b0, b1) of xq[M, Kp] (int8, steps[M, groups]) into xp (x + 128, layout
@@ -1986,6 +2019,50 @@ CACTUS_GEMM8_VNNI HWY_NOINLINE void Gemm8TileVnni(const int32_t* HWY_RESTRICT wt
 #undef CACTUS_GEMM8_VNNI
 #endif
 
+#if CACTUS_GEMM8_SDOT
+// SDOT multiplies signed by signed bytes: the packed activations are flipped back to x (x + 128
+// xor 0x80) as they are loaded, and the accumulators start at zero (no correction). A vector
+// holds four k of four activation rows; SDOT by lane n of a vector of four weight rows (the
+// panel's wt[k / 4][n..n+3], 16 bytes) adds their products into the four rows' sums for weight
+// row n. A pass takes 8 activation rows by the tile's 8 weight rows: 16 int32x4 accumulators,
+// two activation and two weight vectors per four k, against 16 SDOT; two passes make the block.
+#pragma GCC push_options
+#pragma GCC target("arch=armv8.2-a+crypto+dotprod")
+inline HWY_NOINLINE void Gemm8TileSdot(const int32_t* HWY_RESTRICT wt, const float* HWY_RESTRICT f, size_t groups, const uint8_t* HWY_RESTRICT xp,
+                                       const float* HWY_RESTRICT sp, float* HWY_RESTRICT out) {
+  const uint8x16_t flip = vdupq_n_u8(0x80);
+  for (size_t i = 0; i < kGemm8Rows * kGemm8Block; i += 4) vst1q_f32(out + i, vdupq_n_f32(0.0f));
+  for (size_t half = 0; half < 2; ++half)
+    for (size_t g = 0; g < groups; ++g) {
+      int32x4_t a0[8], a1[8];
+      for (size_t n = 0; n < 8; ++n) a0[n] = a1[n] = vdupq_n_s32(0);
+      const uint8_t* x = xp + g * 128 * kGemm8Block + half * 32;
+      const int32_t* w = wt + g * 32 * kGemm8Panel;
+      for (size_t k4 = 0; k4 < 32; ++k4, x += 4 * kGemm8Block, w += kGemm8Panel) {
+        const int8x16_t x0 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(x), flip)), x1 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(x + 16), flip));
+        const int8x16_t w0 = vreinterpretq_s8_s32(vld1q_s32(w)), w1 = vreinterpretq_s8_s32(vld1q_s32(w + 4));
+        a0[0] = vdotq_laneq_s32(a0[0], x0, w0, 0), a1[0] = vdotq_laneq_s32(a1[0], x1, w0, 0);
+        a0[1] = vdotq_laneq_s32(a0[1], x0, w0, 1), a1[1] = vdotq_laneq_s32(a1[1], x1, w0, 1);
+        a0[2] = vdotq_laneq_s32(a0[2], x0, w0, 2), a1[2] = vdotq_laneq_s32(a1[2], x1, w0, 2);
+        a0[3] = vdotq_laneq_s32(a0[3], x0, w0, 3), a1[3] = vdotq_laneq_s32(a1[3], x1, w0, 3);
+        a0[4] = vdotq_laneq_s32(a0[4], x0, w1, 0), a1[4] = vdotq_laneq_s32(a1[4], x1, w1, 0);
+        a0[5] = vdotq_laneq_s32(a0[5], x0, w1, 1), a1[5] = vdotq_laneq_s32(a1[5], x1, w1, 1);
+        a0[6] = vdotq_laneq_s32(a0[6], x0, w1, 2), a1[6] = vdotq_laneq_s32(a1[6], x1, w1, 2);
+        a0[7] = vdotq_laneq_s32(a0[7], x0, w1, 3), a1[7] = vdotq_laneq_s32(a1[7], x1, w1, 3);
+      }
+      const float* s = sp + g * kGemm8Block + half * 8;
+      const float32x4_t s0 = vld1q_f32(s), s1 = vld1q_f32(s + 4);
+      for (size_t n = 0; n < 8; ++n) {
+        float* o = out + n * kGemm8Block + half * 8;
+        const float fn = f[g * kGemm8Panel + n];
+        vst1q_f32(o, vfmaq_f32(vld1q_f32(o), vcvtq_f32_s32(a0[n]), vmulq_n_f32(s0, fn)));
+        vst1q_f32(o + 4, vfmaq_f32(vld1q_f32(o + 4), vcvtq_f32_s32(a1[n]), vmulq_n_f32(s1, fn)));
+      }
+    }
+}
+#pragma GCC pop_options
+#endif
+
 // The panel transpose and the tile in plain loops (every target; the oracle-checked layout
 // where there is no int8 instruction for it).
 inline void TransposePanelPortable(const int8_t* const* rows, size_t Kp, int32_t* wt) {
@@ -2030,6 +2107,12 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
   int32_t* cP = corr + kGemm8Panel * groups;
   alignas(64) float out[kGemm8Rows * 2 * kGemm8Block];
   const bool fast = Gemm8Active();
+#if HWY_TARGET == HWY_AVX3
+  const bool pairs = fast;  // the VNNI tile takes two blocks at once
+#else
+  const bool pairs = false;
+  (void)fast;
+#endif
   for (size_t nb = n0; nb < n1; nb += kGemm8Panel) {
     const size_t rows = std::min(kGemm8Panel, n1 - nb);
     const int8_t* r[kGemm8Panel] = {};
@@ -2045,6 +2128,11 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
 #if HWY_TARGET == HWY_AVX3
       if (fast) {
         GroupSums8Vnni(r[i], groups, corr + i * groups);
+        continue;
+      }
+#elif CACTUS_GEMM8_SDOT
+      if (fast) {  // signed products: no correction
+        std::fill(corr + i * groups, corr + (i + 1) * groups, 0);
         continue;
       }
 #endif
@@ -2072,11 +2160,14 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
       for (size_t o = 0; o < next_bytes; o += 64) PrefetchL2(next + o);
     }
     for (size_t b = 0; b < blocks;) {
-      const size_t mb = (fast && b + 2 <= blocks) ? 2 : 1;
+      const size_t mb = (pairs && b + 2 <= blocks) ? 2 : 1;
       for (size_t h = 0; h < rows; h += kGemm8Rows) {
 #if HWY_TARGET == HWY_AVX3
         if (fast && mb == 2) Gemm8TileVnni<2>(wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
         else if (fast) Gemm8TileVnni<1>(wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
+        else
+#elif CACTUS_GEMM8_SDOT
+        if (fast) Gemm8TileSdot(wt + h, fP + h, groups, xp + b * xstride, sp + b * sstride, out);
         else
 #endif
           Gemm8TilePortable(mb, wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);

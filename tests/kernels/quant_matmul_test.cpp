@@ -148,11 +148,12 @@ TEST_CASE("the int8-activation path (CQ; q8 matrix-vector with VNNI or SDOT) mat
   });
 }
 
-TEST_CASE("the int8 matrix-matrix microkernel (batch > 4) matches its integer oracle on every target, with and without VNNI") {
+TEST_CASE("the int8 matrix-matrix microkernel (batch > 4) matches its integer oracle on every target, with and without VNNI or SDOT") {
   for_each_target([] {
    for (const bool vnni : {true, false}) {
     kernels::allow_quant_vnni(vnni);
-    INFO("microkernel with its int8 instruction: " << kernels::quant_gemm8());
+    INFO("target " << kernels::active_target() << ", microkernel on " << kernels::quant_gemm8_path());
+    if (!vnni) REQUIRE_FALSE(kernels::quant_gemm8());
     // odd batches (blocks of 16 rows, tiles of two blocks), weight rows past a tile of 12 and of 4
     for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{5, 13, 128}, {16, 12, 256}, {17, 25, 300}, {33, 30, 1100}, {40, 1, 128}, {64, 37, 640}}) {
       auto wf = randn(N * K, 31), x = randn(M * K, 32), bias = randn(N, 33);
@@ -196,7 +197,7 @@ TEST_CASE("which int8 instructions each target's quantized products use, as the 
   std::string line;
   for_each_target([&] {
     const std::string used = kernels::quant_int8_instructions();
-    line += std::string(line.empty() ? "" : "; ") + kernels::active_target() + ": " + used;
+    line += std::string(line.empty() ? "" : "; ") + kernels::active_target() + ": " + used + ", prefill microkernel " + kernels::quant_gemm8_path();
     kernels::allow_quant_vnni(false);
     const std::string without = kernels::quant_int8_instructions();
     kernels::allow_quant_vnni(true);
@@ -212,6 +213,12 @@ TEST_CASE("which int8 instructions each target's quantized products use, as the 
       REQUIRE(kernels::quant_int8_dot() == dot);
       REQUIRE((used.find("SDOT") != std::string::npos) == dot);
       REQUIRE((used.find("SMMLA") != std::string::npos) == (dot && mm));
+    }
+    // the prefill microkernel runs SDOT on NEON and SVE exactly when the hwcaps say FEAT_DotProd
+    if (std::string(kernels::active_target()).rfind("NEON", 0) == 0 || std::string(kernels::active_target()).rfind("SVE", 0) == 0) {
+      const bool dot = getauxval(AT_HWCAP) & HWCAP_ASIMDDP;
+      REQUIRE(kernels::quant_gemm8() == dot);
+      REQUIRE((std::string(kernels::quant_gemm8_path()).find("SDOT") != std::string::npos) == dot);
     }
 #endif
   });

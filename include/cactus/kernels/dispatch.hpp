@@ -58,6 +58,7 @@ HWY_EXPORT(VnniActive);
 HWY_EXPORT(Q8Int8Gemv);
 HWY_EXPORT(Int8DotInstructions);
 HWY_EXPORT(Gemm8Active);
+HWY_EXPORT(Gemm8Path);
 HWY_EXPORT(PackActivations8);
 HWY_EXPORT(QuantGemm8Rows);
 }  // namespace detail
@@ -303,6 +304,8 @@ inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::s
 // it with its int8 instruction (then quant_matmul takes it for batches above 4, q8 and CQ), and
 // its two halves, exposed for tests and benches.
 inline bool quant_gemm8() { return HWY_DYNAMIC_DISPATCH(detail::Gemm8Active)(); }
+// Its instruction on this CPU ("vpdpbusd (AVX-512 VNNI)", "SDOT (FEAT_DotProd)", or plain loops).
+inline const char* quant_gemm8_path() { return HWY_DYNAMIC_DISPATCH(detail::Gemm8Path)(); }
 // Activations quantized by quantize_activations_i8 -> the microkernel's blocks of 16 rows:
 // xp[(M + 15) / 16 * 16 * Kp] bytes, sp[(M + 15) / 16 * 16 * Kp / 128] floats.
 inline void pack_activations_i8(const std::int8_t* xq, const float* steps, std::size_t M, std::size_t K, std::uint8_t* xp, float* sp) {
@@ -339,7 +342,7 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
   if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
-  // batches above 4: the int8 microkernel where the target has its instruction (VNNI), q8 and CQ
+  // batches above 4: the int8 microkernel where the target has its instruction (VNNI, SDOT), q8 and CQ
   if (M > 4 && quant_gemm8()) {
     const std::size_t Mp = (M + 15) / 16 * 16;
     std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
