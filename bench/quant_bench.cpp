@@ -7,7 +7,7 @@
 // measurement cycles through enough copies of the matrix to exceed `--working-set` bytes
 // (default 2 GiB, above this VM's reported 480 MiB L3).
 //
-// usage: quant_bench [threads] [--quick] [--working-set MiB] [--no-vnni] [--prefill [--ggml PATH]]
+// usage: quant_bench [threads] [--quick] [--working-set MiB] [--no-vnni] [--prefill [--ggml PATH]] [--conv]
 // (--no-vnni: the AVX-512 target's pmaddubsw path even where the CPU has VNNI)
 //
 // --prefill: only matrix-matrix products at batch 64 and 512 (q8 and CQ4), each beside LibTorch
@@ -15,6 +15,9 @@
 // (built against a ggml outside the repository; it is run once per row, same threads, same
 // working set), with the ratios ggml-time / cactus-time (CQ4 against Q4_0 and Q4_K, q8 against
 // Q8_0).
+//
+// --conv: only the convolution table (ImageNet-sized layers): the packed-weight convolution
+// (--packed-conv) beside cactus's f32 convolution and LibTorch's conv2d.
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -115,9 +118,42 @@ static void prefill(int threads, std::size_t working_set, const std::string& pee
   }
 }
 
+static void conv_table() {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd;
+  // Convolutions with packed weights (ops::detail::conv_packed: im2col rows x the packed matrix)
+  // against the f32 convolution (weights dequantized, as before) and LibTorch's conv2d.
+  std::printf("\n%-34s %-6s %10s %10s %11s %8s %8s\n", "conv", "format", "ms", "f32 ms", "torch f32", "vs f32", "vs torch");
+  struct conv_case {
+    const char* name;
+    std::int64_t C, O, HW, k, s;
+  };
+  for (const conv_case cc : {conv_case{"3x3 64->64 56x56", 64, 64, 56, 3, 1}, conv_case{"3x3 256->256 14x14", 256, 256, 14, 3, 1},
+                             conv_case{"1x1 256->1024 14x14", 256, 1024, 14, 1, 1}, conv_case{"3x3 128->256 28x28 stride 2", 128, 256, 28, 3, 2}}) {
+    ops::detail::conv_geom g{};
+    g.N = 1, g.C = cc.C, g.H = g.W = cc.HW, g.O = cc.O, g.kh = g.kw = cc.k, g.sh = g.sw = cc.s, g.ph = g.pw = cc.k / 2, g.dh = g.dw = 1, g.G = 1;
+    g.OH = g.OW = (cc.HW + 2 * g.ph - (cc.k - 1) - 1) / cc.s + 1;
+    tensor w = tensor::empty(dtype::f32, {cc.O, cc.C, cc.k, cc.k});
+    for (std::int64_t i = 0; i < w.numel(); ++i) w.ptr<float>()[i] = nd(rng) * 0.05f;
+    std::vector<float> x(static_cast<std::size_t>(cc.C * cc.HW * cc.HW)), y(static_cast<std::size_t>(cc.O * g.OH * g.OW));
+    for (auto& v : x) v = nd(rng);
+    const torch::Tensor tx = torch::from_blob(x.data(), {1, cc.C, cc.HW, cc.HW}, torch::kFloat32).clone();
+    const torch::Tensor tw = torch::from_blob(w.data, {cc.O, cc.C, cc.k, cc.k}, torch::kFloat32).clone();
+    const double torch_ms = time_ms([&] { torch::conv2d(tx, tw, {}, cc.s, g.ph); });
+    const double f32_ms = time_ms([&] { ops::detail::conv_forward(g, x.data(), w.ptr<float>(), nullptr, y.data()); });
+    for (dtype fmt : {dtype::q8, dtype::cq4}) {
+      const tensor p = quant::pack(w, fmt);
+      const double ms = time_ms([&] { ops::detail::conv_packed(g, x.data(), fmt, p.data, nullptr, y.data()); });
+      std::printf("%-34s %-6s %10.4f %10.4f %11.4f %7.2fx %7.2fx\n", cc.name, std::string(name_of(fmt)).c_str(), ms, f32_ms, torch_ms, f32_ms / ms,
+                  torch_ms / ms);
+      std::fflush(stdout);
+    }
+  }
+}
+
 int main(int argc, char** argv) {
   int threads = 1;
-  bool quick = false, prefill_only = false;
+  bool quick = false, prefill_only = false, conv_only = false;
   std::string peer;
   std::size_t working_set = std::size_t{2048} << 20;
   for (int i = 1; i < argc; ++i) {
@@ -126,6 +162,7 @@ int main(int argc, char** argv) {
     else if (a == "--no-vnni") kernels::allow_quant_vnni(false);
     else if (a == "--working-set" && i + 1 < argc) working_set = std::stoull(argv[++i]) << 20;
     else if (a == "--prefill") prefill_only = true;
+    else if (a == "--conv") conv_only = true;
     else if (a == "--ggml" && i + 1 < argc) peer = argv[++i];
     else threads = std::atoi(argv[i]);
   }
@@ -137,6 +174,10 @@ int main(int argc, char** argv) {
               kernels::quant_vnni() ? " (VNNI for CQ)" : "", bw, working_set >> 20);
   if (prefill_only) {
     prefill(threads, working_set, peer);
+    return 0;
+  }
+  if (conv_only) {
+    conv_table();
     return 0;
   }
   std::printf("%-10s %-5s %-6s %10s %9s %8s %11s %8s\n", "N x K", "batch", "format", "ms", "weight", "% of", "torch f32", "ratio");
@@ -178,33 +219,6 @@ int main(int argc, char** argv) {
       }
     }
   }
-  // Convolutions with packed weights (ops::detail::conv_packed: im2col rows x the packed matrix)
-  // against the f32 convolution (weights dequantized, as before) and LibTorch's conv2d.
-  std::printf("\n%-34s %-6s %10s %10s %11s %8s %8s\n", "conv", "format", "ms", "f32 ms", "torch f32", "vs f32", "vs torch");
-  struct conv_case {
-    const char* name;
-    std::int64_t C, O, HW, k, s;
-  };
-  for (const conv_case cc : {conv_case{"3x3 64->64 56x56", 64, 64, 56, 3, 1}, conv_case{"3x3 256->256 14x14", 256, 256, 14, 3, 1},
-                             conv_case{"1x1 256->1024 14x14", 256, 1024, 14, 1, 1}, conv_case{"3x3 128->256 28x28 stride 2", 128, 256, 28, 3, 2}}) {
-    ops::detail::conv_geom g{};
-    g.N = 1, g.C = cc.C, g.H = g.W = cc.HW, g.O = cc.O, g.kh = g.kw = cc.k, g.sh = g.sw = cc.s, g.ph = g.pw = cc.k / 2, g.dh = g.dw = 1, g.G = 1;
-    g.OH = g.OW = (cc.HW + 2 * g.ph - (cc.k - 1) - 1) / cc.s + 1;
-    tensor w = tensor::empty(dtype::f32, {cc.O, cc.C, cc.k, cc.k});
-    for (std::int64_t i = 0; i < w.numel(); ++i) w.ptr<float>()[i] = nd(rng) * 0.05f;
-    std::vector<float> x(static_cast<std::size_t>(cc.C * cc.HW * cc.HW)), y(static_cast<std::size_t>(cc.O * g.OH * g.OW));
-    for (auto& v : x) v = nd(rng);
-    const torch::Tensor tx = torch::from_blob(x.data(), {1, cc.C, cc.HW, cc.HW}, torch::kFloat32).clone();
-    const torch::Tensor tw = torch::from_blob(w.data, {cc.O, cc.C, cc.k, cc.k}, torch::kFloat32).clone();
-    const double torch_ms = time_ms([&] { torch::conv2d(tx, tw, {}, cc.s, g.ph); });
-    const double f32_ms = time_ms([&] { ops::detail::conv_forward(g, x.data(), w.ptr<float>(), nullptr, y.data()); });
-    for (dtype fmt : {dtype::q8, dtype::cq4}) {
-      const tensor p = quant::pack(w, fmt);
-      const double ms = time_ms([&] { ops::detail::conv_packed(g, x.data(), fmt, p.data, nullptr, y.data()); });
-      std::printf("%-34s %-6s %10.4f %10.4f %11.4f %7.2fx %7.2fx\n", cc.name, std::string(name_of(fmt)).c_str(), ms, f32_ms, torch_ms, f32_ms / ms,
-                  torch_ms / ms);
-      std::fflush(stdout);
-    }
-  }
+  conv_table();
   return 0;
 }

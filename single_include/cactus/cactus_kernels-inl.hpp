@@ -1836,6 +1836,7 @@ HWY_AFTER_NAMESPACE();
 #endif
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <hwy/highway.h>
@@ -1910,6 +1911,95 @@ inline HWY_NOINLINE void PackActivations8(const int8_t* HWY_RESTRICT xq, const f
       } else {
         for (size_t k4 = 0; k4 < K4; ++k4) out[k4 * kGemm8Block + r] = 0x80808080u;
         for (size_t g = 0; g < groups; ++g) s[g * kGemm8Block + r] = 0.0f;
+      }
+    }
+  }
+}
+
+// One butterfly, and three stages of them over eight vectors (pairs 1, 2 and 4 apart, in order).
+template <class V>
+HWY_INLINE void Butterfly(V& a, V& b) {
+  const V t = a;
+  a = hn::Add(t, b);
+  b = hn::Sub(t, b);
+}
+template <class V>
+HWY_INLINE void Butterflies3(V& v0, V& v1, V& v2, V& v3, V& v4, V& v5, V& v6, V& v7) {
+  Butterfly(v0, v1), Butterfly(v2, v3), Butterfly(v4, v5), Butterfly(v6, v7);
+  Butterfly(v0, v2), Butterfly(v1, v3), Butterfly(v4, v6), Butterfly(v5, v7);
+  Butterfly(v0, v4), Butterfly(v1, v5), Butterfly(v2, v6), Butterfly(v3, v7);
+}
+
+// One block of 16 activation rows given as columns, col[k * ld + r] (k < K, r < 16; the caller
+// zeroes the columns of rows past the matrix), quantized and packed straight into xp (16 Kp
+// bytes) and sp (groups x 16 steps): what QuantizeActivationRows8 then PackActivations8 give
+// for the same rows, bit for bit. This is the convolutions' layout (an im2col panel holds a
+// pixel's K values down a column), and with the rows across the vector every step is vertical:
+// the rotation's butterflies pair whole vectors at every width (three stages per pass over the
+// group, in registers, in the row kernel's order), the absmax is a lane-wise max, and four k of
+// 16 rows are merged into 16 words by shifts.
+inline HWY_NOINLINE void QuantizePackColumns8(const float* HWY_RESTRICT col, size_t ld, size_t K, size_t Kp, const float* HWY_RESTRICT signs,
+                                              uint8_t* HWY_RESTRICT xp, float* HWY_RESTRICT sp) {
+  const hn::CappedTag<float, kGemm8Block> df;
+  const hn::Rebind<int32_t, decltype(df)> di;
+  const hn::Rebind<uint32_t, decltype(df)> du;
+  constexpr size_t B = kGemm8Block;
+  const size_t L = hn::Lanes(df);
+  HWY_ALIGN float g[128 * B];
+  uint32_t* out = reinterpret_cast<uint32_t*>(xp);
+  for (size_t k0 = 0; k0 < Kp; k0 += 128) {
+    // row i of the group (zero past K), times its sign when rotating
+    const auto row = [&](size_t i, size_t p) {
+      const size_t k = k0 + i;
+      const auto v = k < K ? hn::LoadU(df, col + k * ld + p) : hn::Zero(df);
+      return signs ? hn::Mul(v, hn::Set(df, signs[i])) : v;
+    };
+    for (size_t p = 0; p < B; p += L) {
+      float* gp = g + p;
+      auto vmax = hn::Zero(df);
+      if (signs) {  // the orthonormal Walsh-Hadamard transform: pairs 1-4, 8-32, then 64 apart
+        for (size_t i = 0; i < 128; i += 8) {
+          auto v0 = row(i, p), v1 = row(i + 1, p), v2 = row(i + 2, p), v3 = row(i + 3, p), v4 = row(i + 4, p), v5 = row(i + 5, p),
+               v6 = row(i + 6, p), v7 = row(i + 7, p);
+          Butterflies3(v0, v1, v2, v3, v4, v5, v6, v7);
+          hn::Store(v0, df, gp + (i + 0) * B), hn::Store(v1, df, gp + (i + 1) * B), hn::Store(v2, df, gp + (i + 2) * B);
+          hn::Store(v3, df, gp + (i + 3) * B), hn::Store(v4, df, gp + (i + 4) * B), hn::Store(v5, df, gp + (i + 5) * B);
+          hn::Store(v6, df, gp + (i + 6) * B), hn::Store(v7, df, gp + (i + 7) * B);
+        }
+        for (size_t c = 0; c < 16; ++c) {
+          float* q = gp + ((c / 8) * 64 + c % 8) * B;
+          auto v0 = hn::Load(df, q), v1 = hn::Load(df, q + 8 * B), v2 = hn::Load(df, q + 16 * B), v3 = hn::Load(df, q + 24 * B),
+               v4 = hn::Load(df, q + 32 * B), v5 = hn::Load(df, q + 40 * B), v6 = hn::Load(df, q + 48 * B), v7 = hn::Load(df, q + 56 * B);
+          Butterflies3(v0, v1, v2, v3, v4, v5, v6, v7);
+          hn::Store(v0, df, q), hn::Store(v1, df, q + 8 * B), hn::Store(v2, df, q + 16 * B), hn::Store(v3, df, q + 24 * B);
+          hn::Store(v4, df, q + 32 * B), hn::Store(v5, df, q + 40 * B), hn::Store(v6, df, q + 48 * B), hn::Store(v7, df, q + 56 * B);
+        }
+        const auto s = hn::Set(df, 1.0f / std::sqrt(128.0f));
+        for (size_t i = 0; i < 64; ++i) {
+          auto a = hn::Load(df, gp + i * B), b = hn::Load(df, gp + (i + 64) * B);
+          Butterfly(a, b);
+          a = hn::Mul(a, s), b = hn::Mul(b, s);
+          vmax = hn::Max(vmax, hn::Max(hn::Abs(a), hn::Abs(b)));
+          hn::Store(a, df, gp + i * B), hn::Store(b, df, gp + (i + 64) * B);
+        }
+      } else {
+        for (size_t i = 0; i < 128; ++i) {
+          const auto v = row(i, p);
+          vmax = hn::Max(vmax, hn::Abs(v));
+          hn::Store(v, df, gp + i * B);
+        }
+      }
+      const auto step = hn::Div(vmax, hn::Set(df, 127.0f));
+      hn::Store(step, df, sp + (k0 / 128) * B + p);
+      const auto inv = hn::IfThenElseZero(hn::Gt(step, hn::Zero(df)), hn::Div(hn::Set(df, 1.0f), step));
+      const auto lo = hn::Set(di, -127), hi = hn::Set(di, 127), bias = hn::Set(di, 128);
+      // x + 128 in [1, 255], four k of a row into one word (byte k % 4)
+      const auto biased = [&](size_t i) {
+        return hn::BitCast(du, hn::Add(hn::Min(hn::Max(hn::NearestInt(hn::Mul(hn::Load(df, gp + i * B), inv)), lo), hi), bias));
+      };
+      for (size_t i = 0; i < 128; i += 4) {
+        const auto word = hn::Or(hn::Or(biased(i), hn::ShiftLeft<8>(biased(i + 1))), hn::Or(hn::ShiftLeft<16>(biased(i + 2)), hn::ShiftLeft<24>(biased(i + 3))));
+        hn::StoreU(word, du, out + ((k0 + i) / 4) * B + p);
       }
     }
   }
@@ -2093,11 +2183,12 @@ inline void Gemm8TilePortable(size_t MB, const int32_t* wt, const float* f, cons
 }
 
 // Weight rows [n0, n1) of a packed matrix (q8 or CQ, `levels` the signed codebook levels, unused
-// for q8) against M activation rows packed by PackActivations8, into C[m * ldc + n] (+ bias[n]).
-// Scratch: wbuf 16 Kp bytes (decoded CQ rows), wt 4 Kp int32 (64-byte aligned), factors
-// 32 groups floats, corr 32 groups int32.
+// for q8) against M activation rows packed by PackActivations8, into C[m * ldc + n] (+ bias[n]),
+// or with c_nm into C[n * ldc + m] (a convolution's channels by pixels: the tile's sums are
+// already 16 consecutive m per n). Scratch: wbuf 16 Kp bytes (decoded CQ rows), wt 4 Kp int32
+// (64-byte aligned), factors 32 groups floats, corr 32 groups int32.
 inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
-                                        size_t M, size_t n0, size_t n1, const uint8_t* xp, const float* sp, float* C, size_t ldc,
+                                        size_t M, size_t n0, size_t n1, const uint8_t* xp, const float* sp, float* C, size_t ldc, bool c_nm,
                                         const float* bias, int8_t* wbuf, int32_t* wt, float* factors, int32_t* corr) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
   const auto* codes = static_cast<const unsigned char*>(base);
@@ -2171,10 +2262,16 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
         else
 #endif
           Gemm8TilePortable(mb, wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
+        const size_t qn = std::min(mb * kGemm8Block, M - b * kGemm8Block);
         for (size_t n = 0; n < std::min(kGemm8Rows, rows - h); ++n) {
           const float bn = bias ? bias[nb + h + n] : 0.0f;
-          for (size_t q = 0; q < mb * kGemm8Block && b * kGemm8Block + q < M; ++q)
-            C[(b * kGemm8Block + q) * ldc + nb + h + n] = out[n * mb * kGemm8Block + q] + bn;
+          const float* o = out + n * mb * kGemm8Block;
+          if (c_nm) {
+            float* cn = C + (nb + h + n) * ldc + b * kGemm8Block;
+            for (size_t q = 0; q < qn; ++q) cn[q] = o[q] + bn;
+          } else {
+            for (size_t q = 0; q < qn; ++q) C[(b * kGemm8Block + q) * ldc + nb + h + n] = o[q] + bn;
+          }
         }
       }
       b += mb;

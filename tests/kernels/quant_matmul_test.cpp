@@ -173,10 +173,14 @@ TEST_CASE("the int8 matrix-matrix microkernel (batch > 4) matches its integer or
         auto* xa = reinterpret_cast<std::uint8_t*>((reinterpret_cast<std::uintptr_t>(xp.data()) + 63) & ~std::uintptr_t{63});
         auto* sa = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(sp.data()) + 63) & ~std::uintptr_t{63});
         kernels::pack_activations_i8(xq.data(), steps.data(), M, K, xa, sa);
-        std::vector<float> C(M * N, -1.0f);
+        std::vector<float> C(M * N, -1.0f), Cnm(N * M, -1.0f);
         const std::size_t half = N / 2 | 1;  // two calls split at an odd row, as two threads would take it
         kernels::quant_gemm8_rows(fmt, p.data, N, K, M, xa, sa, 0, std::min(half, N), C.data(), N, bias.data());
         if (half < N) kernels::quant_gemm8_rows(fmt, p.data, N, K, M, xa, sa, half, N, C.data(), N, bias.data());
+        // channels by pixels (a convolution's output): the same sums, stored transposed
+        kernels::quant_gemm8_rows(fmt, p.data, N, K, M, xa, sa, 0, N, Cnm.data(), M, bias.data(), true);
+        for (std::size_t m = 0; m < M; ++m)
+          for (std::size_t n = 0; n < N; ++n) REQUIRE(Cnm[n * M + m] == C[m * N + n]);
         for (std::size_t m = 0; m < M; ++m)
           for (std::size_t n = 0; n < N; ++n) {
             double mag = std::fabs(bias[n]);
@@ -190,6 +194,37 @@ TEST_CASE("the int8 matrix-matrix microkernel (batch > 4) matches its integer or
     }
    }
    kernels::allow_quant_vnni(true);
+  });
+}
+
+TEST_CASE("activations given as columns (a convolution's im2col) quantize and pack to the same bytes as rows, on every target") {
+  for_each_target([] {
+    // odd K (zero past it up to a group of 128), a block with only some rows, columns ld apart
+    for (auto [rows, K, ld] : std::vector<std::array<std::size_t, 3>>{{16, 128, 16}, {16, 300, 40}, {5, 576, 16}, {11, 1, 23}, {16, 1100, 17}}) {
+      const std::size_t Kp = (K + 127) / 128 * 128, G = Kp / 128;
+      auto x = randn(rows * K, 41);
+      std::vector<float> col(K * ld, 7.0f);  // columns past `rows` are zeroed below, the rest of each line is never read
+      for (std::size_t k = 0; k < K; ++k)
+        for (std::size_t r = 0; r < 16; ++r) col[k * ld + r] = r < rows ? x[r * K + k] : 0.0f;
+      for (const bool rotate : {false, true}) {
+        INFO("target " << kernels::active_target() << " rows " << rows << " K " << K << " ld " << ld << (rotate ? " rotated" : ""));
+        std::vector<std::int8_t> xq(rows * Kp);
+        std::vector<float> steps(rows * G);
+        std::vector<std::int32_t> sums(rows * G);
+        kernels::quantize_activations_i8(x.data(), rows, K, rotate, xq.data(), steps.data(), sums.data());
+        std::vector<std::uint8_t> want(16 * Kp + 64), got(16 * Kp + 64, 0xEE);
+        std::vector<float> want_s(16 * G + 16), got_s(16 * G + 16, -1.0f);
+        auto* wa = reinterpret_cast<std::uint8_t*>((reinterpret_cast<std::uintptr_t>(want.data()) + 63) & ~std::uintptr_t{63});
+        auto* ws = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(want_s.data()) + 63) & ~std::uintptr_t{63});
+        kernels::pack_activations_i8(xq.data(), steps.data(), rows, K, wa, ws);
+        kernels::pack_columns_i8(col.data(), ld, K, rotate, got.data(), got_s.data());
+        for (std::size_t i = 0; i < 16 * Kp; ++i) {
+          INFO("byte " << i << " (k " << 4 * (i / 64) + i % 4 << ", row " << (i / 4) % 16 << ")");
+          REQUIRE(int(got[i]) == int(wa[i]));
+        }
+        for (std::size_t i = 0; i < 16 * G; ++i) REQUIRE(got_s[i] == ws[i]);
+      }
+    }
   });
 }
 

@@ -159,7 +159,9 @@ TEST_CASE("a convolution with packed weights matches the convolution of the unpa
     std::int64_t N, C, H, W, O, kh, kw, s, p, d, G;
   };
   for (const shape sh : {shape{1, 16, 9, 11, 24, 3, 3, 1, 1, 1, 1}, shape{2, 5, 8, 8, 7, 3, 3, 2, 1, 1, 1}, shape{1, 12, 10, 7, 8, 3, 1, 1, 2, 2, 4},
-                         shape{1, 200, 4, 4, 3, 1, 1, 1, 0, 1, 1}, shape{1, 6, 1, 30, 10, 1, 5, 1, 2, 1, 2}}) {
+                         shape{1, 200, 4, 4, 3, 1, 1, 1, 0, 1, 1}, shape{1, 6, 1, 30, 10, 1, 5, 1, 2, 1, 2},
+                         // 1x1 read in place (and its last block of 3 pixels copied), and a 3x3 over several tasks
+                         shape{2, 40, 5, 7, 20, 1, 1, 1, 0, 1, 1}, shape{1, 32, 23, 21, 17, 3, 3, 1, 1, 1, 1}}) {
     ops::detail::conv_geom g{};
     g.N = sh.N, g.C = sh.C, g.H = sh.H, g.W = sh.W, g.O = sh.O, g.kh = sh.kh, g.kw = sh.kw, g.sh = g.sw = sh.s, g.ph = g.pw = sh.p, g.dh = g.dw = sh.d;
     g.G = sh.G;

@@ -61,6 +61,7 @@ HWY_EXPORT(Gemm8Active);
 HWY_EXPORT(Gemm8Path);
 HWY_EXPORT(PackActivations8);
 HWY_EXPORT(QuantGemm8Rows);
+HWY_EXPORT(QuantizePackColumns8);
 }  // namespace detail
 
 // Name of the target the dispatcher picks on this CPU (e.g. "AVX3", "NEON", "SVE").
@@ -315,14 +316,23 @@ inline void pack_activations_i8(const std::int8_t* xq, const float* steps, std::
     fn(xq, steps, M, Kp, b, e, xp, sp);
   });
 }
+// Columns col[k * ld + r] (k < K) of one block of 16 activation rows (rows past the matrix
+// zeroed by the caller) -> that block of xp (16 Kp bytes) and sp (16 Kp / 128 floats): the same
+// bytes and steps as quantize_activations_i8 then pack_activations_i8 on the rows.
+inline void pack_columns_i8(const float* col, std::size_t ld, std::size_t K, bool rotate, std::uint8_t* xp, float* sp) {
+  const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group;
+  HWY_DYNAMIC_DISPATCH(detail::QuantizePackColumns8)(col, ld, K, Kp, rotate ? quant::rotation_signs().data() : nullptr, xp, sp);
+}
+// Weight rows [n0, n1) against the packed activations into C[m * ldc + n] (+ bias[n]), or with
+// c_nm into C[n * ldc + m] (channels by pixels, as a convolution's output).
 inline void quant_gemm8_rows(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::uint8_t* xp, const float* sp,
-                             std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
+                             std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias, bool c_nm = false) {
   const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
   const bool q8 = fmt == dtype::q8;
   const auto* levels = q8 ? nullptr : quant::cq_codebook(l.bits).levels.data();
   const float step = q8 ? 1.0f : quant::cq_codebook(l.bits).step;
   const std::size_t G = static_cast<std::size_t>(l.groups), Kp = static_cast<std::size_t>(l.kp);
-  HWY_DYNAMIC_DISPATCH(detail::QuantGemm8Rows)(l.bits, w, G, l.scales_offset, levels, step, M, n0, n1, xp, sp, C, ldc, bias,
+  HWY_DYNAMIC_DISPATCH(detail::QuantGemm8Rows)(l.bits, w, G, l.scales_offset, levels, step, M, n0, n1, xp, sp, C, ldc, c_nm, bias,
                                                scratch<std::int8_t, 8>(16 * Kp), aligned_scratch<std::int32_t, 10>(4 * Kp),
                                                scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G));
 }

@@ -59,15 +59,17 @@ inline conv_geom conv_geometry(const context& c) {
 }  // namespace detail
 
 namespace detail {
-// im2col of output pixels [p0, p1) in [K, p1 - p0] layout: row (c, i, j) holds, for each of those
-// pixels p = (oh, ow), the input x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (zero outside).
-// Rows are contiguous over pixels, so the GEMM streams them as its B operand.
-inline void im2col_panel(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t p0, std::int64_t p1, float* col) {
+// im2col of output pixels [p0, p1) in [K, p1 - p0] layout (rows ld apart, p1 - p0 by default):
+// row (c, i, j) holds, for each of those pixels p = (oh, ow), the input
+// x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (zero outside). Rows are contiguous over pixels, so
+// the GEMM streams them as its B operand.
+inline void im2col_panel(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t p0, std::int64_t p1, float* col, std::int64_t ld = 0) {
   const std::int64_t K = Cg * g.kh * g.kw, pn = p1 - p0;
+  if (ld == 0) ld = pn;
   for (std::int64_t r = 0; r < K; ++r) {
     const std::int64_t ch = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
     const float* xc = xg + ch * g.H * g.W;
-    float* out = col + r * pn;
+    float* out = col + r * ld;
     const std::int64_t off = j * g.dw - g.pw;
     const auto [lo, hi] = tap_columns(off, g.sw, g.W, g.OW);
     for (std::int64_t p = p0; p < p1;) {
@@ -221,8 +223,58 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
 // bias or epilogue. The weight stays as converted (mmapped, 4.1 bits per weight at CQ4) instead
 // of being held dequantized; the activations are rotated and quantized per group of 128 like a
 // linear's input.
+//
+// Where the int8 microkernel runs (kernels::quant_gemm8), the im2col never exists as rows: each
+// task builds an im2col panel of pixels (the [K, pixels] layout of conv_dense, in cache) and
+// quantizes it into the microkernel's packed blocks of 16 pixels column by column
+// (kernels::pack_columns_i8; a 1x1 convolution reads its input in place), and the microkernel
+// writes channels by pixels, which is NCHW.
 inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  if (P > 4 && kernels::quant_gemm8()) {
+    constexpr std::int64_t B = 16;  // pixels per packed block
+    const std::int64_t Kp = (K + packed_group - 1) / packed_group * packed_group, blocks = (P + B - 1) / B;
+    const std::int64_t groups = Kp / packed_group;
+    auto* xp = aligned_scratch<std::uint8_t, 11>(static_cast<std::size_t>(blocks * B * Kp));
+    float* sp = aligned_scratch<float, 20>(static_cast<std::size_t>(blocks * B * groups));
+    const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+    // pixels per task: an im2col panel of about 64K floats, whole blocks
+    const std::int64_t per_task = std::clamp<std::int64_t>(65536 / (K * B), 1, 16);
+    const std::size_t tasks = static_cast<std::size_t>((blocks + per_task - 1) / per_task);
+    const std::size_t min_rows = std::max<std::size_t>(1, serial_work / static_cast<std::size_t>(P * Kp + 1));
+    for (std::int64_t n = 0; n < g.N; ++n) {
+      float* yn = y + n * g.O * P;
+      for (std::int64_t grp = 0; grp < g.G; ++grp) {
+        const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
+        global_pool().parallel_for(tasks, 1, [&](std::size_t b, std::size_t e) {
+          float* col = scratch<float, 2>(static_cast<std::size_t>(K * per_task * B));
+          for (std::size_t t = b; t < e; ++t) {
+            const std::int64_t p0 = static_cast<std::int64_t>(t) * per_task * B, p1 = std::min(P, p0 + per_task * B);
+            const std::int64_t ld = (p1 - p0 + B - 1) / B * B;
+            const bool in_place = direct && p1 - p0 == ld;
+            if (!in_place) {
+              im2col_panel(g, xg, Cg, p0, p1, col, ld);
+              for (std::int64_t r = 0; r < K; ++r) std::fill(col + r * ld + (p1 - p0), col + (r + 1) * ld, 0.0f);
+            }
+            for (std::int64_t q = p0; q < p1; q += B)
+              kernels::pack_columns_i8(in_place ? xg + q : col + (q - p0), static_cast<std::size_t>(in_place ? P : ld), static_cast<std::size_t>(K),
+                                       wt != dtype::q8, xp + q * Kp, sp + q * groups);
+          }
+        });
+        global_pool().parallel_for(static_cast<std::size_t>(Og), min_rows, [&](std::size_t b, std::size_t e) {
+          kernels::quant_gemm8_rows(wt, w, static_cast<std::size_t>(g.O), static_cast<std::size_t>(K), static_cast<std::size_t>(P), xp, sp,
+                                    static_cast<std::size_t>(grp * Og) + b, static_cast<std::size_t>(grp * Og) + e, yn, static_cast<std::size_t>(P),
+                                    ep ? nullptr : bias, true);
+        });
+      }
+      if (ep)
+        global_pool().parallel_for(static_cast<std::size_t>(g.O), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(P + 1)),
+                                   [&](std::size_t b, std::size_t e) {
+                                     for (auto o = static_cast<std::int64_t>(b); o < static_cast<std::int64_t>(e); ++o) (*ep)(o, yn + o * P, yn + o * P, P);
+                                   });
+    }
+    return;
+  }
   float* rows = aligned_scratch<float, 15>(static_cast<std::size_t>(P * K));
   float* t = aligned_scratch<float, 16>(static_cast<std::size_t>(P * g.O));
   for (std::int64_t n = 0; n < g.N; ++n) {
