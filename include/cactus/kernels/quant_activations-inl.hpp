@@ -50,15 +50,23 @@ HWY_INLINE float PrepareActivationGroup(const float* HWY_RESTRICT x, size_t K, s
   std::fill(g + kn, g + 128, 0.0f);
   if (signs) {
     for (size_t i = 0; i < 128; ++i) g[i] *= signs[i];
-    // butterflies wider than a vector run on whole vectors, the narrow ones lane by lane
+    // butterflies wider than a vector pair whole vectors; a narrower one is, in every lane, its
+    // partner h lanes away (a table lookup) plus or minus itself: lane j < j + h gets
+    // g[j] * 1 + g[j + h], lane j + h gets g[j + h] * -1 + g[j], each rounded once as a + b and
+    // a - b are
     size_t h = 1;
-    for (; h < 128 && h < L; h *= 2)
-      for (size_t i = 0; i < 128; i += 2 * h)
-        for (size_t j = i; j < i + h; ++j) {
-          const float a = g[j], b = g[j + h];
-          g[j] = a + b;
-          g[j + h] = a - b;
-        }
+#if HWY_TARGET != HWY_SCALAR
+    const hn::RebindToSigned<decltype(df)> di;
+    for (; h < 128 && h < L; h *= 2) {
+      const auto lane = hn::Iota(di, 0), bit = hn::Set(di, static_cast<int32_t>(h));
+      const auto partner = hn::IndicesFromVec(df, hn::Xor(lane, bit));
+      const auto sign = hn::IfThenElse(hn::RebindMask(df, hn::Eq(hn::And(lane, bit), hn::Zero(di))), hn::Set(df, 1.0f), hn::Set(df, -1.0f));
+      for (size_t i = 0; i < 128; i += L) {
+        const auto v = hn::Load(df, g + i);
+        hn::Store(hn::MulAdd(v, sign, hn::TableLookupLanes(v, partner)), df, g + i);
+      }
+    }
+#endif
     for (; h < 128; h *= 2)
       for (size_t i = 0; i < 128; i += 2 * h)
         for (size_t j = i; j < i + h; j += L) {
@@ -108,9 +116,9 @@ inline HWY_NOINLINE void QuantizeActivationRows8(const float* x, size_t rows, si
                                           int32_t* sums) {
   const hn::ScalableTag<float> df;
   const hn::Rebind<int32_t, decltype(df)> di;
+  const hn::Rebind<int8_t, decltype(df)> d8;
   const size_t L = hn::Lanes(df);
   HWY_ALIGN float g[128];
-  HWY_ALIGN int32_t q[128];
   for (size_t r = 0; r < rows; ++r)
     for (size_t k0 = 0; k0 < Kp; k0 += 128) {
       const float amax = PrepareActivationGroup(x + r * K, K, k0, signs, g);
@@ -118,14 +126,15 @@ inline HWY_NOINLINE void QuantizeActivationRows8(const float* x, size_t rows, si
       const size_t gi = r * (Kp / 128) + k0 / 128;
       steps[gi] = st;
       const auto inv = hn::Set(df, st > 0 ? 1.0f / st : 0.0f);
-      for (size_t i = 0; i < 128; i += L) hn::Store(hn::NearestInt(hn::Mul(hn::Load(df, g + i), inv)), di, q + i);
-      int32_t sum = 0;
+      const auto lo = hn::Set(di, -127), hi = hn::Set(di, 127);
+      auto vsum = hn::Zero(di);
       int8_t* out = xq + r * Kp + k0;
-      for (size_t i = 0; i < 128; ++i) {
-        out[i] = static_cast<int8_t>(std::clamp(q[i], -127, 127));
-        sum += out[i];
+      for (size_t i = 0; i < 128; i += L) {
+        const auto v = hn::Min(hn::Max(hn::NearestInt(hn::Mul(hn::Load(df, g + i), inv)), lo), hi);
+        vsum = hn::Add(vsum, v);
+        hn::StoreU(hn::DemoteTo(d8, v), d8, out + i);
       }
-      sums[gi] = sum;
+      sums[gi] = hn::GetLane(hn::SumOfLanes(di, vsum));
     }
 }
 
