@@ -3448,6 +3448,43 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
     }
   });
 }
+// The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any, dispatching to the
+// depthwise, 1x1, stride-1 and strided paths. The epilogue runs on each output tile while it
+// is in cache, except on the 1x1 path (one GEMM over all pixels), which makes a pass after.
+inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
+  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  if (Cg == 1 && Og == 1) return depthwise(g, x, w, bias, y, ep);
+  // 1x1, stride 1, no padding: the input already is the [C, P] operand
+  const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  for (std::int64_t n = 0; n < g.N; ++n)
+    for (std::int64_t grp = 0; grp < g.G; ++grp) {
+      const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
+      const float* wg = w + grp * Og * K;
+      const float* bg = bias ? bias + grp * Og : nullptr;
+      float* yg = y + (n * g.O + grp * Og) * P;
+      if (direct) {
+        kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K), xg,
+                         static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
+        if (ep)
+          global_pool().parallel_for(static_cast<std::size_t>(Og), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(P + 1)),
+                                     [&](std::size_t b, std::size_t e) {
+                                       for (std::size_t o = b; o < e; ++o)
+                                         (*ep)(grp * Og + static_cast<std::int64_t>(o), yg + static_cast<std::int64_t>(o) * P,
+                                               yg + static_cast<std::int64_t>(o) * P, P);
+                                     });
+      } else if (g.sh == 1 && g.sw == 1) {
+        conv_stride1(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
+      } else {
+        conv_dense(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
+      }
+    }
+}
+// Whether the int8 microkernel runs a group of Og output channels of K products each faster
+// than the f32 convolution does: it quantizes each pixel's K inputs once (in groups of 128) for
+// all Og channels, which pays from 64 channels and 256 products (quant_bench --conv, zoo_bench:
+// bench/RESULTS.md); with fewer, the quantization costs more than the f32 products it saves.
+inline bool packed_conv_pays(std::int64_t Og, std::int64_t K) { return Og >= 64 && K >= 256; }
+
 // A convolution whose weight is packed (q8 / CQ, as `cactus convert --bits` writes conv kernels:
 // a row per output channel of Cg*kh*kw inputs in [c][i][j] order, grouped by 128 like a
 // linear's): per (batch, group), the packed matrix product of the im2col rows [OH*OW, K] with
@@ -3463,15 +3500,17 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
 // writes channels by pixels, which is NCHW.
 inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  if (P > 4 && kernels::quant_gemm8()) {
+  if (P > 4 && packed_conv_pays(Og, K) && kernels::quant_gemm8()) {
     constexpr std::int64_t B = 16;  // pixels per packed block
     const std::int64_t Kp = (K + packed_group - 1) / packed_group * packed_group, blocks = (P + B - 1) / B;
     const std::int64_t groups = Kp / packed_group;
     auto* xp = aligned_scratch<std::uint8_t, 11>(static_cast<std::size_t>(blocks * B * Kp));
     float* sp = aligned_scratch<float, 20>(static_cast<std::size_t>(blocks * B * groups));
     const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
-    // pixels per task: an im2col panel of about 64K floats, whole blocks
-    const std::int64_t per_task = std::clamp<std::int64_t>(65536 / (K * B), 1, 16);
+    // pixels per task: an im2col panel of about 64K floats, whole blocks, and no fewer tasks
+    // than threads
+    const auto threads = static_cast<std::int64_t>(global_pool().size());
+    const std::int64_t per_task = std::clamp<std::int64_t>(std::min(65536 / (K * B), (blocks + threads - 1) / threads), 1, 16);
     const std::size_t tasks = static_cast<std::size_t>((blocks + per_task - 1) / per_task);
     const std::size_t min_rows = std::max<std::size_t>(1, serial_work / static_cast<std::size_t>(P * Kp + 1));
     for (std::int64_t n = 0; n < g.N; ++n) {
@@ -3507,75 +3546,18 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
     }
     return;
   }
-  float* rows = aligned_scratch<float, 15>(static_cast<std::size_t>(P * K));
-  float* t = aligned_scratch<float, 16>(static_cast<std::size_t>(P * g.O));
-  for (std::int64_t n = 0; n < g.N; ++n) {
-    for (std::int64_t grp = 0; grp < g.G; ++grp) {
-      const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
-      global_pool().parallel_for(static_cast<std::size_t>(P), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(K + 1)),
-                                 [&](std::size_t b, std::size_t e) {
-                                   for (auto p = static_cast<std::int64_t>(b); p < static_cast<std::int64_t>(e); ++p) {
-                                     const std::int64_t oh = p / g.OW, ow = p % g.OW;
-                                     float* r = rows + p * K;
-                                     for (std::int64_t c = 0; c < Cg; ++c)
-                                       for (std::int64_t i = 0; i < g.kh; ++i) {
-                                         const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
-                                         for (std::int64_t j = 0; j < g.kw; ++j) {
-                                           const std::int64_t iw = ow * g.sw - g.pw + j * g.dw;
-                                           *r++ = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? xg[(c * g.H + ih) * g.W + iw] : 0.0f;
-                                         }
-                                       }
-                                   }
-                                 });
-      kernels::quant_matmul(wt, w, static_cast<std::size_t>(g.O), static_cast<std::size_t>(K), static_cast<std::size_t>(P), rows, t,
-                            static_cast<std::size_t>(g.O), ep ? nullptr : bias, static_cast<std::size_t>(grp * Og),
-                            static_cast<std::size_t>((grp + 1) * Og));
-    }
-    // [P, O] -> [O, P], 16 channels per task
-    float* yn = y + n * g.O * P;
-    global_pool().parallel_for(static_cast<std::size_t>((g.O + 15) / 16), 1, [&](std::size_t b, std::size_t e) {
-      for (auto o0 = static_cast<std::int64_t>(b) * 16; o0 < std::min<std::int64_t>(g.O, static_cast<std::int64_t>(e) * 16); o0 += 16) {
-        const std::int64_t o1 = std::min(g.O, o0 + 16);
-        for (std::int64_t p = 0; p < P; ++p)
-          for (std::int64_t o = o0; o < o1; ++o) yn[o * P + p] = t[p * g.O + o];
-        if (ep)
-          for (std::int64_t o = o0; o < o1; ++o) (*ep)(o, yn + o * P, yn + o * P, P);
-      }
-    });
-  }
+  // elsewhere (no int8 instruction for the microkernel, a handful of pixels, or a small conv:
+  // depthwise, few channels or products) the kernel is dequantized for this call and the f32
+  // convolution runs: about the f32 speed, the packed kernel's memory
+  float* wf = scratch<float, 15>(static_cast<std::size_t>(g.O * K));
+  const tensor wp = tensor::view(wt, {g.O, Cg, g.kh, g.kw}, const_cast<void*>(w));
+  global_pool().parallel_for(static_cast<std::size_t>(g.O), std::max<std::size_t>(1, 4096 / static_cast<std::size_t>(K + 1)),
+                             [&](std::size_t b, std::size_t e) {
+                               quant::unpack_rows(wp, static_cast<std::int64_t>(b), static_cast<std::int64_t>(e), wf + static_cast<std::int64_t>(b) * K);
+                             });
+  conv_forward(g, x, wf, bias, y, ep);
 }
 
-// The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any, dispatching to the
-// depthwise, 1x1, stride-1 and strided paths. The epilogue runs on each output tile while it
-// is in cache, except on the 1x1 path (one GEMM over all pixels), which makes a pass after.
-inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
-  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  if (Cg == 1 && Og == 1) return depthwise(g, x, w, bias, y, ep);
-  // 1x1, stride 1, no padding: the input already is the [C, P] operand
-  const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
-  for (std::int64_t n = 0; n < g.N; ++n)
-    for (std::int64_t grp = 0; grp < g.G; ++grp) {
-      const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
-      const float* wg = w + grp * Og * K;
-      const float* bg = bias ? bias + grp * Og : nullptr;
-      float* yg = y + (n * g.O + grp * Og) * P;
-      if (direct) {
-        kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K), xg,
-                         static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
-        if (ep)
-          global_pool().parallel_for(static_cast<std::size_t>(Og), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(P + 1)),
-                                     [&](std::size_t b, std::size_t e) {
-                                       for (std::size_t o = b; o < e; ++o)
-                                         (*ep)(grp * Og + static_cast<std::int64_t>(o), yg + static_cast<std::int64_t>(o) * P,
-                                               yg + static_cast<std::int64_t>(o) * P, P);
-                                     });
-      } else if (g.sh == 1 && g.sw == 1) {
-        conv_stride1(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
-      } else {
-        conv_dense(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
-      }
-    }
-}
 // The whole convolution from an op's inputs (x at 0, the kernel at 1): on the packed kernel when
 // the planner left it packed (--packed-conv), else on f32.
 inline void conv_run(const conv_geom& g, const context& c, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
@@ -3592,10 +3574,18 @@ struct conv_op {
   // f16 conv kernels are widened once at plan time (a folded cast): convs are compute-bound and
   // their weights small, so f32 weights in memory buy speed at little cost.
   static constexpr bool f16_weights = false;
-  // packed (q8 / CQ) kernels can run through the packed matrix product (detail::conv_packed),
-  // on request (transpile --packed-conv): on x86 today the f32 paths are faster for most
-  // shapes (bench/RESULTS.md), so by default a packed kernel is dequantized at load
+  // packed (q8 / CQ) kernels can run through the packed matrix product (detail::conv_packed).
+  // By default a kernel stays packed where that is faster than the f32 convolution of its
+  // dequantized copy (packed_faster) and is dequantized at load elsewhere; transpile's
+  // --packed-conv keeps every one packed, --f32-conv none.
   static constexpr std::uint32_t packed_on_request = 1u << 1;
+  // (detail::packed_conv_pays on the kernel's shape [O, C / groups, kh, kw]).
+  static bool packed_faster(std::size_t k, const shape_t& w) {
+    if (k != 1 || w.size() < 3) return false;
+    std::int64_t products = 1;
+    for (std::size_t i = 1; i < w.size(); ++i) products *= w[i];
+    return detail::packed_conv_pays(w[0], products);
+  }
   static void infer(context& c) {
     auto g = detail::conv_geometry(c);
     if (g.one_d) c.set_tensor(0, dtype::f32, {g.N, g.O, g.OW});
@@ -3627,6 +3617,7 @@ struct conv_module_op {
   static constexpr arity inputs{13};
   static constexpr bool f16_weights = false;
   static constexpr std::uint32_t packed_on_request = 1u << 1;  // as conv's
+  static bool packed_faster(std::size_t k, const shape_t& w) { return conv_op::packed_faster(k, w); }
   static bool has_bn(const context& c) { return !c.is_none(9) && !c.is_none(10); }
   static void infer(context& c) {
     conv_op::infer(c);
@@ -5507,6 +5498,9 @@ struct op_info {
   bool f16_weights;
   std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
   std::uint32_t packed_on_request;  // bit k: ... when the user asks (passes::cast_options)
+  // of those, whether a packed constant of this shape at input k runs faster than f32 (then it
+  // stays packed by default); null: never
+  bool (*packed_faster)(std::size_t k, const shape_t& shape);
   arity inputs, outputs;
   dims_rule fixed_dims;
 };
@@ -5524,12 +5518,13 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, Op::inputs, detail::outputs_of<Op>(), dims_rule::none};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, nullptr, Op::inputs, detail::outputs_of<Op>(), dims_rule::none};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
       if constexpr (requires { Op::packed_inputs; }) info.packed_inputs = Op::packed_inputs;
       if constexpr (requires { Op::packed_on_request; }) info.packed_on_request = Op::packed_on_request;
+      if constexpr (requires(const shape_t& s) { Op::packed_faster(std::size_t{}, s); }) info.packed_faster = &Op::packed_faster;
       if constexpr (requires { Op::fixed_dims; }) info.fixed_dims = Op::fixed_dims;
       t.push_back(info);
     });
@@ -5861,6 +5856,7 @@ struct component {
 struct pass_options {
   std::set<std::string> disabled_fusions;  // transpile's --no-fuse-<name>
   bool packed_conv = false;                // transpile's --packed-conv
+  bool f32_conv = false;                   // transpile's --f32-conv
 };
 
 struct manifest {
@@ -5899,7 +5895,7 @@ struct manifest {
     }
     nlohmann::json j = {{"format", format}, {"version", version}, {"model_id", model_id}, {"task", task}, {"family", family},
                         {"component_order", order}, {"components", comps},
-                        {"passes", {{"disabled_fusions", passes.disabled_fusions}, {"packed_conv", passes.packed_conv}}},
+                        {"passes", {{"disabled_fusions", passes.disabled_fusions}, {"packed_conv", passes.packed_conv}, {"f32_conv", passes.f32_conv}}},
                         {"side_files", side_files}};
     if (!cactus_version.empty()) j["cactus_version"] = cactus_version;
     return j;
@@ -5975,6 +5971,10 @@ struct manifest {
       if (auto p = it->find("packed_conv"); p != it->end()) {
         check(p->is_boolean(), pw, ": \"packed_conv\" must be true or false");
         m.passes.packed_conv = p->get<bool>();
+      }
+      if (auto p = it->find("f32_conv"); p != it->end()) {
+        check(p->is_boolean(), pw, ": \"f32_conv\" must be true or false");
+        m.passes.f32_conv = p->get<bool>();
       }
     }
     if (auto it = j.find("side_files"); it != j.end()) m.side_files = strings(*it, where + ": \"side_files\"");
@@ -6794,6 +6794,7 @@ namespace cactus::passes {
 // What insert_precision_casts may leave packed beyond what every op takes.
 struct cast_options {
   bool packed_on_request = false;  // inputs ops take packed only on request (conv kernels: --packed-conv)
+  bool packed_where_faster = true;  // ... and by default where the op says packed is faster (off: --f32-conv)
 };
 
 // Ops that read f16 or packed (q8 / CQ) weights directly; elsewhere such a constant gets a cast
@@ -6813,6 +6814,9 @@ inline std::size_t insert_precision_casts(ir::graph& g, const cast_options& o = 
       if (!val.is_tensor() || !val.is_constant() || (val.type != dtype::f16 && !is_packed(val.type))) continue;
       if (val.type == dtype::f16 && f16_ok && val.shape.size() >= 2) continue;
       if (is_packed(val.type) && k < 32 && (packed_ok >> k & 1u)) continue;
+      if (is_packed(val.type) && k < 32 && o.packed_where_faster && id && (ops::op_table()[*id].packed_on_request >> k & 1u) &&
+          ops::op_table()[*id].packed_faster && ops::op_table()[*id].packed_faster(k, val.shape))
+        continue;
       if (n.op == "cast") continue;
       auto it = casted.find(v);
       if (it == casted.end()) {
@@ -8158,6 +8162,7 @@ inline passes::fuse_options recorded_fusion(const manifest& m) {
 inline passes::cast_options recorded_casts(const manifest& m) {
   passes::cast_options c;
   c.packed_on_request = m.passes.packed_conv;
+  c.packed_where_faster = !m.passes.f32_conv;
   return c;
 }
 
@@ -8311,6 +8316,7 @@ inline void write_into(const fs::path& dir, const fs::path& target, const std::v
   for (auto& c : graphs) m.components.push_back(w.write(c, graphs.size() == 1 ? fs::path(".") : fs::path("components") / c.name));
   m.passes.disabled_fusions = info.fusion.disabled;
   m.passes.packed_conv = info.casts.packed_on_request;
+  m.passes.f32_conv = !info.casts.packed_where_faster;
   for (const char* f : formats::hf_side_file_names)
     if (fs::exists(dir / f)) m.side_files.push_back(f);  // the stage holds links to the target's files
   m.cactus_version = cactus::version;

@@ -27,6 +27,7 @@ TEST_CASE("the components manifest round-trips, and a bundle without one reads a
                   bundle::component{"decode", "decode", "graph.cactus", "graph_bindings.json", {}, {}}};
   m.passes.disabled_fusions = {"rope"};
   m.passes.packed_conv = true;
+  m.passes.f32_conv = true;
   m.side_files = {"tokenizer.json"};
   m.cactus_version = "9.9.9";
   const auto back = bundle::manifest::from_json(m.to_json(), "m");
@@ -35,6 +36,7 @@ TEST_CASE("the components manifest round-trips, and a bundle without one reads a
   CHECK(back.find("decode")->directory == "decode");
   CHECK(back.components[0].inputs[0].shape == shape_t{1, 8});
   CHECK(back.passes.disabled_fusions == std::set<std::string>{"rope"});
+  CHECK(back.passes.f32_conv);
   CHECK(back.find("nope") == nullptr);
 
   const auto none = bundle::manifest::read(bundle_tmp("no_manifest"));
@@ -48,6 +50,7 @@ TEST_CASE("the components manifest round-trips, and a bundle without one reads a
       "outputs": [{"name": "output_0", "dtype": "f32", "shape": [2, 4]}]}], "passes": {"disabled_fusions": [], "packed_conv": false}})"), "old");
   CHECK(old.components[0].inputs[0].name == "x");
   CHECK(old.side_files.empty());
+  CHECK_FALSE(old.passes.f32_conv);  // written before --f32-conv: re-lowered with today's default
 
   auto bad = [&](const char* text) { return bundle::manifest::from_json(nlohmann::json::parse(text), "components/manifest.json"); };
   CHECK_THROWS_WITH(bad(R"({"format": "cactus-components", "version": 7})"), Catch::Contains("version 7") && Catch::Contains("newer cactus"));
@@ -56,6 +59,7 @@ TEST_CASE("the components manifest round-trips, and a bundle without one reads a
   CHECK_THROWS_WITH(bad(R"({"components": [{"name": "a"}, {"name": "a"}]})"), Catch::Contains("two components are named 'a'"));
   CHECK_THROWS_WITH(bad(R"({"components": []})"), Catch::Contains("non-empty list"));
   CHECK_THROWS_WITH(bad(R"({"passes": {"packed_conv": "yes"}})"), Catch::Contains("true or false"));
+  CHECK_THROWS_WITH(bad(R"({"passes": {"f32_conv": 1}})"), Catch::Contains("\"f32_conv\" must be true or false"));
   CHECK_THROWS_WITH(bad(R"([1])"), Catch::Contains("expected a JSON object"));
 }
 

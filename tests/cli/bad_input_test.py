@@ -156,6 +156,8 @@ expect_error("run: --profile past int range", ["run", bundle, "--input", os.path
 expect_error("transpile: an --input-shape dim past 2^64", ["transpile", ts, "--input-shape", "2x" + "9" * 25, "--artifact-dir", os.path.join(work, "t_shape")],
              "--input-shape", "is not a dimension")
 expect_error("transpile: --input-shape malformed", ["transpile", ts, "--input-shape", "2xq", "--artifact-dir", os.path.join(work, "t_shape")], "--input-shape", "2xq")
+expect_error("transpile: --packed-conv with --f32-conv", ["transpile", ts, "--input-shape", "2x8:f32", "--packed-conv", "--f32-conv",
+             "--artifact-dir", os.path.join(work, "t_conv")], "--packed-conv and --f32-conv")
 expect_error("transpile: --example-input missing", ["transpile", ts, "--example-input", os.path.join(work, "nope.npy"), "--artifact-dir", os.path.join(work, "t_ex")], "nope.npy")
 expect_error("transpile: --weights-dir without a manifest", ["transpile", ts, "--weights-dir", work, "--input-shape", "2x8:f32"], "weights_manifest.json", "not found")
 bad_manifest = edited_bundle("bad_manifest", lambda d: edit_json(os.path.join(d, "weights_manifest.json"), lambda j: j["weights"][0].__setitem__("shape", [1.5e30])))

@@ -2,8 +2,10 @@
 convert` / `transpile` / `run`, and compare every output with PyTorch on every input set.
 
 usage: .venv/bin/python run_zoo.py CACTUS_BINARY MODEL_NAME WORKDIR [--bits 32|16|8|4|3|2|1] [--runtime-cli CACTUS_RUN]
-                        [--packed-conv] [--capture torchscript|export|export-core]
-(--packed-conv: transpile keeps the conv kernels packed, and the test checks that it did)
+                        [--packed-conv | --f32-conv] [--capture torchscript|export|export-core]
+(--packed-conv: transpile keeps the conv kernels packed, and the test checks that it did;
+ --f32-conv: every conv kernel dequantized; by default only those >= 64 channels and >= 256
+ products per output stay packed, which the test checks too)
 --capture export: the model goes through torch.export instead of TorchScript: the dims that
 differ between the zoo's input sets are exported dynamic (torch.export.Dim from 1, or
 Dim.AUTO where the model fixes them), the .pt2 is transpiled by cactus's own reader, and every
@@ -18,6 +20,8 @@ Exit status 0 only if every comparison is within tolerance:
 With --runtime-cli, the bundle is also re-lowered from its optimized_ir.json and raw_ir.json by
 the LibTorch-free CLI, and both re-lowered bundles must give bit-identical outputs.
 """
+import json
+import math
 import os
 import subprocess
 import sys
@@ -133,19 +137,36 @@ def main():
     run("convert", sd, out, "--bits", bits)
     ex = [x for j in range(len(inputs[0])) for x in ("--example-input", os.path.join(work, f"in0_{j}.npy"))]
     packed = ["--packed-conv"] if "--packed-conv" in sys.argv else []
-    print(run("transpile", ts, "--weights-dir", out, *ex, "--quiet", *packed).strip().splitlines()[-1])
+    f32_conv = ["--f32-conv"] if "--f32-conv" in sys.argv else []
+    print(run("transpile", ts, "--weights-dir", out, *ex, "--quiet", *packed, *f32_conv).strip().splitlines()[-1])
     if capture != "torchscript":
         check_outside_range(run, out, work, inputs)
+    ir = json.load(open(os.path.join(out, "optimized_ir.json")))
+    dtype = {v["id"]: v.get("dtype", "") for v in ir["values"]}
+    is_packed = lambda v: dtype[v] == "q8" or dtype[v].startswith("cq")
+    convs = [n for n in ir["nodes"] if n["op"] in ("conv", "conv_module")]
     if packed:  # the conv kernels must have stayed packed: no cast in front of any conv
-        import json
-        ir = json.load(open(os.path.join(out, "optimized_ir.json")))
-        dtype = {v["id"]: v.get("dtype", "") for v in ir["values"]}
-        packed = lambda v: dtype[v] == "q8" or dtype[v].startswith("cq")
-        convs = [n for n in ir["nodes"] if n["op"] in ("conv", "conv_module")]
-        dequantized = [n["inputs"][0] for n in ir["nodes"] if n["op"] == "cast" and packed(n["inputs"][0])]
-        on_packed = sum(packed(n["inputs"][1]) for n in convs)
+        dequantized = [n["inputs"][0] for n in ir["nodes"] if n["op"] == "cast" and is_packed(n["inputs"][0])]
+        on_packed = sum(is_packed(n["inputs"][1]) for n in convs)
         assert on_packed and not dequantized, f"--packed-conv: {on_packed} convs on packed weights, packed values cast to f32: {dequantized}"
         print(f"{on_packed} of {len(convs)} convolutions on packed weights (the others' kernels are small, stored f16)")
+    elif f32_conv:  # every quantized conv kernel dequantized
+        on_packed = [n["inputs"][1] for n in convs if is_packed(n["inputs"][1])]
+        assert not on_packed, f"--f32-conv: convs on packed weights {on_packed}"
+    elif convs:  # by default a quantized kernel stays packed iff it has >= 64 output channels and >= 256 products per output
+        shape = {v["id"]: v.get("shape", []) for v in ir["values"]}
+        cast_of = {n["outputs"][0]: n["inputs"][0] for n in ir["nodes"] if n["op"] == "cast"}
+        kept = 0
+        for n in convs:
+            w = n["inputs"][1]
+            src = cast_of.get(w, w)
+            if not is_packed(src):
+                continue
+            s = shape[src]
+            want = s[0] >= 64 and math.prod(s[1:]) >= 256
+            assert is_packed(w) == want, f"conv kernel {s}: {'packed' if is_packed(w) else 'dequantized'}, the default rule says {'packed' if want else 'f32'}"
+            kept += want
+        print(f"{kept} of {len(convs)} convolutions on packed weights by default (>= 64 channels, >= 256 products per output)")
     worst = 0.0
     pairs = []
     dims = exported_dims(out) if capture != "torchscript" else None

@@ -119,7 +119,9 @@ static int cmd_transpile(const args& a) {
   o.compare = !a.has("--skip-reference-compare");
   add_disabled_fusions(a, o.fusion);
   o.verbose = !a.has("--quiet");
+  check(!(a.has("--packed-conv") && a.has("--f32-conv")), "--packed-conv and --f32-conv: give one of them");
   o.casts.packed_on_request = a.has("--packed-conv");
+  o.casts.packed_where_faster = !a.has("--f32-conv");
   o.external_weights = a.has("--external-weights");
   auto r = transpile_to_bundle(o);
   std::cout << "bundle: " << o.artifact_dir.string() << " (" << r.optimized.nodes.size() << " nodes)\n";
@@ -372,9 +374,11 @@ static std::vector<cli::command> commands() {
       {"--input-shape", "2x16:i64", "an example input of that shape and dtype (f32 by default) with fixed seeded values", true},
       {"--skip-reference-compare", "", "do not run the bundle against PyTorch's outputs", false},
       {"--quiet", "", "no progress lines on stderr", false},
-      {"--packed-conv", "", "keep quantized conv kernels packed (mmapped, e.g. 4.1 bits per weight at CQ4) and run those "
-       "convolutions as packed matrix products on im2col rows; by default they are dequantized to f32 at load (faster on x86 "
-       "today)", false},
+      {"--packed-conv", "", "keep every quantized conv kernel packed (mmapped, e.g. 4.1 bits per weight at CQ4) and run "
+       "those convolutions on the int8 matrix-matrix microkernel; by default only kernels with at least 64 output channels and "
+       "256 products per output stay packed (there it is faster than f32), the others are dequantized to f32 at load", false},
+      {"--f32-conv", "", "dequantize every quantized conv kernel to f32 at load (more memory; the default keeps the large ones "
+       "packed)", false},
       {"--external-weights", "", "bind weights outside the artifact dir in place (the bundle records it) instead of "
        "hard-linking them into its weights/", false}};
   for (auto& f : fusion_flags()) transpile_options.push_back(f);
@@ -409,7 +413,7 @@ static std::vector<cli::command> commands() {
 #endif
   c.push_back({"lower", {"BUNDLE/optimized_ir.json"}, R"(      Re-lowers saved IR (optimized_ir.json or raw_ir.json; a bundle directory means its
       optimized_ir.json) into a new bundle without LibTorch: runs the IR passes again, with the
-      options the bundle was transpiled with (--no-fuse-*, --packed-conv; recorded in
+      options the bundle was transpiled with (--no-fuse-*, --packed-conv, --f32-conv; recorded in
       components/manifest.json), and binds the source bundle's weights by name (hard-linked
       into OUT/weights/, or bound in place if the source bundle was transpiled with
       --external-weights).

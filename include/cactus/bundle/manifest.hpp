@@ -39,6 +39,7 @@ struct component {
 struct pass_options {
   std::set<std::string> disabled_fusions;  // transpile's --no-fuse-<name>
   bool packed_conv = false;                // transpile's --packed-conv
+  bool f32_conv = false;                   // transpile's --f32-conv
 };
 
 struct manifest {
@@ -77,7 +78,7 @@ struct manifest {
     }
     nlohmann::json j = {{"format", format}, {"version", version}, {"model_id", model_id}, {"task", task}, {"family", family},
                         {"component_order", order}, {"components", comps},
-                        {"passes", {{"disabled_fusions", passes.disabled_fusions}, {"packed_conv", passes.packed_conv}}},
+                        {"passes", {{"disabled_fusions", passes.disabled_fusions}, {"packed_conv", passes.packed_conv}, {"f32_conv", passes.f32_conv}}},
                         {"side_files", side_files}};
     if (!cactus_version.empty()) j["cactus_version"] = cactus_version;
     return j;
@@ -153,6 +154,10 @@ struct manifest {
       if (auto p = it->find("packed_conv"); p != it->end()) {
         check(p->is_boolean(), pw, ": \"packed_conv\" must be true or false");
         m.passes.packed_conv = p->get<bool>();
+      }
+      if (auto p = it->find("f32_conv"); p != it->end()) {
+        check(p->is_boolean(), pw, ": \"f32_conv\" must be true or false");
+        m.passes.f32_conv = p->get<bool>();
       }
     }
     if (auto it = j.find("side_files"); it != j.end()) m.side_files = strings(*it, where + ": \"side_files\"");

@@ -59,6 +59,7 @@ inline passes::fuse_options recorded_fusion(const manifest& m) {
 inline passes::cast_options recorded_casts(const manifest& m) {
   passes::cast_options c;
   c.packed_on_request = m.passes.packed_conv;
+  c.packed_where_faster = !m.passes.f32_conv;
   return c;
 }
 
@@ -212,6 +213,7 @@ inline void write_into(const fs::path& dir, const fs::path& target, const std::v
   for (auto& c : graphs) m.components.push_back(w.write(c, graphs.size() == 1 ? fs::path(".") : fs::path("components") / c.name));
   m.passes.disabled_fusions = info.fusion.disabled;
   m.passes.packed_conv = info.casts.packed_on_request;
+  m.passes.f32_conv = !info.casts.packed_where_faster;
   for (const char* f : formats::hf_side_file_names)
     if (fs::exists(dir / f)) m.side_files.push_back(f);  // the stage holds links to the target's files
   m.cactus_version = cactus::version;

@@ -19,6 +19,7 @@ struct conv_module_op {
   static constexpr arity inputs{13};
   static constexpr bool f16_weights = false;
   static constexpr std::uint32_t packed_on_request = 1u << 1;  // as conv's
+  static bool packed_faster(std::size_t k, const shape_t& w) { return conv_op::packed_faster(k, w); }
   static bool has_bn(const context& c) { return !c.is_none(9) && !c.is_none(10); }
   static void infer(context& c) {
     conv_op::infer(c);

@@ -85,6 +85,9 @@ struct op_info {
   bool f16_weights;
   std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
   std::uint32_t packed_on_request;  // bit k: ... when the user asks (passes::cast_options)
+  // of those, whether a packed constant of this shape at input k runs faster than f32 (then it
+  // stays packed by default); null: never
+  bool (*packed_faster)(std::size_t k, const shape_t& shape);
   arity inputs, outputs;
   dims_rule fixed_dims;
 };
@@ -102,12 +105,13 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, Op::inputs, detail::outputs_of<Op>(), dims_rule::none};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, nullptr, Op::inputs, detail::outputs_of<Op>(), dims_rule::none};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
       if constexpr (requires { Op::packed_inputs; }) info.packed_inputs = Op::packed_inputs;
       if constexpr (requires { Op::packed_on_request; }) info.packed_on_request = Op::packed_on_request;
+      if constexpr (requires(const shape_t& s) { Op::packed_faster(std::size_t{}, s); }) info.packed_faster = &Op::packed_faster;
       if constexpr (requires { Op::fixed_dims; }) info.fixed_dims = Op::fixed_dims;
       t.push_back(info);
     });

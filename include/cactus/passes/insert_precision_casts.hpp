@@ -13,6 +13,7 @@ namespace cactus::passes {
 // What insert_precision_casts may leave packed beyond what every op takes.
 struct cast_options {
   bool packed_on_request = false;  // inputs ops take packed only on request (conv kernels: --packed-conv)
+  bool packed_where_faster = true;  // ... and by default where the op says packed is faster (off: --f32-conv)
 };
 
 // Ops that read f16 or packed (q8 / CQ) weights directly; elsewhere such a constant gets a cast
@@ -32,6 +33,9 @@ inline std::size_t insert_precision_casts(ir::graph& g, const cast_options& o = 
       if (!val.is_tensor() || !val.is_constant() || (val.type != dtype::f16 && !is_packed(val.type))) continue;
       if (val.type == dtype::f16 && f16_ok && val.shape.size() >= 2) continue;
       if (is_packed(val.type) && k < 32 && (packed_ok >> k & 1u)) continue;
+      if (is_packed(val.type) && k < 32 && o.packed_where_faster && id && (ops::op_table()[*id].packed_on_request >> k & 1u) &&
+          ops::op_table()[*id].packed_faster && ops::op_table()[*id].packed_faster(k, val.shape))
+        continue;
       if (n.op == "cast") continue;
       auto it = casted.find(v);
       if (it == casted.end()) {
