@@ -267,9 +267,12 @@ inline bool packed_conv_pays(std::int64_t Og, std::int64_t K) { return Og >= 64 
 // quantizes it into the microkernel's packed blocks of 16 pixels column by column
 // (kernels::pack_columns_i8; a 1x1 convolution reads its input in place), and the microkernel
 // writes channels by pixels, which is NCHW.
-inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
+// (`microkernel`: on the microkernel whenever the CPU has it, paying or not, for the bench that
+// measures where it pays.)
+inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
+                        bool microkernel = false) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  if (P > 4 && packed_conv_pays(Og, K) && kernels::quant_gemm8()) {
+  if (P > 4 && (microkernel || packed_conv_pays(Og, K)) && kernels::quant_gemm8()) {
     constexpr std::int64_t B = 16;  // pixels per packed block
     const std::int64_t Kp = (K + packed_group - 1) / packed_group * packed_group, blocks = (P + B - 1) / B;
     const std::int64_t groups = Kp / packed_group;
