@@ -15,7 +15,8 @@
 // with no copy) and the activations are stored as x + 128 (unsigned); the accumulators start at
 // -128 sum(w) of their group, so sum((x + 128) w) - 128 sum(w) = sum(x w) exactly.
 //
-// Arm with FEAT_DotProd: SDOT by lane, 8 activation rows by 8 weight rows per pass (below).
+// Arm with FEAT_DotProd: SDOT by lane, 8 activation rows by 8 weight rows per pass (below); with
+// FEAT_I8MM too (NEON target), SMMLA on the same layout.
 //
 // Other targets run the same layout in plain loops (the tests check it on every target against
 // the integer oracle); the dispatcher takes this path only where Gemm8Active().
@@ -79,6 +80,9 @@ inline HWY_NOINLINE const char* Gemm8Path() {
 #if HWY_TARGET == HWY_AVX3
   if (VnniActive()) return "vpdpbusd (AVX-512 VNNI)";
 #elif CACTUS_GEMM8_SDOT
+#if HWY_TARGET == HWY_NEON
+  if (Gemm8HasSdot() && HasI8mm()) return "SMMLA (FEAT_I8MM)";
+#endif
   if (Gemm8HasSdot()) return "SDOT (FEAT_DotProd)";
 #endif
   return "plain loops (not dispatched)";
@@ -347,6 +351,60 @@ inline HWY_NOINLINE void Gemm8TileSdot(const int32_t* HWY_RESTRICT wt, const flo
 #pragma GCC pop_options
 #endif
 
+#if CACTUS_GEMM8_SDOT && HWY_TARGET == HWY_NEON
+// SMMLA (FEAT_I8MM, from the hwcaps; NEON target) multiplies a 2 x 8 by an 8 x 2 block of signed
+// bytes into a 2 x 2 block of int32 sums, twice SDOT's work per instruction. The panel and the
+// activations hold four k of a row together, so ZIP1 / ZIP2 of 32-bit lanes of k..k+3 and
+// k+4..k+7 make the eight k of two rows (activations flipped to signed as they are loaded). A
+// pass takes 8 activation rows by the tile's 8 weight rows: 16 accumulators of 2 x 2 blocks,
+// 16 SMMLA per eight k (against 32 SDOT); UZP1 / UZP2 turn them back into rows per weight row
+// when a group's scales are applied.
+#pragma GCC push_options
+#pragma GCC target("arch=armv8.2-a+crypto+dotprod+i8mm")
+inline HWY_NOINLINE void Gemm8TileI8mm(const int32_t* HWY_RESTRICT wt, const float* HWY_RESTRICT f, size_t groups, const uint8_t* HWY_RESTRICT xp,
+                                       const float* HWY_RESTRICT sp, float* HWY_RESTRICT out) {
+  const uint8x16_t flip = vdupq_n_u8(0x80);
+  for (size_t i = 0; i < kGemm8Rows * kGemm8Block; i += 4) vst1q_f32(out + i, vdupq_n_f32(0.0f));
+  const auto pairs = [](int8x16_t lo, int8x16_t hi, int8x16_t& first, int8x16_t& second) {
+    const int32x4_t a = vreinterpretq_s32_s8(lo), b = vreinterpretq_s32_s8(hi);
+    first = vreinterpretq_s8_s32(vzip1q_s32(a, b));
+    second = vreinterpretq_s8_s32(vzip2q_s32(a, b));
+  };
+  for (size_t half = 0; half < 2; ++half)
+    for (size_t g = 0; g < groups; ++g) {
+      int32x4_t acc[4][4];  // [row pair][weight pair]: (r, n), (r, n + 1), (r + 1, n), (r + 1, n + 1)
+      for (auto& row : acc)
+        for (auto& a : row) a = vdupq_n_s32(0);
+      const uint8_t* x = xp + g * 128 * kGemm8Block + half * 32;
+      const int32_t* w = wt + g * 32 * kGemm8Panel;
+      for (size_t k8 = 0; k8 < 16; ++k8, x += 8 * kGemm8Block, w += 2 * kGemm8Panel) {
+        const auto ld = [&](const uint8_t* p) { return vreinterpretq_s8_u8(veorq_u8(vld1q_u8(p), flip)); };
+        int8x16_t xr[4], wr[4];
+        pairs(ld(x), ld(x + 4 * kGemm8Block), xr[0], xr[1]);            // rows 0-3: k..k+3, k+4..k+7
+        pairs(ld(x + 16), ld(x + 4 * kGemm8Block + 16), xr[2], xr[3]);  // rows 4-7
+        pairs(vreinterpretq_s8_s32(vld1q_s32(w)), vreinterpretq_s8_s32(vld1q_s32(w + kGemm8Panel)), wr[0], wr[1]);
+        pairs(vreinterpretq_s8_s32(vld1q_s32(w + 4)), vreinterpretq_s8_s32(vld1q_s32(w + kGemm8Panel + 4)), wr[2], wr[3]);
+        for (size_t p = 0; p < 4; ++p)
+          for (size_t q = 0; q < 4; ++q) acc[p][q] = vmmlaq_s32(acc[p][q], xr[p], wr[q]);
+      }
+      const float* s = sp + g * kGemm8Block + half * 8;
+      const float32x4_t s0 = vld1q_f32(s), s1 = vld1q_f32(s + 4);
+      for (size_t q = 0; q < 4; ++q)
+        for (size_t odd = 0; odd < 2; ++odd) {
+          const size_t n = 2 * q + odd;
+          // rows 0-3 and 4-7 of weight row n: lanes 0 and 2 (n even) or 1 and 3 (odd) of two row pairs
+          const int32x4_t r03 = odd ? vuzp2q_s32(acc[0][q], acc[1][q]) : vuzp1q_s32(acc[0][q], acc[1][q]);
+          const int32x4_t r47 = odd ? vuzp2q_s32(acc[2][q], acc[3][q]) : vuzp1q_s32(acc[2][q], acc[3][q]);
+          float* o = out + n * kGemm8Block + half * 8;
+          const float fn = f[g * kGemm8Panel + n];
+          vst1q_f32(o, vfmaq_f32(vld1q_f32(o), vcvtq_f32_s32(r03), vmulq_n_f32(s0, fn)));
+          vst1q_f32(o + 4, vfmaq_f32(vld1q_f32(o + 4), vcvtq_f32_s32(r47), vmulq_n_f32(s1, fn)));
+        }
+    }
+}
+#pragma GCC pop_options
+#endif
+
 // The panel transpose and the tile in plain loops (every target; the oracle-checked layout
 // where there is no int8 instruction for it).
 inline void TransposePanelPortable(const int8_t* const* rows, size_t Kp, int32_t* wt) {
@@ -397,6 +455,9 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
 #else
   const bool pairs = false;
   (void)fast;
+#endif
+#if CACTUS_GEMM8_SDOT && HWY_TARGET == HWY_NEON
+  const bool mm = fast && HasI8mm();  // SMMLA where the CPU has it
 #endif
   for (size_t nb = n0; nb < n1; nb += kGemm8Panel) {
     const size_t rows = std::min(kGemm8Panel, n1 - nb);
@@ -452,6 +513,10 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
         else if (fast) Gemm8TileVnni<1>(wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
         else
 #elif CACTUS_GEMM8_SDOT
+#if HWY_TARGET == HWY_NEON
+        if (fast && mm) Gemm8TileI8mm(wt + h, fP + h, groups, xp + b * xstride, sp + b * sstride, out);
+        else
+#endif
         if (fast) Gemm8TileSdot(wt + h, fP + h, groups, xp + b * xstride, sp + b * sstride, out);
         else
 #endif
