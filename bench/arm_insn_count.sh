@@ -7,7 +7,8 @@
 #
 # Paths: NEON int16 widening multiply-adds (-cpu cortex-a53: no FEAT_DotProd), NEON SDOT
 # (-cpu cortex-a76), NEON SDOT + SMMLA (-cpu max,sve=off: FEAT_I8MM too), and SVE2's SDOT
-# (-cpu max,sve128=on), each the path the dispatcher picks on that CPU.
+# (-cpu max,sve128=on), each the path the dispatcher picks on that CPU. Batches of 16 and 64 run
+# the prefill microkernel (SDOT, or SMMLA with FEAT_I8MM on NEON).
 #
 # usage: bench/arm_insn_count.sh [BUILD_DIR]   (an aarch64 build dir, default build-aarch64,
 #        configured as tools/test.sh configures it; quant_calls is built there)
@@ -28,7 +29,7 @@ count() {  # CPU REPS ARGS...: instructions retired by the whole program
 }
 path() { qemu-aarch64 -cpu "$1" "$BIN" "$2" 1 1 128 1 | sed 's/.*on \([A-Z0-9_]*\), int8 instructions: \([^;]*\);.*/\1: \2/'; }
 printf "%-14s %-4s %-18s %-48s %14s %12s %8s\n" shape fmt "qemu -cpu" "target: int8 instructions" "instr/call" "instr/kMAC" "x int16"
-for shape in "1 1024 1024" "16 256 1024"; do
+for shape in "1 1024 1024" "16 256 1024" "64 256 1024"; do
   read -r M N K <<<"$shape"
   for fmt in cq4 q8; do
     base=""
