@@ -1834,7 +1834,7 @@ HWY_AFTER_NAMESPACE();
 // -128 sum(w) of their group, so sum((x + 128) w) - 128 sum(w) = sum(x w) exactly.
 //
 // Arm with FEAT_DotProd: SDOT by lane, 8 activation rows by 8 weight rows per pass (below); with
-// FEAT_I8MM too (NEON target), SMMLA on the same layout.
+// FEAT_I8MM too, SMMLA on the same layout (NEON and SVE targets).
 //
 // Other targets run the same layout in plain loops (the tests check it on every target against
 // the integer oracle); the dispatcher takes this path only where Gemm8Active().
@@ -1876,6 +1876,10 @@ inline bool Gemm8HasSdot() {
   static const bool has = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
   return has && !ForceNoVnni();
 }
+inline bool Gemm8HasI8mm() {
+  static const bool has = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
+  return has && Gemm8HasSdot();
+}
 #else
 #define CACTUS_GEMM8_SDOT 0
 #endif
@@ -1895,9 +1899,7 @@ inline HWY_NOINLINE const char* Gemm8Path() {
 #if HWY_TARGET == HWY_AVX3
   if (VnniActive()) return "vpdpbusd (AVX-512 VNNI)";
 #elif CACTUS_GEMM8_SDOT
-#if HWY_TARGET == HWY_NEON
-  if (Gemm8HasSdot() && HasI8mm()) return "SMMLA (FEAT_I8MM)";
-#endif
+  if (Gemm8HasI8mm()) return "SMMLA (FEAT_I8MM)";
   if (Gemm8HasSdot()) return "SDOT (FEAT_DotProd)";
 #endif
   return "plain loops (not dispatched)";
@@ -2166,8 +2168,8 @@ inline HWY_NOINLINE void Gemm8TileSdot(const int32_t* HWY_RESTRICT wt, const flo
 #pragma GCC pop_options
 #endif
 
-#if CACTUS_GEMM8_SDOT && HWY_TARGET == HWY_NEON
-// SMMLA (FEAT_I8MM, from the hwcaps; NEON target) multiplies a 2 x 8 by an 8 x 2 block of signed
+#if CACTUS_GEMM8_SDOT
+// SMMLA (FEAT_I8MM, from the hwcaps; NEON code, on the SVE targets too) multiplies a 2 x 8 by an 8 x 2 block of signed
 // bytes into a 2 x 2 block of int32 sums, twice SDOT's work per instruction. The panel and the
 // activations hold four k of a row together, so ZIP1 / ZIP2 of 32-bit lanes of k..k+3 and
 // k+4..k+7 make the eight k of two rows (activations flipped to signed as they are loaded). A
@@ -2271,8 +2273,8 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
   const bool pairs = false;
   (void)fast;
 #endif
-#if CACTUS_GEMM8_SDOT && HWY_TARGET == HWY_NEON
-  const bool mm = fast && HasI8mm();  // SMMLA where the CPU has it
+#if CACTUS_GEMM8_SDOT
+  const bool mm = fast && Gemm8HasI8mm();  // SMMLA where the CPU has it
 #endif
   for (size_t nb = n0; nb < n1; nb += kGemm8Panel) {
     const size_t rows = std::min(kGemm8Panel, n1 - nb);
@@ -2328,11 +2330,8 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
         else if (fast) Gemm8TileVnni<1>(wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
         else
 #elif CACTUS_GEMM8_SDOT
-#if HWY_TARGET == HWY_NEON
-        if (fast && mm) Gemm8TileI8mm(wt + h, fP + h, groups, xp + b * xstride, sp + b * sstride, out);
-        else
-#endif
-        if (fast) Gemm8TileSdot(wt + h, fP + h, groups, xp + b * xstride, sp + b * sstride, out);
+        if (mm) Gemm8TileI8mm(wt + h, fP + h, groups, xp + b * xstride, sp + b * sstride, out);
+        else if (fast) Gemm8TileSdot(wt + h, fP + h, groups, xp + b * xstride, sp + b * sstride, out);
         else
 #endif
           Gemm8TilePortable(mb, wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
