@@ -32,6 +32,13 @@ static double time_ms(F&& f) {
   return el / iters;
 }
 
+// A zoo model directory's first input set (in0_0.npy, in0_1.npy, ...).
+static std::vector<cactus::tensor> zoo_inputs(const fs::path& d) {
+  std::vector<cactus::tensor> ins;
+  for (int j = 0; fs::exists(d / ("in0_" + std::to_string(j) + ".npy")); ++j) ins.push_back(cactus::npy_load(d / ("in0_" + std::to_string(j) + ".npy")));
+  return ins;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) { std::fprintf(stderr, "usage: zoo_bench ZOO_DIR [threads]\n"); return 2; }
   const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
@@ -45,8 +52,7 @@ int main(int argc, char** argv) {
     if (e.path().filename().string().ends_with("_fp32") && fs::exists(e.path() / "model.ts")) dirs.push_back(e.path());
   std::sort(dirs.begin(), dirs.end());
   for (auto& d : dirs) {
-    std::vector<cactus::tensor> ins;
-    for (int j = 0; fs::exists(d / ("in0_" + std::to_string(j) + ".npy")); ++j) ins.push_back(cactus::npy_load(d / ("in0_" + std::to_string(j) + ".npy")));
+    const std::vector<cactus::tensor> ins = zoo_inputs(d);
     auto b = cactus::bundle::load_bundle(d / "bundle");
     for (std::size_t i = 0; i < ins.size(); ++i) b.exec->set_input(i, ins[i]);
     double ours = time_ms([&] { b.exec->execute(); });
@@ -80,8 +86,7 @@ int main(int argc, char** argv) {
     const std::string name = d.filename().string(), base = name.substr(0, name.size() - std::string("_f32_conv").size());
     const fs::path dflt = d.parent_path() / base, all = d.parent_path() / (base + "_packed_conv");
     if (!fs::exists(dflt / "bundle") || !fs::exists(all / "bundle")) continue;
-    std::vector<cactus::tensor> ins;
-    for (int j = 0; fs::exists(d / ("in0_" + std::to_string(j) + ".npy")); ++j) ins.push_back(cactus::npy_load(d / ("in0_" + std::to_string(j) + ".npy")));
+    const std::vector<cactus::tensor> ins = zoo_inputs(d);
     double ms[3];
     int i = 0;
     for (const fs::path& dir : {dflt, all, d}) {

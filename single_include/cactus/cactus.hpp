@@ -3487,17 +3487,13 @@ inline bool packed_conv_pays(std::int64_t Og, std::int64_t K) { return Og >= 64 
 
 // A convolution whose weight is packed (q8 / CQ, as `cactus convert --bits` writes conv kernels:
 // a row per output channel of Cg*kh*kw inputs in [c][i][j] order, grouped by 128 like a
-// linear's): per (batch, group), the packed matrix product of the im2col rows [OH*OW, K] with
-// the group's weight rows, then the [pixels, channels] result is transposed into NCHW with the
-// bias or epilogue. The weight stays as converted (mmapped, 4.1 bits per weight at CQ4) instead
-// of being held dequantized; the activations are rotated and quantized per group of 128 like a
-// linear's input.
-//
-// Where the int8 microkernel runs (kernels::quant_gemm8), the im2col never exists as rows: each
-// task builds an im2col panel of pixels (the [K, pixels] layout of conv_dense, in cache) and
-// quantizes it into the microkernel's packed blocks of 16 pixels column by column
-// (kernels::pack_columns_i8; a 1x1 convolution reads its input in place), and the microkernel
-// writes channels by pixels, which is NCHW.
+// linear's). The weight stays as converted (mmapped, 4.1 bits per weight at CQ4) instead of
+// being held dequantized. Where the int8 microkernel runs and pays (kernels::quant_gemm8,
+// packed_conv_pays), each task builds an im2col panel of pixels (the [K, pixels] layout of
+// conv_dense, in cache) and quantizes it, rotated per group of 128 like a linear's input, into
+// the microkernel's packed blocks of 16 pixels column by column (kernels::pack_columns_i8; a 1x1
+// convolution reads its input in place); the microkernel writes channels by pixels, which is
+// NCHW.
 // (`microkernel`: on the microkernel whenever the CPU has it, paying or not, for the bench that
 // measures where it pays.)
 inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,

@@ -69,7 +69,6 @@ def export_archive(model, inputs, path, core):
 
 def exported_dims(bundle):
     """Each graph input's dim ranges as the bundle records them ([[min, max], ...])."""
-    import json
     ir = json.load(open(os.path.join(bundle, "raw_ir.json")))
     return [ir["values"][i].get("dims", []) for i in ir["inputs"]]
 
