@@ -17,6 +17,7 @@
 #include "cactus/ir/dot.hpp"
 #include "cactus/ir/ir_json.hpp"
 #include "cactus/ir/verify.hpp"
+#include "cactus/kernels/reference/conv.hpp"
 #include "cactus/kernels/reference/fused.hpp"
 #include "cactus/kernels/reference/gemm.hpp"
 #include "cactus/kernels/reference/quant.hpp"

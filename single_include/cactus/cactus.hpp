@@ -1576,6 +1576,9 @@ namespace cactus::kernels {
 // Weight rows the quantized matmul decodes per block (its scratch holds this many decoded rows).
 inline constexpr std::size_t quant_row_block = 8;
 
+// Rows per panel of a packed GEMM operand (kernels::gemm_pack_a): the same layout on every target.
+inline constexpr std::size_t gemm_panel = 12;
+
 enum class unary_kind : std::uint8_t {
   relu, gelu_erf, gelu_tanh, silu, sigmoid, tanh, exp, log, sqrt, rsqrt, neg, abs, sin, cos,
   reciprocal, erf, clamp /* p0=min p1=max */, leaky_relu /* p0=slope */, square
@@ -1611,7 +1614,10 @@ HWY_EXPORT(LstmCellF32);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
 HWY_EXPORT(GemmNNF32);
-HWY_EXPORT(GemmNNIndirectF32);
+HWY_EXPORT(GemmPackA);
+HWY_EXPORT(GemmNNPackedF32);
+HWY_EXPORT(GemmNNPackedIndirectF32);
+HWY_EXPORT(Im2colRowsF32);
 HWY_EXPORT(DepthwisePlaneF32);
 HWY_EXPORT(DepthwiseScratch);
 HWY_EXPORT(QuantizeActivationRows);
@@ -1772,18 +1778,38 @@ inline void gemm_nn(std::size_t M, std::size_t N, std::size_t K, const float* A,
   });
 }
 
-// Columns [n0, n1) of gemm_nn on the calling thread (callers that pack B per panel parallelize
-// over panels themselves).
-inline void gemm_nn_columns(std::size_t M, std::size_t n0, std::size_t n1, std::size_t K, const float* A, std::size_t lda, const float* B,
-                            std::size_t ldb, float* C, std::size_t ldc, const float* bias) {
-  HWY_DYNAMIC_DISPATCH(detail::GemmNNF32)(M, n0, n1, K, A, lda, B, ldb, C, ldc, bias);
+// A [M, K] (row-major, lda) packed for gemm_nn_packed: panels of gemm_panel rows, k-major,
+// rows past M zero; out holds gemm_packed_size(M, K) floats. The same layout on every target.
+inline std::size_t gemm_packed_size(std::size_t M, std::size_t K) { return (M + gemm_panel - 1) / gemm_panel * gemm_panel * K; }
+inline void gemm_pack_a(std::size_t M, std::size_t K, const float* A, std::size_t lda, float* out) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmPackA)(M, K, A, lda, out);
 }
 
-// gemm_nn with row k of B at rows[k] (an indirection table), columns [0, N), on the calling
-// thread.
-inline void gemm_nn_indirect(std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda, const float* const* rows, float* C,
-                             std::size_t ldc, const float* bias) {
-  HWY_DYNAMIC_DISPATCH(detail::GemmNNIndirectF32)(M, 0, N, K, A, lda, rows, C, ldc, bias);
+// Rows [m0, m1) (m0 a multiple of 4) and columns [n0, n1) of C = Ap . B over k in
+// [k0, k1), on the calling thread: Ap as gemm_pack_a made it (K columns), B pointing at its row
+// k0 (rows ldb apart); C points at row 0. With `first`, C = bias[m] + the sum (bias may be
+// null), else C += the sum, so a caller can walk K in blocks that keep B in cache.
+inline void gemm_nn_packed(std::size_t m0, std::size_t m1, std::size_t n0, std::size_t n1, std::size_t k0, std::size_t k1, const float* Ap,
+                           std::size_t K, const float* B, std::size_t ldb, float* C, std::size_t ldc, bool first, const float* bias) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmNNPackedF32)(m0, m1, n0, n1, k0, k1, Ap, K, B, ldb, C, ldc, first, bias);
+}
+// gemm_nn_packed with B's row k0 + k at rows[k] (an indirection table).
+inline void gemm_nn_packed_indirect(std::size_t m0, std::size_t m1, std::size_t n0, std::size_t n1, std::size_t k0, std::size_t k1, const float* Ap,
+                                    std::size_t K, const float* const* rows, float* C, std::size_t ldc, bool first, const float* bias) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmNNPackedIndirectF32)(m0, m1, n0, n1, k0, k1, Ap, K, rows, C, ldc, first, bias);
+}
+
+// Rows [k0, k1) of a convolution's im2col for output pixels [p0, p1) of the c planes (h x w) at
+// x, row k at col + (k - k0) * ld (see Im2colRowsF32). col needs im2col_slack floats past its
+// last row.
+struct im2col_geometry {
+  std::int64_t c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ow;
+};
+inline constexpr std::size_t im2col_slack = 256;
+inline void im2col_rows(const float* x, const im2col_geometry& g, std::int64_t k0, std::int64_t k1, std::int64_t p0, std::int64_t p1, float* col,
+                        std::int64_t ld) {
+  const std::int64_t geo[12] = {g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ow};
+  HWY_DYNAMIC_DISPATCH(detail::Im2colRowsF32)(x, geo, k0, k1, p0, p1, col, ld);
 }
 
 // One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread. Make the
@@ -1974,6 +2000,7 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -2064,8 +2091,8 @@ inline slot slot_of(const ir::value& v) {
 
 class context {
  public:
-  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc)
-      : in_(in), out_(out), op_(op), loc_(loc) {}
+  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc, std::shared_ptr<void>* prepared = nullptr)
+      : in_(in), out_(out), op_(op), loc_(loc), prepared_(prepared) {}
 
   std::size_t num_inputs() const { return in_.size(); }
   std::size_t num_outputs() const { return out_.size(); }
@@ -2126,6 +2153,24 @@ class context {
     o.m = std::move(m);
   }
 
+  // What a node derives once from a constant input and keeps for its later runs (a kernel
+  // repacked for its GEMM): make() builds it the first time, and again if `key` (the input's
+  // data) changed. Outside an interpreter (a context made by hand) it is built for this call only.
+  template <class T, class Make>
+  std::shared_ptr<const T> prepared(const void* key, Make&& make) const {
+    struct held {
+      const void* key;
+      std::shared_ptr<const T> value;
+    };
+    if (prepared_ && *prepared_) {
+      const auto* h = static_cast<const held*>(prepared_->get());
+      if (h->key == key) return h->value;
+    }
+    auto value = std::make_shared<const T>(make());
+    if (prepared_) *prepared_ = std::make_shared<held>(held{key, value});
+    return value;
+  }
+
   template <class... Args>
   [[noreturn]] void fail(Args&&... args) const {
     cactus::fail(std::forward<Args>(args)...);  // the planner adds the node, op and source line
@@ -2138,6 +2183,7 @@ class context {
  private:
   std::span<slot* const> in_, out_;
   std::string_view op_, loc_;
+  std::shared_ptr<void>* prepared_;
 };
 
 namespace detail {
@@ -3235,8 +3281,9 @@ struct cast_op {
 }  // namespace cactus::ops
 // ---- cactus/ops/conv.hpp
 // conv(x, w, b?, stride, padding, dilation, groups): 1-D and 2-D convolution, the canonical
-// form of PyTorch's conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
-// itself (1x1) or on its im2col, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
+// form of PyTorch's conv1d/conv2d/_convolution. Dense groups run as a blocked GEMM of the kernel,
+// packed in panels once per node, with the input itself (1x1) or its im2col built block by block
+// in cache, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
 
 namespace cactus::ops {
 
@@ -3351,13 +3398,90 @@ struct conv_epilogue {
   }
 };
 
+// A dense conv kernel [O, Cg*kh*kw] packed for the GEMM (kernels::gemm_pack_a), group by group:
+// group grp's panels start at grp * gemm_packed_size(Og, K). Made once per node for a
+// constant kernel (context::prepared), else per call.
+inline std::size_t conv_packed_kernel_size(const conv_geom& g) {
+  const std::int64_t Og = g.O / g.G, K = g.C / g.G * g.kh * g.kw;
+  return static_cast<std::size_t>(g.G) * kernels::gemm_packed_size(static_cast<std::size_t>(Og), static_cast<std::size_t>(K));
+}
+inline void pack_conv_kernel(const conv_geom& g, const float* w, float* out) {
+  const std::int64_t Og = g.O / g.G, K = g.C / g.G * g.kh * g.kw;
+  const std::int64_t panels = (Og + static_cast<std::int64_t>(kernels::gemm_panel) - 1) / static_cast<std::int64_t>(kernels::gemm_panel);
+  const std::size_t per_group = kernels::gemm_packed_size(static_cast<std::size_t>(Og), static_cast<std::size_t>(K));
+  global_pool().parallel_for(static_cast<std::size_t>(g.G * panels), std::max<std::size_t>(1, 16384 / static_cast<std::size_t>(K * 12 + 1)),
+                             [&](std::size_t b, std::size_t e) {
+                               for (std::size_t t = b; t < e; ++t) {
+                                 const std::int64_t grp = static_cast<std::int64_t>(t) / panels, m = static_cast<std::int64_t>(t) % panels * 12;
+                                 kernels::gemm_pack_a(static_cast<std::size_t>(std::min<std::int64_t>(12, Og - m)), static_cast<std::size_t>(K),
+                                                      w + (grp * Og + m) * K, static_cast<std::size_t>(K), out + grp * per_group + m * K);
+                               }
+                             });
+}
+inline std::vector<float> packed_conv_kernel(const conv_geom& g, const float* w) {
+  std::vector<float> out(conv_packed_kernel_size(g));
+  pack_conv_kernel(g, w, out.data());
+  return out;
+}
+
+// Dense convolution of one (batch, group) as a blocked GEMM: y[o, p] = sum_k W[o, k] col[k, p],
+// W packed in panels of 12 output channels (wp, see pack_conv_kernel). Tasks take output pixels
+// (panels of about 256, or all of them for small images) by output channels (split in
+// multiples of 4 so that there are enough tasks for the threads); each walks K in blocks of at
+// most 256 rows, building that block of its pixels' im2col in cache (kernels::im2col_rows; a
+// 1x1 stride-1 conv with no padding reads its input as col directly) and running the register
+// tiles on it, then applies the epilogue to its outputs while they are in cache.
+inline void conv_gemm(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* wp, const float* bias, float* yg,
+                      const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
+  const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  const kernels::im2col_geometry geo{Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OW};
+  const std::size_t work = static_cast<std::size_t>(Og * P * K);
+  const auto threads = static_cast<std::int64_t>(work < serial_work ? 1 : global_pool().size());
+  // pixels: all of a small image in one panel (splitting 196 pixels in two would cost more
+  // partial tiles), else panels of about 256; output channels: split until the tasks fill the
+  // threads
+  const auto px = P <= 448 ? task_split{P, 1} : balanced_split(P, 256, 16, work);
+  const std::int64_t quads = (Og + 3) / 4;  // output channels split in multiples of 4
+  const std::int64_t m_split = std::min(quads, std::max<std::int64_t>(1, (threads + px.tasks - 1) / px.tasks));
+  const std::int64_t m_per = (quads + m_split - 1) / m_split * 4;
+  const std::int64_t blocks = (K + 255) / 256, kc = (K + blocks - 1) / blocks;
+  const std::size_t tasks = static_cast<std::size_t>(px.tasks * m_split);
+  global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
+    const std::int64_t ld = (px.per_task + 15) / 16 * 16;
+    float* col = direct ? nullptr : scratch<float, 24>(static_cast<std::size_t>(kc * ld) + kernels::im2col_slack);
+    for (std::size_t t = b; t < e; ++t) {
+      const std::int64_t pt = static_cast<std::int64_t>(t) / m_split, mt = static_cast<std::int64_t>(t) % m_split;
+      const std::int64_t p0 = pt * px.per_task, p1 = std::min(P, p0 + px.per_task);
+      const std::int64_t m0 = mt * m_per, m1 = std::min(Og, m0 + m_per);
+      if (m0 >= m1) continue;
+      for (std::int64_t k0 = 0; k0 < K; k0 += kc) {
+        const std::int64_t k1 = std::min(K, k0 + kc);
+        if (!direct) kernels::im2col_rows(xg, geo, k0, k1, p0, p1, col, ld);
+        kernels::gemm_nn_packed(static_cast<std::size_t>(m0), static_cast<std::size_t>(m1), 0, static_cast<std::size_t>(p1 - p0),
+                                static_cast<std::size_t>(k0), static_cast<std::size_t>(k1), wp, static_cast<std::size_t>(K),
+                                direct ? xg + k0 * P + p0 : col, static_cast<std::size_t>(direct ? P : ld), yg + p0, static_cast<std::size_t>(P),
+                                k0 == 0, bias);
+      }
+      if (ep)
+        for (std::int64_t o = m0; o < m1; ++o) (*ep)(o_base + o, yg + o * P + p0, yg + o * P + p0, p1 - p0);
+    }
+  });
+}
+
 // Stride-1 dense convolution of one (batch, group) without im2col: outputs are computed on the
 // padded width (the extra columns are dropped), and row (c, i, j) of the implicit im2col matrix
 // is then a pointer into a zero-padded copy of the input, so the GEMM reads the input in place
-// through an indirection table. Output rows are split among threads; each task pads only the
-// input rows it reads into a buffer of its own, so no cache line is written by two cores.
-inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg,
-                         const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
+// through an indirection table (kernels::gemm_nn_packed_indirect), on the packed kernel wp.
+// Output rows are split among threads; each task pads only the input rows it reads into a buffer
+// of its own, so no cache line is written by two cores. It beats conv_gemm where building the
+// im2col costs more than the padded columns: few output channels to share it over, a wide
+// image (indirect_pays).
+inline bool indirect_pays(const conv_geom& g, std::int64_t Og) {
+  return g.sh == 1 && g.sw == 1 && (2 * g.pw) * Og < 8 * (g.W + 2 * g.pw);
+}
+inline void conv_indirect(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* wp, const float* bias, float* yg,
+                          const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
   const std::int64_t Wp = g.W + 2 * g.pw, K = Cg * g.kh * g.kw;
   const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
   // about 256 output columns (on the padded width) per task
@@ -3365,6 +3489,7 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
   const std::int64_t rows_per_task = split.per_task;
   const std::size_t tasks = static_cast<std::size_t>(split.tasks);
   const std::int64_t max_rows_in = (rows_per_task - 1) + (g.kh - 1) * g.dh + 1;
+  const std::int64_t blocks = (K + 255) / 256, kc = (K + blocks - 1) / blocks;
   global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
     const float** rows = scratch<const float*, 0>(static_cast<std::size_t>(K));
     float* ye = scratch<float, 1>(static_cast<std::size_t>(Og * (rows_per_task * Wp + 16)));
@@ -3373,28 +3498,25 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
     for (std::size_t t = b; t < e; ++t) {
       const std::int64_t oh0 = static_cast<std::int64_t>(t) * rows_per_task, oh1 = std::min(g.OH, oh0 + rows_per_task);
       const std::int64_t rows_in = (oh1 - oh0 - 1) + (g.kh - 1) * g.dh + 1, plane = rows_in * Wp;
-      for (std::int64_t c = 0; c < Cg; ++c)
+      for (std::int64_t c = 0; c < Cg; ++c) {
+        std::fill(xp + c * plane, xp + (c + 1) * plane, 0.0f);  // one fill, then the rows inside the input
         for (std::int64_t r = 0; r < rows_in; ++r) {
-          float* row = xp + c * plane + r * Wp;
           const std::int64_t ih = oh0 + r - g.ph;
-          if (ih < 0 || ih >= g.H) {
-            std::fill(row, row + Wp, 0.0f);
-            continue;
-          }
-          std::fill(row, row + g.pw, 0.0f);
-          std::copy(xg + (c * g.H + ih) * g.W, xg + (c * g.H + ih + 1) * g.W, row + g.pw);
-          std::fill(row + g.pw + g.W, row + Wp, 0.0f);
+          if (ih >= 0 && ih < g.H) std::copy(xg + (c * g.H + ih) * g.W, xg + (c * g.H + ih + 1) * g.W, xp + c * plane + r * Wp + g.pw);
         }
+      }
       std::fill(xp + Cg * plane, xp + Cg * plane + Wp + 32, 0.0f);
       for (std::int64_t r = 0; r < K; ++r) {
         const std::int64_t c = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
         rows[r] = xp + c * plane + i * g.dh * Wp + j * g.dw;
       }
       // columns rounded up to whole vectors of up to 16 lanes (the extra ones read slack and are
-      // dropped), so the kernel's scalar column tail never runs on those targets
+      // dropped), so no partial tile runs on those targets
       const std::int64_t n = ((oh1 - oh0) * Wp + 15) / 16 * 16;
-      kernels::gemm_nn_indirect(static_cast<std::size_t>(Og), static_cast<std::size_t>(n), static_cast<std::size_t>(K), w,
-                                static_cast<std::size_t>(K), rows, ye, static_cast<std::size_t>(n), bias);
+      for (std::int64_t k0 = 0; k0 < K; k0 += kc)
+        kernels::gemm_nn_packed_indirect(0, static_cast<std::size_t>(Og), 0, static_cast<std::size_t>(n), static_cast<std::size_t>(k0),
+                                         static_cast<std::size_t>(std::min(K, k0 + kc)), wp, static_cast<std::size_t>(K), rows + k0, ye,
+                                         static_cast<std::size_t>(n), k0 == 0, bias);
       // the rows of one channel are contiguous in y: copy them, then one epilogue call over all
       // of them (per row, a 14-wide output made the calls cost more than the passes they save)
       for (std::int64_t o = 0; o < Og; ++o) {
@@ -3404,31 +3526,6 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
         }
         if (ep) (*ep)(o_base + o, yg + (o * g.OH + oh0) * g.OW, yg + (o * g.OH + oh0) * g.OW, (oh1 - oh0) * g.OW);
       }
-    }
-  });
-}
-
-// Strided dense convolution of one (batch, group): output pixels are split into panels; each task packs
-// its panel's im2col into a buffer that stays in cache and runs the GEMM on it, so packing is
-// parallel and never crosses cores.
-inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg,
-                       const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
-  const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  // panels of about 16K floats of im2col (cache-resident), whole vectors of up to 16 lanes wide
-  const std::size_t work = static_cast<std::size_t>(Og * P * K);
-  const auto split = balanced_split(P, std::clamp<std::int64_t>(16384 / std::max<std::int64_t>(K, 1), 16, 256), 16, work);
-  const std::int64_t panel = split.per_task;
-  const std::size_t panels = static_cast<std::size_t>(split.tasks);
-  const std::size_t min_panels = work < serial_work ? panels : 1;
-  global_pool().parallel_for(panels, min_panels, [&](std::size_t b, std::size_t e) {
-    float* col = scratch<float, 2>(static_cast<std::size_t>(K * panel));
-    for (std::size_t t = b; t < e; ++t) {
-      const std::int64_t p0 = static_cast<std::int64_t>(t) * panel, p1 = std::min(P, p0 + panel);
-      im2col_panel(g, xg, Cg, p0, p1, col);
-      kernels::gemm_nn_columns(static_cast<std::size_t>(Og), 0, static_cast<std::size_t>(p1 - p0), static_cast<std::size_t>(K), w,
-                               static_cast<std::size_t>(K), col, static_cast<std::size_t>(p1 - p0), yg + p0, static_cast<std::size_t>(P), bias);
-      if (ep)
-        for (std::int64_t o = 0; o < Og; ++o) (*ep)(o_base + o, yg + o * P + p0, yg + o * P + p0, p1 - p0);
     }
   });
 }
@@ -3448,36 +3545,26 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
     }
   });
 }
-// The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any, dispatching to the
-// depthwise, 1x1, stride-1 and strided paths. The epilogue runs on each output tile while it
-// is in cache, except on the 1x1 path (one GEMM over all pixels), which makes a pass after.
-inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
-  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+// The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any: depthwise convs
+// per plane, the rest as a GEMM of each (batch, group) on the kernel packed in panels (`wp`,
+// from pack_conv_kernel; null: packed for this call), through an indirection table where that
+// pays (conv_indirect), else on im2col blocks (conv_gemm).
+inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
+                         const float* wp = nullptr) {
+  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW;
   if (Cg == 1 && Og == 1) return depthwise(g, x, w, bias, y, ep);
-  // 1x1, stride 1, no padding: the input already is the [C, P] operand
+  if (!wp) {
+    float* packed = scratch<float, 25>(conv_packed_kernel_size(g));
+    pack_conv_kernel(g, w, packed);
+    wp = packed;
+  }
+  const std::size_t per_group = conv_packed_kernel_size(g) / static_cast<std::size_t>(g.G);
   const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  const bool indirect = !direct && indirect_pays(g, Og);
   for (std::int64_t n = 0; n < g.N; ++n)
-    for (std::int64_t grp = 0; grp < g.G; ++grp) {
-      const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
-      const float* wg = w + grp * Og * K;
-      const float* bg = bias ? bias + grp * Og : nullptr;
-      float* yg = y + (n * g.O + grp * Og) * P;
-      if (direct) {
-        kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K), xg,
-                         static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
-        if (ep)
-          global_pool().parallel_for(static_cast<std::size_t>(Og), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(P + 1)),
-                                     [&](std::size_t b, std::size_t e) {
-                                       for (std::size_t o = b; o < e; ++o)
-                                         (*ep)(grp * Og + static_cast<std::int64_t>(o), yg + static_cast<std::int64_t>(o) * P,
-                                               yg + static_cast<std::int64_t>(o) * P, P);
-                                     });
-      } else if (g.sh == 1 && g.sw == 1) {
-        conv_stride1(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
-      } else {
-        conv_dense(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
-      }
-    }
+    for (std::int64_t grp = 0; grp < g.G; ++grp)
+      (indirect ? conv_indirect : conv_gemm)(g, x + (n * g.C + grp * Cg) * g.H * g.W, Cg, Og, wp + static_cast<std::size_t>(grp) * per_group,
+                                             bias ? bias + grp * Og : nullptr, y + (n * g.O + grp * Og) * P, ep, grp * Og);
 }
 // Whether the int8 microkernel runs a group of Og output channels of K products each faster
 // than the f32 convolution does: it quantizes each pixel's K inputs once (in groups of 128) for
@@ -3490,7 +3577,7 @@ inline bool packed_conv_pays(std::int64_t Og, std::int64_t K) { return Og >= 64 
 // linear's). The weight stays as converted (mmapped, 4.1 bits per weight at CQ4) instead of
 // being held dequantized. Where the int8 microkernel runs and pays (kernels::quant_gemm8,
 // packed_conv_pays), each task builds an im2col panel of pixels (the [K, pixels] layout of
-// conv_dense, in cache) and quantizes it, rotated per group of 128 like a linear's input, into
+// im2col_panel, in cache) and quantizes it, rotated per group of 128 like a linear's input, into
 // the microkernel's packed blocks of 16 pixels column by column (kernels::pack_columns_i8; a 1x1
 // convolution reads its input in place); the microkernel writes channels by pixels, which is
 // NCHW.
@@ -3562,7 +3649,11 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
 inline void conv_run(const conv_geom& g, const context& c, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const slot& w = c.in(1);
   if (is_packed(w.type)) return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep);
-  conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y, ep);
+  const float* wf = c.f32_in(1).ptr<float>();
+  // a constant kernel is packed for the GEMM once per node (same memory again as the kernel)
+  std::shared_ptr<const std::vector<float>> wp;
+  if (w.is_const && !(g.C == g.G && g.O == g.G)) wp = c.prepared<std::vector<float>>(w.data, [&] { return packed_conv_kernel(g, wf); });
+  conv_forward(g, c.f32_in(0).ptr<float>(), wf, bias, y, ep, wp ? wp->data() : nullptr);
 }
 }  // namespace detail
 
@@ -6016,6 +6107,7 @@ struct manifest {
 // graph, a pass rewrites it): it copies the per-node facts it needs. It is movable (the slot
 // pointers point into its own heap buffer, which a move keeps) and not copyable.
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -6074,7 +6166,7 @@ class interpreter {
 
   context at(std::size_t n) const {
     const step& s = steps_[n];
-    return context(s.in, s.out, s.name, s.loc);
+    return context(s.in, s.out, s.name, s.loc, &s.prepared);
   }
   const std::vector<slot*>& inputs(std::size_t n) const { return steps_[n].in; }
   const std::vector<slot*>& outputs(std::size_t n) const { return steps_[n].out; }
@@ -6128,6 +6220,7 @@ class interpreter {
       s->is_const = true;
     }
     if (!o.view) run(n);
+    steps_[n].prepared.reset();  // a folded node never runs again
   }
 
  private:
@@ -6140,6 +6233,7 @@ class interpreter {
     const op_info* op = nullptr;
     std::string name, loc;
     std::vector<slot*> in, out;
+    mutable std::shared_ptr<void> prepared;  // context::prepared: what the op keeps across runs
   };
   std::vector<slot> slots_;
   std::vector<step> steps_;
@@ -10118,6 +10212,49 @@ inline std::string to_dot(const graph& g, const std::string& title = "cactus") {
 }
 
 }  // namespace cactus::ir
+// ---- cactus/kernels/reference/conv.hpp
+// Scalar oracles of the convolution kernels (kernels/im2col-inl.hpp and the GEMM that
+// ops/conv.hpp runs on it): what each computes, in plain loops from the definition, with the
+// padding applied by bounds checks rather than a padded copy. Only the tests call them.
+#include <cstdint>
+#include <vector>
+
+namespace cactus::kernels::reference {
+
+// A 2-D convolution's geometry: input C x H x W, kernel kh x kw, stride, padding, dilation.
+struct conv2d_geometry {
+  std::int64_t C, H, W, kh, kw, sh, sw, ph, pw, dh, dw;
+  std::int64_t out_h() const { return (H + 2 * ph - dh * (kh - 1) - 1) / sh + 1; }
+  std::int64_t out_w() const { return (W + 2 * pw - dw * (kw - 1) - 1) / sw + 1; }
+};
+
+// The input under tap (c, i, j) for output pixel (oh, ow), zero outside the input.
+inline float tap(const float* x, const conv2d_geometry& g, std::int64_t c, std::int64_t i, std::int64_t j, std::int64_t oh, std::int64_t ow) {
+  const std::int64_t ih = oh * g.sh - g.ph + i * g.dh, iw = ow * g.sw - g.pw + j * g.dw;
+  return ih < 0 || ih >= g.H || iw < 0 || iw >= g.W ? 0.0f : x[(c * g.H + ih) * g.W + iw];
+}
+
+// Row k = (c, i, j) of im2col for output pixel p = oh * out_w + ow, as im2col_rows.
+inline float im2col(const float* x, const conv2d_geometry& g, std::int64_t k, std::int64_t p) {
+  const std::int64_t OW = g.out_w();
+  return tap(x, g, k / (g.kh * g.kw), (k / g.kw) % g.kh, k % g.kw, p / OW, p % OW);
+}
+
+// y[o, oh, ow] = bias[o] + sum_{c, i, j} w[o, c, i, j] * tap(c, i, j, oh, ow), one group of
+// O output channels over all C input channels (bias may be null).
+inline std::vector<double> conv2d(const float* x, const conv2d_geometry& g, const float* w, std::int64_t O, const float* bias) {
+  const std::int64_t OH = g.out_h(), OW = g.out_w(), K = g.C * g.kh * g.kw;
+  std::vector<double> y(static_cast<std::size_t>(O * OH * OW));
+  for (std::int64_t o = 0; o < O; ++o)
+    for (std::int64_t p = 0; p < OH * OW; ++p) {
+      double acc = bias ? bias[o] : 0.0;
+      for (std::int64_t k = 0; k < K; ++k) acc += static_cast<double>(w[o * K + k]) * im2col(x, g, k, p);
+      y[static_cast<std::size_t>(o * OH * OW + p)] = acc;
+    }
+  return y;
+}
+
+}  // namespace cactus::kernels::reference
 // ---- cactus/kernels/reference/fused.hpp
 // Scalar oracles of the fused kernels (kernels/fused-inl.hpp), in double precision: rotary rows,
 // the gated activation product, the conv epilogue, an LSTM cell step and one attention head.

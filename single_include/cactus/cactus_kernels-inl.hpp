@@ -334,10 +334,9 @@ inline HWY_NOINLINE void GemmNTF16(size_t M, size_t n0, size_t n1, size_t K, con
 }
 
 
-// ---- NN: C[m, n] = sum_k A[m, k] * B_k[n] (+ bias[m]), where B_k is row k of B: either a
-// row-major [K, N] matrix (B + k*ldb) or an indirection table of K row pointers. Convolutions
-// use the table form: with a zero-padded input, row (c, i, j) of the implicit im2col matrix is
-// just a pointer into the input, so nothing is packed.
+// ---- NN: C[m, n] = sum_k A[m, k] * B_k[n] (+ bias[m]), where B_k is row k of a row-major
+// [K, N] matrix (B + k*ldb), A unpacked (attention's score and value products; convolutions
+// use the packed form below).
 // Outer-product register tile: MR <= 6 rows of A (broadcast one element at a time) times one
 // or two vectors of B_k, accumulated over all of K; no horizontal reductions.
 struct StridedRows {
@@ -435,9 +434,227 @@ inline HWY_NOINLINE void GemmNNF32(size_t M, size_t n0, size_t n1, size_t K, con
                             const float* B, size_t ldb, float* C, size_t ldc, const float* bias) {
   GemmNNImpl(M, n0, n1, K, A, lda, StridedRows{B, ldb}, C, ldc, bias);
 }
-inline HWY_NOINLINE void GemmNNIndirectF32(size_t M, size_t n0, size_t n1, size_t K, const float* A, size_t lda,
-                                    const float* const* rows, float* C, size_t ldc, const float* bias) {
-  GemmNNImpl(M, n0, n1, K, A, lda, TableRows{rows}, C, ldc, bias);
+
+// ---- NN on a packed A: C[m, n] (+)= sum_k A[m, k] B[k, n], where A (a convolution's weight,
+// [M, K]) was packed once into panels of kGemmPanel rows, each k-major: panel p holds rows
+// [12p, 12p + 12), element (m, k) at Ap[p*K*12 + k*12 + m % 12] (rows past M are zero;
+// 12 = kinds.hpp's gemm_panel). The layout is the same on every target. The register tile is 12 rows (6 on targets with 16
+// vector registers: two tiles per panel) by two vectors of B, each k one broadcast per row from
+// one contiguous line of the panel and two loads of B's row k; rows past a panel's end run a
+// 4- or 8-row tile, columns past the last two-vector step a one-vector or a narrower
+// (8- or 4-lane) tile, so a 14x14 output wastes 4 columns of 196, not 12.
+inline constexpr size_t kGemmPanel = gemm_panel;
+#if HWY_ARCH_ARM_A64 || (HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3)
+inline constexpr size_t kGemmRows = 12;  // 32 vector registers: 24 accumulators
+#else
+inline constexpr size_t kGemmRows = 6;  // 16: 12 accumulators
+#endif
+
+// Packs rows [0, M) of A (row-major, lda) into kGemmPanel-row panels at out
+// (ceil(M / 12) * K * 12 floats).
+inline HWY_NOINLINE void GemmPackA(size_t M, size_t K, const float* HWY_RESTRICT A, size_t lda, float* HWY_RESTRICT out) {
+  constexpr size_t R = kGemmPanel;
+  for (size_t m = 0; m < M; m += R) {
+    const size_t rows = std::min(R, M - m);
+    float* HWY_RESTRICT o = out + m * K;
+    const float* src[R];
+    for (size_t i = 0; i < R; ++i) src[i] = A + (m + std::min(i, rows - 1)) * lda;
+    for (size_t k = 0; k < K; ++k)
+      for (size_t i = 0; i < R; ++i) o[k * R + i] = src[i][k];
+    if (rows < R)
+      for (size_t k = 0; k < K; ++k) std::fill(o + k * R + rows, o + (k + 1) * R, 0.0f);
+  }
+}
+
+// One register tile: MR rows of the panel at a (k-major, kGemmPanel floats per k) by NV
+// vectors of d over kc values of k (B's row k from brows(k), columns from n). rows x cols of it are stored at C: with
+// `first`, C = bias[row] + sum, else C += sum. A partial tile goes through a buffer, so nothing
+// outside rows x cols is read or written.
+template <size_t MR, size_t NV, class D, class Rows>
+HWY_NOINLINE void TilePackedNN(D d, size_t kc, const float* HWY_RESTRICT a, const Rows& brows, size_t n, float* HWY_RESTRICT C, size_t ldc,
+                               size_t rows, size_t cols, bool first, const float* HWY_RESTRICT bias) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  V c0a = hn::Zero(d), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+  V c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
+  V c8a = c0a, c8b = c0a, c9a = c0a, c9b = c0a, c10a = c0a, c10b = c0a, c11a = c0a, c11b = c0a;
+  for (size_t k = 0; k < kc; ++k) {
+    const float* HWY_RESTRICT b = brows(k) + n;
+    const V b0 = hn::LoadU(d, b);
+    const V b1 = NV > 1 ? hn::LoadU(d, b + N) : b0;
+#define CACTUS_PNN_ROW(r)                                          \
+  if constexpr (MR > r) {                                          \
+    const V v = hn::Set(d, a[r]);                                  \
+    c##r##a = hn::MulAdd(v, b0, c##r##a);                          \
+    if constexpr (NV > 1) c##r##b = hn::MulAdd(v, b1, c##r##b);    \
+  }
+    CACTUS_PNN_ROW(0) CACTUS_PNN_ROW(1) CACTUS_PNN_ROW(2) CACTUS_PNN_ROW(3) CACTUS_PNN_ROW(4) CACTUS_PNN_ROW(5)
+    CACTUS_PNN_ROW(6) CACTUS_PNN_ROW(7) CACTUS_PNN_ROW(8) CACTUS_PNN_ROW(9) CACTUS_PNN_ROW(10) CACTUS_PNN_ROW(11)
+#undef CACTUS_PNN_ROW
+    a += kGemmPanel;
+  }
+  const bool whole = rows == MR && cols == NV * N;
+  float* HWY_RESTRICT buf = whole ? nullptr : scratch<float, 21>(MR * NV * N);
+  float* out = whole ? C : buf;
+  const size_t ldo = whole ? ldc : NV * N;
+  if (!whole && !first)
+    for (size_t r = 0; r < rows; ++r) std::copy(C + r * ldc, C + r * ldc + cols, buf + r * ldo);
+  auto put = [&](size_t r, V x, V y) {
+    float* o = out + r * ldo;
+    if (first) {
+      const V bv = hn::Set(d, bias ? bias[r] : 0.0f);
+      hn::StoreU(hn::Add(x, bv), d, o);
+      if constexpr (NV > 1) hn::StoreU(hn::Add(y, bv), d, o + N);
+    } else {
+      hn::StoreU(hn::Add(x, hn::LoadU(d, o)), d, o);
+      if constexpr (NV > 1) hn::StoreU(hn::Add(y, hn::LoadU(d, o + N)), d, o + N);
+    }
+  };
+#define CACTUS_PNN_PUT(r) if constexpr (MR > r) put(r, c##r##a, c##r##b);
+  CACTUS_PNN_PUT(0) CACTUS_PNN_PUT(1) CACTUS_PNN_PUT(2) CACTUS_PNN_PUT(3) CACTUS_PNN_PUT(4) CACTUS_PNN_PUT(5)
+  CACTUS_PNN_PUT(6) CACTUS_PNN_PUT(7) CACTUS_PNN_PUT(8) CACTUS_PNN_PUT(9) CACTUS_PNN_PUT(10) CACTUS_PNN_PUT(11)
+#undef CACTUS_PNN_PUT
+  if (!whole)
+    for (size_t r = 0; r < rows; ++r) std::copy(buf + r * ldo, buf + r * ldo + cols, C + r * ldc);
+}
+
+// Rows [m0, m1) (m0 a multiple of 4) against one column tile of NV vectors of d: B's columns
+// from n, `cols` of them valid. A run of rows inside a panel starts at an offset that is a
+// multiple of 4, and every tile rounds its rows up to a multiple of 4 (or 2), so no tile reads
+// past its panel.
+template <size_t NV, class D, class Rows>
+HWY_INLINE void ColumnTileNN(D d, size_t kc, const float* Ap, size_t K, size_t k0, size_t m0, size_t m1, const Rows& brows, size_t n, float* C,
+                             size_t ldc, size_t cols, bool first, const float* bias) {
+  for (size_t m = m0; m < m1;) {
+    const size_t off = m % kGemmPanel, rows = std::min(kGemmPanel - off, m1 - m);
+    const float* a = Ap + (m - off) * K + k0 * kGemmPanel + off;
+    for (size_t r = 0; r < rows; r += kGemmRows) {
+      const size_t rr = std::min(kGemmRows, rows - r);
+      float* c = C + (m + r) * ldc;
+      const float* bb = bias ? bias + m + r : nullptr;
+      if (rr <= kGemmRows / 3) TilePackedNN<kGemmRows / 3, NV>(d, kc, a + r, brows, n, c, ldc, rr, cols, first, bb);
+      else if (rr <= 2 * kGemmRows / 3) TilePackedNN<2 * kGemmRows / 3, NV>(d, kc, a + r, brows, n, c, ldc, rr, cols, first, bb);
+      else TilePackedNN<kGemmRows, NV>(d, kc, a + r, brows, n, c, ldc, rr, cols, first, bb);
+    }
+    m += rows;
+  }
+}
+
+// C[m, n] for m in [m0, m1) (m0 a multiple of 4) and n in [n0, n1), over k in [k0, k1):
+// C (+)= Ap[m, k0..k1) . B, B's row k0 + k at brows(k) (columns from 0). With `first`,
+// C = bias[m] + the sum (bias may be null), else C += the sum. C points at row 0. Column tiles
+// outside, panels inside: a tile's kc rows of B stay in L1 while the panels, contiguous, stream
+// from L2.
+template <class Rows>
+HWY_INLINE void GemmNNPackedImpl(size_t m0, size_t m1, size_t n0, size_t n1, size_t k0, size_t k1, const float* Ap, size_t K, const Rows& brows,
+                                 float* C, size_t ldc, bool first, const float* bias) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d), kc = k1 - k0;
+  size_t n = n0;
+  for (; n + 2 * N <= n1; n += 2 * N) ColumnTileNN<2>(d, kc, Ap, K, k0, m0, m1, brows, n, C + n, ldc, 2 * N, first, bias);
+  const size_t t = n1 - n;
+  if (t == 0) return;
+  // the tail columns come from a zero-padded copy, so no tile reads past B
+  float* tail = scratch<float, 22>(kc * 2 * N);
+  for (size_t k = 0; k < kc; ++k) {
+    std::copy(brows(k) + n, brows(k) + n1, tail + k * 2 * N);
+    std::fill(tail + k * 2 * N + t, tail + (k + 1) * 2 * N, 0.0f);
+  }
+  const StridedRows tr{tail, 2 * N};
+  if (t > N) ColumnTileNN<2>(d, kc, Ap, K, k0, m0, m1, tr, 0, C + n, ldc, t, first, bias);
+  else if (t > 8 || N <= 8) ColumnTileNN<1>(d, kc, Ap, K, k0, m0, m1, tr, 0, C + n, ldc, t, first, bias);
+  else if (t > 4) ColumnTileNN<1>(hn::CappedTag<float, 8>(), kc, Ap, K, k0, m0, m1, tr, 0, C + n, ldc, t, first, bias);
+  else ColumnTileNN<1>(hn::CappedTag<float, 4>(), kc, Ap, K, k0, m0, m1, tr, 0, C + n, ldc, t, first, bias);
+}
+// B row-major from its row k0 (rows ldb apart); or B's row k0 + k at rows[k] (an indirection
+// table: a convolution's implicit im2col over its zero-padded input).
+inline HWY_NOINLINE void GemmNNPackedF32(size_t m0, size_t m1, size_t n0, size_t n1, size_t k0, size_t k1, const float* Ap, size_t K,
+                                         const float* B, size_t ldb, float* C, size_t ldc, bool first, const float* bias) {
+  GemmNNPackedImpl(m0, m1, n0, n1, k0, k1, Ap, K, StridedRows{B, ldb}, C, ldc, first, bias);
+}
+inline HWY_NOINLINE void GemmNNPackedIndirectF32(size_t m0, size_t m1, size_t n0, size_t n1, size_t k0, size_t k1, const float* Ap, size_t K,
+                                                 const float* const* rows, float* C, size_t ldc, bool first, const float* bias) {
+  GemmNNPackedImpl(m0, m1, n0, n1, k0, k1, Ap, K, TableRows{rows}, C, ldc, first, bias);
+}
+
+}  // namespace cactus::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // toggle guard
+// ---- cactus/kernels/im2col-inl.hpp
+// im2col: the B operand of a convolution's GEMM (C[o, p] = sum_k W[o, k] col[k, p]), row
+// k = (c, i, j) holding, for each output pixel p = (oh, ow), the input x[c, oh*sh - ph + i*dh,
+// ow*sw - pw + j*dw], zero outside the input (no padded copy of the input is made). Each output
+// row's run of pixels inside the input is copied a whole vector at a time (stride 1: loads;
+// stride 2: the even lanes of two loads), and its padding written after, so the last vector of a
+// run may write past it, into pixels or rows written after it: the caller leaves a vector
+// (im2col_slack floats) past the last row. Loads never reach past the input's end.
+#if defined(CACTUS_KERNELS_IM2COL_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CACTUS_KERNELS_IM2COL_INL_H_
+#undef CACTUS_KERNELS_IM2COL_INL_H_
+#else
+#define CACTUS_KERNELS_IM2COL_INL_H_
+#endif
+
+#include <cstdint>
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace cactus::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Rows [k0, k1) of im2col for pixels [p0, p1) of the C planes (H x W) at x, row k at
+// col + (k - k0) * ld, pixel p at column p - p0. geo: {C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OW}.
+inline HWY_NOINLINE void Im2colRowsF32(const float* HWY_RESTRICT x, const std::int64_t* geo, std::int64_t k0, std::int64_t k1, std::int64_t p0,
+                                       std::int64_t p1, float* HWY_RESTRICT col, std::int64_t ld) {
+  const std::int64_t C = geo[0], H = geo[1], W = geo[2], kh = geo[3], kw = geo[4], sh = geo[5], sw = geo[6], ph = geo[7], pw = geo[8];
+  const std::int64_t dh = geo[9], dw = geo[10], OW = geo[11];
+#if HWY_TARGET != HWY_SCALAR
+  const hn::ScalableTag<float> d;
+  const auto N = static_cast<std::int64_t>(hn::Lanes(d));
+  const float* const x_end = x + C * H * W;
+#else
+  (void)C;
+#endif
+  // pixels [p0, p1) as output rows oh0..oh1 (inclusive), the first from column a0, the last to b1
+  const std::int64_t oh0 = p0 / OW, a0 = p0 % OW, oh1 = (p1 - 1) / OW, b1 = (p1 - 1) % OW + 1;
+  for (std::int64_t r = k0; r < k1; ++r) {
+    const std::int64_t c = r / (kh * kw), i = (r / kw) % kh, j = r % kw;
+    const std::int64_t off = j * dw - pw;  // input column of output column ow: ow*sw + off
+    // the output columns [lo, hi) whose input column is inside the row
+    const std::int64_t hi = W - off <= 0 ? 0 : std::min<std::int64_t>(OW, (W - off + sw - 1) / sw);
+    const std::int64_t lo = std::min(hi, off >= 0 ? std::int64_t{0} : (-off + sw - 1) / sw);
+    float* o = col + (r - k0) * ld;  // output column a of each row goes to o[0], then o moves past the row
+    for (std::int64_t oh = oh0; oh <= oh1; ++oh) {
+      const std::int64_t a = oh == oh0 ? a0 : 0, b = oh == oh1 ? b1 : OW;
+      const std::int64_t ih = oh * sh - ph + i * dh;
+      if (ih < 0 || ih >= H) {
+        std::fill(o, o + (b - a), 0.0f);
+        o += b - a;
+        continue;
+      }
+      const float* row = x + (c * H + ih) * W + off;  // row[ow * sw] for ow in [lo, hi)
+      const std::int64_t l = std::clamp(lo, a, b), h = std::clamp(hi, a, b);
+      std::int64_t q = l;
+#if HWY_TARGET != HWY_SCALAR
+      // whole vectors while the loads stay inside the input (checked once per run)
+      const std::int64_t safe = ((x_end - row) >> (sw - 1)) - N;  // (sw 1 or 2) q <= safe: row[q*sw .. (q+N)*sw) is inside
+      const std::int64_t hv = sw <= 2 ? std::min(h, safe + 1) : q;
+      if (sw == 1) {
+        for (; q < hv; q += N) hn::StoreU(hn::LoadU(d, row + q), d, o + (q - a));
+      } else if (sw == 2) {
+        for (; q < hv; q += N) hn::StoreU(hn::ConcatEven(d, hn::LoadU(d, row + 2 * q + N), hn::LoadU(d, row + 2 * q)), d, o + (q - a));
+      }
+      q = std::max(q, l);
+      if (q > h) q = h;
+#endif
+      for (; q < h; ++q) o[q - a] = row[q * sw];
+      // the padding last: the vectors above may have written into it
+      for (std::int64_t z = a; z < l; ++z) o[z - a] = 0.0f;
+      for (std::int64_t z = h; z < b; ++z) o[z - a] = 0.0f;
+      o += b - a;
+    }
+  }
 }
 
 }  // namespace cactus::kernels::HWY_NAMESPACE

@@ -76,6 +76,113 @@ TEST_CASE("gemm_nn (outer-product tiles, strided B) matches a double-precision o
   });
 }
 
+TEST_CASE("gemm_nn_packed (packed A panels, K blocks, row and column tails) matches the oracle on every target") {
+  for_each_target([] {
+    // rows: under one panel, one, a panel and a row, several with a 4- and 8-row tail; columns:
+    // every tail width (under 4, 4, 5..8, 9..16, past a vector) and whole two-vector tiles
+    for (std::size_t M : {1u, 5u, 12u, 13u, 20u, 40u})
+      for (std::size_t N : {1u, 3u, 4u, 7u, 9u, 16u, 17u, 33u, 47u, 196u})
+        for (std::size_t K : {1u, 7u, 300u}) {
+          const std::size_t ldb = N + 3, ldc = N + 2;
+          auto A = randn(M * K, 11), bias = randn(M, 13);
+          // B exactly as large as its rows need, so that a read past it is caught (ASan)
+          auto B = randn((K - 1) * ldb + N, 12);
+          std::vector<float> Ap(kernels::gemm_packed_size(M, K), -1.0f);
+          kernels::gemm_pack_a(M, K, A.data(), K, Ap.data());
+          std::vector<float> C(M * ldc, -7.0f);
+          // rows split at a panel, columns at an odd point, K in two blocks (the second adds)
+          const std::size_t ms = M > 12 ? 12 : M, ns = N / 3, ks = K / 2;
+          for (auto [m0, m1] : {std::pair{std::size_t{0}, ms}, std::pair{ms, M}})
+            for (auto [n0, n1] : {std::pair{std::size_t{0}, ns}, std::pair{ns, N}}) {
+              if (m0 == m1 || n0 == n1) continue;
+              if (ks > 0) kernels::gemm_nn_packed(m0, m1, n0, n1, 0, ks, Ap.data(), K, B.data(), ldb, C.data(), ldc, true, bias.data());
+              kernels::gemm_nn_packed(m0, m1, n0, n1, ks, K, Ap.data(), K, B.data() + ks * ldb, ldb, C.data(), ldc, ks == 0, bias.data());
+            }
+          const auto ref = kernels::reference::gemm_nn(M, N, K, A.data(), B.data(), ldb, bias.data());
+          for (std::size_t m = 0; m < M; ++m) {
+            for (std::size_t n = 0; n < N; ++n) {
+              INFO("M " << M << " N " << N << " K " << K << " m " << m << " n " << n);
+              REQUIRE(std::fabs(C[m * ldc + n] - ref[m * N + n]) <= 1e-4 * (1 + std::sqrt(double(K))));
+            }
+            for (std::size_t n = N; n < ldc; ++n) REQUIRE(C[m * ldc + n] == -7.0f);  // nothing written past the columns
+          }
+        }
+  });
+}
+
+TEST_CASE("im2col_rows (padding, strides 1, 2, 3, dilation, unaligned pixel ranges) matches the definition on every target") {
+  using kernels::reference::conv2d_geometry;
+  for_each_target([] {
+    for (const conv2d_geometry g : {conv2d_geometry{3, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1}, conv2d_geometry{2, 28, 27, 3, 3, 2, 2, 1, 1, 1, 1},
+                                    conv2d_geometry{2, 9, 40, 1, 5, 1, 3, 0, 2, 1, 1}, conv2d_geometry{2, 11, 11, 3, 3, 1, 1, 2, 2, 2, 2},
+                                    conv2d_geometry{1, 7, 7, 7, 7, 2, 2, 3, 3, 1, 1}}) {
+      const std::int64_t OH = g.out_h(), OW = g.out_w(), P = OH * OW, K = g.C * g.kh * g.kw;
+      // x exactly as large as the planes, so that a read past it is caught (ASan)
+      auto x = randn(static_cast<std::size_t>(g.C * g.H * g.W), 14);
+      const kernels::im2col_geometry geo{g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, OW};
+      for (auto [p0, p1] : {std::pair<std::int64_t, std::int64_t>{0, P}, {OW / 2, OW * 2 + 3}, {P - 5, P}})
+        for (auto [k0, k1] : {std::pair<std::int64_t, std::int64_t>{0, K}, {1, K - 1}}) {
+          if (k0 >= k1) continue;
+          const std::int64_t ld = p1 - p0 + 3;
+          std::vector<float> col(static_cast<std::size_t>((k1 - k0) * ld) + kernels::im2col_slack, -9.0f);
+          kernels::im2col_rows(x.data(), geo, k0, k1, p0, p1, col.data(), ld);
+          for (std::int64_t k = k0; k < k1; ++k)
+            for (std::int64_t p = p0; p < p1; ++p) {
+              INFO("geometry C " << g.C << " H " << g.H << " W " << g.W << " k " << g.kh << "x" << g.kw << " stride " << g.sh << "," << g.sw
+                                 << " dilation " << g.dh << " row " << k << " pixel " << p);
+              REQUIRE(col[static_cast<std::size_t>((k - k0) * ld + p - p0)] == kernels::reference::im2col(x.data(), g, k, p));
+            }
+        }
+    }
+  });
+}
+
+// conv_forward picks conv_indirect (stride 1, few output channels: the 23x23, dilated, 5x5 and
+// grouped cases) or conv_gemm on im2col (1x1, strided, and the 7x7 with 64 output channels)
+TEST_CASE("conv_forward (packed kernel: 1x1, strided, dilated, grouped, epilogue; indirect and im2col) matches the oracle on every target") {
+  using kernels::reference::conv2d_geometry;
+  struct conv_case {
+    conv2d_geometry g;
+    std::int64_t O, G;
+  };
+  for_each_target([] {
+    for (const conv_case cc : {conv_case{{16, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1}, 40, 1}, conv_case{{8, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1}, 20, 1},
+                               conv_case{{6, 23, 23, 3, 3, 1, 1, 1, 1, 1, 1}, 13, 1}, conv_case{{8, 12, 17, 3, 3, 1, 1, 2, 2, 2, 2}, 24, 2},
+                               conv_case{{4, 9, 9, 5, 5, 1, 1, 2, 2, 1, 1}, 3, 1}, conv_case{{12, 30, 30, 3, 3, 1, 1, 1, 1, 1, 1}, 12, 3},
+                               conv_case{{16, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1}, 64, 1}}) {
+      const conv2d_geometry& r = cc.g;
+      ops::detail::conv_geom g{};
+      g.N = 2, g.C = r.C, g.H = r.H, g.W = r.W, g.O = cc.O, g.kh = r.kh, g.kw = r.kw, g.sh = r.sh, g.sw = r.sw, g.ph = r.ph, g.pw = r.pw;
+      g.dh = r.dh, g.dw = r.dw, g.G = cc.G, g.OH = r.out_h(), g.OW = r.out_w();
+      const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, P = g.OH * g.OW;
+      auto x = randn(static_cast<std::size_t>(g.N * g.C * g.H * g.W), 15), w = randn(static_cast<std::size_t>(g.O * K), 16);
+      auto bias = randn(static_cast<std::size_t>(g.O), 17), scale = randn(static_cast<std::size_t>(g.O), 18), shift = randn(static_cast<std::size_t>(g.O), 19);
+      const auto wp = ops::detail::packed_conv_kernel(g, w.data());
+      const ops::detail::conv_epilogue ep{scale.data(), shift.data(), true, kernels::unary_kind::relu, 0.0f, 0.0f};
+      for (int variant = 0; variant < 3; ++variant) {  // packed per call; packed once; with an epilogue
+        std::vector<float> y(static_cast<std::size_t>(g.N * g.O * P), -5.0f);
+        ops::detail::conv_forward(g, x.data(), w.data(), variant == 2 ? nullptr : bias.data(), y.data(), variant == 2 ? &ep : nullptr,
+                                  variant == 0 ? nullptr : wp.data());
+        conv2d_geometry rg = r;
+        rg.C = Cg;
+        for (std::int64_t n = 0; n < g.N; ++n)
+          for (std::int64_t grp = 0; grp < g.G; ++grp) {
+            const auto ref = kernels::reference::conv2d(x.data() + (n * g.C + grp * Cg) * g.H * g.W, rg, w.data() + grp * Og * K, Og,
+                                                        variant == 2 ? nullptr : bias.data() + grp * Og);
+            for (std::int64_t o = 0; o < Og; ++o)
+              for (std::int64_t p = 0; p < P; ++p) {
+                double want = ref[static_cast<std::size_t>(o * P + p)];
+                if (variant == 2) want = std::max(0.0, want * scale[static_cast<std::size_t>(grp * Og + o)] + shift[static_cast<std::size_t>(grp * Og + o)]);
+                INFO("C " << g.C << " O " << g.O << " groups " << g.G << " k " << g.kh << " stride " << g.sh << " variant " << variant << " n " << n
+                          << " o " << grp * Og + o << " p " << p);
+                REQUIRE(std::fabs(y[static_cast<std::size_t>((n * g.O + grp * Og + o) * P + p)] - want) <= 1e-4 * (1 + std::sqrt(double(K))) * (1 + std::fabs(want)));
+              }
+          }
+      }
+    }
+  });
+}
+
 TEST_CASE("depthwise plane (padding, stride, dilation, column tails) matches the oracle on every target") {
   for_each_target([] {
     // {H, W, kh, kw, sh, sw, ph, pw, dh, dw}

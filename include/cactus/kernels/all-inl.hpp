@@ -3,6 +3,7 @@
 #include "cactus/kernels/depthwise-inl.hpp"
 #include "cactus/kernels/elementwise-inl.hpp"
 #include "cactus/kernels/gemm-inl.hpp"
+#include "cactus/kernels/im2col-inl.hpp"
 #include "cactus/kernels/quant_activations-inl.hpp"
 #include "cactus/kernels/quant_weights-inl.hpp"
 #include "cactus/kernels/quant_dot16-inl.hpp"

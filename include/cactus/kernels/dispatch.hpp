@@ -44,7 +44,10 @@ HWY_EXPORT(LstmCellF32);
 HWY_EXPORT(GemmNTF32);
 HWY_EXPORT(GemmNTF16);
 HWY_EXPORT(GemmNNF32);
-HWY_EXPORT(GemmNNIndirectF32);
+HWY_EXPORT(GemmPackA);
+HWY_EXPORT(GemmNNPackedF32);
+HWY_EXPORT(GemmNNPackedIndirectF32);
+HWY_EXPORT(Im2colRowsF32);
 HWY_EXPORT(DepthwisePlaneF32);
 HWY_EXPORT(DepthwiseScratch);
 HWY_EXPORT(QuantizeActivationRows);
@@ -205,18 +208,38 @@ inline void gemm_nn(std::size_t M, std::size_t N, std::size_t K, const float* A,
   });
 }
 
-// Columns [n0, n1) of gemm_nn on the calling thread (callers that pack B per panel parallelize
-// over panels themselves).
-inline void gemm_nn_columns(std::size_t M, std::size_t n0, std::size_t n1, std::size_t K, const float* A, std::size_t lda, const float* B,
-                            std::size_t ldb, float* C, std::size_t ldc, const float* bias) {
-  HWY_DYNAMIC_DISPATCH(detail::GemmNNF32)(M, n0, n1, K, A, lda, B, ldb, C, ldc, bias);
+// A [M, K] (row-major, lda) packed for gemm_nn_packed: panels of gemm_panel rows, k-major,
+// rows past M zero; out holds gemm_packed_size(M, K) floats. The same layout on every target.
+inline std::size_t gemm_packed_size(std::size_t M, std::size_t K) { return (M + gemm_panel - 1) / gemm_panel * gemm_panel * K; }
+inline void gemm_pack_a(std::size_t M, std::size_t K, const float* A, std::size_t lda, float* out) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmPackA)(M, K, A, lda, out);
 }
 
-// gemm_nn with row k of B at rows[k] (an indirection table), columns [0, N), on the calling
-// thread.
-inline void gemm_nn_indirect(std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda, const float* const* rows, float* C,
-                             std::size_t ldc, const float* bias) {
-  HWY_DYNAMIC_DISPATCH(detail::GemmNNIndirectF32)(M, 0, N, K, A, lda, rows, C, ldc, bias);
+// Rows [m0, m1) (m0 a multiple of 4) and columns [n0, n1) of C = Ap . B over k in
+// [k0, k1), on the calling thread: Ap as gemm_pack_a made it (K columns), B pointing at its row
+// k0 (rows ldb apart); C points at row 0. With `first`, C = bias[m] + the sum (bias may be
+// null), else C += the sum, so a caller can walk K in blocks that keep B in cache.
+inline void gemm_nn_packed(std::size_t m0, std::size_t m1, std::size_t n0, std::size_t n1, std::size_t k0, std::size_t k1, const float* Ap,
+                           std::size_t K, const float* B, std::size_t ldb, float* C, std::size_t ldc, bool first, const float* bias) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmNNPackedF32)(m0, m1, n0, n1, k0, k1, Ap, K, B, ldb, C, ldc, first, bias);
+}
+// gemm_nn_packed with B's row k0 + k at rows[k] (an indirection table).
+inline void gemm_nn_packed_indirect(std::size_t m0, std::size_t m1, std::size_t n0, std::size_t n1, std::size_t k0, std::size_t k1, const float* Ap,
+                                    std::size_t K, const float* const* rows, float* C, std::size_t ldc, bool first, const float* bias) {
+  HWY_DYNAMIC_DISPATCH(detail::GemmNNPackedIndirectF32)(m0, m1, n0, n1, k0, k1, Ap, K, rows, C, ldc, first, bias);
+}
+
+// Rows [k0, k1) of a convolution's im2col for output pixels [p0, p1) of the c planes (h x w) at
+// x, row k at col + (k - k0) * ld (see Im2colRowsF32). col needs im2col_slack floats past its
+// last row.
+struct im2col_geometry {
+  std::int64_t c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ow;
+};
+inline constexpr std::size_t im2col_slack = 256;
+inline void im2col_rows(const float* x, const im2col_geometry& g, std::int64_t k0, std::int64_t k1, std::int64_t p0, std::int64_t p1, float* col,
+                        std::int64_t ld) {
+  const std::int64_t geo[12] = {g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ow};
+  HWY_DYNAMIC_DISPATCH(detail::Im2colRowsF32)(x, geo, k0, k1, p0, p1, col, ld);
 }
 
 // One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread. Make the

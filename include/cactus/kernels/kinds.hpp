@@ -8,6 +8,9 @@ namespace cactus::kernels {
 // Weight rows the quantized matmul decodes per block (its scratch holds this many decoded rows).
 inline constexpr std::size_t quant_row_block = 8;
 
+// Rows per panel of a packed GEMM operand (kernels::gemm_pack_a): the same layout on every target.
+inline constexpr std::size_t gemm_panel = 12;
+
 enum class unary_kind : std::uint8_t {
   relu, gelu_erf, gelu_tanh, silu, sigmoid, tanh, exp, log, sqrt, rsqrt, neg, abs, sin, cos,
   reciprocal, erf, clamp /* p0=min p1=max */, leaky_relu /* p0=slope */, square

@@ -1,7 +1,8 @@
 #pragma once
 // conv(x, w, b?, stride, padding, dilation, groups): 1-D and 2-D convolution, the canonical
-// form of PyTorch's conv1d/conv2d/_convolution. Dense groups run as the NN GEMM kernel on the input
-// itself (1x1) or on its im2col, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
+// form of PyTorch's conv1d/conv2d/_convolution. Dense groups run as a blocked GEMM of the kernel,
+// packed in panels once per node, with the input itself (1x1) or its im2col built block by block
+// in cache, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
 #include "cactus/core/scratch.hpp"
 #include "cactus/kernels/dispatch.hpp"
 #include "cactus/ops/op.hpp"
@@ -120,13 +121,90 @@ struct conv_epilogue {
   }
 };
 
+// A dense conv kernel [O, Cg*kh*kw] packed for the GEMM (kernels::gemm_pack_a), group by group:
+// group grp's panels start at grp * gemm_packed_size(Og, K). Made once per node for a
+// constant kernel (context::prepared), else per call.
+inline std::size_t conv_packed_kernel_size(const conv_geom& g) {
+  const std::int64_t Og = g.O / g.G, K = g.C / g.G * g.kh * g.kw;
+  return static_cast<std::size_t>(g.G) * kernels::gemm_packed_size(static_cast<std::size_t>(Og), static_cast<std::size_t>(K));
+}
+inline void pack_conv_kernel(const conv_geom& g, const float* w, float* out) {
+  const std::int64_t Og = g.O / g.G, K = g.C / g.G * g.kh * g.kw;
+  const std::int64_t panels = (Og + static_cast<std::int64_t>(kernels::gemm_panel) - 1) / static_cast<std::int64_t>(kernels::gemm_panel);
+  const std::size_t per_group = kernels::gemm_packed_size(static_cast<std::size_t>(Og), static_cast<std::size_t>(K));
+  global_pool().parallel_for(static_cast<std::size_t>(g.G * panels), std::max<std::size_t>(1, 16384 / static_cast<std::size_t>(K * 12 + 1)),
+                             [&](std::size_t b, std::size_t e) {
+                               for (std::size_t t = b; t < e; ++t) {
+                                 const std::int64_t grp = static_cast<std::int64_t>(t) / panels, m = static_cast<std::int64_t>(t) % panels * 12;
+                                 kernels::gemm_pack_a(static_cast<std::size_t>(std::min<std::int64_t>(12, Og - m)), static_cast<std::size_t>(K),
+                                                      w + (grp * Og + m) * K, static_cast<std::size_t>(K), out + grp * per_group + m * K);
+                               }
+                             });
+}
+inline std::vector<float> packed_conv_kernel(const conv_geom& g, const float* w) {
+  std::vector<float> out(conv_packed_kernel_size(g));
+  pack_conv_kernel(g, w, out.data());
+  return out;
+}
+
+// Dense convolution of one (batch, group) as a blocked GEMM: y[o, p] = sum_k W[o, k] col[k, p],
+// W packed in panels of 12 output channels (wp, see pack_conv_kernel). Tasks take output pixels
+// (panels of about 256, or all of them for small images) by output channels (split in
+// multiples of 4 so that there are enough tasks for the threads); each walks K in blocks of at
+// most 256 rows, building that block of its pixels' im2col in cache (kernels::im2col_rows; a
+// 1x1 stride-1 conv with no padding reads its input as col directly) and running the register
+// tiles on it, then applies the epilogue to its outputs while they are in cache.
+inline void conv_gemm(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* wp, const float* bias, float* yg,
+                      const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
+  const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+  const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  const kernels::im2col_geometry geo{Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OW};
+  const std::size_t work = static_cast<std::size_t>(Og * P * K);
+  const auto threads = static_cast<std::int64_t>(work < serial_work ? 1 : global_pool().size());
+  // pixels: all of a small image in one panel (splitting 196 pixels in two would cost more
+  // partial tiles), else panels of about 256; output channels: split until the tasks fill the
+  // threads
+  const auto px = P <= 448 ? task_split{P, 1} : balanced_split(P, 256, 16, work);
+  const std::int64_t quads = (Og + 3) / 4;  // output channels split in multiples of 4
+  const std::int64_t m_split = std::min(quads, std::max<std::int64_t>(1, (threads + px.tasks - 1) / px.tasks));
+  const std::int64_t m_per = (quads + m_split - 1) / m_split * 4;
+  const std::int64_t blocks = (K + 255) / 256, kc = (K + blocks - 1) / blocks;
+  const std::size_t tasks = static_cast<std::size_t>(px.tasks * m_split);
+  global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
+    const std::int64_t ld = (px.per_task + 15) / 16 * 16;
+    float* col = direct ? nullptr : scratch<float, 24>(static_cast<std::size_t>(kc * ld) + kernels::im2col_slack);
+    for (std::size_t t = b; t < e; ++t) {
+      const std::int64_t pt = static_cast<std::int64_t>(t) / m_split, mt = static_cast<std::int64_t>(t) % m_split;
+      const std::int64_t p0 = pt * px.per_task, p1 = std::min(P, p0 + px.per_task);
+      const std::int64_t m0 = mt * m_per, m1 = std::min(Og, m0 + m_per);
+      if (m0 >= m1) continue;
+      for (std::int64_t k0 = 0; k0 < K; k0 += kc) {
+        const std::int64_t k1 = std::min(K, k0 + kc);
+        if (!direct) kernels::im2col_rows(xg, geo, k0, k1, p0, p1, col, ld);
+        kernels::gemm_nn_packed(static_cast<std::size_t>(m0), static_cast<std::size_t>(m1), 0, static_cast<std::size_t>(p1 - p0),
+                                static_cast<std::size_t>(k0), static_cast<std::size_t>(k1), wp, static_cast<std::size_t>(K),
+                                direct ? xg + k0 * P + p0 : col, static_cast<std::size_t>(direct ? P : ld), yg + p0, static_cast<std::size_t>(P),
+                                k0 == 0, bias);
+      }
+      if (ep)
+        for (std::int64_t o = m0; o < m1; ++o) (*ep)(o_base + o, yg + o * P + p0, yg + o * P + p0, p1 - p0);
+    }
+  });
+}
+
 // Stride-1 dense convolution of one (batch, group) without im2col: outputs are computed on the
 // padded width (the extra columns are dropped), and row (c, i, j) of the implicit im2col matrix
 // is then a pointer into a zero-padded copy of the input, so the GEMM reads the input in place
-// through an indirection table. Output rows are split among threads; each task pads only the
-// input rows it reads into a buffer of its own, so no cache line is written by two cores.
-inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg,
-                         const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
+// through an indirection table (kernels::gemm_nn_packed_indirect), on the packed kernel wp.
+// Output rows are split among threads; each task pads only the input rows it reads into a buffer
+// of its own, so no cache line is written by two cores. It beats conv_gemm where building the
+// im2col costs more than the padded columns: few output channels to share it over, a wide
+// image (indirect_pays).
+inline bool indirect_pays(const conv_geom& g, std::int64_t Og) {
+  return g.sh == 1 && g.sw == 1 && (2 * g.pw) * Og < 8 * (g.W + 2 * g.pw);
+}
+inline void conv_indirect(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* wp, const float* bias, float* yg,
+                          const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
   const std::int64_t Wp = g.W + 2 * g.pw, K = Cg * g.kh * g.kw;
   const std::size_t work = static_cast<std::size_t>(Og * g.OH * Wp * K);
   // about 256 output columns (on the padded width) per task
@@ -134,6 +212,7 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
   const std::int64_t rows_per_task = split.per_task;
   const std::size_t tasks = static_cast<std::size_t>(split.tasks);
   const std::int64_t max_rows_in = (rows_per_task - 1) + (g.kh - 1) * g.dh + 1;
+  const std::int64_t blocks = (K + 255) / 256, kc = (K + blocks - 1) / blocks;
   global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
     const float** rows = scratch<const float*, 0>(static_cast<std::size_t>(K));
     float* ye = scratch<float, 1>(static_cast<std::size_t>(Og * (rows_per_task * Wp + 16)));
@@ -142,28 +221,25 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
     for (std::size_t t = b; t < e; ++t) {
       const std::int64_t oh0 = static_cast<std::int64_t>(t) * rows_per_task, oh1 = std::min(g.OH, oh0 + rows_per_task);
       const std::int64_t rows_in = (oh1 - oh0 - 1) + (g.kh - 1) * g.dh + 1, plane = rows_in * Wp;
-      for (std::int64_t c = 0; c < Cg; ++c)
+      for (std::int64_t c = 0; c < Cg; ++c) {
+        std::fill(xp + c * plane, xp + (c + 1) * plane, 0.0f);  // one fill, then the rows inside the input
         for (std::int64_t r = 0; r < rows_in; ++r) {
-          float* row = xp + c * plane + r * Wp;
           const std::int64_t ih = oh0 + r - g.ph;
-          if (ih < 0 || ih >= g.H) {
-            std::fill(row, row + Wp, 0.0f);
-            continue;
-          }
-          std::fill(row, row + g.pw, 0.0f);
-          std::copy(xg + (c * g.H + ih) * g.W, xg + (c * g.H + ih + 1) * g.W, row + g.pw);
-          std::fill(row + g.pw + g.W, row + Wp, 0.0f);
+          if (ih >= 0 && ih < g.H) std::copy(xg + (c * g.H + ih) * g.W, xg + (c * g.H + ih + 1) * g.W, xp + c * plane + r * Wp + g.pw);
         }
+      }
       std::fill(xp + Cg * plane, xp + Cg * plane + Wp + 32, 0.0f);
       for (std::int64_t r = 0; r < K; ++r) {
         const std::int64_t c = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
         rows[r] = xp + c * plane + i * g.dh * Wp + j * g.dw;
       }
       // columns rounded up to whole vectors of up to 16 lanes (the extra ones read slack and are
-      // dropped), so the kernel's scalar column tail never runs on those targets
+      // dropped), so no partial tile runs on those targets
       const std::int64_t n = ((oh1 - oh0) * Wp + 15) / 16 * 16;
-      kernels::gemm_nn_indirect(static_cast<std::size_t>(Og), static_cast<std::size_t>(n), static_cast<std::size_t>(K), w,
-                                static_cast<std::size_t>(K), rows, ye, static_cast<std::size_t>(n), bias);
+      for (std::int64_t k0 = 0; k0 < K; k0 += kc)
+        kernels::gemm_nn_packed_indirect(0, static_cast<std::size_t>(Og), 0, static_cast<std::size_t>(n), static_cast<std::size_t>(k0),
+                                         static_cast<std::size_t>(std::min(K, k0 + kc)), wp, static_cast<std::size_t>(K), rows + k0, ye,
+                                         static_cast<std::size_t>(n), k0 == 0, bias);
       // the rows of one channel are contiguous in y: copy them, then one epilogue call over all
       // of them (per row, a 14-wide output made the calls cost more than the passes they save)
       for (std::int64_t o = 0; o < Og; ++o) {
@@ -173,31 +249,6 @@ inline void conv_stride1(const conv_geom& g, const float* xg, std::int64_t Cg, s
         }
         if (ep) (*ep)(o_base + o, yg + (o * g.OH + oh0) * g.OW, yg + (o * g.OH + oh0) * g.OW, (oh1 - oh0) * g.OW);
       }
-    }
-  });
-}
-
-// Strided dense convolution of one (batch, group): output pixels are split into panels; each task packs
-// its panel's im2col into a buffer that stays in cache and runs the GEMM on it, so packing is
-// parallel and never crosses cores.
-inline void conv_dense(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* w, const float* bias, float* yg,
-                       const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
-  const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  // panels of about 16K floats of im2col (cache-resident), whole vectors of up to 16 lanes wide
-  const std::size_t work = static_cast<std::size_t>(Og * P * K);
-  const auto split = balanced_split(P, std::clamp<std::int64_t>(16384 / std::max<std::int64_t>(K, 1), 16, 256), 16, work);
-  const std::int64_t panel = split.per_task;
-  const std::size_t panels = static_cast<std::size_t>(split.tasks);
-  const std::size_t min_panels = work < serial_work ? panels : 1;
-  global_pool().parallel_for(panels, min_panels, [&](std::size_t b, std::size_t e) {
-    float* col = scratch<float, 2>(static_cast<std::size_t>(K * panel));
-    for (std::size_t t = b; t < e; ++t) {
-      const std::int64_t p0 = static_cast<std::int64_t>(t) * panel, p1 = std::min(P, p0 + panel);
-      im2col_panel(g, xg, Cg, p0, p1, col);
-      kernels::gemm_nn_columns(static_cast<std::size_t>(Og), 0, static_cast<std::size_t>(p1 - p0), static_cast<std::size_t>(K), w,
-                               static_cast<std::size_t>(K), col, static_cast<std::size_t>(p1 - p0), yg + p0, static_cast<std::size_t>(P), bias);
-      if (ep)
-        for (std::int64_t o = 0; o < Og; ++o) (*ep)(o_base + o, yg + o * P + p0, yg + o * P + p0, p1 - p0);
     }
   });
 }
@@ -217,36 +268,26 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
     }
   });
 }
-// The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any, dispatching to the
-// depthwise, 1x1, stride-1 and strided paths. The epilogue runs on each output tile while it
-// is in cache, except on the 1x1 path (one GEMM over all pixels), which makes a pass after.
-inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
-  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
+// The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any: depthwise convs
+// per plane, the rest as a GEMM of each (batch, group) on the kernel packed in panels (`wp`,
+// from pack_conv_kernel; null: packed for this call), through an indirection table where that
+// pays (conv_indirect), else on im2col blocks (conv_gemm).
+inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
+                         const float* wp = nullptr) {
+  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW;
   if (Cg == 1 && Og == 1) return depthwise(g, x, w, bias, y, ep);
-  // 1x1, stride 1, no padding: the input already is the [C, P] operand
+  if (!wp) {
+    float* packed = scratch<float, 25>(conv_packed_kernel_size(g));
+    pack_conv_kernel(g, w, packed);
+    wp = packed;
+  }
+  const std::size_t per_group = conv_packed_kernel_size(g) / static_cast<std::size_t>(g.G);
   const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  const bool indirect = !direct && indirect_pays(g, Og);
   for (std::int64_t n = 0; n < g.N; ++n)
-    for (std::int64_t grp = 0; grp < g.G; ++grp) {
-      const float* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
-      const float* wg = w + grp * Og * K;
-      const float* bg = bias ? bias + grp * Og : nullptr;
-      float* yg = y + (n * g.O + grp * Og) * P;
-      if (direct) {
-        kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(P), static_cast<std::size_t>(K), wg, static_cast<std::size_t>(K), xg,
-                         static_cast<std::size_t>(P), yg, static_cast<std::size_t>(P), bg);
-        if (ep)
-          global_pool().parallel_for(static_cast<std::size_t>(Og), std::max<std::size_t>(1, elementwise_grain / static_cast<std::size_t>(P + 1)),
-                                     [&](std::size_t b, std::size_t e) {
-                                       for (std::size_t o = b; o < e; ++o)
-                                         (*ep)(grp * Og + static_cast<std::int64_t>(o), yg + static_cast<std::int64_t>(o) * P,
-                                               yg + static_cast<std::int64_t>(o) * P, P);
-                                     });
-      } else if (g.sh == 1 && g.sw == 1) {
-        conv_stride1(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
-      } else {
-        conv_dense(g, xg, Cg, Og, wg, bg, yg, ep, grp * Og);
-      }
-    }
+    for (std::int64_t grp = 0; grp < g.G; ++grp)
+      (indirect ? conv_indirect : conv_gemm)(g, x + (n * g.C + grp * Cg) * g.H * g.W, Cg, Og, wp + static_cast<std::size_t>(grp) * per_group,
+                                             bias ? bias + grp * Og : nullptr, y + (n * g.O + grp * Og) * P, ep, grp * Og);
 }
 // Whether the int8 microkernel runs a group of Og output channels of K products each faster
 // than the f32 convolution does: it quantizes each pixel's K inputs once (in groups of 128) for
@@ -259,7 +300,7 @@ inline bool packed_conv_pays(std::int64_t Og, std::int64_t K) { return Og >= 64 
 // linear's). The weight stays as converted (mmapped, 4.1 bits per weight at CQ4) instead of
 // being held dequantized. Where the int8 microkernel runs and pays (kernels::quant_gemm8,
 // packed_conv_pays), each task builds an im2col panel of pixels (the [K, pixels] layout of
-// conv_dense, in cache) and quantizes it, rotated per group of 128 like a linear's input, into
+// im2col_panel, in cache) and quantizes it, rotated per group of 128 like a linear's input, into
 // the microkernel's packed blocks of 16 pixels column by column (kernels::pack_columns_i8; a 1x1
 // convolution reads its input in place); the microkernel writes channels by pixels, which is
 // NCHW.
@@ -331,7 +372,11 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
 inline void conv_run(const conv_geom& g, const context& c, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const slot& w = c.in(1);
   if (is_packed(w.type)) return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep);
-  conv_forward(g, c.f32_in(0).ptr<float>(), c.f32_in(1).ptr<float>(), bias, y, ep);
+  const float* wf = c.f32_in(1).ptr<float>();
+  // a constant kernel is packed for the GEMM once per node (same memory again as the kernel)
+  std::shared_ptr<const std::vector<float>> wp;
+  if (w.is_const && !(g.C == g.G && g.O == g.G)) wp = c.prepared<std::vector<float>>(w.data, [&] { return packed_conv_kernel(g, wf); });
+  conv_forward(g, c.f32_in(0).ptr<float>(), wf, bias, y, ep, wp ? wp->data() : nullptr);
 }
 }  // namespace detail
 

@@ -9,6 +9,7 @@
 // graph, a pass rewrites it): it copies the per-node facts it needs. It is movable (the slot
 // pointers point into its own heap buffer, which a move keeps) and not copyable.
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,7 +70,7 @@ class interpreter {
 
   context at(std::size_t n) const {
     const step& s = steps_[n];
-    return context(s.in, s.out, s.name, s.loc);
+    return context(s.in, s.out, s.name, s.loc, &s.prepared);
   }
   const std::vector<slot*>& inputs(std::size_t n) const { return steps_[n].in; }
   const std::vector<slot*>& outputs(std::size_t n) const { return steps_[n].out; }
@@ -123,6 +124,7 @@ class interpreter {
       s->is_const = true;
     }
     if (!o.view) run(n);
+    steps_[n].prepared.reset();  // a folded node never runs again
   }
 
  private:
@@ -135,6 +137,7 @@ class interpreter {
     const op_info* op = nullptr;
     std::string name, loc;
     std::vector<slot*> in, out;
+    mutable std::shared_ptr<void> prepared;  // context::prepared: what the op keeps across runs
   };
   std::vector<slot> slots_;
   std::vector<step> steps_;

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -108,8 +109,8 @@ inline slot slot_of(const ir::value& v) {
 
 class context {
  public:
-  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc)
-      : in_(in), out_(out), op_(op), loc_(loc) {}
+  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc, std::shared_ptr<void>* prepared = nullptr)
+      : in_(in), out_(out), op_(op), loc_(loc), prepared_(prepared) {}
 
   std::size_t num_inputs() const { return in_.size(); }
   std::size_t num_outputs() const { return out_.size(); }
@@ -170,6 +171,24 @@ class context {
     o.m = std::move(m);
   }
 
+  // What a node derives once from a constant input and keeps for its later runs (a kernel
+  // repacked for its GEMM): make() builds it the first time, and again if `key` (the input's
+  // data) changed. Outside an interpreter (a context made by hand) it is built for this call only.
+  template <class T, class Make>
+  std::shared_ptr<const T> prepared(const void* key, Make&& make) const {
+    struct held {
+      const void* key;
+      std::shared_ptr<const T> value;
+    };
+    if (prepared_ && *prepared_) {
+      const auto* h = static_cast<const held*>(prepared_->get());
+      if (h->key == key) return h->value;
+    }
+    auto value = std::make_shared<const T>(make());
+    if (prepared_) *prepared_ = std::make_shared<held>(held{key, value});
+    return value;
+  }
+
   template <class... Args>
   [[noreturn]] void fail(Args&&... args) const {
     cactus::fail(std::forward<Args>(args)...);  // the planner adds the node, op and source line
@@ -182,6 +201,7 @@ class context {
  private:
   std::span<slot* const> in_, out_;
   std::string_view op_, loc_;
+  std::shared_ptr<void>* prepared_;
 };
 
 namespace detail {
