@@ -502,7 +502,7 @@ HWY_NOINLINE void TilePackedNN(D d, size_t kc, const float* HWY_RESTRICT a, cons
   auto put = [&](size_t r, V x, V y) {
     float* o = out + r * ldo;
     if (first) {
-      const V bv = hn::Set(d, bias ? bias[r] : 0.0f);
+      const V bv = hn::Set(d, bias && r < rows ? bias[r] : 0.0f);  // rows past `rows` are dropped
       hn::StoreU(hn::Add(x, bv), d, o);
       if constexpr (NV > 1) hn::StoreU(hn::Add(y, bv), d, o + N);
     } else {
