@@ -3398,6 +3398,14 @@ struct conv_epilogue {
   }
 };
 
+// A 1x1 stride-1 conv with no padding: its input already is the [K, pixels] im2col operand.
+inline bool input_is_col(const conv_geom& g) { return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0; }
+// The K rows a GEMM pass covers: blocks of at most 256, as even as K allows (B's rows stay in cache).
+inline std::int64_t k_block(std::int64_t K) {
+  const std::int64_t blocks = (K + 255) / 256;
+  return (K + blocks - 1) / blocks;
+}
+
 // A dense conv kernel [O, Cg*kh*kw] packed for the GEMM (kernels::gemm_pack_a), group by group:
 // group grp's panels start at grp * gemm_packed_size(Og, K). Made once per node for a
 // constant kernel (context::prepared), else per call.
@@ -3434,7 +3442,7 @@ inline std::vector<float> packed_conv_kernel(const conv_geom& g, const float* w)
 inline void conv_gemm(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* wp, const float* bias, float* yg,
                       const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
   const std::int64_t P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  const bool direct = input_is_col(g);
   const kernels::im2col_geometry geo{Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OW};
   const std::size_t work = static_cast<std::size_t>(Og * P * K);
   const auto threads = static_cast<std::int64_t>(work < serial_work ? 1 : global_pool().size());
@@ -3445,7 +3453,7 @@ inline void conv_gemm(const conv_geom& g, const float* xg, std::int64_t Cg, std:
   const std::int64_t quads = (Og + 3) / 4;  // output channels split in multiples of 4
   const std::int64_t m_split = std::min(quads, std::max<std::int64_t>(1, (threads + px.tasks - 1) / px.tasks));
   const std::int64_t m_per = (quads + m_split - 1) / m_split * 4;
-  const std::int64_t blocks = (K + 255) / 256, kc = (K + blocks - 1) / blocks;
+  const std::int64_t kc = k_block(K);
   const std::size_t tasks = static_cast<std::size_t>(px.tasks * m_split);
   global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
     const std::int64_t ld = (px.per_task + 15) / 16 * 16;
@@ -3489,7 +3497,7 @@ inline void conv_indirect(const conv_geom& g, const float* xg, std::int64_t Cg, 
   const std::int64_t rows_per_task = split.per_task;
   const std::size_t tasks = static_cast<std::size_t>(split.tasks);
   const std::int64_t max_rows_in = (rows_per_task - 1) + (g.kh - 1) * g.dh + 1;
-  const std::int64_t blocks = (K + 255) / 256, kc = (K + blocks - 1) / blocks;
+  const std::int64_t kc = k_block(K);
   global_pool().parallel_for(tasks, work < serial_work ? tasks : 1, [&](std::size_t b, std::size_t e) {
     const float** rows = scratch<const float*, 0>(static_cast<std::size_t>(K));
     float* ye = scratch<float, 1>(static_cast<std::size_t>(Og * (rows_per_task * Wp + 16)));
@@ -3559,7 +3567,7 @@ inline void conv_forward(const conv_geom& g, const float* x, const float* w, con
     wp = packed;
   }
   const std::size_t per_group = conv_packed_kernel_size(g) / static_cast<std::size_t>(g.G);
-  const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  const bool direct = input_is_col(g);
   const bool indirect = !direct && indirect_pays(g, Og);
   for (std::int64_t n = 0; n < g.N; ++n)
     for (std::int64_t grp = 0; grp < g.G; ++grp)
@@ -3592,7 +3600,7 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
     const std::int64_t groups = Kp / packed_group;
     auto* xp = aligned_scratch<std::uint8_t, 11>(static_cast<std::size_t>(blocks * B * Kp));
     float* sp = aligned_scratch<float, 20>(static_cast<std::size_t>(blocks * B * groups));
-    const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+    const bool direct = input_is_col(g);
     // pixels per task: an im2col panel of about 64K floats, whole blocks, and no fewer tasks
     // than threads
     const auto threads = static_cast<std::int64_t>(global_pool().size());
