@@ -389,6 +389,21 @@ torch.save({"l": holds_itself, "d": {"self": holds_itself}}, cyc)
 expect_error("state_dict: a list that holds itself, no tensors", ["convert", cyc, os.path.join(work, "cyc_out")], "holds_itself.pt",
              "no tensors found")
 
+# a broadcast view (stride 0) is saved as its few stored bytes; copied out whole it would be
+# gigabytes (fuzz_torch_checkpoint found a 2 KB file that took 76 s and 1.7 GB). A small
+# broadcast view still loads, as its contiguous copy.
+big_view = os.path.join(work, "big_view.pt")
+torch.save({"w": torch.zeros(1).expand(4, 100_000_000)}, big_view)
+expect_error("state_dict: a broadcast view of 1.6 GB from 4 stored bytes", ["convert", big_view, os.path.join(work, "big_view_out")],
+             "big_view.pt", "storage data/0", "[4x100000000]", "would expand 4 stored bytes", ".contiguous()")
+small_view = os.path.join(work, "small_view.pt")
+torch.save({"w": torch.arange(3.0).expand(4, 3)}, small_view)
+n_cases += 1
+p = subprocess.run([cactus, "convert", small_view, os.path.join(work, "small_view_out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+print(f"{'ok  ' if p.returncode == 0 else 'FAIL'} state_dict: a small broadcast view converts: exit {p.returncode} {p.stderr.strip()[-200:]}")
+if p.returncode != 0:
+    failures.append("small broadcast view")
+
 # JSON others wrote, read by the tokenizer and the checkpoint reader: our words, with the place
 tokdir = os.path.join(work, "tok")
 os.makedirs(tokdir, exist_ok=True)

@@ -369,6 +369,33 @@ static std::string small_safetensors() {
   return s;
 }
 
+template <std::size_t N> static std::string bytes_of(const char (&s)[N]) { return std::string(s, N - 1); }
+
+// A torch.save pickle of {"w": a FloatStorage "0" viewed at [a x b] with strides (0, 0)}:
+// what torch.save writes for torch.zeros(1).expand(a, b).
+static std::string expanded_view_pickle(std::uint32_t a, std::uint32_t b) {
+  std::string p = bytes_of("\x80\x02}(X\x01\x00\x00\x00" "w" "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00" "storage"
+                           "ctorch\nFloatStorage\nX\x01\x00\x00\x00" "0X\x03\x00\x00\x00" "cpuK\x01tQK\x00(J");
+  for (int k = 0; k < 4; ++k) p.push_back(char((a >> (8 * k)) & 0xff));
+  p += 'J';
+  for (int k = 0; k < 4; ++k) p.push_back(char((b >> (8 * k)) & 0xff));
+  return p + bytes_of("tK\x00K\x00\x86\x89)tRu.");
+}
+
+TEST_CASE("a stride-0 view in a state_dict loads when small, and is refused before allocating when its copy is huge") {
+  // fuzz_torch_checkpoint found a 2 KB file whose [2x443647736] view of 8 bytes took 76 s and 1.7 GB
+  auto d = tmpdir();
+  const std::string one_float("\x00\x00\xc0\x3f", 4);  // 1.5f
+  write_bytes(d / "small_view.pt", stored_zip({{"m/data.pkl", expanded_view_pickle(2, 3)}, {"m/data/0", one_float}}));
+  auto small = formats::read_torch_state_dict((d / "small_view.pt").string());
+  REQUIRE(small.size() == 1);
+  REQUIRE(small[0].second.shape == shape_t{2, 3});
+  for (int k = 0; k < 6; ++k) CHECK(small[0].second.ptr<float>()[k] == 1.5f);
+  write_bytes(d / "huge_view.pt", stored_zip({{"m/data.pkl", expanded_view_pickle(2, 443647736)}, {"m/data/0", one_float}}));
+  REQUIRE_THROWS_WITH(formats::read_torch_state_dict((d / "huge_view.pt").string()),
+                      Catch::Contains("huge_view.pt: storage data/0") && Catch::Contains("[2x443647736] would expand 4 stored bytes"));
+}
+
 TEST_CASE("open_checkpoint tells the format from the contents, not the name") {
   const auto d = tmpdir() / "checkpoints";
   fs::create_directories(d);

@@ -222,6 +222,7 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
     const std::uint64_t need = checked_strided_bytes(shape, strides, offset, src_es, path + ": storage data/" + key);
     check(need <= n, path, ": storage data/", key, " has ", n, " bytes, a tensor of shape ", to_string(shape), " needs ", need,
           " (truncated file?)");
+    check_expansion(shape, src_es, n, path + ": storage data/" + key);
     tensor out = tensor::empty(t, shape);
     if (!bf16 && !f64) {
       ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, out.data, shape, src_es);

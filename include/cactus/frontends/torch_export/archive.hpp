@@ -179,6 +179,7 @@ class archive {
     }
     check(strides.size() == shape.size(), where, ": ", strides.size(), " strides for ", shape.size(), " sizes");
     const std::uint64_t need = checked_strided_bytes(shape, strides, m.storage_offset, esize, where);
+    check_expansion(shape, esize, bytes, where);
     tensor t = tensor::empty(type, shape);
     if (t.numel() == 0) return t;
     check(need <= bytes, where, ": its storage entry has ", bytes, " bytes, the meta ", to_string(shape), " reaches byte ", need);
