@@ -625,6 +625,12 @@ inline std::int64_t checked_numel(const shape_t& s, const std::string& where);
 inline std::uint64_t checked_strided_bytes(const shape_t& shape, const shape_t& strides, std::int64_t offset, std::size_t esize,
                                            const std::string& where);
 
+// A reader copies a strided view into a contiguous tensor; a view with stride 0 (torch's
+// expand) can ask for far more bytes than its file holds. Refuse a copy that would exceed the
+// `stored` bytes it reads from by more than 64 MiB, so a few bytes on disk cannot make us
+// allocate gigabytes; a real weight is stored whole and never trips this.
+inline void check_expansion(const shape_t& shape, std::size_t esize, std::uint64_t stored, const std::string& where);
+
 inline std::string to_string(const shape_t& s) {
   std::string r = "[";
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -656,6 +662,12 @@ inline std::uint64_t checked_strided_bytes(const shape_t& shape, const shape_t& 
     check(last < (__int128(1) << 62), where, ": strides ", to_string(strides), " reach too far");
   }
   return static_cast<std::uint64_t>((last + 1) * __int128(esize));
+}
+
+inline void check_expansion(const shape_t& shape, std::size_t esize, std::uint64_t stored, const std::string& where) {
+  const __int128 bytes = __int128(checked_numel(shape, where)) * __int128(esize);
+  check(bytes <= __int128(stored) + (__int128(64) << 20), where, ": a tensor of shape ", to_string(shape), " would expand ", stored,
+        " stored bytes to ", static_cast<std::uint64_t>(bytes), " (a broadcast view, stride 0); save it with .contiguous() or .clone()");
 }
 
 // Wraps a possibly negative dim into [0, rank) (rank 0 accepts 0 and -1, like PyTorch).
@@ -9145,6 +9157,7 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
     const std::uint64_t need = checked_strided_bytes(shape, strides, offset, src_es, path + ": storage data/" + key);
     check(need <= n, path, ": storage data/", key, " has ", n, " bytes, a tensor of shape ", to_string(shape), " needs ", need,
           " (truncated file?)");
+    check_expansion(shape, src_es, n, path + ": storage data/" + key);
     tensor out = tensor::empty(t, shape);
     if (!bf16 && !f64) {
       ops::copy_strided(data + offset * static_cast<std::int64_t>(src_es), strides, out.data, shape, src_es);
@@ -9430,6 +9443,7 @@ class archive {
     }
     check(strides.size() == shape.size(), where, ": ", strides.size(), " strides for ", shape.size(), " sizes");
     const std::uint64_t need = checked_strided_bytes(shape, strides, m.storage_offset, esize, where);
+    check_expansion(shape, esize, bytes, where);
     tensor t = tensor::empty(type, shape);
     if (t.numel() == 0) return t;
     check(need <= bytes, where, ": its storage entry has ", bytes, " bytes, the meta ", to_string(shape), " reaches byte ", need);
