@@ -1630,6 +1630,8 @@ HWY_EXPORT(GemmPackA);
 HWY_EXPORT(GemmNNPackedF32);
 HWY_EXPORT(GemmNNPackedIndirectF32);
 HWY_EXPORT(Im2colRowsF32);
+HWY_EXPORT(ConvDirectPanel);
+HWY_EXPORT(ConvDirectRowsF32);
 HWY_EXPORT(DepthwisePlaneF32);
 HWY_EXPORT(DepthwiseScratch);
 HWY_EXPORT(QuantizeActivationRows);
@@ -1822,6 +1824,18 @@ inline void im2col_rows(const float* x, const im2col_geometry& g, std::int64_t k
                         std::int64_t ld) {
   const std::int64_t geo[12] = {g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ow};
   HWY_DYNAMIC_DISPATCH(detail::Im2colRowsF32)(x, geo, k0, k1, p0, p1, col, ld);
+}
+
+// The direct convolution (see conv_direct-inl.hpp): a kernel panel holds conv_direct_panel()
+// output channels (two vectors of the dispatched target) for each tap, [K][panel];
+// conv_direct_rows runs output rows [oh0, oh1) of one panel's `oc` channels from the zero-padded
+// input xp (rows wpad floats), tap k at koff[k] from a pixel's first input, into y (the panel's
+// first channel plane; planes P floats apart, rows OW) plus bias. sw is 1 or 2.
+inline std::size_t conv_direct_panel() { return HWY_DYNAMIC_DISPATCH(detail::ConvDirectPanel)(); }
+inline void conv_direct_rows(const float* xp, std::int64_t wpad, std::int64_t sh, std::int64_t sw, const std::int32_t* koff, std::int64_t K,
+                             const float* wq, std::int64_t oc, const float* bias, float* y, std::int64_t P, std::int64_t OW, std::int64_t oh0,
+                             std::int64_t oh1) {
+  HWY_DYNAMIC_DISPATCH(detail::ConvDirectRowsF32)(xp, wpad, sh, sw, koff, K, wq, oc, bias, y, P, OW, oh0, oh1);
 }
 
 // One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread. Make the
@@ -3293,9 +3307,10 @@ struct cast_op {
 }  // namespace cactus::ops
 // ---- cactus/ops/conv.hpp
 // conv(x, w, b?, stride, padding, dilation, groups): 1-D and 2-D convolution, the canonical
-// form of PyTorch's conv1d/conv2d/_convolution. Dense groups run as a blocked GEMM of the kernel,
-// packed in panels once per node, with the input itself (1x1) or its im2col built block by block
-// in cache, and land in NCHW directly; depthwise convs run a per-plane SIMD kernel.
+// form of PyTorch's conv1d/conv2d/_convolution. Dense groups run on the kernel packed in panels
+// once per node: directly, output channels across the vector, where the channels fill the
+// panels (conv_direct); else as a blocked GEMM with the input itself (1x1) or its im2col built
+// block by block in cache. Both land in NCHW; depthwise convs run a per-plane SIMD kernel.
 
 namespace cactus::ops {
 
@@ -3418,23 +3433,48 @@ inline std::int64_t k_block(std::int64_t K) {
   return (K + blocks - 1) / blocks;
 }
 
-// A dense conv kernel [O, Cg*kh*kw] packed for the GEMM (kernels::gemm_pack_a), group by group:
-// group grp's panels start at grp * gemm_packed_size(Og, K). Made once per node for a
-// constant kernel (context::prepared), else per call.
+// Whether a dense conv runs direct (conv_direct: output channels across the vector, no
+// im2col) rather than as a GEMM on im2col: a kernel wider than 1x1 or strided, stride 1 or 2
+// along the row, and output channels that fill the kernel panels (at most 1/8 of a panel's
+// lanes padding). It depends on the kernel and the strides only, so a node keeps one packed
+// layout whatever its input size.
+inline bool direct_pays(const conv_geom& g) {
+  const std::int64_t Og = g.O / g.G, panel = static_cast<std::int64_t>(kernels::conv_direct_panel());
+  const std::int64_t padded = (Og + panel - 1) / panel * panel;
+  return !input_is_col(g) && (g.sw == 1 || g.sw == 2) && Og >= panel && (padded - Og) * 8 <= Og;
+}
+
+// A dense conv kernel [O, Cg*kh*kw] packed for the path that runs it, group by group (group grp
+// at grp * size / G): for conv_direct in panels of conv_direct_panel() output channels, [K][panel],
+// channels past Og zero; else for the GEMM (kernels::gemm_pack_a, panels of 12 channels). Made
+// once per node for a constant kernel (context::prepared), else per call.
 inline std::size_t conv_packed_kernel_size(const conv_geom& g) {
   const std::int64_t Og = g.O / g.G, K = g.C / g.G * g.kh * g.kw;
+  if (direct_pays(g)) {
+    const std::int64_t panel = static_cast<std::int64_t>(kernels::conv_direct_panel());
+    return static_cast<std::size_t>(g.G * ((Og + panel - 1) / panel) * panel * K);
+  }
   return static_cast<std::size_t>(g.G) * kernels::gemm_packed_size(static_cast<std::size_t>(Og), static_cast<std::size_t>(K));
 }
 inline void pack_conv_kernel(const conv_geom& g, const float* w, float* out) {
   const std::int64_t Og = g.O / g.G, K = g.C / g.G * g.kh * g.kw;
-  const std::int64_t panels = (Og + static_cast<std::int64_t>(kernels::gemm_panel) - 1) / static_cast<std::int64_t>(kernels::gemm_panel);
-  const std::size_t per_group = kernels::gemm_packed_size(static_cast<std::size_t>(Og), static_cast<std::size_t>(K));
-  global_pool().parallel_for(static_cast<std::size_t>(g.G * panels), std::max<std::size_t>(1, 16384 / static_cast<std::size_t>(K * 12 + 1)),
+  const std::int64_t width = direct_pays(g) ? static_cast<std::int64_t>(kernels::conv_direct_panel()) : static_cast<std::int64_t>(kernels::gemm_panel);
+  const std::int64_t panels = (Og + width - 1) / width;
+  const std::size_t per_group = conv_packed_kernel_size(g) / static_cast<std::size_t>(g.G);
+  const bool direct = direct_pays(g);
+  global_pool().parallel_for(static_cast<std::size_t>(g.G * panels), std::max<std::size_t>(1, 16384 / static_cast<std::size_t>(K * width + 1)),
                              [&](std::size_t b, std::size_t e) {
                                for (std::size_t t = b; t < e; ++t) {
-                                 const std::int64_t grp = static_cast<std::int64_t>(t) / panels, m = static_cast<std::int64_t>(t) % panels * 12;
-                                 kernels::gemm_pack_a(static_cast<std::size_t>(std::min<std::int64_t>(12, Og - m)), static_cast<std::size_t>(K),
-                                                      w + (grp * Og + m) * K, static_cast<std::size_t>(K), out + grp * per_group + m * K);
+                                 const std::int64_t grp = static_cast<std::int64_t>(t) / panels, m = static_cast<std::int64_t>(t) % panels * width;
+                                 const std::int64_t rows = std::min(width, Og - m);
+                                 const float* src = w + (grp * Og + m) * K;
+                                 float* dst = out + grp * static_cast<std::int64_t>(per_group) + m * K;
+                                 if (!direct) {
+                                   kernels::gemm_pack_a(static_cast<std::size_t>(rows), static_cast<std::size_t>(K), src, static_cast<std::size_t>(K), dst);
+                                   continue;
+                                 }
+                                 for (std::int64_t k = 0; k < K; ++k)
+                                   for (std::int64_t o = 0; o < width; ++o) dst[k * width + o] = o < rows ? src[o * K + k] : 0.0f;
                                }
                              });
 }
@@ -3550,6 +3590,80 @@ inline void conv_indirect(const conv_geom& g, const float* xg, std::int64_t Cg, 
   });
 }
 
+// Dense convolution of one (batch, group) computed directly (kernels::conv_direct_rows): the
+// input is copied zero-padded and each tap of a tile of pixels is read from the copy in place,
+// so there is no im2col and no tail of pixels. With kernel panels enough for the threads, the
+// input is copied once (planes in parallel) and tasks take (panel, output rows), panel by
+// panel, so a thread's tasks share a panel in cache. With fewer (a small conv), tasks take
+// output rows, each copying only the input rows it reads: one pass over the pool, not two.
+// Each task applies the epilogue to its rows.
+inline void conv_direct(const conv_geom& g, const float* xg, std::int64_t Cg, std::int64_t Og, const float* wq, const float* bias, float* yg,
+                        const conv_epilogue* ep = nullptr, std::int64_t o_base = 0) {
+  const std::int64_t Wp = g.W + 2 * g.pw, K = Cg * g.kh * g.kw, P = g.OH * g.OW;
+  const std::int64_t panel = static_cast<std::int64_t>(kernels::conv_direct_panel()), panels = (Og + panel - 1) / panel;
+  const std::size_t work = static_cast<std::size_t>(Og * P * K);
+  const std::int64_t threads = work < serial_work ? 1 : static_cast<std::int64_t>(global_pool().size());
+  const bool by_rows = threads > 1 && panels < 2 * threads;
+  // output rows [oh0, oh1) (or, by_rows, all rows) read input rows [ih0, ih1) of the padded input
+  const auto rows_in = [&](std::int64_t n) { return (n - 1) * g.sh + (g.kh - 1) * g.dh + 1; };
+  const auto split = by_rows ? balanced_split(g.OH, std::max<std::int64_t>(1, g.OH / (2 * threads)), 1, work)
+                             : balanced_split(panels * g.OH, std::max<std::int64_t>(1, panels * g.OH / (4 * threads)), 1, work);
+  const std::int64_t plane = (by_rows ? rows_in(split.per_task) : g.H + 2 * g.ph) * Wp;
+  check(Cg * plane < (std::int64_t{1} << 31), "conv: a padded input of ", Cg, " planes of ", plane, " floats is too large for the direct convolution");
+  // padded input rows [r0, r1) of every channel into planes of `plane` floats at xp
+  const auto pad_rows = [&](float* xp, std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1) {
+    for (std::int64_t c = c0; c < c1; ++c)
+      for (std::int64_t r = r0; r < r1; ++r) {
+        float* row = xp + c * plane + (r - r0) * Wp;
+        const std::int64_t h = r - g.ph;
+        if (h < 0 || h >= g.H) {
+          std::fill(row, row + Wp, 0.0f);
+          continue;
+        }
+        std::fill(row, row + g.pw, 0.0f);
+        std::copy(xg + (c * g.H + h) * g.W, xg + (c * g.H + h + 1) * g.W, row + g.pw);
+        std::fill(row + g.pw + g.W, row + Wp, 0.0f);
+      }
+  };
+  auto* koff = scratch<std::int32_t, 27>(static_cast<std::size_t>(K));
+  for (std::int64_t k = 0; k < K; ++k) {
+    const std::int64_t c = k / (g.kh * g.kw), i = (k / g.kw) % g.kh, j = k % g.kw;
+    koff[k] = static_cast<std::int32_t>(c * plane + i * g.dh * Wp + j * g.dw);
+  }
+  // output rows [oh0, oh1) of panel q, from xp holding padded input rows from oh0 * sh on
+  const auto run = [&](const float* xp, std::int64_t q, std::int64_t oh0, std::int64_t oh1) {
+    const std::int64_t o0 = q * panel, oc = std::min(panel, Og - o0);
+    kernels::conv_direct_rows(xp, Wp, g.sh, g.sw, koff, K, wq + o0 * K, oc, bias ? bias + o0 : nullptr, yg + o0 * P + oh0 * g.OW, P, g.OW, 0,
+                              oh1 - oh0);
+    if (ep)
+      for (std::int64_t o = o0; o < o0 + oc; ++o) (*ep)(o_base + o, yg + o * P + oh0 * g.OW, yg + o * P + oh0 * g.OW, (oh1 - oh0) * g.OW);
+  };
+  const auto tasks = static_cast<std::size_t>(split.tasks);
+  if (by_rows) {
+    global_pool().parallel_for(tasks, 1, [&](std::size_t b, std::size_t e) {
+      float* xp = scratch<float, 26>(static_cast<std::size_t>(Cg * plane));
+      for (std::size_t t = b; t < e; ++t) {
+        const std::int64_t oh0 = static_cast<std::int64_t>(t) * split.per_task, oh1 = std::min(g.OH, oh0 + split.per_task);
+        pad_rows(xp, oh0 * g.sh, oh0 * g.sh + rows_in(oh1 - oh0), 0, Cg);
+        for (std::int64_t q = 0; q < panels; ++q) run(xp, q, oh0, oh1);
+      }
+    });
+    return;
+  }
+  float* xp = scratch<float, 26>(static_cast<std::size_t>(Cg * plane));
+  // planes in tasks of at least 16K floats: a small input is copied by one thread
+  global_pool().parallel_for(static_cast<std::size_t>(Cg), threads == 1 ? static_cast<std::size_t>(Cg) : std::max<std::size_t>(1, 16384 / static_cast<std::size_t>(plane)),
+                             [&](std::size_t b, std::size_t e) { pad_rows(xp, 0, g.H + 2 * g.ph, static_cast<std::int64_t>(b), static_cast<std::int64_t>(e)); });
+  const std::int64_t units = panels * g.OH;
+  global_pool().parallel_for(tasks, threads == 1 ? tasks : 1, [&](std::size_t b, std::size_t e) {
+    for (std::int64_t u = static_cast<std::int64_t>(b) * split.per_task, u1 = std::min(units, static_cast<std::int64_t>(e) * split.per_task); u < u1;) {
+      const std::int64_t q = u / g.OH, oh0 = u % g.OH, oh1 = std::min(g.OH, oh0 + (u1 - u));
+      run(xp + oh0 * g.sh * Wp, q, oh0, oh1);
+      u += oh1 - oh0;
+    }
+  });
+}
+
 // Depthwise (one input and one output channel per group): one kernel call per plane, planes
 // in parallel.
 inline void depthwise(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
@@ -3567,8 +3681,9 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
 }
 // The whole convolution: y = conv(x, w) (+ bias), then the epilogue if any: depthwise convs
 // per plane, the rest as a GEMM of each (batch, group) on the kernel packed in panels (`wp`,
-// from pack_conv_kernel; null: packed for this call), through an indirection table where that
-// pays (conv_indirect), else on im2col blocks (conv_gemm).
+// from pack_conv_kernel; null: packed for this call): directly where the channels fill the
+// kernel panels (conv_direct), else through an indirection table where that pays
+// (conv_indirect), else on im2col blocks (conv_gemm).
 inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
                          const float* wp = nullptr) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW;
@@ -3579,11 +3694,11 @@ inline void conv_forward(const conv_geom& g, const float* x, const float* w, con
     wp = packed;
   }
   const std::size_t per_group = conv_packed_kernel_size(g) / static_cast<std::size_t>(g.G);
-  const bool direct = input_is_col(g);
-  const bool indirect = !direct && indirect_pays(g, Og);
+  const bool as_col = input_is_col(g);
+  auto* run = direct_pays(g) ? conv_direct : !as_col && indirect_pays(g, Og) ? conv_indirect : conv_gemm;
   for (std::int64_t n = 0; n < g.N; ++n)
     for (std::int64_t grp = 0; grp < g.G; ++grp)
-      (indirect ? conv_indirect : conv_gemm)(g, x + (n * g.C + grp * Cg) * g.H * g.W, Cg, Og, wp + static_cast<std::size_t>(grp) * per_group,
+      run(g, x + (n * g.C + grp * Cg) * g.H * g.W, Cg, Og, wp + static_cast<std::size_t>(grp) * per_group,
                                              bias ? bias + grp * Og : nullptr, y + (n * g.O + grp * Og) * P, ep, grp * Og);
 }
 // Whether the int8 microkernel runs a group of Og output channels of K products each faster

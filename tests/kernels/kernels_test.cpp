@@ -137,9 +137,12 @@ TEST_CASE("im2col_rows (padding, strides 1, 2, 3, dilation, unaligned pixel rang
   });
 }
 
-// conv_forward picks conv_indirect (stride 1, few output channels: the 23x23, dilated, 5x5 and
-// grouped cases) or conv_gemm on im2col (1x1, strided, and the 7x7 with 64 output channels)
-TEST_CASE("conv_forward (packed kernel: 1x1, strided, dilated, grouped, epilogue; indirect and im2col) matches the oracle on every target") {
+// conv_forward picks conv_direct where the output channels fill its kernel panels (the last
+// four cases on every target up to 512-bit vectors: 7x7 with 64 channels; stride 2 with 23 output columns, so rows of
+// two or more uneven tiles; dilated and grouped with 120 channels a group; 1-D), conv_indirect
+// (stride 1, few output channels: the 23x23, dilated, 5x5 and grouped cases) or conv_gemm on
+// im2col (1x1, strided 20 channels) where the panel is wider than their channels.
+TEST_CASE("conv_forward (packed kernel: 1x1, strided, dilated, grouped, 1-D, epilogue; direct, indirect and im2col) matches the oracle on every target") {
   using kernels::reference::conv2d_geometry;
   struct conv_case {
     conv2d_geometry g;
@@ -149,11 +152,14 @@ TEST_CASE("conv_forward (packed kernel: 1x1, strided, dilated, grouped, epilogue
     for (const conv_case cc : {conv_case{{16, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1}, 40, 1}, conv_case{{8, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1}, 20, 1},
                                conv_case{{6, 23, 23, 3, 3, 1, 1, 1, 1, 1, 1}, 13, 1}, conv_case{{8, 12, 17, 3, 3, 1, 1, 2, 2, 2, 2}, 24, 2},
                                conv_case{{4, 9, 9, 5, 5, 1, 1, 2, 2, 1, 1}, 3, 1}, conv_case{{12, 30, 30, 3, 3, 1, 1, 1, 1, 1, 1}, 12, 3},
-                               conv_case{{16, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1}, 64, 1}}) {
+                               conv_case{{16, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1}, 64, 1}, conv_case{{4, 5, 45, 3, 3, 2, 2, 1, 1, 1, 1}, 120, 1},
+                               conv_case{{8, 12, 17, 3, 3, 1, 2, 2, 2, 2, 1}, 240, 2}, conv_case{{4, 1, 40, 1, 5, 1, 1, 0, 2, 1, 1}, 64, 1}}) {
       const conv2d_geometry& r = cc.g;
       ops::detail::conv_geom g{};
       g.N = 2, g.C = r.C, g.H = r.H, g.W = r.W, g.O = cc.O, g.kh = r.kh, g.kw = r.kw, g.sh = r.sh, g.sw = r.sw, g.ph = r.ph, g.pw = r.pw;
       g.dh = r.dh, g.dw = r.dw, g.G = cc.G, g.OH = r.out_h(), g.OW = r.out_w();
+      // panels are two vectors: 32 channels or fewer up to 512-bit vectors
+      if (g.O / g.G >= 64 && kernels::conv_direct_panel() <= 32) REQUIRE(ops::detail::direct_pays(g));
       const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, P = g.OH * g.OW;
       auto x = randn(static_cast<std::size_t>(g.N * g.C * g.H * g.W), 15), w = randn(static_cast<std::size_t>(g.O * K), 16);
       auto bias = randn(static_cast<std::size_t>(g.O), 17), scale = randn(static_cast<std::size_t>(g.O), 18), shift = randn(static_cast<std::size_t>(g.O), 19);

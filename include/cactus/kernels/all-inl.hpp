@@ -1,5 +1,6 @@
 // Every per-target kernel header; dispatch.hpp names this file as HWY_TARGET_INCLUDE so that
 // foreach_target re-includes them all once per compiled target.
+#include "cactus/kernels/conv_direct-inl.hpp"
 #include "cactus/kernels/depthwise-inl.hpp"
 #include "cactus/kernels/elementwise-inl.hpp"
 #include "cactus/kernels/gemm-inl.hpp"

@@ -48,6 +48,8 @@ HWY_EXPORT(GemmPackA);
 HWY_EXPORT(GemmNNPackedF32);
 HWY_EXPORT(GemmNNPackedIndirectF32);
 HWY_EXPORT(Im2colRowsF32);
+HWY_EXPORT(ConvDirectPanel);
+HWY_EXPORT(ConvDirectRowsF32);
 HWY_EXPORT(DepthwisePlaneF32);
 HWY_EXPORT(DepthwiseScratch);
 HWY_EXPORT(QuantizeActivationRows);
@@ -240,6 +242,18 @@ inline void im2col_rows(const float* x, const im2col_geometry& g, std::int64_t k
                         std::int64_t ld) {
   const std::int64_t geo[12] = {g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ow};
   HWY_DYNAMIC_DISPATCH(detail::Im2colRowsF32)(x, geo, k0, k1, p0, p1, col, ld);
+}
+
+// The direct convolution (see conv_direct-inl.hpp): a kernel panel holds conv_direct_panel()
+// output channels (two vectors of the dispatched target) for each tap, [K][panel];
+// conv_direct_rows runs output rows [oh0, oh1) of one panel's `oc` channels from the zero-padded
+// input xp (rows wpad floats), tap k at koff[k] from a pixel's first input, into y (the panel's
+// first channel plane; planes P floats apart, rows OW) plus bias. sw is 1 or 2.
+inline std::size_t conv_direct_panel() { return HWY_DYNAMIC_DISPATCH(detail::ConvDirectPanel)(); }
+inline void conv_direct_rows(const float* xp, std::int64_t wpad, std::int64_t sh, std::int64_t sw, const std::int32_t* koff, std::int64_t K,
+                             const float* wq, std::int64_t oc, const float* bias, float* y, std::int64_t P, std::int64_t OW, std::int64_t oh0,
+                             std::int64_t oh1) {
+  HWY_DYNAMIC_DISPATCH(detail::ConvDirectRowsF32)(xp, wpad, sh, sw, koff, K, wq, oc, bias, y, P, OW, oh0, oh1);
 }
 
 // One plane of a depthwise convolution (see DepthwisePlaneF32), on the calling thread. Make the
