@@ -3458,10 +3458,10 @@ inline std::size_t conv_packed_kernel_size(const conv_geom& g) {
 }
 inline void pack_conv_kernel(const conv_geom& g, const float* w, float* out) {
   const std::int64_t Og = g.O / g.G, K = g.C / g.G * g.kh * g.kw;
-  const std::int64_t width = direct_pays(g) ? static_cast<std::int64_t>(kernels::conv_direct_panel()) : static_cast<std::int64_t>(kernels::gemm_panel);
+  const bool direct = direct_pays(g);
+  const std::int64_t width = direct ? static_cast<std::int64_t>(kernels::conv_direct_panel()) : static_cast<std::int64_t>(kernels::gemm_panel);
   const std::int64_t panels = (Og + width - 1) / width;
   const std::size_t per_group = conv_packed_kernel_size(g) / static_cast<std::size_t>(g.G);
-  const bool direct = direct_pays(g);
   global_pool().parallel_for(static_cast<std::size_t>(g.G * panels), std::max<std::size_t>(1, 16384 / static_cast<std::size_t>(K * width + 1)),
                              [&](std::size_t b, std::size_t e) {
                                for (std::size_t t = b; t < e; ++t) {
