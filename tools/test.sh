@@ -9,7 +9,8 @@
 #   5. cmake --install, and an out-of-tree project using find_package(cactus)
 #   6. short fuzz runs (clang libFuzzer + ASan + UBSan), 30 s for every reader, two at a time
 #   7. AddressSanitizer + UndefinedBehaviorSanitizer (-O0, so the build stays short): the CLI and
-#      the reader, quantizer and pass unit tests built with both, then those tests, the CLI's
+#      the reader, quantizer, pass and kernel unit tests (every SIMD target the host runs,
+#      SSE4 included) built with both, then those tests, the CLI's
 #      bad-input and interrupted-write tests and a quantized zoo model run under them
 # Each step prints its wall time. usage: tools/test.sh
 set -euo pipefail
@@ -72,7 +73,7 @@ step "7/7 ASan + UBSan"; t=$(date +%s)
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCACTUS_BUILD_EXAMPLES=OFF \
       "-DCMAKE_CXX_FLAGS=-O0 -g1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null
-ASAN_UNIT="test_formats test_tokenizer test_jinja test_quant test_passes"
+ASAN_UNIT="test_formats test_tokenizer test_jinja test_quant test_passes test_kernels test_fused_kernels test_quant_kernels"
 # shellcheck disable=SC2086
 cmake --build build-asan -j"$JOBS" --target cactus-cli $ASAN_UNIT
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
