@@ -8688,7 +8688,7 @@ inline quant::weights_manifest convert_into(const std::vector<formats::lazy_tens
                                             const convert_options& o) {
   namespace fs = std::filesystem;
   o.check();
-  check(!tensors.empty(), o.source, ": no tensors to convert");
+  // no tensors (a model without parameters): the manifest is empty and transpile binds nothing
   quant::weights_manifest m;
   m.source = o.source;
   std::uint64_t total = 0, done_bytes = 0;
@@ -9292,7 +9292,9 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
     if (k->t != pickle::object::type::string) continue;
     if (v->t == pickle::object::type::tensor) out.emplace_back(k->s, v->tensor);
   }
-  check(!out.empty(), path, ": no tensors found in the state_dict");
+  // {} is the state_dict of a model without parameters; a dict of other things is not one
+  check(!out.empty() || root->dict.empty(), path, ": no tensors found in the state_dict (", root->dict.size(),
+        " entries, none of them a tensor)");
   return out;
 }
 

@@ -270,9 +270,11 @@ inline HWY_NOINLINE void UnaryF32(unary_kind k, const float* HWY_RESTRICT x, flo
   size_t i = 0;
   for (; i + N <= n; i += N) hn::StoreU(ApplyUnary(d, k, hn::LoadU(d, x + i), p0, p1), d, y + i);
   if (i < n) {
-    const auto m = hn::FirstN(d, n - i);
-    const auto v = ApplyUnary(d, k, hn::IfThenElseZero(m, hn::MaskedLoad(m, d, x + i)), p0, p1);
-    HWY_ALIGN float tmp[hn::MaxLanes(d)];
+    // The tail goes through a zeroed buffer: MaskedLoad may read all lanes on SSE4 and NEON
+    // (HWY_MEM_OPS_MIGHT_FAULT), i.e. past the end of x, which can be the end of a mapping.
+    HWY_ALIGN float tmp[hn::MaxLanes(d)] = {};
+    for (size_t j = 0; i + j < n; ++j) tmp[j] = x[i + j];
+    const auto v = ApplyUnary(d, k, hn::Load(d, tmp), p0, p1);
     hn::Store(v, d, tmp);
     for (size_t j = 0; i + j < n; ++j) y[i + j] = tmp[j];
   }

@@ -1,7 +1,9 @@
 """The seed's three steps from a Python class: `cactus convert` a state_dict, then
 `cactus transpile path/model.py:Class --weights-dir W --example-input ids.npy` (exported with
 torch.export by the project's Python), then `cactus run` on other batch and sequence sizes, each
-compared with PyTorch. Also --init-args, and the reference comparison in result.json.
+compared with PyTorch. Also --init-args, the reference comparison in result.json, and a model
+without parameters (an empty state_dict converts to an empty manifest; every capture path
+transpiles it with or without --weights-dir).
 
 usage: .venv/bin/python python_class_test.py CACTUS_BINARY WORKDIR
 """
@@ -84,5 +86,40 @@ for i, ids in enumerate(sets):
 np.save(os.path.join(d, "batch2.npy"), np.zeros((2, 6), np.int64))
 p = subprocess.run([cactus, "run", w, "--input", os.path.join(d, "batch2.npy")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 check("GPTBlock (Dim.AUTO): a batch the export fixed is refused", p.returncode == 1 and "dim 0" in p.stdout, p.stdout.strip().splitlines()[-1])
+
+# A model without parameters: torch.save({}) converts to an empty manifest, and the Python class,
+# .pt2 and TorchScript paths transpile it with that manifest or with no --weights-dir at all.
+d = os.path.join(work, "no_params")
+os.makedirs(d)
+with open(os.path.join(d, "no_params.py"), "w") as f:
+    f.write("import torch\n\nclass NoParams(torch.nn.Module):\n"
+            "    def forward(self, x):\n        return torch.relu(x) * 2 + x.mean(-1, keepdim=True)\n")
+sys.path.insert(0, d)
+from no_params import NoParams  # noqa: E402
+
+free = NoParams().eval()
+g = torch.Generator().manual_seed(3)
+x = torch.randn(3, 7, generator=g)
+np.save(os.path.join(d, "x.npy"), x.numpy())
+ref = free(x).numpy()
+torch.save({}, os.path.join(d, "empty.pt"))
+out = run("convert", os.path.join(d, "empty.pt"), os.path.join(d, "w"), "--bits", "32")
+m = json.load(open(os.path.join(d, "w", "weights_manifest.json")))
+check("no parameters: convert writes an empty manifest", m["weights"] == [] and "without parameters" in out, out.strip())
+torch.export.save(torch.export.export(free, (x,)), os.path.join(d, "no_params.pt2"))
+torch.jit.save(torch.jit.trace(free, (x,)), os.path.join(d, "no_params.ts"))
+cls = os.path.join(d, "no_params.py") + ":NoParams"
+for label, args in [("class, empty --weights-dir", [cls, "--weights-dir", os.path.join(d, "w"), "--example-input", os.path.join(d, "x.npy")]),
+                    ("class, no --weights-dir", [cls, "--example-input", os.path.join(d, "x.npy")]),
+                    (".pt2, empty --weights-dir", [os.path.join(d, "no_params.pt2"), "--weights-dir", os.path.join(d, "w")]),
+                    (".pt2, no --weights-dir", [os.path.join(d, "no_params.pt2")]),
+                    ("TorchScript, no --weights-dir", [os.path.join(d, "no_params.ts"), "--example-input", os.path.join(d, "x.npy")])]:
+    b = os.path.join(d, label.replace(" ", "_").replace(",", "").replace("-", ""))
+    run("transpile", *args, "--artifact-dir", b)
+    od = os.path.join(b, "out")
+    run("run", b, "--input", os.path.join(d, "x.npy"), "--output-dir", od)
+    got = np.load(os.path.join(od, "output_0.npy"))
+    err = float(np.abs(got - ref).max() / np.abs(ref).max())
+    check(f"no parameters, {label}: vs PyTorch", got.shape == ref.shape and err <= 1e-6, f"rel err {err:.2e}")
 
 finish()

@@ -242,7 +242,9 @@ inline std::vector<std::pair<std::string, tensor>> read_torch_state_dict(const s
     if (k->t != pickle::object::type::string) continue;
     if (v->t == pickle::object::type::tensor) out.emplace_back(k->s, v->tensor);
   }
-  check(!out.empty(), path, ": no tensors found in the state_dict");
+  // {} is the state_dict of a model without parameters; a dict of other things is not one
+  check(!out.empty() || root->dict.empty(), path, ": no tensors found in the state_dict (", root->dict.size(),
+        " entries, none of them a tensor)");
   return out;
 }
 
