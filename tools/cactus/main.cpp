@@ -71,7 +71,8 @@ static int cmd_convert(const args& a) {
   for (auto& w : m.weights) { bytes += w.bytes; ++count[w.precision]; }
   for (auto& t : tensors) in_bytes += t.bytes;
   std::cout << "converted " << m.weights.size() << " tensors (" << human_bytes(double(in_bytes)) << " -> " << human_bytes(double(bytes));
-  for (auto it = count.begin(); it != count.end(); ++it) std::cout << (it == count.begin() ? "; " : " ") << it->second << " " << it->first;
+  const char* sep = "; ";
+  for (auto& [p, n] : count) { std::cout << sep << n << " " << p; sep = " "; }
   std::cout << ") to " << a.pos[1];
   if (m.weights.empty()) std::cout << " (a model without parameters: an empty manifest)";
   if (!o.side_files.empty()) std::cout << ", with " << o.side_files.size() << " config/tokenizer files";
