@@ -15,6 +15,7 @@
 #include "cactus/formats/hf_checkpoint.hpp"
 #include "cactus/frontends/torch_export/import.hpp"
 #include "cactus/ir/dot.hpp"
+#include "cactus/ir/dtype_code.hpp"
 #include "cactus/ir/ir_json.hpp"
 #include "cactus/ir/verify.hpp"
 #include "cactus/kernels/reference/conv.hpp"

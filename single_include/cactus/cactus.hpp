@@ -3070,23 +3070,64 @@ struct cached_conv1d_op {
 #include <cstring>
 
 // ---- cactus/ops/dtype_arg.hpp
-// A dtype argument of an op: TorchScript passes dtypes as c10::ScalarType codes.
+// A dtype argument of an op: an IR dtype code (ir/dtype_code.hpp), or None for the op's default.
+// ---- cactus/ir/dtype_code.hpp
+// How the IR spells a dtype argument (cast's target, the dtype of ones / full / arange): an int
+// constant holding a dtype code. The codes are c10::ScalarType's numbers, so IR JSON and bundles
+// written before this header existed stay valid, but only front ends know where they come from:
+// each maps its own spelling to a code (frontends/torchscript, frontends/torch_export), and ops
+// and passes read and write codes only through this header.
+#include <cstdint>
+#include <optional>
+
+
+namespace cactus::ir {
+
+enum class dtype_code : std::int64_t {
+  u8 = 0, i8 = 1, i16 = 2, i32 = 3, i64 = 4, f16 = 5, f32 = 6, f64 = 7,
+  complex32 = 8, complex64 = 9, complex128 = 10, b8 = 11, bf16 = 15,
+};
+
+// The dtype a code computes as, or nothing for a dtype we have no kernels for (int16, bfloat16
+// and complex). float64 computes as f32.
+constexpr std::optional<dtype> dtype_of_code(std::int64_t code) {
+  switch (static_cast<dtype_code>(code)) {
+    case dtype_code::u8: return dtype::u8;
+    case dtype_code::i8: return dtype::i8;
+    case dtype_code::i32: return dtype::i32;
+    case dtype_code::i64: return dtype::i64;
+    case dtype_code::f16: return dtype::f16;
+    case dtype_code::f32: case dtype_code::f64: return dtype::f32;
+    case dtype_code::b8: return dtype::b8;
+    default: return std::nullopt;
+  }
+}
+
+// The code of a plain dtype (a packed weight format has none: casts of packed weights name f32).
+constexpr dtype_code code_of(dtype t) {
+  switch (t) {
+    case dtype::u8: return dtype_code::u8;
+    case dtype::i8: return dtype_code::i8;
+    case dtype::i32: return dtype_code::i32;
+    case dtype::i64: return dtype_code::i64;
+    case dtype::f16: return dtype_code::f16;
+    case dtype::b8: return dtype_code::b8;
+    default: return dtype_code::f32;
+  }
+}
+
+// The constant a pass adds for a dtype argument, e.g. cast(v, dtype_constant(dtype::f32)).
+inline meta dtype_constant(dtype t) { return meta::of_int(static_cast<std::int64_t>(code_of(t))); }
+
+}  // namespace cactus::ir
 
 namespace cactus::ops {
 
 namespace detail {
-// c10::ScalarType code -> our dtype (float64 computes as f32: we have no f64 kernels).
 inline dtype dtype_from_code(const context& c, std::int64_t code) {
-  switch (code) {
-    case 0: return dtype::u8;
-    case 1: return dtype::i8;
-    case 3: return dtype::i32;
-    case 4: return dtype::i64;
-    case 5: return dtype::f16;
-    case 6: case 7: return dtype::f32;
-    case 11: return dtype::b8;
-    default: c.fail("unsupported dtype code ", code, " (bfloat16, complex and int16 tensors are not supported)");
-  }
+  const auto t = ir::dtype_of_code(code);
+  if (!t) c.fail("unsupported dtype code ", code, " (bfloat16, complex and int16 tensors are not supported)");
+  return *t;
 }
 inline dtype dtype_arg(const context& c, std::size_t i, dtype fallback) {
   return c.is_none(i) ? fallback : dtype_from_code(c, c.int_at(i));
@@ -7055,7 +7096,7 @@ inline std::size_t insert_precision_casts(ir::graph& g, const cast_options& o = 
         c.name.clear();
         c.type = dtype::f32;
         int cid = g.add_value(std::move(c));
-        out.push_back(ir::node{"cast", {v, g.add_constant(ir::meta::of_int(6))}, {cid}, n.loc});
+        out.push_back(ir::node{"cast", {v, g.add_constant(ir::dtype_constant(dtype::f32))}, {cid}, n.loc});
         it = casted.emplace(v, cid).first;
         ++inserted;
       }
@@ -9394,6 +9435,7 @@ inline checkpoint open_checkpoint(const std::filesystem::path& path, std::span<c
 // unpickler that runs code). bf16 and f64 storage is widened/narrowed to f32.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 
@@ -9404,13 +9446,26 @@ using json = nlohmann::json;
 // The serialized ExportedProgram's schema versions this reader understands (torch 2.13 writes 8.x).
 inline constexpr int supported_schema_major = 8;
 
-// torch.export's ScalarType enum (torch/_export/serde/schema.py) -> c10::ScalarType codes,
-// which the IR uses for dtype arguments as TorchScript does; -1 if it has none here.
-inline int c10_code_of(int export_code) {
-  if (export_code >= 1 && export_code <= 11) return export_code - 1;  // BYTE..COMPLEXDOUBLE
-  if (export_code == 12) return 11;                                   // BOOL
-  if (export_code == 13) return 15;                                   // BFLOAT16
-  return -1;
+// torch.export's ScalarType enum (torch/_export/serde/schema.py) -> the IR's dtype codes
+// (ir/dtype_code.hpp); nothing if the IR has no code for it.
+inline std::optional<ir::dtype_code> ir_dtype_code_of(int export_code) {
+  using ir::dtype_code;
+  switch (export_code) {
+    case 1: return dtype_code::u8;
+    case 2: return dtype_code::i8;
+    case 3: return dtype_code::i16;
+    case 4: return dtype_code::i32;
+    case 5: return dtype_code::i64;
+    case 6: return dtype_code::f16;
+    case 7: return dtype_code::f32;
+    case 8: return dtype_code::f64;
+    case 9: return dtype_code::complex32;
+    case 10: return dtype_code::complex64;
+    case 11: return dtype_code::complex128;
+    case 12: return dtype_code::b8;
+    case 13: return dtype_code::bf16;
+    default: return std::nullopt;
+  }
 }
 
 inline const char* export_dtype_name(int code) {
@@ -10084,9 +10139,9 @@ inline imported_program import_program(const archive& a) {
     }
     if (arg.contains("as_scalar_type")) {
       const int code = json_integer<int>(arg["as_scalar_type"], where);
-      const int c10 = c10_code_of(code);
-      check(c10 >= 0, where, ": dtype ", export_dtype_name(code), " is not supported");
-      return {g.add_constant(ir::meta::of_int(c10))};
+      const auto ir_code = ir_dtype_code_of(code);
+      check(ir_code.has_value(), where, ": dtype ", export_dtype_name(code), " is not supported");
+      return {g.add_constant(ir::meta::of_int(static_cast<std::int64_t>(*ir_code)))};
     }
     if (arg.contains("as_memory_format") || arg.contains("as_layout")) return {g.add_constant(ir::meta::none())};
     if (arg.contains("as_device")) return {g.add_constant(ir::meta::of_string(arg["as_device"].value("type", "cpu")))};
@@ -11221,8 +11276,8 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       n = ir::node{"cast", {n.inputs[0], target}, n.outputs, n.loc};
       ++rep.rewritten;
     } else if (op == "aten::float" || op == "aten::long" || op == "aten::bool" || op == "aten::int") {
-      const std::int64_t code = op == "aten::float" ? 6 : op == "aten::long" ? 4 : op == "aten::bool" ? 11 : 3;
-      n = ir::node{"cast", {n.inputs[0], const_int(g, code)}, n.outputs, n.loc};
+      const dtype t = op == "aten::float" ? dtype::f32 : op == "aten::long" ? dtype::i64 : op == "aten::bool" ? dtype::b8 : dtype::i32;
+      n = ir::node{"cast", {n.inputs[0], g.add_constant(ir::dtype_constant(t))}, n.outputs, n.loc};
     } else if (op.rfind("aten::", 0) == 0 || op.rfind("prim::", 0) == 0) {
       auto c = canonical_name(op);
       if (!c) fail("unsupported op ", op, n.loc.empty() ? "" : " at " + n.loc, ": cactus has no kernel for it");
@@ -11587,7 +11642,7 @@ inline std::size_t widen_half_activations(ir::graph& g) {
     w.type = dtype::f32;
     w.producer = -1;
     const int id = g.add_value(std::move(w));
-    out.push_back(ir::node{"cast", {v, g.add_constant(ir::meta::of_int(6))}, {id}, loc});
+    out.push_back(ir::node{"cast", {v, g.add_constant(ir::dtype_constant(dtype::f32))}, {id}, loc});
     wide.emplace(v, id);
   };
   for (int v : g.inputs) widen(v, "");
@@ -11615,7 +11670,7 @@ inline std::size_t widen_half_activations(ir::graph& g) {
     narrowed.producer = -1;
     narrowed.type = dtype::f16;
     const int id = g.add_value(std::move(narrowed));
-    out.push_back(ir::node{"cast", {o, g.add_constant(ir::meta::of_int(5))}, {id}, ""});
+    out.push_back(ir::node{"cast", {o, g.add_constant(ir::dtype_constant(dtype::f16))}, {id}, ""});
     o = id;
     ++added;
   }

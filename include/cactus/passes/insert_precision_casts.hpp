@@ -5,6 +5,7 @@
 #include <map>
 #include <vector>
 
+#include "cactus/ir/dtype_code.hpp"
 #include "cactus/ir/graph.hpp"
 #include "cactus/ops/registry.hpp"
 
@@ -46,7 +47,7 @@ inline std::size_t insert_precision_casts(ir::graph& g, const cast_options& o = 
         c.name.clear();
         c.type = dtype::f32;
         int cid = g.add_value(std::move(c));
-        out.push_back(ir::node{"cast", {v, g.add_constant(ir::meta::of_int(6))}, {cid}, n.loc});
+        out.push_back(ir::node{"cast", {v, g.add_constant(ir::dtype_constant(dtype::f32))}, {cid}, n.loc});
         it = casted.emplace(v, cid).first;
         ++inserted;
       }

@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "cactus/ir/dtype_code.hpp"
 #include "cactus/ir/graph.hpp"
 #include "cactus/ops/registry.hpp"
 
@@ -31,7 +32,7 @@ inline std::size_t widen_half_activations(ir::graph& g) {
     w.type = dtype::f32;
     w.producer = -1;
     const int id = g.add_value(std::move(w));
-    out.push_back(ir::node{"cast", {v, g.add_constant(ir::meta::of_int(6))}, {id}, loc});
+    out.push_back(ir::node{"cast", {v, g.add_constant(ir::dtype_constant(dtype::f32))}, {id}, loc});
     wide.emplace(v, id);
   };
   for (int v : g.inputs) widen(v, "");
@@ -59,7 +60,7 @@ inline std::size_t widen_half_activations(ir::graph& g) {
     narrowed.producer = -1;
     narrowed.type = dtype::f16;
     const int id = g.add_value(std::move(narrowed));
-    out.push_back(ir::node{"cast", {o, g.add_constant(ir::meta::of_int(5))}, {id}, ""});
+    out.push_back(ir::node{"cast", {o, g.add_constant(ir::dtype_constant(dtype::f16))}, {id}, ""});
     o = id;
     ++added;
   }

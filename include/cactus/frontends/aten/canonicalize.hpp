@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "cactus/ir/dtype_code.hpp"
 #include "cactus/ir/graph.hpp"
 #include "cactus/frontends/aten/op_table.hpp"
 #include "cactus/ops/registry.hpp"
@@ -221,8 +222,8 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       n = ir::node{"cast", {n.inputs[0], target}, n.outputs, n.loc};
       ++rep.rewritten;
     } else if (op == "aten::float" || op == "aten::long" || op == "aten::bool" || op == "aten::int") {
-      const std::int64_t code = op == "aten::float" ? 6 : op == "aten::long" ? 4 : op == "aten::bool" ? 11 : 3;
-      n = ir::node{"cast", {n.inputs[0], const_int(g, code)}, n.outputs, n.loc};
+      const dtype t = op == "aten::float" ? dtype::f32 : op == "aten::long" ? dtype::i64 : op == "aten::bool" ? dtype::b8 : dtype::i32;
+      n = ir::node{"cast", {n.inputs[0], g.add_constant(ir::dtype_constant(t))}, n.outputs, n.loc};
     } else if (op.rfind("aten::", 0) == 0 || op.rfind("prim::", 0) == 0) {
       auto c = canonical_name(op);
       if (!c) fail("unsupported op ", op, n.loc.empty() ? "" : " at " + n.loc, ": cactus has no kernel for it");

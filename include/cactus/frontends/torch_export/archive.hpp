@@ -10,11 +10,13 @@
 // unpickler that runs code). bf16 and f64 storage is widened/narrowed to f32.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cactus/formats/zip_archive.hpp"
 #include "cactus/core/json_read.hpp"
 #include "cactus/core/tensor.hpp"
+#include "cactus/ir/dtype_code.hpp"
 
 namespace cactus::frontends::torch_export {
 
@@ -23,13 +25,26 @@ using json = nlohmann::json;
 // The serialized ExportedProgram's schema versions this reader understands (torch 2.13 writes 8.x).
 inline constexpr int supported_schema_major = 8;
 
-// torch.export's ScalarType enum (torch/_export/serde/schema.py) -> c10::ScalarType codes,
-// which the IR uses for dtype arguments as TorchScript does; -1 if it has none here.
-inline int c10_code_of(int export_code) {
-  if (export_code >= 1 && export_code <= 11) return export_code - 1;  // BYTE..COMPLEXDOUBLE
-  if (export_code == 12) return 11;                                   // BOOL
-  if (export_code == 13) return 15;                                   // BFLOAT16
-  return -1;
+// torch.export's ScalarType enum (torch/_export/serde/schema.py) -> the IR's dtype codes
+// (ir/dtype_code.hpp); nothing if the IR has no code for it.
+inline std::optional<ir::dtype_code> ir_dtype_code_of(int export_code) {
+  using ir::dtype_code;
+  switch (export_code) {
+    case 1: return dtype_code::u8;
+    case 2: return dtype_code::i8;
+    case 3: return dtype_code::i16;
+    case 4: return dtype_code::i32;
+    case 5: return dtype_code::i64;
+    case 6: return dtype_code::f16;
+    case 7: return dtype_code::f32;
+    case 8: return dtype_code::f64;
+    case 9: return dtype_code::complex32;
+    case 10: return dtype_code::complex64;
+    case 11: return dtype_code::complex128;
+    case 12: return dtype_code::b8;
+    case 13: return dtype_code::bf16;
+    default: return std::nullopt;
+  }
 }
 
 inline const char* export_dtype_name(int code) {

@@ -171,9 +171,9 @@ inline imported_program import_program(const archive& a) {
     }
     if (arg.contains("as_scalar_type")) {
       const int code = json_integer<int>(arg["as_scalar_type"], where);
-      const int c10 = c10_code_of(code);
-      check(c10 >= 0, where, ": dtype ", export_dtype_name(code), " is not supported");
-      return {g.add_constant(ir::meta::of_int(c10))};
+      const auto ir_code = ir_dtype_code_of(code);
+      check(ir_code.has_value(), where, ": dtype ", export_dtype_name(code), " is not supported");
+      return {g.add_constant(ir::meta::of_int(static_cast<std::int64_t>(*ir_code)))};
     }
     if (arg.contains("as_memory_format") || arg.contains("as_layout")) return {g.add_constant(ir::meta::none())};
     if (arg.contains("as_device")) return {g.add_constant(ir::meta::of_string(arg["as_device"].value("type", "cpu")))};

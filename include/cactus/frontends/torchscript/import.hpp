@@ -10,11 +10,21 @@
 #include <vector>
 
 #include "cactus/frontends/torchscript/probe.hpp"
+#include "cactus/ir/dtype_code.hpp"
 #include "cactus/ir/graph.hpp"
 
 namespace cactus::frontends::torchscript {
 
 namespace detail {
+// TorchScript passes a dtype argument as an int holding a c10::ScalarType; the IR's dtype codes
+// are those numbers, so the import passes them through as they are.
+constexpr bool same_code(c10::ScalarType t, ir::dtype_code c) { return static_cast<std::int64_t>(t) == static_cast<std::int64_t>(c); }
+static_assert(same_code(c10::kByte, ir::dtype_code::u8) && same_code(c10::kChar, ir::dtype_code::i8) &&
+              same_code(c10::kShort, ir::dtype_code::i16) && same_code(c10::kInt, ir::dtype_code::i32) &&
+              same_code(c10::kLong, ir::dtype_code::i64) && same_code(c10::kHalf, ir::dtype_code::f16) &&
+              same_code(c10::kFloat, ir::dtype_code::f32) && same_code(c10::kDouble, ir::dtype_code::f64) &&
+              same_code(c10::kBool, ir::dtype_code::b8) && same_code(c10::kBFloat16, ir::dtype_code::bf16),
+              "the IR's dtype codes are c10::ScalarType's");
 inline std::string source_of(const torch::jit::Node* n) {
   auto r = n->sourceRange();
   if (auto orig = r.findSourceRangeThatGenerated()) r = *orig;
