@@ -1593,7 +1593,9 @@ inline constexpr std::size_t gemm_panel = 12;
 
 enum class unary_kind : std::uint8_t {
   relu, gelu_erf, gelu_tanh, silu, sigmoid, tanh, exp, log, sqrt, rsqrt, neg, abs, sin, cos,
-  reciprocal, erf, clamp /* p0=min p1=max */, leaky_relu /* p0=slope */, square
+  reciprocal, erf, clamp /* p0=min p1=max */, leaky_relu /* p0=slope */, square,
+  floor, ceil, round /* half to even */, trunc, sign, hardswish, hardsigmoid, expm1, log1p, log2, log10,
+  tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
 };
 
 enum class binary_kind : std::uint8_t { add, sub, mul, div, max, min, pow };
@@ -2633,13 +2635,15 @@ namespace cactus::ops {
 
 namespace detail {
 
-enum class arith { add, sub, rsub, mul, div, floordiv, pow, max, min, eq, ne, lt, le, gt, ge, land, lor };
+enum class arith { add, sub, rsub, mul, div, floordiv, pow, max, min, fmod, remainder, atan2, band, bor, bxor,
+                   eq, ne, lt, le, gt, ge, land, lor, lxor };
 
-inline bool is_compare(arith a) { return a >= arith::eq && a <= arith::lor; }
+inline bool is_compare(arith a) { return a >= arith::eq && a <= arith::lxor; }
+constexpr bool is_bitwise(arith a) { return a == arith::band || a == arith::bor || a == arith::bxor; }
 // a op b == b op a (for add, only when alpha is 1: the matcher checks)
 constexpr bool commutes(arith a) {
   return a == arith::add || a == arith::mul || a == arith::max || a == arith::min || a == arith::eq || a == arith::ne ||
-         a == arith::land || a == arith::lor;
+         a == arith::land || a == arith::lor || a == arith::lxor || a == arith::band || a == arith::bor || a == arith::bxor;
 }
 
 // a, b, and for add/sub/rsub PyTorch's alpha, for div its rounding mode
@@ -2658,6 +2662,12 @@ inline double arith_scalar(arith op, double a, double b, double alpha) {
     case arith::pow: return std::pow(a, b);
     case arith::max: return std::max(a, b);
     case arith::min: return std::min(a, b);
+    case arith::fmod: return std::fmod(a, b);                  // the sign of a (C's fmod)
+    case arith::remainder: return a - std::floor(a / b) * b;  // the sign of b (Python's %)
+    case arith::atan2: return std::atan2(a, b);
+    case arith::band: return static_cast<double>(static_cast<std::int64_t>(a) & static_cast<std::int64_t>(b));
+    case arith::bor: return static_cast<double>(static_cast<std::int64_t>(a) | static_cast<std::int64_t>(b));
+    case arith::bxor: return static_cast<double>(static_cast<std::int64_t>(a) ^ static_cast<std::int64_t>(b));
     case arith::eq: return a == b;
     case arith::ne: return a != b;
     case arith::lt: return a < b;
@@ -2666,6 +2676,7 @@ inline double arith_scalar(arith op, double a, double b, double alpha) {
     case arith::ge: return a >= b;
     case arith::land: return (a != 0) && (b != 0);
     case arith::lor: return (a != 0) || (b != 0);
+    case arith::lxor: return (a != 0) != (b != 0);
   }
   return 0;
 }
@@ -2703,7 +2714,8 @@ struct binary_body {
       return;
     }
     dtype t = is_compare(Op::op) ? dtype::b8 : promote(a, b);
-    if (Op::op == arith::div && t != dtype::f32 && rounding(c).empty()) t = dtype::f32;
+    if ((Op::op == arith::div && rounding(c).empty()) || Op::op == arith::atan2) t = is_floating(t) ? t : dtype::f32;
+    if constexpr (is_bitwise(Op::op)) c.require(!is_floating(t), "takes integer or bool tensors, got ", name_of(t));
     c.set_tensor(0, t, out_shape_of(c, 2));
   }
   static void run(context& c) {
@@ -2752,6 +2764,12 @@ CACTUS_BINARY_OP(floor_divide_op, "floor_divide", floordiv);
 CACTUS_BINARY_OP(pow_op, "pow", pow);
 CACTUS_BINARY_OP(maximum_op, "maximum", max);
 CACTUS_BINARY_OP(minimum_op, "minimum", min);
+CACTUS_BINARY_OP(fmod_op, "fmod", fmod);
+CACTUS_BINARY_OP(remainder_op, "remainder", remainder);
+CACTUS_BINARY_OP(atan2_op, "atan2", atan2);
+CACTUS_BINARY_OP(bitwise_and_op, "bitwise_and", band);
+CACTUS_BINARY_OP(bitwise_or_op, "bitwise_or", bor);
+CACTUS_BINARY_OP(bitwise_xor_op, "bitwise_xor", bxor);
 CACTUS_BINARY_OP(eq_op, "eq", eq);
 CACTUS_BINARY_OP(ne_op, "ne", ne);
 CACTUS_BINARY_OP(lt_op, "lt", lt);
@@ -2760,6 +2778,7 @@ CACTUS_BINARY_OP(gt_op, "gt", gt);
 CACTUS_BINARY_OP(ge_op, "ge", ge);
 CACTUS_BINARY_OP(logical_and_op, "logical_and", land);
 CACTUS_BINARY_OP(logical_or_op, "logical_or", lor);
+CACTUS_BINARY_OP(logical_xor_op, "logical_xor", lxor);
 #undef CACTUS_BINARY_OP
 
 struct logical_not_op {
@@ -5603,6 +5622,26 @@ inline double unary_scalar(kernels::unary_kind k, double x, double p0, double p1
     case K::clamp: return std::min(std::max(x, p0), p1);
     case K::leaky_relu: return x < 0 ? x * p0 : x;
     case K::square: return x * x;
+    case K::floor: return std::floor(x);
+    case K::ceil: return std::ceil(x);
+    case K::round: return std::nearbyint(x);  // the default rounding mode: half to even
+    case K::trunc: return std::trunc(x);
+    case K::sign: return (x > 0) - (x < 0);
+    case K::hardswish: return x * std::min(std::max(x + 3, 0.0), 6.0) / 6;
+    case K::hardsigmoid: return std::min(std::max(x + 3, 0.0), 6.0) / 6;
+    case K::expm1: return std::expm1(x);
+    case K::log1p: return std::log1p(x);
+    case K::log2: return std::log2(x);
+    case K::log10: return std::log10(x);
+    case K::tan: return std::tan(x);
+    case K::asin: return std::asin(x);
+    case K::acos: return std::acos(x);
+    case K::atan: return std::atan(x);
+    case K::sinh: return std::sinh(x);
+    case K::cosh: return std::cosh(x);
+    case K::asinh: return std::asinh(x);
+    case K::acosh: return std::acosh(x);
+    case K::atanh: return std::atanh(x);
   }
   return x;
 }
@@ -5670,6 +5709,26 @@ CACTUS_UNARY_OP(sin_op, "sin", sin, false);
 CACTUS_UNARY_OP(cos_op, "cos", cos, false);
 CACTUS_UNARY_OP(reciprocal_op, "reciprocal", reciprocal, false);
 CACTUS_UNARY_OP(erf_op, "erf", erf, false);
+CACTUS_UNARY_OP(floor_op, "floor", floor, true);
+CACTUS_UNARY_OP(ceil_op, "ceil", ceil, true);
+CACTUS_UNARY_OP(round_op, "round", round, true);
+CACTUS_UNARY_OP(trunc_op, "trunc", trunc, true);
+CACTUS_UNARY_OP(sign_op, "sign", sign, true);
+CACTUS_UNARY_OP(hardswish_op, "hardswish", hardswish, false);
+CACTUS_UNARY_OP(hardsigmoid_op, "hardsigmoid", hardsigmoid, false);
+CACTUS_UNARY_OP(expm1_op, "expm1", expm1, false);
+CACTUS_UNARY_OP(log1p_op, "log1p", log1p, false);
+CACTUS_UNARY_OP(log2_op, "log2", log2, false);
+CACTUS_UNARY_OP(log10_op, "log10", log10, false);
+CACTUS_UNARY_OP(tan_op, "tan", tan, false);
+CACTUS_UNARY_OP(asin_op, "asin", asin, false);
+CACTUS_UNARY_OP(acos_op, "acos", acos, false);
+CACTUS_UNARY_OP(atan_op, "atan", atan, false);
+CACTUS_UNARY_OP(sinh_op, "sinh", sinh, false);
+CACTUS_UNARY_OP(cosh_op, "cosh", cosh, false);
+CACTUS_UNARY_OP(asinh_op, "asinh", asinh, false);
+CACTUS_UNARY_OP(acosh_op, "acosh", acosh, false);
+CACTUS_UNARY_OP(atanh_op, "atanh", atanh, false);
 #undef CACTUS_UNARY_OP
 
 // gelu(x, approximate='none'|'tanh')
@@ -5723,8 +5782,11 @@ inline constexpr auto all_ops = hana::tuple_t<
     size_op, dim_op, numel_op, list_op, list_unpack_op, list_len_op, list_get_op, to_int_op, to_float_op, floordiv_op,
     // elementwise
     relu_op, gelu_op, silu_op, sigmoid_op, tanh_op, exp_op, log_op, sqrt_op, rsqrt_op, neg_op, abs_op, sin_op, cos_op,
-    reciprocal_op, erf_op, clamp_op, leaky_relu_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
-    maximum_op, minimum_op, eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_not_op,
+    reciprocal_op, erf_op, floor_op, ceil_op, round_op, trunc_op, sign_op, hardswish_op, hardsigmoid_op, expm1_op, log1p_op,
+    log2_op, log10_op, tan_op, asin_op, acos_op, atan_op, sinh_op, cosh_op, asinh_op, acosh_op, atanh_op,
+    clamp_op, leaky_relu_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
+    maximum_op, minimum_op, fmod_op, remainder_op, atan2_op, bitwise_and_op, bitwise_or_op, bitwise_xor_op,
+    eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
     linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
@@ -9860,6 +9922,32 @@ inline constexpr std::string_view aten_schemas[] = {
     "cos(Tensor self) -> Tensor",
     "reciprocal(Tensor self) -> Tensor",
     "erf(Tensor self) -> Tensor",
+    "floor(Tensor self) -> Tensor",
+    "floor_(Tensor(a!) self) -> Tensor(a!)",
+    "ceil(Tensor self) -> Tensor",
+    "ceil_(Tensor(a!) self) -> Tensor(a!)",
+    "round(Tensor self) -> Tensor",
+    "round_(Tensor(a!) self) -> Tensor(a!)",
+    "trunc(Tensor self) -> Tensor",
+    "trunc_(Tensor(a!) self) -> Tensor(a!)",
+    "sign(Tensor self) -> Tensor",
+    "hardswish(Tensor self) -> Tensor",
+    "hardswish_(Tensor(a!) self) -> Tensor(a!)",
+    "hardsigmoid(Tensor self) -> Tensor",
+    "hardsigmoid_(Tensor(a!) self) -> Tensor(a!)",
+    "expm1(Tensor self) -> Tensor",
+    "log1p(Tensor self) -> Tensor",
+    "log2(Tensor self) -> Tensor",
+    "log10(Tensor self) -> Tensor",
+    "tan(Tensor self) -> Tensor",
+    "asin(Tensor self) -> Tensor",
+    "acos(Tensor self) -> Tensor",
+    "atan(Tensor self) -> Tensor",
+    "sinh(Tensor self) -> Tensor",
+    "cosh(Tensor self) -> Tensor",
+    "asinh(Tensor self) -> Tensor",
+    "acosh(Tensor self) -> Tensor",
+    "atanh(Tensor self) -> Tensor",
     "clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",
     "hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
     "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)",
@@ -9894,6 +9982,24 @@ inline constexpr std::string_view aten_schemas[] = {
     "ge.Scalar(Tensor self, Scalar other) -> Tensor",
     "ge.Tensor(Tensor self, Tensor other) -> Tensor",
     "logical_and(Tensor self, Tensor other) -> Tensor",
+    "logical_xor(Tensor self, Tensor other) -> Tensor",
+    "fmod.Tensor(Tensor self, Tensor other) -> Tensor",
+    "fmod.Scalar(Tensor self, Scalar other) -> Tensor",
+    "remainder.Tensor(Tensor self, Tensor other) -> Tensor",
+    "remainder.Scalar(Tensor self, Scalar other) -> Tensor",
+    "atan2(Tensor self, Tensor other) -> Tensor",
+    "bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor",
+    "bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor",
+    "bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor",
+    "bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor",
+    "bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor",
+    "bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor",
+    "__and__.Tensor(Tensor self, Tensor other) -> Tensor",
+    "__and__.Scalar(Tensor self, Scalar other) -> Tensor",
+    "__or__.Tensor(Tensor self, Tensor other) -> Tensor",
+    "__or__.Scalar(Tensor self, Scalar other) -> Tensor",
+    "__xor__.Tensor(Tensor self, Tensor other) -> Tensor",
+    "__xor__.Scalar(Tensor self, Scalar other) -> Tensor",
     "logical_or(Tensor self, Tensor other) -> Tensor",
     "logical_not(Tensor self) -> Tensor",
     "bitwise_not(Tensor self) -> Tensor",
@@ -10961,6 +11067,32 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::cos", "cos"},
     {"aten::reciprocal", "reciprocal"},
     {"aten::erf", "erf"},
+    {"aten::floor", "floor"},
+    {"aten::floor_", "floor"},
+    {"aten::ceil", "ceil"},
+    {"aten::ceil_", "ceil"},
+    {"aten::round", "round"},
+    {"aten::round_", "round"},
+    {"aten::trunc", "trunc"},
+    {"aten::trunc_", "trunc"},
+    {"aten::sign", "sign"},
+    {"aten::hardswish", "hardswish"},
+    {"aten::hardswish_", "hardswish"},
+    {"aten::hardsigmoid", "hardsigmoid"},
+    {"aten::hardsigmoid_", "hardsigmoid"},
+    {"aten::expm1", "expm1"},
+    {"aten::log1p", "log1p"},
+    {"aten::log2", "log2"},
+    {"aten::log10", "log10"},
+    {"aten::tan", "tan"},
+    {"aten::asin", "asin"},
+    {"aten::acos", "acos"},
+    {"aten::atan", "atan"},
+    {"aten::sinh", "sinh"},
+    {"aten::cosh", "cosh"},
+    {"aten::asinh", "asinh"},
+    {"aten::acosh", "acosh"},
+    {"aten::atanh", "atanh"},
     {"aten::clamp", "clamp"},
     {"aten::clamp_", "clamp"},
     {"aten::hardtanh", "clamp"},
@@ -10991,11 +11123,17 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::gt", "gt"},
     {"aten::ge", "ge"},
     {"aten::logical_and", "logical_and"},
-    {"aten::__and__", "logical_and"},
-    {"aten::bitwise_and", "logical_and"},
+    {"aten::logical_xor", "logical_xor"},
+    {"aten::fmod", "fmod"},
+    {"aten::remainder", "remainder"},
+    {"aten::atan2", "atan2"},
+    {"aten::bitwise_and", "bitwise_and"},
+    {"aten::bitwise_or", "bitwise_or"},
+    {"aten::bitwise_xor", "bitwise_xor"},
+    {"aten::__and__", "bitwise_and"},
+    {"aten::__or__", "bitwise_or"},
+    {"aten::__xor__", "bitwise_xor"},
     {"aten::logical_or", "logical_or"},
-    {"aten::__or__", "logical_or"},
-    {"aten::bitwise_or", "logical_or"},
     {"aten::logical_not", "logical_not"},
     {"aten::bitwise_not", "logical_not"},
     {"aten::where", "where"},

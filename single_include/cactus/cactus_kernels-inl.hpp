@@ -259,6 +259,35 @@ HWY_INLINE V ApplyUnary(D d, unary_kind k, V x, float p0, float p1) {
     case unary_kind::leaky_relu:
       return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Mul(x, hn::Set(d, p0)), x);
     case unary_kind::square: return hn::Mul(x, x);
+    case unary_kind::floor: return hn::Floor(x);
+    case unary_kind::ceil: return hn::Ceil(x);
+    case unary_kind::round: return hn::Round(x);
+    case unary_kind::trunc: return hn::Trunc(x);
+    case unary_kind::sign: {  // 0 for 0 and NaN, as PyTorch
+      const V one = hn::Set(d, 1.0f);
+      return hn::Sub(hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), one), hn::IfThenElseZero(hn::Lt(x, hn::Zero(d)), one));
+    }
+    case unary_kind::hardswish:
+    case unary_kind::hardsigmoid: {  // x * relu6(x + 3) / 6 and relu6(x + 3) / 6
+      const V r6 = hn::Min(hn::Max(hn::Add(x, hn::Set(d, 3.0f)), hn::Zero(d)), hn::Set(d, 6.0f));
+      return hn::Div(k == unary_kind::hardswish ? hn::Mul(x, r6) : r6, hn::Set(d, 6.0f));
+    }
+    case unary_kind::expm1: return hn::Expm1(d, x);
+    case unary_kind::log1p: return hn::Log1p(d, x);
+    case unary_kind::log2: return hn::Log2(d, x);
+    case unary_kind::log10: return hn::Log10(d, x);
+    case unary_kind::tan: return hn::Div(hn::Sin(d, x), hn::Cos(d, x));
+    case unary_kind::asin: return hn::Asin(d, x);
+    case unary_kind::acos: return hn::Acos(d, x);
+    case unary_kind::atan: return hn::Atan(d, x);
+    case unary_kind::sinh: return hn::Sinh(d, x);
+    case unary_kind::cosh: {  // (e^|x| + e^-|x|) / 2
+      const V e = hn::Exp(d, hn::Abs(x));
+      return hn::Mul(hn::Set(d, 0.5f), hn::Add(e, hn::Div(hn::Set(d, 1.0f), e)));
+    }
+    case unary_kind::asinh: return hn::Asinh(d, x);
+    case unary_kind::acosh: return hn::Acosh(d, x);
+    case unary_kind::atanh: return hn::Atanh(d, x);
   }
   return x;
 }

@@ -34,6 +34,57 @@ TEST_CASE("unary kernels match the scalar oracle on every target") {
   });
 }
 
+TEST_CASE("rounding, hard activations, logs and inverse trigonometry match the scalar oracle on every target") {
+  // inputs in each function's domain: (-1, 1) for asin / acos / atanh, [1, 5) for acosh,
+  // (-1, 4) for log1p, (0, 4) for the logs, (-1.4, 1.4) for tan, 4 * randn elsewhere
+  auto domain = [](unary_kind k, float r) {
+    const float u = 0.5f * (std::tanh(r) + 1.0f);  // (0, 1)
+    switch (k) {
+      case unary_kind::asin: case unary_kind::acos: case unary_kind::atanh: return 1.98f * u - 0.99f;
+      case unary_kind::acosh: return 1.0f + 4.0f * u;
+      case unary_kind::log1p: return 5.0f * u - 0.99f;
+      case unary_kind::log2: case unary_kind::log10: return 4.0f * u + 1e-3f;
+      case unary_kind::tan: return 2.8f * u - 1.4f;
+      default: return 4.0f * r;
+    }
+  };
+  for_each_target([&] {
+    for (std::size_t n : {1u, 7u, 16u, 33u, 1000u}) {
+      const auto r = randn(n, 5);
+      for (auto k : {unary_kind::floor, unary_kind::ceil, unary_kind::round, unary_kind::trunc, unary_kind::sign, unary_kind::hardswish,
+                     unary_kind::hardsigmoid, unary_kind::expm1, unary_kind::log1p, unary_kind::log2, unary_kind::log10, unary_kind::tan,
+                     unary_kind::asin, unary_kind::acos, unary_kind::atan, unary_kind::sinh, unary_kind::cosh, unary_kind::asinh,
+                     unary_kind::acosh, unary_kind::atanh}) {
+        std::vector<float> x(n), y(n);
+        for (std::size_t i = 0; i < n; ++i) x[i] = domain(k, r[i]);
+        kernels::unary(k, x.data(), y.data(), n, 0.0f, 0.0f);
+        std::size_t worst = 0;  // the element furthest outside the tolerance (one REQUIRE: fast under qemu)
+        double excess = -1;
+        for (std::size_t i = 0; i < n; ++i) {
+          const double ref = ops::detail::unary_scalar(k, x[i], 0, 0);
+          const double e = std::fabs(y[i] - ref) - (4e-6 + 4e-6 * std::fabs(ref));
+          if (!(e <= excess) && !std::isnan(excess)) excess = e, worst = i;  // a NaN sticks
+        }
+        INFO("kind " << int(k) << " n " << n << " i " << worst << " x " << x[worst] << " y " << y[worst]);
+        REQUIRE(excess <= 0);
+      }
+    }
+    // exact cases: halves round to even, signs of zero and NaN, hardswish's knees
+    const std::vector<float> x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 0.0f, -0.0f, std::nanf(""), -3.0f, 3.0f, -2.9f, 2.9f};
+    std::vector<float> y(x.size());
+    kernels::unary(unary_kind::round, x.data(), y.data(), 7, 0.0f, 0.0f);
+    REQUIRE(std::vector<float>(y.begin(), y.begin() + 5) == std::vector<float>{0.0f, 2.0f, 2.0f, -0.0f, -2.0f});
+    kernels::unary(unary_kind::sign, x.data(), y.data(), x.size(), 0.0f, 0.0f);
+    REQUIRE(y[5] == 0.0f);
+    REQUIRE(y[7] == 0.0f);
+    REQUIRE(y[8] == -1.0f);
+    kernels::unary(unary_kind::hardswish, x.data(), y.data(), x.size(), 0.0f, 0.0f);
+    REQUIRE(y[8] == 0.0f);
+    REQUIRE(y[9] == 3.0f);
+    REQUIRE(std::fabs(y[10] - (-2.9f * 0.1f / 6.0f)) < 1e-7f);
+  });
+}
+
 TEST_CASE("gemm_nt (f32 and f16 B) matches a double-precision oracle on every target") {
   for_each_target([] {
     for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{1, 1, 1}, {1, 13, 37}, {3, 5, 64}, {4, 4, 8}, {7, 66, 129}, {17, 9, 300}}) {

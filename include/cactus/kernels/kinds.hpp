@@ -13,7 +13,9 @@ inline constexpr std::size_t gemm_panel = 12;
 
 enum class unary_kind : std::uint8_t {
   relu, gelu_erf, gelu_tanh, silu, sigmoid, tanh, exp, log, sqrt, rsqrt, neg, abs, sin, cos,
-  reciprocal, erf, clamp /* p0=min p1=max */, leaky_relu /* p0=slope */, square
+  reciprocal, erf, clamp /* p0=min p1=max */, leaky_relu /* p0=slope */, square,
+  floor, ceil, round /* half to even */, trunc, sign, hardswish, hardsigmoid, expm1, log1p, log2, log10,
+  tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
 };
 
 enum class binary_kind : std::uint8_t { add, sub, mul, div, max, min, pow };

@@ -7,13 +7,15 @@ namespace cactus::ops {
 
 namespace detail {
 
-enum class arith { add, sub, rsub, mul, div, floordiv, pow, max, min, eq, ne, lt, le, gt, ge, land, lor };
+enum class arith { add, sub, rsub, mul, div, floordiv, pow, max, min, fmod, remainder, atan2, band, bor, bxor,
+                   eq, ne, lt, le, gt, ge, land, lor, lxor };
 
-inline bool is_compare(arith a) { return a >= arith::eq && a <= arith::lor; }
+inline bool is_compare(arith a) { return a >= arith::eq && a <= arith::lxor; }
+constexpr bool is_bitwise(arith a) { return a == arith::band || a == arith::bor || a == arith::bxor; }
 // a op b == b op a (for add, only when alpha is 1: the matcher checks)
 constexpr bool commutes(arith a) {
   return a == arith::add || a == arith::mul || a == arith::max || a == arith::min || a == arith::eq || a == arith::ne ||
-         a == arith::land || a == arith::lor;
+         a == arith::land || a == arith::lor || a == arith::lxor || a == arith::band || a == arith::bor || a == arith::bxor;
 }
 
 // a, b, and for add/sub/rsub PyTorch's alpha, for div its rounding mode
@@ -32,6 +34,12 @@ inline double arith_scalar(arith op, double a, double b, double alpha) {
     case arith::pow: return std::pow(a, b);
     case arith::max: return std::max(a, b);
     case arith::min: return std::min(a, b);
+    case arith::fmod: return std::fmod(a, b);                  // the sign of a (C's fmod)
+    case arith::remainder: return a - std::floor(a / b) * b;  // the sign of b (Python's %)
+    case arith::atan2: return std::atan2(a, b);
+    case arith::band: return static_cast<double>(static_cast<std::int64_t>(a) & static_cast<std::int64_t>(b));
+    case arith::bor: return static_cast<double>(static_cast<std::int64_t>(a) | static_cast<std::int64_t>(b));
+    case arith::bxor: return static_cast<double>(static_cast<std::int64_t>(a) ^ static_cast<std::int64_t>(b));
     case arith::eq: return a == b;
     case arith::ne: return a != b;
     case arith::lt: return a < b;
@@ -40,6 +48,7 @@ inline double arith_scalar(arith op, double a, double b, double alpha) {
     case arith::ge: return a >= b;
     case arith::land: return (a != 0) && (b != 0);
     case arith::lor: return (a != 0) || (b != 0);
+    case arith::lxor: return (a != 0) != (b != 0);
   }
   return 0;
 }
@@ -77,7 +86,8 @@ struct binary_body {
       return;
     }
     dtype t = is_compare(Op::op) ? dtype::b8 : promote(a, b);
-    if (Op::op == arith::div && t != dtype::f32 && rounding(c).empty()) t = dtype::f32;
+    if ((Op::op == arith::div && rounding(c).empty()) || Op::op == arith::atan2) t = is_floating(t) ? t : dtype::f32;
+    if constexpr (is_bitwise(Op::op)) c.require(!is_floating(t), "takes integer or bool tensors, got ", name_of(t));
     c.set_tensor(0, t, out_shape_of(c, 2));
   }
   static void run(context& c) {
@@ -126,6 +136,12 @@ CACTUS_BINARY_OP(floor_divide_op, "floor_divide", floordiv);
 CACTUS_BINARY_OP(pow_op, "pow", pow);
 CACTUS_BINARY_OP(maximum_op, "maximum", max);
 CACTUS_BINARY_OP(minimum_op, "minimum", min);
+CACTUS_BINARY_OP(fmod_op, "fmod", fmod);
+CACTUS_BINARY_OP(remainder_op, "remainder", remainder);
+CACTUS_BINARY_OP(atan2_op, "atan2", atan2);
+CACTUS_BINARY_OP(bitwise_and_op, "bitwise_and", band);
+CACTUS_BINARY_OP(bitwise_or_op, "bitwise_or", bor);
+CACTUS_BINARY_OP(bitwise_xor_op, "bitwise_xor", bxor);
 CACTUS_BINARY_OP(eq_op, "eq", eq);
 CACTUS_BINARY_OP(ne_op, "ne", ne);
 CACTUS_BINARY_OP(lt_op, "lt", lt);
@@ -134,6 +150,7 @@ CACTUS_BINARY_OP(gt_op, "gt", gt);
 CACTUS_BINARY_OP(ge_op, "ge", ge);
 CACTUS_BINARY_OP(logical_and_op, "logical_and", land);
 CACTUS_BINARY_OP(logical_or_op, "logical_or", lor);
+CACTUS_BINARY_OP(logical_xor_op, "logical_xor", lxor);
 #undef CACTUS_BINARY_OP
 
 struct logical_not_op {

@@ -44,8 +44,11 @@ inline constexpr auto all_ops = hana::tuple_t<
     size_op, dim_op, numel_op, list_op, list_unpack_op, list_len_op, list_get_op, to_int_op, to_float_op, floordiv_op,
     // elementwise
     relu_op, gelu_op, silu_op, sigmoid_op, tanh_op, exp_op, log_op, sqrt_op, rsqrt_op, neg_op, abs_op, sin_op, cos_op,
-    reciprocal_op, erf_op, clamp_op, leaky_relu_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
-    maximum_op, minimum_op, eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_not_op,
+    reciprocal_op, erf_op, floor_op, ceil_op, round_op, trunc_op, sign_op, hardswish_op, hardsigmoid_op, expm1_op, log1p_op,
+    log2_op, log10_op, tan_op, asin_op, acos_op, atan_op, sinh_op, cosh_op, asinh_op, acosh_op, atanh_op,
+    clamp_op, leaky_relu_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
+    maximum_op, minimum_op, fmod_op, remainder_op, atan2_op, bitwise_and_op, bitwise_or_op, bitwise_xor_op,
+    eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
     linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,

@@ -28,6 +28,26 @@ inline double unary_scalar(kernels::unary_kind k, double x, double p0, double p1
     case K::clamp: return std::min(std::max(x, p0), p1);
     case K::leaky_relu: return x < 0 ? x * p0 : x;
     case K::square: return x * x;
+    case K::floor: return std::floor(x);
+    case K::ceil: return std::ceil(x);
+    case K::round: return std::nearbyint(x);  // the default rounding mode: half to even
+    case K::trunc: return std::trunc(x);
+    case K::sign: return (x > 0) - (x < 0);
+    case K::hardswish: return x * std::min(std::max(x + 3, 0.0), 6.0) / 6;
+    case K::hardsigmoid: return std::min(std::max(x + 3, 0.0), 6.0) / 6;
+    case K::expm1: return std::expm1(x);
+    case K::log1p: return std::log1p(x);
+    case K::log2: return std::log2(x);
+    case K::log10: return std::log10(x);
+    case K::tan: return std::tan(x);
+    case K::asin: return std::asin(x);
+    case K::acos: return std::acos(x);
+    case K::atan: return std::atan(x);
+    case K::sinh: return std::sinh(x);
+    case K::cosh: return std::cosh(x);
+    case K::asinh: return std::asinh(x);
+    case K::acosh: return std::acosh(x);
+    case K::atanh: return std::atanh(x);
   }
   return x;
 }
@@ -95,6 +115,26 @@ CACTUS_UNARY_OP(sin_op, "sin", sin, false);
 CACTUS_UNARY_OP(cos_op, "cos", cos, false);
 CACTUS_UNARY_OP(reciprocal_op, "reciprocal", reciprocal, false);
 CACTUS_UNARY_OP(erf_op, "erf", erf, false);
+CACTUS_UNARY_OP(floor_op, "floor", floor, true);
+CACTUS_UNARY_OP(ceil_op, "ceil", ceil, true);
+CACTUS_UNARY_OP(round_op, "round", round, true);
+CACTUS_UNARY_OP(trunc_op, "trunc", trunc, true);
+CACTUS_UNARY_OP(sign_op, "sign", sign, true);
+CACTUS_UNARY_OP(hardswish_op, "hardswish", hardswish, false);
+CACTUS_UNARY_OP(hardsigmoid_op, "hardsigmoid", hardsigmoid, false);
+CACTUS_UNARY_OP(expm1_op, "expm1", expm1, false);
+CACTUS_UNARY_OP(log1p_op, "log1p", log1p, false);
+CACTUS_UNARY_OP(log2_op, "log2", log2, false);
+CACTUS_UNARY_OP(log10_op, "log10", log10, false);
+CACTUS_UNARY_OP(tan_op, "tan", tan, false);
+CACTUS_UNARY_OP(asin_op, "asin", asin, false);
+CACTUS_UNARY_OP(acos_op, "acos", acos, false);
+CACTUS_UNARY_OP(atan_op, "atan", atan, false);
+CACTUS_UNARY_OP(sinh_op, "sinh", sinh, false);
+CACTUS_UNARY_OP(cosh_op, "cosh", cosh, false);
+CACTUS_UNARY_OP(asinh_op, "asinh", asinh, false);
+CACTUS_UNARY_OP(acosh_op, "acosh", acosh, false);
+CACTUS_UNARY_OP(atanh_op, "atanh", atanh, false);
 #undef CACTUS_UNARY_OP
 
 // gelu(x, approximate='none'|'tanh')
