@@ -2791,6 +2791,30 @@ struct logical_not_op {
   }
 };
 
+// bitwise_not(x): ~x for integers, not for bool (floats are refused, as in PyTorch)
+struct bitwise_not_op {
+  static constexpr std::string_view name = "bitwise_not";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{1};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(!is_floating(x.type) && !is_packed(x.type), "bitwise_not of ", name_of(x.type), " elements (integers and bool only)");
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    slot& y = c.out(0);
+    const std::int64_t n = x.numel();
+    switch (x.type) {
+      case dtype::i64: for (std::int64_t i = 0; i < n; ++i) y.ptr<std::int64_t>()[i] = ~x.ptr<std::int64_t>()[i]; break;
+      case dtype::i32: for (std::int64_t i = 0; i < n; ++i) y.ptr<std::int32_t>()[i] = ~x.ptr<std::int32_t>()[i]; break;
+      case dtype::b8: for (std::int64_t i = 0; i < n; ++i) y.ptr<std::uint8_t>()[i] = x.ptr<std::uint8_t>()[i] == 0; break;
+      default:  // i8, u8
+        for (std::int64_t i = 0; i < n; ++i) y.ptr<std::uint8_t>()[i] = static_cast<std::uint8_t>(~x.ptr<std::uint8_t>()[i]);
+    }
+  }
+};
+
 // where(cond, a, b)
 struct where_op {
   static constexpr std::string_view name = "where";
@@ -3940,7 +3964,7 @@ struct conv_module_op {
 
 }  // namespace cactus::ops
 // ---- cactus/ops/creation.hpp
-// Ops that make tensors from sizes (ones, zeros, full, arange, *_like).
+// Ops that make tensors from sizes (ones, zeros, full, arange, *_like, fill).
 #include <cmath>
 
 
@@ -3968,16 +3992,17 @@ struct ones_op : fill_body<1> {
   static constexpr std::string_view name = "ones";
   static constexpr arity inputs{1, 5};
 };
+// also empty(size, dtype?, layout?, device?, pin?, memory_format?): zero-filled
 struct zeros_op : fill_body<0> {
   static constexpr std::string_view name = "zeros";
-  static constexpr arity inputs{1, 5};
+  static constexpr arity inputs{1, 6};
 };
 struct full_op : fill_body<-1> {
   static constexpr std::string_view name = "full";
   static constexpr arity inputs{2, 6};
 };
 
-// ones_like/zeros_like(x, dtype?, ...), full_like(x, value, dtype?, ...)
+// ones_like/zeros_like(x, dtype?, ...) (empty_like too: zero-filled), full_like(x, value, dtype?, ...)
 template <int Value>
 struct fill_like_body {
   static constexpr bool is_full = Value < 0;
@@ -3998,6 +4023,23 @@ struct zeros_like_op : fill_like_body<0> {
 struct full_like_op : fill_like_body<-1> {
   static constexpr std::string_view name = "full_like";
   static constexpr arity inputs{2, 7};
+};
+
+// fill(x, value): x's shape and dtype, every element the value (a number, or a 0-d tensor read
+// at run time); torch.export's functional form of x.fill_(v) and x[...] = v
+struct fill_op {
+  static constexpr std::string_view name = "fill";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{2};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    if (c.in(1).is_tensor()) c.require(c.in(1).numel() == 1, "fill value must be a number or a 0-d tensor, got shape ", to_string(c.in(1).shape));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& v = c.in(1);
+    detail::fill(c.out(0), v.is_tensor() ? make_operand(v, v.shape).at(0) : v.m.as_double());
+  }
 };
 
 // arange(end, dtype?, layout?, device?, pin?) | arange(start, end, dtype?, ...) |
@@ -4190,6 +4232,331 @@ struct gated_mlp_op {
       global_pool().parallel_for(F, 64, [&](std::size_t b, std::size_t e) { finish(b, e); });
     }
     project(wd, bias(6), g, M, c.out(0).ptr<float>());
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/indexing.hpp
+// Ops that read or write a tensor at positions held in an index tensor (int64 or int32), along
+// one dim: index_select picks whole slices, gather reads one element per index, scatter and
+// scatter_add write one; and advanced indexing over several dims, index (x[i, j]) and
+// index_put (x[i, j] = v). Every index is range-checked against the dim it addresses (PyTorch's
+// negative indices count from the end for index_select only, as in PyTorch); a bad index is an
+// error that names it and its position, never an out-of-bounds access. Any element type: data
+// is moved as bytes, and only scatter_add does arithmetic.
+#include <cstring>
+
+
+namespace cactus::ops {
+
+namespace detail {
+// x viewed as [outer, n, inner] around dim d.
+struct around_dim {
+  std::int64_t outer = 1, n = 1, inner = 1;
+};
+inline around_dim split_around(const shape_t& s, std::size_t d) {
+  around_dim a;
+  for (std::size_t i = 0; i < d; ++i) a.outer *= s[i];
+  a.n = s.empty() ? 1 : s[d];
+  for (std::size_t i = d + 1; i < s.size(); ++i) a.inner *= s[i];
+  return a;
+}
+
+inline const slot& index_in(const context& c, std::size_t i) {
+  const slot& ix = c.tensor_in(i);
+  c.require(ix.type == dtype::i64 || ix.type == dtype::i32, "index must be int64 or int32, got ", name_of(ix.type));
+  return ix;
+}
+inline std::int64_t index_at(const slot& ix, std::int64_t i) {
+  return ix.type == dtype::i64 ? ix.ptr<std::int64_t>()[i] : ix.ptr<std::int32_t>()[i];
+}
+
+// The dim argument at input `arg` for a tensor of x's rank (a 0-d tensor has one dim of size 1).
+inline std::size_t dim_arg(const context& c, std::size_t arg, const slot& x) {
+  return static_cast<std::size_t>(wrap_dim(c.int_at(arg), static_cast<std::int64_t>(x.shape.size())));
+}
+
+// gather / scatter address x through an index of the same rank: every dim but d must fit
+// inside x's (and inside src's for scatter).
+inline void check_index_rank(const context& c, const slot& x, const slot& ix, std::size_t d, const char* what) {
+  const std::size_t r = std::max<std::size_t>(x.shape.size(), 1);
+  c.require(std::max<std::size_t>(ix.shape.size(), 1) == r, what, ": index has rank ", ix.shape.size(), ", the tensor has rank ",
+            x.shape.size());
+  for (std::size_t i = 0; i < ix.shape.size() && !x.shape.empty(); ++i)
+    c.require(i == d || ix.shape[i] <= x.shape[i], what, ": index of shape ", to_string(ix.shape), " is larger than ",
+              to_string(x.shape), " at dim ", i);
+}
+
+// Visits every position of `shape`, giving the multi-index's offset in `shape` (row-major) and
+// in a tensor of shape `other` of the same rank (whose dims are at least as large).
+template <class F>
+void for_each_position(const shape_t& shape, const shape_t& other, F&& f) {
+  const std::int64_t n = numel(shape);
+  const std::size_t r = shape.size();
+  const auto ost = strides_of(other);
+  std::vector<std::int64_t> idx(r, 0);
+  std::int64_t off = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    f(i, off, idx);
+    for (std::size_t ax = r; ax-- > 0;) {
+      ++idx[ax];
+      off += ost[ax];
+      if (idx[ax] < shape[ax]) break;
+      off -= ost[ax] * shape[ax];
+      idx[ax] = 0;
+    }
+  }
+}
+}  // namespace detail
+
+// index_select(x, dim, index[k]) -> x with dim d replaced by k: slice index[j] of x at j.
+struct index_select_op {
+  static constexpr std::string_view name = "index_select";
+  static constexpr arity inputs{3};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const slot& ix = detail::index_in(c, 2);
+    c.require(ix.shape.size() <= 1, "index must be 0-d or 1-d, got ", to_string(ix.shape));
+    shape_t s = x.shape;
+    if (!s.empty()) s[detail::dim_arg(c, 1, x)] = ix.numel();
+    c.set_tensor(0, x.type, s);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& ix = c.in(2);
+    const auto a = detail::split_around(x.shape, x.shape.empty() ? 0 : detail::dim_arg(c, 1, x));
+    const std::int64_t k = ix.numel();
+    const std::size_t row = static_cast<std::size_t>(a.inner) * size_of(x.type);
+    const auto* src = static_cast<const std::byte*>(x.data);
+    auto* dst = static_cast<std::byte*>(c.out(0).data);
+    for (std::int64_t j = 0; j < k; ++j) {
+      std::int64_t at = detail::index_at(ix, j);
+      c.require(at >= -a.n && at < a.n, "index ", at, " at position ", j, " is out of range for a dim of size ", a.n);
+      if (at < 0) at += a.n;
+      for (std::int64_t o = 0; o < a.outer; ++o)
+        std::memcpy(dst + static_cast<std::size_t>(o * k + j) * row, src + static_cast<std::size_t>(o * a.n + at) * row, row);
+    }
+  }
+};
+
+// gather(x, dim, index, sparse_grad?) -> index's shape: out[..i..] = x[..index[..i..] at dim..].
+struct gather_op {
+  static constexpr std::string_view name = "gather";
+  static constexpr arity inputs{3, 4};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const slot& ix = detail::index_in(c, 2);
+    detail::check_index_rank(c, x, ix, detail::dim_arg(c, 1, x), "gather");
+    c.set_tensor(0, x.type, ix.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& ix = c.in(2);
+    const std::size_t d = detail::dim_arg(c, 1, x);
+    const std::int64_t n = x.shape.empty() ? 1 : x.shape[d], step = x.shape.empty() ? 0 : strides_of(x.shape)[d];
+    const std::size_t es = size_of(x.type);
+    const auto* src = static_cast<const std::byte*>(x.data);
+    auto* dst = static_cast<std::byte*>(c.out(0).data);
+    detail::for_each_position(ix.shape, x.shape.empty() ? ix.shape : x.shape, [&](std::int64_t i, std::int64_t off, const auto& idx) {
+      const std::int64_t at = detail::index_at(ix, i);
+      c.require(at >= 0 && at < n, "gather: index ", at, " at ", to_string(idx), " is out of range for a dim of size ", n);
+      const std::int64_t from = off + (at - (idx.empty() ? 0 : idx[d])) * step;
+      std::memcpy(dst + static_cast<std::size_t>(i) * es, src + static_cast<std::size_t>(from) * es, es);
+    });
+  }
+};
+
+// scatter(x, dim, index, src or value) / scatter_add(x, dim, index, src): a copy of x where, for
+// every position p of index, out[p with dim d = index[p]] = src[p] (or += src[p], or = value).
+// When two positions write one element, scatter keeps the last (PyTorch leaves it undefined).
+struct scatter_op {
+  static constexpr std::string_view name = "scatter";
+  static constexpr arity inputs{4};
+  static void infer(context& c) { infer_scatter(c, "scatter"); }
+  static void run(context& c) { run_scatter(c, false); }
+
+  static void infer_scatter(context& c, const char* what) {
+    const slot& x = c.tensor_in(0);
+    const slot& ix = detail::index_in(c, 2);
+    const std::size_t d = detail::dim_arg(c, 1, x);
+    detail::check_index_rank(c, x, ix, d, what);
+    if (c.in(3).is_tensor()) {
+      const slot& s = c.in(3);
+      c.require(s.type == x.type, what, ": src is ", name_of(s.type), ", the tensor is ", name_of(x.type));
+      c.require(s.shape.size() == ix.shape.size(), what, ": src has rank ", s.shape.size(), ", index has rank ", ix.shape.size());
+      for (std::size_t i = 0; i < s.shape.size(); ++i)
+        c.require(ix.shape[i] <= s.shape[i], what, ": index of shape ", to_string(ix.shape), " is larger than src ", to_string(s.shape));
+    }
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run_scatter(context& c, bool add) {
+    const slot& x = c.in(0);
+    const slot& ix = c.in(2);
+    const slot& s = c.in(3);
+    slot& y = c.out(0);
+    std::memcpy(y.data, x.data, x.bytes());
+    const std::size_t d = detail::dim_arg(c, 1, x);
+    const std::int64_t n = x.shape.empty() ? 1 : x.shape[d];
+    const auto yst = strides_of(x.shape.empty() ? shape_t{1} : x.shape);
+    const std::size_t es = size_of(x.type);
+    const operand from = make_operand(s, s.is_tensor() ? s.shape : shape_t{});
+    operand cur;  // the output as written so far (scatter_add reads it)
+    cur.data = y.data;
+    cur.type = y.type;
+    detail::for_each_position(ix.shape, s.is_tensor() && !s.shape.empty() ? s.shape : ix.shape,
+                              [&](std::int64_t i, std::int64_t soff, const auto& idx) {
+      const std::int64_t at = detail::index_at(ix, i);
+      c.require(at >= 0 && at < n, "index ", at, " at ", to_string(idx), " is out of range for a dim of size ", n);
+      std::int64_t to = 0;
+      for (std::size_t ax = 0; ax < idx.size(); ++ax) to += (ax == d ? at : idx[ax]) * yst[ax];
+      if (s.is_tensor() && !add) {
+        std::memcpy(static_cast<std::byte*>(y.data) + static_cast<std::size_t>(to) * es,
+                    static_cast<const std::byte*>(s.data) + static_cast<std::size_t>(soff) * es, es);
+      } else {
+        const double v = s.is_tensor() ? from.at(soff) : from.scalar;
+        store_as(y.data, y.type, to, add ? cur.at(to) + v : v);
+      }
+    });
+  }
+};
+
+struct scatter_add_op {
+  static constexpr std::string_view name = "scatter_add";
+  static constexpr arity inputs{4};
+  static void infer(context& c) {
+    c.require(c.in(3).is_tensor(), "scatter_add needs a src tensor");
+    scatter_op::infer_scatter(c, "scatter_add");
+  }
+  static void run(context& c) { scatter_op::run_scatter(c, true); }
+};
+
+namespace detail {
+// Advanced indexing, x[i0, i1, ...] with index tensors (None: the whole dim): the index tensors
+// broadcast together to B; the result has B's dims where the indexed dims were when those are
+// adjacent, and first otherwise (NumPy's rule), and every dim no index names, in order.
+struct advanced_index {
+  shape_t result;                      // x[indices]'s shape
+  std::vector<std::size_t> indexed;    // the dims of x an index tensor addresses
+  std::vector<const slot*> index;      // ... and those tensors
+  std::vector<std::vector<std::int64_t>> index_strides;  // each index's strides within B
+  shape_t b;                           // the broadcast index shape
+  std::size_t b_at = 0;                // where B's dims start in the result
+  std::vector<std::size_t> sliced;     // the other dims of x, in the result's order around B
+
+  advanced_index(const context& c, const slot& x, std::size_t first, std::size_t count) {
+    c.require(count <= x.shape.size(), "indexes ", count, " dims of a tensor of rank ", x.shape.size());
+    for (std::size_t k = 0; k < count; ++k) {
+      const slot& ix = c.in(first + k);
+      if (!ix.is_tensor()) continue;
+      c.require(ix.type != dtype::b8 && ix.type != dtype::u8,
+                "a boolean mask index gives a result whose shape depends on the data (as nonzero does); index with integer tensors");
+      c.require(ix.type == dtype::i64 || ix.type == dtype::i32, "index ", k, " must be int64 or int32, got ", name_of(ix.type));
+      indexed.push_back(k);
+      index.push_back(&ix);
+      b = broadcast_shapes(b, ix.shape);
+    }
+    c.require(!indexed.empty(), "index needs at least one index tensor");
+    const bool adjacent = indexed.back() - indexed.front() + 1 == indexed.size();
+    for (std::size_t d = 0; d < x.shape.size(); ++d) {
+      if (std::find(indexed.begin(), indexed.end(), d) != indexed.end()) continue;
+      if (adjacent && d < indexed.front()) ++b_at;
+      sliced.push_back(d);
+    }
+    for (const slot* ix : index) index_strides.push_back(broadcast_strides(ix->shape, b));
+    for (std::size_t i = 0; i < b_at; ++i) result.push_back(x.shape[sliced[i]]);
+    result.insert(result.end(), b.begin(), b.end());
+    for (std::size_t i = b_at; i < sliced.size(); ++i) result.push_back(x.shape[sliced[i]]);
+  }
+
+  // f(i, off): for every position i of the result (row-major), the offset of the element of x
+  // it names; every index is range-checked (negative ones count from the end)
+  template <class F>
+  void for_each(const context& c, const slot& x, F&& f) const {
+    const auto st = strides_of(x.shape);
+    const std::size_t r = result.size(), nb = b.size();
+    std::vector<std::int64_t> idx(r, 0);
+    const std::int64_t n = numel(result);
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::int64_t off = 0;
+      for (std::size_t j = 0; j < sliced.size(); ++j) off += idx[j < b_at ? j : j + nb] * st[sliced[j]];
+      for (std::size_t k = 0; k < index.size(); ++k) {
+        std::int64_t at_b = 0;
+        for (std::size_t j = 0; j < nb; ++j) at_b += idx[b_at + j] * index_strides[k][j];
+        std::int64_t v = index_at(*index[k], at_b);
+        const std::int64_t size = x.shape[indexed[k]];
+        c.require(v >= -size && v < size, "index ", v, " is out of range for dim ", indexed[k], " of size ", size);
+        off += (v < 0 ? v + size : v) * st[indexed[k]];
+      }
+      f(i, off);
+      for (std::size_t d = r; d-- > 0;) {
+        if (++idx[d] < result[d]) break;
+        idx[d] = 0;
+      }
+    }
+  }
+};
+}  // namespace detail
+
+// index(x, indices...) = x[i0, i1, ...]: the index list flattened into the inputs, None for a
+// dim taken whole (x[:, idx] is index(x, None, idx)).
+struct index_op {
+  static constexpr std::string_view name = "index";
+  static constexpr arity inputs{2, variadic};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.set_tensor(0, x.type, detail::advanced_index(c, x, 1, c.num_inputs() - 1).result);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const std::size_t es = size_of(x.type);
+    auto* dst = static_cast<std::byte*>(c.out(0).data);
+    const auto* src = static_cast<const std::byte*>(x.data);
+    detail::advanced_index(c, x, 1, c.num_inputs() - 1).for_each(c, x, [&](std::int64_t i, std::int64_t off) {
+      std::memcpy(dst + static_cast<std::size_t>(i) * es, src + static_cast<std::size_t>(off) * es, es);
+    });
+  }
+};
+
+// index_put(x, indices..., values, accumulate): a copy of x with x[i0, i1, ...] = values (or +=),
+// values (a tensor or a number) broadcast to the indexed shape. Repeated positions: the last write wins, or all add.
+struct index_put_op {
+  static constexpr std::string_view name = "index_put";
+  static constexpr arity inputs{4, variadic};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const std::size_t n = c.num_inputs();
+    const auto plan = detail::advanced_index(c, x, 1, n - 3);
+    const slot& v = c.in(n - 2);
+    if (v.is_tensor())
+      c.require(broadcast_shapes(v.shape, plan.result) == plan.result, "values of shape ", to_string(v.shape), " do not broadcast to the indexed shape ",
+              to_string(plan.result));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    slot& y = c.out(0);
+    const std::size_t n = c.num_inputs();
+    const slot& v = c.in(n - 2);
+    const bool add = c.bool_at(n - 1);
+    std::memcpy(y.data, x.data, x.bytes());
+    const auto plan = detail::advanced_index(c, x, 1, n - 3);
+    const operand val = make_operand(v, plan.result);
+    const auto& vst = val.strides;
+    operand cur;
+    cur.data = y.data;
+    cur.type = y.type;
+    const std::size_t r = plan.result.size();
+    std::vector<std::int64_t> idx(r, 0);
+    std::int64_t voff = 0;
+    plan.for_each(c, x, [&](std::int64_t, std::int64_t off) {
+      store_as(y.data, y.type, off, add ? cur.at(off) + val.at(voff) : val.at(voff));
+      for (std::size_t d = r; d-- > 0;) {
+        voff += vst[d];
+        if (++idx[d] < plan.result[d]) break;
+        voff -= vst[d] * plan.result[d];
+        idx[d] = 0;
+      }
+    });
   }
 };
 
@@ -4580,6 +4947,132 @@ struct floordiv_op {
     if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
     c.set_meta(0, meta::of_int(q));
   }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/pad.hpp
+// Padding: constant_pad_nd (a value around the edges; negative pads crop), reflection and
+// replication pads, and TorchScript's pad(x, pad, mode, value), which names the mode
+// ("constant", "reflect", "replicate" or "circular"). Pads come in (before, after) pairs from the
+// last dim backwards, as in F.pad. Every output element is either a copy of one input element,
+// found through a per-dim index map, or the pad value; any element type.
+#include <cstring>
+
+
+namespace cactus::ops {
+
+namespace detail {
+enum class pad_mode { constant, reflect, replicate, circular };
+
+inline pad_mode pad_mode_of(const context& c, const std::string& m) {
+  if (m == "constant") return pad_mode::constant;
+  if (m == "reflect") return pad_mode::reflect;
+  if (m == "replicate") return pad_mode::replicate;
+  if (m == "circular") return pad_mode::circular;
+  c.fail("unknown pad mode '", m, "' (expected constant, reflect, replicate or circular)");
+}
+
+// For every dim, the input index each output index reads (-1: the pad value).
+inline std::vector<std::vector<std::int64_t>> pad_maps(const context& c, const shape_t& s, const std::vector<std::int64_t>& pad, pad_mode mode) {
+  c.require(pad.size() % 2 == 0 && pad.size() / 2 <= s.size(), "pad ", to_string(pad), " must hold (before, after) pairs for at most ",
+            s.size(), " dims");
+  std::vector<std::vector<std::int64_t>> maps(s.size());
+  for (std::size_t d = 0; d < s.size(); ++d) {
+    const std::size_t k = s.size() - 1 - d;  // pair k pads dim d
+    const std::int64_t n = s[d], lo = k < pad.size() / 2 ? pad[2 * k] : 0, hi = k < pad.size() / 2 ? pad[2 * k + 1] : 0;
+    const std::int64_t m = n + lo + hi;
+    c.require(m >= 0, "pad (", lo, ", ", hi, ") leaves a negative size for dim ", d, " of size ", n);
+    if (mode == pad_mode::reflect) c.require(lo < n && hi < n, "reflection pad (", lo, ", ", hi, ") must be smaller than dim ", d, "'s size ", n);
+    if (mode == pad_mode::replicate) c.require(n > 0 || m == 0, "replication pad of an empty dim ", d);
+    if (mode == pad_mode::circular) c.require(lo <= n && hi <= n, "circular pad (", lo, ", ", hi, ") must be at most dim ", d, "'s size ", n);
+    if (mode != pad_mode::constant) c.require(lo >= 0 && hi >= 0, "only constant padding may be negative, got (", lo, ", ", hi, ")");
+    auto& map = maps[d];
+    map.resize(static_cast<std::size_t>(m));
+    for (std::int64_t o = 0; o < m; ++o) {
+      std::int64_t i = o - lo;
+      if (i < 0 || i >= n) {
+        switch (mode) {
+          case pad_mode::constant: i = -1; break;
+          case pad_mode::reflect: i = i < 0 ? -i : 2 * (n - 1) - i; break;
+          case pad_mode::replicate: i = i < 0 ? 0 : n - 1; break;
+          case pad_mode::circular: i = ((i % n) + n) % n; break;
+        }
+      }
+      map[static_cast<std::size_t>(o)] = i;
+    }
+  }
+  return maps;
+}
+
+inline void pad_infer(context& c, const std::vector<std::int64_t>& pad, pad_mode mode) {
+  const slot& x = c.tensor_in(0);
+  const auto maps = pad_maps(c, x.shape, pad, mode);
+  shape_t s;
+  for (const auto& m : maps) s.push_back(static_cast<std::int64_t>(m.size()));
+  c.set_tensor(0, x.type, s);
+}
+
+inline void pad_run(context& c, const std::vector<std::int64_t>& pad, pad_mode mode, double value) {
+  const slot& x = c.in(0);
+  slot& y = c.out(0);
+  const auto maps = pad_maps(c, x.shape, pad, mode);
+  const auto st = strides_of(x.shape);
+  const std::size_t es = size_of(x.type), r = x.shape.size();
+  const std::int64_t n = y.numel();
+  std::vector<std::int64_t> idx(r, 0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::int64_t off = 0;
+    bool inside = true;
+    for (std::size_t d = 0; d < r && inside; ++d) {
+      const std::int64_t at = maps[d][static_cast<std::size_t>(idx[d])];
+      inside = at >= 0;
+      off += at * st[d];
+    }
+    if (inside) std::memcpy(static_cast<std::byte*>(y.data) + static_cast<std::size_t>(i) * es, static_cast<const std::byte*>(x.data) + static_cast<std::size_t>(off) * es, es);
+    else store_as(y.data, y.type, i, value);
+    for (std::size_t d = r; d-- > 0;) {
+      if (++idx[d] < y.shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+}  // namespace detail
+
+// constant_pad_nd(x, pad, value = 0)
+struct constant_pad_nd_op {
+  static constexpr std::string_view name = "constant_pad_nd";
+  static constexpr arity inputs{2, 3};
+  static void infer(context& c) { detail::pad_infer(c, c.ints_at(1), detail::pad_mode::constant); }
+  static void run(context& c) { detail::pad_run(c, c.ints_at(1), detail::pad_mode::constant, c.is_none(2) ? 0.0 : c.num_at(2)); }
+};
+
+// pad(x, pad, mode = "constant", value = None): TorchScript's spelling of F.pad
+struct pad_op {
+  static constexpr std::string_view name = "pad";
+  static constexpr arity inputs{2, 4};
+  static detail::pad_mode mode(const context& c) { return c.is_none(2) ? detail::pad_mode::constant : detail::pad_mode_of(c, c.string_at(2)); }
+  static void infer(context& c) {
+    const auto m = mode(c);
+    c.require(m == detail::pad_mode::constant || c.is_none(3) || c.num_at(3) == 0, "a pad value is only allowed in constant mode");
+    detail::pad_infer(c, c.ints_at(1), m);
+  }
+  static void run(context& c) { detail::pad_run(c, c.ints_at(1), mode(c), c.is_none(3) ? 0.0 : c.num_at(3)); }
+};
+
+// reflection_pad{1,2,3}d(x, padding): mirrored about the edge element
+struct reflection_pad_op {
+  static constexpr std::string_view name = "reflection_pad";
+  static constexpr arity inputs{2};
+  static void infer(context& c) { detail::pad_infer(c, c.ints_at(1), detail::pad_mode::reflect); }
+  static void run(context& c) { detail::pad_run(c, c.ints_at(1), detail::pad_mode::reflect, 0.0); }
+};
+
+// replication_pad{1,2,3}d(x, padding): the edge element repeated
+struct replication_pad_op {
+  static constexpr std::string_view name = "replication_pad";
+  static constexpr arity inputs{2};
+  static void infer(context& c) { detail::pad_infer(c, c.ints_at(1), detail::pad_mode::replicate); }
+  static void run(context& c) { detail::pad_run(c, c.ints_at(1), detail::pad_mode::replicate, 0.0); }
 };
 
 }  // namespace cactus::ops
@@ -5077,10 +5570,99 @@ struct rope_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/scan.hpp
+// Running sums and products along one dim: cumsum(x, dim, dtype?) and cumprod(x, dim, dtype?).
+// As in PyTorch, integer and bool inputs accumulate in int64 unless a dtype is given; floats in
+// their own type. The running value is kept in double and rounded once per output, as PyTorch's
+// CPU kernel does (its accumulator type for float is double).
+
+namespace cactus::ops {
+
+namespace detail {
+inline dtype scan_type(const context& c) {
+  const slot& x = c.tensor_in(0);
+  if (c.num_inputs() > 2 && !c.is_none(2)) {
+    const auto t = ir::dtype_of_code(c.int_at(2));
+    c.require(t.has_value(), "dtype code ", c.int_at(2), " has no cactus dtype");
+    return *t;
+  }
+  return is_floating(x.type) ? x.type : dtype::i64;
+}
+
+template <bool Product>
+void scan(context& c) {
+  const slot& x = c.in(0);
+  slot& y = c.out(0);
+  const std::size_t r = x.shape.size();
+  const std::size_t d = r == 0 ? 0 : static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(r)));
+  std::int64_t outer = 1, n = r == 0 ? 1 : x.shape[d], inner = 1;
+  for (std::size_t i = 0; i < d && r; ++i) outer *= x.shape[i];
+  inner = n == 0 ? 0 : x.numel() / (outer * n);
+  if (x.type == dtype::f32 && y.type == dtype::f32) {
+    const float* p = x.ptr<float>();
+    float* q = y.ptr<float>();
+    for (std::int64_t o = 0; o < outer; ++o)
+      for (std::int64_t i = 0; i < inner; ++i) {
+        double acc = Product ? 1 : 0;
+        for (std::int64_t j = 0, at = o * n * inner + i; j < n; ++j, at += inner) {
+          acc = Product ? acc * p[at] : acc + p[at];
+          q[at] = static_cast<float>(acc);
+        }
+      }
+    return;
+  }
+  operand in;
+  in.data = x.data;
+  in.type = x.type;
+  const bool ints = !is_floating(y.type);
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t i = 0; i < inner; ++i) {
+      double f = Product ? 1 : 0;
+      std::int64_t k = Product ? 1 : 0;
+      for (std::int64_t j = 0; j < n; ++j) {
+        const std::int64_t at = (o * n + j) * inner + i;
+        const double v = in.at(at);
+        if (ints) {  // wraps as int64 does in PyTorch
+          const auto u = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+          k = static_cast<std::int64_t>(Product ? static_cast<std::uint64_t>(k) * u : static_cast<std::uint64_t>(k) + u);
+          if (y.type == dtype::i64) y.ptr<std::int64_t>()[at] = k;
+          else store_as(y.data, y.type, at, static_cast<double>(k));
+        } else {
+          f = Product ? f * v : f + v;
+          store_as(y.data, y.type, at, f);
+        }
+      }
+    }
+}
+
+inline void scan_infer(context& c) {
+  const slot& x = c.tensor_in(0);
+  if (!x.shape.empty()) wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size()));
+  c.set_tensor(0, scan_type(c), x.shape);
+}
+}  // namespace detail
+
+struct cumsum_op {
+  static constexpr std::string_view name = "cumsum";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{2, 3};
+  static void infer(context& c) { detail::scan_infer(c); }
+  static void run(context& c) { detail::scan<false>(c); }
+};
+
+struct cumprod_op {
+  static constexpr std::string_view name = "cumprod";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{2, 3};
+  static void infer(context& c) { detail::scan_infer(c); }
+  static void run(context& c) { detail::scan<true>(c); }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/shape_ops.hpp
 // Ops that move data without arithmetic: views (reshape, flatten, unflatten, squeeze, unsqueeze, identity)
-// share their input's bytes; permute, slice, select, cat, stack, expand and chunk copy through
-// copy_strided.
+// share their input's bytes; permute, slice, select, cat, stack, expand, repeat, flip and chunk
+// copy through copy_strided; roll moves rows.
 #include <algorithm>
 #include <limits>
 
@@ -5406,6 +5988,118 @@ struct expand_op {
   }
 };
 
+// repeat(x, repeats): x tiled repeats[i] times along dim i (leading repeats add dims).
+struct repeat_op {
+  static constexpr std::string_view name = "repeat";
+  static constexpr arity inputs{2};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto r = c.ints_at(1);
+    c.require(r.size() >= x.shape.size(), "repeat needs at least one count per dim: ", to_string(r), " for ", to_string(x.shape));
+    shape_t s(r.size());
+    const std::size_t off = r.size() - x.shape.size();
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      c.require(r[i] >= 0, "repeat count ", r[i], " is negative");
+      s[i] = r[i] * (i < off ? 1 : x.shape[i - off]);
+    }
+    c.set_tensor(0, x.type, s);
+  }
+  static void run(context& c) {
+    // out viewed as [r0, n0, r1, n1, ...]: source strides 0 on the repeat dims
+    const slot& x = c.in(0);
+    const auto r = c.ints_at(1);
+    const std::size_t off = r.size() - x.shape.size();
+    const auto st = strides_of(x.shape);
+    shape_t shape;
+    std::vector<std::int64_t> strides;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      shape.push_back(r[i]);
+      strides.push_back(0);
+      if (i >= off) { shape.push_back(x.shape[i - off]); strides.push_back(st[i - off]); }
+    }
+    copy_strided(x.data, strides, c.out(0).data, shape, size_of(x.type));
+  }
+};
+
+// flip(x, dims): reversed along each of dims (a copy through negative strides).
+struct flip_op {
+  static constexpr std::string_view name = "flip";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{2};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    std::vector<bool> seen(std::max<std::size_t>(x.shape.size(), 1));
+    for (auto d : c.ints_at(1)) {
+      const auto k = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(x.shape.size())));
+      c.require(!seen[k], "dim ", d, " appears twice in flip's dims");
+      seen[k] = true;
+    }
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    auto st = strides_of(x.shape);
+    std::int64_t start = 0;
+    if (x.numel() > 0)
+      for (auto d : c.ints_at(1)) {
+        if (x.shape.empty()) break;
+        const auto k = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(x.shape.size())));
+        start += (x.shape[k] - 1) * st[k];
+        st[k] = -st[k];
+      }
+    copy_strided(static_cast<const std::byte*>(x.data) + start * static_cast<std::int64_t>(size_of(x.type)), st, c.out(0).data, x.shape,
+                 size_of(x.type));
+  }
+};
+
+// roll(x, shifts, dims): elements shifted along each dim, wrapping around; with no dims, over
+// the flattened tensor.
+struct roll_op {
+  static constexpr std::string_view name = "roll";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{2, 3};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto shifts = c.ints_at(1);
+    const auto dims = c.num_inputs() > 2 ? c.ints_at(2) : std::vector<std::int64_t>{};
+    c.require(dims.empty() ? shifts.size() == 1 : shifts.size() == dims.size(), "roll has ", shifts.size(), " shifts for ",
+              dims.size(), " dims");
+    for (auto d : dims) wrap_dim(d, static_cast<std::int64_t>(x.shape.size()));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const auto shifts = c.ints_at(1);
+    const auto dims = c.num_inputs() > 2 ? c.ints_at(2) : std::vector<std::int64_t>{};
+    const std::size_t es = size_of(x.type);
+    auto* out = static_cast<std::byte*>(c.out(0).data);
+    std::memcpy(out, x.data, x.bytes());
+    if (x.numel() == 0) return;
+    std::vector<std::byte> tmp(x.bytes());
+    // one dim at a time: [outer, n, inner] rows moved from (j - shift) mod n to j
+    for (std::size_t k = 0; k < shifts.size(); ++k) {
+      std::int64_t outer = 1, n = x.numel(), inner = 1;
+      if (!dims.empty()) {
+        const auto d = static_cast<std::size_t>(wrap_dim(dims[k], static_cast<std::int64_t>(x.shape.size())));
+        outer = 1;
+        for (std::size_t i = 0; i < d; ++i) outer *= x.shape[i];
+        n = x.shape.empty() ? 1 : x.shape[d];
+        inner = x.numel() / (outer * n);
+      }
+      const std::int64_t s = ((shifts[k] % n) + n) % n;
+      if (s == 0) continue;
+      std::memcpy(tmp.data(), out, tmp.size());
+      const std::size_t row = static_cast<std::size_t>(inner) * es;
+      for (std::int64_t o = 0; o < outer; ++o) {
+        const std::byte* src = tmp.data() + static_cast<std::size_t>(o * n) * row;
+        std::byte* dst = out + static_cast<std::size_t>(o * n) * row;
+        std::memcpy(dst + static_cast<std::size_t>(s) * row, src, static_cast<std::size_t>(n - s) * row);
+        std::memcpy(dst, src + static_cast<std::size_t>(n - s) * row, static_cast<std::size_t>(s) * row);
+      }
+    }
+  }
+};
+
 // repeat_interleave(x, repeats, dim): each slice along dim repeated `repeats` times in place
 // (GPT-J's rotary sin/cos). An integer count and an explicit dim only; tensor repeats or a
 // flattening call (dim None) are errors.
@@ -5547,6 +6241,148 @@ struct log_softmax_op {
   static constexpr arity inputs{2, 3};
   static void infer(context& c) { c.set_tensor(0, dtype::f32, c.tensor_in(0).shape); }
   static void run(context& c) { detail::softmax_along(c, true); }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/sort.hpp
+// Ordering along one dim: sort(x, dim, descending) -> (values, indices), argsort (indices
+// only) and topk(x, k, dim, largest, sorted) -> (values, indices). The sort is stable, so equal
+// elements keep their order (PyTorch's CPU sort is stable too), and NaN orders above every
+// number, as in PyTorch: last ascending, first descending. f32, int64 and int32 elements.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+
+namespace cactus::ops {
+
+namespace detail {
+template <class T>
+bool sorts_before(T a, T b, bool descending) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a) || std::isnan(b)) return descending ? std::isnan(a) && !std::isnan(b) : !std::isnan(a) && std::isnan(b);
+  }
+  return descending ? a > b : a < b;
+}
+
+// Each line along dim d, ordered; the first k of each written to vals (may be null) and idx.
+template <class T>
+void order_lines(const slot& x, std::size_t d, std::int64_t k, bool descending, T* vals, std::int64_t* idx) {
+  std::int64_t outer = 1, n = x.shape.empty() ? 1 : x.shape[d], inner = 1;
+  for (std::size_t i = 0; i < d && !x.shape.empty(); ++i) outer *= x.shape[i];
+  if (n > 0) inner = x.numel() / (outer * n);
+  const T* p = x.ptr<T>();
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t i = 0; i < inner; ++i) {
+      const T* line = p + o * n * inner + i;
+      std::iota(order.begin(), order.end(), 0);
+      auto before = [&](std::int64_t a, std::int64_t b) { return sorts_before(line[a * inner], line[b * inner], descending); };
+      if (k < n) {
+        std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](std::int64_t a, std::int64_t b) {
+          return before(a, b) || (!before(b, a) && a < b);  // ties by position, as a stable sort would
+        });
+      } else {
+        std::stable_sort(order.begin(), order.end(), before);
+      }
+      for (std::int64_t j = 0; j < k; ++j) {
+        const std::int64_t at = (o * k + j) * inner + i;
+        if (vals) vals[at] = line[order[static_cast<std::size_t>(j)] * inner];
+        idx[at] = order[static_cast<std::size_t>(j)];
+      }
+    }
+}
+
+inline void order(const context& c, std::size_t d, std::int64_t k, bool descending, void* vals, std::int64_t* idx) {
+  const slot& x = c.in(0);
+  switch (x.type) {
+    case dtype::f32: order_lines(x, d, k, descending, static_cast<float*>(vals), idx); break;
+    case dtype::i64: order_lines(x, d, k, descending, static_cast<std::int64_t*>(vals), idx); break;
+    case dtype::i32: order_lines(x, d, k, descending, static_cast<std::int32_t*>(vals), idx); break;
+    default: c.fail("ordering ", name_of(x.type), " elements is not supported (f32, int64 and int32 are)");
+  }
+}
+
+inline void check_sortable(const context& c, const slot& x) {
+  c.require(x.type == dtype::f32 || x.type == dtype::i64 || x.type == dtype::i32, "ordering ", name_of(x.type),
+            " elements is not supported (f32, int64 and int32 are)");
+}
+
+// sort / argsort inputs: (x, dim, descending), or with TorchScript's stable overload
+// (x, stable, dim, descending); the sort is always stable.
+struct sort_args {
+  std::size_t dim;
+  bool descending;
+};
+inline sort_args sort_args_of(const context& c) {
+  const slot& x = c.tensor_in(0);
+  const std::size_t at = c.num_inputs() == 4 ? 2 : 1;
+  const std::int64_t d = c.num_inputs() > at && !c.is_none(at) ? c.int_at(at) : -1;
+  return {x.shape.empty() ? 0 : static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(x.shape.size()))),
+          c.num_inputs() > at + 1 && !c.is_none(at + 1) && c.bool_at(at + 1)};
+}
+}  // namespace detail
+
+struct sort_op {
+  static constexpr std::string_view name = "sort";
+  static constexpr arity inputs{1, 4};
+  static constexpr arity outputs{2};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    detail::check_sortable(c, x);
+    detail::sort_args_of(c);
+    c.set_tensor(0, x.type, x.shape);
+    c.set_tensor(1, dtype::i64, x.shape);
+  }
+  static void run(context& c) {
+    const auto a = detail::sort_args_of(c);
+    const slot& x = c.in(0);
+    detail::order(c, a.dim, x.shape.empty() ? 1 : x.shape[a.dim], a.descending, c.out(0).data, c.out(1).ptr<std::int64_t>());
+  }
+};
+
+struct argsort_op {
+  static constexpr std::string_view name = "argsort";
+  static constexpr arity inputs{1, 4};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    detail::check_sortable(c, x);
+    detail::sort_args_of(c);
+    c.set_tensor(0, dtype::i64, x.shape);
+  }
+  static void run(context& c) {
+    const auto a = detail::sort_args_of(c);
+    const slot& x = c.in(0);
+    detail::order(c, a.dim, x.shape.empty() ? 1 : x.shape[a.dim], a.descending, nullptr, c.out(0).ptr<std::int64_t>());
+  }
+};
+
+// topk(x, k, dim = -1, largest = true, sorted = true): always sorted (PyTorch leaves the order
+// unspecified when sorted is false)
+struct topk_op {
+  static constexpr std::string_view name = "topk";
+  static constexpr arity inputs{2, 5};
+  static constexpr arity outputs{2};
+  static std::size_t dim(const context& c) {
+    const slot& x = c.tensor_in(0);
+    const std::int64_t d = c.num_inputs() > 2 && !c.is_none(2) ? c.int_at(2) : -1;
+    return x.shape.empty() ? 0 : static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(x.shape.size())));
+  }
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    detail::check_sortable(c, x);
+    const std::size_t d = dim(c);
+    const std::int64_t n = x.shape.empty() ? 1 : x.shape[d], k = c.int_at(1);
+    c.require(k >= 0 && k <= n, "k = ", k, " is out of range for a dim of size ", n);
+    shape_t s = x.shape;
+    if (!s.empty()) s[d] = k;
+    c.set_tensor(0, x.type, s);
+    c.set_tensor(1, dtype::i64, s);
+  }
+  static void run(context& c) {
+    const bool largest = c.num_inputs() <= 3 || c.is_none(3) || c.bool_at(3);
+    detail::order(c, dim(c), c.int_at(1), largest, c.out(0).data, c.out(1).ptr<std::int64_t>());
+  }
 };
 
 }  // namespace cactus::ops
@@ -5772,6 +6608,138 @@ struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/view_scatter.hpp
+// The functional forms of writing into a view, which torch.export's functionalization produces
+// for `out[..., a:b] = t` (and decompositions such as circular padding use): copy(dst, src) is
+// src broadcast to dst's shape and converted to dst's dtype; slice_scatter(x, src, dim, start,
+// end, step) and select_scatter(x, src, dim, index) are copies of x with that slice (or index)
+// along dim replaced by src.
+#include <cstring>
+
+
+namespace cactus::ops {
+
+namespace detail {
+// dst (at dst_strides, element offsets) = src (contiguous) over shape; elements of es bytes
+inline void copy_into_strided(const void* src, void* dst, const std::vector<std::int64_t>& dst_strides, const shape_t& shape, std::size_t es) {
+  const std::int64_t n = numel(shape);
+  const std::size_t r = shape.size();
+  std::vector<std::int64_t> idx(r, 0);
+  std::int64_t off = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::memcpy(static_cast<std::byte*>(dst) + off * static_cast<std::int64_t>(es), static_cast<const std::byte*>(src) + i * static_cast<std::int64_t>(es), es);
+    for (std::size_t d = r; d-- > 0;) {
+      off += dst_strides[d];
+      if (++idx[d] < shape[d]) break;
+      off -= dst_strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+inline void check_scatter_src(const context& c, const slot& x, const slot& src, const shape_t& want) {
+  c.require(src.type == x.type, "src is ", name_of(src.type), ", the tensor is ", name_of(x.type));
+  c.require(src.shape == want, "src has shape ", to_string(src.shape), ", the slice it replaces has shape ", to_string(want));
+}
+}  // namespace detail
+
+// copy(dst, src, non_blocking?)
+struct copy_op {
+  static constexpr std::string_view name = "copy";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{2, 3};
+  static void infer(context& c) {
+    const slot& dst = c.tensor_in(0);
+    const slot& src = c.tensor_in(1);
+    c.require(broadcast_shapes(src.shape, dst.shape) == dst.shape, "cannot copy ", to_string(src.shape), " into ", to_string(dst.shape));
+    c.set_tensor(0, dst.type, dst.shape);
+  }
+  static void run(context& c) {
+    const slot& src = c.in(1);
+    slot& y = c.out(0);
+    if (src.type == y.type) copy_strided(src.data, broadcast_strides(src.shape, y.shape), y.data, y.shape, size_of(y.type));
+    else map_scalar(y.shape, y.data, y.type, {make_operand(src, y.shape)}, [](const double* v) { return v[0]; });
+  }
+};
+
+// slice_scatter(x, src, dim = 0, start = None, end = None, step = 1)
+struct slice_scatter_op {
+  static constexpr std::string_view name = "slice_scatter";
+  static constexpr arity inputs{2, 6};
+  struct where {
+    std::size_t d;
+    std::int64_t start, len, step;
+  };
+  static where bounds(const context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(!x.shape.empty(), "slice_scatter of a 0-d tensor");
+    where w{};
+    w.d = static_cast<std::size_t>(wrap_dim(c.num_inputs() > 2 && !c.is_none(2) ? c.int_at(2) : 0, static_cast<std::int64_t>(x.shape.size())));
+    const std::int64_t n = x.shape[w.d];
+    std::int64_t s = c.num_inputs() > 3 && !c.is_none(3) ? c.int_at(3) : 0, e = c.num_inputs() > 4 && !c.is_none(4) ? c.int_at(4) : n;
+    w.step = c.num_inputs() > 5 && !c.is_none(5) ? c.int_at(5) : 1;
+    c.require(w.step > 0, "slice step must be positive");
+    if (s < 0) s += n;
+    if (e < 0) e += n;
+    s = std::clamp<std::int64_t>(s, 0, n);
+    e = std::clamp<std::int64_t>(e, s, n);
+    w.start = s;
+    w.len = (e - s + w.step - 1) / w.step;
+    return w;
+  }
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const where w = bounds(c);
+    shape_t s = x.shape;
+    s[w.d] = w.len;
+    detail::check_scatter_src(c, x, c.tensor_in(1), s);
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    slot& y = c.out(0);
+    const where w = bounds(c);
+    std::memcpy(y.data, x.data, x.bytes());
+    auto st = strides_of(x.shape);
+    auto* base = static_cast<std::byte*>(y.data) + w.start * st[w.d] * static_cast<std::int64_t>(size_of(x.type));
+    st[w.d] *= w.step;
+    detail::copy_into_strided(c.in(1).data, base, st, c.in(1).shape, size_of(x.type));
+  }
+};
+
+// select_scatter(x, src, dim, index)
+struct select_scatter_op {
+  static constexpr std::string_view name = "select_scatter";
+  static constexpr arity inputs{4};
+  static std::pair<std::size_t, std::int64_t> at(const context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(!x.shape.empty(), "select_scatter of a 0-d tensor");
+    const auto d = static_cast<std::size_t>(wrap_dim(c.int_at(2), static_cast<std::int64_t>(x.shape.size())));
+    std::int64_t i = c.int_at(3);
+    c.require(i >= -x.shape[d] && i < x.shape[d], "index ", i, " is out of range for dim ", d, " of size ", x.shape[d]);
+    return {d, i < 0 ? i + x.shape[d] : i};
+  }
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto [d, i] = at(c);
+    shape_t s = x.shape;
+    s.erase(s.begin() + static_cast<std::ptrdiff_t>(d));
+    detail::check_scatter_src(c, x, c.tensor_in(1), s);
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    slot& y = c.out(0);
+    const auto [d, i] = at(c);
+    std::memcpy(y.data, x.data, x.bytes());
+    auto st = strides_of(x.shape);
+    auto* base = static_cast<std::byte*>(y.data) + i * st[d] * static_cast<std::int64_t>(size_of(x.type));
+    st.erase(st.begin() + static_cast<std::ptrdiff_t>(d));
+    detail::copy_into_strided(c.in(1).data, base, st, c.in(1).shape, size_of(x.type));
+  }
+};
+
+}  // namespace cactus::ops
 
 namespace cactus::ops {
 
@@ -5786,7 +6754,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     log2_op, log10_op, tan_op, asin_op, acos_op, atan_op, sinh_op, cosh_op, asinh_op, acosh_op, atanh_op,
     clamp_op, leaky_relu_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
     maximum_op, minimum_op, fmod_op, remainder_op, atan2_op, bitwise_and_op, bitwise_or_op, bitwise_xor_op,
-    eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op,
+    eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op, bitwise_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
     linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
@@ -5796,10 +6764,13 @@ inline constexpr auto all_ops = hana::tuple_t<
     cached_attention_op, cached_conv1d_op,
     // reductions and pooling
     mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
-    adaptive_avg_pool_op,
+    adaptive_avg_pool_op, cumsum_op, cumprod_op,
+    // ordering and indexing
+    sort_op, argsort_op, topk_op, index_select_op, gather_op, scatter_op, scatter_add_op, index_op, index_put_op,
     // data movement and creation
     reshape_op, flatten_op, unflatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
-    stack_op, expand_op, repeat_interleave_op, split_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, arange_op,
+    stack_op, expand_op, repeat_op, flip_op, roll_op, repeat_interleave_op, split_op, constant_pad_nd_op, pad_op, reflection_pad_op,
+    replication_pad_op, copy_op, slice_scatter_op, select_scatter_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, fill_op, arange_op,
     triu_op, tril_op, cast_op>;
 
 // Compile-time checks of the op concept, with messages that say what is missing.
@@ -9483,6 +10454,8 @@ inline checkpoint open_checkpoint(const std::filesystem::path& path, std::span<c
 //     from them re-plan for every input size;
 //   - multi-result ops keep the results the runtime has (batch norm's and layer norm's
 //     statistics, max-pool indices are refused if the graph reads them).
+#include <functional>
+#include <map>
 #include <set>
 
 // ---- cactus/frontends/torch_export/archive.hpp
@@ -10003,6 +10976,32 @@ inline constexpr std::string_view aten_schemas[] = {
     "logical_or(Tensor self, Tensor other) -> Tensor",
     "logical_not(Tensor self) -> Tensor",
     "bitwise_not(Tensor self) -> Tensor",
+    "cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
+    "cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
+    "sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)",
+    "sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)",
+    "argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor",
+    "argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor",
+    "topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)",
+    "index_select(Tensor self, int dim, Tensor index) -> Tensor",
+    "gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor",
+    "scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
+    "scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
+    "scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
+    "index.Tensor(Tensor self, Tensor?[] indices) -> Tensor",
+    "index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
+    "index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)",
+    "repeat(Tensor self, SymInt[] repeats) -> Tensor",
+    "flip(Tensor self, int[] dims) -> Tensor",
+    "roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor",
+    "constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor",
+    "pad(Tensor self, SymInt[] pad, str mode=\"constant\", float? value=None) -> Tensor",
+    "reflection_pad1d(Tensor self, SymInt[2] padding) -> Tensor",
+    "reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor",
+    "reflection_pad3d(Tensor self, SymInt[6] padding) -> Tensor",
+    "replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor",
+    "replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor",
+    "replication_pad3d(Tensor self, SymInt[6] padding) -> Tensor",
     "where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
     "masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
     "masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",
@@ -10011,6 +11010,7 @@ inline constexpr std::string_view aten_schemas[] = {
     "sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
     "amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
     "argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
+    "max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
     "any(Tensor self) -> Tensor",
     "any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
     "any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
@@ -10024,6 +11024,7 @@ inline constexpr std::string_view aten_schemas[] = {
     "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
     "adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor",
     "adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
+    "_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
     // shapes and data movement
     "view(Tensor(a) self, SymInt[] size) -> Tensor(a)",
     "_unsafe_view(Tensor self, SymInt[] size) -> Tensor",
@@ -10063,6 +11064,15 @@ inline constexpr std::string_view aten_schemas[] = {
     "ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
     "zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
     "full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+    "empty_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+    "fill.Scalar(Tensor self, Scalar value) -> Tensor",
+    "fill.Tensor(Tensor self, Tensor value) -> Tensor",
+    "fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)",
+    "fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)",
+    "copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor",
+    "slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor",
+    "select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor",
     "ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
     "zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
     "full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
@@ -10223,6 +11233,12 @@ inline imported_program import_program(const archive& a) {
       for (auto& t : arg["as_tensors"]) r.push_back(value_of(t.at("name").get<std::string>(), where));
       return r;
     }
+    if (arg.contains("as_optional_tensors")) {  // Tensor?[]: None entries stay in place
+      std::vector<int> r;
+      for (auto& t : arg["as_optional_tensors"])
+        r.push_back(t.contains("as_tensor") ? value_of(t["as_tensor"].at("name").get<std::string>(), where) : g.add_constant(ir::meta::none()));
+      return r;
+    }
     if (arg.contains("as_optional_tensor")) {
       const json& o = arg["as_optional_tensor"];
       if (o.contains("as_tensor")) return {value_of(o["as_tensor"].at("name").get<std::string>(), where)};
@@ -10288,7 +11304,34 @@ inline imported_program import_program(const archive& a) {
       {"_operator.mul", "aten::mul"}, {"_operator.add", "aten::add"}, {"_operator.sub", "aten::sub"},
       {"_operator.floordiv", "aten::floordiv"}, {"_operator.truediv", "aten::div"}, {"_operator.neg", "aten::neg"}};
 
+  // where each tensor is last read (node index; the graph's outputs count as after every node),
+  // and the source of each view (slice, select, view...): an in-place write into a view whose
+  // source is read afterwards is refused below
+  std::map<std::string, std::size_t, std::less<>> last_read;
+  std::map<std::string, std::string, std::less<>> view_source;
+  {
+    // (tensor arguments sit a few levels deep; deeper nesting is not an argument torch.export writes)
+    std::function<void(const json&, std::size_t, int)> reads = [&](const json& j, std::size_t at, int depth) {
+      if (depth > 8) return;
+      if (j.is_object()) {
+        for (auto& [k, v] : j.items()) {
+          if (k == "as_tensor" && v.is_object() && v.contains("name") && v["name"].is_string()) last_read[v["name"].get<std::string>()] = at;
+          else reads(v, at, depth + 1);
+        }
+      } else if (j.is_array()) {
+        for (auto& v : j) reads(v, at, depth + 1);
+      }
+    };
+    std::size_t at = 0;
+    for (const json& n : graph.at("nodes")) reads(n.at("inputs"), at++, 0);
+    reads(sig.at("output_specs"), at, 0);
+  }
+  static const std::set<std::string, std::less<>> view_ops = {"slice", "select", "narrow", "view", "reshape", "_unsafe_view", "transpose", "t",
+                                                              "permute", "squeeze", "unsqueeze", "expand", "alias", "as_strided", "diagonal",
+                                                              "unfold", "flatten", "unflatten"};
+  std::size_t node_at = 0;
   for (const json& n : graph.at("nodes")) {
+    const std::size_t this_node = node_at++;
     const std::string target = n.at("target").get<std::string>();
     const std::string loc = detail::source_of(n);
     const std::string where = file + ": " + target + (loc.empty() ? "" : " at " + loc);
@@ -10324,6 +11367,10 @@ inline imported_program import_program(const archive& a) {
     }
     // checks torch.export inserts for dtype and device conversions: nothing to compute
     if (target == "torch.ops.aten._assert_tensor_metadata.default") continue;
+    if (const auto dot = target.rfind('.'); target.rfind("torch.ops.aten.", 0) == 0 && dot > 15 && view_ops.count(target.substr(15, dot - 15)) &&
+        !out_names.empty() && !out_names[0].empty())
+      for (auto& in : n.at("inputs"))
+        if (in.at("name") == "self" && in.at("arg").contains("as_tensor")) view_source[out_names[0]] = in["arg"]["as_tensor"].at("name").get<std::string>();
     const op_schema* schema = find_schema(target);
     if (!schema) {
       if (target.rfind("torch.ops.higher_order.", 0) == 0)
@@ -10393,6 +11440,13 @@ inline imported_program import_program(const archive& a) {
       finish(g.add_node("aten::lstm", all_args(), {ir::kind::tensor, ir::kind::tensor, ir::kind::tensor}, loc), 3);
     } else {
       const bool inplace = op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_';
+      if (inplace)
+        for (auto& in : n.at("inputs"))
+          if (in.at("name") == "self" && in.at("arg").contains("as_tensor"))
+            for (auto v = view_source.find(in["arg"]["as_tensor"].at("name").get<std::string>()); v != view_source.end();
+                 v = view_source.find(v->second))
+              check(last_read[v->second] <= this_node, where, ": writes into a view of '", v->second, "', which is read afterwards; cactus ",
+                    "cannot carry that write back into it. Export with run_decompositions(), which makes such writes functional");
       std::vector<ir::kind> kinds = out_kinds;
       if (kinds.empty()) kinds = one_tensor;
       const int idx = g.add_node("aten::" + op, all_args(), kinds, loc);
@@ -11135,7 +12189,30 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::__xor__", "bitwise_xor"},
     {"aten::logical_or", "logical_or"},
     {"aten::logical_not", "logical_not"},
-    {"aten::bitwise_not", "logical_not"},
+    {"aten::bitwise_not", "bitwise_not"},
+    {"aten::cumsum", "cumsum"},
+    {"aten::cumprod", "cumprod"},
+    {"aten::sort", "sort"},
+    {"aten::argsort", "argsort"},
+    {"aten::topk", "topk"},
+    {"aten::index_select", "index_select"},
+    {"aten::gather", "gather"},
+    {"aten::scatter", "scatter"},
+    {"aten::scatter_add", "scatter_add"},
+    {"aten::index", "index"},
+    {"aten::index_put", "index_put"},
+    {"aten::index_put_", "index_put"},
+    {"aten::repeat", "repeat"},
+    {"aten::flip", "flip"},
+    {"aten::roll", "roll"},
+    {"aten::constant_pad_nd", "constant_pad_nd"},
+    {"aten::pad", "pad"},
+    {"aten::reflection_pad1d", "reflection_pad"},
+    {"aten::reflection_pad2d", "reflection_pad"},
+    {"aten::reflection_pad3d", "reflection_pad"},
+    {"aten::replication_pad1d", "replication_pad"},
+    {"aten::replication_pad2d", "replication_pad"},
+    {"aten::replication_pad3d", "replication_pad"},
     {"aten::where", "where"},
     {"aten::masked_fill", "masked_fill"},
     {"aten::masked_fill_", "masked_fill"},
@@ -11163,6 +12240,7 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::avg_pool1d", "avg_pool1d"},
     {"aten::avg_pool2d", "avg_pool2d"},
     {"aten::adaptive_avg_pool2d", "adaptive_avg_pool"},
+    {"aten::_adaptive_avg_pool2d", "adaptive_avg_pool"},
     {"aten::adaptive_avg_pool1d", "adaptive_avg_pool"},
     {"aten::reshape", "reshape"},
     {"aten::view", "reshape"},
@@ -11188,6 +12266,13 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::full", "full"},
     {"aten::ones_like", "ones_like"},
     {"aten::zeros_like", "zeros_like"},
+    {"aten::fill", "fill"},
+    {"aten::fill_", "fill"},
+    {"aten::empty", "zeros"},
+    {"aten::empty_like", "zeros_like"},
+    {"aten::copy", "copy"},
+    {"aten::slice_scatter", "slice_scatter"},
+    {"aten::select_scatter", "select_scatter"},
     {"aten::full_like", "full_like"},
     {"aten::arange", "arange"},
     {"aten::triu", "triu"},

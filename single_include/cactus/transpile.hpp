@@ -92,6 +92,7 @@ inline frozen_module freeze_and_inline(torch::jit::Module m) {
 #include <torch/script.h>
 
 #include <map>
+#include <set>
 #include <vector>
 
 // ---- cactus/frontends/torchscript/probe.hpp
@@ -239,6 +240,46 @@ inline std::string source_of(const torch::jit::Node* n) {
   return {};
 }
 
+// Tensor[] and Tensor?[] (an index list, where None takes a dim whole) are flattened into the
+// inputs of the node that reads them.
+inline bool is_tensor_or_optional(const c10::TypePtr& t) {
+  if (t->kind() == c10::TypeKind::OptionalType) return t->containedTypes().at(0)->kind() == c10::TypeKind::TensorType;
+  return t->kind() == c10::TypeKind::TensorType;
+}
+
+// x[:, j] = v traces as an in-place write into the view slice(x, 0, 0, INT64_MAX): a view that
+// covers its source, whose source the write changes too. Null for any other value.
+inline const torch::jit::Value* whole_view_source(const torch::jit::Value* v) {
+  const torch::jit::Node* p = v->node();
+  if (p->kind() != c10::aten::slice || p->inputs().size() != 5) return nullptr;
+  auto num = [&](std::size_t i) { return torch::jit::toIValue(p->input(i)); };
+  const auto start = num(2), end = num(3), step = num(4);
+  const bool whole = start && (start->isNone() || (start->isInt() && start->toInt() == 0)) && end &&
+                     (end->isNone() || (end->isInt() && end->toInt() >= (std::int64_t{1} << 62))) && step && step->isInt() && step->toInt() == 1;
+  return whole ? p->input(0) : nullptr;
+}
+
+// The tensor an in-place op (relu_, index_put_...) writes, or null. A write into a part of
+// another tensor (a partial slice, a select, a view...) whose source is read afterwards is an
+// error: the functional graph cactus builds cannot carry it back into the source.
+inline const torch::jit::Value* in_place_target(const torch::jit::Node* n, const std::string& where) {
+  const std::string kind = n->kind().toQualString();
+  if (kind.size() < 3 || kind.back() != '_' || kind[kind.size() - 2] == '_' || kind.rfind("aten::", 0) != 0 || n->inputs().empty() ||
+      n->outputs().size() != 1)
+    return nullptr;
+  const torch::jit::Value* t = n->input(0);
+  while (const auto* src = whole_view_source(t)) t = src;
+  static const std::set<std::string> views = {"aten::slice", "aten::select", "aten::narrow", "aten::view", "aten::reshape", "aten::transpose",
+                                              "aten::t", "aten::permute", "aten::squeeze", "aten::unsqueeze", "aten::expand", "aten::flatten",
+                                              "aten::unflatten", "aten::view_as", "aten::as_strided", "aten::diagonal", "aten::unfold"};
+  for (const torch::jit::Node* p = t->node(); views.count(p->kind().toQualString()); p = p->input(0)->node())
+    for (const auto& use : p->input(0)->uses())
+      if (use.user != p && use.user->isAfter(n))
+        fail(where, ": ", kind, " writes into a view of a tensor (", p->kind().toQualString(), ") that is read afterwards; cactus cannot carry ",
+             "that write back into it. Capture with torch.export and run_decompositions(), which make such writes functional");
+  return n->input(0);
+}
+
 inline ir::kind kind_of(const c10::TypePtr& t) {
   using K = c10::TypeKind;
   switch (t->kind()) {
@@ -339,7 +380,7 @@ inline ir::graph import_graph(const frozen_module& f, const probe_result& probed
     }
     if (n->kind() == c10::prim::If || n->kind() == c10::prim::Loop)
       fail(where, ": data-dependent control flow (", kind, ") is not supported; trace the model, or make the condition a constant");
-    if (n->kind() == c10::prim::ListConstruct && n->output()->type()->containedTypes().at(0)->kind() == c10::TypeKind::TensorType) {
+    if (n->kind() == c10::prim::ListConstruct && detail::is_tensor_or_optional(n->output()->type()->containedTypes().at(0))) {
       std::vector<int> el;
       for (auto* i : n->inputs()) el.push_back(id_of(i, n));
       lists[n->output()] = el;
@@ -416,12 +457,16 @@ inline ir::graph import_graph(const frozen_module& f, const probe_result& probed
         fail(where, ": ", kind, " returns ", o->type()->str(), ", which cactus does not support");
       kinds.push_back(k);
     }
+    const auto* written = detail::in_place_target(n, where);
     int idx = g.add_node(kind, ins, kinds, loc);
     for (std::size_t i = 0; i < n->outputs().size(); ++i) {
       int id = g.nodes[static_cast<std::size_t>(idx)].outputs[i];
       ids[n->outputs()[i]] = id;
       if (kinds[i] == ir::kind::tensor) set_tensor_info(id, n->outputs()[i]);
     }
+    // an in-place op: later reads of the tensor it wrote (and of the tensors it is a whole view
+    // of) read its result
+    for (; written; written = detail::whole_view_source(written)) ids[written] = ids[n->output(0)];
   }
   for (auto* o : graph->outputs()) {
     auto l = lists.find(o);

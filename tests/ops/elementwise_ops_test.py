@@ -9,16 +9,16 @@ must match PyTorch's dtype, shape and values (f32: relative error < 1e-5 of the 
 magnitude; rounding, sign, integer and bool results exactly).
 round(x, decimals=...) has no kernel and is refused with an error that names it.
 
-usage: .venv/bin/python unary_ops_test.py CACTUS_BINARY WORKDIR
+usage: .venv/bin/python elementwise_ops_test.py CACTUS_BINARY WORKDIR
 """
 import os
 import shutil
-import subprocess
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+from op_harness import check_model, check_refused, finish
 
 EXACT = {"floor", "ceil", "round", "trunc", "sign", "sign_int", "floor_int", "fmod_int", "remainder_int", "remainder_int_scalar", "and_int",
          "or_int", "xor_int", "and_bool", "or_bool", "xor_bool", "logical_xor"}
@@ -60,72 +60,14 @@ def inputs(seed, n):
     return (x, unit, pos, ints)
 
 
-def capture(model, xs, path, how):
-    if how == "torchscript":
-        torch.jit.trace(model, xs, check_trace=False).save(path)
-        return
-    ep = torch.export.export(model, xs)
-    if how == "export-core":
-        ep = ep.run_decompositions()
-    torch.export.save(ep, path)
-
-
 def main():
     cactus, work = sys.argv[1], sys.argv[2]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    failures = 0
-
-    def check(ok, what):
-        nonlocal failures
-        failures += not ok
-        print(f"{'ok  ' if ok else 'FAIL'} {what}")
-
-    model = Unary().eval()
-    xs = inputs(0, 37)
-    for how in ("torchscript", "export", "export-core"):
-        d = os.path.join(work, how)
-        os.makedirs(d)
-        src = os.path.join(d, "m.ts" if how == "torchscript" else "m.pt2")
-        capture(model, xs, src, how)
-        args = []
-        for i, x in enumerate(xs):
-            np.save(f"{d}/x{i}.npy", x.numpy())
-            args += ["--example-input", f"{d}/x{i}.npy"]
-        r = subprocess.run([cactus, "transpile", src, "--artifact-dir", f"{d}/b", *args, "--quiet", "--skip-reference-compare"],
-                           capture_output=True, text=True)
-        check(r.returncode == 0, f"{how}: transpile{'' if r.returncode == 0 else ': ' + r.stderr.strip()}")
-        if r.returncode:
-            continue
-        ins = [a for i in range(len(xs)) for a in ("--input", f"{d}/x{i}.npy")]
-        r = subprocess.run([cactus, "run", f"{d}/b", *ins, "--output-dir", f"{d}/o"], capture_output=True, text=True)
-        check(r.returncode == 0, f"{how}: run{'' if r.returncode == 0 else ': ' + r.stderr.strip()}")
-        if r.returncode:
-            continue
-        with torch.no_grad():
-            refs = model(*[x.clone() for x in xs])
-        for k, (name, ref) in enumerate(zip(Unary.names, refs)):
-            got, ref = np.load(f"{d}/o/output_{k}.npy"), ref.numpy()
-            same = got.dtype == ref.dtype and got.shape == ref.shape
-            if name in EXACT:
-                ok, what = same and np.array_equal(got, ref), "exact"
-            else:
-                err = float(np.abs(got.astype(np.float64) - ref).max() / max(np.abs(ref).max(), 1e-30)) if same else float("inf")
-                ok, what = same and err < 1e-5, f"rel err {err:.1e}"
-            check(ok, f"{how} {name}: {got.dtype}{list(got.shape)} vs PyTorch {ref.dtype}{list(ref.shape)}, {what}")
-
+    check_model(cactus, work, "elementwise", Unary().eval(), inputs(0, 37), Unary.names, EXACT)
     # round with decimals has no kernel: refused, naming the op
-    d = os.path.join(work, "round_decimals")
-    os.makedirs(d)
-    x = torch.randn(2, 5)
-    np.save(f"{d}/x.npy", x.numpy())
-    capture(RoundDecimals(), (x,), f"{d}/m.pt2", "export")
-    r = subprocess.run([cactus, "transpile", f"{d}/m.pt2", "--artifact-dir", f"{d}/b", "--example-input", f"{d}/x.npy", "--quiet"],
-                       capture_output=True, text=True)
-    msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
-    check(r.returncode != 0 and "round" in msg and msg.startswith("cactus: error:") and not os.path.exists(f"{d}/b"),
-          f"round(x, decimals=2) refused: {msg}")
-    sys.exit(1 if failures else 0)
+    check_refused(cactus, work, "round_decimals", RoundDecimals(), (torch.randn(2, 5),), "export", "round")
+    finish()
 
 
 if __name__ == "__main__":

@@ -163,6 +163,30 @@ struct logical_not_op {
   }
 };
 
+// bitwise_not(x): ~x for integers, not for bool (floats are refused, as in PyTorch)
+struct bitwise_not_op {
+  static constexpr std::string_view name = "bitwise_not";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{1};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(!is_floating(x.type) && !is_packed(x.type), "bitwise_not of ", name_of(x.type), " elements (integers and bool only)");
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    slot& y = c.out(0);
+    const std::int64_t n = x.numel();
+    switch (x.type) {
+      case dtype::i64: for (std::int64_t i = 0; i < n; ++i) y.ptr<std::int64_t>()[i] = ~x.ptr<std::int64_t>()[i]; break;
+      case dtype::i32: for (std::int64_t i = 0; i < n; ++i) y.ptr<std::int32_t>()[i] = ~x.ptr<std::int32_t>()[i]; break;
+      case dtype::b8: for (std::int64_t i = 0; i < n; ++i) y.ptr<std::uint8_t>()[i] = x.ptr<std::uint8_t>()[i] == 0; break;
+      default:  // i8, u8
+        for (std::int64_t i = 0; i < n; ++i) y.ptr<std::uint8_t>()[i] = static_cast<std::uint8_t>(~x.ptr<std::uint8_t>()[i]);
+    }
+  }
+};
+
 // where(cond, a, b)
 struct where_op {
   static constexpr std::string_view name = "where";

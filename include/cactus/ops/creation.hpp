@@ -1,5 +1,5 @@
 #pragma once
-// Ops that make tensors from sizes (ones, zeros, full, arange, *_like).
+// Ops that make tensors from sizes (ones, zeros, full, arange, *_like, fill).
 #include <cmath>
 
 #include "cactus/core/parallel.hpp"
@@ -30,16 +30,17 @@ struct ones_op : fill_body<1> {
   static constexpr std::string_view name = "ones";
   static constexpr arity inputs{1, 5};
 };
+// also empty(size, dtype?, layout?, device?, pin?, memory_format?): zero-filled
 struct zeros_op : fill_body<0> {
   static constexpr std::string_view name = "zeros";
-  static constexpr arity inputs{1, 5};
+  static constexpr arity inputs{1, 6};
 };
 struct full_op : fill_body<-1> {
   static constexpr std::string_view name = "full";
   static constexpr arity inputs{2, 6};
 };
 
-// ones_like/zeros_like(x, dtype?, ...), full_like(x, value, dtype?, ...)
+// ones_like/zeros_like(x, dtype?, ...) (empty_like too: zero-filled), full_like(x, value, dtype?, ...)
 template <int Value>
 struct fill_like_body {
   static constexpr bool is_full = Value < 0;
@@ -60,6 +61,23 @@ struct zeros_like_op : fill_like_body<0> {
 struct full_like_op : fill_like_body<-1> {
   static constexpr std::string_view name = "full_like";
   static constexpr arity inputs{2, 7};
+};
+
+// fill(x, value): x's shape and dtype, every element the value (a number, or a 0-d tensor read
+// at run time); torch.export's functional form of x.fill_(v) and x[...] = v
+struct fill_op {
+  static constexpr std::string_view name = "fill";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{2};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    if (c.in(1).is_tensor()) c.require(c.in(1).numel() == 1, "fill value must be a number or a 0-d tensor, got shape ", to_string(c.in(1).shape));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& v = c.in(1);
+    detail::fill(c.out(0), v.is_tensor() ? make_operand(v, v.shape).at(0) : v.m.as_double());
+  }
 };
 
 // arange(end, dtype?, layout?, device?, pin?) | arange(start, end, dtype?, ...) |

@@ -1,7 +1,7 @@
 #pragma once
 // Ops that move data without arithmetic: views (reshape, flatten, unflatten, squeeze, unsqueeze, identity)
-// share their input's bytes; permute, slice, select, cat, stack, expand and chunk copy through
-// copy_strided.
+// share their input's bytes; permute, slice, select, cat, stack, expand, repeat, flip and chunk
+// copy through copy_strided; roll moves rows.
 #include <algorithm>
 #include <limits>
 
@@ -325,6 +325,118 @@ struct expand_op {
   static void run(context& c) {
     const slot& x = c.in(0);
     copy_strided(x.data, broadcast_strides(x.shape, c.out(0).shape), c.out(0).data, c.out(0).shape, size_of(x.type));
+  }
+};
+
+// repeat(x, repeats): x tiled repeats[i] times along dim i (leading repeats add dims).
+struct repeat_op {
+  static constexpr std::string_view name = "repeat";
+  static constexpr arity inputs{2};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto r = c.ints_at(1);
+    c.require(r.size() >= x.shape.size(), "repeat needs at least one count per dim: ", to_string(r), " for ", to_string(x.shape));
+    shape_t s(r.size());
+    const std::size_t off = r.size() - x.shape.size();
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      c.require(r[i] >= 0, "repeat count ", r[i], " is negative");
+      s[i] = r[i] * (i < off ? 1 : x.shape[i - off]);
+    }
+    c.set_tensor(0, x.type, s);
+  }
+  static void run(context& c) {
+    // out viewed as [r0, n0, r1, n1, ...]: source strides 0 on the repeat dims
+    const slot& x = c.in(0);
+    const auto r = c.ints_at(1);
+    const std::size_t off = r.size() - x.shape.size();
+    const auto st = strides_of(x.shape);
+    shape_t shape;
+    std::vector<std::int64_t> strides;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      shape.push_back(r[i]);
+      strides.push_back(0);
+      if (i >= off) { shape.push_back(x.shape[i - off]); strides.push_back(st[i - off]); }
+    }
+    copy_strided(x.data, strides, c.out(0).data, shape, size_of(x.type));
+  }
+};
+
+// flip(x, dims): reversed along each of dims (a copy through negative strides).
+struct flip_op {
+  static constexpr std::string_view name = "flip";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{2};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    std::vector<bool> seen(std::max<std::size_t>(x.shape.size(), 1));
+    for (auto d : c.ints_at(1)) {
+      const auto k = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(x.shape.size())));
+      c.require(!seen[k], "dim ", d, " appears twice in flip's dims");
+      seen[k] = true;
+    }
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    auto st = strides_of(x.shape);
+    std::int64_t start = 0;
+    if (x.numel() > 0)
+      for (auto d : c.ints_at(1)) {
+        if (x.shape.empty()) break;
+        const auto k = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(x.shape.size())));
+        start += (x.shape[k] - 1) * st[k];
+        st[k] = -st[k];
+      }
+    copy_strided(static_cast<const std::byte*>(x.data) + start * static_cast<std::int64_t>(size_of(x.type)), st, c.out(0).data, x.shape,
+                 size_of(x.type));
+  }
+};
+
+// roll(x, shifts, dims): elements shifted along each dim, wrapping around; with no dims, over
+// the flattened tensor.
+struct roll_op {
+  static constexpr std::string_view name = "roll";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{2, 3};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto shifts = c.ints_at(1);
+    const auto dims = c.num_inputs() > 2 ? c.ints_at(2) : std::vector<std::int64_t>{};
+    c.require(dims.empty() ? shifts.size() == 1 : shifts.size() == dims.size(), "roll has ", shifts.size(), " shifts for ",
+              dims.size(), " dims");
+    for (auto d : dims) wrap_dim(d, static_cast<std::int64_t>(x.shape.size()));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const auto shifts = c.ints_at(1);
+    const auto dims = c.num_inputs() > 2 ? c.ints_at(2) : std::vector<std::int64_t>{};
+    const std::size_t es = size_of(x.type);
+    auto* out = static_cast<std::byte*>(c.out(0).data);
+    std::memcpy(out, x.data, x.bytes());
+    if (x.numel() == 0) return;
+    std::vector<std::byte> tmp(x.bytes());
+    // one dim at a time: [outer, n, inner] rows moved from (j - shift) mod n to j
+    for (std::size_t k = 0; k < shifts.size(); ++k) {
+      std::int64_t outer = 1, n = x.numel(), inner = 1;
+      if (!dims.empty()) {
+        const auto d = static_cast<std::size_t>(wrap_dim(dims[k], static_cast<std::int64_t>(x.shape.size())));
+        outer = 1;
+        for (std::size_t i = 0; i < d; ++i) outer *= x.shape[i];
+        n = x.shape.empty() ? 1 : x.shape[d];
+        inner = x.numel() / (outer * n);
+      }
+      const std::int64_t s = ((shifts[k] % n) + n) % n;
+      if (s == 0) continue;
+      std::memcpy(tmp.data(), out, tmp.size());
+      const std::size_t row = static_cast<std::size_t>(inner) * es;
+      for (std::int64_t o = 0; o < outer; ++o) {
+        const std::byte* src = tmp.data() + static_cast<std::size_t>(o * n) * row;
+        std::byte* dst = out + static_cast<std::size_t>(o * n) * row;
+        std::memcpy(dst + static_cast<std::size_t>(s) * row, src, static_cast<std::size_t>(n - s) * row);
+        std::memcpy(dst, src + static_cast<std::size_t>(n - s) * row, static_cast<std::size_t>(s) * row);
+      }
+    }
   }
 };
 

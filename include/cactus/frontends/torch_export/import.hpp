@@ -10,6 +10,8 @@
 //     from them re-plan for every input size;
 //   - multi-result ops keep the results the runtime has (batch norm's and layer norm's
 //     statistics, max-pool indices are refused if the graph reads them).
+#include <functional>
+#include <map>
 #include <set>
 
 #include "cactus/formats/checkpoint.hpp"
@@ -149,6 +151,12 @@ inline imported_program import_program(const archive& a) {
       for (auto& t : arg["as_tensors"]) r.push_back(value_of(t.at("name").get<std::string>(), where));
       return r;
     }
+    if (arg.contains("as_optional_tensors")) {  // Tensor?[]: None entries stay in place
+      std::vector<int> r;
+      for (auto& t : arg["as_optional_tensors"])
+        r.push_back(t.contains("as_tensor") ? value_of(t["as_tensor"].at("name").get<std::string>(), where) : g.add_constant(ir::meta::none()));
+      return r;
+    }
     if (arg.contains("as_optional_tensor")) {
       const json& o = arg["as_optional_tensor"];
       if (o.contains("as_tensor")) return {value_of(o["as_tensor"].at("name").get<std::string>(), where)};
@@ -214,7 +222,34 @@ inline imported_program import_program(const archive& a) {
       {"_operator.mul", "aten::mul"}, {"_operator.add", "aten::add"}, {"_operator.sub", "aten::sub"},
       {"_operator.floordiv", "aten::floordiv"}, {"_operator.truediv", "aten::div"}, {"_operator.neg", "aten::neg"}};
 
+  // where each tensor is last read (node index; the graph's outputs count as after every node),
+  // and the source of each view (slice, select, view...): an in-place write into a view whose
+  // source is read afterwards is refused below
+  std::map<std::string, std::size_t, std::less<>> last_read;
+  std::map<std::string, std::string, std::less<>> view_source;
+  {
+    // (tensor arguments sit a few levels deep; deeper nesting is not an argument torch.export writes)
+    std::function<void(const json&, std::size_t, int)> reads = [&](const json& j, std::size_t at, int depth) {
+      if (depth > 8) return;
+      if (j.is_object()) {
+        for (auto& [k, v] : j.items()) {
+          if (k == "as_tensor" && v.is_object() && v.contains("name") && v["name"].is_string()) last_read[v["name"].get<std::string>()] = at;
+          else reads(v, at, depth + 1);
+        }
+      } else if (j.is_array()) {
+        for (auto& v : j) reads(v, at, depth + 1);
+      }
+    };
+    std::size_t at = 0;
+    for (const json& n : graph.at("nodes")) reads(n.at("inputs"), at++, 0);
+    reads(sig.at("output_specs"), at, 0);
+  }
+  static const std::set<std::string, std::less<>> view_ops = {"slice", "select", "narrow", "view", "reshape", "_unsafe_view", "transpose", "t",
+                                                              "permute", "squeeze", "unsqueeze", "expand", "alias", "as_strided", "diagonal",
+                                                              "unfold", "flatten", "unflatten"};
+  std::size_t node_at = 0;
   for (const json& n : graph.at("nodes")) {
+    const std::size_t this_node = node_at++;
     const std::string target = n.at("target").get<std::string>();
     const std::string loc = detail::source_of(n);
     const std::string where = file + ": " + target + (loc.empty() ? "" : " at " + loc);
@@ -250,6 +285,10 @@ inline imported_program import_program(const archive& a) {
     }
     // checks torch.export inserts for dtype and device conversions: nothing to compute
     if (target == "torch.ops.aten._assert_tensor_metadata.default") continue;
+    if (const auto dot = target.rfind('.'); target.rfind("torch.ops.aten.", 0) == 0 && dot > 15 && view_ops.count(target.substr(15, dot - 15)) &&
+        !out_names.empty() && !out_names[0].empty())
+      for (auto& in : n.at("inputs"))
+        if (in.at("name") == "self" && in.at("arg").contains("as_tensor")) view_source[out_names[0]] = in["arg"]["as_tensor"].at("name").get<std::string>();
     const op_schema* schema = find_schema(target);
     if (!schema) {
       if (target.rfind("torch.ops.higher_order.", 0) == 0)
@@ -319,6 +358,13 @@ inline imported_program import_program(const archive& a) {
       finish(g.add_node("aten::lstm", all_args(), {ir::kind::tensor, ir::kind::tensor, ir::kind::tensor}, loc), 3);
     } else {
       const bool inplace = op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_';
+      if (inplace)
+        for (auto& in : n.at("inputs"))
+          if (in.at("name") == "self" && in.at("arg").contains("as_tensor"))
+            for (auto v = view_source.find(in["arg"]["as_tensor"].at("name").get<std::string>()); v != view_source.end();
+                 v = view_source.find(v->second))
+              check(last_read[v->second] <= this_node, where, ": writes into a view of '", v->second, "', which is read afterwards; cactus ",
+                    "cannot carry that write back into it. Export with run_decompositions(), which makes such writes functional");
       std::vector<ir::kind> kinds = out_kinds;
       if (kinds.empty()) kinds = one_tensor;
       const int idx = g.add_node("aten::" + op, all_args(), kinds, loc);
