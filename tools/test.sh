@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, from a clean checkout: installs what is missing, then builds and tests
 #   1. the host build (CMake): unit tests, zoo vs PyTorch, bad input, examples, header checks
-#   2. single_include/: regenerated and diffed against the checked-in copy, then the CLI, the
-#      kernel / format / tokenizer tests and the examples built and run against it
+#   2. single_include/: regenerated and diffed against the checked-in copy, then the CLI and an
+#      example built against it and run on end-to-end tests
 #   3. aarch64 (cross-compiled, qemu-user): unit tests on NEON, SVE-128, SVE-256 and a Cortex-A53
 #      (the quantized kernels on a Cortex-A76 too), and the host's zoo bundles run there
-#   4. meson: the CLI, four unit tests and a sample of the end-to-end tests through meson.build
+#   4. meson: the CLI, the tokenizer and template unit tests and a sample of the end-to-end tests
+#      through meson.build
 #   5. cmake --install, and an out-of-tree project using find_package(cactus)
 #   6. short fuzz runs (clang libFuzzer + ASan + UBSan), 30 s for every reader, two at a time
 #   7. AddressSanitizer + UndefinedBehaviorSanitizer (-O0, so the build stays short): the CLI and
@@ -30,13 +31,11 @@ step "2/7 single_include"; t=$(date +%s)
 .venv/bin/python tools/amalgamate.py --check
 cmake -S . -B build-single -G Ninja -DCMAKE_BUILD_TYPE=Release -DCACTUS_USE_SINGLE_INCLUDE=ON >/dev/null
 # the amalgamation is the same code as include/ (checked above), so one build of each kind is
-# enough to show it is complete: the LibTorch CLI (every header, capture included), the TextClassifier
-# example (the library without LibTorch), and the kernel, format and tokenizer tests (kernels
-# re-included per Highway target, readers, the tokenizer and chat templates). The runtime-only
-# CLI and the API example compile the same headers again, so they are built from include/ only
-# (step 1); step 1 and step 3 run every unit test
-cmake --build build-single -j"$JOBS" --target cactus-cli test_kernels test_formats test_tokenizer text_classifier
-(cd build-single && ctest --output-on-failure -j"$JOBS" -R '^(test_kernels|test_formats|test_tokenizer|example_text_classifier|headers_self_contained|zoo_cnn_fp16|zoo_gpt_q4|zoo_gpt_pt2_fp16|fusion_rules|python_class)$')
+# enough to show it is complete: the LibTorch CLI (every header, capture included, and the kernels
+# re-included per Highway target) and the TextClassifier example (the library without LibTorch),
+# run on end-to-end tests. Step 1 and step 3 run every unit test from include/
+cmake --build build-single -j"$JOBS" --target cactus-cli text_classifier
+(cd build-single && ctest --output-on-failure -j"$JOBS" -R '^(example_text_classifier|headers_self_contained|zoo_cnn_fp16|zoo_gpt_q4|zoo_gpt_pt2_fp16|fusion_rules|python_class)$')
 done_step "single_include" $t
 
 step "3/7 aarch64 under qemu"; t=$(date +%s)
