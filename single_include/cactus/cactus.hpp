@@ -2416,15 +2416,17 @@ struct attention_op {
 
 }  // namespace cactus::ops
 // ---- cactus/ops/batch_norm.hpp
-// batch_norm in inference form: per-channel scale and shift from the running statistics.
-// (Fusion folds it into a preceding conv: ops/conv_module.hpp.)
+// batch_norm: per-channel scale and shift, from the running statistics (inference form; fusion
+// folds it into a preceding conv: ops/conv_module.hpp) or, in training form, from the batch's own
+// mean and biased variance over N and the spatial dims (torch.export's _native_batch_norm_legit,
+// which InstanceNorm decomposes into). The running statistics are not updated: there is no state.
 #include <algorithm>
 #include <cmath>
 
 
 namespace cactus::ops {
 
-// batch_norm(x, w?, b?, running_mean, running_var, training, momentum, eps, cudnn): inference form.
+// batch_norm(x, w?, b?, running_mean?, running_var?, training, momentum, eps, cudnn)
 struct batch_norm_op {
   static constexpr std::string_view name = "batch_norm";
   static constexpr dims_rule fixed_dims = dims_rule::same;
@@ -2432,8 +2434,7 @@ struct batch_norm_op {
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     c.require(x.shape.size() >= 2, "input must have a channel dim, got ", to_string(x.shape));
-    c.require(!c.bool_at(5), "training-mode batch_norm is not supported (call model.eval() before export)");
-    c.require(!c.is_none(3) && !c.is_none(4), "batch_norm without running statistics is not supported");
+    c.require(c.bool_at(5) || (!c.is_none(3) && !c.is_none(4)), "batch_norm in inference form needs running statistics");
     c.set_tensor(0, dtype::f32, x.shape);
   }
   static void run(context& c) {
@@ -2441,9 +2442,11 @@ struct batch_norm_op {
     const std::int64_t C = x.shape[1], inner = x.numel() / std::max<std::int64_t>(1, x.shape[0] * C);
     const float* w = c.is_none(1) ? nullptr : c.f32_in(1).ptr<float>();
     const float* b = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
-    const float* mean = c.f32_in(3).ptr<float>();
-    const float* var = c.f32_in(4).ptr<float>();
     const double eps = c.num_at(7);
+    std::vector<float> batch_mean, batch_var;
+    if (c.bool_at(5)) batch_stats(x, batch_mean, batch_var);
+    const float* mean = c.bool_at(5) ? batch_mean.data() : c.f32_in(3).ptr<float>();
+    const float* var = c.bool_at(5) ? batch_var.data() : c.f32_in(4).ptr<float>();
     float* y = c.out(0).ptr<float>();
     const float* xp = x.ptr<float>();
     const std::size_t planes = static_cast<std::size_t>(x.shape[0] * C);
@@ -2458,6 +2461,24 @@ struct batch_norm_op {
         for (std::int64_t i = 0; i < inner; ++i) yr[i] = xr[i] * scale + shift;
       }
     });
+  }
+  // per-channel mean and biased variance over N and the spatial dims, in double
+  static void batch_stats(const slot& x, std::vector<float>& mean, std::vector<float>& var) {
+    const std::int64_t N = x.shape[0], C = x.shape[1], inner = N * C == 0 ? 0 : x.numel() / (N * C);
+    const float* p = x.ptr<float>();
+    mean.assign(static_cast<std::size_t>(C), 0.0f);
+    var.assign(static_cast<std::size_t>(C), 0.0f);
+    const double count = static_cast<double>(std::max<std::int64_t>(1, N * inner));
+    for (std::int64_t ch = 0; ch < C; ++ch) {
+      double m = 0, ss = 0;
+      for (std::int64_t n = 0; n < N; ++n)
+        for (std::int64_t i = 0; i < inner; ++i) m += p[(n * C + ch) * inner + i];
+      m /= count;
+      for (std::int64_t n = 0; n < N; ++n)
+        for (std::int64_t i = 0; i < inner; ++i) ss += (p[(n * C + ch) * inner + i] - m) * (p[(n * C + ch) * inner + i] - m);
+      mean[static_cast<std::size_t>(ch)] = static_cast<float>(m);
+      var[static_cast<std::size_t>(ch)] = static_cast<float>(ss / count);
+    }
   }
 };
 
@@ -3963,6 +3984,136 @@ struct conv_module_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/conv_transpose.hpp
+// conv_transpose(x, w, bias?, stride, padding, output_padding, groups, dilation): the transposed
+// convolution of 1 to 3 spatial dims (ConvTranspose1d/2d/3d; ATen's conv_transpose*d and
+// convolution(..., transposed=True) are read into it). w is [C_in, C_out / groups, *kernel]. Per
+// sample and group, one GEMM makes every kernel tap's contribution, cols[C_out/g * taps, P] =
+// w^T . x[C_in/g, P] (P input positions), and col2im adds each tap into the output position
+// it lands on. The transposed kernel is made once per node when w is a constant.
+#include <algorithm>
+
+
+namespace cactus::ops {
+
+struct conv_transpose_op {
+  static constexpr std::string_view name = "conv_transpose";
+  static constexpr arity inputs{8};
+
+  struct geom {
+    std::size_t k = 0;  // spatial dims
+    std::int64_t N = 0, C = 0, O = 0, G = 1;
+    shape_t in, out, kernel;
+    std::vector<std::int64_t> stride, pad, dil;
+  };
+
+  static std::vector<std::int64_t> spatial_arg(const context& c, std::size_t i, std::size_t k, const char* what) {
+    auto v = c.ints_at(i);
+    if (v.size() == 1 && k > 1) v.assign(k, v[0]);
+    c.require(v.size() == k, what, " ", to_string(v), " for ", k, " spatial dims");
+    return v;
+  }
+
+  static geom geometry(const context& c) {
+    const slot& x = c.tensor_in(0);
+    const slot& w = c.tensor_in(1);
+    geom g;
+    c.require(x.shape.size() >= 3 && x.shape.size() <= 5 && w.shape.size() == x.shape.size(), "input ", to_string(x.shape), " and weight ",
+              to_string(w.shape), " must be [N, C, *spatial] and [C, O/groups, *kernel] with 1 to 3 spatial dims");
+    g.k = x.shape.size() - 2;
+    g.N = x.shape[0];
+    g.C = x.shape[1];
+    g.G = c.int_at(6);
+    c.require(g.G > 0 && g.C % g.G == 0 && w.shape[0] == g.C, "weight ", to_string(w.shape), " does not fit ", g.C, " input channels in ", g.G, " groups");
+    g.O = w.shape[1] * g.G;
+    g.stride = spatial_arg(c, 3, g.k, "stride");
+    g.pad = spatial_arg(c, 4, g.k, "padding");
+    const auto opad = spatial_arg(c, 5, g.k, "output_padding");
+    g.dil = spatial_arg(c, 7, g.k, "dilation");
+    for (std::size_t d = 0; d < g.k; ++d) {
+      g.in.push_back(x.shape[2 + d]);
+      g.kernel.push_back(w.shape[2 + d]);
+      c.require(g.stride[d] > 0 && g.dil[d] > 0 && g.pad[d] >= 0 && opad[d] >= 0, "stride and dilation must be positive, padding not negative");
+      c.require(opad[d] < g.stride[d] || opad[d] < g.dil[d], "output_padding ", opad[d], " must be smaller than the stride or the dilation");
+      const std::int64_t o = (g.in[d] - 1) * g.stride[d] - 2 * g.pad[d] + g.dil[d] * (g.kernel[d] - 1) + opad[d] + 1;
+      c.require(o > 0, "the output would have size ", o, " in spatial dim ", d);
+      g.out.push_back(o);
+    }
+    return g;
+  }
+
+  static void infer(context& c) {
+    const geom g = geometry(c);
+    if (!c.is_none(2)) c.require(c.tensor_in(2).numel() == g.O, "bias must hold ", g.O, " values");
+    shape_t s{g.N, g.O};
+    s.insert(s.end(), g.out.begin(), g.out.end());
+    c.set_tensor(0, dtype::f32, s);
+  }
+
+  // A_g[(o * taps + t), ci] = w[g * C/G + ci, o, t]: the GEMM's left operand for each group
+  static std::vector<float> transposed_kernel(const geom& g, const float* w) {
+    const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, taps = numel(g.kernel);
+    std::vector<float> a(static_cast<std::size_t>(g.C * Og * taps));
+    for (std::int64_t gi = 0; gi < g.G; ++gi)
+      for (std::int64_t ci = 0; ci < Cg; ++ci)
+        for (std::int64_t o = 0; o < Og; ++o)
+          for (std::int64_t t = 0; t < taps; ++t)
+            a[static_cast<std::size_t>(((gi * Og + o) * taps + t) * Cg + ci)] = w[((gi * Cg + ci) * Og + o) * taps + t];
+    return a;
+  }
+
+  static void run(context& c) {
+    const geom g = geometry(c);
+    const slot& ws = c.in(1);
+    const float* w = c.f32_in(1).ptr<float>();
+    std::shared_ptr<const std::vector<float>> a;
+    if (ws.is_const) a = c.prepared<std::vector<float>>(ws.data, [&] { return transposed_kernel(g, w); });
+    else a = std::make_shared<const std::vector<float>>(transposed_kernel(g, w));
+    const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
+    const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, taps = numel(g.kernel), P = numel(g.in), Q = numel(g.out);
+    const float* x = c.f32_in(0).ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    std::vector<float> cols(static_cast<std::size_t>(Og * taps * P));
+    // for each tap and input position: the output position it lands on, or -1
+    std::vector<std::int64_t> land(static_cast<std::size_t>(taps * P));
+    {
+      std::vector<std::int64_t> t(g.k, 0), p(g.k, 0);
+      for (std::int64_t ti = 0; ti < taps; ++ti) {
+        std::int64_t r = ti;
+        for (std::size_t d = g.k; d-- > 0;) { t[d] = r % g.kernel[d]; r /= g.kernel[d]; }
+        for (std::int64_t pi = 0; pi < P; ++pi) {
+          std::int64_t q = pi, at = 0;
+          bool inside = true;
+          for (std::size_t d = g.k; d-- > 0;) { p[d] = q % g.in[d]; q /= g.in[d]; }
+          for (std::size_t d = 0; d < g.k && inside; ++d) {
+            const std::int64_t o = p[d] * g.stride[d] - g.pad[d] + t[d] * g.dil[d];
+            inside = o >= 0 && o < g.out[d];
+            at = at * g.out[d] + o;
+          }
+          land[static_cast<std::size_t>(ti * P + pi)] = inside ? at : -1;
+        }
+      }
+    }
+    for (std::int64_t n = 0; n < g.N; ++n)
+      for (std::int64_t gi = 0; gi < g.G; ++gi) {
+        const float* xg = x + (n * g.C + gi * Cg) * P;
+        kernels::gemm_nn(static_cast<std::size_t>(Og * taps), static_cast<std::size_t>(P), static_cast<std::size_t>(Cg), a->data() + gi * Og * taps * Cg,
+                         static_cast<std::size_t>(Cg), xg, static_cast<std::size_t>(P), cols.data(), static_cast<std::size_t>(P), nullptr);
+        for (std::int64_t o = 0; o < Og; ++o) {
+          float* yo = y + (n * g.O + gi * Og + o) * Q;
+          std::fill(yo, yo + Q, bias ? bias[gi * Og + o] : 0.0f);
+          for (std::int64_t ti = 0; ti < taps; ++ti) {
+            const float* cr = cols.data() + (o * taps + ti) * P;
+            const std::int64_t* lr = land.data() + ti * P;
+            for (std::int64_t pi = 0; pi < P; ++pi)
+              if (lr[pi] >= 0) yo[lr[pi]] += cr[pi];
+          }
+        }
+      }
+  }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/creation.hpp
 // Ops that make tensors from sizes (ones, zeros, full, arange, *_like, fill).
 #include <cmath>
@@ -4079,6 +4230,86 @@ struct arange_op {
 
 
 }  // namespace cactus::ops
+// ---- cactus/ops/distance.hpp
+// Pairwise p-norm distances: cdist(x1 [*, P, M], x2 [*, R, M], p) -> [*, P, R] (ATen's
+// _cdist_forward; the batch dims must match) and pdist(x [N, M], p) -> the N(N-1)/2 distances of
+// the rows i < j, in row-major order (ATen's _pdist_forward). p = 0 counts the differing
+// features, p = inf takes the largest difference. Accumulated in double, exactly (ATen may take a
+// matrix-product shortcut for p = 2 on large inputs, which differs in the last bits).
+#include <cmath>
+#include <limits>
+
+
+namespace cactus::ops {
+
+namespace detail {
+inline float p_distance(const float* a, const float* b, std::int64_t m, double p) {
+  double acc = 0;
+  for (std::int64_t i = 0; i < m; ++i) {
+    const double d = std::fabs(static_cast<double>(a[i]) - b[i]);
+    if (p == 0) acc += d != 0;
+    else if (std::isinf(p)) acc = std::max(acc, d);
+    else if (p == 1) acc += d;
+    else if (p == 2) acc += d * d;
+    else acc += std::pow(d, p);
+  }
+  if (p == 0 || p == 1 || std::isinf(p)) return static_cast<float>(acc);
+  return static_cast<float>(p == 2 ? std::sqrt(acc) : std::pow(acc, 1.0 / p));
+}
+}  // namespace detail
+
+// cdist(x1, x2, p, compute_mode?)
+struct cdist_op {
+  static constexpr std::string_view name = "cdist";
+  static constexpr arity inputs{3, 4};
+  static void infer(context& c) {
+    const slot& a = c.tensor_in(0);
+    const slot& b = c.tensor_in(1);
+    c.require(a.shape.size() >= 2 && a.shape.size() == b.shape.size() && a.shape.back() == b.shape.back() &&
+                  std::equal(a.shape.begin(), a.shape.end() - 2, b.shape.begin()),
+              "x1 ", to_string(a.shape), " and x2 ", to_string(b.shape), " must be [*, P, M] and [*, R, M] with the same batch dims");
+    c.require(c.num_at(2) >= 0, "p must not be negative, got ", c.num_at(2));
+    shape_t s(a.shape.begin(), a.shape.end() - 1);
+    s.push_back(b.shape[b.shape.size() - 2]);
+    c.set_tensor(0, dtype::f32, s);
+  }
+  static void run(context& c) {
+    const slot& a = c.f32_in(0);
+    const slot& b = c.f32_in(1);
+    const std::int64_t M = a.shape.back(), P = a.shape[a.shape.size() - 2], R = b.shape[b.shape.size() - 2];
+    const std::int64_t B = M * P == 0 ? 0 : a.numel() / (P * M);
+    const double p = c.num_at(2);
+    float* y = c.out(0).ptr<float>();
+    for (std::int64_t n = 0; n < B; ++n)
+      for (std::int64_t i = 0; i < P; ++i)
+        for (std::int64_t j = 0; j < R; ++j)
+          y[(n * P + i) * R + j] = detail::p_distance(a.ptr<float>() + (n * P + i) * M, b.ptr<float>() + (n * R + j) * M, M, p);
+  }
+};
+
+// pdist(x, p)
+struct pdist_op {
+  static constexpr std::string_view name = "pdist";
+  static constexpr arity inputs{2};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(x.shape.size() == 2, "input must be [N, M], got ", to_string(x.shape));
+    c.require(c.num_at(1) >= 0, "p must not be negative, got ", c.num_at(1));
+    const std::int64_t n = x.shape[0];
+    c.set_tensor(0, dtype::f32, {n * (n - 1) / 2});
+  }
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    const std::int64_t N = x.shape[0], M = x.shape[1];
+    const double p = c.num_at(1);
+    float* y = c.out(0).ptr<float>();
+    std::int64_t k = 0;
+    for (std::int64_t i = 0; i < N; ++i)
+      for (std::int64_t j = i + 1; j < N; ++j) y[k++] = detail::p_distance(x.ptr<float>() + i * M, x.ptr<float>() + j * M, M, p);
+  }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/embedding.hpp
 // embedding(weight[V, D], ids) -> [*ids.shape, D]; ids are range-checked (a bad id is an
 // error naming the id, never an out-of-bounds read). f16 and packed (q8 / CQ) tables are decoded
@@ -4117,6 +4348,176 @@ struct embedding_op {
       } else {
         std::memcpy(y + i * D, w.ptr<float>() + id * D, static_cast<std::size_t>(D) * 4);
       }
+    }
+  }
+};
+
+// embedding_bag(weight [V, D], indices [n], offsets [B or B+1], mode, per_sample_weights?,
+// include_last_offset, padding_idx) -> [B, D]: bag b reduces the rows of indices[offsets[b] :
+// offsets[b + 1]] (the last bag runs to the end unless include_last_offset) by sum (mode 0,
+// optionally weighted per index), mean (1) or max (2). Indices equal to padding_idx (>= 0) are
+// left out; an empty bag gives zeros. ATen's embedding_bag / _embedding_bag are read into it
+// (their other outputs serve the backward pass and are not produced).
+struct embedding_bag_op {
+  static constexpr std::string_view name = "embedding_bag";
+  static constexpr arity inputs{7};
+  static std::int64_t bags(const context& c) {
+    const slot& off = c.tensor_in(2);
+    return off.numel() - (c.bool_at(5) ? 1 : 0);
+  }
+  static void infer(context& c) {
+    const slot& w = c.f32_in(0);
+    const slot& ids = c.tensor_in(1);
+    const slot& off = c.tensor_in(2);
+    c.require(w.shape.size() == 2, "weight must be 2-D, got ", to_string(w.shape));
+    c.require(ids.shape.size() == 1 && off.shape.size() == 1, "indices and offsets must be 1-D, got ", to_string(ids.shape), " and ", to_string(off.shape));
+    c.require(ids.type == dtype::i64 || ids.type == dtype::i32, "indices must be int64 or int32, got ", name_of(ids.type));
+    c.require(off.type == dtype::i64 || off.type == dtype::i32, "offsets must be int64 or int32, got ", name_of(off.type));
+    const std::int64_t mode = c.int_at(3);
+    c.require(mode >= 0 && mode <= 2, "mode ", mode, " (0 sum, 1 mean, 2 max)");
+    if (!c.is_none(4)) {
+      c.require(mode == 0, "per_sample_weights are only taken with mode sum");
+      c.require(c.tensor_in(4).numel() == ids.numel(), "per_sample_weights must hold one weight per index");
+    }
+    c.require(bags(c) >= 0, "include_last_offset needs at least one offset");
+    c.set_tensor(0, dtype::f32, {bags(c), w.shape[1]});
+  }
+  static void run(context& c) {
+    const slot& w = c.f32_in(0);
+    const slot& ids = c.in(1);
+    const slot& off = c.in(2);
+    const tensor iv = ids.view(), ov = off.view();
+    const float* psw = c.is_none(4) ? nullptr : c.f32_in(4).ptr<float>();
+    const std::int64_t V = w.shape[0], D = w.shape[1], n = ids.numel(), B = bags(c), mode = c.int_at(3), pad = c.int_at(6);
+    float* y = c.out(0).ptr<float>();
+    for (std::int64_t b = 0; b < B; ++b) {
+      const auto lo = static_cast<std::int64_t>(ov.element_as_double(b));
+      const std::int64_t hi = b + 1 < off.numel() ? static_cast<std::int64_t>(ov.element_as_double(b + 1)) : n;
+      c.require(lo >= 0 && lo <= hi && hi <= n, "offsets ", lo, "..", hi, " of bag ", b, " are outside the ", n, " indices");
+      float* yr = y + b * D;
+      std::fill(yr, yr + D, mode == 2 ? -std::numeric_limits<float>::infinity() : 0.0f);
+      std::int64_t count = 0;
+      for (std::int64_t k = lo; k < hi; ++k) {
+        const auto id = static_cast<std::int64_t>(iv.element_as_double(k));
+        c.require(id >= 0 && id < V, "index ", id, " is out of range for a table of ", V, " rows");
+        if (id == pad) continue;
+        ++count;
+        const float* wr = w.ptr<float>() + id * D;
+        const float s = psw ? psw[k] : 1.0f;
+        for (std::int64_t d = 0; d < D; ++d) yr[d] = mode == 2 ? std::max(yr[d], wr[d]) : yr[d] + s * wr[d];
+      }
+      if (count == 0) std::fill(yr, yr + D, 0.0f);
+      else if (mode == 1) for (std::int64_t d = 0; d < D; ++d) yr[d] /= static_cast<float>(count);
+    }
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/fold.hpp
+// Sliding blocks: im2col(x [N, C, H, W], kernel, dilation, padding, stride) -> [N, C*kh*kw, L]
+// (F.unfold) and its adjoint col2im(cols [N, C*kh*kw, L], output_size, kernel, dilation,
+// padding, stride) -> [N, C, H, W] (F.fold), which adds the blocks where they overlap. L is the
+// number of block positions. Unbatched inputs (no N) are taken as N = 1 and given back so.
+
+namespace cactus::ops {
+
+namespace detail {
+struct fold_geom {
+  std::int64_t kh, kw, dh, dw, ph, pw, sh, sw, H, W, bh, bw;  // bh, bw: block positions per dim
+};
+// (kernel, dilation, padding, stride) from inputs first..first+3, over an H x W image
+inline fold_geom fold_geometry(const context& c, std::size_t first, std::int64_t H, std::int64_t W) {
+  auto two = [&](std::size_t i, const char* what) {
+    auto v = c.ints_at(i);
+    if (v.size() == 1) v.push_back(v[0]);
+    c.require(v.size() == 2, what, " ", to_string(v), " must have 2 values");
+    return v;
+  };
+  const auto k = two(first, "kernel_size"), d = two(first + 1, "dilation"), p = two(first + 2, "padding"), s = two(first + 3, "stride");
+  fold_geom g{k[0], k[1], d[0], d[1], p[0], p[1], s[0], s[1], H, W, 0, 0};
+  c.require(g.kh > 0 && g.kw > 0 && g.dh > 0 && g.dw > 0 && g.sh > 0 && g.sw > 0 && g.ph >= 0 && g.pw >= 0,
+            "kernel, dilation and stride must be positive, padding not negative");
+  g.bh = (H + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh + 1;
+  g.bw = (W + 2 * g.pw - g.dw * (g.kw - 1) - 1) / g.sw + 1;
+  c.require(g.bh > 0 && g.bw > 0, "a ", H, "x", W, " image holds no ", g.kh, "x", g.kw, " block");
+  return g;
+}
+// visits (channel-tap row r = (ch * kh + i) * kw + j, block l, image offset or -1)
+template <class F>
+void for_each_tap(const fold_geom& g, std::int64_t C, F&& f) {
+  for (std::int64_t ch = 0; ch < C; ++ch)
+    for (std::int64_t i = 0; i < g.kh; ++i)
+      for (std::int64_t j = 0; j < g.kw; ++j) {
+        const std::int64_t r = (ch * g.kh + i) * g.kw + j;
+        for (std::int64_t bi = 0; bi < g.bh; ++bi) {
+          const std::int64_t y = bi * g.sh - g.ph + i * g.dh;
+          for (std::int64_t bj = 0; bj < g.bw; ++bj) {
+            const std::int64_t x = bj * g.sw - g.pw + j * g.dw;
+            const bool in = y >= 0 && y < g.H && x >= 0 && x < g.W;
+            f(r, bi * g.bw + bj, in ? (ch * g.H + y) * g.W + x : -1);
+          }
+        }
+      }
+}
+}  // namespace detail
+
+struct im2col_op {
+  static constexpr std::string_view name = "im2col";
+  static constexpr arity inputs{5};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(x.shape.size() == 3 || x.shape.size() == 4, "input must be [N, C, H, W] or [C, H, W], got ", to_string(x.shape));
+    const auto r = x.shape.size();
+    const auto g = detail::fold_geometry(c, 1, x.shape[r - 2], x.shape[r - 1]);
+    shape_t s{x.shape[r - 3] * g.kh * g.kw, g.bh * g.bw};
+    if (r == 4) s.insert(s.begin(), x.shape[0]);
+    c.set_tensor(0, dtype::f32, s);
+  }
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    const auto r = x.shape.size();
+    const std::int64_t N = r == 4 ? x.shape[0] : 1, C = x.shape[r - 3];
+    const auto g = detail::fold_geometry(c, 1, x.shape[r - 2], x.shape[r - 1]);
+    const std::int64_t L = g.bh * g.bw, rows = C * g.kh * g.kw;
+    float* y = c.out(0).ptr<float>();
+    for (std::int64_t n = 0; n < N; ++n) {
+      const float* xp = x.ptr<float>() + n * C * g.H * g.W;
+      float* yp = y + n * rows * L;
+      detail::for_each_tap(g, C, [&](std::int64_t row, std::int64_t l, std::int64_t at) { yp[row * L + l] = at < 0 ? 0.0f : xp[at]; });
+    }
+  }
+};
+
+struct col2im_op {
+  static constexpr std::string_view name = "col2im";
+  static constexpr arity inputs{6};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(x.shape.size() == 2 || x.shape.size() == 3, "input must be [N, C*kh*kw, L] or [C*kh*kw, L], got ", to_string(x.shape));
+    auto os = c.ints_at(1);
+    if (os.size() == 1) os.push_back(os[0]);
+    c.require(os.size() == 2, "output_size ", to_string(os), " must have 2 values");
+    const auto g = detail::fold_geometry(c, 2, os[0], os[1]);
+    const auto r = x.shape.size();
+    c.require(x.shape[r - 2] % (g.kh * g.kw) == 0, "dim ", r - 2, " (", x.shape[r - 2], ") is not a multiple of the kernel's ", g.kh * g.kw, " taps");
+    c.require(x.shape[r - 1] == g.bh * g.bw, "holds ", x.shape[r - 1], " blocks; a ", os[0], "x", os[1], " image has ", g.bh * g.bw);
+    shape_t s{x.shape[r - 2] / (g.kh * g.kw), os[0], os[1]};
+    if (r == 3) s.insert(s.begin(), x.shape[0]);
+    c.set_tensor(0, dtype::f32, s);
+  }
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    const auto r = x.shape.size();
+    auto os = c.ints_at(1);
+    if (os.size() == 1) os.push_back(os[0]);
+    const auto g = detail::fold_geometry(c, 2, os[0], os[1]);
+    const std::int64_t N = r == 3 ? x.shape[0] : 1, C = x.shape[r - 2] / (g.kh * g.kw), L = g.bh * g.bw;
+    float* y = c.out(0).ptr<float>();
+    std::fill(y, y + N * C * g.H * g.W, 0.0f);
+    for (std::int64_t n = 0; n < N; ++n) {
+      const float* xp = x.ptr<float>() + n * C * g.kh * g.kw * L;
+      float* yp = y + n * C * g.H * g.W;
+      detail::for_each_tap(g, C, [&](std::int64_t row, std::int64_t l, std::int64_t at) { if (at >= 0) yp[at] += xp[row * L + l]; });
     }
   }
 };
@@ -4232,6 +4633,141 @@ struct gated_mlp_op {
       global_pool().parallel_for(F, 64, [&](std::size_t b, std::size_t e) { finish(b, e); });
     }
     project(wd, bias(6), g, M, c.out(0).ptr<float>());
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/grid_sample.hpp
+// grid_sampler_2d(x, grid, interpolation, padding, align_corners): F.grid_sample on [N, C, H, W]
+// with a grid [N, Ho, Wo, 2] of (x, y) in [-1, 1]. Interpolation 0 is bilinear, 1 nearest (half to
+// even, as nearbyint); padding 0 is zeros, 1 border, 2 reflection; PyTorch's unnormalize and
+// reflect rules, in float as its CPU kernel computes them. Bicubic (2) is refused.
+#include <cmath>
+
+
+namespace cactus::ops {
+
+struct grid_sampler_2d_op {
+  static constexpr std::string_view name = "grid_sampler_2d";
+  static constexpr arity inputs{5};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const slot& g = c.tensor_in(1);
+    c.require(x.shape.size() == 4 && g.shape.size() == 4 && g.shape[0] == x.shape[0] && g.shape[3] == 2, "input ", to_string(x.shape),
+              " and grid ", to_string(g.shape), " must be [N, C, H, W] and [N, Ho, Wo, 2]");
+    const std::int64_t mode = c.int_at(2), pad = c.int_at(3);
+    c.require(mode == 0 || mode == 1, "interpolation mode ", mode, " (bilinear 0 and nearest 1 are supported; bicubic is not)");
+    c.require(pad >= 0 && pad <= 2, "padding mode ", pad, " (0 zeros, 1 border, 2 reflection)");
+    c.set_tensor(0, dtype::f32, {x.shape[0], x.shape[1], g.shape[1], g.shape[2]});
+  }
+
+  static float reflect(float v, float twice_lo, float twice_hi) {
+    if (twice_lo == twice_hi) return 0.0f;
+    const float lo = twice_lo / 2, span = (twice_hi - twice_lo) / 2;
+    v = std::fabs(v - lo);
+    const float extra = std::fmod(v, span);
+    const auto flips = static_cast<std::int64_t>(std::floor(v / span));
+    return flips % 2 == 0 ? extra + lo : span - extra + lo;
+  }
+  // the source coordinate of a grid value along a dim of `size`
+  static float source(float g, std::int64_t size, std::int64_t pad, bool align) {
+    const float n = static_cast<float>(size);
+    float v = align ? (g + 1) / 2 * (n - 1) : ((g + 1) * n - 1) / 2;
+    if (pad == 2) v = align ? reflect(v, 0, 2 * (n - 1)) : reflect(v, -1, 2 * n - 1);
+    if (pad >= 1) v = std::min(n - 1, std::max(v, 0.0f));
+    return v;
+  }
+
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    const slot& gr = c.f32_in(1);
+    const std::int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3], Ho = gr.shape[1], Wo = gr.shape[2];
+    const bool nearest = c.int_at(2) == 1, align = c.bool_at(4);
+    const std::int64_t pad = c.int_at(3);
+    const float* xp = x.ptr<float>();
+    const float* gp = gr.ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    global_pool().parallel_for(static_cast<std::size_t>(N * Ho), 1, [&](std::size_t r0, std::size_t r1) {
+      for (std::size_t r = r0; r < r1; ++r) {
+        const std::int64_t n = static_cast<std::int64_t>(r) / Ho, oh = static_cast<std::int64_t>(r) % Ho;
+        for (std::int64_t ow = 0; ow < Wo; ++ow) {
+          const float* g = gp + ((n * Ho + oh) * Wo + ow) * 2;
+          const float ix = source(g[0], W, pad, align), iy = source(g[1], H, pad, align);
+          auto at = [&](std::int64_t ch, std::int64_t yy, std::int64_t xx) {
+            return yy >= 0 && yy < H && xx >= 0 && xx < W ? xp[((n * C + ch) * H + yy) * W + xx] : 0.0f;
+          };
+          const bool finite = std::isfinite(ix) && std::isfinite(iy) && std::fabs(ix) < 1e15f && std::fabs(iy) < 1e15f;
+          for (std::int64_t ch = 0; ch < C; ++ch) {
+            float v;
+            if (!finite) {
+              v = 0.0f;  // a coordinate no pixel is near
+            } else if (nearest) {
+              v = at(ch, static_cast<std::int64_t>(std::nearbyint(iy)), static_cast<std::int64_t>(std::nearbyint(ix)));
+            } else {
+              const float x0 = std::floor(ix), y0 = std::floor(iy), x1 = x0 + 1, y1 = y0 + 1;
+              const auto xi = static_cast<std::int64_t>(x0), yi = static_cast<std::int64_t>(y0);
+              v = at(ch, yi, xi) * ((x1 - ix) * (y1 - iy)) + at(ch, yi, xi + 1) * ((ix - x0) * (y1 - iy)) +
+                  at(ch, yi + 1, xi) * ((x1 - ix) * (iy - y0)) + at(ch, yi + 1, xi + 1) * ((ix - x0) * (iy - y0));
+            }
+            y[((n * C + ch) * Ho + oh) * Wo + ow] = v;
+          }
+        }
+      }
+    });
+  }
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/group_norm.hpp
+// group_norm(x, groups, weight?, bias?, eps, cudnn_enabled): ATen's group_norm (torch.export's
+// native_group_norm is read into it). The channels of each sample are split into `groups`
+// groups; each group is normalized by its own mean and biased variance (computed in double), then
+// scaled and shifted per channel. InstanceNorm is group_norm with one channel per group.
+#include <cmath>
+
+
+namespace cactus::ops {
+
+struct group_norm_op {
+  static constexpr std::string_view name = "group_norm";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{5, 6};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(x.shape.size() >= 2, "input must be [N, C, ...], got ", to_string(x.shape));
+    const std::int64_t g = c.int_at(1);
+    c.require(g > 0 && x.shape[1] % g == 0, "the channels (", x.shape[1], ") must split into ", g, " groups");
+    for (std::size_t i : {std::size_t{2}, std::size_t{3}})
+      if (!c.is_none(i)) c.require(c.tensor_in(i).numel() == x.shape[1], "input ", i, " must hold one value per channel (", x.shape[1], ")");
+    c.set_tensor(0, dtype::f32, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    const std::int64_t N = x.shape[0], C = x.shape[1], G = c.int_at(1), inner = N * C == 0 ? 0 : x.numel() / (N * C);
+    const std::int64_t per = C / G * inner;  // elements of one group
+    const float* w = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
+    const float* b = c.is_none(3) ? nullptr : c.f32_in(3).ptr<float>();
+    const double eps = c.num_at(4);
+    const float* xp = x.ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    global_pool().parallel_for(static_cast<std::size_t>(N * G), 1, [&](std::size_t g0, std::size_t g1) {
+      for (std::size_t gi = g0; gi < g1; ++gi) {
+        const float* xr = xp + static_cast<std::int64_t>(gi) * per;
+        float* yr = y + static_cast<std::int64_t>(gi) * per;
+        double mean = 0, ss = 0;
+        for (std::int64_t i = 0; i < per; ++i) mean += xr[i];
+        mean /= static_cast<double>(std::max<std::int64_t>(per, 1));
+        for (std::int64_t i = 0; i < per; ++i) ss += (xr[i] - mean) * (xr[i] - mean);
+        const double rstd = 1.0 / std::sqrt(ss / static_cast<double>(std::max<std::int64_t>(per, 1)) + eps);
+        const std::int64_t c0 = static_cast<std::int64_t>(gi) % G * (C / G);
+        for (std::int64_t ch = 0; ch < C / G; ++ch) {
+          const double scale = rstd * (w ? w[c0 + ch] : 1.0f);
+          const double shift = (b ? b[c0 + ch] : 0.0f) - mean * scale;
+          const float s = static_cast<float>(scale), t = static_cast<float>(shift);
+          for (std::int64_t i = 0; i < inner; ++i) yr[ch * inner + i] = xr[ch * inner + i] * s + t;
+        }
+      }
+    });
   }
 };
 
@@ -4428,6 +4964,101 @@ struct scatter_add_op {
     scatter_op::infer_scatter(c, "scatter_add");
   }
   static void run(context& c) { scatter_op::run_scatter(c, true); }
+};
+
+// masked_scatter(x, mask, source): x where the mask (broadcast to x) is false; where it is true,
+// the next element of source, taken in row-major order.
+struct masked_scatter_op {
+  static constexpr std::string_view name = "masked_scatter";
+  static constexpr arity inputs{3};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const slot& m = c.tensor_in(1);
+    const slot& s = c.tensor_in(2);
+    c.require(m.type == dtype::b8, "the mask must be bool, got ", name_of(m.type));
+    c.require(s.type == x.type, "source is ", name_of(s.type), ", the tensor is ", name_of(x.type));
+    c.require(broadcast_shapes(m.shape, x.shape) == x.shape, "mask ", to_string(m.shape), " does not broadcast to ", to_string(x.shape));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& s = c.in(2);
+    slot& y = c.out(0);
+    const std::size_t es = size_of(x.type);
+    std::memcpy(y.data, x.data, x.bytes());
+    const operand m = make_operand(c.in(1), x.shape);
+    std::int64_t next = 0;
+    detail::for_each_position(x.shape, x.shape, [&](std::int64_t i, std::int64_t, const auto& idx) {
+      std::int64_t mo = 0;
+      for (std::size_t ax = 0; ax < idx.size(); ++ax) mo += idx[ax] * m.strides[ax];
+      if (m.at(mo) == 0) return;
+      c.require(next < s.numel(), "source has ", s.numel(), " elements, the mask selects more");
+      std::memcpy(static_cast<std::byte*>(y.data) + i * static_cast<std::int64_t>(es), static_cast<const std::byte*>(s.data) + next * static_cast<std::int64_t>(es), es);
+      ++next;
+    });
+  }
+};
+
+// scatter_reduce(x, dim, index, src, reduce, include_self): as scatter_add, with the written
+// elements combined by "sum", "prod", "mean", "amax" or "amin"; include_self=False leaves x's
+// value out of the elements written (the others keep it). A mean of integers rounds down, as in
+// PyTorch. Accumulated in double, rounded once per element.
+struct scatter_reduce_op {
+  static constexpr std::string_view name = "scatter_reduce";
+  static constexpr arity inputs{6};
+  enum class how { sum, prod, mean, amax, amin };
+  static how reduction(const context& c) {
+    const std::string r = c.string_at(4);
+    if (r == "sum") return how::sum;
+    if (r == "prod") return how::prod;
+    if (r == "mean") return how::mean;
+    if (r == "amax") return how::amax;
+    if (r == "amin") return how::amin;
+    c.fail("reduce '", r, "' (sum, prod, mean, amax or amin)");
+  }
+  static void infer(context& c) {
+    c.require(c.in(3).is_tensor(), "scatter_reduce needs a src tensor");
+    reduction(c);
+    scatter_op::infer_scatter(c, "scatter_reduce");
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& ix = c.in(2);
+    const slot& s = c.in(3);
+    slot& y = c.out(0);
+    const how r = reduction(c);
+    const bool self = c.bool_at(5);
+    const std::size_t d = detail::dim_arg(c, 1, x);
+    const std::int64_t n = x.shape.empty() ? 1 : x.shape[d];
+    const auto yst = strides_of(x.shape.empty() ? shape_t{1} : x.shape);
+    const tensor xv = x.view(), sv = s.view();
+    std::vector<double> acc(static_cast<std::size_t>(x.numel()));
+    std::vector<std::int64_t> count(acc.size(), 0);
+    for (std::size_t i = 0; i < acc.size(); ++i) acc[i] = xv.element_as_double(static_cast<std::int64_t>(i));
+    detail::for_each_position(ix.shape, s.shape.empty() ? ix.shape : s.shape, [&](std::int64_t i, std::int64_t soff, const auto& idx) {
+      const std::int64_t at = detail::index_at(ix, i);
+      c.require(at >= 0 && at < n, "index ", at, " at ", to_string(idx), " is out of range for a dim of size ", n);
+      std::int64_t to = 0;
+      for (std::size_t ax = 0; ax < idx.size(); ++ax) to += (ax == d ? at : idx[ax]) * yst[ax];
+      const auto t = static_cast<std::size_t>(to);
+      const double v = sv.element_as_double(soff);
+      if (count[t]++ == 0 && !self) { acc[t] = v; return; }
+      switch (r) {
+        case how::sum: case how::mean: acc[t] += v; break;
+        case how::prod: acc[t] *= v; break;
+        case how::amax: acc[t] = std::isnan(acc[t]) || acc[t] >= v ? acc[t] : v; break;
+        case how::amin: acc[t] = std::isnan(acc[t]) || acc[t] <= v ? acc[t] : v; break;
+      }
+    });
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      double v = acc[i];
+      if (r == how::mean && count[i] > 0) {
+        v /= static_cast<double>(count[i] + (self ? 1 : 0));
+        if (!is_floating(y.type)) v = std::floor(v);
+      }
+      store_as(y.data, y.type, static_cast<std::int64_t>(i), v);
+    }
+  }
 };
 
 namespace detail {
@@ -5077,8 +5708,9 @@ struct replication_pad_op {
 
 }  // namespace cactus::ops
 // ---- cactus/ops/pool.hpp
-// max_pool / avg_pool (1-D, 2-D; stride, padding, dilation, ceil_mode) and adaptive average
-// pooling, on NCHW / NCL tensors.
+// max_pool / avg_pool (1-D, 2-D, 3-D; stride, padding, dilation, ceil_mode) and adaptive average
+// pooling (1 to 3 spatial dims), on NCL / NCHW / NCDHW tensors. max_pool3d also gives the indices
+// (within each plane) that max_pool3d_with_indices returns.
 #include <cmath>
 #include <limits>
 
@@ -5224,7 +5856,121 @@ struct avg_pool1d_op : detail::pool_body<false, true> {
   static constexpr arity inputs{6};
 };
 
-// adaptive_avg_pool{1,2}d(x, output_size): PyTorch's start/end index rule.
+namespace detail {
+// 3-D pooling geometry: (x, kernel, stride, padding[, dilation]) for [N, C, D, H, W]
+struct pool3_geom {
+  std::int64_t planes;
+  std::int64_t in[3], k[3], s[3], p[3], d[3], out[3];
+};
+inline pool3_geom pool3_geometry(const context& c, bool has_dilation) {
+  const slot& x = c.tensor_in(0);
+  c.require(x.shape.size() == 5, "input must be 5-D (N, C, D, H, W), got ", to_string(x.shape));
+  auto three = [&](std::vector<std::int64_t> v, const char* what) {
+    if (v.size() == 1) v.assign(3, v[0]);
+    c.require(v.size() == 3, what, " ", to_string(v), " must have 3 values");
+    return v;
+  };
+  const auto k = three(c.ints_at(1), "kernel_size");
+  auto st = c.ints_at(2);
+  st = three(st.empty() ? k : st, "stride");
+  const auto p = three(c.ints_at(3), "padding");
+  const auto d = has_dilation ? three(c.ints_at(4), "dilation") : std::vector<std::int64_t>{1, 1, 1};
+  const bool ceil_mode = c.bool_at(has_dilation ? 5 : 4);
+  pool3_geom g{};
+  g.planes = x.shape[0] * x.shape[1];
+  for (int i = 0; i < 3; ++i) {
+    g.in[i] = x.shape[2 + static_cast<std::size_t>(i)];
+    g.k[i] = k[static_cast<std::size_t>(i)]; g.s[i] = st[static_cast<std::size_t>(i)];
+    g.p[i] = p[static_cast<std::size_t>(i)]; g.d[i] = d[static_cast<std::size_t>(i)];
+    c.require(g.k[i] > 0 && g.s[i] > 0 && g.d[i] > 0 && g.p[i] >= 0 && 2 * g.p[i] <= g.k[i], "kernel, stride and dilation must be positive, padding at most half the kernel");
+    g.out[i] = pool_out(g.in[i], g.k[i], g.s[i], g.p[i], g.d[i], ceil_mode);
+    c.require(g.out[i] > 0, "input ", to_string(x.shape), " is too small for the pooling window");
+  }
+  return g;
+}
+}  // namespace detail
+
+// max_pool3d(x, kernel, stride, padding, dilation, ceil_mode) -> values[, indices]: NaN wins
+struct max_pool3d_op {
+  static constexpr std::string_view name = "max_pool3d";
+  static constexpr arity inputs{6};
+  static constexpr arity outputs{1, 2};
+  static void infer(context& c) {
+    const auto g = detail::pool3_geometry(c, true);
+    const slot& x = c.tensor_in(0);
+    const shape_t s{x.shape[0], x.shape[1], g.out[0], g.out[1], g.out[2]};
+    c.set_tensor(0, dtype::f32, s);
+    if (c.num_outputs() > 1) c.set_tensor(1, dtype::i64, s);
+  }
+  static void run(context& c) {
+    const auto g = detail::pool3_geometry(c, true);
+    const float* x = c.f32_in(0).ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    std::int64_t* yi = c.num_outputs() > 1 ? c.out(1).ptr<std::int64_t>() : nullptr;
+    const std::int64_t in_plane = g.in[0] * g.in[1] * g.in[2], out_plane = g.out[0] * g.out[1] * g.out[2];
+    for (std::int64_t pl = 0; pl < g.planes; ++pl)
+      for (std::int64_t o = 0; o < out_plane; ++o) {
+        const std::int64_t od = o / (g.out[1] * g.out[2]), oh = o / g.out[2] % g.out[1], ow = o % g.out[2];
+        float best = -std::numeric_limits<float>::infinity();
+        std::int64_t at = -1;
+        for (std::int64_t a = 0; a < g.k[0]; ++a) {
+          const std::int64_t id = od * g.s[0] - g.p[0] + a * g.d[0];
+          if (id < 0 || id >= g.in[0]) continue;
+          for (std::int64_t b = 0; b < g.k[1]; ++b) {
+            const std::int64_t ih = oh * g.s[1] - g.p[1] + b * g.d[1];
+            if (ih < 0 || ih >= g.in[1]) continue;
+            for (std::int64_t e = 0; e < g.k[2]; ++e) {
+              const std::int64_t iw = ow * g.s[2] - g.p[2] + e * g.d[2];
+              if (iw < 0 || iw >= g.in[2]) continue;
+              const std::int64_t idx = (id * g.in[1] + ih) * g.in[2] + iw;
+              const float v = x[pl * in_plane + idx];
+              if (at < 0 || v > best || (v != v && best == best)) { best = v; at = idx; }
+            }
+          }
+        }
+        y[pl * out_plane + o] = best;
+        if (yi) yi[pl * out_plane + o] = at;
+      }
+  }
+};
+
+// avg_pool3d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override?)
+struct avg_pool3d_op {
+  static constexpr std::string_view name = "avg_pool3d";
+  static constexpr arity inputs{7};
+  static void infer(context& c) {
+    const auto g = detail::pool3_geometry(c, false);
+    const slot& x = c.tensor_in(0);
+    c.set_tensor(0, dtype::f32, {x.shape[0], x.shape[1], g.out[0], g.out[1], g.out[2]});
+  }
+  static void run(context& c) {
+    const auto g = detail::pool3_geometry(c, false);
+    const bool include_pad = c.bool_at(5);
+    const std::int64_t divisor = c.is_none(6) ? 0 : c.int_at(6);
+    const float* x = c.f32_in(0).ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    const std::int64_t in_plane = g.in[0] * g.in[1] * g.in[2], out_plane = g.out[0] * g.out[1] * g.out[2];
+    for (std::int64_t pl = 0; pl < g.planes; ++pl)
+      for (std::int64_t o = 0; o < out_plane; ++o) {
+        const std::int64_t oi[3] = {o / (g.out[1] * g.out[2]), o / g.out[2] % g.out[1], o % g.out[2]};
+        std::int64_t lo[3], hi[3], padded = 1;
+        for (int i = 0; i < 3; ++i) {
+          const std::int64_t start = oi[i] * g.s[i] - g.p[i], end = std::min(start + g.k[i], g.in[i] + g.p[i]);
+          padded *= end - start;
+          lo[i] = std::max<std::int64_t>(start, 0);
+          hi[i] = std::min(end, g.in[i]);
+        }
+        float acc = 0.0f;
+        for (std::int64_t a = lo[0]; a < hi[0]; ++a)
+          for (std::int64_t b = lo[1]; b < hi[1]; ++b)
+            for (std::int64_t e = lo[2]; e < hi[2]; ++e) acc += x[pl * in_plane + (a * g.in[1] + b) * g.in[2] + e];
+        const std::int64_t cnt = (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
+        y[pl * out_plane + o] = acc / static_cast<float>(divisor ? divisor : include_pad ? padded : cnt);
+      }
+  }
+};
+
+// adaptive_avg_pool{1,2,3}d(x, output_size): PyTorch's start/end index rule.
 struct adaptive_avg_pool_op {
   static constexpr std::string_view name = "adaptive_avg_pool";
   static constexpr arity inputs{2};
@@ -5239,27 +5985,31 @@ struct adaptive_avg_pool_op {
   static void run(context& c) {
     const slot& x = c.f32_in(0);
     const slot& y = c.out(0);
-    const bool one_d = x.shape.size() == 3;
-    const std::int64_t planes = x.shape[0] * x.shape[1];
-    const std::int64_t H = one_d ? 1 : x.shape[2], W = x.shape.back();
-    const std::int64_t OH = one_d ? 1 : y.shape[2], OW = y.shape.back();
+    const std::size_t k = x.shape.size() - 2;
+    c.require(k >= 1 && k <= 3, "1 to 3 spatial dims, got ", to_string(x.shape));
+    std::int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1};
+    for (std::size_t i = 0; i < k; ++i) { in[3 - k + i] = x.shape[2 + i]; out[3 - k + i] = y.shape[2 + i]; }
+    const std::int64_t planes = x.shape[0] * x.shape[1], in_plane = in[0] * in[1] * in[2], out_plane = out[0] * out[1] * out[2];
+    const float* xp = x.ptr<float>();
+    float* yp = y.ptr<float>();
     for (std::int64_t pl = 0; pl < planes; ++pl)
-      for (std::int64_t oh = 0; oh < OH; ++oh) {
-        const std::int64_t h0 = oh * H / OH, h1 = ((oh + 1) * H + OH - 1) / OH;
-        for (std::int64_t ow = 0; ow < OW; ++ow) {
-          const std::int64_t w0 = ow * W / OW, w1 = ((ow + 1) * W + OW - 1) / OW;
-          double acc = 0;
-          for (std::int64_t i = h0; i < h1; ++i)
-            for (std::int64_t j = w0; j < w1; ++j) acc += x.ptr<float>()[(pl * H + i) * W + j];
-          y.ptr<float>()[(pl * OH + oh) * OW + ow] = static_cast<float>(acc / static_cast<double>((h1 - h0) * (w1 - w0)));
-        }
+      for (std::int64_t o = 0; o < out_plane; ++o) {
+        const std::int64_t oi[3] = {o / (out[1] * out[2]), o / out[2] % out[1], o % out[2]};
+        std::int64_t lo[3], hi[3];
+        for (int i = 0; i < 3; ++i) { lo[i] = oi[i] * in[i] / out[i]; hi[i] = ((oi[i] + 1) * in[i] + out[i] - 1) / out[i]; }
+        double acc = 0;
+        for (std::int64_t a = lo[0]; a < hi[0]; ++a)
+          for (std::int64_t b = lo[1]; b < hi[1]; ++b)
+            for (std::int64_t e = lo[2]; e < hi[2]; ++e) acc += xp[pl * in_plane + (a * in[1] + b) * in[2] + e];
+        yp[pl * out_plane + o] = static_cast<float>(acc / static_cast<double>((hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2])));
       }
   }
 };
 
 }  // namespace cactus::ops
 // ---- cactus/ops/reduce.hpp
-// Reductions over a set of dims (mean, sum, amax, any, all) and max/argmax along one dim. The input is
+// Reductions over a set of dims (mean, sum, amax, amin, any, all; var, std and prod) and max/min
+// with their indices (argmax/argmin) along one dim. The input is
 // viewed as [outer, reduced, inner] (reduced dims moved together if needed) so that the inner
 // rows accumulate with SIMD adds.
 #include <limits>
@@ -5269,7 +6019,7 @@ struct adaptive_avg_pool_op {
 namespace cactus::ops {
 
 namespace detail {
-enum class reduce_kind { sum, mean, max };
+enum class reduce_kind { sum, mean, max, min };
 
 inline std::vector<std::size_t> reduce_dims(const context& c, std::size_t arg, std::size_t rank) {
   std::vector<std::size_t> dims;
@@ -5291,6 +6041,20 @@ inline shape_t reduced_shape(const shape_t& s, const std::vector<std::size_t>& d
     else if (keep) out.push_back(1);
   }
   return out;
+}
+
+inline float reduce_init(reduce_kind k) {
+  if (k == reduce_kind::max) return -std::numeric_limits<float>::infinity();
+  if (k == reduce_kind::min) return std::numeric_limits<float>::infinity();
+  return 0.0f;
+}
+// one accumulation step; max and min propagate NaN, as PyTorch's amax / amin do
+inline float reduce_step(reduce_kind k, float a, float v) {
+  switch (k) {
+    case reduce_kind::max: return a > v || std::isnan(a) ? a : v;
+    case reduce_kind::min: return a < v || std::isnan(a) ? a : v;
+    default: return a + v;
+  }
 }
 
 // y[outer, inner] = reduce over r of x[outer, r, inner], with the reduced dims made adjacent.
@@ -5328,14 +6092,13 @@ inline void reduce_f32(const slot& x, const std::vector<std::size_t>& dims, redu
       for (std::size_t o = b; o < e; ++o) {
         const float* xr = src + static_cast<std::int64_t>(o) * red;
         float acc[8];
-        const bool is_max = k == reduce_kind::max;
-        for (float& a : acc) a = is_max ? -std::numeric_limits<float>::infinity() : 0.0f;
+        for (float& a : acc) a = reduce_init(k);
         std::int64_t r = 0;
         for (; r + 8 <= red; r += 8)
-          for (int j = 0; j < 8; ++j) acc[j] = is_max ? std::max(acc[j], xr[r + j]) : acc[j] + xr[r + j];
-        for (; r < red; ++r) acc[0] = is_max ? std::max(acc[0], xr[r]) : acc[0] + xr[r];
+          for (int j = 0; j < 8; ++j) acc[j] = reduce_step(k, acc[j], xr[r + j]);
+        for (; r < red; ++r) acc[0] = reduce_step(k, acc[0], xr[r]);
         float v = acc[0];
-        for (int j = 1; j < 8; ++j) v = is_max ? std::max(v, acc[j]) : v + acc[j];
+        for (int j = 1; j < 8; ++j) v = reduce_step(k, v, acc[j]);
         y[o] = k == reduce_kind::mean ? v / static_cast<float>(red) : v;
       }
     });
@@ -5345,13 +6108,13 @@ inline void reduce_f32(const slot& x, const std::vector<std::size_t>& dims, redu
     float* yr = y + o * inner;
     const float* xr = src + o * red * inner;
     if (red == 0) {
-      std::fill(yr, yr + inner, k == reduce_kind::max ? -std::numeric_limits<float>::infinity() : 0.0f);
+      std::fill(yr, yr + inner, reduce_init(k));
       continue;
     }
     std::memcpy(yr, xr, static_cast<std::size_t>(inner) * 4);
     for (std::int64_t r = 1; r < red; ++r)
-      kernels::binary(k == reduce_kind::max ? kernels::binary_kind::max : kernels::binary_kind::add, yr, 1, xr + r * inner, 1, yr,
-                      static_cast<std::size_t>(inner));
+      kernels::binary(k == reduce_kind::max ? kernels::binary_kind::max : k == reduce_kind::min ? kernels::binary_kind::min : kernels::binary_kind::add,
+                      yr, 1, xr + r * inner, 1, yr, static_cast<std::size_t>(inner));
     if (k == reduce_kind::mean) {
       const float inv = 1.0f / static_cast<float>(red);
       kernels::binary(kernels::binary_kind::mul, yr, 1, &inv, 0, yr, static_cast<std::size_t>(inner));
@@ -5390,6 +6153,128 @@ struct amax_op : detail::reduce_body<detail::reduce_kind::max> {
   static constexpr dims_rule fixed_dims = dims_rule::reduce;
   static constexpr arity inputs{3};
 };
+struct amin_op : detail::reduce_body<detail::reduce_kind::min> {
+  static constexpr std::string_view name = "amin";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
+  static constexpr arity inputs{3};
+};
+
+namespace detail {
+// x with the reduced dims moved innermost: rows of `red` elements, one row per output element
+// (in the output's order), as doubles.
+inline std::vector<double> reduced_rows(const slot& x, const std::vector<std::size_t>& dims, std::int64_t& red) {
+  const std::size_t rank = x.shape.size();
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < rank; ++i)
+    if (std::find(dims.begin(), dims.end(), i) == dims.end()) order.push_back(i);
+  for (auto d : dims) order.push_back(d);
+  red = 1;
+  for (auto d : dims) red *= x.shape[d];
+  const auto st = strides_of(x.shape);
+  shape_t ps;
+  std::vector<std::int64_t> pst;
+  for (auto o : order) { ps.push_back(x.shape[o]); pst.push_back(st[o]); }
+  std::vector<double> out(static_cast<std::size_t>(x.numel()));
+  const tensor xv = x.view();
+  std::vector<std::int64_t> idx(rank, 0);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    std::int64_t off = 0;
+    for (std::size_t d = 0; d < rank; ++d) off += idx[d] * pst[d];
+    out[i] = xv.element_as_double(off);
+    for (std::size_t d = rank; d-- > 0;) {
+      if (++idx[d] < ps[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+// var / std(x), (x, unbiased), (x, dims, unbiased | correction, keepdim): ATen's var, var.dim and
+// var.correction (the third input is a bool for unbiased, a number or None for the correction).
+template <bool Sqrt>
+struct moments_body {
+  static bool keep(const context& c) { return c.num_inputs() > 3 && c.bool_at(3); }
+  static std::vector<std::size_t> dims(const context& c, std::size_t rank) {
+    if (c.num_inputs() <= 2) return reduce_dims(c, 99, rank);  // every dim
+    return reduce_dims(c, 1, rank);
+  }
+  static double correction(const context& c) {
+    const std::size_t at = c.num_inputs() == 2 ? 1 : 2;
+    if (c.num_inputs() == 1 || c.is_none(at)) return 1.0;
+    if (c.in(at).k == kind::bool_) return c.bool_at(at) ? 1.0 : 0.0;
+    return c.num_at(at);
+  }
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(is_floating(x.type), "takes floating-point tensors, got ", name_of(x.type));
+    c.set_tensor(0, dtype::f32, reduced_shape(x.shape, dims(c, x.shape.size()), keep(c)));
+  }
+  static void run(context& c) {
+    const slot& x = c.tensor_in(0);
+    std::int64_t red = 0;
+    const auto rows = reduced_rows(x, dims(c, x.shape.size()), red);
+    const double corr = correction(c), div = std::max(0.0, static_cast<double>(red) - corr);
+    slot& y = c.out(0);
+    for (std::int64_t o = 0; o < y.numel(); ++o) {
+      const double* r = rows.data() + o * red;
+      double mean = 0, ss = 0;
+      for (std::int64_t i = 0; i < red; ++i) mean += r[i];
+      mean /= static_cast<double>(red);
+      for (std::int64_t i = 0; i < red; ++i) ss += (r[i] - mean) * (r[i] - mean);
+      const double v = ss / div;  // 0 / 0 is NaN and n / 0 infinite, as in PyTorch
+      y.ptr<float>()[o] = static_cast<float>(Sqrt ? std::sqrt(v) : v);
+    }
+  }
+};
+}  // namespace detail
+
+struct var_op : detail::moments_body<false> {
+  static constexpr std::string_view name = "var";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
+  static constexpr arity inputs{1, 4};
+};
+struct std_op : detail::moments_body<true> {
+  static constexpr std::string_view name = "std";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
+  static constexpr arity inputs{1, 4};
+};
+
+// prod(x, dim?, keepdim, dtype?): the product over one dim or every element (ATen's prod and
+// prod.dim_int; TorchScript's prod(x, dtype) comes as (x, None, False, dtype)). Integers and bool
+// multiply as int64, floats keep their type.
+struct prod_op {
+  static constexpr std::string_view name = "prod";
+  static constexpr dims_rule fixed_dims = dims_rule::reduce;
+  static constexpr arity inputs{4};
+  static dtype out_type(const context& c) {
+    const dtype t = c.tensor_in(0).type;
+    return detail::dtype_arg(c, 3, is_floating(t) ? t : dtype::i64);
+  }
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    std::vector<std::size_t> dims = detail::reduce_dims(c, 1, x.shape.size());
+    c.set_tensor(0, out_type(c), detail::reduced_shape(x.shape, dims, !c.is_none(1) && c.bool_at(2)));
+  }
+  static void run(context& c) {
+    const slot& x = c.tensor_in(0);
+    std::int64_t red = 0;
+    const auto rows = detail::reduced_rows(x, detail::reduce_dims(c, 1, x.shape.size()), red);
+    slot& y = c.out(0);
+    const bool ints = !is_floating(y.type);
+    for (std::int64_t o = 0; o < y.numel(); ++o) {
+      const double* r = rows.data() + o * red;
+      if (ints) {
+        std::int64_t p = 1;
+        for (std::int64_t i = 0; i < red; ++i) p *= static_cast<std::int64_t>(r[i]);
+        store_as(y.data, y.type, o, static_cast<double>(p));
+      } else {
+        float p = 1.0f;  // in the element type, as PyTorch's CPU kernel
+        for (std::int64_t i = 0; i < red; ++i) p *= static_cast<float>(r[i]);
+        store_as(y.data, y.type, o, p);
+      }
+    }
+  }
+};
 
 // any / all(x, dims?, keepdim) -> bool: whether any / every element over the dims is nonzero
 template <bool Any>
@@ -5425,15 +6310,16 @@ struct all_op : truth_reduce_body<false> {
   static constexpr arity inputs{1, 3};
 };
 
-// max(x) -> scalar tensor; max(x, dim, keepdim) -> (values, indices); argmax(x, dim?, keepdim)
-struct max_op {
-  static constexpr std::string_view name = "max";
+namespace detail {
+// max / min(x) -> scalar tensor; (x, dim, keepdim) -> (values, indices). NaN wins, as in PyTorch.
+template <bool Largest>
+struct extreme_body {
   static constexpr arity inputs{1, 3};
   static constexpr arity outputs{1, 2};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     if (c.num_inputs() == 1) { c.set_tensor(0, dtype::f32, {}); return; }
-    c.require(!c.in(1).is_tensor(), "elementwise max of two tensors is spelled maximum");
+    c.require(!c.in(1).is_tensor(), "the elementwise form of two tensors is spelled ", Largest ? "maximum" : "minimum");
     auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
     auto s = detail::reduced_shape(x.shape, {d}, c.num_inputs() > 2 && c.bool_at(2));
     c.set_tensor(0, dtype::f32, s);
@@ -5454,7 +6340,7 @@ struct max_op {
       for (std::size_t i = 0; i < d; ++i) outer *= x.shape[i];
       inner = x.numel() / std::max<std::int64_t>(1, outer * red);
     }
-    c.require(red > 0, "max of an empty dimension");
+    c.require(red > 0, Largest ? "max" : "min", " of an empty dimension");
     const float* p = x.ptr<float>();
     for (std::int64_t o = 0; o < outer; ++o)
       for (std::int64_t i = 0; i < inner; ++i) {
@@ -5462,7 +6348,7 @@ struct max_op {
         std::int64_t bi = 0;
         for (std::int64_t r = 1; r < red; ++r) {
           float v = p[(o * red + r) * inner + i];
-          if (v > best || std::isnan(v)) { best = v; bi = r; if (std::isnan(v)) break; }
+          if ((Largest ? v > best : v < best) || std::isnan(v)) { best = v; bi = r; if (std::isnan(v)) break; }
         }
         if (vals) vals[o * inner + i] = best;
         if (idx) idx[o * inner + i] = bi;
@@ -5470,8 +6356,8 @@ struct max_op {
   }
 };
 
-struct argmax_op {
-  static constexpr std::string_view name = "argmax";
+template <bool Largest>
+struct arg_extreme_body {
   static constexpr arity inputs{3};
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
@@ -5479,7 +6365,24 @@ struct argmax_op {
     auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
     c.set_tensor(0, dtype::i64, detail::reduced_shape(x.shape, {d}, c.num_inputs() > 2 && c.bool_at(2)));
   }
-  static void run(context& c) { max_op::arg_reduce(c, c.is_none(1) ? std::nullopt : std::optional(c.int_at(1)), nullptr, c.out(0).ptr<std::int64_t>()); }
+  static void run(context& c) {
+    extreme_body<Largest>::arg_reduce(c, c.is_none(1) ? std::nullopt : std::optional(c.int_at(1)), nullptr, c.out(0).ptr<std::int64_t>());
+  }
+};
+}  // namespace detail
+
+struct max_op : detail::extreme_body<true> {
+  static constexpr std::string_view name = "max";
+};
+struct min_op : detail::extreme_body<false> {
+  static constexpr std::string_view name = "min";
+};
+// argmax / argmin(x, dim?, keepdim)
+struct argmax_op : detail::arg_extreme_body<true> {
+  static constexpr std::string_view name = "argmax";
+};
+struct argmin_op : detail::arg_extreme_body<false> {
+  static constexpr std::string_view name = "argmin";
 };
 
 }  // namespace cactus::ops
@@ -5662,7 +6565,7 @@ struct cumprod_op {
 // ---- cactus/ops/shape_ops.hpp
 // Ops that move data without arithmetic: views (reshape, flatten, unflatten, squeeze, unsqueeze, identity)
 // share their input's bytes; permute, slice, select, cat, stack, expand, repeat, flip and chunk
-// copy through copy_strided; roll moves rows.
+// copy through copy_strided, and so do diagonal and as_strided; roll moves rows.
 #include <algorithm>
 #include <limits>
 
@@ -6049,6 +6952,74 @@ struct flip_op {
       }
     copy_strided(static_cast<const std::byte*>(x.data) + start * static_cast<std::int64_t>(size_of(x.type)), st, c.out(0).data, x.shape,
                  size_of(x.type));
+  }
+};
+
+// diagonal(x, offset, dim1, dim2): the diagonal of the (dim1, dim2) planes, as a last dim; the
+// other dims keep their order. offset > 0 is above the main diagonal.
+struct diagonal_op {
+  static constexpr std::string_view name = "diagonal";
+  static constexpr arity inputs{4};
+  struct plan {
+    shape_t shape;
+    std::vector<std::int64_t> strides;
+    std::int64_t start = 0;
+  };
+  static plan make(const context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto r = static_cast<std::int64_t>(x.shape.size());
+    c.require(r >= 2, "needs at least 2 dims, got ", to_string(x.shape));
+    const std::int64_t off = c.int_at(1);
+    const auto d1 = static_cast<std::size_t>(wrap_dim(c.int_at(2), r)), d2 = static_cast<std::size_t>(wrap_dim(c.int_at(3), r));
+    c.require(d1 != d2, "dim1 and dim2 are both ", d1);
+    const auto st = strides_of(x.shape);
+    plan p;
+    for (std::size_t i = 0; i < x.shape.size(); ++i)
+      if (i != d1 && i != d2) { p.shape.push_back(x.shape[i]); p.strides.push_back(st[i]); }
+    const std::int64_t n1 = x.shape[d1], n2 = x.shape[d2];
+    const std::int64_t len = off >= 0 ? std::max<std::int64_t>(0, std::min(n1, n2 - off)) : std::max<std::int64_t>(0, std::min(n1 + off, n2));
+    p.shape.push_back(len);
+    p.strides.push_back(st[d1] + st[d2]);
+    if (len > 0) p.start = off >= 0 ? off * st[d2] : -off * st[d1];
+    return p;
+  }
+  static void infer(context& c) { c.set_tensor(0, c.tensor_in(0).type, make(c).shape); }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const plan p = make(c);
+    copy_strided(static_cast<const std::byte*>(x.data) + p.start * static_cast<std::int64_t>(size_of(x.type)), p.strides, c.out(0).data, p.shape,
+                 size_of(x.type));
+  }
+};
+
+// as_strided(x, size, stride, storage_offset?): the elements at storage_offset + sum(i * stride)
+// of x's elements in row-major order: PyTorch's meaning when x is contiguous, which is how the
+// graphs that use it (decompositions of unfold and the like) make it. Every address is checked.
+struct as_strided_op {
+  static constexpr std::string_view name = "as_strided";
+  static constexpr arity inputs{3, 4};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto size = c.ints_at(1), stride = c.ints_at(2);
+    const std::int64_t off = c.is_none(3) ? 0 : c.int_at(3);
+    c.require(size.size() == stride.size(), "size ", to_string(size), " and stride ", to_string(stride), " differ in length");
+    std::int64_t hi = off, lo = off;
+    bool empty = false;
+    for (std::size_t i = 0; i < size.size(); ++i) {
+      c.require(size[i] >= 0, "negative size ", to_string(size));
+      empty = empty || size[i] == 0;
+      if (size[i] > 0) (stride[i] >= 0 ? hi : lo) += (size[i] - 1) * stride[i];
+    }
+    c.require(empty || (lo >= 0 && hi < x.numel()), "size ", to_string(size), ", stride ", to_string(stride), " and offset ", off,
+              " reach outside the input's ", x.numel(), " elements");
+    c.set_tensor(0, x.type, shape_t(size.begin(), size.end()));
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const std::int64_t off = c.is_none(3) ? 0 : c.int_at(3);
+    const slot& y = c.out(0);
+    if (y.numel() == 0) return;
+    copy_strided(static_cast<const std::byte*>(x.data) + off * static_cast<std::int64_t>(size_of(x.type)), c.ints_at(2), y.data, y.shape, size_of(x.type));
   }
 };
 
@@ -6607,6 +7578,186 @@ struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
   }
 };
 
+// elu(x, alpha, scale, input_scale) = scale * (x > 0 ? x : alpha * (exp(input_scale * x) - 1)),
+// ATen's form, which selu and celu are spelled in. Computed per element in double.
+struct elu_op {
+  static constexpr std::string_view name = "elu";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{1, 4};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(is_floating(x.type), "takes floating-point tensors, got ", name_of(x.type));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const double alpha = c.is_none(1) ? 1.0 : c.num_at(1), scale = c.is_none(2) ? 1.0 : c.num_at(2), in_scale = c.is_none(3) ? 1.0 : c.num_at(3);
+    slot& y = c.out(0);
+    map_scalar(y.shape, y.data, y.type, {make_operand(c.in(0), y.shape)},
+               [&](const double* v) { return scale * (v[0] > 0 ? v[0] : alpha * std::expm1(in_scale * v[0])); });
+  }
+};
+
+// isnan / isinf(x) -> bool; integers are never either
+template <bool Nan>
+struct classify_body {
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{1};
+  static void infer(context& c) { c.set_tensor(0, dtype::b8, c.tensor_in(0).shape); }
+  static void run(context& c) {
+    slot& y = c.out(0);
+    map_scalar(y.shape, y.data, y.type, {make_operand(c.in(0), y.shape)},
+               [](const double* v) { return (Nan ? std::isnan(v[0]) : std::isinf(v[0])) ? 1.0 : 0.0; });
+  }
+};
+struct isnan_op : classify_body<true> {
+  static constexpr std::string_view name = "isnan";
+};
+struct isinf_op : classify_body<false> {
+  static constexpr std::string_view name = "isinf";
+};
+
+}  // namespace cactus::ops
+// ---- cactus/ops/upsample.hpp
+// upsample(x, output_size?, scales?, mode, align_corners): resizing the spatial dims of an
+// [N, C, *spatial] tensor (1 to 3 of them), the op behind F.interpolate. Modes: "nearest"
+// (PyTorch's floor rule), "nearest-exact" (pixel centres) and "linear" (linear, bilinear or
+// trilinear: each output is a weighted sum of the 2^k nearest inputs). The output size is given,
+// or floor(size * scale). As in PyTorch, a given scale sets the source-index step (1 / scale),
+// otherwise it is in / out; coordinates are computed in float, as ATen's CPU kernels do. The
+// front ends read ATen's upsample_nearest{1,2,3}d, _upsample_nearest_exact{1,2,3}d,
+// upsample_linear1d, upsample_bilinear2d and upsample_trilinear3d into it.
+#include <cmath>
+
+
+namespace cactus::ops {
+
+struct upsample_op {
+  static constexpr std::string_view name = "upsample";
+  static constexpr arity inputs{5};
+
+  struct axis {
+    std::int64_t in, out;
+    std::vector<std::int64_t> lo, hi;  // source indices (hi = lo for nearest)
+    std::vector<float> w_hi;           // weight of hi (linear); lo gets 1 - w_hi
+  };
+
+  static std::vector<double> scales(const context& c, std::size_t spatial) {
+    if (c.is_none(2)) return {};
+    std::vector<double> s;
+    const slot& a = c.in(2);
+    if (a.k == kind::floats) s = a.m.floats;
+    else if (a.k == kind::ints) for (auto v : a.m.ints) s.push_back(static_cast<double>(v));
+    else s.push_back(c.num_at(2));
+    if (s.size() == 1 && spatial > 1) s.assign(spatial, s[0]);
+    c.require(s.size() == spatial, "scales ", s.size(), " for ", spatial, " spatial dims");
+    return s;
+  }
+
+  static shape_t out_shape(const context& c, const shape_t& x) {
+    c.require(x.size() >= 3 && x.size() <= 5, "input must be [N, C, ...] with 1 to 3 spatial dims, got ", to_string(x));
+    const std::size_t k = x.size() - 2;
+    shape_t s(x.begin(), x.begin() + 2);
+    if (!c.is_none(1)) {
+      auto o = c.ints_at(1);
+      if (o.size() == 1 && k > 1) o.assign(k, o[0]);
+      c.require(o.size() == k, "output_size ", to_string(o), " for ", k, " spatial dims");
+      s.insert(s.end(), o.begin(), o.end());
+    } else {
+      const auto sc = scales(c, k);
+      c.require(!sc.empty(), "needs an output size or scale factors");
+      for (std::size_t d = 0; d < k; ++d) s.push_back(static_cast<std::int64_t>(std::floor(static_cast<double>(x[2 + d]) * sc[d])));
+    }
+    for (std::size_t d = 2; d < s.size(); ++d) c.require(s[d] > 0, "output size ", to_string(s), " must be positive");
+    return s;
+  }
+
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const std::string mode = c.string_at(3);
+    c.require(mode == "nearest" || mode == "nearest-exact" || mode == "linear", "mode '", mode, "' (nearest, nearest-exact and linear are supported)");
+    c.set_tensor(0, dtype::f32, out_shape(c, x.shape));
+  }
+
+  static axis make_axis(std::int64_t in, std::int64_t out, std::optional<double> scale, const std::string& mode, bool align) {
+    axis a{in, out, {}, {}, {}};
+    // ATen's area_pixel_compute_scale, in float
+    float step;
+    if (mode == "linear" && align) step = out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f;
+    else if (scale && *scale > 0) step = static_cast<float>(1.0 / *scale);
+    else step = static_cast<float>(in) / static_cast<float>(out);
+    for (std::int64_t o = 0; o < out; ++o) {
+      if (mode == "nearest") {
+        const std::int64_t i = out == in ? o : std::min(static_cast<std::int64_t>(std::floor(static_cast<float>(o) * step)), in - 1);
+        a.lo.push_back(i);
+        a.hi.push_back(i);
+        a.w_hi.push_back(0.0f);
+      } else if (mode == "nearest-exact") {
+        const std::int64_t i = std::min(static_cast<std::int64_t>(std::floor((static_cast<float>(o) + 0.5f) * step)), in - 1);
+        a.lo.push_back(i);
+        a.hi.push_back(i);
+        a.w_hi.push_back(0.0f);
+      } else {
+        float src = align ? step * static_cast<float>(o) : std::max(step * (static_cast<float>(o) + 0.5f) - 0.5f, 0.0f);
+        const std::int64_t i = std::min(static_cast<std::int64_t>(src), in - 1);
+        a.lo.push_back(i);
+        a.hi.push_back(i < in - 1 ? i + 1 : i);
+        a.w_hi.push_back(src - static_cast<float>(i));
+      }
+    }
+    return a;
+  }
+
+  static void run(context& c) {
+    const slot& x = c.f32_in(0);
+    slot& y = c.out(0);
+    const std::string mode = c.string_at(3);
+    const bool align = !c.is_none(4) && c.bool_at(4);
+    const std::size_t k = x.shape.size() - 2;
+    const auto sc = scales(c, k);
+    std::vector<axis> axes;
+    for (std::size_t d = 0; d < k; ++d)
+      axes.push_back(make_axis(x.shape[2 + d], y.shape[2 + d], sc.empty() ? std::nullopt : std::optional(sc[d]), mode, align));
+    // strides of the spatial dims in x
+    std::vector<std::int64_t> xs(k, 1);
+    for (std::size_t d = k - 1; d-- > 0;) xs[d] = xs[d + 1] * x.shape[3 + d];
+    const std::int64_t in_plane = xs[0] * x.shape[2];
+    std::int64_t out_plane = 1;
+    for (std::size_t d = 0; d < k; ++d) out_plane *= y.shape[2 + d];
+    const std::int64_t planes = x.shape[0] * x.shape[1];
+    const float* xp = x.ptr<float>();
+    float* yp = y.ptr<float>();
+    const std::size_t corners = mode == "linear" ? std::size_t{1} << k : 1;
+    global_pool().parallel_for(static_cast<std::size_t>(planes), 1, [&](std::size_t p0, std::size_t p1) {
+      std::vector<std::int64_t> idx(k);
+      for (std::size_t p = p0; p < p1; ++p) {
+        const float* src = xp + static_cast<std::int64_t>(p) * in_plane;
+        float* dst = yp + static_cast<std::int64_t>(p) * out_plane;
+        std::fill(idx.begin(), idx.end(), 0);
+        for (std::int64_t o = 0; o < out_plane; ++o) {
+          float acc = 0.0f;
+          for (std::size_t m = 0; m < corners; ++m) {
+            float w = 1.0f;
+            std::int64_t off = 0;
+            for (std::size_t d = 0; d < k; ++d) {
+              const axis& a = axes[d];
+              const auto i = static_cast<std::size_t>(idx[d]);
+              const bool hi = (m >> (k - 1 - d)) & 1;
+              off += (hi ? a.hi[i] : a.lo[i]) * xs[d];
+              if (corners > 1) w *= hi ? a.w_hi[i] : 1.0f - a.w_hi[i];
+            }
+            acc += w * src[off];
+          }
+          dst[o] = acc;
+          for (std::size_t d = k; d-- > 0;) {
+            if (++idx[d] < y.shape[2 + d]) break;
+            idx[d] = 0;
+          }
+        }
+      }
+    });
+  }
+};
+
 }  // namespace cactus::ops
 // ---- cactus/ops/view_scatter.hpp
 // The functional forms of writing into a view, which torch.export's functionalization produces
@@ -6752,24 +7903,25 @@ inline constexpr auto all_ops = hana::tuple_t<
     relu_op, gelu_op, silu_op, sigmoid_op, tanh_op, exp_op, log_op, sqrt_op, rsqrt_op, neg_op, abs_op, sin_op, cos_op,
     reciprocal_op, erf_op, floor_op, ceil_op, round_op, trunc_op, sign_op, hardswish_op, hardsigmoid_op, expm1_op, log1p_op,
     log2_op, log10_op, tan_op, asin_op, acos_op, atan_op, sinh_op, cosh_op, asinh_op, acosh_op, atanh_op,
-    clamp_op, leaky_relu_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
+    clamp_op, leaky_relu_op, elu_op, isnan_op, isinf_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
     maximum_op, minimum_op, fmod_op, remainder_op, atan2_op, bitwise_and_op, bitwise_or_op, bitwise_xor_op,
     eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op, bitwise_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
-    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
+    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv_transpose_op, lstm_op,
+    upsample_op, grid_sampler_2d_op, cdist_op, pdist_op, im2col_op, col2im_op,
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // state (inserted by lowering: lower/kv_cache.hpp)
     cached_attention_op, cached_conv1d_op,
     // reductions and pooling
-    mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
+    mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, amin_op, min_op, argmin_op, var_op, std_op, prod_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op, max_pool3d_op, avg_pool3d_op,
     adaptive_avg_pool_op, cumsum_op, cumprod_op,
     // ordering and indexing
-    sort_op, argsort_op, topk_op, index_select_op, gather_op, scatter_op, scatter_add_op, index_op, index_put_op,
+    sort_op, argsort_op, topk_op, index_select_op, gather_op, scatter_op, scatter_add_op, scatter_reduce_op, masked_scatter_op, index_op, index_put_op,
     // data movement and creation
     reshape_op, flatten_op, unflatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
-    stack_op, expand_op, repeat_op, flip_op, roll_op, repeat_interleave_op, split_op, constant_pad_nd_op, pad_op, reflection_pad_op,
+    stack_op, expand_op, repeat_op, flip_op, roll_op, diagonal_op, as_strided_op, repeat_interleave_op, split_op, constant_pad_nd_op, pad_op, reflection_pad_op,
     replication_pad_op, copy_op, slice_scatter_op, select_scatter_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, fill_op, arange_op,
     triu_op, tril_op, cast_op>;
 
@@ -10867,6 +12019,27 @@ inline constexpr std::string_view aten_schemas[] = {
     "convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor",
     "batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
     "_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+    "_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+    "_native_batch_norm_legit.no_stats(Tensor input, Tensor? weight, Tensor? bias, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+    "instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+    "group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor",
+    "native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, SymInt HxW, int group, float eps) -> (Tensor, Tensor, Tensor)",
+    "conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, SymInt[1] padding=0, SymInt[1] output_padding=0, SymInt groups=1, SymInt[1] dilation=1) -> Tensor",
+    "conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt groups=1, SymInt[2] dilation=1) -> Tensor",
+    "conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor",
+    "upsample_nearest1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor",
+    "upsample_nearest2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor",
+    "upsample_nearest3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor",
+    "_upsample_nearest_exact1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor",
+    "_upsample_nearest_exact2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor",
+    "_upsample_nearest_exact3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor",
+    "upsample_linear1d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor",
+    "upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor",
+    "upsample_trilinear3d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor",
+    "upsample_nearest2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor",
+    "upsample_bilinear2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor",
+    "grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor",
+    "grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor",
     "layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor",
     "native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
     "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
@@ -10922,6 +12095,12 @@ inline constexpr std::string_view aten_schemas[] = {
     "acosh(Tensor self) -> Tensor",
     "atanh(Tensor self) -> Tensor",
     "clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",
+    "clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor",
+    "elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor",
+    "selu(Tensor self) -> Tensor",
+    "celu(Tensor self, Scalar alpha=1.0) -> Tensor",
+    "isnan(Tensor self) -> Tensor",
+    "isinf(Tensor self) -> Tensor",
     "hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
     "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)",
     "leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
@@ -10938,8 +12117,10 @@ inline constexpr std::string_view aten_schemas[] = {
     "div.Tensor(Tensor self, Tensor other) -> Tensor",
     "div.Scalar(Tensor self, Scalar other) -> Tensor",
     "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor",
+    "div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor",
     "pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor",
     "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor",
+    "pow.Scalar(Scalar self, Tensor exponent) -> Tensor",
     "maximum(Tensor self, Tensor other) -> Tensor",
     "minimum(Tensor self, Tensor other) -> Tensor",
     "eq.Scalar(Tensor self, Scalar other) -> Tensor",
@@ -10988,6 +12169,18 @@ inline constexpr std::string_view aten_schemas[] = {
     "scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
     "scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
     "scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
+    "scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor",
+    "masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor",
+    "diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)",
+    "as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)",
+    "cdist(Tensor x1, Tensor x2, float p=2, int? compute_mode=None) -> Tensor",
+    "_cdist_forward(Tensor x1, Tensor x2, float p, int? compute_mode) -> Tensor",
+    "pdist(Tensor self, float p=2) -> Tensor",
+    "_pdist_forward(Tensor self, float p=2) -> Tensor",
+    "im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor",
+    "col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor",
+    "embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)",
+    "_embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1) -> (Tensor, Tensor, Tensor, Tensor)",
     "index.Tensor(Tensor self, Tensor?[] indices) -> Tensor",
     "index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
     "index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)",
@@ -11011,6 +12204,23 @@ inline constexpr std::string_view aten_schemas[] = {
     "amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
     "argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
     "max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
+    "max(Tensor self) -> Tensor",
+    "amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
+    "argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
+    "min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
+    "min(Tensor self) -> Tensor",
+    "min.other(Tensor self, Tensor other) -> Tensor",
+    "max.other(Tensor self, Tensor other) -> Tensor",
+    "mean(Tensor self, *, ScalarType? dtype=None) -> Tensor",
+    "sum(Tensor self, *, ScalarType? dtype=None) -> Tensor",
+    "prod(Tensor self, *, ScalarType? dtype=None) -> Tensor",
+    "prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+    "var(Tensor self, bool unbiased=True) -> Tensor",
+    "var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor",
+    "var.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor",
+    "std(Tensor self, bool unbiased=True) -> Tensor",
+    "std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor",
+    "std.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor",
     "any(Tensor self) -> Tensor",
     "any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
     "any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
@@ -11023,6 +12233,11 @@ inline constexpr std::string_view aten_schemas[] = {
     "avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
     "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
     "adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor",
+    "adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor",
+    "_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor",
+    "max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor",
+    "max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
+    "avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
     "adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
     "_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
     // shapes and data movement
@@ -11052,6 +12267,7 @@ inline constexpr std::string_view aten_schemas[] = {
     "contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)",
     "clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
     "dropout(Tensor input, float p, bool train) -> Tensor",
+    "native_dropout(Tensor input, float p, bool? train) -> (Tensor, Tensor)",
     "detach(Tensor(a) self) -> Tensor(a)",
     "alias(Tensor(a) self) -> Tensor(a)",
     "lift_fresh_copy(Tensor self) -> Tensor",
@@ -11065,6 +12281,10 @@ inline constexpr std::string_view aten_schemas[] = {
     "zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
     "full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
     "empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+    "empty_strided(SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+    "nonzero(Tensor self) -> Tensor",
+    "masked_select(Tensor self, Tensor mask) -> Tensor",
+    "_local_scalar_dense(Tensor self) -> Scalar",
     "empty_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
     "fill.Scalar(Tensor self, Scalar value) -> Tensor",
     "fill.Tensor(Tensor self, Tensor value) -> Tensor",
@@ -11083,6 +12303,7 @@ inline constexpr std::string_view aten_schemas[] = {
     "triu(Tensor self, int diagonal=0) -> Tensor",
     "tril(Tensor self, int diagonal=0) -> Tensor",
     "sym_size.int(Tensor self, int dim) -> SymInt",
+    "sym_numel(Tensor self) -> SymInt",
 };
 
 // The schema of a serialized target ("torch.ops.aten.conv2d.default"), or null.
@@ -11330,6 +12551,16 @@ inline imported_program import_program(const archive& a) {
                                                               "permute", "squeeze", "unsqueeze", "expand", "alias", "as_strided", "diagonal",
                                                               "unfold", "flatten", "unflatten"};
   std::size_t node_at = 0;
+  // ops whose result shape depends on the data: refused before their symbolic-size checks are met
+  for (const json& n : graph.at("nodes"))
+    for (const char* t : {"torch.ops.aten.nonzero.default", "torch.ops.aten.masked_select.default", "torch.ops.aten.nonzero_static.default",
+                          "torch.ops.aten._local_scalar_dense.default", "torch.ops.aten.unique_dim.default", "torch.ops.aten._unique2.default"})
+      if (n.at("target").get<std::string>() == t)
+        fail(file, ": ", t + 10, detail::source_of(n).empty() ? "" : " at " + detail::source_of(n), ": ",
+             std::string_view(t).find("_local_scalar_dense") != std::string_view::npos
+                 ? "reads a tensor's value into a Python number (.item()); cactus plans every shape before it runs"
+                 : "the shape of its result depends on the data (how many elements are selected); cactus plans every shape before it runs. "
+                   "Keep the shape fixed, for example with torch.where(mask, x, 0)");
   for (const json& n : graph.at("nodes")) {
     const std::size_t this_node = node_at++;
     const std::string target = n.at("target").get<std::string>();
@@ -11415,6 +12646,31 @@ inline imported_program import_program(const archive& a) {
       ins.push_back(args[6][0]);
       ins.push_back(cbool(false));
       finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
+    } else if (op == "_native_batch_norm_legit") {
+      // (input, weight, bias, [running_mean, running_var,] training, momentum, eps): the batch's statistics when training
+      std::vector<int> ins = all_args();
+      if (schema->overload == "no_stats") ins.insert(ins.begin() + 3, {g.add_constant(ir::meta::none()), g.add_constant(ir::meta::none())});
+      ins.push_back(cbool(false));
+      finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
+    } else if (op == "native_group_norm") {
+      // (input, weight, bias, N, C, HxW, group, eps) -> group_norm(input, group, weight, bias, eps, cudnn)
+      finish(g.add_node("aten::group_norm", {args[0][0], args[6][0], args[1][0], args[2][0], args[7][0], cbool(false)}, one_tensor, loc), 1);
+    } else if ((op == "mean" || op == "sum" || op == "prod") && schema->overload == "default") {
+      // over every element: (self, dims=None, keepdim=False, dtype)
+      finish(g.add_node("aten::" + op, {args[0][0], g.add_constant(ir::meta::none()), cbool(false), args[1][0]}, one_tensor, loc), 1);
+    } else if (op == "empty_strided") {
+      // the strides of a fresh tensor do not matter here: zeros(size, dtype, layout, device, pin_memory)
+      finish(g.add_node("aten::zeros", {args[0][0], args[2][0], args[3][0], args[4][0], args[5][0]}, one_tensor, loc), 1);
+    } else if (op == "native_dropout") {
+      // (input, p, train) -> (output, mask): the identity at inference; the mask serves the backward pass
+      const auto* p = g.constant_meta(args[1][0]);
+      const auto* train = g.constant_meta(args[2][0]);
+      check(p && (p->as_double() == 0.0 || !train || train->k == ir::kind::none || !train->i), where,
+            ": dropout in training mode is random; export the model after model.eval()");
+      ids[out_names.at(0)] = args[0][0];
+      if (out_names.size() > 1 && !out_names[1].empty()) unusable.insert(out_names[1]);
+    } else if (op == "sym_numel") {
+      finish(g.add_node("aten::numel", all_args(), {ir::kind::int_}, loc), 1);
     } else if (op == "native_layer_norm") {
       std::vector<int> ins = flat({0, 1, 2, 3, 4});
       ins.push_back(cbool(true));
@@ -12153,6 +13409,10 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::hardtanh_", "clamp"},
     {"aten::relu6", "clamp"},
     {"aten::leaky_relu", "leaky_relu"},
+    {"aten::elu", "elu"},
+    {"aten::elu_", "elu"},
+    {"aten::isnan", "isnan"},
+    {"aten::isinf", "isinf"},
     {"aten::leaky_relu_", "leaky_relu"},
     {"aten::add", "add"},
     {"aten::add_", "add"},
@@ -12199,6 +13459,16 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::gather", "gather"},
     {"aten::scatter", "scatter"},
     {"aten::scatter_add", "scatter_add"},
+    {"aten::scatter_reduce", "scatter_reduce"},
+    {"aten::masked_scatter", "masked_scatter"},
+    {"aten::diagonal", "diagonal"},
+    {"aten::as_strided", "as_strided"},
+    {"aten::cdist", "cdist"},
+    {"aten::_cdist_forward", "cdist"},
+    {"aten::pdist", "pdist"},
+    {"aten::_pdist_forward", "pdist"},
+    {"aten::im2col", "im2col"},
+    {"aten::col2im", "col2im"},
     {"aten::index", "index"},
     {"aten::index_put", "index_put"},
     {"aten::index_put_", "index_put"},
@@ -12235,6 +13505,17 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::all", "all"},
     {"aten::max", "max"},
     {"aten::argmax", "argmax"},
+    {"aten::amin", "amin"},
+    {"aten::min", "min"},
+    {"aten::argmin", "argmin"},
+    {"aten::var", "var"},
+    {"aten::std", "std"},
+    {"aten::group_norm", "group_norm"},
+    {"aten::conv_transpose1d", "conv_transpose"},
+    {"aten::conv_transpose2d", "conv_transpose"},
+    {"aten::conv_transpose3d", "conv_transpose"},
+    {"aten::grid_sampler", "grid_sampler_2d"},
+    {"aten::grid_sampler_2d", "grid_sampler_2d"},
     {"aten::max_pool1d", "max_pool1d"},
     {"aten::max_pool2d", "max_pool2d"},
     {"aten::avg_pool1d", "avg_pool1d"},
@@ -12242,6 +13523,11 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::adaptive_avg_pool2d", "adaptive_avg_pool"},
     {"aten::_adaptive_avg_pool2d", "adaptive_avg_pool"},
     {"aten::adaptive_avg_pool1d", "adaptive_avg_pool"},
+    {"aten::adaptive_avg_pool3d", "adaptive_avg_pool"},
+    {"aten::_adaptive_avg_pool3d", "adaptive_avg_pool"},
+    {"aten::max_pool3d", "max_pool3d"},
+    {"aten::max_pool3d_with_indices", "max_pool3d"},
+    {"aten::avg_pool3d", "avg_pool3d"},
     {"aten::reshape", "reshape"},
     {"aten::view", "reshape"},
     {"aten::_unsafe_view", "reshape"},
@@ -12313,7 +13599,7 @@ inline std::size_t min_inputs_of_rewrite(const std::string& op) {
       {"aten::transpose", 3}, {"aten::addmm", 5}, {"aten::matmul", 2}, {"aten::mm", 2}, {"aten::baddbmm", 5},
       {"aten::_convolution", 9}, {"aten::_scaled_dot_product_attention", 7}, {"aten::scaled_dot_product_attention", 6},
       {"aten::to", 2}, {"aten::type_as", 2}, {"aten::_to_copy", 2}, {"aten::float", 1}, {"aten::long", 1},
-      {"aten::bool", 1}, {"aten::int", 1}};
+      {"aten::bool", 1}, {"aten::int", 1}, {"aten::selu", 1}, {"aten::selu_", 1}, {"aten::prod", 2}};
   auto it = min_inputs.find(op);
   return it == min_inputs.end() ? 0 : it->second;
 }
@@ -12333,6 +13619,63 @@ inline std::vector<std::int64_t> swap_perm(std::int64_t r, std::int64_t a, std::
   b = wrap_dim(b, r);
   std::swap(p[static_cast<std::size_t>(a)], p[static_cast<std::size_t>(b)]);
   return p;
+}
+
+inline bool is_none(const ir::graph& g, int v) {
+  const auto* m = const_meta(g, v);
+  return m && m->k == ir::kind::none;
+}
+
+// _convolution(x, w, b, stride, padding, dilation, transposed, ...): whether it is transposed
+inline bool transposed_conv(const ir::graph& g, const ir::node& n) {
+  const auto* tr = const_meta(g, n.inputs[6]);
+  check(tr && (tr->k == ir::kind::bool_ || tr->k == ir::kind::int_), where(n), ": `transposed` must be a constant");
+  return tr->i != 0;
+}
+
+struct upsample_spelling {
+  const char* mode;
+  std::size_t spatial;
+  bool linear;  // takes align_corners before the scales
+};
+// ATen's upsample spellings: the mode and spatial rank of each
+inline std::optional<upsample_spelling> upsample_mode(const std::string& op) {
+  static const std::map<std::string, upsample_spelling, std::less<>> table = {
+      {"aten::upsample_nearest1d", {"nearest", 1, false}},          {"aten::upsample_nearest2d", {"nearest", 2, false}},
+      {"aten::upsample_nearest3d", {"nearest", 3, false}},          {"aten::_upsample_nearest_exact1d", {"nearest-exact", 1, false}},
+      {"aten::_upsample_nearest_exact2d", {"nearest-exact", 2, false}}, {"aten::_upsample_nearest_exact3d", {"nearest-exact", 3, false}},
+      {"aten::upsample_linear1d", {"linear", 1, true}},             {"aten::upsample_bilinear2d", {"linear", 2, true}},
+      {"aten::upsample_trilinear3d", {"linear", 3, true}}};
+  auto it = table.find(op);
+  if (it == table.end()) return std::nullopt;
+  return it->second;
+}
+
+// upsample_*(x, output_size, [align_corners,] scale_factors) (the .vec overloads) or
+// (x, output_size, [align_corners,] scale_d0, scale_d1...) -> upsample(x, output_size, scales, mode, align)
+inline ir::node upsample_node(ir::graph& g, const ir::node& n, const upsample_spelling& up) {
+  const std::size_t first = up.linear ? 3 : 2;
+  check(n.inputs.size() >= first, where(n), ": has ", n.inputs.size(), " inputs, needs at least ", first);
+  int scales = -1;
+  if (n.inputs.size() == first + 1) {
+    const auto* m = const_meta(g, n.inputs[first]);
+    check(m, where(n), ": the scale factors must be constants");
+    scales = n.inputs[first];
+  } else {
+    std::vector<double> per;
+    bool any = false, all = true;
+    for (std::size_t i = first; i < n.inputs.size(); ++i) {
+      const auto* m = const_meta(g, n.inputs[i]);
+      check(m && (m->k == ir::kind::none || m->is_number()), where(n), ": the scale factors must be constant numbers or None");
+      if (m->k == ir::kind::none) { all = false; continue; }
+      any = true;
+      per.push_back(m->as_double());
+    }
+    check(!any || all, where(n), ": scale factors given for some dims only");
+    scales = g.add_constant(any ? ir::meta::of_floats(per) : ir::meta::none());
+  }
+  const int align = up.linear ? n.inputs[2] : g.add_constant(ir::meta::of_bool(false));
+  return ir::node{"upsample", {n.inputs[0], n.inputs[1], scales, g.add_constant(ir::meta::of_string(up.mode)), align}, n.outputs, n.loc};
 }
 
 }  // namespace detail
@@ -12368,6 +13711,13 @@ inline canonicalize_report canonicalize(ir::graph& g) {
           if (i == from) i = to;
     for (int& o : g.outputs)
       if (o == from) o = to;
+  };
+  // whether a value is read by a node not yet emitted or is a graph output
+  auto used_later = [&](int v) {
+    bool used = std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
+    for (auto* list : {&nodes, &out})
+      for (auto& o : *list) used = used || std::find(o.inputs.begin(), o.inputs.end(), v) != o.inputs.end();
+    return used;
   };
   for (auto& n : nodes) {
     const std::string op = n.op;
@@ -12450,9 +13800,11 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       int scaled = new_node("mul", {mm, n.inputs[4]}, like, n.loc);
       n = ir::node{"add", {scaled, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
       ++rep.rewritten;
+    } else if (op == "aten::_convolution" && detail::transposed_conv(g, n)) {
+      // (x, w, b, stride, padding, dilation, transposed, output_padding, groups, ...)
+      n = ir::node{"conv_transpose", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[7], n.inputs[8], n.inputs[5]}, n.outputs, n.loc};
+      ++rep.rewritten;
     } else if (op == "aten::_convolution") {
-      const auto* tr = detail::const_meta(g, n.inputs[6]);
-      check(tr && tr->i == 0, detail::where(n), ": transposed convolution is not supported");
       n = ir::node{"conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
       ++rep.rewritten;
     } else if (op == "aten::_scaled_dot_product_attention") {
@@ -12476,6 +13828,67 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       const int scale = n.inputs.size() > 6 ? n.inputs[6] : g.add_constant(ir::meta::none());
       n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], scale, n.inputs[5], g.add_constant(ir::meta::of_bool(false))},
                    {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::nonzero" || op == "aten::masked_select" || op == "aten::argwhere" || op == "aten::nonzero_static" ||
+               op == "aten::unique" || op == "aten::_unique2") {
+      fail(detail::where(n), ": the shape of its result depends on the data (how many elements are selected); cactus plans every shape "
+           "before it runs. Keep the shape fixed, for example with torch.where(mask, x, 0)");
+    } else if (op == "aten::_local_scalar_dense" || op == "aten::item") {
+      fail(detail::where(n), ": reads a tensor's value into a Python number (.item()), which the graph could only use for data-dependent "
+           "control flow or shapes; cactus plans every shape before it runs");
+    } else if ((op == "aten::min" || op == "aten::max") && n.inputs.size() == 2 && val(1).is_tensor()) {
+      n.op = op == "aten::min" ? "minimum" : "maximum";  // torch.min(a, b) is elementwise
+      ++rep.rewritten;
+    } else if (op == "aten::prod" && n.inputs.size() == 4) {
+      n.op = "prod";  // prod.dim_int(x, dim, keepdim, dtype)
+    } else if ((op == "aten::prod" || op == "aten::sum" || op == "aten::mean") && n.inputs.size() == 2 && !val(1).is_tensor() &&
+               (!detail::const_meta(g, n.inputs[1]) || detail::const_meta(g, n.inputs[1])->k != ir::kind::ints)) {
+      // prod / sum / mean(x, dtype): every element
+      n = ir::node{op.substr(6), {n.inputs[0], g.add_constant(ir::meta::none()), g.add_constant(ir::meta::of_bool(false)), n.inputs[1]}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if ((op == "aten::embedding_bag" || op == "aten::_embedding_bag") && n.inputs.size() >= 8) {
+      // (weight, indices, offsets, scale_grad, mode, sparse, per_sample_weights, include_last_offset[, padding_idx]) ->
+      // embedding_bag(weight, indices, offsets, mode, per_sample_weights, include_last_offset, padding_idx)
+      for (std::size_t k = 1; k < n.outputs.size(); ++k)
+        check(!used_later(n.outputs[k]), detail::where(n), ": output ", k, " of embedding_bag (for the backward pass) is not supported");
+      const int pad = n.inputs.size() > 8 && !detail::is_none(g, n.inputs[8]) ? n.inputs[8] : const_int(g, -1);
+      n = ir::node{"embedding_bag", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[4], n.inputs[6], n.inputs[7], pad}, {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::selu" || op == "aten::selu_") {
+      n = ir::node{"elu", {n.inputs[0], g.add_constant(ir::meta::of_float(1.6732632423543772848170429916717)),
+                           g.add_constant(ir::meta::of_float(1.0507009873554804934193349852946)), g.add_constant(ir::meta::of_float(1.0))}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if ((op == "aten::celu" || op == "aten::celu_") && n.inputs.size() == 2) {
+      const auto* a = detail::const_meta(g, n.inputs[1]);
+      check(a && a->is_number() && a->as_double() != 0, detail::where(n), ": alpha must be a nonzero constant");
+      n = ir::node{"elu", {n.inputs[0], n.inputs[1], g.add_constant(ir::meta::of_float(1.0)), g.add_constant(ir::meta::of_float(1.0 / a->as_double()))},
+                   n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::instance_norm" && n.inputs.size() == 9) {
+      // (x, w, b, running_mean, running_var, use_input_stats, momentum, eps, cudnn)
+      const auto* use = detail::const_meta(g, n.inputs[5]);
+      check(use && use->k == ir::kind::bool_, detail::where(n), ": use_input_stats must be a constant");
+      if (use->i) {  // each sample's channels normalized on their own: a group per channel
+        const std::int64_t C = val(0).shape.size() >= 2 ? val(0).shape[1] : -1;
+        check(C > 0, detail::where(n), ": the channel count must be known when the graph is lowered");
+        n = ir::node{"group_norm", {n.inputs[0], const_int(g, C), n.inputs[1], n.inputs[2], n.inputs[7]}, n.outputs, n.loc};
+      } else {
+        n = ir::node{"batch_norm", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[6], n.inputs[7], n.inputs[8]},
+                     n.outputs, n.loc};
+      }
+      ++rep.rewritten;
+    } else if (const auto up = detail::upsample_mode(op)) {
+      n = detail::upsample_node(g, n, *up);
+      ++rep.rewritten;
+    } else if ((op == "aten::clamp" || op == "aten::clamp_") && n.inputs.size() == 3 && (val(1).is_tensor() || val(2).is_tensor())) {
+      // clamp(x, lo, hi) with tensor bounds: minimum(maximum(x, lo), hi)
+      const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
+      int v = n.inputs[0];
+      const bool lo = !detail::is_none(g, n.inputs[1]), hi = !detail::is_none(g, n.inputs[2]);
+      if (lo && hi) v = new_node("maximum", {v, n.inputs[1]}, like, n.loc);
+      if (lo && !hi) n = ir::node{"maximum", {v, n.inputs[1]}, n.outputs, n.loc};
+      else if (hi) n = ir::node{"minimum", {v, n.inputs[2]}, n.outputs, n.loc};
+      else { alias(n.outputs[0], n.inputs[0]); ++rep.removed_noops; continue; }
       ++rep.rewritten;
     } else if (op == "aten::conv1d" || op == "aten::conv2d") {
       n.op = "conv";

@@ -5,7 +5,8 @@ boolean mask, whose result shape depends on the data, is refused with an error, 
 TorchScript write into part of a tensor that is read afterwards, which torch.export handles); sort, argsort (and stable), topk
 (largest and smallest), max over a dim with its index; cumsum and cumprod (float and int); flip, roll (over dims and
 flattened), repeat; F.pad in constant (negative pads crop), reflect, replicate and circular
-modes; bitwise_not of ints and bools. Index tensors are model inputs (int64), so every index is
+modes; bitwise_not of ints and bools; scatter_reduce (sum, prod, mean, amax, amin, with and
+without self, of ints too), masked_scatter, diagonal (with offsets and dims) and as_strided. Index tensors are model inputs (int64), so every index is
 read at run time. Each goes through TorchScript, torch.export and torch.export's core ATen
 decomposition; orders, indices, integers and moved data must match exactly, float cumulative
 results to 1e-5 of their largest magnitude. A bad index at run time is an error naming it.
@@ -84,6 +85,17 @@ class Moves(torch.nn.Module):
                 F.pad(img[0], (1, 3), mode="replicate"), F.pad(img, (2, 1, 1, 0), mode="circular"), torch.bitwise_not(ints), ~(x > 0))
 
 
+class Reduces(torch.nn.Module):
+    names = ["scatter_sum", "scatter_prod", "scatter_mean", "scatter_amax", "scatter_amin_noself", "scatter_mean_int", "masked_scatter",
+             "diagonal", "diagonal_off", "diagonal_neg", "as_strided"]
+
+    def forward(self, x, idx, src, ints, mask):  # x [4, 6]; idx [4, 3] in [0, 6); src [4, 3]; ints [4, 6]; mask [4, 6] bool
+        return (x.scatter_reduce(1, idx, src, "sum"), x.scatter_reduce(1, idx, src, "prod"), x.scatter_reduce(1, idx, src, "mean"),
+                x.scatter_reduce(1, idx, src, "amax"), x.scatter_reduce(1, idx, src, "amin", include_self=False),
+                ints.scatter_reduce(1, idx, ints[:, :3], "mean"), x.masked_scatter(mask, src * 10.0 + 100.0), torch.diagonal(x),
+                x.diagonal(offset=2), torch.diagonal(x.reshape(2, 2, 6), offset=-1, dim1=2, dim2=0), torch.as_strided(x, (3, 4), (5, 1), 2))
+
+
 def main():
     cactus, work = sys.argv[1], sys.argv[2]
     shutil.rmtree(work, ignore_errors=True)
@@ -110,6 +122,10 @@ def main():
 
     moves = (torch.randn(3, 5, generator=g), torch.randn(2, 3, 4, 5, generator=g), torch.randint(-50, 50, (3, 5), generator=g))
     check_model(cactus, work, "moves", Moves().eval(), moves, Moves.names, set(Moves.names) - APPROX)
+
+    red = (torch.randn(4, 6, generator=g), idx, torch.randn(4, 3, generator=g), torch.randint(-20, 20, (4, 6), generator=g),
+           torch.rand(4, 6, generator=g) > 0.5)
+    check_model(cactus, work, "reduces", Reduces().eval(), red, Reduces.names, set(Reduces.names) - {"scatter_sum", "scatter_prod", "scatter_mean"})
 
     # an index out of range at run time: an error naming it, not a read out of bounds
     outs = run_model(cactus, work, "bad_index", Gathers().eval(), gathers, "export")

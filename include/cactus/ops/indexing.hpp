@@ -194,6 +194,101 @@ struct scatter_add_op {
   static void run(context& c) { scatter_op::run_scatter(c, true); }
 };
 
+// masked_scatter(x, mask, source): x where the mask (broadcast to x) is false; where it is true,
+// the next element of source, taken in row-major order.
+struct masked_scatter_op {
+  static constexpr std::string_view name = "masked_scatter";
+  static constexpr arity inputs{3};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const slot& m = c.tensor_in(1);
+    const slot& s = c.tensor_in(2);
+    c.require(m.type == dtype::b8, "the mask must be bool, got ", name_of(m.type));
+    c.require(s.type == x.type, "source is ", name_of(s.type), ", the tensor is ", name_of(x.type));
+    c.require(broadcast_shapes(m.shape, x.shape) == x.shape, "mask ", to_string(m.shape), " does not broadcast to ", to_string(x.shape));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& s = c.in(2);
+    slot& y = c.out(0);
+    const std::size_t es = size_of(x.type);
+    std::memcpy(y.data, x.data, x.bytes());
+    const operand m = make_operand(c.in(1), x.shape);
+    std::int64_t next = 0;
+    detail::for_each_position(x.shape, x.shape, [&](std::int64_t i, std::int64_t, const auto& idx) {
+      std::int64_t mo = 0;
+      for (std::size_t ax = 0; ax < idx.size(); ++ax) mo += idx[ax] * m.strides[ax];
+      if (m.at(mo) == 0) return;
+      c.require(next < s.numel(), "source has ", s.numel(), " elements, the mask selects more");
+      std::memcpy(static_cast<std::byte*>(y.data) + i * static_cast<std::int64_t>(es), static_cast<const std::byte*>(s.data) + next * static_cast<std::int64_t>(es), es);
+      ++next;
+    });
+  }
+};
+
+// scatter_reduce(x, dim, index, src, reduce, include_self): as scatter_add, with the written
+// elements combined by "sum", "prod", "mean", "amax" or "amin"; include_self=False leaves x's
+// value out of the elements written (the others keep it). A mean of integers rounds down, as in
+// PyTorch. Accumulated in double, rounded once per element.
+struct scatter_reduce_op {
+  static constexpr std::string_view name = "scatter_reduce";
+  static constexpr arity inputs{6};
+  enum class how { sum, prod, mean, amax, amin };
+  static how reduction(const context& c) {
+    const std::string r = c.string_at(4);
+    if (r == "sum") return how::sum;
+    if (r == "prod") return how::prod;
+    if (r == "mean") return how::mean;
+    if (r == "amax") return how::amax;
+    if (r == "amin") return how::amin;
+    c.fail("reduce '", r, "' (sum, prod, mean, amax or amin)");
+  }
+  static void infer(context& c) {
+    c.require(c.in(3).is_tensor(), "scatter_reduce needs a src tensor");
+    reduction(c);
+    scatter_op::infer_scatter(c, "scatter_reduce");
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& ix = c.in(2);
+    const slot& s = c.in(3);
+    slot& y = c.out(0);
+    const how r = reduction(c);
+    const bool self = c.bool_at(5);
+    const std::size_t d = detail::dim_arg(c, 1, x);
+    const std::int64_t n = x.shape.empty() ? 1 : x.shape[d];
+    const auto yst = strides_of(x.shape.empty() ? shape_t{1} : x.shape);
+    const tensor xv = x.view(), sv = s.view();
+    std::vector<double> acc(static_cast<std::size_t>(x.numel()));
+    std::vector<std::int64_t> count(acc.size(), 0);
+    for (std::size_t i = 0; i < acc.size(); ++i) acc[i] = xv.element_as_double(static_cast<std::int64_t>(i));
+    detail::for_each_position(ix.shape, s.shape.empty() ? ix.shape : s.shape, [&](std::int64_t i, std::int64_t soff, const auto& idx) {
+      const std::int64_t at = detail::index_at(ix, i);
+      c.require(at >= 0 && at < n, "index ", at, " at ", to_string(idx), " is out of range for a dim of size ", n);
+      std::int64_t to = 0;
+      for (std::size_t ax = 0; ax < idx.size(); ++ax) to += (ax == d ? at : idx[ax]) * yst[ax];
+      const auto t = static_cast<std::size_t>(to);
+      const double v = sv.element_as_double(soff);
+      if (count[t]++ == 0 && !self) { acc[t] = v; return; }
+      switch (r) {
+        case how::sum: case how::mean: acc[t] += v; break;
+        case how::prod: acc[t] *= v; break;
+        case how::amax: acc[t] = std::isnan(acc[t]) || acc[t] >= v ? acc[t] : v; break;
+        case how::amin: acc[t] = std::isnan(acc[t]) || acc[t] <= v ? acc[t] : v; break;
+      }
+    });
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      double v = acc[i];
+      if (r == how::mean && count[i] > 0) {
+        v /= static_cast<double>(count[i] + (self ? 1 : 0));
+        if (!is_floating(y.type)) v = std::floor(v);
+      }
+      store_as(y.data, y.type, static_cast<std::int64_t>(i), v);
+    }
+  }
+};
+
 namespace detail {
 // Advanced indexing, x[i0, i1, ...] with index tensors (None: the whole dim): the index tensors
 // broadcast together to B; the result has B's dims where the indexed dims were when those are

@@ -1,6 +1,7 @@
 #pragma once
-// max_pool / avg_pool (1-D, 2-D; stride, padding, dilation, ceil_mode) and adaptive average
-// pooling, on NCHW / NCL tensors.
+// max_pool / avg_pool (1-D, 2-D, 3-D; stride, padding, dilation, ceil_mode) and adaptive average
+// pooling (1 to 3 spatial dims), on NCL / NCHW / NCDHW tensors. max_pool3d also gives the indices
+// (within each plane) that max_pool3d_with_indices returns.
 #include <cmath>
 #include <limits>
 
@@ -147,7 +148,121 @@ struct avg_pool1d_op : detail::pool_body<false, true> {
   static constexpr arity inputs{6};
 };
 
-// adaptive_avg_pool{1,2}d(x, output_size): PyTorch's start/end index rule.
+namespace detail {
+// 3-D pooling geometry: (x, kernel, stride, padding[, dilation]) for [N, C, D, H, W]
+struct pool3_geom {
+  std::int64_t planes;
+  std::int64_t in[3], k[3], s[3], p[3], d[3], out[3];
+};
+inline pool3_geom pool3_geometry(const context& c, bool has_dilation) {
+  const slot& x = c.tensor_in(0);
+  c.require(x.shape.size() == 5, "input must be 5-D (N, C, D, H, W), got ", to_string(x.shape));
+  auto three = [&](std::vector<std::int64_t> v, const char* what) {
+    if (v.size() == 1) v.assign(3, v[0]);
+    c.require(v.size() == 3, what, " ", to_string(v), " must have 3 values");
+    return v;
+  };
+  const auto k = three(c.ints_at(1), "kernel_size");
+  auto st = c.ints_at(2);
+  st = three(st.empty() ? k : st, "stride");
+  const auto p = three(c.ints_at(3), "padding");
+  const auto d = has_dilation ? three(c.ints_at(4), "dilation") : std::vector<std::int64_t>{1, 1, 1};
+  const bool ceil_mode = c.bool_at(has_dilation ? 5 : 4);
+  pool3_geom g{};
+  g.planes = x.shape[0] * x.shape[1];
+  for (int i = 0; i < 3; ++i) {
+    g.in[i] = x.shape[2 + static_cast<std::size_t>(i)];
+    g.k[i] = k[static_cast<std::size_t>(i)]; g.s[i] = st[static_cast<std::size_t>(i)];
+    g.p[i] = p[static_cast<std::size_t>(i)]; g.d[i] = d[static_cast<std::size_t>(i)];
+    c.require(g.k[i] > 0 && g.s[i] > 0 && g.d[i] > 0 && g.p[i] >= 0 && 2 * g.p[i] <= g.k[i], "kernel, stride and dilation must be positive, padding at most half the kernel");
+    g.out[i] = pool_out(g.in[i], g.k[i], g.s[i], g.p[i], g.d[i], ceil_mode);
+    c.require(g.out[i] > 0, "input ", to_string(x.shape), " is too small for the pooling window");
+  }
+  return g;
+}
+}  // namespace detail
+
+// max_pool3d(x, kernel, stride, padding, dilation, ceil_mode) -> values[, indices]: NaN wins
+struct max_pool3d_op {
+  static constexpr std::string_view name = "max_pool3d";
+  static constexpr arity inputs{6};
+  static constexpr arity outputs{1, 2};
+  static void infer(context& c) {
+    const auto g = detail::pool3_geometry(c, true);
+    const slot& x = c.tensor_in(0);
+    const shape_t s{x.shape[0], x.shape[1], g.out[0], g.out[1], g.out[2]};
+    c.set_tensor(0, dtype::f32, s);
+    if (c.num_outputs() > 1) c.set_tensor(1, dtype::i64, s);
+  }
+  static void run(context& c) {
+    const auto g = detail::pool3_geometry(c, true);
+    const float* x = c.f32_in(0).ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    std::int64_t* yi = c.num_outputs() > 1 ? c.out(1).ptr<std::int64_t>() : nullptr;
+    const std::int64_t in_plane = g.in[0] * g.in[1] * g.in[2], out_plane = g.out[0] * g.out[1] * g.out[2];
+    for (std::int64_t pl = 0; pl < g.planes; ++pl)
+      for (std::int64_t o = 0; o < out_plane; ++o) {
+        const std::int64_t od = o / (g.out[1] * g.out[2]), oh = o / g.out[2] % g.out[1], ow = o % g.out[2];
+        float best = -std::numeric_limits<float>::infinity();
+        std::int64_t at = -1;
+        for (std::int64_t a = 0; a < g.k[0]; ++a) {
+          const std::int64_t id = od * g.s[0] - g.p[0] + a * g.d[0];
+          if (id < 0 || id >= g.in[0]) continue;
+          for (std::int64_t b = 0; b < g.k[1]; ++b) {
+            const std::int64_t ih = oh * g.s[1] - g.p[1] + b * g.d[1];
+            if (ih < 0 || ih >= g.in[1]) continue;
+            for (std::int64_t e = 0; e < g.k[2]; ++e) {
+              const std::int64_t iw = ow * g.s[2] - g.p[2] + e * g.d[2];
+              if (iw < 0 || iw >= g.in[2]) continue;
+              const std::int64_t idx = (id * g.in[1] + ih) * g.in[2] + iw;
+              const float v = x[pl * in_plane + idx];
+              if (at < 0 || v > best || (v != v && best == best)) { best = v; at = idx; }
+            }
+          }
+        }
+        y[pl * out_plane + o] = best;
+        if (yi) yi[pl * out_plane + o] = at;
+      }
+  }
+};
+
+// avg_pool3d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override?)
+struct avg_pool3d_op {
+  static constexpr std::string_view name = "avg_pool3d";
+  static constexpr arity inputs{7};
+  static void infer(context& c) {
+    const auto g = detail::pool3_geometry(c, false);
+    const slot& x = c.tensor_in(0);
+    c.set_tensor(0, dtype::f32, {x.shape[0], x.shape[1], g.out[0], g.out[1], g.out[2]});
+  }
+  static void run(context& c) {
+    const auto g = detail::pool3_geometry(c, false);
+    const bool include_pad = c.bool_at(5);
+    const std::int64_t divisor = c.is_none(6) ? 0 : c.int_at(6);
+    const float* x = c.f32_in(0).ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    const std::int64_t in_plane = g.in[0] * g.in[1] * g.in[2], out_plane = g.out[0] * g.out[1] * g.out[2];
+    for (std::int64_t pl = 0; pl < g.planes; ++pl)
+      for (std::int64_t o = 0; o < out_plane; ++o) {
+        const std::int64_t oi[3] = {o / (g.out[1] * g.out[2]), o / g.out[2] % g.out[1], o % g.out[2]};
+        std::int64_t lo[3], hi[3], padded = 1;
+        for (int i = 0; i < 3; ++i) {
+          const std::int64_t start = oi[i] * g.s[i] - g.p[i], end = std::min(start + g.k[i], g.in[i] + g.p[i]);
+          padded *= end - start;
+          lo[i] = std::max<std::int64_t>(start, 0);
+          hi[i] = std::min(end, g.in[i]);
+        }
+        float acc = 0.0f;
+        for (std::int64_t a = lo[0]; a < hi[0]; ++a)
+          for (std::int64_t b = lo[1]; b < hi[1]; ++b)
+            for (std::int64_t e = lo[2]; e < hi[2]; ++e) acc += x[pl * in_plane + (a * g.in[1] + b) * g.in[2] + e];
+        const std::int64_t cnt = (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
+        y[pl * out_plane + o] = acc / static_cast<float>(divisor ? divisor : include_pad ? padded : cnt);
+      }
+  }
+};
+
+// adaptive_avg_pool{1,2,3}d(x, output_size): PyTorch's start/end index rule.
 struct adaptive_avg_pool_op {
   static constexpr std::string_view name = "adaptive_avg_pool";
   static constexpr arity inputs{2};
@@ -162,20 +277,23 @@ struct adaptive_avg_pool_op {
   static void run(context& c) {
     const slot& x = c.f32_in(0);
     const slot& y = c.out(0);
-    const bool one_d = x.shape.size() == 3;
-    const std::int64_t planes = x.shape[0] * x.shape[1];
-    const std::int64_t H = one_d ? 1 : x.shape[2], W = x.shape.back();
-    const std::int64_t OH = one_d ? 1 : y.shape[2], OW = y.shape.back();
+    const std::size_t k = x.shape.size() - 2;
+    c.require(k >= 1 && k <= 3, "1 to 3 spatial dims, got ", to_string(x.shape));
+    std::int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1};
+    for (std::size_t i = 0; i < k; ++i) { in[3 - k + i] = x.shape[2 + i]; out[3 - k + i] = y.shape[2 + i]; }
+    const std::int64_t planes = x.shape[0] * x.shape[1], in_plane = in[0] * in[1] * in[2], out_plane = out[0] * out[1] * out[2];
+    const float* xp = x.ptr<float>();
+    float* yp = y.ptr<float>();
     for (std::int64_t pl = 0; pl < planes; ++pl)
-      for (std::int64_t oh = 0; oh < OH; ++oh) {
-        const std::int64_t h0 = oh * H / OH, h1 = ((oh + 1) * H + OH - 1) / OH;
-        for (std::int64_t ow = 0; ow < OW; ++ow) {
-          const std::int64_t w0 = ow * W / OW, w1 = ((ow + 1) * W + OW - 1) / OW;
-          double acc = 0;
-          for (std::int64_t i = h0; i < h1; ++i)
-            for (std::int64_t j = w0; j < w1; ++j) acc += x.ptr<float>()[(pl * H + i) * W + j];
-          y.ptr<float>()[(pl * OH + oh) * OW + ow] = static_cast<float>(acc / static_cast<double>((h1 - h0) * (w1 - w0)));
-        }
+      for (std::int64_t o = 0; o < out_plane; ++o) {
+        const std::int64_t oi[3] = {o / (out[1] * out[2]), o / out[2] % out[1], o % out[2]};
+        std::int64_t lo[3], hi[3];
+        for (int i = 0; i < 3; ++i) { lo[i] = oi[i] * in[i] / out[i]; hi[i] = ((oi[i] + 1) * in[i] + out[i] - 1) / out[i]; }
+        double acc = 0;
+        for (std::int64_t a = lo[0]; a < hi[0]; ++a)
+          for (std::int64_t b = lo[1]; b < hi[1]; ++b)
+            for (std::int64_t e = lo[2]; e < hi[2]; ++e) acc += xp[pl * in_plane + (a * in[1] + b) * in[2] + e];
+        yp[pl * out_plane + o] = static_cast<float>(acc / static_cast<double>((hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2])));
       }
   }
 };

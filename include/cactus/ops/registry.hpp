@@ -17,9 +17,14 @@
 #include "cactus/ops/cast.hpp"
 #include "cactus/ops/conv.hpp"
 #include "cactus/ops/conv_module.hpp"
+#include "cactus/ops/conv_transpose.hpp"
 #include "cactus/ops/creation.hpp"
+#include "cactus/ops/distance.hpp"
 #include "cactus/ops/embedding.hpp"
+#include "cactus/ops/fold.hpp"
 #include "cactus/ops/gated_mlp.hpp"
+#include "cactus/ops/grid_sample.hpp"
+#include "cactus/ops/group_norm.hpp"
 #include "cactus/ops/indexing.hpp"
 #include "cactus/ops/layer_norm.hpp"
 #include "cactus/ops/linear.hpp"
@@ -38,6 +43,7 @@
 #include "cactus/ops/sort.hpp"
 #include "cactus/ops/triangular.hpp"
 #include "cactus/ops/unary.hpp"
+#include "cactus/ops/upsample.hpp"
 #include "cactus/ops/view_scatter.hpp"
 
 namespace cactus::ops {
@@ -51,24 +57,25 @@ inline constexpr auto all_ops = hana::tuple_t<
     relu_op, gelu_op, silu_op, sigmoid_op, tanh_op, exp_op, log_op, sqrt_op, rsqrt_op, neg_op, abs_op, sin_op, cos_op,
     reciprocal_op, erf_op, floor_op, ceil_op, round_op, trunc_op, sign_op, hardswish_op, hardsigmoid_op, expm1_op, log1p_op,
     log2_op, log10_op, tan_op, asin_op, acos_op, atan_op, sinh_op, cosh_op, asinh_op, acosh_op, atanh_op,
-    clamp_op, leaky_relu_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
+    clamp_op, leaky_relu_op, elu_op, isnan_op, isinf_op, add_op, sub_op, rsub_op, mul_op, div_op, floor_divide_op, pow_op,
     maximum_op, minimum_op, fmod_op, remainder_op, atan2_op, bitwise_and_op, bitwise_or_op, bitwise_xor_op,
     eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op, bitwise_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
-    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, embedding_op, conv_op, lstm_op,
+    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv_transpose_op, lstm_op,
+    upsample_op, grid_sampler_2d_op, cdist_op, pdist_op, im2col_op, col2im_op,
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // state (inserted by lowering: lower/kv_cache.hpp)
     cached_attention_op, cached_conv1d_op,
     // reductions and pooling
-    mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op,
+    mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, amin_op, min_op, argmin_op, var_op, std_op, prod_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op, max_pool3d_op, avg_pool3d_op,
     adaptive_avg_pool_op, cumsum_op, cumprod_op,
     // ordering and indexing
-    sort_op, argsort_op, topk_op, index_select_op, gather_op, scatter_op, scatter_add_op, index_op, index_put_op,
+    sort_op, argsort_op, topk_op, index_select_op, gather_op, scatter_op, scatter_add_op, scatter_reduce_op, masked_scatter_op, index_op, index_put_op,
     // data movement and creation
     reshape_op, flatten_op, unflatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
-    stack_op, expand_op, repeat_op, flip_op, roll_op, repeat_interleave_op, split_op, constant_pad_nd_op, pad_op, reflection_pad_op,
+    stack_op, expand_op, repeat_op, flip_op, roll_op, diagonal_op, as_strided_op, repeat_interleave_op, split_op, constant_pad_nd_op, pad_op, reflection_pad_op,
     replication_pad_op, copy_op, slice_scatter_op, select_scatter_op, ones_op, zeros_op, full_op, ones_like_op, zeros_like_op, full_like_op, fill_op, arange_op,
     triu_op, tril_op, cast_op>;
 

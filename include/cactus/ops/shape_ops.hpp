@@ -1,7 +1,7 @@
 #pragma once
 // Ops that move data without arithmetic: views (reshape, flatten, unflatten, squeeze, unsqueeze, identity)
 // share their input's bytes; permute, slice, select, cat, stack, expand, repeat, flip and chunk
-// copy through copy_strided; roll moves rows.
+// copy through copy_strided, and so do diagonal and as_strided; roll moves rows.
 #include <algorithm>
 #include <limits>
 
@@ -389,6 +389,74 @@ struct flip_op {
       }
     copy_strided(static_cast<const std::byte*>(x.data) + start * static_cast<std::int64_t>(size_of(x.type)), st, c.out(0).data, x.shape,
                  size_of(x.type));
+  }
+};
+
+// diagonal(x, offset, dim1, dim2): the diagonal of the (dim1, dim2) planes, as a last dim; the
+// other dims keep their order. offset > 0 is above the main diagonal.
+struct diagonal_op {
+  static constexpr std::string_view name = "diagonal";
+  static constexpr arity inputs{4};
+  struct plan {
+    shape_t shape;
+    std::vector<std::int64_t> strides;
+    std::int64_t start = 0;
+  };
+  static plan make(const context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto r = static_cast<std::int64_t>(x.shape.size());
+    c.require(r >= 2, "needs at least 2 dims, got ", to_string(x.shape));
+    const std::int64_t off = c.int_at(1);
+    const auto d1 = static_cast<std::size_t>(wrap_dim(c.int_at(2), r)), d2 = static_cast<std::size_t>(wrap_dim(c.int_at(3), r));
+    c.require(d1 != d2, "dim1 and dim2 are both ", d1);
+    const auto st = strides_of(x.shape);
+    plan p;
+    for (std::size_t i = 0; i < x.shape.size(); ++i)
+      if (i != d1 && i != d2) { p.shape.push_back(x.shape[i]); p.strides.push_back(st[i]); }
+    const std::int64_t n1 = x.shape[d1], n2 = x.shape[d2];
+    const std::int64_t len = off >= 0 ? std::max<std::int64_t>(0, std::min(n1, n2 - off)) : std::max<std::int64_t>(0, std::min(n1 + off, n2));
+    p.shape.push_back(len);
+    p.strides.push_back(st[d1] + st[d2]);
+    if (len > 0) p.start = off >= 0 ? off * st[d2] : -off * st[d1];
+    return p;
+  }
+  static void infer(context& c) { c.set_tensor(0, c.tensor_in(0).type, make(c).shape); }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const plan p = make(c);
+    copy_strided(static_cast<const std::byte*>(x.data) + p.start * static_cast<std::int64_t>(size_of(x.type)), p.strides, c.out(0).data, p.shape,
+                 size_of(x.type));
+  }
+};
+
+// as_strided(x, size, stride, storage_offset?): the elements at storage_offset + sum(i * stride)
+// of x's elements in row-major order: PyTorch's meaning when x is contiguous, which is how the
+// graphs that use it (decompositions of unfold and the like) make it. Every address is checked.
+struct as_strided_op {
+  static constexpr std::string_view name = "as_strided";
+  static constexpr arity inputs{3, 4};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const auto size = c.ints_at(1), stride = c.ints_at(2);
+    const std::int64_t off = c.is_none(3) ? 0 : c.int_at(3);
+    c.require(size.size() == stride.size(), "size ", to_string(size), " and stride ", to_string(stride), " differ in length");
+    std::int64_t hi = off, lo = off;
+    bool empty = false;
+    for (std::size_t i = 0; i < size.size(); ++i) {
+      c.require(size[i] >= 0, "negative size ", to_string(size));
+      empty = empty || size[i] == 0;
+      if (size[i] > 0) (stride[i] >= 0 ? hi : lo) += (size[i] - 1) * stride[i];
+    }
+    c.require(empty || (lo >= 0 && hi < x.numel()), "size ", to_string(size), ", stride ", to_string(stride), " and offset ", off,
+              " reach outside the input's ", x.numel(), " elements");
+    c.set_tensor(0, x.type, shape_t(size.begin(), size.end()));
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const std::int64_t off = c.is_none(3) ? 0 : c.int_at(3);
+    const slot& y = c.out(0);
+    if (y.numel() == 0) return;
+    copy_strided(static_cast<const std::byte*>(x.data) + off * static_cast<std::int64_t>(size_of(x.type)), c.ints_at(2), y.data, y.shape, size_of(x.type));
   }
 };
 

@@ -177,4 +177,42 @@ struct leaky_relu_op : detail::unary_body<leaky_relu_op> {
   }
 };
 
+// elu(x, alpha, scale, input_scale) = scale * (x > 0 ? x : alpha * (exp(input_scale * x) - 1)),
+// ATen's form, which selu and celu are spelled in. Computed per element in double.
+struct elu_op {
+  static constexpr std::string_view name = "elu";
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{1, 4};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    c.require(is_floating(x.type), "takes floating-point tensors, got ", name_of(x.type));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const double alpha = c.is_none(1) ? 1.0 : c.num_at(1), scale = c.is_none(2) ? 1.0 : c.num_at(2), in_scale = c.is_none(3) ? 1.0 : c.num_at(3);
+    slot& y = c.out(0);
+    map_scalar(y.shape, y.data, y.type, {make_operand(c.in(0), y.shape)},
+               [&](const double* v) { return scale * (v[0] > 0 ? v[0] : alpha * std::expm1(in_scale * v[0])); });
+  }
+};
+
+// isnan / isinf(x) -> bool; integers are never either
+template <bool Nan>
+struct classify_body {
+  static constexpr dims_rule fixed_dims = dims_rule::same;
+  static constexpr arity inputs{1};
+  static void infer(context& c) { c.set_tensor(0, dtype::b8, c.tensor_in(0).shape); }
+  static void run(context& c) {
+    slot& y = c.out(0);
+    map_scalar(y.shape, y.data, y.type, {make_operand(c.in(0), y.shape)},
+               [](const double* v) { return (Nan ? std::isnan(v[0]) : std::isinf(v[0])) ? 1.0 : 0.0; });
+  }
+};
+struct isnan_op : classify_body<true> {
+  static constexpr std::string_view name = "isnan";
+};
+struct isinf_op : classify_body<false> {
+  static constexpr std::string_view name = "isinf";
+};
+
 }  // namespace cactus::ops

@@ -36,7 +36,7 @@ inline std::size_t min_inputs_of_rewrite(const std::string& op) {
       {"aten::transpose", 3}, {"aten::addmm", 5}, {"aten::matmul", 2}, {"aten::mm", 2}, {"aten::baddbmm", 5},
       {"aten::_convolution", 9}, {"aten::_scaled_dot_product_attention", 7}, {"aten::scaled_dot_product_attention", 6},
       {"aten::to", 2}, {"aten::type_as", 2}, {"aten::_to_copy", 2}, {"aten::float", 1}, {"aten::long", 1},
-      {"aten::bool", 1}, {"aten::int", 1}};
+      {"aten::bool", 1}, {"aten::int", 1}, {"aten::selu", 1}, {"aten::selu_", 1}, {"aten::prod", 2}};
   auto it = min_inputs.find(op);
   return it == min_inputs.end() ? 0 : it->second;
 }
@@ -56,6 +56,63 @@ inline std::vector<std::int64_t> swap_perm(std::int64_t r, std::int64_t a, std::
   b = wrap_dim(b, r);
   std::swap(p[static_cast<std::size_t>(a)], p[static_cast<std::size_t>(b)]);
   return p;
+}
+
+inline bool is_none(const ir::graph& g, int v) {
+  const auto* m = const_meta(g, v);
+  return m && m->k == ir::kind::none;
+}
+
+// _convolution(x, w, b, stride, padding, dilation, transposed, ...): whether it is transposed
+inline bool transposed_conv(const ir::graph& g, const ir::node& n) {
+  const auto* tr = const_meta(g, n.inputs[6]);
+  check(tr && (tr->k == ir::kind::bool_ || tr->k == ir::kind::int_), where(n), ": `transposed` must be a constant");
+  return tr->i != 0;
+}
+
+struct upsample_spelling {
+  const char* mode;
+  std::size_t spatial;
+  bool linear;  // takes align_corners before the scales
+};
+// ATen's upsample spellings: the mode and spatial rank of each
+inline std::optional<upsample_spelling> upsample_mode(const std::string& op) {
+  static const std::map<std::string, upsample_spelling, std::less<>> table = {
+      {"aten::upsample_nearest1d", {"nearest", 1, false}},          {"aten::upsample_nearest2d", {"nearest", 2, false}},
+      {"aten::upsample_nearest3d", {"nearest", 3, false}},          {"aten::_upsample_nearest_exact1d", {"nearest-exact", 1, false}},
+      {"aten::_upsample_nearest_exact2d", {"nearest-exact", 2, false}}, {"aten::_upsample_nearest_exact3d", {"nearest-exact", 3, false}},
+      {"aten::upsample_linear1d", {"linear", 1, true}},             {"aten::upsample_bilinear2d", {"linear", 2, true}},
+      {"aten::upsample_trilinear3d", {"linear", 3, true}}};
+  auto it = table.find(op);
+  if (it == table.end()) return std::nullopt;
+  return it->second;
+}
+
+// upsample_*(x, output_size, [align_corners,] scale_factors) (the .vec overloads) or
+// (x, output_size, [align_corners,] scale_d0, scale_d1...) -> upsample(x, output_size, scales, mode, align)
+inline ir::node upsample_node(ir::graph& g, const ir::node& n, const upsample_spelling& up) {
+  const std::size_t first = up.linear ? 3 : 2;
+  check(n.inputs.size() >= first, where(n), ": has ", n.inputs.size(), " inputs, needs at least ", first);
+  int scales = -1;
+  if (n.inputs.size() == first + 1) {
+    const auto* m = const_meta(g, n.inputs[first]);
+    check(m, where(n), ": the scale factors must be constants");
+    scales = n.inputs[first];
+  } else {
+    std::vector<double> per;
+    bool any = false, all = true;
+    for (std::size_t i = first; i < n.inputs.size(); ++i) {
+      const auto* m = const_meta(g, n.inputs[i]);
+      check(m && (m->k == ir::kind::none || m->is_number()), where(n), ": the scale factors must be constant numbers or None");
+      if (m->k == ir::kind::none) { all = false; continue; }
+      any = true;
+      per.push_back(m->as_double());
+    }
+    check(!any || all, where(n), ": scale factors given for some dims only");
+    scales = g.add_constant(any ? ir::meta::of_floats(per) : ir::meta::none());
+  }
+  const int align = up.linear ? n.inputs[2] : g.add_constant(ir::meta::of_bool(false));
+  return ir::node{"upsample", {n.inputs[0], n.inputs[1], scales, g.add_constant(ir::meta::of_string(up.mode)), align}, n.outputs, n.loc};
 }
 
 }  // namespace detail
@@ -91,6 +148,13 @@ inline canonicalize_report canonicalize(ir::graph& g) {
           if (i == from) i = to;
     for (int& o : g.outputs)
       if (o == from) o = to;
+  };
+  // whether a value is read by a node not yet emitted or is a graph output
+  auto used_later = [&](int v) {
+    bool used = std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
+    for (auto* list : {&nodes, &out})
+      for (auto& o : *list) used = used || std::find(o.inputs.begin(), o.inputs.end(), v) != o.inputs.end();
+    return used;
   };
   for (auto& n : nodes) {
     const std::string op = n.op;
@@ -173,9 +237,11 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       int scaled = new_node("mul", {mm, n.inputs[4]}, like, n.loc);
       n = ir::node{"add", {scaled, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
       ++rep.rewritten;
+    } else if (op == "aten::_convolution" && detail::transposed_conv(g, n)) {
+      // (x, w, b, stride, padding, dilation, transposed, output_padding, groups, ...)
+      n = ir::node{"conv_transpose", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[7], n.inputs[8], n.inputs[5]}, n.outputs, n.loc};
+      ++rep.rewritten;
     } else if (op == "aten::_convolution") {
-      const auto* tr = detail::const_meta(g, n.inputs[6]);
-      check(tr && tr->i == 0, detail::where(n), ": transposed convolution is not supported");
       n = ir::node{"conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
       ++rep.rewritten;
     } else if (op == "aten::_scaled_dot_product_attention") {
@@ -199,6 +265,67 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       const int scale = n.inputs.size() > 6 ? n.inputs[6] : g.add_constant(ir::meta::none());
       n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], scale, n.inputs[5], g.add_constant(ir::meta::of_bool(false))},
                    {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::nonzero" || op == "aten::masked_select" || op == "aten::argwhere" || op == "aten::nonzero_static" ||
+               op == "aten::unique" || op == "aten::_unique2") {
+      fail(detail::where(n), ": the shape of its result depends on the data (how many elements are selected); cactus plans every shape "
+           "before it runs. Keep the shape fixed, for example with torch.where(mask, x, 0)");
+    } else if (op == "aten::_local_scalar_dense" || op == "aten::item") {
+      fail(detail::where(n), ": reads a tensor's value into a Python number (.item()), which the graph could only use for data-dependent "
+           "control flow or shapes; cactus plans every shape before it runs");
+    } else if ((op == "aten::min" || op == "aten::max") && n.inputs.size() == 2 && val(1).is_tensor()) {
+      n.op = op == "aten::min" ? "minimum" : "maximum";  // torch.min(a, b) is elementwise
+      ++rep.rewritten;
+    } else if (op == "aten::prod" && n.inputs.size() == 4) {
+      n.op = "prod";  // prod.dim_int(x, dim, keepdim, dtype)
+    } else if ((op == "aten::prod" || op == "aten::sum" || op == "aten::mean") && n.inputs.size() == 2 && !val(1).is_tensor() &&
+               (!detail::const_meta(g, n.inputs[1]) || detail::const_meta(g, n.inputs[1])->k != ir::kind::ints)) {
+      // prod / sum / mean(x, dtype): every element
+      n = ir::node{op.substr(6), {n.inputs[0], g.add_constant(ir::meta::none()), g.add_constant(ir::meta::of_bool(false)), n.inputs[1]}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if ((op == "aten::embedding_bag" || op == "aten::_embedding_bag") && n.inputs.size() >= 8) {
+      // (weight, indices, offsets, scale_grad, mode, sparse, per_sample_weights, include_last_offset[, padding_idx]) ->
+      // embedding_bag(weight, indices, offsets, mode, per_sample_weights, include_last_offset, padding_idx)
+      for (std::size_t k = 1; k < n.outputs.size(); ++k)
+        check(!used_later(n.outputs[k]), detail::where(n), ": output ", k, " of embedding_bag (for the backward pass) is not supported");
+      const int pad = n.inputs.size() > 8 && !detail::is_none(g, n.inputs[8]) ? n.inputs[8] : const_int(g, -1);
+      n = ir::node{"embedding_bag", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[4], n.inputs[6], n.inputs[7], pad}, {n.outputs[0]}, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::selu" || op == "aten::selu_") {
+      n = ir::node{"elu", {n.inputs[0], g.add_constant(ir::meta::of_float(1.6732632423543772848170429916717)),
+                           g.add_constant(ir::meta::of_float(1.0507009873554804934193349852946)), g.add_constant(ir::meta::of_float(1.0))}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if ((op == "aten::celu" || op == "aten::celu_") && n.inputs.size() == 2) {
+      const auto* a = detail::const_meta(g, n.inputs[1]);
+      check(a && a->is_number() && a->as_double() != 0, detail::where(n), ": alpha must be a nonzero constant");
+      n = ir::node{"elu", {n.inputs[0], n.inputs[1], g.add_constant(ir::meta::of_float(1.0)), g.add_constant(ir::meta::of_float(1.0 / a->as_double()))},
+                   n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::instance_norm" && n.inputs.size() == 9) {
+      // (x, w, b, running_mean, running_var, use_input_stats, momentum, eps, cudnn)
+      const auto* use = detail::const_meta(g, n.inputs[5]);
+      check(use && use->k == ir::kind::bool_, detail::where(n), ": use_input_stats must be a constant");
+      if (use->i) {  // each sample's channels normalized on their own: a group per channel
+        const std::int64_t C = val(0).shape.size() >= 2 ? val(0).shape[1] : -1;
+        check(C > 0, detail::where(n), ": the channel count must be known when the graph is lowered");
+        n = ir::node{"group_norm", {n.inputs[0], const_int(g, C), n.inputs[1], n.inputs[2], n.inputs[7]}, n.outputs, n.loc};
+      } else {
+        n = ir::node{"batch_norm", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[6], n.inputs[7], n.inputs[8]},
+                     n.outputs, n.loc};
+      }
+      ++rep.rewritten;
+    } else if (const auto up = detail::upsample_mode(op)) {
+      n = detail::upsample_node(g, n, *up);
+      ++rep.rewritten;
+    } else if ((op == "aten::clamp" || op == "aten::clamp_") && n.inputs.size() == 3 && (val(1).is_tensor() || val(2).is_tensor())) {
+      // clamp(x, lo, hi) with tensor bounds: minimum(maximum(x, lo), hi)
+      const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
+      int v = n.inputs[0];
+      const bool lo = !detail::is_none(g, n.inputs[1]), hi = !detail::is_none(g, n.inputs[2]);
+      if (lo && hi) v = new_node("maximum", {v, n.inputs[1]}, like, n.loc);
+      if (lo && !hi) n = ir::node{"maximum", {v, n.inputs[1]}, n.outputs, n.loc};
+      else if (hi) n = ir::node{"minimum", {v, n.inputs[2]}, n.outputs, n.loc};
+      else { alias(n.outputs[0], n.inputs[0]); ++rep.removed_noops; continue; }
       ++rep.rewritten;
     } else if (op == "aten::conv1d" || op == "aten::conv2d") {
       n.op = "conv";

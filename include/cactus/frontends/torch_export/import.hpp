@@ -248,6 +248,16 @@ inline imported_program import_program(const archive& a) {
                                                               "permute", "squeeze", "unsqueeze", "expand", "alias", "as_strided", "diagonal",
                                                               "unfold", "flatten", "unflatten"};
   std::size_t node_at = 0;
+  // ops whose result shape depends on the data: refused before their symbolic-size checks are met
+  for (const json& n : graph.at("nodes"))
+    for (const char* t : {"torch.ops.aten.nonzero.default", "torch.ops.aten.masked_select.default", "torch.ops.aten.nonzero_static.default",
+                          "torch.ops.aten._local_scalar_dense.default", "torch.ops.aten.unique_dim.default", "torch.ops.aten._unique2.default"})
+      if (n.at("target").get<std::string>() == t)
+        fail(file, ": ", t + 10, detail::source_of(n).empty() ? "" : " at " + detail::source_of(n), ": ",
+             std::string_view(t).find("_local_scalar_dense") != std::string_view::npos
+                 ? "reads a tensor's value into a Python number (.item()); cactus plans every shape before it runs"
+                 : "the shape of its result depends on the data (how many elements are selected); cactus plans every shape before it runs. "
+                   "Keep the shape fixed, for example with torch.where(mask, x, 0)");
   for (const json& n : graph.at("nodes")) {
     const std::size_t this_node = node_at++;
     const std::string target = n.at("target").get<std::string>();
@@ -333,6 +343,31 @@ inline imported_program import_program(const archive& a) {
       ins.push_back(args[6][0]);
       ins.push_back(cbool(false));
       finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
+    } else if (op == "_native_batch_norm_legit") {
+      // (input, weight, bias, [running_mean, running_var,] training, momentum, eps): the batch's statistics when training
+      std::vector<int> ins = all_args();
+      if (schema->overload == "no_stats") ins.insert(ins.begin() + 3, {g.add_constant(ir::meta::none()), g.add_constant(ir::meta::none())});
+      ins.push_back(cbool(false));
+      finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
+    } else if (op == "native_group_norm") {
+      // (input, weight, bias, N, C, HxW, group, eps) -> group_norm(input, group, weight, bias, eps, cudnn)
+      finish(g.add_node("aten::group_norm", {args[0][0], args[6][0], args[1][0], args[2][0], args[7][0], cbool(false)}, one_tensor, loc), 1);
+    } else if ((op == "mean" || op == "sum" || op == "prod") && schema->overload == "default") {
+      // over every element: (self, dims=None, keepdim=False, dtype)
+      finish(g.add_node("aten::" + op, {args[0][0], g.add_constant(ir::meta::none()), cbool(false), args[1][0]}, one_tensor, loc), 1);
+    } else if (op == "empty_strided") {
+      // the strides of a fresh tensor do not matter here: zeros(size, dtype, layout, device, pin_memory)
+      finish(g.add_node("aten::zeros", {args[0][0], args[2][0], args[3][0], args[4][0], args[5][0]}, one_tensor, loc), 1);
+    } else if (op == "native_dropout") {
+      // (input, p, train) -> (output, mask): the identity at inference; the mask serves the backward pass
+      const auto* p = g.constant_meta(args[1][0]);
+      const auto* train = g.constant_meta(args[2][0]);
+      check(p && (p->as_double() == 0.0 || !train || train->k == ir::kind::none || !train->i), where,
+            ": dropout in training mode is random; export the model after model.eval()");
+      ids[out_names.at(0)] = args[0][0];
+      if (out_names.size() > 1 && !out_names[1].empty()) unusable.insert(out_names[1]);
+    } else if (op == "sym_numel") {
+      finish(g.add_node("aten::numel", all_args(), {ir::kind::int_}, loc), 1);
     } else if (op == "native_layer_norm") {
       std::vector<int> ins = flat({0, 1, 2, 3, 4});
       ins.push_back(cbool(true));
