@@ -1,17 +1,20 @@
 """Exports a PyTorch nn.Module class to a torch.export archive for `cactus transpile`.
 
-usage: cactus_export.py SPEC OUT_DIR --example-input X.npy [...] [--init-args JSON] [--state-dict FILE]
+usage: cactus_export.py SPEC OUT_DIR --example-input X.npy [...] [--init-args JSON] [--state-dict FILE] [--keep-ops FILE]
   SPEC        path/model.py:ClassName
   OUT_DIR     receives model.pt2 and reference_<i>.npy (PyTorch's outputs on the example inputs)
   --init-args constructor arguments: a JSON object (keyword arguments) or array (positional)
   --state-dict the checkpoint `cactus convert` read (a torch.save file, .safetensors, or a
               directory of .safetensors files); loaded strictly
+  --keep-ops  a file of the ATen overloads cactus's importer reads ("linear.default", one per
+              line; `cactus transpile` writes it): any other op of the exported graph is
+              decomposed to the core ATen opset (run_decompositions) while these are kept whole
 
 Batch (dim 0) and sequence (dim 1 of rank-2 and rank-3 inputs) dims are exported as dynamic
 (torch.export.Dim, from 1) where the example allows; if the model fixes one of them, torch.export
 decides (Dim.AUTO) and the range it settles on is what the bundle accepts.
 
-usage: cactus_export.py --hf MODEL_DIR OUT_DIR [--task auto|causal_lm_logits] [--example-length N]
+usage: cactus_export.py --hf MODEL_DIR OUT_DIR [--task auto|causal_lm_logits] [--example-length N] [--keep-ops FILE]
   A Hugging Face checkpoint directory, through its family's adapter (cactus_adapters.py): the
   model is built with transformers' own class, adapted to the task's interface and exported with
   a dynamic sequence length. OUT_DIR receives model.pt2, example_<i>.npy (the example inputs),
@@ -79,12 +82,45 @@ def load_state_dict(path):
     return obj
 
 
+def decompose_unread(ep, keep_file):
+    """Decomposes every op of the graph that cactus's importer does not read (the overloads in
+    keep_file, one per line, e.g. "linear.default") to the core ATen opset with run_decompositions,
+    keeping those it reads so that its fast kernels and fusions see linear, attention, layer_norm
+    whole. Returns the program and {overload: count} of what was decomposed."""
+    if not keep_file:
+        return ep, {}
+    import torch
+    with open(keep_file, encoding="utf-8") as f:
+        keep = set(f.read().split())
+
+    def name(target):
+        return target.name().split("::", 1)[1] if "::" in target.name() else target.name()
+
+    unread = {}
+    for n in ep.graph.nodes:
+        if n.op == "call_function" and isinstance(n.target, torch._ops.OpOverload):
+            key = name(n.target)
+            if "." not in key:
+                key += ".default"
+            if key not in keep:
+                unread[key] = unread.get(key, 0) + 1
+    if not unread:
+        return ep, {}
+    table = torch.export.default_decompositions()
+    for op in list(table.keys()):
+        key = name(op)
+        if (key if "." in key else key + ".default") in keep:
+            table.pop(op)
+    return ep.run_decompositions(table), unread
+
+
 def export_hf(argv):
     ap = argparse.ArgumentParser(description="export a Hugging Face checkpoint for cactus")
     ap.add_argument("--hf", required=True)
     ap.add_argument("out")
     ap.add_argument("--task", default="auto")
     ap.add_argument("--example-length", type=int, default=8)
+    ap.add_argument("--keep-ops", default="")
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the checkpoint is local; nothing is downloaded
     try:
@@ -117,6 +153,7 @@ def export_hf(argv):
     try:
         with torch.no_grad():
             ep = torch.export.export(model, (ids, pos), dynamic_shapes=({1: seq}, {1: seq}))
+            ep, decomposed = decompose_unread(ep, a.keep_ops)
     except Exception as e:  # noqa: BLE001
         fail(f"{a.hf}: torch.export failed on the {family} adapter: {first_lines(e, 3)}")
     os.makedirs(a.out, exist_ok=True)
@@ -126,7 +163,7 @@ def export_hf(argv):
     np.save(os.path.join(a.out, "reference_0.npy"), ref.numpy())
     print(json.dumps({"family": family, "task": task, "model_type": config.get("model_type", ""),
                       "inputs": ["input_ids", "position_ids"], "outputs": ["logits"], "max_positions": max_len,
-                      "aliases": aliases}))
+                      "aliases": aliases, "decomposed": decomposed}))
 
 
 def main():
@@ -138,6 +175,7 @@ def main():
     ap.add_argument("--example-input", action="append", default=[])
     ap.add_argument("--init-args", default="")
     ap.add_argument("--state-dict", default="")
+    ap.add_argument("--keep-ops", default="")
     a = ap.parse_args()
 
     if ":" not in a.spec:
@@ -221,6 +259,10 @@ def main():
                 break
     if ep is None:
         fail(f"{user_line(last, user_file) or path}: torch.export failed: {first_lines(last, 3)}")
+    try:
+        ep, decomposed = decompose_unread(ep, a.keep_ops)
+    except Exception as e:  # noqa: BLE001
+        fail(f"{user_line(e, user_file) or path}: run_decompositions (to the core ATen opset) failed: {first_lines(e, 3)}")
     os.makedirs(a.out, exist_ok=True)
     torch.export.save(ep, os.path.join(a.out, "model.pt2"))
     refs = ref if isinstance(ref, (tuple, list)) else (ref,)
@@ -234,7 +276,7 @@ def main():
         except Exception:  # sympy's oo / torch's int_oo: unbounded
             return None
     ranges = {str(k): [bound(v.lower), bound(v.upper)] for k, v in ep.range_constraints.items()}
-    print(json.dumps({"outputs": len(refs), "dynamic": ranges}))
+    print(json.dumps({"outputs": len(refs), "dynamic": ranges, "decomposed": decomposed}))
 
 
 if __name__ == "__main__":

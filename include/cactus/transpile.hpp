@@ -82,7 +82,9 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     log("[0/6] export: ", o.model.string(), " with torch.export in ", frontends::python_environment::find().python);
     struct cleanup { fs::path p; ~cleanup() { std::error_code ec; fs::remove_all(p, ec); } } clean{stage};
     fs::create_directories(o.artifact_dir);
-    auto ex = frontends::export_python_class(o.model.string(), o.example_inputs, o.init_args, state_dict, stage);
+    auto ex = frontends::export_python_class(o.model.string(), o.example_inputs, o.init_args, state_dict, stage,
+                                                 frontends::torch_export::importer_overloads());
+    if (!ex.decomposed.empty()) log("      decomposed to core ATen ops: ", ex.decomposed);
     transpile_options next = o;
     next.model = ex.archive;
     next.reference_outputs = ex.reference;
@@ -95,7 +97,7 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     log("[0/6] export: ", o.model.string(), " with transformers' model code and torch.export in ", frontends::python_environment::find().python);
     struct cleanup { fs::path p; ~cleanup() { std::error_code ec; fs::remove_all(p, ec); } } clean{stage};
     fs::create_directories(o.artifact_dir);
-    auto ex = frontends::export_hf_model(o.model, o.task, stage);
+    auto ex = frontends::export_hf_model(o.model, o.task, stage, frontends::torch_export::importer_overloads());
     transpile_options next = o;
     next.model = ex.archive;
     next.example_inputs = ex.example_inputs;
@@ -107,6 +109,7 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     next.side_files = formats::open_hf_checkpoint(o.model).side_files;
     if (next.model_id.empty()) next.model_id = o.model.filename().string();
     log("      family ", ex.family, ", task ", ex.task, ", ", ex.example_inputs.size(), " example inputs");
+    if (!ex.decomposed.empty()) log("      decomposed to core ATen ops: ", ex.decomposed);
     return transpile_to_bundle(next);
   }
   ir::graph g;

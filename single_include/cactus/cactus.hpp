@@ -4310,6 +4310,176 @@ struct pdist_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/einsum.hpp
+// einsum(equation, a[, b][, path]): torch.einsum over one or two f32 operands, explicit
+// ("bij,bjk->bik") or implicit output (the letters used once, in alphabetical order), with "..."
+// for leading dims. Two operands become one batched GEMM: each is laid out as
+// [batch, free, contracted] (letters in both and in the output, in one only, in both but not in
+// the output), letters in one operand only and not in the output are summed out first, and the
+// product is copied into the output's letter order. A letter repeated within an operand (a
+// diagonal) and operands whose sizes differ for a letter (broadcasting) are refused.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+
+namespace cactus::ops {
+
+namespace detail {
+
+struct einsum_plan {
+  std::vector<std::string> in;  // each operand's letters ("..." expanded to '0', '1'...)
+  std::string out;
+  std::map<char, std::int64_t> size;
+};
+
+inline einsum_plan plan_einsum(const context& c, const std::string& eq, const std::vector<const slot*>& xs) {
+  einsum_plan p;
+  std::string spec;
+  for (char ch : eq)
+    if (ch != ' ') spec += ch;
+  const auto arrow = spec.find("->");
+  const std::string lhs = spec.substr(0, arrow);
+  std::vector<std::string> terms;
+  for (std::size_t b = 0;;) {
+    const auto comma = lhs.find(',', b);
+    terms.push_back(lhs.substr(b, comma == std::string::npos ? std::string::npos : comma - b));
+    if (comma == std::string::npos) break;
+    b = comma + 1;
+  }
+  c.require(terms.size() == xs.size(), "einsum '", eq, "' names ", terms.size(), " operands, got ", xs.size());
+  std::size_t ell = 0;  // dims "..." stands for
+  auto expand = [&](std::string t, std::size_t rank, bool output) {
+    const auto dots = t.find("...");
+    if (dots == std::string::npos) return t;
+    const std::size_t named = t.size() - 3;
+    if (!output) {
+      c.require(rank >= named, "einsum '", eq, "': operand of rank ", rank, " has ", named, " named dims");
+      c.require(ell == 0 || ell == rank - named, "einsum '", eq, "': \"...\" stands for different numbers of dims (broadcasting is not supported)");
+      ell = rank - named;
+    }
+    std::string dims;
+    for (std::size_t k = 0; k < ell; ++k) dims += static_cast<char>('0' + k);
+    return t.substr(0, dots) + dims + t.substr(dots + 3);
+  };
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    std::string t = expand(terms[i], xs[i]->shape.size(), false);
+    c.require(t.size() == xs[i]->shape.size(), "einsum '", eq, "': operand ", i, " has rank ", xs[i]->shape.size(), ", the equation gives ", t.size(), " letters");
+    for (std::size_t k = 0; k < t.size(); ++k) {
+      c.require(std::count(t.begin(), t.end(), t[k]) == 1, "einsum '", eq, "': a letter repeated within an operand (a diagonal) is not supported");
+      auto [it, fresh] = p.size.emplace(t[k], xs[i]->shape[k]);
+      c.require(fresh || it->second == xs[i]->shape[k], "einsum '", eq, "': letter '", t[k], "' has sizes ", it->second, " and ",
+                xs[i]->shape[k], " (broadcasting is not supported)");
+    }
+    p.in.push_back(t);
+  }
+  if (arrow != std::string::npos) {
+    p.out = expand(spec.substr(arrow + 2), 0, true);
+  } else {  // implicit: "..." first, then the letters used once, sorted
+    for (std::size_t k = 0; k < ell; ++k) p.out += static_cast<char>('0' + k);
+    std::string once;
+    for (auto& [ch, n] : p.size) {
+      std::size_t uses = 0;
+      for (auto& t : p.in) uses += static_cast<std::size_t>(std::count(t.begin(), t.end(), ch));
+      if (uses == 1 && !(ch >= '0' && ch <= '9')) once += ch;
+    }
+    p.out += once;
+  }
+  for (char ch : p.out) {
+    c.require(p.size.count(ch), "einsum '", eq, "': output letter '", ch, "' is in no operand");
+    c.require(std::count(p.out.begin(), p.out.end(), ch) == 1, "einsum '", eq, "': output letter '", ch, "' repeated");
+  }
+  return p;
+}
+
+// x (letters `have`) summed over the letters not in `keep` and laid out in `keep`'s order.
+inline std::vector<float> einsum_layout(const float* x, const std::string& have, const std::string& keep,
+                                        const std::map<char, std::int64_t>& size) {
+  shape_t hs, ks;
+  for (char ch : have) hs.push_back(size.at(ch));
+  for (char ch : keep) ks.push_back(size.at(ch));
+  const auto kst = strides_of(ks);
+  std::vector<float> out(static_cast<std::size_t>(numel(ks)), 0.0f);
+  // every position of x: add it at its place in the output
+  std::vector<std::int64_t> to(have.size(), 0);  // the output stride of each of x's dims (0: summed)
+  for (std::size_t k = 0; k < have.size(); ++k) {
+    const auto at = keep.find(have[k]);
+    to[k] = at == std::string::npos ? 0 : kst[at];
+  }
+  std::vector<std::int64_t> idx(hs.size(), 0);
+  std::int64_t dst = 0;
+  const std::int64_t n = numel(hs);
+  for (std::int64_t i = 0; i < n; ++i) {
+    out[static_cast<std::size_t>(dst)] += x[i];
+    for (std::size_t ax = hs.size(); ax-- > 0;) {
+      ++idx[ax];
+      dst += to[ax];
+      if (idx[ax] < hs[ax]) break;
+      dst -= to[ax] * hs[ax];
+      idx[ax] = 0;
+    }
+  }
+  return out;
+}
+
+inline std::vector<const slot*> einsum_operands(const context& c) {
+  std::vector<const slot*> xs;
+  for (std::size_t i = 1; i < c.num_inputs(); ++i)
+    if (c.in(i).is_tensor()) xs.push_back(&c.f32_in(i));
+  c.require(xs.size() == 1 || xs.size() == 2, "einsum over ", xs.size(), " operands is not supported (one or two)");
+  return xs;
+}
+
+}  // namespace detail
+
+struct einsum_op {
+  static constexpr std::string_view name = "einsum";
+  static constexpr arity inputs{2, variadic};
+  static void infer(context& c) {
+    const auto xs = detail::einsum_operands(c);
+    const auto p = detail::plan_einsum(c, c.string_at(0), xs);
+    shape_t s;
+    for (char ch : p.out) s.push_back(p.size.at(ch));
+    c.set_tensor(0, dtype::f32, s);
+  }
+  static void run(context& c) {
+    const auto xs = detail::einsum_operands(c);
+    const auto p = detail::plan_einsum(c, c.string_at(0), xs);
+    float* y = c.out(0).ptr<float>();
+    if (xs.size() == 1) {
+      const auto r = detail::einsum_layout(xs[0]->ptr<float>(), p.in[0], p.out, p.size);
+      std::copy(r.begin(), r.end(), y);
+      return;
+    }
+    const std::string &a = p.in[0], &b = p.in[1];
+    std::string batch, afree, bfree, contr;
+    for (char ch : a) {
+      const bool in_b = b.find(ch) != std::string::npos, in_out = p.out.find(ch) != std::string::npos;
+      if (in_b && in_out) batch += ch;
+      else if (in_b) contr += ch;
+      else if (in_out) afree += ch;
+    }
+    for (char ch : b)
+      if (a.find(ch) == std::string::npos && p.out.find(ch) != std::string::npos) bfree += ch;
+    auto count = [&](const std::string& s) {
+      std::int64_t n = 1;
+      for (char ch : s) n *= p.size.at(ch);
+      return static_cast<std::size_t>(n);
+    };
+    const std::size_t NB = count(batch), M = count(afree), N = count(bfree), K = count(contr);
+    const auto A = detail::einsum_layout(xs[0]->ptr<float>(), a, batch + afree + contr, p.size);
+    const auto B = detail::einsum_layout(xs[1]->ptr<float>(), b, batch + contr + bfree, p.size);
+    std::vector<float> C(NB * M * N, 0.0f);
+    if (K > 0)
+      for (std::size_t i = 0; i < NB; ++i)
+        kernels::gemm_nn(M, N, K, A.data() + i * M * K, K, B.data() + i * K * N, N, C.data() + i * M * N, N, nullptr);
+    const auto r = detail::einsum_layout(C.data(), batch + afree + bfree, p.out, p.size);
+    std::copy(r.begin(), r.end(), y);
+  }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/embedding.hpp
 // embedding(weight[V, D], ids) -> [*ids.shape, D]; ids are range-checked (a bad id is an
 // error naming the id, never an out-of-bounds read). f16 and packed (q8 / CQ) tables are decoded
@@ -4772,6 +4942,161 @@ struct group_norm_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/gru.hpp
+// gru over a sequence (PyTorch's nn.GRU, aten::gru.input): the recurrent driver (recurrent.hpp)
+// with the GRU cell, gates in PyTorch's order (reset, update, new), b_hn inside the reset:
+//   r = sigmoid(x_r + h_r),  z = sigmoid(x_z + h_z),  n = tanh(x_n + r * h_n),  h' = n + z * (h - n)
+// where x_* = W_i* x + b_i* and h_* = W_h* h + b_h*.
+#include <cmath>
+
+// ---- cactus/ops/recurrent.hpp
+// The sequence driver PyTorch's recurrent layers share (lstm.hpp, gru.hpp, rnn.hpp): their node
+// is the ATen call with its tensor lists flattened by import,
+//   x, <states>, w_ih_0, w_hh_0, [b_ih_0, b_hh_0], ..., has_biases, num_layers, dropout, train,
+//   bidirectional, batch_first  ->  output, <final states>
+// with <states> h0 (GRU, RNN) or h0, c0 (LSTM). For each layer and direction the input
+// projections of all steps are one GEMM (bias b_ih), the recurrence one GEMM per step (bias b_hh),
+// and the cell turns the two into the next state: Cell::gates gate blocks of H, Cell::states
+// state tensors, Cell::step(gx, gh, state..., H) on one batch row.
+#include <cstring>
+#include <vector>
+
+
+namespace cactus::ops {
+
+struct recurrent_config {
+  bool biases, bidir, batch_first;
+  std::int64_t layers, T, B, I, H, dirs;
+};
+
+template <class Cell>
+recurrent_config recurrent_config_of(const context& c) {
+  constexpr std::size_t S = Cell::states;
+  const std::size_t n = c.num_inputs();
+  c.require(n >= 7 + S, "malformed ", Cell::name, " node");
+  recurrent_config g{};
+  g.biases = c.bool_at(n - 6);
+  g.layers = c.int_at(n - 5);
+  c.require(!c.bool_at(n - 3), "training-mode ", Cell::name, " is not supported");
+  g.bidir = c.bool_at(n - 2);
+  g.batch_first = c.bool_at(n - 1);
+  g.dirs = g.bidir ? 2 : 1;
+  const std::size_t nparams = n - 7 - S;
+  c.require(g.layers >= 1 && nparams == static_cast<std::size_t>(g.layers * g.dirs * (g.biases ? 4 : 2)), Cell::name, " has ", nparams,
+            " weight tensors, expected ", g.layers * g.dirs * (g.biases ? 4 : 2), " (projections are not supported)");
+  const slot& x = c.tensor_in(0);
+  c.require(x.shape.size() == 3, Cell::name, " input must be 3-D (batched), got ", to_string(x.shape));
+  g.T = g.batch_first ? x.shape[1] : x.shape[0];
+  g.B = g.batch_first ? x.shape[0] : x.shape[1];
+  g.I = x.shape[2];
+  const slot& whh = c.tensor_in(1 + S + 1);
+  c.require(whh.shape.size() == 2 && whh.shape[0] % Cell::gates == 0, Cell::name, " weight_hh_l0 ", to_string(whh.shape), " must be [",
+            Cell::gates, " * hidden, hidden]");
+  g.H = whh.shape[1];
+  c.require(whh.shape[0] == Cell::gates * g.H, Cell::name, " weight_hh_l0 ", to_string(whh.shape), " must be [", Cell::gates, " * hidden, hidden]");
+  for (std::size_t s = 0; s < S; ++s)
+    c.require(c.tensor_in(1 + s).shape == shape_t{g.layers * g.dirs, g.B, g.H}, Cell::name, " initial state ", s, " ",
+              to_string(c.tensor_in(1 + s).shape), " must be [", g.layers * g.dirs, ", ", g.B, ", ", g.H, "]");
+  return g;
+}
+
+template <class Cell>
+void recurrent_infer(context& c) {
+  const auto g = recurrent_config_of<Cell>(c);
+  c.set_tensor(0, dtype::f32, g.batch_first ? shape_t{g.B, g.T, g.dirs * g.H} : shape_t{g.T, g.B, g.dirs * g.H});
+  for (std::size_t s = 0; s < Cell::states; ++s) c.set_tensor(1 + s, dtype::f32, {g.layers * g.dirs, g.B, g.H});
+}
+
+template <class Cell>
+void recurrent_run(context& c) {
+  constexpr std::size_t S = Cell::states;
+  constexpr std::int64_t G = Cell::gates;
+  const auto g = recurrent_config_of<Cell>(c);
+  const std::size_t per = g.biases ? 4 : 2;
+  const std::int64_t T = g.T, B = g.B, H = g.H;
+  // the layer's input in [T, B, F] layout
+  std::vector<float> in(static_cast<std::size_t>(T * B * g.I));
+  const float* x = c.f32_in(0).ptr<float>();
+  for (std::int64_t t = 0; t < T; ++t)
+    for (std::int64_t b = 0; b < B; ++b)
+      std::memcpy(in.data() + (t * B + b) * g.I, x + (g.batch_first ? (b * T + t) : (t * B + b)) * g.I, static_cast<std::size_t>(g.I) * 4);
+  std::int64_t F = g.I;
+  std::vector<float> out, gx(static_cast<std::size_t>(T * B * G * H)), gh(static_cast<std::size_t>(B * G * H));
+  for (std::int64_t l = 0; l < g.layers; ++l) {
+    out.assign(static_cast<std::size_t>(T * B * g.dirs * H), 0.0f);
+    for (std::int64_t dir = 0; dir < g.dirs; ++dir) {
+      const std::size_t base = 1 + S + static_cast<std::size_t>(l * g.dirs + dir) * per;
+      const slot& wih = c.in(base);
+      const slot& whh = c.in(base + 1);
+      c.require(wih.shape == shape_t{G * H, F}, Cell::name, " layer ", l, " weight_ih ", to_string(wih.shape), " must be [", G * H, ", ", F, "]");
+      c.require(whh.shape == shape_t{G * H, H}, Cell::name, " layer ", l, " weight_hh ", to_string(whh.shape), " must be [", G * H, ", ", H, "]");
+      const float* bih = g.biases ? c.f32_in(base + 2).ptr<float>() : nullptr;
+      const float* bhh = g.biases ? c.f32_in(base + 3).ptr<float>() : nullptr;
+      kernels::gemm_nt(static_cast<std::size_t>(T * B), static_cast<std::size_t>(G * H), static_cast<std::size_t>(F), in.data(),
+                       static_cast<std::size_t>(F), wih.data, wih.type == dtype::f16, static_cast<std::size_t>(F), gx.data(),
+                       static_cast<std::size_t>(G * H), bih);
+      const std::int64_t sidx = l * g.dirs + dir;
+      std::vector<float> state[S];
+      for (std::size_t s = 0; s < S; ++s) {
+        const float* s0 = c.f32_in(1 + s).ptr<float>() + sidx * B * H;
+        state[s].assign(s0, s0 + B * H);
+      }
+      for (std::int64_t step = 0; step < T; ++step) {
+        const std::int64_t t = dir ? T - 1 - step : step;
+        kernels::gemm_nt(static_cast<std::size_t>(B), static_cast<std::size_t>(G * H), static_cast<std::size_t>(H), state[0].data(),
+                         static_cast<std::size_t>(H), whh.data, whh.type == dtype::f16, static_cast<std::size_t>(H), gh.data(),
+                         static_cast<std::size_t>(G * H), bhh);
+        for (std::int64_t b = 0; b < B; ++b) {
+          float* rows[S];
+          for (std::size_t s = 0; s < S; ++s) rows[s] = state[s].data() + b * H;
+          Cell::step(gx.data() + (t * B + b) * G * H, gh.data() + b * G * H, rows, static_cast<std::size_t>(H));
+          std::memcpy(out.data() + (t * B + b) * g.dirs * H + dir * H, rows[0], static_cast<std::size_t>(H) * 4);
+        }
+      }
+      for (std::size_t s = 0; s < S; ++s) std::memcpy(c.out(1 + s).ptr<float>() + sidx * B * H, state[s].data(), state[s].size() * 4);
+    }
+    in = out;
+    F = g.dirs * H;
+  }
+  float* y = c.out(0).ptr<float>();
+  for (std::int64_t t = 0; t < T; ++t)
+    for (std::int64_t b = 0; b < B; ++b)
+      std::memcpy(y + (g.batch_first ? (b * T + t) : (t * B + b)) * F, out.data() + (t * B + b) * F, static_cast<std::size_t>(F) * 4);
+}
+
+// An op over a recurrent cell: its name, arity and the driver above.
+template <class Cell>
+struct recurrent_op {
+  static constexpr std::string_view name = Cell::name;
+  static constexpr arity inputs{7 + Cell::states + 2, variadic};
+  static constexpr arity outputs{1 + Cell::states};
+  static constexpr bool f16_weights = true;
+  static void infer(context& c) { recurrent_infer<Cell>(c); }
+  static void run(context& c) { recurrent_run<Cell>(c); }
+};
+
+}  // namespace cactus::ops
+
+namespace cactus::ops {
+
+struct gru_cell_step {
+  static constexpr std::string_view name = "gru";
+  static constexpr std::int64_t gates = 3;
+  static constexpr std::size_t states = 1;
+  static void step(const float* gx, const float* gh, float* const* state, std::size_t H) {
+    float* h = state[0];
+    for (std::size_t j = 0; j < H; ++j) {
+      const float r = 1.0f / (1.0f + std::exp(-(gx[j] + gh[j])));
+      const float z = 1.0f / (1.0f + std::exp(-(gx[H + j] + gh[H + j])));
+      const float n = std::tanh(gx[2 * H + j] + r * gh[2 * H + j]);
+      h[j] = n + z * (h[j] - n);
+    }
+  }
+};
+
+using gru_op = recurrent_op<gru_cell_step>;
+
+}  // namespace cactus::ops
 // ---- cactus/ops/indexing.hpp
 // Ops that read or write a tensor at positions held in an index tensor (int64 or int32), along
 // one dim: index_select picks whole slices, gather reads one element per index, scatter and
@@ -4780,6 +5105,7 @@ struct group_norm_op {
 // negative indices count from the end for index_select only, as in PyTorch); a bad index is an
 // error that names it and its position, never an out-of-bounds access. Any element type: data
 // is moved as bytes, and only scatter_add does arithmetic.
+#include <algorithm>
 #include <cstring>
 
 
@@ -4964,6 +5290,75 @@ struct scatter_add_op {
     scatter_op::infer_scatter(c, "scatter_add");
   }
   static void run(context& c) { scatter_op::run_scatter(c, true); }
+};
+
+// index_add(x, dim, index[k], source, alpha=1): x, with alpha * slice j of source added into
+// slice index[j] of x along dim (repeated indices accumulate, in index order).
+struct index_add_op {
+  static constexpr std::string_view name = "index_add";
+  static constexpr arity inputs{4, 5};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const slot& ix = detail::index_in(c, 2);
+    const slot& s = c.tensor_in(3);
+    c.require(ix.shape.size() <= 1, "index_add: index must be 0-d or 1-d, got ", to_string(ix.shape));
+    c.require(s.type == x.type, "index_add: source is ", name_of(s.type), ", the tensor is ", name_of(x.type));
+    shape_t want = x.shape;
+    if (!want.empty()) want[detail::dim_arg(c, 1, x)] = ix.numel();
+    c.require(numel(s.shape) == numel(want) && (s.shape.empty() ? want.size() <= 1 : s.shape == want), "index_add: source ",
+              to_string(s.shape), " must be ", to_string(want), " for ", ix.numel(), " indices into ", to_string(x.shape));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& ix = c.in(2);
+    const slot& s = c.in(3);
+    slot& y = c.out(0);
+    std::memcpy(y.data, x.data, x.bytes());
+    const double alpha = c.num_inputs() > 4 && !c.is_none(4) ? c.num_at(4) : 1.0;
+    const auto a = detail::split_around(x.shape, x.shape.empty() ? 0 : detail::dim_arg(c, 1, x));
+    const std::int64_t k = ix.numel();
+    const operand from = make_operand(s, s.shape);
+    operand cur;
+    cur.data = y.data;
+    cur.type = y.type;
+    for (std::int64_t j = 0; j < k; ++j) {
+      std::int64_t at = detail::index_at(ix, j);
+      c.require(at >= -a.n && at < a.n, "index_add: index ", at, " at position ", j, " is out of range for a dim of size ", a.n);
+      if (at < 0) at += a.n;
+      for (std::int64_t o = 0; o < a.outer; ++o)
+        for (std::int64_t i = 0; i < a.inner; ++i) {
+          const std::int64_t to = (o * a.n + at) * a.inner + i;
+          store_as(y.data, y.type, to, cur.at(to) + alpha * from.at((o * k + j) * a.inner + i));
+        }
+    }
+  }
+};
+
+// one_hot(index, num_classes) -> int64 [..., num_classes]: 1 where the last position equals the
+// index. num_classes must be given (-1, "the largest index + 1", depends on the data).
+struct one_hot_op {
+  static constexpr std::string_view name = "one_hot";
+  static constexpr arity inputs{2};
+  static void infer(context& c) {
+    const slot& ix = detail::index_in(c, 0);
+    const std::int64_t n = c.int_at(1);
+    c.require(n >= 0, "one_hot: num_classes must be given (-1 takes the largest index + 1, which depends on the data)");
+    shape_t s = ix.shape;
+    s.push_back(n);
+    c.set_tensor(0, dtype::i64, s);
+  }
+  static void run(context& c) {
+    const slot& ix = c.in(0);
+    const std::int64_t n = c.int_at(1), k = ix.numel();
+    auto* y = c.out(0).ptr<std::int64_t>();
+    std::fill(y, y + k * n, std::int64_t{0});
+    for (std::int64_t j = 0; j < k; ++j) {
+      const std::int64_t at = detail::index_at(ix, j);
+      c.require(at >= 0 && at < n, "one_hot: index ", at, " at position ", j, " is out of range for ", n, " classes");
+      y[j * n + at] = 1;
+    }
+  }
 };
 
 // masked_scatter(x, mask, source): x where the mask (broadcast to x) is false; where it is true,
@@ -5259,105 +5654,23 @@ struct linear_op {
 
 }  // namespace cactus::ops
 // ---- cactus/ops/lstm.hpp
-// lstm over a sequence: PyTorch's lstm with its tensor lists flattened by import into
-//   x, h0, c0, w_ih_0, w_hh_0, [b_ih_0, b_hh_0], ... , has_biases, num_layers, dropout, train,
-//   bidirectional, batch_first  ->  output, h_n, c_n
-// Input projections for all steps are one GEMM; the recurrence does one GEMM per step.
+// lstm over a sequence (PyTorch's nn.LSTM, aten::lstm.input): the recurrent driver
+// (recurrent.hpp) with the LSTM cell, whose state is (h, c) and whose gates are PyTorch's
+// (input, forget, cell, output), run by kernels::lstm_cell as the fused lstm_cell op is:
+//   c' = sigmoid(f) * c + sigmoid(i) * tanh(z),  h' = sigmoid(o) * tanh(c')
 
 namespace cactus::ops {
 
-struct lstm_op {
+struct lstm_cell_step {
   static constexpr std::string_view name = "lstm";
-  static constexpr arity inputs{11, variadic};
-  static constexpr arity outputs{3};
-  static constexpr bool f16_weights = true;
-
-  struct cfg {
-    bool biases, bidir, batch_first;
-    std::int64_t layers, T, B, I, H, dirs;
-    std::size_t nparams;
-  };
-  static cfg config(const context& c) {
-    const std::size_t n = c.num_inputs();
-    c.require(n >= 9, "malformed lstm node");
-    cfg g{};
-    g.biases = c.bool_at(n - 6);
-    g.layers = c.int_at(n - 5);
-    c.require(!c.bool_at(n - 3), "training-mode lstm is not supported");
-    g.bidir = c.bool_at(n - 2);
-    g.batch_first = c.bool_at(n - 1);
-    g.dirs = g.bidir ? 2 : 1;
-    g.nparams = n - 9;
-    c.require(g.nparams == static_cast<std::size_t>(g.layers * g.dirs * (g.biases ? 4 : 2)), "lstm has ", g.nparams,
-              " weight tensors, expected ", g.layers * g.dirs * (g.biases ? 4 : 2), " (projections are not supported)");
-    const slot& x = c.tensor_in(0);
-    c.require(x.shape.size() == 3, "lstm input must be 3-D (batched), got ", to_string(x.shape));
-    g.T = g.batch_first ? x.shape[1] : x.shape[0];
-    g.B = g.batch_first ? x.shape[0] : x.shape[1];
-    g.I = x.shape[2];
-    g.H = c.tensor_in(4).shape[1];
-    return g;
-  }
-  static void infer(context& c) {
-    auto g = config(c);
-    c.set_tensor(0, dtype::f32, g.batch_first ? shape_t{g.B, g.T, g.dirs * g.H} : shape_t{g.T, g.B, g.dirs * g.H});
-    c.set_tensor(1, dtype::f32, {g.layers * g.dirs, g.B, g.H});
-    c.set_tensor(2, dtype::f32, {g.layers * g.dirs, g.B, g.H});
-  }
-  static void run(context& c) {
-    auto g = config(c);
-    const std::size_t per = g.biases ? 4 : 2;
-    // layer input in [T, B, F] layout
-    const std::int64_t T = g.T, B = g.B, H = g.H;
-    std::vector<float> in(static_cast<std::size_t>(T * B * g.I));
-    const float* x = c.f32_in(0).ptr<float>();
-    for (std::int64_t t = 0; t < T; ++t)
-      for (std::int64_t b = 0; b < B; ++b)
-        std::memcpy(in.data() + (t * B + b) * g.I, x + (g.batch_first ? (b * T + t) : (t * B + b)) * g.I, static_cast<std::size_t>(g.I) * 4);
-    std::int64_t F = g.I;
-    const float* h0 = c.f32_in(1).ptr<float>();
-    const float* c0 = c.f32_in(2).ptr<float>();
-    float* hn = c.out(1).ptr<float>();
-    float* cn = c.out(2).ptr<float>();
-    std::vector<float> out, gx(static_cast<std::size_t>(T * B * 4 * H)), gates(static_cast<std::size_t>(B * 4 * H)), bias(static_cast<std::size_t>(4 * H));
-    for (std::int64_t l = 0; l < g.layers; ++l) {
-      out.assign(static_cast<std::size_t>(T * B * g.dirs * H), 0.0f);
-      for (std::int64_t dir = 0; dir < g.dirs; ++dir) {
-        const std::size_t base = 3 + static_cast<std::size_t>(l * g.dirs + dir) * per;
-        const slot& wih = c.in(base);
-        const slot& whh = c.in(base + 1);
-        c.require(wih.shape[1] == F, "lstm layer ", l, " weight_ih ", to_string(wih.shape), " does not match input size ", F);
-        for (std::int64_t k = 0; k < 4 * H; ++k)
-          bias[static_cast<std::size_t>(k)] = g.biases ? c.f32_in(base + 2).ptr<float>()[k] + c.f32_in(base + 3).ptr<float>()[k] : 0.0f;
-        kernels::gemm_nt(static_cast<std::size_t>(T * B), static_cast<std::size_t>(4 * H), static_cast<std::size_t>(F), in.data(),
-                         static_cast<std::size_t>(F), wih.data, wih.type == dtype::f16, static_cast<std::size_t>(F), gx.data(),
-                         static_cast<std::size_t>(4 * H), bias.data());
-        const std::int64_t sidx = l * g.dirs + dir;
-        std::vector<float> h(h0 + sidx * B * H, h0 + (sidx + 1) * B * H), cc(c0 + sidx * B * H, c0 + (sidx + 1) * B * H);
-        for (std::int64_t step = 0; step < T; ++step) {
-          const std::int64_t t = dir ? T - 1 - step : step;
-          kernels::gemm_nt(static_cast<std::size_t>(B), static_cast<std::size_t>(4 * H), static_cast<std::size_t>(H), h.data(),
-                           static_cast<std::size_t>(H), whh.data, whh.type == dtype::f16, static_cast<std::size_t>(H), gates.data(),
-                           static_cast<std::size_t>(4 * H), nullptr);
-          for (std::int64_t b = 0; b < B; ++b) {
-            float* hb = h.data() + b * H;
-            float* cb = cc.data() + b * H;
-            kernels::lstm_cell(gx.data() + (t * B + b) * 4 * H, gates.data() + b * 4 * H, cb, hb, cb, static_cast<std::size_t>(H));
-            std::memcpy(out.data() + (t * B + b) * g.dirs * H + dir * H, hb, static_cast<std::size_t>(H) * 4);
-          }
-        }
-        std::memcpy(hn + sidx * B * H, h.data(), h.size() * 4);
-        std::memcpy(cn + sidx * B * H, cc.data(), cc.size() * 4);
-      }
-      in = out;
-      F = g.dirs * H;
-    }
-    float* y = c.out(0).ptr<float>();
-    for (std::int64_t t = 0; t < T; ++t)
-      for (std::int64_t b = 0; b < B; ++b)
-        std::memcpy(y + (g.batch_first ? (b * T + t) : (t * B + b)) * F, out.data() + (t * B + b) * F, static_cast<std::size_t>(F) * 4);
+  static constexpr std::int64_t gates = 4;
+  static constexpr std::size_t states = 2;
+  static void step(const float* gx, const float* gh, float* const* state, std::size_t H) {
+    kernels::lstm_cell(gx, gh, state[1], state[0], state[1], H);
   }
 };
+
+using lstm_op = recurrent_op<lstm_cell_step>;
 
 }  // namespace cactus::ops
 // ---- cactus/ops/lstm_cell.hpp
@@ -6027,6 +6340,7 @@ inline std::vector<std::size_t> reduce_dims(const context& c, std::size_t arg, s
     for (std::size_t i = 0; i < rank; ++i) dims.push_back(i);
   } else {
     for (auto d : c.ints_at(arg)) dims.push_back(static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(rank))));
+    if (rank == 0) dims.clear();  // a 0-d tensor's dim 0 (or -1), as PyTorch allows: nothing to reduce over
   }
   std::sort(dims.begin(), dims.end());
   dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
@@ -6122,18 +6436,52 @@ inline void reduce_f32(const slot& x, const std::vector<std::size_t>& dims, redu
   }
 }
 
+inline std::vector<double> reduced_rows(const slot& x, const std::vector<std::size_t>& dims, std::int64_t& red);
+
 template <reduce_kind K>
 struct reduce_body {
-  // sum/mean(x, dims, keepdim, dtype); amax(x, dims, keepdim)
+  // sum/mean(x, dims, keepdim, dtype); amax / amin(x, dims, keepdim). Floating inputs reduce in
+  // f32; integers and booleans as PyTorch does: sum to int64 (or the dtype asked for), amax /
+  // amin in their own type, exactly.
+  static dtype out_type(const context& c) {
+    const dtype t = c.tensor_in(0).type;
+    if (K == reduce_kind::max || K == reduce_kind::min) return is_floating(t) ? dtype::f32 : t;
+    if (c.num_inputs() > 3 && !c.is_none(3)) return dtype_arg(c, 3, dtype::f32);
+    return is_floating(t) || K == reduce_kind::mean ? dtype::f32 : dtype::i64;
+  }
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto dims = reduce_dims(c, 1, x.shape.size());
     bool keep = c.num_inputs() > 2 && !c.is_none(2) && c.bool_at(2);
-    c.set_tensor(0, dtype::f32, reduced_shape(x.shape, dims, keep));
+    c.set_tensor(0, out_type(c), reduced_shape(x.shape, dims, keep));
   }
   static void run(context& c) {
-    const slot& x = c.f32_in(0);
-    reduce_f32(x, reduce_dims(c, 1, x.shape.size()), K, c.out(0).ptr<float>());
+    const slot& x0 = c.tensor_in(0);
+    slot& y = c.out(0);
+    if (is_floating(x0.type) && y.type == dtype::f32) {
+      const slot& x = c.f32_in(0);
+      reduce_f32(x, reduce_dims(c, 1, x.shape.size()), K, y.ptr<float>());
+      return;
+    }
+    std::int64_t red = 0;
+    const auto rows = reduced_rows(x0, reduce_dims(c, 1, x0.shape.size()), red);
+    c.require(red > 0 || (K != reduce_kind::max && K != reduce_kind::min), "amax / amin over an empty dim");
+    for (std::int64_t o = 0; o < y.numel(); ++o) {
+      const double* r = rows.data() + o * red;
+      double v = K == reduce_kind::max || K == reduce_kind::min ? r[0] : 0.0;
+      if (!is_floating(y.type)) {  // exactly, in int64
+        std::int64_t a = static_cast<std::int64_t>(v);
+        for (std::int64_t i = 0; i < red; ++i) {
+          const auto e = static_cast<std::int64_t>(r[i]);
+          a = K == reduce_kind::max ? std::max(a, e) : K == reduce_kind::min ? std::min(a, e) : a + e;
+        }
+        v = static_cast<double>(a);
+      } else {
+        for (std::int64_t i = 0; i < red; ++i) v = K == reduce_kind::max ? std::max(v, r[i]) : K == reduce_kind::min ? std::min(v, r[i]) : v + r[i];
+        if (K == reduce_kind::mean) v /= static_cast<double>(std::max<std::int64_t>(red, 1));
+      }
+      store_as(y.data, y.type, o, v);
+    }
   }
 };
 }  // namespace detail
@@ -6411,6 +6759,30 @@ struct rms_norm_op {
                            static_cast<float>(c.num_at(2)), static_cast<float>(c.num_at(3)));
   }
 };
+
+}  // namespace cactus::ops
+// ---- cactus/ops/rnn.hpp
+// The Elman RNN over a sequence (PyTorch's nn.RNN: aten::rnn_tanh.input, aten::rnn_relu.input):
+// the recurrent driver (recurrent.hpp) with one gate, h' = act(W_ih x + b_ih + W_hh h + b_hh).
+#include <algorithm>
+#include <cmath>
+
+
+namespace cactus::ops {
+
+template <bool Tanh>
+struct rnn_cell_step {
+  static constexpr std::string_view name = Tanh ? "rnn_tanh" : "rnn_relu";
+  static constexpr std::int64_t gates = 1;
+  static constexpr std::size_t states = 1;
+  static void step(const float* gx, const float* gh, float* const* state, std::size_t H) {
+    float* h = state[0];
+    for (std::size_t j = 0; j < H; ++j) h[j] = Tanh ? std::tanh(gx[j] + gh[j]) : std::max(gx[j] + gh[j], 0.0f);
+  }
+};
+
+using rnn_tanh_op = recurrent_op<rnn_cell_step<true>>;
+using rnn_relu_op = recurrent_op<rnn_cell_step<false>>;
 
 }  // namespace cactus::ops
 // ---- cactus/ops/rope.hpp
@@ -7908,8 +8280,8 @@ inline constexpr auto all_ops = hana::tuple_t<
     eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op, bitwise_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
-    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv_transpose_op, lstm_op,
-    upsample_op, grid_sampler_2d_op, cdist_op, pdist_op, im2col_op, col2im_op,
+    linear_op, matmul_op, einsum_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv_transpose_op, lstm_op,
+    gru_op, rnn_tanh_op, rnn_relu_op,    upsample_op, grid_sampler_2d_op, cdist_op, pdist_op, im2col_op, col2im_op,
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // state (inserted by lowering: lower/kv_cache.hpp)
@@ -7918,7 +8290,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, amin_op, min_op, argmin_op, var_op, std_op, prod_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op, max_pool3d_op, avg_pool3d_op,
     adaptive_avg_pool_op, cumsum_op, cumprod_op,
     // ordering and indexing
-    sort_op, argsort_op, topk_op, index_select_op, gather_op, scatter_op, scatter_add_op, scatter_reduce_op, masked_scatter_op, index_op, index_put_op,
+    sort_op, argsort_op, topk_op, index_select_op, gather_op, scatter_op, scatter_add_op, scatter_reduce_op, masked_scatter_op, index_add_op, one_hot_op, index_op, index_put_op,
     // data movement and creation
     reshape_op, flatten_op, unflatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
     stack_op, expand_op, repeat_op, flip_op, roll_op, diagonal_op, as_strided_op, repeat_interleave_op, split_op, constant_pad_nd_op, pad_op, reflection_pad_op,
@@ -11606,10 +11978,286 @@ inline checkpoint open_checkpoint(const std::filesystem::path& path, std::span<c
 //     from them re-plan for every input size;
 //   - multi-result ops keep the results the runtime has (batch norm's and layer norm's
 //     statistics, max-pool indices are refused if the graph reads them).
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
 
+// ---- cactus/frontends/aten/op_table.hpp
+// The ATen dialect that both front ends emit (TorchScript's spelling: "aten::view", "prim::
+// ListConstruct"; the torch.export importer spells its targets the same way): which canonical op
+// each spelling is, one to one, with no change of arguments. Spellings that need their arguments
+// rewritten (t, transpose, addmm, _convolution, to, scaled_dot_product_attention...) and the
+// no-ops (dropout, detach, clone...) are rewritten by hand in canonicalize.hpp beside this file.
+// Op headers know only canonical names; every target here must be a registered op (checked at
+// compile time).
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+
+namespace cactus::frontends::aten {
+
+inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
+    {"aten::size", "size"},
+    {"aten::sym_size", "size"},
+    {"aten::dim", "dim"},
+    {"aten::numel", "numel"},
+    {"prim::ListConstruct", "list"},
+    {"prim::ListUnpack", "list_unpack"},
+    {"aten::len", "list_len"},
+    {"aten::__getitem__", "list_get"},
+    {"aten::Int", "to_int"},
+    {"aten::IntImplicit", "to_int"},
+    {"aten::ScalarImplicit", "to_int"},
+    {"prim::NumToTensor", "to_int"},
+    {"aten::Float", "to_float"},
+    {"aten::FloatImplicit", "to_float"},
+    {"aten::floordiv", "floordiv"},
+    {"aten::relu", "relu"},
+    {"aten::relu_", "relu"},
+    {"aten::gelu", "gelu"},
+    {"aten::silu", "silu"},
+    {"aten::silu_", "silu"},
+    {"aten::sigmoid", "sigmoid"},
+    {"aten::sigmoid_", "sigmoid"},
+    {"aten::tanh", "tanh"},
+    {"aten::tanh_", "tanh"},
+    {"aten::exp", "exp"},
+    {"aten::log", "log"},
+    {"aten::sqrt", "sqrt"},
+    {"aten::rsqrt", "rsqrt"},
+    {"aten::neg", "neg"},
+    {"aten::abs", "abs"},
+    {"aten::sin", "sin"},
+    {"aten::cos", "cos"},
+    {"aten::reciprocal", "reciprocal"},
+    {"aten::erf", "erf"},
+    {"aten::floor", "floor"},
+    {"aten::floor_", "floor"},
+    {"aten::ceil", "ceil"},
+    {"aten::ceil_", "ceil"},
+    {"aten::round", "round"},
+    {"aten::round_", "round"},
+    {"aten::trunc", "trunc"},
+    {"aten::trunc_", "trunc"},
+    {"aten::sign", "sign"},
+    {"aten::hardswish", "hardswish"},
+    {"aten::hardswish_", "hardswish"},
+    {"aten::hardsigmoid", "hardsigmoid"},
+    {"aten::hardsigmoid_", "hardsigmoid"},
+    {"aten::expm1", "expm1"},
+    {"aten::log1p", "log1p"},
+    {"aten::log2", "log2"},
+    {"aten::log10", "log10"},
+    {"aten::tan", "tan"},
+    {"aten::asin", "asin"},
+    {"aten::acos", "acos"},
+    {"aten::atan", "atan"},
+    {"aten::sinh", "sinh"},
+    {"aten::cosh", "cosh"},
+    {"aten::asinh", "asinh"},
+    {"aten::acosh", "acosh"},
+    {"aten::atanh", "atanh"},
+    {"aten::clamp", "clamp"},
+    {"aten::clamp_", "clamp"},
+    {"aten::hardtanh", "clamp"},
+    {"aten::hardtanh_", "clamp"},
+    {"aten::relu6", "clamp"},
+    {"aten::leaky_relu", "leaky_relu"},
+    {"aten::elu", "elu"},
+    {"aten::elu_", "elu"},
+    {"aten::isnan", "isnan"},
+    {"aten::isinf", "isinf"},
+    {"aten::leaky_relu_", "leaky_relu"},
+    {"aten::add", "add"},
+    {"aten::add_", "add"},
+    {"aten::sub", "sub"},
+    {"aten::sub_", "sub"},
+    {"aten::rsub", "rsub"},
+    {"aten::mul", "mul"},
+    {"aten::mul_", "mul"},
+    {"aten::div", "div"},
+    {"aten::div_", "div"},
+    {"aten::true_divide", "div"},
+    {"aten::floor_divide", "floor_divide"},
+    {"aten::pow", "pow"},
+    {"aten::maximum", "maximum"},
+    {"aten::max.other", "maximum"},
+    {"aten::minimum", "minimum"},
+    {"aten::min.other", "minimum"},
+    {"aten::eq", "eq"},
+    {"aten::ne", "ne"},
+    {"aten::lt", "lt"},
+    {"aten::le", "le"},
+    {"aten::gt", "gt"},
+    {"aten::ge", "ge"},
+    {"aten::logical_and", "logical_and"},
+    {"aten::logical_xor", "logical_xor"},
+    {"aten::fmod", "fmod"},
+    {"aten::remainder", "remainder"},
+    {"aten::atan2", "atan2"},
+    {"aten::bitwise_and", "bitwise_and"},
+    {"aten::bitwise_or", "bitwise_or"},
+    {"aten::bitwise_xor", "bitwise_xor"},
+    {"aten::__and__", "bitwise_and"},
+    {"aten::__or__", "bitwise_or"},
+    {"aten::__xor__", "bitwise_xor"},
+    {"aten::logical_or", "logical_or"},
+    {"aten::logical_not", "logical_not"},
+    {"aten::bitwise_not", "bitwise_not"},
+    {"aten::cumsum", "cumsum"},
+    {"aten::cumprod", "cumprod"},
+    {"aten::sort", "sort"},
+    {"aten::argsort", "argsort"},
+    {"aten::topk", "topk"},
+    {"aten::index_select", "index_select"},
+    {"aten::gather", "gather"},
+    {"aten::scatter", "scatter"},
+    {"aten::scatter_add", "scatter_add"},
+    {"aten::scatter_reduce", "scatter_reduce"},
+    {"aten::masked_scatter", "masked_scatter"},
+    {"aten::diagonal", "diagonal"},
+    {"aten::as_strided", "as_strided"},
+    {"aten::cdist", "cdist"},
+    {"aten::_cdist_forward", "cdist"},
+    {"aten::pdist", "pdist"},
+    {"aten::_pdist_forward", "pdist"},
+    {"aten::im2col", "im2col"},
+    {"aten::col2im", "col2im"},
+    {"aten::index", "index"},
+    {"aten::index_put", "index_put"},
+    {"aten::index_put_", "index_put"},
+    {"aten::repeat", "repeat"},
+    {"aten::flip", "flip"},
+    {"aten::roll", "roll"},
+    {"aten::constant_pad_nd", "constant_pad_nd"},
+    {"aten::pad", "pad"},
+    {"aten::reflection_pad1d", "reflection_pad"},
+    {"aten::reflection_pad2d", "reflection_pad"},
+    {"aten::reflection_pad3d", "reflection_pad"},
+    {"aten::replication_pad1d", "replication_pad"},
+    {"aten::replication_pad2d", "replication_pad"},
+    {"aten::replication_pad3d", "replication_pad"},
+    {"aten::where", "where"},
+    {"aten::masked_fill", "masked_fill"},
+    {"aten::masked_fill_", "masked_fill"},
+    {"aten::linear", "linear"},
+    {"aten::matmul", "matmul"},
+    {"aten::bmm", "matmul"},
+    {"aten::mm", "matmul"},
+    {"aten::softmax", "softmax"},
+    {"aten::_softmax", "softmax"},
+    {"aten::log_softmax", "log_softmax"},
+    {"aten::_log_softmax", "log_softmax"},
+    {"aten::layer_norm", "layer_norm"},
+    {"aten::batch_norm", "batch_norm"},
+    {"aten::embedding", "embedding"},
+    {"aten::lstm", "lstm"},
+    {"aten::gru", "gru"},
+    {"aten::index_add", "index_add"},
+    {"aten::index_add_", "index_add"},
+    {"aten::one_hot", "one_hot"},
+    {"aten::einsum", "einsum"},
+    {"aten::rnn_tanh", "rnn_tanh"},
+    {"aten::rnn_relu", "rnn_relu"},
+    {"aten::mean", "mean"},
+    {"aten::sum", "sum"},
+    {"aten::amax", "amax"},
+    {"aten::any", "any"},
+    {"aten::all", "all"},
+    {"aten::max", "max"},
+    {"aten::argmax", "argmax"},
+    {"aten::amin", "amin"},
+    {"aten::min", "min"},
+    {"aten::argmin", "argmin"},
+    {"aten::var", "var"},
+    {"aten::std", "std"},
+    {"aten::group_norm", "group_norm"},
+    {"aten::conv_transpose1d", "conv_transpose"},
+    {"aten::conv_transpose2d", "conv_transpose"},
+    {"aten::conv_transpose3d", "conv_transpose"},
+    {"aten::grid_sampler", "grid_sampler_2d"},
+    {"aten::grid_sampler_2d", "grid_sampler_2d"},
+    {"aten::max_pool1d", "max_pool1d"},
+    {"aten::max_pool2d", "max_pool2d"},
+    {"aten::avg_pool1d", "avg_pool1d"},
+    {"aten::avg_pool2d", "avg_pool2d"},
+    {"aten::adaptive_avg_pool2d", "adaptive_avg_pool"},
+    {"aten::_adaptive_avg_pool2d", "adaptive_avg_pool"},
+    {"aten::adaptive_avg_pool1d", "adaptive_avg_pool"},
+    {"aten::adaptive_avg_pool3d", "adaptive_avg_pool"},
+    {"aten::_adaptive_avg_pool3d", "adaptive_avg_pool"},
+    {"aten::max_pool3d", "max_pool3d"},
+    {"aten::max_pool3d_with_indices", "max_pool3d"},
+    {"aten::avg_pool3d", "avg_pool3d"},
+    {"aten::reshape", "reshape"},
+    {"aten::view", "reshape"},
+    {"aten::_unsafe_view", "reshape"},
+    {"aten::reshape_as", "reshape"},
+    {"aten::view_as", "reshape"},
+    {"aten::flatten", "flatten"},
+    {"aten::unflatten", "unflatten"},
+    {"aten::squeeze", "squeeze"},
+    {"aten::unsqueeze", "unsqueeze"},
+    {"aten::permute", "permute"},
+    {"aten::slice", "slice"},
+    {"aten::narrow", "narrow"},
+    {"aten::select", "select"},
+    {"aten::cat", "cat"},
+    {"aten::concat", "cat"},
+    {"aten::stack", "stack"},
+    {"aten::expand", "expand"},
+    {"aten::expand_as", "expand"},
+    {"aten::repeat_interleave", "repeat_interleave"},
+    {"aten::ones", "ones"},
+    {"aten::zeros", "zeros"},
+    {"aten::full", "full"},
+    {"aten::ones_like", "ones_like"},
+    {"aten::zeros_like", "zeros_like"},
+    {"aten::fill", "fill"},
+    {"aten::fill_", "fill"},
+    {"aten::empty", "zeros"},
+    {"aten::empty_like", "zeros_like"},
+    {"aten::copy", "copy"},
+    {"aten::slice_scatter", "slice_scatter"},
+    {"aten::select_scatter", "select_scatter"},
+    {"aten::full_like", "full_like"},
+    {"aten::arange", "arange"},
+    {"aten::triu", "triu"},
+    {"aten::triu_", "triu"},
+    {"aten::tril", "tril"},
+    {"aten::tril_", "tril"},
+};
+
+static_assert(std::all_of(std::begin(spellings), std::end(spellings), [](const auto& s) { return ops::is_registered(s.second); }),
+              "every ATen spelling must map to a registered op");
+
+// ATen ops cactus refuses because what they give depends on the data: the shape of their result
+// (how many elements are selected), or a number read out of a tensor (.item()). Both front ends
+// refuse them with this reason, given the op's name without namespace or overload ("nonzero").
+inline std::optional<std::string_view> data_dependent_reason(std::string_view name) {
+  static constexpr std::string_view shape =
+      "the shape of its result depends on the data (how many elements are selected); cactus plans every shape before it runs. "
+      "Keep the shape fixed, for example with torch.where(mask, x, 0)";
+  static constexpr std::string_view item =
+      "reads a tensor's value into a Python number (.item()), which the graph could only use for data-dependent control flow or "
+      "shapes; cactus plans every shape before it runs";
+  for (std::string_view op : {"nonzero", "nonzero_static", "argwhere", "masked_select", "unique", "_unique2", "unique_dim"})
+    if (name == op) return shape;
+  if (name == "_local_scalar_dense" || name == "item") return item;
+  return std::nullopt;
+}
+
+// The canonical op of a spelling ("aten::view" -> "reshape"), or nullopt.
+inline std::optional<std::string_view> canonical_name(std::string_view spelling) {
+  for (const auto& [from, to] : spellings)
+    if (from == spelling) return to;
+  return std::nullopt;
+}
+
+}  // namespace cactus::frontends::aten
 // ---- cactus/frontends/torch_export/archive.hpp
 // A torch.export archive (.pt2, what torch.export.save writes), read without LibTorch or Python:
 //   <name>/archive_format                 "pt2"
@@ -12044,6 +12692,14 @@ inline constexpr std::string_view aten_schemas[] = {
     "native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
     "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
     "lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor)",
+    "outer(Tensor self, Tensor vec2) -> Tensor",
+    "index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor",
+    "one_hot(Tensor self, int num_classes=-1) -> Tensor",
+    "einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor",
+    "_transformer_encoder_layer_fwd(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps, Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2, Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2, Tensor? mask=None, int? mask_type=None) -> Tensor",
+    "gru.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
+    "rnn_tanh.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
+    "rnn_relu.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
     "scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
     "softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
     "_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
@@ -12331,6 +12987,11 @@ struct imported_program {
   std::string schema_version;
 };
 
+// The runtime checks torch.export inserts, which the importer passes over.
+inline constexpr std::string_view runtime_checks[] = {"_assert_tensor_metadata.default", "_assert_async.default", "_assert_async.msg",
+                                                      "_assert_scalar.default", "sym_constrain_range.default",
+                                                      "sym_constrain_range_for_size.default"};
+
 namespace detail {
 
 inline std::string source_of(const json& node) {
@@ -12551,16 +13212,14 @@ inline imported_program import_program(const archive& a) {
                                                               "permute", "squeeze", "unsqueeze", "expand", "alias", "as_strided", "diagonal",
                                                               "unfold", "flatten", "unflatten"};
   std::size_t node_at = 0;
-  // ops whose result shape depends on the data: refused before their symbolic-size checks are met
-  for (const json& n : graph.at("nodes"))
-    for (const char* t : {"torch.ops.aten.nonzero.default", "torch.ops.aten.masked_select.default", "torch.ops.aten.nonzero_static.default",
-                          "torch.ops.aten._local_scalar_dense.default", "torch.ops.aten.unique_dim.default", "torch.ops.aten._unique2.default"})
-      if (n.at("target").get<std::string>() == t)
-        fail(file, ": ", t + 10, detail::source_of(n).empty() ? "" : " at " + detail::source_of(n), ": ",
-             std::string_view(t).find("_local_scalar_dense") != std::string_view::npos
-                 ? "reads a tensor's value into a Python number (.item()); cactus plans every shape before it runs"
-                 : "the shape of its result depends on the data (how many elements are selected); cactus plans every shape before it runs. "
-                   "Keep the shape fixed, for example with torch.where(mask, x, 0)");
+  // ops whose result depends on the data: refused before their symbolic-size checks are met
+  for (const json& n : graph.at("nodes")) {
+    const std::string target = n.at("target").get<std::string>();
+    if (target.rfind("torch.ops.aten.", 0) != 0) continue;
+    const std::string name = target.substr(15, target.rfind('.') - 15);
+    if (const auto why = aten::data_dependent_reason(name))
+      fail(file, ": ", target, detail::source_of(n).empty() ? "" : " at " + detail::source_of(n), ": ", *why);
+  }
   for (const json& n : graph.at("nodes")) {
     const std::size_t this_node = node_at++;
     const std::string target = n.at("target").get<std::string>();
@@ -12596,8 +13255,11 @@ inline imported_program import_program(const archive& a) {
       finish(g.add_node(s->second, ins, {out_kinds.at(0)}, loc), 1);
       continue;
     }
-    // checks torch.export inserts for dtype and device conversions: nothing to compute
-    if (target == "torch.ops.aten._assert_tensor_metadata.default") continue;
+    // checks torch.export inserts (dtypes and devices of conversions, values in range, symbolic
+    // sizes): nothing to compute; the planner checks shapes, values are not checked on device
+    if (target.rfind("torch.ops.aten.", 0) == 0 &&
+        std::find(std::begin(runtime_checks), std::end(runtime_checks), std::string_view(target).substr(15)) != std::end(runtime_checks))
+      continue;
     if (const auto dot = target.rfind('.'); target.rfind("torch.ops.aten.", 0) == 0 && dot > 15 && view_ops.count(target.substr(15, dot - 15)) &&
         !out_names.empty() && !out_names[0].empty())
       for (auto& in : n.at("inputs"))
@@ -12606,7 +13268,9 @@ inline imported_program import_program(const archive& a) {
     if (!schema) {
       if (target.rfind("torch.ops.higher_order.", 0) == 0)
         fail(where, ": control flow and other higher-order ops are not supported (the graph must be a straight line of ATen ops)");
-      fail(where, ": op not supported by cactus's torch.export importer");
+      fail(where, ": op not read by cactus's torch.export importer; decompose the program to the core ATen opset "
+                  "(ep.run_decompositions() before torch.export.save), or transpile the model's Python class (path/model.py:Class), "
+                  "which decomposes only the ops cactus does not read");
     }
     // every schema argument in order: given, defaulted, or None
     std::map<std::string, const json*> given;
@@ -12692,8 +13356,10 @@ inline imported_program import_program(const archive& a) {
     } else if (op == "scalar_tensor") {
       // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d literals
       ids[out_names.at(0)] = args[0][0];
-    } else if (op == "lstm") {
-      finish(g.add_node("aten::lstm", all_args(), {ir::kind::tensor, ir::kind::tensor, ir::kind::tensor}, loc), 3);
+    } else if (op == "lstm" || op == "gru" || op == "rnn_tanh" || op == "rnn_relu") {
+      // output, h_n[, c_n]
+      const std::vector<ir::kind> kinds(schema->returns, ir::kind::tensor);
+      finish(g.add_node("aten::" + op, all_args(), kinds, loc), kinds.size());
     } else {
       const bool inplace = op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_';
       if (inplace)
@@ -12765,6 +13431,20 @@ inline imported_program import_archive(const std::filesystem::path& path) {
   } catch (const json::exception& e) {
     fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
   }
+}
+
+// Every overload the importer reads ("conv2d.default", "add.Tensor"), in torch's naming: the ops
+// the Python exporter keeps when it decomposes the rest of a graph to the core ATen opset (fast
+// kernels and fusions see linear, attention, layer_norm... whole). The data-dependent ones are
+// read only to be refused, so they are decomposed too where torch can.
+inline std::vector<std::string> importer_overloads() {
+  std::vector<std::string> out;
+  for (auto d : aten_schemas) {
+    const op_schema s = detail::parse_schema(d);
+    if (!aten::data_dependent_reason(s.name)) out.push_back(s.name + "." + s.overload);
+  }
+  out.insert(out.end(), std::begin(runtime_checks), std::end(runtime_checks));
+  return out;
 }
 
 }  // namespace cactus::frontends::torch_export
@@ -13326,258 +14006,6 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
 #include <map>
 #include <set>
 
-// ---- cactus/frontends/aten/op_table.hpp
-// The ATen dialect that both front ends emit (TorchScript's spelling: "aten::view", "prim::
-// ListConstruct"; the torch.export importer spells its targets the same way): which canonical op
-// each spelling is, one to one, with no change of arguments. Spellings that need their arguments
-// rewritten (t, transpose, addmm, _convolution, to, scaled_dot_product_attention...) and the
-// no-ops (dropout, detach, clone...) are rewritten by hand in canonicalize.hpp beside this file.
-// Op headers know only canonical names; every target here must be a registered op (checked at
-// compile time).
-#include <algorithm>
-#include <optional>
-#include <string_view>
-#include <utility>
-
-
-namespace cactus::frontends::aten {
-
-inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
-    {"aten::size", "size"},
-    {"aten::sym_size", "size"},
-    {"aten::dim", "dim"},
-    {"aten::numel", "numel"},
-    {"prim::ListConstruct", "list"},
-    {"prim::ListUnpack", "list_unpack"},
-    {"aten::len", "list_len"},
-    {"aten::__getitem__", "list_get"},
-    {"aten::Int", "to_int"},
-    {"aten::IntImplicit", "to_int"},
-    {"aten::ScalarImplicit", "to_int"},
-    {"prim::NumToTensor", "to_int"},
-    {"aten::Float", "to_float"},
-    {"aten::FloatImplicit", "to_float"},
-    {"aten::floordiv", "floordiv"},
-    {"aten::relu", "relu"},
-    {"aten::relu_", "relu"},
-    {"aten::gelu", "gelu"},
-    {"aten::silu", "silu"},
-    {"aten::silu_", "silu"},
-    {"aten::sigmoid", "sigmoid"},
-    {"aten::sigmoid_", "sigmoid"},
-    {"aten::tanh", "tanh"},
-    {"aten::tanh_", "tanh"},
-    {"aten::exp", "exp"},
-    {"aten::log", "log"},
-    {"aten::sqrt", "sqrt"},
-    {"aten::rsqrt", "rsqrt"},
-    {"aten::neg", "neg"},
-    {"aten::abs", "abs"},
-    {"aten::sin", "sin"},
-    {"aten::cos", "cos"},
-    {"aten::reciprocal", "reciprocal"},
-    {"aten::erf", "erf"},
-    {"aten::floor", "floor"},
-    {"aten::floor_", "floor"},
-    {"aten::ceil", "ceil"},
-    {"aten::ceil_", "ceil"},
-    {"aten::round", "round"},
-    {"aten::round_", "round"},
-    {"aten::trunc", "trunc"},
-    {"aten::trunc_", "trunc"},
-    {"aten::sign", "sign"},
-    {"aten::hardswish", "hardswish"},
-    {"aten::hardswish_", "hardswish"},
-    {"aten::hardsigmoid", "hardsigmoid"},
-    {"aten::hardsigmoid_", "hardsigmoid"},
-    {"aten::expm1", "expm1"},
-    {"aten::log1p", "log1p"},
-    {"aten::log2", "log2"},
-    {"aten::log10", "log10"},
-    {"aten::tan", "tan"},
-    {"aten::asin", "asin"},
-    {"aten::acos", "acos"},
-    {"aten::atan", "atan"},
-    {"aten::sinh", "sinh"},
-    {"aten::cosh", "cosh"},
-    {"aten::asinh", "asinh"},
-    {"aten::acosh", "acosh"},
-    {"aten::atanh", "atanh"},
-    {"aten::clamp", "clamp"},
-    {"aten::clamp_", "clamp"},
-    {"aten::hardtanh", "clamp"},
-    {"aten::hardtanh_", "clamp"},
-    {"aten::relu6", "clamp"},
-    {"aten::leaky_relu", "leaky_relu"},
-    {"aten::elu", "elu"},
-    {"aten::elu_", "elu"},
-    {"aten::isnan", "isnan"},
-    {"aten::isinf", "isinf"},
-    {"aten::leaky_relu_", "leaky_relu"},
-    {"aten::add", "add"},
-    {"aten::add_", "add"},
-    {"aten::sub", "sub"},
-    {"aten::sub_", "sub"},
-    {"aten::rsub", "rsub"},
-    {"aten::mul", "mul"},
-    {"aten::mul_", "mul"},
-    {"aten::div", "div"},
-    {"aten::div_", "div"},
-    {"aten::true_divide", "div"},
-    {"aten::floor_divide", "floor_divide"},
-    {"aten::pow", "pow"},
-    {"aten::maximum", "maximum"},
-    {"aten::max.other", "maximum"},
-    {"aten::minimum", "minimum"},
-    {"aten::min.other", "minimum"},
-    {"aten::eq", "eq"},
-    {"aten::ne", "ne"},
-    {"aten::lt", "lt"},
-    {"aten::le", "le"},
-    {"aten::gt", "gt"},
-    {"aten::ge", "ge"},
-    {"aten::logical_and", "logical_and"},
-    {"aten::logical_xor", "logical_xor"},
-    {"aten::fmod", "fmod"},
-    {"aten::remainder", "remainder"},
-    {"aten::atan2", "atan2"},
-    {"aten::bitwise_and", "bitwise_and"},
-    {"aten::bitwise_or", "bitwise_or"},
-    {"aten::bitwise_xor", "bitwise_xor"},
-    {"aten::__and__", "bitwise_and"},
-    {"aten::__or__", "bitwise_or"},
-    {"aten::__xor__", "bitwise_xor"},
-    {"aten::logical_or", "logical_or"},
-    {"aten::logical_not", "logical_not"},
-    {"aten::bitwise_not", "bitwise_not"},
-    {"aten::cumsum", "cumsum"},
-    {"aten::cumprod", "cumprod"},
-    {"aten::sort", "sort"},
-    {"aten::argsort", "argsort"},
-    {"aten::topk", "topk"},
-    {"aten::index_select", "index_select"},
-    {"aten::gather", "gather"},
-    {"aten::scatter", "scatter"},
-    {"aten::scatter_add", "scatter_add"},
-    {"aten::scatter_reduce", "scatter_reduce"},
-    {"aten::masked_scatter", "masked_scatter"},
-    {"aten::diagonal", "diagonal"},
-    {"aten::as_strided", "as_strided"},
-    {"aten::cdist", "cdist"},
-    {"aten::_cdist_forward", "cdist"},
-    {"aten::pdist", "pdist"},
-    {"aten::_pdist_forward", "pdist"},
-    {"aten::im2col", "im2col"},
-    {"aten::col2im", "col2im"},
-    {"aten::index", "index"},
-    {"aten::index_put", "index_put"},
-    {"aten::index_put_", "index_put"},
-    {"aten::repeat", "repeat"},
-    {"aten::flip", "flip"},
-    {"aten::roll", "roll"},
-    {"aten::constant_pad_nd", "constant_pad_nd"},
-    {"aten::pad", "pad"},
-    {"aten::reflection_pad1d", "reflection_pad"},
-    {"aten::reflection_pad2d", "reflection_pad"},
-    {"aten::reflection_pad3d", "reflection_pad"},
-    {"aten::replication_pad1d", "replication_pad"},
-    {"aten::replication_pad2d", "replication_pad"},
-    {"aten::replication_pad3d", "replication_pad"},
-    {"aten::where", "where"},
-    {"aten::masked_fill", "masked_fill"},
-    {"aten::masked_fill_", "masked_fill"},
-    {"aten::linear", "linear"},
-    {"aten::matmul", "matmul"},
-    {"aten::bmm", "matmul"},
-    {"aten::mm", "matmul"},
-    {"aten::softmax", "softmax"},
-    {"aten::_softmax", "softmax"},
-    {"aten::log_softmax", "log_softmax"},
-    {"aten::_log_softmax", "log_softmax"},
-    {"aten::layer_norm", "layer_norm"},
-    {"aten::batch_norm", "batch_norm"},
-    {"aten::embedding", "embedding"},
-    {"aten::lstm", "lstm"},
-    {"aten::mean", "mean"},
-    {"aten::sum", "sum"},
-    {"aten::amax", "amax"},
-    {"aten::any", "any"},
-    {"aten::all", "all"},
-    {"aten::max", "max"},
-    {"aten::argmax", "argmax"},
-    {"aten::amin", "amin"},
-    {"aten::min", "min"},
-    {"aten::argmin", "argmin"},
-    {"aten::var", "var"},
-    {"aten::std", "std"},
-    {"aten::group_norm", "group_norm"},
-    {"aten::conv_transpose1d", "conv_transpose"},
-    {"aten::conv_transpose2d", "conv_transpose"},
-    {"aten::conv_transpose3d", "conv_transpose"},
-    {"aten::grid_sampler", "grid_sampler_2d"},
-    {"aten::grid_sampler_2d", "grid_sampler_2d"},
-    {"aten::max_pool1d", "max_pool1d"},
-    {"aten::max_pool2d", "max_pool2d"},
-    {"aten::avg_pool1d", "avg_pool1d"},
-    {"aten::avg_pool2d", "avg_pool2d"},
-    {"aten::adaptive_avg_pool2d", "adaptive_avg_pool"},
-    {"aten::_adaptive_avg_pool2d", "adaptive_avg_pool"},
-    {"aten::adaptive_avg_pool1d", "adaptive_avg_pool"},
-    {"aten::adaptive_avg_pool3d", "adaptive_avg_pool"},
-    {"aten::_adaptive_avg_pool3d", "adaptive_avg_pool"},
-    {"aten::max_pool3d", "max_pool3d"},
-    {"aten::max_pool3d_with_indices", "max_pool3d"},
-    {"aten::avg_pool3d", "avg_pool3d"},
-    {"aten::reshape", "reshape"},
-    {"aten::view", "reshape"},
-    {"aten::_unsafe_view", "reshape"},
-    {"aten::reshape_as", "reshape"},
-    {"aten::view_as", "reshape"},
-    {"aten::flatten", "flatten"},
-    {"aten::unflatten", "unflatten"},
-    {"aten::squeeze", "squeeze"},
-    {"aten::unsqueeze", "unsqueeze"},
-    {"aten::permute", "permute"},
-    {"aten::slice", "slice"},
-    {"aten::narrow", "narrow"},
-    {"aten::select", "select"},
-    {"aten::cat", "cat"},
-    {"aten::concat", "cat"},
-    {"aten::stack", "stack"},
-    {"aten::expand", "expand"},
-    {"aten::expand_as", "expand"},
-    {"aten::repeat_interleave", "repeat_interleave"},
-    {"aten::ones", "ones"},
-    {"aten::zeros", "zeros"},
-    {"aten::full", "full"},
-    {"aten::ones_like", "ones_like"},
-    {"aten::zeros_like", "zeros_like"},
-    {"aten::fill", "fill"},
-    {"aten::fill_", "fill"},
-    {"aten::empty", "zeros"},
-    {"aten::empty_like", "zeros_like"},
-    {"aten::copy", "copy"},
-    {"aten::slice_scatter", "slice_scatter"},
-    {"aten::select_scatter", "select_scatter"},
-    {"aten::full_like", "full_like"},
-    {"aten::arange", "arange"},
-    {"aten::triu", "triu"},
-    {"aten::triu_", "triu"},
-    {"aten::tril", "tril"},
-    {"aten::tril_", "tril"},
-};
-
-static_assert(std::all_of(std::begin(spellings), std::end(spellings), [](const auto& s) { return ops::is_registered(s.second); }),
-              "every ATen spelling must map to a registered op");
-
-// The canonical op of a spelling ("aten::view" -> "reshape"), or nullopt.
-inline std::optional<std::string_view> canonical_name(std::string_view spelling) {
-  for (const auto& [from, to] : spellings)
-    if (from == spelling) return to;
-  return std::nullopt;
-}
-
-}  // namespace cactus::frontends::aten
 
 namespace cactus::frontends::aten {
 
@@ -13676,6 +14104,58 @@ inline ir::node upsample_node(ir::graph& g, const ir::node& n, const upsample_sp
   }
   const int align = up.linear ? n.inputs[2] : g.add_constant(ir::meta::of_bool(false));
   return ir::node{"upsample", {n.inputs[0], n.inputs[1], scales, g.add_constant(ir::meta::of_string(up.mode)), align}, n.outputs, n.loc};
+}
+
+// PyTorch's fast path for nn.TransformerEncoderLayer in inference (batch_first, no mask):
+// _transformer_encoder_layer_fwd(src, embed_dim, num_heads, qkv_w, qkv_b, proj_w, proj_b, use_gelu,
+// norm_first, eps, ln1_w, ln1_b, ln2_w, ln2_b, ffn_w1, ffn_b1, ffn_w2, ffn_b2, mask, mask_type),
+// written out as the canonical ops the layer's Python code would give: self-attention (one qkv
+// linear, heads split, attention, output projection), the feed-forward block, the two residual
+// adds and layer norms before (norm_first) or after them. `make(op, inputs, shape)` emits a node
+// before this one and returns its output; the result is the layer's output value.
+template <class Make>
+int transformer_encoder_layer(ir::graph& g, const ir::node& n, Make&& make) {
+  const auto& in = n.inputs;
+  check(in.size() >= 18, where(n), ": has ", in.size(), " inputs, needs at least 18");
+  for (std::size_t i = 18; i < in.size(); ++i)
+    check(is_none(g, in[i]), where(n), ": a mask on the fast path is not supported; trace the layer with src_key_padding_mask=None");
+  const std::int64_t E = const_int_arg(g, n, 1), heads = const_int_arg(g, n, 2);
+  const bool gelu = const_int_arg(g, n, 7) != 0, norm_first = const_int_arg(g, n, 8) != 0;
+  const ir::value& src = g.values[static_cast<std::size_t>(in[0])];
+  check(src.shape.size() == 3 && heads > 0 && E % heads == 0 && src.shape[2] == E, where(n), ": expects a [batch, seq, ", E,
+        "] input split into ", heads, " heads, got ", to_string(src.shape));
+  const std::int64_t B = src.shape[0], T = src.shape[1], D = E / heads;
+  const std::int64_t F = g.values[static_cast<std::size_t>(in[14])].shape.empty() ? E : g.values[static_cast<std::size_t>(in[14])].shape[0];
+  const shape_t bte{B, T, E};
+  auto none = [&] { return g.add_constant(ir::meta::none()); };
+  auto flag = [&](bool b) { return g.add_constant(ir::meta::of_bool(b)); };
+  auto norm = [&](int x, std::size_t w) {
+    return make("layer_norm", {x, const_ints(g, {E}), in[w], in[w + 1], in[9], flag(true)}, bte);
+  };
+  auto attention = [&](int x) {
+    const int qkv = make("linear", {x, in[3], in[4]}, shape_t{B, T, 3 * E});
+    const int split = make("unflatten", {qkv, const_int(g, -1), const_ints(g, {3, heads, D})}, shape_t{B, T, 3, heads, D});
+    const int qkv_heads = make("permute", {split, const_ints(g, {2, 0, 3, 1, 4})}, shape_t{3, B, heads, T, D});
+    int qkv3[3];
+    for (int k = 0; k < 3; ++k) qkv3[k] = make("select", {qkv_heads, const_int(g, 0), const_int(g, k)}, shape_t{B, heads, T, D});
+    const int a = make("attention", {qkv3[0], qkv3[1], qkv3[2], none(), none(), flag(false), flag(false)}, shape_t{B, heads, T, D});
+    const int merged = make("permute", {a, const_ints(g, {0, 2, 1, 3})}, shape_t{B, T, heads, D});
+    const int flat = make("flatten", {merged, const_int(g, 2), const_int(g, 3)}, bte);
+    return make("linear", {flat, in[5], in[6]}, bte);
+  };
+  auto feed_forward = [&](int x) {
+    const int up = make("linear", {x, in[14], in[15]}, shape_t{B, T, F});
+    const int act = gelu ? make("gelu", {up, g.add_constant(ir::meta::of_string("none"))}, shape_t{B, T, F}) : make("relu", {up}, shape_t{B, T, F});
+    return make("linear", {act, in[16], in[17]}, bte);
+  };
+  auto add = [&](int a, int b) { return make("add", {a, b, const_int(g, 1)}, bte); };
+  int x = in[0];
+  if (norm_first) {
+    x = add(x, attention(norm(x, 10)));
+    return add(x, feed_forward(norm(x, 12)));
+  }
+  x = norm(add(x, attention(x)), 10);
+  return norm(add(x, feed_forward(x)), 12);
 }
 
 }  // namespace detail
@@ -13811,13 +14291,8 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       // (q, k, v, mask, dropout_p, need_attn_weights, is_causal) -> (out, weights)
       const auto* p = detail::const_meta(g, n.inputs[4]);
       check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
-      if (n.outputs.size() > 1) {
-        const int w = n.outputs[1];
-        bool used = std::find(g.outputs.begin(), g.outputs.end(), w) != g.outputs.end();
-        for (auto* list : {&nodes, &out})
-          for (auto& o : *list) used = used || std::find(o.inputs.begin(), o.inputs.end(), w) != o.inputs.end();
-        check(!used, detail::where(n), ": the attention weights output of _scaled_dot_product_attention is not supported");
-      }
+      if (n.outputs.size() > 1)
+        check(!used_later(n.outputs[1]), detail::where(n), ": the attention weights output of _scaled_dot_product_attention is not supported");
       n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], g.add_constant(ir::meta::none()), n.inputs[6],
                                  g.add_constant(ir::meta::of_bool(false))}, {n.outputs[0]}, n.loc};
       ++rep.rewritten;
@@ -13829,13 +14304,24 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], scale, n.inputs[5], g.add_constant(ir::meta::of_bool(false))},
                    {n.outputs[0]}, n.loc};
       ++rep.rewritten;
-    } else if (op == "aten::nonzero" || op == "aten::masked_select" || op == "aten::argwhere" || op == "aten::nonzero_static" ||
-               op == "aten::unique" || op == "aten::_unique2") {
-      fail(detail::where(n), ": the shape of its result depends on the data (how many elements are selected); cactus plans every shape "
-           "before it runs. Keep the shape fixed, for example with torch.where(mask, x, 0)");
-    } else if (op == "aten::_local_scalar_dense" || op == "aten::item") {
-      fail(detail::where(n), ": reads a tensor's value into a Python number (.item()), which the graph could only use for data-dependent "
-           "control flow or shapes; cactus plans every shape before it runs");
+    } else if (const auto why = op.rfind("aten::", 0) == 0 ? data_dependent_reason(std::string_view(op).substr(6)) : std::nullopt) {
+      fail(detail::where(n), ": ", *why);
+    } else if (op == "aten::_transformer_encoder_layer_fwd") {
+      const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
+      const int y = detail::transformer_encoder_layer(g, n, [&](const char* o, std::vector<int> ins, shape_t shape) {
+        ir::value v = like;
+        v.shape = std::move(shape);
+        return new_node(o, std::move(ins), v, n.loc);
+      });
+      alias(n.outputs[0], y);
+      ++rep.rewritten;
+      continue;
+    } else if ((op == "aten::outer" || op == "aten::ger") && n.inputs.size() == 2) {
+      // outer(a, b) = a[:, None] * b
+      ir::value col = val(0);
+      col.shape.push_back(1);
+      n = ir::node{"mul", {new_node("unsqueeze", {n.inputs[0], const_int(g, 1)}, col, n.loc), n.inputs[1]}, n.outputs, n.loc};
+      ++rep.rewritten;
     } else if ((op == "aten::min" || op == "aten::max") && n.inputs.size() == 2 && val(1).is_tensor()) {
       n.op = op == "aten::min" ? "minimum" : "maximum";  // torch.min(a, b) is elementwise
       ++rep.rewritten;

@@ -402,7 +402,7 @@ inline ir::graph import_graph(const frozen_module& f, const probe_result& probed
       continue;
     }
     if (kind == "aten::chunk" || kind == "aten::unsafe_chunk" || kind == "aten::split" || kind == "aten::unsafe_split" ||
-        kind == "aten::unbind") {
+        kind == "aten::split_with_sizes" || kind == "aten::unsafe_split_with_sizes" || kind == "aten::unbind") {
       pending_split[n->output()] = n;
       continue;
     }
@@ -538,6 +538,7 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
 
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 
 extern char** environ;
@@ -590,13 +591,41 @@ inline int run_process(const std::vector<std::string>& argv, const fs::path& out
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// The overloads the importer reads, one per line, for the exporter's --keep-ops: it decomposes
+// every other op of the captured graph to the core ATen opset and keeps these.
+inline std::vector<std::string> keep_ops_arguments(const std::vector<std::string>& keep_ops, const fs::path& stage) {
+  if (keep_ops.empty()) return {};
+  const fs::path p = stage / "keep_ops.txt";
+  std::string text;
+  for (auto& o : keep_ops) text += o + "\n";
+  write_file_atomic(p, text);
+  return {"--keep-ops", p.string()};
+}
+
+// What the exporter decomposed to core ATen ("gru.input x1, outer.default x2"), from the JSON
+// line it prints last; empty when it kept the whole graph.
+inline std::string decomposed_summary(const fs::path& out) {
+  if (!fs::exists(out)) return {};
+  std::string t = read_file_text(out);
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  const auto nl = t.rfind('\n');
+  const nlohmann::json info = nlohmann::json::parse(t.substr(nl == std::string::npos ? 0 : nl + 1), nullptr, false);
+  std::string s;
+  if (info.is_object() && info.contains("decomposed") && info["decomposed"].is_object())
+    for (auto& [op, count] : info["decomposed"].items())
+      s += (s.empty() ? "" : ", ") + op + (count.is_number_integer() ? " x" + std::to_string(count.get<int>()) : std::string{});
+  return s;
+}
+
 struct python_export {
   fs::path archive;                // model.pt2 in the staging directory
   std::vector<tensor> reference;   // PyTorch's outputs on the example inputs
+  std::string decomposed;          // the ops decomposed to core ATen (decomposed_summary)
 };
 
 inline python_export export_python_class(const std::string& spec, const std::vector<tensor>& example_inputs, const std::string& init_args,
-                                         const std::string& state_dict, const fs::path& stage) {
+                                         const std::string& state_dict, const fs::path& stage,
+                                         const std::vector<std::string>& keep_ops = {}) {
   const auto py = python_environment::find();
   fs::create_directories(stage);
   std::vector<std::string> argv{py.python, py.exporter, spec, stage.string()};
@@ -608,6 +637,7 @@ inline python_export export_python_class(const std::string& spec, const std::vec
   }
   if (!init_args.empty()) { argv.push_back("--init-args"); argv.push_back(init_args); }
   if (!state_dict.empty()) { argv.push_back("--state-dict"); argv.push_back(state_dict); }
+  for (auto& a : keep_ops_arguments(keep_ops, stage)) argv.push_back(a);
   const int rc = run_process(argv, stage / "export.out", stage / "export.err");
   if (rc != 0) {
     std::string err = fs::exists(stage / "export.err") ? read_file_text(stage / "export.err") : std::string{};
@@ -620,6 +650,7 @@ inline python_export export_python_class(const std::string& spec, const std::vec
   python_export r;
   r.archive = stage / "model.pt2";
   check(fs::exists(r.archive), spec, ": the exporter wrote no model.pt2");
+  r.decomposed = decomposed_summary(stage / "export.out");
   for (std::size_t i = 0; fs::exists(stage / ("reference_" + std::to_string(i) + ".npy")); ++i)
     r.reference.push_back(npy_load((stage / ("reference_" + std::to_string(i) + ".npy")).string()));
   return r;
@@ -636,12 +667,15 @@ struct hf_export {
   std::vector<std::string> input_names;
   std::int64_t max_positions = 0;    // the sequence dim's range (config's max_position_embeddings)
   std::map<std::string, std::string> aliases;  // tied parameter names -> the name the checkpoint stores
+  std::string decomposed;            // the ops decomposed to core ATen (decomposed_summary)
 };
 
-inline hf_export export_hf_model(const fs::path& model_dir, const std::string& task, const fs::path& stage) {
+inline hf_export export_hf_model(const fs::path& model_dir, const std::string& task, const fs::path& stage,
+                                 const std::vector<std::string>& keep_ops = {}) {
   const auto py = python_environment::find();
   fs::create_directories(stage);
-  const std::vector<std::string> argv{py.python, py.exporter, "--hf", model_dir.string(), stage.string(), "--task", task};
+  std::vector<std::string> argv{py.python, py.exporter, "--hf", model_dir.string(), stage.string(), "--task", task};
+  for (auto& a : keep_ops_arguments(keep_ops, stage)) argv.push_back(a);
   const int rc = run_process(argv, stage / "export.out", stage / "export.err");
   auto last_line = [](std::string t) {
     while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
@@ -659,6 +693,7 @@ inline hf_export export_hf_model(const fs::path& model_dir, const std::string& t
   const nlohmann::json info = json_parse(last_line(read_file_text(stage / "export.out")), where);
   r.family = json_string(info, "family", where);
   r.task = json_string(info, "task", where);
+  r.decomposed = decomposed_summary(stage / "export.out");
   r.max_positions = json_integer_or<std::int64_t>(info, "max_positions", where, 0);
   if (auto it = info.find("inputs"); it != info.end())
     for (auto& n : *it) r.input_names.push_back(n.get<std::string>());
@@ -741,7 +776,9 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     log("[0/6] export: ", o.model.string(), " with torch.export in ", frontends::python_environment::find().python);
     struct cleanup { fs::path p; ~cleanup() { std::error_code ec; fs::remove_all(p, ec); } } clean{stage};
     fs::create_directories(o.artifact_dir);
-    auto ex = frontends::export_python_class(o.model.string(), o.example_inputs, o.init_args, state_dict, stage);
+    auto ex = frontends::export_python_class(o.model.string(), o.example_inputs, o.init_args, state_dict, stage,
+                                                 frontends::torch_export::importer_overloads());
+    if (!ex.decomposed.empty()) log("      decomposed to core ATen ops: ", ex.decomposed);
     transpile_options next = o;
     next.model = ex.archive;
     next.reference_outputs = ex.reference;
@@ -754,7 +791,7 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     log("[0/6] export: ", o.model.string(), " with transformers' model code and torch.export in ", frontends::python_environment::find().python);
     struct cleanup { fs::path p; ~cleanup() { std::error_code ec; fs::remove_all(p, ec); } } clean{stage};
     fs::create_directories(o.artifact_dir);
-    auto ex = frontends::export_hf_model(o.model, o.task, stage);
+    auto ex = frontends::export_hf_model(o.model, o.task, stage, frontends::torch_export::importer_overloads());
     transpile_options next = o;
     next.model = ex.archive;
     next.example_inputs = ex.example_inputs;
@@ -766,6 +803,7 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     next.side_files = formats::open_hf_checkpoint(o.model).side_files;
     if (next.model_id.empty()) next.model_id = o.model.filename().string();
     log("      family ", ex.family, ", task ", ex.task, ", ", ex.example_inputs.size(), " example inputs");
+    if (!ex.decomposed.empty()) log("      decomposed to core ATen ops: ", ex.decomposed);
     return transpile_to_bundle(next);
   }
   ir::graph g;

@@ -17,8 +17,10 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 
 def core_overloads():
+    # every aten operator the dispatcher knows (dir(torch.ops.aten) lists only those loaded so far)
+    names = sorted({n.split("::", 1)[1].split(".")[0] for n in torch._C._dispatch_get_all_op_names() if n.startswith("aten::")})
     out = []
-    for name in dir(torch.ops.aten):
+    for name in names:
         packet = getattr(torch.ops.aten, name, None)
         if not isinstance(packet, torch._ops.OpOverloadPacket):
             continue
@@ -49,6 +51,8 @@ LEFT_OUT = {
     "atan2.out": "an out= variant (graphs use atan2)",
     "sym_stride.int": "memory layout query (cactus tensors are contiguous)",
     "sym_storage_offset.default": "memory layout query (cactus tensors are contiguous)",
+    "sym_is_contiguous.default": "memory layout query (cactus tensors are contiguous)",
+    "resize_.default": "resizes a tensor's storage in place (training and out= code; graphs allocate their results)",
 }
 # core overloads the importer reads only to refuse them with a reason
 REFUSED = {"_local_scalar_dense.default": ".item(): a data-dependent number", "nonzero.default": "its shape depends on the data"}

@@ -2,7 +2,8 @@
 convert` / `transpile` / `run`, and compare every output with PyTorch on every input set.
 
 usage: .venv/bin/python run_zoo.py CACTUS_BINARY MODEL_NAME WORKDIR [--bits 32|16|8|4|3|2|1] [--runtime-cli CACTUS_RUN]
-                        [--packed-conv | --f32-conv] [--capture torchscript|export|export-core]
+                        [--packed-conv | --f32-conv] [--capture torchscript|export|export-core] [--zoo first|second]
+(--zoo second: the models of models_second.py)
 (--packed-conv: transpile keeps the conv kernels packed, and the test checks that it did;
  --f32-conv: every conv kernel dequantized; by default only those >= 64 channels and >= 256
  products per output stay packed, which the test checks too)
@@ -10,7 +11,9 @@ usage: .venv/bin/python run_zoo.py CACTUS_BINARY MODEL_NAME WORKDIR [--bits 32|1
 differ between the zoo's input sets are exported dynamic (torch.export.Dim from 1, or
 Dim.AUTO where the model fixes them), the .pt2 is transpiled by cactus's own reader, and every
 input set inside the exported ranges must match PyTorch while one outside gets the range
-error. export-core does the same after run_decompositions() (the core ATen opset).
+error; as `cactus transpile model.py:Class` does, the ops cactus's importer does not read are
+decomposed to core ATen first (python/cactus_export.py). export-core does the same after
+run_decompositions() (the core ATen opset).
 Exit status 0 only if every comparison is within tolerance:
   fp32 weights: max|diff| <= 1e-4 * max|ref|;  fp16 weights: <= 1e-2 * max|ref|;
   quantized weights (--bits 8 and below): cosine similarity between cactus's outputs and
@@ -30,7 +33,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from models import zoo  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ops"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from core_aten_ops import importer_schemas  # noqa: E402
+from cactus_export import decompose_unread  # noqa: E402
 
 
 MIN_COSINE = {"8": 0.999, "4": 0.97, "3": 0.9, "2": 0.8, "1": 0.55}
@@ -59,6 +65,13 @@ def export_archive(model, inputs, path, core):
                 raise
     if core:
         ep = ep.run_decompositions()
+    else:  # as `cactus transpile model.py:Class` does: the ops the importer does not read, decomposed
+        keep = os.path.join(os.path.dirname(path), "keep_ops.txt")
+        with open(keep, "w") as f:
+            f.write("\n".join(sorted(importer_schemas())))
+        ep, decomposed = decompose_unread(ep, keep)
+        if decomposed:
+            print(f"decomposed to core ATen: {decomposed}")
     torch.export.save(ep, path)
     ranges = {str(k): (int(v.lower), v.upper) for k, v in ep.range_constraints.items()}
     print(f"exported{' (core ATen)' if core else ''}: ranges {ranges}")
@@ -115,6 +128,11 @@ def main():
     tol = 1e-4 if bits == "32" else 1e-2
     os.makedirs(work, exist_ok=True)
     torch.manual_seed(0)
+    second = "--zoo" in sys.argv and sys.argv[sys.argv.index("--zoo") + 1] == "second"
+    if second:
+        from models_second import zoo
+    else:
+        from models import zoo
     cls, inputs = zoo()[name]
     model = cls().eval()
     with torch.no_grad():  # non-trivial batch-norm statistics

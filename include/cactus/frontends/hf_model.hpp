@@ -21,12 +21,15 @@ struct hf_export {
   std::vector<std::string> input_names;
   std::int64_t max_positions = 0;    // the sequence dim's range (config's max_position_embeddings)
   std::map<std::string, std::string> aliases;  // tied parameter names -> the name the checkpoint stores
+  std::string decomposed;            // the ops decomposed to core ATen (decomposed_summary)
 };
 
-inline hf_export export_hf_model(const fs::path& model_dir, const std::string& task, const fs::path& stage) {
+inline hf_export export_hf_model(const fs::path& model_dir, const std::string& task, const fs::path& stage,
+                                 const std::vector<std::string>& keep_ops = {}) {
   const auto py = python_environment::find();
   fs::create_directories(stage);
-  const std::vector<std::string> argv{py.python, py.exporter, "--hf", model_dir.string(), stage.string(), "--task", task};
+  std::vector<std::string> argv{py.python, py.exporter, "--hf", model_dir.string(), stage.string(), "--task", task};
+  for (auto& a : keep_ops_arguments(keep_ops, stage)) argv.push_back(a);
   const int rc = run_process(argv, stage / "export.out", stage / "export.err");
   auto last_line = [](std::string t) {
     while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
@@ -44,6 +47,7 @@ inline hf_export export_hf_model(const fs::path& model_dir, const std::string& t
   const nlohmann::json info = json_parse(last_line(read_file_text(stage / "export.out")), where);
   r.family = json_string(info, "family", where);
   r.task = json_string(info, "task", where);
+  r.decomposed = decomposed_summary(stage / "export.out");
   r.max_positions = json_integer_or<std::int64_t>(info, "max_positions", where, 0);
   if (auto it = info.find("inputs"); it != info.end())
     for (auto& n : *it) r.input_names.push_back(n.get<std::string>());

@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "cactus/core/files.hpp"
 #include "cactus/core/npy.hpp"
@@ -65,13 +66,41 @@ inline int run_process(const std::vector<std::string>& argv, const fs::path& out
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// The overloads the importer reads, one per line, for the exporter's --keep-ops: it decomposes
+// every other op of the captured graph to the core ATen opset and keeps these.
+inline std::vector<std::string> keep_ops_arguments(const std::vector<std::string>& keep_ops, const fs::path& stage) {
+  if (keep_ops.empty()) return {};
+  const fs::path p = stage / "keep_ops.txt";
+  std::string text;
+  for (auto& o : keep_ops) text += o + "\n";
+  write_file_atomic(p, text);
+  return {"--keep-ops", p.string()};
+}
+
+// What the exporter decomposed to core ATen ("gru.input x1, outer.default x2"), from the JSON
+// line it prints last; empty when it kept the whole graph.
+inline std::string decomposed_summary(const fs::path& out) {
+  if (!fs::exists(out)) return {};
+  std::string t = read_file_text(out);
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  const auto nl = t.rfind('\n');
+  const nlohmann::json info = nlohmann::json::parse(t.substr(nl == std::string::npos ? 0 : nl + 1), nullptr, false);
+  std::string s;
+  if (info.is_object() && info.contains("decomposed") && info["decomposed"].is_object())
+    for (auto& [op, count] : info["decomposed"].items())
+      s += (s.empty() ? "" : ", ") + op + (count.is_number_integer() ? " x" + std::to_string(count.get<int>()) : std::string{});
+  return s;
+}
+
 struct python_export {
   fs::path archive;                // model.pt2 in the staging directory
   std::vector<tensor> reference;   // PyTorch's outputs on the example inputs
+  std::string decomposed;          // the ops decomposed to core ATen (decomposed_summary)
 };
 
 inline python_export export_python_class(const std::string& spec, const std::vector<tensor>& example_inputs, const std::string& init_args,
-                                         const std::string& state_dict, const fs::path& stage) {
+                                         const std::string& state_dict, const fs::path& stage,
+                                         const std::vector<std::string>& keep_ops = {}) {
   const auto py = python_environment::find();
   fs::create_directories(stage);
   std::vector<std::string> argv{py.python, py.exporter, spec, stage.string()};
@@ -83,6 +112,7 @@ inline python_export export_python_class(const std::string& spec, const std::vec
   }
   if (!init_args.empty()) { argv.push_back("--init-args"); argv.push_back(init_args); }
   if (!state_dict.empty()) { argv.push_back("--state-dict"); argv.push_back(state_dict); }
+  for (auto& a : keep_ops_arguments(keep_ops, stage)) argv.push_back(a);
   const int rc = run_process(argv, stage / "export.out", stage / "export.err");
   if (rc != 0) {
     std::string err = fs::exists(stage / "export.err") ? read_file_text(stage / "export.err") : std::string{};
@@ -95,6 +125,7 @@ inline python_export export_python_class(const std::string& spec, const std::vec
   python_export r;
   r.archive = stage / "model.pt2";
   check(fs::exists(r.archive), spec, ": the exporter wrote no model.pt2");
+  r.decomposed = decomposed_summary(stage / "export.out");
   for (std::size_t i = 0; fs::exists(stage / ("reference_" + std::to_string(i) + ".npy")); ++i)
     r.reference.push_back(npy_load((stage / ("reference_" + std::to_string(i) + ".npy")).string()));
   return r;

@@ -6,6 +6,7 @@
 // negative indices count from the end for index_select only, as in PyTorch); a bad index is an
 // error that names it and its position, never an out-of-bounds access. Any element type: data
 // is moved as bytes, and only scatter_add does arithmetic.
+#include <algorithm>
 #include <cstring>
 
 #include "cactus/ops/elementwise.hpp"
@@ -192,6 +193,75 @@ struct scatter_add_op {
     scatter_op::infer_scatter(c, "scatter_add");
   }
   static void run(context& c) { scatter_op::run_scatter(c, true); }
+};
+
+// index_add(x, dim, index[k], source, alpha=1): x, with alpha * slice j of source added into
+// slice index[j] of x along dim (repeated indices accumulate, in index order).
+struct index_add_op {
+  static constexpr std::string_view name = "index_add";
+  static constexpr arity inputs{4, 5};
+  static void infer(context& c) {
+    const slot& x = c.tensor_in(0);
+    const slot& ix = detail::index_in(c, 2);
+    const slot& s = c.tensor_in(3);
+    c.require(ix.shape.size() <= 1, "index_add: index must be 0-d or 1-d, got ", to_string(ix.shape));
+    c.require(s.type == x.type, "index_add: source is ", name_of(s.type), ", the tensor is ", name_of(x.type));
+    shape_t want = x.shape;
+    if (!want.empty()) want[detail::dim_arg(c, 1, x)] = ix.numel();
+    c.require(numel(s.shape) == numel(want) && (s.shape.empty() ? want.size() <= 1 : s.shape == want), "index_add: source ",
+              to_string(s.shape), " must be ", to_string(want), " for ", ix.numel(), " indices into ", to_string(x.shape));
+    c.set_tensor(0, x.type, x.shape);
+  }
+  static void run(context& c) {
+    const slot& x = c.in(0);
+    const slot& ix = c.in(2);
+    const slot& s = c.in(3);
+    slot& y = c.out(0);
+    std::memcpy(y.data, x.data, x.bytes());
+    const double alpha = c.num_inputs() > 4 && !c.is_none(4) ? c.num_at(4) : 1.0;
+    const auto a = detail::split_around(x.shape, x.shape.empty() ? 0 : detail::dim_arg(c, 1, x));
+    const std::int64_t k = ix.numel();
+    const operand from = make_operand(s, s.shape);
+    operand cur;
+    cur.data = y.data;
+    cur.type = y.type;
+    for (std::int64_t j = 0; j < k; ++j) {
+      std::int64_t at = detail::index_at(ix, j);
+      c.require(at >= -a.n && at < a.n, "index_add: index ", at, " at position ", j, " is out of range for a dim of size ", a.n);
+      if (at < 0) at += a.n;
+      for (std::int64_t o = 0; o < a.outer; ++o)
+        for (std::int64_t i = 0; i < a.inner; ++i) {
+          const std::int64_t to = (o * a.n + at) * a.inner + i;
+          store_as(y.data, y.type, to, cur.at(to) + alpha * from.at((o * k + j) * a.inner + i));
+        }
+    }
+  }
+};
+
+// one_hot(index, num_classes) -> int64 [..., num_classes]: 1 where the last position equals the
+// index. num_classes must be given (-1, "the largest index + 1", depends on the data).
+struct one_hot_op {
+  static constexpr std::string_view name = "one_hot";
+  static constexpr arity inputs{2};
+  static void infer(context& c) {
+    const slot& ix = detail::index_in(c, 0);
+    const std::int64_t n = c.int_at(1);
+    c.require(n >= 0, "one_hot: num_classes must be given (-1 takes the largest index + 1, which depends on the data)");
+    shape_t s = ix.shape;
+    s.push_back(n);
+    c.set_tensor(0, dtype::i64, s);
+  }
+  static void run(context& c) {
+    const slot& ix = c.in(0);
+    const std::int64_t n = c.int_at(1), k = ix.numel();
+    auto* y = c.out(0).ptr<std::int64_t>();
+    std::fill(y, y + k * n, std::int64_t{0});
+    for (std::int64_t j = 0; j < k; ++j) {
+      const std::int64_t at = detail::index_at(ix, j);
+      c.require(at >= 0 && at < n, "one_hot: index ", at, " at position ", j, " is out of range for ", n, " classes");
+      y[j * n + at] = 1;
+    }
+  }
 };
 
 // masked_scatter(x, mask, source): x where the mask (broadcast to x) is false; where it is true,

@@ -22,6 +22,7 @@ inline std::vector<std::size_t> reduce_dims(const context& c, std::size_t arg, s
     for (std::size_t i = 0; i < rank; ++i) dims.push_back(i);
   } else {
     for (auto d : c.ints_at(arg)) dims.push_back(static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(rank))));
+    if (rank == 0) dims.clear();  // a 0-d tensor's dim 0 (or -1), as PyTorch allows: nothing to reduce over
   }
   std::sort(dims.begin(), dims.end());
   dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
@@ -117,18 +118,52 @@ inline void reduce_f32(const slot& x, const std::vector<std::size_t>& dims, redu
   }
 }
 
+inline std::vector<double> reduced_rows(const slot& x, const std::vector<std::size_t>& dims, std::int64_t& red);
+
 template <reduce_kind K>
 struct reduce_body {
-  // sum/mean(x, dims, keepdim, dtype); amax(x, dims, keepdim)
+  // sum/mean(x, dims, keepdim, dtype); amax / amin(x, dims, keepdim). Floating inputs reduce in
+  // f32; integers and booleans as PyTorch does: sum to int64 (or the dtype asked for), amax /
+  // amin in their own type, exactly.
+  static dtype out_type(const context& c) {
+    const dtype t = c.tensor_in(0).type;
+    if (K == reduce_kind::max || K == reduce_kind::min) return is_floating(t) ? dtype::f32 : t;
+    if (c.num_inputs() > 3 && !c.is_none(3)) return dtype_arg(c, 3, dtype::f32);
+    return is_floating(t) || K == reduce_kind::mean ? dtype::f32 : dtype::i64;
+  }
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto dims = reduce_dims(c, 1, x.shape.size());
     bool keep = c.num_inputs() > 2 && !c.is_none(2) && c.bool_at(2);
-    c.set_tensor(0, dtype::f32, reduced_shape(x.shape, dims, keep));
+    c.set_tensor(0, out_type(c), reduced_shape(x.shape, dims, keep));
   }
   static void run(context& c) {
-    const slot& x = c.f32_in(0);
-    reduce_f32(x, reduce_dims(c, 1, x.shape.size()), K, c.out(0).ptr<float>());
+    const slot& x0 = c.tensor_in(0);
+    slot& y = c.out(0);
+    if (is_floating(x0.type) && y.type == dtype::f32) {
+      const slot& x = c.f32_in(0);
+      reduce_f32(x, reduce_dims(c, 1, x.shape.size()), K, y.ptr<float>());
+      return;
+    }
+    std::int64_t red = 0;
+    const auto rows = reduced_rows(x0, reduce_dims(c, 1, x0.shape.size()), red);
+    c.require(red > 0 || (K != reduce_kind::max && K != reduce_kind::min), "amax / amin over an empty dim");
+    for (std::int64_t o = 0; o < y.numel(); ++o) {
+      const double* r = rows.data() + o * red;
+      double v = K == reduce_kind::max || K == reduce_kind::min ? r[0] : 0.0;
+      if (!is_floating(y.type)) {  // exactly, in int64
+        std::int64_t a = static_cast<std::int64_t>(v);
+        for (std::int64_t i = 0; i < red; ++i) {
+          const auto e = static_cast<std::int64_t>(r[i]);
+          a = K == reduce_kind::max ? std::max(a, e) : K == reduce_kind::min ? std::min(a, e) : a + e;
+        }
+        v = static_cast<double>(a);
+      } else {
+        for (std::int64_t i = 0; i < red; ++i) v = K == reduce_kind::max ? std::max(v, r[i]) : K == reduce_kind::min ? std::min(v, r[i]) : v + r[i];
+        if (K == reduce_kind::mean) v /= static_cast<double>(std::max<std::int64_t>(red, 1));
+      }
+      store_as(y.data, y.type, o, v);
+    }
   }
 };
 }  // namespace detail

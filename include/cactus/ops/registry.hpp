@@ -20,11 +20,13 @@
 #include "cactus/ops/conv_transpose.hpp"
 #include "cactus/ops/creation.hpp"
 #include "cactus/ops/distance.hpp"
+#include "cactus/ops/einsum.hpp"
 #include "cactus/ops/embedding.hpp"
 #include "cactus/ops/fold.hpp"
 #include "cactus/ops/gated_mlp.hpp"
 #include "cactus/ops/grid_sample.hpp"
 #include "cactus/ops/group_norm.hpp"
+#include "cactus/ops/gru.hpp"
 #include "cactus/ops/indexing.hpp"
 #include "cactus/ops/layer_norm.hpp"
 #include "cactus/ops/linear.hpp"
@@ -36,6 +38,7 @@
 #include "cactus/ops/pool.hpp"
 #include "cactus/ops/reduce.hpp"
 #include "cactus/ops/rms_norm.hpp"
+#include "cactus/ops/rnn.hpp"
 #include "cactus/ops/rope.hpp"
 #include "cactus/ops/scan.hpp"
 #include "cactus/ops/shape_ops.hpp"
@@ -62,8 +65,8 @@ inline constexpr auto all_ops = hana::tuple_t<
     eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op, bitwise_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
-    linear_op, matmul_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv_transpose_op, lstm_op,
-    upsample_op, grid_sampler_2d_op, cdist_op, pdist_op, im2col_op, col2im_op,
+    linear_op, matmul_op, einsum_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv_transpose_op, lstm_op,
+    gru_op, rnn_tanh_op, rnn_relu_op,    upsample_op, grid_sampler_2d_op, cdist_op, pdist_op, im2col_op, col2im_op,
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
     // state (inserted by lowering: lower/kv_cache.hpp)
@@ -72,7 +75,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     mean_op, sum_op, amax_op, any_op, all_op, max_op, argmax_op, amin_op, min_op, argmin_op, var_op, std_op, prod_op, max_pool1d_op, max_pool2d_op, avg_pool1d_op, avg_pool2d_op, max_pool3d_op, avg_pool3d_op,
     adaptive_avg_pool_op, cumsum_op, cumprod_op,
     // ordering and indexing
-    sort_op, argsort_op, topk_op, index_select_op, gather_op, scatter_op, scatter_add_op, scatter_reduce_op, masked_scatter_op, index_op, index_put_op,
+    sort_op, argsort_op, topk_op, index_select_op, gather_op, scatter_op, scatter_add_op, scatter_reduce_op, masked_scatter_op, index_add_op, one_hot_op, index_op, index_put_op,
     // data movement and creation
     reshape_op, flatten_op, unflatten_op, squeeze_op, unsqueeze_op, identity_op, permute_op, slice_op, narrow_op, select_op, cat_op,
     stack_op, expand_op, repeat_op, flip_op, roll_op, diagonal_op, as_strided_op, repeat_interleave_op, split_op, constant_pad_nd_op, pad_op, reflection_pad_op,

@@ -115,6 +115,58 @@ inline ir::node upsample_node(ir::graph& g, const ir::node& n, const upsample_sp
   return ir::node{"upsample", {n.inputs[0], n.inputs[1], scales, g.add_constant(ir::meta::of_string(up.mode)), align}, n.outputs, n.loc};
 }
 
+// PyTorch's fast path for nn.TransformerEncoderLayer in inference (batch_first, no mask):
+// _transformer_encoder_layer_fwd(src, embed_dim, num_heads, qkv_w, qkv_b, proj_w, proj_b, use_gelu,
+// norm_first, eps, ln1_w, ln1_b, ln2_w, ln2_b, ffn_w1, ffn_b1, ffn_w2, ffn_b2, mask, mask_type),
+// written out as the canonical ops the layer's Python code would give: self-attention (one qkv
+// linear, heads split, attention, output projection), the feed-forward block, the two residual
+// adds and layer norms before (norm_first) or after them. `make(op, inputs, shape)` emits a node
+// before this one and returns its output; the result is the layer's output value.
+template <class Make>
+int transformer_encoder_layer(ir::graph& g, const ir::node& n, Make&& make) {
+  const auto& in = n.inputs;
+  check(in.size() >= 18, where(n), ": has ", in.size(), " inputs, needs at least 18");
+  for (std::size_t i = 18; i < in.size(); ++i)
+    check(is_none(g, in[i]), where(n), ": a mask on the fast path is not supported; trace the layer with src_key_padding_mask=None");
+  const std::int64_t E = const_int_arg(g, n, 1), heads = const_int_arg(g, n, 2);
+  const bool gelu = const_int_arg(g, n, 7) != 0, norm_first = const_int_arg(g, n, 8) != 0;
+  const ir::value& src = g.values[static_cast<std::size_t>(in[0])];
+  check(src.shape.size() == 3 && heads > 0 && E % heads == 0 && src.shape[2] == E, where(n), ": expects a [batch, seq, ", E,
+        "] input split into ", heads, " heads, got ", to_string(src.shape));
+  const std::int64_t B = src.shape[0], T = src.shape[1], D = E / heads;
+  const std::int64_t F = g.values[static_cast<std::size_t>(in[14])].shape.empty() ? E : g.values[static_cast<std::size_t>(in[14])].shape[0];
+  const shape_t bte{B, T, E};
+  auto none = [&] { return g.add_constant(ir::meta::none()); };
+  auto flag = [&](bool b) { return g.add_constant(ir::meta::of_bool(b)); };
+  auto norm = [&](int x, std::size_t w) {
+    return make("layer_norm", {x, const_ints(g, {E}), in[w], in[w + 1], in[9], flag(true)}, bte);
+  };
+  auto attention = [&](int x) {
+    const int qkv = make("linear", {x, in[3], in[4]}, shape_t{B, T, 3 * E});
+    const int split = make("unflatten", {qkv, const_int(g, -1), const_ints(g, {3, heads, D})}, shape_t{B, T, 3, heads, D});
+    const int qkv_heads = make("permute", {split, const_ints(g, {2, 0, 3, 1, 4})}, shape_t{3, B, heads, T, D});
+    int qkv3[3];
+    for (int k = 0; k < 3; ++k) qkv3[k] = make("select", {qkv_heads, const_int(g, 0), const_int(g, k)}, shape_t{B, heads, T, D});
+    const int a = make("attention", {qkv3[0], qkv3[1], qkv3[2], none(), none(), flag(false), flag(false)}, shape_t{B, heads, T, D});
+    const int merged = make("permute", {a, const_ints(g, {0, 2, 1, 3})}, shape_t{B, T, heads, D});
+    const int flat = make("flatten", {merged, const_int(g, 2), const_int(g, 3)}, bte);
+    return make("linear", {flat, in[5], in[6]}, bte);
+  };
+  auto feed_forward = [&](int x) {
+    const int up = make("linear", {x, in[14], in[15]}, shape_t{B, T, F});
+    const int act = gelu ? make("gelu", {up, g.add_constant(ir::meta::of_string("none"))}, shape_t{B, T, F}) : make("relu", {up}, shape_t{B, T, F});
+    return make("linear", {act, in[16], in[17]}, bte);
+  };
+  auto add = [&](int a, int b) { return make("add", {a, b, const_int(g, 1)}, bte); };
+  int x = in[0];
+  if (norm_first) {
+    x = add(x, attention(norm(x, 10)));
+    return add(x, feed_forward(norm(x, 12)));
+  }
+  x = norm(add(x, attention(x)), 10);
+  return norm(add(x, feed_forward(x)), 12);
+}
+
 }  // namespace detail
 
 struct canonicalize_report {
@@ -248,13 +300,8 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       // (q, k, v, mask, dropout_p, need_attn_weights, is_causal) -> (out, weights)
       const auto* p = detail::const_meta(g, n.inputs[4]);
       check(p && p->as_double() == 0.0, detail::where(n), ": attention dropout must be 0 at inference");
-      if (n.outputs.size() > 1) {
-        const int w = n.outputs[1];
-        bool used = std::find(g.outputs.begin(), g.outputs.end(), w) != g.outputs.end();
-        for (auto* list : {&nodes, &out})
-          for (auto& o : *list) used = used || std::find(o.inputs.begin(), o.inputs.end(), w) != o.inputs.end();
-        check(!used, detail::where(n), ": the attention weights output of _scaled_dot_product_attention is not supported");
-      }
+      if (n.outputs.size() > 1)
+        check(!used_later(n.outputs[1]), detail::where(n), ": the attention weights output of _scaled_dot_product_attention is not supported");
       n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], g.add_constant(ir::meta::none()), n.inputs[6],
                                  g.add_constant(ir::meta::of_bool(false))}, {n.outputs[0]}, n.loc};
       ++rep.rewritten;
@@ -266,13 +313,24 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       n = ir::node{"attention", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], scale, n.inputs[5], g.add_constant(ir::meta::of_bool(false))},
                    {n.outputs[0]}, n.loc};
       ++rep.rewritten;
-    } else if (op == "aten::nonzero" || op == "aten::masked_select" || op == "aten::argwhere" || op == "aten::nonzero_static" ||
-               op == "aten::unique" || op == "aten::_unique2") {
-      fail(detail::where(n), ": the shape of its result depends on the data (how many elements are selected); cactus plans every shape "
-           "before it runs. Keep the shape fixed, for example with torch.where(mask, x, 0)");
-    } else if (op == "aten::_local_scalar_dense" || op == "aten::item") {
-      fail(detail::where(n), ": reads a tensor's value into a Python number (.item()), which the graph could only use for data-dependent "
-           "control flow or shapes; cactus plans every shape before it runs");
+    } else if (const auto why = op.rfind("aten::", 0) == 0 ? data_dependent_reason(std::string_view(op).substr(6)) : std::nullopt) {
+      fail(detail::where(n), ": ", *why);
+    } else if (op == "aten::_transformer_encoder_layer_fwd") {
+      const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
+      const int y = detail::transformer_encoder_layer(g, n, [&](const char* o, std::vector<int> ins, shape_t shape) {
+        ir::value v = like;
+        v.shape = std::move(shape);
+        return new_node(o, std::move(ins), v, n.loc);
+      });
+      alias(n.outputs[0], y);
+      ++rep.rewritten;
+      continue;
+    } else if ((op == "aten::outer" || op == "aten::ger") && n.inputs.size() == 2) {
+      // outer(a, b) = a[:, None] * b
+      ir::value col = val(0);
+      col.shape.push_back(1);
+      n = ir::node{"mul", {new_node("unsqueeze", {n.inputs[0], const_int(g, 1)}, col, n.loc), n.inputs[1]}, n.outputs, n.loc};
+      ++rep.rewritten;
     } else if ((op == "aten::min" || op == "aten::max") && n.inputs.size() == 2 && val(1).is_tensor()) {
       n.op = op == "aten::min" ? "minimum" : "maximum";  // torch.min(a, b) is elementwise
       ++rep.rewritten;

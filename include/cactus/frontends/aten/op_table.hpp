@@ -171,6 +171,13 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::batch_norm", "batch_norm"},
     {"aten::embedding", "embedding"},
     {"aten::lstm", "lstm"},
+    {"aten::gru", "gru"},
+    {"aten::index_add", "index_add"},
+    {"aten::index_add_", "index_add"},
+    {"aten::one_hot", "one_hot"},
+    {"aten::einsum", "einsum"},
+    {"aten::rnn_tanh", "rnn_tanh"},
+    {"aten::rnn_relu", "rnn_relu"},
     {"aten::mean", "mean"},
     {"aten::sum", "sum"},
     {"aten::amax", "amax"},
@@ -242,6 +249,22 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
 
 static_assert(std::all_of(std::begin(spellings), std::end(spellings), [](const auto& s) { return ops::is_registered(s.second); }),
               "every ATen spelling must map to a registered op");
+
+// ATen ops cactus refuses because what they give depends on the data: the shape of their result
+// (how many elements are selected), or a number read out of a tensor (.item()). Both front ends
+// refuse them with this reason, given the op's name without namespace or overload ("nonzero").
+inline std::optional<std::string_view> data_dependent_reason(std::string_view name) {
+  static constexpr std::string_view shape =
+      "the shape of its result depends on the data (how many elements are selected); cactus plans every shape before it runs. "
+      "Keep the shape fixed, for example with torch.where(mask, x, 0)";
+  static constexpr std::string_view item =
+      "reads a tensor's value into a Python number (.item()), which the graph could only use for data-dependent control flow or "
+      "shapes; cactus plans every shape before it runs";
+  for (std::string_view op : {"nonzero", "nonzero_static", "argwhere", "masked_select", "unique", "_unique2", "unique_dim"})
+    if (name == op) return shape;
+  if (name == "_local_scalar_dense" || name == "item") return item;
+  return std::nullopt;
+}
 
 // The canonical op of a spelling ("aten::view" -> "reshape"), or nullopt.
 inline std::optional<std::string_view> canonical_name(std::string_view spelling) {

@@ -10,11 +10,13 @@
 //     from them re-plan for every input size;
 //   - multi-result ops keep the results the runtime has (batch norm's and layer norm's
 //     statistics, max-pool indices are refused if the graph reads them).
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
 
 #include "cactus/formats/checkpoint.hpp"
+#include "cactus/frontends/aten/op_table.hpp"
 #include "cactus/core/json_read.hpp"
 #include "cactus/frontends/torch_export/archive.hpp"
 #include "cactus/frontends/torch_export/schema.hpp"
@@ -27,6 +29,11 @@ struct imported_program {
   std::vector<std::string> weight_names;  // parameters and buffers the graph reads, in signature order
   std::string schema_version;
 };
+
+// The runtime checks torch.export inserts, which the importer passes over.
+inline constexpr std::string_view runtime_checks[] = {"_assert_tensor_metadata.default", "_assert_async.default", "_assert_async.msg",
+                                                      "_assert_scalar.default", "sym_constrain_range.default",
+                                                      "sym_constrain_range_for_size.default"};
 
 namespace detail {
 
@@ -248,16 +255,14 @@ inline imported_program import_program(const archive& a) {
                                                               "permute", "squeeze", "unsqueeze", "expand", "alias", "as_strided", "diagonal",
                                                               "unfold", "flatten", "unflatten"};
   std::size_t node_at = 0;
-  // ops whose result shape depends on the data: refused before their symbolic-size checks are met
-  for (const json& n : graph.at("nodes"))
-    for (const char* t : {"torch.ops.aten.nonzero.default", "torch.ops.aten.masked_select.default", "torch.ops.aten.nonzero_static.default",
-                          "torch.ops.aten._local_scalar_dense.default", "torch.ops.aten.unique_dim.default", "torch.ops.aten._unique2.default"})
-      if (n.at("target").get<std::string>() == t)
-        fail(file, ": ", t + 10, detail::source_of(n).empty() ? "" : " at " + detail::source_of(n), ": ",
-             std::string_view(t).find("_local_scalar_dense") != std::string_view::npos
-                 ? "reads a tensor's value into a Python number (.item()); cactus plans every shape before it runs"
-                 : "the shape of its result depends on the data (how many elements are selected); cactus plans every shape before it runs. "
-                   "Keep the shape fixed, for example with torch.where(mask, x, 0)");
+  // ops whose result depends on the data: refused before their symbolic-size checks are met
+  for (const json& n : graph.at("nodes")) {
+    const std::string target = n.at("target").get<std::string>();
+    if (target.rfind("torch.ops.aten.", 0) != 0) continue;
+    const std::string name = target.substr(15, target.rfind('.') - 15);
+    if (const auto why = aten::data_dependent_reason(name))
+      fail(file, ": ", target, detail::source_of(n).empty() ? "" : " at " + detail::source_of(n), ": ", *why);
+  }
   for (const json& n : graph.at("nodes")) {
     const std::size_t this_node = node_at++;
     const std::string target = n.at("target").get<std::string>();
@@ -293,8 +298,11 @@ inline imported_program import_program(const archive& a) {
       finish(g.add_node(s->second, ins, {out_kinds.at(0)}, loc), 1);
       continue;
     }
-    // checks torch.export inserts for dtype and device conversions: nothing to compute
-    if (target == "torch.ops.aten._assert_tensor_metadata.default") continue;
+    // checks torch.export inserts (dtypes and devices of conversions, values in range, symbolic
+    // sizes): nothing to compute; the planner checks shapes, values are not checked on device
+    if (target.rfind("torch.ops.aten.", 0) == 0 &&
+        std::find(std::begin(runtime_checks), std::end(runtime_checks), std::string_view(target).substr(15)) != std::end(runtime_checks))
+      continue;
     if (const auto dot = target.rfind('.'); target.rfind("torch.ops.aten.", 0) == 0 && dot > 15 && view_ops.count(target.substr(15, dot - 15)) &&
         !out_names.empty() && !out_names[0].empty())
       for (auto& in : n.at("inputs"))
@@ -303,7 +311,9 @@ inline imported_program import_program(const archive& a) {
     if (!schema) {
       if (target.rfind("torch.ops.higher_order.", 0) == 0)
         fail(where, ": control flow and other higher-order ops are not supported (the graph must be a straight line of ATen ops)");
-      fail(where, ": op not supported by cactus's torch.export importer");
+      fail(where, ": op not read by cactus's torch.export importer; decompose the program to the core ATen opset "
+                  "(ep.run_decompositions() before torch.export.save), or transpile the model's Python class (path/model.py:Class), "
+                  "which decomposes only the ops cactus does not read");
     }
     // every schema argument in order: given, defaulted, or None
     std::map<std::string, const json*> given;
@@ -389,8 +399,10 @@ inline imported_program import_program(const archive& a) {
     } else if (op == "scalar_tensor") {
       // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d literals
       ids[out_names.at(0)] = args[0][0];
-    } else if (op == "lstm") {
-      finish(g.add_node("aten::lstm", all_args(), {ir::kind::tensor, ir::kind::tensor, ir::kind::tensor}, loc), 3);
+    } else if (op == "lstm" || op == "gru" || op == "rnn_tanh" || op == "rnn_relu") {
+      // output, h_n[, c_n]
+      const std::vector<ir::kind> kinds(schema->returns, ir::kind::tensor);
+      finish(g.add_node("aten::" + op, all_args(), kinds, loc), kinds.size());
     } else {
       const bool inplace = op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_';
       if (inplace)
@@ -462,6 +474,20 @@ inline imported_program import_archive(const std::filesystem::path& path) {
   } catch (const json::exception& e) {
     fail(path.string(), ": malformed ExportedProgram: ", json_reason(e));
   }
+}
+
+// Every overload the importer reads ("conv2d.default", "add.Tensor"), in torch's naming: the ops
+// the Python exporter keeps when it decomposes the rest of a graph to the core ATen opset (fast
+// kernels and fusions see linear, attention, layer_norm... whole). The data-dependent ones are
+// read only to be refused, so they are decomposed too where torch can.
+inline std::vector<std::string> importer_overloads() {
+  std::vector<std::string> out;
+  for (auto d : aten_schemas) {
+    const op_schema s = detail::parse_schema(d);
+    if (!aten::data_dependent_reason(s.name)) out.push_back(s.name + "." + s.overload);
+  }
+  out.insert(out.end(), std::begin(runtime_checks), std::end(runtime_checks));
+  return out;
 }
 
 }  // namespace cactus::frontends::torch_export

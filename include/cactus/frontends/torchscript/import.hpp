@@ -195,7 +195,7 @@ inline ir::graph import_graph(const frozen_module& f, const probe_result& probed
       continue;
     }
     if (kind == "aten::chunk" || kind == "aten::unsafe_chunk" || kind == "aten::split" || kind == "aten::unsafe_split" ||
-        kind == "aten::unbind") {
+        kind == "aten::split_with_sizes" || kind == "aten::unsafe_split_with_sizes" || kind == "aten::unbind") {
       pending_split[n->output()] = n;
       continue;
     }
