@@ -11,7 +11,7 @@
 # build-fuzz/findings/<target>/. The corpus grows across runs in build-fuzz/corpus/.
 #
 # usage: bench/fuzz.sh [SECONDS per target, default 1800] [target ...]
-#   FUZZ_JOBS=2 bench/fuzz.sh 30           the short run of tools/test.sh: 30 s per target, two
+#   FUZZ_JOBS=2 bench/fuzz.sh 20           the short run of tools/test.sh: 20 s per target, two
 #                                          targets at a time
 #   FUZZ_RUNS=5000 bench/fuzz.sh           5000 inputs per target from a fixed seed (reproducible)
 #   bench/fuzz.sh 1800 fuzz_chat_template  30 minutes of wall time on one target

@@ -8,7 +8,7 @@
 #   4. meson: the CLI, the tokenizer and template unit tests and a sample of the end-to-end tests
 #      through meson.build
 #   5. cmake --install, and an out-of-tree project using find_package(cactus)
-#   6. short fuzz runs (clang libFuzzer + ASan + UBSan), 30 s for every reader, two at a time
+#   6. short fuzz runs (clang libFuzzer + ASan + UBSan), 20 s for every reader, two at a time
 #   7. AddressSanitizer + UndefinedBehaviorSanitizer (-O0, so the build stays short): the CLI and
 #      the reader, quantizer, pass and kernel unit tests (every SIMD target the host runs,
 #      SSE4 included) built with both, then those tests, the CLI's
@@ -64,8 +64,8 @@ Z=build/tests/zoo/text_classifier_fp32
 build-install/app/run_bundle $Z/bundle $Z/in0_0.npy --expect $Z/ref0_0.npy
 done_step "install + find_package" $t
 
-step "6/7 fuzz (30 s per reader)"; t=$(date +%s)
-FUZZ_JOBS=2 bench/fuzz.sh 30
+step "6/7 fuzz (20 s per reader)"; t=$(date +%s)
+FUZZ_JOBS=2 bench/fuzz.sh 20
 done_step "fuzz" $t
 
 step "7/7 ASan + UBSan"; t=$(date +%s)

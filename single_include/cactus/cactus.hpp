@@ -6081,7 +6081,9 @@ struct pool_body {
   static constexpr bool has_dilation = Max;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
-    c.set_tensor(0, dtype::f32, pool_shape(x, pool_geometry(c, OneD, has_dilation)));
+    const shape_t s = pool_shape(x, pool_geometry(c, OneD, has_dilation));
+    c.set_tensor(0, dtype::f32, s);
+    if (Max && c.num_outputs() > 1) c.set_tensor(1, dtype::i64, s);  // max_pool*_with_indices
   }
   static void run(context& c) {
     auto g = pool_geometry(c, OneD, has_dilation);
@@ -6094,7 +6096,8 @@ struct pool_body {
       if (c.num_inputs() > 6 && !c.is_none(6)) divisor = c.int_at(6);
     }
     if constexpr (Max) {
-      max_rows(g, x, y);
+      if (c.num_outputs() > 1) max_with_indices(g, x, y, c.out(1).ptr<std::int64_t>());
+      else max_rows(g, x, y);
       return;
     }
     for (std::int64_t pl = 0; pl < g.planes; ++pl) {
@@ -6121,6 +6124,29 @@ struct pool_body {
           yp[oh * g.OW + ow] = acc;
         }
     }
+  }
+
+  // Max pooling with PyTorch's indices (the flat position in the input plane of the first
+  // maximum; a NaN wins): one window at a time.
+  static void max_with_indices(const pool_geom& g, const float* x, float* y, std::int64_t* yi) {
+    for (std::int64_t pl = 0; pl < g.planes; ++pl)
+      for (std::int64_t oh = 0; oh < g.OH; ++oh)
+        for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+          float best = -std::numeric_limits<float>::infinity();
+          std::int64_t at = -1;
+          for (std::int64_t i = 0; i < g.kh; ++i) {
+            const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
+            if (ih < 0 || ih >= g.H) continue;
+            for (std::int64_t j = 0; j < g.kw; ++j) {
+              const std::int64_t iw = ow * g.sw - g.pw + j * g.dw;
+              if (iw < 0 || iw >= g.W) continue;
+              const float v = x[pl * g.H * g.W + ih * g.W + iw];
+              if (at < 0 || v > best || (v != v && best == best)) { best = v; at = ih * g.W + iw; }
+            }
+          }
+          y[(pl * g.OH + oh) * g.OW + ow] = best;
+          yi[(pl * g.OH + oh) * g.OW + ow] = at;
+        }
   }
 
   // Max pooling row by row: for each kernel tap, one pass over the output columns where the tap
@@ -6155,10 +6181,12 @@ struct pool_body {
 struct max_pool2d_op : detail::pool_body<true, false> {
   static constexpr std::string_view name = "max_pool2d";
   static constexpr arity inputs{6};
+  static constexpr arity outputs{1, 2};  // values[, indices]
 };
 struct max_pool1d_op : detail::pool_body<true, true> {
   static constexpr std::string_view name = "max_pool1d";
   static constexpr arity inputs{6};
+  static constexpr arity outputs{1, 2};
 };
 struct avg_pool2d_op : detail::pool_body<false, false> {
   static constexpr std::string_view name = "avg_pool2d";
@@ -12191,6 +12219,8 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::_adaptive_avg_pool3d", "adaptive_avg_pool"},
     {"aten::max_pool3d", "max_pool3d"},
     {"aten::max_pool3d_with_indices", "max_pool3d"},
+    {"aten::max_pool2d_with_indices", "max_pool2d"},
+    {"aten::max_pool1d_with_indices", "max_pool1d"},
     {"aten::avg_pool3d", "avg_pool3d"},
     {"aten::reshape", "reshape"},
     {"aten::view", "reshape"},
@@ -12886,6 +12916,7 @@ inline constexpr std::string_view aten_schemas[] = {
     "max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor",
     "max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor",
     "max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
+    "max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
     "avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
     "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
     "adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor",
@@ -13343,8 +13374,11 @@ inline imported_program import_program(const archive& a) {
       std::vector<int> ins = all_args();
       for (int i = 0; i < 4; ++i) ins.push_back(cbool(false));  // benchmark, deterministic, cudnn_enabled, allow_tf32
       finish(g.add_node("aten::_convolution", ins, one_tensor, loc), 1);
-    } else if (op == "max_pool2d_with_indices") {
-      finish(g.add_node("aten::max_pool2d", all_args(), one_tensor, loc), 1);
+    } else if (op == "max_pool2d_with_indices" || op == "max_pool1d_with_indices") {
+      // the indices only when the graph reads them (the values alone take the vectorized path)
+      const bool indices = out_names.size() > 1 && !out_names[1].empty() && last_read.count(out_names[1]);
+      const std::vector<ir::kind> kinds(indices ? 2 : 1, ir::kind::tensor);
+      finish(g.add_node(op == "max_pool2d_with_indices" ? "aten::max_pool2d" : "aten::max_pool1d", all_args(), kinds, loc), kinds.size());
     } else if (op == "chunk" || op == "split" || op == "split_with_sizes" || op == "unbind") {
       // the IR's split(x, dim, mode, arg): mode 0 chunks, 1 sizes, 2 unbind
       const std::size_t nout = out_names.size();

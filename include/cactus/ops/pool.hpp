@@ -60,7 +60,9 @@ struct pool_body {
   static constexpr bool has_dilation = Max;
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
-    c.set_tensor(0, dtype::f32, pool_shape(x, pool_geometry(c, OneD, has_dilation)));
+    const shape_t s = pool_shape(x, pool_geometry(c, OneD, has_dilation));
+    c.set_tensor(0, dtype::f32, s);
+    if (Max && c.num_outputs() > 1) c.set_tensor(1, dtype::i64, s);  // max_pool*_with_indices
   }
   static void run(context& c) {
     auto g = pool_geometry(c, OneD, has_dilation);
@@ -73,7 +75,8 @@ struct pool_body {
       if (c.num_inputs() > 6 && !c.is_none(6)) divisor = c.int_at(6);
     }
     if constexpr (Max) {
-      max_rows(g, x, y);
+      if (c.num_outputs() > 1) max_with_indices(g, x, y, c.out(1).ptr<std::int64_t>());
+      else max_rows(g, x, y);
       return;
     }
     for (std::int64_t pl = 0; pl < g.planes; ++pl) {
@@ -100,6 +103,29 @@ struct pool_body {
           yp[oh * g.OW + ow] = acc;
         }
     }
+  }
+
+  // Max pooling with PyTorch's indices (the flat position in the input plane of the first
+  // maximum; a NaN wins): one window at a time.
+  static void max_with_indices(const pool_geom& g, const float* x, float* y, std::int64_t* yi) {
+    for (std::int64_t pl = 0; pl < g.planes; ++pl)
+      for (std::int64_t oh = 0; oh < g.OH; ++oh)
+        for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+          float best = -std::numeric_limits<float>::infinity();
+          std::int64_t at = -1;
+          for (std::int64_t i = 0; i < g.kh; ++i) {
+            const std::int64_t ih = oh * g.sh - g.ph + i * g.dh;
+            if (ih < 0 || ih >= g.H) continue;
+            for (std::int64_t j = 0; j < g.kw; ++j) {
+              const std::int64_t iw = ow * g.sw - g.pw + j * g.dw;
+              if (iw < 0 || iw >= g.W) continue;
+              const float v = x[pl * g.H * g.W + ih * g.W + iw];
+              if (at < 0 || v > best || (v != v && best == best)) { best = v; at = ih * g.W + iw; }
+            }
+          }
+          y[(pl * g.OH + oh) * g.OW + ow] = best;
+          yi[(pl * g.OH + oh) * g.OW + ow] = at;
+        }
   }
 
   // Max pooling row by row: for each kernel tap, one pass over the output columns where the tap
@@ -134,10 +160,12 @@ struct pool_body {
 struct max_pool2d_op : detail::pool_body<true, false> {
   static constexpr std::string_view name = "max_pool2d";
   static constexpr arity inputs{6};
+  static constexpr arity outputs{1, 2};  // values[, indices]
 };
 struct max_pool1d_op : detail::pool_body<true, true> {
   static constexpr std::string_view name = "max_pool1d";
   static constexpr arity inputs{6};
+  static constexpr arity outputs{1, 2};
 };
 struct avg_pool2d_op : detail::pool_body<false, false> {
   static constexpr std::string_view name = "avg_pool2d";

@@ -207,6 +207,8 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::_adaptive_avg_pool3d", "adaptive_avg_pool"},
     {"aten::max_pool3d", "max_pool3d"},
     {"aten::max_pool3d_with_indices", "max_pool3d"},
+    {"aten::max_pool2d_with_indices", "max_pool2d"},
+    {"aten::max_pool1d_with_indices", "max_pool1d"},
     {"aten::avg_pool3d", "avg_pool3d"},
     {"aten::reshape", "reshape"},
     {"aten::view", "reshape"},

@@ -386,8 +386,11 @@ inline imported_program import_program(const archive& a) {
       std::vector<int> ins = all_args();
       for (int i = 0; i < 4; ++i) ins.push_back(cbool(false));  // benchmark, deterministic, cudnn_enabled, allow_tf32
       finish(g.add_node("aten::_convolution", ins, one_tensor, loc), 1);
-    } else if (op == "max_pool2d_with_indices") {
-      finish(g.add_node("aten::max_pool2d", all_args(), one_tensor, loc), 1);
+    } else if (op == "max_pool2d_with_indices" || op == "max_pool1d_with_indices") {
+      // the indices only when the graph reads them (the values alone take the vectorized path)
+      const bool indices = out_names.size() > 1 && !out_names[1].empty() && last_read.count(out_names[1]);
+      const std::vector<ir::kind> kinds(indices ? 2 : 1, ir::kind::tensor);
+      finish(g.add_node(op == "max_pool2d_with_indices" ? "aten::max_pool2d" : "aten::max_pool1d", all_args(), kinds, loc), kinds.size());
     } else if (op == "chunk" || op == "split" || op == "split_with_sizes" || op == "unbind") {
       // the IR's split(x, dim, mode, arg): mode 0 chunks, 1 sizes, 2 unbind
       const std::size_t nout = out_names.size();
