@@ -7,7 +7,7 @@ and training-mode batch_norm (the batch's statistics); F.interpolate nearest, ne
 (bi/tri)linear with and without align_corners, by size and by scale, 1-3 spatial dims;
 ConvTranspose1d/2d/3d with stride, padding, output_padding, dilation and groups; grid_sample
 bilinear and nearest with zeros, border and reflection padding; max_pool3d (with indices),
-avg_pool3d, adaptive_avg_pool3d, max_pool2d / max_pool1d with indices, cdist, pdist, F.unfold / F.fold (im2col / col2im) and
+avg_pool3d, adaptive_avg_pool3d, max_pool2d / max_pool1d with indices, unbatched pools, cdist, pdist, F.unfold / F.fold (im2col / col2im) and
 embedding_bag (sum, mean with padding_idx, max, per-sample weights). Each goes through TorchScript,
 torch.export and torch.export's core ATen decomposition. Indices and booleans must match
 exactly, floats to 1e-5 of the output's largest magnitude. Ops whose result shape depends on the
@@ -99,7 +99,8 @@ class GridSample(torch.nn.Module):
 
 class Blocks(torch.nn.Module):
     names = ["max_pool3d", "max_pool3d_v", "max_pool3d_i", "avg_pool3d", "avg_pool3d_nopad", "adaptive3d", "cdist", "cdist_p1", "pdist",
-             "unfold", "fold", "bag_sum", "bag_mean", "bag_max", "bag_weighted", "max_pool2d_v", "max_pool2d_i", "max_pool1d_v", "max_pool1d_i"]
+             "unfold", "fold", "bag_sum", "bag_mean", "bag_max", "bag_weighted", "max_pool2d_v", "max_pool2d_i", "max_pool1d_v", "max_pool1d_i",
+             "unbatched_max_pool1d", "unbatched_avg_pool2d"]
 
     def __init__(self):
         super().__init__()
@@ -115,7 +116,7 @@ class Blocks(torch.nn.Module):
                 F.embedding_bag(ids, self.table, offs, mode="sum"), F.embedding_bag(ids, self.table, offs, mode="mean", padding_idx=3),
                 F.embedding_bag(ids, self.table, offs, mode="max"), F.embedding_bag(ids, self.table, offs, mode="sum", per_sample_weights=psw),
                 *F.max_pool2d(img, 3, stride=2, padding=1, dilation=1, ceil_mode=True, return_indices=True),
-                *F.max_pool1d(a, 2, stride=1, dilation=2, return_indices=True))
+                *F.max_pool1d(a, 2, stride=1, dilation=2, return_indices=True), F.max_pool1d(a[0], 2), F.avg_pool2d(img[0], 2, 1, 1))
 
 
 class NonZero(torch.nn.Module):

@@ -25,8 +25,9 @@ inline std::int64_t pool_out(std::int64_t in, std::int64_t k, std::int64_t s, st
 // args: x, kernel, stride, padding, [dilation], ceil_mode position given by caller
 inline pool_geom pool_geometry(const context& c, bool one_d, bool has_dilation) {
   const slot& x = c.tensor_in(0);
-  c.require(x.shape.size() == (one_d ? 3u : 4u), "input must be ", one_d ? "3-D (N, C, L)" : "4-D (N, C, H, W)", ", got ", to_string(x.shape));
-  const std::size_t n = one_d ? 1 : 2;
+  const std::size_t n = one_d ? 1 : 2, rank = x.shape.size();
+  c.require(rank == n + 1 || rank == n + 2, "input must be ", one_d ? "(N, C, L) or (C, L)" : "(N, C, H, W) or (C, H, W)", ", got ",
+            to_string(x.shape));
   auto k = expand_arg(c.ints_at(1), n);
   auto s = c.ints_at(2);
   if (s.empty()) s = k;
@@ -37,8 +38,9 @@ inline pool_geom pool_geometry(const context& c, bool one_d, bool has_dilation) 
   const bool ceil_mode = c.bool_at(has_dilation ? 5 : 4);
   pool_geom g{};
   g.one_d = one_d;
-  g.planes = x.shape[0] * x.shape[1];
-  g.H = one_d ? 1 : x.shape[2];
+  g.planes = 1;  // every dim before the pooled ones (an unbatched input is one batch)
+  for (std::size_t i = 0; i + n < rank; ++i) g.planes *= x.shape[i];
+  g.H = one_d ? 1 : x.shape[rank - 2];
   g.W = x.shape.back();
   g.kh = one_d ? 1 : k[0]; g.kw = k.back();
   g.sh = one_d ? 1 : s[0]; g.sw = s.back();
@@ -52,7 +54,10 @@ inline pool_geom pool_geometry(const context& c, bool one_d, bool has_dilation) 
 }
 
 inline shape_t pool_shape(const slot& x, const pool_geom& g) {
-  return g.one_d ? shape_t{x.shape[0], x.shape[1], g.OW} : shape_t{x.shape[0], x.shape[1], g.OH, g.OW};
+  shape_t s = x.shape;
+  s.back() = g.OW;
+  if (!g.one_d) s[s.size() - 2] = g.OH;
+  return s;
 }
 
 template <bool Max, bool OneD>
@@ -184,7 +189,8 @@ struct pool3_geom {
 };
 inline pool3_geom pool3_geometry(const context& c, bool has_dilation) {
   const slot& x = c.tensor_in(0);
-  c.require(x.shape.size() == 5, "input must be 5-D (N, C, D, H, W), got ", to_string(x.shape));
+  c.require(x.shape.size() == 5 || x.shape.size() == 4, "input must be (N, C, D, H, W) or (C, D, H, W), got ", to_string(x.shape));
+  const std::size_t lead = x.shape.size() - 3;
   auto three = [&](std::vector<std::int64_t> v, const char* what) {
     if (v.size() == 1) v.assign(3, v[0]);
     c.require(v.size() == 3, what, " ", to_string(v), " must have 3 values");
@@ -197,9 +203,9 @@ inline pool3_geom pool3_geometry(const context& c, bool has_dilation) {
   const auto d = has_dilation ? three(c.ints_at(4), "dilation") : std::vector<std::int64_t>{1, 1, 1};
   const bool ceil_mode = c.bool_at(has_dilation ? 5 : 4);
   pool3_geom g{};
-  g.planes = x.shape[0] * x.shape[1];
+  g.planes = lead == 2 ? x.shape[0] * x.shape[1] : x.shape[0];
   for (int i = 0; i < 3; ++i) {
-    g.in[i] = x.shape[2 + static_cast<std::size_t>(i)];
+    g.in[i] = x.shape[lead + static_cast<std::size_t>(i)];
     g.k[i] = k[static_cast<std::size_t>(i)]; g.s[i] = st[static_cast<std::size_t>(i)];
     g.p[i] = p[static_cast<std::size_t>(i)]; g.d[i] = d[static_cast<std::size_t>(i)];
     c.require(g.k[i] > 0 && g.s[i] > 0 && g.d[i] > 0 && g.p[i] >= 0 && 2 * g.p[i] <= g.k[i], "kernel, stride and dilation must be positive, padding at most half the kernel");
@@ -207,6 +213,13 @@ inline pool3_geom pool3_geometry(const context& c, bool has_dilation) {
     c.require(g.out[i] > 0, "input ", to_string(x.shape), " is too small for the pooling window");
   }
   return g;
+}
+
+// the output shape of a 3-D pool: the input's leading dims, then the pooled ones
+inline shape_t pool3_shape(const slot& x, const pool3_geom& g) {
+  shape_t s(x.shape.begin(), x.shape.end() - 3);
+  s.insert(s.end(), {g.out[0], g.out[1], g.out[2]});
+  return s;
 }
 }  // namespace detail
 
@@ -218,7 +231,7 @@ struct max_pool3d_op {
   static void infer(context& c) {
     const auto g = detail::pool3_geometry(c, true);
     const slot& x = c.tensor_in(0);
-    const shape_t s{x.shape[0], x.shape[1], g.out[0], g.out[1], g.out[2]};
+    const shape_t s = detail::pool3_shape(x, g);
     c.set_tensor(0, dtype::f32, s);
     if (c.num_outputs() > 1) c.set_tensor(1, dtype::i64, s);
   }
@@ -261,7 +274,7 @@ struct avg_pool3d_op {
   static void infer(context& c) {
     const auto g = detail::pool3_geometry(c, false);
     const slot& x = c.tensor_in(0);
-    c.set_tensor(0, dtype::f32, {x.shape[0], x.shape[1], g.out[0], g.out[1], g.out[2]});
+    c.set_tensor(0, dtype::f32, detail::pool3_shape(x, g));
   }
   static void run(context& c) {
     const auto g = detail::pool3_geometry(c, false);
@@ -297,19 +310,22 @@ struct adaptive_avg_pool_op {
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto os = c.ints_at(1);
-    c.require(x.shape.size() == os.size() + 2, "input ", to_string(x.shape), " does not match output_size ", to_string(os));
-    shape_t s = {x.shape[0], x.shape[1]};
-    for (std::size_t i = 0; i < os.size(); ++i) s.push_back(os[i] < 0 ? x.shape[2 + i] : os[i]);
+    c.require(!os.empty() && os.size() <= 3 && (x.shape.size() == os.size() + 2 || x.shape.size() == os.size() + 1), "input ",
+              to_string(x.shape), " does not match output_size ", to_string(os), " (batched or not)");
+    const std::size_t lead = x.shape.size() - os.size();
+    shape_t s(x.shape.begin(), x.shape.begin() + static_cast<std::ptrdiff_t>(lead));
+    for (std::size_t i = 0; i < os.size(); ++i) s.push_back(os[i] < 0 ? x.shape[lead + i] : os[i]);
     c.set_tensor(0, dtype::f32, s);
   }
   static void run(context& c) {
     const slot& x = c.f32_in(0);
     const slot& y = c.out(0);
-    const std::size_t k = x.shape.size() - 2;
-    c.require(k >= 1 && k <= 3, "1 to 3 spatial dims, got ", to_string(x.shape));
+    const std::size_t k = c.ints_at(1).size(), lead = x.shape.size() - k;
     std::int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1};
-    for (std::size_t i = 0; i < k; ++i) { in[3 - k + i] = x.shape[2 + i]; out[3 - k + i] = y.shape[2 + i]; }
-    const std::int64_t planes = x.shape[0] * x.shape[1], in_plane = in[0] * in[1] * in[2], out_plane = out[0] * out[1] * out[2];
+    for (std::size_t i = 0; i < k; ++i) { in[3 - k + i] = x.shape[lead + i]; out[3 - k + i] = y.shape[lead + i]; }
+    std::int64_t planes = 1;
+    for (std::size_t i = 0; i < lead; ++i) planes *= x.shape[i];
+    const std::int64_t in_plane = in[0] * in[1] * in[2], out_plane = out[0] * out[1] * out[2];
     const float* xp = x.ptr<float>();
     float* yp = y.ptr<float>();
     for (std::int64_t pl = 0; pl < planes; ++pl)

@@ -90,10 +90,15 @@ struct squeeze_op {
     shape_t out;
     if (c.num_inputs() < 2 || c.is_none(1)) {
       for (auto d : x.shape) if (d != 1) out.push_back(d);
-    } else {
-      auto d = static_cast<std::size_t>(wrap_dim(c.int_at(1), static_cast<std::int64_t>(x.shape.size())));
-      out = x.shape;
-      if (!out.empty() && out[d] == 1) out.erase(out.begin() + static_cast<std::ptrdiff_t>(d));
+    } else {  // one dim, or a list of them (squeeze.dims): each removed where it is 1
+      const auto dims = c.in(1).k == kind::ints ? c.ints_at(1) : std::vector<std::int64_t>{c.int_at(1)};
+      std::vector<bool> drop(x.shape.size(), false);
+      for (auto d : dims) {
+        const auto w = static_cast<std::size_t>(wrap_dim(d, static_cast<std::int64_t>(x.shape.size())));
+        if (w < x.shape.size() && x.shape[w] == 1) drop[w] = true;
+      }
+      for (std::size_t i = 0; i < x.shape.size(); ++i)
+        if (!drop[i]) out.push_back(x.shape[i]);
     }
     c.set_tensor(0, x.type, out);
   }
