@@ -277,10 +277,6 @@ def opinfo_name(o):
     return o.name + ("." + o.variant_test_name if o.variant_test_name else "")
 
 
-def opinfo_base(name):
-    """The OpInfo's op name without its variant."""
-    return next((o.name for o in OPS if opinfo_name(o) == name), name)
-
 
 def table(results, elapsed):
     core, read = core_overloads(), importer_schemas()
@@ -349,8 +345,8 @@ def main():
     from torch.testing._internal.common_methods_invocations import op_db
     OPS = [o for o in op_db if torch.float32 in o.supported_dtypes("cpu")]
     names = [opinfo_name(o) for o in OPS]
-    if a.subset:  # an OpInfo and its variants ("nn.functional.interpolate.bilinear")
-        names = [n for n in names if n in SUBSET or any(n.startswith(s + ".") and opinfo_base(n) == s for s in SUBSET)]
+    if a.subset:  # by exact name, variant included ("nn.functional.interpolate.bilinear")
+        names = [n for n in names if n in SUBSET]
     elif a.ops:
         wanted = set(a.ops.split(","))
         names = [n for n in names if n in wanted or n.split(".")[0] in wanted]
