@@ -31,11 +31,6 @@ inline hf_export export_hf_model(const fs::path& model_dir, const std::string& t
   std::vector<std::string> argv{py.python, py.exporter, "--hf", model_dir.string(), stage.string(), "--task", task};
   for (auto& a : keep_ops_arguments(keep_ops, stage)) argv.push_back(a);
   const int rc = run_process(argv, stage / "export.out", stage / "export.err");
-  auto last_line = [](std::string t) {
-    while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
-    const auto nl = t.rfind('\n');
-    return t.substr(nl == std::string::npos ? 0 : nl + 1);
-  };
   if (rc != 0) {
     const std::string err = last_line(path_exists(stage / "export.err") ? read_file_text(stage / "export.err") : std::string{});
     fail(rc == 2 ? err : model_dir.string() + ": the exporter (" + py.python + ") failed with status " + std::to_string(rc) + ": " + err);

@@ -77,14 +77,18 @@ inline std::vector<std::string> keep_ops_arguments(const std::vector<std::string
   return {"--keep-ops", p.string()};
 }
 
+// The last line of the exporter's output (its message on failure, its JSON on success).
+inline std::string last_line(std::string t) {
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  const auto nl = t.rfind('\n');
+  return t.substr(nl == std::string::npos ? 0 : nl + 1);
+}
+
 // What the exporter decomposed to core ATen ("gru.input x1, outer.default x2"), from the JSON
 // line it prints last; empty when it kept the whole graph.
 inline std::string decomposed_summary(const fs::path& out) {
   if (!fs::exists(out)) return {};
-  std::string t = read_file_text(out);
-  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
-  const auto nl = t.rfind('\n');
-  const nlohmann::json info = nlohmann::json::parse(t.substr(nl == std::string::npos ? 0 : nl + 1), nullptr, false);
+  const nlohmann::json info = nlohmann::json::parse(last_line(read_file_text(out)), nullptr, false);
   std::string s;
   if (info.is_object() && info.contains("decomposed") && info["decomposed"].is_object())
     for (auto& [op, count] : info["decomposed"].items())
@@ -115,12 +119,9 @@ inline python_export export_python_class(const std::string& spec, const std::vec
   for (auto& a : keep_ops_arguments(keep_ops, stage)) argv.push_back(a);
   const int rc = run_process(argv, stage / "export.out", stage / "export.err");
   if (rc != 0) {
-    std::string err = fs::exists(stage / "export.err") ? read_file_text(stage / "export.err") : std::string{};
     // the exporter's own message is its last line; a Python crash is a traceback
-    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-    const auto nl = err.rfind('\n');
-    fail(rc == 2 ? err.substr(nl == std::string::npos ? 0 : nl + 1) : spec + ": the exporter (" + py.python + ") failed with status " +
-                                                                            std::to_string(rc) + ": " + err.substr(nl == std::string::npos ? 0 : nl + 1));
+    const std::string err = last_line(fs::exists(stage / "export.err") ? read_file_text(stage / "export.err") : std::string{});
+    fail(rc == 2 ? err : spec + ": the exporter (" + py.python + ") failed with status " + std::to_string(rc) + ": " + err);
   }
   python_export r;
   r.archive = stage / "model.pt2";
