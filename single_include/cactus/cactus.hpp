@@ -3927,6 +3927,119 @@ struct conv_op {
 };
 
 }  // namespace cactus::ops
+// ---- cactus/ops/conv3d.hpp
+// conv3d(x, w, b?, stride, padding, dilation, groups): the convolution of 3 spatial dims
+// (Conv3d; ATen's conv3d and convolution() with a 5-D weight are read into it; 1-D and 2-D are
+// `conv`). x is [N, C, D, H, W], w [O, C / groups, kD, kH, kW]; padding is a list or 'same' /
+// 'valid'. Per sample and group, the input's columns (vol2col, [C/g * taps, positions]) go
+// through one GEMM with the kernel: y[O/g, positions] = w[O/g, C/g * taps] . cols.
+#include <algorithm>
+#include <array>
+
+
+namespace cactus::ops {
+
+struct conv3d_op {
+  static constexpr std::string_view name = "conv3d";
+  static constexpr arity inputs{7};
+
+  struct geom {
+    std::int64_t N = 0, C = 0, O = 0, G = 1;
+    std::array<std::int64_t, 3> in{}, out{}, kernel{}, stride{}, pad{}, dil{};
+  };
+
+  static std::array<std::int64_t, 3> spatial_arg(const context& c, std::size_t i, const char* what) {
+    auto v = c.ints_at(i);
+    if (v.size() == 1) v.assign(3, v[0]);
+    c.require(v.size() == 3, what, " ", to_string(v), " for 3 spatial dims");
+    return {v[0], v[1], v[2]};
+  }
+
+  static geom geometry(const context& c) {
+    const slot& x = c.tensor_in(0);
+    const slot& w = c.tensor_in(1);
+    c.require(x.shape.size() == 5 && w.shape.size() == 5, "input ", to_string(x.shape), " and weight ", to_string(w.shape),
+              " must be [N, C, D, H, W] and [O, C/groups, kD, kH, kW]");
+    geom g;
+    g.N = x.shape[0];
+    g.C = x.shape[1];
+    g.O = w.shape[0];
+    g.G = c.int_at(6);
+    c.require(g.G > 0 && g.C % g.G == 0 && g.O % g.G == 0 && w.shape[1] * g.G == g.C, "input channels ", g.C, " do not match weight ",
+              to_string(w.shape), " with groups=", g.G);
+    g.stride = spatial_arg(c, 3, "stride");
+    g.dil = spatial_arg(c, 5, "dilation");
+    for (std::size_t d = 0; d < 3; ++d) {
+      g.in[d] = x.shape[2 + d];
+      g.kernel[d] = w.shape[2 + d];
+      c.require(g.stride[d] > 0 && g.dil[d] > 0, "stride and dilation must be positive");
+    }
+    if (c.in(4).k == kind::string) {
+      const std::string p = c.string_at(4);
+      c.require(p == "valid" || p == "same", "unknown padding '", p, "'");
+      for (std::size_t d = 0; d < 3; ++d) {
+        const std::int64_t extent = g.dil[d] * (g.kernel[d] - 1);
+        c.require(p == "valid" || extent % 2 == 0, "padding='same' with an even kernel extent is not supported");
+        g.pad[d] = p == "valid" ? 0 : extent / 2;
+      }
+    } else {
+      g.pad = spatial_arg(c, 4, "padding");
+    }
+    for (std::size_t d = 0; d < 3; ++d) {
+      c.require(g.pad[d] >= 0, "padding must not be negative");
+      g.out[d] = (g.in[d] + 2 * g.pad[d] - g.dil[d] * (g.kernel[d] - 1) - 1) / g.stride[d] + 1;
+      c.require(g.out[d] > 0, "input ", to_string(x.shape), " is too small for kernel ", to_string(w.shape));
+    }
+    return g;
+  }
+
+  static void infer(context& c) {
+    const geom g = geometry(c);
+    if (!c.is_none(2)) c.require(c.tensor_in(2).numel() == g.O, "bias must hold ", g.O, " values");
+    c.set_tensor(0, dtype::f32, {g.N, g.O, g.out[0], g.out[1], g.out[2]});
+  }
+
+  static void run(context& c) {
+    const geom g = geometry(c);
+    const float* x = c.f32_in(0).ptr<float>();
+    const float* w = c.f32_in(1).ptr<float>();
+    const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
+    float* y = c.out(0).ptr<float>();
+    const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, taps = g.kernel[0] * g.kernel[1] * g.kernel[2];
+    const std::int64_t P = g.in[0] * g.in[1] * g.in[2], Q = g.out[0] * g.out[1] * g.out[2], K = Cg * taps;
+    if (Q == 0 || g.N == 0) return;
+    std::vector<float> cols(static_cast<std::size_t>(K * Q));
+    for (std::int64_t n = 0; n < g.N; ++n)
+      for (std::int64_t gi = 0; gi < g.G; ++gi) {
+        const float* xg = x + (n * g.C + gi * Cg) * P;
+        // row (ci, kd, kh, kw): the input each output position reads through that tap (0 outside)
+        for (std::int64_t r = 0; r < K; ++r) {
+          const std::int64_t ci = r / taps, t = r % taps;
+          const std::int64_t kd = t / (g.kernel[1] * g.kernel[2]), kh = t / g.kernel[2] % g.kernel[1], kw = t % g.kernel[2];
+          const float* xc = xg + ci * P;
+          float* row = cols.data() + r * Q;
+          for (std::int64_t od = 0; od < g.out[0]; ++od) {
+            const std::int64_t id = od * g.stride[0] - g.pad[0] + kd * g.dil[0];
+            for (std::int64_t oh = 0; oh < g.out[1]; ++oh) {
+              const std::int64_t ih = oh * g.stride[1] - g.pad[1] + kh * g.dil[1];
+              float* dst = row + (od * g.out[1] + oh) * g.out[2];
+              const bool plane = id >= 0 && id < g.in[0] && ih >= 0 && ih < g.in[1];
+              for (std::int64_t ow = 0; ow < g.out[2]; ++ow) {
+                const std::int64_t iw = ow * g.stride[2] - g.pad[2] + kw * g.dil[2];
+                dst[ow] = plane && iw >= 0 && iw < g.in[2] ? xc[(id * g.in[1] + ih) * g.in[2] + iw] : 0.0f;
+              }
+            }
+          }
+        }
+        float* yg = y + (n * g.O + gi * Og) * Q;
+        kernels::gemm_nn(static_cast<std::size_t>(Og), static_cast<std::size_t>(Q), static_cast<std::size_t>(K), w + gi * Og * K,
+                         static_cast<std::size_t>(K), cols.data(), static_cast<std::size_t>(Q), yg, static_cast<std::size_t>(Q),
+                         bias ? bias + gi * Og : nullptr);
+      }
+  }
+};
+
+}  // namespace cactus::ops
 // ---- cactus/ops/conv_module.hpp
 // conv_module(x, w, b?, stride, padding, dilation, groups, bn_weight?, bn_bias?, bn_mean?, bn_var?,
 //             eps?, act) = act(batch_norm(conv(x, w, b, ...))), act 0 = none, 1 = relu, 2 = silu,
@@ -4232,7 +4345,7 @@ struct arange_op {
 }  // namespace cactus::ops
 // ---- cactus/ops/distance.hpp
 // Pairwise p-norm distances: cdist(x1 [*, P, M], x2 [*, R, M], p) -> [*, P, R] (ATen's
-// _cdist_forward; the batch dims must match) and pdist(x [N, M], p) -> the N(N-1)/2 distances of
+// _cdist_forward; the batch dims broadcast) and pdist(x [N, M], p) -> the N(N-1)/2 distances of
 // the rows i < j, in row-major order (ATen's _pdist_forward). p = 0 counts the differing
 // features, p = inf takes the largest difference. Accumulated in double, exactly (ATen may take a
 // matrix-product shortcut for p = 2 on large inputs, which differs in the last bits).
@@ -4265,11 +4378,11 @@ struct cdist_op {
   static void infer(context& c) {
     const slot& a = c.tensor_in(0);
     const slot& b = c.tensor_in(1);
-    c.require(a.shape.size() >= 2 && a.shape.size() == b.shape.size() && a.shape.back() == b.shape.back() &&
-                  std::equal(a.shape.begin(), a.shape.end() - 2, b.shape.begin()),
-              "x1 ", to_string(a.shape), " and x2 ", to_string(b.shape), " must be [*, P, M] and [*, R, M] with the same batch dims");
+    c.require(a.shape.size() >= 2 && b.shape.size() >= 2 && a.shape.back() == b.shape.back(), "x1 ", to_string(a.shape), " and x2 ",
+              to_string(b.shape), " must be [*, P, M] and [*, R, M]");
     c.require(c.num_at(2) >= 0, "p must not be negative, got ", c.num_at(2));
-    shape_t s(a.shape.begin(), a.shape.end() - 1);
+    shape_t s = broadcast_shapes(batch_dims(a.shape), batch_dims(b.shape));
+    s.push_back(a.shape[a.shape.size() - 2]);
     s.push_back(b.shape[b.shape.size() - 2]);
     c.set_tensor(0, dtype::f32, s);
   }
@@ -4277,14 +4390,29 @@ struct cdist_op {
     const slot& a = c.f32_in(0);
     const slot& b = c.f32_in(1);
     const std::int64_t M = a.shape.back(), P = a.shape[a.shape.size() - 2], R = b.shape[b.shape.size() - 2];
-    const std::int64_t B = M * P == 0 ? 0 : a.numel() / (P * M);
+    const shape_t batch = broadcast_shapes(batch_dims(a.shape), batch_dims(b.shape));
+    const auto sa = broadcast_strides(batch_dims(a.shape), batch), sb = broadcast_strides(batch_dims(b.shape), batch);
+    const std::int64_t B = numel(batch);
     const double p = c.num_at(2);
     float* y = c.out(0).ptr<float>();
-    for (std::int64_t n = 0; n < B; ++n)
+    for (std::int64_t n = 0; n < B; ++n) {
+      // the batch index n, unravelled, gives each operand's (broadcast) matrix
+      std::int64_t ia = 0, ib = 0, rest = n;
+      for (std::size_t d = batch.size(); d-- > 0;) {
+        const std::int64_t k = rest % batch[d];
+        rest /= batch[d];
+        ia += k * sa[d];
+        ib += k * sb[d];
+      }
+      const float* xa = a.ptr<float>() + ia * P * M;
+      const float* xb = b.ptr<float>() + ib * R * M;
       for (std::int64_t i = 0; i < P; ++i)
-        for (std::int64_t j = 0; j < R; ++j)
-          y[(n * P + i) * R + j] = detail::p_distance(a.ptr<float>() + (n * P + i) * M, b.ptr<float>() + (n * R + j) * M, M, p);
+        for (std::int64_t j = 0; j < R; ++j) y[(n * P + i) * R + j] = detail::p_distance(xa + i * M, xb + j * M, M, p);
+    }
   }
+
+ private:
+  static shape_t batch_dims(const shape_t& s) { return shape_t(s.begin(), s.end() - 2); }
 };
 
 // pdist(x, p)
@@ -4893,6 +5021,8 @@ struct grid_sampler_2d_op {
 // native_group_norm is read into it). The channels of each sample are split into `groups`
 // groups; each group is normalized by its own mean and biased variance (computed in double), then
 // scaled and shifted per channel. InstanceNorm is group_norm with one channel per group.
+// Outputs 1 and 2, present only when the graph reads them (native_group_norm's statistics), are
+// the mean and 1/sqrt(var + eps) of each group, [N, groups].
 #include <cmath>
 
 
@@ -4902,6 +5032,7 @@ struct group_norm_op {
   static constexpr std::string_view name = "group_norm";
   static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{5, 6};
+  static constexpr arity outputs{1, 3};  // y[, mean, rstd]
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     c.require(x.shape.size() >= 2, "input must be [N, C, ...], got ", to_string(x.shape));
@@ -4910,6 +5041,7 @@ struct group_norm_op {
     for (std::size_t i : {std::size_t{2}, std::size_t{3}})
       if (!c.is_none(i)) c.require(c.tensor_in(i).numel() == x.shape[1], "input ", i, " must hold one value per channel (", x.shape[1], ")");
     c.set_tensor(0, dtype::f32, x.shape);
+    for (std::size_t o = 1; o < c.num_outputs(); ++o) c.set_tensor(o, dtype::f32, {x.shape[0], g});
   }
   static void run(context& c) {
     const slot& x = c.f32_in(0);
@@ -4920,6 +5052,8 @@ struct group_norm_op {
     const double eps = c.num_at(4);
     const float* xp = x.ptr<float>();
     float* y = c.out(0).ptr<float>();
+    float* mean_out = c.num_outputs() > 1 ? c.out(1).ptr<float>() : nullptr;
+    float* rstd_out = c.num_outputs() > 1 ? c.out(2).ptr<float>() : nullptr;
     global_pool().parallel_for(static_cast<std::size_t>(N * G), 1, [&](std::size_t g0, std::size_t g1) {
       for (std::size_t gi = g0; gi < g1; ++gi) {
         const float* xr = xp + static_cast<std::int64_t>(gi) * per;
@@ -4929,6 +5063,10 @@ struct group_norm_op {
         mean /= static_cast<double>(std::max<std::int64_t>(per, 1));
         for (std::int64_t i = 0; i < per; ++i) ss += (xr[i] - mean) * (xr[i] - mean);
         const double rstd = 1.0 / std::sqrt(ss / static_cast<double>(std::max<std::int64_t>(per, 1)) + eps);
+        if (mean_out) {
+          mean_out[gi] = static_cast<float>(mean);
+          rstd_out[gi] = static_cast<float>(rstd);
+        }
         const std::int64_t c0 = static_cast<std::int64_t>(gi) % G * (C / G);
         for (std::int64_t ch = 0; ch < C / G; ++ch) {
           const double scale = rstd * (w ? w[c0 + ch] : 1.0f);
@@ -5589,7 +5727,11 @@ struct index_put_op {
 }  // namespace cactus::ops
 // ---- cactus/ops/layer_norm.hpp
 // layer_norm over the trailing normalized_shape dims, with optional affine weight and bias.
+// Outputs 1 and 2, present only when the graph reads them (torch.export's native_layer_norm), are
+// the mean and 1/sqrt(biased var + eps) of each row, shaped as the input with the normalized dims
+// set to 1, computed in double.
 #include <algorithm>
+#include <cmath>
 
 
 namespace cactus::ops {
@@ -5599,21 +5741,46 @@ struct layer_norm_op {
   static constexpr std::string_view name = "layer_norm";
   static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{5, 6};
+  static constexpr arity outputs{1, 3};  // y[, mean, rstd]
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     auto ns = c.ints_at(1);
     c.require(ns.size() <= x.shape.size() && std::equal(ns.begin(), ns.end(), x.shape.end() - static_cast<std::ptrdiff_t>(ns.size())),
               "normalized_shape ", to_string(ns), " does not match the end of input ", to_string(x.shape));
     c.set_tensor(0, dtype::f32, x.shape);
+    if (c.num_outputs() > 1) {
+      shape_t s = x.shape;
+      std::fill(s.end() - static_cast<std::ptrdiff_t>(ns.size()), s.end(), 1);
+      c.set_tensor(1, dtype::f32, s);
+      c.set_tensor(2, dtype::f32, s);
+    }
   }
   static void run(context& c) {
     const slot& x = c.f32_in(0);
     const auto cols = numel(c.ints_at(1));
     const float* w = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
     const float* b = c.is_none(3) ? nullptr : c.f32_in(3).ptr<float>();
+    if (c.num_outputs() > 1) statistics(c, x, cols);
     if (x.numel() == 0) return;
     kernels::layer_norm_rows(x.ptr<float>(), c.out(0).ptr<float>(), static_cast<std::size_t>(x.numel() / cols),
                              static_cast<std::size_t>(cols), w, b, static_cast<float>(c.num_at(4)));
+  }
+
+ private:
+  static void statistics(context& c, const slot& x, std::int64_t cols) {
+    const std::int64_t rows = c.out(1).numel();
+    const double eps = c.num_at(4);
+    float* mean = c.out(1).ptr<float>();
+    float* rstd = c.out(2).ptr<float>();
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* xr = x.ptr<float>() + r * cols;
+      double m = 0, ss = 0;
+      for (std::int64_t i = 0; i < cols; ++i) m += xr[i];
+      m = cols ? m / static_cast<double>(cols) : 0.0;
+      for (std::int64_t i = 0; i < cols; ++i) ss += (xr[i] - m) * (xr[i] - m);
+      mean[r] = static_cast<float>(m);
+      rstd[r] = static_cast<float>(1.0 / std::sqrt((cols ? ss / static_cast<double>(cols) : 0.0) + eps));
+    }
   }
 };
 
@@ -7290,25 +7457,39 @@ struct stack_op {
   static void run(context& c) { detail::join(c, true, true); }
 };
 
-// expand(x, sizes, implicit) / expand_as(x, other)
+// expand(x, sizes, implicit) / expand_as(x, other). x may be a number known at plan time (a 0-d
+// scalar_tensor, which the IR keeps as a number): the result is filled with it, f32 for a float,
+// i64 for an int, bool for a bool, as torch.scalar_tensor's 0-d tensor expands.
 struct expand_op {
   static constexpr std::string_view name = "expand";
   static constexpr dims_rule fixed_dims = dims_rule::expand;
   static constexpr arity inputs{2, 3};
   static void infer(context& c) {
-    const slot& x = c.tensor_in(0);
+    const slot& x0 = c.in(0);
+    const bool number = x0.k == kind::int_ || x0.k == kind::float_ || x0.k == kind::bool_;
+    const shape_t xs = number ? shape_t{} : c.tensor_in(0).shape;
     shape_t want = c.in(1).is_tensor() ? c.in(1).shape : c.ints_at(1);
-    c.require(want.size() >= x.shape.size(), "cannot expand ", to_string(x.shape), " to ", to_string(want));
-    const std::size_t off = want.size() - x.shape.size();
+    c.require(want.size() >= xs.size(), "cannot expand ", to_string(xs), " to ", to_string(want));
+    const std::size_t off = want.size() - xs.size();
     for (std::size_t i = 0; i < want.size(); ++i) {
-      if (i >= off && want[i] == -1) want[i] = x.shape[i - off];
-      c.require(i < off || x.shape[i - off] == 1 || x.shape[i - off] == want[i], "cannot expand ", to_string(x.shape), " to ", to_string(want));
+      if (i >= off && want[i] == -1) want[i] = xs[i - off];
+      c.require(want[i] >= 0 && (i < off || xs[i - off] == 1 || xs[i - off] == want[i]), "cannot expand ", to_string(xs), " to ",
+                to_string(want));
     }
-    c.set_tensor(0, x.type, want);
+    const dtype t = !number ? x0.type : x0.k == kind::float_ ? dtype::f32 : x0.k == kind::int_ ? dtype::i64 : dtype::b8;
+    c.set_tensor(0, t, want);
   }
   static void run(context& c) {
     const slot& x = c.in(0);
-    copy_strided(x.data, broadcast_strides(x.shape, c.out(0).shape), c.out(0).data, c.out(0).shape, size_of(x.type));
+    const slot& y = c.out(0);
+    if (!x.is_tensor()) {
+      const std::int64_t n = y.numel();
+      if (y.type == dtype::f32) std::fill_n(y.ptr<float>(), n, static_cast<float>(x.m.f));
+      else if (y.type == dtype::i64) std::fill_n(y.ptr<std::int64_t>(), n, x.m.i);
+      else std::fill_n(y.ptr<std::uint8_t>(), n, static_cast<std::uint8_t>(x.m.i != 0));
+      return;
+    }
+    copy_strided(x.data, broadcast_strides(x.shape, y.shape), y.data, y.shape, size_of(x.type));
   }
 };
 
@@ -8329,7 +8510,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op, bitwise_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
-    linear_op, matmul_op, einsum_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv_transpose_op, lstm_op,
+    linear_op, matmul_op, einsum_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv3d_op, conv_transpose_op, lstm_op,
     gru_op, rnn_tanh_op, rnn_relu_op,    upsample_op, grid_sampler_2d_op, cdist_op, pdist_op, im2col_op, col2im_op,
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,
@@ -12201,6 +12382,7 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::log_softmax", "log_softmax"},
     {"aten::_log_softmax", "log_softmax"},
     {"aten::layer_norm", "layer_norm"},
+    {"aten::native_layer_norm", "layer_norm"},  // (x, normalized_shape, w, b, eps) -> y, mean, rstd
     {"aten::batch_norm", "batch_norm"},
     {"aten::embedding", "embedding"},
     {"aten::lstm", "lstm"},
@@ -12713,8 +12895,10 @@ inline constexpr std::string_view aten_schemas[] = {
     "baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
     "conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, SymInt[1] padding=0, SymInt[1] dilation=1, SymInt groups=1) -> Tensor",
     "conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] dilation=1, SymInt groups=1) -> Tensor",
+    "conv3d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] dilation=1, SymInt groups=1) -> Tensor",
     "conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, str padding=\"valid\", SymInt[1] dilation=1, SymInt groups=1) -> Tensor",
     "conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, str padding=\"valid\", SymInt[2] dilation=1, SymInt groups=1) -> Tensor",
+    "conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, str padding=\"valid\", SymInt[3] dilation=1, SymInt groups=1) -> Tensor",
     "convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor",
     "batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
     "_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
@@ -13291,6 +13475,12 @@ inline imported_program import_program(const archive& a) {
       else if (o.contains("as_none")) { out_names.emplace_back(); out_kinds.push_back(ir::kind::none); }
       else fail(where, ": result of a form cactus does not read: ", o.dump().substr(0, 200));
     }
+    // whether the graph reads a result after the first (statistics or indices computed only on demand)
+    auto reads_beyond_first = [&] {
+      for (std::size_t i = 1; i < out_names.size(); ++i)
+        if (!out_names[i].empty() && last_read.count(out_names[i])) return true;
+      return false;
+    };
     auto finish = [&](int node_idx, std::size_t produced) {
       const auto& nd = g.nodes[static_cast<std::size_t>(node_idx)];
       for (std::size_t i = 0; i < out_names.size(); ++i) {
@@ -13370,7 +13560,10 @@ inline imported_program import_program(const archive& a) {
       finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
     } else if (op == "native_group_norm") {
       // (input, weight, bias, N, C, HxW, group, eps) -> group_norm(input, group, weight, bias, eps, cudnn)
-      finish(g.add_node("aten::group_norm", {args[0][0], args[6][0], args[1][0], args[2][0], args[7][0], cbool(false)}, one_tensor, loc), 1);
+      // mean and rstd only when the graph reads them
+      const std::vector<ir::kind> kinds(reads_beyond_first() ? 3 : 1, ir::kind::tensor);
+      finish(g.add_node("aten::group_norm", {args[0][0], args[6][0], args[1][0], args[2][0], args[7][0], cbool(false)}, kinds, loc),
+             kinds.size());
     } else if ((op == "mean" || op == "sum" || op == "prod") && schema->overload == "default") {
       // over every element: (self, dims=None, keepdim=False, dtype)
       finish(g.add_node("aten::" + op, {args[0][0], g.add_constant(ir::meta::none()), cbool(false), args[1][0]}, one_tensor, loc), 1);
@@ -13390,15 +13583,15 @@ inline imported_program import_program(const archive& a) {
     } else if (op == "native_layer_norm") {
       std::vector<int> ins = flat({0, 1, 2, 3, 4});
       ins.push_back(cbool(true));
-      finish(g.add_node("aten::layer_norm", ins, one_tensor, loc), 1);
+      const std::vector<ir::kind> kinds(reads_beyond_first() ? 3 : 1, ir::kind::tensor);
+      finish(g.add_node("aten::layer_norm", ins, kinds, loc), kinds.size());
     } else if (op == "convolution") {
       std::vector<int> ins = all_args();
       for (int i = 0; i < 4; ++i) ins.push_back(cbool(false));  // benchmark, deterministic, cudnn_enabled, allow_tf32
       finish(g.add_node("aten::_convolution", ins, one_tensor, loc), 1);
     } else if (op == "max_pool2d_with_indices" || op == "max_pool1d_with_indices") {
       // the indices only when the graph reads them (the values alone take the vectorized path)
-      const bool indices = out_names.size() > 1 && !out_names[1].empty() && last_read.count(out_names[1]);
-      const std::vector<ir::kind> kinds(indices ? 2 : 1, ir::kind::tensor);
+      const std::vector<ir::kind> kinds(reads_beyond_first() ? 2 : 1, ir::kind::tensor);
       finish(g.add_node(op == "max_pool2d_with_indices" ? "aten::max_pool2d" : "aten::max_pool1d", all_args(), kinds, loc), kinds.size());
     } else if (op == "chunk" || op == "split" || op == "split_with_sizes" || op == "unbind") {
       // the IR's split(x, dim, mode, arg): mode 0 chunks, 1 sizes, 2 unbind
@@ -13409,8 +13602,23 @@ inline imported_program import_program(const archive& a) {
       else ins = {args[0][0], args[2][0], cint(op == "chunk" ? 0 : 1), args[1][0]};
       finish(g.add_node("split", ins, kinds, loc), nout);
     } else if (op == "scalar_tensor") {
-      // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d literals
-      ids[out_names.at(0)] = args[0][0];
+      // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d
+      // literals, of the kind its dtype asks (a float unless told otherwise, as torch.scalar_tensor)
+      int v = args[0][0];
+      const auto* value = g.constant_meta(v);
+      const auto* dt = args.size() > 1 && !args[1].empty() ? g.constant_meta(args[1][0]) : nullptr;
+      if (value && (value->k == ir::kind::int_ || value->k == ir::kind::bool_ || value->k == ir::kind::float_)) {
+        const std::int64_t code = dt && dt->k == ir::kind::int_ ? dt->i : static_cast<std::int64_t>(ir::dtype_code::f32);
+        const auto want = ir::dtype_of_code(code);
+        if (want == dtype::f32 || want == dtype::f16) {
+          if (value->k != ir::kind::float_) v = g.add_constant(ir::meta::of_float(value->as_double()));
+        } else if (want == dtype::b8) {
+          if (value->k != ir::kind::bool_) v = g.add_constant(ir::meta::of_bool(value->as_double() != 0));
+        } else if (want && value->k != ir::kind::int_) {
+          v = g.add_constant(ir::meta::of_int(static_cast<std::int64_t>(value->as_double())));
+        }
+      }
+      ids[out_names.at(0)] = v;
     } else if (op == "lstm" || op == "gru" || op == "rnn_tanh" || op == "rnn_relu") {
       // output, h_n[, c_n]
       const std::vector<ir::kind> kinds(schema->returns, ir::kind::tensor);
@@ -14320,10 +14528,14 @@ inline canonicalize_report canonicalize(ir::graph& g) {
         }
       }
       if (n.op == "aten::addmm" || n.op == "matmul") {
-        check(unit, detail::where(n), ": addmm with beta/alpha other than 1 is not supported");
+        // beta * bias + alpha * (x @ m); beta 0 ignores the bias (NaN in it included), as PyTorch does
         const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
         int mm = new_node("matmul", {x, m}, like, n.loc);
-        n = ir::node{"add", {mm, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
+        const auto* alpha = addmm ? detail::const_meta(g, n.inputs[4]) : nullptr;
+        const auto* beta = addmm ? detail::const_meta(g, n.inputs[3]) : nullptr;
+        if (addmm && !(alpha && alpha->as_double() == 1.0)) mm = new_node("mul", {mm, n.inputs[4]}, like, n.loc);
+        if (beta && beta->as_double() == 0.0) n = ir::node{"identity", {mm}, n.outputs, n.loc};
+        else n = ir::node{"add", {mm, n.inputs[0], addmm ? n.inputs[3] : g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
         ++rep.rewritten;
       } else if (n.op == "aten::matmul" || n.op == "aten::mm") {
         n.op = "matmul";
@@ -14340,7 +14552,8 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       n = ir::node{"conv_transpose", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[7], n.inputs[8], n.inputs[5]}, n.outputs, n.loc};
       ++rep.rewritten;
     } else if (op == "aten::_convolution") {
-      n = ir::node{"conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
+      const bool three_d = val(1).shape.size() == 5;  // 3 spatial dims: conv3d; 1 and 2: conv
+      n = ir::node{three_d ? "conv3d" : "conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
       ++rep.rewritten;
     } else if (op == "aten::_scaled_dot_product_attention") {
       // (q, k, v, mask, dropout_p, need_attn_weights, is_causal) -> (out, weights)
@@ -14431,8 +14644,18 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       else if (hi) n = ir::node{"minimum", {v, n.inputs[2]}, n.outputs, n.loc};
       else { alias(n.outputs[0], n.inputs[0]); ++rep.removed_noops; continue; }
       ++rep.rewritten;
-    } else if (op == "aten::conv1d" || op == "aten::conv2d") {
-      n.op = "conv";
+    } else if (op == "aten::native_group_norm") {
+      // (x, w, b, N, C, HxW, groups, eps) -> group_norm(x, groups, w, b, eps, cudnn): y[, mean, rstd]
+      n = ir::node{"group_norm", {n.inputs[0], n.inputs[6], n.inputs[1], n.inputs[2], n.inputs[7], g.add_constant(ir::meta::of_bool(false))},
+                   n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::scalar_tensor") {
+      // (value, dtype?, layout?, device?, pin?) -> a 0-d full, float32 unless a dtype is given
+      const int dt = detail::is_none(g, n.inputs[1]) ? g.add_constant(ir::dtype_constant(dtype::f32)) : n.inputs[1];
+      n = ir::node{"full", {detail::const_ints(g, {}), n.inputs[0], dt}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::conv1d" || op == "aten::conv2d" || op == "aten::conv3d") {
+      n.op = op == "aten::conv3d" ? "conv3d" : "conv";
       ++rep.rewritten;
     } else if (op == "aten::to" || op == "aten::type_as" || op == "aten::_to_copy") {
       // find the dtype argument: a tensor (type_as / to(other)), or the first int after x

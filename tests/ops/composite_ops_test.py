@@ -10,7 +10,10 @@
 - the Python-class path (`cactus transpile model.py:Class`): the exporter decomposes to core ATen
   exactly the ops cactus's importer does not read (mish, softplus, logsumexp, glu, logsigmoid,
   pixel_shuffle here) and keeps those it reads, so linear, layer_norm, gru and einsum stay whole; the bundle
-  matches PyTorch on inputs of another batch size.
+  matches PyTorch on inputs of another batch size;
+- cdist over broadcast batch dims, native_layer_norm's and native_group_norm's mean and rstd,
+  addmm with alpha and beta (0 too), Conv3d (padded, strided, dilated, grouped), and a 0-d
+  scalar_tensor expanded.
 Floats to 1e-5 of the output's largest magnitude (the GRU / RNN recurrences to 2e-5).
 
 usage: .venv/bin/python composite_ops_test.py CACTUS_BINARY WORKDIR
@@ -23,6 +26,7 @@ import textwrap
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from op_harness import check, check_model, compare, finish
 
@@ -78,6 +82,30 @@ class EncoderLayers(torch.nn.Module):
 
     def forward(self, x):  # x [2, 5, 16]
         return self.post(x), self.pre(x)
+
+
+class Extras(torch.nn.Module):
+    """Forms OpInfo's samples found missing: cdist over broadcast batch dims, the statistics of
+    native_layer_norm / native_group_norm, addmm with alpha and beta, Conv3d, a 0-d scalar_tensor
+    expanded."""
+    names = ["cdist_broadcast", "cdist_p1", "ln", "ln_mean", "ln_rstd", "gn", "gn_mean", "gn_rstd", "addmm", "addmm_beta0", "conv3d",
+             "conv3d_grouped", "scalar_expand"]
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(13)
+        self.w = torch.nn.Parameter(torch.randn(6))
+        self.b = torch.nn.Parameter(torch.randn(6))
+
+    # a [2, 1, 4, 5]; b [3, 6, 5]; x [2, 4, 6]; m1 [3, 5]; m2 [5, 2]; bias [2]; vol [2, 3, 4, 6, 5]; the Conv3d kernels are inputs
+    # (weight files hold at most 4 dims: a 5-D kernel as a parameter is refused when stored)
+    def forward(self, a, b, x, m1, m2, bias, vol, k1, b1, k2):  # k1 [4, 3, 3, 2, 3]; b1 [4]; k2 [6, 2, 2, 2, 2]
+        ln, ln_mean, ln_rstd = torch.native_layer_norm(x, [6], self.w, self.b, 1e-5)
+        gn, gn_mean, gn_rstd = torch.native_group_norm(x.reshape(2, 6, 4), self.w, self.b, 2, 6, 4, 3, 1e-5)
+        y = F.conv3d(vol, k1, b1, stride=(1, 2, 1), padding=(1, 0, 2), dilation=(1, 1, 2))
+        return (torch.cdist(a, b), torch.cdist(a, b, p=1.0), ln, ln_mean, ln_rstd, gn, gn_mean, gn_rstd,
+                torch.addmm(bias, m1, m2, beta=0.5, alpha=-2.0), torch.addmm(bias, m1, m2, beta=0.0, alpha=3.0), y,
+                F.conv3d(y, k2, groups=2), torch.scalar_tensor(2.5).expand(3, 4) * x[0, :3, :4])
 
 
 MODEL_FILE = '''
@@ -168,6 +196,11 @@ def main():
     fast = str(traced.inlined_graph).count("aten::_transformer_encoder_layer_fwd")
     check("encoder layers: TorchScript traces PyTorch's fast path for both", fast == 2, f"{fast} fast-path nodes")
     check_model(cactus, work, "encoder_layers", layers, (x,), EncoderLayers.names, set())
+
+    extras = (torch.randn(2, 1, 4, 5, generator=g), torch.randn(3, 6, 5, generator=g), torch.randn(2, 4, 6, generator=g), torch.randn(3, 5, generator=g),
+              torch.randn(5, 2, generator=g), torch.randn(2, generator=g), torch.randn(2, 3, 4, 6, 5, generator=g), torch.randn(4, 3, 3, 2, 3, generator=g),
+              torch.randn(4, generator=g), torch.randn(6, 2, 2, 2, 2, generator=g))
+    check_model(cactus, work, "extras", Extras().eval(), extras, Extras.names, set())
 
     check_python_class(cactus, work)
     finish()

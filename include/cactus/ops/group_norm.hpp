@@ -3,6 +3,8 @@
 // native_group_norm is read into it). The channels of each sample are split into `groups`
 // groups; each group is normalized by its own mean and biased variance (computed in double), then
 // scaled and shifted per channel. InstanceNorm is group_norm with one channel per group.
+// Outputs 1 and 2, present only when the graph reads them (native_group_norm's statistics), are
+// the mean and 1/sqrt(var + eps) of each group, [N, groups].
 #include <cmath>
 
 #include "cactus/core/parallel.hpp"
@@ -14,6 +16,7 @@ struct group_norm_op {
   static constexpr std::string_view name = "group_norm";
   static constexpr dims_rule fixed_dims = dims_rule::same;
   static constexpr arity inputs{5, 6};
+  static constexpr arity outputs{1, 3};  // y[, mean, rstd]
   static void infer(context& c) {
     const slot& x = c.tensor_in(0);
     c.require(x.shape.size() >= 2, "input must be [N, C, ...], got ", to_string(x.shape));
@@ -22,6 +25,7 @@ struct group_norm_op {
     for (std::size_t i : {std::size_t{2}, std::size_t{3}})
       if (!c.is_none(i)) c.require(c.tensor_in(i).numel() == x.shape[1], "input ", i, " must hold one value per channel (", x.shape[1], ")");
     c.set_tensor(0, dtype::f32, x.shape);
+    for (std::size_t o = 1; o < c.num_outputs(); ++o) c.set_tensor(o, dtype::f32, {x.shape[0], g});
   }
   static void run(context& c) {
     const slot& x = c.f32_in(0);
@@ -32,6 +36,8 @@ struct group_norm_op {
     const double eps = c.num_at(4);
     const float* xp = x.ptr<float>();
     float* y = c.out(0).ptr<float>();
+    float* mean_out = c.num_outputs() > 1 ? c.out(1).ptr<float>() : nullptr;
+    float* rstd_out = c.num_outputs() > 1 ? c.out(2).ptr<float>() : nullptr;
     global_pool().parallel_for(static_cast<std::size_t>(N * G), 1, [&](std::size_t g0, std::size_t g1) {
       for (std::size_t gi = g0; gi < g1; ++gi) {
         const float* xr = xp + static_cast<std::int64_t>(gi) * per;
@@ -41,6 +47,10 @@ struct group_norm_op {
         mean /= static_cast<double>(std::max<std::int64_t>(per, 1));
         for (std::int64_t i = 0; i < per; ++i) ss += (xr[i] - mean) * (xr[i] - mean);
         const double rstd = 1.0 / std::sqrt(ss / static_cast<double>(std::max<std::int64_t>(per, 1)) + eps);
+        if (mean_out) {
+          mean_out[gi] = static_cast<float>(mean);
+          rstd_out[gi] = static_cast<float>(rstd);
+        }
         const std::int64_t c0 = static_cast<std::int64_t>(gi) % G * (C / G);
         for (std::int64_t ch = 0; ch < C / G; ++ch) {
           const double scale = rstd * (w ? w[c0 + ch] : 1.0f);

@@ -16,6 +16,7 @@
 #include "cactus/ops/cached_conv1d.hpp"
 #include "cactus/ops/cast.hpp"
 #include "cactus/ops/conv.hpp"
+#include "cactus/ops/conv3d.hpp"
 #include "cactus/ops/conv_module.hpp"
 #include "cactus/ops/conv_transpose.hpp"
 #include "cactus/ops/creation.hpp"
@@ -65,7 +66,7 @@ inline constexpr auto all_ops = hana::tuple_t<
     eq_op, ne_op, lt_op, le_op, gt_op, ge_op, logical_and_op, logical_or_op, logical_xor_op, logical_not_op, bitwise_not_op,
     where_op, masked_fill_op,
     // linear algebra and normalization
-    linear_op, matmul_op, einsum_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv_transpose_op, lstm_op,
+    linear_op, matmul_op, einsum_op, softmax_op, log_softmax_op, layer_norm_op, rms_norm_op, batch_norm_op, group_norm_op, embedding_op, embedding_bag_op, conv_op, conv3d_op, conv_transpose_op, lstm_op,
     gru_op, rnn_tanh_op, rnn_relu_op,    upsample_op, grid_sampler_2d_op, cdist_op, pdist_op, im2col_op, col2im_op,
     // fused (produced by the rules of patterns/rules/, or mapped from a fused PyTorch op)
     rope_op, attention_op, gated_mlp_op, conv_module_op, lstm_cell_op,

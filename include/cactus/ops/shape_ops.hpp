@@ -311,25 +311,39 @@ struct stack_op {
   static void run(context& c) { detail::join(c, true, true); }
 };
 
-// expand(x, sizes, implicit) / expand_as(x, other)
+// expand(x, sizes, implicit) / expand_as(x, other). x may be a number known at plan time (a 0-d
+// scalar_tensor, which the IR keeps as a number): the result is filled with it, f32 for a float,
+// i64 for an int, bool for a bool, as torch.scalar_tensor's 0-d tensor expands.
 struct expand_op {
   static constexpr std::string_view name = "expand";
   static constexpr dims_rule fixed_dims = dims_rule::expand;
   static constexpr arity inputs{2, 3};
   static void infer(context& c) {
-    const slot& x = c.tensor_in(0);
+    const slot& x0 = c.in(0);
+    const bool number = x0.k == kind::int_ || x0.k == kind::float_ || x0.k == kind::bool_;
+    const shape_t xs = number ? shape_t{} : c.tensor_in(0).shape;
     shape_t want = c.in(1).is_tensor() ? c.in(1).shape : c.ints_at(1);
-    c.require(want.size() >= x.shape.size(), "cannot expand ", to_string(x.shape), " to ", to_string(want));
-    const std::size_t off = want.size() - x.shape.size();
+    c.require(want.size() >= xs.size(), "cannot expand ", to_string(xs), " to ", to_string(want));
+    const std::size_t off = want.size() - xs.size();
     for (std::size_t i = 0; i < want.size(); ++i) {
-      if (i >= off && want[i] == -1) want[i] = x.shape[i - off];
-      c.require(i < off || x.shape[i - off] == 1 || x.shape[i - off] == want[i], "cannot expand ", to_string(x.shape), " to ", to_string(want));
+      if (i >= off && want[i] == -1) want[i] = xs[i - off];
+      c.require(want[i] >= 0 && (i < off || xs[i - off] == 1 || xs[i - off] == want[i]), "cannot expand ", to_string(xs), " to ",
+                to_string(want));
     }
-    c.set_tensor(0, x.type, want);
+    const dtype t = !number ? x0.type : x0.k == kind::float_ ? dtype::f32 : x0.k == kind::int_ ? dtype::i64 : dtype::b8;
+    c.set_tensor(0, t, want);
   }
   static void run(context& c) {
     const slot& x = c.in(0);
-    copy_strided(x.data, broadcast_strides(x.shape, c.out(0).shape), c.out(0).data, c.out(0).shape, size_of(x.type));
+    const slot& y = c.out(0);
+    if (!x.is_tensor()) {
+      const std::int64_t n = y.numel();
+      if (y.type == dtype::f32) std::fill_n(y.ptr<float>(), n, static_cast<float>(x.m.f));
+      else if (y.type == dtype::i64) std::fill_n(y.ptr<std::int64_t>(), n, x.m.i);
+      else std::fill_n(y.ptr<std::uint8_t>(), n, static_cast<std::uint8_t>(x.m.i != 0));
+      return;
+    }
+    copy_strided(x.data, broadcast_strides(x.shape, y.shape), y.data, y.shape, size_of(x.type));
   }
 };
 

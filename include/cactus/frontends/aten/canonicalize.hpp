@@ -274,10 +274,14 @@ inline canonicalize_report canonicalize(ir::graph& g) {
         }
       }
       if (n.op == "aten::addmm" || n.op == "matmul") {
-        check(unit, detail::where(n), ": addmm with beta/alpha other than 1 is not supported");
+        // beta * bias + alpha * (x @ m); beta 0 ignores the bias (NaN in it included), as PyTorch does
         const ir::value& like = g.values[static_cast<std::size_t>(n.outputs[0])];
         int mm = new_node("matmul", {x, m}, like, n.loc);
-        n = ir::node{"add", {mm, n.inputs[0], g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
+        const auto* alpha = addmm ? detail::const_meta(g, n.inputs[4]) : nullptr;
+        const auto* beta = addmm ? detail::const_meta(g, n.inputs[3]) : nullptr;
+        if (addmm && !(alpha && alpha->as_double() == 1.0)) mm = new_node("mul", {mm, n.inputs[4]}, like, n.loc);
+        if (beta && beta->as_double() == 0.0) n = ir::node{"identity", {mm}, n.outputs, n.loc};
+        else n = ir::node{"add", {mm, n.inputs[0], addmm ? n.inputs[3] : g.add_constant(ir::meta::of_int(1))}, n.outputs, n.loc};
         ++rep.rewritten;
       } else if (n.op == "aten::matmul" || n.op == "aten::mm") {
         n.op = "matmul";
@@ -294,7 +298,8 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       n = ir::node{"conv_transpose", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[7], n.inputs[8], n.inputs[5]}, n.outputs, n.loc};
       ++rep.rewritten;
     } else if (op == "aten::_convolution") {
-      n = ir::node{"conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
+      const bool three_d = val(1).shape.size() == 5;  // 3 spatial dims: conv3d; 1 and 2: conv
+      n = ir::node{three_d ? "conv3d" : "conv", {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], n.inputs[5], n.inputs[8]}, n.outputs, n.loc};
       ++rep.rewritten;
     } else if (op == "aten::_scaled_dot_product_attention") {
       // (q, k, v, mask, dropout_p, need_attn_weights, is_causal) -> (out, weights)
@@ -385,8 +390,18 @@ inline canonicalize_report canonicalize(ir::graph& g) {
       else if (hi) n = ir::node{"minimum", {v, n.inputs[2]}, n.outputs, n.loc};
       else { alias(n.outputs[0], n.inputs[0]); ++rep.removed_noops; continue; }
       ++rep.rewritten;
-    } else if (op == "aten::conv1d" || op == "aten::conv2d") {
-      n.op = "conv";
+    } else if (op == "aten::native_group_norm") {
+      // (x, w, b, N, C, HxW, groups, eps) -> group_norm(x, groups, w, b, eps, cudnn): y[, mean, rstd]
+      n = ir::node{"group_norm", {n.inputs[0], n.inputs[6], n.inputs[1], n.inputs[2], n.inputs[7], g.add_constant(ir::meta::of_bool(false))},
+                   n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::scalar_tensor") {
+      // (value, dtype?, layout?, device?, pin?) -> a 0-d full, float32 unless a dtype is given
+      const int dt = detail::is_none(g, n.inputs[1]) ? g.add_constant(ir::dtype_constant(dtype::f32)) : n.inputs[1];
+      n = ir::node{"full", {detail::const_ints(g, {}), n.inputs[0], dt}, n.outputs, n.loc};
+      ++rep.rewritten;
+    } else if (op == "aten::conv1d" || op == "aten::conv2d" || op == "aten::conv3d") {
+      n.op = op == "aten::conv3d" ? "conv3d" : "conv";
       ++rep.rewritten;
     } else if (op == "aten::to" || op == "aten::type_as" || op == "aten::_to_copy") {
       // find the dtype argument: a tensor (type_as / to(other)), or the first int after x

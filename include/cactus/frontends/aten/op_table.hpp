@@ -168,6 +168,7 @@ inline constexpr std::pair<std::string_view, std::string_view> spellings[] = {
     {"aten::log_softmax", "log_softmax"},
     {"aten::_log_softmax", "log_softmax"},
     {"aten::layer_norm", "layer_norm"},
+    {"aten::native_layer_norm", "layer_norm"},  // (x, normalized_shape, w, b, eps) -> y, mean, rstd
     {"aten::batch_norm", "batch_norm"},
     {"aten::embedding", "embedding"},
     {"aten::lstm", "lstm"},

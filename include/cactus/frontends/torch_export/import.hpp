@@ -282,6 +282,12 @@ inline imported_program import_program(const archive& a) {
       else if (o.contains("as_none")) { out_names.emplace_back(); out_kinds.push_back(ir::kind::none); }
       else fail(where, ": result of a form cactus does not read: ", o.dump().substr(0, 200));
     }
+    // whether the graph reads a result after the first (statistics or indices computed only on demand)
+    auto reads_beyond_first = [&] {
+      for (std::size_t i = 1; i < out_names.size(); ++i)
+        if (!out_names[i].empty() && last_read.count(out_names[i])) return true;
+      return false;
+    };
     auto finish = [&](int node_idx, std::size_t produced) {
       const auto& nd = g.nodes[static_cast<std::size_t>(node_idx)];
       for (std::size_t i = 0; i < out_names.size(); ++i) {
@@ -361,7 +367,10 @@ inline imported_program import_program(const archive& a) {
       finish(g.add_node("aten::batch_norm", ins, one_tensor, loc), 1);
     } else if (op == "native_group_norm") {
       // (input, weight, bias, N, C, HxW, group, eps) -> group_norm(input, group, weight, bias, eps, cudnn)
-      finish(g.add_node("aten::group_norm", {args[0][0], args[6][0], args[1][0], args[2][0], args[7][0], cbool(false)}, one_tensor, loc), 1);
+      // mean and rstd only when the graph reads them
+      const std::vector<ir::kind> kinds(reads_beyond_first() ? 3 : 1, ir::kind::tensor);
+      finish(g.add_node("aten::group_norm", {args[0][0], args[6][0], args[1][0], args[2][0], args[7][0], cbool(false)}, kinds, loc),
+             kinds.size());
     } else if ((op == "mean" || op == "sum" || op == "prod") && schema->overload == "default") {
       // over every element: (self, dims=None, keepdim=False, dtype)
       finish(g.add_node("aten::" + op, {args[0][0], g.add_constant(ir::meta::none()), cbool(false), args[1][0]}, one_tensor, loc), 1);
@@ -381,15 +390,15 @@ inline imported_program import_program(const archive& a) {
     } else if (op == "native_layer_norm") {
       std::vector<int> ins = flat({0, 1, 2, 3, 4});
       ins.push_back(cbool(true));
-      finish(g.add_node("aten::layer_norm", ins, one_tensor, loc), 1);
+      const std::vector<ir::kind> kinds(reads_beyond_first() ? 3 : 1, ir::kind::tensor);
+      finish(g.add_node("aten::layer_norm", ins, kinds, loc), kinds.size());
     } else if (op == "convolution") {
       std::vector<int> ins = all_args();
       for (int i = 0; i < 4; ++i) ins.push_back(cbool(false));  // benchmark, deterministic, cudnn_enabled, allow_tf32
       finish(g.add_node("aten::_convolution", ins, one_tensor, loc), 1);
     } else if (op == "max_pool2d_with_indices" || op == "max_pool1d_with_indices") {
       // the indices only when the graph reads them (the values alone take the vectorized path)
-      const bool indices = out_names.size() > 1 && !out_names[1].empty() && last_read.count(out_names[1]);
-      const std::vector<ir::kind> kinds(indices ? 2 : 1, ir::kind::tensor);
+      const std::vector<ir::kind> kinds(reads_beyond_first() ? 2 : 1, ir::kind::tensor);
       finish(g.add_node(op == "max_pool2d_with_indices" ? "aten::max_pool2d" : "aten::max_pool1d", all_args(), kinds, loc), kinds.size());
     } else if (op == "chunk" || op == "split" || op == "split_with_sizes" || op == "unbind") {
       // the IR's split(x, dim, mode, arg): mode 0 chunks, 1 sizes, 2 unbind
@@ -400,8 +409,23 @@ inline imported_program import_program(const archive& a) {
       else ins = {args[0][0], args[2][0], cint(op == "chunk" ? 0 : 1), args[1][0]};
       finish(g.add_node("split", ins, kinds, loc), nout);
     } else if (op == "scalar_tensor") {
-      // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d literals
-      ids[out_names.at(0)] = args[0][0];
+      // a 0-d tensor of a number: the IR's plan-time number, as TorchScript's importer makes of 0-d
+      // literals, of the kind its dtype asks (a float unless told otherwise, as torch.scalar_tensor)
+      int v = args[0][0];
+      const auto* value = g.constant_meta(v);
+      const auto* dt = args.size() > 1 && !args[1].empty() ? g.constant_meta(args[1][0]) : nullptr;
+      if (value && (value->k == ir::kind::int_ || value->k == ir::kind::bool_ || value->k == ir::kind::float_)) {
+        const std::int64_t code = dt && dt->k == ir::kind::int_ ? dt->i : static_cast<std::int64_t>(ir::dtype_code::f32);
+        const auto want = ir::dtype_of_code(code);
+        if (want == dtype::f32 || want == dtype::f16) {
+          if (value->k != ir::kind::float_) v = g.add_constant(ir::meta::of_float(value->as_double()));
+        } else if (want == dtype::b8) {
+          if (value->k != ir::kind::bool_) v = g.add_constant(ir::meta::of_bool(value->as_double() != 0));
+        } else if (want && value->k != ir::kind::int_) {
+          v = g.add_constant(ir::meta::of_int(static_cast<std::int64_t>(value->as_double())));
+        }
+      }
+      ids[out_names.at(0)] = v;
     } else if (op == "lstm" || op == "gru" || op == "rnn_tanh" || op == "rnn_relu") {
       // output, h_n[, c_n]
       const std::vector<ir::kind> kinds(schema->returns, ir::kind::tensor);
