@@ -13,7 +13,7 @@
   matches PyTorch on inputs of another batch size;
 - cdist over broadcast batch dims, native_layer_norm's and native_group_norm's mean and rstd,
   addmm with alpha and beta (0 too), Conv3d (padded, strided, dilated, grouped), and a 0-d
-  scalar_tensor expanded.
+  scalar_tensor expanded, cat led by a legacy empty tensor.
 Floats to 1e-5 of the output's largest magnitude (the GRU / RNN recurrences to 2e-5).
 
 usage: .venv/bin/python composite_ops_test.py CACTUS_BINARY WORKDIR
@@ -87,9 +87,9 @@ class EncoderLayers(torch.nn.Module):
 class Extras(torch.nn.Module):
     """Forms OpInfo's samples found missing: cdist over broadcast batch dims, the statistics of
     native_layer_norm / native_group_norm, addmm with alpha and beta, Conv3d, a 0-d scalar_tensor
-    expanded."""
+    expanded, cat whose first tensor is a legacy empty one (1-D, size 0)."""
     names = ["cdist_broadcast", "cdist_p1", "ln", "ln_mean", "ln_rstd", "gn", "gn_mean", "gn_rstd", "addmm", "addmm_beta0", "conv3d",
-             "conv3d_grouped", "scalar_expand"]
+             "conv3d_grouped", "scalar_expand", "cat_legacy_empty"]
 
     def __init__(self):
         super().__init__()
@@ -105,7 +105,7 @@ class Extras(torch.nn.Module):
         y = F.conv3d(vol, k1, b1, stride=(1, 2, 1), padding=(1, 0, 2), dilation=(1, 1, 2))
         return (torch.cdist(a, b), torch.cdist(a, b, p=1.0), ln, ln_mean, ln_rstd, gn, gn_mean, gn_rstd,
                 torch.addmm(bias, m1, m2, beta=0.5, alpha=-2.0), torch.addmm(bias, m1, m2, beta=0.0, alpha=3.0), y,
-                F.conv3d(y, k2, groups=2), torch.scalar_tensor(2.5).expand(3, 4) * x[0, :3, :4])
+                F.conv3d(y, k2, groups=2), torch.scalar_tensor(2.5).expand(3, 4) * x[0, :3, :4], torch.cat([torch.zeros(0), m1, m1], dim=1))
 
 
 MODEL_FILE = '''

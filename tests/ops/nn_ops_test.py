@@ -6,7 +6,7 @@ number to a tensor, div of a tensor by a number with a rounding mode; group_norm
 and training-mode batch_norm (the batch's statistics); F.interpolate nearest, nearest-exact,
 (bi/tri)linear with and without align_corners, by size and by scale, 1-3 spatial dims;
 ConvTranspose1d/2d/3d with stride, padding, output_padding, dilation and groups; grid_sample
-bilinear and nearest with zeros, border and reflection padding; max_pool3d (with indices),
+bilinear, nearest and bicubic with zeros, border and reflection padding; max_pool3d (with indices),
 avg_pool3d, adaptive_avg_pool3d, max_pool2d / max_pool1d with indices, unbatched pools, cdist, pdist, F.unfold / F.fold (im2col / col2im) and
 embedding_bag (sum, mean with padding_idx, max, per-sample weights). Each goes through TorchScript,
 torch.export and torch.export's core ATen decomposition. Indices and booleans must match
@@ -88,13 +88,17 @@ class TransposedConvs(torch.nn.Module):
 
 
 class GridSample(torch.nn.Module):
-    names = ["bilinear_zeros", "bilinear_border_align", "bilinear_reflect", "bilinear_reflect_align", "nearest_zeros", "nearest_border"]
+    names = ["bilinear_zeros", "bilinear_border_align", "bilinear_reflect", "bilinear_reflect_align", "nearest_zeros", "nearest_border",
+             "bicubic_zeros", "bicubic_border_align", "bicubic_reflect"]
 
     def forward(self, img, grid):  # img [2, 3, 5, 6]; grid [2, 4, 7, 2] in about [-1.3, 1.3]
         return (F.grid_sample(img, grid, align_corners=False), F.grid_sample(img, grid, padding_mode="border", align_corners=True),
                 F.grid_sample(img, grid, padding_mode="reflection", align_corners=False),
                 F.grid_sample(img, grid, padding_mode="reflection", align_corners=True),
-                F.grid_sample(img, grid, mode="nearest", align_corners=False), F.grid_sample(img, grid, mode="nearest", padding_mode="border", align_corners=True))
+                F.grid_sample(img, grid, mode="nearest", align_corners=False), F.grid_sample(img, grid, mode="nearest", padding_mode="border", align_corners=True),
+                F.grid_sample(img, grid, mode="bicubic", align_corners=False),
+                F.grid_sample(img, grid, mode="bicubic", padding_mode="border", align_corners=True),
+                F.grid_sample(img, grid, mode="bicubic", padding_mode="reflection", align_corners=False))
 
 
 class Blocks(torch.nn.Module):

@@ -260,21 +260,25 @@ namespace detail {
 inline void join(context& c, bool stack, bool run) {
   const std::size_t n = c.num_inputs() - 1;
   c.require(n >= 1, "needs at least one tensor");
-  const slot& first = c.tensor_in(0);
+  // cat passes over legacy empty tensors (1-D of size 0) of any rank; the first other one sets the shape
+  auto legacy_empty = [&](const slot& t) { return !stack && t.shape.size() == 1 && t.shape[0] == 0; };
+  std::size_t ref = 0;
+  while (ref + 1 < n && legacy_empty(c.tensor_in(ref))) ++ref;
+  const slot& first = c.tensor_in(ref);
   const auto rank = static_cast<std::int64_t>(first.shape.size()) + (stack ? 1 : 0);
   const auto d = static_cast<std::size_t>(wrap_dim(c.int_at(n), rank));
   shape_t out = first.shape;
   if (stack) out.insert(out.begin() + static_cast<std::ptrdiff_t>(d), 0);
   for (std::size_t i = 0; i < n; ++i) {
     const slot& t = c.tensor_in(i);
-    if (!stack && t.shape.size() == 1 && t.shape[0] == 0) continue;  // legacy empty tensors
+    if (i != ref && legacy_empty(t)) continue;
     shape_t s = t.shape;
     if (stack) s.insert(s.begin() + static_cast<std::ptrdiff_t>(d), 1);
     c.require(s.size() == out.size(), "tensor ", i, " has shape ", to_string(t.shape), ", expected rank ", out.size() - (stack ? 1 : 0));
     for (std::size_t k = 0; k < s.size(); ++k)
       c.require(k == d || s[k] == out[k], "tensor ", i, " has shape ", to_string(t.shape), ", which does not match ", to_string(first.shape));
-    if (i > 0 || stack) out[d] += s[d];
-    c.require(t.type == first.type, "tensor ", i, " is ", name_of(t.type), ", tensor 0 is ", name_of(first.type));
+    if (i != ref || stack) out[d] += s[d];
+    c.require(t.type == first.type, "tensor ", i, " is ", name_of(t.type), ", tensor ", ref, " is ", name_of(first.type));
   }
   if (!run) { c.set_tensor(0, first.type, out); return; }
   // out viewed as [outer, out[d]*inner]; input i fills columns [at*inner, (at+s[d])*inner).
@@ -287,7 +291,7 @@ inline void join(context& c, bool stack, bool run) {
   std::int64_t at = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const slot& t = c.in(i);
-    if (!stack && t.shape.size() == 1 && t.shape[0] == 0) continue;
+    if (legacy_empty(t)) continue;
     const std::int64_t len = stack ? 1 : t.shape[d];
     const std::int64_t row = len * inner;
     for (std::int64_t o = 0; o < outer; ++o)
