@@ -39,8 +39,9 @@ if [ ! -x "$BIN" ] || [ -n "$(find include bench/fuzz -newer "$BIN" \( -name '*.
   t=$(date +%s)
   # the readers are what is fuzzed: Highway's kernels are compiled for the x86 baseline targets
   # only (SSSE3 and the static one), not for AVX2 and AVX-512 too, which keeps this one-file
-  # build short
-  "$CXX" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+  # build short; -g1 (line tables, enough for the sanitizers' stack traces, as the sanitizer step
+  # of tools/test.sh uses) rather than full debug info
+  "$CXX" -std=c++20 -O1 -g1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
     "-DHWY_DISABLED_TARGETS=(HWY_AVX3_DL|HWY_AVX3|HWY_AVX2|HWY_SSE4)" \
     -Iinclude -Ibench/fuzz bench/fuzz/fuzz_all.cpp -o "$BIN" -lhwy -lpcre2-8 -lutf8proc
   echo "   built in $(($(date +%s) - t)) s"
