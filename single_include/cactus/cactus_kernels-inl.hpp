@@ -2366,7 +2366,7 @@ inline HWY_NOINLINE void QuantizePackColumns8(const float* HWY_RESTRICT col, siz
         }
       }
       const auto step = hn::Div(vmax, hn::Set(df, 127.0f));
-      hn::Store(step, df, sp + (k0 / 128) * B + p);
+      hn::StoreU(step, df, sp + (k0 / 128) * B + p);
       const auto inv = hn::IfThenElseZero(hn::Gt(step, hn::Zero(df)), hn::Div(hn::Set(df, 1.0f), step));
       const auto lo = hn::Set(di, -127), hi = hn::Set(di, 127), bias = hn::Set(di, 128);
       // x + 128 in [1, 255], four k of a row into one word (byte k % 4)
