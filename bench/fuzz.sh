@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every reader cactus has for files others write: tokenizer.json, chat templates,
 # safetensors, torch.save checkpoints, torch.export archives, graph.cactus, IR JSON (read, and
-# lowered as `cactus lower` does), .npy,
+# lowered as `cactus lower` does), .npy, WAV audio,
 # weight files, and a bundle's weights_manifest.json and graph_bindings.json.
 # One binary (bench/fuzz/fuzz_all.cpp, clang's libFuzzer with AddressSanitizer, LeakSanitizer
 # and UndefinedBehaviorSanitizer) holds every target; CACTUS_FUZZ_TARGET picks one. Each runs
@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-1800}
 shift || true
-ALL="fuzz_tokenizer_json fuzz_chat_template fuzz_safetensors fuzz_torch_checkpoint fuzz_pt2 fuzz_graph_file fuzz_ir_json fuzz_lower_ir fuzz_npy fuzz_weight_file fuzz_bundle_json"
+ALL="fuzz_tokenizer_json fuzz_chat_template fuzz_safetensors fuzz_torch_checkpoint fuzz_pt2 fuzz_graph_file fuzz_ir_json fuzz_lower_ir fuzz_npy fuzz_weight_file fuzz_bundle_json fuzz_wav"
 TARGETS=${*:-$ALL}
 CXX=${FUZZ_CXX:-$(command -v clang++-14 || command -v clang++ || true)}
 [ -n "$CXX" ] || { echo "fuzz.sh: clang++ is missing (tools/setup.sh --test installs clang-14 and libclang-rt-14-dev)"; exit 2; }
@@ -43,7 +43,7 @@ if [ ! -x "$BIN" ] || [ -n "$(find include bench/fuzz -newer "$BIN" \( -name '*.
   # of tools/test.sh uses) rather than full debug info
   "$CXX" -std=c++20 -O1 -g1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
     "-DHWY_DISABLED_TARGETS=(HWY_AVX3_DL|HWY_AVX3|HWY_AVX2|HWY_SSE4)" \
-    -Iinclude -Ibench/fuzz bench/fuzz/fuzz_all.cpp -o "$BIN" -lhwy -lpcre2-8 -lutf8proc
+    -Iinclude -Ibench/fuzz bench/fuzz/fuzz_all.cpp -o "$BIN" -lhwy -lpcre2-8 -lutf8proc -lsamplerate
   echo "   built in $(($(date +%s) - t)) s"
 fi
 if [ -n "${FUZZ_RUNS:-}" ]; then LIMIT="-runs=$FUZZ_RUNS -seed=1"

@@ -16,10 +16,10 @@ if [ "${1:-}" = "--test" ]; then WITH_TEST=1; shift; fi
 BUILD=${1:-build}
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 ARCH=$(dpkg --print-architecture)
-PKGS="g++ cmake ninja-build libhwy-dev libboost-dev catch2 nlohmann-json3-dev libopenblas0-pthread libpcre2-dev libutf8proc-dev"
+PKGS="g++ cmake ninja-build libhwy-dev libboost-dev catch2 nlohmann-json3-dev libopenblas0-pthread libpcre2-dev libutf8proc-dev libsamplerate0-dev libkissfft-dev"
 python3 -m venv --help >/dev/null 2>&1 || PKGS="$PKGS python3-venv"
 if [ $WITH_TEST = 1 ]; then
-  PKGS="$PKGS meson g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libpcre2-dev:arm64 libutf8proc-dev:arm64 clang-14 libclang-rt-14-dev"
+  PKGS="$PKGS meson g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libpcre2-dev:arm64 libutf8proc-dev:arm64 libsamplerate0-dev:arm64 clang-14 libclang-rt-14-dev espeak-ng"
   command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     echo "enabling the arm64 architecture (Debian multiarch) for libhwy-dev:arm64"

@@ -15,6 +15,7 @@
 #include "fuzz_safetensors.hpp"
 #include "fuzz_tokenizer_json.hpp"
 #include "fuzz_torch_checkpoint.hpp"
+#include "fuzz_wav.hpp"
 #include "fuzz_weight_file.hpp"
 
 namespace {
@@ -27,6 +28,7 @@ constexpr target targets[] = {
     {"fuzz_tokenizer_json", fuzz_tokenizer_json}, {"fuzz_chat_template", fuzz_chat_template}, {"fuzz_safetensors", fuzz_safetensors},
     {"fuzz_torch_checkpoint", fuzz_torch_checkpoint}, {"fuzz_pt2", fuzz_pt2}, {"fuzz_graph_file", fuzz_graph_file},
     {"fuzz_ir_json", fuzz_ir_json}, {"fuzz_lower_ir", fuzz_lower_ir}, {"fuzz_npy", fuzz_npy}, {"fuzz_weight_file", fuzz_weight_file}, {"fuzz_bundle_json", fuzz_bundle_json},
+    {"fuzz_wav", fuzz_wav},
 };
 target_fn selected = nullptr;
 }  // namespace

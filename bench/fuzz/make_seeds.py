@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import shutil
+import struct
 import sys
 
 import numpy as np
@@ -76,6 +77,26 @@ d = target("fuzz_npy")
 for name, a in {"f32": rng.standard_normal((2, 3)).astype(np.float32), "i64": np.arange(3, dtype=np.int64), "f16": np.ones((1,), np.float16),
                 "fortran": np.asfortranarray(rng.standard_normal((2, 2)).astype(np.float32)), "scalar": np.float32(1.5)}.items():
     np.save(os.path.join(d, name + ".npy"), a)
+
+# WAV files: 16-bit mono at 16 kHz, 24-bit stereo at 22.05 kHz, float32 at 8 kHz (with a LIST chunk)
+d = target("fuzz_wav")
+
+
+def wav_bytes(fmt, channels, rate, bits, samples, extra=b""):
+    block = channels * bits // 8
+    f = struct.pack("<HHIIHH", fmt, channels, rate, rate * block, block, bits)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(f)) + f + extra + b"data" + struct.pack("<I", len(samples)) + samples
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+tone = np.sin(np.arange(400) * 0.07)
+with open(os.path.join(d, "pcm16_mono.wav"), "wb") as f:
+    f.write(wav_bytes(1, 1, 16000, 16, (tone * 20000).astype("<i2").tobytes()))
+with open(os.path.join(d, "pcm24_stereo.wav"), "wb") as f:
+    q = (np.repeat(tone[:, None], 2, axis=1) * 4e6).astype("<i4").view(np.uint8).reshape(-1, 4)[:, :3]
+    f.write(wav_bytes(1, 2, 22050, 24, q.tobytes()))
+with open(os.path.join(d, "float32_list.wav"), "wb") as f:
+    f.write(wav_bytes(3, 1, 8000, 32, tone.astype("<f4").tobytes(), extra=b"LIST" + struct.pack("<I", 5) + b"INFO\0\0"))
 
 # graph.cactus and IR JSON of bundles the test suite built (the smallest few)
 gd, jd = target("fuzz_graph_file"), target("fuzz_ir_json")

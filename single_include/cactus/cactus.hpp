@@ -15573,6 +15573,480 @@ inline std::string op_count_table(const pass_trace& t) {
 }
 
 }  // namespace cactus::passes
+// ---- cactus/runtime/audio/feature_extractor.hpp
+// The speech models' feature front ends, as transformers' feature extractors compute them,
+// configured from the checkpoint's preprocessor_config.json:
+//   - Whisper (WhisperFeatureExtractor): the audio zero-padded or cut to chunk_length seconds,
+//     a reflect-padded STFT (n_fft 400, hop 160, periodic Hann), the power of each bin, the mel
+//     bank (0-8 kHz), log10 of it clamped at 1e-10, floored at 8 below the maximum, then
+//     (x + 4) / 4. The last STFT frame is dropped: [mels, chunk_length * rate / hop].
+//   - Parakeet (ParakeetFeatureExtractor): preemphasis x[i] - 0.97 x[i - 1], a zero-padded STFT
+//     (n_fft 512, win_length 400, symmetric Hann), power, the mel bank (0 to rate / 2),
+//     ln(x + 2^-24), then each mel channel normalized to zero mean and unit variance (n - 1)
+//     over the valid frames (samples / hop of them), with 1e-5 added to the deviation, and the
+//     frames past them zeroed: [frames, mels].
+// Both compute in double and round to float at the end.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+// ---- cactus/runtime/audio/mel_filters.hpp
+// Triangular mel filter banks on the Slaney mel scale with Slaney's area normalization: the bank
+// Whisper and Parakeet (and librosa's default) use. Filter m rises from mel point m to m + 1 and
+// falls to m + 2, over FFT bins at linspace(0, rate // 2, bins) Hz; each is scaled by
+// 2 / (width in Hz) so that every channel has about the same energy.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+
+namespace cactus::runtime::audio {
+
+// The Slaney mel scale: linear below 1 kHz (3 mels per 200 Hz), logarithmic above.
+inline double hz_to_mel(double hz) {
+  constexpr double min_log_hz = 1000.0, min_log_mel = 15.0;
+  return hz >= min_log_hz ? min_log_mel + std::log(hz / min_log_hz) * (27.0 / std::log(6.4)) : 3.0 * hz / 200.0;
+}
+inline double mel_to_hz(double mel) {
+  constexpr double min_log_hz = 1000.0, min_log_mel = 15.0;
+  return mel >= min_log_mel ? min_log_hz * std::exp(std::log(6.4) / 27.0 * (mel - min_log_mel)) : 200.0 * mel / 3.0;
+}
+
+// A bank of `mels` filters over `bins` frequency bins, stored filter by filter with the range
+// of bins where each is non-zero (a filter spans a few bins, so applying it reads only those).
+struct mel_bank {
+  int bins = 0, mels = 0;
+  std::vector<double> weights;       // [mels][bins]
+  std::vector<int> first, last;      // per filter: its non-zero bins are [first, last)
+  const double* filter(int m) const { return weights.data() + static_cast<std::size_t>(m) * static_cast<std::size_t>(bins); }
+};
+
+inline mel_bank slaney_mel_bank(int bins, int mels, double min_hz, double max_hz, int sample_rate) {
+  check(bins >= 2 && mels >= 1, "mel filter bank: needs at least 2 frequency bins and 1 filter (", bins, " bins, ", mels, " filters)");
+  check(min_hz >= 0 && min_hz <= max_hz, "mel filter bank: frequency range ", min_hz, " to ", max_hz, " Hz is empty or negative");
+  const double mel_lo = hz_to_mel(min_hz), mel_hi = hz_to_mel(max_hz);
+  std::vector<double> f(static_cast<std::size_t>(mels) + 2), fft(static_cast<std::size_t>(bins));
+  for (int i = 0; i < mels + 2; ++i) f[static_cast<std::size_t>(i)] = mel_to_hz(mel_lo + (mel_hi - mel_lo) * i / (mels + 1));
+  f.back() = mel_to_hz(mel_hi);
+  const double nyquist = static_cast<double>(sample_rate / 2);  // integer halving, as transformers' linspace(0, rate // 2, bins)
+  for (int k = 0; k < bins; ++k) fft[static_cast<std::size_t>(k)] = k == bins - 1 ? nyquist : nyquist * k / (bins - 1);
+  mel_bank b;
+  b.bins = bins, b.mels = mels;
+  b.weights.assign(static_cast<std::size_t>(mels) * static_cast<std::size_t>(bins), 0.0);
+  b.first.assign(static_cast<std::size_t>(mels), 0), b.last.assign(static_cast<std::size_t>(mels), 0);
+  for (int m = 0; m < mels; ++m) {
+    const auto j = static_cast<std::size_t>(m);
+    const double lo = f[j], mid = f[j + 1], hi = f[j + 2], norm = 2.0 / (hi - lo);
+    int first = bins, last = 0;
+    for (int k = 0; k < bins; ++k) {
+      const double x = fft[static_cast<std::size_t>(k)];
+      const double w = std::max(0.0, std::min((x - lo) / (mid - lo), (hi - x) / (hi - mid))) * norm;
+      b.weights[j * static_cast<std::size_t>(bins) + static_cast<std::size_t>(k)] = w;
+      if (w > 0) first = std::min(first, k), last = k + 1;
+    }
+    b.first[j] = std::min(first, last), b.last[j] = last;
+  }
+  return b;
+}
+
+}  // namespace cactus::runtime::audio
+// ---- cactus/runtime/audio/spectrogram.hpp
+// The power spectrogram as torch.stft(center=True) computes it: the signal padded by n_fft / 2
+// on each side (reflected, or zeros), frames `hop` apart, each multiplied by a Hann window of
+// win_length samples centred in n_fft, then |FFT|^2 of bins 0..n_fft/2. The FFT is KISS FFT's
+// mixed-radix C++ template (Debian's libkissfft-dev, BSD-3-Clause, header only), in double:
+// n_fft of 400 (Whisper) is 2^4 x 5^2, which a power-of-two FFT would not do.
+#include <kissfft/kissfft.hh>
+
+#include <cmath>
+#include <complex>
+#include <vector>
+
+
+namespace cactus::runtime::audio {
+
+enum class stft_padding { reflect, zeros };
+
+struct stft_options {
+  int n_fft = 400;
+  int win_length = 400;  // <= n_fft; the window is centred in the frame
+  int hop = 160;
+  bool periodic_window = true;  // torch.hann_window's default; Parakeet uses the symmetric one
+  stft_padding padding = stft_padding::reflect;
+};
+
+// power[frame][bin], frames = 1 + x.size() / hop, bins = n_fft / 2 + 1.
+struct power_spectrogram {
+  int frames = 0, bins = 0;
+  std::vector<double> power;
+  const double* frame(int t) const { return power.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(bins); }
+};
+
+inline std::vector<double> hann_window(int n, bool periodic) {
+  std::vector<double> w(static_cast<std::size_t>(n));
+  if (n == 1) return {1.0};
+  const double pi = std::acos(-1.0), d = periodic ? n : n - 1;
+  for (int i = 0; i < n; ++i) w[static_cast<std::size_t>(i)] = 0.5 - 0.5 * std::cos(2.0 * pi * i / d);
+  return w;
+}
+
+// x: float or double samples.
+template <class T>
+power_spectrogram stft_power(const std::vector<T>& x, const stft_options& o) {
+  check(o.n_fft >= 2 && o.hop >= 1 && o.win_length >= 1 && o.win_length <= o.n_fft, "spectrogram: n_fft ", o.n_fft, ", win_length ",
+        o.win_length, " and hop ", o.hop, " are not a valid STFT (need 1 <= win_length <= n_fft, hop >= 1)");
+  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(x.size()), half = o.n_fft / 2;
+  check(o.padding != stft_padding::reflect || n > half, "spectrogram: ", n, " samples are too few to reflect-pad by ", half,
+        " (n_fft / 2); the audio is shorter than one frame");
+  // the window, zero-padded to n_fft with win_length centred
+  std::vector<double> window(static_cast<std::size_t>(o.n_fft), 0.0);
+  const auto hann = hann_window(o.win_length, o.periodic_window);
+  const int left = (o.n_fft - o.win_length) / 2;
+  for (int i = 0; i < o.win_length; ++i) window[static_cast<std::size_t>(left + i)] = hann[static_cast<std::size_t>(i)];
+  auto sample = [&](std::ptrdiff_t i) -> double {  // x[i - half] of the padded signal
+    i -= half;
+    if (i >= 0 && i < n) return x[static_cast<std::size_t>(i)];
+    if (o.padding == stft_padding::zeros) return 0.0;
+    return x[static_cast<std::size_t>(i < 0 ? -i : 2 * (n - 1) - i)];
+  };
+  power_spectrogram s;
+  s.frames = static_cast<int>(1 + n / o.hop);
+  s.bins = o.n_fft / 2 + 1;
+  s.power.resize(static_cast<std::size_t>(s.frames) * static_cast<std::size_t>(s.bins));
+  const kissfft<double> fft(static_cast<std::size_t>(o.n_fft), false);
+  std::vector<std::complex<double>> in(static_cast<std::size_t>(o.n_fft)), out(static_cast<std::size_t>(o.n_fft));
+  for (int t = 0; t < s.frames; ++t) {
+    const std::ptrdiff_t start = static_cast<std::ptrdiff_t>(t) * o.hop;
+    for (int i = 0; i < o.n_fft; ++i) in[static_cast<std::size_t>(i)] = window[static_cast<std::size_t>(i)] * sample(start + i);
+    fft.transform(in.data(), out.data());
+    double* p = s.power.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(s.bins);
+    for (int k = 0; k < s.bins; ++k) p[k] = std::norm(out[static_cast<std::size_t>(k)]);
+  }
+  return s;
+}
+
+}  // namespace cactus::runtime::audio
+
+namespace cactus::runtime::audio {
+
+enum class feature_kind { whisper, parakeet };
+
+struct feature_config {
+  feature_kind kind = feature_kind::whisper;
+  int mels = 80;
+  int sample_rate = 16000;
+  int n_fft = 400;
+  int win_length = 400;
+  int hop = 160;
+  int chunk_seconds = 30;    // Whisper: the audio is padded or cut to this
+  double preemphasis = 0.0;  // Parakeet: 0.97
+};
+
+inline feature_config feature_config_from_json(const nlohmann::json& j, const std::string& where) {
+  check(j.is_object(), where, ": expected a JSON object");
+  const std::string type = json_string(j, "feature_extractor_type", where);
+  feature_config c;
+  if (type == "WhisperFeatureExtractor") {
+    c.kind = feature_kind::whisper;
+  } else if (type == "ParakeetFeatureExtractor") {
+    c = feature_config{feature_kind::parakeet, 80, 16000, 512, 400, 160, 0, 0.97};
+  } else {
+    fail(where, ": feature_extractor_type \"", type, "\" is not supported (WhisperFeatureExtractor, ParakeetFeatureExtractor)");
+  }
+  auto positive = [&](const char* key, int fallback) {
+    const int v = json_integer_or<int>(j, key, where, fallback);
+    check(v > 0, where, ": \"", key, "\" must be positive, got ", v);
+    return v;
+  };
+  c.mels = positive("feature_size", c.mels);
+  c.sample_rate = positive("sampling_rate", c.sample_rate);
+  c.n_fft = positive("n_fft", c.n_fft);
+  c.hop = positive("hop_length", c.hop);
+  if (c.kind == feature_kind::whisper) {
+    c.win_length = c.n_fft;
+    c.chunk_seconds = positive("chunk_length", c.chunk_seconds);
+    if (const auto d = j.find("dither"); d != j.end() && !d->is_null())
+      check(d->is_number() && d->get<double>() == 0.0, where, ": \"dither\" ", d->dump(),
+            " adds random noise to the features; only 0 (no dither) is supported");
+  } else {
+    c.win_length = positive("win_length", c.win_length);
+    if (const auto p = j.find("preemphasis"); p != j.end()) {
+      check(p->is_null() || p->is_number(), where, ": \"preemphasis\" must be a number, got ", p->dump());
+      c.preemphasis = p->is_null() ? 0.0 : p->get<double>();
+    }
+  }
+  check(c.win_length <= c.n_fft, where, ": win_length ", c.win_length, " exceeds n_fft ", c.n_fft);
+  return c;
+}
+
+inline feature_config read_feature_config(const std::filesystem::path& p) { return feature_config_from_json(read_json(p), p.string()); }
+
+// Features of one utterance, row-major in the model's input layout.
+struct audio_features {
+  std::vector<float> data;
+  std::vector<std::int64_t> shape;  // Whisper [1, mels, frames]; Parakeet [1, frames, mels]
+  int valid_frames = 0;             // frames that hold audio (Parakeet's attention mask), the rest are padding
+};
+
+namespace detail {
+// mel[t][m] = sum_k power[t][k] * filter_m[k]
+inline std::vector<double> apply_mel(const power_spectrogram& s, const mel_bank& b, int frames) {
+  std::vector<double> mel(static_cast<std::size_t>(frames) * static_cast<std::size_t>(b.mels));
+  for (int t = 0; t < frames; ++t) {
+    const double* p = s.frame(t);
+    for (int m = 0; m < b.mels; ++m) {
+      const double* w = b.filter(m);
+      double acc = 0;
+      for (int k = b.first[static_cast<std::size_t>(m)]; k < b.last[static_cast<std::size_t>(m)]; ++k) acc += p[k] * w[k];
+      mel[static_cast<std::size_t>(t) * static_cast<std::size_t>(b.mels) + static_cast<std::size_t>(m)] = acc;
+    }
+  }
+  return mel;
+}
+}  // namespace detail
+
+inline audio_features whisper_features(const feature_config& c, const std::vector<float>& samples) {
+  const std::size_t n = static_cast<std::size_t>(c.chunk_seconds) * static_cast<std::size_t>(c.sample_rate);
+  std::vector<float> x(n, 0.0f);
+  std::copy_n(samples.begin(), std::min(n, samples.size()), x.begin());
+  const auto s = stft_power(x, {c.n_fft, c.n_fft, c.hop, true, stft_padding::reflect});
+  const auto bank = slaney_mel_bank(s.bins, c.mels, 0.0, 8000.0, c.sample_rate);
+  const int frames = s.frames - 1;
+  auto mel = detail::apply_mel(s, bank, frames);
+  double top = -1e300;
+  for (double& v : mel) top = std::max(top, v = std::log10(std::max(v, 1e-10)));
+  audio_features f;
+  f.shape = {1, c.mels, frames};
+  f.valid_frames = static_cast<int>(std::min<std::size_t>(samples.size(), n) / static_cast<std::size_t>(c.hop));
+  f.data.resize(mel.size());
+  for (int t = 0; t < frames; ++t)
+    for (int m = 0; m < c.mels; ++m)
+      f.data[static_cast<std::size_t>(m) * static_cast<std::size_t>(frames) + static_cast<std::size_t>(t)] = static_cast<float>(
+          (std::max(mel[static_cast<std::size_t>(t) * static_cast<std::size_t>(c.mels) + static_cast<std::size_t>(m)], top - 8.0) + 4.0) / 4.0);
+  return f;
+}
+
+inline audio_features parakeet_features(const feature_config& c, const std::vector<float>& samples) {
+  check(samples.size() >= static_cast<std::size_t>(2 * c.hop), "Parakeet features: ", samples.size(), " samples are too few (at least ",
+        2 * c.hop, ", two hops, to normalize over)");
+  std::vector<double> x(samples.size());
+  x[0] = samples[0];
+  for (std::size_t i = 1; i < x.size(); ++i) x[i] = samples[i] - c.preemphasis * static_cast<double>(samples[i - 1]);
+  const auto s = stft_power(x, {c.n_fft, c.win_length, c.hop, false, stft_padding::zeros});
+  const auto bank = slaney_mel_bank(s.bins, c.mels, 0.0, c.sample_rate / 2.0, c.sample_rate);
+  auto mel = detail::apply_mel(s, bank, s.frames);
+  for (double& v : mel) v = std::log(v + 0x1p-24);
+  // (samples + n_fft / 2 * 2 - n_fft) // hop frames hold audio
+  const int valid = static_cast<int>((samples.size() + static_cast<std::size_t>(c.n_fft / 2 * 2) - static_cast<std::size_t>(c.n_fft)) /
+                                     static_cast<std::size_t>(c.hop));
+  audio_features f;
+  f.shape = {1, s.frames, c.mels};
+  f.valid_frames = valid;
+  f.data.assign(mel.size(), 0.0f);
+  for (int m = 0; m < c.mels; ++m) {
+    double sum = 0, sq = 0;
+    for (int t = 0; t < valid; ++t) sum += mel[static_cast<std::size_t>(t) * static_cast<std::size_t>(c.mels) + static_cast<std::size_t>(m)];
+    const double mean = sum / valid;
+    for (int t = 0; t < valid; ++t) {
+      const double d = mel[static_cast<std::size_t>(t) * static_cast<std::size_t>(c.mels) + static_cast<std::size_t>(m)] - mean;
+      sq += d * d;
+    }
+    const double sd = std::sqrt(sq / (valid - 1)) + 1e-5;
+    for (int t = 0; t < valid; ++t) {
+      const auto i = static_cast<std::size_t>(t) * static_cast<std::size_t>(c.mels) + static_cast<std::size_t>(m);
+      f.data[i] = static_cast<float>((mel[i] - mean) / sd);
+    }
+  }
+  return f;
+}
+
+// The features `c` describes, of mono samples at c.sample_rate.
+inline audio_features extract_features(const feature_config& c, const std::vector<float>& samples) {
+  check(!samples.empty(), "audio features: the audio has no samples");
+  return c.kind == feature_kind::whisper ? whisper_features(c, samples) : parakeet_features(c, samples);
+}
+
+}  // namespace cactus::runtime::audio
+// ---- cactus/runtime/audio/resample.hpp
+// Sample-rate conversion for the audio front end, by libsamplerate (Debian's libsamplerate0-dev,
+// BSD-2-Clause): its best band-limited sinc converter, run over the whole signal at once (no
+// delay at either end). Hand-written resampling would alias or ring; this is the library
+// audio tools use for exactly this.
+#include <samplerate.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+// ---- cactus/runtime/audio/wav.hpp
+// WAV files in: RIFF/WAVE with PCM (8-bit unsigned, 16, 24 and 32-bit signed) or IEEE float
+// (32 and 64-bit) samples, plain or WAVE_FORMAT_EXTENSIBLE, any number of channels. Samples
+// come out as float in [-1, 1) (PCM divided by 2^(bits-1), as soundfile and librosa read them)
+// and several channels are mixed down to their mean. Anything else (RIFX, RF64, compressed
+// formats, a malformed or truncated header) is refused with the file and the reason.
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+
+namespace cactus::runtime::audio {
+
+// Mono samples at their own rate.
+struct waveform {
+  std::vector<float> samples;
+  int sample_rate = 0;
+  int channels = 0;         // in the file (mixed down in `samples`)
+  int bits_per_sample = 0;  // in the file
+  bool is_float = false;    // IEEE float samples in the file
+  double seconds() const { return sample_rate ? static_cast<double>(samples.size()) / sample_rate : 0.0; }
+};
+
+namespace detail {
+constexpr std::uint16_t wave_pcm = 1, wave_float = 3, wave_extensible = 0xFFFE;
+
+inline float pcm_sample(const unsigned char* p, int bytes) {
+  switch (bytes) {
+    case 1: return (static_cast<int>(p[0]) - 128) / 128.0f;
+    case 2: return static_cast<float>(static_cast<std::int16_t>(p[0] | p[1] << 8)) / 32768.0f;
+    case 3: {
+      const std::int32_t v = static_cast<std::int32_t>(static_cast<std::uint32_t>(p[0]) << 8 | static_cast<std::uint32_t>(p[1]) << 16 |
+                                                       static_cast<std::uint32_t>(p[2]) << 24) >> 8;
+      return static_cast<float>(v) / 8388608.0f;
+    }
+    default: {
+      const std::int32_t v = static_cast<std::int32_t>(static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+                                                       static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24);
+      return static_cast<float>(static_cast<double>(v) / 2147483648.0);
+    }
+  }
+}
+inline float float_sample(const unsigned char* p, int bytes) {
+  std::uint64_t bits = 0;
+  for (int i = 0; i < bytes; ++i) bits |= std::uint64_t(p[i]) << (8 * i);
+  if (bytes == 4) {
+    const auto b = static_cast<std::uint32_t>(bits);
+    float f;
+    std::memcpy(&f, &b, 4);
+    return f;
+  }
+  double d;
+  std::memcpy(&d, &bits, 8);
+  return static_cast<float>(d);
+}
+}  // namespace detail
+
+// The bytes of a WAV file; `name` is what errors call it (its path).
+inline waveform parse_wav(const unsigned char* data, std::size_t size, const std::string& name) {
+  byte_reader r(data, size, name);
+  check(size >= 12, name, ": not a WAV file (", size, " bytes, shorter than a RIFF header)");
+  const std::string riff(reinterpret_cast<const char*>(r.take(4)), 4);
+  if (riff == "RIFX") fail(name, ": big-endian WAV (RIFX) is not supported; convert it to a little-endian RIFF WAV");
+  if (riff == "RF64") fail(name, ": RF64 WAV (over 4 GB) is not supported");
+  check(riff == "RIFF", name, ": not a WAV file (starts with '", riff, "', not 'RIFF')");
+  r.le<std::uint32_t>();  // the RIFF size: often wrong in files written by streaming tools; the chunks are checked instead
+  const std::string wave(reinterpret_cast<const char*>(r.take(4)), 4);
+  check(wave == "WAVE", name, ": a RIFF file of type '", wave, "', not 'WAVE'");
+  bool have_fmt = false;
+  std::uint16_t format = 0, channels = 0, block_align = 0, bits = 0;
+  std::uint32_t rate = 0;
+  while (r.remaining() >= 8) {
+    const std::size_t at = r.pos();
+    const std::string id(reinterpret_cast<const char*>(r.take(4)), 4);
+    const std::uint32_t n = r.le<std::uint32_t>();
+    if (id == "fmt ") {
+      check(n >= 16, name, ": its 'fmt ' chunk at offset ", at, " has ", n, " bytes, fewer than the 16 a WAV format needs");
+      check(n <= r.remaining(), name, ": its 'fmt ' chunk at offset ", at, " says ", n, " bytes but the file has ", r.remaining(), " left (truncated)");
+      byte_reader f(r.take(n), n, name + " ('fmt ' chunk)");
+      format = f.le<std::uint16_t>(), channels = f.le<std::uint16_t>(), rate = f.le<std::uint32_t>();
+      f.le<std::uint32_t>();  // bytes per second, implied by the rest
+      block_align = f.le<std::uint16_t>(), bits = f.le<std::uint16_t>();
+      if (format == detail::wave_extensible) {
+        check(n >= 40, name, ": WAVE_FORMAT_EXTENSIBLE 'fmt ' chunk of ", n, " bytes, fewer than its 40");
+        f.le<std::uint16_t>(), f.le<std::uint16_t>(), f.le<std::uint32_t>();  // extension size, valid bits, channel mask
+        format = f.le<std::uint16_t>();  // the sub-format GUID's first two bytes are the format code
+      }
+      have_fmt = true;
+    } else if (id == "data") {
+      check(have_fmt, name, ": its 'data' chunk (offset ", at, ") comes before any 'fmt ' chunk");
+      check(format == detail::wave_pcm || format == detail::wave_float, name, ": WAV format code ", format,
+            " is not supported (PCM and IEEE float samples are; convert compressed audio to PCM first)");
+      const bool is_float = format == detail::wave_float;
+      check(channels >= 1, name, ": the WAV header says 0 channels");
+      check(rate >= 1, name, ": the WAV header says a sample rate of 0");
+      check(is_float ? (bits == 32 || bits == 64) : (bits == 8 || bits == 16 || bits == 24 || bits == 32), name, ": ", bits, "-bit ",
+            is_float ? "float" : "PCM", " samples are not supported (PCM 8, 16, 24 or 32-bit; float 32 or 64-bit)");
+      const int bytes = bits / 8;
+      check(block_align == channels * bytes, name, ": the WAV header's block size ", block_align, " is not ", channels, " channels x ", bytes,
+            " bytes");
+      check(n <= r.remaining(), name, ": its 'data' chunk says ", n, " bytes but the file has ", r.remaining(), " after offset ", r.pos(),
+            " (truncated)");
+      check(n % block_align == 0, name, ": its 'data' chunk of ", n, " bytes is not a whole number of ", block_align, "-byte frames (truncated)");
+      const unsigned char* p = r.take(n);
+      waveform w;
+      w.sample_rate = static_cast<int>(rate), w.channels = channels, w.bits_per_sample = bits, w.is_float = is_float;
+      const std::size_t frames = n / block_align;
+      w.samples.resize(frames);
+      for (std::size_t i = 0; i < frames; ++i) {
+        double sum = 0;
+        for (std::size_t c = 0; c < channels; ++c) {
+          const unsigned char* s = p + i * block_align + c * static_cast<std::size_t>(bytes);
+          sum += is_float ? detail::float_sample(s, bytes) : detail::pcm_sample(s, bytes);
+        }
+        w.samples[i] = channels == 1 ? static_cast<float>(sum) : static_cast<float>(sum / channels);
+      }
+      return w;
+    } else {
+      check(n <= r.remaining(), name, ": its '", id, "' chunk at offset ", at, " says ", n, " bytes but the file has ", r.remaining(),
+            " left (truncated)");
+      r.take(n);
+    }
+    if (n % 2 && r.remaining()) r.take(1);  // chunks are padded to an even size
+  }
+  fail(name, have_fmt ? ": no 'data' chunk (no samples)" : ": no 'fmt ' chunk (not a complete WAV header)");
+}
+
+inline waveform read_wav(const std::filesystem::path& path) {
+  const auto bytes = read_file_bytes(path);
+  return parse_wav(bytes.data(), bytes.size(), path.string());
+}
+
+}  // namespace cactus::runtime::audio
+
+namespace cactus::runtime::audio {
+
+// x at rate `from` -> the same signal at rate `to` (about x.size() * to / from samples).
+inline std::vector<float> resample(const std::vector<float>& x, int from, int to) {
+  check(from > 0 && to > 0, "resample: sample rates must be positive (from ", from, " Hz to ", to, " Hz)");
+  if (from == to || x.empty()) return x;
+  const double ratio = static_cast<double>(to) / from;
+  check(ratio >= 1.0 / 256 && ratio <= 256, "resample: ", from, " Hz to ", to, " Hz is beyond libsamplerate's ratio range (1/256 to 256)");
+  std::vector<float> y(static_cast<std::size_t>(std::ceil(static_cast<double>(x.size()) * ratio)) + 16);
+  SRC_DATA d{};
+  d.data_in = x.data();
+  d.input_frames = static_cast<long>(x.size());
+  d.data_out = y.data();
+  d.output_frames = static_cast<long>(y.size());
+  d.end_of_input = 1;
+  d.src_ratio = ratio;
+  if (const int e = src_simple(&d, SRC_SINC_BEST_QUALITY, 1); e != 0)
+    fail("resample: libsamplerate failed converting ", from, " Hz to ", to, " Hz: ", src_strerror(e));
+  y.resize(static_cast<std::size_t>(d.output_frames_gen));
+  return y;
+}
+
+// The waveform at `rate` (unchanged if it is there already).
+inline waveform resampled(waveform w, int rate) {
+  if (w.sample_rate == rate) return w;
+  w.samples = resample(w.samples, w.sample_rate, rate);
+  w.sample_rate = rate;
+  return w;
+}
+
+}  // namespace cactus::runtime::audio
 // ---- cactus/runtime/llm/causal_lm.hpp
 // A causal language model bundle with a KV cache (lower/kv_cache.hpp): its "prefill" component
 // runs the whole prompt in one pass and its "decode" component one token per call, both over the
