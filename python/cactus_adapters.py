@@ -4,7 +4,11 @@ An adapter takes a Hugging Face checkpoint directory, builds the model with tran
 class for its family (pinned transformers, the checkpoint's config.json and weights) and gives it
 a stable, tensor-only interface for torch.export:
 
-  causal_lm_logits   forward(input_ids [1, L] int64, position_ids [1, L] int64) -> logits [1, L, V]
+  causal_lm_logits       forward(input_ids [1, L] int64, position_ids [1, L] int64) -> logits [1, L, V]
+  encoder_hidden_states  forward(input_features [1, mels, frames] float32) -> hidden [1, T, D]
+                         (Whisper's encoder: the features of runtime/audio, 30 s of them)
+  ctc_logits             forward(input_features [1, frames, mels] float32) -> logits [1, T, V]
+                         (ParakeetForCTC: any number of frames; the runtime decodes greedily)
 
 The capture is cache-free (use_cache=False, return_dict=False): the KV cache is inserted by
 cactus at lowering. Attention is captured as one scaled_dot_product_attention(is_causal=True)
@@ -21,7 +25,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-TASKS = ("causal_lm_logits",)
+TASKS = ("causal_lm_logits", "encoder_hidden_states", "ctc_logits")
 
 # model_type (config.json) -> family name recorded in the bundle. The families with tested
 # adapters; any other causal LM whose transformers class exports the same way is refused by name
@@ -31,6 +35,16 @@ CAUSAL_LM_FAMILIES = {
     "llama": "llama",
     "gemma3_text": "gemma3",
     "lfm2": "lfm2",
+}
+
+
+# model_type -> family, for the speech encoders (encoder_hidden_states)
+ENCODER_FAMILIES = {
+    "whisper": "whisper",
+}
+# model_type -> family, for the CTC speech recognizers (ctc_logits)
+CTC_FAMILIES = {
+    "parakeet_ctc": "parakeet",
 }
 
 
@@ -54,6 +68,10 @@ def infer_task(config):
     archs = config.get("architectures") or []
     if any(a.endswith("ForCausalLM") for a in archs):
         return "causal_lm_logits"
+    if config.get("model_type") in ENCODER_FAMILIES:
+        return "encoder_hidden_states"
+    if any(a.endswith("ForCTC") for a in archs):
+        return "ctc_logits"
     raise AdapterError(f"config.json: cannot infer a task from architectures {archs}; give --task ({', '.join(TASKS)})")
 
 
@@ -63,6 +81,14 @@ def family_of(config, task):
         if mt not in CAUSAL_LM_FAMILIES:
             raise AdapterError(f"config.json: model_type '{mt}' has no causal_lm_logits adapter (supported: {', '.join(sorted(CAUSAL_LM_FAMILIES))})")
         return CAUSAL_LM_FAMILIES[mt]
+    if task == "encoder_hidden_states":
+        if mt not in ENCODER_FAMILIES:
+            raise AdapterError(f"config.json: model_type '{mt}' has no encoder_hidden_states adapter (supported: {', '.join(sorted(ENCODER_FAMILIES))})")
+        return ENCODER_FAMILIES[mt]
+    if task == "ctc_logits":
+        if mt not in CTC_FAMILIES:
+            raise AdapterError(f"config.json: model_type '{mt}' has no ctc_logits adapter (supported: {', '.join(sorted(CTC_FAMILIES))})")
+        return CTC_FAMILIES[mt]
     raise AdapterError(f"--task {task}: not supported (supported: {', '.join(TASKS)})")
 
 
@@ -126,4 +152,58 @@ def adapt_causal_lm(model):
 
     CausalLMLogits.__name__ = base.__name__
     model.__class__ = CausalLMLogits
+    return model
+
+
+def load_speech_encoder(model_dir):
+    """Whisper, whole (its checkpoint's parameter names), in eval mode with eager attention."""
+    from transformers import WhisperForConditionalGeneration
+    try:
+        model = WhisperForConditionalGeneration.from_pretrained(model_dir, dtype=torch.float32, attn_implementation="sdpa")
+    except Exception as e:  # noqa: BLE001 - transformers raises many kinds
+        raise AdapterError(f"{model_dir}: transformers cannot load it: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+    return model.eval()
+
+
+def encoder_input_shape(model):
+    """[1, mels, frames]: Whisper's encoder takes exactly 2 x max_source_positions frames (30 s)."""
+    c = model.config
+    return (1, int(c.num_mel_bins), 2 * int(c.max_source_positions))
+
+
+def adapt_speech_encoder(model):
+    """The model, changed in place so that forward(input_features) -> the encoder's last hidden
+    state. Its parameter names stay the checkpoint's (the decoder's are not read)."""
+    base = type(model)
+
+    class EncoderHiddenStates(base):
+        def forward(self, input_features):
+            return self.get_encoder()(input_features=input_features, return_dict=False)[0]
+
+    EncoderHiddenStates.__name__ = base.__name__
+    model.__class__ = EncoderHiddenStates
+    return model
+
+
+def load_ctc(model_dir):
+    """ParakeetForCTC, in eval mode."""
+    from transformers import AutoModelForCTC
+    try:
+        model = AutoModelForCTC.from_pretrained(model_dir, dtype=torch.float32)
+    except Exception as e:  # noqa: BLE001 - transformers raises many kinds
+        raise AdapterError(f"{model_dir}: transformers cannot load it: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+    return model.eval()
+
+
+def adapt_ctc(model):
+    """The model, changed in place so that forward(input_features) -> logits (one utterance, no
+    padding, so no attention mask). Its parameter names stay the checkpoint's."""
+    base = type(model)
+
+    class CTCLogits(base):
+        def forward(self, input_features):
+            return base.forward(self, input_features=input_features, return_dict=False)[0]
+
+    CTCLogits.__name__ = base.__name__
+    model.__class__ = CTCLogits
     return model

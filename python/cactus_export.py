@@ -14,7 +14,7 @@ Batch (dim 0) and sequence (dim 1 of rank-2 and rank-3 inputs) dims are exported
 (torch.export.Dim, from 1) where the example allows; if the model fixes one of them, torch.export
 decides (Dim.AUTO) and the range it settles on is what the bundle accepts.
 
-usage: cactus_export.py --hf MODEL_DIR OUT_DIR [--task auto|causal_lm_logits] [--example-length N] [--keep-ops FILE]
+usage: cactus_export.py --hf MODEL_DIR OUT_DIR [--task auto|causal_lm_logits|encoder_hidden_states|ctc_logits] [--example-length N] [--keep-ops FILE]
   A Hugging Face checkpoint directory, through its family's adapter (cactus_adapters.py): the
   model is built with transformers' own class, adapted to the task's interface and exported with
   a dynamic sequence length. OUT_DIR receives model.pt2, example_<i>.npy (the example inputs),
@@ -135,6 +135,10 @@ def export_hf(argv):
         config = ad.read_config(a.hf)
         task = ad.infer_task(config) if a.task == "auto" else a.task
         family = ad.family_of(config, task)
+        if task == "encoder_hidden_states":
+            return export_encoder(a, ad, config, family, task)
+        if task == "ctc_logits":
+            return export_ctc(a, ad, config, family, task)
         model = ad.load_causal_lm(a.hf)
     except ad.AdapterError as e:
         fail(str(e))
@@ -160,10 +164,64 @@ def export_hf(argv):
     torch.export.save(ep, os.path.join(a.out, "model.pt2"))
     np.save(os.path.join(a.out, "example_0.npy"), ids.numpy())
     np.save(os.path.join(a.out, "example_1.npy"), pos.numpy())
-    np.save(os.path.join(a.out, "reference_0.npy"), ref.numpy())
+    np.save(os.path.join(a.out, "reference_0.npy"), np.ascontiguousarray(ref.numpy()))
     print(json.dumps({"family": family, "task": task, "model_type": config.get("model_type", ""),
                       "inputs": ["input_ids", "position_ids"], "outputs": ["logits"], "max_positions": max_len,
                       "aliases": aliases, "decomposed": decomposed}))
+
+
+def export_encoder(a, ad, config, family, task):
+    """A speech encoder: one static input (Whisper's encoder takes exactly 30 s of features)."""
+    import numpy as np
+    import torch
+    model = ad.load_speech_encoder(a.hf)
+    shape = ad.encoder_input_shape(model)
+    g = torch.Generator().manual_seed(0)
+    feats = torch.randn(shape, generator=g) * 0.5  # log-mel features lie in about [-1, 2]
+    with torch.no_grad():
+        ref = model.get_encoder()(input_features=feats, return_dict=False)[0]
+    model = ad.adapt_speech_encoder(model)
+    try:
+        with torch.no_grad():
+            ep = torch.export.export(model, (feats,))
+            ep, decomposed = decompose_unread(ep, a.keep_ops)
+    except Exception as e:  # noqa: BLE001
+        fail(f"{a.hf}: torch.export failed on the {family} encoder adapter: {first_lines(e, 3)}")
+    os.makedirs(a.out, exist_ok=True)
+    torch.export.save(ep, os.path.join(a.out, "model.pt2"))
+    np.save(os.path.join(a.out, "example_0.npy"), np.ascontiguousarray(feats.numpy()))
+    np.save(os.path.join(a.out, "reference_0.npy"), np.ascontiguousarray(ref.numpy()))
+    print(json.dumps({"family": family, "task": task, "model_type": config.get("model_type", ""),
+                      "inputs": ["input_features"], "outputs": ["last_hidden_state"], "max_positions": 0,
+                      "aliases": {}, "decomposed": decomposed}))
+
+
+def export_ctc(a, ad, config, family, task):
+    """A CTC recognizer: features [1, frames, mels] with the number of frames left to torch.export
+    (Dim.AUTO: the subsampling convolutions set its least)."""
+    import numpy as np
+    import torch
+    from torch.export import Dim
+    model = ad.load_ctc(a.hf)
+    mels = int(model.config.encoder_config.num_mel_bins)
+    g = torch.Generator().manual_seed(0)
+    feats = torch.randn((1, 200, mels), generator=g)  # 2 s of normalized features
+    with torch.no_grad():
+        ref = model(input_features=feats, return_dict=False)[0]
+    model = ad.adapt_ctc(model)
+    try:
+        with torch.no_grad():
+            ep = torch.export.export(model, (feats,), dynamic_shapes=({1: Dim.AUTO},))
+            ep, decomposed = decompose_unread(ep, a.keep_ops)
+    except Exception as e:  # noqa: BLE001
+        fail(f"{a.hf}: torch.export failed on the {family} CTC adapter: {first_lines(e, 3)}")
+    os.makedirs(a.out, exist_ok=True)
+    torch.export.save(ep, os.path.join(a.out, "model.pt2"))
+    np.save(os.path.join(a.out, "example_0.npy"), np.ascontiguousarray(feats.numpy()))
+    np.save(os.path.join(a.out, "reference_0.npy"), np.ascontiguousarray(ref.numpy()))
+    print(json.dumps({"family": family, "task": task, "model_type": config.get("model_type", ""),
+                      "inputs": ["input_features"], "outputs": ["logits"], "max_positions": 0,
+                      "aliases": {}, "decomposed": decomposed}))
 
 
 def main():

@@ -16508,10 +16508,14 @@ inline generation generate_greedy(executor& ex, const tensor& prompt, std::vecto
 // come from .npy files (in order or by name), token ids, or a prompt tokenized with the bundle's
 // tokenizer.json (through its chat template, or raw); the component runs once on the session,
 // and with max_new_tokens its first output is read as next-token logits and tokens are appended
-// greedily (runtime/llm/generate.hpp), their text streamed as it is generated. The request's
+// greedily (runtime/llm/generate.hpp), their text streamed as it is generated. With an audio
+// file, a speech bundle's input features come from the WAV through the bundle's
+// preprocessor_config.json (runtime/audio/), in chunks as long as the model takes. The request's
 // fields are the flags of `cactus run`, and its errors name those flags.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -16519,6 +16523,38 @@ inline generation generate_greedy(executor& ex, const tensor& prompt, std::vecto
 #include <string>
 #include <vector>
 
+// ---- cactus/runtime/audio/ctc.hpp
+// Greedy CTC decoding: the most likely token of each frame, runs of the same token merged into
+// one, and the blank token dropped (transformers' ParakeetForCTC.generate then its tokenizer's
+// decode with group_tokens, as ids).
+#include <cstdint>
+#include <vector>
+
+
+namespace cactus::runtime::audio {
+
+// logits [1, frames, vocab] (f32) -> token ids, with `frames` limited to the first `valid`
+// (all when negative).
+inline std::vector<std::int64_t> ctc_greedy(const tensor& logits, std::int64_t blank, std::int64_t valid = -1) {
+  check(logits.type == dtype::f32 && logits.shape.size() == 3 && logits.shape[0] == 1, "CTC decoding: expected f32 logits [1, frames, vocab], got ",
+        name_of(logits.type), " ", to_string(logits.shape));
+  const std::int64_t frames = valid < 0 ? logits.shape[1] : std::min(valid, logits.shape[1]), vocab = logits.shape[2];
+  check(blank >= 0 && blank < vocab, "CTC decoding: the blank id ", blank, " is not in the vocabulary of ", vocab);
+  const float* p = static_cast<const float*>(logits.data);
+  std::vector<std::int64_t> ids;
+  std::int64_t prev = -1;
+  for (std::int64_t t = 0; t < frames; ++t) {
+    const float* row = p + t * vocab;
+    std::int64_t best = 0;
+    for (std::int64_t v = 1; v < vocab; ++v)
+      if (row[v] > row[best]) best = v;
+    if (best != prev && best != blank) ids.push_back(best);
+    prev = best;
+  }
+  return ids;
+}
+
+}  // namespace cactus::runtime::audio
 // ---- cactus/tokenizer/chat_template.hpp
 // The checkpoint's chat template, rendered as transformers' apply_chat_template renders it:
 // the template from chat_template.jinja, else tokenizer_config.json's "chat_template" (a
@@ -20241,6 +20277,7 @@ namespace cactus::runtime {
 struct run_request {
   std::vector<std::string> inputs;                  // --input FILE.npy or NAME=FILE.npy
   std::optional<std::string> input_ids;             // --input-ids 1,2,3
+  std::optional<std::string> audio;                 // --audio FILE.wav (a speech bundle)
   std::optional<std::string> prompt, raw_prompt;    // --prompt (chat template applied), --raw-prompt
   std::optional<std::string> system;                // --system, with --prompt
   std::vector<std::string> chat_vars;               // --chat-var KEY=JSON, with --prompt
@@ -20263,6 +20300,8 @@ struct run_result {
   std::vector<std::int64_t> prompt;           // a KV-cache bundle: the prompt's ids
   std::optional<llm::generation_stats> stats;  // a KV-cache bundle: its generation's figures
   tensor step_logits;                         // with keep_logits: [generated, V]
+  std::optional<double> audio_seconds;         // --audio: the file's length
+  std::size_t audio_chunks = 0;                // --audio: the model's runs (one per chunk)
 };
 
 namespace detail {
@@ -20408,12 +20447,99 @@ inline run_result run_causal_lm(session& s, const run_request& r, const std::fun
   return res;
 }
 
+namespace detail {
+// The bundle's config.json (copied from the checkpoint), or null when it has none.
+inline nlohmann::json bundle_config(const std::filesystem::path& dir) {
+  const auto p = dir / "config.json";
+  return path_exists(p) ? read_json(p) : nlohmann::json();
+}
+}  // namespace detail
+
+// A speech model on a WAV file: the audio resampled to the rate the bundle's
+// preprocessor_config.json names, cut into chunks as long as the model takes (Whisper: its
+// chunk_length, 30 s, the last chunk padded as the feature extractor pads; Parakeet: the
+// encoder's max_position_embeddings frames after subsampling), the features of each run through
+// the first component, and each output's chunks joined along its time axis (dim 1). A CTC
+// bundle's logits are then decoded greedily (blank: config.json's pad_token_id), and the ids
+// detokenized when the bundle has a tokenizer.
+inline run_result run_audio(session& s, const run_request& r) {
+  const std::string dir = s.dir().string();
+  check(r.inputs.empty() && !r.input_ids && !r.prompt && !r.raw_prompt, "--audio gives the speech bundle's input: no --input, --input-ids or prompt with it");
+  check(!r.max_new_tokens, "--max-new-tokens: not with --audio");
+  const auto cfg_path = s.dir() / "preprocessor_config.json";
+  check(path_exists(cfg_path), dir, ": no preprocessor_config.json in the bundle, so --audio does not know the model's features (transpile "
+        "the speech model from its Hugging Face directory, which has one)");
+  const auto cfg = audio::read_feature_config(cfg_path);
+  const std::string component = s.manifest().components.front().name;
+  executor& ex = s.component(component);
+  check(ex.num_inputs() == 1, dir, ": --audio runs bundles of one input (the features); this one takes ", ex.num_inputs());
+  const auto w = audio::resampled(audio::read_wav(*r.audio), cfg.sample_rate);
+  check(!w.samples.empty(), *r.audio, ": the WAV file holds no samples");
+  const auto config = detail::bundle_config(s.dir());
+  std::size_t chunk = w.samples.size();
+  if (cfg.kind == audio::feature_kind::whisper) {
+    chunk = static_cast<std::size_t>(cfg.chunk_seconds) * static_cast<std::size_t>(cfg.sample_rate);
+  } else if (config.is_object() && config.contains("encoder_config") && config["encoder_config"].is_object()) {
+    const auto& enc = config["encoder_config"];
+    const auto positions = json_integer_or<std::int64_t>(enc, "max_position_embeddings", dir + "/config.json: encoder_config", 0);
+    const auto factor = json_integer_or<std::int64_t>(enc, "subsampling_factor", dir + "/config.json: encoder_config", 8);
+    if (positions > 0 && factor > 0) chunk = static_cast<std::size_t>((positions - 1) * factor) * static_cast<std::size_t>(cfg.hop);
+  }
+  run_result res;
+  res.audio_seconds = w.seconds();
+  std::vector<std::vector<tensor>> parts;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t at = 0; at < w.samples.size(); at += chunk) {
+    const std::vector<float> piece(w.samples.begin() + static_cast<std::ptrdiff_t>(at),
+                                   w.samples.begin() + static_cast<std::ptrdiff_t>(std::min(w.samples.size(), at + chunk)));
+    auto f = audio::extract_features(cfg, piece);
+    tensor x = tensor::empty(dtype::f32, f.shape);
+    std::copy(f.data.begin(), f.data.end(), static_cast<float*>(x.data));
+    if (res.inputs.empty()) res.inputs.push_back(x);
+    parts.push_back(s.run(component, {x}));
+  }
+  res.audio_chunks = parts.size();
+  if (parts.size() == 1) {
+    res.outputs = std::move(parts.front());
+  } else {
+    for (std::size_t o = 0; o < parts.front().size(); ++o) {
+      const tensor& first = parts.front()[o];
+      check(first.shape.size() >= 2 && first.shape[0] == 1, dir, ": output ", o, " of shape ", to_string(first.shape),
+            " cannot be joined across audio chunks (expected [1, time, ...])");
+      shape_t shape = first.shape;
+      shape[1] = 0;
+      for (auto& p : parts) shape[1] += p[o].shape[1];
+      tensor joined = tensor::empty(first.type, shape);
+      std::size_t off = 0;
+      for (auto& p : parts) {
+        std::memcpy(static_cast<char*>(joined.data) + off, p[o].data, p[o].bytes());
+        off += p[o].bytes();
+      }
+      res.outputs.push_back(std::move(joined));
+    }
+  }
+  if (s.manifest().task == "ctc_logits") {
+    check(config.is_object() && config.contains("pad_token_id"), dir, ": a CTC bundle needs config.json's pad_token_id (the blank token)");
+    const auto blank = json_integer<std::int64_t>(config["pad_token_id"], dir + "/config.json: pad_token_id");
+    check(!res.outputs.empty(), dir, ": the CTC model gave no output");
+    res.generated = audio::ctc_greedy(res.outputs[0], blank);
+    if (path_exists(s.dir() / "tokenizer.json"))
+      res.generated_text = tokenizer::tokenizer::open(dir).decode(std::vector<int>(res.generated.begin(), res.generated.end()));
+  }
+  res.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
 // Runs the session's first component on what `r` gives; `on_text` sees the generated text piece
 // by piece as it is generated (with a tokenizer), and once more with the rest at the end.
 inline run_result run(session& s, const run_request& r, const std::function<void(const std::string&)>& on_text = {}) {
   const std::string dir = s.dir().string();
   check(!s.manifest().components.empty(), dir, ": the bundle has no components");
-  if (llm::causal_lm::is_causal_lm(s.manifest())) return run_causal_lm(s, r, on_text);
+  if (llm::causal_lm::is_causal_lm(s.manifest())) {
+    check(!r.audio, "--audio: this bundle is a causal LM; it takes --prompt, --raw-prompt or --input-ids");
+    return run_causal_lm(s, r, on_text);
+  }
+  if (r.audio) return run_audio(s, r);
   check(!r.temperature && !r.top_p && !r.min_p && !r.repetition_penalty && !r.top_k && r.seed == 0,
         "--temperature, --top-k, --top-p, --min-p, --repetition-penalty and --seed are for KV-cache bundles (a causal LM transpiled from a "
         "Hugging Face checkpoint); this bundle generates greedily");

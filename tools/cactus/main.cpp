@@ -253,6 +253,7 @@ static int cmd_run(const args& a) {
   r.inputs = a.all("--input");
   auto opt = [&](const char* flag) { return a.has(flag) ? std::optional<std::string>(a.get(flag)) : std::nullopt; };
   r.input_ids = opt("--input-ids");
+  r.audio = opt("--audio");
   r.prompt = opt("--prompt");
   r.raw_prompt = opt("--raw-prompt");
   r.system = opt("--system");
@@ -314,6 +315,17 @@ static int cmd_run(const args& a) {
     out["peak_rss_mb"] = rss_mb;
     out["stopped_on_eos"] = st.stopped_on_eos;
   }
+  if (res.audio_seconds) {
+    const double rss_mb = peak_rss_mb(), rtf = res.milliseconds / 1000.0 / std::max(*res.audio_seconds, 1e-9);
+    std::fprintf(stderr, "audio %.2f s in %zu chunk%s; %.1f ms, real-time factor %.4f (%.0fx faster than real time), peak RSS %.0f MB\n",
+                 *res.audio_seconds, res.audio_chunks, res.audio_chunks == 1 ? "" : "s", res.milliseconds, rtf, 1.0 / std::max(rtf, 1e-12), rss_mb);
+    if (res.generated_text) std::cout << "transcript: " << *res.generated_text << "\n";
+    out["token_ids"] = res.generated;
+    out["text"] = res.generated_text ? nlohmann::json(*res.generated_text) : nlohmann::json(nullptr);
+    out["audio_seconds"] = *res.audio_seconds;
+    out["real_time_factor"] = rtf;
+    out["peak_rss_mb"] = rss_mb;
+  }
   if (profile_runs) {
     const auto p = runtime::profile_runs(s.component(s.manifest().components.front().name), res.inputs, *profile_runs);
     std::printf("profile: %d runs, %.4f ms per run (%.4f ms in ops), threads %u, kernels %s\n", p.runs, p.ms_per_run, p.ms_in_ops, global_pool().size(),
@@ -370,7 +382,8 @@ static std::vector<cli::command> commands() {
       {"--weights-dir", "DIR", "weights converted by `cactus convert`, bound by name through DIR/weights_manifest.json", false},
       {"--artifact-dir", "DIR", "where the bundle goes (default: the --weights-dir, else weights/<model name>)", false},
       {"--init-args", "JSON", "a Python class's constructor arguments, e.g. '{\"vocab_size\": 32000}'", false},
-      {"--task", "NAME", "a Hugging Face checkpoint's task (default auto: from config.json; causal_lm_logits for *ForCausalLM)", false},
+      {"--task", "NAME", "a Hugging Face checkpoint's task (default auto: from config.json; causal_lm_logits for *ForCausalLM, "
+       "encoder_hidden_states for Whisper, ctc_logits for *ForCTC)", false},
       {"--kv-cache", "f16|f32|int8", "a causal LM's KV cache dtype (default f16; int8 keeps a scale per 32 features of a row)", false},
       {"--example-input", "FILE.npy", "an example input, in forward()'s order", true},
       {"--input-shape", "2x16:i64", "an example input of that shape and dtype (f32 by default) with fixed seeded values", true},
@@ -441,6 +454,10 @@ static std::vector<cli::command> commands() {
 )",
                {{"--input", "FILE.npy|NAME=FILE.npy", "an input, in the bundle's order or by name", true},
                 {"--input-ids", "1,2,3", "token ids as an int64 [1, N] input", false},
+                {"--audio", "FILE.wav", "a speech bundle's input: the WAV (PCM 8-32 bit or float, any rate and channels) resampled and "
+                 "turned into the features its preprocessor_config.json describes, in chunks as long as the model takes (Whisper: "
+                 "30 s; the outputs' chunks are joined along time); a CTC bundle prints its greedy transcript (ids, and text "
+                 "with a tokenizer.json)", false},
                 {"--prompt", "TEXT", "the user's message: the bundle's chat template is applied with the generation prompt, "
                  "then the text is tokenized", false},
                 {"--system", "TEXT", "a system message before --prompt's", false},
@@ -459,7 +476,8 @@ static std::vector<cli::command> commands() {
                 {"--output-dir", "DIR", "write each output as DIR/output_<i>.npy (a KV-cache bundle: output_0.npy holds the logits "
                  "of each generated token, [generated, V])", false},
                 {"--result-json", "FILE", "write the run's outputs (dtypes, shapes), time and generated ids as JSON (a generation: "
-                 "prompt_ids, generated_ids, text, ttft_ms, prefill_tok_s, decode_tok_s, peak_rss_mb)", false},
+                 "prompt_ids, generated_ids, text, ttft_ms, prefill_tok_s, decode_tok_s, peak_rss_mb; --audio: token_ids and text "
+                 "(a CTC bundle's transcript), audio_seconds, real_time_factor, peak_rss_mb)", false},
                 {"--profile", "N", "run N more times and print the wall time per op", false}},
                cmd_run});
   c.push_back({"tokenize", {"DIR"}, R"(      Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or
