@@ -16527,6 +16527,7 @@ inline generation generate_greedy(executor& ex, const tensor& prompt, std::vecto
 // Greedy CTC decoding: the most likely token of each frame, runs of the same token merged into
 // one, and the blank token dropped (transformers' ParakeetForCTC.generate then its tokenizer's
 // decode with group_tokens, as ids).
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 

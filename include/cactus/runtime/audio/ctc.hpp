@@ -2,6 +2,7 @@
 // Greedy CTC decoding: the most likely token of each frame, runs of the same token merged into
 // one, and the blank token dropped (transformers' ParakeetForCTC.generate then its tokenizer's
 // decode with group_tokens, as ids).
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
