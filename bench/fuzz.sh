@@ -15,6 +15,9 @@
 #                                          targets at a time
 #   FUZZ_RUNS=5000 bench/fuzz.sh           5000 inputs per target from a fixed seed (reproducible)
 #   bench/fuzz.sh 1800 fuzz_chat_template  30 minutes of wall time on one target
+#   FUZZ_BUILD_ONLY=1 bench/fuzz.sh        makes the seeds and builds the binary, runs nothing
+#                                          (tools/test.sh builds it in the background of its
+#                                          other steps, then runs the short fuzz step on it)
 #   FUZZ_CPU=1 nice -n 19 bench/fuzz.sh 1800   30 CPU-minutes per target (the fuzzer's own user +
 #                                          system time, read from /proc), so a niced campaign
 #                                          can share the machine and still count honestly
@@ -46,6 +49,7 @@ if [ ! -x "$BIN" ] || [ -n "$(find include bench/fuzz -newer "$BIN" \( -name '*.
     -Iinclude -Ibench/fuzz bench/fuzz/fuzz_all.cpp -o "$BIN" -lhwy -lpcre2-8 -lutf8proc -lsamplerate
   echo "   built in $(($(date +%s) - t)) s"
 fi
+[ -n "${FUZZ_BUILD_ONLY:-}" ] && exit 0
 if [ -n "${FUZZ_RUNS:-}" ]; then LIMIT="-runs=$FUZZ_RUNS -seed=1"
 elif [ -n "${FUZZ_CPU:-}" ]; then LIMIT=""
 else LIMIT="-max_total_time=$SECONDS_PER"; fi
