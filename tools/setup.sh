@@ -44,5 +44,7 @@ tools/venv.sh
 if [ $WITH_TEST = 1 ] && [ ! -f tests/tokenizer/node_modules/.package-lock.json ]; then
   (cd tests/tokenizer && npm ci --silent --no-audit --no-fund)
 fi
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+# CACTUS_CMAKE_ARGS: more -D options (tools/test.sh leaves the host's runtime-only CLI out)
+# shellcheck disable=SC2086
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CACTUS_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"

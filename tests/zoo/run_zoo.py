@@ -21,7 +21,8 @@ Exit status 0 only if every comparison is within tolerance:
   error is the point there (one bound per bit width for every model); the kernels themselves
   are checked exactly by test_quant_kernels and the codebooks by test_quant.
 With --runtime-cli, the bundle is also re-lowered from its optimized_ir.json and raw_ir.json by
-the LibTorch-free CLI, and both re-lowered bundles must give bit-identical outputs.
+that CLI (the LibTorch-free cactus-run where the build has it), and both re-lowered bundles must
+give bit-identical outputs.
 """
 import json
 import math
@@ -233,7 +234,8 @@ def main():
                 a, b = np.load(os.path.join(work, "out0", f"output_{k}.npy")), np.load(os.path.join(od, f"output_{k}.npy"))
                 assert a.shape == b.shape and np.array_equal(a, b), f"{name}: re-lowered from {src}: output {k} differs"
                 k += 1
-            print(f"{name}: re-lowered from {src} without LibTorch: {k} outputs bit-identical")
+            by = os.path.basename(rt) + (" (without LibTorch)" if os.path.basename(rt) == "cactus-run" else "")
+            print(f"{name}: re-lowered from {src} by {by}: {k} outputs bit-identical")
 
 
 if __name__ == "__main__":
