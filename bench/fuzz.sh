@@ -15,6 +15,8 @@
 #                                          targets at a time
 #   FUZZ_RUNS=5000 bench/fuzz.sh           5000 inputs per target from a fixed seed (reproducible)
 #   bench/fuzz.sh 1800 fuzz_chat_template  30 minutes of wall time on one target
+#   FUZZ_OPT=-O0 bench/fuzz.sh 20          the binary at -O0 (default -O1): a shorter build, fewer
+#                                          inputs per second (the test suite's short run)
 #   FUZZ_BUILD_ONLY=1 bench/fuzz.sh        makes the seeds and builds the binary, runs nothing
 #                                          (tools/test.sh builds it in the background of its
 #                                          other steps, then runs the short fuzz step on it)
@@ -44,7 +46,7 @@ if [ ! -x "$BIN" ] || [ -n "$(find include bench/fuzz -newer "$BIN" \( -name '*.
   # only (SSSE3 and the static one), not for AVX2 and AVX-512 too, which keeps this one-file
   # build short; -g1 (line tables, enough for the sanitizers' stack traces, as the sanitizer step
   # of tools/test.sh uses) rather than full debug info
-  "$CXX" -std=c++20 -O1 -g1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+  "$CXX" -std=c++20 "${FUZZ_OPT:--O1}" -g1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
     "-DHWY_DISABLED_TARGETS=(HWY_AVX3_DL|HWY_AVX3|HWY_AVX2|HWY_SSE4)" \
     -Iinclude -Ibench/fuzz bench/fuzz/fuzz_all.cpp -o "$BIN" -lhwy -lpcre2-8 -lutf8proc -lsamplerate
   echo "   built in $(($(date +%s) - t)) s"
