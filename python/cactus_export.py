@@ -170,9 +170,22 @@ def export_hf(argv):
                       "aliases": aliases, "decomposed": decomposed}))
 
 
+def write_speech_export(a, ep, feats, ref, config, family, task, output, decomposed):
+    """OUT_DIR of a speech model: the archive, the example features, the reference output, and
+    the JSON line (one input, input_features)."""
+    import numpy as np
+    import torch
+    os.makedirs(a.out, exist_ok=True)
+    torch.export.save(ep, os.path.join(a.out, "model.pt2"))
+    np.save(os.path.join(a.out, "example_0.npy"), np.ascontiguousarray(feats.numpy()))
+    np.save(os.path.join(a.out, "reference_0.npy"), np.ascontiguousarray(ref.numpy()))
+    print(json.dumps({"family": family, "task": task, "model_type": config.get("model_type", ""),
+                      "inputs": ["input_features"], "outputs": [output], "max_positions": 0,
+                      "aliases": {}, "decomposed": decomposed}))
+
+
 def export_encoder(a, ad, config, family, task):
     """A speech encoder: one static input (Whisper's encoder takes exactly 30 s of features)."""
-    import numpy as np
     import torch
     model = ad.load_speech_encoder(a.hf)
     shape = ad.encoder_input_shape(model)
@@ -187,19 +200,12 @@ def export_encoder(a, ad, config, family, task):
             ep, decomposed = decompose_unread(ep, a.keep_ops)
     except Exception as e:  # noqa: BLE001
         fail(f"{a.hf}: torch.export failed on the {family} encoder adapter: {first_lines(e, 3)}")
-    os.makedirs(a.out, exist_ok=True)
-    torch.export.save(ep, os.path.join(a.out, "model.pt2"))
-    np.save(os.path.join(a.out, "example_0.npy"), np.ascontiguousarray(feats.numpy()))
-    np.save(os.path.join(a.out, "reference_0.npy"), np.ascontiguousarray(ref.numpy()))
-    print(json.dumps({"family": family, "task": task, "model_type": config.get("model_type", ""),
-                      "inputs": ["input_features"], "outputs": ["last_hidden_state"], "max_positions": 0,
-                      "aliases": {}, "decomposed": decomposed}))
+    write_speech_export(a, ep, feats, ref, config, family, task, "last_hidden_state", decomposed)
 
 
 def export_ctc(a, ad, config, family, task):
     """A CTC recognizer: features [1, frames, mels] with the number of frames left to torch.export
     (Dim.AUTO: the subsampling convolutions set its least)."""
-    import numpy as np
     import torch
     from torch.export import Dim
     model = ad.load_ctc(a.hf)
@@ -215,13 +221,7 @@ def export_ctc(a, ad, config, family, task):
             ep, decomposed = decompose_unread(ep, a.keep_ops)
     except Exception as e:  # noqa: BLE001
         fail(f"{a.hf}: torch.export failed on the {family} CTC adapter: {first_lines(e, 3)}")
-    os.makedirs(a.out, exist_ok=True)
-    torch.export.save(ep, os.path.join(a.out, "model.pt2"))
-    np.save(os.path.join(a.out, "example_0.npy"), np.ascontiguousarray(feats.numpy()))
-    np.save(os.path.join(a.out, "reference_0.npy"), np.ascontiguousarray(ref.numpy()))
-    print(json.dumps({"family": family, "task": task, "model_type": config.get("model_type", ""),
-                      "inputs": ["input_features"], "outputs": ["logits"], "max_positions": 0,
-                      "aliases": {}, "decomposed": decomposed}))
+    write_speech_export(a, ep, feats, ref, config, family, task, "logits", decomposed)
 
 
 def main():
