@@ -1,15 +1,16 @@
 """Speech recognition speed, cactus and transformers side by side in one run: the real-time factor.
 
-A ParakeetForCTC with the encoder of Parakeet-TDT-0.6B (FastConformer: 24 layers, hidden 1024, 8
-heads, feed-forward 4096, convolution kernel 9, 256 subsampling channels, 8x subsampling, 128
-mels) and a CTC head over 1,024 tokens and the blank, with random weights, is saved with
-save_pretrained beside its ParakeetFeatureExtractor config. (cactus does not run TDT's
-prediction and joint networks yet; the encoder is almost all of a TDT model's work.) cactus
-converts it at fp16 and CQ4, transpiles it and runs `cactus run --audio` on 20 s of espeak-ng
-speech at 16 kHz: WAV reading, features, the encoder and greedy CTC decoding, timed inside the
-run (the bundle's load is not counted). transformers runs the same model in fp32, eager, on the
-same threads: the feature extractor, then generate's greedy CTC. Each figure is the best of
---repeats runs.
+A ParakeetForTDT of Parakeet-TDT-0.6B's shape, with random weights: the FastConformer encoder (24
+layers, hidden 1024, 8 heads, feed-forward 4096, convolution kernel 9, 256 subsampling channels,
+8x subsampling, 128 mels), a 2-layer LSTM prediction network of 640, and a joint network over
+8,192 tokens, the blank and the 5 durations 0-4. It is saved with save_pretrained beside its
+ParakeetFeatureExtractor config. cactus converts it at fp16 and CQ4, transpiles it (three
+components) and runs `cactus run --audio` on 20 s of espeak-ng speech at 16 kHz: WAV reading,
+features, the encoder and the greedy TDT loop over the decoder and joint components, timed
+inside the run (the bundle's load is not counted). transformers runs the same model in fp32,
+eager, on the same threads: the feature extractor, then generate's greedy TDT decoding. Each
+figure is the best of --repeats runs. With random weights the loop's length depends on the
+tokens and durations each side predicts; the steps (tokens emitted) are printed beside.
 
 Printed per thread count: the real-time factor (run time over audio time; lower is faster) of
 each, and transformers' over ours (how many times faster cactus is). Peak RSS of the cactus runs.
@@ -42,17 +43,21 @@ threads = [int(t) for t in a.threads.split(",")]
 bits_list = [int(b) for b in a.bits.split(",")]
 
 import transformers  # noqa: E402
-from transformers import ParakeetCTCConfig, ParakeetFeatureExtractor, ParakeetForCTC  # noqa: E402
+from transformers import ParakeetFeatureExtractor, ParakeetForTDT, ParakeetTDTConfig  # noqa: E402
 
-ckpt = os.path.join(a.work, f"parakeet_0.6b_shape_{a.layers}l")
+ckpt = os.path.join(a.work, f"parakeet_tdt_0.6b_shape_{a.layers}l")
+BLANK = 8192
 encoder = dict(hidden_size=1024, num_hidden_layers=a.layers, num_attention_heads=8, intermediate_size=4096, num_mel_bins=128,
                subsampling_conv_channels=256, conv_kernel_size=9, subsampling_factor=8)
 if not os.path.exists(os.path.join(ckpt, "config.json")):
     print(f"making {ckpt} ...", flush=True)
     torch.manual_seed(0)
-    ParakeetForCTC(ParakeetCTCConfig(vocab_size=1025, encoder_config=encoder, pad_token_id=1024)).eval().save_pretrained(ckpt)
+    m = ParakeetForTDT(ParakeetTDTConfig(vocab_size=BLANK + 1, blank_token_id=BLANK, decoder_hidden_size=640, num_decoder_layers=2,
+                                         durations=[0, 1, 2, 3, 4], encoder_config=encoder)).eval()
+    m.generation_config.decoder_start_token_id = BLANK
+    m.save_pretrained(ckpt)
     ParakeetFeatureExtractor(feature_size=128).save_pretrained(ckpt)
-model = ParakeetForCTC.from_pretrained(ckpt, dtype=torch.float32).eval()
+model = ParakeetForTDT.from_pretrained(ckpt, dtype=torch.float32).eval()
 fe = ParakeetFeatureExtractor.from_pretrained(ckpt)
 params = sum(p.numel() for p in model.parameters())
 
@@ -78,7 +83,7 @@ seconds = len(samples) / 16000
 bundles = {}
 for bits in bits_list:
     b = os.path.join(a.work, f"b{bits}")
-    if not os.path.exists(os.path.join(b, "graph.cactus")):
+    if not os.path.exists(os.path.join(b, "components", "manifest.json")):
         shutil.rmtree(b, ignore_errors=True)
         t = time.time()
         subprocess.run([a.cactus, "convert", ckpt, b, "--bits", str(bits)], check=True, stdout=subprocess.DEVNULL)
@@ -111,17 +116,18 @@ def hf_rtf(t):
             seq = model.generate(input_features=inputs["input_features"], attention_mask=inputs["attention_mask"])
         dt = time.perf_counter() - t0
         best = dt / seconds if best is None else min(best, dt / seconds)
-        ids = seq
-    return best
+        ids = [t for t in seq.sequences[0].tolist()[1:] if t != BLANK]
+    return best, ids
 
 
-print(f"ParakeetForCTC, Parakeet-TDT-0.6B's encoder shape ({a.layers} layers): {params / 1e6:.0f} M parameters; audio {seconds:.1f} s; "
+print(f"ParakeetForTDT, Parakeet-TDT-0.6B's shape ({a.layers} layers): {params / 1e6:.0f} M parameters; audio {seconds:.1f} s; "
       f"torch {torch.__version__}, transformers {transformers.__version__}; best of {a.repeats}")
-print(f"{'threads':>7} {'model':>12} {'RTF':>9} {'x real time':>12} {'HF / ours':>10} {'peak RSS MB':>12}")
+print(f"{'threads':>7} {'model':>12} {'RTF':>9} {'x real time':>12} {'HF / ours':>10} {'peak RSS MB':>12} {'tokens':>7} {'same ids':>9}")
 for t in threads:
-    hf = hf_rtf(t)
-    print(f"{t:>7} {'HF fp32':>12} {hf:>9.4f} {1 / hf:>11.1f}x", flush=True)
+    hf, hf_ids = hf_rtf(t)
+    print(f"{t:>7} {'HF fp32':>12} {hf:>9.4f} {1 / hf:>11.1f}x {'':>10} {'':>12} {len(hf_ids):>7}", flush=True)
     for bits in bits_list:
-        rtf, rss, _ = cactus_rtf(bundles[bits], t)
+        rtf, rss, ids = cactus_rtf(bundles[bits], t)
         name = "fp16" if bits == 16 else (f"q{bits}" if bits == 8 else f"CQ{bits}")
-        print(f"{t:>7} {'cactus ' + name:>12} {rtf:>9.4f} {1 / rtf:>11.1f}x {hf / rtf:>9.2f}x {rss:>12.0f}", flush=True)
+        print(f"{t:>7} {'cactus ' + name:>12} {rtf:>9.4f} {1 / rtf:>11.1f}x {hf / rtf:>9.2f}x {rss:>12.0f} {len(ids):>7} {str(ids == hf_ids):>9}",
+              flush=True)

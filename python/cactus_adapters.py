@@ -9,6 +9,12 @@ a stable, tensor-only interface for torch.export:
                          (Whisper's encoder: the features of runtime/audio, 30 s of them)
   ctc_logits             forward(input_features [1, frames, mels] float32) -> logits [1, T, V]
                          (ParakeetForCTC: any number of frames; the runtime decodes greedily)
+  tdt_transcription      three components (ParakeetForTDT), run by the runtime's greedy TDT loop:
+                         encoder(input_features [1, frames, mels]) -> encoder_output [1, T, H]
+                         decoder(input_ids [1, 1] int64, hidden [L, 1, H], cell [L, 1, H])
+                           -> decoder_output [1, 1, H], hidden, cell   (the prediction network)
+                         joint(encoder_frame [1, 1, H], decoder_output [1, 1, H])
+                           -> logits [1, 1, V + len(durations)]        (tokens, then durations)
 
 The capture is cache-free (use_cache=False, return_dict=False): the KV cache is inserted by
 cactus at lowering. Attention is captured as one scaled_dot_product_attention(is_causal=True)
@@ -25,7 +31,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-TASKS = ("causal_lm_logits", "encoder_hidden_states", "ctc_logits")
+TASKS = ("causal_lm_logits", "encoder_hidden_states", "ctc_logits", "tdt_transcription")
 
 # model_type (config.json) -> family name recorded in the bundle. The families with tested
 # adapters; any other causal LM whose transformers class exports the same way is refused by name
@@ -45,6 +51,10 @@ ENCODER_FAMILIES = {
 # model_type -> family, for the CTC speech recognizers (ctc_logits)
 CTC_FAMILIES = {
     "parakeet_ctc": "parakeet",
+}
+# model_type -> family, for the token-and-duration transducers (tdt_transcription)
+TDT_FAMILIES = {
+    "parakeet_tdt": "parakeet",
 }
 
 
@@ -72,6 +82,8 @@ def infer_task(config):
         return "encoder_hidden_states"
     if any(a.endswith("ForCTC") for a in archs):
         return "ctc_logits"
+    if any(a.endswith("ForTDT") for a in archs):
+        return "tdt_transcription"
     raise AdapterError(f"config.json: cannot infer a task from architectures {archs}; give --task ({', '.join(TASKS)})")
 
 
@@ -89,6 +101,10 @@ def family_of(config, task):
         if mt not in CTC_FAMILIES:
             raise AdapterError(f"config.json: model_type '{mt}' has no ctc_logits adapter (supported: {', '.join(sorted(CTC_FAMILIES))})")
         return CTC_FAMILIES[mt]
+    if task == "tdt_transcription":
+        if mt not in TDT_FAMILIES:
+            raise AdapterError(f"config.json: model_type '{mt}' has no tdt_transcription adapter (supported: {', '.join(sorted(TDT_FAMILIES))})")
+        return TDT_FAMILIES[mt]
     raise AdapterError(f"--task {task}: not supported (supported: {', '.join(TASKS)})")
 
 
@@ -207,3 +223,50 @@ def adapt_ctc(model):
     CTCLogits.__name__ = base.__name__
     model.__class__ = CTCLogits
     return model
+
+
+def load_tdt(model_dir):
+    """ParakeetForTDT, in eval mode."""
+    from transformers import ParakeetForTDT
+    try:
+        model = ParakeetForTDT.from_pretrained(model_dir, dtype=torch.float32)
+    except Exception as e:  # noqa: BLE001 - transformers raises many kinds
+        raise AdapterError(f"{model_dir}: transformers cannot load it: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+    return model.eval()
+
+
+def adapt_tdt(model):
+    """The three components of a transducer, as modules whose parameter names are the
+    checkpoint's (each holds the submodules it runs, under the checkpoint's attribute names):
+    {"encoder": ..., "decoder": ..., "joint": ...}. The decode loop (which frame, which token,
+    the durations) is the runtime's; these are the networks it calls."""
+
+    class Encoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.encoder_projector = model.encoder, model.encoder_projector
+
+        def forward(self, input_features):
+            return self.encoder_projector(self.encoder(input_features=input_features, return_dict=False)[0])
+
+    class Decoder(torch.nn.Module):
+        """One step of the prediction network from its LSTM state (transformers' decoder without
+        its cache object: the runtime keeps the state, and calls it for non-blank tokens only)."""
+
+        def __init__(self):
+            super().__init__()
+            self.decoder = model.decoder
+
+        def forward(self, input_ids, hidden, cell):
+            out, (h, c) = self.decoder.lstm(self.decoder.embedding(input_ids), (hidden, cell))
+            return self.decoder.decoder_projector(out), h, c
+
+    class Joint(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.joint = model.joint
+
+        def forward(self, encoder_frame, decoder_output):
+            return self.joint(decoder_hidden_states=decoder_output, encoder_hidden_states=encoder_frame)
+
+    return {"encoder": Encoder().eval(), "decoder": Decoder().eval(), "joint": Joint().eval()}

@@ -14,12 +14,15 @@ Batch (dim 0) and sequence (dim 1 of rank-2 and rank-3 inputs) dims are exported
 (torch.export.Dim, from 1) where the example allows; if the model fixes one of them, torch.export
 decides (Dim.AUTO) and the range it settles on is what the bundle accepts.
 
-usage: cactus_export.py --hf MODEL_DIR OUT_DIR [--task auto|causal_lm_logits|encoder_hidden_states|ctc_logits] [--example-length N] [--keep-ops FILE]
+usage: cactus_export.py --hf MODEL_DIR OUT_DIR [--task auto|causal_lm_logits|encoder_hidden_states|ctc_logits|tdt_transcription] [--example-length N] [--keep-ops FILE]
   A Hugging Face checkpoint directory, through its family's adapter (cactus_adapters.py): the
   model is built with transformers' own class, adapted to the task's interface and exported with
   a dynamic sequence length. OUT_DIR receives model.pt2, example_<i>.npy (the example inputs),
   reference_<i>.npy (the unadapted model's outputs on them) and prints a JSON line with the
   family, the task, the input names, the dims' ranges and the tied parameter names.
+  A model of several components (tdt_transcription: encoder, decoder, joint) gets one such set
+  of files per component in OUT_DIR/<component>/, and the JSON line lists the components with
+  their inputs, outputs and the session state each input is read from / output written to.
 
 On failure it prints one line to stderr, `FILE:LINE: what went wrong`, naming the user's source
 line where there is one, and exits 2.
@@ -139,6 +142,8 @@ def export_hf(argv):
             return export_encoder(a, ad, config, family, task)
         if task == "ctc_logits":
             return export_ctc(a, ad, config, family, task)
+        if task == "tdt_transcription":
+            return export_tdt(a, ad, config, family, task)
         model = ad.load_causal_lm(a.hf)
     except ad.AdapterError as e:
         fail(str(e))
@@ -222,6 +227,63 @@ def export_ctc(a, ad, config, family, task):
     except Exception as e:  # noqa: BLE001
         fail(f"{a.hf}: torch.export failed on the {family} CTC adapter: {first_lines(e, 3)}")
     write_speech_export(a, ep, feats, ref, config, family, task, "logits", decomposed)
+
+
+def export_tdt(a, ad, config, family, task):
+    """A token-and-duration transducer: its encoder (frames left to torch.export, as for CTC), one
+    step of its prediction network (the LSTM state in and out, kept by the runtime's session) and
+    its joint network, each exported on its own into OUT_DIR/<name>/ with example inputs and the
+    model's outputs on them (the examples chain: the joint sees the encoder's first frame and the
+    decoder's output for the start token)."""
+    import warnings
+    import numpy as np
+    import torch
+    from torch.export import Dim
+    # nn.LSTM flattens its weights into a plain attribute, which torch.export warns about; the
+    # exported parameters are the checkpoint's all the same
+    warnings.filterwarnings("ignore", message="The tensor attributes .*_flat_weights")
+    model = ad.load_tdt(a.hf)
+    c = model.config
+    parts = ad.adapt_tdt(model)
+    mels = int(c.encoder_config.num_mel_bins)
+    layers, hidden = int(c.num_decoder_layers), int(c.decoder_hidden_size)
+    g = torch.Generator().manual_seed(0)
+    feats = torch.randn((1, 200, mels), generator=g)  # 2 s of normalized features
+    start = getattr(model.generation_config, "decoder_start_token_id", None)
+    ids = torch.tensor([[int(start if start is not None else c.blank_token_id)]])
+    h0 = torch.randn((layers, 1, hidden), generator=g) * 0.5
+    c0 = torch.randn((layers, 1, hidden), generator=g) * 0.5
+    with torch.no_grad():
+        enc = model.get_audio_features(input_features=feats).pooler_output
+        dec, h1, c1 = parts["decoder"](ids, h0, c0)
+        frame = enc[:, :1, :].contiguous()
+        logits = model.joint(decoder_hidden_states=dec, encoder_hidden_states=frame)
+    plan = [
+        ("encoder", (feats,), ({1: Dim.AUTO},), (enc,), ["input_features"], ["encoder_output"], [], []),
+        ("decoder", (ids, h0, c0), None, (dec, h1, c1), ["input_ids", "hidden", "cell"], ["decoder_output", "hidden", "cell"],
+         ["", "decoder_hidden", "decoder_cell"], ["", "decoder_hidden", "decoder_cell"]),
+        ("joint", (frame, dec), None, (logits,), ["encoder_frame", "decoder_output"], ["logits"], [], []),
+    ]
+    components, decomposed = [], {}
+    for name, args, dyn, refs, ins, outs, in_state, out_state in plan:
+        try:
+            with torch.no_grad():
+                ep = torch.export.export(parts[name], args, dynamic_shapes=dyn)
+                ep, dec_ops = decompose_unread(ep, a.keep_ops)
+        except Exception as e:  # noqa: BLE001
+            fail(f"{a.hf}: torch.export failed on the {family} transducer's {name}: {first_lines(e, 3)}")
+        for k, v in dec_ops.items():
+            decomposed[k] = decomposed.get(k, 0) + v
+        d = os.path.join(a.out, name)
+        os.makedirs(d, exist_ok=True)
+        torch.export.save(ep, os.path.join(d, "model.pt2"))
+        for i, t in enumerate(args):
+            np.save(os.path.join(d, f"example_{i}.npy"), np.ascontiguousarray(t.numpy()))
+        for i, t in enumerate(refs):
+            np.save(os.path.join(d, f"reference_{i}.npy"), np.ascontiguousarray(t.numpy()))
+        components.append({"name": name, "inputs": ins, "outputs": outs, "input_state": in_state, "output_state": out_state})
+    print(json.dumps({"family": family, "task": task, "model_type": config.get("model_type", ""), "components": components,
+                      "max_positions": 0, "aliases": {}, "decomposed": decomposed}))
 
 
 def main():

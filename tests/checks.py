@@ -15,3 +15,17 @@ def check(label, ok, detail=""):
 def finish():
     print(f"{len(_checks) - len(_failures)} passed, {len(_failures)} failed")
     sys.exit(1 if _failures else 0)
+
+
+def cli_runner(cactus):
+    """run(*args, expect_ok=True) -> (returncode, stdout, stderr) of the cactus CLI; with
+    expect_ok, a failure raises with the end of its stderr."""
+    import subprocess
+
+    def run(*args, expect_ok=True):
+        p = subprocess.run([cactus, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+        if expect_ok and p.returncode != 0:
+            raise RuntimeError(f"cactus {' '.join(args)} failed ({p.returncode}): {err.strip()[-2000:]}")
+        return p.returncode, out, err
+    return run

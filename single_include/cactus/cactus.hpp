@@ -16510,7 +16510,8 @@ inline generation generate_greedy(executor& ex, const tensor& prompt, std::vecto
 // and with max_new_tokens its first output is read as next-token logits and tokens are appended
 // greedily (runtime/llm/generate.hpp), their text streamed as it is generated. With an audio
 // file, a speech bundle's input features come from the WAV through the bundle's
-// preprocessor_config.json (runtime/audio/), in chunks as long as the model takes. The request's
+// preprocessor_config.json (runtime/audio/), in chunks as long as the model takes, and a CTC or
+// TDT bundle's transcript is decoded from what its components give. The request's
 // fields are the flags of `cactus run`, and its errors name those flags.
 #include <algorithm>
 #include <chrono>
@@ -16554,6 +16555,118 @@ inline std::vector<std::int64_t> ctc_greedy(const tensor& logits, std::int64_t b
   }
   return ids;
 }
+
+}  // namespace cactus::runtime::audio
+// ---- cactus/runtime/audio/tdt.hpp
+// Greedy decoding of a token-and-duration transducer (TDT), the loop of transformers'
+// ParakeetForTDT.generate over a TDT bundle's three components (run.hpp gives it the session's):
+//   encoder: features -> encoder_output [1, T, H] (run once per audio chunk, by the caller)
+//   decoder: the prediction network, one token -> decoder_output [1, 1, H]; its recurrent state
+//            is session state (the manifest names it), so it persists between calls
+//   joint:   (encoder frame t, decoder_output) -> logits [1, 1, V + D]: V token logits (the blank
+//            among them), then one per entry of `durations`
+// From frame t = 0 and the decoder's output for the start token: the best token and the best
+// duration d; a blank with d = 0 advances one frame all the same; a non-blank token is emitted and
+// fed to the decoder (a blank leaves its state and output as they were); t += d; until t passes
+// the last frame or the steps (blanks included) reach max_symbols_per_step per frame, less the
+// start token (transformers' max_length). Across chunks the decoder's state carries over, and so
+// does a duration that jumps past the end of a chunk. The loop sees the networks as two
+// functions, so it is tested on its own (tests/runtime/audio_test.cpp).
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+
+namespace cactus::runtime::audio {
+
+struct tdt_config {
+  std::int64_t vocab = 0;               // token logits, the blank included
+  std::int64_t blank = 0;               // blank_token_id
+  std::int64_t start = 0;               // the decoder's first input: decoder_start_token_id, else the blank
+  std::vector<std::int64_t> durations;  // frames advanced per duration logit
+  std::int64_t max_symbols_per_step = 10;
+};
+
+// From the checkpoint's config.json (vocab_size, blank_token_id, durations, max_symbols_per_step)
+// and generation_config.json (decoder_start_token_id; null when the bundle has none).
+inline tdt_config read_tdt_config(const nlohmann::json& config, const nlohmann::json& generation, const std::string& where) {
+  check(config.is_object(), where, ": a TDT bundle needs the checkpoint's config.json");
+  tdt_config c;
+  const std::string w = where + "/config.json";
+  check(config.contains("vocab_size"), w, ": no vocab_size");
+  c.vocab = json_integer<std::int64_t>(config["vocab_size"], w + ": vocab_size");
+  c.blank = config.contains("blank_token_id") ? json_integer<std::int64_t>(config["blank_token_id"], w + ": blank_token_id") : -1;
+  check(c.blank >= 0 && c.blank < c.vocab, w, ": blank_token_id ", c.blank, " is not a token of the ", c.vocab, " (vocab_size)");
+  check(config.contains("durations") && config["durations"].is_array() && !config["durations"].empty(), w, ": no \"durations\" list");
+  c.durations = json_integers(config["durations"], w + ": durations");
+  for (auto d : c.durations) check(d >= 0, w, ": a duration of ", d, " frames");
+  c.max_symbols_per_step = json_integer_or<std::int64_t>(config, "max_symbols_per_step", w, 10);
+  check(c.max_symbols_per_step >= 1, w, ": max_symbols_per_step ", c.max_symbols_per_step, " must be at least 1");
+  c.start = c.blank;
+  if (generation.is_object() && generation.contains("decoder_start_token_id") && !generation["decoder_start_token_id"].is_null())
+    c.start = json_integer<std::int64_t>(generation["decoder_start_token_id"], where + "/generation_config.json: decoder_start_token_id");
+  check(c.start >= 0 && c.start < c.vocab, where, ": the decoder's start token ", c.start, " is not a token of the ", c.vocab);
+  return c;
+}
+
+class tdt_greedy {
+ public:
+  // joint(frame [1, 1, H], decoder_output) -> logits of vocab + durations; decoder(token) ->
+  // decoder_output, advancing the decoder's state (which starts from zeros, the caller's part)
+  using joint_fn = std::function<tensor(const tensor& frame, const tensor& decoder_output)>;
+  using decoder_fn = std::function<tensor(std::int64_t token)>;
+
+  tdt_greedy(tdt_config c, joint_fn joint, decoder_fn decoder) : c_(std::move(c)), joint_(std::move(joint)), decoder_(std::move(decoder)) {}
+
+  // Decodes one chunk's encoder output [1, T, H] (f32), carrying on from the chunks before.
+  void feed(const tensor& enc) {
+    check(enc.type == dtype::f32 && enc.shape.size() == 3 && enc.shape[0] == 1, "TDT decoding: the encoder gave ", name_of(enc.type), " ",
+          to_string(enc.shape), ", expected f32 [1, frames, hidden]");
+    const std::int64_t T = enc.shape[1], H = enc.shape[2];
+    const auto D = static_cast<std::int64_t>(c_.durations.size());
+    if (!started_) {
+      dec_ = decoder_(c_.start);
+      started_ = true;
+      budget_ = -1;  // the start token counts as a step
+    }
+    budget_ += c_.max_symbols_per_step * T;
+    tensor frame = tensor::empty(dtype::f32, {1, 1, H});
+    std::int64_t t = skip_;
+    while (t < T && steps_ < budget_) {
+      std::memcpy(frame.data, enc.ptr<float>() + t * H, static_cast<std::size_t>(H) * sizeof(float));
+      const tensor logits = joint_(frame, dec_);
+      check(logits.type == dtype::f32 && logits.numel() == c_.vocab + D, "TDT decoding: the joint network gave ", name_of(logits.type), " ",
+            to_string(logits.shape), " logits, expected ", c_.vocab, " tokens + ", D, " durations");
+      const float* l = logits.ptr<float>();
+      const std::int64_t tok = std::max_element(l, l + c_.vocab) - l;  // the first of equals, as argmax
+      std::int64_t d = c_.durations[static_cast<std::size_t>(std::max_element(l + c_.vocab, l + c_.vocab + D) - (l + c_.vocab))];
+      if (tok == c_.blank && d == 0) d = 1;
+      ++steps_;
+      if (tok != c_.blank) {
+        ids_.push_back(tok);
+        dec_ = decoder_(tok);
+      }
+      t += d;
+    }
+    skip_ = t > T ? t - T : 0;
+  }
+
+  const std::vector<std::int64_t>& ids() const { return ids_; }
+  std::int64_t steps() const { return steps_; }  // joint calls so far (blanks included)
+
+ private:
+  tdt_config c_;
+  joint_fn joint_;
+  decoder_fn decoder_;
+  tensor dec_;
+  bool started_ = false;
+  std::int64_t skip_ = 0, steps_ = 0, budget_ = 0;
+  std::vector<std::int64_t> ids_;
+};
 
 }  // namespace cactus::runtime::audio
 // ---- cactus/tokenizer/chat_template.hpp
@@ -20454,14 +20567,38 @@ inline nlohmann::json bundle_config(const std::filesystem::path& dir) {
   const auto p = dir / "config.json";
   return path_exists(p) ? read_json(p) : nlohmann::json();
 }
+
+// The greedy TDT loop over a TDT bundle's decoder and joint components, the decoder's state
+// (session state, as the manifest marks it) set to zeros in the shapes the manifest gives.
+inline audio::tdt_greedy tdt_over(session& s, audio::tdt_config c) {
+  for (const char* name : {"encoder", "decoder", "joint"})
+    check(s.manifest().find(name) != nullptr, s.dir().string(), ": a TDT bundle has the components encoder, decoder and joint; '", name,
+          "' is missing");
+  for (auto& in : s.manifest().find("decoder")->inputs)
+    if (!in.state.empty()) {
+      check(in.dtype == "f32", s.dir().string(), ": the decoder's state '", in.state, "' is ", in.dtype, "; the TDT loop starts f32 state only");
+      tensor z = tensor::empty(dtype::f32, in.shape);
+      std::fill(z.ptr<float>(), z.ptr<float>() + z.numel(), 0.0f);
+      s.set_state(in.state, std::move(z));
+    }
+  return audio::tdt_greedy(
+      std::move(c), [&s](const tensor& frame, const tensor& dec) { return s.run("joint", {frame, dec}).at(0); },
+      [&s](std::int64_t token) {
+        tensor id = tensor::empty(dtype::i64, {1, 1});
+        *id.ptr<std::int64_t>() = token;
+        return s.run("decoder", {id}).at(0);
+      });
+}
 }  // namespace detail
 
 // A speech model on a WAV file: the audio resampled to the rate the bundle's
 // preprocessor_config.json names, cut into chunks as long as the model takes (Whisper: its
 // chunk_length, 30 s, the last chunk padded as the feature extractor pads; Parakeet: the
 // encoder's max_position_embeddings frames after subsampling), the features of each run through
-// the first component, and each output's chunks joined along its time axis (dim 1). A CTC
-// bundle's logits are then decoded greedily (blank: config.json's pad_token_id), and the ids
+// the first component (a transducer's encoder), and each output's chunks joined along its time
+// axis (dim 1). A CTC bundle's logits are then decoded greedily (blank: config.json's
+// pad_token_id); a TDT bundle's encoder output is decoded chunk by chunk as it comes, by the
+// greedy TDT loop over its decoder and joint components (audio/tdt.hpp). The ids are
 // detokenized when the bundle has a tokenizer.
 inline run_result run_audio(session& s, const run_request& r) {
   const std::string dir = s.dir().string();
@@ -20474,9 +20611,14 @@ inline run_result run_audio(session& s, const run_request& r) {
   const std::string component = s.manifest().components.front().name;
   executor& ex = s.component(component);
   check(ex.num_inputs() == 1, dir, ": --audio runs bundles of one input (the features); this one takes ", ex.num_inputs());
+  const auto config = detail::bundle_config(s.dir());
+  std::optional<audio::tdt_greedy> tdt;
+  if (s.manifest().task == "tdt_transcription") {
+    const auto gen = s.dir() / "generation_config.json";
+    tdt.emplace(detail::tdt_over(s, audio::read_tdt_config(config, path_exists(gen) ? read_json(gen) : nlohmann::json(), dir)));
+  }
   const auto w = audio::resampled(audio::read_wav(*r.audio), cfg.sample_rate);
   check(!w.samples.empty(), *r.audio, ": the WAV file holds no samples");
-  const auto config = detail::bundle_config(s.dir());
   std::size_t chunk = w.samples.size();
   if (cfg.kind == audio::feature_kind::whisper) {
     chunk = static_cast<std::size_t>(cfg.chunk_seconds) * static_cast<std::size_t>(cfg.sample_rate);
@@ -20498,6 +20640,7 @@ inline run_result run_audio(session& s, const run_request& r) {
     std::copy(f.data.begin(), f.data.end(), static_cast<float*>(x.data));
     if (res.inputs.empty()) res.inputs.push_back(x);
     parts.push_back(s.run(component, {x}));
+    if (tdt) tdt->feed(parts.back().at(0));
   }
   res.audio_chunks = parts.size();
   if (parts.size() == 1) {
@@ -20524,9 +20667,10 @@ inline run_result run_audio(session& s, const run_request& r) {
     const auto blank = json_integer<std::int64_t>(config["pad_token_id"], dir + "/config.json: pad_token_id");
     check(!res.outputs.empty(), dir, ": the CTC model gave no output");
     res.generated = audio::ctc_greedy(res.outputs[0], blank);
-    if (path_exists(s.dir() / "tokenizer.json"))
-      res.generated_text = tokenizer::tokenizer::open(dir).decode(std::vector<int>(res.generated.begin(), res.generated.end()));
   }
+  if (tdt) res.generated = tdt->ids();
+  if ((tdt || s.manifest().task == "ctc_logits") && path_exists(s.dir() / "tokenizer.json"))
+    res.generated_text = tokenizer::tokenizer::open(dir).decode(std::vector<int>(res.generated.begin(), res.generated.end()));
   res.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

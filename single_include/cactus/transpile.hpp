@@ -521,6 +521,8 @@ inline captured_model capture_torchscript(const std::filesystem::path& path, con
 // transformers' own class and the checkpoint's config and weights, gives it the task's interface
 // and exports it with torch.export. Transpile then goes on as for a .pt2, with the exporter's
 // example inputs and the unadapted model's outputs on them as the check run's reference.
+// A model of several components (a transducer's encoder, decoder and joint networks) comes as
+// one archive per component, each with its own examples and reference, in stage/<component>/.
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -661,8 +663,18 @@ inline python_export export_python_class(const std::string& spec, const std::vec
 
 namespace cactus::frontends {
 
+// One exported program of a model of several components.
+struct hf_component {
+  std::string name;
+  fs::path archive;
+  std::vector<tensor> example_inputs, reference;
+  std::vector<std::string> input_names, output_names;
+  std::vector<std::string> input_state, output_state;  // the session state each input / output is ("" for none)
+};
+
 struct hf_export {
-  fs::path archive;                  // model.pt2 in the staging directory
+  fs::path archive;                  // model.pt2 in the staging directory (a model of one component)
+  std::vector<hf_component> components;  // a model of several: one archive each, in run order
   std::vector<tensor> example_inputs, reference;
   std::string family, task;
   std::vector<std::string> input_names;
@@ -683,22 +695,55 @@ inline hf_export export_hf_model(const fs::path& model_dir, const std::string& t
     fail(rc == 2 ? err : model_dir.string() + ": the exporter (" + py.python + ") failed with status " + std::to_string(rc) + ": " + err);
   }
   hf_export r;
-  r.archive = stage / "model.pt2";
-  check(path_exists(r.archive), model_dir.string(), ": the exporter wrote no model.pt2");
   const std::string where = (stage / "export.out").string();
   const nlohmann::json info = json_parse(last_line(read_file_text(stage / "export.out")), where);
+  auto load_npys = [](const fs::path& dir, const char* prefix) {
+    std::vector<tensor> v;
+    for (std::size_t i = 0; path_exists(dir / (prefix + std::to_string(i) + ".npy")); ++i)
+      v.push_back(npy_load((dir / (prefix + std::to_string(i) + ".npy")).string()));
+    return v;
+  };
+  auto strings = [&](const nlohmann::json& j, const char* key, const std::string& w) {
+    std::vector<std::string> v;
+    if (auto it = j.find(key); it != j.end()) {
+      check(it->is_array(), w, ": \"", key, "\" is not a list");
+      for (auto& n : *it) {
+        check(n.is_string(), w, ": \"", key, "\" holds a non-string");
+        v.push_back(n.get<std::string>());
+      }
+    }
+    return v;
+  };
+  if (auto it = info.find("components"); it != info.end()) {
+    check(it->is_array() && !it->empty(), where, ": \"components\" is not a non-empty list");
+    for (auto& c : *it) {
+      hf_component k;
+      k.name = json_string(c, "name", where + ": components");
+      const std::string w = where + ": component '" + k.name + "'";
+      check(!k.name.empty() && k.name.find_first_of("/\\.") == std::string::npos, w, ": not a plain name");
+      k.archive = stage / k.name / "model.pt2";
+      check(path_exists(k.archive), model_dir.string(), ": the exporter wrote no ", (fs::path(k.name) / "model.pt2").string());
+      k.input_names = strings(c, "inputs", w);
+      k.output_names = strings(c, "outputs", w);
+      k.input_state = strings(c, "input_state", w);
+      k.output_state = strings(c, "output_state", w);
+      k.example_inputs = load_npys(stage / k.name, "example_");
+      k.reference = load_npys(stage / k.name, "reference_");
+      r.components.push_back(std::move(k));
+    }
+  } else {
+    r.archive = stage / "model.pt2";
+    check(path_exists(r.archive), model_dir.string(), ": the exporter wrote no model.pt2");
+    r.example_inputs = load_npys(stage, "example_");
+    r.reference = load_npys(stage, "reference_");
+  }
   r.family = json_string(info, "family", where);
   r.task = json_string(info, "task", where);
   r.decomposed = decomposed_summary(stage / "export.out");
   r.max_positions = json_integer_or<std::int64_t>(info, "max_positions", where, 0);
-  if (auto it = info.find("inputs"); it != info.end())
-    for (auto& n : *it) r.input_names.push_back(n.get<std::string>());
+  r.input_names = strings(info, "inputs", where);
   if (auto it = info.find("aliases"); it != info.end())
     for (auto& [k, v] : it->items()) r.aliases[k] = v.get<std::string>();
-  for (std::size_t i = 0; path_exists(stage / ("example_" + std::to_string(i) + ".npy")); ++i)
-    r.example_inputs.push_back(npy_load((stage / ("example_" + std::to_string(i) + ".npy")).string()));
-  for (std::size_t i = 0; path_exists(stage / ("reference_" + std::to_string(i) + ".npy")); ++i)
-    r.reference.push_back(npy_load((stage / ("reference_" + std::to_string(i) + ".npy")).string()));
   return r;
 }
 
@@ -734,6 +779,75 @@ struct transpile_result {
   bool compared = false;  // the check run happened (a reference was there)
 };
 
+namespace detail {
+
+// Stages 3-5 on one captured graph: its weights bound by name (when there are converted weights),
+// then canonicalized and fused. r.raw and r.optimized get the graph before and after.
+template <class Log>
+void bind_and_optimize(ir::graph& g, const quant::weights_manifest* manifest, const transpile_options& o, transpile_result& r,
+                       const std::string& who, const Log& log) {
+  std::size_t bound = 0, unbound = 0;
+  if (manifest) {
+    auto b = passes::bind_weights(g, *manifest, o.aliases);
+    bound = b.bound;
+    unbound = b.unbound;
+  }
+  r.bound += bound;
+  r.unbound += unbound;
+  r.raw = g;  // raw_ir.json: the imported graph with its weights bound, before any rewrite
+  log("[3/6] import", who, ": ", bound, " constants bound to converted weights, ", unbound, " kept inline");
+  auto p = passes::optimize(g, o.fusion, {}, o.casts);
+  log("[4/6] canonicalize", who, ": ", p.canonical.rewritten, " rewrites, ", p.canonical.removed_noops, " no-ops removed, ", p.folded,
+      " nodes folded to constants, ", p.casts, " precision casts, ", p.dead, " dead nodes");
+  std::string fused;
+  for (auto& [name, n] : p.fused) fused += " " + name + " x" + std::to_string(n);
+  for (auto& name : o.fusion.disabled) fused += " (" + name + " off)";
+  log("[5/6] fuse", who, ":", fused.empty() ? " nothing matched" : fused);
+  r.optimized = g;
+}
+
+inline bundle::write_options bundle_info(const transpile_options& o) {
+  bundle::write_options info;
+  info.model_id = o.model_id.empty() ? o.model.stem().string() : o.model_id;
+  info.task = o.model_task;
+  info.family = o.family;
+  info.fusion = o.fusion;
+  info.casts = o.casts;
+  info.external_weights = o.external_weights;
+  return info;
+}
+
+// Adds the check run's outputs of one graph (`who`: "" or "component 'x': ") to r, against PyTorch's.
+inline void compare_with_reference(transpile_result& r, std::vector<tensor> outputs, const std::vector<tensor>& reference, const std::string& who) {
+  check(outputs.size() == reference.size(), who, "bundle has ", outputs.size(), " outputs, PyTorch returned ", reference.size());
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const tensor& ref = reference[i];
+    check(ref.shape == outputs[i].shape, who, "output ", i, ": shape ", to_string(outputs[i].shape), " vs PyTorch ", to_string(ref.shape));
+    for (std::int64_t k = 0; k < ref.numel(); ++k) {
+      r.max_abs_error = std::max(r.max_abs_error, std::fabs(outputs[i].element_as_double(k) - ref.element_as_double(k)));
+      r.max_abs_reference = std::max(r.max_abs_reference, std::fabs(ref.element_as_double(k)));
+    }
+    r.reference.push_back(ref);
+    r.outputs.push_back(std::move(outputs[i]));
+  }
+}
+
+// A bundle whose weights (and cache) are all fp32 must agree with PyTorch: a larger difference is
+// a wrong graph, and it is not published. Reduced precisions are reported, not judged here.
+inline void judge_check_run(const transpile_result& r, const transpile_options& o, const quant::weights_manifest* manifest, bool exact,
+                            const std::filesystem::path& stage) {
+  const double rel = r.max_abs_reference > 0 ? r.max_abs_error / r.max_abs_reference : r.max_abs_error;
+  nlohmann::json res = {{"max_abs_error", r.max_abs_error}, {"max_abs_reference", r.max_abs_reference}, {"relative_error", rel}};
+  if (manifest)
+    for (const auto& w : manifest->weights) exact = exact && w.precision == "fp32";
+  check(!exact || rel <= 1e-3, o.artifact_dir.string(), ": the check run differs from PyTorch (max |cactus - pytorch| ", r.max_abs_error,
+        ", ", rel, " of max |pytorch| ", r.max_abs_reference, ", over the 1e-3 allowed for fp32 weights); the bundle is not written. "
+        "--skip-reference-compare writes it without the check");
+  write_file_atomic(stage / "result.json", res.dump(1));
+}
+
+}  // namespace detail
+
 // The check run of a causal LM bundle: the prompt's first N - 1 tokens through prefill, then the
 // last through decode (so both graphs and the cache between them are checked), giving the logits
 // of the last two positions, [1, 2, V] (compared with the same rows of PyTorch's [1, N, V]).
@@ -754,6 +868,80 @@ inline std::vector<tensor> check_causal_lm(const std::filesystem::path& bundle_d
   std::copy(reference[0].ptr<float>() + (N - 2) * V, reference[0].ptr<float>() + N * V, want.ptr<float>());
   reference[0] = want;
   return {got};
+}
+
+// A Hugging Face model the exporter gave as several programs (a transducer's encoder, decoder and
+// joint networks): each is imported, bound and optimized on its own, and the bundle holds them as
+// components sharing one weights/ (and the session state the exporter named, e.g. an LSTM's).
+// The check run runs each component on its example inputs against PyTorch's outputs.
+inline transpile_result transpile_components(const transpile_options& o, const frontends::hf_export& ex) {
+  namespace fs = std::filesystem;
+  auto log = [&](auto&&... a) { if (o.verbose) { ((std::cerr << a), ...); std::cerr << "\n"; } };
+  transpile_options opt = o;
+  opt.family = ex.family;
+  opt.model_task = ex.task;
+  opt.aliases = ex.aliases;
+  opt.side_files = formats::open_hf_checkpoint(o.model).side_files;
+  if (opt.model_id.empty()) opt.model_id = o.model.filename().string();
+  log("      family ", ex.family, ", task ", ex.task, ", ", ex.components.size(), " components");
+  if (!ex.decomposed.empty()) log("      decomposed to core ATen ops: ", ex.decomposed);
+  log("[1/6] adapt: ", ex.family, " ", ex.task);
+  std::unique_ptr<staged_directory> stage;
+  fs::path weights_dir = o.weights_dir;
+  if (weights_dir.empty()) {
+    // no converted weights given: the archives' own, converted losslessly into the bundle
+    std::vector<formats::lazy_tensor> all;
+    for (auto& c : ex.components)
+      for (auto& t : frontends::torch_export::checkpoint_tensors(c.archive)) all.push_back(std::move(t));
+    convert_options co;
+    co.bits = 32;
+    co.source = o.model.string();
+    co.side_files = opt.side_files;
+    stage = std::make_unique<staged_directory>(o.artifact_dir, [co](const fs::path& rel) { return bundle::owns(rel) || convert_owns(rel, co); });
+    convert_into(all, stage->path(), co);
+    weights_dir = stage->path();
+    log("      weights: the archives' ", all.size(), " tensors converted (f32) into ", o.artifact_dir.string());
+  } else {
+    stage = std::make_unique<staged_directory>(o.artifact_dir, bundle::owns);
+  }
+  const auto manifest = std::make_unique<quant::weights_manifest>(quant::weights_manifest::load(weights_dir));
+  transpile_result r;
+  std::vector<ir::graph> raws, optimized;
+  for (auto& c : ex.components) {
+    const std::string who = " (" + c.name + ")";
+    auto prog = frontends::torch_export::import_archive(c.archive);
+    log("[2/6] capture", who, ": ", prog.graph.nodes.size(), " ATen nodes (ExportedProgram schema ", prog.schema_version, ")");
+    check(c.example_inputs.size() == prog.graph.inputs.size(), c.archive.string(), ": the program takes ", prog.graph.inputs.size(), " inputs, ",
+          c.example_inputs.size(), " example inputs were given");
+    detail::bind_and_optimize(prog.graph, manifest.get(), opt, r, who, log);
+    raws.push_back(std::move(r.raw));
+    optimized.push_back(std::move(r.optimized));
+  }
+  std::vector<bundle::component_graphs> graphs;
+  for (std::size_t i = 0; i < ex.components.size(); ++i) {
+    const auto& c = ex.components[i];
+    graphs.push_back(bundle::component_graphs{c.name, raws[i], optimized[i], c.input_names, c.output_names, c.input_state, c.output_state});
+  }
+  bundle::write_into(stage->path(), stage->target(), graphs, weights_dir, manifest.get(), detail::bundle_info(opt));
+  for (auto& f : opt.side_files)
+    if (!path_exists(stage->path() / f.filename())) fs::copy_file(f, stage->path() / f.filename());
+  std::size_t nodes = 0;
+  for (auto& g : optimized) nodes += g.nodes.size();
+  log("[6/6] lower: ", ex.components.size(), " components, ", nodes, " runtime nodes -> ", o.artifact_dir.string());
+  if (o.compare) {
+    r.compared = true;
+    auto b = bundle::load_bundle(stage->path());
+    for (auto& c : ex.components) {
+      runtime::executor& e = b.executor(c.name);
+      for (std::size_t i = 0; i < c.example_inputs.size(); ++i) e.set_input(i, c.example_inputs[i]);
+      detail::compare_with_reference(r, e.execute(), c.reference, "component '" + c.name + "': ");
+    }
+    detail::judge_check_run(r, o, manifest.get(), true, stage->path());
+  }
+  r.raw = raws.front();
+  r.optimized = optimized.front();
+  stage->publish();
+  return r;
 }
 
 inline transpile_result transpile_to_bundle(const transpile_options& o) {
@@ -788,6 +976,7 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     struct cleanup { fs::path p; ~cleanup() { std::error_code ec; fs::remove_all(p, ec); } } clean{stage};
     fs::create_directories(o.artifact_dir);
     auto ex = frontends::export_hf_model(o.model, o.task, stage, frontends::torch_export::importer_overloads());
+    if (!ex.components.empty()) return transpile_components(o, ex);
     transpile_options next = o;
     next.model = ex.archive;
     next.example_inputs = ex.example_inputs;
@@ -834,31 +1023,9 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     for (auto& t : cap.reference_outputs) reference.push_back(frontends::torchscript::from_torch(t, "reference"));
   }
   std::unique_ptr<quant::weights_manifest> manifest;
-  if (!weights_dir.empty()) {
-    manifest = std::make_unique<quant::weights_manifest>(quant::weights_manifest::load(weights_dir));
-    auto b = passes::bind_weights(g, *manifest, o.aliases);
-    r.bound = b.bound;
-    r.unbound = b.unbound;
-  }
-  r.raw = g;  // raw_ir.json: the imported graph with its weights bound, before any rewrite
-  log("[3/6] import: ", r.bound, " constants bound to converted weights, ", r.unbound, " kept inline");
-  auto p = passes::optimize(g, o.fusion, {}, o.casts);
-  log("[4/6] canonicalize: ", p.canonical.rewritten, " rewrites, ", p.canonical.removed_noops, " no-ops removed, ", p.folded,
-      " nodes folded to constants, ", p.casts, " precision casts, ", p.dead, " dead nodes");
-  {
-    std::string fused;
-    for (auto& [name, n] : p.fused) fused += " " + name + " x" + std::to_string(n);
-    for (auto& name : o.fusion.disabled) fused += " (" + name + " off)";
-    log("[5/6] fuse:", fused.empty() ? " nothing matched" : fused);
-  }
-  r.optimized = g;
-  bundle::write_options info;
-  info.model_id = o.model_id.empty() ? o.model.stem().string() : o.model_id;
-  info.task = o.model_task;
-  info.family = o.family;
-  info.fusion = o.fusion;
-  info.casts = o.casts;
-  info.external_weights = o.external_weights;
+  if (!weights_dir.empty()) manifest = std::make_unique<quant::weights_manifest>(quant::weights_manifest::load(weights_dir));
+  detail::bind_and_optimize(g, manifest.get(), o, r, "", log);
+  auto info = detail::bundle_info(o);
   for (int i : g.inputs) info.input_names.push_back(g.values[static_cast<std::size_t>(i)].name);
   if (!stage) stage = std::make_unique<staged_directory>(o.artifact_dir, bundle::owns);
   const bool causal_lm = o.model_task == "causal_lm_logits";
@@ -882,34 +1049,17 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     log("      no reference outputs for this archive: the check run is skipped (transpile a Python class, path/model.py:Class, to get one)");
   } else if (o.compare) {
     r.compared = true;
+    std::vector<tensor> outputs;
     if (causal_lm) {
-      r.outputs = check_causal_lm(stage->path(), o.example_inputs, reference);
+      outputs = check_causal_lm(stage->path(), o.example_inputs, reference);
     } else {
       auto b = bundle::load_bundle(stage->path());
       for (std::size_t i = 0; i < o.example_inputs.size(); ++i) b.exec->set_input(i, o.example_inputs[i]);
-      r.outputs = b.exec->execute();
+      outputs = b.exec->execute();
     }
-    check(r.outputs.size() == reference.size(), "bundle has ", r.outputs.size(), " outputs, PyTorch returned ", reference.size());
-    for (std::size_t i = 0; i < r.outputs.size(); ++i) {
-      tensor ref = reference[i];
-      check(ref.shape == r.outputs[i].shape, "output ", i, ": shape ", to_string(r.outputs[i].shape), " vs PyTorch ", to_string(ref.shape));
-      for (std::int64_t k = 0; k < ref.numel(); ++k) {
-        r.max_abs_error = std::max(r.max_abs_error, std::fabs(r.outputs[i].element_as_double(k) - ref.element_as_double(k)));
-        r.max_abs_reference = std::max(r.max_abs_reference, std::fabs(ref.element_as_double(k)));
-      }
-      r.reference.push_back(std::move(ref));
-    }
-    const double rel = r.max_abs_reference > 0 ? r.max_abs_error / r.max_abs_reference : r.max_abs_error;
-    nlohmann::json res = {{"max_abs_error", r.max_abs_error}, {"max_abs_reference", r.max_abs_reference}, {"relative_error", rel}};
-    // A bundle whose weights (and cache) are all fp32 must agree with PyTorch: a larger difference
-    // is a wrong graph, and it is not published. Reduced precisions are reported, not judged here.
+    detail::compare_with_reference(r, std::move(outputs), reference, "");
     bool exact = !causal_lm || o.kv_cache == dtype::f32;
-    if (manifest)
-      for (const auto& w : manifest->weights) exact = exact && w.precision == "fp32";
-    check(!exact || rel <= 1e-3, o.artifact_dir.string(), ": the check run differs from PyTorch (max |cactus - pytorch| ", r.max_abs_error,
-          ", ", rel, " of max |pytorch| ", r.max_abs_reference, ", over the 1e-3 allowed for fp32 weights); the bundle is not written. "
-          "--skip-reference-compare writes it without the check");
-    write_file_atomic(stage->path() / "result.json", res.dump(1));
+    detail::judge_check_run(r, o, manifest.get(), exact, stage->path());
   }
   stage->publish();
   return r;

@@ -3,6 +3,7 @@
 // STFT and mel bank against their definitions. The features themselves are checked against
 // transformers' feature extractors by tests/audio/features_test.py.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -11,9 +12,12 @@
 
 #include <cactus/runtime/audio/feature_extractor.hpp>
 #include <cactus/runtime/audio/resample.hpp>
+#include <cactus/runtime/audio/tdt.hpp>
 #include <cactus/runtime/audio/wav.hpp>
 
 using namespace cactus::runtime::audio;
+using cactus::dtype;
+using cactus::tensor;
 
 namespace {
 void put(std::string& s, std::uint64_t v, int bytes) {
@@ -209,4 +213,109 @@ TEST_CASE("preprocessor_config.json: the two extractors, their defaults, and wha
   CHECK_THROWS_WITH(feature_config_from_json(nlohmann::json::parse(R"({"feature_extractor_type": "WhisperFeatureExtractor", "hop_length": 0})"), "p.json"),
                     Catch::Contains("\"hop_length\" must be positive"));
   CHECK_THROWS_WITH(extract_features(c, {}), Catch::Contains("no samples"));
+}
+
+TEST_CASE("TDT config: config.json's decoding fields, the start token, and what is refused") {
+  auto cfg = nlohmann::json::parse(R"({"vocab_size": 6, "blank_token_id": 5, "durations": [0, 1, 2, 3, 4], "max_symbols_per_step": 3})");
+  auto c = read_tdt_config(cfg, nlohmann::json(), "b");
+  CHECK(c.vocab == 6);
+  CHECK(c.blank == 5);
+  CHECK(c.start == 5);  // no generation_config.json: the blank
+  CHECK(c.durations == std::vector<std::int64_t>{0, 1, 2, 3, 4});
+  CHECK(c.max_symbols_per_step == 3);
+  CHECK(read_tdt_config(cfg, nlohmann::json::parse(R"({"decoder_start_token_id": 2})"), "b").start == 2);
+  auto without = [&](const char* key) {
+    auto j = cfg;
+    j.erase(key);
+    return j;
+  };
+  CHECK_THROWS_WITH(read_tdt_config(without("durations"), nlohmann::json(), "b"), Catch::Contains("b/config.json: no \"durations\""));
+  CHECK_THROWS_WITH(read_tdt_config(without("vocab_size"), nlohmann::json(), "b"), Catch::Contains("no vocab_size"));
+  CHECK_THROWS_WITH(read_tdt_config(without("blank_token_id"), nlohmann::json(), "b"), Catch::Contains("blank_token_id -1"));
+  auto bad = cfg;
+  bad["durations"] = {0, -1};
+  CHECK_THROWS_WITH(read_tdt_config(bad, nlohmann::json(), "b"), Catch::Contains("a duration of -1 frames"));
+  CHECK_THROWS_WITH(read_tdt_config(cfg, nlohmann::json::parse(R"({"decoder_start_token_id": 9})"), "b"), Catch::Contains("start token 9"));
+  CHECK_THROWS_WITH(read_tdt_config(nlohmann::json(), nlohmann::json(), "b"), Catch::Contains("needs the checkpoint's config.json"));
+}
+
+namespace {
+// A scripted transducer: the joint network reads the frame's first value as the token and its
+// second as the duration's index; the decoder's output is the token it was given.
+struct scripted_tdt {
+  std::vector<std::int64_t> decoded;  // the decoder's inputs, in order
+  std::vector<std::pair<float, float>> seen;  // (frame value, decoder output) per joint call
+  tdt_greedy make(tdt_config c) {
+    const std::int64_t V = c.vocab, D = static_cast<std::int64_t>(c.durations.size());
+    return tdt_greedy(
+        c,
+        [this, V, D](const tensor& frame, const tensor& dec) {
+          seen.emplace_back(frame.ptr<float>()[0], dec.ptr<float>()[0]);
+          tensor l = tensor::empty(dtype::f32, {1, 1, V + D});
+          std::fill(l.ptr<float>(), l.ptr<float>() + V + D, 0.0f);
+          l.ptr<float>()[static_cast<std::int64_t>(frame.ptr<float>()[0])] = 1.0f;
+          l.ptr<float>()[V + static_cast<std::int64_t>(frame.ptr<float>()[1])] = 1.0f;
+          return l;
+        },
+        [this](std::int64_t token) {
+          decoded.push_back(token);
+          tensor d = tensor::empty(dtype::f32, {1, 1, 1});
+          d.ptr<float>()[0] = static_cast<float>(token);
+          return d;
+        });
+  }
+};
+// frames of (token, duration index) as an encoder output [1, T, 2]
+tensor frames(const std::vector<std::pair<int, int>>& f) {
+  tensor t = tensor::empty(dtype::f32, {1, static_cast<std::int64_t>(f.size()), 2});
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    t.ptr<float>()[2 * i] = static_cast<float>(f[i].first);
+    t.ptr<float>()[2 * i + 1] = static_cast<float>(f[i].second);
+  }
+  return t;
+}
+}  // namespace
+
+TEST_CASE("TDT greedy loop: durations, blanks, the decoder fed non-blank tokens only, chunks and the step budget") {
+  tdt_config c;
+  c.vocab = 5;
+  c.blank = 4;
+  c.start = 4;
+  c.durations = {0, 1, 2};
+  c.max_symbols_per_step = 10;
+  scripted_tdt s;
+  auto g = s.make(c);
+  // frame 0: token 1, duration 2 -> frame 2: blank, duration 0 (advances 1 all the same) ->
+  // frame 3: token 3, duration 2 -> frame 5, the end of this chunk of 5
+  g.feed(frames({{1, 2}, {2, 1}, {4, 0}, {3, 2}, {2, 1}}));
+  CHECK(g.ids() == std::vector<std::int64_t>{1, 3});
+  CHECK(s.decoded == std::vector<std::int64_t>{4, 1, 3});  // the start token, then each emitted token
+  REQUIRE(s.seen.size() == 3);
+  CHECK(s.seen[0] == std::pair<float, float>(1.0f, 4.0f));  // frame 0 with the start token's output
+  CHECK(s.seen[1] == std::pair<float, float>(4.0f, 1.0f));  // frame 2 with token 1's output
+  CHECK(s.seen[2] == std::pair<float, float>(3.0f, 1.0f));  // frame 3: the blank left the decoder as it was
+  CHECK(g.steps() == 3);
+  // the next chunk starts at its frame 0, where token 2 with duration 0 is emitted again and
+  // again: the budget of max_symbols_per_step per frame (10 x 7 frames, less 1 for the start
+  // token) ends it before the blank of frame 1
+  g.feed(frames({{2, 0}, {4, 1}}));
+  CHECK(g.steps() == 10 * 7 - 1);
+  REQUIRE(g.ids().size() == 2 + 66);
+  CHECK(std::all_of(g.ids().begin() + 2, g.ids().end(), [](std::int64_t t) { return t == 2; }));
+}
+
+TEST_CASE("TDT greedy loop: a duration past the end of a chunk carries into the next") {
+  tdt_config c;
+  c.vocab = 5;
+  c.blank = 4;
+  c.start = 4;
+  c.durations = {0, 1, 2};
+  scripted_tdt s;
+  auto g = s.make(c);
+  g.feed(frames({{4, 1}, {1, 2}}));  // blank, 1 frame; token 1, 2 frames: one past this chunk
+  g.feed(frames({{2, 1}, {3, 1}}));  // so frame 0 here is skipped
+  CHECK(g.ids() == std::vector<std::int64_t>{1, 3});
+  REQUIRE(s.seen.size() == 3);
+  CHECK(s.seen[2].first == 3.0f);
+  CHECK_THROWS_WITH(g.feed(tensor::empty(dtype::f32, {2, 3})), Catch::Contains("expected f32 [1, frames, hidden]"));
 }

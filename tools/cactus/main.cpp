@@ -383,7 +383,7 @@ static std::vector<cli::command> commands() {
       {"--artifact-dir", "DIR", "where the bundle goes (default: the --weights-dir, else weights/<model name>)", false},
       {"--init-args", "JSON", "a Python class's constructor arguments, e.g. '{\"vocab_size\": 32000}'", false},
       {"--task", "NAME", "a Hugging Face checkpoint's task (default auto: from config.json; causal_lm_logits for *ForCausalLM, "
-       "encoder_hidden_states for Whisper, ctc_logits for *ForCTC)", false},
+       "encoder_hidden_states for Whisper, ctc_logits for *ForCTC, tdt_transcription for *ForTDT)", false},
       {"--kv-cache", "f16|f32|int8", "a causal LM's KV cache dtype (default f16; int8 keeps a scale per 32 features of a row)", false},
       {"--example-input", "FILE.npy", "an example input, in forward()'s order", true},
       {"--input-shape", "2x16:i64", "an example input of that shape and dtype (f32 by default) with fixed seeded values", true},

@@ -5,6 +5,8 @@
 // transformers' own class and the checkpoint's config and weights, gives it the task's interface
 // and exports it with torch.export. Transpile then goes on as for a .pt2, with the exporter's
 // example inputs and the unadapted model's outputs on them as the check run's reference.
+// A model of several components (a transducer's encoder, decoder and joint networks) comes as
+// one archive per component, each with its own examples and reference, in stage/<component>/.
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -14,8 +16,18 @@
 
 namespace cactus::frontends {
 
+// One exported program of a model of several components.
+struct hf_component {
+  std::string name;
+  fs::path archive;
+  std::vector<tensor> example_inputs, reference;
+  std::vector<std::string> input_names, output_names;
+  std::vector<std::string> input_state, output_state;  // the session state each input / output is ("" for none)
+};
+
 struct hf_export {
-  fs::path archive;                  // model.pt2 in the staging directory
+  fs::path archive;                  // model.pt2 in the staging directory (a model of one component)
+  std::vector<hf_component> components;  // a model of several: one archive each, in run order
   std::vector<tensor> example_inputs, reference;
   std::string family, task;
   std::vector<std::string> input_names;
@@ -36,22 +48,55 @@ inline hf_export export_hf_model(const fs::path& model_dir, const std::string& t
     fail(rc == 2 ? err : model_dir.string() + ": the exporter (" + py.python + ") failed with status " + std::to_string(rc) + ": " + err);
   }
   hf_export r;
-  r.archive = stage / "model.pt2";
-  check(path_exists(r.archive), model_dir.string(), ": the exporter wrote no model.pt2");
   const std::string where = (stage / "export.out").string();
   const nlohmann::json info = json_parse(last_line(read_file_text(stage / "export.out")), where);
+  auto load_npys = [](const fs::path& dir, const char* prefix) {
+    std::vector<tensor> v;
+    for (std::size_t i = 0; path_exists(dir / (prefix + std::to_string(i) + ".npy")); ++i)
+      v.push_back(npy_load((dir / (prefix + std::to_string(i) + ".npy")).string()));
+    return v;
+  };
+  auto strings = [&](const nlohmann::json& j, const char* key, const std::string& w) {
+    std::vector<std::string> v;
+    if (auto it = j.find(key); it != j.end()) {
+      check(it->is_array(), w, ": \"", key, "\" is not a list");
+      for (auto& n : *it) {
+        check(n.is_string(), w, ": \"", key, "\" holds a non-string");
+        v.push_back(n.get<std::string>());
+      }
+    }
+    return v;
+  };
+  if (auto it = info.find("components"); it != info.end()) {
+    check(it->is_array() && !it->empty(), where, ": \"components\" is not a non-empty list");
+    for (auto& c : *it) {
+      hf_component k;
+      k.name = json_string(c, "name", where + ": components");
+      const std::string w = where + ": component '" + k.name + "'";
+      check(!k.name.empty() && k.name.find_first_of("/\\.") == std::string::npos, w, ": not a plain name");
+      k.archive = stage / k.name / "model.pt2";
+      check(path_exists(k.archive), model_dir.string(), ": the exporter wrote no ", (fs::path(k.name) / "model.pt2").string());
+      k.input_names = strings(c, "inputs", w);
+      k.output_names = strings(c, "outputs", w);
+      k.input_state = strings(c, "input_state", w);
+      k.output_state = strings(c, "output_state", w);
+      k.example_inputs = load_npys(stage / k.name, "example_");
+      k.reference = load_npys(stage / k.name, "reference_");
+      r.components.push_back(std::move(k));
+    }
+  } else {
+    r.archive = stage / "model.pt2";
+    check(path_exists(r.archive), model_dir.string(), ": the exporter wrote no model.pt2");
+    r.example_inputs = load_npys(stage, "example_");
+    r.reference = load_npys(stage, "reference_");
+  }
   r.family = json_string(info, "family", where);
   r.task = json_string(info, "task", where);
   r.decomposed = decomposed_summary(stage / "export.out");
   r.max_positions = json_integer_or<std::int64_t>(info, "max_positions", where, 0);
-  if (auto it = info.find("inputs"); it != info.end())
-    for (auto& n : *it) r.input_names.push_back(n.get<std::string>());
+  r.input_names = strings(info, "inputs", where);
   if (auto it = info.find("aliases"); it != info.end())
     for (auto& [k, v] : it->items()) r.aliases[k] = v.get<std::string>();
-  for (std::size_t i = 0; path_exists(stage / ("example_" + std::to_string(i) + ".npy")); ++i)
-    r.example_inputs.push_back(npy_load((stage / ("example_" + std::to_string(i) + ".npy")).string()));
-  for (std::size_t i = 0; path_exists(stage / ("reference_" + std::to_string(i) + ".npy")); ++i)
-    r.reference.push_back(npy_load((stage / ("reference_" + std::to_string(i) + ".npy")).string()));
   return r;
 }
 

@@ -5,7 +5,8 @@
 // and with max_new_tokens its first output is read as next-token logits and tokens are appended
 // greedily (runtime/llm/generate.hpp), their text streamed as it is generated. With an audio
 // file, a speech bundle's input features come from the WAV through the bundle's
-// preprocessor_config.json (runtime/audio/), in chunks as long as the model takes. The request's
+// preprocessor_config.json (runtime/audio/), in chunks as long as the model takes, and a CTC or
+// TDT bundle's transcript is decoded from what its components give. The request's
 // fields are the flags of `cactus run`, and its errors name those flags.
 #include <algorithm>
 #include <chrono>
@@ -23,6 +24,7 @@
 #include "cactus/runtime/audio/ctc.hpp"
 #include "cactus/runtime/audio/feature_extractor.hpp"
 #include "cactus/runtime/audio/resample.hpp"
+#include "cactus/runtime/audio/tdt.hpp"
 #include "cactus/runtime/audio/wav.hpp"
 #include "cactus/runtime/llm/causal_lm.hpp"
 #include "cactus/runtime/llm/generate.hpp"
@@ -212,14 +214,38 @@ inline nlohmann::json bundle_config(const std::filesystem::path& dir) {
   const auto p = dir / "config.json";
   return path_exists(p) ? read_json(p) : nlohmann::json();
 }
+
+// The greedy TDT loop over a TDT bundle's decoder and joint components, the decoder's state
+// (session state, as the manifest marks it) set to zeros in the shapes the manifest gives.
+inline audio::tdt_greedy tdt_over(session& s, audio::tdt_config c) {
+  for (const char* name : {"encoder", "decoder", "joint"})
+    check(s.manifest().find(name) != nullptr, s.dir().string(), ": a TDT bundle has the components encoder, decoder and joint; '", name,
+          "' is missing");
+  for (auto& in : s.manifest().find("decoder")->inputs)
+    if (!in.state.empty()) {
+      check(in.dtype == "f32", s.dir().string(), ": the decoder's state '", in.state, "' is ", in.dtype, "; the TDT loop starts f32 state only");
+      tensor z = tensor::empty(dtype::f32, in.shape);
+      std::fill(z.ptr<float>(), z.ptr<float>() + z.numel(), 0.0f);
+      s.set_state(in.state, std::move(z));
+    }
+  return audio::tdt_greedy(
+      std::move(c), [&s](const tensor& frame, const tensor& dec) { return s.run("joint", {frame, dec}).at(0); },
+      [&s](std::int64_t token) {
+        tensor id = tensor::empty(dtype::i64, {1, 1});
+        *id.ptr<std::int64_t>() = token;
+        return s.run("decoder", {id}).at(0);
+      });
+}
 }  // namespace detail
 
 // A speech model on a WAV file: the audio resampled to the rate the bundle's
 // preprocessor_config.json names, cut into chunks as long as the model takes (Whisper: its
 // chunk_length, 30 s, the last chunk padded as the feature extractor pads; Parakeet: the
 // encoder's max_position_embeddings frames after subsampling), the features of each run through
-// the first component, and each output's chunks joined along its time axis (dim 1). A CTC
-// bundle's logits are then decoded greedily (blank: config.json's pad_token_id), and the ids
+// the first component (a transducer's encoder), and each output's chunks joined along its time
+// axis (dim 1). A CTC bundle's logits are then decoded greedily (blank: config.json's
+// pad_token_id); a TDT bundle's encoder output is decoded chunk by chunk as it comes, by the
+// greedy TDT loop over its decoder and joint components (audio/tdt.hpp). The ids are
 // detokenized when the bundle has a tokenizer.
 inline run_result run_audio(session& s, const run_request& r) {
   const std::string dir = s.dir().string();
@@ -232,9 +258,14 @@ inline run_result run_audio(session& s, const run_request& r) {
   const std::string component = s.manifest().components.front().name;
   executor& ex = s.component(component);
   check(ex.num_inputs() == 1, dir, ": --audio runs bundles of one input (the features); this one takes ", ex.num_inputs());
+  const auto config = detail::bundle_config(s.dir());
+  std::optional<audio::tdt_greedy> tdt;
+  if (s.manifest().task == "tdt_transcription") {
+    const auto gen = s.dir() / "generation_config.json";
+    tdt.emplace(detail::tdt_over(s, audio::read_tdt_config(config, path_exists(gen) ? read_json(gen) : nlohmann::json(), dir)));
+  }
   const auto w = audio::resampled(audio::read_wav(*r.audio), cfg.sample_rate);
   check(!w.samples.empty(), *r.audio, ": the WAV file holds no samples");
-  const auto config = detail::bundle_config(s.dir());
   std::size_t chunk = w.samples.size();
   if (cfg.kind == audio::feature_kind::whisper) {
     chunk = static_cast<std::size_t>(cfg.chunk_seconds) * static_cast<std::size_t>(cfg.sample_rate);
@@ -256,6 +287,7 @@ inline run_result run_audio(session& s, const run_request& r) {
     std::copy(f.data.begin(), f.data.end(), static_cast<float*>(x.data));
     if (res.inputs.empty()) res.inputs.push_back(x);
     parts.push_back(s.run(component, {x}));
+    if (tdt) tdt->feed(parts.back().at(0));
   }
   res.audio_chunks = parts.size();
   if (parts.size() == 1) {
@@ -282,9 +314,10 @@ inline run_result run_audio(session& s, const run_request& r) {
     const auto blank = json_integer<std::int64_t>(config["pad_token_id"], dir + "/config.json: pad_token_id");
     check(!res.outputs.empty(), dir, ": the CTC model gave no output");
     res.generated = audio::ctc_greedy(res.outputs[0], blank);
-    if (path_exists(s.dir() / "tokenizer.json"))
-      res.generated_text = tokenizer::tokenizer::open(dir).decode(std::vector<int>(res.generated.begin(), res.generated.end()));
   }
+  if (tdt) res.generated = tdt->ids();
+  if ((tdt || s.manifest().task == "ctc_logits") && path_exists(s.dir() / "tokenizer.json"))
+    res.generated_text = tokenizer::tokenizer::open(dir).decode(std::vector<int>(res.generated.begin(), res.generated.end()));
   res.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }
