@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a clean checkout: installs what is missing, then builds and tests
-#   1. the host build (CMake): unit tests, zoo vs PyTorch, bad input, examples, header checks
+#   1. the host build (CMake): unit tests, zoo vs PyTorch, speech and language models, bad input,
+#      header checks
 #   2. single_include/: regenerated and diffed against the checked-in copy, then each amalgamated
-#      header compiled on its own and the TextClassifier example built from it and run
-#   3. aarch64 (cross-compiled, qemu-user): unit tests on NEON, SVE-128, SVE-256 and a Cortex-A53
+#      header compiled on its own and the two examples (TextClassifier, API) built from it and run
+#   3. aarch64 (cross-compiled, qemu-user): unit tests (but the target-independent pass and
+#      pattern tests) on NEON, SVE-128, SVE-256 and a Cortex-A53
 #      (the quantized kernels on a Cortex-A76 too), and the host's zoo bundles run there
 #   4. meson: the LibTorch CLI, the tokenizer and template unit tests and a sample of the end-to-end tests
 #      through meson.build
@@ -11,7 +13,7 @@
 #   6. short fuzz runs (clang libFuzzer + ASan + UBSan), 20 s for every reader, two at a time
 #   7. AddressSanitizer + UndefinedBehaviorSanitizer (-O0, so the build stays short): the CLI and
 #      the reader, quantizer, pass and kernel unit tests (every SIMD target the host runs,
-#      SSE4 included) built with both, then those tests, the CLI's
+#      SSE4 included) built with both, then those tests (two at a time), the CLI's
 #      bad-input and interrupted-write tests and a quantized zoo model run under them
 # Each step prints its wall time. usage: tools/test.sh
 set -euo pipefail
@@ -24,8 +26,9 @@ done_step() { echo "=== $1 passed ($(($(date +%s) - $2)) s)"; }
 
 step "1/7 host build and tests"; t=$(date +%s)
 # the runtime-only CLI (main.cpp without capture, minutes of compiling) is built and run by
-# step 3, for aarch64; here its commands run through the LibTorch CLI
-CACTUS_CMAKE_ARGS=-DCACTUS_RUNTIME_CLI=OFF tools/setup.sh --test build
+# step 3, for aarch64; here its commands run through the LibTorch CLI. The examples are built
+# and run by step 2, from the amalgamation
+CACTUS_CMAKE_ARGS="-DCACTUS_RUNTIME_CLI=OFF -DCACTUS_BUILD_EXAMPLES=OFF" tools/setup.sh --test build
 (cd build && ctest --output-on-failure -j"$JOBS")
 done_step "host build and tests" $t
 
@@ -42,12 +45,13 @@ step "2/7 single_include"; t=$(date +%s)
 cmake -S . -B build-single -G Ninja -DCMAKE_BUILD_TYPE=Release -DCACTUS_USE_SINGLE_INCLUDE=ON >/dev/null
 # the amalgamation is the same code as include/ (diffed above), so this step shows it is complete:
 # every amalgamated header compiles on its own, LibTorch capture included (headers_self_contained),
-# and the TextClassifier example (the library and its kernels, re-included per Highway target,
-# without LibTorch) is built from it and run against PyTorch, with step 1's CLI converting the
-# weights. Steps 1 and 3 build the CLIs and run every unit test from include/
-cmake --build build-single -j"$JOBS" --target text_classifier
+# and the two examples are built from it and run: the TextClassifier (the library and its
+# kernels, re-included per Highway target, without LibTorch) against PyTorch, with step 1's CLI
+# converting the weights, and the API example (LibTorch capture). Steps 1 and 3 build the CLIs
+# and run every unit test from include/
+cmake --build build-single -j"$JOBS" --target text_classifier api_example
 .venv/bin/python tests/model_dsl/text_classifier_test.py build/cactus build-single/examples/text_classifier build-single/text_classifier_test
-(cd build-single && ctest --output-on-failure -R '^headers_self_contained$')
+(cd build-single && ctest --output-on-failure -R '^(headers_self_contained|example_api)$')
 done_step "single_include" $t
 
 step "3/7 aarch64 under qemu"; t=$(date +%s)
@@ -93,10 +97,14 @@ ASAN_UNIT="test_formats test_audio test_tokenizer test_jinja test_quant test_pas
 # shellcheck disable=SC2086
 cmake --build build-asan -j"$JOBS" --target cactus-cli $ASAN_UNIT
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for u in $ASAN_UNIT; do
-  ASAN_OPTIONS=detect_leaks=1:exitcode=99 build-asan/tests/$u > build-asan/$u.log 2>&1 || { tail -40 build-asan/$u.log; exit 1; }
-  echo "  $u: $(grep -E "^All tests passed|^test cases:" build-asan/$u.log | tail -1)"
-done
+# the unit tests, two at a time (each is one process)
+asan_unit() {
+  ASAN_OPTIONS=detect_leaks=1:exitcode=99 build-asan/tests/$1 > build-asan/$1.log 2>&1 || { tail -40 build-asan/$1.log; echo "  $1 failed"; return 1; }
+  echo "  $1: $(grep -E "^All tests passed|^test cases:" build-asan/$1.log | tail -1)"
+}
+export -f asan_unit
+# shellcheck disable=SC2086
+printf '%s\n' $ASAN_UNIT | xargs -P "$JOBS" -I{} bash -c 'asan_unit {}'
 # LibTorch (linked for TorchScript capture) keeps allocations alive at exit: no leak check here
 (cd build-asan && ASAN_OPTIONS=detect_leaks=0:exitcode=99 ctest --output-on-failure -j"$JOBS" -R '^(bad_input|interrupted_writes|zoo_gpt_q4)$')
 done_step "ASan + UBSan" $t
