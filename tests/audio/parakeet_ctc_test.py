@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import check, finish  # noqa: E402
+from checks import check, cli_runner, finish  # noqa: E402
 
 cactus, audio_features, work = sys.argv[1], sys.argv[2], sys.argv[3]
 shutil.rmtree(work, ignore_errors=True)
@@ -35,12 +35,7 @@ os.makedirs(work)
 from transformers import ParakeetCTCConfig, ParakeetFeatureExtractor, ParakeetForCTC  # noqa: E402
 
 
-def run(*args, expect_ok=True):
-    p = subprocess.run([cactus, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-    if expect_ok and p.returncode != 0:
-        raise RuntimeError(f"cactus {' '.join(args)} failed ({p.returncode}): {err.strip()[-2000:]}")
-    return p.returncode, out, err
+run = cli_runner(cactus)
 
 
 torch.manual_seed(0)

@@ -16,7 +16,6 @@ usage: .venv/bin/python causal_lm_test.py CACTUS_BINARY WORKDIR FAMILY   (FAMILY
 import json
 import os
 import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -24,7 +23,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from checks import check, finish  # noqa: E402
+from checks import check, cli_runner, finish  # noqa: E402
 
 
 def expect(ok, label, detail=""):
@@ -90,12 +89,7 @@ def make_checkpoint(family):
     return d, model
 
 
-def run(*args, expect_ok=True):
-    p = subprocess.run([cactus, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-    if expect_ok and p.returncode != 0:
-        raise RuntimeError(f"cactus {' '.join(args)} failed ({p.returncode}): {err.strip()[-2000:]}")
-    return p.returncode, out, err
+run = cli_runner(cactus)
 
 
 def bundle(ckpt, name, bits, kv):
