@@ -1958,23 +1958,50 @@ inline void quant_gemm8_rows(dtype fmt, const void* w, std::size_t N, std::size_
                                                scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G));
 }
 
-// Whether quant_matmul quantizes the activations to int8 (quantize_activations_i8) for this
-// format and batch, or to int16 (quantize_activations): tests rebuild the same activations.
-inline bool quant_int8_activations(dtype fmt, std::size_t M) {
-  return (M > 4 && quant_gemm8()) || (fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_q8_gemv_int8());
+// The three ways a product with packed (q8 / CQ) weights runs, chosen once per graph node at
+// plan time (the linear, gated_mlp and conv ops' choose(), recorded by the planner) from the
+// weight format, the batch M and the CPU:
+//   gemm8      the int8 matrix-matrix microkernel on activations packed in blocks of 16 rows,
+//              for batches above 4 where the target has its int8 instruction (VNNI, SDOT);
+//   int8_rows  int8 activations against one weight row block at a time: CQ where the target
+//              has int8 products, and q8 matrix-vector products where VNNI or SDOT read the
+//              stored int8 weights as they are;
+//   int16_rows int16 activations and widening multiply-adds, everywhere else.
+enum class quant_path : int { gemm8 = 0, int8_rows = 1, int16_rows = 2 };
+inline quant_path choose_quant_path(dtype fmt, std::size_t M) {
+  if (M > 4 && quant_gemm8()) return quant_path::gemm8;
+  if ((fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_q8_gemv_int8())) return quant_path::int8_rows;
+  return quant_path::int16_rows;
+}
+inline const char* name_of(quant_path p) {
+  switch (p) {
+    case quant_path::gemm8: return "gemm8";
+    case quant_path::int8_rows: return "int8 rows";
+    case quant_path::int16_rows: return "int16 rows";
+  }
+  return "?";
+}
+// A recorded choice (an op's int code) back to the path; a code that is none of them fails.
+inline quant_path quant_path_of(int code) {
+  check(code >= 0 && code <= 2, "unknown quantized product path ", code);
+  return static_cast<quant_path>(code);
 }
 
-// C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.
-// Threads split the weight rows. With [n0, n1) only those rows (columns of C, entries of bias)
-// are computed: one group of a grouped convolution.
-inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
-                         const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+// Whether quant_matmul quantizes the activations to int8 (quantize_activations_i8) for this
+// format and batch, or to int16 (quantize_activations): tests rebuild the same activations.
+inline bool quant_int8_activations(dtype fmt, std::size_t M) { return choose_quant_path(fmt, M) != quant_path::int16_rows; }
+
+// C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K,
+// on `path` (choose_quant_path: gemm8 needs a target whose microkernel has its int8 instruction
+// and is taken as int8_rows elsewhere). Threads split the weight rows. With [n0, n1) only those
+// rows (columns of C, entries of bias) are computed: one group of a grouped convolution.
+inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
+                         std::size_t ldc, const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
   n1 = std::min(n1, N);
   if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
-  // batches above 4: the int8 microkernel where the target has its instruction (VNNI, SDOT), q8 and CQ
-  if (M > 4 && quant_gemm8()) {
+  if (path == quant_path::gemm8 && quant_gemm8()) {
     const std::size_t Mp = (M + 15) / 16 * 16;
     std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
     float* steps = scratch<float, 7>(M * G);
@@ -1988,9 +2015,7 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
     });
     return;
   }
-  // CQ with int8 activations where the target has them; q8 matrix-vector products too where
-  // VNNI or SDOT read the weights as they are stored (see Gemv8Vnni, Gemv8Sdot)
-  if (quant_int8_activations(fmt, M)) {
+  if (path != quant_path::int16_rows) {
     std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
     float* steps = scratch<float, 7>(M * G);
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
@@ -2006,6 +2031,11 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
   global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
     quant_matmul_rows(fmt, w, N, K, M, xq, steps, n0 + b, n0 + e, C, ldc, bias);
   });
+}
+// ... on the path choose_quant_path picks for this format and batch.
+inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
+                         const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+  quant_matmul(choose_quant_path(fmt, M), fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
 }
 
 }  // namespace cactus::kernels
@@ -2119,8 +2149,9 @@ inline slot slot_of(const ir::value& v) {
 
 class context {
  public:
-  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc, std::shared_ptr<void>* prepared = nullptr)
-      : in_(in), out_(out), op_(op), loc_(loc), prepared_(prepared) {}
+  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc, std::shared_ptr<void>* prepared = nullptr,
+          int choice = -1)
+      : in_(in), out_(out), op_(op), loc_(loc), prepared_(prepared), choice_(choice) {}
 
   std::size_t num_inputs() const { return in_.size(); }
   std::size_t num_outputs() const { return out_.size(); }
@@ -2199,6 +2230,14 @@ class context {
     return value;
   }
 
+  // The kernel path the planner chose for this node (the op's choose(), run once per plan with
+  // the node's shapes; see ops/registry.hpp), or choose() now where no planner chose: a context
+  // made by hand, or a node folded at plan time.
+  template <class Choose>
+  int kernel_choice(Choose&& choose) const {
+    return choice_ >= 0 ? choice_ : choose(*this);
+  }
+
   template <class... Args>
   [[noreturn]] void fail(Args&&... args) const {
     cactus::fail(std::forward<Args>(args)...);  // the planner adds the node, op and source line
@@ -2212,6 +2251,7 @@ class context {
   std::span<slot* const> in_, out_;
   std::string_view op_, loc_;
   std::shared_ptr<void>* prepared_;
+  int choice_;
 };
 
 namespace detail {
@@ -3821,12 +3861,21 @@ inline bool packed_conv_pays(std::int64_t Og, std::int64_t K) { return Og >= 64 
 // the microkernel's packed blocks of 16 pixels column by column (kernels::pack_columns_i8; a 1x1
 // convolution reads its input in place); the microkernel writes channels by pixels, which is
 // NCHW.
-// (`microkernel`: on the microkernel whenever the CPU has it, paying or not, for the bench that
-// measures where it pays.)
-inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
-                        bool microkernel = false) {
+// Which of the two runs it, chosen once per plan (conv_op::choose, recorded by the planner) from
+// the geometry and the CPU: the microkernel where it runs and pays, else the dequantized kernel.
+enum class packed_conv_path : int { microkernel = 0, dequantized = 1 };
+inline const char* name_of(packed_conv_path p) { return p == packed_conv_path::microkernel ? "gemm8" : "dequantized"; }
+// (`microkernel_anyway`: on the microkernel whenever the CPU has it, paying or not, for the bench
+// that measures where it pays.)
+inline packed_conv_path choose_packed_conv_path(const conv_geom& g, bool microkernel_anyway = false) {
+  const std::int64_t Og = g.O / g.G, P = g.OH * g.OW, K = g.C / g.G * g.kh * g.kw;
+  return P > 4 && (microkernel_anyway || packed_conv_pays(Og, K)) && kernels::quant_gemm8() ? packed_conv_path::microkernel
+                                                                                             : packed_conv_path::dequantized;
+}
+inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep,
+                        packed_conv_path path) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  if (P > 4 && (microkernel || packed_conv_pays(Og, K)) && kernels::quant_gemm8()) {
+  if (path == packed_conv_path::microkernel && kernels::quant_gemm8()) {
     constexpr std::int64_t B = 16;  // pixels per packed block
     const std::int64_t Kp = (K + packed_group - 1) / packed_group * packed_group, blocks = (P + B - 1) / B;
     const std::int64_t groups = Kp / packed_group;
@@ -3883,12 +3932,28 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
                              });
   conv_forward(g, x, wf, bias, y, ep);
 }
+// ... on the path choose_packed_conv_path picks.
+inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
+                        bool microkernel_anyway = false) {
+  conv_packed(g, x, wt, w, bias, y, ep, choose_packed_conv_path(g, microkernel_anyway));
+}
+
+// The kernel path of a conv or conv_module node, once per plan: a packed kernel's
+// (choose_packed_conv_path); an f32 kernel has one (-1).
+inline int conv_choose(const context& c) {
+  return is_packed(c.in(1).type) ? static_cast<int>(choose_packed_conv_path(conv_geometry(c))) : -1;
+}
+inline const char* conv_choice_name(int code) {
+  check(code == 0 || code == 1, "unknown packed convolution path ", code);
+  return name_of(static_cast<packed_conv_path>(code));
+}
 
 // The whole convolution from an op's inputs (x at 0, the kernel at 1): on the packed kernel when
 // the planner left it packed (--packed-conv), else on f32.
 inline void conv_run(const conv_geom& g, const context& c, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const slot& w = c.in(1);
-  if (is_packed(w.type)) return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep);
+  if (is_packed(w.type))
+    return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep, static_cast<packed_conv_path>(c.kernel_choice(conv_choose)));
   const float* wf = c.f32_in(1).ptr<float>();
   // a constant kernel is packed for the GEMM once per node (same memory again as the kernel)
   std::shared_ptr<const std::vector<float>> wp;
@@ -3916,6 +3981,8 @@ struct conv_op {
     for (std::size_t i = 1; i < w.size(); ++i) products *= w[i];
     return detail::packed_conv_pays(w[0], products);
   }
+  static int choose(const context& c) { return detail::conv_choose(c); }
+  static const char* choice_name(int code) { return detail::conv_choice_name(code); }
   static void infer(context& c) {
     auto g = detail::conv_geometry(c);
     if (g.one_d) c.set_tensor(0, dtype::f32, {g.N, g.O, g.OW});
@@ -4061,6 +4128,8 @@ struct conv_module_op {
   static constexpr bool f16_weights = false;
   static constexpr std::uint32_t packed_on_request = 1u << 1;  // as conv's
   static bool packed_faster(std::size_t k, const shape_t& w) { return conv_op::packed_faster(k, w); }
+  static int choose(const context& c) { return detail::conv_choose(c); }  // as conv's
+  static const char* choice_name(int code) { return detail::conv_choice_name(code); }
   static bool has_bn(const context& c) { return !c.is_none(9) && !c.is_none(10); }
   static void infer(context& c) {
     conv_op::infer(c);
@@ -4828,6 +4897,9 @@ struct col2im_op {
 // patterns/rules/gated_mlp.hpp. The gate and up projections run as one parallel pass over
 // both weight matrices (quantized ones share a single quantization of x), and each task
 // applies act(gate) * up to its slice of hidden features while it is in cache.
+#include <array>
+#include <string>
+
 
 namespace cactus::ops {
 
@@ -4858,10 +4930,34 @@ struct gated_mlp_op {
     c.set_tensor(0, dtype::f32, s);
   }
 
-  // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels.
-  static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y) {
+  // The kernel paths, once per plan (kernels::choose_quant_path on the batch M): one for the
+  // gate and up projections (when both are packed in one format: they share a quantization of
+  // x), one for the down projection (when packed). Code: 4 * gate/up + down, 3 for "not packed".
+  static constexpr int unpacked = 3;
+  static int choose(const context& c) {
+    const slot &wg = c.in(1), &wu = c.in(3), &wd = c.in(5);
+    if (wg.shape.size() != 2 || wg.shape[1] == 0) return -1;
+    const auto M = static_cast<std::size_t>(c.in(0).numel() / wg.shape[1]);
+    const int gu = is_packed(wg.type) && wg.type == wu.type ? static_cast<int>(kernels::choose_quant_path(wg.type, M)) : unpacked;
+    const int down = is_packed(wd.type) ? static_cast<int>(kernels::choose_quant_path(wd.type, M)) : unpacked;
+    return gu == unpacked && down == unpacked ? -1 : 4 * gu + down;
+  }
+  static const char* choice_name(int code) {
+    static const auto names = [] {
+      std::array<std::string, 16> n;
+      auto one = [](int p) { return p == unpacked ? std::string("f32") : std::string(kernels::name_of(kernels::quant_path_of(p))); };
+      for (int gu = 0; gu < 4; ++gu)
+        for (int d = 0; d < 4; ++d) n[static_cast<std::size_t>(4 * gu + d)] = gu == d ? one(gu) : "gate/up " + one(gu) + ", down " + one(d);
+      return n;
+    }();
+    check(code >= 0 && code < 16, "unknown gated_mlp kernel path ", code);
+    return names[static_cast<std::size_t>(code)].c_str();
+  }
+
+  // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels (`path` for a packed W).
+  static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y, int path) {
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
-    if (is_packed(w.type)) return kernels::quant_matmul(w.type, w.data, N, K, M, x, y, N, bias);
+    if (is_packed(w.type)) return kernels::quant_matmul(kernels::quant_path_of(path), w.type, w.data, N, K, M, x, y, N, bias);
     kernels::gemm_nt(M, N, K, x, K, w.data, w.type == dtype::f16, K, y, N, bias);
   }
 
@@ -4883,17 +4979,19 @@ struct gated_mlp_op {
     auto finish = [&](std::size_t b, std::size_t e) {
       for (std::size_t m = 0; m < M; ++m) kernels::gated_act_serial(a, g + m * F + b, u + m * F + b, g + m * F + b, e - b);
     };
-    const bool quant = is_packed(wg.type) && wg.type == wu.type;
+    const int code = c.kernel_choice(choose);
+    const int gu = code < 0 ? unpacked : code / 4, down = code < 0 ? unpacked : code % 4;
+    const bool quant = gu != unpacked;
     const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
     const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
-    if (quant && kernels::quant_int8_activations(wg.type, M)) {
+    if (quant && kernels::quant_path_of(gu) != kernels::quant_path::int16_rows) {
       // one quantization of x for both projections (as kernels::quant_matmul: the matrix-matrix
       // microkernel on activations packed in blocks of 16 rows where the target runs it)
       std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
       float* steps = scratch<float, 7>(M * G);
       std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
       kernels::quantize_activations_i8(xp, M, K, wg.type != dtype::q8, xq, steps, sums);
-      const bool gemm8 = M > 4 && kernels::quant_gemm8();
+      const bool gemm8 = kernels::quant_path_of(gu) == kernels::quant_path::gemm8 && kernels::quant_gemm8();
       const std::size_t Mp = (M + 15) / 16 * 16;
       std::uint8_t* xpk = gemm8 ? aligned_scratch<std::uint8_t, 10>(Mp * Kp) : nullptr;
       float* sp = gemm8 ? aligned_scratch<float, 19>(Mp * G) : nullptr;
@@ -4926,11 +5024,11 @@ struct gated_mlp_op {
         finish(n0, n1);
       });
     } else {  // mixed formats (e.g. --keep on one of them): one projection after the other
-      project(wg, bg, xp, M, g);
-      project(wu, bu, xp, M, u);
+      project(wg, bg, xp, M, g, static_cast<int>(kernels::choose_quant_path(wg.type, M)));
+      project(wu, bu, xp, M, u, static_cast<int>(kernels::choose_quant_path(wu.type, M)));
       global_pool().parallel_for(F, 64, [&](std::size_t b, std::size_t e) { finish(b, e); });
     }
-    project(wd, bias(6), g, M, c.out(0).ptr<float>());
+    project(wd, bias(6), g, M, c.out(0).ptr<float>(), down);
   }
 };
 
@@ -5842,13 +5940,22 @@ struct linear_op {
     s.back() = w.shape[0];
     c.set_tensor(0, dtype::f32, s);
   }
+  // The kernel path, once per plan: a packed W's product (kernels::choose_quant_path on its
+  // format and the batch M); f32 and f16 W have one path (-1).
+  static int choose(const context& c) {
+    const slot& w = c.in(1);
+    if (!is_packed(w.type) || w.shape.size() != 2 || w.shape[1] == 0) return -1;
+    return static_cast<int>(kernels::choose_quant_path(w.type, static_cast<std::size_t>(c.in(0).numel() / w.shape[1])));
+  }
+  static const char* choice_name(int code) { return kernels::name_of(kernels::quant_path_of(code)); }
   static void run(context& c) {
     const slot& x = c.f32_in(0);
     const slot& w = c.in(1);
     const float* bias = c.is_none(2) ? nullptr : c.f32_in(2).ptr<float>();
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
     const auto M = static_cast<std::size_t>(x.numel()) / K;
-    if (is_packed(w.type)) return kernels::quant_matmul(w.type, w.data, N, K, M, x.ptr<float>(), c.out(0).ptr<float>(), N, bias);
+    if (is_packed(w.type))
+      return kernels::quant_matmul(kernels::quant_path_of(c.kernel_choice(choose)), w.type, w.data, N, K, M, x.ptr<float>(), c.out(0).ptr<float>(), N, bias);
     kernels::gemm_nt(M, N, K, x.ptr<float>(), K, w.data, w.type == dtype::f16, K, c.out(0).ptr<float>(), N, bias);
   }
 };
@@ -8594,6 +8701,11 @@ struct op_info {
   bool (*packed_faster)(std::size_t k, const shape_t& shape);
   arity inputs, outputs;
   dims_rule fixed_dims;
+  // The kernel path a node runs (an integer code of the op's, >= 0), chosen once per plan from
+  // the node's inferred inputs and the CPU: `static int choose(const context&)`, with
+  // `static const char* choice_name(int)` for profiles and tests. Null: one path only.
+  int (*choose)(const context&);
+  const char* (*choice_name)(int);
 };
 
 namespace detail {
@@ -8609,7 +8721,7 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, nullptr, Op::inputs, detail::outputs_of<Op>(), dims_rule::none};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, nullptr, Op::inputs, detail::outputs_of<Op>(), dims_rule::none, nullptr, nullptr};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
@@ -8617,6 +8729,12 @@ inline const std::vector<op_info>& op_table() {
       if constexpr (requires { Op::packed_on_request; }) info.packed_on_request = Op::packed_on_request;
       if constexpr (requires(const shape_t& s) { Op::packed_faster(std::size_t{}, s); }) info.packed_faster = &Op::packed_faster;
       if constexpr (requires { Op::fixed_dims; }) info.fixed_dims = Op::fixed_dims;
+      if constexpr (requires(const context& c) { Op::choose(c); }) {
+        static_assert(requires { { Op::choice_name(0) } -> std::convertible_to<const char*>; },
+                      "an op with choose() needs `static const char* choice_name(int)`");
+        info.choose = &Op::choose;
+        info.choice_name = &Op::choice_name;
+      }
       t.push_back(info);
     });
     return t;
@@ -9092,6 +9210,9 @@ struct manifest {
 // f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
 // the remaining nodes' kernels in order. Both walk the one graph interpreter (ops/interpreter.hpp).
+// Planning also records each running node's kernel path where its op has several (the op's
+// choose(): a quantized product's int8 microkernel or row kernels, a packed convolution's
+// microkernel or dequantized kernel), from the shapes and the CPU; the kernels then take it.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -9146,10 +9267,12 @@ class interpreter {
   const std::vector<slot>& slots() const { return slots_; }
   slot& value(int v) { return slots_[static_cast<std::size_t>(v)]; }
 
-  // Sets every slot from `base` (same size), in place, so the nodes' slot pointers stay valid.
+  // Sets every slot from `base` (same size), in place, so the nodes' slot pointers stay valid,
+  // and forgets the kernel paths chosen for the previous shapes.
   void reset(const std::vector<slot>& base) {
     check(base.size() == slots_.size(), "interpreter reset with ", base.size(), " slots for ", slots_.size(), " values");
     std::copy(base.begin(), base.end(), slots_.begin());
+    for (step& s : steps_) s.choice = -1;
   }
 
   bool registered(std::size_t n) const { return steps_[n].op != nullptr; }
@@ -9167,7 +9290,7 @@ class interpreter {
 
   context at(std::size_t n) const {
     const step& s = steps_[n];
-    return context(s.in, s.out, s.name, s.loc, &s.prepared);
+    return context(s.in, s.out, s.name, s.loc, &s.prepared, s.choice);
   }
   const std::vector<slot*>& inputs(std::size_t n) const { return steps_[n].in; }
   const std::vector<slot*>& outputs(std::size_t n) const { return steps_[n].out; }
@@ -9193,6 +9316,24 @@ class interpreter {
     } catch (const error& e) {
       fail(where(n), ": ", e.what());
     }
+  }
+
+  // Records node n's kernel path (its op's choose(), on the inferred slots): the planner calls it
+  // once per plan for each node it will run; run() then takes that path. -1: the op has one.
+  void choose(std::size_t n) {
+    const op_info& o = op(n);
+    if (!o.choose) return;
+    try {
+      steps_[n].choice = o.choose(at(n));
+    } catch (const error& e) {
+      fail(where(n), ": ", e.what());
+    }
+  }
+  int choice(std::size_t n) const { return steps_[n].choice; }
+  // "gemm8", "f32"...: the recorded path's name; empty where none was recorded.
+  std::string choice_name(std::size_t n) const {
+    const step& s = steps_[n];
+    return s.choice >= 0 && s.op && s.op->choice_name ? s.op->choice_name(s.choice) : "";
   }
 
   // Every input of node n is known now: a constant tensor or a meta value.
@@ -9235,6 +9376,7 @@ class interpreter {
     std::string name, loc;
     std::vector<slot*> in, out;
     mutable std::shared_ptr<void> prepared;  // context::prepared: what the op keeps across runs
+    int choice = -1;                         // choose(): the kernel path of this plan
   };
   std::vector<slot> slots_;
   std::vector<step> steps_;
@@ -9355,7 +9497,8 @@ class executor {
       for (std::size_t n : run_order_) {
         const auto t0 = std::chrono::steady_clock::now();
         interp_.run(n);
-        auto& e = profile_stats_[g_.nodes[n].op];
+        const std::string path = interp_.choice_name(n);
+        auto& e = profile_stats_[path.empty() ? g_.nodes[n].op : g_.nodes[n].op + " [" + path + "]"];
         e.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         e.second += 1;
       }
@@ -9415,6 +9558,7 @@ class executor {
         last_use[static_cast<std::size_t>(r)] = static_cast<int>(n);
       } else {
         check(interp_.op(n).run != nullptr, interp_.where(n), ": op has no kernel for non-constant inputs");
+        interp_.choose(n);  // its kernel path for these shapes on this CPU
         run_order_.push_back(n);
       }
     }
@@ -9451,6 +9595,9 @@ class executor {
  public:
   // (exposed for tests) values that plan-time folding computed
   const std::vector<std::size_t>& folded_nodes() const { return folded_; }
+  // The kernel path planned for node n ("gemm8", "dequantized"...; empty: its op has one path,
+  // or the node does not run), as `--profile` shows it beside the op.
+  std::string kernel_choice(std::size_t n) const { return interp_.choice_name(n); }
 
   // Per-op wall time: when enabled, execute() adds each node's time to its op's total.
   void set_profiling(bool on) { profile_ = on; }

@@ -212,3 +212,73 @@ TEST_CASE("a convolution with packed weights matches the convolution of the unpa
     }
   }
 }
+
+TEST_CASE("the planner records each packed product's kernel path once per plan, and the kernels take it") {
+  // y = linear(x, W) with W packed: the executor's plan records kernels::choose_quant_path for
+  // the batch it plans (re-planned when the batch changes), and each path, forced through
+  // kernels::quant_matmul, computes x . unpack(W)^T on this target
+  const std::int64_t N = 64, K = 300;
+  const tensor xs = gaussian(16, K, 41);
+  for (dtype fmt : {dtype::q8, dtype::cq4}) {
+    const tensor p = quant::pack(gaussian(N, K, 42), fmt), u = quant::unpack(p);
+    auto reference = [&](std::int64_t M) {
+      std::vector<double> y(static_cast<std::size_t>(M * N));
+      for (std::int64_t m = 0; m < M; ++m)
+        for (std::int64_t n = 0; n < N; ++n)
+          for (std::int64_t k = 0; k < K; ++k) y[m * N + n] += double(xs.ptr<float>()[m * K + k]) * u.ptr<float>()[n * K + k];
+      return y;
+    };
+    auto rel_error = [](const float* got, const std::vector<double>& want) {
+      double num = 0, den = 0;
+      for (std::size_t i = 0; i < want.size(); ++i) num += (got[i] - want[i]) * (got[i] - want[i]), den += want[i] * want[i];
+      return std::sqrt(num / den);
+    };
+    ir::graph g;
+    ir::value xv;
+    xv.shape = {1, K};
+    const int x = g.add_value(std::move(xv));
+    g.inputs.push_back(x);
+    const int lin = g.add_node("linear", {x, g.add_tensor_constant(p, "w"), g.add_constant(ir::meta::none())}, {ir::kind::tensor});
+    g.outputs = {g.nodes[static_cast<std::size_t>(lin)].outputs[0]};
+    runtime::executor ex(g);
+    for (const std::int64_t M : {1, 3, 16, 1}) {
+      tensor xm = tensor::empty(dtype::f32, {M, K});
+      std::copy(xs.ptr<float>(), xs.ptr<float>() + M * K, xm.ptr<float>());
+      ex.set_input(0, xm);
+      const tensor y = ex.execute()[0];
+      const auto path = kernels::choose_quant_path(fmt, static_cast<std::size_t>(M));
+      INFO(name_of(fmt) << " batch " << M << " on " << kernels::active_target() << ": planned " << ex.kernel_choice(0));
+      CHECK(ex.kernel_choice(0) == kernels::name_of(path));
+      CHECK(rel_error(y.ptr<float>(), reference(M)) < 1e-2);
+    }
+    for (const auto path : {kernels::quant_path::gemm8, kernels::quant_path::int8_rows, kernels::quant_path::int16_rows})
+      for (const std::int64_t M : {1, 7}) {
+        std::vector<float> y(static_cast<std::size_t>(M * N));
+        kernels::quant_matmul(path, fmt, p.data, N, K, static_cast<std::size_t>(M), xs.ptr<float>(), y.data(), N, nullptr);
+        INFO(name_of(fmt) << " batch " << M << " forced " << kernels::name_of(path) << " on " << kernels::active_target());
+        CHECK(rel_error(y.data(), reference(M)) < 1e-2);
+      }
+  }
+  // a packed convolution: the microkernel where it runs and pays (64 channels of 288 products),
+  // else the dequantized kernel; an f32 one records none
+  for (const bool packed : {true, false}) {
+    ir::graph g;
+    ir::value xv;
+    xv.shape = {1, 32, 8, 8};
+    const int x = g.add_value(std::move(xv));
+    g.inputs.push_back(x);
+    tensor w = gaussian(64, 32 * 9, 43);
+    w.shape = {64, 32, 3, 3};
+    const int wv = g.add_tensor_constant(packed ? quant::pack(w, dtype::cq4) : w, "w");
+    const int conv = g.add_node("conv", {x, wv, g.add_constant(ir::meta::none()), g.add_constant(ir::meta::of_ints({1})), g.add_constant(ir::meta::of_ints({1})),
+                                         g.add_constant(ir::meta::of_ints({1})), g.add_constant(ir::meta::of_int(1))},
+                                {ir::kind::tensor});
+    g.outputs = {g.nodes[static_cast<std::size_t>(conv)].outputs[0]};
+    runtime::executor ex(g);
+    tensor xin = gaussian(32, 64, 44);
+    xin.shape = {1, 32, 8, 8};
+    ex.set_input(0, xin);
+    REQUIRE(ex.execute()[0].shape == shape_t{1, 64, 8, 8});
+    CHECK(ex.kernel_choice(0) == (!packed ? "" : kernels::quant_gemm8() ? "gemm8" : "dequantized"));
+  }
+}

@@ -330,9 +330,12 @@ static int cmd_run(const args& a) {
     const auto p = runtime::profile_runs(s.component(s.manifest().components.front().name), res.inputs, *profile_runs);
     std::printf("profile: %d runs, %.4f ms per run (%.4f ms in ops), threads %u, kernels %s\n", p.runs, p.ms_per_run, p.ms_in_ops, global_pool().size(),
                 kernels::active_target());
-    std::printf("  %-16s %8s %12s %7s\n", "op", "calls", "ms/run", "share");
+    int width = 16;  // the op column fits "conv_module [dequantized]"
+    for (auto& row : p.rows) width = std::max(width, static_cast<int>(row.op.size()));
+    std::printf("  %-*s %8s %12s %7s\n", width, "op", "calls", "ms/run", "share");
     for (auto& row : p.rows)
-      std::printf("  %-16s %8zu %12.4f %6.1f%%\n", row.op.c_str(), row.calls_per_run, row.ms_per_run, 100.0 * row.ms_per_run / std::max(p.ms_in_ops, 1e-12));
+      std::printf("  %-*s %8zu %12.4f %6.1f%%\n", width, row.op.c_str(), row.calls_per_run, row.ms_per_run,
+                  100.0 * row.ms_per_run / std::max(p.ms_in_ops, 1e-12));
     out["profile"] = {{"runs", p.runs}, {"ms_per_run", p.ms_per_run}};
   }
   if (a.has("--result-json")) write_file_atomic(a.get("--result-json"), out.dump(1));
@@ -478,7 +481,7 @@ static std::vector<cli::command> commands() {
                 {"--result-json", "FILE", "write the run's outputs (dtypes, shapes), time and generated ids as JSON (a generation: "
                  "prompt_ids, generated_ids, text, ttft_ms, prefill_tok_s, decode_tok_s, peak_rss_mb; --audio: token_ids and text "
                  "(a CTC bundle's transcript), audio_seconds, real_time_factor, peak_rss_mb)", false},
-                {"--profile", "N", "run N more times and print the wall time per op", false}},
+                {"--profile", "N", "run N more times and print the wall time per op (with the kernel path planned for it: linear [gemm8])", false}},
                cmd_run});
   c.push_back({"tokenize", {"DIR"}, R"(      Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or
       a bundle; or the tokenizer.json itself), giving the ids HF tokenizers gives. Give one of

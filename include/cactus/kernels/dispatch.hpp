@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "cactus/core/dtype.hpp"
+#include "cactus/core/error.hpp"
 #include "cactus/core/packed.hpp"
 #include "cactus/core/parallel.hpp"
 #include "cactus/core/scratch.hpp"
@@ -374,23 +375,50 @@ inline void quant_gemm8_rows(dtype fmt, const void* w, std::size_t N, std::size_
                                                scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G));
 }
 
-// Whether quant_matmul quantizes the activations to int8 (quantize_activations_i8) for this
-// format and batch, or to int16 (quantize_activations): tests rebuild the same activations.
-inline bool quant_int8_activations(dtype fmt, std::size_t M) {
-  return (M > 4 && quant_gemm8()) || (fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_q8_gemv_int8());
+// The three ways a product with packed (q8 / CQ) weights runs, chosen once per graph node at
+// plan time (the linear, gated_mlp and conv ops' choose(), recorded by the planner) from the
+// weight format, the batch M and the CPU:
+//   gemm8      the int8 matrix-matrix microkernel on activations packed in blocks of 16 rows,
+//              for batches above 4 where the target has its int8 instruction (VNNI, SDOT);
+//   int8_rows  int8 activations against one weight row block at a time: CQ where the target
+//              has int8 products, and q8 matrix-vector products where VNNI or SDOT read the
+//              stored int8 weights as they are;
+//   int16_rows int16 activations and widening multiply-adds, everywhere else.
+enum class quant_path : int { gemm8 = 0, int8_rows = 1, int16_rows = 2 };
+inline quant_path choose_quant_path(dtype fmt, std::size_t M) {
+  if (M > 4 && quant_gemm8()) return quant_path::gemm8;
+  if ((fmt != dtype::q8 && quant_int8_dot()) || (fmt == dtype::q8 && M == 1 && quant_q8_gemv_int8())) return quant_path::int8_rows;
+  return quant_path::int16_rows;
+}
+inline const char* name_of(quant_path p) {
+  switch (p) {
+    case quant_path::gemm8: return "gemm8";
+    case quant_path::int8_rows: return "int8 rows";
+    case quant_path::int16_rows: return "int16 rows";
+  }
+  return "?";
+}
+// A recorded choice (an op's int code) back to the path; a code that is none of them fails.
+inline quant_path quant_path_of(int code) {
+  check(code >= 0 && code <= 2, "unknown quantized product path ", code);
+  return static_cast<quant_path>(code);
 }
 
-// C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K.
-// Threads split the weight rows. With [n0, n1) only those rows (columns of C, entries of bias)
-// are computed: one group of a grouped convolution.
-inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
-                         const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+// Whether quant_matmul quantizes the activations to int8 (quantize_activations_i8) for this
+// format and batch, or to int16 (quantize_activations): tests rebuild the same activations.
+inline bool quant_int8_activations(dtype fmt, std::size_t M) { return choose_quant_path(fmt, M) != quant_path::int16_rows; }
+
+// C[M, N] = x[M, K] . W^T (+ bias[N]) with W a packed matrix (q8 or cq1..cq4) of N rows of K,
+// on `path` (choose_quant_path: gemm8 needs a target whose microkernel has its int8 instruction
+// and is taken as int8_rows elsewhere). Threads split the weight rows. With [n0, n1) only those
+// rows (columns of C, entries of bias) are computed: one group of a grouped convolution.
+inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
+                         std::size_t ldc, const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
   n1 = std::min(n1, N);
   if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
   const std::size_t min_rows = std::max<std::size_t>(1, serial_work / (M * Kp + 1));
-  // batches above 4: the int8 microkernel where the target has its instruction (VNNI, SDOT), q8 and CQ
-  if (M > 4 && quant_gemm8()) {
+  if (path == quant_path::gemm8 && quant_gemm8()) {
     const std::size_t Mp = (M + 15) / 16 * 16;
     std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
     float* steps = scratch<float, 7>(M * G);
@@ -404,9 +432,7 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
     });
     return;
   }
-  // CQ with int8 activations where the target has them; q8 matrix-vector products too where
-  // VNNI or SDOT read the weights as they are stored (see Gemv8Vnni, Gemv8Sdot)
-  if (quant_int8_activations(fmt, M)) {
+  if (path != quant_path::int16_rows) {
     std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
     float* steps = scratch<float, 7>(M * G);
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
@@ -422,6 +448,11 @@ inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K,
   global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
     quant_matmul_rows(fmt, w, N, K, M, xq, steps, n0 + b, n0 + e, C, ldc, bias);
   });
+}
+// ... on the path choose_quant_path picks for this format and batch.
+inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
+                         const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+  quant_matmul(choose_quant_path(fmt, M), fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
 }
 
 }  // namespace cactus::kernels

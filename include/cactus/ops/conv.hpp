@@ -413,12 +413,21 @@ inline bool packed_conv_pays(std::int64_t Og, std::int64_t K) { return Og >= 64 
 // the microkernel's packed blocks of 16 pixels column by column (kernels::pack_columns_i8; a 1x1
 // convolution reads its input in place); the microkernel writes channels by pixels, which is
 // NCHW.
-// (`microkernel`: on the microkernel whenever the CPU has it, paying or not, for the bench that
-// measures where it pays.)
-inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
-                        bool microkernel = false) {
+// Which of the two runs it, chosen once per plan (conv_op::choose, recorded by the planner) from
+// the geometry and the CPU: the microkernel where it runs and pays, else the dequantized kernel.
+enum class packed_conv_path : int { microkernel = 0, dequantized = 1 };
+inline const char* name_of(packed_conv_path p) { return p == packed_conv_path::microkernel ? "gemm8" : "dequantized"; }
+// (`microkernel_anyway`: on the microkernel whenever the CPU has it, paying or not, for the bench
+// that measures where it pays.)
+inline packed_conv_path choose_packed_conv_path(const conv_geom& g, bool microkernel_anyway = false) {
+  const std::int64_t Og = g.O / g.G, P = g.OH * g.OW, K = g.C / g.G * g.kh * g.kw;
+  return P > 4 && (microkernel_anyway || packed_conv_pays(Og, K)) && kernels::quant_gemm8() ? packed_conv_path::microkernel
+                                                                                             : packed_conv_path::dequantized;
+}
+inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep,
+                        packed_conv_path path) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
-  if (P > 4 && (microkernel || packed_conv_pays(Og, K)) && kernels::quant_gemm8()) {
+  if (path == packed_conv_path::microkernel && kernels::quant_gemm8()) {
     constexpr std::int64_t B = 16;  // pixels per packed block
     const std::int64_t Kp = (K + packed_group - 1) / packed_group * packed_group, blocks = (P + B - 1) / B;
     const std::int64_t groups = Kp / packed_group;
@@ -475,12 +484,28 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
                              });
   conv_forward(g, x, wf, bias, y, ep);
 }
+// ... on the path choose_packed_conv_path picks.
+inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
+                        bool microkernel_anyway = false) {
+  conv_packed(g, x, wt, w, bias, y, ep, choose_packed_conv_path(g, microkernel_anyway));
+}
+
+// The kernel path of a conv or conv_module node, once per plan: a packed kernel's
+// (choose_packed_conv_path); an f32 kernel has one (-1).
+inline int conv_choose(const context& c) {
+  return is_packed(c.in(1).type) ? static_cast<int>(choose_packed_conv_path(conv_geometry(c))) : -1;
+}
+inline const char* conv_choice_name(int code) {
+  check(code == 0 || code == 1, "unknown packed convolution path ", code);
+  return name_of(static_cast<packed_conv_path>(code));
+}
 
 // The whole convolution from an op's inputs (x at 0, the kernel at 1): on the packed kernel when
 // the planner left it packed (--packed-conv), else on f32.
 inline void conv_run(const conv_geom& g, const context& c, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const slot& w = c.in(1);
-  if (is_packed(w.type)) return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep);
+  if (is_packed(w.type))
+    return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep, static_cast<packed_conv_path>(c.kernel_choice(conv_choose)));
   const float* wf = c.f32_in(1).ptr<float>();
   // a constant kernel is packed for the GEMM once per node (same memory again as the kernel)
   std::shared_ptr<const std::vector<float>> wp;
@@ -508,6 +533,8 @@ struct conv_op {
     for (std::size_t i = 1; i < w.size(); ++i) products *= w[i];
     return detail::packed_conv_pays(w[0], products);
   }
+  static int choose(const context& c) { return detail::conv_choose(c); }
+  static const char* choice_name(int code) { return detail::conv_choice_name(code); }
   static void infer(context& c) {
     auto g = detail::conv_geometry(c);
     if (g.one_d) c.set_tensor(0, dtype::f32, {g.N, g.O, g.OW});

@@ -20,6 +20,8 @@ struct conv_module_op {
   static constexpr bool f16_weights = false;
   static constexpr std::uint32_t packed_on_request = 1u << 1;  // as conv's
   static bool packed_faster(std::size_t k, const shape_t& w) { return conv_op::packed_faster(k, w); }
+  static int choose(const context& c) { return detail::conv_choose(c); }  // as conv's
+  static const char* choice_name(int code) { return detail::conv_choice_name(code); }
   static bool has_bn(const context& c) { return !c.is_none(9) && !c.is_none(10); }
   static void infer(context& c) {
     conv_op::infer(c);

@@ -5,6 +5,9 @@
 // patterns/rules/gated_mlp.hpp. The gate and up projections run as one parallel pass over
 // both weight matrices (quantized ones share a single quantization of x), and each task
 // applies act(gate) * up to its slice of hidden features while it is in cache.
+#include <array>
+#include <string>
+
 #include "cactus/kernels/dispatch.hpp"
 #include "cactus/ops/op.hpp"
 
@@ -37,10 +40,34 @@ struct gated_mlp_op {
     c.set_tensor(0, dtype::f32, s);
   }
 
-  // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels.
-  static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y) {
+  // The kernel paths, once per plan (kernels::choose_quant_path on the batch M): one for the
+  // gate and up projections (when both are packed in one format: they share a quantization of
+  // x), one for the down projection (when packed). Code: 4 * gate/up + down, 3 for "not packed".
+  static constexpr int unpacked = 3;
+  static int choose(const context& c) {
+    const slot &wg = c.in(1), &wu = c.in(3), &wd = c.in(5);
+    if (wg.shape.size() != 2 || wg.shape[1] == 0) return -1;
+    const auto M = static_cast<std::size_t>(c.in(0).numel() / wg.shape[1]);
+    const int gu = is_packed(wg.type) && wg.type == wu.type ? static_cast<int>(kernels::choose_quant_path(wg.type, M)) : unpacked;
+    const int down = is_packed(wd.type) ? static_cast<int>(kernels::choose_quant_path(wd.type, M)) : unpacked;
+    return gu == unpacked && down == unpacked ? -1 : 4 * gu + down;
+  }
+  static const char* choice_name(int code) {
+    static const auto names = [] {
+      std::array<std::string, 16> n;
+      auto one = [](int p) { return p == unpacked ? std::string("f32") : std::string(kernels::name_of(kernels::quant_path_of(p))); };
+      for (int gu = 0; gu < 4; ++gu)
+        for (int d = 0; d < 4; ++d) n[static_cast<std::size_t>(4 * gu + d)] = gu == d ? one(gu) : "gate/up " + one(gu) + ", down " + one(d);
+      return n;
+    }();
+    check(code >= 0 && code < 16, "unknown gated_mlp kernel path ", code);
+    return names[static_cast<std::size_t>(code)].c_str();
+  }
+
+  // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels (`path` for a packed W).
+  static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y, int path) {
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
-    if (is_packed(w.type)) return kernels::quant_matmul(w.type, w.data, N, K, M, x, y, N, bias);
+    if (is_packed(w.type)) return kernels::quant_matmul(kernels::quant_path_of(path), w.type, w.data, N, K, M, x, y, N, bias);
     kernels::gemm_nt(M, N, K, x, K, w.data, w.type == dtype::f16, K, y, N, bias);
   }
 
@@ -62,17 +89,19 @@ struct gated_mlp_op {
     auto finish = [&](std::size_t b, std::size_t e) {
       for (std::size_t m = 0; m < M; ++m) kernels::gated_act_serial(a, g + m * F + b, u + m * F + b, g + m * F + b, e - b);
     };
-    const bool quant = is_packed(wg.type) && wg.type == wu.type;
+    const int code = c.kernel_choice(choose);
+    const int gu = code < 0 ? unpacked : code / 4, down = code < 0 ? unpacked : code % 4;
+    const bool quant = gu != unpacked;
     const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
     const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
-    if (quant && kernels::quant_int8_activations(wg.type, M)) {
+    if (quant && kernels::quant_path_of(gu) != kernels::quant_path::int16_rows) {
       // one quantization of x for both projections (as kernels::quant_matmul: the matrix-matrix
       // microkernel on activations packed in blocks of 16 rows where the target runs it)
       std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
       float* steps = scratch<float, 7>(M * G);
       std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
       kernels::quantize_activations_i8(xp, M, K, wg.type != dtype::q8, xq, steps, sums);
-      const bool gemm8 = M > 4 && kernels::quant_gemm8();
+      const bool gemm8 = kernels::quant_path_of(gu) == kernels::quant_path::gemm8 && kernels::quant_gemm8();
       const std::size_t Mp = (M + 15) / 16 * 16;
       std::uint8_t* xpk = gemm8 ? aligned_scratch<std::uint8_t, 10>(Mp * Kp) : nullptr;
       float* sp = gemm8 ? aligned_scratch<float, 19>(Mp * G) : nullptr;
@@ -105,11 +134,11 @@ struct gated_mlp_op {
         finish(n0, n1);
       });
     } else {  // mixed formats (e.g. --keep on one of them): one projection after the other
-      project(wg, bg, xp, M, g);
-      project(wu, bu, xp, M, u);
+      project(wg, bg, xp, M, g, static_cast<int>(kernels::choose_quant_path(wg.type, M)));
+      project(wu, bu, xp, M, u, static_cast<int>(kernels::choose_quant_path(wu.type, M)));
       global_pool().parallel_for(F, 64, [&](std::size_t b, std::size_t e) { finish(b, e); });
     }
-    project(wd, bias(6), g, M, c.out(0).ptr<float>());
+    project(wd, bias(6), g, M, c.out(0).ptr<float>(), down);
   }
 };
 

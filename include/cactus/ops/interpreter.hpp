@@ -49,10 +49,12 @@ class interpreter {
   const std::vector<slot>& slots() const { return slots_; }
   slot& value(int v) { return slots_[static_cast<std::size_t>(v)]; }
 
-  // Sets every slot from `base` (same size), in place, so the nodes' slot pointers stay valid.
+  // Sets every slot from `base` (same size), in place, so the nodes' slot pointers stay valid,
+  // and forgets the kernel paths chosen for the previous shapes.
   void reset(const std::vector<slot>& base) {
     check(base.size() == slots_.size(), "interpreter reset with ", base.size(), " slots for ", slots_.size(), " values");
     std::copy(base.begin(), base.end(), slots_.begin());
+    for (step& s : steps_) s.choice = -1;
   }
 
   bool registered(std::size_t n) const { return steps_[n].op != nullptr; }
@@ -70,7 +72,7 @@ class interpreter {
 
   context at(std::size_t n) const {
     const step& s = steps_[n];
-    return context(s.in, s.out, s.name, s.loc, &s.prepared);
+    return context(s.in, s.out, s.name, s.loc, &s.prepared, s.choice);
   }
   const std::vector<slot*>& inputs(std::size_t n) const { return steps_[n].in; }
   const std::vector<slot*>& outputs(std::size_t n) const { return steps_[n].out; }
@@ -96,6 +98,24 @@ class interpreter {
     } catch (const error& e) {
       fail(where(n), ": ", e.what());
     }
+  }
+
+  // Records node n's kernel path (its op's choose(), on the inferred slots): the planner calls it
+  // once per plan for each node it will run; run() then takes that path. -1: the op has one.
+  void choose(std::size_t n) {
+    const op_info& o = op(n);
+    if (!o.choose) return;
+    try {
+      steps_[n].choice = o.choose(at(n));
+    } catch (const error& e) {
+      fail(where(n), ": ", e.what());
+    }
+  }
+  int choice(std::size_t n) const { return steps_[n].choice; }
+  // "gemm8", "f32"...: the recorded path's name; empty where none was recorded.
+  std::string choice_name(std::size_t n) const {
+    const step& s = steps_[n];
+    return s.choice >= 0 && s.op && s.op->choice_name ? s.op->choice_name(s.choice) : "";
   }
 
   // Every input of node n is known now: a constant tensor or a meta value.
@@ -138,6 +158,7 @@ class interpreter {
     std::string name, loc;
     std::vector<slot*> in, out;
     mutable std::shared_ptr<void> prepared;  // context::prepared: what the op keeps across runs
+    int choice = -1;                         // choose(): the kernel path of this plan
   };
   std::vector<slot> slots_;
   std::vector<step> steps_;

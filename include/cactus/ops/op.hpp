@@ -109,8 +109,9 @@ inline slot slot_of(const ir::value& v) {
 
 class context {
  public:
-  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc, std::shared_ptr<void>* prepared = nullptr)
-      : in_(in), out_(out), op_(op), loc_(loc), prepared_(prepared) {}
+  context(std::span<slot* const> in, std::span<slot* const> out, std::string_view op, std::string_view loc, std::shared_ptr<void>* prepared = nullptr,
+          int choice = -1)
+      : in_(in), out_(out), op_(op), loc_(loc), prepared_(prepared), choice_(choice) {}
 
   std::size_t num_inputs() const { return in_.size(); }
   std::size_t num_outputs() const { return out_.size(); }
@@ -189,6 +190,14 @@ class context {
     return value;
   }
 
+  // The kernel path the planner chose for this node (the op's choose(), run once per plan with
+  // the node's shapes; see ops/registry.hpp), or choose() now where no planner chose: a context
+  // made by hand, or a node folded at plan time.
+  template <class Choose>
+  int kernel_choice(Choose&& choose) const {
+    return choice_ >= 0 ? choice_ : choose(*this);
+  }
+
   template <class... Args>
   [[noreturn]] void fail(Args&&... args) const {
     cactus::fail(std::forward<Args>(args)...);  // the planner adds the node, op and source line
@@ -202,6 +211,7 @@ class context {
   std::span<slot* const> in_, out_;
   std::string_view op_, loc_;
   std::shared_ptr<void>* prepared_;
+  int choice_;
 };
 
 namespace detail {

@@ -112,6 +112,11 @@ struct op_info {
   bool (*packed_faster)(std::size_t k, const shape_t& shape);
   arity inputs, outputs;
   dims_rule fixed_dims;
+  // The kernel path a node runs (an integer code of the op's, >= 0), chosen once per plan from
+  // the node's inferred inputs and the CPU: `static int choose(const context&)`, with
+  // `static const char* choice_name(int)` for profiles and tests. Null: one path only.
+  int (*choose)(const context&);
+  const char* (*choice_name)(int);
 };
 
 namespace detail {
@@ -127,7 +132,7 @@ inline const std::vector<op_info>& op_table() {
     std::vector<op_info> t;
     hana::for_each(all_ops, [&](auto type) {
       using Op = typename decltype(type)::type;
-      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, nullptr, Op::inputs, detail::outputs_of<Op>(), dims_rule::none};
+      op_info info{Op::name, &Op::infer, nullptr, false, false, 0, 0, nullptr, Op::inputs, detail::outputs_of<Op>(), dims_rule::none, nullptr, nullptr};
       if constexpr (requires(context& c) { Op::run(c); }) info.run = &Op::run;
       if constexpr (requires { Op::view; }) info.view = Op::view;
       if constexpr (requires { Op::f16_weights; }) info.f16_weights = Op::f16_weights;
@@ -135,6 +140,12 @@ inline const std::vector<op_info>& op_table() {
       if constexpr (requires { Op::packed_on_request; }) info.packed_on_request = Op::packed_on_request;
       if constexpr (requires(const shape_t& s) { Op::packed_faster(std::size_t{}, s); }) info.packed_faster = &Op::packed_faster;
       if constexpr (requires { Op::fixed_dims; }) info.fixed_dims = Op::fixed_dims;
+      if constexpr (requires(const context& c) { Op::choose(c); }) {
+        static_assert(requires { { Op::choice_name(0) } -> std::convertible_to<const char*>; },
+                      "an op with choose() needs `static const char* choice_name(int)`");
+        info.choose = &Op::choose;
+        info.choice_name = &Op::choice_name;
+      }
       t.push_back(info);
     });
     return t;

@@ -4,6 +4,9 @@
 // f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
 // the remaining nodes' kernels in order. Both walk the one graph interpreter (ops/interpreter.hpp).
+// Planning also records each running node's kernel path where its op has several (the op's
+// choose(): a quantized product's int8 microkernel or row kernels, a packed convolution's
+// microkernel or dequantized kernel), from the shapes and the CPU; the kernels then take it.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -80,7 +83,8 @@ class executor {
       for (std::size_t n : run_order_) {
         const auto t0 = std::chrono::steady_clock::now();
         interp_.run(n);
-        auto& e = profile_stats_[g_.nodes[n].op];
+        const std::string path = interp_.choice_name(n);
+        auto& e = profile_stats_[path.empty() ? g_.nodes[n].op : g_.nodes[n].op + " [" + path + "]"];
         e.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         e.second += 1;
       }
@@ -140,6 +144,7 @@ class executor {
         last_use[static_cast<std::size_t>(r)] = static_cast<int>(n);
       } else {
         check(interp_.op(n).run != nullptr, interp_.where(n), ": op has no kernel for non-constant inputs");
+        interp_.choose(n);  // its kernel path for these shapes on this CPU
         run_order_.push_back(n);
       }
     }
@@ -176,6 +181,9 @@ class executor {
  public:
   // (exposed for tests) values that plan-time folding computed
   const std::vector<std::size_t>& folded_nodes() const { return folded_; }
+  // The kernel path planned for node n ("gemm8", "dequantized"...; empty: its op has one path,
+  // or the node does not run), as `--profile` shows it beside the op.
+  std::string kernel_choice(std::size_t n) const { return interp_.choice_name(n); }
 
   // Per-op wall time: when enabled, execute() adds each node's time to its op's total.
   void set_profiling(bool on) { profile_ = on; }
