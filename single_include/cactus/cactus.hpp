@@ -3829,18 +3829,27 @@ inline void depthwise(const conv_geom& g, const float* x, const float* w, const 
 // from pack_conv_kernel; null: packed for this call): directly where the channels fill the
 // kernel panels (conv_direct), else through an indirection table where that pays
 // (conv_indirect), else on im2col blocks (conv_gemm).
+// The path is a function of the geometry (choose_f32_conv_path), recorded per node at plan time
+// (conv_op::choose); the packed kernel's layout follows the same test (direct_pays).
+enum class f32_conv_path : int { depthwise = 2, direct = 3, indirect = 4, gemm = 5 };
+inline f32_conv_path choose_f32_conv_path(const conv_geom& g) {
+  const std::int64_t Cg = g.C / g.G, Og = g.O / g.G;
+  if (Cg == 1 && Og == 1) return f32_conv_path::depthwise;
+  if (direct_pays(g)) return f32_conv_path::direct;
+  return !input_is_col(g) && indirect_pays(g, Og) ? f32_conv_path::indirect : f32_conv_path::gemm;
+}
 inline void conv_forward(const conv_geom& g, const float* x, const float* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
-                         const float* wp = nullptr) {
+                         const float* wp = nullptr, f32_conv_path path = static_cast<f32_conv_path>(-1)) {
+  if (static_cast<int>(path) < 0) path = choose_f32_conv_path(g);
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW;
-  if (Cg == 1 && Og == 1) return depthwise(g, x, w, bias, y, ep);
+  if (path == f32_conv_path::depthwise) return depthwise(g, x, w, bias, y, ep);
   if (!wp) {
     float* packed = scratch<float, 25>(conv_packed_kernel_size(g));
     pack_conv_kernel(g, w, packed);
     wp = packed;
   }
   const std::size_t per_group = conv_packed_kernel_size(g) / static_cast<std::size_t>(g.G);
-  const bool as_col = input_is_col(g);
-  auto* run = direct_pays(g) ? conv_direct : !as_col && indirect_pays(g, Og) ? conv_indirect : conv_gemm;
+  auto* run = path == f32_conv_path::direct ? conv_direct : path == f32_conv_path::indirect ? conv_indirect : conv_gemm;
   for (std::int64_t n = 0; n < g.N; ++n)
     for (std::int64_t grp = 0; grp < g.G; ++grp)
       run(g, x + (n * g.C + grp * Cg) * g.H * g.W, Cg, Og, wp + static_cast<std::size_t>(grp) * per_group,
@@ -3864,7 +3873,6 @@ inline bool packed_conv_pays(std::int64_t Og, std::int64_t K) { return Og >= 64 
 // Which of the two runs it, chosen once per plan (conv_op::choose, recorded by the planner) from
 // the geometry and the CPU: the microkernel where it runs and pays, else the dequantized kernel.
 enum class packed_conv_path : int { microkernel = 0, dequantized = 1 };
-inline const char* name_of(packed_conv_path p) { return p == packed_conv_path::microkernel ? "gemm8" : "dequantized"; }
 // (`microkernel_anyway`: on the microkernel whenever the CPU has it, paying or not, for the bench
 // that measures where it pays.)
 inline packed_conv_path choose_packed_conv_path(const conv_geom& g, bool microkernel_anyway = false) {
@@ -3939,13 +3947,15 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
 }
 
 // The kernel path of a conv or conv_module node, once per plan: a packed kernel's
-// (choose_packed_conv_path); an f32 kernel has one (-1).
+// (choose_packed_conv_path: codes 0, 1), else the f32 convolution's (choose_f32_conv_path: 2-5).
 inline int conv_choose(const context& c) {
-  return is_packed(c.in(1).type) ? static_cast<int>(choose_packed_conv_path(conv_geometry(c))) : -1;
+  const conv_geom g = conv_geometry(c);
+  return is_packed(c.in(1).type) ? static_cast<int>(choose_packed_conv_path(g)) : static_cast<int>(choose_f32_conv_path(g));
 }
 inline const char* conv_choice_name(int code) {
-  check(code == 0 || code == 1, "unknown packed convolution path ", code);
-  return name_of(static_cast<packed_conv_path>(code));
+  static constexpr const char* names[] = {"gemm8", "dequantized", "depthwise", "direct", "indirect", "gemm"};
+  check(code >= 0 && code <= 5, "unknown convolution path ", code);
+  return names[code];
 }
 
 // The whole convolution from an op's inputs (x at 0, the kernel at 1): on the packed kernel when
@@ -3958,7 +3968,7 @@ inline void conv_run(const conv_geom& g, const context& c, const float* bias, fl
   // a constant kernel is packed for the GEMM once per node (same memory again as the kernel)
   std::shared_ptr<const std::vector<float>> wp;
   if (w.is_const && !(g.C == g.G && g.O == g.G)) wp = c.prepared<std::vector<float>>(w.data, [&] { return packed_conv_kernel(g, wf); });
-  conv_forward(g, c.f32_in(0).ptr<float>(), wf, bias, y, ep, wp ? wp->data() : nullptr);
+  conv_forward(g, c.f32_in(0).ptr<float>(), wf, bias, y, ep, wp ? wp->data() : nullptr, static_cast<f32_conv_path>(c.kernel_choice(conv_choose)));
 }
 }  // namespace detail
 
@@ -9211,8 +9221,9 @@ struct manifest {
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
 // the remaining nodes' kernels in order. Both walk the one graph interpreter (ops/interpreter.hpp).
 // Planning also records each running node's kernel path where its op has several (the op's
-// choose(): a quantized product's int8 microkernel or row kernels, a packed convolution's
-// microkernel or dequantized kernel), from the shapes and the CPU; the kernels then take it.
+// choose(): a quantized product's int8 microkernel or row kernels, a convolution's int8
+// microkernel, dequantized, depthwise, direct, indirect or GEMM kernel), from the shapes and the
+// CPU; the kernels then take it.
 #include <chrono>
 #include <functional>
 #include <map>

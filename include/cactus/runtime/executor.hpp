@@ -5,8 +5,9 @@
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
 // the remaining nodes' kernels in order. Both walk the one graph interpreter (ops/interpreter.hpp).
 // Planning also records each running node's kernel path where its op has several (the op's
-// choose(): a quantized product's int8 microkernel or row kernels, a packed convolution's
-// microkernel or dequantized kernel), from the shapes and the CPU; the kernels then take it.
+// choose(): a quantized product's int8 microkernel or row kernels, a convolution's int8
+// microkernel, dequantized, depthwise, direct, indirect or GEMM kernel), from the shapes and the
+// CPU; the kernels then take it.
 #include <chrono>
 #include <functional>
 #include <map>
