@@ -517,10 +517,11 @@ inline void conv_run(const conv_geom& g, const context& c, const float* bias, fl
   if (is_packed(w.type))
     return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep, static_cast<packed_conv_path>(c.kernel_choice(conv_choose)));
   const float* wf = c.f32_in(1).ptr<float>();
+  const auto path = static_cast<f32_conv_path>(c.kernel_choice(conv_choose));
   // a constant kernel is packed for the GEMM once per node (same memory again as the kernel)
   std::shared_ptr<const std::vector<float>> wp;
-  if (w.is_const && !(g.C == g.G && g.O == g.G)) wp = c.prepared<std::vector<float>>(w.data, [&] { return packed_conv_kernel(g, wf); });
-  conv_forward(g, c.f32_in(0).ptr<float>(), wf, bias, y, ep, wp ? wp->data() : nullptr, static_cast<f32_conv_path>(c.kernel_choice(conv_choose)));
+  if (w.is_const && path != f32_conv_path::depthwise) wp = c.prepared<std::vector<float>>(w.data, [&] { return packed_conv_kernel(g, wf); });
+  conv_forward(g, c.f32_in(0).ptr<float>(), wf, bias, y, ep, wp ? wp->data() : nullptr, path);
 }
 }  // namespace detail
 
