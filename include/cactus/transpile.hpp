@@ -1,5 +1,5 @@
 #pragma once
-// The transpile pipeline: capture -> bind -> canonicalize -> casts -> DCE -> lower and save,
+// The transpile pipeline: capture -> bind -> canonicalize -> fuse -> DCE -> lower and save,
 // then optionally run the bundle against the reference. Two front ends: a TorchScript archive
 // (captured and run as the reference by LibTorch), or a torch.export archive (.pt2, read
 // without LibTorch; the reference outputs, when there are any, come with the options).
@@ -24,7 +24,7 @@ struct transpile_options {
   bool compare = true;
   bool verbose = true;
   passes::fuse_options fusion;  // rules to skip (--no-fuse-<name>)
-  passes::cast_options casts;   // --packed-conv
+  runtime::weight_precision precision;  // --packed-conv, --f32-conv (recorded; applied at load)
   std::string model_id;         // the bundle's model_id (default: the model file's stem)
   bool external_weights = false;  // --external-weights: bind weights outside the bundle in place
   std::string task = "auto";      // --task, for a Hugging Face checkpoint (auto: from its config.json)
@@ -61,9 +61,9 @@ void bind_and_optimize(ir::graph& g, const quant::weights_manifest* manifest, co
   r.unbound += unbound;
   r.raw = g;  // raw_ir.json: the imported graph with its weights bound, before any rewrite
   log("[3/6] import", who, ": ", bound, " constants bound to converted weights, ", unbound, " kept inline");
-  auto p = passes::optimize(g, o.fusion, {}, o.casts);
+  auto p = passes::optimize(g, o.fusion);
   log("[4/6] canonicalize", who, ": ", p.canonical.rewritten, " rewrites, ", p.canonical.removed_noops, " no-ops removed, ", p.folded,
-      " nodes folded to constants, ", p.casts, " precision casts, ", p.dead, " dead nodes");
+      " nodes folded to constants, ", p.dead, " dead nodes");
   std::string fused;
   for (auto& [name, n] : p.fused) fused += " " + name + " x" + std::to_string(n);
   for (auto& name : o.fusion.disabled) fused += " (" + name + " off)";
@@ -77,7 +77,7 @@ inline bundle::write_options bundle_info(const transpile_options& o) {
   info.task = o.model_task;
   info.family = o.family;
   info.fusion = o.fusion;
-  info.casts = o.casts;
+  info.precision = o.precision;
   info.external_weights = o.external_weights;
   return info;
 }

@@ -1406,9 +1406,11 @@ struct graph {
 // inline (one copy survives linking), so a program may include cactus from any number of TUs;
 // each costs compile time, so programs include it from one or a few (tests/bundle/ and
 // tests/formats/ are two TUs of one test, which keeps that so).
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 // ---- cactus/core/parallel.hpp
 // A small persistent thread pool. parallel_for splits [0, n) into contiguous chunks, one per
@@ -1600,6 +1602,19 @@ enum class unary_kind : std::uint8_t {
 
 enum class binary_kind : std::uint8_t { add, sub, mul, div, max, min, pow };
 
+// The optional int8 instructions a quantized product runs with, chosen once per plan with its
+// path (kernels::choose_int8_isa: the best the dispatched target and the CPU have) and passed
+// to the kernels: vpdpbusd (AVX-512 VNNI); SDOT (FEAT_DotProd); SMMLA (FEAT_I8MM) beside SDOT.
+enum class int8_isa : int { none = 0, vnni = 1, sdot = 2, i8mm = 3 };
+inline const char* name_of(int8_isa i) {
+  switch (i) {
+    case int8_isa::vnni: return "VNNI";
+    case int8_isa::sdot: return "SDOT";
+    case int8_isa::i8mm: return "SMMLA";
+    default: return "";
+  }
+}
+
 }  // namespace cactus::kernels
 
 #undef HWY_TARGET_INCLUDE
@@ -1648,6 +1663,7 @@ HWY_EXPORT(Q8Int8Gemv);
 HWY_EXPORT(Int8DotInstructions);
 HWY_EXPORT(Gemm8Active);
 HWY_EXPORT(Gemm8Path);
+HWY_EXPORT(BestInt8Isa);
 HWY_EXPORT(PackActivations8);
 HWY_EXPORT(QuantGemm8Rows);
 HWY_EXPORT(QuantizePackColumns8);
@@ -1900,6 +1916,9 @@ inline void allow_quant_vnni(bool allowed) { HWY_DYNAMIC_DISPATCH(detail::SetVnn
 // The int8 instructions the dispatched target's products use ("AVX-512 VNNI (vpdpbusd)",
 // "SDOT (FEAT_DotProd)", "none (int16 products)", ...).
 inline const char* quant_int8_instructions() { return HWY_DYNAMIC_DISPATCH(detail::Int8DotInstructions)(); }
+// The int8 instructions a product planned now runs with: the best the dispatched target and the
+// CPU have, unless allow_quant_vnni(false) switched them off.
+inline int8_isa choose_int8_isa() { return static_cast<int8_isa>(HWY_DYNAMIC_DISPATCH(detail::BestInt8Isa)()); }
 
 inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K, bool rotate, std::int8_t* xq, float* steps,
                                     std::int32_t* sums) {
@@ -1912,14 +1931,15 @@ inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K
 }
 
 inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::int8_t* xq, const float* steps,
-                                 const std::int32_t* sums, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
+                                 const std::int32_t* sums, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias,
+                                 int8_isa isa = choose_int8_isa()) {
   const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
   const bool q8 = fmt == dtype::q8;
   const auto* levels_u = q8 ? nullptr : quant::cq_codebook(l.bits).levels_u7.data();
   const float step = q8 ? 1.0f : quant::cq_codebook(l.bits).step;
   HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows8)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, levels_u, step, M, n0,
                                                  n1, xq, steps, sums, C, ldc, bias, scratch<std::int8_t, 8>(quant_row_block * static_cast<std::size_t>(l.kp)),
-                                                 scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)));
+                                                 scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)), static_cast<int>(isa));
 }
 
 // The int8 matrix-matrix microkernel (quant_gemm8-inl.hpp): whether the dispatched target runs
@@ -1947,7 +1967,8 @@ inline void pack_columns_i8(const float* col, std::size_t ld, std::size_t K, boo
 // Weight rows [n0, n1) against the packed activations into C[m * ldc + n] (+ bias[n]), or with
 // c_nm into C[n * ldc + m] (channels by pixels, as a convolution's output).
 inline void quant_gemm8_rows(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::uint8_t* xp, const float* sp,
-                             std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias, bool c_nm = false) {
+                             std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias, bool c_nm = false,
+                             int8_isa isa = choose_int8_isa()) {
   const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
   const bool q8 = fmt == dtype::q8;
   const auto* levels = q8 ? nullptr : quant::cq_codebook(l.bits).levels.data();
@@ -1955,7 +1976,7 @@ inline void quant_gemm8_rows(dtype fmt, const void* w, std::size_t N, std::size_
   const std::size_t G = static_cast<std::size_t>(l.groups), Kp = static_cast<std::size_t>(l.kp);
   HWY_DYNAMIC_DISPATCH(detail::QuantGemm8Rows)(l.bits, w, G, l.scales_offset, levels, step, M, n0, n1, xp, sp, C, ldc, c_nm, bias,
                                                scratch<std::int8_t, 8>(16 * Kp), aligned_scratch<std::int32_t, 10>(4 * Kp),
-                                               scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G));
+                                               scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G), static_cast<int>(isa));
 }
 
 // The three ways a product with packed (q8 / CQ) weights runs, chosen once per graph node at
@@ -1987,6 +2008,36 @@ inline quant_path quant_path_of(int code) {
   return static_cast<quant_path>(code);
 }
 
+// A quantized product's plan: its path and the int8 instructions it runs with (none on the
+// int16 path), recorded per node as one code (path + 4 * isa).
+struct quant_plan {
+  quant_path path;
+  int8_isa isa;
+};
+inline quant_plan choose_quant_plan(dtype fmt, std::size_t M) {
+  const quant_path p = choose_quant_path(fmt, M);
+  return {p, p == quant_path::int16_rows ? int8_isa::none : choose_int8_isa()};
+}
+inline int code_of(quant_plan p) { return static_cast<int>(p.path) + 4 * static_cast<int>(p.isa); }
+inline quant_plan quant_plan_of(int code) {
+  check(code >= 0 && code % 4 <= 2 && code / 4 <= 3, "unknown quantized product plan ", code);
+  return {static_cast<quant_path>(code % 4), static_cast<int8_isa>(code / 4)};
+}
+// "gemm8/VNNI", "int8 rows/SDOT", "int8 rows" (pmaddubsw or plain loops), "int16 rows"
+inline const char* name_of(quant_plan p) {
+  static const auto names = [] {
+    std::array<std::string, 16> n;
+    for (int c = 0; c < 16; ++c)
+      if (c % 4 <= 2) {
+        const auto path = static_cast<quant_path>(c % 4);
+        const auto isa = static_cast<int8_isa>(c / 4);
+        n[static_cast<std::size_t>(c)] = std::string(name_of(path)) + (isa == int8_isa::none ? "" : std::string("/") + name_of(isa));
+      }
+    return n;
+  }();
+  return names[static_cast<std::size_t>(code_of(p))].c_str();
+}
+
 // Whether quant_matmul quantizes the activations to int8 (quantize_activations_i8) for this
 // format and batch, or to int16 (quantize_activations): tests rebuild the same activations.
 inline bool quant_int8_activations(dtype fmt, std::size_t M) { return choose_quant_path(fmt, M) != quant_path::int16_rows; }
@@ -1995,8 +2046,9 @@ inline bool quant_int8_activations(dtype fmt, std::size_t M) { return choose_qua
 // on `path` (choose_quant_path: gemm8 needs a target whose microkernel has its int8 instruction
 // and is taken as int8_rows elsewhere). Threads split the weight rows. With [n0, n1) only those
 // rows (columns of C, entries of bias) are computed: one group of a grouped convolution.
-inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
+inline void quant_matmul(quant_plan plan, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
                          std::size_t ldc, const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+  const quant_path path = plan.path;
   n1 = std::min(n1, N);
   if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
@@ -2011,7 +2063,7 @@ inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t 
     quantize_activations_i8(x, M, K, fmt != dtype::q8, xq, steps, sums);
     pack_activations_i8(xq, steps, M, K, xp, sp);
     global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
-      quant_gemm8_rows(fmt, w, N, K, M, xp, sp, n0 + b, n0 + e, C, ldc, bias);
+      quant_gemm8_rows(fmt, w, N, K, M, xp, sp, n0 + b, n0 + e, C, ldc, bias, false, plan.isa);
     });
     return;
   }
@@ -2021,7 +2073,7 @@ inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t 
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
     quantize_activations_i8(x, M, K, fmt != dtype::q8, xq, steps, sums);
     global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
-      quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, n0 + b, n0 + e, C, ldc, bias);
+      quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, n0 + b, n0 + e, C, ldc, bias, plan.isa);
     });
     return;
   }
@@ -2032,10 +2084,15 @@ inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t 
     quant_matmul_rows(fmt, w, N, K, M, xq, steps, n0 + b, n0 + e, C, ldc, bias);
   });
 }
-// ... on the path choose_quant_path picks for this format and batch.
+// ... on `path` with the instructions the CPU has (tests force each path this way).
+inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
+                         std::size_t ldc, const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+  quant_matmul(quant_plan{path, path == quant_path::int16_rows ? int8_isa::none : choose_int8_isa()}, fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
+}
+// ... on the plan choose_quant_plan makes for this format and batch.
 inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
                          const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
-  quant_matmul(choose_quant_path(fmt, M), fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
+  quant_matmul(choose_quant_plan(fmt, M), fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
 }
 
 }  // namespace cactus::kernels
@@ -3881,7 +3938,7 @@ inline packed_conv_path choose_packed_conv_path(const conv_geom& g, bool microke
                                                                                              : packed_conv_path::dequantized;
 }
 inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep,
-                        packed_conv_path path) {
+                        packed_conv_path path, kernels::int8_isa isa) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
   if (path == packed_conv_path::microkernel && kernels::quant_gemm8()) {
     constexpr std::int64_t B = 16;  // pixels per packed block
@@ -3918,7 +3975,7 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
         global_pool().parallel_for(static_cast<std::size_t>(Og), min_rows, [&](std::size_t b, std::size_t e) {
           kernels::quant_gemm8_rows(wt, w, static_cast<std::size_t>(g.O), static_cast<std::size_t>(K), static_cast<std::size_t>(P), xp, sp,
                                     static_cast<std::size_t>(grp * Og) + b, static_cast<std::size_t>(grp * Og) + e, yn, static_cast<std::size_t>(P),
-                                    ep ? nullptr : bias, true);
+                                    ep ? nullptr : bias, true, isa);
         });
       }
       if (ep)
@@ -3940,32 +3997,44 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
                              });
   conv_forward(g, x, wf, bias, y, ep);
 }
-// ... on the path choose_packed_conv_path picks.
+// ... on the path choose_packed_conv_path picks, with the int8 instructions the CPU has.
 inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
                         bool microkernel_anyway = false) {
-  conv_packed(g, x, wt, w, bias, y, ep, choose_packed_conv_path(g, microkernel_anyway));
+  conv_packed(g, x, wt, w, bias, y, ep, choose_packed_conv_path(g, microkernel_anyway), kernels::choose_int8_isa());
 }
 
-// The kernel path of a conv or conv_module node, once per plan: a packed kernel's
-// (choose_packed_conv_path: codes 0, 1), else the f32 convolution's (choose_f32_conv_path: 2-5).
+// The kernel plan of a conv or conv_module node, once per plan of the graph: a packed kernel's
+// path (choose_packed_conv_path: codes 0, 1) with the microkernel's int8 instructions
+// (kernels::choose_int8_isa, + 8 * isa), else the f32 convolution's path (choose_f32_conv_path:
+// 2-5).
 inline int conv_choose(const context& c) {
   const conv_geom g = conv_geometry(c);
-  return is_packed(c.in(1).type) ? static_cast<int>(choose_packed_conv_path(g)) : static_cast<int>(choose_f32_conv_path(g));
+  if (!is_packed(c.in(1).type)) return static_cast<int>(choose_f32_conv_path(g));
+  const packed_conv_path p = choose_packed_conv_path(g);
+  return static_cast<int>(p) + (p == packed_conv_path::microkernel ? 8 * static_cast<int>(kernels::choose_int8_isa()) : 0);
 }
 inline const char* conv_choice_name(int code) {
-  static constexpr const char* names[] = {"gemm8", "dequantized", "depthwise", "direct", "indirect", "gemm"};
-  check(code >= 0 && code <= 5, "unknown convolution path ", code);
-  return names[code];
+  static const auto names = [] {
+    static constexpr const char* paths[] = {"gemm8", "dequantized", "depthwise", "direct", "indirect", "gemm"};
+    std::array<std::string, 32> n;
+    for (int c = 0; c < 32; ++c)
+      if (c % 8 <= 5) n[static_cast<std::size_t>(c)] = std::string(paths[c % 8]) + (c / 8 ? std::string("/") + kernels::name_of(static_cast<kernels::int8_isa>(c / 8)) : "");
+    return n;
+  }();
+  check(code >= 0 && code < 32 && code % 8 <= 5, "unknown convolution path ", code);
+  return names[static_cast<std::size_t>(code)].c_str();
 }
 
 // The whole convolution from an op's inputs (x at 0, the kernel at 1): on the packed kernel when
 // the planner left it packed (--packed-conv), else on f32.
 inline void conv_run(const conv_geom& g, const context& c, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const slot& w = c.in(1);
+  const int code = c.kernel_choice(conv_choose);
   if (is_packed(w.type))
-    return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep, static_cast<packed_conv_path>(c.kernel_choice(conv_choose)));
+    return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep, static_cast<packed_conv_path>(code % 8),
+                       static_cast<kernels::int8_isa>(code / 8));
   const float* wf = c.f32_in(1).ptr<float>();
-  const auto path = static_cast<f32_conv_path>(c.kernel_choice(conv_choose));
+  const auto path = static_cast<f32_conv_path>(code);
   // a constant kernel is packed for the GEMM once per node (same memory again as the kernel)
   std::shared_ptr<const std::vector<float>> wp;
   if (w.is_const && path != f32_conv_path::depthwise) wp = c.prepared<std::vector<float>>(w.data, [&] { return packed_conv_kernel(g, wf); });
@@ -3982,12 +4051,14 @@ struct conv_op {
   static constexpr bool f16_weights = false;
   // packed (q8 / CQ) kernels can run through the packed matrix product (detail::conv_packed).
   // By default a kernel stays packed where that is faster than the f32 convolution of its
-  // dequantized copy (packed_faster) and is dequantized at load elsewhere; transpile's
-  // --packed-conv keeps every one packed, --f32-conv none.
+  // dequantized copy (packed_faster) and is dequantized at load elsewhere
+  // (runtime::plan_weight_precision); transpile's --packed-conv keeps every one packed,
+  // --f32-conv none.
   static constexpr std::uint32_t packed_on_request = 1u << 1;
-  // (detail::packed_conv_pays on the kernel's shape [O, C / groups, kh, kw]).
+  // Where this CPU runs the int8 microkernel (kernels::quant_gemm8) and it pays on the kernel's
+  // shape [O, C / groups, kh, kw] (detail::packed_conv_pays). Decided at load, on the CPU.
   static bool packed_faster(std::size_t k, const shape_t& w) {
-    if (k != 1 || w.size() < 3) return false;
+    if (k != 1 || w.size() < 3 || !kernels::quant_gemm8()) return false;
     std::int64_t products = 1;
     for (std::size_t i = 1; i < w.size(); ++i) products *= w[i];
     return detail::packed_conv_pays(w[0], products);
@@ -4941,34 +5012,48 @@ struct gated_mlp_op {
     c.set_tensor(0, dtype::f32, s);
   }
 
-  // The kernel paths, once per plan (kernels::choose_quant_path on the batch M): one for the
-  // gate and up projections (when both are packed in one format: they share a quantization of
-  // x), one for the down projection (when packed). Code: 4 * gate/up + down, 3 for "not packed".
+  // The kernel plan, once per plan of the graph (kernels::choose_quant_path on the batch M), a
+  // path per projection: gate, up and down, each packed or not ("f32", which covers f16 weights
+  // too); and the int8 instructions the packed ones run with (kernels::choose_int8_isa, one for
+  // the node). Code: 64 * isa + 16 * gate + 4 * up + down, with 3 for "not packed". Gate and up
+  // share one quantization of x when their paths and formats are the same.
   static constexpr int unpacked = 3;
   static int choose(const context& c) {
     const slot &wg = c.in(1), &wu = c.in(3), &wd = c.in(5);
     if (wg.shape.size() != 2 || wg.shape[1] == 0) return -1;
     const auto M = static_cast<std::size_t>(c.in(0).numel() / wg.shape[1]);
-    const int gu = is_packed(wg.type) && wg.type == wu.type ? static_cast<int>(kernels::choose_quant_path(wg.type, M)) : unpacked;
-    const int down = is_packed(wd.type) ? static_cast<int>(kernels::choose_quant_path(wd.type, M)) : unpacked;
-    return gu == unpacked && down == unpacked ? -1 : 4 * gu + down;
+    auto path = [&](const slot& w) { return is_packed(w.type) ? static_cast<int>(kernels::choose_quant_path(w.type, M)) : unpacked; };
+    const int g = path(wg), u = path(wu), d = path(wd);
+    if (g == unpacked && u == unpacked && d == unpacked) return -1;
+    const int i16 = static_cast<int>(kernels::quant_path::int16_rows);
+    const bool int8 = (g != unpacked && g != i16) || (u != unpacked && u != i16) || (d != unpacked && d != i16);
+    return 64 * (int8 ? static_cast<int>(kernels::choose_int8_isa()) : 0) + 16 * g + 4 * u + d;
   }
   static const char* choice_name(int code) {
     static const auto names = [] {
-      std::array<std::string, 16> n;
+      std::array<std::string, 256> n;
       auto one = [](int p) { return p == unpacked ? std::string("f32") : std::string(kernels::name_of(kernels::quant_path_of(p))); };
-      for (int gu = 0; gu < 4; ++gu)
-        for (int d = 0; d < 4; ++d) n[static_cast<std::size_t>(4 * gu + d)] = gu == d ? one(gu) : "gate/up " + one(gu) + ", down " + one(d);
+      for (int i = 0; i < 4; ++i)
+        for (int g = 0; g < 4; ++g)
+          for (int u = 0; u < 4; ++u)
+            for (int d = 0; d < 4; ++d) {
+              std::string s = g == u && u == d ? one(g) : g == u ? "gate/up " + one(g) + ", down " + one(d) : "gate " + one(g) + ", up " + one(u) + ", down " + one(d);
+              if (i) s += std::string("; ") + kernels::name_of(static_cast<kernels::int8_isa>(i));
+              n[static_cast<std::size_t>(64 * i + 16 * g + 4 * u + d)] = s;
+            }
       return n;
     }();
-    check(code >= 0 && code < 16, "unknown gated_mlp kernel path ", code);
+    check(code >= 0 && code < 256, "unknown gated_mlp kernel plan ", code);
     return names[static_cast<std::size_t>(code)].c_str();
   }
 
-  // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels (`path` for a packed W).
-  static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y, int path) {
+  // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels (`path` and `isa` for a packed W).
+  static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y, int path, kernels::int8_isa isa) {
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
-    if (is_packed(w.type)) return kernels::quant_matmul(kernels::quant_path_of(path), w.type, w.data, N, K, M, x, y, N, bias);
+    if (is_packed(w.type)) {
+      const kernels::quant_path p = kernels::quant_path_of(path);
+      return kernels::quant_matmul({p, p == kernels::quant_path::int16_rows ? kernels::int8_isa::none : isa}, w.type, w.data, N, K, M, x, y, N, bias);
+    }
     kernels::gemm_nt(M, N, K, x, K, w.data, w.type == dtype::f16, K, y, N, bias);
   }
 
@@ -4991,29 +5076,31 @@ struct gated_mlp_op {
       for (std::size_t m = 0; m < M; ++m) kernels::gated_act_serial(a, g + m * F + b, u + m * F + b, g + m * F + b, e - b);
     };
     const int code = c.kernel_choice(choose);
-    const int gu = code < 0 ? unpacked : code / 4, down = code < 0 ? unpacked : code % 4;
-    const bool quant = gu != unpacked;
+    const int gp = code < 0 ? unpacked : code / 16 % 4, up = code < 0 ? unpacked : code / 4 % 4, down = code < 0 ? unpacked : code % 4;
+    const auto isa = static_cast<kernels::int8_isa>(code < 0 ? 0 : code / 64);
+    // gate and up on one quantization of x (same format and path), else one after the other
+    const bool quant = gp != unpacked && gp == up && wg.type == wu.type;
     const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
     const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
-    if (quant && kernels::quant_path_of(gu) != kernels::quant_path::int16_rows) {
+    if (quant && kernels::quant_path_of(gp) != kernels::quant_path::int16_rows) {
       // one quantization of x for both projections (as kernels::quant_matmul: the matrix-matrix
       // microkernel on activations packed in blocks of 16 rows where the target runs it)
       std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
       float* steps = scratch<float, 7>(M * G);
       std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
       kernels::quantize_activations_i8(xp, M, K, wg.type != dtype::q8, xq, steps, sums);
-      const bool gemm8 = kernels::quant_path_of(gu) == kernels::quant_path::gemm8 && kernels::quant_gemm8();
+      const bool gemm8 = kernels::quant_path_of(gp) == kernels::quant_path::gemm8 && kernels::quant_gemm8();
       const std::size_t Mp = (M + 15) / 16 * 16;
       std::uint8_t* xpk = gemm8 ? aligned_scratch<std::uint8_t, 10>(Mp * Kp) : nullptr;
       float* sp = gemm8 ? aligned_scratch<float, 19>(Mp * G) : nullptr;
       if (gemm8) kernels::pack_activations_i8(xq, steps, M, K, xpk, sp);
       global_pool().parallel_for(F, min_rows, [&](std::size_t b, std::size_t e) {
         if (gemm8) {
-          kernels::quant_gemm8_rows(wg.type, wg.data, F, K, M, xpk, sp, b, e, g, F, bg);
-          kernels::quant_gemm8_rows(wu.type, wu.data, F, K, M, xpk, sp, b, e, u, F, bu);
+          kernels::quant_gemm8_rows(wg.type, wg.data, F, K, M, xpk, sp, b, e, g, F, bg, false, isa);
+          kernels::quant_gemm8_rows(wu.type, wu.data, F, K, M, xpk, sp, b, e, u, F, bu, false, isa);
         } else {
-          kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg);
-          kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu);
+          kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg, isa);
+          kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu, isa);
         }
         finish(b, e);
       });
@@ -5026,7 +5113,7 @@ struct gated_mlp_op {
         kernels::quant_matmul_rows(wu.type, wu.data, F, K, M, xq, steps, b, e, u, F, bu);
         finish(b, e);
       });
-    } else if (!is_packed(wg.type) && !is_packed(wu.type)) {
+    } else if (gp == unpacked && up == unpacked) {
       // column blocks of 4 (the NT kernel's tile), both projections per task
       global_pool().parallel_for((F + 3) / 4, (min_rows + 3) / 4, [&](std::size_t b, std::size_t e) {
         const std::size_t n0 = b * 4, n1 = std::min(F, e * 4);
@@ -5035,11 +5122,11 @@ struct gated_mlp_op {
         finish(n0, n1);
       });
     } else {  // mixed formats (e.g. --keep on one of them): one projection after the other
-      project(wg, bg, xp, M, g, static_cast<int>(kernels::choose_quant_path(wg.type, M)));
-      project(wu, bu, xp, M, u, static_cast<int>(kernels::choose_quant_path(wu.type, M)));
+      project(wg, bg, xp, M, g, gp, isa);
+      project(wu, bu, xp, M, u, up, isa);
       global_pool().parallel_for(F, 64, [&](std::size_t b, std::size_t e) { finish(b, e); });
     }
-    project(wd, bias(6), g, M, c.out(0).ptr<float>(), down);
+    project(wd, bias(6), g, M, c.out(0).ptr<float>(), down, isa);
   }
 };
 
@@ -5951,14 +6038,15 @@ struct linear_op {
     s.back() = w.shape[0];
     c.set_tensor(0, dtype::f32, s);
   }
-  // The kernel path, once per plan: a packed W's product (kernels::choose_quant_path on its
-  // format and the batch M); f32 and f16 W have one path (-1).
+  // The kernel plan, once per plan of the graph: a packed W's path and int8 instructions
+  // (kernels::choose_quant_plan on its format, the batch M and the CPU); f32 and f16 W have one
+  // path (-1).
   static int choose(const context& c) {
     const slot& w = c.in(1);
     if (!is_packed(w.type) || w.shape.size() != 2 || w.shape[1] == 0) return -1;
-    return static_cast<int>(kernels::choose_quant_path(w.type, static_cast<std::size_t>(c.in(0).numel() / w.shape[1])));
+    return kernels::code_of(kernels::choose_quant_plan(w.type, static_cast<std::size_t>(c.in(0).numel() / w.shape[1])));
   }
-  static const char* choice_name(int code) { return kernels::name_of(kernels::quant_path_of(code)); }
+  static const char* choice_name(int code) { return kernels::name_of(kernels::quant_plan_of(code)); }
   static void run(context& c) {
     const slot& x = c.f32_in(0);
     const slot& w = c.in(1);
@@ -5966,7 +6054,7 @@ struct linear_op {
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
     const auto M = static_cast<std::size_t>(x.numel()) / K;
     if (is_packed(w.type))
-      return kernels::quant_matmul(kernels::quant_path_of(c.kernel_choice(choose)), w.type, w.data, N, K, M, x.ptr<float>(), c.out(0).ptr<float>(), N, bias);
+      return kernels::quant_matmul(kernels::quant_plan_of(c.kernel_choice(choose)), w.type, w.data, N, K, M, x.ptr<float>(), c.out(0).ptr<float>(), N, bias);
     kernels::gemm_nt(M, N, K, x.ptr<float>(), K, w.data, w.type == dtype::f16, K, c.out(0).ptr<float>(), N, bias);
   }
 };
@@ -8706,7 +8794,7 @@ struct op_info {
   bool view;
   bool f16_weights;
   std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
-  std::uint32_t packed_on_request;  // bit k: ... when the user asks (passes::cast_options)
+  std::uint32_t packed_on_request;  // bit k: ... when the user asks (runtime::weight_precision)
   // of those, whether a packed constant of this shape at input k runs faster than f32 (then it
   // stays packed by default); null: never
   bool (*packed_faster)(std::size_t k, const shape_t& shape);
@@ -9216,7 +9304,9 @@ struct manifest {
 
 }  // namespace cactus::bundle
 // ---- cactus/runtime/executor.hpp
-// Executes a canonical IR graph. Planning (on the first run and whenever input shapes change):
+// Executes a canonical IR graph. Loading decides which stored weights each op reads as they are
+// (f16, packed) and which are widened to f32 (runtime/weight_precision.hpp). Planning (on the
+// first run and whenever input shapes change):
 // infer every node's outputs, run nodes whose inputs are all constant once (plan-time folding:
 // f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
@@ -9441,6 +9531,72 @@ inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size
 }
 
 }  // namespace cactus::runtime
+// ---- cactus/runtime/weight_precision.hpp
+// Which stored weights each op reads as they are, decided when a graph is loaded (the executor's
+// first step, before planning), on the CPU that runs it: an f16 or packed (q8 / CQ) constant
+// stays as stored where its op reads that format directly (the registry's f16_weights,
+// packed_inputs, packed_on_request and packed_faster traits); elsewhere a cast to f32 goes in
+// front, which planning folds once: the weight is then held dequantized. Bundles store the
+// graph as the passes left it, with weights in their stored formats, so one bundle gets the
+// choice that fits each CPU (a packed convolution stays packed only where the CPU has the int8
+// microkernel that makes it pay). Graphs lowered before this step existed hold their casts
+// already; a weight that is already cast is left alone.
+#include <cstdint>
+#include <map>
+#include <vector>
+
+
+namespace cactus::runtime {
+
+// The bundle author's say in it (transpile's flags, recorded in components/manifest.json).
+struct weight_precision {
+  bool packed_conv = false;  // --packed-conv: every packed conv kernel stays packed
+  bool f32_conv = false;     // --f32-conv: none does (default: where the op says it is faster)
+};
+
+// Puts the casts in; the number inserted.
+inline std::size_t plan_weight_precision(ir::graph& g, const weight_precision& p = {}) {
+  std::size_t inserted = 0;
+  std::map<int, int> casted;
+  std::vector<ir::node> out;
+  for (auto& n : g.nodes) {
+    const auto id = ops::find_op(n.op);
+    const ops::op_info* op = id ? &ops::op_table()[*id] : nullptr;
+    auto reads_packed = [&](std::size_t k, const shape_t& s) {
+      if (!op || k >= 32) return false;
+      if (op->packed_inputs >> k & 1u) return true;
+      if (!(op->packed_on_request >> k & 1u)) return false;
+      return p.packed_conv || (!p.f32_conv && op->packed_faster && op->packed_faster(k, s));
+    };
+    for (std::size_t k = 0; k < n.inputs.size() && n.op != "cast"; ++k) {
+      const int v = n.inputs[k];
+      const auto& val = g.values[static_cast<std::size_t>(v)];
+      if (!val.is_tensor() || !val.is_constant() || (val.type != dtype::f16 && !is_packed(val.type))) continue;
+      if (val.type == dtype::f16 && op && op->f16_weights && val.shape.size() >= 2) continue;
+      if (is_packed(val.type) && reads_packed(k, val.shape)) continue;
+      auto it = casted.find(v);
+      if (it == casted.end()) {
+        ir::value c = val;
+        c.weight.clear();
+        c.data.reset();
+        c.constant.reset();
+        c.name.clear();
+        c.type = dtype::f32;
+        const int cid = g.add_value(std::move(c));
+        out.push_back(ir::node{"cast", {v, g.add_constant(ir::dtype_constant(dtype::f32))}, {cid}, n.loc});
+        it = casted.emplace(v, cid).first;
+        ++inserted;
+      }
+      n.inputs[k] = it->second;
+    }
+    out.push_back(std::move(n));
+  }
+  g.nodes = std::move(out);
+  g.reindex_producers();
+  return inserted;
+}
+
+}  // namespace cactus::runtime
 
 namespace cactus::runtime {
 
@@ -9451,7 +9607,8 @@ using weight_resolver = std::function<tensor(const std::string& name)>;
 
 class executor {
  public:
-  explicit executor(ir::graph g, const weight_resolver& resolve = {}) : g_(std::move(g)), interp_(g_) {
+  explicit executor(ir::graph g, const weight_resolver& resolve = {}, const weight_precision& precision = {})
+      : g_(with_weight_precision(std::move(g), precision)), interp_(g_) {
     for (std::size_t n = 0; n < interp_.num_nodes(); ++n) interp_.op(n);  // every op has a kernel
     base_ = interp_.slots();
     for (std::size_t i = 0; i < g_.values.size(); ++i) {
@@ -9527,6 +9684,10 @@ class executor {
   }
 
  private:
+  static ir::graph with_weight_precision(ir::graph g, const weight_precision& p) {
+    plan_weight_precision(g, p);
+    return g;
+  }
   static tensor meta_as_tensor(const slot& s) {
     if (s.k == kind_float()) { tensor t = tensor::empty(dtype::f32, {}); *t.ptr<float>() = static_cast<float>(s.m.f); return t; }
     if (s.k == ir::kind::ints) {
@@ -9653,6 +9814,8 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
   loaded_bundle b;
   b.dir = dir;
   b.manifest = manifest::read(dir);
+  // which weights stay f16 or packed: decided here, on this CPU, as the bundle's author asked
+  const runtime::weight_precision precision{b.manifest.passes.packed_conv, b.manifest.passes.f32_conv};
   // one mapping per weight file and fingerprint, whichever components bind it
   std::map<std::pair<fs::path, std::string>, tensor> mapped;
   for (const auto& c : b.manifest.components) {
@@ -9668,7 +9831,7 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
       const auto key = std::make_pair(resolved_path(dir / e->second.first), e->second.second);
       if (auto it = mapped.find(key); it != mapped.end()) return it->second;
       return mapped[key] = binds.map(name);  // checks the fingerprint
-    });
+    }, precision);
     if (!b.exec) b.exec = ex.get();
     b.executors.emplace(c.name, std::move(ex));
   }
@@ -10034,67 +10197,6 @@ inline graph from_json(const json& j, const tensor_decoder& dec = {}, const std:
 }
 
 }  // namespace cactus::ir
-// ---- cactus/passes/insert_precision_casts.hpp
-// Stage 5 (after fusion): f16 and packed weights stay as stored only where an op reads them
-// directly; elsewhere a cast to f32 goes in front.
-#include <cstdint>
-#include <map>
-#include <vector>
-
-
-namespace cactus::passes {
-
-// What insert_precision_casts may leave packed beyond what every op takes.
-struct cast_options {
-  bool packed_on_request = false;  // inputs ops take packed only on request (conv kernels: --packed-conv)
-  bool packed_where_faster = true;  // ... and by default where the op says packed is faster (off: --f32-conv)
-};
-
-// Ops that read f16 or packed (q8 / CQ) weights directly; elsewhere such a constant gets a cast
-// to f32 in front (folded once at load by the planner: the weight is then held dequantized).
-inline std::size_t insert_precision_casts(ir::graph& g, const cast_options& o = {}) {
-  std::size_t inserted = 0;
-  std::map<int, int> casted;
-  std::vector<ir::node> out;
-  for (auto& n : g.nodes) {
-    auto id = ops::find_op(n.op);
-    const bool f16_ok = id && ops::op_table()[*id].f16_weights;
-    const std::uint32_t packed_ok =
-        id ? ops::op_table()[*id].packed_inputs | (o.packed_on_request ? ops::op_table()[*id].packed_on_request : 0u) : 0u;
-    for (std::size_t k = 0; k < n.inputs.size(); ++k) {
-      const int v = n.inputs[k];
-      const auto& val = g.values[static_cast<std::size_t>(v)];
-      if (!val.is_tensor() || !val.is_constant() || (val.type != dtype::f16 && !is_packed(val.type))) continue;
-      if (val.type == dtype::f16 && f16_ok && val.shape.size() >= 2) continue;
-      if (is_packed(val.type) && k < 32 && (packed_ok >> k & 1u)) continue;
-      if (is_packed(val.type) && k < 32 && o.packed_where_faster && id && (ops::op_table()[*id].packed_on_request >> k & 1u) &&
-          ops::op_table()[*id].packed_faster && ops::op_table()[*id].packed_faster(k, val.shape))
-        continue;
-      if (n.op == "cast") continue;
-      auto it = casted.find(v);
-      if (it == casted.end()) {
-        ir::value c = val;
-        c.weight.clear();
-        c.data.reset();
-        c.constant.reset();
-        c.name.clear();
-        c.type = dtype::f32;
-        int cid = g.add_value(std::move(c));
-        out.push_back(ir::node{"cast", {v, g.add_constant(ir::dtype_constant(dtype::f32))}, {cid}, n.loc});
-        it = casted.emplace(v, cid).first;
-        ++inserted;
-      }
-      n.inputs[k] = it->second;
-    }
-    out.push_back(std::move(n));
-  }
-  g.nodes = std::move(out);
-  g.reindex_producers();
-  return inserted;
-}
-
-
-}  // namespace cactus::passes
 // ---- cactus/passes/fuse.hpp
 // Stage 5: fusion. Applies the rules of patterns/rules.hpp to a fixed point (at most
 // `max_rounds` rounds), removing the nodes each rewrite left dead. Rules named in `disabled`
@@ -11393,7 +11495,7 @@ struct write_options {
   // how the IR passes ran (recorded in components/manifest.json, so `cactus lower` and
   // `cactus inspect` run them the same way)
   passes::fuse_options fusion;
-  passes::cast_options casts;
+  runtime::weight_precision precision;  // --packed-conv / --f32-conv, applied when the bundle is loaded
   bool external_weights = false;  // bind weights outside the bundle in place (recorded)
 };
 
@@ -11412,12 +11514,7 @@ inline passes::fuse_options recorded_fusion(const manifest& m) {
   f.disabled = m.passes.disabled_fusions;
   return f;
 }
-inline passes::cast_options recorded_casts(const manifest& m) {
-  passes::cast_options c;
-  c.packed_on_request = m.passes.packed_conv;
-  c.packed_where_faster = !m.passes.f32_conv;
-  return c;
-}
+inline runtime::weight_precision recorded_precision(const manifest& m) { return {m.passes.packed_conv, m.passes.f32_conv}; }
 
 // One graph of a bundle as lowering writes it: the graph before and after the passes, the names
 // its inputs and outputs get in the manifest (input_<i> / output_<i> past the end of the lists),
@@ -11568,8 +11665,8 @@ inline void write_into(const fs::path& dir, const fs::path& target, const std::v
   m.components.clear();
   for (auto& c : graphs) m.components.push_back(w.write(c, graphs.size() == 1 ? fs::path(".") : fs::path("components") / c.name));
   m.passes.disabled_fusions = info.fusion.disabled;
-  m.passes.packed_conv = info.casts.packed_on_request;
-  m.passes.f32_conv = !info.casts.packed_where_faster;
+  m.passes.packed_conv = info.precision.packed_conv;
+  m.passes.f32_conv = info.precision.f32_conv;
   for (const char* f : formats::hf_side_file_names)
     if (fs::exists(dir / f)) m.side_files.push_back(f);  // the stage holds links to the target's files
   m.cactus_version = cactus::version;
@@ -14449,7 +14546,8 @@ inline kv_cache_graphs insert_kv_cache(const ir::graph& g, dtype cache, std::int
 // Stages 4 and 5 in order, as every entry point runs them (transpile, re-lowering, the
 // in-memory API): canonicalize (the front ends' ATen dialect to canonical ops, owned by
 // frontends/aten/; then f16 activations computed in f32 and permute rewrites), constant
-// folding (with the sizes the model fixes), fusion, precision casts, dead-code elimination.
+// folding (with the sizes the model fixes), fusion, dead-code elimination. (Which weights stay
+// f16 or packed is decided when the graph is loaded: runtime/weight_precision.hpp.)
 #include <functional>
 #include <string_view>
 
@@ -15284,13 +15382,13 @@ namespace cactus::passes {
 
 struct pipeline_report {
   frontends::aten::canonicalize_report canonical;
-  std::size_t widened = 0, permutes = 0, static_dims = 0, folded = 0, casts = 0, dead = 0;
+  std::size_t widened = 0, permutes = 0, static_dims = 0, folded = 0, dead = 0;
   std::map<std::string, int> fused;  // rule name -> times fired
 };
 
 // `after` (optional) sees the graph after each pass, by name (`cactus inspect` prints op counts).
 inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
-                                const std::function<void(std::string_view, const ir::graph&)>& after = {}, const cast_options& casts = {}) {
+                                const std::function<void(std::string_view, const ir::graph&)>& after = {}) {
   pipeline_report r;
   auto step = [&](std::string_view name) {
     if (after) after(name, g);
@@ -15310,8 +15408,6 @@ inline pipeline_report optimize(ir::graph& g, const fuse_options& fusion = {},
   step("fold_constants");
   r.fused = fuse(g, fusion);
   step("fuse");
-  r.casts = insert_precision_casts(g, casts);
-  step("precision_casts");
   r.dead = dead_code_elimination(g);
   step("dce");
   return r;
@@ -15386,14 +15482,14 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
         " components; re-lowering one IR file writes a one-graph bundle, so it takes bundles of one component");
   bundle::write_options info;
   info.fusion = bundle::recorded_fusion(recorded);
-  info.casts = bundle::recorded_casts(recorded);
+  info.precision = bundle::recorded_precision(recorded);
   info.model_id = recorded.model_id;
   info.task = recorded.task;
   info.family = recorded.family;
   for (auto& i : recorded.components[0].inputs) info.input_names.push_back(i.name);
   for (auto& o : recorded.components[0].outputs) info.output_names.push_back(o.name);
   info.external_weights = read_json(bundle_dir / "graph_bindings.json").value("external_weights", false);
-  passes::optimize(g, info.fusion, {}, info.casts);  // as the source bundle ran them
+  passes::optimize(g, info.fusion);  // as the source bundle ran them
   bundle::write(out_dir, raw, g, bundle_dir, &m, info);
   r.graph = std::move(g);
   return r;
@@ -15669,8 +15765,9 @@ inline bind_report bind_weights(ir::graph& g, const quant::weights_manifest& m, 
 }  // namespace cactus::passes
 // ---- cactus/passes/op_counts.hpp
 // The op counts of a graph after each pass of the pipeline, as `cactus inspect` prints them:
-// one row per op, one column per stage (imported, canonicalize, fold_constants, fuse,
-// precision_casts, dce), a total row, and which fusions fired or were off.
+// one row per op, one column per stage (imported, canonicalize, fold_constants, fuse, dce, and
+// "load": the casts to f32 that loading puts in front of weights ops do not read as stored, on
+// this CPU), a total row, and which fusions fired or were off.
 #include <map>
 #include <set>
 #include <string>
@@ -15693,12 +15790,15 @@ struct pass_trace {
 };
 
 // Runs the pipeline on `g`, recording the op counts before and after each pass.
-inline pass_trace optimize_traced(ir::graph& g, const fuse_options& fusion = {}, const cast_options& casts = {}) {
+// (g is left as the passes leave it, as a bundle stores it.)
+inline pass_trace optimize_traced(ir::graph& g, const fuse_options& fusion = {}, const runtime::weight_precision& precision = {}) {
   pass_trace t;
   t.disabled = fusion.disabled;
   t.stages.emplace_back("imported", op_counts(g));
-  t.report = optimize(
-      g, fusion, [&](std::string_view name, const ir::graph& now) { t.stages.emplace_back(std::string(name), op_counts(now)); }, casts);
+  t.report = optimize(g, fusion, [&](std::string_view name, const ir::graph& now) { t.stages.emplace_back(std::string(name), op_counts(now)); });
+  ir::graph loaded = g;
+  runtime::plan_weight_precision(loaded, precision);
+  t.stages.emplace_back("load", op_counts(loaded));
   return t;
 }
 

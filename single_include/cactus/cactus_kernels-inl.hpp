@@ -1383,6 +1383,18 @@ inline HWY_NOINLINE bool VnniActive() {
 }
 inline bool SdotActive() { return HasDotProd() && !ForceNoVnni(); }
 inline bool I8mmActive() { return SdotActive() && HasI8mm(); }
+// The instructions a call was planned with (an int8_isa code, from BestInt8Isa when the graph
+// was planned), taken only where this target and CPU have them.
+inline bool UseVnni(int isa) {
+#if HWY_TARGET == HWY_AVX3
+  return isa == static_cast<int>(int8_isa::vnni) && HasVnni();
+#else
+  (void)isa;
+  return false;
+#endif
+}
+inline bool UseSdot(int isa) { return isa >= static_cast<int>(int8_isa::sdot) && HasDotProd(); }
+inline bool UseI8mm(int isa) { return isa == static_cast<int>(int8_isa::i8mm) && HasDotProd() && HasI8mm(); }
 
 // Whether CQ products take int8 activations on this target (and CPU).
 inline HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT || SdotActive(); }
@@ -1737,13 +1749,14 @@ inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE v
 template <size_t MR>
 HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
                          size_t ldx, const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, size_t lds, float* HWY_RESTRICT C,
-                         size_t ldc, float bias) {
+                         size_t ldc, float bias, int isa) {
 #if HWY_TARGET == HWY_AVX3
-  if (HasVnni() && !ForceNoVnni()) return DotRows8Vnni<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
+  if (UseVnni(isa)) return DotRows8Vnni<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
 #endif
 #if CACTUS_NEON_SDOT
-  if (SdotActive()) return DotRows8Sdot<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
+  if (UseSdot(isa)) return DotRows8Sdot<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
 #endif
+  (void)isa;
   float corr[4] = {0, 0, 0, 0};
 #if CACTUS_QUANT_INT8_DOT
   const Int8DotTag d8;
@@ -2023,13 +2036,14 @@ inline HWY_NOINLINE void Gemv8Sve(const unsigned char* codes, const uint16_t* sc
 // activation loads and the per-row bookkeeping across rows matters.
 template <size_t NR>
 HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
-                         const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias) {
+                         const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias, int isa) {
 #if HWY_TARGET == HWY_AVX3
-  if (HasVnni() && !ForceNoVnni()) return DotCols8Vnni<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
+  if (UseVnni(isa)) return DotCols8Vnni<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
 #endif
 #if CACTUS_NEON_SDOT
-  if (SdotActive()) return DotCols8Sdot<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
+  if (UseSdot(isa)) return DotCols8Sdot<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
 #endif
+  (void)isa;
   float corr[4] = {0, 0, 0, 0}, dot[4] = {0, 0, 0, 0};
 #if CACTUS_QUANT_INT8_DOT
   const Int8DotTag d8;
@@ -2081,21 +2095,21 @@ HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* 
 
 // Weight rows [n0, n1) of a CQ matrix (bits 1..4) against M int8 activation rows from
 // QuantizeActivationRows8. `levels_u` holds (level + 127) / 2 per code; `wbuf` is scratch of
-// kRowBlock * Kp bytes, `factors` of kRowBlock * groups floats.
+// kRowBlock * Kp bytes, `factors` of kRowBlock * groups floats. `isa`: the int8 instructions
+// planned for the call (an int8_isa code).
 inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels_u, float level_step,
                                    size_t M, size_t n0, size_t n1, const int8_t* xq, const float* steps, const int32_t* sums, float* C,
-                                   size_t ldc, const float* bias, int8_t* wbuf, float* factors) {
+                                   size_t ldc, const float* bias, int8_t* wbuf, float* factors, int isa) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
   const auto* codes = static_cast<const unsigned char*>(base);
   const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
 #if HWY_TARGET == HWY_AVX3
-  if (M == 1 && bits == 4 && HasVnni() && !ForceNoVnni())
-    return Gemv4Vnni(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, sums, C, bias);
-  if (M == 1 && bits == 8 && HasVnni() && !ForceNoVnni()) return Gemv8Vnni(codes, scales, groups, n0, n1, xq, steps, sums, C, bias);
+  if (M == 1 && bits == 4 && UseVnni(isa)) return Gemv4Vnni(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, sums, C, bias);
+  if (M == 1 && bits == 8 && UseVnni(isa)) return Gemv8Vnni(codes, scales, groups, n0, n1, xq, steps, sums, C, bias);
 #endif
 #if CACTUS_NEON_SDOT
-  if (M == 1 && bits == 4 && SdotActive()) return Gemv4Sdot(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
-  if (M == 1 && bits == 8 && SdotActive()) return Gemv8Sdot(codes, scales, groups, n0, n1, xq, steps, C, bias);
+  if (M == 1 && bits == 4 && UseSdot(isa)) return Gemv4Sdot(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
+  if (M == 1 && bits == 8 && UseSdot(isa)) return Gemv8Sdot(codes, scales, groups, n0, n1, xq, steps, C, bias);
 #endif
 #if CACTUS_SVE_SDOT
   if (M == 1 && bits == 4) return Gemv4Sve(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
@@ -2130,10 +2144,10 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
       const uint8_t* u = reinterpret_cast<const uint8_t*>(wbuf);
       const float* b = bias ? bias + nb : nullptr;
       switch (rows) {
-        case 4: DotCols8<4>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
-        case 3: DotCols8<3>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
-        case 2: DotCols8<2>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
-        default: DotCols8<1>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
+        case 4: DotCols8<4>(u, Kp, factors, groups, xq, steps, sums, C + nb, b, isa); break;
+        case 3: DotCols8<3>(u, Kp, factors, groups, xq, steps, sums, C + nb, b, isa); break;
+        case 2: DotCols8<2>(u, Kp, factors, groups, xq, steps, sums, C + nb, b, isa); break;
+        default: DotCols8<1>(u, Kp, factors, groups, xq, steps, sums, C + nb, b, isa); break;
       }
       continue;
     }
@@ -2141,20 +2155,20 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
     for (; m + 4 <= M; m += 4) {
       size_t i = 0;
 #if HWY_TARGET == HWY_AVX3
-      if (HasVnni() && !ForceNoVnni() && groups <= kTileGroups)  // 4 x 4 tiles; the weight rows are consecutive in wbuf
+      if (UseVnni(isa) && groups <= kTileGroups)  // 4 x 4 tiles; the weight rows are consecutive in wbuf
         for (; i + 4 <= rows; i += 4)
           Tile4x4Vnni(w[i], Kp, factors + i * groups, groups, xq + m * Kp, steps + m * groups, sums + m * groups, C + m * ldc + nb + i, ldc,
                       bias ? bias + nb + i : nullptr);
 #endif
 #if CACTUS_NEON_SDOT
-      if (I8mmActive())
+      if (UseI8mm(isa))
         for (; i + 4 <= rows; i += 4)
           Tile4x4I8mm(w[i], Kp, factors + i * groups, groups, xq + m * Kp, steps + m * groups, sums + m * groups, C + m * ldc + nb + i, ldc,
                       bias ? bias + nb + i : nullptr);
 #endif
       for (; i < rows; ++i)
         DotRows8<4>(w[i], factors + i * groups, groups, xq + m * Kp, Kp, steps + m * groups, sums + m * groups, groups, C + m * ldc + nb + i,
-                    ldc, bias ? bias[nb + i] : 0.0f);
+                    ldc, bias ? bias[nb + i] : 0.0f, isa);
     }
     for (size_t i = 0; i < rows && m < M; ++i) {
       const float* f = factors + i * groups;
@@ -2164,9 +2178,9 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
       const float* st = steps + m * groups;
       const int32_t* su = sums + m * groups;
       switch (M - m) {
-        case 3: DotRows8<3>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b); break;
-        case 2: DotRows8<2>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b); break;
-        default: DotRows8<1>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b); break;
+        case 3: DotRows8<3>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b, isa); break;
+        case 2: DotRows8<2>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b, isa); break;
+        default: DotRows8<1>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b, isa); break;
       }
     }
   }
@@ -2255,6 +2269,35 @@ inline HWY_NOINLINE bool Gemm8Active() {
   return false;
 #endif
 }
+// The int8 instructions a quantized product is planned with on this target and CPU (an int8_isa
+// code: kernels::choose_int8_isa), for the microkernel and the row kernels alike.
+inline HWY_NOINLINE int BestInt8Isa() {
+#if HWY_TARGET == HWY_AVX3
+  return static_cast<int>(VnniActive() ? int8_isa::vnni : int8_isa::none);
+#elif CACTUS_GEMM8_SDOT
+  return static_cast<int>(Gemm8HasI8mm() ? int8_isa::i8mm : Gemm8HasSdot() ? int8_isa::sdot : int8_isa::none);
+#else
+  return static_cast<int>(int8_isa::none);
+#endif
+}
+// The planned instructions the microkernel takes (where this target and CPU have them).
+inline bool Gemm8Uses(int isa) {
+#if HWY_TARGET == HWY_AVX3
+  return UseVnni(isa);
+#elif CACTUS_GEMM8_SDOT
+  static const bool has = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+  return isa >= static_cast<int>(int8_isa::sdot) && has;
+#else
+  (void)isa;
+  return false;
+#endif
+}
+#if CACTUS_GEMM8_SDOT
+inline bool Gemm8UsesI8mm(int isa) {
+  static const bool has = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
+  return isa == static_cast<int>(int8_isa::i8mm) && has && Gemm8Uses(isa);
+}
+#endif
 // Which instruction the microkernel runs on this target (and CPU), for the tests' reports.
 inline HWY_NOINLINE const char* Gemm8Path() {
 #if HWY_TARGET == HWY_AVX3
@@ -2619,7 +2662,7 @@ inline void Gemm8TilePortable(size_t MB, const int32_t* wt, const float* f, cons
 // (64-byte aligned), factors 32 groups floats, corr 32 groups int32.
 inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
                                         size_t M, size_t n0, size_t n1, const uint8_t* xp, const float* sp, float* C, size_t ldc, bool c_nm,
-                                        const float* bias, int8_t* wbuf, int32_t* wt, float* factors, int32_t* corr) {
+                                        const float* bias, int8_t* wbuf, int32_t* wt, float* factors, int32_t* corr, int isa) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
   const auto* codes = static_cast<const unsigned char*>(base);
   const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
@@ -2627,7 +2670,7 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
   float* fP = factors + kGemm8Panel * groups;  // the panel's factors and corrections, [g][row]
   int32_t* cP = corr + kGemm8Panel * groups;
   alignas(64) float out[kGemm8Rows * 2 * kGemm8Block];
-  const bool fast = Gemm8Active();
+  const bool fast = Gemm8Uses(isa);  // the int8 instruction planned for the call
 #if HWY_TARGET == HWY_AVX3
   const bool pairs = fast;  // the VNNI tile takes two blocks at once
 #else
@@ -2635,7 +2678,7 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
   (void)fast;
 #endif
 #if CACTUS_GEMM8_SDOT
-  const bool mm = fast && Gemm8HasI8mm();  // SMMLA where the CPU has it
+  const bool mm = fast && Gemm8UsesI8mm(isa);  // SMMLA where planned (the CPU has it)
 #endif
   for (size_t nb = n0; nb < n1; nb += kGemm8Panel) {
     const size_t rows = std::min(kGemm8Panel, n1 - nb);

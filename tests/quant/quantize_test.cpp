@@ -214,7 +214,8 @@ TEST_CASE("a convolution with packed weights matches the convolution of the unpa
 }
 
 TEST_CASE("the planner records each packed product's kernel path once per plan, and the kernels take it") {
-  // y = linear(x, W) with W packed: the executor's plan records kernels::choose_quant_path for
+  // y = linear(x, W) with W packed: the executor's plan records kernels::choose_quant_plan (the
+  // path and the int8 instructions) for
   // the batch it plans (re-planned when the batch changes), and each path, forced through
   // kernels::quant_matmul, computes x . unpack(W)^T on this target
   const std::int64_t N = 64, K = 300;
@@ -246,9 +247,9 @@ TEST_CASE("the planner records each packed product's kernel path once per plan, 
       std::copy(xs.ptr<float>(), xs.ptr<float>() + M * K, xm.ptr<float>());
       ex.set_input(0, xm);
       const tensor y = ex.execute()[0];
-      const auto path = kernels::choose_quant_path(fmt, static_cast<std::size_t>(M));
+      const auto plan = kernels::choose_quant_plan(fmt, static_cast<std::size_t>(M));
       INFO(name_of(fmt) << " batch " << M << " on " << kernels::active_target() << ": planned " << ex.kernel_choice(0));
-      CHECK(ex.kernel_choice(0) == kernels::name_of(path));
+      CHECK(ex.kernel_choice(0) == kernels::name_of(plan));
       CHECK(rel_error(y.ptr<float>(), reference(M)) < 1e-2);
     }
     for (const auto path : {kernels::quant_path::gemm8, kernels::quant_path::int8_rows, kernels::quant_path::int16_rows})
@@ -259,8 +260,35 @@ TEST_CASE("the planner records each packed product's kernel path once per plan, 
         CHECK(rel_error(y.data(), reference(M)) < 1e-2);
       }
   }
+  // the int8 instructions are part of the plan: planned with them switched off (as on a CPU
+  // without them), a node keeps running without them after they are switched back on, until
+  // it is planned again
+  {
+    const tensor p = quant::pack(gaussian(N, K, 45), dtype::cq4);
+    ir::graph g;
+    ir::value xv;
+    xv.shape = {1, K};
+    const int x = g.add_value(std::move(xv));
+    g.inputs.push_back(x);
+    const int lin = g.add_node("linear", {x, g.add_tensor_constant(p, "w"), g.add_constant(ir::meta::none())}, {ir::kind::tensor});
+    g.outputs = {g.nodes[static_cast<std::size_t>(lin)].outputs[0]};
+    const auto best = kernels::choose_int8_isa();
+    kernels::allow_quant_vnni(false);
+    runtime::executor ex(g);
+    tensor xm = tensor::empty(dtype::f32, {8, K});
+    std::copy(xs.ptr<float>(), xs.ptr<float>() + 8 * K, xm.ptr<float>());
+    ex.set_input(0, xm);
+    const tensor without = ex.execute()[0];
+    const std::string planned = ex.kernel_choice(0);
+    kernels::allow_quant_vnni(true);
+    const tensor again = ex.execute()[0];
+    INFO("planned without int8 instructions: " << planned << "; this CPU's best: " << kernels::name_of(best));
+    CHECK(planned.find('/') == std::string::npos);
+    CHECK(ex.kernel_choice(0) == planned);
+    CHECK(std::equal(without.ptr<float>(), without.ptr<float>() + without.numel(), again.ptr<float>()));
+  }
   // a packed convolution: the microkernel where it runs and pays (64 channels of 288 products),
-  // else the dequantized kernel; an f32 one its f32 path (64 channels fill the direct kernel's
+  // else dequantized at load (runtime::plan_weight_precision); an f32 one its f32 path (64 channels fill the direct kernel's
   // panels on every target)
   for (const bool packed : {true, false}) {
     ir::graph g;
@@ -280,6 +308,75 @@ TEST_CASE("the planner records each packed product's kernel path once per plan, 
     xin.shape = {1, 32, 8, 8};
     ex.set_input(0, xin);
     REQUIRE(ex.execute()[0].shape == shape_t{1, 64, 8, 8});
-    CHECK(ex.kernel_choice(0) == (!packed ? "direct" : kernels::quant_gemm8() ? "gemm8" : "dequantized"));
+    // (without the microkernel, loading dequantizes the packed kernel: a folded cast, then the f32 path)
+    const std::size_t at = ex.graph().nodes.size() - 1;
+    const std::string isa = kernels::choose_int8_isa() == kernels::int8_isa::none ? "" : std::string("/") + kernels::name_of(kernels::choose_int8_isa());
+    CHECK(ex.kernel_choice(at) == (packed && kernels::quant_gemm8() ? "gemm8" + isa : "direct"));
+  }
+}
+
+TEST_CASE("gated_mlp plans a path per projection, mixed formats included, and computes the unpacked MLP") {
+  // y = down(silu(gate(x)) * up(x)) with each weight f32, q8 or CQ4: the plan records one path per
+  // projection (gate and up share one quantization of x when format and path agree); the result
+  // matches the double-precision MLP over the unpacked weights to the int8 / int16 activations' error
+  const std::int64_t K = 200, F = 96, N = 72;
+  const tensor wg = gaussian(F, K, 51), wu = gaussian(F, K, 52), wd = gaussian(N, F, 53), xs = gaussian(8, K, 54);
+  struct formats {
+    dtype g, u, d;
+  };
+  for (const formats f : {formats{dtype::cq4, dtype::cq4, dtype::cq4}, formats{dtype::cq4, dtype::q8, dtype::f32}, formats{dtype::f32, dtype::cq4, dtype::q8},
+                          formats{dtype::f32, dtype::f32, dtype::cq4}}) {
+    auto stored = [](const tensor& w, dtype t) { return t == dtype::f32 ? w : quant::pack(w, t); };
+    auto used = [](const tensor& w, dtype t) { return t == dtype::f32 ? w : quant::unpack(quant::pack(w, t)); };
+    const tensor ug = used(wg, f.g), uu = used(wu, f.u), ud = used(wd, f.d);
+    ir::graph g;
+    ir::value xv;
+    xv.shape = {1, K};
+    const int x = g.add_value(std::move(xv));
+    g.inputs.push_back(x);
+    const int none = g.add_constant(ir::meta::none());
+    const int mlp = g.add_node("gated_mlp",
+                               {x, g.add_tensor_constant(stored(wg, f.g), "g"), none, g.add_tensor_constant(stored(wu, f.u), "u"), none,
+                                g.add_tensor_constant(stored(wd, f.d), "d"), none, g.add_constant(ir::meta::of_int(0))},
+                               {ir::kind::tensor});
+    g.outputs = {g.nodes[static_cast<std::size_t>(mlp)].outputs[0]};
+    runtime::executor ex(g);
+    for (const std::int64_t M : {1, 8}) {
+      tensor xm = tensor::empty(dtype::f32, {M, K});
+      std::copy(xs.ptr<float>(), xs.ptr<float>() + M * K, xm.ptr<float>());
+      ex.set_input(0, xm);
+      const tensor y = ex.execute()[0];
+      auto path = [&](dtype t) {
+        return t == dtype::f32 ? std::string("f32") : std::string(kernels::name_of(kernels::choose_quant_path(t, static_cast<std::size_t>(M))));
+      };
+      const std::string pg = path(f.g), pu = path(f.u), pd = path(f.d);
+      std::string want = pg == pu && pu == pd ? pg : pg == pu ? "gate/up " + pg + ", down " + pd : "gate " + pg + ", up " + pu + ", down " + pd;
+      const bool int8 = (pg + pu + pd).find("gemm8") != std::string::npos || (pg + pu + pd).find("int8") != std::string::npos;
+      if (int8 && kernels::choose_int8_isa() != kernels::int8_isa::none) want += std::string("; ") + kernels::name_of(kernels::choose_int8_isa());
+      const std::size_t at = ex.graph().nodes.size() - 1;
+      INFO("gate " << name_of(f.g) << ", up " << name_of(f.u) << ", down " << name_of(f.d) << ", batch " << M << " on " << kernels::active_target()
+                   << ": planned " << ex.kernel_choice(at));
+      CHECK(ex.kernel_choice(at) == want);
+      double num = 0, den = 0;
+      for (std::int64_t m = 0; m < M; ++m) {
+        std::vector<double> h(static_cast<std::size_t>(F));
+        for (std::int64_t j = 0; j < F; ++j) {
+          double a = 0, b = 0;
+          for (std::int64_t k = 0; k < K; ++k) {
+            a += double(xs.ptr<float>()[m * K + k]) * ug.ptr<float>()[j * K + k];
+            b += double(xs.ptr<float>()[m * K + k]) * uu.ptr<float>()[j * K + k];
+          }
+          h[static_cast<std::size_t>(j)] = a / (1 + std::exp(-a)) * b;
+        }
+        for (std::int64_t n = 0; n < N; ++n) {
+          double want_y = 0;
+          for (std::int64_t j = 0; j < F; ++j) want_y += h[static_cast<std::size_t>(j)] * ud.ptr<float>()[n * F + j];
+          const double d = y.ptr<float>()[m * N + n] - want_y;
+          num += d * d;
+          den += want_y * want_y;
+        }
+      }
+      CHECK(std::sqrt(num / den) < 2e-2);
+    }
   }
 }

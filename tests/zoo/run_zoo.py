@@ -27,6 +27,7 @@ give bit-identical outputs.
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -123,6 +124,39 @@ def check_outside_range(run, bundle, work, inputs):
     raise AssertionError(f"input shape {shape} outside the exported ranges {d} was accepted")
 
 
+def check_conv_precision(run, out, work, inputs, packed, f32_conv):
+    """Which quantized conv kernels the runtime left packed when it loaded the bundle, from the
+    kernel paths `cactus run --profile` reports (gemm8 / dequantized run on packed kernels; the
+    f32 paths on kernels dequantized at load): every one with --packed-conv, none with
+    --f32-conv, and by default those with >= 64 output channels and >= 256 products per output
+    where the CPU has the int8 microkernel."""
+    ir = json.load(open(os.path.join(out, "optimized_ir.json")))
+    dtype = {v["id"]: v.get("dtype", "") for v in ir["values"]}
+    shape = {v["id"]: v.get("shape", []) for v in ir["values"]}
+    is_packed = lambda v: dtype[v] == "q8" or dtype[v].startswith("cq")
+    kernels = [n["inputs"][1] for n in ir["nodes"] if n["op"] in ("conv", "conv_module") and is_packed(n["inputs"][1])]
+    if not kernels:
+        return
+    args = [x for j in range(len(inputs[0])) for x in ("--input", os.path.join(work, f"in0_{j}.npy"))]
+    prof = run("run", out, *args, "--output-dir", os.path.join(work, "profiled"), "--profile", "1")
+    head = next(ln for ln in prof.splitlines() if ln.startswith("profile:"))
+    microkernel = "plain loops" not in head
+    on_packed = 0
+    for ln in prof.splitlines():
+        m = re.match(r"\s+(conv|conv_module) \[(gemm8(/\w+)?|dequantized)\]\s+(\d+)", ln)
+        if m:
+            on_packed += int(m.group(4))
+    if packed:
+        want, rule = len(kernels), "--packed-conv"
+    elif f32_conv:
+        want, rule = 0, "--f32-conv"
+    else:
+        want = sum(shape[w][0] >= 64 and math.prod(shape[w][1:]) >= 256 for w in kernels) if microkernel else 0
+        rule = "default (>= 64 channels, >= 256 products per output, on a CPU with the int8 microkernel)"
+    assert on_packed == want, f"{rule}: {on_packed} of {len(kernels)} quantized convolutions ran on packed kernels, want {want}\n{prof}"
+    print(f"{on_packed} of {len(kernels)} quantized convolutions on packed kernels at load: {rule}; {head.split(', ')[-1]}")
+
+
 def main():
     cactus, name, work = sys.argv[1], sys.argv[2], sys.argv[3]
     bits = sys.argv[sys.argv.index("--bits") + 1] if "--bits" in sys.argv else "32"
@@ -159,32 +193,7 @@ def main():
     print(run("transpile", ts, "--weights-dir", out, *ex, "--quiet", *packed, *f32_conv).strip().splitlines()[-1])
     if capture != "torchscript":
         check_outside_range(run, out, work, inputs)
-    ir = json.load(open(os.path.join(out, "optimized_ir.json")))
-    dtype = {v["id"]: v.get("dtype", "") for v in ir["values"]}
-    is_packed = lambda v: dtype[v] == "q8" or dtype[v].startswith("cq")
-    convs = [n for n in ir["nodes"] if n["op"] in ("conv", "conv_module")]
-    if packed:  # the conv kernels must have stayed packed: no cast in front of any conv
-        dequantized = [n["inputs"][0] for n in ir["nodes"] if n["op"] == "cast" and is_packed(n["inputs"][0])]
-        on_packed = sum(is_packed(n["inputs"][1]) for n in convs)
-        assert on_packed and not dequantized, f"--packed-conv: {on_packed} convs on packed weights, packed values cast to f32: {dequantized}"
-        print(f"{on_packed} of {len(convs)} convolutions on packed weights (the others' kernels are small, stored f16)")
-    elif f32_conv:  # every quantized conv kernel dequantized
-        on_packed = [n["inputs"][1] for n in convs if is_packed(n["inputs"][1])]
-        assert not on_packed, f"--f32-conv: convs on packed weights {on_packed}"
-    elif convs:  # by default a quantized kernel stays packed iff it has >= 64 output channels and >= 256 products per output
-        shape = {v["id"]: v.get("shape", []) for v in ir["values"]}
-        cast_of = {n["outputs"][0]: n["inputs"][0] for n in ir["nodes"] if n["op"] == "cast"}
-        kept = 0
-        for n in convs:
-            w = n["inputs"][1]
-            src = cast_of.get(w, w)
-            if not is_packed(src):
-                continue
-            s = shape[src]
-            want = s[0] >= 64 and math.prod(s[1:]) >= 256
-            assert is_packed(w) == want, f"conv kernel {s}: {'packed' if is_packed(w) else 'dequantized'}, the default rule says {'packed' if want else 'f32'}"
-            kept += want
-        print(f"{kept} of {len(convs)} convolutions on packed weights by default (>= 64 channels, >= 256 products per output)")
+    check_conv_precision(run, out, work, inputs, packed, f32_conv)
     worst = 0.0
     pairs = []
     dims = exported_dims(out) if capture != "torchscript" else None

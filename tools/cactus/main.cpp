@@ -122,8 +122,8 @@ static int cmd_transpile(const args& a) {
   add_disabled_fusions(a, o.fusion);
   o.verbose = !a.has("--quiet");
   check(!(a.has("--packed-conv") && a.has("--f32-conv")), "--packed-conv and --f32-conv: give one of them");
-  o.casts.packed_on_request = a.has("--packed-conv");
-  o.casts.packed_where_faster = !a.has("--f32-conv");
+  o.precision.packed_conv = a.has("--packed-conv");
+  o.precision.f32_conv = a.has("--f32-conv");
   o.external_weights = a.has("--external-weights");
   auto r = transpile_to_bundle(o);
   std::cout << "bundle: " << o.artifact_dir.string() << " (" << r.optimized.nodes.size() << " nodes)\n";
@@ -231,7 +231,7 @@ static int cmd_inspect(const args& a) {
   const auto recorded = bundle::manifest::read(dir);
   passes::fuse_options fo = bundle::recorded_fusion(recorded);
   add_disabled_fusions(a, fo);
-  std::cout << passes::op_count_table(passes::optimize_traced(g, fo, bundle::recorded_casts(recorded))) << std::flush;
+  std::cout << passes::op_count_table(passes::optimize_traced(g, fo, bundle::recorded_precision(recorded))) << std::flush;
   if (a.has("--dot")) {
     const fs::path dot = a.get("--dot");
     write_file_atomic(dot, ir::to_dot(g, dir.filename().string()));
@@ -328,8 +328,8 @@ static int cmd_run(const args& a) {
   }
   if (profile_runs) {
     const auto p = runtime::profile_runs(s.component(s.manifest().components.front().name), res.inputs, *profile_runs);
-    std::printf("profile: %d runs, %.4f ms per run (%.4f ms in ops), threads %u, kernels %s\n", p.runs, p.ms_per_run, p.ms_in_ops, global_pool().size(),
-                kernels::active_target());
+    std::printf("profile: %d runs, %.4f ms per run (%.4f ms in ops), threads %u, kernels %s, int8 microkernel: %s\n", p.runs, p.ms_per_run, p.ms_in_ops,
+                global_pool().size(), kernels::active_target(), kernels::quant_gemm8_path());
     int width = 16;  // the op column fits "conv_module [dequantized]"
     for (auto& row : p.rows) width = std::max(width, static_cast<int>(row.op.size()));
     std::printf("  %-*s %8s %12s %7s\n", width, "op", "calls", "ms/run", "share");
@@ -393,8 +393,9 @@ static std::vector<cli::command> commands() {
       {"--skip-reference-compare", "", "do not run the bundle against PyTorch's outputs", false},
       {"--quiet", "", "no progress lines on stderr", false},
       {"--packed-conv", "", "keep every quantized conv kernel packed (mmapped, e.g. 4.1 bits per weight at CQ4) and run "
-       "those convolutions on the int8 matrix-matrix microkernel; by default only kernels with at least 64 output channels and "
-       "256 products per output stay packed (there it is faster than f32), the others are dequantized to f32 at load", false},
+       "those convolutions on the int8 matrix-matrix microkernel; by default a kernel stays packed where the CPU loading the "
+       "bundle has that microkernel and the kernel has at least 64 output channels and 256 products per output (there it is "
+       "faster than f32); the others are dequantized to f32 at load", false},
       {"--f32-conv", "", "dequantize every quantized conv kernel to f32 at load (more memory; the default keeps the large ones "
        "packed)", false},
       {"--external-weights", "", "bind weights outside the artifact dir in place (the bundle records it) instead of "
@@ -442,7 +443,8 @@ static std::vector<cli::command> commands() {
   for (auto& f : fusion_flags()) inspect_options.push_back(f);
   c.push_back({"inspect", {"BUNDLE"}, R"(      Re-runs the IR passes on BUNDLE/raw_ir.json (with the options the bundle was transpiled
       with, plus the --no-fuse flags given here) and prints the op counts after each pass
-      (canonicalize, fold_constants, fuse, precision_casts, dce) and which fusions fired.
+      (canonicalize, fold_constants, fuse, dce, and at load on this CPU: the casts to f32 in front
+      of the weights that ops do not read as stored) and which fusions fired.
 )",
                inspect_options, cmd_inspect});
   c.push_back({"run", {"BUNDLE"}, R"(      Runs a bundle on its inputs and prints (a preview of) each output. --prompt and
@@ -481,7 +483,7 @@ static std::vector<cli::command> commands() {
                 {"--result-json", "FILE", "write the run's outputs (dtypes, shapes), time and generated ids as JSON (a generation: "
                  "prompt_ids, generated_ids, text, ttft_ms, prefill_tok_s, decode_tok_s, peak_rss_mb; --audio: token_ids and text "
                  "(a CTC bundle's transcript), audio_seconds, real_time_factor, peak_rss_mb)", false},
-                {"--profile", "N", "run N more times and print the wall time per op (with the kernel path planned for it: linear [gemm8])", false}},
+                {"--profile", "N", "run N more times and print the wall time per op (with the kernel path and int8 instructions planned for it: linear [gemm8/VNNI])", false}},
                cmd_run});
   c.push_back({"tokenize", {"DIR"}, R"(      Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or
       a bundle; or the tokenizer.json itself), giving the ids HF tokenizers gives. Give one of

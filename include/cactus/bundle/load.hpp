@@ -41,6 +41,8 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
   loaded_bundle b;
   b.dir = dir;
   b.manifest = manifest::read(dir);
+  // which weights stay f16 or packed: decided here, on this CPU, as the bundle's author asked
+  const runtime::weight_precision precision{b.manifest.passes.packed_conv, b.manifest.passes.f32_conv};
   // one mapping per weight file and fingerprint, whichever components bind it
   std::map<std::pair<fs::path, std::string>, tensor> mapped;
   for (const auto& c : b.manifest.components) {
@@ -56,7 +58,7 @@ inline loaded_bundle load_bundle(const fs::path& dir) {
       const auto key = std::make_pair(resolved_path(dir / e->second.first), e->second.second);
       if (auto it = mapped.find(key); it != mapped.end()) return it->second;
       return mapped[key] = binds.map(name);  // checks the fingerprint
-    });
+    }, precision);
     if (!b.exec) b.exec = ex.get();
     b.executors.emplace(c.name, std::move(ex));
   }

@@ -19,7 +19,7 @@
 #include "cactus/ir/ir_json.hpp"
 #include "cactus/ir/verify.hpp"
 #include "cactus/ops/registry.hpp"
-#include "cactus/passes/insert_precision_casts.hpp"
+#include "cactus/runtime/weight_precision.hpp"
 #include "cactus/passes/fuse.hpp"
 #include "cactus/quant/manifest.hpp"
 #include "cactus/quant/weight_file.hpp"
@@ -37,7 +37,7 @@ struct write_options {
   // how the IR passes ran (recorded in components/manifest.json, so `cactus lower` and
   // `cactus inspect` run them the same way)
   passes::fuse_options fusion;
-  passes::cast_options casts;
+  runtime::weight_precision precision;  // --packed-conv / --f32-conv, applied when the bundle is loaded
   bool external_weights = false;  // bind weights outside the bundle in place (recorded)
 };
 
@@ -56,12 +56,7 @@ inline passes::fuse_options recorded_fusion(const manifest& m) {
   f.disabled = m.passes.disabled_fusions;
   return f;
 }
-inline passes::cast_options recorded_casts(const manifest& m) {
-  passes::cast_options c;
-  c.packed_on_request = m.passes.packed_conv;
-  c.packed_where_faster = !m.passes.f32_conv;
-  return c;
-}
+inline runtime::weight_precision recorded_precision(const manifest& m) { return {m.passes.packed_conv, m.passes.f32_conv}; }
 
 // One graph of a bundle as lowering writes it: the graph before and after the passes, the names
 // its inputs and outputs get in the manifest (input_<i> / output_<i> past the end of the lists),
@@ -212,8 +207,8 @@ inline void write_into(const fs::path& dir, const fs::path& target, const std::v
   m.components.clear();
   for (auto& c : graphs) m.components.push_back(w.write(c, graphs.size() == 1 ? fs::path(".") : fs::path("components") / c.name));
   m.passes.disabled_fusions = info.fusion.disabled;
-  m.passes.packed_conv = info.casts.packed_on_request;
-  m.passes.f32_conv = !info.casts.packed_where_faster;
+  m.passes.packed_conv = info.precision.packed_conv;
+  m.passes.f32_conv = info.precision.f32_conv;
   for (const char* f : formats::hf_side_file_names)
     if (fs::exists(dir / f)) m.side_files.push_back(f);  // the stage holds links to the target's files
   m.cactus_version = cactus::version;

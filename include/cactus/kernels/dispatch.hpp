@@ -7,9 +7,11 @@
 // inline (one copy survives linking), so a program may include cactus from any number of TUs;
 // each costs compile time, so programs include it from one or a few (tests/bundle/ and
 // tests/formats/ are two TUs of one test, which keeps that so).
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "cactus/core/dtype.hpp"
 #include "cactus/core/error.hpp"
@@ -65,6 +67,7 @@ HWY_EXPORT(Q8Int8Gemv);
 HWY_EXPORT(Int8DotInstructions);
 HWY_EXPORT(Gemm8Active);
 HWY_EXPORT(Gemm8Path);
+HWY_EXPORT(BestInt8Isa);
 HWY_EXPORT(PackActivations8);
 HWY_EXPORT(QuantGemm8Rows);
 HWY_EXPORT(QuantizePackColumns8);
@@ -317,6 +320,9 @@ inline void allow_quant_vnni(bool allowed) { HWY_DYNAMIC_DISPATCH(detail::SetVnn
 // The int8 instructions the dispatched target's products use ("AVX-512 VNNI (vpdpbusd)",
 // "SDOT (FEAT_DotProd)", "none (int16 products)", ...).
 inline const char* quant_int8_instructions() { return HWY_DYNAMIC_DISPATCH(detail::Int8DotInstructions)(); }
+// The int8 instructions a product planned now runs with: the best the dispatched target and the
+// CPU have, unless allow_quant_vnni(false) switched them off.
+inline int8_isa choose_int8_isa() { return static_cast<int8_isa>(HWY_DYNAMIC_DISPATCH(detail::BestInt8Isa)()); }
 
 inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K, bool rotate, std::int8_t* xq, float* steps,
                                     std::int32_t* sums) {
@@ -329,14 +335,15 @@ inline void quantize_activations_i8(const float* x, std::size_t M, std::size_t K
 }
 
 inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::int8_t* xq, const float* steps,
-                                 const std::int32_t* sums, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias) {
+                                 const std::int32_t* sums, std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias,
+                                 int8_isa isa = choose_int8_isa()) {
   const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
   const bool q8 = fmt == dtype::q8;
   const auto* levels_u = q8 ? nullptr : quant::cq_codebook(l.bits).levels_u7.data();
   const float step = q8 ? 1.0f : quant::cq_codebook(l.bits).step;
   HWY_DYNAMIC_DISPATCH(detail::QuantMatmulRows8)(l.bits, w, static_cast<std::size_t>(l.groups), l.scales_offset, levels_u, step, M, n0,
                                                  n1, xq, steps, sums, C, ldc, bias, scratch<std::int8_t, 8>(quant_row_block * static_cast<std::size_t>(l.kp)),
-                                                 scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)));
+                                                 scratch<float, 9>(quant_row_block * static_cast<std::size_t>(l.groups)), static_cast<int>(isa));
 }
 
 // The int8 matrix-matrix microkernel (quant_gemm8-inl.hpp): whether the dispatched target runs
@@ -364,7 +371,8 @@ inline void pack_columns_i8(const float* col, std::size_t ld, std::size_t K, boo
 // Weight rows [n0, n1) against the packed activations into C[m * ldc + n] (+ bias[n]), or with
 // c_nm into C[n * ldc + m] (channels by pixels, as a convolution's output).
 inline void quant_gemm8_rows(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const std::uint8_t* xp, const float* sp,
-                             std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias, bool c_nm = false) {
+                             std::size_t n0, std::size_t n1, float* C, std::size_t ldc, const float* bias, bool c_nm = false,
+                             int8_isa isa = choose_int8_isa()) {
   const packed_layout l = packed_layout_of(fmt, {static_cast<std::int64_t>(N), static_cast<std::int64_t>(K)});
   const bool q8 = fmt == dtype::q8;
   const auto* levels = q8 ? nullptr : quant::cq_codebook(l.bits).levels.data();
@@ -372,7 +380,7 @@ inline void quant_gemm8_rows(dtype fmt, const void* w, std::size_t N, std::size_
   const std::size_t G = static_cast<std::size_t>(l.groups), Kp = static_cast<std::size_t>(l.kp);
   HWY_DYNAMIC_DISPATCH(detail::QuantGemm8Rows)(l.bits, w, G, l.scales_offset, levels, step, M, n0, n1, xp, sp, C, ldc, c_nm, bias,
                                                scratch<std::int8_t, 8>(16 * Kp), aligned_scratch<std::int32_t, 10>(4 * Kp),
-                                               scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G));
+                                               scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G), static_cast<int>(isa));
 }
 
 // The three ways a product with packed (q8 / CQ) weights runs, chosen once per graph node at
@@ -404,6 +412,36 @@ inline quant_path quant_path_of(int code) {
   return static_cast<quant_path>(code);
 }
 
+// A quantized product's plan: its path and the int8 instructions it runs with (none on the
+// int16 path), recorded per node as one code (path + 4 * isa).
+struct quant_plan {
+  quant_path path;
+  int8_isa isa;
+};
+inline quant_plan choose_quant_plan(dtype fmt, std::size_t M) {
+  const quant_path p = choose_quant_path(fmt, M);
+  return {p, p == quant_path::int16_rows ? int8_isa::none : choose_int8_isa()};
+}
+inline int code_of(quant_plan p) { return static_cast<int>(p.path) + 4 * static_cast<int>(p.isa); }
+inline quant_plan quant_plan_of(int code) {
+  check(code >= 0 && code % 4 <= 2 && code / 4 <= 3, "unknown quantized product plan ", code);
+  return {static_cast<quant_path>(code % 4), static_cast<int8_isa>(code / 4)};
+}
+// "gemm8/VNNI", "int8 rows/SDOT", "int8 rows" (pmaddubsw or plain loops), "int16 rows"
+inline const char* name_of(quant_plan p) {
+  static const auto names = [] {
+    std::array<std::string, 16> n;
+    for (int c = 0; c < 16; ++c)
+      if (c % 4 <= 2) {
+        const auto path = static_cast<quant_path>(c % 4);
+        const auto isa = static_cast<int8_isa>(c / 4);
+        n[static_cast<std::size_t>(c)] = std::string(name_of(path)) + (isa == int8_isa::none ? "" : std::string("/") + name_of(isa));
+      }
+    return n;
+  }();
+  return names[static_cast<std::size_t>(code_of(p))].c_str();
+}
+
 // Whether quant_matmul quantizes the activations to int8 (quantize_activations_i8) for this
 // format and batch, or to int16 (quantize_activations): tests rebuild the same activations.
 inline bool quant_int8_activations(dtype fmt, std::size_t M) { return choose_quant_path(fmt, M) != quant_path::int16_rows; }
@@ -412,8 +450,9 @@ inline bool quant_int8_activations(dtype fmt, std::size_t M) { return choose_qua
 // on `path` (choose_quant_path: gemm8 needs a target whose microkernel has its int8 instruction
 // and is taken as int8_rows elsewhere). Threads split the weight rows. With [n0, n1) only those
 // rows (columns of C, entries of bias) are computed: one group of a grouped convolution.
-inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
+inline void quant_matmul(quant_plan plan, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
                          std::size_t ldc, const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+  const quant_path path = plan.path;
   n1 = std::min(n1, N);
   if (n0 >= n1 || M == 0) return;
   const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
@@ -428,7 +467,7 @@ inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t 
     quantize_activations_i8(x, M, K, fmt != dtype::q8, xq, steps, sums);
     pack_activations_i8(xq, steps, M, K, xp, sp);
     global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
-      quant_gemm8_rows(fmt, w, N, K, M, xp, sp, n0 + b, n0 + e, C, ldc, bias);
+      quant_gemm8_rows(fmt, w, N, K, M, xp, sp, n0 + b, n0 + e, C, ldc, bias, false, plan.isa);
     });
     return;
   }
@@ -438,7 +477,7 @@ inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t 
     std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
     quantize_activations_i8(x, M, K, fmt != dtype::q8, xq, steps, sums);
     global_pool().parallel_for(n1 - n0, min_rows, [&](std::size_t b, std::size_t e) {
-      quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, n0 + b, n0 + e, C, ldc, bias);
+      quant_matmul_rows_i8(fmt, w, N, K, M, xq, steps, sums, n0 + b, n0 + e, C, ldc, bias, plan.isa);
     });
     return;
   }
@@ -449,10 +488,15 @@ inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t 
     quant_matmul_rows(fmt, w, N, K, M, xq, steps, n0 + b, n0 + e, C, ldc, bias);
   });
 }
-// ... on the path choose_quant_path picks for this format and batch.
+// ... on `path` with the instructions the CPU has (tests force each path this way).
+inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
+                         std::size_t ldc, const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
+  quant_matmul(quant_plan{path, path == quant_path::int16_rows ? int8_isa::none : choose_int8_isa()}, fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
+}
+// ... on the plan choose_quant_plan makes for this format and batch.
 inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
                          const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
-  quant_matmul(choose_quant_path(fmt, M), fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
+  quant_matmul(choose_quant_plan(fmt, M), fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
 }
 
 }  // namespace cactus::kernels

@@ -20,4 +20,17 @@ enum class unary_kind : std::uint8_t {
 
 enum class binary_kind : std::uint8_t { add, sub, mul, div, max, min, pow };
 
+// The optional int8 instructions a quantized product runs with, chosen once per plan with its
+// path (kernels::choose_int8_isa: the best the dispatched target and the CPU have) and passed
+// to the kernels: vpdpbusd (AVX-512 VNNI); SDOT (FEAT_DotProd); SMMLA (FEAT_I8MM) beside SDOT.
+enum class int8_isa : int { none = 0, vnni = 1, sdot = 2, i8mm = 3 };
+inline const char* name_of(int8_isa i) {
+  switch (i) {
+    case int8_isa::vnni: return "VNNI";
+    case int8_isa::sdot: return "SDOT";
+    case int8_isa::i8mm: return "SMMLA";
+    default: return "";
+  }
+}
+
 }  // namespace cactus::kernels

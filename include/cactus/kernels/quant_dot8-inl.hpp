@@ -104,6 +104,18 @@ inline HWY_NOINLINE bool VnniActive() {
 }
 inline bool SdotActive() { return HasDotProd() && !ForceNoVnni(); }
 inline bool I8mmActive() { return SdotActive() && HasI8mm(); }
+// The instructions a call was planned with (an int8_isa code, from BestInt8Isa when the graph
+// was planned), taken only where this target and CPU have them.
+inline bool UseVnni(int isa) {
+#if HWY_TARGET == HWY_AVX3
+  return isa == static_cast<int>(int8_isa::vnni) && HasVnni();
+#else
+  (void)isa;
+  return false;
+#endif
+}
+inline bool UseSdot(int isa) { return isa >= static_cast<int>(int8_isa::sdot) && HasDotProd(); }
+inline bool UseI8mm(int isa) { return isa == static_cast<int>(int8_isa::i8mm) && HasDotProd() && HasI8mm(); }
 
 // Whether CQ products take int8 activations on this target (and CPU).
 inline HWY_NOINLINE bool Int8DotPath() { return CACTUS_QUANT_INT8_DOT || SdotActive(); }
@@ -458,13 +470,14 @@ inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE v
 template <size_t MR>
 HWY_INLINE void DotRows8(const uint8_t* HWY_RESTRICT u, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
                          size_t ldx, const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, size_t lds, float* HWY_RESTRICT C,
-                         size_t ldc, float bias) {
+                         size_t ldc, float bias, int isa) {
 #if HWY_TARGET == HWY_AVX3
-  if (HasVnni() && !ForceNoVnni()) return DotRows8Vnni<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
+  if (UseVnni(isa)) return DotRows8Vnni<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
 #endif
 #if CACTUS_NEON_SDOT
-  if (SdotActive()) return DotRows8Sdot<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
+  if (UseSdot(isa)) return DotRows8Sdot<MR>(u, f, groups, xq, ldx, steps, sums, lds, C, ldc, bias);
 #endif
+  (void)isa;
   float corr[4] = {0, 0, 0, 0};
 #if CACTUS_QUANT_INT8_DOT
   const Int8DotTag d8;
@@ -744,13 +757,14 @@ inline HWY_NOINLINE void Gemv8Sve(const unsigned char* codes, const uint16_t* sc
 // activation loads and the per-row bookkeeping across rows matters.
 template <size_t NR>
 HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* HWY_RESTRICT f, size_t groups, const int8_t* HWY_RESTRICT xq,
-                         const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias) {
+                         const float* HWY_RESTRICT steps, const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias, int isa) {
 #if HWY_TARGET == HWY_AVX3
-  if (HasVnni() && !ForceNoVnni()) return DotCols8Vnni<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
+  if (UseVnni(isa)) return DotCols8Vnni<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
 #endif
 #if CACTUS_NEON_SDOT
-  if (SdotActive()) return DotCols8Sdot<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
+  if (UseSdot(isa)) return DotCols8Sdot<NR>(u, Kp, f, groups, xq, steps, sums, C, bias);
 #endif
+  (void)isa;
   float corr[4] = {0, 0, 0, 0}, dot[4] = {0, 0, 0, 0};
 #if CACTUS_QUANT_INT8_DOT
   const Int8DotTag d8;
@@ -802,21 +816,21 @@ HWY_INLINE void DotCols8(const uint8_t* HWY_RESTRICT u, size_t Kp, const float* 
 
 // Weight rows [n0, n1) of a CQ matrix (bits 1..4) against M int8 activation rows from
 // QuantizeActivationRows8. `levels_u` holds (level + 127) / 2 per code; `wbuf` is scratch of
-// kRowBlock * Kp bytes, `factors` of kRowBlock * groups floats.
+// kRowBlock * Kp bytes, `factors` of kRowBlock * groups floats. `isa`: the int8 instructions
+// planned for the call (an int8_isa code).
 inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels_u, float level_step,
                                    size_t M, size_t n0, size_t n1, const int8_t* xq, const float* steps, const int32_t* sums, float* C,
-                                   size_t ldc, const float* bias, int8_t* wbuf, float* factors) {
+                                   size_t ldc, const float* bias, int8_t* wbuf, float* factors, int isa) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
   const auto* codes = static_cast<const unsigned char*>(base);
   const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
 #if HWY_TARGET == HWY_AVX3
-  if (M == 1 && bits == 4 && HasVnni() && !ForceNoVnni())
-    return Gemv4Vnni(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, sums, C, bias);
-  if (M == 1 && bits == 8 && HasVnni() && !ForceNoVnni()) return Gemv8Vnni(codes, scales, groups, n0, n1, xq, steps, sums, C, bias);
+  if (M == 1 && bits == 4 && UseVnni(isa)) return Gemv4Vnni(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, sums, C, bias);
+  if (M == 1 && bits == 8 && UseVnni(isa)) return Gemv8Vnni(codes, scales, groups, n0, n1, xq, steps, sums, C, bias);
 #endif
 #if CACTUS_NEON_SDOT
-  if (M == 1 && bits == 4 && SdotActive()) return Gemv4Sdot(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
-  if (M == 1 && bits == 8 && SdotActive()) return Gemv8Sdot(codes, scales, groups, n0, n1, xq, steps, C, bias);
+  if (M == 1 && bits == 4 && UseSdot(isa)) return Gemv4Sdot(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
+  if (M == 1 && bits == 8 && UseSdot(isa)) return Gemv8Sdot(codes, scales, groups, n0, n1, xq, steps, C, bias);
 #endif
 #if CACTUS_SVE_SDOT
   if (M == 1 && bits == 4) return Gemv4Sve(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
@@ -851,10 +865,10 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
       const uint8_t* u = reinterpret_cast<const uint8_t*>(wbuf);
       const float* b = bias ? bias + nb : nullptr;
       switch (rows) {
-        case 4: DotCols8<4>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
-        case 3: DotCols8<3>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
-        case 2: DotCols8<2>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
-        default: DotCols8<1>(u, Kp, factors, groups, xq, steps, sums, C + nb, b); break;
+        case 4: DotCols8<4>(u, Kp, factors, groups, xq, steps, sums, C + nb, b, isa); break;
+        case 3: DotCols8<3>(u, Kp, factors, groups, xq, steps, sums, C + nb, b, isa); break;
+        case 2: DotCols8<2>(u, Kp, factors, groups, xq, steps, sums, C + nb, b, isa); break;
+        default: DotCols8<1>(u, Kp, factors, groups, xq, steps, sums, C + nb, b, isa); break;
       }
       continue;
     }
@@ -862,20 +876,20 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
     for (; m + 4 <= M; m += 4) {
       size_t i = 0;
 #if HWY_TARGET == HWY_AVX3
-      if (HasVnni() && !ForceNoVnni() && groups <= kTileGroups)  // 4 x 4 tiles; the weight rows are consecutive in wbuf
+      if (UseVnni(isa) && groups <= kTileGroups)  // 4 x 4 tiles; the weight rows are consecutive in wbuf
         for (; i + 4 <= rows; i += 4)
           Tile4x4Vnni(w[i], Kp, factors + i * groups, groups, xq + m * Kp, steps + m * groups, sums + m * groups, C + m * ldc + nb + i, ldc,
                       bias ? bias + nb + i : nullptr);
 #endif
 #if CACTUS_NEON_SDOT
-      if (I8mmActive())
+      if (UseI8mm(isa))
         for (; i + 4 <= rows; i += 4)
           Tile4x4I8mm(w[i], Kp, factors + i * groups, groups, xq + m * Kp, steps + m * groups, sums + m * groups, C + m * ldc + nb + i, ldc,
                       bias ? bias + nb + i : nullptr);
 #endif
       for (; i < rows; ++i)
         DotRows8<4>(w[i], factors + i * groups, groups, xq + m * Kp, Kp, steps + m * groups, sums + m * groups, groups, C + m * ldc + nb + i,
-                    ldc, bias ? bias[nb + i] : 0.0f);
+                    ldc, bias ? bias[nb + i] : 0.0f, isa);
     }
     for (size_t i = 0; i < rows && m < M; ++i) {
       const float* f = factors + i * groups;
@@ -885,9 +899,9 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
       const float* st = steps + m * groups;
       const int32_t* su = sums + m * groups;
       switch (M - m) {
-        case 3: DotRows8<3>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b); break;
-        case 2: DotRows8<2>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b); break;
-        default: DotRows8<1>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b); break;
+        case 3: DotRows8<3>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b, isa); break;
+        case 2: DotRows8<2>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b, isa); break;
+        default: DotRows8<1>(w[i], f, groups, x, Kp, st, su, groups, c, ldc, b, isa); break;
       }
     }
   }

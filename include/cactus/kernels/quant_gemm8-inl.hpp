@@ -79,6 +79,35 @@ inline HWY_NOINLINE bool Gemm8Active() {
   return false;
 #endif
 }
+// The int8 instructions a quantized product is planned with on this target and CPU (an int8_isa
+// code: kernels::choose_int8_isa), for the microkernel and the row kernels alike.
+inline HWY_NOINLINE int BestInt8Isa() {
+#if HWY_TARGET == HWY_AVX3
+  return static_cast<int>(VnniActive() ? int8_isa::vnni : int8_isa::none);
+#elif CACTUS_GEMM8_SDOT
+  return static_cast<int>(Gemm8HasI8mm() ? int8_isa::i8mm : Gemm8HasSdot() ? int8_isa::sdot : int8_isa::none);
+#else
+  return static_cast<int>(int8_isa::none);
+#endif
+}
+// The planned instructions the microkernel takes (where this target and CPU have them).
+inline bool Gemm8Uses(int isa) {
+#if HWY_TARGET == HWY_AVX3
+  return UseVnni(isa);
+#elif CACTUS_GEMM8_SDOT
+  static const bool has = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+  return isa >= static_cast<int>(int8_isa::sdot) && has;
+#else
+  (void)isa;
+  return false;
+#endif
+}
+#if CACTUS_GEMM8_SDOT
+inline bool Gemm8UsesI8mm(int isa) {
+  static const bool has = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
+  return isa == static_cast<int>(int8_isa::i8mm) && has && Gemm8Uses(isa);
+}
+#endif
 // Which instruction the microkernel runs on this target (and CPU), for the tests' reports.
 inline HWY_NOINLINE const char* Gemm8Path() {
 #if HWY_TARGET == HWY_AVX3
@@ -443,7 +472,7 @@ inline void Gemm8TilePortable(size_t MB, const int32_t* wt, const float* f, cons
 // (64-byte aligned), factors 32 groups floats, corr 32 groups int32.
 inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
                                         size_t M, size_t n0, size_t n1, const uint8_t* xp, const float* sp, float* C, size_t ldc, bool c_nm,
-                                        const float* bias, int8_t* wbuf, int32_t* wt, float* factors, int32_t* corr) {
+                                        const float* bias, int8_t* wbuf, int32_t* wt, float* factors, int32_t* corr, int isa) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
   const auto* codes = static_cast<const unsigned char*>(base);
   const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
@@ -451,7 +480,7 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
   float* fP = factors + kGemm8Panel * groups;  // the panel's factors and corrections, [g][row]
   int32_t* cP = corr + kGemm8Panel * groups;
   alignas(64) float out[kGemm8Rows * 2 * kGemm8Block];
-  const bool fast = Gemm8Active();
+  const bool fast = Gemm8Uses(isa);  // the int8 instruction planned for the call
 #if HWY_TARGET == HWY_AVX3
   const bool pairs = fast;  // the VNNI tile takes two blocks at once
 #else
@@ -459,7 +488,7 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
   (void)fast;
 #endif
 #if CACTUS_GEMM8_SDOT
-  const bool mm = fast && Gemm8HasI8mm();  // SMMLA where the CPU has it
+  const bool mm = fast && Gemm8UsesI8mm(isa);  // SMMLA where planned (the CPU has it)
 #endif
   for (size_t nb = n0; nb < n1; nb += kGemm8Panel) {
     const size_t rows = std::min(kGemm8Panel, n1 - nb);

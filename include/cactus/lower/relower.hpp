@@ -76,14 +76,14 @@ inline relower_report relower(const fs::path& ir_json, const fs::path& out_dir) 
         " components; re-lowering one IR file writes a one-graph bundle, so it takes bundles of one component");
   bundle::write_options info;
   info.fusion = bundle::recorded_fusion(recorded);
-  info.casts = bundle::recorded_casts(recorded);
+  info.precision = bundle::recorded_precision(recorded);
   info.model_id = recorded.model_id;
   info.task = recorded.task;
   info.family = recorded.family;
   for (auto& i : recorded.components[0].inputs) info.input_names.push_back(i.name);
   for (auto& o : recorded.components[0].outputs) info.output_names.push_back(o.name);
   info.external_weights = read_json(bundle_dir / "graph_bindings.json").value("external_weights", false);
-  passes::optimize(g, info.fusion, {}, info.casts);  // as the source bundle ran them
+  passes::optimize(g, info.fusion);  // as the source bundle ran them
   bundle::write(out_dir, raw, g, bundle_dir, &m, info);
   r.graph = std::move(g);
   return r;

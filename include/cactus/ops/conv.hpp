@@ -433,7 +433,7 @@ inline packed_conv_path choose_packed_conv_path(const conv_geom& g, bool microke
                                                                                              : packed_conv_path::dequantized;
 }
 inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep,
-                        packed_conv_path path) {
+                        packed_conv_path path, kernels::int8_isa isa) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G, P = g.OH * g.OW, K = Cg * g.kh * g.kw;
   if (path == packed_conv_path::microkernel && kernels::quant_gemm8()) {
     constexpr std::int64_t B = 16;  // pixels per packed block
@@ -470,7 +470,7 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
         global_pool().parallel_for(static_cast<std::size_t>(Og), min_rows, [&](std::size_t b, std::size_t e) {
           kernels::quant_gemm8_rows(wt, w, static_cast<std::size_t>(g.O), static_cast<std::size_t>(K), static_cast<std::size_t>(P), xp, sp,
                                     static_cast<std::size_t>(grp * Og) + b, static_cast<std::size_t>(grp * Og) + e, yn, static_cast<std::size_t>(P),
-                                    ep ? nullptr : bias, true);
+                                    ep ? nullptr : bias, true, isa);
         });
       }
       if (ep)
@@ -492,32 +492,44 @@ inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void
                              });
   conv_forward(g, x, wf, bias, y, ep);
 }
-// ... on the path choose_packed_conv_path picks.
+// ... on the path choose_packed_conv_path picks, with the int8 instructions the CPU has.
 inline void conv_packed(const conv_geom& g, const float* x, dtype wt, const void* w, const float* bias, float* y, const conv_epilogue* ep = nullptr,
                         bool microkernel_anyway = false) {
-  conv_packed(g, x, wt, w, bias, y, ep, choose_packed_conv_path(g, microkernel_anyway));
+  conv_packed(g, x, wt, w, bias, y, ep, choose_packed_conv_path(g, microkernel_anyway), kernels::choose_int8_isa());
 }
 
-// The kernel path of a conv or conv_module node, once per plan: a packed kernel's
-// (choose_packed_conv_path: codes 0, 1), else the f32 convolution's (choose_f32_conv_path: 2-5).
+// The kernel plan of a conv or conv_module node, once per plan of the graph: a packed kernel's
+// path (choose_packed_conv_path: codes 0, 1) with the microkernel's int8 instructions
+// (kernels::choose_int8_isa, + 8 * isa), else the f32 convolution's path (choose_f32_conv_path:
+// 2-5).
 inline int conv_choose(const context& c) {
   const conv_geom g = conv_geometry(c);
-  return is_packed(c.in(1).type) ? static_cast<int>(choose_packed_conv_path(g)) : static_cast<int>(choose_f32_conv_path(g));
+  if (!is_packed(c.in(1).type)) return static_cast<int>(choose_f32_conv_path(g));
+  const packed_conv_path p = choose_packed_conv_path(g);
+  return static_cast<int>(p) + (p == packed_conv_path::microkernel ? 8 * static_cast<int>(kernels::choose_int8_isa()) : 0);
 }
 inline const char* conv_choice_name(int code) {
-  static constexpr const char* names[] = {"gemm8", "dequantized", "depthwise", "direct", "indirect", "gemm"};
-  check(code >= 0 && code <= 5, "unknown convolution path ", code);
-  return names[code];
+  static const auto names = [] {
+    static constexpr const char* paths[] = {"gemm8", "dequantized", "depthwise", "direct", "indirect", "gemm"};
+    std::array<std::string, 32> n;
+    for (int c = 0; c < 32; ++c)
+      if (c % 8 <= 5) n[static_cast<std::size_t>(c)] = std::string(paths[c % 8]) + (c / 8 ? std::string("/") + kernels::name_of(static_cast<kernels::int8_isa>(c / 8)) : "");
+    return n;
+  }();
+  check(code >= 0 && code < 32 && code % 8 <= 5, "unknown convolution path ", code);
+  return names[static_cast<std::size_t>(code)].c_str();
 }
 
 // The whole convolution from an op's inputs (x at 0, the kernel at 1): on the packed kernel when
 // the planner left it packed (--packed-conv), else on f32.
 inline void conv_run(const conv_geom& g, const context& c, const float* bias, float* y, const conv_epilogue* ep = nullptr) {
   const slot& w = c.in(1);
+  const int code = c.kernel_choice(conv_choose);
   if (is_packed(w.type))
-    return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep, static_cast<packed_conv_path>(c.kernel_choice(conv_choose)));
+    return conv_packed(g, c.f32_in(0).ptr<float>(), w.type, w.data, bias, y, ep, static_cast<packed_conv_path>(code % 8),
+                       static_cast<kernels::int8_isa>(code / 8));
   const float* wf = c.f32_in(1).ptr<float>();
-  const auto path = static_cast<f32_conv_path>(c.kernel_choice(conv_choose));
+  const auto path = static_cast<f32_conv_path>(code);
   // a constant kernel is packed for the GEMM once per node (same memory again as the kernel)
   std::shared_ptr<const std::vector<float>> wp;
   if (w.is_const && path != f32_conv_path::depthwise) wp = c.prepared<std::vector<float>>(w.data, [&] { return packed_conv_kernel(g, wf); });
@@ -534,12 +546,14 @@ struct conv_op {
   static constexpr bool f16_weights = false;
   // packed (q8 / CQ) kernels can run through the packed matrix product (detail::conv_packed).
   // By default a kernel stays packed where that is faster than the f32 convolution of its
-  // dequantized copy (packed_faster) and is dequantized at load elsewhere; transpile's
-  // --packed-conv keeps every one packed, --f32-conv none.
+  // dequantized copy (packed_faster) and is dequantized at load elsewhere
+  // (runtime::plan_weight_precision); transpile's --packed-conv keeps every one packed,
+  // --f32-conv none.
   static constexpr std::uint32_t packed_on_request = 1u << 1;
-  // (detail::packed_conv_pays on the kernel's shape [O, C / groups, kh, kw]).
+  // Where this CPU runs the int8 microkernel (kernels::quant_gemm8) and it pays on the kernel's
+  // shape [O, C / groups, kh, kw] (detail::packed_conv_pays). Decided at load, on the CPU.
   static bool packed_faster(std::size_t k, const shape_t& w) {
-    if (k != 1 || w.size() < 3) return false;
+    if (k != 1 || w.size() < 3 || !kernels::quant_gemm8()) return false;
     std::int64_t products = 1;
     for (std::size_t i = 1; i < w.size(); ++i) products *= w[i];
     return detail::packed_conv_pays(w[0], products);

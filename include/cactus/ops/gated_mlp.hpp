@@ -40,34 +40,48 @@ struct gated_mlp_op {
     c.set_tensor(0, dtype::f32, s);
   }
 
-  // The kernel paths, once per plan (kernels::choose_quant_path on the batch M): one for the
-  // gate and up projections (when both are packed in one format: they share a quantization of
-  // x), one for the down projection (when packed). Code: 4 * gate/up + down, 3 for "not packed".
+  // The kernel plan, once per plan of the graph (kernels::choose_quant_path on the batch M), a
+  // path per projection: gate, up and down, each packed or not ("f32", which covers f16 weights
+  // too); and the int8 instructions the packed ones run with (kernels::choose_int8_isa, one for
+  // the node). Code: 64 * isa + 16 * gate + 4 * up + down, with 3 for "not packed". Gate and up
+  // share one quantization of x when their paths and formats are the same.
   static constexpr int unpacked = 3;
   static int choose(const context& c) {
     const slot &wg = c.in(1), &wu = c.in(3), &wd = c.in(5);
     if (wg.shape.size() != 2 || wg.shape[1] == 0) return -1;
     const auto M = static_cast<std::size_t>(c.in(0).numel() / wg.shape[1]);
-    const int gu = is_packed(wg.type) && wg.type == wu.type ? static_cast<int>(kernels::choose_quant_path(wg.type, M)) : unpacked;
-    const int down = is_packed(wd.type) ? static_cast<int>(kernels::choose_quant_path(wd.type, M)) : unpacked;
-    return gu == unpacked && down == unpacked ? -1 : 4 * gu + down;
+    auto path = [&](const slot& w) { return is_packed(w.type) ? static_cast<int>(kernels::choose_quant_path(w.type, M)) : unpacked; };
+    const int g = path(wg), u = path(wu), d = path(wd);
+    if (g == unpacked && u == unpacked && d == unpacked) return -1;
+    const int i16 = static_cast<int>(kernels::quant_path::int16_rows);
+    const bool int8 = (g != unpacked && g != i16) || (u != unpacked && u != i16) || (d != unpacked && d != i16);
+    return 64 * (int8 ? static_cast<int>(kernels::choose_int8_isa()) : 0) + 16 * g + 4 * u + d;
   }
   static const char* choice_name(int code) {
     static const auto names = [] {
-      std::array<std::string, 16> n;
+      std::array<std::string, 256> n;
       auto one = [](int p) { return p == unpacked ? std::string("f32") : std::string(kernels::name_of(kernels::quant_path_of(p))); };
-      for (int gu = 0; gu < 4; ++gu)
-        for (int d = 0; d < 4; ++d) n[static_cast<std::size_t>(4 * gu + d)] = gu == d ? one(gu) : "gate/up " + one(gu) + ", down " + one(d);
+      for (int i = 0; i < 4; ++i)
+        for (int g = 0; g < 4; ++g)
+          for (int u = 0; u < 4; ++u)
+            for (int d = 0; d < 4; ++d) {
+              std::string s = g == u && u == d ? one(g) : g == u ? "gate/up " + one(g) + ", down " + one(d) : "gate " + one(g) + ", up " + one(u) + ", down " + one(d);
+              if (i) s += std::string("; ") + kernels::name_of(static_cast<kernels::int8_isa>(i));
+              n[static_cast<std::size_t>(64 * i + 16 * g + 4 * u + d)] = s;
+            }
       return n;
     }();
-    check(code >= 0 && code < 16, "unknown gated_mlp kernel path ", code);
+    check(code >= 0 && code < 256, "unknown gated_mlp kernel plan ", code);
     return names[static_cast<std::size_t>(code)].c_str();
   }
 
-  // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels (`path` for a packed W).
-  static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y, int path) {
+  // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels (`path` and `isa` for a packed W).
+  static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y, int path, kernels::int8_isa isa) {
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
-    if (is_packed(w.type)) return kernels::quant_matmul(kernels::quant_path_of(path), w.type, w.data, N, K, M, x, y, N, bias);
+    if (is_packed(w.type)) {
+      const kernels::quant_path p = kernels::quant_path_of(path);
+      return kernels::quant_matmul({p, p == kernels::quant_path::int16_rows ? kernels::int8_isa::none : isa}, w.type, w.data, N, K, M, x, y, N, bias);
+    }
     kernels::gemm_nt(M, N, K, x, K, w.data, w.type == dtype::f16, K, y, N, bias);
   }
 
@@ -90,29 +104,31 @@ struct gated_mlp_op {
       for (std::size_t m = 0; m < M; ++m) kernels::gated_act_serial(a, g + m * F + b, u + m * F + b, g + m * F + b, e - b);
     };
     const int code = c.kernel_choice(choose);
-    const int gu = code < 0 ? unpacked : code / 4, down = code < 0 ? unpacked : code % 4;
-    const bool quant = gu != unpacked;
+    const int gp = code < 0 ? unpacked : code / 16 % 4, up = code < 0 ? unpacked : code / 4 % 4, down = code < 0 ? unpacked : code % 4;
+    const auto isa = static_cast<kernels::int8_isa>(code < 0 ? 0 : code / 64);
+    // gate and up on one quantization of x (same format and path), else one after the other
+    const bool quant = gp != unpacked && gp == up && wg.type == wu.type;
     const std::size_t Kp = (K + packed_group - 1) / packed_group * packed_group, G = Kp / packed_group;
     const std::size_t min_rows = std::max<std::size_t>(quant ? 1 : 4, serial_work / (2 * M * (quant ? Kp : K) + 1));
-    if (quant && kernels::quant_path_of(gu) != kernels::quant_path::int16_rows) {
+    if (quant && kernels::quant_path_of(gp) != kernels::quant_path::int16_rows) {
       // one quantization of x for both projections (as kernels::quant_matmul: the matrix-matrix
       // microkernel on activations packed in blocks of 16 rows where the target runs it)
       std::int8_t* xq = scratch<std::int8_t, 7>(M * Kp);
       float* steps = scratch<float, 7>(M * G);
       std::int32_t* sums = scratch<std::int32_t, 7>(M * G);
       kernels::quantize_activations_i8(xp, M, K, wg.type != dtype::q8, xq, steps, sums);
-      const bool gemm8 = kernels::quant_path_of(gu) == kernels::quant_path::gemm8 && kernels::quant_gemm8();
+      const bool gemm8 = kernels::quant_path_of(gp) == kernels::quant_path::gemm8 && kernels::quant_gemm8();
       const std::size_t Mp = (M + 15) / 16 * 16;
       std::uint8_t* xpk = gemm8 ? aligned_scratch<std::uint8_t, 10>(Mp * Kp) : nullptr;
       float* sp = gemm8 ? aligned_scratch<float, 19>(Mp * G) : nullptr;
       if (gemm8) kernels::pack_activations_i8(xq, steps, M, K, xpk, sp);
       global_pool().parallel_for(F, min_rows, [&](std::size_t b, std::size_t e) {
         if (gemm8) {
-          kernels::quant_gemm8_rows(wg.type, wg.data, F, K, M, xpk, sp, b, e, g, F, bg);
-          kernels::quant_gemm8_rows(wu.type, wu.data, F, K, M, xpk, sp, b, e, u, F, bu);
+          kernels::quant_gemm8_rows(wg.type, wg.data, F, K, M, xpk, sp, b, e, g, F, bg, false, isa);
+          kernels::quant_gemm8_rows(wu.type, wu.data, F, K, M, xpk, sp, b, e, u, F, bu, false, isa);
         } else {
-          kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg);
-          kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu);
+          kernels::quant_matmul_rows_i8(wg.type, wg.data, F, K, M, xq, steps, sums, b, e, g, F, bg, isa);
+          kernels::quant_matmul_rows_i8(wu.type, wu.data, F, K, M, xq, steps, sums, b, e, u, F, bu, isa);
         }
         finish(b, e);
       });
@@ -125,7 +141,7 @@ struct gated_mlp_op {
         kernels::quant_matmul_rows(wu.type, wu.data, F, K, M, xq, steps, b, e, u, F, bu);
         finish(b, e);
       });
-    } else if (!is_packed(wg.type) && !is_packed(wu.type)) {
+    } else if (gp == unpacked && up == unpacked) {
       // column blocks of 4 (the NT kernel's tile), both projections per task
       global_pool().parallel_for((F + 3) / 4, (min_rows + 3) / 4, [&](std::size_t b, std::size_t e) {
         const std::size_t n0 = b * 4, n1 = std::min(F, e * 4);
@@ -134,11 +150,11 @@ struct gated_mlp_op {
         finish(n0, n1);
       });
     } else {  // mixed formats (e.g. --keep on one of them): one projection after the other
-      project(wg, bg, xp, M, g, static_cast<int>(kernels::choose_quant_path(wg.type, M)));
-      project(wu, bu, xp, M, u, static_cast<int>(kernels::choose_quant_path(wu.type, M)));
+      project(wg, bg, xp, M, g, gp, isa);
+      project(wu, bu, xp, M, u, up, isa);
       global_pool().parallel_for(F, 64, [&](std::size_t b, std::size_t e) { finish(b, e); });
     }
-    project(wd, bias(6), g, M, c.out(0).ptr<float>(), down);
+    project(wd, bias(6), g, M, c.out(0).ptr<float>(), down, isa);
   }
 };
 

@@ -23,14 +23,15 @@ struct linear_op {
     s.back() = w.shape[0];
     c.set_tensor(0, dtype::f32, s);
   }
-  // The kernel path, once per plan: a packed W's product (kernels::choose_quant_path on its
-  // format and the batch M); f32 and f16 W have one path (-1).
+  // The kernel plan, once per plan of the graph: a packed W's path and int8 instructions
+  // (kernels::choose_quant_plan on its format, the batch M and the CPU); f32 and f16 W have one
+  // path (-1).
   static int choose(const context& c) {
     const slot& w = c.in(1);
     if (!is_packed(w.type) || w.shape.size() != 2 || w.shape[1] == 0) return -1;
-    return static_cast<int>(kernels::choose_quant_path(w.type, static_cast<std::size_t>(c.in(0).numel() / w.shape[1])));
+    return kernels::code_of(kernels::choose_quant_plan(w.type, static_cast<std::size_t>(c.in(0).numel() / w.shape[1])));
   }
-  static const char* choice_name(int code) { return kernels::name_of(kernels::quant_path_of(code)); }
+  static const char* choice_name(int code) { return kernels::name_of(kernels::quant_plan_of(code)); }
   static void run(context& c) {
     const slot& x = c.f32_in(0);
     const slot& w = c.in(1);
@@ -38,7 +39,7 @@ struct linear_op {
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
     const auto M = static_cast<std::size_t>(x.numel()) / K;
     if (is_packed(w.type))
-      return kernels::quant_matmul(kernels::quant_path_of(c.kernel_choice(choose)), w.type, w.data, N, K, M, x.ptr<float>(), c.out(0).ptr<float>(), N, bias);
+      return kernels::quant_matmul(kernels::quant_plan_of(c.kernel_choice(choose)), w.type, w.data, N, K, M, x.ptr<float>(), c.out(0).ptr<float>(), N, bias);
     kernels::gemm_nt(M, N, K, x.ptr<float>(), K, w.data, w.type == dtype::f16, K, c.out(0).ptr<float>(), N, bias);
   }
 };

@@ -106,7 +106,7 @@ struct op_info {
   bool view;
   bool f16_weights;
   std::uint32_t packed_inputs;  // bit k: input k may be a packed (q8 / CQ) constant
-  std::uint32_t packed_on_request;  // bit k: ... when the user asks (passes::cast_options)
+  std::uint32_t packed_on_request;  // bit k: ... when the user asks (runtime::weight_precision)
   // of those, whether a packed constant of this shape at input k runs faster than f32 (then it
   // stays packed by default); null: never
   bool (*packed_faster)(std::size_t k, const shape_t& shape);

@@ -1,7 +1,8 @@
 #pragma once
 // The op counts of a graph after each pass of the pipeline, as `cactus inspect` prints them:
-// one row per op, one column per stage (imported, canonicalize, fold_constants, fuse,
-// precision_casts, dce), a total row, and which fusions fired or were off.
+// one row per op, one column per stage (imported, canonicalize, fold_constants, fuse, dce, and
+// "load": the casts to f32 that loading puts in front of weights ops do not read as stored, on
+// this CPU), a total row, and which fusions fired or were off.
 #include <map>
 #include <set>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "cactus/passes/pipeline.hpp"
+#include "cactus/runtime/weight_precision.hpp"
 
 namespace cactus::passes {
 
@@ -25,12 +27,15 @@ struct pass_trace {
 };
 
 // Runs the pipeline on `g`, recording the op counts before and after each pass.
-inline pass_trace optimize_traced(ir::graph& g, const fuse_options& fusion = {}, const cast_options& casts = {}) {
+// (g is left as the passes leave it, as a bundle stores it.)
+inline pass_trace optimize_traced(ir::graph& g, const fuse_options& fusion = {}, const runtime::weight_precision& precision = {}) {
   pass_trace t;
   t.disabled = fusion.disabled;
   t.stages.emplace_back("imported", op_counts(g));
-  t.report = optimize(
-      g, fusion, [&](std::string_view name, const ir::graph& now) { t.stages.emplace_back(std::string(name), op_counts(now)); }, casts);
+  t.report = optimize(g, fusion, [&](std::string_view name, const ir::graph& now) { t.stages.emplace_back(std::string(name), op_counts(now)); });
+  ir::graph loaded = g;
+  runtime::plan_weight_precision(loaded, precision);
+  t.stages.emplace_back("load", op_counts(loaded));
   return t;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
-// Executes a canonical IR graph. Planning (on the first run and whenever input shapes change):
+// Executes a canonical IR graph. Loading decides which stored weights each op reads as they are
+// (f16, packed) and which are widened to f32 (runtime/weight_precision.hpp). Planning (on the
+// first run and whenever input shapes change):
 // infer every node's outputs, run nodes whose inputs are all constant once (plan-time folding:
 // f16->f32 casts of small weights, masks from arange...), then lay out the remaining tensors in
 // one arena, reusing bytes once a value is dead; view ops alias their input. Execution runs
@@ -16,6 +18,7 @@
 #include "cactus/ir/graph.hpp"
 #include "cactus/ops/interpreter.hpp"
 #include "cactus/runtime/memory_plan.hpp"
+#include "cactus/runtime/weight_precision.hpp"
 
 namespace cactus::runtime {
 
@@ -26,7 +29,8 @@ using weight_resolver = std::function<tensor(const std::string& name)>;
 
 class executor {
  public:
-  explicit executor(ir::graph g, const weight_resolver& resolve = {}) : g_(std::move(g)), interp_(g_) {
+  explicit executor(ir::graph g, const weight_resolver& resolve = {}, const weight_precision& precision = {})
+      : g_(with_weight_precision(std::move(g), precision)), interp_(g_) {
     for (std::size_t n = 0; n < interp_.num_nodes(); ++n) interp_.op(n);  // every op has a kernel
     base_ = interp_.slots();
     for (std::size_t i = 0; i < g_.values.size(); ++i) {
@@ -102,6 +106,10 @@ class executor {
   }
 
  private:
+  static ir::graph with_weight_precision(ir::graph g, const weight_precision& p) {
+    plan_weight_precision(g, p);
+    return g;
+  }
   static tensor meta_as_tensor(const slot& s) {
     if (s.k == kind_float()) { tensor t = tensor::empty(dtype::f32, {}); *t.ptr<float>() = static_cast<float>(s.m.f); return t; }
     if (s.k == ir::kind::ints) {
