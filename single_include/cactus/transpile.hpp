@@ -1000,6 +1000,8 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     log("[1/6] adapt: ", o.family == "pytorch" ? std::string("generic torch.export program") : o.family + " " + o.model_task);
     auto prog = frontends::torch_export::import_archive(o.model);
     log("[2/6] capture: ", prog.graph.nodes.size(), " ATen nodes from ", o.model.filename().string(), " (ExportedProgram schema ", prog.schema_version, ")");
+    for (auto& out : prog.float64_outputs)
+      log("      note: PyTorch returns ", out, " as float64; cactus computes float64 in float32 and returns float32");
     g = std::move(prog.graph);
     check(o.example_inputs.empty() || o.example_inputs.size() == g.inputs.size(), o.model.string(), ": the program takes ", g.inputs.size(),
           " inputs, ", o.example_inputs.size(), " example inputs were given");
@@ -1020,7 +1022,11 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     auto cap = frontends::torchscript::capture_torchscript(o.model, o.example_inputs);
     log("[2/6] capture: ", cap.graph.nodes.size(), " TorchScript nodes");
     g = std::move(cap.graph);
-    for (auto& t : cap.reference_outputs) reference.push_back(frontends::torchscript::from_torch(t, "reference"));
+    for (std::size_t i = 0; i < cap.reference_outputs.size(); ++i) {
+      if (cap.reference_outputs[i].scalar_type() == c10::kDouble)
+        log("      note: PyTorch returns output ", i, " as float64; cactus computes float64 in float32 and returns float32");
+      reference.push_back(frontends::torchscript::from_torch(cap.reference_outputs[i], "reference"));
+    }
   }
   std::unique_ptr<quant::weights_manifest> manifest;
   if (!weights_dir.empty()) manifest = std::make_unique<quant::weights_manifest>(quant::weights_manifest::load(weights_dir));

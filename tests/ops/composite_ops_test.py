@@ -13,7 +13,9 @@
   matches PyTorch on inputs of another batch size;
 - cdist over broadcast batch dims, native_layer_norm's and native_group_norm's mean and rstd,
   addmm with alpha and beta (0 too), Conv3d (padded, strided, dilated, grouped), and a 0-d
-  scalar_tensor expanded, cat led by a legacy empty tensor.
+  scalar_tensor expanded, cat led by a legacy empty tensor;
+- an output PyTorch returns as float64 (softmax with dtype): transpile notes that cactus
+  computes it in float32.
 Floats to 1e-5 of the output's largest magnitude (the GRU / RNN recurrences to 2e-5).
 
 usage: .venv/bin/python composite_ops_test.py CACTUS_BINARY WORKDIR
@@ -28,7 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from op_harness import check, check_model, compare, finish
+from op_harness import capture, check, check_model, compare, finish
 
 
 class Recurrent(torch.nn.Module):
@@ -176,6 +178,34 @@ def check_python_class(cactus, work):
         compare(f"python class {name}", np.load(f"{d}/o/output_{k}.npy"), ref, False, 2e-5)
 
 
+class Float64Out(torch.nn.Module):
+    def forward(self, x):
+        return torch.softmax(x, -1, dtype=torch.float64), x * 2
+
+
+def check_float64_note(cactus, work):
+    """An output PyTorch returns as float64 is computed in float32: transpile says so, per output,
+    on both front ends (and the values still match to float32's precision)."""
+    x = torch.randn(3, 5, generator=torch.Generator().manual_seed(9))
+    for how in ("export", "torchscript"):
+        d = os.path.join(work, f"float64-{how}")
+        os.makedirs(d, exist_ok=True)
+        src = os.path.join(d, "m.ts" if how == "torchscript" else "m.pt2")
+        capture(Float64Out().eval(), (x,), src, how)
+        np.save(f"{d}/x0.npy", x.numpy())
+        r = subprocess.run([cactus, "transpile", src, "--artifact-dir", f"{d}/b", "--example-input", f"{d}/x0.npy", "--skip-reference-compare"],
+                           capture_output=True, text=True)
+        notes = [ln.strip() for ln in r.stderr.splitlines() if "as float64" in ln]
+        ok = r.returncode == 0 and len(notes) == 1 and "output 0" in notes[0] and "computes float64 in float32" in notes[0]
+        check(f"float64 output {how}: transpile notes output 0 only", ok, notes[0] if ok else r.stderr.strip()[-1500:])
+        if r.returncode:
+            continue
+        r = subprocess.run([cactus, "run", f"{d}/b", "--input", f"{d}/x0.npy", "--output-dir", f"{d}/o"], capture_output=True, text=True)
+        check(f"float64 output {how}: run", r.returncode == 0, r.stderr.strip()[-1000:])
+        if r.returncode == 0:
+            compare(f"float64 output {how}: softmax in float32", np.load(f"{d}/o/output_0.npy"), torch.softmax(x, -1), False)
+
+
 def main():
     cactus, work = sys.argv[1], sys.argv[2]
     shutil.rmtree(work, ignore_errors=True)
@@ -203,6 +233,7 @@ def main():
     check_model(cactus, work, "extras", Extras().eval(), extras, Extras.names, set())
 
     check_python_class(cactus, work)
+    check_float64_note(cactus, work)
     finish()
 
 

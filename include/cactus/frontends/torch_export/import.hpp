@@ -28,6 +28,8 @@ struct imported_program {
   ir::graph graph;
   std::vector<std::string> weight_names;  // parameters and buffers the graph reads, in signature order
   std::string schema_version;
+  // outputs PyTorch returns as float64 ("output 0 'x'"): cactus computes them in float32
+  std::vector<std::string> float64_outputs;
 };
 
 // The runtime checks torch.export inserts, which the importer passes over.
@@ -457,7 +459,10 @@ inline imported_program import_program(const archive& a) {
           "); cactus imports programs that only return values");
     const json& arg = spec["user_output"].at("arg");
     check(arg.contains("as_tensor"), file, ": an output that is not a tensor (", arg.dump().substr(0, 100), ") is not supported");
-    g.outputs.push_back(value_of(arg["as_tensor"].at("name").get<std::string>(), file + ": graph output"));
+    const std::string name = arg["as_tensor"].at("name").get<std::string>();
+    if (auto it = tensor_values.find(name); it != tensor_values.end() && it->contains("dtype") && (*it)["dtype"] == 8)  // float64
+      out.float64_outputs.push_back("output " + std::to_string(g.outputs.size()) + " '" + name + "'");
+    g.outputs.push_back(value_of(name, file + ": graph output"));
   }
   g.reindex_producers();
   return out;
