@@ -1584,6 +1584,7 @@ T* aligned_scratch(std::size_t n) {
 // Enumerations shared by the kernels and the ops that call them (no Highway here).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace cactus::kernels {
 
@@ -1614,6 +1615,8 @@ inline const char* name_of(int8_isa i) {
     default: return "";
   }
 }
+// A planned path's name with its instructions ("gemm8/VNNI"; the path alone without any).
+inline std::string with_isa(const char* path, int8_isa i) { return i == int8_isa::none ? std::string(path) : std::string(path) + "/" + name_of(i); }
 
 }  // namespace cactus::kernels
 
@@ -2014,10 +2017,9 @@ struct quant_plan {
   quant_path path;
   int8_isa isa;
 };
-inline quant_plan choose_quant_plan(dtype fmt, std::size_t M) {
-  const quant_path p = choose_quant_path(fmt, M);
-  return {p, p == quant_path::int16_rows ? int8_isa::none : choose_int8_isa()};
-}
+// `path` with `isa` where it multiplies int8 (the int16 path takes none)
+inline quant_plan plan_of(quant_path path, int8_isa isa) { return {path, path == quant_path::int16_rows ? int8_isa::none : isa}; }
+inline quant_plan choose_quant_plan(dtype fmt, std::size_t M) { return plan_of(choose_quant_path(fmt, M), choose_int8_isa()); }
 inline int code_of(quant_plan p) { return static_cast<int>(p.path) + 4 * static_cast<int>(p.isa); }
 inline quant_plan quant_plan_of(int code) {
   check(code >= 0 && code % 4 <= 2 && code / 4 <= 3, "unknown quantized product plan ", code);
@@ -2028,11 +2030,7 @@ inline const char* name_of(quant_plan p) {
   static const auto names = [] {
     std::array<std::string, 16> n;
     for (int c = 0; c < 16; ++c)
-      if (c % 4 <= 2) {
-        const auto path = static_cast<quant_path>(c % 4);
-        const auto isa = static_cast<int8_isa>(c / 4);
-        n[static_cast<std::size_t>(c)] = std::string(name_of(path)) + (isa == int8_isa::none ? "" : std::string("/") + name_of(isa));
-      }
+      if (c % 4 <= 2) n[static_cast<std::size_t>(c)] = with_isa(name_of(static_cast<quant_path>(c % 4)), static_cast<int8_isa>(c / 4));
     return n;
   }();
   return names[static_cast<std::size_t>(code_of(p))].c_str();
@@ -2087,7 +2085,7 @@ inline void quant_matmul(quant_plan plan, dtype fmt, const void* w, std::size_t 
 // ... on `path` with the instructions the CPU has (tests force each path this way).
 inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
                          std::size_t ldc, const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
-  quant_matmul(quant_plan{path, path == quant_path::int16_rows ? int8_isa::none : choose_int8_isa()}, fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
+  quant_matmul(plan_of(path, choose_int8_isa()), fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
 }
 // ... on the plan choose_quant_plan makes for this format and batch.
 inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,
@@ -4018,7 +4016,7 @@ inline const char* conv_choice_name(int code) {
     static constexpr const char* paths[] = {"gemm8", "dequantized", "depthwise", "direct", "indirect", "gemm"};
     std::array<std::string, 32> n;
     for (int c = 0; c < 32; ++c)
-      if (c % 8 <= 5) n[static_cast<std::size_t>(c)] = std::string(paths[c % 8]) + (c / 8 ? std::string("/") + kernels::name_of(static_cast<kernels::int8_isa>(c / 8)) : "");
+      if (c % 8 <= 5) n[static_cast<std::size_t>(c)] = kernels::with_isa(paths[c % 8], static_cast<kernels::int8_isa>(c / 8));
     return n;
   }();
   check(code >= 0 && code < 32 && code % 8 <= 5, "unknown convolution path ", code);
@@ -5050,10 +5048,7 @@ struct gated_mlp_op {
   // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels (`path` and `isa` for a packed W).
   static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y, int path, kernels::int8_isa isa) {
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
-    if (is_packed(w.type)) {
-      const kernels::quant_path p = kernels::quant_path_of(path);
-      return kernels::quant_matmul({p, p == kernels::quant_path::int16_rows ? kernels::int8_isa::none : isa}, w.type, w.data, N, K, M, x, y, N, bias);
-    }
+    if (is_packed(w.type)) return kernels::quant_matmul(kernels::plan_of(kernels::quant_path_of(path), isa), w.type, w.data, N, K, M, x, y, N, bias);
     kernels::gemm_nt(M, N, K, x, K, w.data, w.type == dtype::f16, K, y, N, bias);
   }
 

@@ -45,6 +45,17 @@ double rtn4_group32_mse(const tensor& w) {
   }
   return num / den;
 }
+// y = linear(x, w) for an input x [batch, K] (w [N, K], any format)
+ir::graph linear_graph(const tensor& w) {
+  ir::graph g;
+  ir::value xv;
+  xv.shape = {1, w.shape[1]};
+  const int x = g.add_value(std::move(xv));
+  g.inputs.push_back(x);
+  const int lin = g.add_node("linear", {x, g.add_tensor_constant(w, "w"), g.add_constant(ir::meta::none())}, {ir::kind::tensor});
+  g.outputs = {g.nodes[static_cast<std::size_t>(lin)].outputs[0]};
+  return g;
+}
 std::filesystem::path tmpdir() {
   auto d = std::filesystem::temp_directory_path() / ("cactus_quant_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(d);
@@ -234,13 +245,7 @@ TEST_CASE("the planner records each packed product's kernel path once per plan, 
       for (std::size_t i = 0; i < want.size(); ++i) num += (got[i] - want[i]) * (got[i] - want[i]), den += want[i] * want[i];
       return std::sqrt(num / den);
     };
-    ir::graph g;
-    ir::value xv;
-    xv.shape = {1, K};
-    const int x = g.add_value(std::move(xv));
-    g.inputs.push_back(x);
-    const int lin = g.add_node("linear", {x, g.add_tensor_constant(p, "w"), g.add_constant(ir::meta::none())}, {ir::kind::tensor});
-    g.outputs = {g.nodes[static_cast<std::size_t>(lin)].outputs[0]};
+    const ir::graph g = linear_graph(p);
     runtime::executor ex(g);
     for (const std::int64_t M : {1, 3, 16, 1}) {
       tensor xm = tensor::empty(dtype::f32, {M, K});
@@ -265,13 +270,7 @@ TEST_CASE("the planner records each packed product's kernel path once per plan, 
   // it is planned again
   {
     const tensor p = quant::pack(gaussian(N, K, 45), dtype::cq4);
-    ir::graph g;
-    ir::value xv;
-    xv.shape = {1, K};
-    const int x = g.add_value(std::move(xv));
-    g.inputs.push_back(x);
-    const int lin = g.add_node("linear", {x, g.add_tensor_constant(p, "w"), g.add_constant(ir::meta::none())}, {ir::kind::tensor});
-    g.outputs = {g.nodes[static_cast<std::size_t>(lin)].outputs[0]};
+    const ir::graph g = linear_graph(p);
     const auto best = kernels::choose_int8_isa();
     kernels::allow_quant_vnni(false);
     runtime::executor ex(g);

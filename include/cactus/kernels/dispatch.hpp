@@ -418,10 +418,9 @@ struct quant_plan {
   quant_path path;
   int8_isa isa;
 };
-inline quant_plan choose_quant_plan(dtype fmt, std::size_t M) {
-  const quant_path p = choose_quant_path(fmt, M);
-  return {p, p == quant_path::int16_rows ? int8_isa::none : choose_int8_isa()};
-}
+// `path` with `isa` where it multiplies int8 (the int16 path takes none)
+inline quant_plan plan_of(quant_path path, int8_isa isa) { return {path, path == quant_path::int16_rows ? int8_isa::none : isa}; }
+inline quant_plan choose_quant_plan(dtype fmt, std::size_t M) { return plan_of(choose_quant_path(fmt, M), choose_int8_isa()); }
 inline int code_of(quant_plan p) { return static_cast<int>(p.path) + 4 * static_cast<int>(p.isa); }
 inline quant_plan quant_plan_of(int code) {
   check(code >= 0 && code % 4 <= 2 && code / 4 <= 3, "unknown quantized product plan ", code);
@@ -432,11 +431,7 @@ inline const char* name_of(quant_plan p) {
   static const auto names = [] {
     std::array<std::string, 16> n;
     for (int c = 0; c < 16; ++c)
-      if (c % 4 <= 2) {
-        const auto path = static_cast<quant_path>(c % 4);
-        const auto isa = static_cast<int8_isa>(c / 4);
-        n[static_cast<std::size_t>(c)] = std::string(name_of(path)) + (isa == int8_isa::none ? "" : std::string("/") + name_of(isa));
-      }
+      if (c % 4 <= 2) n[static_cast<std::size_t>(c)] = with_isa(name_of(static_cast<quant_path>(c % 4)), static_cast<int8_isa>(c / 4));
     return n;
   }();
   return names[static_cast<std::size_t>(code_of(p))].c_str();
@@ -491,7 +486,7 @@ inline void quant_matmul(quant_plan plan, dtype fmt, const void* w, std::size_t 
 // ... on `path` with the instructions the CPU has (tests force each path this way).
 inline void quant_matmul(quant_path path, dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C,
                          std::size_t ldc, const float* bias, std::size_t n0 = 0, std::size_t n1 = static_cast<std::size_t>(-1)) {
-  quant_matmul(quant_plan{path, path == quant_path::int16_rows ? int8_isa::none : choose_int8_isa()}, fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
+  quant_matmul(plan_of(path, choose_int8_isa()), fmt, w, N, K, M, x, C, ldc, bias, n0, n1);
 }
 // ... on the plan choose_quant_plan makes for this format and batch.
 inline void quant_matmul(dtype fmt, const void* w, std::size_t N, std::size_t K, std::size_t M, const float* x, float* C, std::size_t ldc,

@@ -2,6 +2,7 @@
 // Enumerations shared by the kernels and the ops that call them (no Highway here).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace cactus::kernels {
 
@@ -32,5 +33,7 @@ inline const char* name_of(int8_isa i) {
     default: return "";
   }
 }
+// A planned path's name with its instructions ("gemm8/VNNI"; the path alone without any).
+inline std::string with_isa(const char* path, int8_isa i) { return i == int8_isa::none ? std::string(path) : std::string(path) + "/" + name_of(i); }
 
 }  // namespace cactus::kernels

@@ -57,14 +57,18 @@ inline constexpr size_t kGemm8Panel = 16, kGemm8Rows = 8, kGemm8Block = 16;
 #endif
 #if HWY_ARCH_ARM_A64 && defined(__linux__) && (HWY_TARGET == HWY_NEON || CACTUS_SVE_SDOT)
 #define CACTUS_GEMM8_SDOT 1
-inline bool Gemm8HasSdot() {
+// what the CPU reports (its hwcaps, read once)
+inline bool Gemm8CpuSdot() {
   static const bool has = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
-  return has && !ForceNoVnni();
+  return has;
 }
-inline bool Gemm8HasI8mm() {
+inline bool Gemm8CpuI8mm() {
   static const bool has = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
-  return has && Gemm8HasSdot();
+  return has;
 }
+// ... unless tests switched the optional instructions off
+inline bool Gemm8HasSdot() { return Gemm8CpuSdot() && !ForceNoVnni(); }
+inline bool Gemm8HasI8mm() { return Gemm8CpuI8mm() && Gemm8HasSdot(); }
 #else
 #define CACTUS_GEMM8_SDOT 0
 #endif
@@ -95,18 +99,14 @@ inline bool Gemm8Uses(int isa) {
 #if HWY_TARGET == HWY_AVX3
   return UseVnni(isa);
 #elif CACTUS_GEMM8_SDOT
-  static const bool has = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
-  return isa >= static_cast<int>(int8_isa::sdot) && has;
+  return isa >= static_cast<int>(int8_isa::sdot) && Gemm8CpuSdot();
 #else
   (void)isa;
   return false;
 #endif
 }
 #if CACTUS_GEMM8_SDOT
-inline bool Gemm8UsesI8mm(int isa) {
-  static const bool has = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
-  return isa == static_cast<int>(int8_isa::i8mm) && has && Gemm8Uses(isa);
-}
+inline bool Gemm8UsesI8mm(int isa) { return isa == static_cast<int>(int8_isa::i8mm) && Gemm8CpuI8mm() && Gemm8Uses(isa); }
 #endif
 // Which instruction the microkernel runs on this target (and CPU), for the tests' reports.
 inline HWY_NOINLINE const char* Gemm8Path() {

@@ -513,7 +513,7 @@ inline const char* conv_choice_name(int code) {
     static constexpr const char* paths[] = {"gemm8", "dequantized", "depthwise", "direct", "indirect", "gemm"};
     std::array<std::string, 32> n;
     for (int c = 0; c < 32; ++c)
-      if (c % 8 <= 5) n[static_cast<std::size_t>(c)] = std::string(paths[c % 8]) + (c / 8 ? std::string("/") + kernels::name_of(static_cast<kernels::int8_isa>(c / 8)) : "");
+      if (c % 8 <= 5) n[static_cast<std::size_t>(c)] = kernels::with_isa(paths[c % 8], static_cast<kernels::int8_isa>(c / 8));
     return n;
   }();
   check(code >= 0 && code < 32 && code % 8 <= 5, "unknown convolution path ", code);

@@ -78,10 +78,7 @@ struct gated_mlp_op {
   // y[M, N] = x[M, K] . W^T (+ b): the linear op's kernels (`path` and `isa` for a packed W).
   static void project(const slot& w, const float* bias, const float* x, std::size_t M, float* y, int path, kernels::int8_isa isa) {
     const auto N = static_cast<std::size_t>(w.shape[0]), K = static_cast<std::size_t>(w.shape[1]);
-    if (is_packed(w.type)) {
-      const kernels::quant_path p = kernels::quant_path_of(path);
-      return kernels::quant_matmul({p, p == kernels::quant_path::int16_rows ? kernels::int8_isa::none : isa}, w.type, w.data, N, K, M, x, y, N, bias);
-    }
+    if (is_packed(w.type)) return kernels::quant_matmul(kernels::plan_of(kernels::quant_path_of(path), isa), w.type, w.data, N, K, M, x, y, N, bias);
     kernels::gemm_nt(M, N, K, x, K, w.data, w.type == dtype::f16, K, y, N, bias);
   }
 
