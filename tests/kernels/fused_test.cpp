@@ -161,9 +161,9 @@ TEST_CASE("cached attention rows over an int8 cache (a scale per 32 features) ma
 TEST_CASE("cached attention rows (f32 and f16 caches, grouped queries, odd sizes) match a scalar softmax on every target") {
   for_each_target([] {
     for (bool f16 : {false, true})
-      for (std::size_t M : {1u, 3u})
-        for (std::size_t n : {1u, 7u, 33u})
-          for (std::size_t E : {5u, 16u, 64u}) {
+      for (std::size_t M : {1u, 2u, 3u, 5u})  // 5: a block of four and one
+        for (std::size_t n : {1u, 7u, 33u, 70u})  // past kAttentionAhead: the rows asked for ahead stop at n
+          for (std::size_t E : {5u, 16u, 64u, 130u}) {
             const std::size_t Ev = E + 3, ldq = E + 1, ldk = E + 2, ldv = Ev + 1, ldo = Ev + 2;
             auto q = randn(M * ldq, 1), kf = randn(n * ldk, 2), vf = randn(n * ldv, 3);
             std::vector<std::uint16_t> kh(kf.size()), vh(vf.size());

@@ -21,6 +21,23 @@ namespace hn = hwy::HWY_NAMESPACE;
 // out[m] = softmax(scale * q[m] . k^T) . v over key rows [0, n), for M query rows.
 // q [M, E] (row stride ldq), k [n, E] (ldk), v [n, Ev] (ldv), out [M, Ev] (ldo); k and v are
 // f32 or f16 (as uint16_t). scores holds M * n floats.
+
+// A decode step reads its layer's whole cache once, as the matrix-vector products read their
+// weights, and the same holds: the hardware's prefetch alone does not keep one core's reads in
+// flight (this kernel ran at 8-10 GB/s so, against 21 GB/s for a plain read loop). Each pass
+// over the rows asks for the part of the row kAttentionAhead rows on that it reads, into L2,
+// never past row n; the first rows are asked for before the pass.
+inline constexpr size_t kAttentionAhead = 32;
+template <class T>
+HWY_INLINE void PrefetchRowPart(const T* rows, size_t ld, size_t j, size_t first, size_t count) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(rows + j * ld + first);
+  for (size_t b = 0; b < count * sizeof(T); b += 64) PrefetchL2(p + b);
+}
+template <class T>
+HWY_INLINE void PrefetchFirstRows(const T* rows, size_t ld, size_t n, size_t first, size_t count) {
+  for (size_t j = 0; j < std::min(n, kAttentionAhead); ++j) PrefetchRowPart(rows, ld, j, first, count);
+}
+
 // Scores of MM query rows (q, stride ldq) against key rows [0, n): each key vector is loaded
 // (and widened from f16) once for all of them.
 template <size_t MM, class T>
@@ -28,8 +45,10 @@ HWY_INLINE void ScoreRows(const float* HWY_RESTRICT q, size_t ldq, const T* HWY_
                           float* HWY_RESTRICT scores, size_t lds) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
+  PrefetchFirstRows(k, ldk, n, 0, E);
   for (size_t j = 0; j < n; ++j) {
     const T* kj = k + j * ldk;
+    if (j + kAttentionAhead < n) PrefetchRowPart(k, ldk, j + kAttentionAhead, 0, E);
     auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0;
     size_t e = 0;
     for (; e + N <= E; e += N) {
@@ -49,31 +68,41 @@ HWY_INLINE void ScoreRows(const float* HWY_RESTRICT q, size_t ldq, const T* HWY_
   }
 }
 
-// out rows of MM query rows = their softmax weights p (stride lds) . value rows [0, n), 2N
-// columns at a time, each value vector widened once for all of them.
+// out rows of MM query rows = their softmax weights p (stride lds) . value rows [0, n), in
+// passes over the rows of 4N columns (one or two query rows) or 2N (three or four): eight
+// accumulators, each value vector widened once for all the query rows.
 template <size_t MM, class T>
 HWY_INLINE void WeightedRows(const float* HWY_RESTRICT p, size_t lds, const T* HWY_RESTRICT v, size_t ldv, size_t n, size_t Ev,
                              float* HWY_RESTRICT out, size_t ldo) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   size_t c = 0;
-  if constexpr (MM == 1) {  // one row: 4N columns, four independent chains
+  if constexpr (MM <= 2) {
     for (; c + 4 * N <= Ev; c += 4 * N) {
-      auto o0 = hn::Zero(d), o1 = o0, o2 = o0, o3 = o0;
+      PrefetchFirstRows(v, ldv, n, c, 4 * N);
+      auto o0 = hn::Zero(d), o1 = o0, o2 = o0, o3 = o0, o4 = o0, o5 = o0, o6 = o0, o7 = o0;
       for (size_t j = 0; j < n; ++j) {
-        const auto pj = hn::Set(d, p[j]);
+        if (j + kAttentionAhead < n) PrefetchRowPart(v, ldv, j + kAttentionAhead, c, 4 * N);
         const T* vr = v + j * ldv + c;
-        o0 = hn::MulAdd(pj, LoadRow(d, vr), o0);
-        o1 = hn::MulAdd(pj, LoadRow(d, vr + N), o1);
-        o2 = hn::MulAdd(pj, LoadRow(d, vr + 2 * N), o2);
-        o3 = hn::MulAdd(pj, LoadRow(d, vr + 3 * N), o3);
+        const auto v0 = LoadRow(d, vr), v1 = LoadRow(d, vr + N), v2 = LoadRow(d, vr + 2 * N), v3 = LoadRow(d, vr + 3 * N);
+        const auto w0 = hn::Set(d, p[j]);
+        o0 = hn::MulAdd(w0, v0, o0), o1 = hn::MulAdd(w0, v1, o1), o2 = hn::MulAdd(w0, v2, o2), o3 = hn::MulAdd(w0, v3, o3);
+        if constexpr (MM > 1) {
+          const auto w1 = hn::Set(d, p[lds + j]);
+          o4 = hn::MulAdd(w1, v0, o4), o5 = hn::MulAdd(w1, v1, o5), o6 = hn::MulAdd(w1, v2, o6), o7 = hn::MulAdd(w1, v3, o7);
+        }
       }
       hn::StoreU(o0, d, out + c), hn::StoreU(o1, d, out + c + N), hn::StoreU(o2, d, out + c + 2 * N), hn::StoreU(o3, d, out + c + 3 * N);
+      if constexpr (MM > 1)
+        hn::StoreU(o4, d, out + ldo + c), hn::StoreU(o5, d, out + ldo + c + N), hn::StoreU(o6, d, out + ldo + c + 2 * N),
+            hn::StoreU(o7, d, out + ldo + c + 3 * N);
     }
   }
   for (; c + 2 * N <= Ev; c += 2 * N) {
+    PrefetchFirstRows(v, ldv, n, c, 2 * N);
     auto o0 = hn::Zero(d), o1 = o0, o2 = o0, o3 = o0, o4 = o0, o5 = o0, o6 = o0, o7 = o0;
     for (size_t j = 0; j < n; ++j) {
+      if (j + kAttentionAhead < n) PrefetchRowPart(v, ldv, j + kAttentionAhead, c, 2 * N);
       const T* vr = v + j * ldv + c;
       const auto v0 = LoadRow(d, vr), v1 = LoadRow(d, vr + N);
       const auto w0 = hn::Set(d, p[j]);
