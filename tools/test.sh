@@ -93,7 +93,7 @@ step "7/7 ASan + UBSan"; t=$(date +%s)
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCACTUS_BUILD_EXAMPLES=OFF \
       "-DCMAKE_CXX_FLAGS=-O0 -g1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null
-ASAN_UNIT="test_formats test_audio test_tokenizer test_jinja test_quant test_passes test_kernels test_fused_kernels test_quant_kernels"
+ASAN_UNIT="test_core test_formats test_audio test_tokenizer test_jinja test_quant test_passes test_kernels test_fused_kernels test_quant_kernels"
 # shellcheck disable=SC2086
 cmake --build build-asan -j"$JOBS" --target cactus-cli $ASAN_UNIT
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
