@@ -1632,6 +1632,7 @@ namespace cactus::kernels {
 namespace detail {
 HWY_EXPORT(UnaryF32);
 HWY_EXPORT(BinaryF32);
+HWY_EXPORT(F32ToF16);
 HWY_EXPORT(SoftmaxRows);
 HWY_EXPORT(LayerNormRows);
 HWY_EXPORT(RmsNormRows);
@@ -1690,6 +1691,9 @@ inline void binary(binary_kind k, const float* a, std::size_t sa, const float* b
     fn(k, a + s * sa, sa, b + s * sb, sb, y + s, e - s);
   });
 }
+
+// y[i] = f32_to_f16(x[i]), the same bits (NaN stays NaN), on the calling thread.
+inline void f32_to_f16_span(const float* x, std::uint16_t* y, std::size_t n) { HWY_DYNAMIC_DISPATCH(detail::F32ToF16)(x, y, n); }
 
 inline void softmax_rows(const float* x, float* y, std::size_t rows, std::size_t cols, bool log) {
   auto fn = HWY_DYNAMIC_DISPATCH(detail::SoftmaxRows);
@@ -3084,8 +3088,8 @@ struct cached_attention_op {
           } else if (f16) {
             auto* kd = reinterpret_cast<std::uint16_t*>(kc) + row * d.E;
             auto* vd = reinterpret_cast<std::uint16_t*>(vc) + row * d.Ev;
-            for (std::int64_t e = 0; e < d.E; ++e) kd[e] = f32_to_f16(ks[e]);
-            for (std::int64_t e = 0; e < d.Ev; ++e) vd[e] = f32_to_f16(vs[e]);
+            kernels::f32_to_f16_span(ks, kd, static_cast<std::size_t>(d.E));
+            kernels::f32_to_f16_span(vs, vd, static_cast<std::size_t>(d.Ev));
           } else {
             std::memcpy(kc + static_cast<std::size_t>(row * d.E) * esz, ks, static_cast<std::size_t>(d.E) * esz);
             std::memcpy(vc + static_cast<std::size_t>(row * d.Ev) * esz, vs, static_cast<std::size_t>(d.Ev) * esz);
@@ -3497,6 +3501,13 @@ struct cast_op {
       const packed_layout l = packed_layout_of(p.type, p.shape);
       global_pool().parallel_for(static_cast<std::size_t>(l.rows), 1, [&](std::size_t r0, std::size_t r1) {
         quant::unpack_rows(p, static_cast<std::int64_t>(r0), static_cast<std::int64_t>(r1), y.ptr<float>() + static_cast<std::int64_t>(r0) * l.k);
+      });
+      return;
+    }
+    if (x.type == dtype::f32 && y.type == dtype::f16) {  // rounding activations to f16: the vector kernel, same bits
+      const auto n = static_cast<std::size_t>(y.numel());
+      global_pool().parallel_for(n, elementwise_grain, [&](std::size_t b, std::size_t e) {
+        kernels::f32_to_f16_span(x.ptr<float>() + b, static_cast<std::uint16_t*>(y.data) + b, e - b);
       });
       return;
     }

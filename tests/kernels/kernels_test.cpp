@@ -2,6 +2,7 @@
 // oracle (kernels/reference/), on sizes that exercise vector tails.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <iostream>
 #include <random>
 
@@ -29,6 +30,37 @@ TEST_CASE("unary kernels match the scalar oracle on every target") {
           INFO("kind " << int(k) << " n " << n << " i " << i << " x " << x[i]);
           REQUIRE(std::fabs(y[i] - ref) <= 2e-6 + 2e-6 * std::fabs(ref));
         }
+      }
+    }
+  });
+}
+
+TEST_CASE("f32 to f16 gives cactus::f32_to_f16's bits on every target: ties, subnormals, overflow, infinities") {
+  std::vector<float> x;
+  std::mt19937 rng(5);
+  for (int i = 0; i < 4000; ++i) {  // every exponent f16 has and some past it, random mantissas
+    const std::uint32_t bits = (rng() & 0x80000000u) | ((90u + rng() % 60u) << 23) | (rng() & 0x7fffffu);
+    float f;
+    std::memcpy(&f, &bits, 4);
+    x.push_back(f);
+  }
+  for (std::uint32_t h : {0x3c00u, 0x0001u, 0x03ffu, 0x0400u, 0x7bffu}) {  // halfway between h and h + 1, both parities
+    const float a = cactus::f16_to_f32(static_cast<std::uint16_t>(h)), b = cactus::f16_to_f32(static_cast<std::uint16_t>(h + 1));
+    x.push_back(0.5f * (a + b));
+    x.push_back(-0.5f * (a + b));
+  }
+  for (float f : {0.0f, -0.0f, 65504.0f, 65520.0f, 1e-8f, 3e-8f, INFINITY, -INFINITY, NAN}) x.push_back(f);
+  for_each_target([&] {
+    for (std::size_t n : {x.size(), std::size_t{13}}) {
+      std::vector<std::uint16_t> y(n, 0xdead);
+      kernels::f32_to_f16_span(x.data() + (x.size() - n), y.data(), n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const float v = x[x.size() - n + i];
+        INFO("x " << v << " n " << n);
+        if (std::isnan(v))
+          CHECK(std::isnan(cactus::f16_to_f32(y[i])));
+        else
+          REQUIRE(y[i] == cactus::f32_to_f16(v));
       }
     }
   });

@@ -33,6 +33,7 @@ namespace cactus::kernels {
 namespace detail {
 HWY_EXPORT(UnaryF32);
 HWY_EXPORT(BinaryF32);
+HWY_EXPORT(F32ToF16);
 HWY_EXPORT(SoftmaxRows);
 HWY_EXPORT(LayerNormRows);
 HWY_EXPORT(RmsNormRows);
@@ -91,6 +92,9 @@ inline void binary(binary_kind k, const float* a, std::size_t sa, const float* b
     fn(k, a + s * sa, sa, b + s * sb, sb, y + s, e - s);
   });
 }
+
+// y[i] = f32_to_f16(x[i]), the same bits (NaN stays NaN), on the calling thread.
+inline void f32_to_f16_span(const float* x, std::uint16_t* y, std::size_t n) { HWY_DYNAMIC_DISPATCH(detail::F32ToF16)(x, y, n); }
 
 inline void softmax_rows(const float* x, float* y, std::size_t rows, std::size_t cols, bool log) {
   auto fn = HWY_DYNAMIC_DISPATCH(detail::SoftmaxRows);

@@ -1,4 +1,5 @@
-// Elementwise f32 kernels: unary activations and binary arithmetic over contiguous spans.
+// Elementwise f32 kernels: unary activations and binary arithmetic over contiguous spans, and
+// the rounding of f32 to f16 (a KV cache's appends, casts).
 // Re-included once per Highway target by dispatch.hpp (toggle guard below).
 #if defined(CACTUS_KERNELS_ELEMENTWISE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef CACTUS_KERNELS_ELEMENTWISE_INL_H_
@@ -9,6 +10,8 @@
 
 #include <hwy/contrib/math/math-inl.h>
 #include <hwy/highway.h>
+
+#include "cactus/core/dtype.hpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace cactus::kernels::HWY_NAMESPACE {
@@ -150,6 +153,21 @@ inline HWY_NOINLINE void BinaryF32(binary_kind k, const float* HWY_RESTRICT a, s
     const hn::CappedTag<float, 1> d1;
     y[i] = hn::GetLane(ApplyBinary(d1, k, hn::Set(d1, va), hn::Set(d1, vb)));
   }
+}
+
+// y[i] = x[i] rounded to f16 (to nearest, ties to even; as bits), as cactus::f32_to_f16 does:
+// the same bits for every number and infinity, NaN stays NaN. The conversion instructions
+// (F16C on AVX2 and AVX-512, FCVTN on NEON and SVE) round so; Highway's emulation on the
+// other targets truncates, so those run the scalar function.
+inline HWY_NOINLINE void F32ToF16(const float* HWY_RESTRICT x, uint16_t* HWY_RESTRICT y, size_t n) {
+  size_t i = 0;
+#if HWY_ARCH_ARM_A64 || HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  const hn::ScalableTag<float> d;
+  const hn::Rebind<hwy::float16_t, decltype(d)> dh;
+  const size_t N = hn::Lanes(d);
+  for (; i + N <= n; i += N) hn::StoreU(hn::DemoteTo(dh, hn::LoadU(d, x + i)), dh, reinterpret_cast<hwy::float16_t*>(y + i));
+#endif
+  for (; i < n; ++i) y[i] = f32_to_f16(x[i]);
 }
 
 }  // namespace cactus::kernels::HWY_NAMESPACE

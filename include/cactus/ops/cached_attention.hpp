@@ -118,8 +118,8 @@ struct cached_attention_op {
           } else if (f16) {
             auto* kd = reinterpret_cast<std::uint16_t*>(kc) + row * d.E;
             auto* vd = reinterpret_cast<std::uint16_t*>(vc) + row * d.Ev;
-            for (std::int64_t e = 0; e < d.E; ++e) kd[e] = f32_to_f16(ks[e]);
-            for (std::int64_t e = 0; e < d.Ev; ++e) vd[e] = f32_to_f16(vs[e]);
+            kernels::f32_to_f16_span(ks, kd, static_cast<std::size_t>(d.E));
+            kernels::f32_to_f16_span(vs, vd, static_cast<std::size_t>(d.Ev));
           } else {
             std::memcpy(kc + static_cast<std::size_t>(row * d.E) * esz, ks, static_cast<std::size_t>(d.E) * esz);
             std::memcpy(vc + static_cast<std::size_t>(row * d.Ev) * esz, vs, static_cast<std::size_t>(d.Ev) * esz);

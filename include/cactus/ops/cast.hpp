@@ -36,6 +36,13 @@ struct cast_op {
       });
       return;
     }
+    if (x.type == dtype::f32 && y.type == dtype::f16) {  // rounding activations to f16: the vector kernel, same bits
+      const auto n = static_cast<std::size_t>(y.numel());
+      global_pool().parallel_for(n, elementwise_grain, [&](std::size_t b, std::size_t e) {
+        kernels::f32_to_f16_span(x.ptr<float>() + b, static_cast<std::uint16_t*>(y.data) + b, e - b);
+      });
+      return;
+    }
     map_scalar(y.shape, y.data, y.type, {make_operand(x, y.shape)}, [](const double* v) { return v[0]; });
   }
 };
