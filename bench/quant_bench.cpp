@@ -179,9 +179,10 @@ int main(int argc, char** argv) {
     else if (a == "--ggml" && i + 1 < argc) peer = argv[++i];
     else if (a.find_first_not_of("0123456789") == std::string::npos && std::atoi(a.c_str()) > 0) threads = std::atoi(a.c_str());
     else {
-      std::fprintf(stderr, "usage: quant_bench [threads] [--quick] [--working-set MiB] [--no-vnni] [--prefill [--ggml PATH]] [--conv]\n%s%s\n",
-                   a == "--help" || a == "-h" ? "" : "quant_bench: not an option or a thread count: ", a == "--help" || a == "-h" ? "" : a.c_str());
-      return a == "--help" || a == "-h" ? 0 : 2;
+      const bool help = a == "--help" || a == "-h";
+      if (!help) std::fprintf(stderr, "quant_bench: not an option or a thread count: %s\n", a.c_str());
+      std::fprintf(stderr, "usage: quant_bench [threads] [--quick] [--working-set MiB] [--no-vnni] [--prefill [--ggml PATH]] [--conv]\n");
+      return help ? 0 : 2;
     }
   }
   setenv("CACTUS_NUM_THREADS", std::to_string(threads).c_str(), 1);

@@ -25,6 +25,7 @@
 
 #include "cactus/core/staged_directory.hpp"
 #include "cactus/formats/lazy_tensor.hpp"
+#include "cactus/kernels/dispatch.hpp"
 #include "cactus/quant/manifest.hpp"
 #include "cactus/quant/quantize.hpp"
 #include "cactus/quant/weight_file.hpp"
@@ -90,7 +91,7 @@ inline tensor to_precision(const tensor& t, dtype want, const std::string& name)
   if (want == dtype::f32) return f;
   if (want == dtype::f16) {
     tensor h = tensor::empty(dtype::f16, t.shape);
-    for (std::int64_t i = 0; i < t.numel(); ++i) h.ptr<std::uint16_t>()[i] = f32_to_f16(f.ptr<float>()[i]);
+    kernels::f32_to_f16_span(f.ptr<float>(), h.ptr<std::uint16_t>(), static_cast<std::size_t>(t.numel()));
     return h;
   }
   return quant::pack(f, want, name);

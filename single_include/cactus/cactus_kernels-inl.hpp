@@ -3205,7 +3205,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 // weights, and the same holds: the hardware's prefetch alone does not keep one core's reads in
 // flight (this kernel ran at 8-10 GB/s so, against 21 GB/s for a plain read loop). Each pass
 // over the rows asks for the part of the row kAttentionAhead rows on that it reads, into L2,
-// never past row n; the first rows are asked for before the pass.
+// never past row n (PrefetchRowAhead at row j); the first rows are asked for before the pass.
 inline constexpr size_t kAttentionAhead = 32;
 template <class T>
 HWY_INLINE void PrefetchRowPart(const T* rows, size_t ld, size_t j, size_t first, size_t count) {
@@ -3215,6 +3215,10 @@ HWY_INLINE void PrefetchRowPart(const T* rows, size_t ld, size_t j, size_t first
 template <class T>
 HWY_INLINE void PrefetchFirstRows(const T* rows, size_t ld, size_t n, size_t first, size_t count) {
   for (size_t j = 0; j < std::min(n, kAttentionAhead); ++j) PrefetchRowPart(rows, ld, j, first, count);
+}
+template <class T>
+HWY_INLINE void PrefetchRowAhead(const T* rows, size_t ld, size_t j, size_t n, size_t first, size_t count) {
+  if (j + kAttentionAhead < n) PrefetchRowPart(rows, ld, j + kAttentionAhead, first, count);
 }
 
 // Scores of MM query rows (q, stride ldq) against key rows [0, n): each key vector is loaded
@@ -3227,7 +3231,7 @@ HWY_INLINE void ScoreRows(const float* HWY_RESTRICT q, size_t ldq, const T* HWY_
   PrefetchFirstRows(k, ldk, n, 0, E);
   for (size_t j = 0; j < n; ++j) {
     const T* kj = k + j * ldk;
-    if (j + kAttentionAhead < n) PrefetchRowPart(k, ldk, j + kAttentionAhead, 0, E);
+    PrefetchRowAhead(k, ldk, j, n, 0, E);
     auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0;
     size_t e = 0;
     for (; e + N <= E; e += N) {
@@ -3261,7 +3265,7 @@ HWY_INLINE void WeightedRows(const float* HWY_RESTRICT p, size_t lds, const T* H
       PrefetchFirstRows(v, ldv, n, c, 4 * N);
       auto o0 = hn::Zero(d), o1 = o0, o2 = o0, o3 = o0, o4 = o0, o5 = o0, o6 = o0, o7 = o0;
       for (size_t j = 0; j < n; ++j) {
-        if (j + kAttentionAhead < n) PrefetchRowPart(v, ldv, j + kAttentionAhead, c, 4 * N);
+        PrefetchRowAhead(v, ldv, j, n, c, 4 * N);
         const T* vr = v + j * ldv + c;
         const auto v0 = LoadRow(d, vr), v1 = LoadRow(d, vr + N), v2 = LoadRow(d, vr + 2 * N), v3 = LoadRow(d, vr + 3 * N);
         const auto w0 = hn::Set(d, p[j]);
@@ -3281,7 +3285,7 @@ HWY_INLINE void WeightedRows(const float* HWY_RESTRICT p, size_t lds, const T* H
     PrefetchFirstRows(v, ldv, n, c, 2 * N);
     auto o0 = hn::Zero(d), o1 = o0, o2 = o0, o3 = o0, o4 = o0, o5 = o0, o6 = o0, o7 = o0;
     for (size_t j = 0; j < n; ++j) {
-      if (j + kAttentionAhead < n) PrefetchRowPart(v, ldv, j + kAttentionAhead, c, 2 * N);
+      PrefetchRowAhead(v, ldv, j, n, c, 2 * N);
       const T* vr = v + j * ldv + c;
       const auto v0 = LoadRow(d, vr), v1 = LoadRow(d, vr + N);
       const auto w0 = hn::Set(d, p[j]);
