@@ -2225,6 +2225,9 @@ HWY_AFTER_NAMESPACE();
 // with no copy) and the activations are stored as x + 128 (unsigned); the accumulators start at
 // -128 sum(w) of their group, so sum((x + 128) w) - 128 sum(w) = sum(x w) exactly.
 //
+// AVX2 (no VNNI): pmaddubsw + pmaddwd on the same layout, 8 activation rows by 8 weight rows
+// per pass (Gemm8TileMaddubs).
+//
 // Arm with FEAT_DotProd: SDOT by lane, 8 activation rows by 8 weight rows per pass (below); with
 // FEAT_I8MM too, SMMLA on the same layout (NEON and SVE targets).
 //
@@ -2280,10 +2283,22 @@ inline bool Gemm8HasI8mm() { return Gemm8CpuI8mm() && Gemm8HasSdot(); }
 #define CACTUS_GEMM8_SDOT 0
 #endif
 
+// AVX2: pmaddubsw (in the base set: no CPU check), see Gemm8TileMaddubs.
+#ifdef CACTUS_GEMM8_MADDUBS
+#undef CACTUS_GEMM8_MADDUBS
+#endif
+#if HWY_TARGET == HWY_AVX2
+#define CACTUS_GEMM8_MADDUBS 1
+#else
+#define CACTUS_GEMM8_MADDUBS 0
+#endif
+
 // Whether this target (and CPU) runs the microkernel with its int8 instruction.
 inline HWY_NOINLINE bool Gemm8Active() {
 #if HWY_TARGET == HWY_AVX3
   return VnniActive();
+#elif CACTUS_GEMM8_MADDUBS
+  return true;
 #elif CACTUS_GEMM8_SDOT
   return Gemm8HasSdot();
 #else
@@ -2305,6 +2320,9 @@ inline HWY_NOINLINE int BestInt8Isa() {
 inline bool Gemm8Uses(int isa) {
 #if HWY_TARGET == HWY_AVX3
   return UseVnni(isa);
+#elif CACTUS_GEMM8_MADDUBS
+  (void)isa;
+  return true;
 #elif CACTUS_GEMM8_SDOT
   return isa >= static_cast<int>(int8_isa::sdot) && Gemm8CpuSdot();
 #else
@@ -2319,6 +2337,8 @@ inline bool Gemm8UsesI8mm(int isa) { return isa == static_cast<int>(int8_isa::i8
 inline HWY_NOINLINE const char* Gemm8Path() {
 #if HWY_TARGET == HWY_AVX3
   if (VnniActive()) return "vpdpbusd (AVX-512 VNNI)";
+#elif CACTUS_GEMM8_MADDUBS
+  return "pmaddubsw (AVX2)";
 #elif CACTUS_GEMM8_SDOT
   if (Gemm8HasI8mm()) return "SMMLA (FEAT_I8MM)";
   if (Gemm8HasSdot()) return "SDOT (FEAT_DotProd)";
@@ -2545,6 +2565,154 @@ CACTUS_GEMM8_VNNI HWY_NOINLINE void Gemm8TileVnni(const int32_t* HWY_RESTRICT wt
 #undef CACTUS_GEMM8_VNNI
 #endif
 
+#if CACTUS_GEMM8_MADDUBS
+// AVX2 has no int8 dot product: pmaddubsw multiplies unsigned by signed bytes and adds pairs
+// into int16 (saturating), pmaddwd with ones adds those pairs into int32, so four k of eight
+// activation rows against a weight row's broadcast four bytes take three instructions (VNNI's
+// one). The packed activations a = x + 128 (up to 255) are the unsigned operand, as VNNI has
+// them, so nothing is repacked:
+//   CQ: the levels are odd (quant/codebook.hpp), level = 2 h + 1 with h = level >> 1 in
+//       [-64, 63]: a pair |2 h a| <= 2 * 64 * 255 = 32640 cannot saturate, and
+//       sum(level x) = sum(level (a - 128)) = 2 (sum(h a) - 64 sum(level)) + sum(a). The panel
+//       holds h, the accumulators start at -64 sum(level) of their group, and each activation
+//       row's sum(a) over the group (Gemm8ActivationSums) is added when the group is scaled.
+//   q8: any weight in [-127, 127]: x = a xor 0x80 and pmaddubsw(|w|, sign(x, w)), both operands
+//       within 127 (the sign trick), accumulators from zero.
+// A pass takes the block's 8 rows of one half by the tile's 8 weight rows: 8 int32 x 8
+// accumulators, 12 of the 16 registers.
+
+// r[0..7] (8 int32 each) transposed in place: r[c] becomes lane c of every input.
+HWY_INLINE void Transpose8x8Epi32(__m256i* r) {
+  __m256i a[8], b[8];
+  for (size_t i = 0; i < 8; i += 2) {
+    a[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);      // per 128-bit lane: (r_i[0], r_i+1[0], r_i[1], r_i+1[1])
+    a[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);  // (.. [2], .. [3])
+  }
+  for (size_t i = 0; i < 8; i += 4) {
+    b[i] = _mm256_unpacklo_epi64(a[i], a[i + 2]);  // lane 0 of rows i..i+3 | lane 4
+    b[i + 1] = _mm256_unpackhi_epi64(a[i], a[i + 2]);
+    b[i + 2] = _mm256_unpacklo_epi64(a[i + 1], a[i + 3]);
+    b[i + 3] = _mm256_unpackhi_epi64(a[i + 1], a[i + 3]);
+  }
+  for (size_t c = 0; c < 4; ++c) {
+    r[c] = _mm256_permute2x128_si256(b[c], b[4 + c], 0x20);
+    r[c + 4] = _mm256_permute2x128_si256(b[c], b[4 + c], 0x31);
+  }
+}
+
+// rows[i] (16 rows of Kp bytes; nullptr: zeros) -> wt (the panel layout above), 32 bytes of
+// each row at a time as two 8 x 8 int32 transposes; with wabs, the bytes' absolute values there
+// too (q8's unsigned operand).
+inline HWY_NOINLINE void TransposePanelMaddubs(const int8_t* const* rows, size_t Kp, int32_t* HWY_RESTRICT wt, int32_t* HWY_RESTRICT wabs) {
+  for (size_t j = 0; j < Kp; j += 32) {
+    __m256i lo[8], hi[8];
+    for (size_t i = 0; i < 8; ++i) {
+      lo[i] = rows[i] ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[i] + j)) : _mm256_setzero_si256();
+      hi[i] = rows[8 + i] ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[8 + i] + j)) : _mm256_setzero_si256();
+    }
+    Transpose8x8Epi32(lo);
+    Transpose8x8Epi32(hi);
+    int32_t* out = wt + j / 4 * kGemm8Panel;
+    for (size_t c = 0; c < 8; ++c) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + c * kGemm8Panel), lo[c]);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + c * kGemm8Panel + 8), hi[c]);
+    }
+    if (wabs) {
+      int32_t* abs_out = wabs + j / 4 * kGemm8Panel;
+      for (size_t c = 0; c < 8; ++c) {
+        _mm256_store_si256(reinterpret_cast<__m256i*>(abs_out + c * kGemm8Panel), _mm256_abs_epi8(lo[c]));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(abs_out + c * kGemm8Panel + 8), _mm256_abs_epi8(hi[c]));
+      }
+    }
+  }
+}
+
+// out[g] = mul * (the sum of group g's 128 signed bytes of w) + add: vpsadbw against zero sums
+// eight bytes, so the bytes are offset by 128 first (and 128 * 128 taken off again).
+inline HWY_NOINLINE void GroupSumsMaddubs(const int8_t* HWY_RESTRICT w, size_t groups, int32_t mul, int32_t add, int32_t* HWY_RESTRICT out) {
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80)), zero = _mm256_setzero_si256();
+  for (size_t g = 0; g < groups; ++g) {
+    const auto* p = reinterpret_cast<const __m256i*>(w + g * 128);
+    const auto sad = [&](size_t i) { return _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256(p + i), flip), zero); };
+    const __m256i t = _mm256_add_epi64(_mm256_add_epi64(sad(0), sad(1)), _mm256_add_epi64(sad(2), sad(3)));
+    const __m128i u = _mm_add_epi64(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+    const auto total = static_cast<int32_t>(_mm_cvtsi128_si64(_mm_add_epi64(u, _mm_unpackhi_epi64(u, u))));
+    out[g] = mul * (total - 128 * 128) + add;
+  }
+}
+
+// sums[b][g][r]: the sum of the packed bytes a = x + 128 of row r of block b over group g, for
+// blocks [0, blocks) of xp (32 four-byte steps of 16 rows per group; int16 pair sums reach at
+// most 32 * 2 * 255 before they are widened).
+inline HWY_NOINLINE void Gemm8ActivationSums(const uint8_t* HWY_RESTRICT xp, size_t blocks, size_t groups, int32_t* HWY_RESTRICT sums) {
+  const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+  for (size_t b = 0; b < blocks; ++b)
+    for (size_t g = 0; g < groups; ++g) {
+      const uint8_t* x = xp + (b * groups + g) * 128 * kGemm8Block;
+      __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+      for (size_t k4 = 0; k4 < 32; ++k4, x += 4 * kGemm8Block) {
+        s0 = _mm256_add_epi16(s0, _mm256_maddubs_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(x)), ones8));
+        s1 = _mm256_add_epi16(s1, _mm256_maddubs_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(x + 32)), ones8));
+      }
+      int32_t* o = sums + (b * groups + g) * kGemm8Block;
+      _mm256_store_si256(reinterpret_cast<__m256i*>(o), _mm256_madd_epi16(s0, ones16));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(o + 8), _mm256_madd_epi16(s1, ones16));
+    }
+}
+
+// One block of 16 activation rows (xp, steps sp, CQ's row sums asum: [g][16]) against 8 weight
+// rows of a panel (wt, q8's absolute values wa, f, c offset to the first of them) into out[n][16].
+template <bool Q8>
+HWY_NOINLINE void Gemm8TileMaddubs(const int32_t* HWY_RESTRICT wt, const int32_t* HWY_RESTRICT wa, const float* HWY_RESTRICT f, const int32_t* HWY_RESTRICT c, size_t groups,
+                                   const uint8_t* HWY_RESTRICT xp, const float* HWY_RESTRICT sp, const int32_t* HWY_RESTRICT asum,
+                                   float* HWY_RESTRICT out) {
+  const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (size_t i = 0; i < kGemm8Rows * kGemm8Block; i += 8) _mm256_store_ps(out + i, _mm256_setzero_ps());
+  for (size_t half = 0; half < 2; ++half)
+    for (size_t g = 0; g < groups; ++g) {
+      const int32_t* cg = c + g * kGemm8Panel;
+      __m256i a0 = _mm256_set1_epi32(cg[0]), a1 = _mm256_set1_epi32(cg[1]), a2 = _mm256_set1_epi32(cg[2]), a3 = _mm256_set1_epi32(cg[3]),
+              a4 = _mm256_set1_epi32(cg[4]), a5 = _mm256_set1_epi32(cg[5]), a6 = _mm256_set1_epi32(cg[6]), a7 = _mm256_set1_epi32(cg[7]);
+      const uint8_t* x = xp + g * 128 * kGemm8Block + half * 32;
+      const int32_t* w = wt + g * 32 * kGemm8Panel;
+      const int32_t* wabs = Q8 ? wa + g * 32 * kGemm8Panel : nullptr;
+      for (size_t k4 = 0; k4 < 32; ++k4, x += 4 * kGemm8Block, w += kGemm8Panel) {
+        __m256i xv = _mm256_load_si256(reinterpret_cast<const __m256i*>(x));
+        if constexpr (Q8) xv = _mm256_xor_si256(xv, flip);
+        // named accumulators updated in place by inline asm: with the intrinsics g++ 12 kept them
+        // in two registers each, copied between them every step, and spilled two to the stack
+#define CACTUS_GEMM8_STEP(n)                                                                                                      \
+  if constexpr (Q8) {                                                                                                             \
+    __m256i t, u;                                                                                                                 \
+    asm("vpbroadcastd %[w], %[t]\n\tvpbroadcastd %[wa], %[u]\n\tvpsignb %[t], %[x], %[t]\n\tvpmaddubsw %[t], %[u], %[u]\n\t"  \
+        "vpmaddwd %[ones], %[u], %[u]\n\tvpaddd %[u], %[a], %[a]"                                                                  \
+        : [a] "+x"(a##n), [t] "=&x"(t), [u] "=&x"(u) : [x] "x"(xv), [ones] "x"(ones), [w] "m"(w[n]), [wa] "m"(wabs[n]));        \
+  } else {                                                                                                                        \
+    __m256i t;                                                                                                                    \
+    asm("vpbroadcastd %[w], %[t]\n\tvpmaddubsw %[t], %[x], %[t]\n\tvpmaddwd %[ones], %[t], %[t]\n\tvpaddd %[t], %[a], %[a]"    \
+        : [a] "+x"(a##n), [t] "=&x"(t) : [x] "x"(xv), [ones] "x"(ones), [w] "m"(w[n]));                                         \
+  }
+        CACTUS_GEMM8_STEP(0) CACTUS_GEMM8_STEP(1) CACTUS_GEMM8_STEP(2) CACTUS_GEMM8_STEP(3)
+        CACTUS_GEMM8_STEP(4) CACTUS_GEMM8_STEP(5) CACTUS_GEMM8_STEP(6) CACTUS_GEMM8_STEP(7)
+#undef CACTUS_GEMM8_STEP
+        if constexpr (Q8) wabs += kGemm8Panel;
+      }
+      const float* fg = f + g * kGemm8Panel;
+      const __m256 s = _mm256_load_ps(sp + g * kGemm8Block + half * 8);
+      const __m256i as = Q8 ? _mm256_setzero_si256() : _mm256_load_si256(reinterpret_cast<const __m256i*>(asum + g * kGemm8Block + half * 8));
+#define CACTUS_GEMM8_SCALE(n)                                                                                         \
+  {                                                                                                                   \
+    float* o = out + n * kGemm8Block + half * 8;                                                                      \
+    const __m256i d = Q8 ? a##n : _mm256_add_epi32(_mm256_add_epi32(a##n, a##n), as);                                \
+    _mm256_store_ps(o, _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_mul_ps(s, _mm256_set1_ps(fg[n])), _mm256_load_ps(o))); \
+  }
+      CACTUS_GEMM8_SCALE(0) CACTUS_GEMM8_SCALE(1) CACTUS_GEMM8_SCALE(2) CACTUS_GEMM8_SCALE(3)
+      CACTUS_GEMM8_SCALE(4) CACTUS_GEMM8_SCALE(5) CACTUS_GEMM8_SCALE(6) CACTUS_GEMM8_SCALE(7)
+#undef CACTUS_GEMM8_SCALE
+    }
+}
+#endif
+
 #if CACTUS_GEMM8_SDOT
 // SDOT multiplies signed by signed bytes: the packed activations are flipped back to x (x + 128
 // xor 0x80) as they are loaded, and the accumulators start at zero (no correction). A vector
@@ -2675,11 +2843,12 @@ inline void Gemm8TilePortable(size_t MB, const int32_t* wt, const float* f, cons
 // Weight rows [n0, n1) of a packed matrix (q8 or CQ, `levels` the signed codebook levels, unused
 // for q8) against M activation rows packed by PackActivations8, into C[m * ldc + n] (+ bias[n]),
 // or with c_nm into C[n * ldc + m] (a convolution's channels by pixels: the tile's sums are
-// already 16 consecutive m per n). Scratch: wbuf 16 Kp bytes (decoded CQ rows), wt 4 Kp int32
-// (64-byte aligned), factors 32 groups floats, corr 32 groups int32.
+// already 16 consecutive m per n). Scratch: wbuf 16 Kp bytes (decoded CQ rows), wt 8 Kp int32
+// (64-byte aligned; AVX2's q8 panel of absolute values in the second half), factors 32 groups floats, corr 32 groups int32, asum (M + 15) / 16 * 16
+// groups int32 (64-byte aligned; AVX2's activation sums).
 inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t groups, size_t scales_offset, const int8_t* levels, float level_step,
                                         size_t M, size_t n0, size_t n1, const uint8_t* xp, const float* sp, float* C, size_t ldc, bool c_nm,
-                                        const float* bias, int8_t* wbuf, int32_t* wt, float* factors, int32_t* corr, int isa) {
+                                        const float* bias, int8_t* wbuf, int32_t* wt, float* factors, int32_t* corr, int32_t* asum, int isa) {
   const size_t Kp = groups * 128, code_bytes = group_code_bytes(bits), row_bytes = groups * code_bytes;
   const auto* codes = static_cast<const unsigned char*>(base);
   const auto* scales = reinterpret_cast<const uint16_t*>(codes + scales_offset);
@@ -2697,6 +2866,17 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
 #if CACTUS_GEMM8_SDOT
   const bool mm = fast && Gemm8UsesI8mm(isa);  // SMMLA where planned (the CPU has it)
 #endif
+#if CACTUS_GEMM8_MADDUBS
+  // CQ: the panel holds h = level >> 1, and the activation rows' group sums are added per group
+  int8_t half_levels[16] = {};
+  if (fast && bits != 8) {
+    for (size_t i = 0; i < (size_t{1} << bits); ++i) half_levels[i] = static_cast<int8_t>(levels[i] >> 1);
+    Gemm8ActivationSums(xp, blocks, groups, asum);
+    levels = half_levels;
+  }
+#else
+  (void)asum;
+#endif
   for (size_t nb = n0; nb < n1; nb += kGemm8Panel) {
     const size_t rows = std::min(kGemm8Panel, n1 - nb);
     const int8_t* r[kGemm8Panel] = {};
@@ -2712,6 +2892,12 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
 #if HWY_TARGET == HWY_AVX3
       if (fast) {
         GroupSums8Vnni(r[i], groups, corr + i * groups);
+        continue;
+      }
+#elif CACTUS_GEMM8_MADDUBS
+      if (fast) {  // q8 (the sign trick): none; CQ: -64 sum(level) = -128 sum(h) - 64 * 128 per group
+        if (bits == 8) std::fill(corr + i * groups, corr + (i + 1) * groups, 0);
+        else GroupSumsMaddubs(r[i], groups, -128, -64 * 128, corr + i * groups);
         continue;
       }
 #elif CACTUS_GEMM8_SDOT
@@ -2734,6 +2920,9 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
 #if HWY_TARGET == HWY_AVX3
     if (fast) TransposePanelVnni(r, Kp, wt);
     else
+#elif CACTUS_GEMM8_MADDUBS
+    if (fast) TransposePanelMaddubs(r, Kp, wt, bits == 8 ? wt + 4 * Kp : nullptr);
+    else
 #endif
       TransposePanelPortable(r, Kp, wt);
     // the next panel's weights are on their way to L2 while this one's tiles run (its 16 rows
@@ -2749,6 +2938,10 @@ inline HWY_NOINLINE void QuantGemm8Rows(int bits, const void* base, size_t group
 #if HWY_TARGET == HWY_AVX3
         if (fast && mb == 2) Gemm8TileVnni<2>(wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
         else if (fast) Gemm8TileVnni<1>(wt + h, fP + h, cP + h, groups, xp + b * xstride, xstride, sp + b * sstride, sstride, out);
+        else
+#elif CACTUS_GEMM8_MADDUBS
+        if (fast && bits == 8) Gemm8TileMaddubs<true>(wt + h, wt + 4 * Kp + h, fP + h, cP + h, groups, xp + b * xstride, sp + b * sstride, nullptr, out);
+        else if (fast) Gemm8TileMaddubs<false>(wt + h, nullptr, fP + h, cP + h, groups, xp + b * xstride, sp + b * sstride, asum + b * sstride, out);
         else
 #elif CACTUS_GEMM8_SDOT
         if (mm) Gemm8TileI8mm(wt + h, fP + h, groups, xp + b * xstride, sp + b * sstride, out);

@@ -153,7 +153,9 @@ TEST_CASE("the int8 matrix-matrix microkernel (batch > 4) matches its integer or
    for (const bool vnni : {true, false}) {
     kernels::allow_quant_vnni(vnni);
     INFO("target " << kernels::active_target() << ", microkernel on " << kernels::quant_gemm8_path());
-    if (!vnni) REQUIRE_FALSE(kernels::quant_gemm8());
+    // without the optional instructions it runs only where its own are in the target's base set
+    // (AVX2's pmaddubsw)
+    if (!vnni) REQUIRE(kernels::quant_gemm8() == (std::string(kernels::active_target()) == "AVX2"));
     // odd batches (blocks of 16 rows, tiles of two blocks), weight rows past a tile of 12 and of 4
     for (auto [M, N, K] : std::vector<std::array<std::size_t, 3>>{{5, 13, 128}, {16, 12, 256}, {17, 25, 300}, {33, 30, 1100}, {40, 1, 128}, {64, 37, 640}}) {
       auto wf = randn(N * K, 31), x = randn(M * K, 32), bias = randn(N, 33);

@@ -354,7 +354,8 @@ inline void quant_matmul_rows_i8(dtype fmt, const void* w, std::size_t N, std::s
 // it with its int8 instruction (then quant_matmul takes it for batches above 4, q8 and CQ), and
 // its two halves, exposed for tests and benches.
 inline bool quant_gemm8() { return HWY_DYNAMIC_DISPATCH(detail::Gemm8Active)(); }
-// Its instruction on this CPU ("vpdpbusd (AVX-512 VNNI)", "SDOT (FEAT_DotProd)", or plain loops).
+// Its instruction on this CPU ("vpdpbusd (AVX-512 VNNI)", "pmaddubsw (AVX2)", "SDOT (FEAT_DotProd)",
+// or plain loops).
 inline const char* quant_gemm8_path() { return HWY_DYNAMIC_DISPATCH(detail::Gemm8Path)(); }
 // Activations quantized by quantize_activations_i8 -> the microkernel's blocks of 16 rows:
 // xp[(M + 15) / 16 * 16 * Kp] bytes, sp[(M + 15) / 16 * 16 * Kp / 128] floats.
@@ -383,15 +384,17 @@ inline void quant_gemm8_rows(dtype fmt, const void* w, std::size_t N, std::size_
   const float step = q8 ? 1.0f : quant::cq_codebook(l.bits).step;
   const std::size_t G = static_cast<std::size_t>(l.groups), Kp = static_cast<std::size_t>(l.kp);
   HWY_DYNAMIC_DISPATCH(detail::QuantGemm8Rows)(l.bits, w, G, l.scales_offset, levels, step, M, n0, n1, xp, sp, C, ldc, c_nm, bias,
-                                               scratch<std::int8_t, 8>(16 * Kp), aligned_scratch<std::int32_t, 10>(4 * Kp),
-                                               scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G), static_cast<int>(isa));
+                                               scratch<std::int8_t, 8>(16 * Kp), aligned_scratch<std::int32_t, 10>(8 * Kp),
+                                               scratch<float, 9>(32 * G), scratch<std::int32_t, 9>(32 * G),
+                                               aligned_scratch<std::int32_t, 11>((M + 15) / 16 * 16 * G), static_cast<int>(isa));
 }
 
 // The three ways a product with packed (q8 / CQ) weights runs, chosen once per graph node at
 // plan time (the linear, gated_mlp and conv ops' choose(), recorded by the planner) from the
 // weight format, the batch M and the CPU:
 //   gemm8      the int8 matrix-matrix microkernel on activations packed in blocks of 16 rows,
-//              for batches above 4 where the target has its int8 instruction (VNNI, SDOT);
+//              for batches above 4 where the target has its int8 instruction (VNNI, SDOT,
+//              AVX2's pmaddubsw);
 //   int8_rows  int8 activations against one weight row block at a time: CQ where the target
 //              has int8 products, and q8 matrix-vector products where VNNI or SDOT read the
 //              stored int8 weights as they are;
