@@ -1949,6 +1949,61 @@ inline __attribute__((target(HWY_TARGET_STR_AVX3 ",avx512vnni"))) HWY_NOINLINE v
 }
 #endif
 
+#if HWY_TARGET == HWY_AVX2
+// CQ4 matrix-vector products on AVX2, decoding in registers as Gemv4Vnni does: vpshufb looks
+// each 4-bit code up in u = (level + 127) / 2 (the table in both 128-bit lanes), pmaddubsw and
+// pmaddwd multiply u by the int8 activations, and sum(level x) = 2 sum(u x) - 127 sum(x) per
+// group. The codes are read once, straight from the weights: the row kernels' decoded copy in
+// memory cost as many instructions as the products. A group's 64 bytes hold its values j (low
+// nibbles) and 64 + j (high). NR weight rows at w, w + row_bytes, ...
+HWY_INLINE float SumOfLanes256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+template <size_t NR>
+HWY_INLINE void Cols4Maddubs(const unsigned char* HWY_RESTRICT w, const unsigned char* end, size_t row_bytes, const uint16_t* HWY_RESTRICT scales,
+                             size_t groups, __m256i table, float level_step, const int8_t* HWY_RESTRICT xq, const float* HWY_RESTRICT steps,
+                             const int32_t* HWY_RESTRICT sums, float* HWY_RESTRICT C, const float* bias) {
+  const __m256i low = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
+  __m256 acc[NR];
+  float corr[NR];
+  for (size_t r = 0; r < NR; ++r) acc[r] = _mm256_setzero_ps(), corr[r] = 0.0f;
+  for (size_t g = 0; g < groups; ++g) {
+    const auto* x = reinterpret_cast<const __m256i*>(xq + g * 128);
+    const __m256i x0 = _mm256_loadu_si256(x), x1 = _mm256_loadu_si256(x + 1), x2 = _mm256_loadu_si256(x + 2), x3 = _mm256_loadu_si256(x + 3);
+    const float xs = 2.0f * level_step * steps[g], cs = level_step * steps[g] * static_cast<float>(sums[g]);
+    for (size_t r = 0; r < NR; ++r) {
+      const unsigned char* row = w + r * row_bytes + g * 64;
+      if (const unsigned char* a = row + kStreamAhead; a < end) PrefetchL2(a);  // as Cols4Vnni
+      const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row)), v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 32));
+      const auto dot = [&](__m256i codes, __m256i xv) {
+        return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_shuffle_epi8(table, _mm256_and_si256(codes, low)), xv), ones);
+      };
+      const __m256i a = _mm256_add_epi32(_mm256_add_epi32(dot(v0, x0), dot(v1, x1)),
+                                         _mm256_add_epi32(dot(_mm256_srli_epi16(v0, 4), x2), dot(_mm256_srli_epi16(v1, 4), x3)));
+      const float fw = _cvtsh_ss(scales[r * groups + g]);
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a), _mm256_set1_ps(fw * xs), acc[r]);
+      corr[r] += fw * cs;
+    }
+  }
+  for (size_t r = 0; r < NR; ++r) C[r] = SumOfLanes256(acc[r]) - 127.0f * corr[r] + (bias ? bias[r] : 0.0f);
+}
+
+// Weight rows [n0, n1) of a CQ4 matrix against one int8 activation row (see QuantMatmulRows8).
+inline HWY_NOINLINE void Gemv4Maddubs(const unsigned char* codes, const uint16_t* scales, size_t groups, const int8_t* levels_u, float level_step,
+                                      size_t n0, size_t n1, const int8_t* xq, const float* steps, const int32_t* sums, float* C, const float* bias) {
+  const size_t row_bytes = groups * 64;
+  const unsigned char* end = codes + n1 * row_bytes;
+  const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(levels_u)));
+  GemvRowBlocks(codes, row_bytes, n0, n1, [&](auto nr, size_t nb) {
+    const unsigned char* w = codes + nb * row_bytes;
+    const uint16_t* s = scales + nb * groups;
+    Cols4Maddubs<decltype(nr)::value>(w, end, row_bytes, s, groups, table, level_step, xq, steps, sums, C + nb, bias ? bias + nb : nullptr);
+  });
+}
+#endif
+
 #if CACTUS_SVE_SDOT
 // ---- SVE: matrix-vector products as on NEON with SDOT (Gemv4Sdot, Gemv8Sdot), for any vector
 // length: a group's 64 code bytes (CQ4) or 128 weights (q8) are read in vectors of at most that
@@ -2123,6 +2178,9 @@ inline HWY_NOINLINE void QuantMatmulRows8(int bits, const void* base, size_t gro
 #if HWY_TARGET == HWY_AVX3
   if (M == 1 && bits == 4 && UseVnni(isa)) return Gemv4Vnni(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, sums, C, bias);
   if (M == 1 && bits == 8 && UseVnni(isa)) return Gemv8Vnni(codes, scales, groups, n0, n1, xq, steps, sums, C, bias);
+#endif
+#if HWY_TARGET == HWY_AVX2
+  if (M == 1 && bits == 4) return Gemv4Maddubs(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, sums, C, bias);
 #endif
 #if CACTUS_NEON_SDOT
   if (M == 1 && bits == 4 && UseSdot(isa)) return Gemv4Sdot(codes, scales, groups, levels_u, level_step, n0, n1, xq, steps, C, bias);
