@@ -163,6 +163,18 @@ if family == "lfm2":
     expect(len(states) == 2 and all(c["shape"] == [1, 64, 2] for c in states), "lfm2: each short convolution keeps a conv state [1, 64, 2]",
           str([(c["name"], c["shape"]) for c in states]))
 
+# --profile on a KV-cache bundle: more generations, the prefill's ops per prompt and the decode's
+# per token, apart; the generation shown first is the same as without it
+_, out, _ = run("run", b32, "--input-ids", ",".join(map(str, prompt)), "--max-new-tokens", "5", "--temperature", "0", "--profile", "2")
+shown = [int(t) for t in next(ln for ln in out.splitlines() if ln.startswith("generated ids:")).split(":")[1].split()]
+pre = out[out.find("prefill:"):out.find("decode:")] if "prefill:" in out and "decode:" in out else ""
+dec = out[out.find("decode:"):] if "decode:" in out else ""
+steps = 2 * (len(shown) - 1)
+expect(shown == r["generated_ids"][:len(shown)] and "profile: 2 generations" in out and f"of {len(prompt)} tokens" in pre
+       and "cached_attention" in pre and "ms/prompt" in pre
+       and (f", {steps} steps" in dec and "cached_attention" in dec and "ms/token" in dec if steps else "no decode steps" in dec),
+       "--profile on a KV-cache bundle: prefill per prompt and decode per token, by op", out[-1500:])
+
 # a prompt with no room left is refused by name
 code, _, err = run("run", b32, "--input-ids", ",".join(["5"] * 250), "--max-new-tokens", "10", expect_ok=False)
 expect(code != 0 and "KV cache holds at most 256" in err and "Traceback" not in err, "a prompt longer than the cache's room is a clear error",

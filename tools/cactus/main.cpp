@@ -284,8 +284,6 @@ static int cmd_run(const args& a) {
   }
   runtime::session s(a.pos[0]);
   const bool lm = runtime::llm::causal_lm::is_causal_lm(s.manifest());
-  check(!profile_runs || !lm, "--profile: not for KV-cache bundles (prefill and decode graphs); the --result-json of a generation has its "
-        "prefill and decode speeds");
   const auto res = runtime::run(s, r, [](const std::string& text) { std::cout << text << std::flush; });
   nlohmann::json out = {{"bundle", a.pos[0]}, {"milliseconds", res.milliseconds}, {"outputs", nlohmann::json::array()}};
   if (a.has("--output-dir")) fs::create_directories(a.get("--output-dir"));
@@ -327,16 +325,36 @@ static int cmd_run(const args& a) {
     out["peak_rss_mb"] = rss_mb;
   }
   if (profile_runs) {
-    const auto p = runtime::profile_runs(s.component(s.manifest().components.front().name), res.inputs, *profile_runs);
-    std::printf("profile: %d runs, %.4f ms per run (%.4f ms in ops), threads %u, kernels %s, int8 microkernel: %s\n", p.runs, p.ms_per_run, p.ms_in_ops,
-                global_pool().size(), kernels::active_target(), kernels::quant_gemm8_path());
-    int width = 16;  // the op column fits "conv_module [dequantized]"
-    for (auto& row : p.rows) width = std::max(width, static_cast<int>(row.op.size()));
-    std::printf("  %-*s %8s %12s %7s\n", width, "op", "calls", "ms/run", "share");
-    for (auto& row : p.rows)
-      std::printf("  %-*s %8zu %12.4f %6.1f%%\n", width, row.op.c_str(), row.calls_per_run, row.ms_per_run,
-                  100.0 * row.ms_per_run / std::max(p.ms_in_ops, 1e-12));
-    out["profile"] = {{"runs", p.runs}, {"ms_per_run", p.ms_per_run}};
+    // the ops of one profile, slowest first; `unit`: what a row's time is per (run, prompt, token)
+    const auto table = [](const runtime::op_profile& p, const char* unit) {
+      int width = 16;  // the op column fits "conv_module [dequantized]"
+      for (auto& row : p.rows) width = std::max(width, static_cast<int>(row.op.size()));
+      std::printf("  %-*s %8s %12s %7s\n", width, "op", "calls", (std::string("ms/") + unit).c_str(), "share");
+      for (auto& row : p.rows)
+        std::printf("  %-*s %8zu %12.4f %6.1f%%\n", width, row.op.c_str(), row.calls_per_run, row.ms_per_run,
+                    100.0 * row.ms_per_run / std::max(p.ms_in_ops, 1e-12));
+    };
+    if (lm) {  // a generation: its prefill per prompt and its decode per step, apart
+      const auto g = runtime::profile_generation(s, r, *profile_runs);
+      std::printf("profile: %d generations, threads %u, kernels %s, int8 microkernel: %s\n", *profile_runs, global_pool().size(),
+                  kernels::active_target(), kernels::quant_gemm8_path());
+      std::printf("prefill: %.4f ms per prompt of %zu tokens (%.4f ms in ops)\n", g.prefill.ms_per_run, res.prompt.size(), g.prefill.ms_in_ops);
+      table(g.prefill, "prompt");
+      if (g.decode_steps > 0) {
+        std::printf("decode: %.4f ms per token, sampling included (%.4f ms in ops), %zu steps\n", g.decode.ms_per_run, g.decode.ms_in_ops,
+                    g.decode_steps);
+        table(g.decode, "token");
+      } else {
+        std::printf("decode: no decode steps (--max-new-tokens below 2, or EOS first)\n");
+      }
+      out["profile"] = {{"runs", *profile_runs}, {"prefill_ms", g.prefill.ms_per_run}, {"decode_ms_per_token", g.decode.ms_per_run}};
+    } else {
+      const auto p = runtime::profile_runs(s.component(s.manifest().components.front().name), res.inputs, *profile_runs);
+      std::printf("profile: %d runs, %.4f ms per run (%.4f ms in ops), threads %u, kernels %s, int8 microkernel: %s\n", p.runs, p.ms_per_run,
+                  p.ms_in_ops, global_pool().size(), kernels::active_target(), kernels::quant_gemm8_path());
+      table(p, "run");
+      out["profile"] = {{"runs", p.runs}, {"ms_per_run", p.ms_per_run}};
+    }
   }
   if (a.has("--result-json")) write_file_atomic(a.get("--result-json"), out.dump(1));
   return 0;
@@ -483,7 +501,7 @@ static std::vector<cli::command> commands() {
                 {"--result-json", "FILE", "write the run's outputs (dtypes, shapes), time and generated ids as JSON (a generation: "
                  "prompt_ids, generated_ids, text, ttft_ms, prefill_tok_s, decode_tok_s, peak_rss_mb; --audio: token_ids and text "
                  "(a CTC bundle's transcript), audio_seconds, real_time_factor, peak_rss_mb)", false},
-                {"--profile", "N", "run N more times and print the wall time per op (with the kernel path and int8 instructions planned for it: linear [gemm8/VNNI])", false}},
+                {"--profile", "N", "run N more times and print the wall time per op (with the kernel path and int8 instructions planned for it: linear [gemm8/VNNI]); a KV-cache bundle: N more generations, prefill per prompt and decode per token", false}},
                cmd_run});
   c.push_back({"tokenize", {"DIR"}, R"(      Tokenizes with DIR/tokenizer.json (a Hugging Face checkpoint, a converted weights dir or
       a bundle; or the tokenizer.json itself), giving the ids HF tokenizers gives. Give one of

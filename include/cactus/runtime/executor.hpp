@@ -194,8 +194,12 @@ class executor {
   // or the node does not run), as `--profile` shows it beside the op.
   std::string kernel_choice(std::size_t n) const { return interp_.choice_name(n); }
 
-  // Per-op wall time: when enabled, execute() adds each node's time to its op's total.
-  void set_profiling(bool on) { profile_ = on; }
+  // Per-op wall time: when enabled, execute() adds each node's time to its op's total
+  // (enabling starts from zero).
+  void set_profiling(bool on) {
+    if (on && !profile_) profile_stats_.clear();
+    profile_ = on;
+  }
   // op name -> (total milliseconds, calls)
   const std::map<std::string, std::pair<double, std::size_t>>& profile() const { return profile_stats_; }
 

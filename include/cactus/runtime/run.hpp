@@ -372,6 +372,22 @@ struct op_profile {
   std::vector<row> rows;                 // slowest first
 };
 
+namespace detail {
+// ex's per-op totals over `per` units (runs, tokens) of `ms_total` wall milliseconds
+inline op_profile profile_of(const executor& ex, int runs, std::size_t per, double ms_total) {
+  op_profile p;
+  p.runs = runs;
+  if (per == 0) return p;
+  p.ms_per_run = ms_total / static_cast<double>(per);
+  for (auto& [op, e] : ex.profile()) {
+    p.rows.push_back({op, e.first / static_cast<double>(per), e.second / per});
+    p.ms_in_ops += e.first / static_cast<double>(per);
+  }
+  std::sort(p.rows.begin(), p.rows.end(), [](const auto& x, const auto& y) { return x.ms_per_run > y.ms_per_run; });
+  return p;
+}
+}  // namespace detail
+
 inline op_profile profile_runs(executor& ex, const std::vector<tensor>& inputs, int runs) {
   check(runs > 0, "profiling takes a positive number of runs, got ", runs);
   for (std::size_t i = 0; i < inputs.size(); ++i) ex.set_input(i, inputs[i]);
@@ -379,16 +395,39 @@ inline op_profile profile_runs(executor& ex, const std::vector<tensor>& inputs, 
   ex.set_profiling(true);
   const auto t0 = std::chrono::steady_clock::now();
   for (int k = 0; k < runs; ++k) ex.execute();
-  op_profile p;
-  p.runs = runs;
-  p.ms_per_run = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / runs;
-  for (auto& [op, e] : ex.profile()) {
-    p.rows.push_back({op, e.first / runs, e.second / static_cast<std::size_t>(runs)});
-    p.ms_in_ops += e.first / runs;
-  }
-  std::sort(p.rows.begin(), p.rows.end(), [](const auto& x, const auto& y) { return x.ms_per_run > y.ms_per_run; });
+  const op_profile p = detail::profile_of(ex, runs, static_cast<std::size_t>(runs),
+                                          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   ex.set_profiling(false);
   return p;
+}
+
+// Per-op wall time of generation on a KV-cache bundle: `runs` more generations of `r` (after
+// the one the caller ran: caches and plans are warm), their text not shown. The prefill
+// component's figures are per prompt, the decode component's per decode step (a generation's
+// tokens after the first); ms_per_run there is the wall time of a step, sampling included.
+struct generation_profile {
+  op_profile prefill, decode;
+  std::size_t decode_steps = 0;  // over all runs
+};
+inline generation_profile profile_generation(session& s, const run_request& r, int runs) {
+  check(runs > 0, "profiling takes a positive number of runs, got ", runs);
+  executor &prefill = s.component("prefill"), &decode = s.component("decode");
+  prefill.set_profiling(true);
+  decode.set_profiling(true);
+  double prefill_ms = 0, decode_ms = 0;
+  std::size_t steps = 0;
+  for (int k = 0; k < runs; ++k) {
+    const run_result res = run_causal_lm(s, r, {});
+    check(res.stats.has_value(), s.dir().string(), ": a generation gave no figures");
+    prefill_ms += res.stats->prefill_ms;
+    decode_ms += res.stats->decode_ms;
+    steps += res.stats->generated_tokens > 0 ? res.stats->generated_tokens - 1 : 0;
+  }
+  generation_profile g{detail::profile_of(prefill, runs, static_cast<std::size_t>(runs), prefill_ms), detail::profile_of(decode, runs, steps, decode_ms),
+                       steps};
+  prefill.set_profiling(false);
+  decode.set_profiling(false);
+  return g;
 }
 
 }  // namespace cactus::runtime
