@@ -1,7 +1,8 @@
 // Runs a cactus bundle on .npy inputs with the runtime alone (no LibTorch), and optionally checks
 // the first output against an expected .npy.
 //   run_bundle BUNDLE_DIR INPUT.npy... [--expect EXPECTED.npy]
-#include <cactus/cactus.hpp>
+#include <cactus/bundle/load.hpp>
+#include <cactus/core/npy.hpp>
 #include <cmath>
 #include <iostream>
 
