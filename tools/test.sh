@@ -59,8 +59,11 @@ cmake -S . -B build-aarch64 -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAI
       -DCACTUS_WITH_TORCH=OFF -DCACTUS_BUILD_EXAMPLES=OFF -DCACTUS_HOST_ZOO_DIR="$ROOT/build/tests/zoo" >/dev/null
 cmake --build build-aarch64 -j"$JOBS"
 (cd build-aarch64 && ctest --output-on-failure -j"$JOBS")
+# which targets and int8 instructions each CPU gets: the report cases only (ctest above ran the
+# whole tests on these CPUs, but test_kernels on the Cortex-A76, whose NEON target it ran on
+# the others)
 for cpu in cortex-a53 cortex-a76 max,sve=off max,sve128=on max,sve256=on; do
-  echo "qemu -cpu $cpu: $(QEMU_CPU=$cpu qemu-aarch64 build-aarch64/tests/test_kernels | grep 'kernel targets')"
+  echo "qemu -cpu $cpu: $(QEMU_CPU=$cpu qemu-aarch64 build-aarch64/tests/test_kernels "report the Highway targets under test" | grep 'kernel targets')"
   echo "qemu -cpu $cpu: $(QEMU_CPU=$cpu qemu-aarch64 build-aarch64/tests/test_quant_kernels "which int8*" | grep 'int8 instructions')"
 done
 done_step "aarch64" $t
@@ -69,7 +72,7 @@ step "4/7 meson"; t=$(date +%s)
 [ -d build-meson ] || meson setup build-meson --buildtype=release >/dev/null
 # everything meson.build declares but the runtime-only CLI, which is the LibTorch CLI's main.cpp
 # without capture (step 3 builds and runs that combination; one more compile of it here costs minutes)
-meson compile -C build-meson -j "$JOBS" cactus text_classifier test_tokenizer test_jinja test_audio
+meson compile -C build-meson -j "$JOBS" cactus cactus_torchscript text_classifier test_tokenizer test_jinja test_audio
 meson test -C build-meson --no-rebuild --num-processes "$JOBS" --print-errorlogs
 done_step "meson" $t
 

@@ -1,14 +1,17 @@
 #pragma once
 // The transpile pipeline: capture -> bind -> canonicalize -> fuse -> DCE -> lower and save,
-// then optionally run the bundle against the reference. Two front ends: a TorchScript archive
-// (captured and run as the reference by LibTorch), or a torch.export archive (.pt2, read
-// without LibTorch; the reference outputs, when there are any, come with the options).
+// then optionally run the bundle against the reference. Front ends: a torch.export archive
+// (.pt2, read without LibTorch; the reference outputs, when there are any, come with the
+// options), a Hugging Face checkpoint or a Python class (exported to a .pt2 by the project's
+// Python), or a TorchScript archive (captured and run as the reference by LibTorch, through
+// frontends/torchscript/frontend.hpp: transpile.hpp links it in, the CLI loads it as a plugin).
+// This header needs no LibTorch.
 // The bundle is written into a stage beside the artifact directory and checked there (the check
 // run) before it is published as a unit: a failed transpile leaves the directory as it was.
 #include <chrono>
 
 #include "cactus/cactus.hpp"
-#include "cactus/frontends/torchscript/capture.hpp"
+#include "cactus/frontends/torchscript/frontend.hpp"
 #include "cactus/frontends/hf_model.hpp"
 #include "cactus/frontends/python_class.hpp"
 #include "cactus/lower/kv_cache.hpp"
@@ -284,14 +287,12 @@ inline transpile_result transpile_to_bundle(const transpile_options& o) {
     }
   } else {
     log("[1/6] adapt: generic TorchScript module");
-    auto cap = frontends::torchscript::capture_torchscript(o.model, o.example_inputs);
+    auto cap = frontends::torchscript::get(o.model.string()).capture(o.model, o.example_inputs);
     log("[2/6] capture: ", cap.graph.nodes.size(), " TorchScript nodes");
     g = std::move(cap.graph);
-    for (std::size_t i = 0; i < cap.reference_outputs.size(); ++i) {
-      if (cap.reference_outputs[i].scalar_type() == c10::kDouble)
-        log("      note: PyTorch returns output ", i, " as float64; cactus computes float64 in float32 and returns float32");
-      reference.push_back(frontends::torchscript::from_torch(cap.reference_outputs[i], "reference"));
-    }
+    for (std::size_t i : cap.float64_outputs)
+      log("      note: PyTorch returns output ", i, " as float64; cactus computes float64 in float32 and returns float32");
+    reference = std::move(cap.reference_outputs);
   }
   std::unique_ptr<quant::weights_manifest> manifest;
   if (!weights_dir.empty()) manifest = std::make_unique<quant::weights_manifest>(quant::weights_manifest::load(weights_dir));

@@ -19,8 +19,8 @@ failures = []
 n_cases = 1  # the no-partial-bundle check below
 
 
-def expect_error(label, args, *needles):
-    p = subprocess.run([cactus, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def expect_error(label, args, *needles, env=None):
+    p = subprocess.run([cactus, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     lines = p.stderr.strip().splitlines()
     err = lines[-1] if lines else ""
     # progress lines may come first; the error is exactly one line, the last one
@@ -426,6 +426,25 @@ os.makedirs(hfdir, exist_ok=True)
 with open(os.path.join(hfdir, "config.json"), "w") as f:
     f.write('{"model_type": "qwen3",')
 expect_error("HF config.json cut short", ["convert", hfdir, os.path.join(work, "hf_out")], "config.json", "not valid JSON at line 1")
+
+# LibTorch is a plugin the CLI loads only to capture or read a TorchScript archive: a missing or
+# wrong one is an error naming it, and the CLI itself does not link LibTorch
+missing_plugin = os.path.join(work, "no_such_plugin.so")
+env = {**os.environ, "CACTUS_TORCHSCRIPT_PLUGIN": missing_plugin}
+expect_error("transpile of TorchScript without the LibTorch plugin", ["transpile", ts, "--input-shape", "2x8", "--artifact-dir",
+             os.path.join(work, "t_noplugin")], "no_such_plugin.so", "no such file", "CACTUS_TORCHSCRIPT_PLUGIN", env=env)
+expect_error("convert of TorchScript without the LibTorch plugin", ["convert", ts, os.path.join(work, "c_noplugin")], "no_such_plugin.so",
+             "no such file", env=env)
+env = {**os.environ, "CACTUS_TORCHSCRIPT_PLUGIN": junk}
+expect_error("a file that is not the plugin", ["transpile", ts, "--input-shape", "2x8", "--artifact-dir", os.path.join(work, "t_junkplugin")],
+             "cannot load the TorchScript front end", "junk.bin", env=env)
+n_cases += 1
+needed = subprocess.run(["readelf", "-d", cactus], capture_output=True, text=True).stdout
+linked = [ln.split("[")[-1].rstrip("]") for ln in needed.splitlines() if "(NEEDED)" in ln]
+ok = bool(linked) and not any("torch" in lib or lib.startswith("libc10") for lib in linked)
+print(f"{'ok  ' if ok else 'FAIL'} the CLI does not link LibTorch: it needs {', '.join(linked)}")
+if not ok:
+    failures.append("CLI links LibTorch")
 
 print(f"{n_cases - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -1,8 +1,10 @@
 // The cactus CLI: parses arguments (one table per command, options.hpp) and calls the library.
 // Build with CACTUS_WITH_TORCH=1 for convert-from-TorchScript and transpile; without it, `run`
-// works on its own.
+// works on its own. Neither links LibTorch: the first build loads it as a plugin
+// (torchscript_plugin.cpp) when a TorchScript archive is read or captured.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -13,7 +15,7 @@
 #include "cactus/cactus.hpp"
 #include "options.hpp"
 #if CACTUS_WITH_TORCH
-#include "cactus/transpile.hpp"
+#include "cactus/transpile_pipeline.hpp"
 #endif
 
 namespace fs = std::filesystem;
@@ -35,6 +37,21 @@ static void add_disabled_fusions(const args& a, passes::fuse_options& fo) {
   for (auto& f : passes::fusion_names())
     if (a.has("--no-fuse-" + patterns::flag_name(f))) fo.disabled.insert(f);
 }
+
+#if CACTUS_WITH_TORCH
+// LibTorch (TorchScript capture and weights) is a plugin this CLI loads when it first meets a
+// TorchScript archive: $CACTUS_TORCHSCRIPT_PLUGIN, else the one built or installed beside it.
+static std::filesystem::path torchscript_plugin() {
+  if (const char* env = std::getenv("CACTUS_TORCHSCRIPT_PLUGIN"); env && *env) return env;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path dir = ec ? fs::path(".") : exe.parent_path();
+  const char* name = "libcactus_torchscript.so";
+  for (const fs::path& p : {dir / name, dir / ".." / "lib" / "cactus" / name})
+    if (fs::exists(p)) return p;
+  return dir / name;  // the error names where it was looked for first
+}
+#endif
 
 // The archive kinds this build's front ends read as checkpoints (TorchScript only with LibTorch).
 static std::vector<formats::archive_reader> archive_readers() {
@@ -532,6 +549,9 @@ static std::string usage(const std::vector<cli::command>& cs) {
 
 int main(int argc, char** argv) {
   try {
+#if CACTUS_WITH_TORCH
+    frontends::torchscript::loader() = [] { return frontends::torchscript::load_plugin(torchscript_plugin()); };
+#endif
     const auto cs = commands();
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
       std::cout << usage(cs);
