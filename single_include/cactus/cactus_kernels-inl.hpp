@@ -3485,6 +3485,25 @@ HWY_INLINE void ScoreRows(const float* HWY_RESTRICT q, size_t ldq, const T* HWY_
     PrefetchRowAhead(k, ldk, j, n, 0, E);
     auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0;
     size_t e = 0;
+    if constexpr (MM <= 2) {
+      // one or two query rows (a GQA group of two, or none): two accumulators each, so that no
+      // chain of E / N dependent multiply-adds (16 at E = 128 on AVX2) bounds a key row
+      for (; e + 2 * N <= E; e += 2 * N) {
+        const auto k0 = LoadRow(d, kj + e), k1 = LoadRow(d, kj + e + N);
+        a0 = hn::MulAdd(hn::LoadU(d, q + e), k0, a0);
+        a2 = hn::MulAdd(hn::LoadU(d, q + e + N), k1, a2);
+        if constexpr (MM > 1) {
+          a1 = hn::MulAdd(hn::LoadU(d, q + ldq + e), k0, a1);
+          a3 = hn::MulAdd(hn::LoadU(d, q + ldq + e + N), k1, a3);
+        }
+      }
+      a0 = hn::Add(a0, a2);
+      a2 = hn::Zero(d);
+      if constexpr (MM > 1) {
+        a1 = hn::Add(a1, a3);
+        a3 = hn::Zero(d);
+      }
+    }
     for (; e + N <= E; e += N) {
       const auto kv = LoadRow(d, kj + e);
       a0 = hn::MulAdd(hn::LoadU(d, q + e), kv, a0);
