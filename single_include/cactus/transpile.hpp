@@ -88,7 +88,7 @@ inline frozen_module freeze_and_inline(torch::jit::Module m) {
 // from there. The CLI is built without LibTorch and loads it from a plugin (a shared library
 // holding capture.hpp, tools/cactus/torchscript_plugin.cpp) the first time it meets a
 // TorchScript archive: `cactus run`, `lower`, `inspect` and the .pt2 / Hugging Face / Python
-// class paths never load LibTorch (a third of a second and a few hundred MB per process).
+// class paths never load LibTorch (0.2-0.4 s and about 100 MB per process).
 #include <dlfcn.h>
 
 #include <cstddef>

@@ -56,8 +56,9 @@ HWY_INLINE void ScoreRows(const float* HWY_RESTRICT q, size_t ldq, const T* HWY_
     auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0;
     size_t e = 0;
     if constexpr (MM <= 2) {
-      // one or two query rows (a GQA group of two, or none): two accumulators each, so that no
-      // chain of E / N dependent multiply-adds (16 at E = 128 on AVX2) bounds a key row
+      // one or two query rows (no GQA, or groups of two): two accumulators each (a2, a3 the
+      // second ones), so that no chain of E / N dependent multiply-adds (16 at E = 128 on AVX2)
+      // bounds a key row
       for (; e + 2 * N <= E; e += 2 * N) {
         const auto k0 = LoadRow(d, kj + e), k1 = LoadRow(d, kj + e + N);
         a0 = hn::MulAdd(hn::LoadU(d, q + e), k0, a0);
@@ -68,11 +69,7 @@ HWY_INLINE void ScoreRows(const float* HWY_RESTRICT q, size_t ldq, const T* HWY_
         }
       }
       a0 = hn::Add(a0, a2);
-      a2 = hn::Zero(d);
-      if constexpr (MM > 1) {
-        a1 = hn::Add(a1, a3);
-        a3 = hn::Zero(d);
-      }
+      if constexpr (MM > 1) a1 = hn::Add(a1, a3);
     }
     for (; e + N <= E; e += N) {
       const auto kv = LoadRow(d, kj + e);
